@@ -1,0 +1,96 @@
+"""Ed25519 keys, key ids and signatures (RFC 8032 via `cryptography`).
+
+A key id is the lowercase hex SHA-256 of the 32-byte raw public key.  Private keys live in files
+with mode 0600 (PKCS#8 PEM); they never enter the ledger database.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+__all__ = ["Signer", "key_id_of", "verify_signature", "load_signer", "save_signer", "new_signer"]
+
+
+def key_id_of(public_key: bytes) -> str:
+    """Key id: hex SHA-256 of the raw 32-byte Ed25519 public key."""
+    if len(public_key) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    return hashlib.sha256(public_key).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _public(public_key: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(public_key)
+
+
+def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> bool:
+    """True iff `signature` is a valid Ed25519 signature of `data` under `public_key`."""
+    if len(signature) != 64 or len(public_key) != 32:
+        return False
+    try:
+        _public(public_key).verify(signature, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A party's private key, with its public key and key id."""
+
+    party: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> bytes:
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_key)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.private_key.sign(data)
+
+
+def new_signer(party: str) -> Signer:
+    return Signer(party, Ed25519PrivateKey.generate())
+
+
+def _key_path(keys_dir: Path, party: str, key_id: str) -> Path:
+    return keys_dir / f"{party.replace(':', '_')}.{key_id[:16]}.pem"
+
+
+def save_signer(keys_dir: Path, signer: Signer) -> Path:
+    """Write the private key as PKCS#8 PEM with mode 0600 (created exclusively, never overwritten)."""
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(keys_dir, 0o700)
+    path = _key_path(keys_dir, signer.party, signer.key_id)
+    pem = signer.private_key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return path
+
+
+def load_signer(path: Path, party: str) -> Signer:
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return Signer(party, key)
+
+
+def find_signers(keys_dir: Path, party: str) -> list[Path]:
+    """Key files of a party in `keys_dir`, newest first."""
+    files = sorted(keys_dir.glob(f"{party.replace(':', '_')}.*.pem"), key=lambda p: p.stat().st_mtime)
+    return files[::-1]

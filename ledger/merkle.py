@@ -1,0 +1,208 @@
+"""RFC 6962 / RFC 9162 Merkle tree: tree head, inclusion and consistency proofs, and their checks.
+
+Hashes (RFC 9162 section 2.1.1): leaf hash = SHA-256(0x00 || d), node hash = SHA-256(0x01 || l || r),
+the hash of an empty tree is SHA-256 of the empty string.  Each verifier is the numbered algorithm
+of RFC 9162 and returns a bool; nothing here raises on bad input.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+__all__ = [
+    "EMPTY_ROOT", "leaf_hash", "node_hash", "root_of", "Frontier", "MerkleTree",
+    "verify_inclusion", "verify_consistency", "root_from_inclusion",
+]
+
+_sha256 = hashlib.sha256
+EMPTY_ROOT = _sha256(b"").digest()
+HASH_SIZE = 32
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """RFC 9162 2.1.1: MTH({d(0)}) = HASH(0x00 || d(0))."""
+    return _sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 9162 2.1.1: HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n]))."""
+    return _sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1), RFC 9162 2.1.1."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
+    """MTH(D[n]) of RFC 9162 2.1.1, computed with a frontier (O(n) time, O(log n) memory)."""
+    frontier = Frontier()
+    for h in leaf_hashes:
+        frontier.append(h)
+    return frontier.root()
+
+
+class Frontier:
+    """The roots of the perfect subtrees of a growing tree ("compact range" from the left edge).
+
+    Enough to compute the tree head after every append without keeping the leaves.
+    """
+
+    __slots__ = ("size", "hashes")
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if len(hashes) != bin(size).count("1"):
+            raise ValueError("frontier does not match the tree size")
+        self.size = size
+        self.hashes = list(hashes)
+
+    def append(self, h: bytes) -> None:
+        hashes = self.hashes
+        hashes.append(h)
+        n = self.size
+        while n & 1:
+            right = hashes.pop()
+            hashes[-1] = _sha256(b"\x01" + hashes[-1] + right).digest()
+            n >>= 1
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return EMPTY_ROOT
+        h = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            h = _sha256(b"\x01" + left + h).digest()
+        return h
+
+    def to_bytes(self) -> bytes:
+        return b"".join(self.hashes)
+
+    @classmethod
+    def from_bytes(cls, size: int, data: bytes) -> Frontier:
+        return cls(size, [data[i:i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)])
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.hashes)
+
+
+class MerkleTree:
+    """All perfect-subtree hashes of a list of leaf hashes, for proofs at any size <= len(leaves)."""
+
+    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
+        levels = [list(leaf_hashes)]
+        while len(levels[-1]) > 1:
+            prev = levels[-1]
+            levels.append([_sha256(b"\x01" + prev[i] + prev[i + 1]).digest()
+                           for i in range(0, len(prev) - 1, 2)])
+        self._levels = levels
+        self.size = len(leaf_hashes)
+
+    def _subtree(self, lo: int, hi: int) -> bytes:
+        n = hi - lo
+        if n & (n - 1) == 0 and lo % n == 0:
+            return self._levels[n.bit_length() - 1][lo // n]
+        k = _split(n)
+        return node_hash(self._subtree(lo, lo + k), self._subtree(lo + k, hi))
+
+    def root(self, size: int | None = None) -> bytes:
+        """MTH(D[size]) of RFC 9162 2.1.1."""
+        size = self.size if size is None else size
+        if not 0 <= size <= self.size:
+            raise ValueError("size out of range")
+        return EMPTY_ROOT if size == 0 else self._subtree(0, size)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """PATH(m, D[n]) of RFC 9162 2.1.3.1."""
+        size = self.size if size is None else size
+        if not 0 <= index < size <= self.size:
+            raise ValueError("index or size out of range")
+        return self._path(index, 0, size)
+
+    def _path(self, m: int, lo: int, hi: int) -> list[bytes]:
+        n = hi - lo
+        if n == 1:
+            return []
+        k = _split(n)
+        if m < k:
+            return self._path(m, lo, lo + k) + [self._subtree(lo + k, hi)]
+        return self._path(m - k, lo + k, hi) + [self._subtree(lo, lo + k)]
+
+    def consistency_proof(self, old_size: int, size: int | None = None) -> list[bytes]:
+        """PROOF(m, D[n]) = SUBPROOF(m, D[n], true) of RFC 9162 2.1.4.1."""
+        size = self.size if size is None else size
+        if not 0 <= old_size <= size <= self.size:
+            raise ValueError("sizes out of range")
+        if old_size == 0 or old_size == size:
+            return []
+        return self._subproof(old_size, 0, size, True)
+
+    def _subproof(self, m: int, lo: int, hi: int, whole: bool) -> list[bytes]:
+        n = hi - lo
+        if m == n:
+            return [] if whole else [self._subtree(lo, hi)]
+        k = _split(n)
+        if m <= k:
+            return self._subproof(m, lo, lo + k, whole) + [self._subtree(lo + k, hi)]
+        return self._subproof(m - k, lo + k, hi, False) + [self._subtree(lo, lo + k)]
+
+
+def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes | None:
+    """Steps 1-5 of RFC 9162 2.1.3.2: the root the proof leads to, or None if the proof is malformed."""
+    if index >= size or index < 0 or len(leaf) != HASH_SIZE:  # step 1
+        return None
+    fn, sn = index, size - 1  # step 2
+    r = leaf  # step 3
+    for p in proof:  # step 4
+        if sn == 0 or len(p) != HASH_SIZE:  # 4a
+            return None
+        if fn & 1 or fn == sn:  # 4b
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1  # 4c
+        sn >>= 1
+    return r if sn == 0 else None  # step 5: sn must be 0
+
+
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> bool:
+    """RFC 9162 2.1.3.2: does `proof` show leaf hash `leaf` at `index` in the tree of `size` with `root`?"""
+    return root_from_inclusion(index, size, leaf, proof) == root
+
+
+def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> bool:
+    """RFC 9162 2.1.4.2: is the tree (size1, root1) a prefix of the tree (size2, root2)?"""
+    if size1 < 0 or size1 > size2:
+        return False
+    if size1 == size2:  # identical trees: nothing to prove
+        return not proof and root1 == root2
+    if size1 == 0:  # everything extends the empty tree
+        return not proof
+    if not proof or any(len(c) != HASH_SIZE for c in proof):  # step 1
+        return False
+    path = list(proof)
+    if size1 & (size1 - 1) == 0:  # step 2: size1 is an exact power of 2
+        path.insert(0, root1)
+    fn, sn = size1 - 1, size2 - 1  # step 3
+    while fn & 1:  # step 4
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]  # step 5
+    for c in path[1:]:  # step 6
+        if sn == 0:  # 6a
+            return False
+        if fn & 1 or fn == sn:  # 6b
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1  # 6c
+        sn >>= 1
+    return fr == root1 and sr == root2 and sn == 0  # step 7

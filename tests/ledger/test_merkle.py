@@ -1,0 +1,197 @@
+"""RFC 6962 / 9162 Merkle tree against known-answer vectors and an independent naive implementation.
+
+Vectors: the leaf inputs, roots and proofs of transparency-dev/merkle (testonly/constants.go and
+proof/verify_test.go), which are the certificate-transparency reference vectors.
+"""
+import hashlib
+
+import pytest
+from hypothesis import given, strategies as st
+
+from ledger.merkle import (EMPTY_ROOT, Frontier, MerkleTree, leaf_hash, node_hash, root_of,
+                           verify_consistency, verify_inclusion)
+
+h = bytes.fromhex
+LEAVES = [h(x) for x in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+                         "606162636465666768696a6b6c6d6e6f"]]
+ROOTS = [h(x) for x in [  # root of the tree of the first n leaves, n = 1..8
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"]]
+INCLUSION = [  # (leaf index, tree size, proof)
+    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+    (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
+    (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+    (0, 1, []),
+]
+CONSISTENCY = [  # (size1, size2, proof)
+    (1, 1, []),
+    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+]
+SOME_HASH = h("abacaba000000000000000000000000000000000000000000060061e00123456")
+HASHES = [leaf_hash(x) for x in LEAVES]
+TREE = MerkleTree(HASHES)
+
+
+# An independent implementation, written straight from the recursive definitions of RFC 6962 2.1.
+def naive_mth(d):
+    if not d:
+        return hashlib.sha256(b"").digest()
+    if len(d) == 1:
+        return hashlib.sha256(b"\x00" + d[0]).digest()
+    k = 1
+    while k * 2 < len(d):
+        k *= 2
+    return hashlib.sha256(b"\x01" + naive_mth(d[:k]) + naive_mth(d[k:])).digest()
+
+
+def test_empty_tree_and_hash_prefixes():
+    assert EMPTY_ROOT.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert root_of([]) == EMPTY_ROOT == MerkleTree([]).root()
+    assert leaf_hash(b"") == ROOTS[0]
+    assert node_hash(HASHES[0], HASHES[1]) == ROOTS[1]
+
+
+@pytest.mark.parametrize("n", range(1, 9))
+def test_roots_known_answers(n):
+    assert TREE.root(n) == ROOTS[n - 1]
+    assert root_of(HASHES[:n]) == ROOTS[n - 1]
+    assert naive_mth(LEAVES[:n]) == ROOTS[n - 1]
+
+
+@pytest.mark.parametrize("index,size,proof", INCLUSION)
+def test_inclusion_known_answers(index, size, proof):
+    proof = [h(p) for p in proof]
+    assert TREE.inclusion_proof(index, size) == proof
+    assert verify_inclusion(index, size, HASHES[index], proof, ROOTS[size - 1])
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY)
+def test_consistency_known_answers(size1, size2, proof):
+    proof = [h(p) for p in proof]
+    assert TREE.consistency_proof(size1, size2) == proof
+    assert verify_consistency(size1, size2, proof, ROOTS[size1 - 1], ROOTS[size2 - 1])
+
+
+def _flip(b: bytes) -> bytes:
+    return bytes([b[0] ^ 8]) + b[1:]
+
+
+def inclusion_failures(index, size, proof, root, leaf):
+    """One probe per failure path (after transparency-dev/merkle's corruptInclusionProof)."""
+    probes = {
+        "index-1": (index - 1, size, leaf, proof, root), "index+1": (index + 1, size, leaf, proof, root),
+        "index^2": (index ^ 2, size, leaf, proof, root), "size*2": (index, size * 2, leaf, proof, root),
+        "size/2": (index, size // 2, leaf, proof, root), "wrong leaf": (index, size, b"WrongLeaf", proof, root),
+        "empty root": (index, size, leaf, proof, EMPTY_ROOT), "random root": (index, size, leaf, proof, SOME_HASH),
+        "trailing garbage": (index, size, leaf, proof + [b""], root),
+        "trailing root": (index, size, leaf, proof + [root], root),
+        "preceding garbage": (index, size, leaf, [b""] + proof, root),
+        "preceding root": (index, size, leaf, [root] + proof, root),
+    }
+    for i in range(len(proof)):
+        probes[f"flip {i}"] = (index, size, leaf, proof[:i] + [_flip(proof[i])] + proof[i + 1:], root)
+    if proof:
+        probes["removed"] = (index, size, leaf, proof[:-1], root)
+    if len(proof) > 1:
+        probes["inserted"] = (index, size, leaf, [proof[0], SOME_HASH] + proof[1:], root)
+    return probes
+
+
+@pytest.mark.parametrize("index,size,proof", INCLUSION[:4])
+def test_inclusion_failure_paths(index, size, proof):
+    proof = [h(p) for p in proof]
+    for name, args in inclusion_failures(index, size, proof, ROOTS[size - 1], HASHES[index]).items():
+        assert not verify_inclusion(*args), name
+
+
+def test_inclusion_degenerate_inputs():
+    assert verify_inclusion(0, 1, HASHES[0], [], HASHES[0])
+    assert not verify_inclusion(0, 0, SOME_HASH, [], EMPTY_ROOT)  # empty tree holds nothing
+    assert not verify_inclusion(1, 1, SOME_HASH, [], SOME_HASH)  # index beyond the tree
+    assert not verify_inclusion(-1, 1, SOME_HASH, [], SOME_HASH)
+    assert not verify_inclusion(0, 1, b"", [], b"")  # wrong hash size
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+def test_consistency_failure_paths(size1, size2, proof):
+    proof = [h(p) for p in proof]
+    r1, r2 = ROOTS[size1 - 1], ROOTS[size2 - 1]
+    probes = {
+        "size1-1": (size1 - 1, size2, proof, r1, r2), "size1+1": (size1 + 1, size2, proof, r1, r2),
+        "size1^2": (size1 ^ 2, size2, proof, r1, r2), "size2*2": (size1, size2 * 2, proof, r1, r2),
+        "size2/2": (size1, size2 // 2, proof, r1, r2), "wrong root1": (size1, size2, proof, b"WrongRoot", r2),
+        "wrong root2": (size1, size2, proof, r1, b"WrongRoot"), "swapped": (size1, size2, proof, r2, r1),
+        "empty proof": (size1, size2, [], r1, r2),
+        "trailing garbage": (size1, size2, proof + [b""], r1, r2),
+        "trailing root1": (size1, size2, proof + [r1], r1, r2),
+        "trailing root2": (size1, size2, proof + [r2], r1, r2),
+        "preceding garbage": (size1, size2, [b""] + proof, r1, r2),
+        "preceding root1": (size1, size2, [r1] + proof, r1, r2),
+        "preceding root2": (size1, size2, [r2] + proof, r1, r2),
+        "preceding proof[0]": (size1, size2, [proof[0]] + proof, r1, r2),
+        "truncated": (size1, size2, proof[:-1], r1, r2),
+    }
+    for i in range(len(proof)):
+        probes[f"flip {i}"] = (size1, size2, proof[:i] + [_flip(proof[i])] + proof[i + 1:], r1, r2)
+    for name, args in probes.items():
+        assert not verify_consistency(*args), name
+
+
+def test_consistency_trivial_cases():
+    a, b = b"don't care 1", b"don't care 2"
+    assert verify_consistency(0, 0, [], a, a)
+    assert verify_consistency(0, 1, [], a, b)
+    assert verify_consistency(1, 1, [], b, b)
+    assert not verify_consistency(0, 0, [], a, b)  # same size, other root
+    assert not verify_consistency(1, 0, [], a, b)  # time travel
+    assert not verify_consistency(2, 1, [], a, b)
+    assert not verify_consistency(1, 2, [], a, b)  # empty proof
+    assert not verify_consistency(0, 1, [EMPTY_ROOT], EMPTY_ROOT, EMPTY_ROOT)  # proof must be empty
+    assert not verify_consistency(1, 1, [EMPTY_ROOT], EMPTY_ROOT, EMPTY_ROOT)
+
+
+@given(st.lists(st.binary(max_size=8), min_size=1, max_size=70), st.data())
+def test_against_naive_implementation(leaves, data):
+    hashes = [leaf_hash(x) for x in leaves]
+    tree = MerkleTree(hashes)
+    n = len(leaves)
+    assert tree.root() == naive_mth(leaves) == root_of(hashes)
+    size = data.draw(st.integers(1, n))
+    index = data.draw(st.integers(0, size - 1))
+    old = data.draw(st.integers(0, size))
+    assert verify_inclusion(index, size, hashes[index], tree.inclusion_proof(index, size), tree.root(size))
+    assert verify_consistency(old, size, tree.consistency_proof(old, size), tree.root(old), tree.root(size))
+
+
+def test_frontier_tracks_root_and_round_trips():
+    f = Frontier()
+    for n, x in enumerate(HASHES, 1):
+        f.append(x)
+        assert f.root() == ROOTS[n - 1]
+        g = Frontier.from_bytes(f.size, f.to_bytes())
+        assert g.root() == f.root() and g.hashes == f.hashes
+    with pytest.raises(ValueError):
+        Frontier(3, [SOME_HASH])
