@@ -1,0 +1,98 @@
+"""The admission rules of one entry, shared by append and verification (pure: no I/O, no clock).
+
+Order: client rule, key known, signature, key valid at received_at, references, entitlement,
+key-entry semantics.  The first failing rule gives the stable code.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from .crypto import verify_signature
+from .entitlements import KindRule, RefInfo, entitled, load_entitlements
+from .entries import KEY_KINDS, Statement
+from .errors import (KEY_NOT_VALID, NOT_ENTITLED, PAYLOAD_INVALID, REFERENCE_INVALID, SIGNATURE_INVALID,
+                     STATEMENT_INVALID, LedgerError)
+from .registry import KeyRegistry
+
+Lookup = Callable[[int], RefInfo | None]
+
+
+def check_client(st: Statement, rule: KindRule | None = None) -> LedgerError | None:
+    rule = rule or load_entitlements()[st.kind]
+    if rule.client == "required" and st.client is None:
+        return LedgerError(STATEMENT_INVALID, f"a {st.kind} names a client pseudonym")
+    if rule.client == "forbidden" and st.client is not None:
+        return LedgerError(STATEMENT_INVALID, f"a {st.kind} names no client")
+    return None
+
+
+def signing_key(st: Statement, registry: KeyRegistry, seq: int) -> bytes | None:
+    """The public key the statement claims, from the registry or (genesis) its own payload."""
+    pk = registry.public_key(st.key_id)
+    if pk is None and registry.is_genesis(st, seq):
+        pk = bytes.fromhex(st.payload.public_key)
+    return pk
+
+
+def check_signature(st: Statement, signature: bytes, registry: KeyRegistry, seq: int) -> LedgerError | None:
+    pk = signing_key(st, registry, seq)
+    if pk is None:
+        return LedgerError(KEY_NOT_VALID, f"key {st.key_id[:16]} is not registered")
+    if not verify_signature(pk, signature, st.raw):
+        return LedgerError(SIGNATURE_INVALID, f"signature does not verify under key {st.key_id[:16]}")
+    return None
+
+
+def check_key_valid(st: Statement, seq: int, received_at: datetime, registry: KeyRegistry) -> LedgerError | None:
+    if registry.is_genesis(st, seq):
+        p = st.payload
+        if received_at < p.valid_from or (p.valid_until is not None and received_at >= p.valid_until):
+            return LedgerError(KEY_NOT_VALID, "the genesis operator key is not valid at received_at")
+        return None
+    why = registry.key_problem(st.key_id, st.author, seq, received_at)
+    return LedgerError(KEY_NOT_VALID, why) if why else None
+
+
+def resolve_refs(st: Statement, seq: int, rule: KindRule, lookup: Lookup
+                 ) -> tuple[dict[str, RefInfo], LedgerError | None]:
+    found: dict[str, RefInfo] = {}
+    for field, ref in st.payload.refs().items():
+        info = lookup(ref.seq) if ref.seq < seq else None
+        if info is None:
+            return found, LedgerError(REFERENCE_INVALID, f"{field}: no earlier entry {ref.seq}")
+        if info.entry_hash.hex() != ref.entry_hash:
+            return found, LedgerError(REFERENCE_INVALID, f"{field}: entry {ref.seq} has another hash")
+        allowed = rule.refs.get(field)
+        if allowed is not None and info.kind not in allowed:
+            return found, LedgerError(REFERENCE_INVALID, f"{field}: entry {ref.seq} is a {info.kind}, "
+                                                         f"expected {' or '.join(allowed)}")
+        found[field] = info
+    return found, None
+
+
+def check_admission(st: Statement, seq: int, received_at: datetime, registry: KeyRegistry,
+                    lookup: Lookup, key_semantics: bool = True) -> LedgerError | None:
+    """Everything but the signature: key validity, references, entitlement and (when `key_semantics`,
+    against a registry replayed up to this entry) whether a key entry can apply."""
+    rule = load_entitlements()[st.kind]
+    err = check_client(st, rule) or check_key_valid(st, seq, received_at, registry)
+    if err:
+        return err
+    refs, err = resolve_refs(st, seq, rule, lookup)
+    if err:
+        return err
+    if not entitled(rule, st.author, st.payload, refs.get):
+        return LedgerError(NOT_ENTITLED, f"{st.author} may not author a {st.kind}")
+    if key_semantics and st.kind in KEY_KINDS:
+        why = registry.entry_problem(st)
+        if why:
+            return LedgerError(PAYLOAD_INVALID, why)
+    return None
+
+
+def check_entry(st: Statement, signature: bytes, seq: int, received_at: datetime, registry: KeyRegistry,
+                lookup: Lookup, key_semantics: bool = True) -> LedgerError | None:
+    """All admission rules of one entry."""
+    return (check_signature(st, signature, registry, seq)
+            or check_admission(st, seq, received_at, registry, lookup, key_semantics))

@@ -1,0 +1,446 @@
+"""Entry kinds, their payloads, the statement an author signs and the leaf the ledger adds.
+
+Statement (signed by the author): the RFC 8785 canonical JSON of
+    {"v": 1, "kind", "author", "key_id", "payload", "client", "idempotency_key", "authored_at"}.
+The ledger stores those exact bytes and the Ed25519 signature over them.
+
+Leaf (added by the ledger), a fixed binary layout so it is never re-serialised:
+    b"BWL1" || seq (uint64 BE) || received_at (int64 BE, microseconds since 1970-01-01 UTC)
+           || prev_hash (32 bytes) || signature (64 bytes) || statement bytes (the rest)
+The entry hash is the RFC 6962 leaf hash SHA-256(0x00 || leaf); it is both the chain link (the
+next entry's prev_hash) and the Merkle tree leaf.  The first entry's prev_hash is 32 zero bytes.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from datetime import date, datetime, timezone
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, \
+    model_validator
+
+from .canonical import CanonicalError, canonical_json, parse_canonical
+from .errors import PAYLOAD_INVALID, STATEMENT_INVALID, UNKNOWN_KIND, LedgerError
+
+# ---------------------------------------------------------------------------------------------
+# Parties and small value types
+# ---------------------------------------------------------------------------------------------
+PARTY_RE = re.compile(r"^(GM\d{4}|RG:[a-z0-9][a-z0-9-]{0,62}|OPERATOR|COMMITTEE)$")
+OPERATOR = "OPERATOR"
+COMMITTEE = "COMMITTEE"
+
+
+def party_class(party: str) -> str:
+    """municipality (GMxxxx statcode), region (RG:<id>), operator or committee."""
+    if party.startswith("GM"):
+        return "municipality"
+    if party.startswith("RG:"):
+        return "region"
+    return party.lower()
+
+
+def _bsn_free(value: str) -> str:
+    if re.fullmatch(r"\d{8,9}", value):
+        raise ValueError("looks like a BSN: a client is identified by a pseudonym only")
+    return value
+
+
+Party = Annotated[str, Field(pattern=PARTY_RE.pattern)]
+Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Pseudonym = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{5,63}$"), AfterValidator(_bsn_free)]
+Text = Annotated[str, Field(max_length=4000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Flag = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
+Cents = Annotated[int, Field(ge=-(2**53) + 1, le=2**53 - 1)]
+ZERO_HASH = b"\x00" * 32
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class EntryRef(Model):
+    """A reference to an earlier entry: its sequence number and entry hash (hex)."""
+
+    seq: Annotated[int, Field(ge=0)]
+    entry_hash: Hex64
+
+
+class Payload(Model):
+    party_fields: ClassVar[tuple[str, ...]] = ()
+    ref_fields: ClassVar[tuple[str, ...]] = ()
+
+    def parties(self) -> set[str]:
+        """Every party this payload names (for a party's export)."""
+        out: set[str] = set()
+        for name in self.party_fields:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                out.add(value)
+            elif isinstance(value, tuple):
+                out.update(v if isinstance(v, str) else v.party for v in value)
+        return out
+
+    def refs(self) -> dict[str, EntryRef]:
+        return {name: getattr(self, name) for name in self.ref_fields if getattr(self, name) is not None}
+
+
+# ---------------------------------------------------------------------------------------------
+# Payloads per kind (notices N1-N8 of the domain specification, section 4)
+# ---------------------------------------------------------------------------------------------
+class Outcome(Model):
+    cost_bearer: Party | None
+    budget: Literal["woonplaats", "historical"] | None = None
+    client_class: Literal["NEW", "RE_ENTRY", "NOT_NEW", "EXISTING_HISTORICAL"] | None = None
+    new_client: bool | None = None
+    statutory_college: Party | None = None
+    entry_kind: Literal["intra_regional", "inter_regional", "none"] | None = None
+
+
+class Determination(Payload):
+    """N3: a responsibility determination. Digests and outcome, never the raw facts."""
+
+    party_fields = ("addressee", "copy_to")
+    determination_id: Name
+    determination_digest: Hex64
+    input_digest: Hex64
+    ruleset_version: Name
+    context_version: Name
+    reference_date: date
+    outcome: Outcome
+    flags: tuple[Flag, ...] = ()
+    provisional: bool
+    addressee: Party  # the proposed cost bearer, who may accept or object (N4)
+    copy_to: tuple[Party, ...] = ()  # e.g. the meldgemeente when it differs
+    objection_deadline: date | None = None
+
+    def parties(self) -> set[str]:
+        out = super().parties()
+        for p in (self.outcome.cost_bearer, self.outcome.statutory_college):
+            if p:
+                out.add(p)
+        return out
+
+
+class Redetermination(Determination):
+    """N8: a re-determination after an R15 trigger, referring to the previous determination."""
+
+    ref_fields = ("previous",)
+    previous: EntryRef
+    trigger: Name
+    changes: tuple[Text, ...] = ()
+
+
+class Acceptance(Payload):
+    """N4: the proposed cost bearer accepts a determination."""
+
+    ref_fields = ("determination",)
+    determination: EntryRef
+    note: Text = ""
+
+
+class Objection(Payload):
+    """N4: the proposed cost bearer objects, with reasons."""
+
+    ref_fields = ("determination",)
+    determination: EntryRef
+    reasons: Annotated[str, Field(min_length=1, max_length=4000)]
+    evidence: tuple[Hex64, ...] = ()
+
+
+class PlacementNotice(Payload):
+    """N1: BW starts at a location outside the placing region, or on another region's contract."""
+
+    party_fields = ("placing_party", "host_region", "host_municipality", "cost_bearer")
+    placing_party: Party
+    host_region: Party
+    host_municipality: Party
+    cost_bearer: Party
+    location: Name
+    start_date: date
+    expected_duration_days: Annotated[int, Field(ge=0)] | None = None
+    contract_used: Name
+
+
+class OutflowNotice(Payload):
+    """N2: BW ends and the client stays in or moves to the host municipality."""
+
+    party_fields = ("sender", "host_municipality", "host_region", "new_municipality")
+    sender: Party
+    host_municipality: Party
+    host_region: Party
+    end_date: date
+    new_municipality: Party | None = None
+    responsible_until: date | None = None  # R6: the old provider's college, up to E+1+12m-1d
+
+
+class HandoverRequest(Payload):
+    """N5: the meldgemeente asks the party with the best chance of success to take over."""
+
+    party_fields = ("meldgemeente", "to_party")
+    meldgemeente: Party
+    to_party: Party
+    reasons: Annotated[str, Field(min_length=1, max_length=4000)]
+    client_preference: Text = ""
+    proposed_date: date
+
+
+class CostLine(Payload):
+    """A cost line: a receivable of the fronting party and a payable of the cost bearer (R14)."""
+
+    party_fields = ("fronting_party", "cost_bearer")
+    ref_fields = ("determination",)
+    fronting_party: Party
+    cost_bearer: Party
+    period_from: date
+    period_to: date
+    product: Name
+    units: Annotated[int, Field(ge=1, le=10**6)]
+    tariff_cents: Annotated[int, Field(ge=0, le=10**9)]
+    amount_cents: Cents
+    status: Literal["provisional", "definitive"]
+    historical_budget: bool = False  # runs on the centrumgemeente's historical budget
+    determination: EntryRef | None = None
+    agreement_version: Name | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CostLine:
+        if self.period_to < self.period_from:
+            raise ValueError("period_to before period_from")
+        if self.amount_cents != self.units * self.tariff_cents:
+            raise ValueError("amount_cents must equal units * tariff_cents")
+        if self.fronting_party == self.cost_bearer:
+            raise ValueError("no cost line when the fronting party bears the cost (R14)")
+        return self
+
+
+class Reversal(Payload):
+    """Cancels an earlier cost line; corrections are reversals plus new entries, never edits."""
+
+    ref_fields = ("reverses",)
+    reverses: EntryRef
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Balance(Model):
+    party: Party
+    net_cents: Cents
+
+
+class SettlementSeal(Payload):
+    """The operator seals a settlement period: net balances through a sequence number."""
+
+    party_fields = ("balances",)
+    period_from: date
+    period_to: date
+    through_seq: Annotated[int, Field(ge=0)]
+    balances: tuple[Balance, ...]
+
+    @model_validator(mode="after")
+    def _balanced(self) -> SettlementSeal:
+        if self.period_to < self.period_from:
+            raise ValueError("period_to before period_from")
+        if sum(b.net_cents for b in self.balances) != 0:
+            raise ValueError("balances must sum to zero")
+        return self
+
+
+DISPUTE_STATUSES = ("DETERMINED", "ACCEPTED", "OBJECTED", "NO_RESPONSE", "CONSULTATION", "ESCALATED",
+                    "FILED", "ADMISSIBILITY", "EXCHANGE", "HEARING", "DECIDED", "COURT_REVIEW", "UPHELD",
+                    "ANNULLED", "SETTLED", "WITHDRAWN", "INADMISSIBLE", "IMPLEMENTED", "CLOSED")
+DisputeStatus = Literal[DISPUTE_STATUSES]  # type: ignore[valid-type]
+
+
+class DisputeEvent(Payload):
+    """N7: a status change of the dispute workflow (domain specification 3.2 and 8.10)."""
+
+    party_fields = ("participants",)
+    ref_fields = ("determination",)
+    dispute_id: Name
+    determination: EntryRef
+    status: DisputeStatus
+    previous_status: DisputeStatus | None = None
+    participants: Annotated[tuple[Party, ...], Field(min_length=2)]
+    note: Text = ""
+    deadline: date | None = None
+    documents: tuple[Hex64, ...] = ()
+
+
+class KeyRegistration(Payload):
+    party_fields = ("party",)
+    party: Party
+    key_id: Hex64
+    public_key: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]  # raw Ed25519 key, hex
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _key_id(self) -> KeyRegistration:
+        if hashlib.sha256(bytes.fromhex(self.public_key)).hexdigest() != self.key_id:
+            raise ValueError("key_id is not the SHA-256 of public_key")
+        if self.valid_until is not None and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class KeyRotation(Payload):
+    """Replaces old_key_id by a new key from the moment this entry is received."""
+
+    party_fields = ("party",)
+    party: Party
+    old_key_id: Hex64
+    new_key_id: Hex64
+    new_public_key: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    valid_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _key_id(self) -> KeyRotation:
+        if hashlib.sha256(bytes.fromhex(self.new_public_key)).hexdigest() != self.new_key_id:
+            raise ValueError("new_key_id is not the SHA-256 of new_public_key")
+        if self.new_key_id == self.old_key_id:
+            raise ValueError("a rotation needs a new key")
+        return self
+
+
+class KeyRevocation(Payload):
+    """Ends a key from the moment this entry is received; entries signed before still verify."""
+
+    party_fields = ("party",)
+    party: Party
+    key_id: Hex64
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    "determination": Determination,
+    "acceptance": Acceptance,
+    "objection": Objection,
+    "placement_notice": PlacementNotice,
+    "outflow_notice": OutflowNotice,
+    "handover_request": HandoverRequest,
+    "redetermination": Redetermination,
+    "cost_line": CostLine,
+    "reversal": Reversal,
+    "settlement_seal": SettlementSeal,
+    "dispute_event": DisputeEvent,
+    "key_registration": KeyRegistration,
+    "key_rotation": KeyRotation,
+    "key_revocation": KeyRevocation,
+}
+KEY_KINDS = frozenset({"key_registration", "key_rotation", "key_revocation"})
+
+
+# ---------------------------------------------------------------------------------------------
+# The statement
+# ---------------------------------------------------------------------------------------------
+class _Envelope(Model):
+    v: Literal[1]
+    kind: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]
+    author: Party
+    key_id: Hex64
+    client: Pseudonym | None
+    idempotency_key: Annotated[str, Field(pattern=r"^[\x21-\x7e]{1,128}$")]
+    authored_at: AwareDatetime
+
+
+def _statement_model(kind: str, payload: type[Payload]) -> type[_Envelope]:
+    return type(f"Statement_{kind}", (_Envelope,), {"__annotations__": {"payload": payload}})
+
+
+STATEMENT_MODELS = {kind: _statement_model(kind, model) for kind, model in PAYLOADS.items()}
+
+
+class Statement:
+    """A parsed, validated statement plus its exact bytes."""
+
+    __slots__ = ("raw", "model")
+
+    def __init__(self, raw: bytes, model: _Envelope) -> None:
+        self.raw = raw
+        self.model = model
+
+    kind = property(lambda self: self.model.kind)
+    author = property(lambda self: self.model.author)
+    key_id = property(lambda self: self.model.key_id)
+    client = property(lambda self: self.model.client)
+    idempotency_key = property(lambda self: self.model.idempotency_key)
+    authored_at = property(lambda self: self.model.authored_at)
+    payload = property(lambda self: self.model.payload)  # type: ignore[attr-defined]
+
+    def content_digest(self) -> bytes:
+        """What idempotency compares: everything but authored_at and the key used."""
+        m = self.model
+        return hashlib.sha256(canonical_json({
+            "kind": m.kind, "author": m.author, "client": m.client,
+            "payload": m.payload.model_dump(mode="json")})).digest()  # type: ignore[attr-defined]
+
+    def parties(self) -> set[str]:
+        return {self.author} | self.payload.parties()
+
+
+def parse_statement(raw: bytes) -> Statement:
+    """Parse and validate statement bytes; raise LedgerError(STATEMENT_INVALID|UNKNOWN_KIND|PAYLOAD_INVALID)."""
+    try:
+        obj = parse_canonical(raw)
+    except CanonicalError as exc:
+        raise LedgerError(STATEMENT_INVALID, str(exc)) from None
+    kind = obj.get("kind")
+    model = STATEMENT_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise LedgerError(UNKNOWN_KIND, f"unknown entry kind {kind!r}")
+    try:
+        return Statement(raw, model.model_validate_json(raw))
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        where = ".".join(str(x) for x in errors[0]["loc"]) if errors else ""
+        code = PAYLOAD_INVALID if where.startswith("payload") else STATEMENT_INVALID
+        raise LedgerError(code, f"{where}: {errors[0]['msg'] if errors else exc}") from None
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def make_statement(*, kind: str, author: str, key_id: str, payload: dict[str, Any] | Payload,
+                   idempotency_key: str, authored_at: datetime, client: str | None = None) -> bytes:
+    """The canonical statement bytes an author signs."""
+    if isinstance(payload, Payload):
+        payload = payload.model_dump(mode="json")
+    return canonical_json({"v": 1, "kind": kind, "author": author, "key_id": key_id, "payload": payload,
+                           "client": client, "idempotency_key": idempotency_key,
+                           "authored_at": _iso(authored_at)})
+
+
+# ---------------------------------------------------------------------------------------------
+# The leaf
+# ---------------------------------------------------------------------------------------------
+_LEAF_HEAD = struct.Struct(">4sQq")
+LEAF_MAGIC = b"BWL1"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def micros(ts: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware timestamp (exact, no float)."""
+    delta = ts - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def leaf_bytes(seq: int, received_at: datetime, prev_hash: bytes, signature: bytes, statement: bytes) -> bytes:
+    return _LEAF_HEAD.pack(LEAF_MAGIC, seq, micros(received_at)) + prev_hash + signature + statement
+
+
+def entry_hash(seq: int, received_at: datetime, prev_hash: bytes, signature: bytes, statement: bytes) -> bytes:
+    """RFC 6962 leaf hash of the leaf: SHA-256(0x00 || leaf)."""
+    return hashlib.sha256(b"\x00" + _LEAF_HEAD.pack(LEAF_MAGIC, seq, micros(received_at)) + prev_hash
+                          + signature + statement).digest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints
+# ---------------------------------------------------------------------------------------------
+def checkpoint_body(tree_size: int, root_hash: bytes, timestamp: datetime) -> bytes:
+    """What the operator signs for a checkpoint (RFC 8785 JSON)."""
+    return canonical_json({"log": "bwledger", "v": 1, "tree_size": tree_size, "root_hash": root_hash.hex(),
+                           "timestamp": _iso(timestamp)})

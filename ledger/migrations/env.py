@@ -1,0 +1,10 @@
+"""Alembic environment for the ledger tables, driven from ledger.store.migrate (no alembic.ini).
+
+The caller passes an open connection in config.attributes["connection"].
+"""
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=None, version_table="ledger_alembic_version")
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,160 @@
+"""Service functions the CLI and the HTTP API call.  No settings are read here: callers pass the
+database URL and the keys directory (api.settings provides them)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .crypto import Signer, find_signers, load_signer, new_signer, save_signer
+from .entries import OPERATOR, PARTY_RE, Payload, make_statement
+from .errors import KEY_NOT_VALID, NOT_INITIALISED, LedgerError
+from .store import AppendResult, CheckpointRow, Store, utcnow
+
+__all__ = [
+    "SignedStatement", "sign_statement", "init_ledger", "open_ledger", "party_signer", "register_key",
+    "rotate_key", "revoke_key", "record", "record_batch", "checkpoint", "verify_ledger", "export_bundle",
+    "verify_bundle_file", "AppendResult",
+]
+
+
+@dataclass(frozen=True)
+class SignedStatement:
+    statement: bytes
+    signature: bytes
+
+    def as_item(self) -> tuple[bytes, bytes]:
+        return (self.statement, self.signature)
+
+
+def sign_statement(signer: Signer, kind: str, payload: dict[str, Any] | Payload, *, idempotency_key: str,
+                   client: str | None = None, authored_at: datetime | None = None) -> SignedStatement:
+    """Build the canonical statement for `signer.party` and sign it."""
+    raw = make_statement(kind=kind, author=signer.party, key_id=signer.key_id, payload=payload,
+                         idempotency_key=idempotency_key, authored_at=authored_at or utcnow(), client=client)
+    return SignedStatement(raw, signer.sign(raw))
+
+
+def _load_operator(keys_dir: Path) -> Signer | None:
+    files = find_signers(Path(keys_dir), OPERATOR)
+    return load_signer(files[0], OPERATOR) if files else None
+
+
+def open_ledger(database_url: str, keys_dir: Path | None = None, *, schema: str | None = None,
+                **store_options: Any) -> Store:
+    """A Store; with the operator key from `keys_dir` when there is one (needed for checkpoints)."""
+    operator = _load_operator(keys_dir) if keys_dir is not None else None
+    return Store(database_url, schema=schema, operator=operator, **store_options)
+
+
+def _key_payload(signer: Signer, valid_from: datetime, valid_until: datetime | None = None) -> dict:
+    return {"party": signer.party, "key_id": signer.key_id, "public_key": signer.public_key.hex(),
+            "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat() if valid_until else None}
+
+
+def init_ledger(database_url: str, keys_dir: Path, *, schema: str | None = None,
+                operator: Signer | None = None, **store_options: Any) -> Store:
+    """Create the schema (Alembic) and, on an empty ledger, the operator key and its genesis entry.
+
+    The operator's private key is written under `keys_dir` with mode 0600; an existing one is reused.
+    """
+    keys_dir = Path(keys_dir)
+    store = Store(database_url, schema=schema, **store_options)
+    store.migrate()
+    operator = operator or _load_operator(keys_dir)
+    if operator is None:
+        operator = new_signer(OPERATOR)
+        save_signer(keys_dir, operator)
+    store.operator = operator
+    if store.size() == 0:
+        now = store.clock()
+        signed = sign_statement(operator, "key_registration",
+                                _key_payload(operator, now - timedelta(seconds=1)),
+                                idempotency_key="genesis-operator-key", authored_at=now)
+        store.append(*signed.as_item())
+    elif store.registry().public_key(operator.key_id) is None:
+        raise LedgerError(KEY_NOT_VALID, "the operator key in the keys directory is not registered in this ledger")
+    return store
+
+
+def register_key(store: Store, signer: Signer, *, valid_from: datetime | None = None,
+                 valid_until: datetime | None = None, by: Signer | None = None) -> AppendResult:
+    """Register `signer`'s public key for its party; signed by the operator (or `by`)."""
+    by = by or store.operator
+    if by is None:
+        raise LedgerError(NOT_INITIALISED, "no operator key to register party keys")
+    now = store.clock()
+    payload = _key_payload(signer, valid_from or now - timedelta(seconds=1), valid_until)
+    st = sign_statement(by, "key_registration", payload, idempotency_key=f"key-{signer.key_id}", authored_at=now)
+    return store.append(*st.as_item())
+
+
+def rotate_key(store: Store, old: Signer, new: Signer, *, by: Signer | None = None) -> AppendResult:
+    """Replace `old` by `new` from now on; signed by the old key itself unless `by` is given."""
+    by = by or old
+    payload = {"party": old.party, "old_key_id": old.key_id, "new_key_id": new.key_id,
+               "new_public_key": new.public_key.hex(), "valid_until": None}
+    return store.append(*sign_statement(by, "key_rotation", payload,
+                                        idempotency_key=f"rotate-{old.key_id[:32]}").as_item())
+
+
+def revoke_key(store: Store, party: str, key_id: str, reason: str, *, by: Signer) -> AppendResult:
+    """Revoke a key from now on; signed by the party or the operator."""
+    payload = {"party": party, "key_id": key_id, "reason": reason}
+    return store.append(*sign_statement(by, "key_revocation", payload,
+                                        idempotency_key=f"revoke-{key_id[:32]}").as_item())
+
+
+def party_signer(store: Store, keys_dir: Path, party: str) -> Signer:
+    """The demo's key for `party`: loaded from `keys_dir`, or created (mode 0600) and registered."""
+    if not PARTY_RE.match(party):
+        raise ValueError(f"not a party: {party!r}")
+    registry = store.registry()
+    for path in find_signers(Path(keys_dir), party):
+        signer = load_signer(path, party)
+        if registry.public_key(signer.key_id) is not None:
+            return signer
+    signer = new_signer(party)
+    save_signer(Path(keys_dir), signer)
+    register_key(store, signer)
+    return signer
+
+
+def record(store: Store, signer: Signer, kind: str, payload: dict[str, Any] | Payload, *,
+           idempotency_key: str, client: str | None = None) -> AppendResult:
+    """Sign and append one entry (a determination, notice, cost line ...)."""
+    st = sign_statement(signer, kind, payload, idempotency_key=idempotency_key, client=client)
+    return store.append(*st.as_item())
+
+
+def record_batch(store: Store, items: Sequence[SignedStatement]) -> list[AppendResult]:
+    """Append signed statements in one transaction (all or nothing), one checkpoint at the end."""
+    return store.append_batch([i.as_item() for i in items])
+
+
+def checkpoint(store: Store) -> CheckpointRow | None:
+    """Sign a checkpoint now if entries were added since the last one (for a timer or a command's end)."""
+    return store.checkpoint()
+
+
+def verify_ledger(store: Store, *, workers: int | None = None):
+    """Verify the whole store; returns a VerifyReport listing every problem."""
+    from .verify import verify_store
+
+    return verify_store(store, workers=workers)
+
+
+def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path):
+    """Write the party's bundle for received dates date_from..date_to (inclusive) to `out`."""
+    from .bundle import export_bundle as _export
+
+    return _export(store, party, date_from, date_to, Path(out))
+
+
+def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ()):
+    """Verify a bundle file offline; returns a BundleReport."""
+    from .bundle import verify_bundle_file as _verify
+
+    return _verify(Path(path), trusted_operator_keys=trusted_operator_keys)

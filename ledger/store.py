@@ -1,0 +1,468 @@
+"""The ledger store: SQLAlchemy Core over SQLite (default) or PostgreSQL.
+
+Writes are serialised so that there is one linear order: SQLite takes the write lock with
+BEGIN IMMEDIATE, PostgreSQL locks the single tree-state row with SELECT ... FOR UPDATE.  A batch is
+verified (signatures before taking the lock, everything else under it), chained, inserted, the tree
+state updated once and a checkpoint signed by the operator key, all in one transaction.
+"""
+from __future__ import annotations
+
+import json
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from .check import check_admission
+from .crypto import Signer, verify_signature
+from .entitlements import RefInfo
+from .entries import (KEY_KINDS, OPERATOR, KeyRegistration, KeyRotation, Statement,
+                      checkpoint_body, entry_hash, parse_statement)
+from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_INITIALISED, SIGNATURE_INVALID,
+                     LedgerError)
+from .merkle import Frontier
+from .registry import KeyRegistry
+
+__all__ = ["Store", "EntryRow", "CheckpointRow", "TreeState", "AppendResult", "utcnow"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite stores them naive, in UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+metadata = sa.MetaData()
+entries = sa.Table(
+    "ledger_entries", metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("prev_hash", sa.LargeBinary, nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("idempotency_key", sa.String(128), nullable=False),
+    sa.Column("client", sa.String(64)),
+    sa.Column("statement", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+checkpoints = sa.Table(
+    "ledger_checkpoints", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("root_hash", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+tree_state = sa.Table(
+    "ledger_tree_state", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("head_hash", sa.LargeBinary, nullable=False),
+    sa.Column("frontier", sa.LargeBinary, nullable=False),
+    sa.Column("last_received_at", UTCDateTime),
+    sa.Column("checkpoint_size", sa.BigInteger, nullable=False),
+)
+ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
+                 "idempotency_key", "client", "statement", "signature")
+
+
+class EntryRow(NamedTuple):
+    seq: int
+    received_at: datetime
+    prev_hash: bytes
+    leaf_hash: bytes
+    kind: str
+    author: str
+    key_id: str
+    idempotency_key: str
+    client: str | None
+    statement: bytes
+    signature: bytes
+
+
+class CheckpointRow(NamedTuple):
+    id: int
+    tree_size: int
+    root_hash: bytes
+    created_at: datetime
+    key_id: str
+    signature: bytes
+
+    def body(self) -> bytes:
+        return checkpoint_body(self.tree_size, self.root_hash, self.created_at)
+
+
+class TreeState(NamedTuple):
+    tree_size: int
+    head_hash: bytes
+    frontier: bytes
+    last_received_at: datetime | None
+    checkpoint_size: int
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    seq: int
+    entry_hash: bytes
+    received_at: datetime
+    duplicate: bool = False  # the idempotency key was seen before with the same content
+
+
+def _row(r: Any) -> EntryRow:
+    return EntryRow(r[0], r[1], bytes(r[2]), bytes(r[3]), r[4], r[5], r[6], r[7], r[8], bytes(r[9]),
+                    bytes(r[10]))
+
+
+def ref_info(row: EntryRow) -> RefInfo:
+    return RefInfo(row.seq, row.leaf_hash, row.kind, row.author, json.loads(row.statement)["payload"])
+
+
+def make_engine(url: str, schema: str | None = None) -> Engine:
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # durable at commit
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("ledger_write")
+                                 else "BEGIN")
+        return engine
+    args = {"options": f"-csearch_path={schema}"} if schema else {}
+    return sa.create_engine(url, connect_args=args, pool_pre_ping=True)
+
+
+class Store:
+    """One ledger database. `operator` (the operator's signer) is needed to write checkpoints."""
+
+    def __init__(self, url: str, *, schema: str | None = None, operator: Signer | None = None,
+                 clock: Callable[[], datetime] = utcnow, max_skew: timedelta = timedelta(minutes=5),
+                 checkpoint_every: int = 1000) -> None:
+        self.url = url
+        self.schema = schema
+        self.operator = operator
+        self.clock = clock
+        self.max_skew = max_skew
+        self.checkpoint_every = checkpoint_every
+        self.engine = make_engine(url, schema)
+        self.dialect = self.engine.dialect.name
+        self._registry: KeyRegistry | None = None
+
+    # ------------------------------------------------------------------ schema
+    def migrate(self) -> None:
+        """Create or upgrade the ledger tables with Alembic (programmatically)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ reads
+    def tree_state(self, conn: Connection | None = None) -> TreeState:
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.tree_state(c)
+        r = conn.execute(sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
+                                   tree_state.c.last_received_at, tree_state.c.checkpoint_size)
+                         .where(tree_state.c.id == 1)).one_or_none()
+        if r is None:
+            raise LedgerError(NOT_INITIALISED, "the ledger tables are not initialised (run `ledger init`)")
+        return TreeState(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4])
+
+    def size(self) -> int:
+        return self.tree_state().tree_size
+
+    def count_rows(self) -> int:
+        with self.engine.connect() as c:
+            return c.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one()
+
+    def iter_rows(self, start: int = 0, stop: int | None = None, chunk: int = 5000) -> Iterator[EntryRow]:
+        """Rows with start <= seq < stop in seq order, as stored (nothing is checked here)."""
+        cols = [entries.c[n] for n in ENTRY_COLUMNS]
+        with self.engine.connect() as c:
+            lo = start
+            while True:
+                q = sa.select(*cols).where(entries.c.seq >= lo)
+                if stop is not None:
+                    q = q.where(entries.c.seq < stop)
+                rows = c.execute(q.order_by(entries.c.seq).limit(chunk)).all()
+                for r in rows:
+                    yield _row(r)
+                if len(rows) < chunk:
+                    return
+                lo = rows[-1][0] + 1
+
+    def rows_where(self, *conditions: Any) -> list[EntryRow]:
+        cols = [entries.c[n] for n in ENTRY_COLUMNS]
+        with self.engine.connect() as c:
+            return [_row(r) for r in c.execute(sa.select(*cols).where(*conditions).order_by(entries.c.seq))]
+
+    def get_rows(self, seqs: Sequence[int]) -> dict[int, EntryRow]:
+        out: dict[int, EntryRow] = {}
+        seqs = sorted(set(seqs))
+        for i in range(0, len(seqs), 500):
+            for row in self.rows_where(entries.c.seq.in_(seqs[i:i + 500])):
+                out[row.seq] = row
+        return out
+
+    def key_rows(self) -> list[EntryRow]:
+        return self.rows_where(entries.c.kind.in_(sorted(KEY_KINDS)))
+
+    def rows_received_between(self, start: datetime, end: datetime) -> list[EntryRow]:
+        return self.rows_where(entries.c.received_at >= start, entries.c.received_at < end)
+
+    def leaf_hashes(self, stop: int | None = None) -> list[bytes]:
+        q = sa.select(entries.c.leaf_hash).order_by(entries.c.seq)
+        if stop is not None:
+            q = q.where(entries.c.seq < stop)
+        with self.engine.connect() as c:
+            return [bytes(r[0]) for r in c.execute(q)]
+
+    def checkpoints(self) -> list[CheckpointRow]:
+        with self.engine.connect() as c:
+            return [CheckpointRow(r[0], r[1], bytes(r[2]), r[3], r[4], bytes(r[5])) for r in
+                    c.execute(sa.select(checkpoints).order_by(checkpoints.c.id))]
+
+    def latest_checkpoint(self) -> CheckpointRow | None:
+        with self.engine.connect() as c:
+            r = c.execute(sa.select(checkpoints).order_by(checkpoints.c.id.desc()).limit(1)).one_or_none()
+        return CheckpointRow(r[0], r[1], bytes(r[2]), r[3], r[4], bytes(r[5])) if r else None
+
+    def registry(self) -> KeyRegistry:
+        """The key registry replayed from every key entry."""
+        reg = KeyRegistry()
+        for row in self.key_rows():
+            reg.apply(row.seq, row.received_at, parse_statement(row.statement))
+        return reg
+
+    def _refresh_registry(self, conn: Connection, reg: KeyRegistry) -> KeyRegistry:
+        cols = [entries.c[n] for n in ENTRY_COLUMNS]
+        q = (sa.select(*cols).where(entries.c.kind.in_(sorted(KEY_KINDS)), entries.c.seq >= reg.next_seq)
+             .order_by(entries.c.seq))
+        for r in conn.execute(q):
+            row = _row(r)
+            reg.apply(row.seq, row.received_at, parse_statement(row.statement))
+        return reg
+
+    # ------------------------------------------------------------------ writes
+    def _write(self) -> Connection:
+        conn = self.engine.connect()
+        if self.dialect == "sqlite":
+            conn.execution_options(ledger_write=True)
+        return conn
+
+    def _lock(self, conn: Connection) -> TreeState:
+        if self.dialect == "postgresql":
+            conn.execute(sa.select(tree_state.c.id).where(tree_state.c.id == 1).with_for_update())
+        return self.tree_state(conn)
+
+    def append(self, statement: bytes, signature: bytes) -> AppendResult:
+        """Append one signed statement (durable when this returns)."""
+        try:
+            return self.append_batch([(statement, signature)])[0]
+        except LedgerError as exc:
+            raise LedgerError(exc.code, exc.message, seq=exc.seq) from None
+
+    def _pre_verify(self, items: Sequence[tuple[bytes, bytes]]) -> list[Statement]:
+        """Parse every statement and verify every signature, before taking the write lock.
+
+        A key id is the hash of its public key, so a signature that verifies here verifies under the
+        key whatever the registry says later; validity in time is checked under the lock.
+        """
+        parsed: list[Statement] = []
+        for i, (raw, _sig) in enumerate(items):
+            try:
+                parsed.append(parse_statement(raw))
+            except LedgerError as exc:
+                raise LedgerError(exc.code, exc.message, index=i) from None
+        if self._registry is None:
+            self._registry = self.registry()
+        reg, fresh = self._registry, False
+        local: dict[str, bytes] = {}
+        for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
+            pk = reg.public_key(st.key_id) or local.get(st.key_id)
+            if pk is None and not fresh:
+                reg = self._registry = self.registry()
+                fresh = True
+                pk = reg.public_key(st.key_id) or local.get(st.key_id)
+            if pk is None and st.kind == "key_registration" and st.payload.key_id == st.key_id:
+                pk = bytes.fromhex(st.payload.public_key)  # a self-registration (the genesis key)
+            if pk is None:
+                raise LedgerError(KEY_NOT_VALID, f"key {st.key_id[:16]} is not registered", index=i)
+            if not verify_signature(pk, sig, raw):
+                raise LedgerError(SIGNATURE_INVALID, f"signature does not verify under key {st.key_id[:16]}",
+                                  index=i)
+            p = st.payload
+            if isinstance(p, KeyRegistration):
+                local[p.key_id] = bytes.fromhex(p.public_key)
+            elif isinstance(p, KeyRotation):
+                local[p.new_key_id] = bytes.fromhex(p.new_public_key)
+        return parsed
+
+    def append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
+        """Append signed statements in one transaction; all or nothing.
+
+        A refusal raises LedgerError with the stable code and the item's `index`; nothing is stored.
+        An item whose (author, idempotency key) exists with the same content returns the original.
+        """
+        if not items:
+            return []
+        parsed = self._pre_verify(items)
+        with self._write() as conn, conn.begin():
+            state = self._lock(conn)
+            now = self.clock()
+            if state.last_received_at is not None and now < state.last_received_at:
+                now = state.last_received_at  # received_at never goes back
+            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy())
+            existing = self._existing(conn, parsed)
+            seq, prev = state.tree_size, state.head_hash
+            frontier = Frontier.from_bytes(state.tree_size, state.frontier)
+            rows: list[dict[str, Any]] = []
+            results: list[AppendResult] = []
+            local: dict[int, RefInfo] = {}
+            seen: dict[tuple[str, str], tuple[bytes, AppendResult]] = {}
+            pending_checkpoints: list[tuple[int, bytes]] = []
+
+            def lookup(ref_seq: int) -> RefInfo | None:
+                if ref_seq in local:
+                    return local[ref_seq]
+                r = conn.execute(sa.select(*[entries.c[n] for n in ENTRY_COLUMNS])
+                                 .where(entries.c.seq == ref_seq)).one_or_none()
+                return ref_info(_row(r)) if r else None
+
+            for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
+                key = (st.author, st.idempotency_key)
+                prior = seen.get(key)
+                if prior is None and key in existing:
+                    row = existing[key]
+                    prior = (parse_statement(row.statement).content_digest(),
+                             AppendResult(row.seq, row.leaf_hash, row.received_at, True))
+                if prior is not None:
+                    if prior[0] != st.content_digest():
+                        raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {st.idempotency_key!r} of "
+                                          f"{st.author} was used for other content (seq {prior[1].seq})",
+                                          index=i, seq=prior[1].seq)
+                    results.append(AppendResult(prior[1].seq, prior[1].entry_hash, prior[1].received_at, True))
+                    continue
+                if abs(st.authored_at - now) > self.max_skew:
+                    raise LedgerError(CLOCK_SKEW, f"authored_at {st.authored_at.isoformat()} is more than "
+                                      f"{self.max_skew} from received_at {now.isoformat()}", index=i)
+                err = check_admission(st, seq, now, reg, lookup)
+                if err:
+                    raise LedgerError(err.code, err.message, index=i)
+                if st.kind in KEY_KINDS:
+                    reg.apply(seq, now, st)
+                h = entry_hash(seq, now, prev, sig, raw)
+                rows.append({"seq": seq, "received_at": now, "prev_hash": prev, "leaf_hash": h,
+                             "kind": st.kind, "author": st.author, "key_id": st.key_id,
+                             "idempotency_key": st.idempotency_key, "client": st.client,
+                             "statement": raw, "signature": sig})
+                result = AppendResult(seq, h, now)
+                results.append(result)
+                seen[key] = (st.content_digest(), result)
+                if st.payload.ref_fields or st.kind in ("determination", "redetermination", "cost_line"):
+                    local[seq] = RefInfo(seq, h, st.kind, st.author, json.loads(raw)["payload"])
+                frontier.append(h)
+                prev = h
+                seq += 1
+                if frontier.size % self.checkpoint_every == 0:
+                    pending_checkpoints.append((frontier.size, frontier.root()))
+            if rows:
+                conn.execute(entries.insert(), rows)
+                size = frontier.size
+                if self.operator is not None and (not pending_checkpoints or pending_checkpoints[-1][0] != size):
+                    pending_checkpoints.append((size, frontier.root()))
+                cp_size = state.checkpoint_size
+                if self.operator is not None:
+                    for cp in pending_checkpoints:
+                        self._insert_checkpoint(conn, cp[0], cp[1], now, reg)
+                        cp_size = cp[0]
+                conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
+                    tree_size=size, head_hash=prev, frontier=frontier.to_bytes(), last_received_at=now,
+                    checkpoint_size=cp_size))
+        self._registry = reg
+        return results
+
+    def _existing(self, conn: Connection, parsed: Sequence[Statement]) -> dict[tuple[str, str], EntryRow]:
+        keys = sorted({(st.author, st.idempotency_key) for st in parsed})
+        out: dict[tuple[str, str], EntryRow] = {}
+        cols = [entries.c[n] for n in ENTRY_COLUMNS]
+        for i in range(0, len(keys), 400):
+            part = keys[i:i + 400]
+            q = sa.select(*cols).where(sa.tuple_(entries.c.author, entries.c.idempotency_key).in_(part))
+            for r in conn.execute(q):
+                row = _row(r)
+                out[(row.author, row.idempotency_key)] = row
+        return out
+
+    def _insert_checkpoint(self, conn: Connection, size: int, root: bytes, now: datetime,
+                           reg: KeyRegistry) -> None:
+        assert self.operator is not None
+        if reg.key_problem(self.operator.key_id, OPERATOR, size, now):
+            raise LedgerError(KEY_NOT_VALID, "the operator key is not valid for a checkpoint: "
+                              + str(reg.key_problem(self.operator.key_id, OPERATOR, size, now)))
+        sig = self.operator.sign(checkpoint_body(size, root, now))
+        conn.execute(checkpoints.insert().values(tree_size=size, root_hash=root, created_at=now,
+                                                 key_id=self.operator.key_id, signature=sig))
+
+    def checkpoint(self) -> CheckpointRow | None:
+        """Sign a checkpoint of the current tree if entries were added since the last one."""
+        if self.operator is None:
+            raise LedgerError(KEY_NOT_VALID, "no operator key: cannot sign a checkpoint")
+        with self._write() as conn, conn.begin():
+            state = self._lock(conn)
+            if state.tree_size == 0 or state.checkpoint_size == state.tree_size:
+                return None
+            now = max(self.clock(), state.last_received_at or self.clock())
+            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy())
+            root = Frontier.from_bytes(state.tree_size, state.frontier).root()
+            self._insert_checkpoint(conn, state.tree_size, root, now, reg)
+            conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
+                checkpoint_size=state.tree_size, last_received_at=now))
+        self._registry = reg
+        return self.latest_checkpoint()
+
+
