@@ -1,0 +1,104 @@
+"""`bwledger ledger ...`: initialise, verify, export and verify bundles (mounted by api/cli.py)."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from api.settings import load_settings
+from ledger import service
+from ledger.errors import LedgerError
+
+ledger_app = typer.Typer(help="The signed, hash-chained ledger: init, verify, export and verify-bundle.",
+                         no_args_is_help=True)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
+
+
+def _fail(exc: LedgerError) -> None:
+    typer.echo(f"error {exc.code}: {exc.message}", err=True)
+    raise typer.Exit(2)
+
+
+@ledger_app.command()
+def init() -> None:
+    """Create the ledger schema and, on first use, the operator key (mode 0600) and its genesis entry."""
+    s = load_settings()
+    try:
+        store = service.init_ledger(s.database_url, s.keys_dir)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"ledger ready at {s.database_url}: {store.size()} entries, operator key {store.operator.key_id}")
+
+
+@ledger_app.command()
+def checkpoint() -> None:
+    """Sign a checkpoint of the current tree if entries were added since the last one."""
+    s = load_settings()
+    store = service.open_ledger(s.database_url, s.keys_dir)
+    try:
+        cp = service.checkpoint(store)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"checkpoint at tree size {cp.tree_size}: {cp.root_hash.hex()}" if cp else "nothing new")
+
+
+@ledger_app.command()
+def verify(workers: Optional[int] = typer.Option(None, help="processes for signatures (default: every core)"),
+           as_json: bool = typer.Option(False, "--json", help="machine-readable report")) -> None:
+    """Verify the whole ledger; report every problem with its sequence number; exit 1 if any."""
+    s = load_settings()
+    store = service.open_ledger(s.database_url)
+    try:
+        report = service.verify_ledger(store, workers=workers)
+    except LedgerError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps({"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
+                               "seconds": round(report.seconds, 3),
+                               "problems": [p.to_dict() for p in report.problems]}, indent=1))
+    else:
+        for p in report.problems:
+            typer.echo(str(p))
+        typer.echo(f"{report.entries} entries, {report.checkpoints} checkpoints, {len(report.problems)} problems "
+                   f"({report.seconds:.2f}s, {report.workers} process(es))")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@ledger_app.command()
+def export(out: Path = typer.Argument(..., help="bundle file to write (JSON)"),
+           party: str = typer.Option(..., help="GMxxxx, RG:<region>, OPERATOR or COMMITTEE"),
+           date_from: str = typer.Option(..., "--from", help="first received date, YYYY-MM-DD"),
+           date_to: str = typer.Option(..., "--to", help="last received date, YYYY-MM-DD")) -> None:
+    """Write a self-contained bundle of every entry PARTY authored or is named in."""
+    s = load_settings()
+    store = service.open_ledger(s.database_url, s.keys_dir)
+    try:
+        summary = service.export_bundle(store, party, _day(date_from), _day(date_to), out)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"{summary.path}: {summary.entries} entries of {party}, {summary.references} referenced, "
+               f"{summary.key_entries} key entries, proved against tree size {summary.tree_size}")
+
+
+@ledger_app.command("verify-bundle")
+def verify_bundle(path: Path,
+                  operator_key: list[str] = typer.Option([], help="trusted operator key id (repeatable)")) -> None:
+    """Verify a bundle offline (no database, no network); exit 1 on any problem."""
+    report = service.verify_bundle_file(path, trusted_operator_keys=operator_key)
+    for p in report.problems:
+        typer.echo(str(p))
+    trust = "trusted" if report.trusted_operator else "NOT checked against a trusted key (use --operator-key)"
+    typer.echo(f"{report.entries} entries of {report.party} against tree size {report.tree_size}; operator key "
+               f"{report.operator_key_id[:16]} {trust}; {len(report.problems)} problems")
+    raise typer.Exit(0 if report.ok else 1)
+
+

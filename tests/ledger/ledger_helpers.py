@@ -1,0 +1,62 @@
+"""Builders shared by the ledger tests: an initialised ledger with party keys, and payloads."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.crypto import Signer, new_signer
+from ledger.entries import OPERATOR
+from ledger.service import SignedStatement, init_ledger, register_key, sign_statement
+from ledger.store import Store
+
+PARTIES = ["GM0166", "GM0193", "GM0200", "RG:ijssel-vecht", "COMMITTEE"]
+_counter = itertools.count()
+
+
+@dataclass
+class LedgerEnv:
+    store: Store
+    keys_dir: Path
+    signers: dict[str, Signer] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, url: str, schema: str | None, keys_dir: Path, parties=PARTIES, **opts) -> LedgerEnv:
+        store = init_ledger(url, keys_dir, schema=schema, **opts)
+        env = cls(store, keys_dir, {OPERATOR: store.operator})
+        for p in parties:
+            s = new_signer(p)
+            register_key(store, s)
+            env.signers[p] = s
+        return env
+
+    def sign(self, party: str, kind: str, payload: dict, key: str | None = None, client: str | None = "PSN-client-1",
+             **kw) -> SignedStatement:
+        return sign_statement(self.signers[party], kind, payload,
+                              idempotency_key=key or f"k-{next(_counter)}", client=client, **kw)
+
+    def append(self, party: str, kind: str, payload: dict, **kw):
+        return self.store.append(*self.sign(party, kind, payload, **kw).as_item())
+
+
+def ref(result) -> dict:
+    return {"seq": result.seq, "entry_hash": result.entry_hash.hex()}
+
+
+def cost_line(fronting="GM0166", bearer="GM0193", units=31, tariff=12_345, **kw) -> dict:
+    d = {"fronting_party": fronting, "cost_bearer": bearer, "period_from": "2026-01-01",
+         "period_to": "2026-01-31", "product": "BW-24h", "units": units, "tariff_cents": tariff,
+         "amount_cents": units * tariff, "status": "provisional", "historical_budget": False}
+    d.update(kw)
+    return d
+
+
+def determination(addressee="GM0193", **kw) -> dict:
+    d = {"determination_id": "det-1", "determination_digest": "a" * 64, "input_digest": "b" * 64,
+         "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
+         "outcome": {"cost_bearer": addressee, "budget": "woonplaats", "client_class": "NEW",
+                     "new_client": True, "statutory_college": addressee, "entry_kind": "inter_regional"},
+         "flags": ["SAME_DAY_EVENTS"], "provisional": False, "addressee": addressee, "copy_to": [],
+         "objection_deadline": "2026-02-26"}
+    d.update(kw)
+    return d

@@ -1,0 +1,171 @@
+"""Entry kinds, payload validation and the entitlement table, kind by kind."""
+import pytest
+
+from ledger.entitlements import load_entitlements
+from ledger.entries import PAYLOADS
+from ledger.errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, PAYLOAD_INVALID,
+                           REFERENCE_INVALID, SIGNATURE_INVALID, STATEMENT_INVALID, UNKNOWN_KIND, LedgerError)
+from ledger.canonical import canonical_json
+from ledger.entries import make_statement
+from ledger.crypto import new_signer
+from ledger.service import register_key, revoke_key, rotate_key, sign_statement
+from ledger_helpers import cost_line, determination, ref
+from datetime import datetime, timedelta, timezone
+
+
+def refused(code, fn, *a, **kw):
+    with pytest.raises(LedgerError) as info:
+        fn(*a, **kw)
+    assert info.value.code == code, info.value
+    return info.value
+
+
+def test_entitlement_table_covers_every_kind():
+    assert set(load_entitlements()) == set(PAYLOADS)
+
+
+def test_determination_and_n4_responses(sqlite_env):
+    e = sqlite_env
+    det = e.append("GM0166", "determination", determination(addressee="GM0193"))
+    refused(NOT_ENTITLED, e.append, "COMMITTEE", "determination", determination())
+    # only the addressee may accept or object (N4)
+    refused(NOT_ENTITLED, e.append, "GM0200", "acceptance", {"determination": ref(det), "note": ""})
+    e.append("GM0193", "acceptance", {"determination": ref(det), "note": "akkoord"})
+    e.append("GM0193", "objection", {"determination": ref(det), "reasons": "woonadres onjuist"})
+    refused(PAYLOAD_INVALID, e.append, "GM0193", "objection", {"determination": ref(det), "reasons": ""})
+    bad = dict(ref(det), entry_hash="0" * 64)
+    refused(REFERENCE_INVALID, e.append, "GM0193", "acceptance", {"determination": bad})
+    refused(REFERENCE_INVALID, e.append, "GM0193", "acceptance", {"determination": {"seq": 10**6, "entry_hash": "0" * 64}})
+    # re-determination (N8) by the original determining party or the operator
+    redet = dict(determination(addressee="GM0200"), previous=ref(det), trigger="RETRO_BRP", changes=["cost bearer"])
+    refused(NOT_ENTITLED, e.append, "GM0193", "redetermination", redet)
+    r2 = e.append("GM0166", "redetermination", redet)
+    e.append("GM0200", "acceptance", {"determination": ref(r2)})
+    e.append("OPERATOR", "redetermination", dict(redet, previous=ref(r2)))
+
+
+def test_notices_n1_n2_n5(sqlite_env):
+    e = sqlite_env
+    n1 = {"placing_party": "GM0166", "host_region": "RG:ijssel-vecht", "host_municipality": "GM0193",
+          "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-01-05",
+          "expected_duration_days": 365, "contract_used": "RG-contract-7"}
+    e.append("GM0166", "placement_notice", n1)
+    refused(NOT_ENTITLED, e.append, "GM0193", "placement_notice", n1)
+    refused(STATEMENT_INVALID, e.append, "GM0166", "placement_notice", n1, client=None)
+    n2 = {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+          "end_date": "2026-06-30", "new_municipality": "GM0193", "responsible_until": "2027-06-30"}
+    e.append("GM0166", "outflow_notice", n2)
+    refused(NOT_ENTITLED, e.append, "GM0200", "outflow_notice", n2)
+    n5 = {"meldgemeente": "GM0200", "to_party": "GM0166", "reasons": "meeste kans van slagen",
+          "proposed_date": "2026-03-01"}
+    e.append("GM0200", "handover_request", n5)
+    refused(NOT_ENTITLED, e.append, "GM0166", "handover_request", n5)
+
+
+def test_cost_lines_and_reversals(sqlite_env):
+    e = sqlite_env
+    c = e.append("GM0166", "cost_line", cost_line())
+    refused(NOT_ENTITLED, e.append, "GM0193", "cost_line", cost_line())
+    refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), amount_cents=1))
+    refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", cost_line(bearer="GM0166"))
+    refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), period_to="2025-12-01"))
+    refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), units="31"))  # strict types
+    refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), extra=1))  # extra=forbid
+    refused(STATEMENT_INVALID, e.append, "GM0166", "cost_line", cost_line(), client="123456782")  # a BSN
+    refused(NOT_ENTITLED, e.append, "GM0193", "reversal", {"reverses": ref(c), "reason": "x"})
+    e.append("GM0166", "reversal", {"reverses": ref(c), "reason": "committee decision"})
+    e.append("OPERATOR", "reversal", {"reverses": ref(c), "reason": "committee decision"}, client=None)
+    det = e.append("GM0166", "determination", determination())
+    refused(REFERENCE_INVALID, e.append, "GM0166", "reversal", {"reverses": ref(det), "reason": "x"})
+    e.append("GM0166", "cost_line", cost_line(determination=ref(det), historical_budget=True))
+
+
+def test_settlement_seal_and_disputes(sqlite_env):
+    e = sqlite_env
+    seal = {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 3,
+            "balances": [{"party": "GM0166", "net_cents": 500}, {"party": "GM0193", "net_cents": -500}]}
+    e.append("OPERATOR", "settlement_seal", seal, client=None)
+    refused(NOT_ENTITLED, e.append, "GM0166", "settlement_seal", seal, client=None)
+    refused(PAYLOAD_INVALID, e.append, "OPERATOR", "settlement_seal",
+            dict(seal, balances=[{"party": "GM0166", "net_cents": 1}]), client=None)
+    det = e.append("GM0166", "determination", determination())
+    ev = {"dispute_id": "D-1", "determination": ref(det), "status": "OBJECTED", "previous_status": "DETERMINED",
+          "participants": ["GM0166", "GM0193"], "deadline": "2026-03-01"}
+    e.append("GM0193", "dispute_event", ev)
+    e.append("COMMITTEE", "dispute_event", dict(ev, status="DECIDED"))
+    e.append("OPERATOR", "dispute_event", dict(ev, status="NO_RESPONSE"))
+    refused(NOT_ENTITLED, e.append, "GM0200", "dispute_event", ev)
+    refused(PAYLOAD_INVALID, e.append, "GM0193", "dispute_event", dict(ev, status="LOST"))
+
+
+def test_key_lifecycle(sqlite_env):
+    e = sqlite_env
+    s, store = e.signers, e.store
+    e.append("GM0166", "cost_line", cost_line())
+    new = new_signer("GM0166")
+    old = s["GM0166"]
+    rotate_key(store, old, new)
+    refused(KEY_NOT_VALID, e.append, "GM0166", "cost_line", cost_line())  # old key rotated out
+    s["GM0166"] = new
+    e.append("GM0166", "cost_line", cost_line())
+    # a party may not register keys for another party; the operator may
+    other = new_signer("GM0193")
+    refused(NOT_ENTITLED, register_key, store, other, by=new)
+    register_key(store, other)
+    revoke_key(store, "GM0193", other.key_id, "laptop lost", by=s["GM0193"])
+    s["GM0193"] = other
+    refused(KEY_NOT_VALID, e.append, "GM0193", "objection", {"determination": {"seq": 0, "entry_hash": "0" * 64},
+                                                              "reasons": "x"})
+    refused(PAYLOAD_INVALID, revoke_key, store, "GM0193", other.key_id, "again", by=e.signers["OPERATOR"])
+    # expired and not-yet-valid keys
+    later = new_signer("GM0200")
+    register_key(store, later, valid_from=datetime.now(timezone.utc) + timedelta(days=1))
+    s["GM0200"] = later
+    refused(KEY_NOT_VALID, e.append, "GM0200", "cost_line", cost_line(fronting="GM0200"))
+    # a key of another party
+    refused(KEY_NOT_VALID, store.append, *sign_statement(e.signers["GM0166"].__class__("GM0193", new.private_key),
+                                                        "cost_line", cost_line(fronting="GM0193", bearer="GM0166"),
+                                                        idempotency_key="x1", client="PSN-client-1").as_item())
+    # entries signed before the rotation and revocation still verify
+    assert store.append and e.store.registry()
+    from ledger.verify import verify_store
+    assert verify_store(store).ok
+
+
+def test_refusal_codes(sqlite_env):
+    e = sqlite_env
+    st = e.sign("GM0166", "cost_line", cost_line())
+    refused(SIGNATURE_INVALID, e.store.append, st.statement, st.signature[:-1] + bytes([st.signature[-1] ^ 1]))
+    raw = st.statement.replace(b'"kind":"cost_line"', b'"kind":"cost_lime"')
+    refused(UNKNOWN_KIND, e.store.append, raw, e.signers["GM0166"].sign(raw))
+    raw = st.statement.replace(b'{"author"', b'{ "author"')
+    refused(STATEMENT_INVALID, e.store.append, raw, e.signers["GM0166"].sign(raw))
+    refused(KEY_NOT_VALID, e.store.append, *sign_statement(new_signer("GM0166"), "cost_line", cost_line(),
+                                                           idempotency_key="z", client="PSN-client-1").as_item())
+    old = datetime.now(timezone.utc) - timedelta(hours=1)
+    refused(CLOCK_SKEW, e.append, "GM0166", "cost_line", cost_line(), authored_at=old)
+    first = e.store.append(*st.as_item())
+    again = e.store.append(*e.sign("GM0166", "cost_line", cost_line(), key=st_key(st)).as_item())
+    assert again.duplicate and again.seq == first.seq and again.entry_hash == first.entry_hash
+    err = refused(IDEMPOTENCY_CONFLICT, e.append, "GM0166", "cost_line", cost_line(units=2), key=st_key(st))
+    assert err.seq == first.seq
+    size = e.store.size()
+    # a batch with one bad item stores nothing
+    good = e.sign("GM0166", "cost_line", cost_line())
+    bad = e.sign("GM0193", "cost_line", cost_line())
+    err = refused(NOT_ENTITLED, e.store.append_batch, [good.as_item(), bad.as_item()])
+    assert err.index == 1 and e.store.size() == size
+
+
+def st_key(st):
+    import json
+    return json.loads(st.statement)["idempotency_key"]
+
+
+def test_statement_bytes_are_canonical():
+    s = new_signer("GM0166")
+    raw = make_statement(kind="cost_line", author="GM0166", key_id=s.key_id, payload=cost_line(),
+                         idempotency_key="a", authored_at=datetime(2026, 1, 1, tzinfo=timezone.utc), client="PSN-abcdef")
+    import json
+    assert canonical_json(json.loads(raw)) == raw
+    assert b'"authored_at":"2026-01-01T00:00:00.000000Z"' in raw
