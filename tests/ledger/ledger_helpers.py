@@ -60,3 +60,8 @@ def determination(addressee="GM0193", **kw) -> dict:
          "objection_deadline": "2026-02-26"}
     d.update(kw)
     return d
+
+
+import pytest  # noqa: E402
+
+PG_PARAM = pytest.param("postgres", marks=pytest.mark.postgres)

@@ -1,0 +1,97 @@
+"""Store behaviour on SQLite and PostgreSQL: append-only triggers, batches, checkpoints, threads."""
+import threading
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from ledger.merkle import MerkleTree, verify_consistency, verify_inclusion
+from ledger.verify import verify_store
+from ledger_helpers import cost_line
+
+
+@pytest.mark.parametrize("table,column", [("ledger_entries", "kind"), ("ledger_checkpoints", "key_id")])
+def test_triggers_refuse_update_and_delete(env, table, column):
+    e = env
+    e.append("GM0166", "cost_line", cost_line())
+    for sql in (f"UPDATE {table} SET {column} = 'x'", f"DELETE FROM {table}"):
+        with pytest.raises(sa.exc.DatabaseError) as info:
+            with e.store.engine.begin() as c:
+                c.exec_driver_sql(sql)
+        assert "append-only" in str(info.value)
+    if e.store.dialect == "postgresql":
+        with pytest.raises(sa.exc.DatabaseError):
+            with e.store.engine.begin() as c:
+                c.exec_driver_sql(f"TRUNCATE {table}")
+    assert verify_store(e.store).ok
+
+
+def test_migrate_twice_and_verify(env):
+    env.store.migrate()
+    assert env.store.size() == 1 + 5  # genesis + five party keys
+    assert verify_store(env.store).ok
+
+
+def test_batch_is_one_transaction_with_checkpoints_every_1000(env):
+    e = env
+    before = e.store.size()
+    items = [e.sign("GM0166", "cost_line", cost_line(units=1 + i % 28)).as_item() for i in range(2100)]
+    results = e.store.append_batch(items)
+    assert [r.seq for r in results] == list(range(before, before + 2100))
+    assert len({r.received_at for r in results}) == 1
+    sizes = [cp.tree_size for cp in e.store.checkpoints()]
+    assert {1000, 2000, before + 2100} <= set(sizes)
+    report = verify_store(e.store)
+    assert report.ok, report.problems[:5]
+    # proofs against the stored checkpoints
+    tree = MerkleTree(e.store.leaf_hashes())
+    cps = e.store.checkpoints()
+    for a, b in zip(cps, cps[1:]):
+        assert verify_consistency(a.tree_size, b.tree_size, tree.consistency_proof(a.tree_size, b.tree_size),
+                                  a.root_hash, b.root_hash)
+    last = cps[-1]
+    assert verify_inclusion(1234, last.tree_size, tree._levels[0][1234], tree.inclusion_proof(1234, last.tree_size),
+                            last.root_hash)
+    # the same batch again is idempotent: everything is a duplicate, nothing is added
+    again = e.store.append_batch(items[:10])
+    assert all(r.duplicate for r in again) and e.store.size() == before + 2100
+
+
+def test_threads_keep_one_linear_order(env):
+    e = env
+    errors = []
+
+    def writer(party, bearer):
+        try:
+            for i in range(15):
+                if i % 3:
+                    e.append(party, "cost_line", cost_line(fronting=party, bearer=bearer))
+                else:
+                    e.store.append_batch([e.sign(party, "cost_line", cost_line(fronting=party, bearer=bearer)).as_item()
+                                          for _ in range(3)])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=p) for p in
+               [("GM0166", "GM0193"), ("GM0193", "GM0166"), ("GM0200", "GM0166"), ("GM0166", "GM0200")]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert e.store.size() == 6 + 4 * (10 + 5 * 3)
+    report = verify_store(e.store)
+    assert report.ok, report.problems[:5]
+
+
+def test_checkpoint_on_timer_only_when_new(sqlite_env):
+    e = sqlite_env
+    e.store.operator, op = None, e.store.operator
+    e.append("GM0166", "cost_line", cost_line())  # without an operator key: no checkpoint yet
+    e.store.operator = op
+    n = len(e.store.checkpoints())
+    cp = e.store.checkpoint()
+    assert cp.tree_size == e.store.size() and len(e.store.checkpoints()) == n + 1
+    assert e.store.checkpoint() is None
+    assert verify_store(e.store).ok
+    assert date.today()
