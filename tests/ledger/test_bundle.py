@@ -1,0 +1,87 @@
+"""Bundles: export a party's entries, verify offline, and one test per failure path."""
+import base64
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from ledger.bundle import verify_bundle, verify_bundle_file
+from ledger.errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE,
+                           INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, SIGNATURE_INVALID)
+from ledger.service import export_bundle
+from ledger_helpers import cost_line, determination, ref
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def bundle(sqlite_env, tmp_path):
+    e = sqlite_env
+    det = e.append("GM0193", "determination", determination(addressee="GM0166"))
+    e.append("GM0166", "objection", {"determination": ref(det), "reasons": "woonadres"})
+    e.append("GM0166", "cost_line", cost_line())
+    e.append("GM0200", "cost_line", cost_line(fronting="GM0200", bearer="GM0193"))  # not GM0166's
+    e.append("GM0193", "acceptance", {"determination": ref(e.append("GM0166", "determination",
+                                                                       determination(addressee="GM0193")))})
+    path = tmp_path / "b.json"
+    summary = export_bundle(e.store, "GM0166", TODAY - timedelta(days=1), TODAY + timedelta(days=1), path)
+    return e, path, summary
+
+
+def test_export_and_verify(bundle):
+    e, path, summary = bundle
+    assert summary.entries == 5  # det naming it, objection, cost line, determination, acceptance by reference
+    report = verify_bundle_file(path, trusted_operator_keys=[e.store.operator.key_id])
+    assert report.ok and report.trusted_operator, report.problems
+    doc = json.loads(path.read_text())
+    kinds = {json.loads(base64.b64decode(x["statement"]))["kind"] for x in doc["entries"] if x["role"] == "party"}
+    assert kinds == {"determination", "objection", "cost_line", "acceptance"}
+    empty = export_bundle(e.store, "GM0166", TODAY + timedelta(days=5), TODAY + timedelta(days=6), path)
+    assert empty.entries == 0 and verify_bundle_file(path).ok
+
+
+def _tamper(path, fn):
+    doc = json.loads(path.read_text())
+    fn(doc)
+    return verify_bundle(doc)
+
+
+def _party(doc):
+    return [x for x in doc["entries"] if x["role"] == "party"]
+
+
+def _flip_b64(s):
+    raw = bytearray(base64.b64decode(s))
+    raw[5] ^= 1
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def test_failure_paths(bundle):
+    e, path, _ = bundle
+    codes = lambda r: {p.code for p in r.problems}  # noqa: E731
+    assert BUNDLE_MALFORMED in codes(_tamper(path, lambda d: d.update(format="other")))
+    assert BUNDLE_MALFORMED in codes(_tamper(path, lambda d: d.pop("checkpoint")))
+    r = _tamper(path, lambda d: _party(d)[0].update(statement=_flip_b64(_party(d)[0]["statement"])))
+    assert LEAF_HASH_MISMATCH in codes(r) and INCLUSION_PROOF_INVALID in codes(r)
+
+    def resign_hash(d):  # a consistent entry hash but a wrong signature: still not in the tree
+        x = _party(d)[0]
+        x["signature"] = _flip_b64(x["signature"])
+    r = _tamper(path, resign_hash)
+    assert {SIGNATURE_INVALID, INCLUSION_PROOF_INVALID} <= codes(r)
+    r = _tamper(path, lambda d: _party(d)[1]["inclusion_proof"].reverse() or _party(d)[1]["inclusion_proof"].append("00" * 32))
+    assert codes(r) == {INCLUSION_PROOF_INVALID}
+    r = _tamper(path, lambda d: d["checkpoint"].update(signature=_flip_b64(d["checkpoint"]["signature"])))
+    assert CHECKPOINT_SIGNATURE_INVALID in codes(r)
+    r = _tamper(path, lambda d: d["checkpoint"].update(root_hash="00" * 32))
+    assert {CHECKPOINT_SIGNATURE_INVALID, INCLUSION_PROOF_INVALID} <= codes(r)
+    r = _tamper(path, lambda d: d.update(party="GM0200"))
+    assert codes(r) == {ENTRY_OUT_OF_SCOPE}
+    r = _tamper(path, lambda d: d.update(to=(TODAY - timedelta(days=1)).isoformat()))
+    assert codes(r) == {ENTRY_OUT_OF_SCOPE}
+    doc = json.loads(path.read_text())
+    assert {p.code for p in verify_bundle(doc, trusted_operator_keys=["ab" * 32]).problems} == {KEY_NOT_TRUSTED}
+    r = _tamper(path, lambda d: d.update(entries=[x for x in d["entries"] if x["role"] != "key"]))
+    assert CHECKPOINT_SIGNATURE_INVALID in codes(r)  # without key entries nothing can be trusted
+    path.write_text("{")
+    assert {p.code for p in verify_bundle_file(path).problems} == {BUNDLE_MALFORMED}
