@@ -9,6 +9,7 @@ checks the two agree on arbitrary JSON values.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -56,25 +57,39 @@ def canonical_json(value: Any) -> bytes:
         raise CanonicalError(str(exc)) from exc
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise CanonicalError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
+def _no_float(text: str) -> float:
+    raise CanonicalError(f"number {text} is not an integer: statements carry integers only (money in cents)")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -_SAFE_INT <= value <= _SAFE_INT:
+        raise CanonicalError(f"integer {text} is outside the I-JSON safe range (RFC 7493 2.2)")
+    return value
+
+
+# UTF-8 lead bytes of U+D000..U+10FFFF: keys there sort differently under RFC 8785 3.2.3.
+_NEEDS_FULL = re.compile(rb"[\xed-\xf4]")
 
 
 def parse_canonical(data: bytes) -> dict[str, Any]:
-    """Parse bytes that must be the canonical form of a JSON object; raise CanonicalError if not."""
+    """Parse bytes that must be the canonical form of a JSON object; raise CanonicalError if not.
+
+    Numbers must be integers in the I-JSON safe range.  Duplicate keys are refused because the
+    re-serialised form of the parsed object would then differ from the bytes.
+    """
     try:
-        value = json.loads(data, object_pairs_hook=_no_duplicates)
+        value = json.loads(data, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_float)
     except CanonicalError:
         raise
     except (ValueError, UnicodeDecodeError) as exc:
         raise CanonicalError(f"not JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise CanonicalError("not a JSON object")
-    if canonical_json(value) != data:
+    if _NEEDS_FULL.search(data):
+        again = canonical_json(value)
+    else:  # only ASCII-range keys, strings, integers, booleans and null: json.dumps is RFC 8785
+        again = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if again != data:
         raise CanonicalError("not in RFC 8785 canonical form")
     return value

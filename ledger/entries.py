@@ -64,7 +64,7 @@ class Model(BaseModel):
 class EntryRef(Model):
     """A reference to an earlier entry: its sequence number and entry hash (hex)."""
 
-    seq: Annotated[int, Field(ge=0)]
+    seq: Annotated[int, Field(ge=0, le=2**53 - 1)]
     entry_hash: Hex64
 
 

@@ -363,7 +363,7 @@ class Store:
             rows: list[dict[str, Any]] = []
             results: list[AppendResult] = []
             local: dict[int, RefInfo] = {}
-            seen: dict[tuple[str, str], tuple[bytes, AppendResult]] = {}
+            seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
             pending_checkpoints: list[tuple[int, bytes]] = []
 
             def lookup(ref_seq: int) -> RefInfo | None:
@@ -378,10 +378,10 @@ class Store:
                 prior = seen.get(key)
                 if prior is None and key in existing:
                     row = existing[key]
-                    prior = (parse_statement(row.statement).content_digest(),
+                    prior = (parse_statement(row.statement),
                              AppendResult(row.seq, row.leaf_hash, row.received_at, True))
                 if prior is not None:
-                    if prior[0] != st.content_digest():
+                    if prior[0].content_digest() != st.content_digest():
                         raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {st.idempotency_key!r} of "
                                           f"{st.author} was used for other content (seq {prior[1].seq})",
                                           index=i, seq=prior[1].seq)
@@ -402,7 +402,7 @@ class Store:
                              "statement": raw, "signature": sig})
                 result = AppendResult(seq, h, now)
                 results.append(result)
-                seen[key] = (st.content_digest(), result)
+                seen[key] = (st, result)
                 if st.payload.ref_fields or st.kind in ("determination", "redetermination", "cost_line"):
                     local[seq] = RefInfo(seq, h, st.kind, st.author, json.loads(raw)["payload"])
                 frontier.append(h)

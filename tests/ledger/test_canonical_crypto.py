@@ -33,10 +33,27 @@ def test_rfc8785_key_order_and_escapes():
         b'{"a":null,"b":[1,"\\n\\u001f\xe2\x80\xa8\xc3\xa9"]}'
 
 
+@given(json_values)
+def test_parse_canonical_accepts_exactly_the_canonical_form(value):
+    if not isinstance(value, dict):
+        value = {"v": value}
+    try:
+        raw = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        return
+    assert parse_canonical(raw) == value
+    loose = json.dumps(value, ensure_ascii=True).encode()
+    if loose != raw:
+        with pytest.raises(CanonicalError):
+            parse_canonical(loose)
+
+
 def test_parse_canonical_refuses_variants():
     good = canonical_json({"a": 1, "b": "x"})
     assert parse_canonical(good) == {"a": 1, "b": "x"}
-    for bad in [b'{"b":"x","a":1}', b'{"a": 1,"b":"x"}', b'{"a":1,"a":2}', b"[1]", b"{", b'\xff']:
+    for bad in [b'{"b":"x","a":1}', b'{"a": 1,"b":"x"}', b'{"a":1,"a":2}', b"[1]", b"{", b'\xff',
+                b'{"a":1.5}', b'{"a":NaN}', b'{"a":9007199254740993}', b'{"a":"\\u0041"}',
+                '{"\ue000":2,"\U0001f600":1}'.encode()]:
         with pytest.raises(CanonicalError):
             parse_canonical(bad)
     with pytest.raises(CanonicalError):

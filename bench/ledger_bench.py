@@ -1,0 +1,252 @@
+"""Ledger benchmark: raw Ed25519 verification, batched and single appends (SQLite, PostgreSQL),
+full verification of a 1,000,000-entry store on every core, and offline bundle verification.
+
+    .venv/bin/python bench/ledger_bench.py [--entries 1000000] [--append 20000]
+
+PostgreSQL: BWLEDGER_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test), in a
+schema of its own that is dropped afterwards.  Files go to bench/out/.  The last line printed is one
+JSON object: {"bench": "ledger", "figures": {...}, "goals": {NAME: {"value", "goal", "met"}}}.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+from ledger.bundle import export_bundle, verify_bundle_file  # noqa: E402
+from ledger.crypto import Signer, new_signer  # noqa: E402
+from ledger.entries import checkpoint_body, entry_hash  # noqa: E402
+from ledger.merkle import Frontier  # noqa: E402
+from ledger.service import init_ledger, register_key, sign_statement  # noqa: E402
+from ledger.store import Store, checkpoints, entries, tree_state  # noqa: E402
+from ledger.verify import verify_store  # noqa: E402
+
+PG_URL = os.environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+OUT = ROOT / "bench" / "out"
+PAIRS = [("GM0166", "GM0193"), ("GM0193", "GM0200"), ("GM0200", "GM0166")]
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def payload(fronting: str, bearer: str, i: int) -> dict:
+    units = 1 + i % 31
+    return {"fronting_party": fronting, "cost_bearer": bearer, "period_from": "2026-01-01",
+            "period_to": "2026-01-31", "product": "BW-24h", "units": units, "tariff_cents": 12_345,
+            "amount_cents": units * 12_345, "status": "provisional", "historical_budget": False}
+
+
+def raw_verify_rate(seconds: float = 2.0) -> float:
+    """Ed25519 verifications per second on one core, for a statement-sized message."""
+    key = Ed25519PrivateKey.generate()
+    pub = key.public_key()
+    msg = b"x" * 450
+    sig = key.sign(msg)
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(500):
+            pub.verify(sig, msg)
+        n += 500
+    return n / (time.perf_counter() - start)
+
+
+def setup(url: str, schema: str | None, keys: Path) -> tuple[Store, dict[str, Signer]]:
+    store = init_ledger(url, keys, schema=schema)
+    signers = {}
+    for party in ("GM0166", "GM0193", "GM0200"):
+        signers[party] = new_signer(party)
+        register_key(store, signers[party])
+    return store, signers
+
+
+def signed_items(signers: dict[str, Signer], n: int, tag: str) -> list[tuple[bytes, bytes]]:
+    out = []
+    for i in range(n):
+        f, b = PAIRS[i % 3]
+        st = sign_statement(signers[f], "cost_line", payload(f, b, i), idempotency_key=f"{tag}-{i}",
+                            client=f"PSN-{i % 5000:06d}")
+        out.append(st.as_item())
+    return out
+
+
+def bench_batched(store: Store, signers, n: int, batch: int) -> float:
+    items = signed_items(signers, n, f"batch-{uuid.uuid4().hex[:6]}")
+    start = time.perf_counter()
+    for i in range(0, n, batch):
+        store.append_batch(items[i:i + batch])
+    return n / (time.perf_counter() - start)
+
+
+def bench_single(store: Store, signers, n: int) -> float:
+    items = signed_items(signers, n, f"single-{uuid.uuid4().hex[:6]}")
+    start = time.perf_counter()
+    for item in items:
+        store.append(*item)
+    return (time.perf_counter() - start) / n * 1000
+
+
+# --- the 1,000,000-entry store, loaded in bulk (signed for real, chained, checkpointed) ----------
+_sign_ctx: dict = {}
+
+
+def _sign_init(keys: dict[str, bytes]) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    _sign_ctx["signers"] = {p: Signer(p, serialization.load_der_private_key(k, None)) for p, k in keys.items()}
+
+
+def _sign_chunk(bounds: tuple[int, int]) -> list[tuple[bytes, bytes]]:
+    signers = _sign_ctx["signers"]
+    out = []
+    for i in range(*bounds):
+        f, b = PAIRS[i % 3]
+        st = sign_statement(signers[f], "cost_line", payload(f, b, i), idempotency_key=f"bulk-{i}",
+                            client=f"PSN-{i % 5000:06d}")
+        out.append(st.as_item())
+    return out
+
+
+def bulk_load(store: Store, signers: dict[str, Signer], n: int) -> None:
+    """Bench-only loader: statements signed on every core, then chained, inserted and checkpointed
+    exactly as the append path stores them, without re-verifying the bench's own signatures."""
+    from cryptography.hazmat.primitives import serialization
+
+    der = {p: s.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()) for p, s in signers.items()}
+    state = store.tree_state()
+    frontier = Frontier.from_bytes(state.tree_size, state.frontier)
+    prev, seq = state.head_hash, state.tree_size
+    chunk = 20_000
+    bounds = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    with multiprocessing.get_context("fork").Pool(os.cpu_count(), _sign_init, (der,)) as pool:
+        for items in pool.imap(_sign_chunk, bounds):
+            now = store.clock()
+            rows, cps = [], []
+            for raw, sig in items:
+                h = entry_hash(seq, now, prev, sig, raw)
+                st = json.loads(raw)
+                rows.append({"seq": seq, "received_at": now, "prev_hash": prev, "leaf_hash": h, "kind": st["kind"],
+                             "author": st["author"], "key_id": st["key_id"],
+                             "idempotency_key": st["idempotency_key"], "client": st["client"],
+                             "statement": raw, "signature": sig})
+                frontier.append(h)
+                prev, seq = h, seq + 1
+                if frontier.size % 1000 == 0 or seq == state.tree_size + n:
+                    root = frontier.root()
+                    cps.append({"tree_size": frontier.size, "root_hash": root, "created_at": now,
+                                "key_id": store.operator.key_id,
+                                "signature": store.operator.sign(checkpoint_body(frontier.size, root, now))})
+            with store.engine.begin() as c:
+                c.execute(entries.insert(), rows)
+                c.execute(checkpoints.insert(), cps)
+                c.execute(tree_state.update().where(tree_state.c.id == 1).values(
+                    tree_size=seq, head_hash=prev, frontier=frontier.to_bytes(), last_received_at=now,
+                    checkpoint_size=seq))
+
+
+def pg_schema() -> str:
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with sa.create_engine(PG_URL).begin() as c:
+        c.exec_driver_sql(f"CREATE SCHEMA {name}")
+    return name
+
+
+def drop_schema(name: str) -> None:
+    with sa.create_engine(PG_URL).begin() as c:
+        c.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--entries", type=int, default=1_000_000, help="size of the store for the full verify")
+    ap.add_argument("--append", type=int, default=20_000, help="entries for the batched append runs")
+    ap.add_argument("--batch", type=int, default=1000)
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=OUT))
+    figures: dict = {"cores": cores}
+    try:
+        raw = raw_verify_rate()
+        figures["raw_verify_per_s_one_core"] = round(raw)
+        log(f"raw Ed25519 verify: {raw:,.0f}/s on one core")
+
+        store, signers = setup(f"sqlite:///{work / 'append.db'}", None, work / "keys-a")
+        rate = bench_batched(store, signers, args.append, args.batch)
+        figures["batched_append_sqlite_per_s"] = round(rate)
+        log(f"batched append, SQLite: {rate:,.0f} entries/s (batches of {args.batch}, one core)")
+        ms = bench_single(store, signers, 200)
+        figures["single_durable_append_sqlite_ms"] = round(ms, 3)
+        log(f"single durable append, SQLite: {ms:.2f} ms")
+
+        bundle = work / "bundle.json"
+        today = date.today()
+        summary = export_bundle(store, "GM0200", today - timedelta(days=1), today + timedelta(days=1), bundle)
+        report = verify_bundle_file(bundle, trusted_operator_keys=[store.operator.key_id])
+        assert report.ok, report.problems[:3]
+        n_bundle = summary.entries + summary.references + summary.key_entries
+        per_entry_us = report.seconds / n_bundle * 1e6
+        figures["bundle_entries"] = n_bundle
+        figures["bundle_verify_us_per_entry"] = round(per_entry_us, 1)
+        log(f"bundle verify: {n_bundle} entries, {per_entry_us:.1f} us/entry (raw verify {1e6 / raw:.1f} us)")
+        store.dispose()
+
+        schema = pg_schema()
+        try:
+            pg, pg_signers = setup(PG_URL, schema, work / "keys-p")
+            rate = bench_batched(pg, pg_signers, args.append, args.batch)
+            figures["batched_append_postgres_per_s"] = round(rate)
+            log(f"batched append, PostgreSQL: {rate:,.0f} entries/s")
+            ms = bench_single(pg, pg_signers, 200)
+            figures["single_durable_append_postgres_ms"] = round(ms, 3)
+            log(f"single durable append, PostgreSQL: {ms:.2f} ms")
+            pg.dispose()
+        finally:
+            drop_schema(schema)
+
+        big, big_signers = setup(f"sqlite:///{work / 'big.db'}", None, work / "keys-b")
+        start = time.perf_counter()
+        bulk_load(big, big_signers, args.entries)
+        figures["bulk_load_s"] = round(time.perf_counter() - start, 1)
+        log(f"loaded {args.entries:,} signed entries in {figures['bulk_load_s']} s")
+        report = verify_store(big)
+        assert report.ok, report.problems[:3]
+        vrate = report.entries / report.seconds
+        figures.update(full_verify_entries=report.entries, full_verify_s=round(report.seconds, 1),
+                       full_verify_per_s=round(vrate), full_verify_processes=report.workers)
+        log(f"full verify: {report.entries:,} entries in {report.seconds:.1f} s = {vrate:,.0f}/s "
+            f"on {report.workers} processes")
+        big.dispose()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def goal(value, target, at_least=True):
+        return {"value": round(value, 3), "goal": target, "met": bool(value >= target if at_least else value <= target)}
+
+    goals = {
+        "batched_append_sqlite_vs_raw_verify_per_core": goal(figures["batched_append_sqlite_per_s"] / raw, 0.6),
+        "batched_append_postgres_vs_raw_verify_per_core": goal(figures["batched_append_postgres_per_s"] / raw, 0.6),
+        "full_verify_vs_raw_verify_per_core": goal(figures["full_verify_per_s"] / (raw * cores), 0.8),
+        "bundle_verify_time_vs_raw_verify_time": goal(figures["bundle_verify_us_per_entry"] / (1e6 / raw), 1.5,
+                                                      at_least=False),
+    }
+    print(json.dumps({"bench": "ledger", "figures": figures, "goals": goals}))
+
+
+if __name__ == "__main__":
+    main()
