@@ -13,6 +13,9 @@ from .entries import PAYLOADS, party_class
 __all__ = ["KindRule", "load_entitlements", "RefInfo", "entitled"]
 
 
+_COMPILED: dict[str, tuple[Any, tuple[tuple[str, str, str], ...]]] = {}
+
+
 @dataclass(frozen=True)
 class RefInfo:
     """What a rule needs to know about a referenced entry."""
@@ -30,6 +33,24 @@ class KindRule:
     authors: tuple[str, ...]
     client: str
     refs: dict[str, tuple[str, ...]]
+
+    @property
+    def compiled(self) -> tuple[tuple[str, str, str], ...]:
+        """The rules as (form, field, attribute) triples, parsed once."""
+        cached = _COMPILED.get(self.kind)
+        if cached is None or cached[0] is not self:
+            out = []
+            for rule in self.authors:
+                if rule in ("OPERATOR", "COMMITTEE"):
+                    out.append(("party", rule, ""))
+                elif rule in ("municipality", "region"):
+                    out.append(("class", rule, ""))
+                else:
+                    head, _, rest = rule.partition(":")
+                    field, _, what = rest.partition(":")
+                    out.append((head, field, what.removeprefix("payload.")))
+            cached = _COMPILED[self.kind] = (self, tuple(out))
+        return cached[1]
 
     @property
     def needs_refs(self) -> bool:
@@ -62,25 +83,20 @@ def load_entitlements() -> dict[str, KindRule]:
     return _parse(tomllib.loads(text))
 
 
-def _rule_matches(rule: str, author: str, payload: Any, resolve: Callable[[str], RefInfo | None]) -> bool:
-    if rule in ("OPERATOR", "COMMITTEE"):
-        return author == rule
-    if rule in ("municipality", "region"):
-        return party_class(author) == rule
-    head, _, rest = rule.partition(":")
-    if head == "payload":
-        return getattr(payload, rest, None) == author
-    if head == "payload-any":
-        return author in (getattr(payload, rest, None) or ())
-    field, _, what = rest.partition(":")
-    ref = resolve(field)
-    if ref is None:
-        return False
-    if what == "author":
-        return ref.author == author
-    return ref.payload.get(what.removeprefix("payload.")) == author
-
-
 def entitled(rule: KindRule, author: str, payload: Any, resolve: Callable[[str], RefInfo | None]) -> bool:
-    """Is `author` entitled to author an entry of this kind with this payload?"""
-    return any(_rule_matches(r, author, payload, resolve) for r in rule.authors)
+    """Is `author` entitled to author an entry of this kind with this payload? (any rule matches)"""
+    for form, field, attr in rule.compiled:
+        if form == "party":
+            ok = author == field
+        elif form == "class":
+            ok = party_class(author) == field
+        elif form == "payload":
+            ok = getattr(payload, field, None) == author
+        elif form == "payload-any":
+            ok = author in (getattr(payload, field, None) or ())
+        else:
+            ref = resolve(field)
+            ok = ref is not None and (ref.author == author if attr == "author" else ref.payload.get(attr) == author)
+        if ok:
+            return True
+    return False

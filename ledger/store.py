@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 from .check import check_admission
@@ -235,6 +236,40 @@ class Store:
                     return
                 lo = rows[-1][0] + 1
 
+    def iter_rows_fast(self, start: int = 0, stop: int | None = None, chunk: int = 5000) -> Iterator[EntryRow]:
+        """iter_rows through the driver directly (no per-value SQLAlchemy processing), for verification."""
+        sqlite = self.dialect == "sqlite"
+        cols = ", ".join(ENTRY_COLUMNS)
+        ph = "?" if sqlite else "%s"
+        utc = timezone.utc
+        with self.engine.connect() as c:
+            lo = start
+            while True:
+                where = f"seq >= {ph}" + (f" AND seq < {ph}" if stop is not None else "")
+                params = (lo, stop) if stop is not None else (lo,)
+                rows = c.exec_driver_sql(f"SELECT {cols} FROM ledger_entries WHERE {where} ORDER BY seq "
+                                         f"LIMIT {int(chunk)}", params).fetchall()
+                for r in rows:
+                    at = r[1]
+                    if sqlite:
+                        at = datetime.fromisoformat(at).replace(tzinfo=utc) if isinstance(at, str) else at
+                    else:
+                        at = at.astimezone(utc)
+                    yield EntryRow(r[0], at, bytes(r[2]), bytes(r[3]), r[4], r[5], r[6], r[7], r[8], bytes(r[9]),
+                                   bytes(r[10]))
+                if len(rows) < chunk:
+                    return
+                lo = rows[-1][0] + 1
+
+    def duplicate_idempotency_keys(self) -> list[list[int]]:
+        """Groups of sequence numbers sharing (author, idempotency key), which the unique index forbids."""
+        q = (sa.select(entries.c.author, entries.c.idempotency_key).group_by(entries.c.author, entries.c.idempotency_key)
+             .having(sa.func.count() > 1))
+        with self.engine.connect() as c:
+            groups = c.execute(q).all()
+            return [[r[0] for r in c.execute(sa.select(entries.c.seq).where(
+                entries.c.author == a, entries.c.idempotency_key == k).order_by(entries.c.seq))] for a, k in groups]
+
     def rows_where(self, *conditions: Any) -> list[EntryRow]:
         cols = [entries.c[n] for n in ENTRY_COLUMNS]
         with self.engine.connect() as c:
@@ -362,13 +397,14 @@ class Store:
             frontier = Frontier.from_bytes(state.tree_size, state.frontier)
             rows: list[dict[str, Any]] = []
             results: list[AppendResult] = []
-            local: dict[int, RefInfo] = {}
+            local: dict[int, tuple[bytes, Statement]] = {}  # this batch's entries, for references
             seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
             pending_checkpoints: list[tuple[int, bytes]] = []
 
             def lookup(ref_seq: int) -> RefInfo | None:
                 if ref_seq in local:
-                    return local[ref_seq]
+                    h, other = local[ref_seq]
+                    return RefInfo(ref_seq, h, other.kind, other.author, json.loads(other.raw)["payload"])
                 r = conn.execute(sa.select(*[entries.c[n] for n in ENTRY_COLUMNS])
                                  .where(entries.c.seq == ref_seq)).one_or_none()
                 return ref_info(_row(r)) if r else None
@@ -403,15 +439,14 @@ class Store:
                 result = AppendResult(seq, h, now)
                 results.append(result)
                 seen[key] = (st, result)
-                if st.payload.ref_fields or st.kind in ("determination", "redetermination", "cost_line"):
-                    local[seq] = RefInfo(seq, h, st.kind, st.author, json.loads(raw)["payload"])
+                local[seq] = (h, st)
                 frontier.append(h)
                 prev = h
                 seq += 1
                 if frontier.size % self.checkpoint_every == 0:
                     pending_checkpoints.append((frontier.size, frontier.root()))
             if rows:
-                conn.execute(entries.insert(), rows)
+                self._insert_entries(conn, rows)
                 size = frontier.size
                 if self.operator is not None and (not pending_checkpoints or pending_checkpoints[-1][0] != size):
                     pending_checkpoints.append((size, frontier.root()))
@@ -426,16 +461,42 @@ class Store:
         self._registry = reg
         return results
 
+    def _insert_entries(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert rows with the driver directly: COPY on PostgreSQL, executemany on SQLite."""
+        if self.dialect == "postgresql":
+            cur = conn.connection.driver_connection.cursor()
+            with cur.copy(f"COPY ledger_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row([r[c] for c in ENTRY_COLUMNS])
+        elif self.dialect == "sqlite":
+            def text(ts: datetime) -> str:  # SQLAlchemy's SQLite DATETIME format, naive UTC
+                return ts.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+            cols = ", ".join(ENTRY_COLUMNS)
+            conn.exec_driver_sql(f"INSERT INTO ledger_entries ({cols}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})",
+                                 [tuple(text(r[c]) if c == "received_at" else r[c] for c in ENTRY_COLUMNS)
+                                  for r in rows])
+        else:
+            conn.execute(entries.insert(), rows)
+
     def _existing(self, conn: Connection, parsed: Sequence[Statement]) -> dict[tuple[str, str], EntryRow]:
-        keys = sorted({(st.author, st.idempotency_key) for st in parsed})
-        out: dict[tuple[str, str], EntryRow] = {}
+        """Stored entries with the same (author, idempotency key) as any statement of the batch."""
+        wanted = {(st.author, st.idempotency_key) for st in parsed}
+        authors = sorted({a for a, _ in wanted})
+        keys = sorted({k for _, k in wanted})
         cols = [entries.c[n] for n in ENTRY_COLUMNS]
-        for i in range(0, len(keys), 400):
-            part = keys[i:i + 400]
-            q = sa.select(*cols).where(sa.tuple_(entries.c.author, entries.c.idempotency_key).in_(part))
-            for r in conn.execute(q):
+        out: dict[tuple[str, str], EntryRow] = {}
+        step = len(keys) if self.dialect == "postgresql" else 500
+        for i in range(0, len(keys), step):
+            part = keys[i:i + step]
+            if self.dialect == "postgresql":  # one array parameter each, matched on the unique index
+                cond = [entries.c.author == sa.any_(sa.bindparam("authors", authors, type_=ARRAY(sa.String))),
+                        entries.c.idempotency_key == sa.any_(sa.bindparam("keys", part, type_=ARRAY(sa.String)))]
+            else:
+                cond = [entries.c.author.in_(authors), entries.c.idempotency_key.in_(part)]
+            for r in conn.execute(sa.select(*cols).where(*cond)):
                 row = _row(r)
-                out[(row.author, row.idempotency_key)] = row
+                if (row.author, row.idempotency_key) in wanted:
+                    out[(row.author, row.idempotency_key)] = row
         return out
 
     def _insert_checkpoint(self, conn: Connection, size: int, root: bytes, now: datetime,

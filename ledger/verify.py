@@ -9,6 +9,7 @@ the stored tree state.  Signatures are checked on every core when the store is l
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import time
@@ -19,7 +20,7 @@ from datetime import datetime
 from .check import check_admission, check_signature
 from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
-from .entries import KEY_KINDS, OPERATOR, ZERO_HASH, entry_hash, parse_statement
+from .entries import KEY_KINDS, OPERATOR, PAYLOADS, ZERO_HASH, entry_hash, parse_signed_statement, parse_statement
 from .errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER, CHECKPOINT_ROOT_MISMATCH,
                      CHECKPOINT_SIGNATURE_INVALID, COLUMN_MISMATCH, DUPLICATE_IDEMPOTENCY_KEY,
                      LEAF_HASH_MISMATCH, PAYLOAD_INVALID, RECEIVED_AT_REGRESSION, SEQ_GAP,
@@ -30,6 +31,63 @@ from .store import EntryRow, Store, ref_info
 
 PARALLEL_THRESHOLD = 20_000  # below this many entries, worker start-up costs more than it saves
 CHUNK = 25_000
+
+
+class _Ref:
+    __slots__ = ("seq", "entry_hash")
+
+    def __init__(self, d: dict) -> None:
+        self.seq = d["seq"]
+        self.entry_hash = d["entry_hash"]
+
+
+class _DictPayload:
+    """Attribute access to a payload dict, enough for the entitlement rules."""
+
+    __slots__ = ("_d", "_refs")
+
+    def __init__(self, d: dict, ref_fields: tuple[str, ...]) -> None:
+        self._d = d
+        self._refs = ref_fields
+
+    def __getattr__(self, name: str):
+        try:
+            return self._d[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def refs(self) -> dict:
+        return {f: _Ref(self._d[f]) for f in self._refs if self._d.get(f) is not None}
+
+
+class _LightStatement:
+    """The envelope of a stored statement without re-validating its payload schema.
+
+    The payload schema was enforced when the entry was admitted and the signature covers the exact
+    bytes; `verify_store(deep=True)` re-validates every payload with the per-kind models as well.
+    """
+
+    __slots__ = ("raw", "kind", "author", "key_id", "idempotency_key", "client", "payload")
+
+    def __init__(self, raw: bytes, d: dict) -> None:
+        self.raw = raw
+        self.kind = d["kind"]
+        self.author = d["author"]
+        self.key_id = d["key_id"]
+        self.idempotency_key = d["idempotency_key"]
+        self.client = d["client"]
+        self.payload = _DictPayload(d["payload"], PAYLOADS[self.kind].ref_fields)
+
+
+def _light_parse(raw: bytes, kind_column: str, deep: bool):
+    if not deep and kind_column in PAYLOADS and kind_column not in KEY_KINDS:
+        try:
+            d = json.loads(raw)
+            if d.get("kind") == kind_column and d.get("v") == 1 and isinstance(d.get("payload"), dict):
+                return _LightStatement(raw, d)
+        except (ValueError, KeyError, TypeError):
+            pass
+    return parse_signed_statement(raw, kind_column)
 
 
 @dataclass
@@ -62,16 +120,14 @@ class _ChunkResult:
     first_received: datetime | None
     last_received: datetime | None
     deferred: list[tuple[int, bytes, bytes, datetime]]  # rows needing references: (seq, raw, sig, at)
-    idem: list[tuple[str, str, int]]
 
 
-def _check_rows(rows: Iterable[EntryRow], registry: KeyRegistry) -> _ChunkResult:
+def _check_rows(rows: Iterable[EntryRow], registry: KeyRegistry, deep: bool = False) -> _ChunkResult:
     rules = load_entitlements()
     problems: list[Problem] = []
     seqs: list[int] = []
     hashes: list[bytes] = []
     deferred = []
-    idem = []
     prev_hash = prev_received = first_prev = first_received = None
     expected = None
     for row in rows:
@@ -94,7 +150,7 @@ def _check_rows(rows: Iterable[EntryRow], registry: KeyRegistry) -> _ChunkResult
         seqs.append(seq)
         hashes.append(h)
         try:
-            st = parse_statement(row.statement)
+            st = _light_parse(row.statement, row.kind, deep)
         except LedgerError as exc:
             problems.append(Problem(seq, exc.code, exc.message))
             continue
@@ -104,7 +160,6 @@ def _check_rows(rows: Iterable[EntryRow], registry: KeyRegistry) -> _ChunkResult
             names = [n for n, a, b in zip(("kind", "author", "key_id", "idempotency_key", "client"),
                                           stored, signed) if a != b]
             problems.append(Problem(seq, COLUMN_MISMATCH, f"column(s) {', '.join(names)} differ from the statement"))
-        idem.append((st.author, st.idempotency_key, seq))
         err = check_signature(st, row.signature, registry, seq)
         if err:
             problems.append(Problem(seq, err.code, err.message))
@@ -115,21 +170,22 @@ def _check_rows(rows: Iterable[EntryRow], registry: KeyRegistry) -> _ChunkResult
         err = check_admission(st, seq, row.received_at, registry, lambda _s: None, key_semantics=False)
         if err:
             problems.append(Problem(seq, err.code, err.message))
-    return _ChunkResult(problems, seqs, hashes, first_prev, first_received, prev_received, deferred, idem)
+    return _ChunkResult(problems, seqs, hashes, first_prev, first_received, prev_received, deferred)
 
 
 # --- worker processes ------------------------------------------------------------------------
 _worker: dict = {}
 
 
-def _init_worker(url: str, schema: str | None, registry: KeyRegistry) -> None:
+def _init_worker(url: str, schema: str | None, registry: KeyRegistry, deep: bool) -> None:
     _worker["store"] = Store(url, schema=schema)
     _worker["registry"] = registry
+    _worker["deep"] = deep
 
 
 def _run_chunk(bounds: tuple[int, int | None]) -> _ChunkResult:
     store: Store = _worker["store"]
-    return _check_rows(store.iter_rows(bounds[0], bounds[1]), _worker["registry"])
+    return _check_rows(store.iter_rows_fast(bounds[0], bounds[1]), _worker["registry"], _worker["deep"])
 
 
 def _replay_keys(store: Store, problems: list[Problem]) -> KeyRegistry:
@@ -150,8 +206,10 @@ def _replay_keys(store: Store, problems: list[Problem]) -> KeyRegistry:
     return reg
 
 
-def verify_store(store: Store, *, workers: int | None = None) -> VerifyReport:
-    """Verify everything in the store; never stops at the first problem."""
+def verify_store(store: Store, *, workers: int | None = None, deep: bool = False) -> VerifyReport:
+    """Verify everything in the store; never stops at the first problem.
+
+    deep=True also re-validates every payload against its kind's schema (slower)."""
     started = time.perf_counter()
     report = VerifyReport()
     problems = report.problems
@@ -161,7 +219,7 @@ def verify_store(store: Store, *, workers: int | None = None) -> VerifyReport:
     report.entries = total
     workers = workers or os.cpu_count() or 1
     if total < PARALLEL_THRESHOLD or workers <= 1 or ":memory:" in store.url:
-        results: Iterable[_ChunkResult] = [_check_rows(store.iter_rows(), registry)]
+        results: Iterable[_ChunkResult] = [_check_rows(store.iter_rows_fast(), registry, deep)]
         report.workers = 1
         pool = None
     else:
@@ -169,12 +227,11 @@ def verify_store(store: Store, *, workers: int | None = None) -> VerifyReport:
         bounds = [(lo, lo + CHUNK) for lo in range(0, top, CHUNK)]
         bounds[-1] = (bounds[-1][0], None)
         pool = multiprocessing.get_context("spawn").Pool(workers, _init_worker,
-                                                         (store.url, store.schema, registry))
+                                                         (store.url, store.schema, registry, deep))
         results = pool.imap(_run_chunk, bounds)
         report.workers = workers
     try:
         hashes: list[bytes] = []
-        idem_seen: dict[tuple[str, str], int] = {}
         deferred = []
         last_seq = -1
         last_hash = ZERO_HASH
@@ -194,14 +251,13 @@ def verify_store(store: Store, *, workers: int | None = None) -> VerifyReport:
             last_seq, last_hash, last_received = res.seqs[-1], res.hashes[-1], res.last_received
             hashes.extend(res.hashes)
             deferred.extend(res.deferred)
-            for author, key, seq in res.idem:
-                other = idem_seen.setdefault((author, key), seq)
-                if other != seq:
-                    problems.append(Problem(seq, DUPLICATE_IDEMPOTENCY_KEY, f"same idempotency key as seq {other}"))
     finally:
         if pool is not None:
             pool.close()
             pool.join()
+    for seqs in store.duplicate_idempotency_keys():  # the unique index may have been dropped
+        for seq in seqs[1:]:
+            problems.append(Problem(seq, DUPLICATE_IDEMPOTENCY_KEY, f"same author and idempotency key as seq {seqs[0]}"))
     _check_deferred(store, deferred, hashes, registry, problems)
     report.checkpoints = _check_tree(store, hashes, registry, state, problems)
     problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, p.code))
