@@ -53,12 +53,14 @@ def checkpoint() -> None:
 
 @ledger_app.command()
 def verify(workers: Optional[int] = typer.Option(None, help="processes for signatures (default: every core)"),
-           as_json: bool = typer.Option(False, "--json", help="machine-readable report")) -> None:
+           as_json: bool = typer.Option(False, "--json", help="machine-readable report"),
+           deep: bool = typer.Option(False, "--deep", help="also re-validate every payload against its schema")
+           ) -> None:
     """Verify the whole ledger; report every problem with its sequence number; exit 1 if any."""
     s = load_settings()
     store = service.open_ledger(s.database_url)
     try:
-        report = service.verify_ledger(store, workers=workers)
+        report = service.verify_ledger(store, workers=workers, deep=deep)
     except LedgerError as exc:
         _fail(exc)
     if as_json:

@@ -39,7 +39,7 @@ from pathlib import Path
 from .check import check_admission, check_signature
 from .crypto import verify_signature
 from .entitlements import RefInfo
-from .entries import KEY_KINDS, OPERATOR, checkpoint_body, entry_hash, parse_statement
+from .entries import KEY_KINDS, OPERATOR, checkpoint_body, entry_hash, light_or_full, parse_statement
 from .errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE, INCLUSION_PROOF_INVALID,
                      KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError, Problem)
 from .merkle import MerkleTree, verify_inclusion
@@ -183,7 +183,7 @@ def verify_bundle(doc: dict, *, trusted_operator_keys: Sequence[str] = ()) -> Bu
     statements = {}
     for role, seq, at, prev, stored, raw, sig, proof in sorted(items, key=lambda i: i[1]):
         try:
-            statements[seq] = parse_statement(raw)
+            statements[seq] = light_or_full(raw, None)
         except LedgerError as exc:
             problems.append(Problem(seq, exc.code, exc.message))
             continue

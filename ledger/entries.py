@@ -13,6 +13,7 @@ next entry's prev_hash) and the Merkle tree leaf.  The first entry's prev_hash i
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import struct
 from datetime import date, datetime, timezone
@@ -460,3 +461,86 @@ def checkpoint_body(tree_size: int, root_hash: bytes, timestamp: datetime) -> by
     """What the operator signs for a checkpoint (RFC 8785 JSON)."""
     return canonical_json({"log": "bwledger", "v": 1, "tree_size": tree_size, "root_hash": root_hash.hex(),
                            "timestamp": _iso(timestamp)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Light statements, for checking stored, signed statements quickly
+# ---------------------------------------------------------------------------------------------
+class _Ref:
+    __slots__ = ("seq", "entry_hash")
+
+    def __init__(self, d: dict) -> None:
+        self.seq = d["seq"]
+        self.entry_hash = d["entry_hash"]
+
+
+class _DictPayload:
+    """Attribute access to a payload dict, enough for the entitlement rules."""
+
+    __slots__ = ("_d", "_refs", "_parties")
+
+    def __init__(self, d: dict, ref_fields: tuple[str, ...], party_fields: tuple[str, ...]) -> None:
+        self._d = d
+        self._refs = ref_fields
+        self._parties = party_fields
+
+    def parties(self) -> set[str]:
+        out: set[str] = set()
+        for name in self._parties:
+            value = self._d.get(name)
+            if isinstance(value, str):
+                out.add(value)
+            elif isinstance(value, list):
+                out.update(x if isinstance(x, str) else x["party"] for x in value)
+        outcome = self._d.get("outcome")
+        if isinstance(outcome, dict):
+            out.update(p for p in (outcome.get("cost_bearer"), outcome.get("statutory_college")) if p)
+        return out
+
+    def __getattr__(self, name: str):
+        try:
+            return self._d[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def refs(self) -> dict:
+        return {f: _Ref(self._d[f]) for f in self._refs if self._d.get(f) is not None}
+
+
+class _LightStatement:
+    """The envelope of a stored statement without re-validating its payload schema.
+
+    The payload schema was enforced when the entry was admitted and the signature covers the exact
+    bytes; verify_store(deep=True) re-validates every payload with the per-kind models as well.
+    """
+
+    __slots__ = ("raw", "kind", "author", "key_id", "idempotency_key", "client", "payload")
+
+    def __init__(self, raw: bytes, d: dict) -> None:
+        self.raw = raw
+        self.kind = d["kind"]
+        self.author = d["author"]
+        self.key_id = d["key_id"]
+        self.idempotency_key = d["idempotency_key"]
+        self.client = d["client"]
+        self.payload = _DictPayload(d["payload"], PAYLOADS[self.kind].ref_fields,
+                                    PAYLOADS[self.kind].party_fields)
+
+    def parties(self) -> set[str]:
+        return {self.author} | self.payload.parties()
+
+
+def light_or_full(raw: bytes, kind_column: str | None, deep: bool = False):
+    """A _LightStatement for signature-checked statements of non-key kinds, else parse_signed_statement."""
+    if not deep and kind_column not in KEY_KINDS:
+        try:
+            d = json.loads(raw)
+            kind = d.get("kind")
+            if (kind in PAYLOADS and kind not in KEY_KINDS and kind == (kind_column or kind) and d.get("v") == 1
+                    and isinstance(d.get("payload"), dict)):
+                return _LightStatement(raw, d)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+    if kind_column is None:
+        return parse_statement(raw)
+    return parse_signed_statement(raw, kind_column)

@@ -139,11 +139,11 @@ def checkpoint(store: Store) -> CheckpointRow | None:
     return store.checkpoint()
 
 
-def verify_ledger(store: Store, *, workers: int | None = None):
-    """Verify the whole store; returns a VerifyReport listing every problem."""
+def verify_ledger(store: Store, *, workers: int | None = None, deep: bool = False):
+    """Verify the whole store; returns a VerifyReport listing every problem (deep: payload schemas too)."""
     from .verify import verify_store
 
-    return verify_store(store, workers=workers)
+    return verify_store(store, workers=workers, deep=deep)
 
 
 def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path):

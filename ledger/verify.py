@@ -9,7 +9,6 @@ the stored tree state.  Signatures are checked on every core when the store is l
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import time
@@ -20,7 +19,7 @@ from datetime import datetime
 from .check import check_admission, check_signature
 from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
-from .entries import KEY_KINDS, OPERATOR, PAYLOADS, ZERO_HASH, entry_hash, parse_signed_statement, parse_statement
+from .entries import KEY_KINDS, OPERATOR, ZERO_HASH, entry_hash, light_or_full, parse_statement
 from .errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER, CHECKPOINT_ROOT_MISMATCH,
                      CHECKPOINT_SIGNATURE_INVALID, COLUMN_MISMATCH, DUPLICATE_IDEMPOTENCY_KEY,
                      LEAF_HASH_MISMATCH, PAYLOAD_INVALID, RECEIVED_AT_REGRESSION, SEQ_GAP,
@@ -31,63 +30,6 @@ from .store import EntryRow, Store, ref_info
 
 PARALLEL_THRESHOLD = 20_000  # below this many entries, worker start-up costs more than it saves
 CHUNK = 25_000
-
-
-class _Ref:
-    __slots__ = ("seq", "entry_hash")
-
-    def __init__(self, d: dict) -> None:
-        self.seq = d["seq"]
-        self.entry_hash = d["entry_hash"]
-
-
-class _DictPayload:
-    """Attribute access to a payload dict, enough for the entitlement rules."""
-
-    __slots__ = ("_d", "_refs")
-
-    def __init__(self, d: dict, ref_fields: tuple[str, ...]) -> None:
-        self._d = d
-        self._refs = ref_fields
-
-    def __getattr__(self, name: str):
-        try:
-            return self._d[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def refs(self) -> dict:
-        return {f: _Ref(self._d[f]) for f in self._refs if self._d.get(f) is not None}
-
-
-class _LightStatement:
-    """The envelope of a stored statement without re-validating its payload schema.
-
-    The payload schema was enforced when the entry was admitted and the signature covers the exact
-    bytes; `verify_store(deep=True)` re-validates every payload with the per-kind models as well.
-    """
-
-    __slots__ = ("raw", "kind", "author", "key_id", "idempotency_key", "client", "payload")
-
-    def __init__(self, raw: bytes, d: dict) -> None:
-        self.raw = raw
-        self.kind = d["kind"]
-        self.author = d["author"]
-        self.key_id = d["key_id"]
-        self.idempotency_key = d["idempotency_key"]
-        self.client = d["client"]
-        self.payload = _DictPayload(d["payload"], PAYLOADS[self.kind].ref_fields)
-
-
-def _light_parse(raw: bytes, kind_column: str, deep: bool):
-    if not deep and kind_column in PAYLOADS and kind_column not in KEY_KINDS:
-        try:
-            d = json.loads(raw)
-            if d.get("kind") == kind_column and d.get("v") == 1 and isinstance(d.get("payload"), dict):
-                return _LightStatement(raw, d)
-        except (ValueError, KeyError, TypeError):
-            pass
-    return parse_signed_statement(raw, kind_column)
 
 
 @dataclass
@@ -150,7 +92,7 @@ def _check_rows(rows: Iterable[EntryRow], registry: KeyRegistry, deep: bool = Fa
         seqs.append(seq)
         hashes.append(h)
         try:
-            st = _light_parse(row.statement, row.kind, deep)
+            st = light_or_full(row.statement, row.kind, deep)
         except LedgerError as exc:
             problems.append(Problem(seq, exc.code, exc.message))
             continue
