@@ -1,0 +1,35 @@
+# Quick start: `make demo` (set up + main job on SQLite), `make test` (whole suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+export BWLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test install postgres bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/bwledger demo
+
+# PostgreSQL 15 runs on 127.0.0.1:5432 (trust auth, database `test`); start it if it is down.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || ($(PG_START) && sleep 2 && pg_isready -h 127.0.0.1 -p 5432)
+
+test: install postgres
+	CI=$${CI:-} $(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+bench: install
+	$(BIN)/python bench/rules_bench.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,80 @@
+"""The `bwledger` command: a thin shell over the service functions."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from api.cli_ledger import ledger_app
+from rules import loader
+from rules.casebook import Malformed, find_case, run_text
+from rules.engine import FactsError, determine
+from rules.explain import explain_nl
+
+app = typer.Typer(help="Verrekening en geschillen beschermd wonen (bwledger).", no_args_is_help=True)
+rules_app = typer.Typer(help="The rules engine: who pays for a beschermd wonen client.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(ledger_app, name="ledger")
+
+
+def _casebook_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        files.extend(sorted(p.glob("*.toml")) if p.is_dir() else [p])
+    return files
+
+
+@rules_app.command("check")
+def rules_check(paths: list[Path] = typer.Argument(..., help="casebook files or directories")) -> None:
+    """Run casebooks: a PASS/FAIL line per case and `N passed, M failed`."""
+    table, register = loader.parameter_table(), loader.municipality_register()
+    passed = failed = 0
+    for f in _casebook_files(paths):
+        try:
+            text = f.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"FAIL {f}: cannot read: {exc.strerror}")
+            failed += 1
+            continue
+        res = run_text(str(f), text, table, register)
+        for line in res.lines:
+            print(line)
+        passed += res.passed
+        failed += res.failed
+    print(f"{passed} passed, {failed} failed")
+    raise typer.Exit(0 if failed == 0 and passed > 0 else 1)
+
+
+@rules_app.command("decide")
+def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case id"),
+                 as_json: bool = typer.Option(False, "--json", help="machine form")) -> None:
+    """Print one case's determination and its trail (Dutch), or its JSON form."""
+    try:
+        facts, ctx = find_case(file.read_text(encoding="utf-8"), case, loader.parameter_table(),
+                               loader.municipality_register())
+        det = determine(facts, ctx)
+    except (Malformed, FactsError, OSError) as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        raise typer.Exit(2)
+    if as_json:
+        print(json.dumps(det.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(explain_nl(det, ctx.municipalities))
+
+
+@app.command("demo")
+def demo() -> None:
+    """The main job on the embedded SQLite default: determinations over the casebooks."""
+    from api.demo import run_demo
+
+    raise typer.Exit(run_demo())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""`bwledger demo`: the main job on the embedded SQLite default.
+
+Runs determinations over the public and the project's casebooks, prints a readable summary,
+records each determination as a signed ledger entry, verifies the ledger and exports one party's
+bundle. Outputs go under BWLEDGER_HOME/outputs.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import load_settings
+from ledger import service
+from rules import loader
+from rules.casebook import _facts, load_context
+from rules.engine import determine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _casebooks() -> list[Path]:
+    files = sorted((ROOT / "rules" / "casebook").glob("*.toml"))
+    public = ROOT.parent / "shared" / "casebook"
+    if public.is_dir():
+        files = sorted(public.glob("*.toml")) + files
+    return files
+
+
+def run_demo() -> int:
+    console = Console()
+    s = load_settings()
+    s.outputs_dir.mkdir(parents=True, exist_ok=True)
+    reg, table = loader.municipality_register(), loader.parameter_table()
+    dets = []
+    for f in _casebooks():
+        raw = tomllib.loads(f.read_text(encoding="utf-8"))
+        ctx = load_context(raw, table, reg, f.name)
+        for case in raw["case"]:
+            dets.append(determine(_facts(case, reg), ctx))
+    t = Table(title=f"Beoordelingen ({len(dets)} casussen)")
+    for col in ("casus", "kostendrager", "budget", "klasse", "college", "boeking", "signaleringen", "status"):
+        t.add_column(col)
+    for d in dets[:25]:
+        t.add_row(d.case_id, reg.name(d.cost_bearer) if d.cost_bearer else "-", d.budget or "-", d.klass or "-",
+                  reg.name(d.legal_college), d.entry or "-", ", ".join(d.flag_names) or "-",
+                  "voorlopig" if d.provisional else "definitief")
+    console.print(t)
+    counts = Counter(d.klass for d in dets)
+    console.print(f"Klassen: {dict(counts)}; voorlopig: {sum(d.provisional for d in dets)} van {len(dets)}")
+    out = s.outputs_dir / "determinations.json"
+    out.write_text(json.dumps([d.to_dict() for d in dets], indent=1, ensure_ascii=False), encoding="utf-8")
+
+    # record the determinations as signed entries, verify, export one party's bundle
+    store = service.init_ledger(s.database_url, s.keys_dir) if not s.keys_dir.exists() else \
+        service.open_ledger(s.database_url, s.keys_dir)
+    recorded = 0
+    for d in dets:
+        if d.cost_bearer is None or d.cost_bearer == d.legal_college:
+            continue
+        signer = service.party_signer(store, s.keys_dir, d.legal_college)
+        payload = {"determination_id": d.case_id, "determination_digest": d.digest,
+                   "input_digest": d.input_digest, "ruleset_version": d.ruleset_version,
+                   "context_version": d.context_digest, "reference_date": d.trail[0].finding.split()[3],
+                   "outcome": {"cost_bearer": d.cost_bearer, "budget": d.budget, "client_class": d.klass,
+                               "new_client": d.new_client, "statutory_college": d.legal_college,
+                               "entry_kind": d.entry},
+                   "flags": list(d.flag_names), "provisional": d.provisional, "addressee": d.cost_bearer}
+        try:
+            service.record(store, signer, "determination", payload, idempotency_key=f"det:{d.digest}",
+                           client=f"pseudo-{d.input_digest[:16]}")
+            recorded += 1
+        except Exception as exc:  # show, do not hide: the ledger refuses with a stable code
+            console.print(f"[yellow]niet vastgelegd {d.case_id}: {getattr(exc, 'code', type(exc).__name__)}: {exc}")
+            break
+    service.checkpoint(store)
+    report = service.verify_ledger(store)
+    bundle = s.outputs_dir / "bundle-GM0166.json"
+    service.export_bundle(store, "GM0166", date(2000, 1, 1), date(2100, 1, 1), bundle)
+    console.print(f"Ledger: {recorded} beoordelingen vastgelegd; verificatie {'OK' if report.ok else 'FOUT'}")
+    console.print(f"Uitvoer: {out}\n        {bundle}\n        database {s.database_url}")
+    return 0 if report.ok else 1

@@ -1,0 +1,198 @@
+"""Casebooks: rules test cases as data (casebook-format.md). Pure: takes a file's text, returns lines."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import ValidationError
+
+from .context import FLAG_NAMES, Context, ParameterTable, RegionVersion
+from .engine import CLASSES, ENTRY_KINDS, Determination, FactsError, determine
+from .facts import CaseFacts
+from .municipalities import MunicipalityRegister
+
+CONTEXT_KEYS = {"t0", "law_in_force_from", "window_days", "gap_tolerance_days", "short_interim_days",
+                "short_registration_days", "short_episode_days", "regions"}
+REGION_KEYS = {"name", "centrumgemeente", "members", "t0", "valid_from", "valid_to"}
+CASE_KEYS = {"id", "title", "melding", "person", "addresses", "stays", "bw_episodes", "applications",
+             "eligibility_open", "placement", "expect"}
+EXPECT_KEYS = {"cost_bearer", "budget", "class", "new_client", "legal_college", "flags", "not_flags",
+               "provisional", "entry", "alternatives"}
+
+
+class Malformed(ValueError):
+    pass
+
+
+@dataclass
+class FileResult:
+    lines: list[str]
+    passed: int
+    failed: int
+
+
+def load_context(raw: dict, table: ParameterTable, register: MunicipalityRegister, name: str) -> Context:
+    ctx = raw.get("context")
+    if not isinstance(ctx, dict):
+        raise Malformed("missing [context]")
+    unknown = set(ctx) - CONTEXT_KEYS
+    if unknown:
+        raise Malformed(f"context: unknown key {sorted(unknown)[0]}")
+    if "t0" not in ctx or not isinstance(ctx["t0"], date):
+        raise Malformed("context.t0: required date")
+    overrides = {k: v for k, v in ctx.items() if k != "regions"}
+    overrides.setdefault("law_in_force_from", "unset")
+    regions_raw = ctx.get("regions")
+    if not isinstance(regions_raw, dict) or not regions_raw:
+        raise Malformed("context.regions: at least one region required")
+    regions = []
+    for rid, r in regions_raw.items():
+        unknown = set(r) - REGION_KEYS
+        if unknown:
+            raise Malformed(f"context.regions.{rid}: unknown key {sorted(unknown)[0]}")
+        for k in ("name", "centrumgemeente", "members"):
+            if k not in r:
+                raise Malformed(f"context.regions.{rid}.{k}: required")
+        codes = [r["centrumgemeente"], *r["members"]]
+        for c in codes:
+            if c not in register:
+                raise Malformed(f"context.regions.{rid}: statcode {c} not in the municipality list")
+        regions.append(RegionVersion(id=rid, name=r["name"], centrumgemeente=r["centrumgemeente"],
+                                     members=frozenset(r["members"]), t0=r.get("t0"),
+                                     valid_from=r.get("valid_from"), valid_to=r.get("valid_to")))
+    try:
+        return Context.build(table, tuple(regions), register, overrides=overrides, label=name)
+    except ValueError as exc:
+        raise Malformed(f"context.regions: {exc}") from exc
+
+
+def _facts(case: dict, register: MunicipalityRegister) -> CaseFacts:
+    data = {k: v for k, v in case.items() if k not in ("title", "expect")}
+    try:
+        return CaseFacts.model_validate(data, context={"municipalities": register})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "case"
+        raise Malformed(f"{loc}: {err['msg']}") from None
+
+
+def _check_expect(expect: dict, has_placement: bool, register: MunicipalityRegister) -> None:
+    if not isinstance(expect, dict) or not expect:
+        raise Malformed("expect: at least one key required")
+    unknown = set(expect) - EXPECT_KEYS
+    if unknown:
+        raise Malformed(f"expect: unknown key {sorted(unknown)[0]}")
+    for key in ("cost_bearer", "legal_college"):
+        v = expect.get(key)
+        if v is not None and v != "none" and v not in register:
+            raise Malformed(f"expect.{key}: statcode {v} not in the municipality list")
+    if "budget" in expect and expect["budget"] not in ("woonplaats", "historical"):
+        raise Malformed(f"expect.budget: unknown value {expect['budget']!r}")
+    if "class" in expect and expect["class"] not in CLASSES:
+        raise Malformed(f"expect.class: unknown value {expect['class']!r}")
+    if "entry" in expect:
+        if expect["entry"] not in ENTRY_KINDS:
+            raise Malformed(f"expect.entry: unknown value {expect['entry']!r}")
+        if not has_placement:
+            raise Malformed("expect.entry: given without a placement")
+    for key in ("flags", "not_flags"):
+        for f in expect.get(key, []):
+            if f not in FLAG_NAMES:
+                raise Malformed(f"expect.{key}: unknown flag {f!r}")
+    for f, alt in expect.get("alternatives", {}).items():
+        if f not in FLAG_NAMES:
+            raise Malformed(f"expect.alternatives: unknown flag {f!r}")
+        if not isinstance(alt, dict) or set(alt) - {"cost_bearer", "budget", "class", "legal_college"}:
+            raise Malformed(f"expect.alternatives.{f}: only cost_bearer, budget, class, legal_college")
+    for key in ("new_client", "provisional"):
+        if key in expect and not isinstance(expect[key], bool):
+            raise Malformed(f"expect.{key}: expected true or false")
+
+
+def _show(v) -> str:
+    return "none" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+
+
+def compare(expect: dict, det: Determination) -> list[str]:
+    got = {"cost_bearer": det.cost_bearer, "budget": det.budget, "class": det.klass,
+           "new_client": det.new_client, "legal_college": det.legal_college, "provisional": det.provisional,
+           "entry": det.entry}
+    out = []
+    for key, value in got.items():
+        if key in expect:
+            want = None if expect[key] == "none" and key == "cost_bearer" else expect[key]
+            if want != value:
+                out.append(f"{key} expected {_show(expect[key])}, got {_show(value)}")
+    names = set(det.flag_names)
+    missing = [f for f in expect.get("flags", []) if f not in names]
+    if missing:
+        out.append(f"flags expected {missing}, got {sorted(names)}")
+    extra = [f for f in expect.get("not_flags", []) if f in names]
+    if extra:
+        out.append(f"not_flags expected none of {extra}, got {sorted(names)}")
+    for fname, alt in expect.get("alternatives", {}).items():
+        flag = det.flag(fname)
+        if flag is None:
+            out.append(f"alternatives.{fname} expected the flag raised, got not raised")
+            continue
+        ok = any(all((a.as_dict()[k] if k != "class" else a.klass) == v for k, v in alt.items())
+                 for a in flag.alternatives)
+        if not ok:
+            shown = "; ".join(f"{a.cost_bearer}/{a.budget}/{a.klass}" for a in flag.alternatives) or "none"
+            out.append(f"alternatives.{fname} expected {alt}, got {shown}")
+    return out
+
+
+def run_text(name: str, text: str, table: ParameterTable, register: MunicipalityRegister) -> FileResult:
+    """Run one casebook file; never raises for bad input."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return FileResult([f"FAIL {name}: does not parse: {exc}"], 0, 1)
+    try:
+        ctx = load_context(raw, table, register, name)
+    except Malformed as exc:
+        return FileResult([f"FAIL {name}: malformed: {exc}"], 0, 1)
+    cases = raw.get("case")
+    if not isinstance(cases, list) or not cases:
+        return FileResult([f"FAIL {name}: no [[case]]"], 0, 1)
+    lines, passed, failed, seen = [], 0, 0, set()
+    for i, case in enumerate(cases):
+        cid = case.get("id", f"#{i + 1}")
+        title = case.get("title", "")
+        head = f"{name}:{cid} {title}".rstrip()
+        try:
+            unknown = set(case) - CASE_KEYS
+            if unknown:
+                raise Malformed(f"unknown key {sorted(unknown)[0]}")
+            for k in ("id", "melding", "expect"):
+                if k not in case:
+                    raise Malformed(f"{k}: required")
+            if cid in seen:
+                raise Malformed(f"id: duplicate {cid}")
+            seen.add(cid)
+            _check_expect(case["expect"], "placement" in case, register)
+            facts = _facts(case, register)
+            det = determine(facts, ctx)
+            problems = compare(case["expect"], det)
+        except (Malformed, FactsError) as exc:
+            problems = [f"malformed: {exc}"]
+        except Exception as exc:  # a bug in the engine must not hide the other cases
+            problems = [f"error: {type(exc).__name__}: {exc}"]
+        if problems:
+            failed += 1
+            lines.append(f"FAIL {head}: " + "; ".join(problems))
+        else:
+            passed += 1
+            lines.append(f"PASS {head}")
+    return FileResult(lines, passed, failed)
+
+
+def find_case(text: str, case_id: str, table: ParameterTable, register: MunicipalityRegister):
+    raw = tomllib.loads(text)
+    ctx = load_context(raw, table, register, "casebook")
+    for case in raw.get("case", []):
+        if case.get("id") == case_id:
+            return _facts(case, register), ctx
+    raise Malformed(f"no case with id {case_id}")

@@ -1,0 +1,1030 @@
+"""Who pays for a beschermd wonen client: the determination (rules R0-R15, spec section 8).
+
+``determine(facts, context)`` is a pure function. It applies the rules in the order of spec 8.2,
+raises the flags of spec 8.7 and, for every flag that opens the outcome (kind O), re-runs the rules
+under that flag's alternative reading; the flag is raised only when the alternative changes the
+outcome (cost bearer, budget, class, legal college), and it carries that alternative outcome. The
+result is provisional iff an O flag is raised that the meldregio's configuration does not settle.
+
+Nothing here reads the clock, the environment, files or a database.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from .citations import RULES
+from .context import INFORMATIONAL_FLAGS, Context, Parameters, RegionVersion
+from .dates import days_inclusive, eighteenth_birthday, minus_one_year, r6_alternative_last_day, r6_period
+from .facts import Address, Budget, CaseFacts, Episode, Outcome as AppOutcome, Product, Stay
+
+RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
+
+CLASSES = ("NEW", "RE_ENTRY", "NOT_NEW", "EXISTING_HISTORICAL")
+ENTRY_KINDS = ("intra_regional", "inter_regional", "none")
+#: O flags that are raised even when no alternative can be computed from the facts (the committee
+#: must then supply one): the reading that keeps the outcome provisional.
+_UNDETERMINED_KEEPS_OPEN = frozenset({"NO_WOONADRES", "CHAIN_END_NO_WOONADRES", "REGION_UNKNOWN"})
+
+
+class FactsError(ValueError):
+    """Facts that the rules cannot accept, with the case and field at fault."""
+
+    code = "FACTS_INVALID"
+
+    def __init__(self, case_id: str, field_: str, message: str):
+        super().__init__(f"case {case_id}: {field_}: {message}")
+        self.case_id, self.field, self.message = case_id, field_, message
+
+
+class Outcome(NamedTuple):
+    cost_bearer: str | None
+    budget: str | None
+    klass: str | None
+    legal_college: str | None
+
+    def as_dict(self) -> dict:
+        return {"cost_bearer": self.cost_bearer, "budget": self.budget, "class": self.klass,
+                "legal_college": self.legal_college}
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    name: str
+    kind: str  # "O" or "I"
+    note: str
+    alternatives: tuple[Outcome, ...] = ()  # empty for an O flag: not computable from the facts
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "note": self.note,
+                "alternatives": [a.as_dict() for a in self.alternatives]}
+
+
+@dataclass(frozen=True, slots=True)
+class TrailStep:
+    rule: str
+    finding: str
+    facts: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        r = RULES[self.rule]
+        return {"rule": self.rule, "title": r.title_nl, "finding": self.finding, "facts": list(self.facts),
+                "citations": list(r.citations)}
+
+
+@dataclass(frozen=True)
+class Determination:
+    case_id: str
+    outcome: Outcome
+    new_client: bool | None
+    entry: str | None  # None: no placement given, so no entry asserted
+    flags: tuple[Flag, ...]
+    provisional: bool
+    trail: tuple[TrailStep, ...]
+    regime: str
+    meldregio: str | None
+    woonplaats: str | None  # the financial woonplaats (R5/R7/R8)
+    ruleset_version: str
+    context_digest: str
+    input_digest: str
+    previous: str | None = None  # digest of the determination this one replaces (R15)
+    trigger: str | None = None
+    changes: tuple[tuple[str, object, object], ...] = ()
+
+    @property
+    def cost_bearer(self) -> str | None:
+        return self.outcome.cost_bearer
+
+    @property
+    def budget(self) -> str | None:
+        return self.outcome.budget
+
+    @property
+    def klass(self) -> str | None:
+        return self.outcome.klass
+
+    @property
+    def legal_college(self) -> str | None:
+        return self.outcome.legal_college
+
+    def flag(self, name: str) -> Flag | None:
+        for f in self.flags:
+            if f.name == name:
+                return f
+        return None
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.flags)
+
+    def to_dict(self) -> dict:
+        return {
+            "case_id": self.case_id,
+            **self.outcome.as_dict(),
+            "new_client": self.new_client,
+            "entry": self.entry,
+            "flags": [f.as_dict() for f in self.flags],
+            "provisional": self.provisional,
+            "regime": self.regime,
+            "meldregio": self.meldregio,
+            "woonplaats": self.woonplaats,
+            "trail": [s.as_dict() for s in self.trail],
+            "ruleset_version": self.ruleset_version,
+            "context_digest": self.context_digest,
+            "input_digest": self.input_digest,
+            "previous": self.previous,
+            "trigger": self.trigger,
+            "changes": [{"field": f, "old": o, "new": n} for f, o, n in self.changes],
+        }
+
+    @property
+    def digest(self) -> str:
+        return sha256_canonical(self.to_dict())
+
+
+def canonical_json(doc) -> bytes:
+    """RFC 8785 JSON for the documents the rules produce (strings, integers, booleans, null,
+    arrays, objects with ASCII keys): for these, sorted keys and minimal separators with
+    non-ASCII kept as UTF-8 is exactly the RFC 8785 form (tested against the rfc8785 package)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sha256_canonical(doc) -> str:
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+# -- readings: the default and every alternative a flag stands for ---------------------------------
+@dataclass(frozen=True, slots=True)
+class Readings:
+    window: str = "default"  # "m364" (BOUNDARY_365) | "calendar" (LEAP_YEAR_WINDOW)
+    ignore_rejected: bool = False
+    meldingen_count: bool = False
+    out_of_region_aanvragen: bool = False
+    use_scope_both: bool = False
+    use_no_window: bool = False
+    ambulant_counts: bool = False
+    r11_region: str | None = None  # run R11 in this region instead of the meldregio
+    skip_existing: bool = False  # TRANSFER_EXISTING: the host region's own determination
+    t0_home: bool = False
+    t0_straddle_alt: bool = False
+    wp_on_intake_date: bool = False
+    skip_onderzoek: bool = False
+    r8_mode: str = "meldgemeente"  # "briefadres" | "last_woonadres"
+    literal_briefadres: bool = False
+    chain_through_interim: bool = False
+    undesignate_assumed: bool = False
+    r6_not_mandator: bool = False
+    r6_one_day_shorter: bool = False
+    ignore_short_episode: bool = False
+    other_clock: bool = False
+    pay_cross_region_candidate: bool = False
+    eligibility_settled: bool = False
+
+
+DEFAULT = Readings()
+
+
+class _Inapplicable(Exception):
+    """An alternative reading that the facts give no answer for (e.g. no briefadres to take)."""
+
+
+# -- prepared facts: everything that does not depend on the reading ----------------------------------
+@dataclass(slots=True)
+class _Ep:
+    """A (merged) BW episode."""
+
+    legal_college: str
+    cost_bearer: str
+    location: str
+    from_: date
+    to: date | None
+    budget: str
+    mandator: str | None
+    product: str
+    agreed_transfer: bool
+    parts: int = 1
+    has_placement: bool = False
+
+    @property
+    def historical(self) -> bool:
+        return self.budget == "historical"
+
+
+def _ep(e: Episode) -> _Ep:
+    return _Ep(e.legal_college, e.cost_bearer, e.location, e.from_, e.to, e.budget.value,
+               e.mandator, e.product.value, e.agreed_transfer)
+
+
+def _merge(episodes: list[_Ep], gap: int) -> list[_Ep]:
+    """R10.2 / 8.11: consecutive episodes merge; the merged one keeps the college, cost bearer and
+    budget of its earliest part and takes the location of its latest part. An agreed handover
+    (R10.3) starts a new episode."""
+    out: list[_Ep] = []
+    for e in sorted(episodes, key=lambda e: (e.from_, e.to or date.max)):
+        last = out[-1] if out else None
+        if (last is not None and not e.agreed_transfer and last.to is not None
+                and (e.from_ - last.to).days <= gap):
+            last.to = None if e.to is None else max(last.to, e.to)
+            last.location = e.location
+            last.parts += 1
+            last.has_placement = last.has_placement or e.has_placement
+        elif last is not None and last.to is None and not e.agreed_transfer:
+            last.parts += 1  # an episode inside a running one
+        else:
+            out.append(_Ep(**{k: getattr(e, k) for k in _Ep.__slots__}))
+    return out
+
+
+@dataclass(slots=True)
+class _Prepared:
+    facts: CaseFacts
+    ctx: Context
+    params: Parameters
+    m: date
+    meldgemeente: str
+    meldregio: RegionVersion | None
+    regime_b: bool
+    addresses: list[Address]
+    stays: list[Stay]
+    prior: list[_Ep]  # merged BW episodes before this melding (the placement left out)
+    with_placement: list[_Ep]  # merged with the placement (R10.2), for the transition tests
+    bw_start: date | None
+    intake_date: date | None
+
+
+def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
+    m = facts.melding.date
+    params = ctx.params_at(m)
+    gap = params.gap_tolerance_days
+    eps = [_ep(e) for e in facts.bw_episodes]
+    prior = _merge(eps, gap)
+    bw_start = None
+    with_placement = prior
+    if facts.placement is not None:
+        pl = facts.placement
+        pe = _Ep(legal_college="", cost_bearer="", location=pl.location, from_=pl.from_, to=None,
+                 budget="woonplaats", mandator=None, product="intramural", agreed_transfer=False, has_placement=True)
+        with_placement = _merge(eps + [pe], gap)
+        for e in with_placement:
+            if e.has_placement:
+                bw_start = e.from_
+                if not e.legal_college:  # the placement stands alone: it is not an earlier episode
+                    with_placement = [x for x in with_placement if x is not e]
+                break
+    later = [d for d in (facts.placement.from_ if facts.placement else None, facts.melding.aanvraag_date)
+             if d is not None and d > m]
+    return _Prepared(
+        facts=facts, ctx=ctx, params=params, m=m, meldgemeente=facts.melding.gemeente,
+        meldregio=ctx.region_of(facts.melding.gemeente, m), regime_b=(
+            params.law_in_force_from is not None and m >= params.law_in_force_from),
+        addresses=sorted(facts.addresses, key=lambda a: a.from_),
+        stays=sorted(facts.stays, key=lambda s: s.from_),
+        prior=prior, with_placement=with_placement, bw_start=bw_start,
+        intake_date=max(later) if later else None,
+    )
+
+
+# -- one run of the rules under one reading ------------------------------------------------------------
+@dataclass(slots=True)
+class _Wp:
+    gemeente: str | None
+    via: str  # "R5" | "R7" | "R7.5" | "R8"
+    decisive: Address | None = None
+    passed: list = field(default_factory=list)
+    chain_end: bool = False
+    no_woonadres: bool = False
+    briefadres_stay: bool = False
+    short_interim: bool = False
+    assumed: bool = False
+    youth: bool = False
+    safety: bool = False
+    onderzoek: bool = False
+    short_registration: bool = False
+
+
+@dataclass(slots=True)
+class _Run:
+    outcome: Outcome
+    new_client: bool | None
+    entry: str | None
+    wp: _Wp | None
+    cands: dict = field(default_factory=dict)  # O flag -> (note, [Readings])
+    info: dict = field(default_factory=dict)  # I flag -> note
+
+
+def _gap_ok(prev_to: date | None, nxt_from: date, gap: int) -> bool:
+    return prev_to is not None and (nxt_from - prev_to).days <= gap
+
+
+def _designation(p: _Prepared, type_: str | None, rd: Readings) -> str | None:
+    """'verified' / 'assumed' when the type is designated under this reading, else None."""
+    if type_ is None:
+        return None
+    status = p.params.designation(type_)
+    if status == "assumed" and rd.undesignate_assumed:
+        return None
+    return status
+
+
+def _designated_stays(p: _Prepared, rd: Readings) -> list[Stay]:
+    return [s for s in p.stays if _designation(p, s.type.value, rd) is not None]
+
+
+def _stay_chain_covering(stays: list[Stay], d: date, gap: int) -> list[Stay] | None:
+    chain: list[Stay] = []
+    for s in stays:
+        if chain and _gap_ok(chain[-1].to, s.from_, gap) or (chain and chain[-1].to is None):
+            chain.append(s)
+        elif chain and any(c.covers(d) for c in chain):
+            return chain
+        else:
+            chain = [s]
+    if chain and any(c.covers(d) for c in chain):
+        return chain
+    return None
+
+
+def _briefadres_caused_by_stay(b: Address, stays: list[Stay], gap: int) -> Stay | None:
+    for s in stays:
+        if s.from_ - timedelta(days=gap) <= b.from_ and (s.to is None or b.from_ <= s.to):
+            return s
+    return None
+
+
+def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
+    """R3, R5, R7 (with R7.5 and R9) and R8: the financial woonplaats on ``d``."""
+    gap = p.params.gap_tolerance_days
+    addrs = p.addresses
+    idx = None
+    for i, a in enumerate(addrs):
+        if a.covers(d):
+            idx = i
+            break
+    cur = addrs[idx] if idx is not None else None
+    wp = _Wp(gemeente=None, via="R5")
+    dstays = _designated_stays(p, rd)
+    for s in p.stays:
+        if s.covers(d) and s.type.value == "womens_shelter":
+            wp.safety = True
+
+    if cur is None or cur.status is not None:
+        return _r8(p, d, rd, wp, no_woonadres=True)
+    if cur.is_woonadres and (cur.institution is None or _designation(p, cur.institution.value, rd) is None):
+        wp.gemeente, wp.decisive = cur.gemeente, cur
+        prev = addrs[idx - 1] if idx else None
+        if ((d - cur.from_).days < p.params.short_registration_days
+                and (prev is None or (prev.status is not None and prev.status.value in ("abroad", "rni", "unregistered"))) ):
+            wp.short_registration = True
+        return _finish(p, d, rd, wp)
+    if cur.is_briefadres:
+        chain = _stay_chain_covering(dstays, d, gap) if not rd.literal_briefadres else None
+        if chain is None or not (chain[0].from_ - timedelta(days=gap) <= cur.from_):
+            return _r8(p, d, rd, wp, no_woonadres=True)
+        wp.briefadres_stay = True
+        for s in chain:
+            _note_stay(p, wp, s)
+    # walk back through the chain (R7): cur is an institution address or a briefadres of a stay
+    wp.via = "R7.5" if wp.briefadres_stay else "R7"
+    i = idx
+    while True:
+        _note_address(p, wp, addrs[i])
+        wp.passed.append(addrs[i])
+        prev = addrs[i - 1] if i > 0 else None
+        here = addrs[i]
+        if prev is None or prev.status is not None or not _gap_ok(prev.to, here.from_, gap):
+            wp.chain_end = True
+            return _r8(p, d, rd, wp, no_woonadres=False)
+        if prev.is_woonadres:
+            if prev.institution is not None and _designation(p, prev.institution.value, rd) is not None:
+                i -= 1
+                continue
+            # an ordinary woonadres ends the walk, unless it is a short interim address (R7.6)
+            if days_inclusive(prev.from_, prev.to) < p.params.short_interim_days and _follows_stay(p, prev, dstays, rd):
+                wp.short_interim = True
+                if rd.chain_through_interim:
+                    i -= 1
+                    continue
+            wp.gemeente, wp.decisive = prev.gemeente, prev
+            for s in dstays:  # the stays this chain runs through
+                if s.from_ <= d and (s.to is None or s.to >= prev.to):
+                    _note_stay(p, wp, s)
+            return _finish(p, d, rd, wp)
+        # a briefadres inside the chain counts when a designated stay caused it (8.11)
+        s = _briefadres_caused_by_stay(prev, dstays, gap)
+        if s is None:
+            wp.chain_end = True
+            return _r8(p, d, rd, wp, no_woonadres=False)
+        wp.briefadres_stay = True
+        _note_stay(p, wp, s)
+        i -= 1
+
+
+def _follows_stay(p: _Prepared, a: Address, dstays: list[Stay], rd: Readings) -> bool:
+    gap = p.params.gap_tolerance_days
+    for b in p.addresses:
+        if b.to is not None and b.to < a.from_ and (a.from_ - b.to).days <= gap and b.is_woonadres \
+                and b.institution is not None and _designation(p, b.institution.value, rd) is not None:
+            return True
+    for s in dstays:
+        if s.to is not None and s.to < a.from_ and (a.from_ - s.to).days <= gap:
+            return True
+    return False
+
+
+def _note_address(p: _Prepared, wp: _Wp, a: Address) -> None:
+    if a.institution is not None:
+        t = a.institution.value
+        if p.params.designation(t) == "assumed":
+            wp.assumed = True
+        if t == "youth_residential":
+            wp.youth = True
+        elif t == "womens_shelter":
+            wp.safety = True
+
+
+def _note_stay(p: _Prepared, wp: _Wp, s: Stay) -> None:
+    t = s.type.value
+    if p.params.designation(t) == "assumed":
+        wp.assumed = True
+    if t == "youth_residential":
+        wp.youth = True
+    elif t == "womens_shelter":
+        wp.safety = True
+
+
+def _finish(p: _Prepared, d: date, rd: Readings, wp: _Wp) -> _Wp:
+    if wp.decisive is not None and wp.decisive.in_onderzoek:
+        wp.onderzoek = True
+        if rd.skip_onderzoek:  # the Jeugdwet reading: skip the address, no usable woonadres
+            return _r8(p, d, rd, wp, no_woonadres=True)
+    return wp
+
+
+def _r8(p: _Prepared, d: date, rd: Readings, wp: _Wp, no_woonadres: bool) -> _Wp:
+    """R8: no usable woonadres. Default the meldgemeente; the alternatives kept for review."""
+    wp.no_woonadres = no_woonadres and not wp.chain_end
+    wp.via = "R8"
+    wp.decisive = None
+    if rd.r8_mode == "meldgemeente":
+        wp.gemeente = p.meldgemeente
+    elif rd.r8_mode == "briefadres":
+        b = next((a for a in p.addresses if a.covers(d) and a.is_briefadres), None)
+        if b is None:
+            raise _Inapplicable
+        wp.gemeente = b.gemeente
+    else:
+        last = _last_ordinary_woonadres(p, d)
+        if last is None:
+            raise _Inapplicable
+        wp.gemeente = last.gemeente
+    return wp
+
+
+def _last_ordinary_woonadres(p: _Prepared, d: date) -> Address | None:
+    found = None
+    for a in p.addresses:
+        if a.from_ <= d and a.is_woonadres and a.institution is None:
+            found = a
+    return found
+
+
+@dataclass(slots=True)
+class _R6:
+    applies: bool = False
+    episode: _Ep | None = None
+    party: str | None = None
+    last_day: date | None = None
+    short: bool = False
+    boundary: bool = False
+
+
+def _r6(p: _Prepared, rd: Readings) -> _R6:
+    """R6 (bill 36288 art. 1.2.1a sub a): the most recent BW episode of any length, any region."""
+    m = p.m
+    cands = [e for e in p.prior if e.from_ <= m and e.product == "intramural"]
+    if not cands:
+        return _R6()
+    key = lambda e: (e.to or date.max, e.from_, e.legal_college)  # noqa: E731  (8.9 tie-break)
+    cands.sort(key=key)
+    e = cands[-1]
+    short = e.to is not None and days_inclusive(e.from_, e.to) < p.params.short_episode_days
+    if short and rd.ignore_short_episode:
+        rest = cands[:-1]
+        if not rest:
+            return _R6()
+        e = rest[-1]
+    res = _R6(episode=e, short=short)
+    if e.to is None or e.to >= m:
+        res.applies = True  # BW still running or ending on M: continuity
+    else:
+        _, last = r6_period(e.to)
+        alt_last = r6_alternative_last_day(e.to)
+        res.last_day = alt_last if rd.r6_one_day_shorter else last
+        res.applies = m <= res.last_day
+        res.boundary = (m <= last) != (m <= alt_last)
+    if e.mandator and not rd.r6_not_mandator:
+        res.party = e.mandator
+    else:
+        res.party = e.legal_college
+    return res
+
+
+def _window_start(p: _Prepared, rd: Readings) -> date:
+    m = p.m
+    if rd.window == "m364":
+        return m - timedelta(days=p.params.window_days - 1)
+    if rd.window == "calendar":
+        return minus_one_year(m)
+    return m - timedelta(days=p.params.window_days)
+
+
+class _Contact(NamedTuple):
+    when: date
+    historical: bool
+    episode: _Ep | None
+    app_gemeente: str | None
+
+
+def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run | None):
+    """R11: contacts in the window (aanvragen in the region; BW use located in or financed by it)."""
+    m, ctx = p.m, p.ctx
+    ws = _window_start(p, rd)
+    contacts: list[_Contact] = []
+    track = run is not None and rd is DEFAULT
+    if track:
+        ws364 = m - timedelta(days=p.params.window_days - 1)
+        wscal = minus_one_year(m)
+        notes: dict[str, str] = {}
+    for a in p.facts.applications:
+        if a.date > m:
+            continue
+        ar = ctx.region_of(a.gemeente, m)
+        in_region = ar is not None and ar.id == region.id
+        is_aanvraag = a.kind.value == "aanvraag"
+        if is_aanvraag:
+            base = in_region or rd.out_of_region_aanvragen
+            counts = base and not (rd.ignore_rejected and a.outcome is AppOutcome.REJECTED)
+        else:
+            base = counts = rd.meldingen_count and in_region
+        inside = a.date >= ws
+        if counts and inside:
+            contacts.append(_Contact(a.date, a.date < t0r, None, a.gemeente))
+        if track:
+            if is_aanvraag and in_region and inside and a.outcome is AppOutcome.REJECTED:
+                notes["REJECTED_APPLICATION_COUNTS"] = f"afgewezen aanvraag {a.gemeente} {a.date}"
+            if is_aanvraag and not in_region and inside:
+                notes["OUT_OF_REGION_APPLICATION"] = f"aanvraag buiten de regio {a.gemeente} {a.date}"
+            if not is_aanvraag and in_region and inside:
+                notes["MELDING_NOT_AANVRAAG"] = f"eerdere melding {a.gemeente} {a.date}"
+            if is_aanvraag and in_region:
+                _boundary_hits(a.date, ws, ws364, wscal, notes, f"aanvraag {a.date}")
+    for e in p.prior:
+        if e.from_ > m:
+            continue
+        lr = ctx.region_of(e.location, m)
+        fr = ctx.region_of(e.cost_bearer, m)
+        located = lr is not None and lr.id == region.id
+        financed = fr is not None and fr.id == region.id
+        scope = (located and financed) if rd.use_scope_both else (located or financed)
+        ambulant = e.product == "ambulant"
+        end = e.to if e.to is not None and e.to < m else m
+        inside = e.to is None or e.to >= ws
+        if scope and (inside or rd.use_no_window) and (not ambulant or rd.ambulant_counts):
+            contacts.append(_Contact(end, e.historical, e, None))
+        if track and scope:
+            if not ambulant:
+                if inside and located != financed:
+                    notes["USE_SCOPE_PARTIAL"] = f"BW-gebruik {e.from_}..{e.to or ''}: alleen {'locatie' if located else 'financiering'} in de regio"
+                if not inside:
+                    notes["USE_WINDOW_READING"] = f"BW-gebruik {e.from_}..{e.to} eindigde voor het venster"
+                _boundary_hits(end, ws, ws364, wscal, notes, f"einde BW {end}")
+            elif inside:
+                notes["AMBULANT_ONLY"] = f"ambulant product (beschermd thuis) {e.from_}..{e.to or ''}"
+    if track:
+        alts = {
+            "BOUNDARY_365": replace(rd, window="m364"),
+            "LEAP_YEAR_WINDOW": replace(rd, window="calendar"),
+            "REJECTED_APPLICATION_COUNTS": replace(rd, ignore_rejected=True),
+            "MELDING_NOT_AANVRAAG": replace(rd, meldingen_count=True),
+            "OUT_OF_REGION_APPLICATION": replace(rd, out_of_region_aanvragen=True),
+            "USE_SCOPE_PARTIAL": replace(rd, use_scope_both=True),
+            "USE_WINDOW_READING": replace(rd, use_no_window=True),
+            "AMBULANT_ONLY": replace(rd, ambulant_counts=True),
+        }
+        for name, note in notes.items():
+            _cand(run, name, note, alts[name])
+    return contacts, ws
+
+
+def _boundary_hits(d: date, ws: date, ws364: date, wscal: date, notes: dict, what: str) -> bool:
+    hit = False
+    if d == ws and ws < ws364:
+        notes["BOUNDARY_365"] = f"{what} valt op M-365, de eerste dag van het venster"
+        hit = True
+    if wscal < ws and wscal <= d < ws:
+        notes["LEAP_YEAR_WINDOW"] = f"{what} valt precies een kalenderjaar voor M (366 dagen, 29 februari)"
+        hit = True
+    return hit
+
+
+def _cand(run: _Run, name: str, note: str, *alts: Readings) -> None:
+    if name in run.cands:
+        run.cands[name][1].extend(alts)
+    else:
+        run.cands[name] = (note, list(alts))
+
+
+def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
+    ctx, m, params = p.ctx, p.m, p.params
+    meldregio = p.meldregio
+    assert meldregio is not None
+    run = _Run(Outcome(None, None, None, None), None, None, None)
+    main = rd is DEFAULT
+    t = trail if main else None
+
+    # R2/R3, R5/R7/R8 with R9: the financial woonplaats on M
+    wp = _woonplaats(p, m, rd)
+    if p.intake_date is not None and (main or rd.wp_on_intake_date):
+        wp_later = _woonplaats(p, p.intake_date, replace(rd, wp_on_intake_date=False))
+        if wp_later.gemeente != wp.gemeente:
+            if main:
+                _cand(run, "ADDRESS_CHANGED_DURING_INTAKE",
+                      f"woonplaats op {p.intake_date} is {wp_later.gemeente}, op de melddatum {wp.gemeente}",
+                      replace(rd, wp_on_intake_date=True))
+            else:
+                wp = wp_later
+    run.wp = wp
+    home = ctx.region_of(wp.gemeente, m)
+    if t is not None:
+        cur = next((a for a in p.addresses if a.covers(m)), None)
+        t.append(TrailStep("R3", f"BRP op {m}: " + (_addr_text(cur) if cur else "geen adres"),
+                           (f"addresses[{p.addresses.index(cur)}]",) if cur else ()))
+        t.append(TrailStep(wp.via if wp.via in ("R5", "R7", "R8") else "R7", _wp_text(wp, p),
+                           tuple(f"addresses[{p.addresses.index(a)}]" for a in wp.passed)))
+    if main:
+        _woonplaats_flags(p, wp, rd, run, meldregio)
+
+    # R6 (evaluated in both regimes, spec 8.4)
+    r6 = _r6(p, rd)
+    if t is not None and r6.episode is not None:
+        e = r6.episode
+        t.append(TrailStep("R6", (f"laatste BW-episode {e.from_}..{e.to or 'lopend'} ({e.legal_college}); "
+                                  + (f"twaalf maanden tot en met {r6.last_day}; " if r6.last_day else "loopt nog op M; ")
+                                  + ("uitzondering a van toepassing" if r6.applies else "uitzondering a niet van toepassing")
+                                  + ("" if p.regime_b else " (wordt onder de huidige wet alleen ter vergelijking bepaald)"))))
+
+    # R0/R4/R5: the statutory college
+    if p.regime_b:
+        legal = r6.party if r6.applies else wp.gemeente
+        if main and r6.applies:
+            if r6.boundary:
+                _cand(run, "BOUNDARY_12M", f"M ligt op de grens van de twaalf maanden (tot en met {r6.last_day})",
+                      replace(rd, r6_one_day_shorter=True))
+            if r6.episode.mandator:
+                _cand(run, "MANDATE_PROVIDER", f"episode in mandaat: mandaatgever {r6.episode.mandator}, "
+                      f"gemandateerde {r6.episode.legal_college}", replace(rd, r6_not_mandator=True))
+            if r6.short:
+                _cand(run, "SHORT_LAST_EPISODE", "de laatste BW-episode duurde korter dan "
+                      f"{params.short_episode_days} dagen", replace(rd, ignore_short_episode=True))
+    else:
+        legal = p.meldgemeente
+    if t is not None:
+        t.append(TrailStep("R0", "regime B: wetsvoorstel 36288 in werking" if p.regime_b
+                           else "regime A: huidige Wmo 2015 (wetsvoorstel 36288 niet in werking)"))
+        t.append(TrailStep("R5" if p.regime_b else "R4", f"wettelijk college: {legal}"
+                           + (" (meldgemeente)" if not p.regime_b else (" (uitzondering a)" if r6.applies else " (woonplaats)"))))
+
+    # 8.3: existing clients and the T0 boundary (R12.1, R12.3)
+    t0m = ctx.t0_of(meldregio, params)
+    t0h = ctx.t0_of(home, params) if home is not None else t0m
+    if main and home is not None and t0h != t0m:
+        _cand(run, "T0_MISMATCH", f"T0 van de meldregio {t0m}, van de thuisregio {t0h}", replace(rd, t0_home=True))
+    t0x = t0h if rd.t0_home else t0m
+    existing: tuple[str, str] | None = None  # (cost bearer, how)
+    running_hist = None
+    if not rd.skip_existing:
+        for e in p.with_placement:
+            if e.historical and e.from_ <= m and (e.to is None or e.to >= m) and (e.to is None or e.to >= t0x):
+                running_hist = e
+        if running_hist is not None:
+            if not ctx.is_centrumgemeente(running_hist.cost_bearer):
+                raise FactsError(p.facts.id, "bw_episodes.cost_bearer",
+                                 f"{running_hist.cost_bearer} finances a historical episode but is no centrumgemeente")
+            existing = (running_hist.cost_bearer, "a")
+        elif m < t0x:
+            lr = ctx.region_of(legal, m)
+            centrum = lr.centrumgemeente if lr is not None else None
+            if p.bw_start is None:
+                if main:
+                    _cand(run, "T0_STRADDLE", "melding voor T0 zonder bekende BW-start", replace(rd, t0_straddle_alt=True))
+                if not rd.t0_straddle_alt:
+                    existing = (centrum, "b")
+            elif p.bw_start < t0x:
+                existing = (centrum, "b")
+            else:
+                if main:
+                    _cand(run, "T0_STRADDLE", f"melding {m} voor T0 {t0x}, BW-start {p.bw_start} erna",
+                          replace(rd, t0_straddle_alt=True))
+                if rd.t0_straddle_alt:
+                    existing = (centrum, "b")
+
+    # R11 in the meldregio (or, for an alternative, another region)
+    r11_region = meldregio
+    if rd.r11_region is not None:
+        r11_region = ctx.region_by_id(rd.r11_region, m) or meldregio
+    t0r = ctx.t0_of(r11_region, params)
+    contacts, ws = _r11(p, rd, r11_region, t0r, run if main else None)
+    new_client = not contacts
+    run.new_client = new_client
+    if t is not None:
+        t.append(TrailStep("R11", f"venster {ws}..{m} in {r11_region.name}: " + (
+            "geen aanvraag en geen BW-gebruik: nieuwe cliënt" if new_client else
+            "contact gevonden: " + "; ".join(_contact_text(c) for c in contacts))))
+    if main and home is not None and home.id != meldregio.id:
+        _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}",
+              replace(rd, r11_region=home.id))
+    if main and home is not None and home.id != meldregio.id:
+        cur = next((a for a in p.addresses if a.covers(m) and a.is_woonadres), None)
+        cr = ctx.region_of(cur.gemeente, m) if cur is not None else None
+        if cr is None or cr.id != meldregio.id:
+            _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", replace(rd, r11_region=home.id))
+
+    # 8.4: class and cost bearer
+    r6_cost = None
+    if r6.applies:
+        e = r6.episode
+        r6_cost = (e.cost_bearer, "historical") if e.historical else (r6.party, "woonplaats")
+    if existing is not None:
+        klass, cost = "EXISTING_HISTORICAL", (existing[0], "historical")
+        if t is not None:
+            t.append(TrailStep("R12", ("een episode op het historisch budget loopt op M door na T0: bestaande cliënt"
+                                       if existing[1] == "a" else f"melding en BW-start voor T0 {t0x}: historisch regime")))
+        if main and existing[1] == "a":
+            _transfer_existing(p, run, rd, running_hist, existing[0])
+    else:
+        klass, regional, cont = _classify(p, rd, contacts, ws, t0r, r11_region, wp, run if main else None)
+        if p.regime_b:
+            if klass == "NOT_NEW":
+                cost = r6_cost if r6_cost is not None and r6_cost[0] != regional[0] else regional
+            else:  # R13 row 3: the statutory college (R6 included)
+                cost = r6_cost if r6_cost is not None else (legal, "woonplaats")
+            divergent = r6_cost is not None and r6_cost != regional
+            if divergent and rd.other_clock:
+                cost = regional
+        else:
+            cost = regional
+            divergent = r6_cost is not None and r6_cost != regional
+            if divergent and rd.other_clock:
+                cost = r6_cost
+        if main and divergent:
+            e = r6.episode
+            lr, fr = ctx.region_of(e.location, m), ctx.region_of(e.cost_bearer, m)
+            inside = (lr is not None and lr.id == meldregio.id) or (fr is not None and fr.id == meldregio.id)
+            _cand(run, "CLOCK_DIVERGENCE" if inside else "CROSS_REGION_LAST_PROVIDER",
+                  f"de twaalf maanden van R6 wijzen naar {r6_cost[0]}, de regionale regels naar {regional[0]}",
+                  replace(rd, other_clock=True))
+        if t is not None:
+            t.append(TrailStep("R13", f"klasse {klass}; kostendrager {cost[0]} ({cost[1]})"
+                               + (" volgens R6 (wet gaat voor regionale afspraak)" if p.regime_b and cost == r6_cost
+                                  and r6_cost != regional else "")))
+    cost_bearer, budget = cost
+
+    # R1: eligibility first
+    if p.facts.eligibility_open and not rd.eligibility_settled:
+        if main:
+            _cand(run, "ELIGIBILITY_OPEN", "toegang (ingezetene, rechtmatig verblijf, Wlz) nog niet vastgesteld",
+                  replace(rd, eligibility_settled=True))
+            if t is not None:
+                t.append(TrailStep("R1", "toegang nog open: nog geen kostendrager"))
+        run.outcome = Outcome(None, None, None, legal)
+        run.entry = "none" if p.facts.placement is not None else None
+        return run
+
+    # 8.6: the cost bearer must have a region
+    if cost_bearer is not None and ctx.region_of(cost_bearer, m) is None:
+        if main:
+            run.cands["REGION_UNKNOWN"] = (f"kostendrager {cost_bearer} valt in geen regio", [])
+            run.cands["REGION_UNKNOWN:alt"] = Outcome(cost_bearer, budget, klass, legal)
+            if t is not None:
+                t.append(TrailStep("8.6", f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
+        cost_bearer = budget = None
+    run.outcome = Outcome(cost_bearer, budget, klass, legal)
+    run.entry = _entry(p, cost_bearer)
+    if t is not None and run.entry is not None:
+        t.append(TrailStep("R14", _entry_text(p, run.entry)))
+    return run
+
+
+def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0r: date, region: RegionVersion,
+              wp: _Wp, run: _Run | None):
+    """8.4: class and the regional cost bearer for a melding decided on or after T0."""
+    ctx, m = p.ctx, p.m
+    if not contacts:
+        return "NEW", (wp.gemeente, "woonplaats"), None
+    latest = max(c.when for c in contacts)
+    at_latest = [c for c in contacts if c.when == latest]
+    hist = [c for c in at_latest if c.historical]
+    if hist:
+        eps = [c.episode for c in hist if c.episode is not None]
+        if eps:
+            e = max(eps, key=lambda e: (e.from_, [-ord(ch) for ch in e.cost_bearer]))
+            return "NOT_NEW", (e.cost_bearer, "historical"), None
+        return "NOT_NEW", (region.centrumgemeente, "historical"), None
+    # RE_ENTRY, regime A: continuity with the latest in-window post-T0 episode, in any region
+    cands = []
+    for e in p.prior:
+        if e.historical or e.from_ > m or (e.product == "ambulant" and not rd.ambulant_counts):
+            continue
+        if e.to is None or e.to >= ws:
+            cands.append(e)
+    cands.sort(key=lambda e: (min(e.to or m, m), e.from_, [-ord(ch) for ch in e.cost_bearer]))
+    cand = cands[-1] if cands else None
+    if cand is not None and cand.to is not None and days_inclusive(cand.from_, cand.to) < p.params.short_episode_days \
+            and not p.regime_b:
+        if run is not None:
+            _cand(run, "SHORT_LAST_EPISODE", f"de laatste episode {cand.from_}..{cand.to} duurde korter dan "
+                  f"{p.params.short_episode_days} dagen", replace(rd, ignore_short_episode=True))
+        if rd.ignore_short_episode:
+            cand = cands[-2] if len(cands) > 1 else None
+    if cand is not None:
+        cr = ctx.region_of(cand.cost_bearer, m)
+        if cr is not None and cr.id == region.id:
+            return "RE_ENTRY", (cand.cost_bearer, "woonplaats"), cand
+        if run is not None and cand.cost_bearer != wp.gemeente:
+            _cand(run, "CROSS_REGION_LAST_PROVIDER", f"de laatste episode werd betaald door {cand.cost_bearer}, "
+                  "buiten de meldregio", replace(rd, pay_cross_region_candidate=True))
+        if rd.pay_cross_region_candidate:
+            return "RE_ENTRY", (cand.cost_bearer, "woonplaats"), cand
+    return "RE_ENTRY", (wp.gemeente, "woonplaats"), cand
+
+
+def _transfer_existing(p: _Prepared, run: _Run, rd: Readings, e: _Ep, centrum: str) -> None:
+    ctx, m = p.ctx, p.m
+    fin = ctx.region_of(centrum, m)
+    places = [e.location]
+    if p.facts.placement is not None:
+        places += [p.facts.placement.fronting, p.facts.placement.location]
+    for code in places:
+        r = ctx.region_of(code, m)
+        if fin is None or r is None or r.id != fin.id:
+            host = r or p.meldregio
+            _cand(run, "TRANSFER_EXISTING", f"bestaande cliënt van {centrum}, BW in {code} buiten die regio",
+                  replace(rd, skip_existing=True, r11_region=host.id))
+            return
+
+
+def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio: RegionVersion) -> None:
+    m = p.m
+    if wp.onderzoek:
+        _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", replace(rd, skip_onderzoek=True))
+    if wp.chain_end or wp.no_woonadres:
+        name = "CHAIN_END_NO_WOONADRES" if wp.chain_end else "NO_WOONADRES"
+        _cand(run, name, "geen bruikbaar woonadres: de meldgemeente (R8)",
+              replace(rd, r8_mode="briefadres"), replace(rd, r8_mode="last_woonadres"))
+        last = _last_ordinary_woonadres(p, m)
+        if last is not None:
+            lr = p.ctx.region_of(last.gemeente, m)
+            if lr is None or lr.id != meldregio.id:
+                run.info["LT_CHECK"] = f"laatste woonadres {last.gemeente} ligt buiten de meldregio: overdracht (N5) mogelijk"
+    if wp.briefadres_stay:
+        _cand(run, "BRIEFADRES_DURING_STAY", "briefadres tijdens een aangewezen verblijf behandeld als woonadres "
+              "in de instelling", replace(rd, literal_briefadres=True))
+    if wp.short_interim:
+        _cand(run, "SHORT_INTERIM_ADDRESS", f"kort gewoon woonadres tussen verblijven (< {p.params.short_interim_days} dagen)",
+              replace(rd, chain_through_interim=True))
+    if wp.assumed:
+        _cand(run, "DESIGNATION_ASSUMED", "de keten loopt door een instellingstype waarvan de aanwijzing is aangenomen, "
+              "niet geverifieerd", replace(rd, undesignate_assumed=True))
+    if wp.youth:
+        run.info["YOUTH_TRANSITION"] = "de keten loopt door jeugdhulp met verblijf"
+    person = p.facts.person
+    if person is not None and person.birth_date is not None:
+        b18 = eighteenth_birthday(person.birth_date)
+        if minus_one_year(m) < b18 <= m:
+            run.info["YOUTH_TRANSITION"] = f"18 jaar geworden op {b18}, in de twaalf maanden voor M"
+    if wp.safety:
+        run.info["SAFETY_CONFIDENTIAL"] = "vrouwenopvang op M of in de keten: locaties vertrouwelijk"
+    if wp.short_registration:
+        run.info["SHORT_REGISTRATION"] = f"woonadres korter dan {p.params.short_registration_days} dagen ingeschreven"
+    f = p.facts
+    same_day = any(a.from_ == m or a.to == m for a in f.addresses) or any(s.from_ == m or s.to == m for s in f.stays) \
+        or any(e.from_ == m or e.to == m for e in f.bw_episodes) or (f.placement is not None and f.placement.from_ == m)
+    if same_day:
+        run.info["SAME_DAY_EVENTS"] = "een BRP-periode, verblijf of BW-episode begint of eindigt op de melddatum"
+    if any(e.agreed_transfer for e in f.bw_episodes):
+        run.info["AGREED_TRANSFER"] = "een episode legt een overdracht in overleg vast (R10.3)"
+
+
+def _entry(p: _Prepared, cost_bearer: str | None) -> str | None:
+    """8.5 (R14): the entry kind for the placement."""
+    pl = p.facts.placement
+    if pl is None:
+        return None
+    if cost_bearer is None or pl.fronting == cost_bearer:
+        return "none"
+    fr = p.ctx.region_of(pl.fronting, pl.from_)
+    cr = p.ctx.region_of(cost_bearer, pl.from_)
+    if fr is not None and cr is not None and fr.id == cr.id:
+        return "intra_regional"
+    return "inter_regional"
+
+
+# -- texts for the trail (Dutch: policy officers read them) -------------------------------------------
+def _addr_text(a: Address) -> str:
+    span = f"{a.from_}..{a.to or ''}"
+    if a.status is not None:
+        return f"geen Nederlands adres ({a.status.value}) {span}"
+    kind = "woonadres" if a.is_woonadres else "briefadres"
+    inst = f" in instelling ({a.institution.value})" if a.institution is not None else ""
+    return f"{kind} {a.gemeente}{inst} {span}" + (" [in onderzoek]" if a.in_onderzoek else "")
+
+
+def _wp_text(wp: _Wp, p: _Prepared) -> str:
+    if wp.via == "R5":
+        return f"woonplaats {wp.gemeente}: het woonadres op de melddatum"
+    if wp.via in ("R7", "R7.5"):
+        return (f"woonplaats {wp.gemeente}: het laatste gewone woonadres voor de keten van verblijven"
+                + (" (briefadres tijdens verblijf telt als adres in de instelling)" if wp.briefadres_stay else ""))
+    return f"geen bruikbaar woonadres: de meldgemeente {wp.gemeente} (R8)"
+
+
+def _contact_text(c: _Contact) -> str:
+    if c.episode is not None:
+        e = c.episode
+        return f"BW {e.from_}..{e.to or 'lopend'} ({e.cost_bearer}, {'historisch' if c.historical else 'woonplaats'})"
+    return f"aanvraag {c.app_gemeente} {c.when}" + (" (voor T0)" if c.historical else "")
+
+
+def _entry_text(p: _Prepared, entry: str) -> str:
+    pl = p.facts.placement
+    return {"none": "geen boeking tussen gemeenten (voorfinancier is kostendrager)",
+            "intra_regional": f"boeking binnen de regio: voorfinancier {pl.fronting}",
+            "inter_regional": f"boeking tussen regio's: voorfinancier {pl.fronting}"}[entry]
+
+
+# -- the public entry points ----------------------------------------------------------------------------
+def input_digest(facts: CaseFacts, ctx: Context) -> str:
+    """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
+    context digest (spec 8.9): reordering facts never changes it."""
+    doc = facts.model_dump(mode="json", by_alias=True, exclude={"id"}, exclude_defaults=True)
+    for key in ("addresses", "stays", "bw_episodes", "applications"):
+        if key in doc:
+            doc[key] = sorted(doc[key], key=lambda x: json.dumps(x, sort_keys=True))
+    return sha256_canonical({"facts": doc, "context": ctx.digest})
+
+
+def determine(facts: CaseFacts, ctx: Context) -> Determination:
+    """Apply R0-R14 to validated facts; see the module docstring."""
+    p = _prepare(facts, ctx)
+    digest = input_digest(facts, ctx)
+    regime = "B" if p.regime_b else "A"
+    if p.meldregio is None:  # R0 / 8.6: the meldgemeente has no region on M
+        flag = Flag("REGION_UNKNOWN", "O", f"meldgemeente {p.meldgemeente} valt op {p.m} in geen regio")
+        trail = (TrailStep("R0", f"meldgemeente {p.meldgemeente} heeft geen regio in de regiotabel: geen kostendrager"),)
+        legal = p.meldgemeente if not p.regime_b else None
+        return Determination(facts.id, Outcome(None, None, None, legal), None,
+                             "none" if facts.placement is not None else None, (flag,), True, trail, regime, None,
+                             None, RULESET_VERSION, ctx.digest, digest)
+    trail: list[TrailStep] = [TrailStep("R2", f"peildatum: melding op {p.m} bij {p.meldgemeente}", ("melding",))]
+    if p.with_placement is not p.prior or any(e.parts > 1 for e in p.prior):
+        trail.append(TrailStep("R10", "aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking"))
+    base = _run(p, DEFAULT, trail)
+    flags: list[Flag] = []
+    region_unknown_alt = base.cands.pop("REGION_UNKNOWN:alt", None)
+    for name, (note, alts) in base.cands.items():
+        outcomes = []
+        for rd in alts:
+            try:
+                alt = _run(p, rd, None)
+            except _Inapplicable:
+                continue
+            if alt.outcome != base.outcome and alt.outcome not in outcomes:
+                outcomes.append(alt.outcome)
+        if name == "REGION_UNKNOWN" and region_unknown_alt is not None:
+            outcomes = [region_unknown_alt]
+        if outcomes:
+            flags.append(Flag(name, "O", note, tuple(outcomes)))
+        elif name in _UNDETERMINED_KEEPS_OPEN and not any(_applicable(p, rd) for rd in alts):
+            flags.append(Flag(name, "O", note + " (geen alternatief uit de feiten af te leiden)"))
+    for name, note in base.info.items():
+        flags.append(Flag(name, "I", note))
+    flags.sort(key=lambda f: f.name)
+    settled = p.meldregio.settled_flags
+    provisional = any(f.kind == "O" and f.name not in settled for f in flags)
+    if flags:
+        trail.append(TrailStep("8.7", "signaleringen: " + ", ".join(f.name for f in flags)
+                               + ("; uitkomst voorlopig" if provisional else "; uitkomst definitief")))
+    return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
+                         tuple(trail), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
+                         RULESET_VERSION, ctx.digest, digest)
+
+
+def _applicable(p: _Prepared, rd: Readings) -> bool:
+    try:
+        _run(p, rd, None)
+        return True
+    except _Inapplicable:
+        return False

@@ -1,0 +1,262 @@
+"""Dated facts about one client, as frozen typed models.
+
+The facts are what a municipality knows on the day it decides: the melding, the BRP address
+history, intramural stays, earlier BW episodes, earlier meldingen and aanvragen, and the placement
+that follows the melding. Validation needs the municipality register (codes with their validity
+dates), passed as pydantic validation context under the key ``"municipalities"``; without it, codes
+are only checked for their form.
+
+Conventions (spec C1): calendar dates, closed intervals, ``to`` is the last day the state held and
+``None`` means still ongoing.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+_STATCODE = re.compile(r"^(?:GM)?(\d{4})$")
+
+
+class InstitutionType(StrEnum):
+    GGZ_CLINICAL = "ggz_clinical"
+    WLZ = "wlz"
+    DETENTION = "detention"
+    MO = "mo"
+    WOMENS_SHELTER = "womens_shelter"
+    YOUTH_RESIDENTIAL = "youth_residential"
+    BW = "bw"
+
+
+class AddressFunction(StrEnum):
+    WOONADRES = "W"
+    BRIEFADRES = "B"
+
+
+class AddressStatus(StrEnum):
+    ABROAD = "abroad"
+    VOW = "vow"  # vertrokken onbekend waarheen
+    RNI = "rni"
+    UNREGISTERED = "unregistered"
+
+
+class Budget(StrEnum):
+    HISTORICAL = "historical"
+    WOONPLAATS = "woonplaats"
+
+
+class Product(StrEnum):
+    INTRAMURAL = "intramural"
+    AMBULANT = "ambulant"
+
+
+class ApplicationKind(StrEnum):
+    AANVRAAG = "aanvraag"
+    MELDING = "melding"
+
+
+class Outcome(StrEnum):
+    GRANTED = "granted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    PENDING = "pending"
+
+
+def normalise_statcode(value: Any) -> Any:
+    """``"0166"`` and ``"GM0166"`` both become ``"GM0166"``; anything else is left for the error."""
+    if isinstance(value, str):
+        m = _STATCODE.match(value.strip().upper())
+        if m:
+            return "GM" + m.group(1)
+    return value
+
+
+def _strict_date(value: Any) -> Any:
+    """Accept a ``date`` or an ISO ``YYYY-MM-DD`` string; refuse datetimes and other forms."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a calendar date: {value!r}") from exc
+    raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+
+
+StatCode = Annotated[str, BeforeValidator(normalise_statcode), Field(pattern=r"^GM\d{4}$")]
+Day = Annotated[date, BeforeValidator(_strict_date)]
+
+
+class _Fact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _registry(info: ValidationInfo):
+    ctx = info.context
+    return ctx.get("municipalities") if isinstance(ctx, dict) else None
+
+
+def _check_code_on(info: ValidationInfo, code: str | None, start: date, end: date | None, what: str) -> None:
+    reg = _registry(info)
+    if reg is None or code is None:
+        return
+    if not reg.known(code):
+        raise ValueError(f"{what}: unknown municipality code {code}")
+    if not reg.overlaps(code, start, end):
+        span = f"on {start}" if end == start else f"from {start} to {end or 'now'}"
+        raise ValueError(f"{what}: municipality code {code} did not exist {span} ({reg.describe(code)})")
+
+
+class _Period(_Fact):
+    from_: Day = Field(alias="from")
+    to: Day | None = None
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+    def covers(self, d: date) -> bool:
+        return self.from_ <= d and (self.to is None or d <= self.to)
+
+
+class Melding(_Fact):
+    date: Day
+    gemeente: StatCode
+    aanvraag_date: Day | None = None
+
+    @model_validator(mode="after")
+    def _codes(self, info: ValidationInfo):
+        _check_code_on(info, self.gemeente, self.date, self.date, "melding.gemeente")
+        if self.aanvraag_date is not None and self.aanvraag_date < self.date:
+            raise ValueError("melding.aanvraag_date is before the melding date")
+        return self
+
+
+class Person(_Fact):
+    birth_date: Day | None = None
+
+
+class Address(_Period):
+    gemeente: StatCode | None = None
+    function: AddressFunction | None = None
+    status: AddressStatus | None = None
+    institution: InstitutionType | None = None
+    in_onderzoek: bool = False
+    recorded: Day | None = None  # the BRP mutation date, when known (R3.4, RETRO_BRP)
+
+    @model_validator(mode="after")
+    def _shape(self, info: ValidationInfo):
+        if self.status is not None:
+            if self.gemeente is not None or self.function is not None or self.institution is not None:
+                raise ValueError("an address has either 'status' or 'gemeente' and 'function', not both")
+        else:
+            if self.gemeente is None or self.function is None:
+                raise ValueError("an address needs 'gemeente' and 'function' (or a 'status')")
+            if self.institution is not None and self.function != AddressFunction.WOONADRES:
+                raise ValueError("'institution' is only allowed with function 'W'")
+            _check_code_on(info, self.gemeente, self.from_, self.to, "address.gemeente")
+        return self
+
+    @property
+    def is_woonadres(self) -> bool:
+        return self.function is AddressFunction.WOONADRES
+
+    @property
+    def is_briefadres(self) -> bool:
+        return self.function is AddressFunction.BRIEFADRES
+
+
+class Stay(_Period):
+    type: InstitutionType
+    gemeente: StatCode
+
+    @model_validator(mode="after")
+    def _codes(self, info: ValidationInfo):
+        _check_code_on(info, self.gemeente, self.from_, self.to, "stay.gemeente")
+        return self
+
+
+class Episode(_Period):
+    legal_college: StatCode
+    cost_bearer: StatCode
+    location: StatCode
+    budget: Budget
+    mandator: StatCode | None = None
+    product: Product = Product.INTRAMURAL
+    agreed_transfer: bool = False
+
+    @model_validator(mode="after")
+    def _codes(self, info: ValidationInfo):
+        for name in ("legal_college", "cost_bearer", "location", "mandator"):
+            _check_code_on(info, getattr(self, name), self.from_, self.to, f"bw_episode.{name}")
+        return self
+
+
+class Application(_Fact):
+    kind: ApplicationKind
+    gemeente: StatCode
+    date: Day
+    outcome: Outcome
+
+    @model_validator(mode="after")
+    def _codes(self, info: ValidationInfo):
+        _check_code_on(info, self.gemeente, self.date, self.date, "application.gemeente")
+        return self
+
+
+class Placement(_Fact):
+    location: StatCode
+    fronting: StatCode
+    from_: Day = Field(alias="from")
+
+    @model_validator(mode="after")
+    def _codes(self, info: ValidationInfo):
+        for name in ("location", "fronting"):
+            _check_code_on(info, getattr(self, name), self.from_, self.from_, f"placement.{name}")
+        return self
+
+
+class CaseFacts(_Fact):
+    """Everything the engine reads about one case. ``id`` is a case reference, never a BSN."""
+
+    id: str = Field(min_length=1, max_length=200)
+    melding: Melding
+    person: Person | None = None
+    addresses: tuple[Address, ...] = ()
+    stays: tuple[Stay, ...] = ()
+    bw_episodes: tuple[Episode, ...] = ()
+    applications: tuple[Application, ...] = ()
+    eligibility_open: bool = False
+    placement: Placement | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _no_bsn(cls, v: str) -> str:
+        if re.fullmatch(r"\d{9}", v):
+            raise ValueError("a case id of nine digits looks like a BSN; use a pseudonym")
+        return v
+
+    @model_validator(mode="after")
+    def _no_overlap(self):
+        periods = sorted(self.addresses, key=lambda a: a.from_)
+        for prev, nxt in zip(periods, periods[1:]):
+            if prev.to is None or nxt.from_ <= prev.to:
+                raise ValueError(
+                    f"addresses: periods overlap ({prev.from_}..{prev.to or 'open'} and "
+                    f"{nxt.from_}..{nxt.to or 'open'})"
+                )
+        return self
+
