@@ -185,6 +185,18 @@ class Readings:
 
 
 DEFAULT = Readings()
+_ALT_CACHE: dict = {}
+
+
+def _alt(rd: Readings, **changes) -> Readings:
+    """``dataclasses.replace`` for readings, memoised: the same few alternatives recur per case."""
+    key = (rd, tuple(changes.items()))
+    alt = _ALT_CACHE.get(key)
+    if alt is None:
+        if len(_ALT_CACHE) > 4096:
+            _ALT_CACHE.clear()
+        alt = _ALT_CACHE[key] = replace(rd, **changes)
+    return alt
 
 
 class _Inapplicable(Exception):
@@ -541,6 +553,18 @@ def _window_start(p: _Prepared, rd: Readings) -> date:
     return m - timedelta(days=p.params.window_days)
 
 
+_R11_READINGS = {
+    "BOUNDARY_365": {"window": "m364"},
+    "LEAP_YEAR_WINDOW": {"window": "calendar"},
+    "REJECTED_APPLICATION_COUNTS": {"ignore_rejected": True},
+    "MELDING_NOT_AANVRAAG": {"meldingen_count": True},
+    "OUT_OF_REGION_APPLICATION": {"out_of_region_aanvragen": True},
+    "USE_SCOPE_PARTIAL": {"use_scope_both": True},
+    "USE_WINDOW_READING": {"use_no_window": True},
+    "AMBULANT_ONLY": {"ambulant_counts": True},
+}
+
+
 class _Contact(NamedTuple):
     when: date
     historical: bool
@@ -604,18 +628,8 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
             elif inside:
                 notes["AMBULANT_ONLY"] = f"ambulant product (beschermd thuis) {e.from_}..{e.to or ''}"
     if track:
-        alts = {
-            "BOUNDARY_365": replace(rd, window="m364"),
-            "LEAP_YEAR_WINDOW": replace(rd, window="calendar"),
-            "REJECTED_APPLICATION_COUNTS": replace(rd, ignore_rejected=True),
-            "MELDING_NOT_AANVRAAG": replace(rd, meldingen_count=True),
-            "OUT_OF_REGION_APPLICATION": replace(rd, out_of_region_aanvragen=True),
-            "USE_SCOPE_PARTIAL": replace(rd, use_scope_both=True),
-            "USE_WINDOW_READING": replace(rd, use_no_window=True),
-            "AMBULANT_ONLY": replace(rd, ambulant_counts=True),
-        }
         for name, note in notes.items():
-            _cand(run, name, note, alts[name])
+            _cand(run, name, note, _alt(rd, **_R11_READINGS[name]))
     return contacts, ws
 
 
@@ -648,12 +662,12 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
     # R2/R3, R5/R7/R8 with R9: the financial woonplaats on M
     wp = _woonplaats(p, m, rd)
     if p.intake_date is not None and (main or rd.wp_on_intake_date):
-        wp_later = _woonplaats(p, p.intake_date, replace(rd, wp_on_intake_date=False))
+        wp_later = _woonplaats(p, p.intake_date, _alt(rd, wp_on_intake_date=False))
         if wp_later.gemeente != wp.gemeente:
             if main:
                 _cand(run, "ADDRESS_CHANGED_DURING_INTAKE",
                       f"woonplaats op {p.intake_date} is {wp_later.gemeente}, op de melddatum {wp.gemeente}",
-                      replace(rd, wp_on_intake_date=True))
+                      _alt(rd, wp_on_intake_date=True))
             else:
                 wp = wp_later
     run.wp = wp
@@ -682,13 +696,13 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
         if main and r6.applies:
             if r6.boundary:
                 _cand(run, "BOUNDARY_12M", f"M ligt op de grens van de twaalf maanden (tot en met {r6.last_day})",
-                      replace(rd, r6_one_day_shorter=True))
+                      _alt(rd, r6_one_day_shorter=True))
             if r6.episode.mandator:
                 _cand(run, "MANDATE_PROVIDER", f"episode in mandaat: mandaatgever {r6.episode.mandator}, "
-                      f"gemandateerde {r6.episode.legal_college}", replace(rd, r6_not_mandator=True))
+                      f"gemandateerde {r6.episode.legal_college}", _alt(rd, r6_not_mandator=True))
             if r6.short:
                 _cand(run, "SHORT_LAST_EPISODE", "de laatste BW-episode duurde korter dan "
-                      f"{params.short_episode_days} dagen", replace(rd, ignore_short_episode=True))
+                      f"{params.short_episode_days} dagen", _alt(rd, ignore_short_episode=True))
     else:
         legal = p.meldgemeente
     if t is not None:
@@ -701,7 +715,7 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
     t0m = ctx.t0_of(meldregio, params)
     t0h = ctx.t0_of(home, params) if home is not None else t0m
     if main and home is not None and t0h != t0m:
-        _cand(run, "T0_MISMATCH", f"T0 van de meldregio {t0m}, van de thuisregio {t0h}", replace(rd, t0_home=True))
+        _cand(run, "T0_MISMATCH", f"T0 van de meldregio {t0m}, van de thuisregio {t0h}", _alt(rd, t0_home=True))
     t0x = t0h if rd.t0_home else t0m
     existing: tuple[str, str] | None = None  # (cost bearer, how)
     running_hist = None
@@ -719,7 +733,7 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             centrum = lr.centrumgemeente if lr is not None else None
             if p.bw_start is None:
                 if main:
-                    _cand(run, "T0_STRADDLE", "melding voor T0 zonder bekende BW-start", replace(rd, t0_straddle_alt=True))
+                    _cand(run, "T0_STRADDLE", "melding voor T0 zonder bekende BW-start", _alt(rd, t0_straddle_alt=True))
                 if not rd.t0_straddle_alt:
                     existing = (centrum, "b")
             elif p.bw_start < t0x:
@@ -727,7 +741,7 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             else:
                 if main:
                     _cand(run, "T0_STRADDLE", f"melding {m} voor T0 {t0x}, BW-start {p.bw_start} erna",
-                          replace(rd, t0_straddle_alt=True))
+                          _alt(rd, t0_straddle_alt=True))
                 if rd.t0_straddle_alt:
                     existing = (centrum, "b")
 
@@ -745,12 +759,12 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             "contact gevonden: " + "; ".join(_contact_text(c) for c in contacts))))
     if main and home is not None and home.id != meldregio.id:
         _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}",
-              replace(rd, r11_region=home.id))
+              _alt(rd, r11_region=home.id))
     if main and home is not None and home.id != meldregio.id:
         cur = next((a for a in p.addresses if a.covers(m) and a.is_woonadres), None)
         cr = ctx.region_of(cur.gemeente, m) if cur is not None else None
         if cr is None or cr.id != meldregio.id:
-            _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", replace(rd, r11_region=home.id))
+            _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", _alt(rd, r11_region=home.id))
 
     # 8.4: class and cost bearer
     r6_cost = None
@@ -785,7 +799,7 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             inside = (lr is not None and lr.id == meldregio.id) or (fr is not None and fr.id == meldregio.id)
             _cand(run, "CLOCK_DIVERGENCE" if inside else "CROSS_REGION_LAST_PROVIDER",
                   f"de twaalf maanden van R6 wijzen naar {r6_cost[0]}, de regionale regels naar {regional[0]}",
-                  replace(rd, other_clock=True))
+                  _alt(rd, other_clock=True))
         if t is not None:
             t.append(TrailStep("R13", f"klasse {klass}; kostendrager {cost[0]} ({cost[1]})"
                                + (" volgens R6 (wet gaat voor regionale afspraak)" if p.regime_b and cost == r6_cost
@@ -796,7 +810,7 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
     if p.facts.eligibility_open and not rd.eligibility_settled:
         if main:
             _cand(run, "ELIGIBILITY_OPEN", "toegang (ingezetene, rechtmatig verblijf, Wlz) nog niet vastgesteld",
-                  replace(rd, eligibility_settled=True))
+                  _alt(rd, eligibility_settled=True))
             if t is not None:
                 t.append(TrailStep("R1", "toegang nog open: nog geen kostendrager"))
         run.outcome = Outcome(None, None, None, legal)
@@ -846,7 +860,7 @@ def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0
             and not p.regime_b:
         if run is not None:
             _cand(run, "SHORT_LAST_EPISODE", f"de laatste episode {cand.from_}..{cand.to} duurde korter dan "
-                  f"{p.params.short_episode_days} dagen", replace(rd, ignore_short_episode=True))
+                  f"{p.params.short_episode_days} dagen", _alt(rd, ignore_short_episode=True))
         if rd.ignore_short_episode:
             cand = cands[-2] if len(cands) > 1 else None
     if cand is not None:
@@ -855,7 +869,7 @@ def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0
             return "RE_ENTRY", (cand.cost_bearer, "woonplaats"), cand
         if run is not None and cand.cost_bearer != wp.gemeente:
             _cand(run, "CROSS_REGION_LAST_PROVIDER", f"de laatste episode werd betaald door {cand.cost_bearer}, "
-                  "buiten de meldregio", replace(rd, pay_cross_region_candidate=True))
+                  "buiten de meldregio", _alt(rd, pay_cross_region_candidate=True))
         if rd.pay_cross_region_candidate:
             return "RE_ENTRY", (cand.cost_bearer, "woonplaats"), cand
     return "RE_ENTRY", (wp.gemeente, "woonplaats"), cand
@@ -872,18 +886,18 @@ def _transfer_existing(p: _Prepared, run: _Run, rd: Readings, e: _Ep, centrum: s
         if fin is None or r is None or r.id != fin.id:
             host = r or p.meldregio
             _cand(run, "TRANSFER_EXISTING", f"bestaande cliënt van {centrum}, BW in {code} buiten die regio",
-                  replace(rd, skip_existing=True, r11_region=host.id))
+                  _alt(rd, skip_existing=True, r11_region=host.id))
             return
 
 
 def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio: RegionVersion) -> None:
     m = p.m
     if wp.onderzoek:
-        _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", replace(rd, skip_onderzoek=True))
+        _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", _alt(rd, skip_onderzoek=True))
     if wp.chain_end or wp.no_woonadres:
         name = "CHAIN_END_NO_WOONADRES" if wp.chain_end else "NO_WOONADRES"
         _cand(run, name, "geen bruikbaar woonadres: de meldgemeente (R8)",
-              replace(rd, r8_mode="briefadres"), replace(rd, r8_mode="last_woonadres"))
+              _alt(rd, r8_mode="briefadres"), _alt(rd, r8_mode="last_woonadres"))
         last = _last_ordinary_woonadres(p, m)
         if last is not None:
             lr = p.ctx.region_of(last.gemeente, m)
@@ -891,13 +905,13 @@ def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio:
                 run.info["LT_CHECK"] = f"laatste woonadres {last.gemeente} ligt buiten de meldregio: overdracht (N5) mogelijk"
     if wp.briefadres_stay:
         _cand(run, "BRIEFADRES_DURING_STAY", "briefadres tijdens een aangewezen verblijf behandeld als woonadres "
-              "in de instelling", replace(rd, literal_briefadres=True))
+              "in de instelling", _alt(rd, literal_briefadres=True))
     if wp.short_interim:
         _cand(run, "SHORT_INTERIM_ADDRESS", f"kort gewoon woonadres tussen verblijven (< {p.params.short_interim_days} dagen)",
-              replace(rd, chain_through_interim=True))
+              _alt(rd, chain_through_interim=True))
     if wp.assumed:
         _cand(run, "DESIGNATION_ASSUMED", "de keten loopt door een instellingstype waarvan de aanwijzing is aangenomen, "
-              "niet geverifieerd", replace(rd, undesignate_assumed=True))
+              "niet geverifieerd", _alt(rd, undesignate_assumed=True))
     if wp.youth:
         run.info["YOUTH_TRANSITION"] = "de keten loopt door jeugdhulp met verblijf"
     person = p.facts.person
@@ -971,7 +985,7 @@ def input_digest(facts: CaseFacts, ctx: Context) -> str:
     context digest (spec 8.9): reordering facts never changes it."""
     doc = facts.model_dump(mode="json", by_alias=True, exclude={"id"}, exclude_defaults=True)
     for key in ("addresses", "stays", "bw_episodes", "applications"):
-        if key in doc:
+        if len(doc.get(key, ())) > 1:
             doc[key] = sorted(doc[key], key=lambda x: json.dumps(x, sort_keys=True))
     return sha256_canonical({"facts": doc, "context": ctx.digest})
 
