@@ -30,6 +30,7 @@ test: install postgres
 
 bench: install
 	$(BIN)/python bench/rules_bench.py
+	$(BIN)/python bench/ledger_bench.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -61,3 +61,30 @@ def test_canonical_json_matches_rfc8785():
     for ctx, case in CASES:
         doc = determine(_facts(case, REG), ctx).to_dict()
         assert canonical_json(doc) == rfc8785.dumps(doc)
+
+
+def _shift(obj, years):
+    from datetime import date as _date
+    if isinstance(obj, _date):
+        return obj.replace(year=obj.year + years)  # a multiple of 4 keeps 29 February (1901-2099)
+    if isinstance(obj, dict):
+        return {k: _shift(v, years) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_shift(v, years) for v in obj]
+    return obj
+
+
+RAW = [(f, tomllib.loads(f.read_text())) for f in sorted(PUBLIC.glob("*.toml"))]
+
+
+@given(st.sampled_from(RAW), st.sampled_from([-8, -4, 4, 8, 28]), st.data())
+def test_shifting_every_date_by_whole_leap_cycles_keeps_the_outcome(item, years, data):
+    f, raw = item
+    case = data.draw(st.sampled_from(raw["case"]))
+    ctx = load_context(raw, TABLE, REG, f.name)
+    shifted_raw = _shift(raw, years)
+    sctx = load_context(shifted_raw, TABLE, REG, f.name)
+    scase = next(c for c in shifted_raw["case"] if c["id"] == case["id"])
+    a, b = determine(_facts(case, REG), ctx), determine(_facts(scase, REG), sctx)
+    assert (a.outcome, a.new_client, a.entry, a.flag_names, a.provisional) == \
+        (b.outcome, b.new_client, b.entry, b.flag_names, b.provisional)
