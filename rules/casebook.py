@@ -14,7 +14,7 @@ from .municipalities import MunicipalityRegister
 
 CONTEXT_KEYS = {"t0", "law_in_force_from", "window_days", "gap_tolerance_days", "short_interim_days",
                 "short_registration_days", "short_episode_days", "regions"}
-REGION_KEYS = {"name", "centrumgemeente", "members", "t0", "valid_from", "valid_to"}
+REGION_KEYS = {"name", "centrumgemeente", "members", "t0", "valid_from", "valid_to", "settled_flags"}
 CASE_KEYS = {"id", "title", "melding", "person", "addresses", "stays", "bw_episodes", "applications",
              "eligibility_open", "placement", "expect"}
 EXPECT_KEYS = {"cost_bearer", "budget", "class", "new_client", "legal_college", "flags", "not_flags",
@@ -58,9 +58,14 @@ def load_context(raw: dict, table: ParameterTable, register: MunicipalityRegiste
         for c in codes:
             if c not in register:
                 raise Malformed(f"context.regions.{rid}: statcode {c} not in the municipality list")
+        settled = r.get("settled_flags", [])
+        for f in settled:
+            if f not in FLAG_NAMES:
+                raise Malformed(f"context.regions.{rid}.settled_flags: unknown flag {f!r}")
         regions.append(RegionVersion(id=rid, name=r["name"], centrumgemeente=r["centrumgemeente"],
                                      members=frozenset(r["members"]), t0=r.get("t0"),
-                                     valid_from=r.get("valid_from"), valid_to=r.get("valid_to")))
+                                     valid_from=r.get("valid_from"), valid_to=r.get("valid_to"),
+                                     settled_flags=frozenset(settled)))
     try:
         return Context.build(table, tuple(regions), register, overrides=overrides, label=name)
     except ValueError as exc:

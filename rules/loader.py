@@ -85,6 +85,7 @@ def verified_regions() -> tuple[RegionVersion, ...]:
             RegionVersion(
                 id=rid, name=g["name"], centrumgemeente=g["centrum"], members=frozenset(g["members"]),
                 t0=m.get("t0"), valid_from=m.get("valid_from"), valid_to=m.get("valid_to"),
+                settled_flags=frozenset(m.get("settled_flags", ())),
             )
         )
     return tuple(out)

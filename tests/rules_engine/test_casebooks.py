@@ -6,7 +6,8 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from rules import loader
-from rules.casebook import run_text
+from rules.casebook import find_case, run_text
+from rules.engine import determine
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ROOT.parent / "shared" / "casebook"
@@ -69,3 +70,12 @@ def test_bad_facts_name_case_and_field(tmp_path):
     res = run_text("x.toml", text, loader.parameter_table(), loader.municipality_register())
     line = next(line for line in res.lines if ":E01 " in line)
     assert line.startswith("FAIL") and "addresses" in line and "before 'from'" in line
+
+
+def test_region_settled_flag_keeps_flag_but_not_provisional(tmp_path):
+    text = (PUBLIC / "new_client_window.toml").read_text()
+    text = text.replace('centrumgemeente = "GM0193"  # Zwolle\n',
+                        'centrumgemeente = "GM0193"  # Zwolle\nsettled_flags = ["BOUNDARY_365"]\n', 1)
+    facts, ctx = find_case(text, "E03", loader.parameter_table(), loader.municipality_register())
+    det = determine(facts, ctx)
+    assert "BOUNDARY_365" in det.flag_names and det.provisional is False
