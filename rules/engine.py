@@ -265,6 +265,7 @@ class _Prepared:
     with_placement: list[_Ep]  # merged with the placement (R10.2), for the transition tests
     bw_start: date | None
     intake_date: date | None
+    wp_cache: dict = field(default_factory=dict)
 
 
 def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
@@ -364,6 +365,16 @@ def _briefadres_caused_by_stay(b: Address, stays: list[Stay], gap: int) -> Stay 
         if s.from_ - timedelta(days=gap) <= b.from_ and (s.to is None or b.from_ <= s.to):
             return s
     return None
+
+
+def _woonplaats_cached(p: _Prepared, d: date, rd: Readings) -> _Wp:
+    """The woonplaats depends on a few readings only: alternatives of R11, R6 and the transition
+    tests reuse it instead of walking the BRP history again."""
+    key = (d, rd.undesignate_assumed, rd.literal_briefadres, rd.chain_through_interim, rd.skip_onderzoek, rd.r8_mode)
+    wp = p.wp_cache.get(key)
+    if wp is None:
+        wp = p.wp_cache[key] = _woonplaats(p, d, rd)
+    return wp
 
 
 def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
@@ -660,9 +671,9 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
     t = trail if main else None
 
     # R2/R3, R5/R7/R8 with R9: the financial woonplaats on M
-    wp = _woonplaats(p, m, rd)
+    wp = _woonplaats_cached(p, m, rd)
     if p.intake_date is not None and (main or rd.wp_on_intake_date):
-        wp_later = _woonplaats(p, p.intake_date, _alt(rd, wp_on_intake_date=False))
+        wp_later = _woonplaats_cached(p, p.intake_date, rd)
         if wp_later.gemeente != wp.gemeente:
             if main:
                 _cand(run, "ADDRESS_CHANGED_DURING_INTAKE",
