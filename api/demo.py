@@ -37,12 +37,15 @@ def run_demo() -> int:
     s = load_settings()
     s.outputs_dir.mkdir(parents=True, exist_ok=True)
     reg, table = loader.municipality_register(), loader.parameter_table()
-    dets = []
+    dets, melding_dates = [], {}
     for f in _casebooks():
         raw = tomllib.loads(f.read_text(encoding="utf-8"))
         ctx = load_context(raw, table, reg, f.name)
         for case in raw["case"]:
-            dets.append(determine(_facts(case, reg), ctx))
+            facts = _facts(case, reg)
+            det = determine(facts, ctx)
+            dets.append(det)
+            melding_dates[det.input_digest] = facts.melding.date
     t = Table(title=f"Beoordelingen ({len(dets)} casussen)")
     for col in ("casus", "kostendrager", "budget", "klasse", "college", "boeking", "signaleringen", "status"):
         t.add_column(col)
@@ -66,7 +69,7 @@ def run_demo() -> int:
         signer = service.party_signer(store, s.keys_dir, d.legal_college)
         payload = {"determination_id": d.case_id, "determination_digest": d.digest,
                    "input_digest": d.input_digest, "ruleset_version": d.ruleset_version,
-                   "context_version": d.context_digest, "reference_date": d.trail[0].finding.split()[3],
+                   "context_version": d.context_digest, "reference_date": melding_dates[d.input_digest].isoformat(),
                    "outcome": {"cost_bearer": d.cost_bearer, "budget": d.budget, "client_class": d.klass,
                                "new_client": d.new_client, "statutory_college": d.legal_college,
                                "entry_kind": d.entry},

@@ -347,17 +347,16 @@ def _designated_stays(p: _Prepared, rd: Readings) -> list[Stay]:
 
 
 def _stay_chain_covering(stays: list[Stay], d: date, gap: int) -> list[Stay] | None:
+    """The chain of consecutive designated stays (sorted by start) that covers ``d``, if any."""
     chain: list[Stay] = []
     for s in stays:
-        if chain and _gap_ok(chain[-1].to, s.from_, gap) or (chain and chain[-1].to is None):
+        if chain and (chain[-1].to is None or (s.from_ - chain[-1].to).days <= gap):
             chain.append(s)
-        elif chain and any(c.covers(d) for c in chain):
+            continue
+        if any(c.covers(d) for c in chain):
             return chain
-        else:
-            chain = [s]
-    if chain and any(c.covers(d) for c in chain):
-        return chain
-    return None
+        chain = [s]
+    return chain if any(c.covers(d) for c in chain) else None
 
 
 def _briefadres_caused_by_stay(b: Address, stays: list[Stay], gap: int) -> Stay | None:
@@ -644,15 +643,12 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
     return contacts, ws
 
 
-def _boundary_hits(d: date, ws: date, ws364: date, wscal: date, notes: dict, what: str) -> bool:
-    hit = False
+def _boundary_hits(d: date, ws: date, ws364: date, wscal: date, notes: dict, what: str) -> None:
+    """Note BOUNDARY_365 / LEAP_YEAR_WINDOW when a contact date sits where the window readings differ."""
     if d == ws and ws < ws364:
         notes["BOUNDARY_365"] = f"{what} valt op M-365, de eerste dag van het venster"
-        hit = True
     if wscal < ws and wscal <= d < ws:
         notes["LEAP_YEAR_WINDOW"] = f"{what} valt precies een kalenderjaar voor M (366 dagen, 29 februari)"
-        hit = True
-    return hit
 
 
 def _cand(run: _Run, name: str, note: str, *alts: Readings) -> None:
@@ -1014,25 +1010,26 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
                              "none" if facts.placement is not None else None, (flag,), True, trail, regime, None,
                              None, RULESET_VERSION, ctx.digest, digest)
     trail: list[TrailStep] = [TrailStep("R2", f"peildatum: melding op {p.m} bij {p.meldgemeente}", ("melding",))]
-    if p.with_placement is not p.prior or any(e.parts > 1 for e in p.prior):
+    if any(e.parts > 1 for e in p.with_placement) or any(e.parts > 1 for e in p.prior):
         trail.append(TrailStep("R10", "aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking"))
     base = _run(p, DEFAULT, trail)
     flags: list[Flag] = []
     region_unknown_alt = base.cands.pop("REGION_UNKNOWN:alt", None)
     for name, (note, alts) in base.cands.items():
-        outcomes = []
+        outcomes, computable = [], False
         for rd in alts:
             try:
                 alt = _run(p, rd, None)
             except _Inapplicable:
                 continue
+            computable = True
             if alt.outcome != base.outcome and alt.outcome not in outcomes:
                 outcomes.append(alt.outcome)
         if name == "REGION_UNKNOWN" and region_unknown_alt is not None:
             outcomes = [region_unknown_alt]
         if outcomes:
             flags.append(Flag(name, "O", note, tuple(outcomes)))
-        elif name in _UNDETERMINED_KEEPS_OPEN and not any(_applicable(p, rd) for rd in alts):
+        elif name in _UNDETERMINED_KEEPS_OPEN and not computable:
             flags.append(Flag(name, "O", note + " (geen alternatief uit de feiten af te leiden)"))
     for name, note in base.info.items():
         flags.append(Flag(name, "I", note))
@@ -1045,11 +1042,3 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
                          tuple(trail), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
                          RULESET_VERSION, ctx.digest, digest)
-
-
-def _applicable(p: _Prepared, rd: Readings) -> bool:
-    try:
-        _run(p, rd, None)
-        return True
-    except _Inapplicable:
-        return False
