@@ -55,6 +55,7 @@ Text = Annotated[str, Field(max_length=4000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Flag = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
 Cents = Annotated[int, Field(ge=-(2**53) + 1, le=2**53 - 1)]
+Quarter = Annotated[str, Field(pattern=r"^\d{4}K[1-4]$")]
 ZERO_HASH = b"\x00" * 32
 
 
@@ -205,6 +206,11 @@ class CostLine(Payload):
     historical_budget: bool = False  # runs on the centrumgemeente's historical budget
     determination: EntryRef | None = None
     agreement_version: Name | None = None
+    # optional settlement fields (ledger/settlement): absent in older entries
+    placement_id: Name | None = None
+    location: Name | None = None
+    booking_quarter: Quarter | None = None  # the settlement quarter it is booked in, e.g. "2026K1"
+    corrects_period: Annotated[str, Field(max_length=200)] | None = None  # "correctie op 2024-K2"
 
     @model_validator(mode="after")
     def _consistent(self) -> CostLine:
@@ -212,8 +218,8 @@ class CostLine(Payload):
             raise ValueError("period_to before period_from")
         if self.amount_cents != self.units * self.tariff_cents:
             raise ValueError("amount_cents must equal units * tariff_cents")
-        if self.fronting_party == self.cost_bearer:
-            raise ValueError("no cost line when the fronting party bears the cost (R14)")
+        # fronting_party == cost_bearer is allowed: such lines net to nothing between parties but feed
+        # solidarity pools, budget projections and monitoring (issue 4)
         return self
 
 
@@ -223,11 +229,23 @@ class Reversal(Payload):
     ref_fields = ("reverses",)
     reverses: EntryRef
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
+    booking_quarter: Quarter | None = None  # optional: the settlement quarter it is booked in
+    corrects_period: Annotated[str, Field(max_length=200)] | None = None  # "correctie op 2024-K2"
 
 
 class Balance(Model):
     party: Party
     net_cents: Cents
+
+
+class PairTotal(Model):
+    """A sealed quarter's totals for one ordered pair: what `creditor` receives from `debtor`."""
+
+    creditor: Party
+    debtor: Party
+    definitive_cents: Cents
+    provisional_cents: Cents
+    disputed_cents: Cents
 
 
 class SettlementSeal(Payload):
@@ -238,6 +256,12 @@ class SettlementSeal(Payload):
     period_to: date
     through_seq: Annotated[int, Field(ge=0)]
     balances: tuple[Balance, ...]
+    # optional settlement fields (ledger/settlement): absent in older entries
+    quarter: Quarter | None = None
+    checkpoint_size: Annotated[int, Field(ge=0)] | None = None
+    checkpoint_root: Hex64 | None = None
+    pairs: tuple[PairTotal, ...] = ()
+    digest: Hex64 | None = None  # SHA-256 of the settlement's canonical JSON
 
     @model_validator(mode="after")
     def _balanced(self) -> SettlementSeal:
@@ -254,8 +278,47 @@ DISPUTE_STATUSES = ("DETERMINED", "ACCEPTED", "OBJECTED", "NO_RESPONSE", "CONSUL
 DisputeStatus = Literal[DISPUTE_STATUSES]  # type: ignore[valid-type]
 
 
+class SettlementAttempt(Model):
+    """A prior attempt to settle (Reglement art. 3.1), with its evidence (document SHA-256s)."""
+
+    kind: Literal["contactpersonen", "regioadviseur"]
+    held_on: date
+    summary: Annotated[str, Field(min_length=1, max_length=4000)]
+    evidence: Annotated[tuple[Hex64, ...], Field(min_length=1)]
+
+
+class PeriodBearer(Model):
+    """The cost bearer a decision names for one period (inclusive dates)."""
+
+    period_from: date
+    period_to: date
+    cost_bearer: Party
+    historical_budget: bool = False
+
+    @model_validator(mode="after")
+    def _order(self) -> PeriodBearer:
+        if self.period_to < self.period_from:
+            raise ValueError("period_to before period_from")
+        return self
+
+
+class DisputeDecision(Model):
+    """The committee's advice or binding advice, or a court's ruling that replaces it."""
+
+    nature: Literal["advice", "binding_advice", "court_ruling"]
+    decided_on: date
+    cost_bearers: Annotated[tuple[PeriodBearer, ...], Field(min_length=1)]
+    summary: Text = ""
+
+
 class DisputeEvent(Payload):
-    """N7: a status change of the dispute workflow (domain specification 3.2 and 8.10)."""
+    """N7: a status change of the dispute workflow (domain specification 3.2 and 8.10).
+
+    Optional fields (cases/): effective_date (the day the event counts from, for deadlines),
+    the roles, the question and the acting party's position, prior attempts to settle, the decision,
+    the correction entries booked for it; action "submission" adds documents or a position without
+    changing the status (status == previous_status).
+    """
 
     party_fields = ("participants",)
     ref_fields = ("determination",)
@@ -267,6 +330,16 @@ class DisputeEvent(Payload):
     note: Text = ""
     deadline: date | None = None
     documents: tuple[Hex64, ...] = ()
+    effective_date: date | None = None
+    action: Literal["transition", "submission"] = "transition"
+    claiming: Party | None = None
+    responding: Party | None = None
+    provider: Name | None = None
+    question: Text = ""
+    position: Text = ""
+    attempts: tuple[SettlementAttempt, ...] = ()
+    decision: DisputeDecision | None = None
+    bookings: tuple[EntryRef, ...] = ()
 
 
 class KeyRegistration(Payload):

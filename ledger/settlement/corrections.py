@@ -1,0 +1,112 @@
+"""Retroactive change of the cost bearer for past periods (a committee decision, a BRP correction).
+
+Nothing is edited: each live cost line of the client that overlaps a changed period is reversed, and
+new lines are booked for its days (the overlapping days with the new cost bearer, the rest with the
+old one), in the open quarter of `today`, labelled "correctie op 2024-K2".
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ..entries import PARTY_RE, EntryRef
+from ..errors import LedgerError
+from ..service import SignedStatement, sign_statement
+from ..store import AppendResult, Store
+from . import store as sstore
+from .booking import SignerFor, _key, booking_quarter, cost_line_payload, live_lines, reversal_statement, \
+    sealed_quarters
+from .costlines import LineSpec, split_days
+from .quarters import Quarter, correction_label, days
+
+CORRECTION_INVALID = "CORRECTION_INVALID"
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: date
+    date_to: date  # inclusive
+    cost_bearer: str
+    historical_budget: bool = False
+
+
+def _periods(periods: Sequence[Period | tuple]) -> list[Period]:
+    out = [p if isinstance(p, Period) else Period(*p) for p in periods]
+    for p in out:
+        if not isinstance(p.date_from, date) or not isinstance(p.date_to, date) or p.date_to < p.date_from:
+            raise LedgerError(CORRECTION_INVALID, f"period {p.date_from}..{p.date_to} is not a date range")
+        if not PARTY_RE.match(str(p.cost_bearer)):
+            raise LedgerError(CORRECTION_INVALID, f"not a party: {p.cost_bearer!r}")
+    out.sort(key=lambda p: p.date_from)
+    for a, b in zip(out, out[1:]):
+        if b.date_from <= a.date_to:
+            raise LedgerError(CORRECTION_INVALID, f"periods overlap: {a.date_from}..{a.date_to} and "
+                              f"{b.date_from}..{b.date_to}")
+    return out
+
+
+def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequence[Period | tuple[date, date, str, bool]],
+           reason: str, today: date, ref: EntryRef | dict | None = None) -> list[AppendResult]:
+    """Book reversals and new lines so that `client`'s cost lines follow `periods`; idempotent.
+
+    Returns the appended entries (reversals first, then new lines), [] when nothing differs.
+    """
+    if not reason or not reason.strip():
+        raise LedgerError(CORRECTION_INVALID, "a correction needs a reason")
+    wanted = _periods(periods)
+    det_ref: dict | None = None
+    if ref is not None:
+        r = ref.model_dump() if isinstance(ref, EntryRef) else dict(ref)
+        kinds = sstore.entry_kinds(store, [int(r["seq"])])
+        info = kinds.get(int(r["seq"]))
+        if info is None or info[1].hex() != r["entry_hash"]:
+            raise LedgerError(CORRECTION_INVALID, f"reference {r['seq']} is not an entry of this ledger")
+        if info[0] in ("determination", "redetermination"):
+            det_ref = {"seq": int(r["seq"]), "entry_hash": r["entry_hash"]}
+    sealed = sealed_quarters(store)
+    live = live_lines(store, client)
+    all_rows = sstore.client_lines(store, client)
+    items: list[SignedStatement] = []
+    new_lines: list[SignedStatement] = []
+    cuts = [(p.date_from, p.date_to, p) for p in wanted]
+    for line in live:
+        pieces = split_days(line.period_from, line.period_to, cuts)
+        changed = any(v is not None and (v.cost_bearer != line.bearer or v.historical_budget != line.historical)
+                      for _a, _b, v in pieces)
+        if not changed:
+            continue
+        q = booking_quarter(sealed, line.period_from, today, correction=True)
+        label = correction_label(line.period_from, line.period_to)
+        items.append(reversal_statement(store, signer_for, line, reason, q, label))
+        for a, b, v in pieces:
+            bearer = v.cost_bearer if v is not None else line.bearer
+            hist = v.historical_budget if v is not None else line.historical
+            spec = LineSpec(a, b, line.product, days(a, b), line.tariff_cents, "")
+            payload = cost_line_payload(
+                fronting=line.fronting, bearer=bearer, spec=spec, status=line.status, historical=hist,
+                determination=det_ref if (v is not None and det_ref) else _det(store, line),
+                agreement_version=None, placement_id=line.placement_id, location=line.location, quarter=q,
+                corrects=label)
+            content = (line.fronting, bearer, a, b, line.product, line.tariff_cents, line.status, hist)
+            gen = sum(1 for r in all_rows if r.kind == "cost_line" and
+                      (r.fronting, r.bearer, r.period_from, r.period_to, r.product, r.tariff_cents, r.status,
+                       r.historical) == content)
+            new_lines.append(sign_statement(
+                signer_for(line.fronting), "cost_line", payload, client=client,
+                idempotency_key=f"cor-{_key(client, line.seq, *content, gen)}"))
+    if not items:
+        return []
+    results = store.append_batch([i.as_item() for i in items + new_lines])
+    sstore.sync_index(store)
+    return results
+
+
+def _det(store: Store, line: sstore.Line) -> dict | None:
+    if line.determination_seq is None:
+        return None
+    info = sstore.entry_kinds(store, [line.determination_seq]).get(line.determination_seq)
+    return {"seq": line.determination_seq, "entry_hash": info[1].hex()} if info else None
+
+
+__all__ = ["rebook", "Period", "CORRECTION_INVALID", "Quarter"]

@@ -1,0 +1,228 @@
+"""Settlement reads over the ledger tables, and the derived settlement index (SQLAlchemy Core).
+
+`settlement_lines` (migration 0002) is rebuilt from the signed entries and never authoritative:
+`sync_index` indexes every cost_line and reversal entry from `settlement_index_state.through_seq`
+(the number of entries scanned so far) to the end of the log, in one transaction.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..store import Store, entries
+from .quarters import Quarter
+
+md = sa.MetaData()
+lines = sa.Table(
+    "settlement_lines", md,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(16)), sa.Column("client", sa.String(64)), sa.Column("fronting", sa.String(80)),
+    sa.Column("bearer", sa.String(80)), sa.Column("period_from", sa.Date), sa.Column("period_to", sa.Date),
+    sa.Column("product", sa.String(200)), sa.Column("units", sa.BigInteger), sa.Column("tariff_cents", sa.BigInteger),
+    sa.Column("amount_cents", sa.BigInteger), sa.Column("status", sa.String(16)), sa.Column("historical", sa.Boolean),
+    sa.Column("booking_quarter", sa.String(6)), sa.Column("corrects", sa.String(200)),
+    sa.Column("determination_seq", sa.BigInteger), sa.Column("reverses_seq", sa.BigInteger),
+    sa.Column("placement_id", sa.String(200)), sa.Column("location", sa.String(200)),
+)
+index_state = sa.Table("settlement_index_state", md, sa.Column("id", sa.Integer, primary_key=True),
+                       sa.Column("through_seq", sa.BigInteger))
+LINE_COLUMNS = ("seq", "kind", "client", "fronting", "bearer", "period_from", "period_to", "product", "units",
+                "tariff_cents", "amount_cents", "status", "historical", "booking_quarter", "corrects",
+                "determination_seq", "reverses_seq", "placement_id", "location")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One indexed cost line (+amount) or reversal (-amount of the line it reverses)."""
+
+    seq: int
+    kind: str
+    client: str
+    fronting: str
+    bearer: str
+    period_from: date
+    period_to: date
+    product: str
+    units: int
+    tariff_cents: int
+    amount_cents: int
+    status: str
+    historical: bool
+    booking_quarter: str
+    corrects: str | None
+    determination_seq: int | None
+    reverses_seq: int | None
+    placement_id: str | None
+    location: str | None
+
+
+def _date(v: Any) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(v)
+
+
+def _line(r: Sequence[Any]) -> Line:
+    return Line(r[0], r[1], r[2], r[3], r[4], _date(r[5]), _date(r[6]), r[7], r[8], r[9], r[10], r[11], bool(r[12]),
+                r[13], r[14], r[15], r[16], r[17], r[18])
+
+
+def _row_from_cost_line(seq: int, client: str, p: dict[str, Any]) -> dict[str, Any]:
+    det = p.get("determination")
+    return {"seq": seq, "kind": "cost_line", "client": client or "", "fronting": p["fronting_party"],
+            "bearer": p["cost_bearer"], "period_from": date.fromisoformat(p["period_from"]),
+            "period_to": date.fromisoformat(p["period_to"]), "product": p["product"], "units": p["units"],
+            "tariff_cents": p["tariff_cents"], "amount_cents": p["amount_cents"], "status": p["status"],
+            "historical": bool(p.get("historical_budget", False)),
+            "booking_quarter": p.get("booking_quarter") or Quarter.of(date.fromisoformat(p["period_from"])).code,
+            "corrects": p.get("corrects_period"), "determination_seq": det["seq"] if det else None,
+            "reverses_seq": None, "placement_id": p.get("placement_id"), "location": p.get("location")}
+
+
+def sync_index(store: Store) -> int:
+    """Index every new cost_line and reversal entry; returns how many rows were added."""
+    added = 0
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            conn.execution_options(ledger_write=True)
+        with conn.begin():
+            q = sa.select(index_state.c.through_seq).where(index_state.c.id == 1)
+            if store.dialect == "postgresql":
+                q = q.with_for_update()
+            start = conn.execute(q).scalar_one()
+            size = conn.execute(sa.text("SELECT tree_size FROM ledger_tree_state WHERE id = 1")).scalar()
+            if size is None or size <= start:
+                return 0
+            cache: dict[int, dict[str, Any]] = {}
+            lo = start
+            while lo < size:
+                hi = min(size, lo + 20000)
+                rows = conn.execute(sa.select(entries.c.seq, entries.c.kind, entries.c.client, entries.c.statement)
+                                    .where(entries.c.seq >= lo, entries.c.seq < hi,
+                                           entries.c.kind.in_(("cost_line", "reversal")))
+                                    .order_by(entries.c.seq)).all()
+                out: list[dict[str, Any]] = []
+                for seq, kind, client, raw in rows:
+                    p = json.loads(bytes(raw))["payload"]
+                    if kind == "cost_line":
+                        row = _row_from_cost_line(seq, client, p)
+                        cache[seq] = row
+                    else:
+                        ref = p["reverses"]["seq"]
+                        orig = cache.get(ref) or _lookup(conn, ref)
+                        if orig is None:
+                            continue
+                        row = dict(orig, seq=seq, kind="reversal", amount_cents=-orig["amount_cents"],
+                                   reverses_seq=ref, corrects=p.get("corrects_period") or orig["corrects"],
+                                   booking_quarter=p.get("booking_quarter") or orig["booking_quarter"])
+                    out.append(row)
+                if out:
+                    conn.execute(lines.insert(), out)
+                    added += len(out)
+                lo = hi
+            conn.execute(index_state.update().where(index_state.c.id == 1).values(through_seq=size))
+    return added
+
+
+def _lookup(conn: sa.Connection, seq: int) -> dict[str, Any] | None:
+    r = conn.execute(sa.select(*[lines.c[n] for n in LINE_COLUMNS]).where(lines.c.seq == seq)).one_or_none()
+    return dict(zip(LINE_COLUMNS, r)) if r else None
+
+
+def lines_where(store: Store, *conds: Any) -> list[Line]:
+    with store.engine.connect() as c:
+        return [_line(r) for r in c.execute(sa.select(*[lines.c[n] for n in LINE_COLUMNS]).where(*conds)
+                                            .order_by(lines.c.seq))]
+
+
+def client_lines(store: Store, client: str) -> list[Line]:
+    return lines_where(store, lines.c.client == client)
+
+
+def reversed_seqs(store: Store, seqs: Sequence[int]) -> set[int]:
+    out: set[int] = set()
+    seqs = sorted(set(seqs))
+    with store.engine.connect() as c:
+        for i in range(0, len(seqs), 500):
+            out.update(r[0] for r in c.execute(sa.select(lines.c.reverses_seq)
+                                              .where(lines.c.reverses_seq.in_(seqs[i:i + 500]))))
+    return out
+
+
+def quarter_condition(quarter: str, through_seq: int | None = None, carried: Sequence[tuple[str, int]] = ()):
+    """Rows booked in `quarter` (up to through_seq), plus rows carried in: (sealed quarter, its through_seq)."""
+    cond = lines.c.booking_quarter == quarter
+    if through_seq is not None:
+        cond = sa.and_(cond, lines.c.seq <= through_seq)
+    for q, seq in carried:
+        cond = sa.or_(cond, sa.and_(lines.c.booking_quarter == q, lines.c.seq > seq))
+    return cond
+
+
+def group_totals(store: Store, cond: Any, disputed_dets: Sequence[int], disputed_clients: Sequence[str]
+                 ) -> list[tuple[str, str, str, bool, bool, int, int]]:
+    """(fronting, bearer, status, historical, disputed, amount, count) per group, in SQL."""
+    disputed = sa.false()
+    if disputed_dets:
+        disputed = sa.or_(disputed, lines.c.determination_seq.in_(sorted(disputed_dets)))
+    if disputed_clients:
+        disputed = sa.or_(disputed, lines.c.client.in_(sorted(disputed_clients)))
+    dcol = sa.case((disputed, 1), else_=0).label("disputed")
+    q = (sa.select(lines.c.fronting, lines.c.bearer, lines.c.status, lines.c.historical, dcol,
+                   sa.func.sum(lines.c.amount_cents), sa.func.count())
+         .where(cond).group_by(lines.c.fronting, lines.c.bearer, lines.c.status, lines.c.historical, dcol))
+    with store.engine.connect() as c:
+        return [(r[0], r[1], r[2], bool(r[3]), bool(r[4]), int(r[5]), int(r[6])) for r in c.execute(q)]
+
+
+def iter_quarter_lines(store: Store, cond: Any, chunk: int = 50000) -> Iterator[Line]:
+    """Every row of a quarter, ordered by (fronting, bearer, client, period, seq), streamed."""
+    q = (sa.select(*[lines.c[n] for n in LINE_COLUMNS]).where(cond)
+         .order_by(lines.c.fronting, lines.c.bearer, lines.c.client, lines.c.period_from, lines.c.seq))
+    with store.engine.connect() as c:
+        res = c.execution_options(stream_results=True, yield_per=chunk).execute(q)
+        for part in res.partitions(chunk):
+            for r in part:
+                yield _line(r)
+
+
+def raw_quarter_rows(store: Store, quarter: str, through_seq: int | None,
+                     carried: Sequence[tuple[str, int]]) -> list[tuple]:
+    """Every row of the quarter as driver tuples (fast path, no per-value processing)."""
+    ph = "?" if store.dialect == "sqlite" else "%s"
+    where = f"booking_quarter = {ph}" + (f" AND seq <= {ph}" if through_seq is not None else "")
+    params: list[Any] = [quarter] + ([through_seq] if through_seq is not None else [])
+    where = f"({where})"
+    for q, s in carried:
+        where += f" OR (booking_quarter = {ph} AND seq > {ph})"
+        params += [q, s]
+    sql = f"SELECT {', '.join(LINE_COLUMNS)} FROM settlement_lines WHERE {where}"
+    with store.engine.connect() as c:
+        return c.exec_driver_sql(sql, tuple(params)).fetchall()
+
+
+def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None = None
+                    ) -> list[tuple[int, str, str | None, dict[str, Any], datetime]]:
+    """(seq, author, client, payload, received_at) of every entry of these kinds, in seq order."""
+    q = (sa.select(entries.c.seq, entries.c.author, entries.c.client, entries.c.statement, entries.c.received_at)
+         .where(entries.c.kind.in_(tuple(kinds))).order_by(entries.c.seq))
+    if through_seq is not None:
+        q = q.where(entries.c.seq <= through_seq)
+    with store.engine.connect() as c:
+        return [(r[0], r[1], r[2], json.loads(bytes(r[3]))["payload"], r[4].astimezone(timezone.utc))
+                for r in c.execute(q)]
+
+
+def entry_kinds(store: Store, seqs: Sequence[int]) -> dict[int, tuple[str, bytes]]:
+    """seq -> (kind, entry hash) for these entries."""
+    out: dict[int, tuple[str, bytes]] = {}
+    seqs = sorted(set(seqs))
+    with store.engine.connect() as c:
+        for i in range(0, len(seqs), 500):
+            for r in c.execute(sa.select(entries.c.seq, entries.c.kind, entries.c.leaf_hash)
+                               .where(entries.c.seq.in_(seqs[i:i + 500]))):
+                out[r[0]] = (r[1], bytes(r[2]))
+    return out
