@@ -64,6 +64,23 @@ def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case 
         print(explain_nl(det, ctx.municipalities))
 
 
+@app.command("serve")
+def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
+          port: int = typer.Option(8000, help="TCP port")) -> None:
+    """Run the HTTP API and the Dutch web pages (uvicorn), with the checkpoint timer."""
+    import uvicorn
+
+    from api.http import create_app
+    from api.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except ValueError as exc:
+        print(f"fout: {exc}", file=sys.stderr)
+        raise typer.Exit(2)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
 @app.command("demo")
 def demo() -> None:
     """The main job on the embedded SQLite default: determinations over the casebooks."""

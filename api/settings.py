@@ -1,4 +1,4 @@
-"""Settings: where state lives. The only place that reads the environment."""
+"""Settings: where state lives and how the server behaves. The only place that reads the environment."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,12 @@ from pathlib import Path
 class Settings:
     home: Path
     database_url: str
+    #: PostgreSQL schema to use (search_path); None for the default. BWLEDGER_DATABASE_SCHEMA.
+    database_schema: str | None = None
+    #: the server's checkpoint timer: seconds between checks; 0 turns it off. BWLEDGER_CHECKPOINT_SECONDS.
+    checkpoint_seconds: float = 5.0
+    #: the largest request body the HTTP server accepts (facts, submissions). BWLEDGER_MAX_REQUEST_BYTES.
+    max_request_bytes: int = 2_000_000
 
     @property
     def keys_dir(self) -> Path:
@@ -20,8 +26,24 @@ class Settings:
         return self.home / "outputs"
 
 
+def _number(env, name: str, default: float, cast=float):
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise ValueError(f"{name}: not a number: {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{name}: must not be negative: {raw!r}")
+    return value
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("BWLEDGER_HOME", "./var")).resolve()
     url = env.get("BWLEDGER_DATABASE_URL") or f"sqlite:///{home / 'bwledger.db'}"
-    return Settings(home=home, database_url=url)
+    return Settings(home=home, database_url=url,
+                    database_schema=env.get("BWLEDGER_DATABASE_SCHEMA") or None,
+                    checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
+                    max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int))

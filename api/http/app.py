@@ -1,0 +1,100 @@
+"""The HTTP composition root: `create_app(settings)` wires the ledger store (opened once, in the
+lifespan), the checkpoint timer, the JSON endpoints, the Dutch pages and problem+json errors."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import Message, Receive, Scope, Send
+
+from api.http import pages, routes_api
+from api.http.problems import exception_handlers
+from api.http.timer import CheckpointTimer
+from api.settings import Settings, load_settings
+from ledger import service
+from ledger.store import Store
+
+HERE = Path(__file__).resolve().parents[1]
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+log = logging.getLogger("bwledger.http")
+
+#: sent with every response: pages use only their own CSS, no scripts, no external sources.
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+def _store(state: State) -> Store:
+    return state.store
+
+
+def _templates() -> TemplateConfig:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(pages.template_globals())
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
+
+
+def _security_headers(app):
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+                message["headers"] = headers
+            await send(message)
+        await app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+    return middleware
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The app for `settings` (default: from the environment). The ledger is initialised if needed
+    (schema migration; on an empty ledger the operator key and its genesis entry) when the app starts."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = await anyio.to_thread.run_sync(
+            lambda: service.init_ledger(settings.database_url, settings.keys_dir, schema=settings.database_schema))
+        timer = CheckpointTimer(store, settings.checkpoint_seconds)
+        app.state.store, app.state.timer, app.state.last_verification = store, timer, None
+        timer.start()
+        try:
+            yield
+        finally:
+            await timer.stop()
+            store.dispose()
+
+    return Litestar(
+        route_handlers=[*routes_api.ROUTES, *pages.ROUTES,
+                        create_static_files_router(path="/static", directories=[STATIC], name="static")],
+        dependencies={"store": Provide(_store, sync_to_thread=False)},
+        lifespan=[lifespan],
+        exception_handlers=exception_handlers(),
+        template_config=_templates(),
+        middleware=[_security_headers],
+        request_max_body_size=settings.max_request_bytes,
+        state=State({"settings": settings}),
+        debug=False,
+        openapi_config=None,
+    )
+
+
+def app_from_env() -> Litestar:
+    """For `uvicorn --factory api.http.app:app_from_env`."""
+    return create_app(load_settings())

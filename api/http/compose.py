@@ -1,0 +1,228 @@
+"""Thin compositions of service functions that the CLI, the JSON endpoints and the pages share.
+
+Nothing here decides anything about who pays or what the ledger accepts: it picks the case out of
+the input, calls `rules.engine.determine` / `ledger.service`, and shapes the result for an edge.
+Two of these stand in for service functions requested from the rules and ledger layers
+(/work/brief/INTERFACES.md, "Requests from the API helper"); they move there once those exist.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ledger import service
+from ledger.entries import PARTY_RE, checkpoint_body
+from ledger.store import CheckpointRow, Store
+from rules import loader
+from rules.casebook import _facts, load_context  # _facts: see the request for rules.casebook.parse_case
+from rules.casebook import Malformed
+from rules.context import Context
+from rules.engine import Determination, determine
+from rules.explain import explain_nl
+from rules.facts import CaseFacts
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTEXT_DATES = ("t0", "law_in_force_from")
+_REGION_DATES = ("t0", "valid_from", "valid_to")
+
+
+class RequestInvalid(ValueError):
+    """Input at an edge (a query parameter, a body field) that is not of the form asked for."""
+
+    code = "REQUEST_INVALID"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+# ------------------------------------------------------------------------------------------ rules
+@dataclass(frozen=True)
+class Assessment:
+    """A determination with what an edge shows next to it."""
+
+    determination: Determination
+    context: Context
+    explanation_nl: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"determination": self.determination.to_dict(), "digest": self.determination.digest,
+                "explanation_nl": self.explanation_nl}
+
+
+def _json_day(value: Any, where: str) -> Any:
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise Malformed(f"{where}: not a calendar date: {value!r}") from None
+    return value
+
+
+def _parse(text: str, fmt: str) -> dict:
+    if fmt == "json":
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Malformed(f"JSON does not parse: {exc}") from None
+        if not isinstance(raw, dict):
+            raise Malformed("JSON: expected an object with \"case\" (and optionally \"context\")")
+        ctx = raw.get("context")
+        if isinstance(ctx, dict):  # TOML has dates, JSON has ISO strings: give load_context dates
+            ctx = dict(ctx)
+            for k in _CONTEXT_DATES:
+                if k in ctx:
+                    ctx[k] = _json_day(ctx[k], f"context.{k}")
+            if isinstance(ctx.get("regions"), dict):
+                ctx["regions"] = {rid: ({k: (_json_day(v, f"context.regions.{rid}.{k}") if k in _REGION_DATES
+                                             else v) for k, v in r.items()} if isinstance(r, dict) else r)
+                                  for rid, r in ctx["regions"].items()}
+            raw = {**raw, "context": ctx}
+        return raw
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise Malformed(f"TOML does not parse: {exc}") from None
+
+
+def case_from_text(text: str, fmt: str = "toml", case_id: str | None = None) -> tuple[CaseFacts, Context]:
+    """One case of a casebook fragment (TOML, or the same structure as JSON) with its context.
+
+    `[context]` is optional (the verified region table and dated parameters apply without it);
+    `case_id` is needed only when the fragment holds more than one `[[case]]`."""
+    raw = _parse(text, fmt)
+    register = loader.municipality_register()
+    if "context" in raw:
+        ctx = load_context(raw, loader.parameter_table(), register, "invoer")
+    else:
+        ctx = loader.default_context()
+    cases = raw.get("case")
+    if isinstance(cases, dict):
+        cases = [cases]
+    if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) for c in cases):
+        raise Malformed("no [[case]] in the input")
+    if case_id:
+        chosen = [c for c in cases if c.get("id") == case_id]
+        if not chosen:
+            raise Malformed(f"no case with id {case_id}")
+    elif len(cases) > 1:
+        raise Malformed(f"{len(cases)} cases in the input: say which one (case id)")
+    else:
+        chosen = cases
+    case = chosen[0]
+    if "id" not in case:
+        raise Malformed("id: required")
+    return _facts(case, register), ctx
+
+
+def assess(text: str, fmt: str = "toml", case_id: str | None = None) -> Assessment:
+    """Determine one case given as text, with its Dutch explanation (rules.explain.explain_nl)."""
+    facts, ctx = case_from_text(text, fmt, case_id)
+    det = determine(facts, ctx)
+    return Assessment(det, ctx, explain_nl(det, ctx.municipalities))
+
+
+def municipality_name(code: str | None) -> str:
+    if not code:
+        return "-"
+    return loader.municipality_register().name(code) if code.startswith("GM") else code
+
+
+# ----------------------------------------------------------------------------------------- ledger
+def check_party(party: str) -> str:
+    party = (party or "").strip()
+    if not PARTY_RE.match(party):
+        raise RequestInvalid("party", f"not a party (GMxxxx, RG:<region>, OPERATOR or COMMITTEE): {party!r}")
+    return party
+
+
+def parse_day(value: str | None, field: str, default: date | None = None) -> date:
+    if value is None or value == "":
+        if default is None:
+            raise RequestInvalid(field, "required (YYYY-MM-DD)")
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RequestInvalid(field, f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def parse_period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
+    d_from = parse_day(date_from, "from", date(2000, 1, 1))
+    d_to = parse_day(date_to, "to", date(2100, 12, 31))
+    if d_to < d_from:
+        raise RequestInvalid("to", f"{d_to} is before from ({d_from})")
+    return d_from, d_to
+
+
+def checkpoint_view(cp: CheckpointRow | None) -> dict[str, Any] | None:
+    if cp is None:
+        return None
+    return {"id": cp.id, "tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(),
+            "timestamp": cp.created_at.isoformat().replace("+00:00", "Z"), "key_id": cp.key_id,
+            "signature": base64.b64encode(cp.signature).decode(),
+            "signed_body": checkpoint_body(cp.tree_size, cp.root_hash, cp.created_at).decode()}
+
+
+def overview(store: Store) -> dict[str, Any]:
+    state = store.tree_state()
+    return {"entries": state.tree_size, "checkpointed_size": state.checkpoint_size,
+            "last_checkpoint": checkpoint_view(store.latest_checkpoint())}
+
+
+def bundle_document(store: Store, party: str, date_from: date, date_to: date) -> bytes:
+    """The bytes of the party's offline bundle (ledger.service.export_bundle) for those dates."""
+    with tempfile.TemporaryDirectory(prefix="bwledger-bundle-") as tmp:
+        out = Path(tmp) / "bundle.json"
+        service.export_bundle(store, party, date_from, date_to, out)
+        return out.read_bytes()
+
+
+def party_entries(store: Store, party: str, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """The entries the party authored or is named in, received in those dates (the bundle's selection)."""
+    doc = json.loads(bundle_document(store, party, date_from, date_to))
+    out = []
+    for e in doc["entries"]:
+        if e["role"] != "party":
+            continue
+        st = json.loads(base64.b64decode(e["statement"]))
+        out.append({"seq": e["seq"], "received_at": e["received_at"], "kind": st["kind"], "author": st["author"],
+                    "client": st.get("client"), "idempotency_key": st["idempotency_key"],
+                    "authored_at": st["authored_at"], "entry_hash": e["entry_hash"], "payload": st["payload"]})
+    return out
+
+
+def decode_submission(item: dict[str, Any], where: str = "body") -> service.SignedStatement:
+    """A submitted signed statement: {"statement": base64, "signature": base64}."""
+    if not isinstance(item, dict):
+        raise RequestInvalid(where, "expected an object with statement and signature (base64)")
+    parts = []
+    for name in ("statement", "signature"):
+        value = item.get(name)
+        if not isinstance(value, str) or not value:
+            raise RequestInvalid(f"{where}.{name}", "required, base64")
+        try:
+            parts.append(base64.b64decode(value, validate=True))
+        except ValueError:
+            raise RequestInvalid(f"{where}.{name}", "not base64") from None
+    return service.SignedStatement(parts[0], parts[1])
+
+
+def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str, Any]]:
+    """Append signed statements in one batch (all or nothing; a checkpoint at its end)."""
+    return [{"seq": r.seq, "entry_hash": r.entry_hash.hex(),
+             "received_at": r.received_at.isoformat().replace("+00:00", "Z"), "duplicate": r.duplicate}
+            for r in service.record_batch(store, items)]
+
+
+def verification(store: Store, workers: int | None = None) -> dict[str, Any]:
+    report = service.verify_ledger(store, workers=workers)
+    return {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
+            "seconds": round(report.seconds, 3), "problems": [p.to_dict() for p in report.problems]}

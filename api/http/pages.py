@@ -1,0 +1,179 @@
+"""Server-rendered pages in Dutch (Jinja2). Each page calls the same compose / service function as
+the JSON endpoint and the CLI; what is here only turns form fields into arguments and results into
+template context."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import MediaType, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from api.http import compose
+from ledger.errors import LedgerError
+from ledger.store import Store
+from rules import loader
+from rules.casebook import Malformed
+from rules.engine import FactsError
+
+KIND_NL = {
+    "determination": "Beoordeling (N3)", "acceptance": "Aanvaarding (N4)", "objection": "Bezwaar (N4)",
+    "placement_notice": "Plaatsingsmelding (N1)", "outflow_notice": "Uitstroommelding (N2)",
+    "handover_request": "Overdrachtsverzoek (N5)", "redetermination": "Herbeoordeling (N8)",
+    "cost_line": "Kostenregel", "reversal": "Tegenboeking", "settlement_seal": "Verrekeningszegel",
+    "dispute_event": "Geschilgebeurtenis", "key_registration": "Sleutelregistratie",
+    "key_rotation": "Sleutelwissel", "key_revocation": "Sleutelintrekking",
+}
+KLASSE_NL = {"NEW": "nieuwe cliënt", "RE_ENTRY": "terugkerende cliënt (na T0)",
+             "NOT_NEW": "geen nieuwe cliënt (historisch contact)",
+             "EXISTING_HISTORICAL": "bestaande cliënt (historisch budget)"}
+BUDGET_NL = {"woonplaats": "woonplaatsbudget", "historical": "historisch budget"}
+BOEKING_NL = {"intra_regional": "binnen de regio", "inter_regional": "tussen regio's", "none": "geen"}
+
+EXAMPLE = """[context]
+t0 = 2026-01-01
+
+[context.regions.ijssel-vecht]
+name = "IJssel-Vecht"
+centrumgemeente = "GM0193"
+members = ["GM0148", "GM0160", "GM0166", "GM0175", "GM0180", "GM1708", "GM1896", "GM0193"]
+
+[[case]]
+id = "K01"
+title = "Inwoner van Kampen, geplaatst in Zwolle"
+melding = { date = 2026-03-02, gemeente = "GM0166" }
+addresses = [
+  { gemeente = "GM0166", function = "W", from = 2019-05-01 },
+]
+placement = { location = "GM0193", fronting = "GM0193", from = 2026-04-01 }
+"""
+
+
+def _when(value: str | datetime | None) -> str:
+    """'2026-12-01 07:31:02 UTC' for a timestamp."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def template_globals() -> dict[str, Any]:
+    return {"gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
+            "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
+            "budget": lambda b: BUDGET_NL.get(b, b or "-"), "boeking": lambda e: BOEKING_NL.get(e, e or "-")}
+
+
+def _page(name: str, status: int = 200, **context: Any) -> Template:
+    return Template(template_name=name, context=context, status_code=status, media_type=MediaType.HTML)
+
+
+@get("/", sync_to_thread=True, name="start")
+def start(store: Store, state: State) -> Template:
+    return _page("start.html", actief="start", overzicht=compose.overview(store),
+                 verificatie=getattr(state, "last_verification", None), timer=state.timer.status())
+
+
+@post("/verificatie", sync_to_thread=True)
+def run_verification(store: Store, state: State) -> Redirect:
+    report = compose.verification(store)
+    report["at"] = datetime.now(timezone.utc).isoformat()
+    state.last_verification = report
+    return Redirect(path="/", status_code=HTTP_303_SEE_OTHER)
+
+
+@dataclass
+class FactsForm:
+    feiten: str = ""
+    casus: str = ""
+    formaat: str = "toml"
+    bestand: UploadFile | None = None
+
+
+@dataclass
+class _Outcome:
+    assessment: Any = None
+    fout: str | None = None
+    code: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@get("/beoordeling", name="beoordeling")
+async def assessment_form(voorbeeld: bool = False) -> Template:
+    return _page("beoordeling.html", actief="beoordeling", feiten=EXAMPLE if voorbeeld else "", casus="",
+                 formaat="toml", resultaat=None)
+
+
+@post("/beoordeling")
+async def assessment_submit(
+        data: Annotated[FactsForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> Template:
+    text = data.feiten or ""
+    if data.bestand is not None and data.bestand.filename:
+        raw = await data.bestand.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _page("beoordeling.html", 400, actief="beoordeling", feiten="", casus=data.casus,
+                         formaat=data.formaat, resultaat=None, fout="Het bestand is geen UTF-8-tekst.",
+                         code="REQUEST_INVALID")
+        fmt = "json" if data.bestand.filename.lower().endswith(".json") else "toml"
+    else:
+        fmt = data.formaat if data.formaat in ("toml", "json") else "toml"
+    ctx: dict[str, Any] = dict(actief="beoordeling", feiten=text, casus=data.casus, formaat=fmt, resultaat=None)
+    if not text.strip():
+        return _page("beoordeling.html", 400, fout="Plak de feiten of kies een bestand.", code="REQUEST_INVALID",
+                     **ctx)
+    try:
+        result = compose.assess(text, fmt, data.casus.strip() or None)
+    except Malformed as exc:
+        return _page("beoordeling.html", 422, fout=f"De invoer klopt niet: {exc}", code="CASEBOOK_MALFORMED", **ctx)
+    except FactsError as exc:
+        return _page("beoordeling.html", 422, fout=f"De feiten worden niet geaccepteerd: {exc}", code=exc.code,
+                     **ctx)
+    ctx["resultaat"] = result
+    ctx["d"] = result.determination
+    ctx["regels"] = [s.as_dict() for s in result.determination.trail]
+    return _page("beoordeling.html", **ctx)
+
+
+def _parties() -> list[tuple[str, str]]:
+    """Parties to choose from: the municipalities of the verified regions, the regions, operator, committee."""
+    reg = loader.municipality_register()
+    codes = sorted({c for r in loader.verified_regions() for c in r.members})
+    out = [(c, f"{reg.name(c)} ({c})") for c in codes]
+    out += [(f"RG:{r.id}", f"regio {r.name}") for r in loader.verified_regions()]
+    return out + [("OPERATOR", "beheerder van het grootboek"), ("COMMITTEE", "geschillencommissie")]
+
+
+@get("/grootboek", sync_to_thread=True, name="grootboek")
+def ledger_page(store: Store, partij: str | None = None,
+                van: Annotated[str | None, Parameter(query="van")] = None,
+                tot: Annotated[str | None, Parameter(query="tot")] = None) -> Template:
+    ctx: dict[str, Any] = dict(actief="grootboek", partijen=_parties(), partij=partij or "", van=van or "",
+                               tot=tot or "", regels=None, fout=None, overzicht=compose.overview(store))
+    if not partij:
+        return _page("grootboek.html", **ctx)
+    try:
+        party = compose.check_party(partij)
+        d_from, d_to = compose.parse_period(van, tot)
+        ctx["regels"] = compose.party_entries(store, party, d_from, d_to)
+    except compose.RequestInvalid as exc:
+        veld = {"party": "partij", "from": "van", "to": "tot"}.get(exc.field, exc.field)
+        ctx["fout"] = f"{veld}: {exc.message}"
+        return _page("grootboek.html", 400, **ctx)
+    except LedgerError as exc:
+        ctx["fout"] = f"Het grootboek weigert ({exc.code}): {exc.message}"
+        return _page("grootboek.html", 409, **ctx)
+    ctx["download"] = "/api/ledger/bundle?" + urlencode({"party": party, "from": d_from.isoformat(),
+                                                        "to": d_to.isoformat()})
+    ctx["periode"] = (d_from, d_to)
+    return _page("grootboek.html", **ctx)
+
+
+ROUTES = [start, run_verification, assessment_form, assessment_submit, ledger_page]

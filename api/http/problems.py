@@ -1,0 +1,104 @@
+"""Every error as application/problem+json (RFC 9457) with a stable `code`; never a traceback.
+
+A browser asking for a page (not under /api) gets the same problem as a short Dutch HTML page.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from api.http.compose import RequestInvalid
+from ledger import errors as E
+from ledger.errors import LedgerError
+from rules.casebook import Malformed
+from rules.engine import FactsError
+
+log = logging.getLogger("bwledger.http")
+PROBLEM_JSON = "application/problem+json"
+
+#: HTTP status per ledger refusal code; any other LedgerError code is 422.
+LEDGER_STATUS = {
+    E.NOT_ENTITLED: 403, E.KEY_NOT_VALID: 403, E.IDEMPOTENCY_CONFLICT: 409, E.NOT_INITIALISED: 503,
+    E.BUNDLE_MALFORMED: 409,
+}
+TITLES = {
+    "REQUEST_INVALID": "The request is not of the form asked for",
+    "FACTS_INVALID": "The facts cannot be accepted by the rules",
+    "CASEBOOK_MALFORMED": "The casebook input is malformed",
+    "NOT_FOUND": "Not found", "METHOD_NOT_ALLOWED": "Method not allowed",
+    "REQUEST_TOO_LARGE": "Request body too large", "INTERNAL_ERROR": "Internal error",
+}
+_HTTP_CODES = {400: "REQUEST_INVALID", 401: "NOT_AUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+               405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+               429: "TOO_MANY_REQUESTS"}
+_DUTCH = {404: "Deze pagina bestaat niet.", 405: "Deze handeling is hier niet toegestaan.",
+          413: "Het bestand of de invoer is te groot.", 500: "Er ging iets mis aan onze kant. "
+          "De fout is vastgelegd; probeer het later opnieuw."}
+
+
+def problem_type(code: str) -> str:
+    return f"urn:bwledger:problem:{code}"
+
+
+def problem(request: Request, status: int, code: str, detail: str, title: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body = {"type": problem_type(code), "title": title or TITLES.get(code, code.replace("_", " ").capitalize()),
+            "status": status, "detail": detail, "code": code, "instance": request.url.path,
+            **{k: v for k, v in extra.items() if v is not None}}
+    if _wants_html(request):
+        return Template(template_name="fout.html", status_code=status, media_type=MediaType.HTML,
+                        headers=headers, context={"problem": body, "uitleg": _DUTCH.get(status, detail)})
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    if request.url.path.startswith("/api"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept
+
+
+def on_ledger_error(request: Request, exc: LedgerError) -> Response:
+    return problem(request, LEDGER_STATUS.get(exc.code, 422), exc.code, exc.message,
+                   title="The ledger refused", seq=exc.seq, index=exc.index)
+
+
+def on_facts_error(request: Request, exc: FactsError) -> Response:
+    return problem(request, 422, exc.code, str(exc), case_id=exc.case_id, field=exc.field)
+
+
+def on_malformed(request: Request, exc: Malformed) -> Response:
+    return problem(request, 422, "CASEBOOK_MALFORMED", str(exc))
+
+
+def on_request_invalid(request: Request, exc: RequestInvalid) -> Response:
+    return problem(request, 400, exc.code, str(exc), field=exc.field)
+
+
+def on_validation(request: Request, exc: ValidationException) -> Response:
+    return problem(request, 400, "REQUEST_INVALID", str(exc.detail), errors=exc.extra or None)
+
+
+def on_http(request: Request, exc: HTTPException) -> Response:
+    code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+    if exc.status_code >= 500:
+        return on_internal(request, exc)
+    return problem(request, exc.status_code, code, str(exc.detail), headers=exc.headers or None)
+
+
+def on_internal(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
+                   "An unexpected error occurred; it has been logged.")
+
+
+def exception_handlers() -> dict:
+    """Most specific first is not needed: litestar picks the handler of the nearest class in the MRO."""
+    return {LedgerError: on_ledger_error, FactsError: on_facts_error, Malformed: on_malformed,
+            RequestInvalid: on_request_invalid, ValidationException: on_validation, HTTPException: on_http,
+            HTTP_500_INTERNAL_SERVER_ERROR: on_internal, Exception: on_internal}
