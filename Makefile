@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 export BWLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test install postgres bench clean
+.PHONY: demo test install postgres browser bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,11 @@ demo: install
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || ($(PG_START) && sleep 2 && pg_isready -h 127.0.0.1 -p 5432)
 
-test: install postgres
+# Debian chromium (driven by Playwright in tests/api; Playwright never downloads a browser) and pdftoppm.
+browser:
+	@(command -v chromium && command -v pdftoppm) >/dev/null || (apt-get update -q && apt-get install -y -q chromium poppler-utils)
+
+test: install postgres browser
 	CI=$${CI:-} $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 bench: install
