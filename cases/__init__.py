@@ -1,1 +1,1 @@
-"""cases package."""
+"""Disputes between municipalities and regions: workflow, documents, decisions and case files."""

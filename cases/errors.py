@@ -1,0 +1,30 @@
+"""Stable error codes of the cases layer; the API maps them to problem+json."""
+from __future__ import annotations
+
+TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"  # no such edge in the workflow table
+ACTOR_NOT_ALLOWED = "ACTOR_NOT_ALLOWED"  # the edge exists, but not for this party's role
+CASE_NOT_FOUND = "CASE_NOT_FOUND"
+CASE_EXISTS = "CASE_EXISTS"
+DETERMINATION_NOT_FOUND = "DETERMINATION_NOT_FOUND"
+PRIOR_ATTEMPTS_MISSING = "PRIOR_ATTEMPTS_MISSING"  # Reglement art. 3.1
+DEADLINE_NOT_PASSED = "DEADLINE_NOT_PASSED"  # a transition by time before its time
+EVENT_DATE_INVALID = "EVENT_DATE_INVALID"
+DECISION_INVALID = "DECISION_INVALID"
+NOT_BOOKED = "NOT_BOOKED"
+DOCUMENT_TYPE_REFUSED = "DOCUMENT_TYPE_REFUSED"  # extension / media type not accepted
+DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+DOCUMENT_CONTENT_MISMATCH = "DOCUMENT_CONTENT_MISMATCH"  # content does not match its type
+DOCUMENT_EMPTY = "DOCUMENT_EMPTY"
+DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
+DOCUMENT_CORRUPT = "DOCUMENT_CORRUPT"  # stored content no longer has its SHA-256
+EVIDENCE_MISMATCH = "EVIDENCE_MISMATCH"  # a trail whose digest is not the signed one
+SETTLEMENT_UNAVAILABLE = "SETTLEMENT_UNAVAILABLE"
+
+
+class CaseError(Exception):
+    """A refusal with a stable code; nothing was stored."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message

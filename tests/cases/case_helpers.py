@@ -1,0 +1,113 @@
+"""A ledger with party keys, a movable clock, and a recorded determination to dispute."""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from ledger.crypto import Signer
+from ledger.entries import OPERATOR
+from ledger.service import init_ledger, party_signer, record
+from ledger.store import Store
+
+CLAIMING, RESPONDING = "GM0166", "GM0193"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+
+@dataclass
+class CaseEnv:
+    store: Store
+    home: Path
+    clock: Clock
+    signers: dict[str, Signer] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, url: str, schema: str | None, home: Path) -> CaseEnv:
+        clock = Clock()
+        store = init_ledger(url, home / "keys", schema=schema, clock=clock)
+        env = cls(store, home, clock, {OPERATOR: store.operator})
+        for p in (CLAIMING, RESPONDING, "GM0200", "COMMITTEE"):
+            env.signers[p] = party_signer(store, home / "keys", p)
+        return env
+
+    @property
+    def docs(self) -> Path:
+        return self.home / "documents"
+
+    def signer(self, party: str) -> Signer:
+        return self.signers[party]
+
+    def determination(self, *, provisional=True, flags=("BOUNDARY_365",), client="PSN-client-0001",
+                      digest="a" * 64, det_id="det-1"):
+        payload = {"determination_id": det_id, "determination_digest": digest, "input_digest": "b" * 64,
+                   "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
+                   "outcome": {"cost_bearer": RESPONDING, "budget": "woonplaats", "client_class": "NEW",
+                               "new_client": True, "statutory_college": CLAIMING, "entry_kind": "inter_regional"},
+                   "flags": list(flags), "provisional": provisional, "addressee": RESPONDING, "copy_to": []}
+        return record(self.store, self.signers[CLAIMING], "determination", payload,
+                      idempotency_key=f"det-{det_id}", client=client)
+
+    def advance(self, days: int) -> None:
+        self.clock.offset += timedelta(days=days)
+
+
+def pdf_bytes(text: str = "Bijlage") -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=f"<p>{text}</p>").write_pdf()
+
+
+def png_bytes() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def jpeg_bytes() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 30, 200)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def ooxml_bytes(kind: str) -> bytes:
+    main = {"docx": ("word/document.xml", "wordprocessingml.document.main+xml"),
+            "xlsx": ("xl/workbook.xml", "spreadsheetml.sheet.main+xml")}[kind]
+    types = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+             'content-types"><Override PartName="/' + main[0] + '" ContentType="application/vnd.openxmlformats-'
+             'officedocument.' + main[1] + '"/></Types>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr(main[0], "<x/>")
+    return buf.getvalue()
+
+
+def eml_bytes() -> bytes:
+    return (b"From: contactpersoon@gm0166.example\r\nTo: contactpersoon@gm0193.example\r\n"
+            b"Date: Mon, 2 Nov 2026 10:00:00 +0100\r\nSubject: Overleg woonplaats\r\n\r\n"
+            b"Geen overeenstemming bereikt.\r\n")
+
+
+def attempt_docs(env: CaseEnv, case_id: str):
+    from cases import service
+
+    a = service.add_document(env.store, env.docs, case_id, filename="overleg.eml", data=eml_bytes(),
+                             title="Verslag overleg contactpersonen", author_party=CLAIMING,
+                             document_date=date(2026, 11, 2))
+    b = service.add_document(env.store, env.docs, case_id, filename="regioadviseur.pdf",
+                             data=pdf_bytes("Advies regioadviseur"), title="Verslag regioadviseur",
+                             author_party=RESPONDING, document_date=date(2026, 11, 20))
+    return a, b
