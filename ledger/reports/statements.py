@@ -1,0 +1,276 @@
+"""Per-municipality settlement statements for a quarter: XLSX, CSV and JSON (Dutch labels).
+
+Every line carries the ids (sequence numbers) of the ledger entries it sums: a detail line is one
+entry (a cost line, or a reversal, which also names the line it reverses); a counterparty total and
+a solidarity share list the ids of all entries they add up.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..settlement import store as sstore
+from ..settlement.catalogue import load_catalogue, party_name
+from ..settlement.quarters import Quarter
+from ..settlement.settle import CLASSES, Settlement, settle
+from ..store import Store
+from .xlsx import Bold, Money, Workbook
+
+STATUS_NL = {"definitive": "definitief", "provisional": "voorlopig", "disputed": "betwist"}
+KIND_NL = {"cost_line": "kostenregel", "reversal": "terugboeking", "pool": "solidariteitsbijdrage"}
+DETAIL_HEADER = ["Regel-id", "Soort", "Richting", "Cliënt", "Periode van", "Periode tot", "Product", "Dagen",
+                 "Tarief (€)", "Bedrag (€)", "Status", "Historisch budget", "Correctie", "Terugboeking van",
+                 "Beschikking", "Locatie"]
+DETAIL_WIDTHS = [10, 22, 14, 22, 12, 12, 9, 7, 11, 14, 11, 10, 24, 10, 11, 24]
+SUMMARY_HEADER = ["Tegenpartij", "Naam", "Te ontvangen definitief", "Te ontvangen voorlopig",
+                  "Te ontvangen betwist", "Te betalen definitief", "Te betalen voorlopig", "Te betalen betwist",
+                  "Saldo (excl. betwist)", "Saldo (incl. betwist)", "Aantal regels", "Regel-ids"]
+CSV_HEADER = ["Kwartaal", "Gemeente", "Tegenpartij", "Naam tegenpartij"] + DETAIL_HEADER
+
+
+def id_ranges(ids: Iterable[int]) -> str:
+    """[3, 4, 5, 9] -> '3-5, 9'."""
+    out: list[str] = []
+    s = sorted(set(ids))
+    i = 0
+    while i < len(s):
+        j = i
+        while j + 1 < len(s) and s[j + 1] == s[j] + 1:
+            j += 1
+        out.append(str(s[i]) if i == j else f"{s[i]}-{s[j]}")
+        i = j + 1
+    return ", ".join(out)
+
+
+def _d(v: Any) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(v)
+
+
+# a detail line from one party's view:
+# (seq, kind, client, counterparty, from, to, product, units, tariff, signed cents, class, historical,
+#  corrects, reverses_seq, determination_seq, location, ids)
+@dataclass
+class PartyStatement:
+    party: str
+    lines: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # counterparty -> lines
+    own: list[tuple] = field(default_factory=list)  # fronting == cost bearer
+
+
+@dataclass(frozen=True)
+class StatementFiles:
+    party: str
+    xlsx: Path
+    csv: Path
+    json: Path
+
+
+@dataclass(frozen=True)
+class StatementsResult:
+    quarter: str
+    directory: Path
+    files: tuple[StatementFiles, ...]
+    settlement: Settlement
+    summary_json: Path
+    lines: int
+
+
+def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
+    """Every row of the settled quarter, sorted into each party's statement."""
+    q = Quarter.parse(s.quarter)
+    rows = sstore.raw_quarter_rows(store, q.code, s.through_seq, s.carried)
+    dets, clients = set(s.disputed_determinations), set(s.disputed_clients)
+    out: dict[str, PartyStatement] = {}
+    hist_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
+
+    def st(p: str) -> PartyStatement:
+        ps = out.get(p)
+        if ps is None:
+            ps = out[p] = PartyStatement(p)
+        return ps
+
+    for r in sorted(rows, key=lambda r: (r[2], str(r[5]), r[0])):
+        seq, kind, client, fronting, bearer = r[0], r[1], r[2], r[3], r[4]
+        det = r[15]
+        klass = "disputed" if (det in dets or (det is None and client in clients)) else \
+            ("provisional" if r[11] == "provisional" else "definitive")
+        hist = bool(r[12])
+        if hist and klass != "disputed":
+            hist_ids[(bearer, klass)].append(seq)
+        base = (seq, kind, client)
+        tail = (_d(r[5]), _d(r[6]), r[7], r[8], r[9])
+        rest = (klass, hist, r[14], r[16], det, r[18], (seq,))
+        if fronting == bearer:
+            st(fronting).own.append(base + (fronting,) + tail + (r[10],) + rest)
+            continue
+        st(fronting).lines[bearer].append(base + (bearer,) + tail + (r[10],) + rest)
+        st(bearer).lines[fronting].append(base + (fronting,) + tail + (-r[10],) + rest)
+    for sh in s.pool_shares:
+        if sh.member == sh.holder or not sh.share_cents:
+            continue
+        ids = tuple(sorted(hist_ids.get((sh.holder, sh.klass), ())))
+        label = f"{sh.pool}; sleutel {sh.key}; gewicht {sh.weight}"
+        for p, cp, cents in ((sh.holder, sh.member, sh.share_cents), (sh.member, sh.holder, -sh.share_cents)):
+            st(p).lines[cp].append((ids[0] if ids else 0, "pool", "", cp, q.start, q.end, "", 0, 0, cents,
+                                    sh.klass, True, label, None, None, "", ids))
+    for p in {f.creditor for f in s.flows} | {f.debtor for f in s.flows}:
+        st(p)
+    return out
+
+
+def _summary(s: Settlement, ps: PartyStatement) -> list[dict[str, Any]]:
+    rows = []
+    for cp in sorted(ps.lines):
+        rec = dict.fromkeys(CLASSES, 0)
+        pay = dict.fromkeys(CLASSES, 0)
+        ids: set[int] = set()
+        for ln in ps.lines[cp]:
+            ids.update(ln[16])
+        for f in s.flows:
+            if f.creditor == ps.party and f.debtor == cp:
+                for k, v in zip(CLASSES, (f.definitive_cents, f.provisional_cents, f.disputed_cents)):
+                    rec[k] += v
+            elif f.debtor == ps.party and f.creditor == cp:
+                for k, v in zip(CLASSES, (f.definitive_cents, f.provisional_cents, f.disputed_cents)):
+                    pay[k] += v
+        net_pay = rec["definitive"] + rec["provisional"] - pay["definitive"] - pay["provisional"]
+        rows.append({"party": cp, "name": party_name(cp), "receivable": rec, "payable": pay,
+                     "net_payable_cents": net_pay, "net_cents": sum(rec.values()) - sum(pay.values()),
+                     "lines": len(ps.lines[cp]), "entry_ids": sorted(ids)})
+    return rows
+
+
+def _header(s: Settlement, party: str) -> list[list[Any]]:
+    q = Quarter.parse(s.quarter)
+    status = (f"verzegeld (zegel regel {s.seal_seq}, t/m regel {s.through_seq})" if s.sealed
+              else "open (nog niet verzegeld)")
+    return [[Bold(f"Verrekening beschermd wonen {q.label}")],
+            ["Gemeente", f"{party_name(party)} ({party})"],
+            ["Periode", q.start, q.end],
+            ["Status", status],
+            ["Controlegetal", s.digest],
+            []]
+
+
+def write_party(s: Settlement, ps: PartyStatement, directory: Path) -> StatementFiles:
+    q = Quarter.parse(s.quarter)
+    stem = directory / f"verrekening-{q.code}-{ps.party.replace(':', '_')}"
+    summary = _summary(s, ps)
+    pos = s.position(ps.party)
+    own_total = sum(ln[9] for ln in ps.own)
+    # XLSX
+    xlsx = stem.with_suffix(".xlsx")
+    with Workbook(xlsx) as wb:
+        ws = wb.sheet("Samenvatting", [14, 26] + [16] * 8 + [10, 40])
+        for r in _header(s, ps.party):
+            ws.row(r)
+        ws.row([Bold(h) for h in SUMMARY_HEADER])
+        for c in summary:
+            ws.row([c["party"], c["name"]] + [Money(c["receivable"][k]) for k in CLASSES]
+                   + [Money(c["payable"][k]) for k in CLASSES]
+                   + [Money(c["net_payable_cents"]), Money(c["net_cents"]), c["lines"], id_ranges(c["entry_ids"])])
+        ws.row([Bold("Totaal"), ""] + [Money(pos.receivable[k]) for k in CLASSES]
+               + [Money(pos.payable[k]) for k in CLASSES]
+               + [Money(pos.net_payable_cents), Money(pos.net_cents), sum(c["lines"] for c in summary), ""])
+        ws.row([])
+        ws.row(["Eigen kosten (uitvoerder is kostendrager)", "", Money(own_total), "", "", "", "", "", "", "",
+                len(ps.own), id_ranges(ln[0] for ln in ps.own)])
+        ws.row(["Positief saldo: te ontvangen; negatief saldo: te betalen. Betwiste bedragen worden niet betaald "
+                "zolang het geschil loopt."])
+        for cp in sorted(ps.lines):
+            ws = wb.sheet(f"{cp} {party_name(cp)}", DETAIL_WIDTHS)
+            ws.row([Bold(f"{party_name(ps.party)} met {party_name(cp)} ({cp}), {q.label}")])
+            ws.row([Bold(h) for h in DETAIL_HEADER])
+            total = 0
+            for ln in ps.lines[cp]:
+                total += ln[9]
+                ws.row(_xlsx_line(ln))
+            ws.row([Bold("Totaal"), "", "", "", "", "", "", "", "", Money(total)])
+        if ps.own:
+            ws = wb.sheet("Eigen kosten", DETAIL_WIDTHS)
+            ws.row([Bold(h) for h in DETAIL_HEADER])
+            for ln in ps.own:
+                ws.row(_xlsx_line(ln))
+    # CSV
+    path_csv = stem.with_suffix(".csv")
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow(CSV_HEADER)
+    code, name = ps.party, party_name(ps.party)
+    for cp in sorted(ps.lines):
+        cpn = party_name(cp)
+        for ln in ps.lines[cp]:
+            w.writerow([q.code, code, cp, cpn] + _text_line(ln))
+    for ln in ps.own:
+        w.writerow([q.code, code, code, name] + _text_line(ln))
+    path_csv.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    # JSON
+    path_json = stem.with_suffix(".json")
+    doc = {"format": "bwledger-statement/1", "quarter": q.code, "party": ps.party, "party_name": name,
+           "sealed": s.sealed, "seal_seq": s.seal_seq, "through_seq": s.through_seq, "settlement_digest": s.digest,
+           "position": {"receivable": pos.receivable, "payable": pos.payable, "net_cents": pos.net_cents,
+                        "net_payable_cents": pos.net_payable_cents},
+           "counterparties": summary,
+           "own_costs": {"amount_cents": own_total, "entry_ids": sorted(ln[0] for ln in ps.own)},
+           "lines": [_json_line(cp, ln) for cp in sorted(ps.lines) for ln in ps.lines[cp]]
+           + [_json_line(ps.party, ln) for ln in ps.own]}
+    path_json.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n",
+                         encoding="utf-8")
+    return StatementFiles(ps.party, xlsx, path_csv, path_json)
+
+
+def _direction(ln: tuple) -> str:
+    return "te ontvangen" if ln[9] >= 0 else "te betalen"
+
+
+def _xlsx_line(ln: tuple) -> list[Any]:
+    return [ln[0] if ln[1] != "pool" else id_ranges(ln[16]), KIND_NL[ln[1]], _direction(ln), ln[2], ln[4], ln[5],
+            ln[6], ln[7] or None, Money(ln[8]) if ln[8] else None, Money(ln[9]), STATUS_NL[ln[10]],
+            "ja" if ln[11] else "nee", ln[12], ln[13], ln[14], ln[15]]
+
+
+def _comma(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    a = abs(cents)
+    return f"{sign}{a // 100},{a % 100:02d}"
+
+
+def _text_line(ln: tuple) -> list[Any]:
+    return [ln[0] if ln[1] != "pool" else id_ranges(ln[16]), KIND_NL[ln[1]], _direction(ln), ln[2],
+            ln[4].isoformat(), ln[5].isoformat(), ln[6], ln[7] or "", _comma(ln[8]) if ln[8] else "", _comma(ln[9]),
+            STATUS_NL[ln[10]], "ja" if ln[11] else "nee", ln[12] or "", ln[13] if ln[13] is not None else "",
+            ln[14] if ln[14] is not None else "", ln[15] or ""]
+
+
+def _json_line(cp: str, ln: tuple) -> dict[str, Any]:
+    return {"entry_ids": list(ln[16]), "kind": ln[1], "client": ln[2] or None, "counterparty": cp,
+            "period_from": ln[4].isoformat(), "period_to": ln[5].isoformat(), "product": ln[6] or None,
+            "units": ln[7], "tariff_cents": ln[8], "amount_cents": ln[9], "status": ln[10], "historical_budget": ln[11],
+            "corrects_period": ln[12], "reverses": ln[13], "determination": ln[14], "location": ln[15] or None}
+
+
+def write_statements(store: Store, quarter: str | Quarter, out_dir: Path, *, parties: Sequence[str] | None = None,
+                     settlement: Settlement | None = None) -> StatementsResult:
+    """Settle the quarter and write every (or the given) municipality's XLSX, CSV and JSON statement."""
+    s = settlement or settle(store, quarter)
+    q = Quarter.parse(s.quarter)
+    directory = Path(out_dir) / f"verrekening-{q.code}"
+    directory.mkdir(parents=True, exist_ok=True)
+    per = collect(store, s)
+    wanted = sorted(per) if parties is None else [p for p in parties]
+    files = tuple(write_party(s, per.get(p) or PartyStatement(p), directory) for p in wanted)
+    summary = directory / f"verrekening-{q.code}.json"
+    summary.write_text(json.dumps(dict(s.to_dict(), format="bwledger-settlement/1", digest=s.digest,
+                                       names={p: party_name(p) for p in sorted(per)}),
+                                  ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    n = sum(len(v) for ps in per.values() for v in ps.lines.values()) + sum(len(ps.own) for ps in per.values())
+    return StatementsResult(q.code, directory, files, s, summary, n)
+
+
+__all__ = ["write_statements", "StatementsResult", "StatementFiles", "collect", "id_ranges", "load_catalogue"]
