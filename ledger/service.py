@@ -154,7 +154,11 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
 
 
 def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ()):
-    """Verify a bundle file offline; returns a BundleReport."""
+    """Verify a bundle file offline; returns a BundleReport. A PDF (a case file) is verified by the
+    bundle it embeds (ledger.pdfbundle)."""
     from .bundle import verify_bundle_file as _verify
+    from .pdfbundle import is_pdf, verify_pdf_bundle
 
+    if is_pdf(Path(path)):
+        return verify_pdf_bundle(Path(path), trusted_operator_keys=trusted_operator_keys)
     return _verify(Path(path), trusted_operator_keys=trusted_operator_keys)

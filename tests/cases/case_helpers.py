@@ -111,3 +111,39 @@ def attempt_docs(env: CaseEnv, case_id: str):
                              data=pdf_bytes("Advies regioadviseur"), title="Verslag regioadviseur",
                              author_party=RESPONDING, document_date=date(2026, 11, 20))
     return a, b
+
+
+def engine_determination(provisional: bool = True):
+    """A real determination of the project casebook (the first provisional one), with its facts."""
+    import tomllib
+
+    from rules import loader
+    from rules.casebook import _facts, load_context
+    from rules.engine import determine
+
+    reg, table = loader.municipality_register(), loader.parameter_table()
+    root = Path(__file__).resolve().parents[2] / "rules" / "casebook"
+    for f in sorted(root.glob("*.toml")):
+        raw = tomllib.loads(f.read_text(encoding="utf-8"))
+        ctx = load_context(raw, table, reg, f.name)
+        for case in raw["case"]:
+            facts = _facts(case, reg)
+            det = determine(facts, ctx)
+            if det.provisional == provisional and det.cost_bearer and det.cost_bearer != det.legal_college:
+                return det, facts
+    raise LookupError("no such determination in the casebook")
+
+
+def record_engine_determination(env: CaseEnv, det, facts, client="PSN-client-0002"):
+    payload = {"determination_id": det.case_id, "determination_digest": det.digest, "input_digest": det.input_digest,
+               "ruleset_version": det.ruleset_version, "context_version": det.context_digest,
+               "reference_date": facts.melding.date.isoformat(),
+               "outcome": {"cost_bearer": det.cost_bearer, "budget": det.budget, "client_class": det.klass,
+                           "new_client": det.new_client, "statutory_college": det.legal_college,
+                           "entry_kind": det.entry},
+               "flags": list(det.flag_names), "provisional": det.provisional, "addressee": det.cost_bearer}
+    for p in (det.legal_college, det.cost_bearer):
+        if p not in env.signers:
+            env.signers[p] = party_signer(env.store, env.home / "keys", p)
+    return record(env.store, env.signers[det.legal_college], "determination", payload,
+                  idempotency_key=f"det-{det.digest}", client=client)
