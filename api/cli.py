@@ -17,6 +17,8 @@ app = typer.Typer(help="Verrekening en geschillen beschermd wonen (bwledger).", 
 rules_app = typer.Typer(help="The rules engine: who pays for a beschermd wonen client.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(ledger_app, name="ledger")
+from api.cli_case import case_app  # noqa: E402
+app.add_typer(case_app, name="case")
 
 
 def _casebook_files(paths: list[Path]) -> list[Path]:
