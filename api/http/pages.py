@@ -3,19 +3,20 @@ the JSON endpoint and the CLI; what is here only turns form fields into argument
 template context."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import MediaType, get, post
 from litestar.datastructures import State, UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, MultipartBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from api.http import compose
+from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store
 from rules import loader
@@ -74,15 +75,15 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
     return Template(template_name=name, context=context, status_code=status, media_type=MediaType.HTML)
 
 
-@get("/", sync_to_thread=True, name="start")
-def start(store: Store, state: State) -> Template:
-    return _page("start.html", actief="start", overzicht=compose.overview(store),
+@get("/", name="start")
+async def start(store: NamedDependency[Store], state: State) -> Template:
+    return _page("start.html", actief="start", overzicht=await in_thread(compose.overview, store),
                  verificatie=getattr(state, "last_verification", None), timer=state.timer.status())
 
 
-@post("/verificatie", sync_to_thread=True)
-def run_verification(store: Store, state: State) -> Redirect:
-    report = compose.verification(store)
+@post("/verificatie")
+async def run_verification(store: NamedDependency[Store], state: State) -> Redirect:
+    report = await in_thread(compose.verification, store)
     report["at"] = datetime.now(timezone.utc).isoformat()
     state.last_verification = report
     return Redirect(path="/", status_code=HTTP_303_SEE_OTHER)
@@ -96,23 +97,15 @@ class FactsForm:
     bestand: UploadFile | None = None
 
 
-@dataclass
-class _Outcome:
-    assessment: Any = None
-    fout: str | None = None
-    code: str | None = None
-    extra: dict = field(default_factory=dict)
-
-
 @get("/beoordeling", name="beoordeling")
-async def assessment_form(voorbeeld: bool = False) -> Template:
+async def assessment_form(voorbeeld: FromQuery[bool] = False) -> Template:
     return _page("beoordeling.html", actief="beoordeling", feiten=EXAMPLE if voorbeeld else "", casus="",
                  formaat="toml", resultaat=None)
 
 
 @post("/beoordeling")
 async def assessment_submit(
-        data: Annotated[FactsForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> Template:
+        data: MultipartBody[FactsForm]) -> Template:
     text = data.feiten or ""
     if data.bestand is not None and data.bestand.filename:
         raw = await data.bestand.read()
@@ -130,7 +123,7 @@ async def assessment_submit(
         return _page("beoordeling.html", 400, fout="Plak de feiten of kies een bestand.", code="REQUEST_INVALID",
                      **ctx)
     try:
-        result = compose.assess(text, fmt, data.casus.strip() or None)
+        result = await in_thread(compose.assess, text, fmt, data.casus.strip() or None)
     except Malformed as exc:
         return _page("beoordeling.html", 422, fout=f"De invoer klopt niet: {exc}", code="CASEBOOK_MALFORMED", **ctx)
     except FactsError as exc:
@@ -151,10 +144,13 @@ def _parties() -> list[tuple[str, str]]:
     return out + [("OPERATOR", "beheerder van het grootboek"), ("COMMITTEE", "geschillencommissie")]
 
 
-@get("/grootboek", sync_to_thread=True, name="grootboek")
-def ledger_page(store: Store, partij: str | None = None,
-                van: Annotated[str | None, Parameter(query="van")] = None,
-                tot: Annotated[str | None, Parameter(query="tot")] = None) -> Template:
+@get("/grootboek", name="grootboek")
+async def ledger_page(store: NamedDependency[Store], partij: FromQuery[str | None] = None,
+                      van: FromQuery[str | None] = None, tot: FromQuery[str | None] = None) -> Template:
+    return await in_thread(_ledger_page, store, partij, van, tot)
+
+
+def _ledger_page(store: Store, partij: str | None, van: str | None, tot: str | None) -> Template:
     ctx: dict[str, Any] = dict(actief="grootboek", partijen=_parties(), partij=partij or "", van=van or "",
                                tot=tot or "", regels=None, fout=None, overzicht=compose.overview(store))
     if not partij:

@@ -1,13 +1,19 @@
-"""JSON endpoints under /api: thin adapters over api.http.compose / the service functions."""
+"""JSON endpoints under /api: thin adapters over api.http.compose / the service functions.
+
+Handlers are async and run the (blocking) service calls in a worker thread with `in_thread`.
+(Litestar's `sync_to_thread=True` wraps a handler again each time its route is rebuilt, which
+breaks two sync handlers on one path, such as GET and POST /api/ledger/entries.)"""
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
+import anyio
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
-from litestar.response import Response as LResponse
+from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.http import compose
@@ -15,6 +21,13 @@ from api.http.guards import write_guard
 from ledger.store import Store
 
 JSON_TYPES = ("application/json", "application/problem+json")
+#: ?from= (a Python keyword, hence the alias)
+Since = Annotated[str | None, QueryParameter(name="from")]
+
+
+async def in_thread(fn, *args, **kwargs):
+    """Run a blocking service call off the event loop."""
+    return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
 
 
 def _format(request: Request, fmt: str | None) -> str:
@@ -26,26 +39,26 @@ def _format(request: Request, fmt: str | None) -> str:
     return "json" if ctype in JSON_TYPES or ctype.endswith("+json") else "toml"
 
 
-@post("/api/rules/determine", sync_to_thread=True, status_code=HTTP_200_OK)
-def determine(request: Request, body: bytes, case: str | None = None, format: str | None = None) -> dict:
+@post("/api/rules/determine", status_code=HTTP_200_OK)
+async def determine(request: Request, body: RawBody, case: FromQuery[str | None] = None,
+                    format: FromQuery[str | None] = None) -> dict:
     """Facts in the casebook TOML form (or the same structure as JSON) -> the determination."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise compose.RequestInvalid("body", "not UTF-8 text") from None
-    return compose.assess(text, _format(request, format), case).to_dict()
+    fmt = _format(request, format)
+    return (await in_thread(compose.assess, text, fmt, case)).to_dict()
 
 
-@get("/api/ledger/verify", sync_to_thread=True)
-def verify(store: Store, state: State, workers: int | None = None) -> dict:
-    report = compose.verification(store, workers=workers)
+@get("/api/ledger/verify")
+async def verify(store: NamedDependency[Store], state: State, workers: FromQuery[int | None] = None) -> dict:
+    report = await in_thread(compose.verification, store, workers=workers)
     state.last_verification = report
     return report
 
 
-@post("/api/ledger/entries", sync_to_thread=True, guards=[write_guard])
-def submit(store: Store, data: dict[str, Any]) -> Response:
-    """One signed statement {statement, signature} (base64), or {"entries": [...]} as one batch."""
+def _submit(store: Store, data: dict[str, Any]) -> Response:
     if "entries" in data:
         items = data["entries"]
         if not isinstance(items, list) or not items:
@@ -56,38 +69,50 @@ def submit(store: Store, data: dict[str, Any]) -> Response:
         results = compose.submit(store, [compose.decode_submission(data)])
         content = results[0]
     created = any(not r["duplicate"] for r in results)
-    return LResponse(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@get("/api/ledger/entries", sync_to_thread=True)
-def entries(store: Store, party: str, from_: Annotated[str | None, Parameter(query="from")] = None, to: str | None = None) -> dict:
-    party = compose.check_party(party)
-    d_from, d_to = compose.parse_period(from_, to)
-    rows = compose.party_entries(store, party, d_from, d_to)
-    return {"party": party, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(rows), "entries": rows}
+@post("/api/ledger/entries", guards=[write_guard])
+async def submit(store: NamedDependency[Store], data: JSONBody[dict[str, Any]]) -> Response:
+    """One signed statement {statement, signature} (base64), or {"entries": [...]} as one batch.
+    201 when something was appended, 200 when every item was a replay of an existing entry."""
+    return await in_thread(_submit, store, data)
 
 
-@get("/api/ledger/checkpoint", sync_to_thread=True)
-def checkpoint(store: Store) -> dict:
-    view = compose.checkpoint_view(store.latest_checkpoint())
+def _period(party: str, date_from: str | None, date_to: str | None):
+    return (compose.check_party(party), *compose.parse_period(date_from, date_to))
+
+
+@get("/api/ledger/entries")
+async def entries(store: NamedDependency[Store], party: FromQuery[str], from_: Since = None,
+                  to: FromQuery[str | None] = None) -> dict:
+    who, d_from, d_to = _period(party, from_, to)
+    rows = await in_thread(compose.party_entries, store, who, d_from, d_to)
+    return {"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(rows), "entries": rows}
+
+
+@get("/api/ledger/checkpoint")
+async def checkpoint(store: NamedDependency[Store]) -> dict:
+    view = compose.checkpoint_view(await in_thread(store.latest_checkpoint))
     if view is None:
         raise NotFoundException("no checkpoint yet")
     return view
 
 
-@get("/api/ledger/bundle", sync_to_thread=True)
-def bundle(store: Store, party: str, from_: Annotated[str | None, Parameter(query="from")] = None, to: str | None = None) -> Response:
-    party = compose.check_party(party)
-    d_from, d_to = compose.parse_period(from_, to)
-    raw = compose.bundle_document(store, party, d_from, d_to)
-    name = f"bundle-{party.replace(':', '_')}-{d_from}-{d_to}.json"
-    return LResponse(raw, media_type="application/json",
-                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+@get("/api/ledger/bundle")
+async def bundle(store: NamedDependency[Store], party: FromQuery[str], from_: Since = None,
+                 to: FromQuery[str | None] = None) -> Response:
+    who, d_from, d_to = _period(party, from_, to)
+    raw = await in_thread(compose.bundle_document, store, who, d_from, d_to)
+    name = f"bundle-{who.replace(':', '_')}-{d_from}-{d_to}.json"
+    return Response(raw, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@get("/api/health", sync_to_thread=True)
-def health(store: Store, state: State) -> dict:
-    return {"status": "ok", "ledger": compose.overview(store), "checkpoint_timer": state.timer.status()}
+@get("/api/health")
+async def health(store: NamedDependency[Store], state: State) -> dict:
+    return {"status": "ok", "ledger": await in_thread(compose.overview, store),
+            "checkpoint_timer": state.timer.status()}
 
 
 ROUTES = [determine, verify, submit, entries, checkpoint, bundle, health]
