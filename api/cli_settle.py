@@ -1,0 +1,145 @@
+"""`bwledger settle|reconcile|seal|whatif|monitor|project`: quarterly settlement (mounted by api/cli.py)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from api.settings import load_settings
+from ledger import service
+from ledger.errors import LedgerError
+from ledger.settlement import service as settlement
+
+settle_app = typer.Typer(help="Verrekening per kwartaal: overzichten, aansluiting, verzegelen, wat-als.")
+
+
+def _fail(exc: LedgerError) -> None:
+    typer.echo(f"fout {exc.code}: {exc.message}", err=True)
+    raise typer.Exit(2)
+
+
+def _store():
+    s = load_settings()
+    return s, service.open_ledger(s.database_url, s.keys_dir)
+
+
+def _keys(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        pool, sep, key = v.partition("=")
+        if not sep or not pool or not key:
+            raise typer.BadParameter(f"expected POOL=KEY, e.g. ijv-historisch-2023-2025=fixed: {v!r}")
+        out[pool] = key
+    return out
+
+
+@settle_app.command("settle")
+def settle_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, bv. 2026K1"),
+               out: Optional[Path] = typer.Option(None, "--out", help="map (standaard BWLEDGER_HOME/outputs)"),
+               party: list[str] = typer.Option([], "--party", help="alleen deze gemeente(n)"),
+               charts: bool = typer.Option(True, "--charts/--no-charts", help="ook grafieken (PNG en SVG)")) -> None:
+    """Write each municipality's statement (XLSX, CSV, JSON) for a quarter, and the charts."""
+    s, store = _store()
+    try:
+        res = settlement.write_statements(store, quarter, out or s.outputs_dir, parties=party or None)
+        figs = settlement.write_charts(store, quarter, res.directory) if charts else None
+    except LedgerError as exc:
+        _fail(exc)
+    st = res.settlement
+    typer.echo(f"Kwartaal {st.quarter} ({'verzegeld' if st.sealed else 'open'}): {len(res.files)} gemeenten, "
+               f"{res.lines} regels, controlegetal {st.digest[:16]}")
+    for p in st.positions:
+        typer.echo(f"  {p.party}  saldo {p.net_payable_cents / 100:>14,.2f}  (betwist apart: "
+                   f"{(p.receivable['disputed'] - p.payable['disputed']) / 100:,.2f})")
+    typer.echo(f"Uitvoer: {res.directory}" + (f" ({len(figs.all())} grafiekbestanden)" if figs else ""))
+
+
+@settle_app.command("reconcile")
+def reconcile_cmd(theirs: Path = typer.Argument(..., help="eigen administratie van de gemeente (.xlsx of .csv)"),
+                  quarter: str = typer.Option(..., "--quarter"), party: str = typer.Option(..., "--party"),
+                  out: Optional[Path] = typer.Option(None, "--out")) -> None:
+    """Match a municipality's own records against the ledger: per line matched / differs / only one side."""
+    s, store = _store()
+    if not theirs.is_file():
+        typer.echo(f"fout: bestand niet gevonden: {theirs}", err=True)
+        raise typer.Exit(2)
+    try:
+        rec, xl, js = settlement.reconcile_file(store, quarter, party, theirs, out or s.outputs_dir)
+    except LedgerError as exc:
+        _fail(exc)
+    from ledger.reports.reconcile import OUTCOME_NL
+
+    c, t = rec.counts(), rec.totals()
+    typer.echo(", ".join(f"{OUTCOME_NL[k]}: {v}" for k, v in c.items() if v))
+    typer.echo(f"totaal ledger {t['ledger_cents'] / 100:,.2f}, uw bestand {t['theirs_cents'] / 100:,.2f}, "
+               f"verschil {t['difference_cents'] / 100:,.2f}")
+    typer.echo(f"Uitvoer: {xl}\n        {js}")
+    raise typer.Exit(0 if c["matched"] == len(rec.outcomes) else 1)
+
+
+@settle_app.command("seal")
+def seal_cmd(quarter: str = typer.Option(..., "--quarter")) -> None:
+    """Close a quarter: the operator signs its totals and the checkpoint (a sealed quarter never changes)."""
+    _s, store = _store()
+    try:
+        r = settlement.seal_quarter(store, quarter, today=date.today())
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"{'al verzegeld' if r.duplicate else 'verzegeld'}: {r.quarter}, zegel regel {r.seal_seq}, "
+               f"t/m regel {r.through_seq}, controlegetal {r.digest[:16]}")
+
+
+@settle_app.command("whatif")
+def whatif_cmd(quarter: str = typer.Option(..., "--quarter"),
+               key: list[str] = typer.Option([], "--key", help="POOL=verdeelsleutel (fixed, population, "
+                                                               "objective_budget)"),
+               reading: list[str] = typer.Option([], "--reading", help="BESCHIKKING-ID=GMxxxx (andere lezing)"),
+               out: Optional[Path] = typer.Option(None, "--out")) -> None:
+    """Recompute a quarter under another verdeelsleutel or reading, without booking; differences per municipality."""
+    s, store = _store()
+    alt: dict[int, str] = {}
+    for r in reading:
+        a, sep, b = r.partition("=")
+        if not sep or not a.isdigit():
+            raise typer.BadParameter(f"expected SEQ=GMxxxx: {r!r}")
+        alt[int(a)] = b
+    try:
+        w = settlement.whatif_quarter(store, quarter, keys=_keys(key), reading=alt)
+        xl, js = settlement.write_whatif(w, out or s.outputs_dir)
+    except LedgerError as exc:
+        _fail(exc)
+    for d in w.differences:
+        if d.difference_cents:
+            typer.echo(f"  {d.party}  {d.base_net_cents / 100:>14,.2f} -> {d.alt_net_cents / 100:>14,.2f}")
+    typer.echo(f"Uitvoer: {xl}")
+
+
+@settle_app.command("monitor")
+def monitor_cmd(year: int = typer.Option(..., "--year"), out: Optional[Path] = typer.Option(None, "--out")) -> None:
+    """The monitoring report per region for a year (XLSX and JSON)."""
+    s, store = _store()
+    try:
+        res = settlement.monitoring(store, year, out or s.outputs_dir)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"Monitoring {year}: {len(res.regions)} regio's\nUitvoer: {res.xlsx}\n        {res.json}")
+
+
+@settle_app.command("project")
+def project_cmd(region: str = typer.Option(..., "--region"),
+                historical: float = typer.Option(..., "--historical", help="historisch budget per jaar (€)"),
+                objective: float = typer.Option(..., "--objective", help="objectief budget per jaar (€)"),
+                out: Optional[Path] = typer.Option(None, "--out")) -> None:
+    """Budget projection along the region's ingroeipad."""
+    s, _store_ = _store()
+    try:
+        p = settlement.budget_projection(region, historical_budget_cents=round(historical * 100),
+                                         objective_budget_cents=round(objective * 100), on=date.today(),
+                                         out_dir=out or s.outputs_dir)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(f"Ingroeipad {p.ingroeipad.years} jaar vanaf {p.ingroeipad.start_year} ({p.ingroeipad.status})")
+    for y in p.years:
+        typer.echo(f"  {y.year}  historisch {y.historical_cents / 100:>14,.2f}  objectief {y.objective_cents / 100:>14,.2f}")

@@ -1,0 +1,118 @@
+"""Settlement service functions: what the CLI, the HTTP API and the demo call (no business logic there).
+
+Each takes a Store (ledger.service.open_ledger) and plain arguments and returns a dataclass or paths.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..store import AppendResult, Store
+from .booking import SignerFor, book_placement, sealed_quarters
+from .corrections import Period, rebook
+from .costlines import Placement
+from .quarters import Quarter
+from .settle import SealResult, Settlement, WhatIf, close_quarter, settle, whatif
+
+__all__ = ["book_placements", "rebook", "Period", "Placement", "settle_quarter", "write_statements",
+           "write_charts", "seal_quarter", "whatif_quarter", "write_whatif", "reconcile_file", "monitoring",
+           "budget_projection", "sealed", "ChartFiles"]
+
+
+def book_placements(store: Store, signer_for: SignerFor, placements: Sequence[Placement], *, until: date,
+                    today: date | None = None, reason: str = "nieuwe beschikking") -> list[AppendResult]:
+    """Book (or bring up to date) the monthly cost lines of each placement; idempotent."""
+    out: list[AppendResult] = []
+    for p in placements:
+        out.extend(book_placement(store, signer_for, p, until=until, today=today, reason=reason))
+    return out
+
+
+def settle_quarter(store: Store, quarter: str, *, keys: Mapping[str, str] | None = None) -> Settlement:
+    """Pair totals, net positions and pool shares of a quarter (a sealed quarter exactly as sealed)."""
+    return settle(store, quarter, keys=keys)
+
+
+def sealed(store: Store) -> dict[str, tuple[int, int]]:
+    """quarter -> (through_seq, seal entry seq)."""
+    return sealed_quarters(store)
+
+
+def write_statements(store: Store, quarter: str, out_dir: Path, *, parties: Sequence[str] | None = None):
+    """Each municipality's XLSX, CSV and JSON statement; returns reports.statements.StatementsResult."""
+    from ..reports.statements import write_statements as _write
+
+    return _write(store, quarter, Path(out_dir), parties=parties)
+
+
+@dataclass(frozen=True)
+class ChartFiles:
+    net_positions: tuple[Path, Path]
+    region_matrix: tuple[Path, Path]
+    cost_trend: tuple[Path, Path]
+
+    def all(self) -> list[Path]:
+        return [*self.net_positions, *self.region_matrix, *self.cost_trend]
+
+
+def write_charts(store: Store, quarter: str, out_dir: Path, *, trend_quarters: int = 4) -> ChartFiles:
+    """PNG and SVG: net positions, the region flow matrix, and the cost trend over the last quarters."""
+    from ..reports import charts
+
+    s = settle(store, quarter)
+    q = Quarter.parse(quarter)
+    qs = [q]
+    for _ in range(trend_quarters - 1):
+        qs.insert(0, qs[0].prev())
+    trend = [s if x == q else settle(store, x, sync=False) for x in qs]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return ChartFiles(charts.net_positions(s, out), charts.region_matrix(s, out),
+                      charts.cost_trend(trend, out, f"kostentrend-{q.code}"))
+
+
+def seal_quarter(store: Store, quarter: str, *, today: date) -> SealResult:
+    """Close a quarter: the operator's signed settlement_seal (once; again returns the existing seal)."""
+    return close_quarter(store, quarter, today=today)
+
+
+def whatif_quarter(store: Store, quarter: str, *, keys: Mapping[str, str] | None = None,
+                   reading: Mapping[int, str] | None = None) -> WhatIf:
+    """Recompute under other verdeelsleutels / another reading, without booking; differences per party."""
+    return whatif(store, quarter, keys=keys, reading=reading)
+
+
+def write_whatif(w: WhatIf, out_dir: Path) -> tuple[Path, Path]:
+    from ..reports.whatif import write_whatif as _write
+
+    return _write(w, Path(out_dir))
+
+
+def reconcile_file(store: Store, quarter: str, party: str, theirs: Path, out_dir: Path):
+    """Match a municipality's own file against the ledger; returns (Reconciliation, xlsx path, json path)."""
+    from ..reports.reconcile import reconcile, write_reconciliation
+
+    rec = reconcile(store, quarter, party, Path(theirs))
+    xl, js = write_reconciliation(rec, Path(out_dir))
+    return rec, xl, js
+
+
+def monitoring(store: Store, year: int, out_dir: Path):
+    """The monitoring report per region for a year (XLSX + JSON); returns reports.monitoring.MonitoringResult."""
+    from ..reports.monitoring import write_monitoring
+
+    return write_monitoring(store, year, Path(out_dir))
+
+
+def budget_projection(region: str, *, historical_budget_cents: int, objective_budget_cents: int, on: date,
+                      out_dir: Path | None = None):
+    """Budget projection along the region's ingroeipad (dated parameter); returns reports.projection.Projection."""
+    from ..reports.projection import project, write_projection
+
+    p = project(region, historical_budget_cents=historical_budget_cents,
+                objective_budget_cents=objective_budget_cents, on=on)
+    if out_dir is not None:
+        write_projection(p, Path(out_dir))
+    return p
