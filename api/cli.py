@@ -19,6 +19,8 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(ledger_app, name="ledger")
 from api.cli_case import case_app  # noqa: E402
 app.add_typer(case_app, name="case")
+from api.cli_settle import settle_app  # noqa: E402
+app.add_typer(settle_app)  # settle, reconcile, seal, whatif, monitor, project
 
 
 def _casebook_files(paths: list[Path]) -> list[Path]:
