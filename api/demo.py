@@ -87,4 +87,7 @@ def run_demo() -> int:
     service.export_bundle(store, "GM0166", date(2000, 1, 1), date(2100, 1, 1), bundle)
     console.print(f"Ledger: {recorded} beoordelingen vastgelegd; verificatie {'OK' if report.ok else 'FOUT'}")
     console.print(f"Uitvoer: {out}\n        {bundle}\n        database {s.database_url}")
+    from api.demo_cases import run_cases_demo  # disputes and case files (issue 5)
+    if run_cases_demo(console, s, store) != 0:
+        return 1
     return 0 if report.ok else 1
