@@ -1,0 +1,77 @@
+"""Browser tests: Playwright drives Debian chromium (never a downloaded browser) against a real
+`bwledger serve`. Not skipped: without chromium they fail with a clear message (`make test`
+installs it)."""
+import shutil
+
+import pytest
+
+from conftest import Server
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("browser-home"), checkpoint_seconds=1)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install chromium) — "
+                    "the browser tests are never skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def test_start_page(page, server):
+    page.goto(server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.locator("h1").inner_text() == "Overzicht"
+    assert page.get_by_text("regels in het grootboek").is_visible()
+    page.get_by_role("button", name="Nu verifiëren").click()
+    page.wait_for_url(server.url + "/")
+    assert page.get_by_text("In orde").is_visible()
+
+
+def test_determination_form_shows_the_dutch_result(page, server, tmp_path):
+    page.goto(server.url + "/beoordeling")
+    page.get_by_role("link", name="Voorbeeld invullen").click()
+    assert "K01" in page.get_by_label("Feiten").input_value()
+    page.get_by_role("button", name="Beoordelen").click()
+    heading = page.get_by_role("heading", name="Uitkomst casus K01")
+    heading.wait_for()
+    assert "definitief" in heading.text_content()  # (shown in capitals by the CSS)
+    row = page.locator("table.gegevens tr", has=page.locator("th", has_text="Kostendrager"))
+    assert row.locator("td").inner_text() == "Kampen (GM0166)"
+    assert page.get_by_role("cell", name="nieuwe cliënt", exact=True).is_visible()
+    shot = tmp_path / "beoordeling.png"
+    page.screenshot(path=str(shot), full_page=True)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_bad_facts_are_explained_in_the_form(page, server):
+    page.goto(server.url + "/beoordeling")
+    page.get_by_label("Feiten").fill("[[case")
+    page.get_by_role("button", name="Beoordelen").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "De invoer klopt niet" in alert.inner_text()
+    assert page.get_by_label("Feiten").input_value() == "[[case"

@@ -1,0 +1,43 @@
+"""Every error is application/problem+json with a stable code; pages get the same problem in Dutch."""
+import pytest
+from litestar.testing import TestClient
+
+from api.http import compose, create_app
+from conftest import assert_problem, sqlite_settings
+
+
+def test_unknown_path_and_method(client):
+    assert_problem(client.get("/api/nothing-here"), 404, "NOT_FOUND")
+    r = client.delete("/api/health")
+    assert_problem(r, 405, "METHOD_NOT_ALLOWED")
+    assert "GET" in r.headers["allow"]
+    assert_problem(client.get("/api/ledger/verify", params={"workers": "many"}), 400, "REQUEST_INVALID")
+
+
+def test_an_unexpected_error_is_a_500_problem_without_traceback(client, monkeypatch):
+    def broken(store):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(compose, "overview", broken)
+    body = assert_problem(client.get("/api/health"), 500, "INTERNAL_ERROR")
+    assert "secret internals" not in body["detail"]
+
+
+def test_a_body_over_the_limit_is_refused(tmp_path):
+    with TestClient(create_app(sqlite_settings(tmp_path, max_request_bytes=1000))) as c:
+        assert_problem(c.post("/api/rules/determine", content=b"#" * 5000), 413, "REQUEST_TOO_LARGE")
+
+
+def test_a_browser_gets_the_problem_as_a_dutch_page(client):
+    r = client.get("/bestaat-niet", headers={"accept": "text/html,application/xhtml+xml"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert '<html lang="nl">' in r.text and "Deze pagina bestaat niet." in r.text and "NOT_FOUND" in r.text
+    # an API client asking for the same path gets problem+json
+    assert_problem(client.get("/bestaat-niet", headers={"accept": "application/json"}), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/"])
+def test_security_headers(client, path):
+    r = client.get(path)
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
