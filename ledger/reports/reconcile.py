@@ -196,7 +196,8 @@ def _kind_of(value: Any) -> str:
         return "id"
     if parse_amount(value) is not None:
         return "amount"
-    if isinstance(value, str) and _CLIENT.match(value.strip()) and any(c.isalpha() for c in value):
+    if isinstance(value, str) and _CLIENT.match(value.strip()) and any(c.isalpha() for c in value) \
+            and any(c.isdigit() for c in value):
         return "client"
     return "text"
 

@@ -1,0 +1,160 @@
+"""Demo step for settlement (issue 4): book placements, settle and seal two quarters, write statements,
+charts, a what-if, the monitoring report and budget projections, and reconcile one deliberately
+different file. Called from api/demo.py run_demo(); outputs under BWLEDGER_HOME/outputs/verrekening.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import date, timedelta
+
+from rich.console import Console
+
+from api.settings import Settings
+from ledger import service
+from ledger.settlement import service as settlement
+from ledger.settlement.costlines import Placement
+from ledger.store import Store
+
+QUARTERS = ("2025K4", "2026K1")
+UNTIL = date(2026, 3, 31)
+FRONTING = ["GM0193", "GM0193", "GM0193", "GM0505", "GM0228", "GM0718"]
+BEARERS = ["GM0166", "GM0148", "GM0160", "GM1708", "GM0193", "GM0505", "GM0228", "GM0718", "GM0345", "GM0642"]
+PRODUCTS = ["15A01", "15A02", "15B01", "15B02", "15B03", "15C01", "15C02", "15D01", "15D02"]
+CORRECTED_CLIENT = "PSN-demo-0003"
+
+
+def _placements() -> list[tuple[Placement, str]]:
+    """Deterministic demo placements (fixed seed), with the client class of their determination."""
+    rnd = random.Random(2026)
+    out: list[tuple[Placement, str]] = []
+    for i in range(30):
+        fronting = rnd.choice(FRONTING)
+        bearer = rnd.choice(BEARERS)
+        historical = i % 7 == 0
+        if historical:
+            fronting, bearer = ("GM0193", "GM0193") if i % 2 else ("GM0166", "GM0193")
+        start = date(2025, 6, 1) + timedelta(days=rnd.randrange(0, 260))
+        stop = start + timedelta(days=rnd.randrange(40, 400)) if rnd.random() < 0.4 else None
+        klass = "EXISTING_HISTORICAL" if historical else rnd.choice(["NEW", "NEW", "NEW", "NOT_NEW", "RE_ENTRY"])
+        out.append((Placement(f"demo-pl-{i:03d}", f"PSN-demo-{i:04d}", fronting, bearer, rnd.choice(PRODUCTS), start,
+                              stop, location=f"locatie {i % 9 + 1}", historical_budget=historical,
+                              status="provisional" if i % 5 == 4 else "definitive"), klass))
+    # the corrected client: Zwolle fronts for Kampen, the committee later decides Dalfsen pays from November
+    out[3] = (Placement("demo-pl-003", CORRECTED_CLIENT, "GM0193", "GM0166", "15B02", date(2025, 9, 15), None,
+                        location="locatie 4"), "NEW")
+    return out
+
+
+def _determination(p: Placement, klass: str) -> dict:
+    digest = hashlib.sha256(p.placement_id.encode()).hexdigest()
+    return {"determination_id": f"det-{p.placement_id}", "determination_digest": digest,
+            "input_digest": hashlib.sha256(p.client.encode()).hexdigest(), "ruleset_version": "demo",
+            "context_version": "demo", "reference_date": p.start.isoformat(),
+            "outcome": {"cost_bearer": p.cost_bearer, "budget": "historical" if p.historical_budget else "woonplaats",
+                        "client_class": klass, "new_client": klass == "NEW", "statutory_college": p.cost_bearer,
+                        "entry_kind": "none" if p.fronting_party == p.cost_bearer else "inter_regional"},
+            "flags": ["T0_STRADDLE"] if p.status == "provisional" else [], "provisional": p.status == "provisional",
+            "addressee": p.cost_bearer}
+
+
+def _messy_file(statement_json, path) -> None:
+    """GM0166's 'own administration': columns in another order, euro signs and thousands separators, one
+    row missing, one duplicated, one amount different, text in a number cell, one row the ledger lacks."""
+    import openpyxl
+
+    doc = json.loads(statement_json.read_text(encoding="utf-8"))
+    lines = [ln for ln in doc["lines"] if ln["kind"] != "pool"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Administratie"
+    ws.append(["Bedrag", "Cliënt", "Einddatum", "Begindatum", "Omschrijving"])
+
+    def eur(c: int) -> str:
+        return ("-" if c < 0 else "") + "€ " + f"{abs(c) / 100:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+    for i, ln in enumerate(lines):
+        if i == 1:
+            continue  # missing
+        amount = eur(ln["amount_cents"] + (1250 if i == 2 else 0))  # differs by 12,50
+        if i == 4:
+            amount = "n.v.t."  # text in a number cell
+        row = [amount, ln["client"], ln["period_to"], ln["period_from"], "beschermd wonen"]
+        ws.append(row)
+        if i == 0:
+            ws.append(row)  # duplicated
+    ws.append(["€ 999,99", "PSN-extra-0001", "2026-03-31", "2026-03-01", "niet in de ledger"])
+    wb.save(path)
+
+
+def _eur(cents: int) -> str:
+    return ("-" if cents < 0 else "") + "€ " + f"{abs(cents) / 100:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
+    out = s.outputs_dir / "verrekening"
+    out.mkdir(parents=True, exist_ok=True)
+    signers: dict = {}
+
+    def signer_for(party: str):
+        if party not in signers:
+            signers[party] = service.party_signer(store, s.keys_dir, party)
+        return signers[party]
+
+    booked = 0
+    if QUARTERS[0] not in settlement.sealed(store):  # first run: book, seal, correct
+        placements = []
+        for p, klass in _placements():
+            det = service.record(store, signer_for(p.fronting_party), "determination", _determination(p, klass),
+                                 idempotency_key=f"demo-det-{p.placement_id}", client=p.client)
+            placements.append(Placement(**{**p.__dict__, "determination": {"seq": det.seq,
+                                                                          "entry_hash": det.entry_hash.hex()}}))
+        booked += len(settlement.book_placements(store, signer_for, placements, until=UNTIL, today=UNTIL))
+        disputed = next(p for p in placements[5:] if p.fronting_party != p.cost_bearer and not p.historical_budget)
+        service.record(store, signer_for(disputed.cost_bearer), "dispute_event",
+                       {"dispute_id": "demo-geschil-1", "determination": disputed.determination,
+                        "status": "OBJECTED", "previous_status": "DETERMINED",
+                        "participants": sorted({disputed.fronting_party, disputed.cost_bearer}),
+                        "note": "bezwaar tegen de woonplaatsbepaling"},
+                       idempotency_key="demo-dispute-1", client=disputed.client)
+        settlement.seal_quarter(store, QUARTERS[0], today=date.today())
+        booked += len(settlement.rebook(store, signer_for, client=CORRECTED_CLIENT,
+                                        periods=[(date(2025, 11, 1), date(2026, 1, 31), "GM0148", False)],
+                                        reason="uitspraak geschillencommissie: Dalfsen is kostendrager",
+                                        today=date(2026, 3, 20)))
+        settlement.seal_quarter(store, QUARTERS[1], today=date.today())
+    results = {}
+    for q in QUARTERS:
+        res = settlement.write_statements(store, q, out)
+        figs = settlement.write_charts(store, q, res.directory)
+        results[q] = (res, figs)
+        st = res.settlement
+        total = sum(f.total_cents for f in st.flows if f.kind == "kosten")
+        console.print(f"Verrekening {q}: {'verzegeld' if st.sealed else 'open'}, {len(res.files)} gemeenten, "
+                      f"{res.lines} regels, tussen gemeenten {_eur(total)}, "
+                      f"solidariteit {len(st.pool_shares)} aandelen, controlegetal {st.digest[:12]}")
+        if sum(p.net_cents for p in st.positions) != 0:
+            console.print("[red]nettoposities tellen niet op tot nul")
+            return 1
+    w = settlement.whatif_quarter(store, QUARTERS[0], keys={"ijv-historisch-2023-2025": "fixed"})
+    wx, _ = settlement.write_whatif(w, out)
+    changed = [d for d in w.differences if d.difference_cents]
+    console.print(f"Wat-als {QUARTERS[0]} met vaste verdeelsleutel: {len(changed)} gemeenten anders ({wx.name})")
+    mon = settlement.monitoring(store, 2025, out)
+    proj = [settlement.budget_projection(r, historical_budget_cents=40_000_000_00, objective_budget_cents=36_000_000_00,
+                                         on=date(2026, 1, 1), out_dir=out) for r in ("ijssel-vecht", "zuid-holland-zuid")]
+    theirs = out / "eigen-administratie-GM0166-2026K1.xlsx"
+    gm0166 = next(f for f in results[QUARTERS[1]][0].files if f.party == "GM0166")
+    _messy_file(gm0166.json, theirs)
+    rec, rx, _rj = settlement.reconcile_file(store, QUARTERS[1], "GM0166", theirs, out)
+    from ledger.reports.reconcile import OUTCOME_NL
+
+    counts = ", ".join(f"{OUTCOME_NL[k]}: {v}" for k, v in rec.counts().items() if v)
+    console.print(f"Aansluiting GM0166 {QUARTERS[1]} met {theirs.name}: {counts}")
+    console.print(f"Budgetprojectie: {', '.join(f'{p.region} {p.ingroeipad.years} jaar' for p in proj)}; "
+                  f"monitoring 2025: {len(mon.regions)} regio's; {booked} regels geboekt in deze run")
+    console.print(f"Verrekening uitvoer: {out}\n"
+                  + "\n".join(f"        {results[q][0].directory} (xlsx, csv, json, png, svg)" for q in QUARTERS)
+                  + f"\n        {rx}\n        {mon.xlsx}")
+    return 0
