@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
 from .municipalities import MunicipalityRegister
@@ -30,6 +30,9 @@ INFORMATIONAL_FLAGS = frozenset(
 )
 
 
+_DATED = object()  # region_of: the answer depends on the date
+
+
 @dataclass(frozen=True)
 class Parameters:
     """Resolved parameter values for one date, each with the citation id it rests on."""
@@ -46,11 +49,12 @@ class Parameters:
     designated_types: tuple[tuple[str, str], ...] = ()
     sources: tuple[tuple[str, str], ...] = ()  # parameter name -> citation id
 
+    def __post_init__(self):
+        # a look-up table for ``designation`` (not a field: no part of equality, repr or the digest)
+        object.__setattr__(self, "designations", dict(self.designated_types))
+
     def designation(self, type_: str) -> str | None:
-        for t, status in self.designated_types:
-            if t == type_:
-                return status
-        return None
+        return self.designations.get(type_)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ class Context:
     label: str = "default"
     _index: dict = field(default_factory=dict, compare=False, repr=False)
     _centrum: frozenset = field(default=frozenset(), compare=False, repr=False)
+    #: code -> region (or None) for the codes whose region does not depend on the date: one
+    #: unbounded region version, or in no region and never merged away
+    _static: dict = field(default_factory=dict, compare=False, repr=False)
     digest: str = ""
 
     @classmethod
@@ -134,10 +141,18 @@ class Context:
             for a, b in zip(rs, rs[1:]):
                 if a.valid_to is None or (b.valid_from or date.min) <= a.valid_to:
                     raise ValueError(f"{code} is a member of regions {a.id} and {b.id} at the same time")
+        static: dict[str | None, RegionVersion | None] = {None: None}
+        for code, rs in index.items():
+            if len(rs) == 1 and rs[0].valid_from is None and rs[0].valid_to is None:
+                static[code] = rs[0]
+        for code in municipalities.codes():
+            m = municipalities.get(code)
+            if code not in index and m is not None and m.valid_to is None:
+                static[code] = None
         starts = sorted({v.valid_from for v in table.versions})
         points = tuple((d, table.at(d, overrides)) for d in starts)
         ctx = cls(points=points, regions=regions, municipalities=municipalities, label=label,
-                  _index=index, _centrum=frozenset(r.centrumgemeente for r in regions))
+                  _index=index, _centrum=frozenset(r.centrumgemeente for r in regions), _static=static)
         return replace(ctx, digest=ctx._compute_digest())
 
     def params_at(self, d: date) -> Parameters:
@@ -156,7 +171,8 @@ class Context:
 
     def _compute_digest(self) -> str:
         def pdoc(p: Parameters) -> dict:
-            d = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in p.__dict__.items() if k != "sources"}
+            d = {f.name: (v.isoformat() if isinstance(v, date) else v)
+                 for f in fields(p) if f.name != "sources" for v in (getattr(p, f.name),)}
             d["designated_types"] = dict(p.designated_types)
             return d
 
@@ -181,8 +197,9 @@ class Context:
 
     # -- look-ups used by the rules -------------------------------------------------------------
     def region_of(self, code: str | None, d: date) -> RegionVersion | None:
-        if code is None:
-            return None
+        r = self._static.get(code, _DATED)
+        if r is not _DATED:
+            return r
         rs = self._index.get(code)
         if rs is None:
             cur = self.municipalities.current(code, d)

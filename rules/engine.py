@@ -10,16 +10,18 @@ Nothing here reads the clock, the environment, files or a database.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
+from .canonical import input_digest as _input_digest
 from .citations import RULES
-from .context import INFORMATIONAL_FLAGS, Context, Parameters, RegionVersion
+from .context import Context, Parameters, RegionVersion
 from .dates import days_inclusive, eighteenth_birthday, minus_one_year, r6_alternative_last_day, r6_period
-from .facts import Address, Budget, CaseFacts, Episode, Outcome as AppOutcome, Product, Stay
+from .facts import Address, AddressStatus, ApplicationKind, CaseFacts, Episode, InstitutionType, Stay
+from .facts import Outcome as AppOutcome
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
 
@@ -75,7 +77,61 @@ class TrailStep:
                 "citations": list(r.citations)}
 
 
-@dataclass(frozen=True)
+class Trail(Sequence):
+    """The rules applied, in order: a sequence of ``TrailStep``.
+
+    A run records each step as ``(rule, text function, values)`` and the steps (with their Dutch
+    findings) are made the first time the trail is read: most determinations are settled and
+    stored without anyone reading their trail, and making the texts was a large part of a
+    determination's cost. The values are immutable, so the steps are the same whenever made.
+    A text function returns the finding, or the finding and the facts it used; ``None`` as the
+    function means the values are the finding itself."""
+
+    __slots__ = ("_records", "_steps")
+
+    def __init__(self, records=(), steps: tuple[TrailStep, ...] | None = None):
+        self._records, self._steps = records, steps
+
+    @property
+    def steps(self) -> tuple[TrailStep, ...]:
+        steps = self._steps
+        if steps is None:
+            out = []
+            for rule, fn, args in self._records:
+                if fn is None:
+                    out.append(TrailStep(rule, args))
+                    continue
+                made = fn(*args)
+                out.append(TrailStep(rule, made) if type(made) is str else TrailStep(rule, *made))
+            steps = self._steps = tuple(out)
+            self._records = ()
+        return steps
+
+    def __getitem__(self, i):
+        return self.steps[i]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def __add__(self, other) -> "Trail":
+        return Trail(steps=self.steps + tuple(other))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Trail):
+            return self.steps == other.steps
+        return isinstance(other, tuple) and self.steps == other
+
+    def __hash__(self) -> int:
+        return hash(self.steps)
+
+    def __repr__(self) -> str:
+        return f"Trail({self.steps!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class Determination:
     case_id: str
     outcome: Outcome
@@ -83,7 +139,7 @@ class Determination:
     entry: str | None  # None: no placement given, so no entry asserted
     flags: tuple[Flag, ...]
     provisional: bool
-    trail: tuple[TrailStep, ...]
+    trail: Trail
     regime: str
     meldregio: str | None
     woonplaats: str | None  # the financial woonplaats (R5/R7/R8)
@@ -145,17 +201,6 @@ class Determination:
         return sha256_canonical(self.to_dict())
 
 
-def canonical_json(doc) -> bytes:
-    """RFC 8785 JSON for the documents the rules produce (strings, integers, booleans, null,
-    arrays, objects with ASCII keys): for these, sorted keys and minimal separators with
-    non-ASCII kept as UTF-8 is exactly the RFC 8785 form (tested against the rfc8785 package)."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def sha256_canonical(doc) -> str:
-    return hashlib.sha256(canonical_json(doc)).hexdigest()
-
-
 # -- readings: the default and every alternative a flag stands for ---------------------------------
 @dataclass(frozen=True, slots=True)
 class Readings:
@@ -185,18 +230,32 @@ class Readings:
 
 
 DEFAULT = Readings()
-_ALT_CACHE: dict = {}
 
 
 def _alt(rd: Readings, **changes) -> Readings:
-    """``dataclasses.replace`` for readings, memoised: the same few alternatives recur per case."""
-    key = (rd, tuple(changes.items()))
-    alt = _ALT_CACHE.get(key)
-    if alt is None:
-        if len(_ALT_CACHE) > 4096:
-            _ALT_CACHE.clear()
-        alt = _ALT_CACHE[key] = replace(rd, **changes)
-    return alt
+    """An alternative reading. Flags raise candidates in the main run only, so ``rd`` is DEFAULT
+    there and the fixed alternatives below are shared module constants (immutable values)."""
+    return replace(rd, **changes)
+
+
+ALT_INTAKE = _alt(DEFAULT, wp_on_intake_date=True)  # ADDRESS_CHANGED_DURING_INTAKE
+ALT_12M_SHORTER = _alt(DEFAULT, r6_one_day_shorter=True)  # BOUNDARY_12M
+ALT_NOT_MANDATOR = _alt(DEFAULT, r6_not_mandator=True)  # MANDATE_PROVIDER
+ALT_IGNORE_SHORT = _alt(DEFAULT, ignore_short_episode=True)  # SHORT_LAST_EPISODE
+ALT_T0_HOME = _alt(DEFAULT, t0_home=True)  # T0_MISMATCH
+ALT_T0_STRADDLE = _alt(DEFAULT, t0_straddle_alt=True)  # T0_STRADDLE
+ALT_OTHER_CLOCK = _alt(DEFAULT, other_clock=True)  # CLOCK_DIVERGENCE / CROSS_REGION_LAST_PROVIDER
+ALT_PAY_CANDIDATE = _alt(DEFAULT, pay_cross_region_candidate=True)  # CROSS_REGION_LAST_PROVIDER
+ALT_ELIGIBLE = _alt(DEFAULT, eligibility_settled=True)  # ELIGIBILITY_OPEN
+ALT_SKIP_ONDERZOEK = _alt(DEFAULT, skip_onderzoek=True)  # ADDRESS_IN_ONDERZOEK
+ALT_R8_BRIEFADRES = _alt(DEFAULT, r8_mode="briefadres")  # NO_WOONADRES / CHAIN_END_NO_WOONADRES
+ALT_R8_LAST_WOONADRES = _alt(DEFAULT, r8_mode="last_woonadres")
+ALT_LITERAL_BRIEFADRES = _alt(DEFAULT, literal_briefadres=True)  # BRIEFADRES_DURING_STAY
+ALT_THROUGH_INTERIM = _alt(DEFAULT, chain_through_interim=True)  # SHORT_INTERIM_ADDRESS
+ALT_UNDESIGNATE = _alt(DEFAULT, undesignate_assumed=True)  # DESIGNATION_ASSUMED
+
+
+_NOT_IN_NL = frozenset({AddressStatus.ABROAD, AddressStatus.RNI, AddressStatus.UNREGISTERED})
 
 
 class _Inapplicable(Exception):
@@ -265,38 +324,55 @@ class _Prepared:
     with_placement: list[_Ep]  # merged with the placement (R10.2), for the transition tests
     bw_start: date | None
     intake_date: date | None
-    wp_cache: dict = field(default_factory=dict)
+    merged: bool  # R10: some episodes (or the placement) were merged
+    ws: date  # R11 window starts: M - window, M - (window - 1) (BOUNDARY_365), M - 1 year (LEAP_YEAR_WINDOW)
+    ws364: date
+    wscal: date
+    desig: dict  # institution type -> "verified" | "assumed" (designated types only)
+    wp_cache: dict = field(default_factory=dict)  # per case: woonplaats by (date, readings it depends on)
+    up_cache: dict = field(default_factory=dict)  # per case: _upstream by _up_key(readings)
+
+
+def _by_start(items: tuple) -> list:
+    return sorted(items, key=lambda x: x.from_) if len(items) > 1 else list(items)
 
 
 def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
     m = facts.melding.date
     params = ctx.params_at(m)
     gap = params.gap_tolerance_days
-    eps = [_ep(e) for e in facts.bw_episodes]
-    prior = _merge(eps, gap)
+    pl = facts.placement
     bw_start = None
-    with_placement = prior
-    if facts.placement is not None:
-        pl = facts.placement
-        pe = _Ep(legal_college="", cost_bearer="", location=pl.location, from_=pl.from_, to=None,
-                 budget="woonplaats", mandator=None, product="intramural", agreed_transfer=False, has_placement=True)
-        with_placement = _merge(eps + [pe], gap)
-        for e in with_placement:
-            if e.has_placement:
-                bw_start = e.from_
-                if not e.legal_college:  # the placement stands alone: it is not an earlier episode
-                    with_placement = [x for x in with_placement if x is not e]
-                break
-    later = [d for d in (facts.placement.from_ if facts.placement else None, facts.melding.aanvraag_date)
-             if d is not None and d > m]
+    if facts.bw_episodes:
+        eps = [_ep(e) for e in facts.bw_episodes]
+        prior = _merge(eps, gap)
+        with_placement = prior
+        if pl is not None:
+            pe = _Ep(legal_college="", cost_bearer="", location=pl.location, from_=pl.from_, to=None,
+                     budget="woonplaats", mandator=None, product="intramural", agreed_transfer=False,
+                     has_placement=True)
+            with_placement = _merge(eps + [pe], gap)
+            for e in with_placement:
+                if e.has_placement:
+                    bw_start = e.from_
+                    if not e.legal_college:  # the placement stands alone: it is not an earlier episode
+                        with_placement = [x for x in with_placement if x is not e]
+                    break
+    else:  # no earlier episodes: the placement (if any) stands alone
+        prior, with_placement = [], []
+        if pl is not None:
+            bw_start = pl.from_
+    later = [d for d in (pl.from_ if pl else None, facts.melding.aanvraag_date) if d is not None and d > m]
+    window = params.window_days
     return _Prepared(
         facts=facts, ctx=ctx, params=params, m=m, meldgemeente=facts.melding.gemeente,
         meldregio=ctx.region_of(facts.melding.gemeente, m), regime_b=(
             params.law_in_force_from is not None and m >= params.law_in_force_from),
-        addresses=sorted(facts.addresses, key=lambda a: a.from_),
-        stays=sorted(facts.stays, key=lambda s: s.from_),
+        addresses=_by_start(facts.addresses), stays=_by_start(facts.stays),
         prior=prior, with_placement=with_placement, bw_start=bw_start,
         intake_date=max(later) if later else None,
+        merged=any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior),
+        desig=params.designations, ws=m - timedelta(days=window), ws364=m - timedelta(days=window - 1), wscal=minus_one_year(m),
     )
 
 
@@ -336,14 +412,16 @@ def _designation(p: _Prepared, type_: str | None, rd: Readings) -> str | None:
     """'verified' / 'assumed' when the type is designated under this reading, else None."""
     if type_ is None:
         return None
-    status = p.params.designation(type_)
+    status = p.desig.get(type_)
     if status == "assumed" and rd.undesignate_assumed:
         return None
     return status
 
 
 def _designated_stays(p: _Prepared, rd: Readings) -> list[Stay]:
-    return [s for s in p.stays if _designation(p, s.type.value, rd) is not None]
+    if not p.stays:
+        return []
+    return [s for s in p.stays if _designation(p, s.type, rd) is not None]
 
 
 def _stay_chain_covering(stays: list[Stay], d: date, gap: int) -> list[Stay] | None:
@@ -389,16 +467,16 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
     wp = _Wp(gemeente=None, via="R5")
     dstays = _designated_stays(p, rd)
     for s in p.stays:
-        if s.covers(d) and s.type.value == "womens_shelter":
+        if s.type is InstitutionType.WOMENS_SHELTER and s.covers(d):
             wp.safety = True
 
     if cur is None or cur.status is not None:
         return _r8(p, d, rd, wp, no_woonadres=True)
-    if cur.is_woonadres and (cur.institution is None or _designation(p, cur.institution.value, rd) is None):
+    if cur.is_woonadres and (cur.institution is None or _designation(p, cur.institution, rd) is None):
         wp.gemeente, wp.decisive = cur.gemeente, cur
         prev = addrs[idx - 1] if idx else None
         if ((d - cur.from_).days < p.params.short_registration_days
-                and (prev is None or (prev.status is not None and prev.status.value in ("abroad", "rni", "unregistered"))) ):
+                and (prev is None or prev.status in _NOT_IN_NL)):
             wp.short_registration = True
         return _finish(p, d, rd, wp)
     if cur.is_briefadres:
@@ -420,7 +498,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
             wp.chain_end = True
             return _r8(p, d, rd, wp, no_woonadres=False)
         if prev.is_woonadres:
-            if prev.institution is not None and _designation(p, prev.institution.value, rd) is not None:
+            if prev.institution is not None and _designation(p, prev.institution, rd) is not None:
                 i -= 1
                 continue
             # an ordinary woonadres ends the walk, unless it is a short interim address (R7.6)
@@ -448,7 +526,7 @@ def _follows_stay(p: _Prepared, a: Address, dstays: list[Stay], rd: Readings) ->
     gap = p.params.gap_tolerance_days
     for b in p.addresses:
         if b.to is not None and b.to < a.from_ and (a.from_ - b.to).days <= gap and b.is_woonadres \
-                and b.institution is not None and _designation(p, b.institution.value, rd) is not None:
+                and b.institution is not None and _designation(p, b.institution, rd) is not None:
             return True
     for s in dstays:
         if s.to is not None and s.to < a.from_ and (a.from_ - s.to).days <= gap:
@@ -458,22 +536,22 @@ def _follows_stay(p: _Prepared, a: Address, dstays: list[Stay], rd: Readings) ->
 
 def _note_address(p: _Prepared, wp: _Wp, a: Address) -> None:
     if a.institution is not None:
-        t = a.institution.value
-        if p.params.designation(t) == "assumed":
+        t = a.institution
+        if p.desig.get(t) == "assumed":
             wp.assumed = True
-        if t == "youth_residential":
+        if t is InstitutionType.YOUTH_RESIDENTIAL:
             wp.youth = True
-        elif t == "womens_shelter":
+        elif t is InstitutionType.WOMENS_SHELTER:
             wp.safety = True
 
 
 def _note_stay(p: _Prepared, wp: _Wp, s: Stay) -> None:
-    t = s.type.value
-    if p.params.designation(t) == "assumed":
+    t = s.type
+    if p.desig.get(t) == "assumed":
         wp.assumed = True
-    if t == "youth_residential":
+    if t is InstitutionType.YOUTH_RESIDENTIAL:
         wp.youth = True
-    elif t == "womens_shelter":
+    elif t is InstitutionType.WOMENS_SHELTER:
         wp.safety = True
 
 
@@ -555,23 +633,22 @@ def _r6(p: _Prepared, rd: Readings) -> _R6:
 
 
 def _window_start(p: _Prepared, rd: Readings) -> date:
-    m = p.m
     if rd.window == "m364":
-        return m - timedelta(days=p.params.window_days - 1)
+        return p.ws364
     if rd.window == "calendar":
-        return minus_one_year(m)
-    return m - timedelta(days=p.params.window_days)
+        return p.wscal
+    return p.ws
 
 
 _R11_READINGS = {
-    "BOUNDARY_365": {"window": "m364"},
-    "LEAP_YEAR_WINDOW": {"window": "calendar"},
-    "REJECTED_APPLICATION_COUNTS": {"ignore_rejected": True},
-    "MELDING_NOT_AANVRAAG": {"meldingen_count": True},
-    "OUT_OF_REGION_APPLICATION": {"out_of_region_aanvragen": True},
-    "USE_SCOPE_PARTIAL": {"use_scope_both": True},
-    "USE_WINDOW_READING": {"use_no_window": True},
-    "AMBULANT_ONLY": {"ambulant_counts": True},
+    "BOUNDARY_365": _alt(DEFAULT, window="m364"),
+    "LEAP_YEAR_WINDOW": _alt(DEFAULT, window="calendar"),
+    "REJECTED_APPLICATION_COUNTS": _alt(DEFAULT, ignore_rejected=True),
+    "MELDING_NOT_AANVRAAG": _alt(DEFAULT, meldingen_count=True),
+    "OUT_OF_REGION_APPLICATION": _alt(DEFAULT, out_of_region_aanvragen=True),
+    "USE_SCOPE_PARTIAL": _alt(DEFAULT, use_scope_both=True),
+    "USE_WINDOW_READING": _alt(DEFAULT, use_no_window=True),
+    "AMBULANT_ONLY": _alt(DEFAULT, ambulant_counts=True),
 }
 
 
@@ -589,15 +666,14 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
     contacts: list[_Contact] = []
     track = run is not None and rd is DEFAULT
     if track:
-        ws364 = m - timedelta(days=p.params.window_days - 1)
-        wscal = minus_one_year(m)
+        ws364, wscal = p.ws364, p.wscal
         notes: dict[str, str] = {}
     for a in p.facts.applications:
         if a.date > m:
             continue
         ar = ctx.region_of(a.gemeente, m)
         in_region = ar is not None and ar.id == region.id
-        is_aanvraag = a.kind.value == "aanvraag"
+        is_aanvraag = a.kind is ApplicationKind.AANVRAAG
         if is_aanvraag:
             base = in_region or rd.out_of_region_aanvragen
             counts = base and not (rd.ignore_rejected and a.outcome is AppOutcome.REJECTED)
@@ -639,7 +715,7 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
                 notes["AMBULANT_ONLY"] = f"ambulant product (beschermd thuis) {e.from_}..{e.to or ''}"
     if track:
         for name, note in notes.items():
-            _cand(run, name, note, _alt(rd, **_R11_READINGS[name]))
+            _cand(run, name, note, _R11_READINGS[name])
     return contacts, ws
 
 
@@ -658,13 +734,48 @@ def _cand(run: _Run, name: str, note: str, *alts: Readings) -> None:
         run.cands[name] = (note, list(alts))
 
 
-def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
-    ctx, m, params = p.ctx, p.m, p.params
-    meldregio = p.meldregio
-    assert meldregio is not None
+@dataclass(slots=True)
+class _Up:
+    """What a run settles before R11: the woonplaats, the home region, R6, the statutory college,
+    the T0 of the run and whether the client is an existing one (8.3)."""
+
+    wp: _Wp
+    home: RegionVersion | None
+    r6: _R6
+    legal: str | None
+    t0x: date
+    existing: tuple[str, str] | None  # (cost bearer, how)
+    running_hist: _Ep | None
+
+
+def _up_key(rd: Readings) -> tuple:
+    """The readings ``_upstream`` depends on; alternatives of R11 and the class share its result."""
+    return (rd.undesignate_assumed, rd.literal_briefadres, rd.chain_through_interim, rd.skip_onderzoek, rd.r8_mode,
+            rd.wp_on_intake_date, rd.ignore_short_episode, rd.r6_not_mandator, rd.r6_one_day_shorter, rd.t0_home,
+            rd.t0_straddle_alt, rd.skip_existing)
+
+
+def _run(p: _Prepared, rd: Readings, trail: list) -> _Run:
+    """The main run (the default reading): outcome, candidate flags and the trail."""
     run = _Run(Outcome(None, None, None, None), None, None, None)
-    main = rd is DEFAULT
-    t = trail if main else None
+    up = p.up_cache[_up_key(rd)] = _upstream(p, rd, run, trail)
+    run.wp = up.wp
+    run.outcome, run.new_client, run.entry = _downstream(p, rd, up, run, trail)
+    return run
+
+
+def _alt_outcome(p: _Prepared, rd: Readings) -> Outcome:
+    """The outcome under an alternative reading; raises ``_Inapplicable`` when the facts give none."""
+    key = _up_key(rd)
+    up = p.up_cache.get(key)
+    if up is None:
+        up = p.up_cache[key] = _upstream(p, rd, None, None)
+    return _downstream(p, rd, up, None, None)[0]
+
+
+def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _Up:
+    ctx, m, params = p.ctx, p.m, p.params
+    main = run is not None
 
     # R2/R3, R5/R7/R8 with R9: the financial woonplaats on M
     wp = _woonplaats_cached(p, m, rd)
@@ -674,28 +785,20 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             if main:
                 _cand(run, "ADDRESS_CHANGED_DURING_INTAKE",
                       f"woonplaats op {p.intake_date} is {wp_later.gemeente}, op de melddatum {wp.gemeente}",
-                      _alt(rd, wp_on_intake_date=True))
+                      ALT_INTAKE)
             else:
                 wp = wp_later
-    run.wp = wp
     home = ctx.region_of(wp.gemeente, m)
     if t is not None:
-        cur = next((a for a in p.addresses if a.covers(m)), None)
-        t.append(TrailStep("R3", f"BRP op {m}: " + (_addr_text(cur) if cur else "geen adres"),
-                           (f"addresses[{p.addresses.index(cur)}]",) if cur else ()))
-        t.append(TrailStep(wp.via if wp.via in ("R5", "R7", "R8") else "R7", _wp_text(wp, p),
-                           tuple(f"addresses[{p.addresses.index(a)}]" for a in wp.passed)))
+        t.append(("R3", _r3_text, (m, p.addresses)))
+        t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", _wp_step, (wp, p.addresses)))
     if main:
-        _woonplaats_flags(p, wp, rd, run, meldregio)
+        _woonplaats_flags(p, wp, rd, run, p.meldregio)
 
     # R6 (evaluated in both regimes, spec 8.4)
     r6 = _r6(p, rd)
     if t is not None and r6.episode is not None:
-        e = r6.episode
-        t.append(TrailStep("R6", (f"laatste BW-episode {e.from_}..{e.to or 'lopend'} ({e.legal_college}); "
-                                  + (f"twaalf maanden tot en met {r6.last_day}; " if r6.last_day else "loopt nog op M; ")
-                                  + ("uitzondering a van toepassing" if r6.applies else "uitzondering a niet van toepassing")
-                                  + ("" if p.regime_b else " (wordt onder de huidige wet alleen ter vergelijking bepaald)"))))
+        t.append(("R6", _r6_text, (r6.episode, r6.last_day, r6.applies, p.regime_b)))
 
     # R0/R4/R5: the statutory college
     if p.regime_b:
@@ -703,26 +806,24 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
         if main and r6.applies:
             if r6.boundary:
                 _cand(run, "BOUNDARY_12M", f"M ligt op de grens van de twaalf maanden (tot en met {r6.last_day})",
-                      _alt(rd, r6_one_day_shorter=True))
+                      ALT_12M_SHORTER)
             if r6.episode.mandator:
                 _cand(run, "MANDATE_PROVIDER", f"episode in mandaat: mandaatgever {r6.episode.mandator}, "
-                      f"gemandateerde {r6.episode.legal_college}", _alt(rd, r6_not_mandator=True))
+                      f"gemandateerde {r6.episode.legal_college}", ALT_NOT_MANDATOR)
             if r6.short:
                 _cand(run, "SHORT_LAST_EPISODE", "de laatste BW-episode duurde korter dan "
-                      f"{params.short_episode_days} dagen", _alt(rd, ignore_short_episode=True))
+                      f"{params.short_episode_days} dagen", ALT_IGNORE_SHORT)
     else:
         legal = p.meldgemeente
     if t is not None:
-        t.append(TrailStep("R0", "regime B: wetsvoorstel 36288 in werking" if p.regime_b
-                           else "regime A: huidige Wmo 2015 (wetsvoorstel 36288 niet in werking)"))
-        t.append(TrailStep("R5" if p.regime_b else "R4", f"wettelijk college: {legal}"
-                           + (" (meldgemeente)" if not p.regime_b else (" (uitzondering a)" if r6.applies else " (woonplaats)"))))
+        t.append(("R0", None, _R0_B if p.regime_b else _R0_A))
+        t.append(("R5" if p.regime_b else "R4", _legal_text, (legal, p.regime_b, r6.applies)))
 
     # 8.3: existing clients and the T0 boundary (R12.1, R12.3)
-    t0m = ctx.t0_of(meldregio, params)
+    t0m = ctx.t0_of(p.meldregio, params)
     t0h = ctx.t0_of(home, params) if home is not None else t0m
     if main and home is not None and t0h != t0m:
-        _cand(run, "T0_MISMATCH", f"T0 van de meldregio {t0m}, van de thuisregio {t0h}", _alt(rd, t0_home=True))
+        _cand(run, "T0_MISMATCH", f"T0 van de meldregio {t0m}, van de thuisregio {t0h}", ALT_T0_HOME)
     t0x = t0h if rd.t0_home else t0m
     existing: tuple[str, str] | None = None  # (cost bearer, how)
     running_hist = None
@@ -740,7 +841,7 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             centrum = lr.centrumgemeente if lr is not None else None
             if p.bw_start is None:
                 if main:
-                    _cand(run, "T0_STRADDLE", "melding voor T0 zonder bekende BW-start", _alt(rd, t0_straddle_alt=True))
+                    _cand(run, "T0_STRADDLE", "melding voor T0 zonder bekende BW-start", ALT_T0_STRADDLE)
                 if not rd.t0_straddle_alt:
                     existing = (centrum, "b")
             elif p.bw_start < t0x:
@@ -748,30 +849,35 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             else:
                 if main:
                     _cand(run, "T0_STRADDLE", f"melding {m} voor T0 {t0x}, BW-start {p.bw_start} erna",
-                          _alt(rd, t0_straddle_alt=True))
+                          ALT_T0_STRADDLE)
                 if rd.t0_straddle_alt:
                     existing = (centrum, "b")
+    return _Up(wp, home, r6, legal, t0x, existing, running_hist)
+
+
+def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list | None):
+    """R11, the class and cost bearer (8.4), R1, 8.6 and R14: (outcome, new client, entry)."""
+    ctx, m = p.ctx, p.m
+    meldregio = p.meldregio
+    main = run is not None
+    wp, home, r6, legal, existing = up.wp, up.home, up.r6, up.legal, up.existing
 
     # R11 in the meldregio (or, for an alternative, another region)
     r11_region = meldregio
     if rd.r11_region is not None:
         r11_region = ctx.region_by_id(rd.r11_region, m) or meldregio
-    t0r = ctx.t0_of(r11_region, params)
-    contacts, ws = _r11(p, rd, r11_region, t0r, run if main else None)
+    t0r = ctx.t0_of(r11_region, p.params)
+    contacts, ws = _r11(p, rd, r11_region, t0r, run)
     new_client = not contacts
-    run.new_client = new_client
     if t is not None:
-        t.append(TrailStep("R11", f"venster {ws}..{m} in {r11_region.name}: " + (
-            "geen aanvraag en geen BW-gebruik: nieuwe cliënt" if new_client else
-            "contact gevonden: " + "; ".join(_contact_text(c) for c in contacts))))
+        t.append(("R11", _r11_text, (ws, m, r11_region.name, tuple(contacts))))
     if main and home is not None and home.id != meldregio.id:
-        _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}",
-              _alt(rd, r11_region=home.id))
-    if main and home is not None and home.id != meldregio.id:
+        home_alt = _alt(rd, r11_region=home.id)
+        _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", home_alt)
         cur = next((a for a in p.addresses if a.covers(m) and a.is_woonadres), None)
         cr = ctx.region_of(cur.gemeente, m) if cur is not None else None
         if cr is None or cr.id != meldregio.id:
-            _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", _alt(rd, r11_region=home.id))
+            _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", home_alt)
 
     # 8.4: class and cost bearer
     r6_cost = None
@@ -781,12 +887,11 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
     if existing is not None:
         klass, cost = "EXISTING_HISTORICAL", (existing[0], "historical")
         if t is not None:
-            t.append(TrailStep("R12", ("een episode op het historisch budget loopt op M door na T0: bestaande cliënt"
-                                       if existing[1] == "a" else f"melding en BW-start voor T0 {t0x}: historisch regime")))
+            t.append(("R12", _r12_text, (existing[1], up.t0x)))
         if main and existing[1] == "a":
-            _transfer_existing(p, run, rd, running_hist, existing[0])
+            _transfer_existing(p, run, rd, up.running_hist, existing[0])
     else:
-        klass, regional, cont = _classify(p, rd, contacts, ws, t0r, r11_region, wp, run if main else None)
+        klass, regional, cont = _classify(p, rd, contacts, ws, t0r, r11_region, wp, run)
         if p.regime_b:
             if klass == "NOT_NEW":
                 cost = r6_cost if r6_cost is not None and r6_cost[0] != regional[0] else regional
@@ -806,23 +911,19 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             inside = (lr is not None and lr.id == meldregio.id) or (fr is not None and fr.id == meldregio.id)
             _cand(run, "CLOCK_DIVERGENCE" if inside else "CROSS_REGION_LAST_PROVIDER",
                   f"de twaalf maanden van R6 wijzen naar {r6_cost[0]}, de regionale regels naar {regional[0]}",
-                  _alt(rd, other_clock=True))
+                  ALT_OTHER_CLOCK)
         if t is not None:
-            t.append(TrailStep("R13", f"klasse {klass}; kostendrager {cost[0]} ({cost[1]})"
-                               + (" volgens R6 (wet gaat voor regionale afspraak)" if p.regime_b and cost == r6_cost
-                                  and r6_cost != regional else "")))
+            t.append(("R13", _r13_text, (klass, cost, p.regime_b and cost == r6_cost and r6_cost != regional)))
     cost_bearer, budget = cost
 
     # R1: eligibility first
     if p.facts.eligibility_open and not rd.eligibility_settled:
         if main:
             _cand(run, "ELIGIBILITY_OPEN", "toegang (ingezetene, rechtmatig verblijf, Wlz) nog niet vastgesteld",
-                  _alt(rd, eligibility_settled=True))
+                  ALT_ELIGIBLE)
             if t is not None:
-                t.append(TrailStep("R1", "toegang nog open: nog geen kostendrager"))
-        run.outcome = Outcome(None, None, None, legal)
-        run.entry = "none" if p.facts.placement is not None else None
-        return run
+                t.append(("R1", None, "toegang nog open: nog geen kostendrager"))
+        return Outcome(None, None, None, legal), new_client, ("none" if p.facts.placement is not None else None)
 
     # 8.6: the cost bearer must have a region
     if cost_bearer is not None and ctx.region_of(cost_bearer, m) is None:
@@ -830,13 +931,12 @@ def _run(p: _Prepared, rd: Readings, trail: list | None) -> _Run:
             run.cands["REGION_UNKNOWN"] = (f"kostendrager {cost_bearer} valt in geen regio", [])
             run.cands["REGION_UNKNOWN:alt"] = Outcome(cost_bearer, budget, klass, legal)
             if t is not None:
-                t.append(TrailStep("8.6", f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
+                t.append(("8.6", None, f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
         cost_bearer = budget = None
-    run.outcome = Outcome(cost_bearer, budget, klass, legal)
-    run.entry = _entry(p, cost_bearer)
-    if t is not None and run.entry is not None:
-        t.append(TrailStep("R14", _entry_text(p, run.entry)))
-    return run
+    entry = _entry(p, cost_bearer)
+    if t is not None and entry is not None:
+        t.append(("R14", _entry_text, (p.facts.placement.fronting, entry)))
+    return Outcome(cost_bearer, budget, klass, legal), new_client, entry
 
 
 def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0r: date, region: RegionVersion,
@@ -867,7 +967,7 @@ def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0
             and not p.regime_b:
         if run is not None:
             _cand(run, "SHORT_LAST_EPISODE", f"de laatste episode {cand.from_}..{cand.to} duurde korter dan "
-                  f"{p.params.short_episode_days} dagen", _alt(rd, ignore_short_episode=True))
+                  f"{p.params.short_episode_days} dagen", ALT_IGNORE_SHORT)
         if rd.ignore_short_episode:
             cand = cands[-2] if len(cands) > 1 else None
     if cand is not None:
@@ -876,7 +976,7 @@ def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0
             return "RE_ENTRY", (cand.cost_bearer, "woonplaats"), cand
         if run is not None and cand.cost_bearer != wp.gemeente:
             _cand(run, "CROSS_REGION_LAST_PROVIDER", f"de laatste episode werd betaald door {cand.cost_bearer}, "
-                  "buiten de meldregio", _alt(rd, pay_cross_region_candidate=True))
+                  "buiten de meldregio", ALT_PAY_CANDIDATE)
         if rd.pay_cross_region_candidate:
             return "RE_ENTRY", (cand.cost_bearer, "woonplaats"), cand
     return "RE_ENTRY", (wp.gemeente, "woonplaats"), cand
@@ -900,11 +1000,11 @@ def _transfer_existing(p: _Prepared, run: _Run, rd: Readings, e: _Ep, centrum: s
 def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio: RegionVersion) -> None:
     m = p.m
     if wp.onderzoek:
-        _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", _alt(rd, skip_onderzoek=True))
+        _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", ALT_SKIP_ONDERZOEK)
     if wp.chain_end or wp.no_woonadres:
         name = "CHAIN_END_NO_WOONADRES" if wp.chain_end else "NO_WOONADRES"
         _cand(run, name, "geen bruikbaar woonadres: de meldgemeente (R8)",
-              _alt(rd, r8_mode="briefadres"), _alt(rd, r8_mode="last_woonadres"))
+              ALT_R8_BRIEFADRES, ALT_R8_LAST_WOONADRES)
         last = _last_ordinary_woonadres(p, m)
         if last is not None:
             lr = p.ctx.region_of(last.gemeente, m)
@@ -912,13 +1012,13 @@ def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio:
                 run.info["LT_CHECK"] = f"laatste woonadres {last.gemeente} ligt buiten de meldregio: overdracht (N5) mogelijk"
     if wp.briefadres_stay:
         _cand(run, "BRIEFADRES_DURING_STAY", "briefadres tijdens een aangewezen verblijf behandeld als woonadres "
-              "in de instelling", _alt(rd, literal_briefadres=True))
+              "in de instelling", ALT_LITERAL_BRIEFADRES)
     if wp.short_interim:
         _cand(run, "SHORT_INTERIM_ADDRESS", f"kort gewoon woonadres tussen verblijven (< {p.params.short_interim_days} dagen)",
-              _alt(rd, chain_through_interim=True))
+              ALT_THROUGH_INTERIM)
     if wp.assumed:
         _cand(run, "DESIGNATION_ASSUMED", "de keten loopt door een instellingstype waarvan de aanwijzing is aangenomen, "
-              "niet geverifieerd", _alt(rd, undesignate_assumed=True))
+              "niet geverifieerd", ALT_UNDESIGNATE)
     if wp.youth:
         run.info["YOUTH_TRANSITION"] = "de keten loopt door jeugdhulp met verblijf"
     person = p.facts.person
@@ -963,13 +1063,65 @@ def _addr_text(a: Address) -> str:
     return f"{kind} {a.gemeente}{inst} {span}" + (" [in onderzoek]" if a.in_onderzoek else "")
 
 
-def _wp_text(wp: _Wp, p: _Prepared) -> str:
+def _wp_text(wp: _Wp) -> str:
     if wp.via == "R5":
         return f"woonplaats {wp.gemeente}: het woonadres op de melddatum"
     if wp.via in ("R7", "R7.5"):
         return (f"woonplaats {wp.gemeente}: het laatste gewone woonadres voor de keten van verblijven"
                 + (" (briefadres tijdens verblijf telt als adres in de instelling)" if wp.briefadres_stay else ""))
     return f"geen bruikbaar woonadres: de meldgemeente {wp.gemeente} (R8)"
+
+
+def _addr_refs(addresses: list[Address], used: list[Address]) -> tuple[str, ...]:
+    """``addresses[i]`` for each address used (the positions in the sorted BRP history)."""
+    return tuple(f"addresses[{next(i for i, x in enumerate(addresses) if x is a)}]" for a in used)
+
+
+def _r2_text(m: date, meldgemeente: str) -> tuple[str, tuple[str, ...]]:
+    return f"peildatum: melding op {m} bij {meldgemeente}", ("melding",)
+
+
+def _r3_text(m: date, addresses: list[Address]) -> tuple[str, tuple[str, ...]]:
+    for i, a in enumerate(addresses):
+        if a.covers(m):
+            return f"BRP op {m}: " + _addr_text(a), (f"addresses[{i}]",)
+    return f"BRP op {m}: geen adres", ()
+
+
+def _wp_step(wp: _Wp, addresses: list[Address]) -> tuple[str, tuple[str, ...]]:
+    return _wp_text(wp), _addr_refs(addresses, wp.passed)
+
+
+def _r6_text(e: _Ep, last_day: date | None, applies: bool, regime_b: bool) -> str:
+    return (f"laatste BW-episode {e.from_}..{e.to or 'lopend'} ({e.legal_college}); "
+            + (f"twaalf maanden tot en met {last_day}; " if last_day else "loopt nog op M; ")
+            + ("uitzondering a van toepassing" if applies else "uitzondering a niet van toepassing")
+            + ("" if regime_b else " (wordt onder de huidige wet alleen ter vergelijking bepaald)"))
+
+
+_R0_B = "regime B: wetsvoorstel 36288 in werking"
+_R0_A = "regime A: huidige Wmo 2015 (wetsvoorstel 36288 niet in werking)"
+
+
+def _legal_text(legal: str | None, regime_b: bool, r6_applies: bool) -> str:
+    return f"wettelijk college: {legal}" + (
+        " (meldgemeente)" if not regime_b else (" (uitzondering a)" if r6_applies else " (woonplaats)"))
+
+
+def _r11_text(ws: date, m: date, region_name: str, contacts: tuple[_Contact, ...]) -> str:
+    return f"venster {ws}..{m} in {region_name}: " + (
+        "contact gevonden: " + "; ".join(_contact_text(c) for c in contacts) if contacts else
+        "geen aanvraag en geen BW-gebruik: nieuwe cliënt")
+
+
+def _r12_text(how: str, t0x: date) -> str:
+    return ("een episode op het historisch budget loopt op M door na T0: bestaande cliënt" if how == "a"
+            else f"melding en BW-start voor T0 {t0x}: historisch regime")
+
+
+def _r13_text(klass: str, cost: tuple, by_law: bool) -> str:
+    return f"klasse {klass}; kostendrager {cost[0]} ({cost[1]})" + (
+        " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
 
 
 def _contact_text(c: _Contact) -> str:
@@ -979,22 +1131,21 @@ def _contact_text(c: _Contact) -> str:
     return f"aanvraag {c.app_gemeente} {c.when}" + (" (voor T0)" if c.historical else "")
 
 
-def _entry_text(p: _Prepared, entry: str) -> str:
-    pl = p.facts.placement
+def _entry_text(fronting: str, entry: str) -> str:
     return {"none": "geen boeking tussen gemeenten (voorfinancier is kostendrager)",
-            "intra_regional": f"boeking binnen de regio: voorfinancier {pl.fronting}",
-            "inter_regional": f"boeking tussen regio's: voorfinancier {pl.fronting}"}[entry]
+            "intra_regional": f"boeking binnen de regio: voorfinancier {fronting}",
+            "inter_regional": f"boeking tussen regio's: voorfinancier {fronting}"}[entry]
+
+
+def _flags_text(names: tuple[str, ...], provisional: bool) -> str:
+    return "signaleringen: " + ", ".join(names) + ("; uitkomst voorlopig" if provisional else "; uitkomst definitief")
 
 
 # -- the public entry points ----------------------------------------------------------------------------
 def input_digest(facts: CaseFacts, ctx: Context) -> str:
     """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
     context digest (spec 8.9): reordering facts never changes it."""
-    doc = facts.model_dump(mode="json", by_alias=True, exclude={"id"}, exclude_defaults=True)
-    for key in ("addresses", "stays", "bw_episodes", "applications"):
-        if len(doc.get(key, ())) > 1:
-            doc[key] = sorted(doc[key], key=lambda x: json.dumps(x, sort_keys=True))
-    return sha256_canonical({"facts": doc, "context": ctx.digest})
+    return _input_digest(facts, ctx.digest)
 
 
 def determine(facts: CaseFacts, ctx: Context) -> Determination:
@@ -1004,27 +1155,35 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     regime = "B" if p.regime_b else "A"
     if p.meldregio is None:  # R0 / 8.6: the meldgemeente has no region on M
         flag = Flag("REGION_UNKNOWN", "O", f"meldgemeente {p.meldgemeente} valt op {p.m} in geen regio")
-        trail = (TrailStep("R0", f"meldgemeente {p.meldgemeente} heeft geen regio in de regiotabel: geen kostendrager"),)
+        trail = Trail(steps=(TrailStep("R0", f"meldgemeente {p.meldgemeente} heeft geen regio in de regiotabel: "
+                                            "geen kostendrager"),))
         legal = p.meldgemeente if not p.regime_b else None
         return Determination(facts.id, Outcome(None, None, None, legal), None,
                              "none" if facts.placement is not None else None, (flag,), True, trail, regime, None,
                              None, RULESET_VERSION, ctx.digest, digest)
-    trail: list[TrailStep] = [TrailStep("R2", f"peildatum: melding op {p.m} bij {p.meldgemeente}", ("melding",))]
-    if any(e.parts > 1 for e in p.with_placement) or any(e.parts > 1 for e in p.prior):
-        trail.append(TrailStep("R10", "aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking"))
+    trail: list[tuple] = [("R2", _r2_text, (p.m, p.meldgemeente))]  # records, see Trail
+    if p.merged:
+        trail.append(("R10", None, "aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking"))
     base = _run(p, DEFAULT, trail)
     flags: list[Flag] = []
     region_unknown_alt = base.cands.pop("REGION_UNKNOWN:alt", None)
+    seen: dict[Readings, Outcome | None] = {}  # several flags can stand for the same reading
     for name, (note, alts) in base.cands.items():
         outcomes, computable = [], False
         for rd in alts:
-            try:
-                alt = _run(p, rd, None)
-            except _Inapplicable:
+            if rd in seen:
+                outcome = seen[rd]
+            else:
+                try:
+                    outcome = _alt_outcome(p, rd)
+                except _Inapplicable:
+                    outcome = None
+                seen[rd] = outcome
+            if outcome is None:
                 continue
             computable = True
-            if alt.outcome != base.outcome and alt.outcome not in outcomes:
-                outcomes.append(alt.outcome)
+            if outcome != base.outcome and outcome not in outcomes:
+                outcomes.append(outcome)
         if name == "REGION_UNKNOWN" and region_unknown_alt is not None:
             outcomes = [region_unknown_alt]
         if outcomes:
@@ -1033,12 +1192,12 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
             flags.append(Flag(name, "O", note + " (geen alternatief uit de feiten af te leiden)"))
     for name, note in base.info.items():
         flags.append(Flag(name, "I", note))
-    flags.sort(key=lambda f: f.name)
-    settled = p.meldregio.settled_flags
-    provisional = any(f.kind == "O" and f.name not in settled for f in flags)
+    provisional = False
     if flags:
-        trail.append(TrailStep("8.7", "signaleringen: " + ", ".join(f.name for f in flags)
-                               + ("; uitkomst voorlopig" if provisional else "; uitkomst definitief")))
+        flags.sort(key=lambda f: f.name)
+        settled = p.meldregio.settled_flags
+        provisional = any(f.kind == "O" and f.name not in settled for f in flags)
+        trail.append(("8.7", _flags_text, (tuple(f.name for f in flags), provisional)))
     return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
-                         tuple(trail), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
+                         Trail(trail), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
                          RULESET_VERSION, ctx.digest, digest)

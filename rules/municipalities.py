@@ -32,6 +32,9 @@ class MunicipalityRegister:
     def __contains__(self, code: str) -> bool:
         return code in self._by_code
 
+    def codes(self) -> list[str]:
+        return list(self._by_code)
+
     def known(self, code: str) -> bool:
         return code in self._by_code
 

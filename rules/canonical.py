@@ -1,0 +1,163 @@
+"""Canonical JSON (RFC 8785) and the input digest of a determination (spec 8.9).
+
+The input digest is SHA-256 over the canonical JSON of ``{"context": <context digest>, "facts":
+<the facts>}``, where the facts are their JSON form without the case id and without values equal
+to their defaults, and the lists (addresses, stays, BW episodes, applications) are sorted, so that
+the order in which facts are given never changes it.
+
+``facts_document`` builds that form the plain way (pydantic's ``model_dump``). A determination
+computes the digest for every case, so ``facts_canonical_json`` writes the same bytes directly
+from the fact models, field by field; ``input_digest`` uses it while the models have exactly the
+fields it knows and falls back to the plain way otherwise. A test compares both over the
+casebooks and over generated facts.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic_core import PydanticUndefined
+
+from .facts import Address, Application, CaseFacts, Episode, Melding, Person, Placement, Product, Stay
+
+LIST_FIELDS = ("addresses", "stays", "bw_episodes", "applications")
+
+
+def canonical_json(doc) -> bytes:
+    """RFC 8785 JSON for the documents the rules produce (strings, integers, booleans, null,
+    arrays, objects with ASCII keys): for these, sorted keys and minimal separators with
+    non-ASCII kept as UTF-8 is exactly the RFC 8785 form (tested against the rfc8785 package)."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sha256_canonical(doc) -> str:
+    return hashlib.sha256(canonical_json(doc)).hexdigest()
+
+
+def facts_document(facts: CaseFacts) -> dict:
+    """The facts as the input digest sees them (the reference form)."""
+    doc = facts.model_dump(mode="json", by_alias=True, exclude={"id"}, exclude_defaults=True)
+    for key in LIST_FIELDS:
+        if len(doc.get(key, ())) > 1:
+            doc[key] = sorted(doc[key], key=lambda x: json.dumps(x, sort_keys=True))
+    return doc
+
+
+def input_digest_reference(facts: CaseFacts, context_digest: str) -> str:
+    return sha256_canonical({"facts": facts_document(facts), "context": context_digest})
+
+
+# -- the same bytes, written directly ------------------------------------------------------------------
+# Every string in validated facts is a statcode (GM and four digits), an ISO date or an enum value of
+# lower-case ASCII letters and underscores, so none needs escaping. Keys are written in sorted order;
+# a value equal to the field's default is left out (``exclude_defaults``).
+
+def _melding(x: Melding) -> str:
+    a = f'"aanvraag_date":"{x.aanvraag_date}",' if x.aanvraag_date is not None else ""
+    return f'{{{a}"date":"{x.date}","gemeente":"{x.gemeente}"}}'
+
+
+def _person(x: Person) -> str:
+    return f'{{"birth_date":"{x.birth_date}"}}' if x.birth_date is not None else "{}"
+
+
+def _address(x: Address) -> str:
+    s = f'{{"from":"{x.from_}"'
+    if x.function is not None:
+        s += f',"function":"{x.function.value}"'
+    if x.gemeente is not None:
+        s += f',"gemeente":"{x.gemeente}"'
+    if x.in_onderzoek:
+        s += ',"in_onderzoek":true'
+    if x.institution is not None:
+        s += f',"institution":"{x.institution.value}"'
+    if x.recorded is not None:
+        s += f',"recorded":"{x.recorded}"'
+    if x.status is not None:
+        s += f',"status":"{x.status.value}"'
+    if x.to is not None:
+        s += f',"to":"{x.to}"'
+    return s + "}"
+
+
+def _stay(x: Stay) -> str:
+    to = f',"to":"{x.to}"' if x.to is not None else ""
+    return f'{{"from":"{x.from_}","gemeente":"{x.gemeente}"{to},"type":"{x.type.value}"}}'
+
+
+def _episode(x: Episode) -> str:
+    s = '{"agreed_transfer":true,' if x.agreed_transfer else "{"
+    s += (f'"budget":"{x.budget.value}","cost_bearer":"{x.cost_bearer}","from":"{x.from_}",'
+          f'"legal_college":"{x.legal_college}","location":"{x.location}"')
+    if x.mandator is not None:
+        s += f',"mandator":"{x.mandator}"'
+    if x.product is not Product.INTRAMURAL:
+        s += f',"product":"{x.product.value}"'
+    if x.to is not None:
+        s += f',"to":"{x.to}"'
+    return s + "}"
+
+
+def _application(x: Application) -> str:
+    return f'{{"date":"{x.date}","gemeente":"{x.gemeente}","kind":"{x.kind.value}","outcome":"{x.outcome.value}"}}'
+
+
+def _placement(x: Placement) -> str:
+    return f'{{"from":"{x.from_}","fronting":"{x.fronting}","location":"{x.location}"}}'
+
+
+def _items(encode, items: tuple) -> str:
+    if len(items) == 1:
+        return f"[{encode(items[0])}]"
+    # sorting the compact texts orders the items exactly as sorting their spaced json.dumps texts
+    # (the reference): both are ASCII and differ only by a space after each separator
+    return "[" + ",".join(sorted(map(encode, items))) + "]"
+
+
+def facts_canonical_json(facts: CaseFacts) -> str:
+    """The canonical JSON text of ``facts_document(facts)``, written directly."""
+    parts = []
+    if facts.addresses:
+        parts.append('"addresses":' + _items(_address, facts.addresses))
+    if facts.applications:
+        parts.append('"applications":' + _items(_application, facts.applications))
+    if facts.bw_episodes:
+        parts.append('"bw_episodes":' + _items(_episode, facts.bw_episodes))
+    if facts.eligibility_open:
+        parts.append('"eligibility_open":true')
+    parts.append('"melding":' + _melding(facts.melding))
+    if facts.person is not None:
+        parts.append('"person":' + _person(facts.person))
+    if facts.placement is not None:
+        parts.append('"placement":' + _placement(facts.placement))
+    if facts.stays:
+        parts.append('"stays":' + _items(_stay, facts.stays))
+    return "{" + ",".join(parts) + "}"
+
+
+_R = PydanticUndefined  # a required field
+#: the fields (with their defaults) the direct writer knows, per model; any other shape of the
+#: models makes ``input_digest`` use the reference form
+_KNOWN_FIELDS = {
+    CaseFacts: {"id": _R, "melding": _R, "person": None, "addresses": (), "stays": (), "bw_episodes": (),
+                "applications": (), "eligibility_open": False, "placement": None},
+    Melding: {"date": _R, "gemeente": _R, "aanvraag_date": None},
+    Person: {"birth_date": None},
+    Address: {"from_": _R, "to": None, "gemeente": None, "function": None, "status": None, "institution": None,
+              "in_onderzoek": False, "recorded": None},
+    Stay: {"from_": _R, "to": None, "type": _R, "gemeente": _R},
+    Episode: {"from_": _R, "to": None, "legal_college": _R, "cost_bearer": _R, "location": _R, "budget": _R,
+              "mandator": None, "product": Product.INTRAMURAL, "agreed_transfer": False},
+    Application: {"kind": _R, "gemeente": _R, "date": _R, "outcome": _R},
+    Placement: {"location": _R, "fronting": _R, "from_": _R},
+}
+DIRECT = all({n: f.default for n, f in cls.model_fields.items()} == known for cls, known in _KNOWN_FIELDS.items())
+
+
+def input_digest(facts: CaseFacts, context_digest: str) -> str:
+    """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
+    context digest (spec 8.9): reordering facts never changes it."""
+    if not DIRECT or type(facts) is not CaseFacts:
+        return input_digest_reference(facts, context_digest)
+    text = f'{{"context":"{context_digest}","facts":{facts_canonical_json(facts)}}}'
+    return hashlib.sha256(text.encode()).hexdigest()
