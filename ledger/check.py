@@ -72,22 +72,41 @@ def resolve_refs(st: Statement, seq: int, rule: KindRule, lookup: Lookup
 
 
 def check_admission(st: Statement, seq: int, received_at: datetime, registry: KeyRegistry,
-                    lookup: Lookup, key_semantics: bool = True) -> LedgerError | None:
+                    lookup: Lookup, key_semantics: bool = True,
+                    rules: dict[str, KindRule] | None = None) -> LedgerError | None:
     """Everything but the signature: key validity, references, entitlement and (when `key_semantics`,
-    against a registry replayed up to this entry) whether a key entry can apply."""
-    rule = load_entitlements()[st.kind]
-    err = check_client(st, rule) or check_key_valid(st, seq, received_at, registry)
+    against a registry replayed up to this entry) whether a key entry can apply.  `rules`: the
+    entitlement table when the caller loaded it once for many entries."""
+    kind = st.kind
+    rule = (rules or load_entitlements())[kind]
+    # the client rule (check_client), inline: this runs once per appended or verified entry
+    client = rule.client
+    if client != "optional":
+        if client == "required" and st.client is None:
+            return LedgerError(STATEMENT_INVALID, f"a {kind} names a client pseudonym")
+        if client == "forbidden" and st.client is not None:
+            return LedgerError(STATEMENT_INVALID, f"a {kind} names no client")
+    err = check_key_valid(st, seq, received_at, registry)
     if err:
         return err
-    refs, err = resolve_refs(st, seq, rule, lookup)
-    if err:
-        return err
-    if not entitled(rule, st.author, st.payload, refs.get):
-        return LedgerError(NOT_ENTITLED, f"{st.author} may not author a {st.kind}")
-    if key_semantics and st.kind in KEY_KINDS:
+    payload = st.payload
+    if payload.refs():
+        refs, err = resolve_refs(st, seq, rule, lookup)
+        if err:
+            return err
+        resolve = refs.get
+    else:
+        resolve = _no_ref
+    if not entitled(rule, st.author, payload, resolve):
+        return LedgerError(NOT_ENTITLED, f"{st.author} may not author a {kind}")
+    if key_semantics and kind in KEY_KINDS:
         why = registry.entry_problem(st)
         if why:
             return LedgerError(PAYLOAD_INVALID, why)
+    return None
+
+
+def _no_ref(_field: str) -> None:
     return None
 
 

@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["Signer", "key_id_of", "verify_signature", "load_signer", "save_signer", "new_signer"]
+__all__ = ["Signer", "key_id_of", "verify_signature", "public_key_object", "load_signer", "save_signer", "new_signer"]
 
 
 def key_id_of(public_key: bytes) -> str:
@@ -26,8 +26,12 @@ def key_id_of(public_key: bytes) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _public(public_key: bytes) -> Ed25519PublicKey:
+def public_key_object(public_key: bytes) -> Ed25519PublicKey:
+    """The parsed key, cached per raw public key (parsing costs about as much as a hash)."""
     return Ed25519PublicKey.from_public_bytes(public_key)
+
+
+_public = public_key_object
 
 
 def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> bool:

@@ -7,8 +7,9 @@ state updated once and a checkpoint signed by the operator key, all in one trans
 """
 from __future__ import annotations
 
+import hashlib
 import json
-
+import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -20,11 +21,13 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
+from cryptography.exceptions import InvalidSignature
+
 from .check import check_admission
-from .crypto import Signer, verify_signature
-from .entitlements import RefInfo
-from .entries import (KEY_KINDS, OPERATOR, KeyRegistration, KeyRotation, Statement,
-                      checkpoint_body, entry_hash, parse_statement)
+from .crypto import Signer, public_key_object as _public_key_object
+from .entitlements import RefInfo, load_entitlements
+from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, KeyRegistration, KeyRotation, Statement,
+                      checkpoint_body, micros, parse_statement)
 from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_INITIALISED, SIGNATURE_INVALID,
                      LedgerError)
 from .merkle import Frontier
@@ -90,6 +93,8 @@ tree_state = sa.Table(
     sa.Column("last_received_at", UTCDateTime),
     sa.Column("checkpoint_size", sa.BigInteger, nullable=False),
 )
+_UINT64 = struct.Struct(">Q")
+_INT64 = struct.Struct(">q")
 ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
                  "idempotency_key", "client", "statement", "signature")
 
@@ -348,29 +353,39 @@ class Store:
         key whatever the registry says later; validity in time is checked under the lock.
         """
         parsed: list[Statement] = []
+        append = parsed.append
         for i, (raw, _sig) in enumerate(items):
             try:
-                parsed.append(parse_statement(raw))
+                append(parse_statement(raw))
             except LedgerError as exc:
                 raise LedgerError(exc.code, exc.message, index=i) from None
         if self._registry is None:
             self._registry = self.registry()
         reg, fresh = self._registry, False
+        records = reg.records
         local: dict[str, bytes] = {}
+        public_key_object = _public_key_object
         for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
-            pk = reg.public_key(st.key_id) or local.get(st.key_id)
+            m = st.model
+            key_id = m.key_id
+            rec = records.get(key_id)
+            pk = rec.public_key if rec is not None else local.get(key_id)
             if pk is None and not fresh:
                 reg = self._registry = self.registry()
-                fresh = True
-                pk = reg.public_key(st.key_id) or local.get(st.key_id)
-            if pk is None and st.kind == "key_registration" and st.payload.key_id == st.key_id:
-                pk = bytes.fromhex(st.payload.public_key)  # a self-registration (the genesis key)
+                records, fresh = reg.records, True
+                pk = reg.public_key(key_id) or local.get(key_id)
+            p = m.payload
+            if pk is None and m.kind == "key_registration" and p.key_id == key_id:
+                pk = bytes.fromhex(p.public_key)  # a self-registration (the genesis key)
             if pk is None:
-                raise LedgerError(KEY_NOT_VALID, f"key {st.key_id[:16]} is not registered", index=i)
-            if not verify_signature(pk, sig, raw):
-                raise LedgerError(SIGNATURE_INVALID, f"signature does not verify under key {st.key_id[:16]}",
-                                  index=i)
-            p = st.payload
+                raise LedgerError(KEY_NOT_VALID, f"key {key_id[:16]} is not registered", index=i)
+            try:  # the same check as crypto.verify_signature, without a call per entry
+                if len(sig) != 64:
+                    raise InvalidSignature
+                public_key_object(pk).verify(sig, raw)
+            except (InvalidSignature, ValueError):
+                raise LedgerError(SIGNATURE_INVALID, f"signature does not verify under key {key_id[:16]}",
+                                  index=i) from None
             if isinstance(p, KeyRegistration):
                 local[p.key_id] = bytes.fromhex(p.public_key)
             elif isinstance(p, KeyRotation):
@@ -395,7 +410,7 @@ class Store:
             existing = self._existing(conn, parsed)
             seq, prev = state.tree_size, state.head_hash
             frontier = Frontier.from_bytes(state.tree_size, state.frontier)
-            rows: list[dict[str, Any]] = []
+            rows: list[tuple] = []
             results: list[AppendResult] = []
             local: dict[int, tuple[bytes, Statement]] = {}  # this batch's entries, for references
             seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
@@ -409,33 +424,41 @@ class Store:
                                  .where(entries.c.seq == ref_seq)).one_or_none()
                 return ref_info(_row(r)) if r else None
 
+            # the leaf of entries.entry_hash, with the header of this batch's received_at packed once
+            head = b"\x00" + LEAF_MAGIC
+            now_us = _INT64.pack(micros(now))
+            sha256 = hashlib.sha256
+            pack_seq = _UINT64.pack
+            max_skew, every = self.max_skew, self.checkpoint_every
+            rules = load_entitlements()
+            stored_at = self._stored_received_at(now)
             for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
-                key = (st.author, st.idempotency_key)
-                prior = seen.get(key)
-                if prior is None and key in existing:
-                    row = existing[key]
-                    prior = (parse_statement(row.statement),
-                             AppendResult(row.seq, row.leaf_hash, row.received_at, True))
-                if prior is not None:
+                m = st.model
+                key = (m.author, m.idempotency_key)
+                if key in seen or key in existing:
+                    prior = seen.get(key)
+                    if prior is None:
+                        row = existing[key]
+                        prior = (parse_statement(row.statement),
+                                 AppendResult(row.seq, row.leaf_hash, row.received_at, True))
                     if prior[0].content_digest() != st.content_digest():
-                        raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {st.idempotency_key!r} of "
-                                          f"{st.author} was used for other content (seq {prior[1].seq})",
+                        raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {m.idempotency_key!r} of "
+                                          f"{m.author} was used for other content (seq {prior[1].seq})",
                                           index=i, seq=prior[1].seq)
                     results.append(AppendResult(prior[1].seq, prior[1].entry_hash, prior[1].received_at, True))
                     continue
-                if abs(st.authored_at - now) > self.max_skew:
-                    raise LedgerError(CLOCK_SKEW, f"authored_at {st.authored_at.isoformat()} is more than "
-                                      f"{self.max_skew} from received_at {now.isoformat()}", index=i)
-                err = check_admission(st, seq, now, reg, lookup)
+                if abs(m.authored_at - now) > max_skew:
+                    raise LedgerError(CLOCK_SKEW, f"authored_at {m.authored_at.isoformat()} is more than "
+                                      f"{max_skew} from received_at {now.isoformat()}", index=i)
+                err = check_admission(st, seq, now, reg, lookup, rules=rules)
                 if err:
                     raise LedgerError(err.code, err.message, index=i)
-                if st.kind in KEY_KINDS:
+                kind = m.kind
+                if kind in KEY_KINDS:
                     reg.apply(seq, now, st)
-                h = entry_hash(seq, now, prev, sig, raw)
-                rows.append({"seq": seq, "received_at": now, "prev_hash": prev, "leaf_hash": h,
-                             "kind": st.kind, "author": st.author, "key_id": st.key_id,
-                             "idempotency_key": st.idempotency_key, "client": st.client,
-                             "statement": raw, "signature": sig})
+                h = sha256(head + pack_seq(seq) + now_us + prev + sig + raw).digest()
+                rows.append((seq, stored_at, prev, h, kind, m.author, m.key_id, m.idempotency_key, m.client,
+                             raw, sig))
                 result = AppendResult(seq, h, now)
                 results.append(result)
                 seen[key] = (st, result)
@@ -443,7 +466,7 @@ class Store:
                 frontier.append(h)
                 prev = h
                 seq += 1
-                if frontier.size % self.checkpoint_every == 0:
+                if frontier.size % every == 0:
                     pending_checkpoints.append((frontier.size, frontier.root()))
             if rows:
                 self._insert_entries(conn, rows)
@@ -461,22 +484,27 @@ class Store:
         self._registry = reg
         return results
 
-    def _insert_entries(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Insert rows with the driver directly: COPY on PostgreSQL, executemany on SQLite."""
+    def _stored_received_at(self, ts: datetime) -> Any:
+        """received_at as the driver takes it: SQLAlchemy's SQLite DATETIME text (naive UTC), else aware."""
+        if self.dialect == "sqlite":
+            return ts.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        return ts
+
+    def _insert_entries(self, conn: Connection, rows: list[tuple]) -> None:
+        """Insert rows (tuples in ENTRY_COLUMNS order, received_at as from _stored_received_at) with the
+        driver directly: COPY on PostgreSQL, executemany on SQLite."""
+        cols = ", ".join(ENTRY_COLUMNS)
         if self.dialect == "postgresql":
             cur = conn.connection.driver_connection.cursor()
-            with cur.copy(f"COPY ledger_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY ledger_entries ({cols}) FROM STDIN") as copy:
+                write = copy.write_row
                 for r in rows:
-                    copy.write_row([r[c] for c in ENTRY_COLUMNS])
+                    write(r)
         elif self.dialect == "sqlite":
-            def text(ts: datetime) -> str:  # SQLAlchemy's SQLite DATETIME format, naive UTC
-                return ts.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-            cols = ", ".join(ENTRY_COLUMNS)
             conn.exec_driver_sql(f"INSERT INTO ledger_entries ({cols}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})",
-                                 [tuple(text(r[c]) if c == "received_at" else r[c] for c in ENTRY_COLUMNS)
-                                  for r in rows])
-        else:
-            conn.execute(entries.insert(), rows)
+                                 rows)
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            conn.execute(entries.insert(), [dict(zip(ENTRY_COLUMNS, r)) for r in rows])
 
     def _existing(self, conn: Connection, parsed: Sequence[Statement]) -> dict[tuple[str, str], EntryRow]:
         """Stored entries with the same (author, idempotency key) as any statement of the batch."""

@@ -4,9 +4,9 @@ import stat
 
 import pytest
 import rfc8785
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
-from ledger.canonical import CanonicalError, canonical_json, parse_canonical
+from ledger.canonical import CanonicalError, canonical_json, parse_canonical, parse_canonical_slow
 from ledger.crypto import key_id_of, load_signer, new_signer, save_signer, verify_signature
 
 json_values = st.recursive(
@@ -46,6 +46,61 @@ def test_parse_canonical_accepts_exactly_the_canonical_form(value):
     if loose != raw:
         with pytest.raises(CanonicalError):
             parse_canonical(loose)
+
+
+def _outcome(fn, data):
+    try:
+        return ("ok", fn(data))
+    except CanonicalError:
+        return ("refused", None)
+
+
+wide_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12)
+
+
+@st.composite
+def candidate_bytes(draw):
+    """Canonical bytes, near-canonical variants and byte-level mutations of them."""
+    value = draw(wide_values)
+    if not isinstance(value, dict):
+        value = {"v": value}
+    form = draw(st.sampled_from(["rfc8785", "sorted", "ascii", "spaced", "unsorted"]))
+    try:
+        if form == "rfc8785":
+            raw = rfc8785.dumps(value)
+        else:
+            raw = json.dumps(value, sort_keys=form != "unsorted", ensure_ascii=form == "ascii",
+                             separators=(", ", ": ") if form == "spaced" else (",", ":")).encode("utf-8", "surrogatepass")
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError, ValueError, TypeError):
+        raw = b"{}"
+    if draw(st.booleans()):  # mutate a few bytes
+        buf = bytearray(raw)
+        for _ in range(draw(st.integers(1, 3))):
+            if buf:
+                buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))
+        raw = bytes(buf)
+    return raw
+
+
+@settings(max_examples=600)
+@given(candidate_bytes())
+def test_parse_canonical_fast_path_equals_reference(raw):
+    """The msgspec fast path accepts and refuses exactly what the json/rfc8785 reference does."""
+    assert _outcome(parse_canonical, raw) == _outcome(parse_canonical_slow, raw)
+
+
+def test_parse_canonical_fast_path_edge_cases():
+    for raw in [b'{"a":1e2}', b'{"a":-0}', b'{"a":1.0}', b'{"a":900719925474099}', b'{"a":-900719925474099}',
+                b'{"a":[9007199254740991]}', b'{"a":9007199254740992}', b'{"a":"\\ud800"}', b'{"a":"\\u001f"}',
+                b'{"a":"\\u001F"}', b'{"a":"\\/"}', b'{"a":"\x7f"}', b'{"a":"\xe2\x80\xa8"}', b'{"a":1}\n',
+                b' {"a":1}', b'{"a":true,"b":false,"c":null}', b'{"a":tru}', b'{"a":{"c":1,"b":2}}',
+                b'{"a":"x:1234567890123456"}', b'{"\xe2\x82\xac":1}', b'{"a":"\xc0\xaf"}', b'{}', b'[]',
+                b'{"a":"\x01"}', b'{"a":"\xf0\x9f\x98\x80"}']:
+        assert _outcome(parse_canonical, raw) == _outcome(parse_canonical_slow, raw), raw
+    assert _outcome(parse_canonical, b'{"a":"\\ud800"}')[0] == "refused"  # a lone surrogate, no traceback
 
 
 def test_parse_canonical_refuses_variants():

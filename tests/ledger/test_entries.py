@@ -67,7 +67,7 @@ def test_cost_lines_and_reversals(sqlite_env):
     c = e.append("GM0166", "cost_line", cost_line())
     refused(NOT_ENTITLED, e.append, "GM0193", "cost_line", cost_line())
     refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), amount_cents=1))
-    refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", cost_line(bearer="GM0166"))
+    e.append("GM0166", "cost_line", cost_line(bearer="GM0166"))  # allowed since issue 4 (pools, monitoring)
     refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), period_to="2025-12-01"))
     refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), units="31"))  # strict types
     refused(PAYLOAD_INVALID, e.append, "GM0166", "cost_line", dict(cost_line(), extra=1))  # extra=forbid
