@@ -3,6 +3,7 @@ the JSON endpoint and the CLI; what is here only turns form fields into argument
 template context."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -65,8 +66,50 @@ def _when(value: str | datetime | None) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _sources(ids) -> list[dict[str, Any]]:
+    """The citations of a rule, short (as explain_nl shows them) and in full."""
+    cites = loader.citation_register()
+    out = []
+    for cid in ids:
+        if cid in cites:
+            c = cites[cid]
+            short = c.reference.split(":")[0]
+            out.append({"id": cid, "kort": short if len(short) <= 90 else short[:87] + "…", "volledig": c.reference,
+                        "url": c.url})
+        else:
+            out.append({"id": cid, "kort": cid, "volledig": cid, "url": None})
+    return out
+
+
+def _value(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
+def _euro(cents: int) -> str:
+    """1234567 -> '€ 12.345,67' (cents are integers; euros only at the edge)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def _summary(kind: str, p: dict[str, Any]) -> str:
+    """One line in Dutch for the ledger table; the full payload is shown under it."""
+    name = compose.municipality_name
+    if kind in ("determination", "redetermination") and isinstance(p.get("outcome"), dict):
+        o = p["outcome"]
+        status = "voorlopig" if p.get("provisional") else "definitief"
+        return f"kostendrager {name(o.get('cost_bearer'))}, {status}"
+    if kind == "cost_line" and isinstance(p.get("amount_cents"), int):
+        return (f"{_euro(p['amount_cents'])} {name(p.get('fronting_party'))} → {name(p.get('cost_bearer'))}, "
+                f"{p.get('period_from')} t/m {p.get('period_to')}")
+    if kind in ("acceptance", "objection", "reversal") and isinstance(p.get("reason"), str):
+        return p["reason"][:80]
+    return KIND_NL.get(kind, kind)
+
+
 def template_globals() -> dict[str, Any]:
     return {"gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
+            "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": _euro,
             "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
             "budget": lambda b: BUDGET_NL.get(b, b or "-"), "boeking": lambda e: BOEKING_NL.get(e, e or "-")}
 
@@ -132,6 +175,7 @@ async def assessment_submit(
     ctx["resultaat"] = result
     ctx["d"] = result.determination
     ctx["regels"] = [s.as_dict() for s in result.determination.trail]
+    ctx["regio"] = {r.id: r.name for r in result.context.regions}.get(result.determination.meldregio)
     return _page("beoordeling.html", **ctx)
 
 
