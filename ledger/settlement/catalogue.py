@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from rules import loader
@@ -15,6 +15,7 @@ from ..errors import LedgerError
 PRODUCT_UNKNOWN = "PRODUCT_UNKNOWN"
 TARIFF_MISSING = "TARIFF_MISSING"
 KEY_UNKNOWN = "VERDEELSLEUTEL_UNKNOWN"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ class Catalogue:
 
 
 def _toml(name: str) -> dict[str, Any]:
-    return tomllib.loads(resources.files("ledger").joinpath("data", name).read_text(encoding="utf-8"))
+    return tomllib.loads((DATA / name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

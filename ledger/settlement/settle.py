@@ -125,7 +125,10 @@ class Settlement:
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(canonical_json(self.to_dict())).hexdigest()
+        """SHA-256 of the canonical JSON of the settlement (without the seal's own sequence number)."""
+        d = self.to_dict()
+        d.pop("seal_seq")
+        return hashlib.sha256(canonical_json(d)).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
