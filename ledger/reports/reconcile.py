@@ -376,6 +376,19 @@ def reconcile(store: Store, quarter: str | Quarter, party: str, theirs: Path) ->
         if ln[1] != "pool":
             by_id[ln[0]] = ln
         by_key[(ln[2], ln[4], ln[5])].append(ln)
+    # sign convention of their file: many administrations book what they pay as a positive amount
+    same = flipped = 0
+    for r in rows:
+        if r.amount_cents is None or r.amount_cents == 0:
+            continue
+        cands = ([by_id[r.id]] if r.id in by_id else []) + by_key.get((r.client, r.period_from, r.period_to), [])
+        same += any(x[9] == r.amount_cents for x in cands)
+        flipped += any(x[9] == -r.amount_cents for x in cands)
+    if flipped > same:
+        notes = [*notes, "uw bestand telt te betalen bedragen positief: alle tekens omgedraaid"]
+        for r in rows:
+            if r.amount_cents is not None:
+                r.amount_cents = -r.amount_cents
     used: set[int] = set()
     seen_rows: dict[tuple, int] = {}
     outcomes: list[Outcome] = []
