@@ -9,9 +9,8 @@ import typer
 
 from api.cli_ledger import ledger_app
 from rules import loader
-from rules.casebook import Malformed, find_case, run_text
-from rules.engine import FactsError, determine
-from rules.explain import explain_nl
+from rules.casebook import Malformed, run_text
+from rules.engine import FactsError
 
 app = typer.Typer(help="Verrekening en geschillen beschermd wonen (bwledger).", no_args_is_help=True)
 rules_app = typer.Typer(help="The rules engine: who pays for a beschermd wonen client.", no_args_is_help=True)
@@ -54,18 +53,18 @@ def rules_check(paths: list[Path] = typer.Argument(..., help="casebook files or 
 @rules_app.command("decide")
 def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case id"),
                  as_json: bool = typer.Option(False, "--json", help="machine form")) -> None:
-    """Print one case's determination and its trail (Dutch), or its JSON form."""
+    """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json)."""
+    from api.http.compose import assess  # the function POST /api/rules/determine and the page call
+
     try:
-        facts, ctx = find_case(file.read_text(encoding="utf-8"), case, loader.parameter_table(),
-                               loader.municipality_register())
-        det = determine(facts, ctx)
-    except (Malformed, FactsError, OSError) as exc:
+        result = assess(file.read_text(encoding="utf-8"), "json" if file.suffix == ".json" else "toml", case)
+    except (Malformed, FactsError, OSError, UnicodeDecodeError) as exc:
         print(f"fout: {exc}", file=sys.stderr)
         raise typer.Exit(2)
     if as_json:
-        print(json.dumps(det.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(result.determination.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(explain_nl(det, ctx.municipalities))
+        print(result.explanation_nl)
 
 
 @app.command("serve")

@@ -21,8 +21,11 @@ from ledger import service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
 from rules import loader
-from rules.casebook import _facts, load_context  # _facts: see the request for rules.casebook.parse_case
-from rules.casebook import Malformed
+from rules.casebook import (  # _facts: see the request for rules.casebook.parse_case
+    Malformed,
+    _facts,
+    load_context,
+)
 from rules.context import Context
 from rules.engine import Determination, determine
 from rules.explain import explain_nl

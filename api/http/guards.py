@@ -15,4 +15,4 @@ from litestar.handlers.base import BaseRouteHandler
 
 def write_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
     """Allow: the statement's signature is the party's authentication (checked by the ledger)."""
-    return None
+    return

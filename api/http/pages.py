@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,7 +63,7 @@ def _when(value: str | datetime | None) -> str:
         return "-"
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _sources(ids) -> list[dict[str, Any]]:
@@ -127,7 +127,7 @@ async def start(store: NamedDependency[Store], state: State) -> Template:
 @post("/verificatie")
 async def run_verification(store: NamedDependency[Store], state: State) -> Redirect:
     report = await in_thread(compose.verification, store)
-    report["at"] = datetime.now(timezone.utc).isoformat()
+    report["at"] = datetime.now(UTC).isoformat()
     state.last_verification = report
     return Redirect(path="/", status_code=HTTP_303_SEE_OTHER)
 

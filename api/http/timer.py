@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anyio
 
@@ -39,7 +39,7 @@ class CheckpointTimer:
         if cp is None:  # another writer checkpointed in between
             return False
         self.checkpoints += 1
-        self.last_checkpoint_at = datetime.now(timezone.utc)
+        self.last_checkpoint_at = datetime.now(UTC)
         log.info("checkpoint at tree size %d", cp.tree_size)
         return True
 

@@ -4,7 +4,6 @@ installs it)."""
 import shutil
 
 import pytest
-
 from conftest import Server
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -2,9 +2,9 @@
 import base64
 import json
 
+from conftest import as_json, assert_problem, determination_payload, party, signed
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from conftest import as_json, assert_problem, determination_payload, party, signed
 from ledger import service
 
 

@@ -1,10 +1,10 @@
 """The main endpoints on PostgreSQL (a fresh schema per test; never skipped)."""
 import pytest
+from conftest import K01, PG_URL, as_json, party, signed
 from litestar.testing import TestClient
 
 from api.http import create_app
 from api.settings import Settings
-from conftest import K01, PG_URL, as_json, party, signed
 
 pytestmark = pytest.mark.postgres
 

@@ -1,9 +1,9 @@
 """Every error is application/problem+json with a stable code; pages get the same problem in Dutch."""
 import pytest
+from conftest import assert_problem, sqlite_settings
 from litestar.testing import TestClient
 
 from api.http import compose, create_app
-from conftest import assert_problem, sqlite_settings
 
 
 def test_unknown_path_and_method(client):

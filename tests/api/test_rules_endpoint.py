@@ -1,10 +1,10 @@
 """POST /api/rules/determine and the same determination through the CLI."""
 import json
 
+from conftest import K01, assert_problem
 from typer.testing import CliRunner
 
 from api.cli import app as cli_app
-from conftest import K01, assert_problem
 
 TWO_CASES = K01 + """
 [[case]]
@@ -86,3 +86,15 @@ def test_facts_the_rules_refuse_are_a_problem_naming_case_and_field(client):
                        'location = "GM0166", from = 2025-01-01, budget = "historical" } ]\nplacement = {')
     body = assert_problem(_determine(client, text), 422, "FACTS_INVALID")
     assert body["case_id"] == "K01" and body["field"] == "bw_episodes.cost_bearer"
+
+
+def test_cli_decide_shares_the_function_json_files_and_bad_toml(tmp_path):
+    f = tmp_path / "k01.json"
+    f.write_text(json.dumps(K01_JSON), encoding="utf-8")
+    out = CliRunner().invoke(cli_app, ["rules", "decide", str(f), "--case", "K01"])
+    assert out.exit_code == 0 and "Kostendrager:      Kampen (GM0166)" in out.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[case", encoding="utf-8")
+    out = CliRunner().invoke(cli_app, ["rules", "decide", str(bad), "--case", "X"])
+    assert out.exit_code == 2, out.output
+    assert "fout: TOML does not parse" in out.output

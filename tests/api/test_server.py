@@ -3,8 +3,8 @@ checkpoints entries that arrived without one, stays idle when nothing was added,
 import time
 
 import httpx
-
 from conftest import Server, as_json, determination_payload, signed
+
 from ledger import service
 
 
