@@ -1,0 +1,67 @@
+"""`bwledger case ...` end to end on a fresh BWLEDGER_HOME (SQLite): errors have stable codes, no tracebacks."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from case_helpers import CLAIMING, RESPONDING, eml_bytes, pdf_bytes
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("BWLEDGER_HOME", str(tmp_path / "var"))
+    monkeypatch.delenv("BWLEDGER_DATABASE_URL", raising=False)
+    return tmp_path / "var"
+
+
+def test_case_commands(home, tmp_path):
+    from api.cli import app
+    from case_helpers import CaseEnv
+
+    run = CliRunner().invoke
+    assert run(app, ["ledger", "init"]).exit_code == 0
+    env = CaseEnv.create(f"sqlite:///{home / 'bwledger.db'}", None, home)
+    r = env.determination()
+    env.store.dispose()
+    res = run(app, ["case", "open", str(r.seq), "--as", CLAIMING, "--question", "Wie betaalt?"])
+    assert res.exit_code == 0, res.output
+    case_id = res.output.split(":")[0]
+    res = run(app, ["case", "transition", case_id, "FILED", "--as", CLAIMING])
+    assert res.exit_code == 2 and "error TRANSITION_NOT_ALLOWED" in res.output and "Traceback" not in res.output
+    res = run(app, ["case", "transition", case_id, "objected", "--as", CLAIMING, "--position", "x"])
+    assert res.exit_code == 2 and "error ACTOR_NOT_ALLOWED" in res.output
+    res = run(app, ["case", "transition", case_id, "OBJECTED", "--as", RESPONDING, "--position", "R7"])
+    assert res.exit_code == 0 and "OBJECTED" in res.output
+    (tmp_path / "mail.eml").write_bytes(eml_bytes())
+    (tmp_path / "x.txt").write_text("nee")
+    res = run(app, ["case", "add-document", case_id, str(tmp_path / "x.txt"), "--as", CLAIMING, "--title", "x"])
+    assert res.exit_code == 2 and "error DOCUMENT_TYPE_REFUSED" in res.output
+    res = run(app, ["case", "add-document", case_id, str(tmp_path / "mail.eml"), "--as", CLAIMING, "--title", "Mail",
+                    "--date", "2026-11-02"])
+    assert res.exit_code == 0, res.output
+    sha = res.output.strip().split("sha256 ")[1]
+    (tmp_path / "brief.pdf").write_bytes(pdf_bytes())
+    assert run(app, ["case", "add-document", case_id, str(tmp_path / "brief.pdf"), "--as", RESPONDING,
+                     "--title", "Brief"]).exit_code == 0
+    assert run(app, ["case", "transition", case_id, "CONSULTATION", "--as", CLAIMING]).exit_code == 0
+    res = run(app, ["case", "transition", case_id, "ESCALATED", "--as", CLAIMING])
+    assert res.exit_code == 2 and "PRIOR_ATTEMPTS_MISSING" in res.output
+    res = run(app, ["case", "attempt", case_id, "--as", CLAIMING, "--kind", "contactpersonen", "--held-on",
+                    "2026-11-02", "--summary", "overleg", "--evidence", sha])
+    assert res.exit_code == 0, res.output
+    assert run(app, ["case", "transition", case_id, "ESCALATED", "--as", CLAIMING]).exit_code == 0
+    res = run(app, ["case", "show", case_id])
+    assert res.exit_code == 0 and "CONSULTATION -> ESCALATED" in res.output and "deadline regioadviseur" in res.output
+    res = run(app, ["case", "worklist"])
+    assert res.exit_code == 0 and case_id in res.output
+    assert run(app, ["case", "overdue"]).output.strip().endswith("0 overdue deadlines")
+    res = run(app, ["case", "dossier", case_id, str(tmp_path / "d.pdf")])
+    assert res.exit_code == 0 and "pages" in res.output, res.output
+    res = run(app, ["ledger", "verify-bundle", str(tmp_path / "d.pdf")])
+    assert res.exit_code == 0 and "0 problems" in res.output
+    res = run(app, ["case", "bundle", case_id, str(tmp_path / "b.json")])
+    assert res.exit_code == 0 and run(app, ["ledger", "verify-bundle", str(tmp_path / "b.json")]).exit_code == 0
+    res = run(app, ["case", "export-zgw", case_id, str(tmp_path / "z.json")])
+    assert res.exit_code == 0 and json.loads((tmp_path / "z.json").read_text())["zaak"]["identificatie"] == case_id
+    res = run(app, ["case", "show", "GS-999999"])
+    assert res.exit_code == 2 and "error CASE_NOT_FOUND" in res.output
