@@ -123,9 +123,9 @@ class Context:
     label: str = "default"
     _index: dict = field(default_factory=dict, compare=False, repr=False)
     _centrum: frozenset = field(default=frozenset(), compare=False, repr=False)
-    #: code -> region (or None) for the codes whose region does not depend on the date: one
-    #: unbounded region version, or in no region and never merged away
-    _static: dict = field(default_factory=dict, compare=False, repr=False)
+    #: code -> its one region version (valid on some dates), or None for a code in no region that
+    #: was never merged away; the other codes (several versions, merged codes) take the long way
+    _single: dict = field(default_factory=dict, compare=False, repr=False)
     digest: str = ""
 
     @classmethod
@@ -141,18 +141,18 @@ class Context:
             for a, b in zip(rs, rs[1:]):
                 if a.valid_to is None or (b.valid_from or date.min) <= a.valid_to:
                     raise ValueError(f"{code} is a member of regions {a.id} and {b.id} at the same time")
-        static: dict[str | None, RegionVersion | None] = {None: None}
+        single: dict[str | None, RegionVersion | None] = {None: None}
         for code, rs in index.items():
-            if len(rs) == 1 and rs[0].valid_from is None and rs[0].valid_to is None:
-                static[code] = rs[0]
+            if len(rs) == 1:
+                single[code] = rs[0]
         for code in municipalities.codes():
             m = municipalities.get(code)
             if code not in index and m is not None and m.valid_to is None:
-                static[code] = None
+                single[code] = None
         starts = sorted({v.valid_from for v in table.versions})
         points = tuple((d, table.at(d, overrides)) for d in starts)
         ctx = cls(points=points, regions=regions, municipalities=municipalities, label=label,
-                  _index=index, _centrum=frozenset(r.centrumgemeente for r in regions), _static=static)
+                  _index=index, _centrum=frozenset(r.centrumgemeente for r in regions), _single=single)
         return replace(ctx, digest=ctx._compute_digest())
 
     def params_at(self, d: date) -> Parameters:
@@ -197,9 +197,12 @@ class Context:
 
     # -- look-ups used by the rules -------------------------------------------------------------
     def region_of(self, code: str | None, d: date) -> RegionVersion | None:
-        r = self._static.get(code, _DATED)
+        r = self._single.get(code, _DATED)
         if r is not _DATED:
-            return r
+            if r is None:
+                return None
+            vf, vt = r.valid_from, r.valid_to
+            return r if (vf is None or vf <= d) and (vt is None or d <= vt) else None
         rs = self._index.get(code)
         if rs is None:
             cur = self.municipalities.current(code, d)

@@ -19,7 +19,7 @@ from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of 
 from .canonical import input_digest as _input_digest
 from .citations import RULES
 from .context import Context, Parameters, RegionVersion
-from .dates import days_inclusive, eighteenth_birthday, minus_one_year, r6_alternative_last_day, r6_period
+from .dates import ONE_DAY, days_inclusive, eighteenth_birthday, minus_one_year, r6_alternative_last_day, r6_period
 from .facts import Address, AddressStatus, ApplicationKind, CaseFacts, Episode, InstitutionType, Stay
 from .facts import Outcome as AppOutcome
 
@@ -80,12 +80,13 @@ class TrailStep:
 class Trail(Sequence):
     """The rules applied, in order: a sequence of ``TrailStep``.
 
-    A run records each step as ``(rule, text function, values)`` and the steps (with their Dutch
-    findings) are made the first time the trail is read: most determinations are settled and
+    A run records each step as a flat tuple ``(rule, kind, *values)`` and the steps (with their
+    Dutch findings) are made the first time the trail is read: most determinations are settled and
     stored without anyone reading their trail, and making the texts was a large part of a
     determination's cost. The values are immutable, so the steps are the same whenever made.
-    A text function returns the finding, or the finding and the facts it used; ``None`` as the
-    function means the values are the finding itself."""
+    ``_TEXTS[kind]`` makes the finding (or the finding and the facts it used) from the values;
+    kind ``None`` means the one value is the finding itself. Records hold plain values (no
+    functions or working objects), so that a stored determination keeps few objects alive."""
 
     __slots__ = ("_records", "_steps")
 
@@ -97,11 +98,12 @@ class Trail(Sequence):
         steps = self._steps
         if steps is None:
             out = []
-            for rule, fn, args in self._records:
-                if fn is None:
-                    out.append(TrailStep(rule, args))
+            for rec in self._records:
+                rule, kind = rec[0], rec[1]
+                if kind is None:
+                    out.append(TrailStep(rule, rec[2]))
                     continue
-                made = fn(*args)
+                made = _TEXTS[kind](*rec[2:])
                 out.append(TrailStep(rule, made) if type(made) is str else TrailStep(rule, *made))
             steps = self._steps = tuple(out)
             self._records = ()
@@ -324,10 +326,12 @@ class _Prepared:
     with_placement: list[_Ep]  # merged with the placement (R10.2), for the transition tests
     bw_start: date | None
     intake_date: date | None
+    intake_moves: bool  # the BRP history or a stay changes between M and the intake date
     merged: bool  # R10: some episodes (or the placement) were merged
     ws: date  # R11 window starts: M - window, M - (window - 1) (BOUNDARY_365), M - 1 year (LEAP_YEAR_WINDOW)
     ws364: date
     wscal: date
+    gap: timedelta  # the chain gap tolerance
     desig: dict  # institution type -> "verified" | "assumed" (designated types only)
     wp_cache: dict = field(default_factory=dict)  # per case: woonplaats by (date, readings it depends on)
     up_cache: dict = field(default_factory=dict)  # per case: _upstream by _up_key(readings)
@@ -363,16 +367,22 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         if pl is not None:
             bw_start = pl.from_
     later = [d for d in (pl.from_ if pl else None, facts.melding.aanvraag_date) if d is not None and d > m]
-    window = params.window_days
+    intake = max(later) if later else None
+    # whether some BRP period or stay starts or ends between M and the intake date: if none does,
+    # every "covers" test of the woonplaats walk answers the same on both days
+    intake_moves = intake is not None and any(
+        m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*facts.addresses, *facts.stays))
+    ws = m - timedelta(days=params.window_days)
     return _Prepared(
         facts=facts, ctx=ctx, params=params, m=m, meldgemeente=facts.melding.gemeente,
         meldregio=ctx.region_of(facts.melding.gemeente, m), regime_b=(
             params.law_in_force_from is not None and m >= params.law_in_force_from),
         addresses=_by_start(facts.addresses), stays=_by_start(facts.stays),
         prior=prior, with_placement=with_placement, bw_start=bw_start,
-        intake_date=max(later) if later else None,
-        merged=any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior),
-        desig=params.designations, ws=m - timedelta(days=window), ws364=m - timedelta(days=window - 1), wscal=minus_one_year(m),
+        intake_date=intake, intake_moves=intake_moves,
+        merged=bool(prior) and (any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior)),
+        desig=params.designations, ws=ws, ws364=ws + ONE_DAY, wscal=minus_one_year(m),
+        gap=timedelta(days=params.gap_tolerance_days),
     )
 
 
@@ -381,6 +391,7 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
 class _Wp:
     gemeente: str | None
     via: str  # "R5" | "R7" | "R7.5" | "R8"
+    cur: int | None = None  # index of the address on the date (R3)
     decisive: Address | None = None
     passed: list = field(default_factory=list)
     chain_end: bool = False
@@ -437,9 +448,9 @@ def _stay_chain_covering(stays: list[Stay], d: date, gap: int) -> list[Stay] | N
     return chain if any(c.covers(d) for c in chain) else None
 
 
-def _briefadres_caused_by_stay(b: Address, stays: list[Stay], gap: int) -> Stay | None:
+def _briefadres_caused_by_stay(b: Address, stays: list[Stay], gap: timedelta) -> Stay | None:
     for s in stays:
-        if s.from_ - timedelta(days=gap) <= b.from_ and (s.to is None or b.from_ <= s.to):
+        if s.from_ - gap <= b.from_ and (s.to is None or b.from_ <= s.to):
             return s
     return None
 
@@ -464,7 +475,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
             idx = i
             break
     cur = addrs[idx] if idx is not None else None
-    wp = _Wp(gemeente=None, via="R5")
+    wp = _Wp(gemeente=None, via="R5", cur=idx)
     dstays = _designated_stays(p, rd)
     for s in p.stays:
         if s.type is InstitutionType.WOMENS_SHELTER and s.covers(d):
@@ -481,7 +492,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
         return _finish(p, d, rd, wp)
     if cur.is_briefadres:
         chain = _stay_chain_covering(dstays, d, gap) if not rd.literal_briefadres else None
-        if chain is None or not (chain[0].from_ - timedelta(days=gap) <= cur.from_):
+        if chain is None or not (chain[0].from_ - p.gap <= cur.from_):
             return _r8(p, d, rd, wp, no_woonadres=True)
         wp.briefadres_stay = True
         for s in chain:
@@ -513,7 +524,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
                     _note_stay(p, wp, s)
             return _finish(p, d, rd, wp)
         # a briefadres inside the chain counts when a designated stay caused it (8.11)
-        s = _briefadres_caused_by_stay(prev, dstays, gap)
+        s = _briefadres_caused_by_stay(prev, dstays, p.gap)
         if s is None:
             wp.chain_end = True
             return _r8(p, d, rd, wp, no_woonadres=False)
@@ -779,7 +790,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
 
     # R2/R3, R5/R7/R8 with R9: the financial woonplaats on M
     wp = _woonplaats_cached(p, m, rd)
-    if p.intake_date is not None and (main or rd.wp_on_intake_date):
+    if p.intake_date is not None and (rd.wp_on_intake_date or (main and p.intake_moves)):
         wp_later = _woonplaats_cached(p, p.intake_date, rd)
         if wp_later.gemeente != wp.gemeente:
             if main:
@@ -790,15 +801,18 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
                 wp = wp_later
     home = ctx.region_of(wp.gemeente, m)
     if t is not None:
-        t.append(("R3", _r3_text, (m, p.addresses)))
-        t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", _wp_step, (wp, p.addresses)))
+        cur = p.addresses[wp.cur] if wp.cur is not None else None
+        t.append(("R3", "R3", m, cur, wp.cur))
+        t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp", wp.via, wp.gemeente, wp.briefadres_stay,
+                  _addr_refs(p.addresses, wp.passed) if wp.passed else ()))
     if main:
         _woonplaats_flags(p, wp, rd, run, p.meldregio)
 
     # R6 (evaluated in both regimes, spec 8.4)
     r6 = _r6(p, rd)
     if t is not None and r6.episode is not None:
-        t.append(("R6", _r6_text, (r6.episode, r6.last_day, r6.applies, p.regime_b)))
+        e = r6.episode
+        t.append(("R6", "R6", e.from_, e.to, e.legal_college, r6.last_day, r6.applies, p.regime_b))
 
     # R0/R4/R5: the statutory college
     if p.regime_b:
@@ -817,7 +831,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
         legal = p.meldgemeente
     if t is not None:
         t.append(("R0", None, _R0_B if p.regime_b else _R0_A))
-        t.append(("R5" if p.regime_b else "R4", _legal_text, (legal, p.regime_b, r6.applies)))
+        t.append(("R5" if p.regime_b else "R4", "college", legal, p.regime_b, r6.applies))
 
     # 8.3: existing clients and the T0 boundary (R12.1, R12.3)
     t0m = ctx.t0_of(p.meldregio, params)
@@ -870,7 +884,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     contacts, ws = _r11(p, rd, r11_region, t0r, run)
     new_client = not contacts
     if t is not None:
-        t.append(("R11", _r11_text, (ws, m, r11_region.name, tuple(contacts))))
+        t.append(("R11", "R11", ws, m, r11_region.name, tuple(contacts)))
     if main and home is not None and home.id != meldregio.id:
         home_alt = _alt(rd, r11_region=home.id)
         _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", home_alt)
@@ -887,7 +901,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     if existing is not None:
         klass, cost = "EXISTING_HISTORICAL", (existing[0], "historical")
         if t is not None:
-            t.append(("R12", _r12_text, (existing[1], up.t0x)))
+            t.append(("R12", "R12", existing[1], up.t0x))
         if main and existing[1] == "a":
             _transfer_existing(p, run, rd, up.running_hist, existing[0])
     else:
@@ -913,7 +927,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
                   f"de twaalf maanden van R6 wijzen naar {r6_cost[0]}, de regionale regels naar {regional[0]}",
                   ALT_OTHER_CLOCK)
         if t is not None:
-            t.append(("R13", _r13_text, (klass, cost, p.regime_b and cost == r6_cost and r6_cost != regional)))
+            t.append(("R13", "R13", klass, cost[0], cost[1], p.regime_b and cost == r6_cost and r6_cost != regional))
     cost_bearer, budget = cost
 
     # R1: eligibility first
@@ -935,7 +949,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
         cost_bearer = budget = None
     entry = _entry(p, cost_bearer)
     if t is not None and entry is not None:
-        t.append(("R14", _entry_text, (p.facts.placement.fronting, entry)))
+        t.append(("R14", "R14", p.facts.placement.fronting, entry))
     return Outcome(cost_bearer, budget, klass, legal), new_client, entry
 
 
@@ -1031,11 +1045,15 @@ def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio:
     if wp.short_registration:
         run.info["SHORT_REGISTRATION"] = f"woonadres korter dan {p.params.short_registration_days} dagen ingeschreven"
     f = p.facts
-    same_day = any(a.from_ == m or a.to == m for a in f.addresses) or any(s.from_ == m or s.to == m for s in f.stays) \
-        or any(e.from_ == m or e.to == m for e in f.bw_episodes) or (f.placement is not None and f.placement.from_ == m)
+    same_day = f.placement is not None and f.placement.from_ == m
+    if not same_day:
+        for x in (*f.addresses, *f.stays, *f.bw_episodes):
+            if x.from_ == m or x.to == m:
+                same_day = True
+                break
     if same_day:
         run.info["SAME_DAY_EVENTS"] = "een BRP-periode, verblijf of BW-episode begint of eindigt op de melddatum"
-    if any(e.agreed_transfer for e in f.bw_episodes):
+    if f.bw_episodes and any(e.agreed_transfer for e in f.bw_episodes):
         run.info["AGREED_TRANSFER"] = "een episode legt een overdracht in overleg vast (R10.3)"
 
 
@@ -1063,15 +1081,6 @@ def _addr_text(a: Address) -> str:
     return f"{kind} {a.gemeente}{inst} {span}" + (" [in onderzoek]" if a.in_onderzoek else "")
 
 
-def _wp_text(wp: _Wp) -> str:
-    if wp.via == "R5":
-        return f"woonplaats {wp.gemeente}: het woonadres op de melddatum"
-    if wp.via in ("R7", "R7.5"):
-        return (f"woonplaats {wp.gemeente}: het laatste gewone woonadres voor de keten van verblijven"
-                + (" (briefadres tijdens verblijf telt als adres in de instelling)" if wp.briefadres_stay else ""))
-    return f"geen bruikbaar woonadres: de meldgemeente {wp.gemeente} (R8)"
-
-
 def _addr_refs(addresses: list[Address], used: list[Address]) -> tuple[str, ...]:
     """``addresses[i]`` for each address used (the positions in the sorted BRP history)."""
     return tuple(f"addresses[{next(i for i, x in enumerate(addresses) if x is a)}]" for a in used)
@@ -1081,19 +1090,26 @@ def _r2_text(m: date, meldgemeente: str) -> tuple[str, tuple[str, ...]]:
     return f"peildatum: melding op {m} bij {meldgemeente}", ("melding",)
 
 
-def _r3_text(m: date, addresses: list[Address]) -> tuple[str, tuple[str, ...]]:
-    for i, a in enumerate(addresses):
-        if a.covers(m):
-            return f"BRP op {m}: " + _addr_text(a), (f"addresses[{i}]",)
-    return f"BRP op {m}: geen adres", ()
+def _r3_text(m: date, cur: Address | None, index: int | None) -> tuple[str, tuple[str, ...]]:
+    if cur is None:
+        return f"BRP op {m}: geen adres", ()
+    return f"BRP op {m}: " + _addr_text(cur), (f"addresses[{index}]",)
 
 
-def _wp_step(wp: _Wp, addresses: list[Address]) -> tuple[str, tuple[str, ...]]:
-    return _wp_text(wp), _addr_refs(addresses, wp.passed)
+def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, refs: tuple[str, ...]):
+    if via == "R5":
+        text = f"woonplaats {gemeente}: het woonadres op de melddatum"
+    elif via in ("R7", "R7.5"):
+        text = (f"woonplaats {gemeente}: het laatste gewone woonadres voor de keten van verblijven"
+                + (" (briefadres tijdens verblijf telt als adres in de instelling)" if briefadres_stay else ""))
+    else:
+        text = f"geen bruikbaar woonadres: de meldgemeente {gemeente} (R8)"
+    return text, refs
 
 
-def _r6_text(e: _Ep, last_day: date | None, applies: bool, regime_b: bool) -> str:
-    return (f"laatste BW-episode {e.from_}..{e.to or 'lopend'} ({e.legal_college}); "
+def _r6_text(from_: date, to: date | None, legal_college: str, last_day: date | None, applies: bool,
+             regime_b: bool) -> str:
+    return (f"laatste BW-episode {from_}..{to or 'lopend'} ({legal_college}); "
             + (f"twaalf maanden tot en met {last_day}; " if last_day else "loopt nog op M; ")
             + ("uitzondering a van toepassing" if applies else "uitzondering a niet van toepassing")
             + ("" if regime_b else " (wordt onder de huidige wet alleen ter vergelijking bepaald)"))
@@ -1119,8 +1135,8 @@ def _r12_text(how: str, t0x: date) -> str:
             else f"melding en BW-start voor T0 {t0x}: historisch regime")
 
 
-def _r13_text(klass: str, cost: tuple, by_law: bool) -> str:
-    return f"klasse {klass}; kostendrager {cost[0]} ({cost[1]})" + (
+def _r13_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) -> str:
+    return f"klasse {klass}; kostendrager {cost_bearer} ({budget})" + (
         " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
 
 
@@ -1139,6 +1155,11 @@ def _entry_text(fronting: str, entry: str) -> str:
 
 def _flags_text(names: tuple[str, ...], provisional: bool) -> str:
     return "signaleringen: " + ", ".join(names) + ("; uitkomst voorlopig" if provisional else "; uitkomst definitief")
+
+
+#: the text function of each kind of trail record (see Trail)
+_TEXTS = {"R2": _r2_text, "R3": _r3_text, "wp": _wp_step, "R6": _r6_text, "college": _legal_text, "R11": _r11_text,
+          "R12": _r12_text, "R13": _r13_text, "R14": _entry_text, "8.7": _flags_text}
 
 
 # -- the public entry points ----------------------------------------------------------------------------
@@ -1161,7 +1182,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         return Determination(facts.id, Outcome(None, None, None, legal), None,
                              "none" if facts.placement is not None else None, (flag,), True, trail, regime, None,
                              None, RULESET_VERSION, ctx.digest, digest)
-    trail: list[tuple] = [("R2", _r2_text, (p.m, p.meldgemeente))]  # records, see Trail
+    trail: list[tuple] = [("R2", "R2", p.m, p.meldgemeente)]  # records, see Trail
     if p.merged:
         trail.append(("R10", None, "aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking"))
     base = _run(p, DEFAULT, trail)
@@ -1197,7 +1218,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         flags.sort(key=lambda f: f.name)
         settled = p.meldregio.settled_flags
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
-        trail.append(("8.7", _flags_text, (tuple(f.name for f in flags), provisional)))
+        trail.append(("8.7", "8.7", tuple(f.name for f in flags), provisional))
     return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
                          Trail(trail), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
                          RULESET_VERSION, ctx.digest, digest)
