@@ -25,6 +25,11 @@ class Settings:
     def outputs_dir(self) -> Path:
         return self.home / "outputs"
 
+    @property
+    def documents_dir(self) -> Path:
+        """Case exhibits, content-addressed (cases.documents)."""
+        return self.home / "documents"
+
 
 def _number(env, name: str, default: float, cast=float):
     raw = env.get(name)

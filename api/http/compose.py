@@ -229,3 +229,119 @@ def verification(store: Store, workers: int | None = None) -> dict[str, Any]:
     report = service.verify_ledger(store, workers=workers)
     return {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
             "seconds": round(report.seconds, 3), "problems": [p.to_dict() for p in report.problems]}
+
+
+# ------------------------------------------------------------------------------------- settlement
+STATEMENT_MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   "csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def settlement(store: Store, quarter: str):
+    """A quarter's settlement (ledger.settlement.service.settle_quarter): pairs, net positions, pools."""
+    from ledger.settlement import service as settlement_service
+
+    return settlement_service.settle_quarter(store, quarter)
+
+
+def settlement_dict(store: Store, quarter: str) -> dict[str, Any]:
+    s = settlement(store, quarter)
+    return {**s.to_dict(), "digest": s.digest}
+
+
+def statement_file(store: Store, quarter: str, party: str, fmt: str) -> tuple[bytes, str, str]:
+    """One municipality's statement for the quarter as (bytes, file name, media type): the files that
+    `bwledger settle` writes (ledger.settlement.service.write_statements)."""
+    from ledger.settlement import service as settlement_service
+
+    if fmt not in STATEMENT_MEDIA:
+        raise RequestInvalid("format", f"xlsx, csv or json, not {fmt!r}")
+    if not party.startswith("GM"):
+        raise RequestInvalid("party", f"a statement is per municipality (GMxxxx): {party!r}")
+    with tempfile.TemporaryDirectory(prefix="bwledger-statement-") as tmp:
+        res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party])
+        path = getattr(res.files[0], fmt)
+        return path.read_bytes(), path.name, STATEMENT_MEDIA[fmt]
+
+
+# ------------------------------------------------------------------------------------------ cases
+def worklist(store: Store):
+    """The committee's work list (cases.service.worklist)."""
+    from cases import service as cases_service
+
+    return cases_service.worklist(store)
+
+
+def case(store: Store, case_id: str):
+    from cases import service as cases_service
+
+    return cases_service.case_view(store, case_id)
+
+
+def case_documents(store: Store, case_id: str):
+    from cases import service as cases_service
+
+    return cases_service.list_documents(store, case_id)
+
+
+def dossier_pdf(store: Store, documents_dir: Path, case_id: str) -> tuple[bytes, str]:
+    """The case file as PDF/A-3b (cases.dossier.render_dossier, as `bwledger case dossier`)."""
+    from cases.dossier import render_dossier
+
+    with tempfile.TemporaryDirectory(prefix="bwledger-dossier-") as tmp:
+        name = f"dossier-{case_id}.pdf"
+        summary = render_dossier(store, documents_dir, case_id, Path(tmp) / name)
+        return summary.path.read_bytes(), name
+
+
+def case_bundle(store: Store, case_id: str) -> tuple[bytes, str]:
+    """The case's verifiable bundle (cases.bundle.export_case_bundle, as `bwledger case bundle`)."""
+    from cases.bundle import export_case_bundle
+
+    with tempfile.TemporaryDirectory(prefix="bwledger-casebundle-") as tmp:
+        name = f"bundle-{case_id}.json"
+        out = Path(tmp) / name
+        export_case_bundle(store, case_id, out)
+        return out.read_bytes(), name
+
+
+def _deadline_dict(d) -> dict[str, Any]:
+    return {"name": d.name, "status": d.status, "text": d.text, "who": list(d.who), "due": d.due.isoformat(),
+            "calendar_end": d.term.calendar_end.isoformat(), "extended_by": list(d.term.articles)}
+
+
+def _iso_ts(ts) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def case_dict(view) -> dict[str, Any]:
+    """A case (cases.service.CaseView) as JSON: parties, status, signed history, deadlines, decision."""
+    p = view.parties
+    return {
+        "case_id": view.case_id, "status": view.status, "status_nl": view.status_nl, "since": view.since.isoformat(),
+        "open": view.is_open, "question": view.question, "client": view.client,
+        "parties": {"claiming": p.claiming, "responding": p.responding, "committee": p.committee,
+                    "provider": p.provider},
+        "determination": {"seq": view.determination_seq, "entry_hash": view.determination_hash,
+                          "author": view.determination_author, "payload": view.determination},
+        "events": [{"seq": e.seq, "entry_hash": e.entry_hash, "received_at": _iso_ts(e.received_at),
+                    "author": e.author, "status": e.status, "previous_status": e.previous_status,
+                    "action": e.action, "effective_date": e.effective_date.isoformat(), "note": e.note,
+                    "position": e.position, "documents": list(e.documents), "decision": e.decision,
+                    "deadline": e.deadline.isoformat() if e.deadline else None} for e in view.events],
+        "deadlines": [_deadline_dict(d) for d in view.deadlines],
+        "positions": view.positions, "decision": view.decision,
+    }
+
+
+def worklist_dict(w) -> dict[str, Any]:
+    return {
+        "on": w.on.isoformat(),
+        "disputes": [{"case_id": d.case_id, "status": d.status, "claiming": d.parties.claiming,
+                      "responding": d.parties.responding, "overdue": d.overdue,
+                      "next_deadline": _deadline_dict(d.next_deadline) if d.next_deadline else None}
+                     for d in w.disputes],
+        "provisional": [{"seq": u.seq, "entry_hash": u.entry_hash, "received_at": _iso_ts(u.received_at),
+                         "author": u.author, "addressee": u.addressee, "determination_id": u.determination_id,
+                         "reference_date": u.reference_date.isoformat(), "flags": list(u.flags),
+                         "objection_deadline": u.objection_deadline.isoformat()} for u in w.provisional],
+    }

@@ -107,9 +107,20 @@ def _summary(kind: str, p: dict[str, Any]) -> str:
     return KIND_NL.get(kind, kind)
 
 
+ROLE_NL = {"claiming": "verzoeker", "responding": "verweerder", "committee": "commissie", "operator": "beheerder",
+           "provider": "aanbieder"}
+
+
+def _status_nl(status: str) -> str:
+    from cases.workflow import STATUS_NL
+
+    return STATUS_NL.get(status, status)
+
+
 def template_globals() -> dict[str, Any]:
     return {"gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
             "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": _euro,
+            "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),
             "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
             "budget": lambda b: BUDGET_NL.get(b, b or "-"), "boeking": lambda e: BOEKING_NL.get(e, e or "-")}
 

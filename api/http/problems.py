@@ -13,6 +13,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.http.compose import RequestInvalid
+from cases.errors import CaseError
 from ledger import errors as E
 from ledger.errors import LedgerError
 from rules.casebook import Malformed
@@ -24,7 +25,13 @@ PROBLEM_JSON = "application/problem+json"
 #: HTTP status per ledger refusal code; any other LedgerError code is 422.
 LEDGER_STATUS = {
     E.NOT_ENTITLED: 403, E.KEY_NOT_VALID: 403, E.IDEMPOTENCY_CONFLICT: 409, E.NOT_INITIALISED: 503,
-    E.BUNDLE_MALFORMED: 409,
+    E.BUNDLE_MALFORMED: 409, "QUARTER_INVALID": 400, "QUARTER_NOT_ENDED": 409,
+}
+#: HTTP status per cases refusal code (cases.errors); any other CaseError code is 422.
+CASE_STATUS = {
+    "CASE_NOT_FOUND": 404, "DETERMINATION_NOT_FOUND": 404, "DOCUMENT_NOT_FOUND": 404, "CASE_EXISTS": 409,
+    "TRANSITION_NOT_ALLOWED": 409, "ACTOR_NOT_ALLOWED": 403, "DEADLINE_NOT_PASSED": 409,
+    "PRIOR_ATTEMPTS_MISSING": 409, "DOCUMENT_TOO_LARGE": 413,
 }
 TITLES = {
     "REQUEST_INVALID": "The request is not of the form asked for",
@@ -68,6 +75,10 @@ def on_ledger_error(request: Request, exc: LedgerError) -> Response:
                    title="The ledger refused", seq=exc.seq, index=exc.index)
 
 
+def on_case_error(request: Request, exc: CaseError) -> Response:
+    return problem(request, CASE_STATUS.get(exc.code, 422), exc.code, exc.message, title="The case refused")
+
+
 def on_facts_error(request: Request, exc: FactsError) -> Response:
     return problem(request, 422, exc.code, str(exc), case_id=exc.case_id, field=exc.field)
 
@@ -99,6 +110,6 @@ def on_internal(request: Request, exc: Exception) -> Response:
 
 def exception_handlers() -> dict:
     """Most specific first is not needed: litestar picks the handler of the nearest class in the MRO."""
-    return {LedgerError: on_ledger_error, FactsError: on_facts_error, Malformed: on_malformed,
+    return {LedgerError: on_ledger_error, CaseError: on_case_error, FactsError: on_facts_error, Malformed: on_malformed,
             RequestInvalid: on_request_invalid, ValidationException: on_validation, HTTPException: on_http,
             HTTP_500_INTERNAL_SERVER_ERROR: on_internal, Exception: on_internal}

@@ -161,3 +161,30 @@ class Server:
     def close(self) -> None:
         self.stop()
         self.log.close()
+
+
+def seed_settlement_and_case(client) -> dict:
+    """A provisional determination Kampen -> Zwolle with its placement booked as cost lines for 2026K1,
+    a second placement Kampen fronting for Dalfsen, and a dispute opened on the determination."""
+    from datetime import date
+
+    from cases import service as cases_service
+    from ledger.settlement import service as settlement_service
+    from ledger.settlement.costlines import Placement
+
+    store, keys = client.app.state.store, client.app.state.settings.keys_dir
+
+    def signer_for(p):
+        return service.party_signer(store, keys, p)
+
+    det = service.record(store, signer_for("GM0166"), "determination",
+                         {**determination_payload("GM0193"), "provisional": True, "flags": ["BOUNDARY_365"]},
+                         idempotency_key="seed-det", client="PSN-seed-1")
+    ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
+    settlement_service.book_placements(store, signer_for, [
+        Placement("pl-1", "PSN-seed-1", "GM0193", "GM0166", "15B02", date(2025, 11, 20), None, determination=ref),
+        Placement("pl-2", "PSN-seed-2", "GM0166", "GM0148", "15C01", date(2026, 1, 10), date(2026, 3, 5)),
+    ], until=date(2026, 3, 31))
+    view = cases_service.open_case(store, signer_for("GM0166"), det.seq, question="Is Zwolle de kostendrager?",
+                                   position="Kampen was niet de woonplaats")
+    return {"determination": det, "case_id": view.case_id}

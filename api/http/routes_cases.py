@@ -1,0 +1,60 @@
+"""Disputes (issue 5): the JSON endpoints and the "Geschillen" pages over cases.service."""
+from __future__ import annotations
+
+from litestar import MediaType, Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from api.http import compose
+from api.http.routes_api import in_thread
+from ledger.store import Store
+
+
+def _download(raw: bytes, name: str, media: str) -> Response:
+    return Response(raw, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@get("/api/cases")
+async def worklist(store: NamedDependency[Store]) -> dict:
+    """The committee's work list: open disputes by next deadline, then undisputed provisional determinations."""
+    return compose.worklist_dict(await in_thread(compose.worklist, store))
+
+
+@get("/api/cases/{case_id:str}")
+async def case(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
+    """A case with its signed history, deadlines, positions and decision."""
+    return compose.case_dict(await in_thread(compose.case, store, case_id))
+
+
+@get("/api/cases/{case_id:str}/dossier")
+async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
+    """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
+    raw, name = await in_thread(compose.dossier_pdf, store, state.settings.documents_dir, case_id)
+    return _download(raw, name, "application/pdf")
+
+
+@get("/api/cases/{case_id:str}/bundle")
+async def bundle(store: NamedDependency[Store], case_id: FromPath[str]) -> Response:
+    raw, name = await in_thread(compose.case_bundle, store, case_id)
+    return _download(raw, name, "application/json")
+
+
+@get("/geschillen", name="geschillen")
+async def worklist_page(store: NamedDependency[Store]) -> Template:
+    w = await in_thread(compose.worklist, store)
+    return Template("geschillen.html", context={"actief": "geschillen", "w": w}, media_type=MediaType.HTML)
+
+
+def _case_page(store: Store, case_id: str) -> dict:
+    return {"actief": "geschillen", "v": compose.case(store, case_id),
+            "documenten": compose.case_documents(store, case_id)}
+
+
+@get("/geschillen/{case_id:str}")
+async def case_page(store: NamedDependency[Store], case_id: FromPath[str]) -> Template:
+    return Template("geschil.html", context=await in_thread(_case_page, store, case_id), media_type=MediaType.HTML)
+
+
+ROUTES = [worklist, case, dossier, bundle, worklist_page, case_page]
