@@ -152,6 +152,7 @@ class CaseState:
     booked_decision: dict | None = None  # the decision the last booking implemented
     bookings: list[dict] = field(default_factory=list)
     last_date: date | None = None
+    conflicts: list[dict] = field(default_factory=list)  # transitions signed against a stale state
 
     @property
     def is_open(self) -> bool:
@@ -220,6 +221,11 @@ def apply_event(state: CaseState | None, payload: dict, on: date) -> CaseState:
                                                          provider=payload.get("provider")),
                           payload["status"], on)
     elif payload.get("action", "transition") == "transition":
+        if payload.get("previous_status") != state.status:
+            # signed against a state that had already changed (two parties acting at once): the first
+            # transition in ledger order wins; this one is kept in the history but not applied
+            state.conflicts.append(payload)
+            return state
         state.status = payload["status"]
         state.since = on
     state.attempts.extend(payload.get("attempts") or ())

@@ -199,3 +199,22 @@ def test_trail_must_match_the_signed_digest(dossier):
     with pytest.raises(CaseError) as exc:
         service.attach_evidence(env.store, env.docs, case_id, determination=d)
     assert exc.value.code == "EVIDENCE_MISMATCH"
+
+
+def test_embedded_exhibit_must_match_its_listed_hash(dossier, tmp_path):
+    from pypdf import PdfWriter
+
+    from ledger.pdfbundle import verify_pdf_bundle
+
+    env, case_id, out, summary, docs = dossier
+    reader = PdfReader(str(out))
+    w = PdfWriter()
+    for page in reader.pages:
+        w.add_page(page)
+    for name, content in reader.attachments.items():
+        w.add_attachment(name, content[0] if name != "bijlage-03-overleg.eml" else content[0] + b"\r\nextra")
+    forged = tmp_path / "forged.pdf"
+    with open(forged, "wb") as f:
+        w.write(f)
+    report = verify_pdf_bundle(forged)
+    assert [p.code for p in report.problems] == ["EMBEDDED_FILE_UNLISTED"]

@@ -192,3 +192,19 @@ def test_worklist_lists_open_disputes_and_undisputed_provisional_determinations(
     assert [p.seq for p in w.provisional] == [r1.seq, r4.seq]  # oldest first; r2 disputed, r3 definitive
     assert w.provisional[0].flags == ("BOUNDARY_365",)
     assert r3.seq not in [p.seq for p in w.provisional]
+
+
+def test_a_transition_signed_against_a_stale_state_is_not_applied(senv):
+    from ledger.service import record
+
+    env = senv
+    r = env.determination()
+    v = service.open_case(env.store, env.signer(CLAIMING), r.seq, question="Wie betaalt?")
+    v = service.transition(env.store, env.signer(RESPONDING), v.case_id, "OBJECTED", position="R7")
+    stale = {"dispute_id": v.case_id, "determination": {"seq": r.seq, "entry_hash": r.entry_hash.hex()},
+             "status": "ACCEPTED", "previous_status": "DETERMINED", "participants": [CLAIMING, RESPONDING, COMMITTEE]}
+    record(env.store, env.signer(RESPONDING), "dispute_event", stale, idempotency_key="stale", client=r and
+           "PSN-client-0001")
+    v = service.case_view(env.store, v.case_id)
+    assert v.status == "OBJECTED" and len(v.state.conflicts) == 1 and v.events[-1].status == "ACCEPTED"
+    assert service.transition(env.store, env.signer(CLAIMING), v.case_id, "CONSULTATION").status == "CONSULTATION"
