@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, timedelta
 
 from .municipalities import MunicipalityRegister
 
@@ -50,8 +50,10 @@ class Parameters:
     sources: tuple[tuple[str, str], ...] = ()  # parameter name -> citation id
 
     def __post_init__(self):
-        # a look-up table for ``designation`` (not a field: no part of equality, repr or the digest)
+        # look-up helpers (not fields: no part of equality, repr or the digest)
         object.__setattr__(self, "designations", dict(self.designated_types))
+        object.__setattr__(self, "window_delta", timedelta(days=self.window_days))
+        object.__setattr__(self, "gap_delta", timedelta(days=self.gap_tolerance_days))
 
     def designation(self, type_: str) -> str | None:
         return self.designations.get(type_)

@@ -88,10 +88,11 @@ class Trail(Sequence):
     kind ``None`` means the one value is the finding itself. Records hold plain values (no
     functions or working objects), so that a stored determination keeps few objects alive."""
 
-    __slots__ = ("_records", "_steps")
+    __slots__ = ("_facts", "_records", "_steps")
 
-    def __init__(self, records=(), steps: tuple[TrailStep, ...] | None = None):
-        self._records, self._steps = records, steps
+    def __init__(self, records: tuple = (), steps: tuple[TrailStep, ...] | None = None,
+                 facts: CaseFacts | None = None):
+        self._records, self._steps, self._facts = records, steps, facts
 
     @property
     def steps(self) -> tuple[TrailStep, ...]:
@@ -103,10 +104,13 @@ class Trail(Sequence):
                 if kind is None:
                     out.append(TrailStep(rule, rec[2]))
                     continue
-                made = _TEXTS[kind](*rec[2:])
+                if kind == "R3":  # the address is found again in the facts (by its position)
+                    made = _r3_text(rec[2], _by_start(self._facts.addresses), rec[3])
+                else:
+                    made = _TEXTS[kind](*rec[2:])
                 out.append(TrailStep(rule, made) if type(made) is str else TrailStep(rule, *made))
             steps = self._steps = tuple(out)
-            self._records = ()
+            self._records, self._facts = (), None
         return steps
 
     def __getitem__(self, i):
@@ -328,9 +332,8 @@ class _Prepared:
     intake_date: date | None
     intake_moves: bool  # the BRP history or a stay changes between M and the intake date
     merged: bool  # R10: some episodes (or the placement) were merged
-    ws: date  # R11 window starts: M - window, M - (window - 1) (BOUNDARY_365), M - 1 year (LEAP_YEAR_WINDOW)
+    ws: date  # R11 window start M - window; M - (window - 1) for BOUNDARY_365
     ws364: date
-    wscal: date
     gap: timedelta  # the chain gap tolerance
     desig: dict  # institution type -> "verified" | "assumed" (designated types only)
     wp_cache: dict = field(default_factory=dict)  # per case: woonplaats by (date, readings it depends on)
@@ -372,7 +375,7 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
     # every "covers" test of the woonplaats walk answers the same on both days
     intake_moves = intake is not None and any(
         m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*facts.addresses, *facts.stays))
-    ws = m - timedelta(days=params.window_days)
+    ws = m - params.window_delta
     return _Prepared(
         facts=facts, ctx=ctx, params=params, m=m, meldgemeente=facts.melding.gemeente,
         meldregio=ctx.region_of(facts.melding.gemeente, m), regime_b=(
@@ -381,8 +384,7 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         prior=prior, with_placement=with_placement, bw_start=bw_start,
         intake_date=intake, intake_moves=intake_moves,
         merged=bool(prior) and (any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior)),
-        desig=params.designations, ws=ws, ws364=ws + ONE_DAY, wscal=minus_one_year(m),
-        gap=timedelta(days=params.gap_tolerance_days),
+        desig=params.designations, ws=ws, ws364=ws + ONE_DAY, gap=params.gap_delta,
     )
 
 
@@ -647,7 +649,7 @@ def _window_start(p: _Prepared, rd: Readings) -> date:
     if rd.window == "m364":
         return p.ws364
     if rd.window == "calendar":
-        return p.wscal
+        return minus_one_year(p.m)
     return p.ws
 
 
@@ -677,7 +679,8 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
     contacts: list[_Contact] = []
     track = run is not None and rd is DEFAULT
     if track:
-        ws364, wscal = p.ws364, p.wscal
+        ws364 = p.ws364
+        wscal = minus_one_year(m) if p.facts.applications or p.prior else None  # only contacts use it
         notes: dict[str, str] = {}
     for a in p.facts.applications:
         if a.date > m:
@@ -801,8 +804,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
                 wp = wp_later
     home = ctx.region_of(wp.gemeente, m)
     if t is not None:
-        cur = p.addresses[wp.cur] if wp.cur is not None else None
-        t.append(("R3", "R3", m, cur, wp.cur))
+        t.append(("R3", "R3", m, wp.cur))
         t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp", wp.via, wp.gemeente, wp.briefadres_stay,
                   _addr_refs(p.addresses, wp.passed) if wp.passed else ()))
     if main:
@@ -884,7 +886,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     contacts, ws = _r11(p, rd, r11_region, t0r, run)
     new_client = not contacts
     if t is not None:
-        t.append(("R11", "R11", ws, m, r11_region.name, tuple(contacts)))
+        t.append(("R11", "R11", ws, m, r11_region.name, tuple(map(_contact_values, contacts)) if contacts else ()))
     if main and home is not None and home.id != meldregio.id:
         home_alt = _alt(rd, r11_region=home.id)
         _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", home_alt)
@@ -1090,10 +1092,10 @@ def _r2_text(m: date, meldgemeente: str) -> tuple[str, tuple[str, ...]]:
     return f"peildatum: melding op {m} bij {meldgemeente}", ("melding",)
 
 
-def _r3_text(m: date, cur: Address | None, index: int | None) -> tuple[str, tuple[str, ...]]:
-    if cur is None:
+def _r3_text(m: date, addresses: list[Address], index: int | None) -> tuple[str, tuple[str, ...]]:
+    if index is None:
         return f"BRP op {m}: geen adres", ()
-    return f"BRP op {m}: " + _addr_text(cur), (f"addresses[{index}]",)
+    return f"BRP op {m}: " + _addr_text(addresses[index]), (f"addresses[{index}]",)
 
 
 def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, refs: tuple[str, ...]):
@@ -1140,11 +1142,20 @@ def _r13_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) ->
         " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
 
 
-def _contact_text(c: _Contact) -> str:
+def _contact_values(c: _Contact) -> tuple:
+    """What the trail says about a contact, as plain values."""
     if c.episode is not None:
         e = c.episode
-        return f"BW {e.from_}..{e.to or 'lopend'} ({e.cost_bearer}, {'historisch' if c.historical else 'woonplaats'})"
-    return f"aanvraag {c.app_gemeente} {c.when}" + (" (voor T0)" if c.historical else "")
+        return ("bw", e.from_, e.to, e.cost_bearer, c.historical)
+    return ("aanvraag", c.app_gemeente, c.when, c.historical)
+
+
+def _contact_text(c: tuple) -> str:
+    if c[0] == "bw":
+        _, from_, to, cost_bearer, historical = c
+        return f"BW {from_}..{to or 'lopend'} ({cost_bearer}, {'historisch' if historical else 'woonplaats'})"
+    _, gemeente, when, historical = c
+    return f"aanvraag {gemeente} {when}" + (" (voor T0)" if historical else "")
 
 
 def _entry_text(fronting: str, entry: str) -> str:
@@ -1158,7 +1169,7 @@ def _flags_text(names: tuple[str, ...], provisional: bool) -> str:
 
 
 #: the text function of each kind of trail record (see Trail)
-_TEXTS = {"R2": _r2_text, "R3": _r3_text, "wp": _wp_step, "R6": _r6_text, "college": _legal_text, "R11": _r11_text,
+_TEXTS = {"R2": _r2_text, "wp": _wp_step, "R6": _r6_text, "college": _legal_text, "R11": _r11_text,
           "R12": _r12_text, "R13": _r13_text, "R14": _entry_text, "8.7": _flags_text}
 
 
@@ -1220,5 +1231,5 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
         trail.append(("8.7", "8.7", tuple(f.name for f in flags), provisional))
     return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
-                         Trail(trail), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
+                         Trail(tuple(trail), facts=facts), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
                          RULESET_VERSION, ctx.digest, digest)
