@@ -15,8 +15,15 @@ from ..errors import LedgerError
 from ..service import SignedStatement, sign_statement
 from ..store import AppendResult, Store
 from . import store as sstore
-from .booking import SignerFor, _key, booking_quarter, cost_line_payload, live_lines, reversal_statement, \
-    sealed_quarters
+from .booking import (
+    SignerFor,
+    _key,
+    booking_quarter,
+    cost_line_payload,
+    live_lines,
+    reversal_statement,
+    sealed_quarters,
+)
 from .costlines import LineSpec, split_days
 from .quarters import Quarter, correction_label, days
 
@@ -109,4 +116,4 @@ def _det(store: Store, line: sstore.Line) -> dict | None:
     return {"seq": line.determination_seq, "entry_hash": info[1].hex()} if info else None
 
 
-__all__ = ["rebook", "Period", "CORRECTION_INVALID", "Quarter"]
+__all__ = ["CORRECTION_INVALID", "Period", "Quarter", "rebook"]

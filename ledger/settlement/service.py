@@ -16,9 +16,23 @@ from .costlines import Placement
 from .quarters import Quarter
 from .settle import SealResult, Settlement, WhatIf, close_quarter, settle, whatif
 
-__all__ = ["book_placements", "rebook", "Period", "Placement", "settle_quarter", "write_statements",
-           "write_charts", "seal_quarter", "whatif_quarter", "write_whatif", "reconcile_file", "monitoring",
-           "budget_projection", "sealed", "ChartFiles"]
+__all__ = [
+    "ChartFiles",
+    "Period",
+    "Placement",
+    "book_placements",
+    "budget_projection",
+    "monitoring",
+    "rebook",
+    "reconcile_file",
+    "seal_quarter",
+    "sealed",
+    "settle_quarter",
+    "whatif_quarter",
+    "write_charts",
+    "write_statements",
+    "write_whatif",
+]
 
 
 def book_placements(store: Store, signer_for: SignerFor, placements: Sequence[Placement], *, until: date,

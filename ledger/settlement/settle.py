@@ -16,9 +16,9 @@ from typing import Any
 
 from ..canonical import canonical_json
 from ..crypto import Signer
-from ..errors import LedgerError, NOT_INITIALISED
+from ..errors import NOT_INITIALISED, LedgerError
 from ..service import sign_statement
-from ..store import AppendResult, Store
+from ..store import Store
 from . import store as sstore
 from .booking import sealed_quarters
 from .catalogue import Catalogue, load_catalogue
@@ -189,6 +189,17 @@ def _condition(q: Quarter, through: int | None, carried: Sequence[tuple[str, int
     return cond
 
 
+def _scope(q: Quarter, through: int | None, carried: Sequence[tuple[str, int]]):
+    """The same rows as _condition, as a Python predicate on (booking_quarter, seq)."""
+    late = dict(carried)
+
+    def in_scope(bq: str, seq: int) -> bool:
+        if through is not None and seq > through:
+            return False
+        return bq == q.code or (bq in late and seq > late[bq])
+    return in_scope
+
+
 # ---------------------------------------------------------------------------------------------
 # settle
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +219,7 @@ def settle(store: Store, quarter: str | Quarter, *, keys: Mapping[str, str] | No
     q, through, seal_seq, carried = quarter_scope(store, quarter)
     dets, clients = open_disputes(store, through)
     cond = _condition(q, through, carried)
-    groups = sstore.group_totals(store, cond, sorted(dets), sorted(clients))
+    groups = sstore.group_totals(store, cond, sorted(dets), sorted(clients), _scope(q, through, carried))
     if reading:
         groups = _apply_reading(store, cond, groups, reading, dets, clients)
     return compute(q, groups, catalogue or load_catalogue(), keys=keys, sealed=through is not None,
@@ -326,7 +337,7 @@ def close_quarter(store: Store, quarter: str | Quarter, *, today: date, operator
     _q, _t, _s, carried = quarter_scope(store, q)
     dets, clients = open_disputes(store, through)
     cond = _condition(q, through, carried)
-    groups = sstore.group_totals(store, cond, sorted(dets), sorted(clients))
+    groups = sstore.group_totals(store, cond, sorted(dets), sorted(clients), _scope(q, through, carried))
     s = compute(q, groups, load_catalogue(), sealed=True, through_seq=through, dets=dets, clients=clients,
                 carried=carried)
     balances = [{"party": p.party, "net_cents": p.net_payable_cents} for p in s.positions]

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -120,11 +120,32 @@ def sync_index(store: Store) -> int:
                                    booking_quarter=p.get("booking_quarter") or orig["booking_quarter"])
                     out.append(row)
                 if out:
-                    conn.execute(lines.insert(), out)
+                    _insert(conn, store.dialect, out)
                     added += len(out)
                 lo = hi
             conn.execute(index_state.update().where(index_state.c.id == 1).values(through_seq=size))
     return added
+
+
+def _insert(conn: sa.Connection, dialect: str, rows: list[dict[str, Any]]) -> None:
+    """Insert index rows through the driver: COPY on PostgreSQL, executemany on SQLite."""
+    if dialect == "postgresql":
+        cur = conn.connection.driver_connection.cursor()
+        with cur.copy(f"COPY settlement_lines ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row([r[c] for c in LINE_COLUMNS])
+    elif dialect == "sqlite":
+        def val(c: str, v: Any) -> Any:
+            if isinstance(v, date):
+                return v.isoformat()
+            if c == "historical":
+                return int(v)
+            return v
+        conn.exec_driver_sql(f"INSERT INTO settlement_lines ({', '.join(LINE_COLUMNS)}) VALUES "
+                             f"({', '.join('?' * len(LINE_COLUMNS))})",
+                             [tuple(val(c, r[c]) for c in LINE_COLUMNS) for r in rows])
+    else:
+        conn.execute(lines.insert(), rows)
 
 
 def _lookup(conn: sa.Connection, seq: int) -> dict[str, Any] | None:
@@ -162,20 +183,45 @@ def quarter_condition(quarter: str, through_seq: int | None = None, carried: Seq
     return cond
 
 
-def group_totals(store: Store, cond: Any, disputed_dets: Sequence[int], disputed_clients: Sequence[str]
+def group_totals(store: Store, cond: Any, disputed_dets: Sequence[int], disputed_clients: Sequence[str],
+                 in_scope: Callable[[str, int], bool] | None = None
                  ) -> list[tuple[str, str, str, bool, bool, int, int]]:
-    """(fronting, bearer, status, historical, disputed, amount, count) per group, in SQL."""
-    disputed = sa.false()
-    if disputed_dets:
-        disputed = sa.or_(disputed, lines.c.determination_seq.in_(sorted(disputed_dets)))
-    if disputed_clients:
-        disputed = sa.or_(disputed, lines.c.client.in_(sorted(disputed_clients)))
-    dcol = sa.case((disputed, 1), else_=0).label("disputed")
-    q = (sa.select(lines.c.fronting, lines.c.bearer, lines.c.status, lines.c.historical, dcol,
-                   sa.func.sum(lines.c.amount_cents), sa.func.count())
-         .where(cond).group_by(lines.c.fronting, lines.c.bearer, lines.c.status, lines.c.historical, dcol))
+    """(fronting, bearer, status, historical, disputed, amount, count) per group.
+
+    One GROUP BY over the quarter (`cond`); the few disputed lines (by determination, and by client
+    for lines without a determination) are read through their own indexes, kept when
+    `in_scope(booking_quarter, seq)`, and their totals moved to disputed groups.
+    """
+    keys = (lines.c.fronting, lines.c.bearer, lines.c.status, lines.c.historical)
+    agg = (sa.func.sum(lines.c.amount_cents), sa.func.count())
+    acc: dict[tuple, list[int]] = {}
     with store.engine.connect() as c:
-        return [(r[0], r[1], r[2], bool(r[3]), bool(r[4]), int(r[5]), int(r[6])) for r in c.execute(q)]
+        for r in c.execute(sa.select(*keys, *agg).where(cond).group_by(*keys)):
+            acc[(r[0], r[1], r[2], bool(r[3]), False)] = [int(r[4]), int(r[5])]
+        picks = []
+        dets = sorted(set(disputed_dets))
+        for i in range(0, len(dets), 500):
+            picks.append(lines.c.determination_seq.in_(dets[i:i + 500]))
+        clients = sorted(set(disputed_clients))
+        for i in range(0, len(clients), 500):
+            picks.append(sa.and_(lines.c.client.in_(clients[i:i + 500]), lines.c.determination_seq.is_(None)))
+        seen: set[int] = set()
+        for pick in picks:
+            q = sa.select(*keys, lines.c.amount_cents, lines.c.booking_quarter, lines.c.seq).where(pick)
+            if in_scope is None:
+                q = q.where(cond)
+            for r in c.execute(q):
+                if r[6] in seen or (in_scope is not None and not in_scope(r[5], r[6])):
+                    continue
+                seen.add(r[6])
+                k = (r[0], r[1], r[2], bool(r[3]))
+                base = acc.setdefault((*k, False), [0, 0])
+                base[0] -= int(r[4])
+                base[1] -= 1
+                moved = acc.setdefault((*k, True), [0, 0])
+                moved[0] += int(r[4])
+                moved[1] += 1
+    return [(*k, v[0], v[1]) for k, v in acc.items() if v[1] or v[0]]
 
 
 def iter_quarter_lines(store: Store, cond: Any, chunk: int = 50000) -> Iterator[Line]:
@@ -206,14 +252,28 @@ def raw_quarter_rows(store: Store, quarter: str, through_seq: int | None,
 
 def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None = None
                     ) -> list[tuple[int, str, str | None, dict[str, Any], datetime]]:
-    """(seq, author, client, payload, received_at) of every entry of these kinds, in seq order."""
-    q = (sa.select(entries.c.seq, entries.c.author, entries.c.client, entries.c.statement, entries.c.received_at)
-         .where(entries.c.kind.in_(tuple(kinds))).order_by(entries.c.seq))
-    if through_seq is not None:
-        q = q.where(entries.c.seq <= through_seq)
+    """(seq, author, client, payload, received_at) of every entry of these kinds, in seq order.
+
+    Read one kind at a time through the kind index (SQLite is told to use it: with a few kinds
+    dominating, its statistics would otherwise make it scan the whole log for a rare kind).
+    """
+    out = []
+    sqlite = store.dialect == "sqlite"
+    ph = "?" if sqlite else "%s"
+    hint = " INDEXED BY ledger_entries_kind" if sqlite else ""
     with store.engine.connect() as c:
-        return [(r[0], r[1], r[2], json.loads(bytes(r[3]))["payload"], r[4].astimezone(timezone.utc))
-                for r in c.execute(q)]
+        for kind in sorted(set(kinds)):
+            sql = f"SELECT seq, author, client, statement, received_at FROM ledger_entries{hint} WHERE kind = {ph}"
+            params: tuple = (kind,)
+            if through_seq is not None:
+                sql += f" AND seq <= {ph}"
+                params = (kind, through_seq)
+            for r in c.exec_driver_sql(sql, params):
+                at = r[4]
+                at = datetime.fromisoformat(at).replace(tzinfo=UTC) if isinstance(at, str) else at.astimezone(UTC)
+                out.append((r[0], r[1], r[2], json.loads(bytes(r[3]))["payload"], at))
+    out.sort(key=lambda x: x[0])
+    return out
 
 
 def entry_kinds(store: Store, seqs: Sequence[int]) -> dict[int, tuple[str, bytes]]:

@@ -41,6 +41,7 @@ def upgrade() -> None:
     op.create_index("settlement_lines_quarter", "settlement_lines", ["booking_quarter"])
     op.create_index("settlement_lines_client", "settlement_lines", ["client"])
     op.create_index("settlement_lines_reverses", "settlement_lines", ["reverses_seq"])
+    op.create_index("settlement_lines_determination", "settlement_lines", ["determination_seq"])
     op.create_table(
         "settlement_index_state",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -51,6 +52,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("settlement_index_state")
+    op.drop_index("settlement_lines_determination", "settlement_lines")
     op.drop_index("settlement_lines_reverses", "settlement_lines")
     op.drop_index("settlement_lines_client", "settlement_lines")
     op.drop_index("settlement_lines_quarter", "settlement_lines")
