@@ -90,4 +90,7 @@ def run_demo() -> int:
     from api.demo_cases import run_cases_demo  # disputes and case files (issue 5)
     if run_cases_demo(console, s, store) != 0:
         return 1
+    from api.demo_settlement import run_settlement_demo  # quarterly settlement (issue 4)
+    if run_settlement_demo(console, s, store) != 0:
+        return 1
     return 0 if report.ok else 1
