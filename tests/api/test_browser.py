@@ -4,7 +4,10 @@ installs it)."""
 import shutil
 
 import pytest
-from conftest import Server
+from litestar.testing import TestClient
+
+from api.http import create_app
+from conftest import Server, seed_settlement_and_case, sqlite_settings
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -12,7 +15,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("browser-home"), checkpoint_seconds=1)
+    home = tmp_path_factory.mktemp("browser-home")
+    with TestClient(create_app(sqlite_settings(home))) as c:  # cost lines for 2026K1 and one dispute
+        seed = seed_settlement_and_case(c)
+    s = Server(home, checkpoint_seconds=1)
+    s.case_id = seed["case_id"]
     yield s
     s.close()
 
@@ -74,3 +81,22 @@ def test_bad_facts_are_explained_in_the_form(page, server):
     alert.wait_for()
     assert "De invoer klopt niet" in alert.inner_text()
     assert page.get_by_label("Feiten").input_value() == "[[case"
+
+
+def test_settlement_statement_download_and_a_case(page, server):
+    page.goto(server.url + "/")
+    menu = page.get_by_role("navigation", name="Hoofdmenu")
+    menu.get_by_role("link", name="Verrekening").click()
+    page.get_by_label("Kwartaal").fill("2026K1")
+    page.get_by_role("button", name="Tonen").click()
+    row = page.locator("tr", has=page.locator("th", has_text="Zwolle"))
+    assert "€ 16.033,60" in row.inner_text()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Overzicht Kampen als xlsx").click()
+    path = info.value.path()
+    with open(path, "rb") as f:
+        assert f.read(2) == b"PK"
+    menu.get_by_role("link", name="Geschillen").click()
+    page.get_by_role("link", name=server.case_id).click()
+    assert page.get_by_role("heading", level=1).text_content().startswith(f"Geschil {server.case_id}")
+    assert page.get_by_text("Is Zwolle de kostendrager?").is_visible()
