@@ -201,7 +201,8 @@ def _build(store: Store, case_id: str, rows: list[EntryRow], det_row: EntryRow |
     for row in rows:
         ev = _event(row)
         events.append(ev)
-        state = apply_event(state, _payload(row), ev.effective_date)
+        state = apply_event(state, _payload(row), ev.effective_date,
+                            Parties(det_row.author, _payload(det_row)["addressee"]))
         if ev.position:
             positions.setdefault(ev.author, []).append(ev.position)
     assert state is not None

@@ -213,13 +213,16 @@ def check_transition(state: CaseState | None, target: str, actor: str, on: date,
     return edge
 
 
-def apply_event(state: CaseState | None, payload: dict, on: date) -> CaseState:
-    """Fold one dispute_event payload into the state."""
+def apply_event(state: CaseState | None, payload: dict, on: date, parties: Parties | None = None) -> CaseState:
+    """Fold one dispute_event payload into the state (`parties` for the first event: from the
+    determination, its author claiming and its addressee responding)."""
     if state is None:
-        state = CaseState(payload["dispute_id"], Parties(payload["claiming"] or payload["participants"][0],
-                                                         payload["responding"] or payload["participants"][1],
-                                                         provider=payload.get("provider")),
-                          payload["status"], on)
+        if parties is None:
+            parties = Parties(payload.get("claiming") or payload["participants"][0],
+                              payload.get("responding") or payload["participants"][1])
+        if payload.get("provider") and parties.provider is None:
+            parties = Parties(parties.claiming, parties.responding, parties.committee, payload["provider"])
+        state = CaseState(payload["dispute_id"], parties, payload["status"], on)
     elif payload.get("action", "transition") == "transition":
         if payload.get("previous_status") != state.status:
             # signed against a state that had already changed (two parties acting at once): the first
