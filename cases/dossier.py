@@ -266,6 +266,30 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
             chron.append((date.fromisoformat(a["held_on"]), 6, ATTEMPT_NL[a["kind"]], a["summary"]))
     for d in docs:
         chron.append((d.document_date, 7, f"stuk: {d.title}", f"bijlage {d.number}, {names(d.author_party)}"))
+    # the other notices about the client in the ledger (N1, N2, N4, N5, N8) and the bookings per day
+    booked_per_day: dict[date, list[int]] = defaultdict(list)
+    for ent in bundle.doc["entries"]:
+        if ent["role"] == "key":
+            continue
+        st = _payload(ent["statement"])
+        kind, pl, day = st["kind"], st["payload"], local_date(datetime.fromisoformat(ent["received_at"]))
+        who = f"door {names(st['author'])} (seq {ent['seq']})"
+        if kind == "placement_notice":
+            chron.append((date.fromisoformat(pl["start_date"]), 1, f"plaatsing in {names(pl['host_municipality'])} "
+                          f"(N1, gemeld {_d(day)})", who))
+        elif kind == "outflow_notice":
+            chron.append((date.fromisoformat(pl["end_date"]), 1, "einde BW, uitstroom (N2)", who))
+        elif kind == "handover_request":
+            chron.append((day, 1, f"verzoek tot overname aan {names(pl['to_party'])} (N5)", who))
+        elif kind == "redetermination":
+            chron.append((day, 1, f"herbeoordeling (N8): {pl.get('trigger', '')}", who))
+        elif kind in ("acceptance", "objection"):
+            chron.append((day, 6, KIND_NL[kind], who))
+        elif kind in ("cost_line", "reversal"):
+            booked_per_day[day].append(ent["seq"])
+    for day, seqs in booked_per_day.items():
+        chron.append((day, 8, f"{len(seqs)} kostenregel(s) en tegenboeking(en) geboekt",
+                      f"seq {min(seqs)} t/m {max(seqs)}"))
     chron.sort(key=lambda c: (c[0], c[1]))
     parts.append("<h1>Chronologie</h1>" + _table(["datum", "gebeurtenis", "toelichting"],
                                                  [[_d(c[0]), c[2], c[3]] for c in chron]))
