@@ -16,6 +16,7 @@ import base64
 import html
 import io
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -290,7 +291,11 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
     for day, seqs in booked_per_day.items():
         chron.append((day, 8, f"{len(seqs)} kostenregel(s) en tegenboeking(en) geboekt",
                       f"seq {min(seqs)} t/m {max(seqs)}"))
-    chron.sort(key=lambda c: (c[0], c[1]))
+    def _seq(c) -> int:  # events of one day in ledger order
+        m = re.search(r"\(seq (\d+)\)", c[3])
+        return int(m.group(1)) if m else 10**12
+
+    chron.sort(key=lambda c: (c[0], c[1] if c[1] < 6 else 6, _seq(c), c[1]))
     parts.append("<h1>Chronologie</h1>" + _table(["datum", "gebeurtenis", "toelichting"],
                                                  [[_d(c[0]), c[2], c[3]] for c in chron]))
     # -- vraag en standpunten
