@@ -190,6 +190,10 @@ async def assessment_submit(
     return _page("beoordeling.html", **ctx)
 
 
+#: the ledger page shows at most this many (the latest) entries; the bundle download has them all
+MAX_ROWS = 200
+
+
 def _parties() -> list[tuple[str, str]]:
     """Parties to choose from: the municipalities of the verified regions, the regions, operator, committee."""
     reg = loader.municipality_register()
@@ -213,7 +217,8 @@ def _ledger_page(store: Store, partij: str | None, van: str | None, tot: str | N
     try:
         party = compose.check_party(partij)
         d_from, d_to = compose.parse_period(van, tot)
-        ctx["regels"] = compose.party_entries(store, party, d_from, d_to)
+        rows = compose.party_entries(store, party, d_from, d_to)
+        ctx["totaal"], ctx["regels"] = len(rows), rows[-MAX_ROWS:]
     except compose.RequestInvalid as exc:
         veld = {"party": "partij", "from": "van", "to": "tot"}.get(exc.field, exc.field)
         ctx["fout"] = f"{veld}: {exc.message}"
