@@ -27,7 +27,7 @@ from ledger.store import Store
 
 from .bundle import BUNDLE_NAME, build_case_bundle
 from .documents import PAGED, ContentStore
-from .service import CaseView, case_view, evidence, list_documents, local_date
+from .service import case_view, evidence, list_documents, local_date
 from .workflow import STATUS_NL
 
 ROLE_NL = {"claiming": "verzoeker (claimende partij)", "responding": "verweerder (beoogd kostendrager)",

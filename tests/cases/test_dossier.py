@@ -4,7 +4,6 @@ import re
 import shutil
 import subprocess
 from datetime import date
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
