@@ -12,6 +12,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -91,7 +93,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_request_bytes,
         state=State({"settings": settings}),
         debug=False,
-        openapi_config=None,
+        # the OpenAPI 3.1 document only (no documentation UI: it would load scripts from a CDN)
+        openapi_config=OpenAPIConfig(title="bwledger", version="0.1.0", path="/api/schema",
+                                     render_plugins=[JsonRenderPlugin()]),
     )
 
 

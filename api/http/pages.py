@@ -129,13 +129,13 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
     return Template(template_name=name, context=context, status_code=status, media_type=MediaType.HTML)
 
 
-@get("/", name="start")
+@get("/", name="start", include_in_schema=False)
 async def start(store: NamedDependency[Store], state: State) -> Template:
     return _page("start.html", actief="start", overzicht=await in_thread(compose.overview, store),
                  verificatie=getattr(state, "last_verification", None), timer=state.timer.status())
 
 
-@post("/verificatie")
+@post("/verificatie", include_in_schema=False)
 async def run_verification(store: NamedDependency[Store], state: State) -> Redirect:
     report = await in_thread(compose.verification, store)
     report["at"] = datetime.now(UTC).isoformat()
@@ -151,13 +151,13 @@ class FactsForm:
     bestand: UploadFile | None = None
 
 
-@get("/beoordeling", name="beoordeling")
+@get("/beoordeling", name="beoordeling", include_in_schema=False)
 async def assessment_form(voorbeeld: FromQuery[bool] = False) -> Template:
     return _page("beoordeling.html", actief="beoordeling", feiten=EXAMPLE if voorbeeld else "", casus="",
                  formaat="toml", resultaat=None)
 
 
-@post("/beoordeling")
+@post("/beoordeling", include_in_schema=False)
 async def assessment_submit(
         data: MultipartBody[FactsForm]) -> Template:
     text = data.feiten or ""
@@ -203,7 +203,7 @@ def _parties() -> list[tuple[str, str]]:
     return out + [("OPERATOR", "beheerder van het grootboek"), ("COMMITTEE", "geschillencommissie")]
 
 
-@get("/grootboek", name="grootboek")
+@get("/grootboek", name="grootboek", include_in_schema=False)
 async def ledger_page(store: NamedDependency[Store], partij: FromQuery[str | None] = None,
                       van: FromQuery[str | None] = None, tot: FromQuery[str | None] = None) -> Template:
     return await in_thread(_ledger_page, store, partij, van, tot)

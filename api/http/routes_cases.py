@@ -41,7 +41,7 @@ async def bundle(store: NamedDependency[Store], case_id: FromPath[str]) -> Respo
     return _download(raw, name, "application/json")
 
 
-@get("/geschillen", name="geschillen")
+@get("/geschillen", name="geschillen", include_in_schema=False)
 async def worklist_page(store: NamedDependency[Store]) -> Template:
     w = await in_thread(compose.worklist, store)
     return Template("geschillen.html", context={"actief": "geschillen", "w": w}, media_type=MediaType.HTML)
@@ -52,7 +52,7 @@ def _case_page(store: Store, case_id: str) -> dict:
             "documenten": compose.case_documents(store, case_id)}
 
 
-@get("/geschillen/{case_id:str}")
+@get("/geschillen/{case_id:str}", include_in_schema=False)
 async def case_page(store: NamedDependency[Store], case_id: FromPath[str]) -> Template:
     return Template("geschil.html", context=await in_thread(_case_page, store, case_id), media_type=MediaType.HTML)
 

@@ -50,7 +50,7 @@ def _settlement_page(store: Store, kwartaal: str | None) -> Template:
     return Template("verrekening.html", context=ctx, media_type=MediaType.HTML)
 
 
-@get("/verrekening", name="verrekening")
+@get("/verrekening", name="verrekening", include_in_schema=False)
 async def settlement_page(store: NamedDependency[Store], kwartaal: FromQuery[str | None] = None) -> Template:
     return await in_thread(_settlement_page, store, kwartaal)
 

@@ -41,3 +41,11 @@ def test_security_headers(client, path):
     r = client.get(path)
     assert "default-src 'none'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_openapi_document_lists_the_api_not_the_pages(client):
+    r = client.get("/api/schema/openapi.json")
+    assert r.status_code == 200
+    paths = set(r.json()["paths"])
+    assert {"/api/rules/determine", "/api/ledger/entries", "/api/settlement/{quarter}", "/api/cases"} <= paths
+    assert all(p.startswith("/api/") for p in paths), paths
