@@ -15,10 +15,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+from enum import StrEnum
 
 from pydantic_core import PydanticUndefined
 
-from .facts import Address, Application, CaseFacts, Episode, Melding, Person, Placement, Product, Stay
+from .facts import (
+    Address,
+    AddressFunction,
+    AddressStatus,
+    Application,
+    ApplicationKind,
+    Budget,
+    CaseFacts,
+    Episode,
+    InstitutionType,
+    Melding,
+    Outcome,
+    Person,
+    Placement,
+    Product,
+    Stay,
+)
 
 LIST_FIELDS = ("addresses", "stays", "bw_episodes", "applications")
 
@@ -49,7 +66,8 @@ def input_digest_reference(facts: CaseFacts, context_digest: str) -> str:
 
 # -- the same bytes, written directly ------------------------------------------------------------------
 # Every string in validated facts is a statcode (GM and four digits), an ISO date or an enum value of
-# lower-case ASCII letters and underscores, so none needs escaping. Keys are written in sorted order;
+# lower-case ASCII letters and underscores (a StrEnum, written by an f-string as its value), so none
+# needs escaping. Keys are written in sorted order;
 # a value equal to the field's default is left out (``exclude_defaults``).
 
 def _melding(x: Melding) -> str:
@@ -64,17 +82,17 @@ def _person(x: Person) -> str:
 def _address(x: Address) -> str:
     s = f'{{"from":"{x.from_}"'
     if x.function is not None:
-        s += f',"function":"{x.function.value}"'
+        s += f',"function":"{x.function}"'
     if x.gemeente is not None:
         s += f',"gemeente":"{x.gemeente}"'
     if x.in_onderzoek:
         s += ',"in_onderzoek":true'
     if x.institution is not None:
-        s += f',"institution":"{x.institution.value}"'
+        s += f',"institution":"{x.institution}"'
     if x.recorded is not None:
         s += f',"recorded":"{x.recorded}"'
     if x.status is not None:
-        s += f',"status":"{x.status.value}"'
+        s += f',"status":"{x.status}"'
     if x.to is not None:
         s += f',"to":"{x.to}"'
     return s + "}"
@@ -82,24 +100,24 @@ def _address(x: Address) -> str:
 
 def _stay(x: Stay) -> str:
     to = f',"to":"{x.to}"' if x.to is not None else ""
-    return f'{{"from":"{x.from_}","gemeente":"{x.gemeente}"{to},"type":"{x.type.value}"}}'
+    return f'{{"from":"{x.from_}","gemeente":"{x.gemeente}"{to},"type":"{x.type}"}}'
 
 
 def _episode(x: Episode) -> str:
     s = '{"agreed_transfer":true,' if x.agreed_transfer else "{"
-    s += (f'"budget":"{x.budget.value}","cost_bearer":"{x.cost_bearer}","from":"{x.from_}",'
+    s += (f'"budget":"{x.budget}","cost_bearer":"{x.cost_bearer}","from":"{x.from_}",'
           f'"legal_college":"{x.legal_college}","location":"{x.location}"')
     if x.mandator is not None:
         s += f',"mandator":"{x.mandator}"'
     if x.product is not Product.INTRAMURAL:
-        s += f',"product":"{x.product.value}"'
+        s += f',"product":"{x.product}"'
     if x.to is not None:
         s += f',"to":"{x.to}"'
     return s + "}"
 
 
 def _application(x: Application) -> str:
-    return f'{{"date":"{x.date}","gemeente":"{x.gemeente}","kind":"{x.kind.value}","outcome":"{x.outcome.value}"}}'
+    return f'{{"date":"{x.date}","gemeente":"{x.gemeente}","kind":"{x.kind}","outcome":"{x.outcome}"}}'
 
 
 def _placement(x: Placement) -> str:
@@ -115,24 +133,25 @@ def _items(encode, items: tuple) -> str:
 
 
 def facts_canonical_json(facts: CaseFacts) -> str:
-    """The canonical JSON text of ``facts_document(facts)``, written directly."""
-    parts = []
+    """The canonical JSON text of ``facts_document(facts)``, written directly (keys in sorted order;
+    the melding is always there, so the keys before it end with a comma, those after start with one)."""
+    s = "{"
     if facts.addresses:
-        parts.append('"addresses":' + _items(_address, facts.addresses))
+        s += '"addresses":' + _items(_address, facts.addresses) + ","
     if facts.applications:
-        parts.append('"applications":' + _items(_application, facts.applications))
+        s += '"applications":' + _items(_application, facts.applications) + ","
     if facts.bw_episodes:
-        parts.append('"bw_episodes":' + _items(_episode, facts.bw_episodes))
+        s += '"bw_episodes":' + _items(_episode, facts.bw_episodes) + ","
     if facts.eligibility_open:
-        parts.append('"eligibility_open":true')
-    parts.append('"melding":' + _melding(facts.melding))
+        s += '"eligibility_open":true,'
+    s += '"melding":' + _melding(facts.melding)
     if facts.person is not None:
-        parts.append('"person":' + _person(facts.person))
+        s += ',"person":' + _person(facts.person)
     if facts.placement is not None:
-        parts.append('"placement":' + _placement(facts.placement))
+        s += ',"placement":' + _placement(facts.placement)
     if facts.stays:
-        parts.append('"stays":' + _items(_stay, facts.stays))
-    return "{" + ",".join(parts) + "}"
+        s += ',"stays":' + _items(_stay, facts.stays)
+    return s + "}"
 
 
 _R = PydanticUndefined  # a required field
@@ -151,7 +170,9 @@ _KNOWN_FIELDS = {
     Application: {"kind": _R, "gemeente": _R, "date": _R, "outcome": _R},
     Placement: {"location": _R, "fronting": _R, "from_": _R},
 }
-DIRECT = all({n: f.default for n, f in cls.model_fields.items()} == known for cls, known in _KNOWN_FIELDS.items())
+DIRECT = all({n: f.default for n, f in cls.model_fields.items()} == known for cls, known in _KNOWN_FIELDS.items()) \
+    and all(issubclass(e, StrEnum) for e in (AddressFunction, AddressStatus, ApplicationKind, Budget, InstitutionType,
+                                             Outcome, Product))  # an f-string writes a StrEnum as its value
 
 
 def input_digest(facts: CaseFacts, context_digest: str) -> str:

@@ -338,6 +338,7 @@ class _Prepared:
     desig: dict  # institution type -> "verified" | "assumed" (designated types only)
     wp_cache: dict = field(default_factory=dict)  # per case: woonplaats by (date, readings it depends on)
     up_cache: dict = field(default_factory=dict)  # per case: _upstream by _up_key(readings)
+    r11_facts: tuple | None = None  # per case: see _r11_facts
 
 
 def _by_start(items: tuple) -> list:
@@ -433,7 +434,7 @@ def _designation(p: _Prepared, type_: str | None, rd: Readings) -> str | None:
 
 def _designated_stays(p: _Prepared, rd: Readings) -> list[Stay]:
     if not p.stays:
-        return []
+        return p.stays
     return [s for s in p.stays if _designation(p, s.type, rd) is not None]
 
 
@@ -672,49 +673,62 @@ class _Contact(NamedTuple):
     app_gemeente: str | None
 
 
+def _r11_facts(p: _Prepared) -> tuple[tuple, tuple]:
+    """What R11 reads of the facts, with the regions (on M) of their municipalities: the same
+    under every reading, so worked out once per case."""
+    if p.r11_facts is None:
+        m, ctx = p.m, p.ctx
+        apps = []
+        for a in p.facts.applications:
+            if a.date <= m:
+                ar = ctx.region_of(a.gemeente, m)
+                apps.append((a, ar.id if ar is not None else None, a.kind is ApplicationKind.AANVRAAG,
+                             a.outcome is AppOutcome.REJECTED))
+        eps = []
+        for e in p.prior:
+            if e.from_ <= m:
+                lr, fr = ctx.region_of(e.location, m), ctx.region_of(e.cost_bearer, m)
+                eps.append((e, lr.id if lr is not None else None, fr.id if fr is not None else None,
+                            e.product == "ambulant", e.to if e.to is not None and e.to < m else m))
+        p.r11_facts = (tuple(apps), tuple(eps))
+    return p.r11_facts
+
+
 def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run | None):
     """R11: contacts in the window (aanvragen in the region; BW use located in or financed by it)."""
-    m, ctx = p.m, p.ctx
     ws = _window_start(p, rd)
     contacts: list[_Contact] = []
+    if not p.facts.applications and not p.prior:
+        return contacts, ws
+    apps, eps = _r11_facts(p)
     track = run is not None and rd is DEFAULT
     if track:
         ws364 = p.ws364
-        wscal = minus_one_year(m) if p.facts.applications or p.prior else None  # only contacts use it
+        wscal = minus_one_year(p.m)
         notes: dict[str, str] = {}
-    for a in p.facts.applications:
-        if a.date > m:
-            continue
-        ar = ctx.region_of(a.gemeente, m)
-        in_region = ar is not None and ar.id == region.id
-        is_aanvraag = a.kind is ApplicationKind.AANVRAAG
+    rid = region.id
+    for a, ar_id, is_aanvraag, rejected in apps:
+        in_region = ar_id == rid
         if is_aanvraag:
-            base = in_region or rd.out_of_region_aanvragen
-            counts = base and not (rd.ignore_rejected and a.outcome is AppOutcome.REJECTED)
+            counts = (in_region or rd.out_of_region_aanvragen) and not (rd.ignore_rejected and rejected)
         else:
-            base = counts = rd.meldingen_count and in_region
+            counts = rd.meldingen_count and in_region
         inside = a.date >= ws
         if counts and inside:
             contacts.append(_Contact(a.date, a.date < t0r, None, a.gemeente))
         if track:
-            if is_aanvraag and in_region and inside and a.outcome is AppOutcome.REJECTED:
+            if is_aanvraag and in_region and inside and rejected:
                 notes["REJECTED_APPLICATION_COUNTS"] = f"afgewezen aanvraag {a.gemeente} {a.date}"
             if is_aanvraag and not in_region and inside:
                 notes["OUT_OF_REGION_APPLICATION"] = f"aanvraag buiten de regio {a.gemeente} {a.date}"
             if not is_aanvraag and in_region and inside:
                 notes["MELDING_NOT_AANVRAAG"] = f"eerdere melding {a.gemeente} {a.date}"
             if is_aanvraag and in_region:
-                _boundary_hits(a.date, ws, ws364, wscal, notes, f"aanvraag {a.date}")
-    for e in p.prior:
-        if e.from_ > m:
-            continue
-        lr = ctx.region_of(e.location, m)
-        fr = ctx.region_of(e.cost_bearer, m)
-        located = lr is not None and lr.id == region.id
-        financed = fr is not None and fr.id == region.id
+                _boundary_hits(a.date, ws, ws364, wscal, notes, "aanvraag")
+    for e, lr_id, fr_id, ambulant, end in eps:
+        located = lr_id == rid
+        financed = fr_id == rid
         scope = (located and financed) if rd.use_scope_both else (located or financed)
-        ambulant = e.product == "ambulant"
-        end = e.to if e.to is not None and e.to < m else m
         inside = e.to is None or e.to >= ws
         if scope and (inside or rd.use_no_window) and (not ambulant or rd.ambulant_counts):
             contacts.append(_Contact(end, e.historical, e, None))
@@ -724,7 +738,7 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
                     notes["USE_SCOPE_PARTIAL"] = f"BW-gebruik {e.from_}..{e.to or ''}: alleen {'locatie' if located else 'financiering'} in de regio"
                 if not inside:
                     notes["USE_WINDOW_READING"] = f"BW-gebruik {e.from_}..{e.to} eindigde voor het venster"
-                _boundary_hits(end, ws, ws364, wscal, notes, f"einde BW {end}")
+                _boundary_hits(end, ws, ws364, wscal, notes, "einde BW")
             elif inside:
                 notes["AMBULANT_ONLY"] = f"ambulant product (beschermd thuis) {e.from_}..{e.to or ''}"
     if track:
@@ -736,9 +750,9 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
 def _boundary_hits(d: date, ws: date, ws364: date, wscal: date, notes: dict, what: str) -> None:
     """Note BOUNDARY_365 / LEAP_YEAR_WINDOW when a contact date sits where the window readings differ."""
     if d == ws and ws < ws364:
-        notes["BOUNDARY_365"] = f"{what} valt op M-365, de eerste dag van het venster"
+        notes["BOUNDARY_365"] = f"{what} {d} valt op M-365, de eerste dag van het venster"
     if wscal < ws and wscal <= d < ws:
-        notes["LEAP_YEAR_WINDOW"] = f"{what} valt precies een kalenderjaar voor M (366 dagen, 29 februari)"
+        notes["LEAP_YEAR_WINDOW"] = f"{what} {d} valt precies een kalenderjaar voor M (366 dagen, 29 februari)"
 
 
 def _cand(run: _Run, name: str, note: str, *alts: Readings) -> None:
@@ -1199,18 +1213,21 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     base = _run(p, DEFAULT, trail)
     flags: list[Flag] = []
     region_unknown_alt = base.cands.pop("REGION_UNKNOWN:alt", None)
-    seen: dict[Readings, Outcome | None] = {}  # several flags can stand for the same reading
+    # several flags can stand for the same reading (the same object, a constant or made once per
+    # case): each reading is run once. Keyed by identity; the readings stay alive in base.cands.
+    seen: dict[int, Outcome | None] = {}
     for name, (note, alts) in base.cands.items():
         outcomes, computable = [], False
         for rd in alts:
-            if rd in seen:
-                outcome = seen[rd]
+            key = id(rd)
+            if key in seen:
+                outcome = seen[key]
             else:
                 try:
                     outcome = _alt_outcome(p, rd)
                 except _Inapplicable:
                     outcome = None
-                seen[rd] = outcome
+                seen[key] = outcome
             if outcome is None:
                 continue
             computable = True
