@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..store import Store, entries
-from .quarters import Quarter
 
 md = sa.MetaData()
 lines = sa.Table(
@@ -70,54 +69,60 @@ def _line(r: Sequence[Any]) -> Line:
                 r[13], r[14], r[15], r[16], r[17], r[18])
 
 
-def _row_from_cost_line(seq: int, client: str, p: dict[str, Any]) -> dict[str, Any]:
+def _bq(period_from: str) -> str:
+    return f"{period_from[:4]}K{(int(period_from[5:7]) - 1) // 3 + 1}"
+
+
+def _cost_line_row(seq: int, client: str | None, p: dict[str, Any], flag: Callable[[bool], Any]) -> tuple:
+    """An index row in LINE_COLUMNS order (dates as ISO text, which both drivers store as dates)."""
     det = p.get("determination")
-    return {"seq": seq, "kind": "cost_line", "client": client or "", "fronting": p["fronting_party"],
-            "bearer": p["cost_bearer"], "period_from": date.fromisoformat(p["period_from"]),
-            "period_to": date.fromisoformat(p["period_to"]), "product": p["product"], "units": p["units"],
-            "tariff_cents": p["tariff_cents"], "amount_cents": p["amount_cents"], "status": p["status"],
-            "historical": bool(p.get("historical_budget", False)),
-            "booking_quarter": p.get("booking_quarter") or Quarter.of(date.fromisoformat(p["period_from"])).code,
-            "corrects": p.get("corrects_period"), "determination_seq": det["seq"] if det else None,
-            "reverses_seq": None, "placement_id": p.get("placement_id"), "location": p.get("location")}
+    return (seq, "cost_line", client or "", p["fronting_party"], p["cost_bearer"], p["period_from"], p["period_to"],
+            p["product"], p["units"], p["tariff_cents"], p["amount_cents"], p["status"],
+            flag(bool(p.get("historical_budget", False))), p.get("booking_quarter") or _bq(p["period_from"]),
+            p.get("corrects_period"), det["seq"] if det else None, None, p.get("placement_id"), p.get("location"))
 
 
 def sync_index(store: Store) -> int:
     """Index every new cost_line and reversal entry; returns how many rows were added."""
     added = 0
+    sqlite = store.dialect == "sqlite"
+    flag: Callable[[bool], Any] = int if sqlite else bool
+    ph = "?" if sqlite else "%s"
     with store.engine.connect() as conn:
-        if store.dialect == "sqlite":
+        if sqlite:
             conn.execution_options(ledger_write=True)
         with conn.begin():
             q = sa.select(index_state.c.through_seq).where(index_state.c.id == 1)
-            if store.dialect == "postgresql":
+            if not sqlite:
                 q = q.with_for_update()
             start = conn.execute(q).scalar_one()
             size = conn.execute(sa.text("SELECT tree_size FROM ledger_tree_state WHERE id = 1")).scalar()
             if size is None or size <= start:
                 return 0
-            cache: dict[int, dict[str, Any]] = {}
+            cache: dict[int, tuple] = {}
             lo = start
             while lo < size:
                 hi = min(size, lo + 20000)
-                rows = conn.execute(sa.select(entries.c.seq, entries.c.kind, entries.c.client, entries.c.statement)
-                                    .where(entries.c.seq >= lo, entries.c.seq < hi,
-                                           entries.c.kind.in_(("cost_line", "reversal")))
-                                    .order_by(entries.c.seq)).all()
-                out: list[dict[str, Any]] = []
+                # a range of the primary key; filtering on kind in SQL would make the planner walk the
+                # kind index once per chunk
+                rows = conn.exec_driver_sql(f"SELECT seq, kind, client, statement FROM ledger_entries "
+                                            f"WHERE seq >= {ph} AND seq < {ph} ORDER BY seq", (lo, hi)).fetchall()
+                out: list[tuple] = []
                 for seq, kind, client, raw in rows:
+                    if kind != "cost_line" and kind != "reversal":
+                        continue
                     p = json.loads(bytes(raw))["payload"]
                     if kind == "cost_line":
-                        row = _row_from_cost_line(seq, client, p)
+                        row = _cost_line_row(seq, client, p, flag)
                         cache[seq] = row
                     else:
                         ref = p["reverses"]["seq"]
-                        orig = cache.get(ref) or _lookup(conn, ref)
+                        orig = cache.get(ref) or _lookup(conn, ref, flag)
                         if orig is None:
                             continue
-                        row = dict(orig, seq=seq, kind="reversal", amount_cents=-orig["amount_cents"],
-                                   reverses_seq=ref, corrects=p.get("corrects_period") or orig["corrects"],
-                                   booking_quarter=p.get("booking_quarter") or orig["booking_quarter"])
+                        row = (seq, "reversal", *orig[2:10], -orig[10], orig[11], orig[12],
+                               p.get("booking_quarter") or orig[13], p.get("corrects_period") or orig[14], orig[15],
+                               ref, orig[17], orig[18])
                     out.append(row)
                 if out:
                     _insert(conn, store.dialect, out)
@@ -127,30 +132,25 @@ def sync_index(store: Store) -> int:
     return added
 
 
-def _insert(conn: sa.Connection, dialect: str, rows: list[dict[str, Any]]) -> None:
+def _insert(conn: sa.Connection, dialect: str, rows: list[tuple]) -> None:
     """Insert index rows through the driver: COPY on PostgreSQL, executemany on SQLite."""
     if dialect == "postgresql":
         cur = conn.connection.driver_connection.cursor()
         with cur.copy(f"COPY settlement_lines ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
             for r in rows:
-                copy.write_row([r[c] for c in LINE_COLUMNS])
-    elif dialect == "sqlite":
-        def val(c: str, v: Any) -> Any:
-            if isinstance(v, date):
-                return v.isoformat()
-            if c == "historical":
-                return int(v)
-            return v
-        conn.exec_driver_sql(f"INSERT INTO settlement_lines ({', '.join(LINE_COLUMNS)}) VALUES "
-                             f"({', '.join('?' * len(LINE_COLUMNS))})",
-                             [tuple(val(c, r[c]) for c in LINE_COLUMNS) for r in rows])
+                copy.write_row(r)
     else:
-        conn.execute(lines.insert(), rows)
+        conn.exec_driver_sql(f"INSERT INTO settlement_lines ({', '.join(LINE_COLUMNS)}) VALUES "
+                             f"({', '.join('?' * len(LINE_COLUMNS))})", rows)
 
 
-def _lookup(conn: sa.Connection, seq: int) -> dict[str, Any] | None:
+def _lookup(conn: sa.Connection, seq: int, flag: Callable[[bool], Any]) -> tuple | None:
     r = conn.execute(sa.select(*[lines.c[n] for n in LINE_COLUMNS]).where(lines.c.seq == seq)).one_or_none()
-    return dict(zip(LINE_COLUMNS, r)) if r else None
+    if r is None:
+        return None
+    r = list(r)
+    r[5], r[6], r[12] = r[5].isoformat(), r[6].isoformat(), flag(bool(r[12]))
+    return tuple(r)
 
 
 def lines_where(store: Store, *conds: Any) -> list[Line]:
