@@ -156,6 +156,19 @@ def _payload(raw_b64: str) -> dict:
     return json.loads(base64.b64decode(raw_b64))
 
 
+def _dedupe_associated_files(_document, pdf) -> None:
+    """WeasyPrint lists each PDF/A-3 associated file twice in the catalog's /AF: keep one of each."""
+    import pydyf
+
+    af = pdf.catalog.get("AF")
+    if af:
+        seen: list = []
+        for ref in af:
+            if ref not in seen:
+                seen.append(ref)
+        pdf.catalog["AF"] = pydyf.Array(seen)
+
+
 def render_dossier(store: Store, documents_dir: Path, case_id: str, out: Path, *,
                    generated_on: date | None = None) -> DossierSummary:
     """Render the case file of `case_id` to `out` (PDF/A-3b)."""
@@ -424,7 +437,7 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
     pages = len(document.pages)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(str(out), pdf_variant="pdf/a-3b", attachments=attachments)
+    document.write_pdf(str(out), pdf_variant="pdf/a-3b", attachments=attachments, finisher=_dedupe_associated_files)
     return DossierSummary(out, pages, pages - exhibit_pages, exhibit_pages, sum(1 for d in docs if d.media_type in PAGED),
                           tuple(a.name if hasattr(a, "name") else "" for a in attachments), bundle.entries)
 

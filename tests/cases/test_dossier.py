@@ -125,8 +125,10 @@ def test_attachments_and_pdfa(dossier):
     xmp = root["/Metadata"].get_object().get_data()
     assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp  # PDF/A-3b
     assert "/OutputIntents" in root
-    af = {o.get_object()["/F"] for o in root["/AF"]}  # associated files (PDF/A-3)
-    assert "bwledger-bundle.json" in af
+    af = [o.get_object() for o in root["/AF"]]  # associated files (PDF/A-3), each once
+    assert sorted(o["/F"] for o in af) == sorted(names)
+    rel = {o["/F"]: o["/AFRelationship"] for o in af}
+    assert rel["bwledger-bundle.json"] == "/Data" and rel["bijlage-01-bezwaar.pdf"] == "/Source"
 
 
 def test_verify_bundle_straight_from_the_pdf(dossier, tmp_path):
