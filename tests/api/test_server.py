@@ -60,3 +60,14 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
     verify = service.verify_ledger(service.open_ledger(url))
     assert verify.ok and verify.checkpoints >= 3
 
+
+
+def test_serve_refuses_bad_settings_without_a_traceback(tmp_path):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    out = CliRunner().invoke(app, ["serve", "--port", "1"], env={"BWLEDGER_HOME": str(tmp_path),
+                                                                "BWLEDGER_CHECKPOINT_SECONDS": "soon"})
+    assert out.exit_code == 2 and "fout: BWLEDGER_CHECKPOINT_SECONDS: not a number" in out.output
+    assert "Traceback" not in out.output
