@@ -35,6 +35,7 @@ test: install postgres browser
 bench: install
 	$(BIN)/python bench/rules_bench.py
 	$(BIN)/python bench/ledger_bench.py
+	$(BIN)/python bench/settlement_bench.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
