@@ -16,6 +16,8 @@ class Settings:
     checkpoint_seconds: float = 5.0
     #: the largest request body the HTTP server accepts (facts, submissions). BWLEDGER_MAX_REQUEST_BYTES.
     max_request_bytes: int = 2_000_000
+    #: the largest case exhibit accepted (cases.documents). BWLEDGER_MAX_DOCUMENT_BYTES, default 25 MB.
+    max_document_bytes: int = 26_214_400
 
     @property
     def keys_dir(self) -> Path:
@@ -51,4 +53,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return Settings(home=home, database_url=url,
                     database_schema=env.get("BWLEDGER_DATABASE_SCHEMA") or None,
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
-                    max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int))
+                    max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
+                    max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int))

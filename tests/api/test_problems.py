@@ -49,3 +49,15 @@ def test_openapi_document_lists_the_api_not_the_pages(client):
     paths = set(r.json()["paths"])
     assert {"/api/rules/determine", "/api/ledger/entries", "/api/settlement/{quarter}", "/api/cases"} <= paths
     assert all(p.startswith("/api/") for p in paths), paths
+
+
+def test_settings_are_read_in_one_place():
+    from api.settings import load_settings
+
+    s = load_settings({"BWLEDGER_HOME": "/tmp/x", "BWLEDGER_CHECKPOINT_SECONDS": "0.5",
+                       "BWLEDGER_MAX_DOCUMENT_BYTES": "1000", "BWLEDGER_DATABASE_SCHEMA": "s1"})
+    assert (s.checkpoint_seconds, s.max_document_bytes, s.database_schema) == (0.5, 1000, "s1")
+    assert str(s.documents_dir) == "/tmp/x/documents" and s.database_url == "sqlite:////tmp/x/bwledger.db"
+    assert load_settings({}).max_document_bytes == 26_214_400
+    with pytest.raises(ValueError, match="BWLEDGER_MAX_REQUEST_BYTES"):
+        load_settings({"BWLEDGER_MAX_REQUEST_BYTES": "-1"})
