@@ -72,6 +72,9 @@ def test_decision_is_booked_and_a_court_can_replace_it(cenv):
     res = service.book_decision(env.store, env.store.operator, signer_for, v.case_id)
     assert res.case.status == "IMPLEMENTED" and res.case.events[-1].author == OPERATOR
     assert len(res.booked) == 6 and res.case.events[-1].bookings  # 3 reversals and 3 new lines
+    from cases.zgw import zgw_case
+    besluit = zgw_case(env.store, v.case_id)["besluit"]
+    assert besluit["datum"] == v.decision["decided_on"] and len(besluit["_bwledger"]["cost_bearers"]) == 2
     after = _live_bearers(env.store, client)
     assert {b for f, t, b in after if f >= "2026-04-01"} == {"GM0200"}
     assert {b for f, t, b in after if t <= "2026-03-31"} == {RESPONDING}
@@ -92,5 +95,15 @@ def test_decision_is_booked_and_a_court_can_replace_it(cenv):
     v = service.transition(env.store, env.store.operator, v.case_id, "IMPLEMENTED")
     v = service.transition(env.store, env.store.operator, v.case_id, "CLOSED")
     assert v.status == "CLOSED"
+    # the case file shows the decision in force, the reversals and the new lines
+    import re
+
+    from pypdf import PdfReader
+
+    from cases.dossier import render_dossier
+    summary = render_dossier(env.store, env.docs, v.case_id, env.home / "d.pdf")
+    flat = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(str(env.home / "d.pdf")).pages))
+    assert "uitspraakvanderechter" in flat and flat.count("tegengeboekt") == 6 and "correctieop2026-K2" in flat
+    assert summary.bundle_entries > 20
     report = verify_ledger(env.store, workers=1, deep=True)
     assert report.ok, report.problems
