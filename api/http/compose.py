@@ -345,3 +345,10 @@ def worklist_dict(w) -> dict[str, Any]:
                          "reference_date": u.reference_date.isoformat(), "flags": list(u.flags),
                          "objection_deadline": u.objection_deadline.isoformat()} for u in w.provisional],
     }
+
+
+def case_zgw(store: Store, case_id: str) -> dict[str, Any]:
+    """The case in the shapes of the ZGW APIs (cases.zgw.zgw_case, as `bwledger case export-zgw`)."""
+    from cases.zgw import zgw_case
+
+    return zgw_case(store, case_id)

@@ -41,6 +41,12 @@ async def bundle(store: NamedDependency[Store], case_id: FromPath[str]) -> Respo
     return _download(raw, name, "application/json")
 
 
+@get("/api/cases/{case_id:str}/zgw")
+async def zgw(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
+    """The case as ZGW API resources (zaak, statussen, rollen, zaakinformatieobjecten, besluit)."""
+    return await in_thread(compose.case_zgw, store, case_id)
+
+
 @get("/geschillen", name="geschillen", include_in_schema=False)
 async def worklist_page(store: NamedDependency[Store]) -> Template:
     w = await in_thread(compose.worklist, store)
@@ -57,4 +63,4 @@ async def case_page(store: NamedDependency[Store], case_id: FromPath[str]) -> Te
     return Template("geschil.html", context=await in_thread(_case_page, store, case_id), media_type=MediaType.HTML)
 
 
-ROUTES = [worklist, case, dossier, bundle, worklist_page, case_page]
+ROUTES = [worklist, case, dossier, bundle, zgw, worklist_page, case_page]

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from cases.zgw import zgw_case
 from conftest import assert_problem, seed_settlement_and_case
 from ledger import service
 from ledger.settlement import service as settlement_service
@@ -76,7 +77,10 @@ def test_case_endpoints(client, seeded, tmp_path):
     report = service.verify_bundle_file(tmp_path / "case.json",
                                         trusted_operator_keys=[client.app.state.store.operator.key_id])
     assert report.ok, report.problems
+    zgw = client.get(f"/api/cases/{case_id}/zgw").json()
+    assert zgw == zgw_case(client.app.state.store, case_id) and zgw  # the same document the CLI writes
     assert_problem(client.get("/api/cases/GS-999999"), 404, "CASE_NOT_FOUND")
+    assert_problem(client.get("/api/cases/GS-999999/zgw"), 404, "CASE_NOT_FOUND")
 
 
 def test_dossier_download_is_a_pdf_that_carries_its_bundle(client, seeded, tmp_path):
