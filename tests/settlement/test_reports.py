@@ -12,7 +12,6 @@ import pytest
 from ledger.reports.statements import id_ranges
 from ledger.reports.xlsx import Money, Workbook
 from ledger.settlement import service
-from ledger.settlement.booking import book_placement
 from ledger.settlement.costlines import Placement
 
 

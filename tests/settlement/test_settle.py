@@ -7,11 +7,11 @@ import pytest
 from ledger.errors import LedgerError
 from ledger.settlement import store as sstore
 from ledger.settlement.booking import book_placement
+from ledger.settlement.catalogue import load_catalogue
 from ledger.settlement.corrections import rebook
 from ledger.settlement.costlines import Placement
-from ledger.settlement.settle import close_quarter, compute, settle, whatif
-from ledger.settlement.catalogue import load_catalogue
 from ledger.settlement.quarters import Quarter
+from ledger.settlement.settle import close_quarter, compute, settle, whatif
 
 
 def tariff(product, day, fronting="GM0193"):
@@ -156,10 +156,20 @@ def test_random_placements_net_to_zero_every_quarter(sqlite_env):
                             rnd.choice(parties), rnd.choice(sorted(load_catalogue().products)), start, stop,
                             historical_budget=rnd.random() < 0.2, status=rnd.choice(["provisional", "definitive"])))
         book_placement(e.store, e.signer_for, ps[-1], until=date(2026, 6, 30))
+    def per_client():
+        out = {}
+        for r in sstore.lines_where(e.store, sstore.lines.c.seq >= 0):
+            out[r.client] = out.get(r.client, 0) + r.amount_cents
+        return out
+    before = per_client()
     for i in range(0, 25, 4):
         a = ps[i].start + timedelta(days=10)
         rebook(e.store, e.signer_for, client=ps[i].client, periods=[(a, a + timedelta(days=45), "GM0160", False)],
                reason="correctie", today=date(2026, 7, 1))
+    assert per_client() == before  # a change of cost bearer moves costs, it never changes a client's total
+    live = {r.seq: r for r in sstore.lines_where(e.store, sstore.lines.c.kind == "cost_line")}
+    for r in sstore.lines_where(e.store, sstore.lines.c.kind == "reversal"):
+        assert r.amount_cents + live[r.reverses_seq].amount_cents == 0  # a reversal and its original net to zero
     q = Quarter(2025, 1)
     grand = 0
     while q <= Quarter(2026, 3):
@@ -181,3 +191,26 @@ def test_compute_is_pure_and_balanced():
     assert sum(p.net_cents for p in s.positions) == 0
     assert sum(x.share_cents for x in s.pool_shares) == 700
     assert compute(Quarter(2024, 2), groups, load_catalogue()).digest == s.digest
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PARTY = st.sampled_from(["GM0193", "GM0166", "GM0148", "GM0160", "GM0505", "GM0228"])
+_GROUP = st.tuples(_PARTY, _PARTY, st.sampled_from(["provisional", "definitive"]), st.booleans(), st.booleans(),
+                   st.integers(-10**9, 10**9), st.integers(1, 50))
+
+
+@settings(max_examples=150)
+@given(groups=st.lists(_GROUP, max_size=30), q=st.sampled_from([Quarter(2024, 3), Quarter(2025, 4), Quarter(2026, 1)]),
+       key=st.sampled_from(["fixed", "population", "objective_budget"]))
+def test_net_positions_sum_to_zero_and_payable_leaves_out_disputed(groups, q, key):
+    s = compute(q, groups, load_catalogue(), keys={"ijv-historisch-2023-2025": key})
+    assert sum(p.net_cents for p in s.positions) == 0
+    assert sum(p.net_payable_cents for p in s.positions) == 0
+    disputed = sum(c for f, b, _s, _h, d, c, _n in groups if d and f != b)
+    assert sum(p.receivable["disputed"] for p in s.positions) == disputed
+    for pool in {x.pool for x in s.pool_shares}:
+        for klass in ("definitive", "provisional"):
+            sh = [x for x in s.pool_shares if x.pool == pool and x.klass == klass]
+            if sh:
+                assert sum(x.share_cents for x in sh) == sh[0].pooled_cents
