@@ -100,3 +100,19 @@ def test_settlement_statement_download_and_a_case(page, server):
     page.get_by_role("link", name=server.case_id).click()
     assert page.get_by_role("heading", level=1).text_content().startswith(f"Geschil {server.case_id}")
     assert page.get_by_text("Is Zwolle de kostendrager?").is_visible()
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, textarea, select')]
+  .filter(e => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.name)"""
+TABLES_WITHOUT_TH = "() => [...document.querySelectorAll('table')].filter(t => !t.querySelector('th')).length"
+
+
+def test_accessibility_basics_on_every_page(page, server):
+    for path in ["/", "/beoordeling?voorbeeld=1", "/grootboek?partij=GM0166", "/verrekening?kwartaal=2026K1",
+                 "/geschillen", f"/geschillen/{server.case_id}"]:
+        page.goto(server.url + path)
+        assert page.locator("html").get_attribute("lang") == "nl", path
+        assert page.locator("h1").count() == 1, path
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.evaluate(TABLES_WITHOUT_TH) == 0, path
+        assert page.locator("nav[aria-label='Hoofdmenu'] a[aria-current='page']").count() <= 1, path
