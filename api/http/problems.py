@@ -11,6 +11,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import OperationalError
 
 from api.http.compose import RequestInvalid
 from cases.errors import CaseError
@@ -39,12 +40,14 @@ TITLES = {
     "CASEBOOK_MALFORMED": "The casebook input is malformed",
     "NOT_FOUND": "Not found", "METHOD_NOT_ALLOWED": "Method not allowed",
     "REQUEST_TOO_LARGE": "Request body too large", "INTERNAL_ERROR": "Internal error",
+    "DATABASE_UNAVAILABLE": "The database is unavailable",
 }
 _HTTP_CODES = {400: "REQUEST_INVALID", 401: "NOT_AUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
                405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
                429: "TOO_MANY_REQUESTS"}
 _DUTCH = {404: "Deze pagina bestaat niet.", 405: "Deze handeling is hier niet toegestaan.",
-          413: "Het bestand of de invoer is te groot.", 500: "Er ging iets mis aan onze kant. "
+          413: "Het bestand of de invoer is te groot.", 503: "Het grootboek is even niet bereikbaar. "
+          "Probeer het over een paar seconden opnieuw.", 500: "Er ging iets mis aan onze kant. "
           "De fout is vastgelegd; probeer het later opnieuw."}
 
 
@@ -102,6 +105,13 @@ def on_http(request: Request, exc: HTTPException) -> Response:
     return problem(request, exc.status_code, code, str(exc.detail), headers=exc.headers or None)
 
 
+def on_database(request: Request, exc: OperationalError) -> Response:
+    """The database is down, unreachable or locked past its timeout (not a bug: those stay 500)."""
+    log.error("database error on %s %s: %s", request.method, request.url.path, exc.__class__.__name__, exc_info=exc)
+    return problem(request, 503, "DATABASE_UNAVAILABLE", "The ledger database did not answer; try again later.",
+                   headers={"Retry-After": "5"})
+
+
 def on_internal(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
@@ -110,6 +120,7 @@ def on_internal(request: Request, exc: Exception) -> Response:
 
 def exception_handlers() -> dict:
     """Most specific first is not needed: litestar picks the handler of the nearest class in the MRO."""
-    return {LedgerError: on_ledger_error, CaseError: on_case_error, FactsError: on_facts_error, Malformed: on_malformed,
-            RequestInvalid: on_request_invalid, ValidationException: on_validation, HTTPException: on_http,
+    return {LedgerError: on_ledger_error, CaseError: on_case_error, FactsError: on_facts_error,
+            Malformed: on_malformed, RequestInvalid: on_request_invalid, OperationalError: on_database,
+            ValidationException: on_validation, HTTPException: on_http,
             HTTP_500_INTERNAL_SERVER_ERROR: on_internal, Exception: on_internal}

@@ -61,3 +61,15 @@ def test_settings_are_read_in_one_place():
     assert load_settings({}).max_document_bytes == 26_214_400
     with pytest.raises(ValueError, match="BWLEDGER_MAX_REQUEST_BYTES"):
         load_settings({"BWLEDGER_MAX_REQUEST_BYTES": "-1"})
+
+
+def test_a_database_that_does_not_answer_is_a_503_problem(client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def down(store):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(compose, "overview", down)
+    r = client.get("/api/health")
+    body = assert_problem(r, 503, "DATABASE_UNAVAILABLE")
+    assert r.headers["retry-after"] == "5" and "connection refused" not in body["detail"]
