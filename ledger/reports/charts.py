@@ -12,11 +12,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from ..settlement.catalogue import load_catalogue, party_name  # noqa: E402
-from ..settlement.quarters import Quarter  # noqa: E402
-from ..settlement.settle import Settlement  # noqa: E402
+from ..settlement.catalogue import load_catalogue, party_name
+from ..settlement.quarters import Quarter
+from ..settlement.settle import Settlement
 
 _RC = {"svg.hashsalt": "bwledger", "font.family": "DejaVu Sans", "font.size": 9, "path.simplify": False,
        "svg.fonttype": "path"}

@@ -13,10 +13,10 @@ import csv
 import io
 import json
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -158,6 +158,51 @@ def _header(s: Settlement, party: str) -> list[list[Any]]:
             []]
 
 
+def xlsx_sheets(s: Settlement, ps: PartyStatement, summary: list[dict[str, Any]] | None = None
+                ) -> Iterator[tuple[str, list[int], Iterator[list[Any]]]]:
+    """The statement workbook as (sheet title, column widths, rows): a summary plus one sheet per counterparty."""
+    q = Quarter.parse(s.quarter)
+    summary = _summary(s, ps) if summary is None else summary
+    pos = s.position(ps.party)
+
+    def first() -> Iterator[list[Any]]:
+        yield from _header(s, ps.party)
+        yield [Bold(h) for h in SUMMARY_HEADER]
+        for c in summary:
+            yield ([c["party"], c["name"]] + [Money(c["receivable"][k]) for k in CLASSES]
+                   + [Money(c["payable"][k]) for k in CLASSES]
+                   + [Money(c["net_payable_cents"]), Money(c["net_cents"]), c["lines"], id_ranges(c["entry_ids"])])
+        yield ([Bold("Totaal"), ""] + [Money(pos.receivable[k]) for k in CLASSES]
+               + [Money(pos.payable[k]) for k in CLASSES]
+               + [Money(pos.net_payable_cents), Money(pos.net_cents), sum(c["lines"] for c in summary),
+                  id_ranges(i for c in summary for i in c["entry_ids"])])
+        yield []
+        yield ["Eigen kosten (uitvoerder is kostendrager)", "", Money(sum(ln[9] for ln in ps.own)), "", "", "", "",
+               "", "", "", len(ps.own), id_ranges(ln[0] for ln in ps.own)]
+        yield ["Positief saldo: te ontvangen; negatief saldo: te betalen. Betwiste bedragen worden niet betaald "
+               "zolang het geschil loopt."]
+
+    def detail(cp: str) -> Iterator[list[Any]]:
+        yield [Bold(f"{party_name(ps.party)} met {party_name(cp)} ({cp}), {q.label}")]
+        yield [Bold(h) for h in DETAIL_HEADER]
+        total = 0
+        for ln in ps.lines[cp]:
+            total += ln[9]
+            yield _xlsx_line(ln)
+        yield [Bold("Totaal"), "", "", "", "", "", "", "", "", Money(total)]
+
+    def own() -> Iterator[list[Any]]:
+        yield [Bold(h) for h in DETAIL_HEADER]
+        for ln in ps.own:
+            yield _xlsx_line(ln)
+
+    yield "Samenvatting", [14, 26] + [16] * 8 + [10, 40], first()
+    for cp in sorted(ps.lines):
+        yield f"{cp} {party_name(cp)}", DETAIL_WIDTHS, detail(cp)
+    if ps.own:
+        yield "Eigen kosten", DETAIL_WIDTHS, own()
+
+
 def write_party(s: Settlement, ps: PartyStatement, directory: Path) -> StatementFiles:
     q = Quarter.parse(s.quarter)
     stem = directory / f"verrekening-{q.code}-{ps.party.replace(':', '_')}"
@@ -167,36 +212,10 @@ def write_party(s: Settlement, ps: PartyStatement, directory: Path) -> Statement
     # XLSX
     xlsx = stem.with_suffix(".xlsx")
     with Workbook(xlsx) as wb:
-        ws = wb.sheet("Samenvatting", [14, 26] + [16] * 8 + [10, 40])
-        for r in _header(s, ps.party):
-            ws.row(r)
-        ws.row([Bold(h) for h in SUMMARY_HEADER])
-        for c in summary:
-            ws.row([c["party"], c["name"]] + [Money(c["receivable"][k]) for k in CLASSES]
-                   + [Money(c["payable"][k]) for k in CLASSES]
-                   + [Money(c["net_payable_cents"]), Money(c["net_cents"]), c["lines"], id_ranges(c["entry_ids"])])
-        ws.row([Bold("Totaal"), ""] + [Money(pos.receivable[k]) for k in CLASSES]
-               + [Money(pos.payable[k]) for k in CLASSES]
-               + [Money(pos.net_payable_cents), Money(pos.net_cents), sum(c["lines"] for c in summary), ""])
-        ws.row([])
-        ws.row(["Eigen kosten (uitvoerder is kostendrager)", "", Money(own_total), "", "", "", "", "", "", "",
-                len(ps.own), id_ranges(ln[0] for ln in ps.own)])
-        ws.row(["Positief saldo: te ontvangen; negatief saldo: te betalen. Betwiste bedragen worden niet betaald "
-                "zolang het geschil loopt."])
-        for cp in sorted(ps.lines):
-            ws = wb.sheet(f"{cp} {party_name(cp)}", DETAIL_WIDTHS)
-            ws.row([Bold(f"{party_name(ps.party)} met {party_name(cp)} ({cp}), {q.label}")])
-            ws.row([Bold(h) for h in DETAIL_HEADER])
-            total = 0
-            for ln in ps.lines[cp]:
-                total += ln[9]
-                ws.row(_xlsx_line(ln))
-            ws.row([Bold("Totaal"), "", "", "", "", "", "", "", "", Money(total)])
-        if ps.own:
-            ws = wb.sheet("Eigen kosten", DETAIL_WIDTHS)
-            ws.row([Bold(h) for h in DETAIL_HEADER])
-            for ln in ps.own:
-                ws.row(_xlsx_line(ln))
+        for title, widths, rows in xlsx_sheets(s, ps, summary):
+            ws = wb.sheet(title, widths)
+            for r in rows:
+                ws.row(r)
     # CSV
     path_csv = stem.with_suffix(".csv")
     buf = io.StringIO()
@@ -273,4 +292,4 @@ def write_statements(store: Store, quarter: str | Quarter, out_dir: Path, *, par
     return StatementsResult(q.code, directory, files, s, summary, n)
 
 
-__all__ = ["write_statements", "StatementsResult", "StatementFiles", "collect", "id_ranges", "load_catalogue"]
+__all__ = ["StatementFiles", "StatementsResult", "collect", "id_ranges", "load_catalogue", "write_statements"]

@@ -204,7 +204,7 @@ class Workbook:
         self._write("xl/workbook.xml",
                     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.'
                     'openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
-                    'officeDocument/2006/relationships"><sheets>'
+                    'officeDocument/2006/relationships"><bookViews><workbookView/></bookViews><sheets>'
                     + "".join(f'<sheet name="{_esc(t).replace(chr(34), "&quot;")}" sheetId="{i}" r:id="rId{i}"/>'
                               for i, t in enumerate(self._names, 1))
                     + "</sheets></workbook>")
