@@ -298,20 +298,29 @@ def _ep(e: Episode) -> _Ep:
 def _merge(episodes: list[_Ep], gap: int) -> list[_Ep]:
     """R10.2 / 8.11: consecutive episodes merge; the merged one keeps the college, cost bearer and
     budget of its earliest part and takes the location of its latest part. An agreed handover
-    (R10.3) starts a new episode."""
+    (R10.3) starts a new episode. The given episodes are not changed (a merged one is a copy)."""
+    if len(episodes) < 2:
+        return list(episodes)
     out: list[_Ep] = []
+    copied: list[bool] = []
     for e in sorted(episodes, key=lambda e: (e.from_, e.to or date.max)):
-        last = out[-1] if out else None
-        if (last is not None and not e.agreed_transfer and last.to is not None
-                and (e.from_ - last.to).days <= gap):
-            last.to = None if e.to is None else max(last.to, e.to)
-            last.location = e.location
-            last.parts += 1
-            last.has_placement = last.has_placement or e.has_placement
-        elif last is not None and last.to is None and not e.agreed_transfer:
-            last.parts += 1  # an episode inside a running one
-        else:
-            out.append(_Ep(**{k: getattr(e, k) for k in _Ep.__slots__}))
+        if out and not e.agreed_transfer:
+            last = out[-1]
+            joins = last.to is not None and (e.from_ - last.to).days <= gap
+            if joins or last.to is None:
+                if not copied[-1]:
+                    last = out[-1] = _Ep(last.legal_college, last.cost_bearer, last.location, last.from_, last.to,
+                                         last.budget, last.mandator, last.product, last.agreed_transfer, last.parts,
+                                         last.has_placement)
+                    copied[-1] = True
+                if joins:
+                    last.to = None if e.to is None else max(last.to, e.to)
+                    last.location = e.location
+                    last.has_placement = last.has_placement or e.has_placement
+                last.parts += 1  # (when not joined: an episode inside a running one)
+                continue
+        out.append(e)
+        copied.append(False)
     return out
 
 
