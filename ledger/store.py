@@ -266,6 +266,31 @@ class Store:
                     return
                 lo = rows[-1][0] + 1
 
+    def iter_raw_chunks(self, start: int = 0, stop: int | None = None, chunk: int = 5000) -> Iterator[list[tuple]]:
+        """Lists of driver tuples in ENTRY_COLUMNS order for start <= seq < stop, in seq order, for
+        verification: received_at is as the driver returns it (SQLite: text, naive UTC; PostgreSQL:
+        an aware datetime), blobs are bytes."""
+        sqlite = self.dialect == "sqlite"
+        cols = ", ".join(ENTRY_COLUMNS)
+        ph = "?" if sqlite else "%s"
+        with self.engine.connect() as c:
+            cur = c.connection.driver_connection.cursor()
+            lo = start
+            try:
+                while True:
+                    where = f"seq >= {ph}" + (f" AND seq < {ph}" if stop is not None else "")
+                    params = (lo, stop) if stop is not None else (lo,)
+                    cur.execute(f"SELECT {cols} FROM ledger_entries WHERE {where} ORDER BY seq LIMIT {int(chunk)}",
+                                params)
+                    rows = cur.fetchall()
+                    if rows:
+                        yield rows
+                    if len(rows) < chunk:
+                        return
+                    lo = rows[-1][0] + 1
+            finally:
+                cur.close()
+
     def duplicate_idempotency_keys(self) -> list[list[int]]:
         """Groups of sequence numbers sharing (author, idempotency key), which the unique index forbids."""
         q = (sa.select(entries.c.author, entries.c.idempotency_key).group_by(entries.c.author, entries.c.idempotency_key)

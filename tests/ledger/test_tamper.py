@@ -80,7 +80,7 @@ def _exec(e, sql, **params):
 
 
 def _get(e, table, column, where):
-    col = sa.column(column, UTCDateTime() if column in ("received_at", "created_at") else None)
+    col = sa.column(column, UTCDateTime() if column in ("received_at", "created_at", "last_received_at") else None)
     with e.store.engine.connect() as c:
         return c.execute(sa.select(col).select_from(sa.table(table)).where(sa.text(where))).scalar_one()
 
@@ -133,9 +133,10 @@ def test_entry_column_mutation_is_found(tampered_env, column, data):
     else:
         old = bytes(old)
         new = _mutate_bytes(old, data.draw(st.integers(0, 10_000), label="pos"), data.draw(st.integers(1, 255)))
+    schemas = data.draw(st.booleans(), label="schemas")  # the fast path with and without schema checks
     _exec(e, f"UPDATE ledger_entries SET {column} = :v WHERE {where}", v=new)
     try:
-        report = verify_store(e.store)
+        report = verify_store(e.store, schemas=schemas)
     finally:
         _exec(e, f"UPDATE ledger_entries SET {column} = :v WHERE {where}", v=old)
     assert seq in report.seqs(), (column, report.problems[:5])
@@ -235,3 +236,77 @@ def test_reordered_rows_are_found(tampered_env):
         swap(600, 601)
     assert {600, 601} <= report.seqs(), report.problems[:5]
     assert verify_store(e.store).ok
+
+
+TREE_STATE_COLUMNS = {"tree_size": "int", "head_hash": "bytes", "frontier": "bytes", "last_received_at": "ts",
+                      "checkpoint_size": "int"}
+
+
+@pytest.mark.parametrize("column", sorted(TREE_STATE_COLUMNS))
+@FAST
+@given(data=st.data())
+def test_tree_state_column_mutation_is_found(tampered_env, column, data):
+    e = tampered_env
+    last = e.store.size() - 1
+    old = _get(e, "ledger_tree_state", column, "id = 1")
+    kind = TREE_STATE_COLUMNS[column]
+    if kind == "int":
+        new = old + data.draw(st.sampled_from([-1, 1]), label="delta")
+    elif kind == "ts":
+        new = old + timedelta(seconds=data.draw(st.sampled_from([-1, 1]), label="shift"))
+    else:
+        old = bytes(old)
+        new = _mutate_bytes(old, data.draw(st.integers(0, 10_000), label="pos"), data.draw(st.integers(1, 255)))
+    _exec(e, f"UPDATE ledger_tree_state SET {column} = :v WHERE id = 1", v=new)
+    try:
+        report = verify_store(e.store)
+    finally:
+        _exec(e, f"UPDATE ledger_tree_state SET {column} = :v WHERE id = 1", v=old)
+    found = [p for p in report.problems if p.code == "TREE_STATE_MISMATCH"]
+    assert found and found[0].seq == last and column in found[0].message, (column, report.problems[:5])
+    assert verify_store(e.store).ok
+
+
+def test_signed_but_never_admitted_entry_is_found_by_deep_verify(tampered_env):
+    """An entry that was signed with a valid key but never passed admission (a payload its schema
+    refuses, put in by raw SQL with a correct chain, tree state and checkpoint) is invisible to the
+    signature and chain checks: schemas=True or deep=True re-validate payloads and report it."""
+    import json as _json
+
+    from ledger.entries import entry_hash
+    from ledger.merkle import Frontier
+    from ledger.store import checkpoints as cp_table, entries as entries_table, tree_state as ts_table
+
+    e = tampered_env
+    store = e.store
+    state = store.tree_state()
+    bad = e.sign("GM0166", "cost_line", cost_line(units=2, tariff=10, amount_cents=21))  # 2 * 10 != 21
+    with pytest.raises(Exception):
+        store.append(*bad.as_item())  # refused on admission
+    d = _json.loads(bad.statement)
+    seq, at = state.tree_size, state.last_received_at
+    h = entry_hash(seq, at, state.head_hash, bad.signature, bad.statement)
+    frontier = Frontier.from_bytes(state.tree_size, state.frontier)
+    frontier.append(h)
+    cp_body = __import__("ledger.entries", fromlist=["checkpoint_body"]).checkpoint_body(seq + 1, frontier.root(), at)
+    with store.engine.begin() as c:
+        c.execute(entries_table.insert().values(seq=seq, received_at=at, prev_hash=state.head_hash, leaf_hash=h,
+                                                kind="cost_line", author="GM0166", key_id=d["key_id"],
+                                                idempotency_key=d["idempotency_key"], client=d["client"],
+                                                statement=bad.statement, signature=bad.signature))
+        c.execute(cp_table.insert().values(tree_size=seq + 1, root_hash=frontier.root(), created_at=at,
+                                           key_id=store.operator.key_id, signature=store.operator.sign(cp_body)))
+        c.execute(ts_table.update().values(tree_size=seq + 1, head_hash=h, frontier=frontier.to_bytes(),
+                                           checkpoint_size=seq + 1))
+    try:
+        assert verify_store(store).ok  # documented: plain verify does not re-validate payload schemas
+        for kw in ({"schemas": True}, {"deep": True}):
+            report = verify_store(store, **kw)
+            assert [(p.seq, p.code) for p in report.problems] == [(seq, "PAYLOAD_INVALID")], (kw, report.problems)
+    finally:
+        with store.engine.begin() as c:
+            c.exec_driver_sql(f"DELETE FROM ledger_entries WHERE seq = {seq}")
+            c.exec_driver_sql(f"DELETE FROM ledger_checkpoints WHERE tree_size = {seq + 1}")
+            c.execute(ts_table.update().values(tree_size=state.tree_size, head_hash=state.head_hash,
+                                               frontier=state.frontier, checkpoint_size=state.checkpoint_size))
+    assert verify_store(store).ok
