@@ -1,7 +1,8 @@
 """The Algemene termijnenwet, against the statute's list written out by hand (not a holiday library)."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, strategies as st
 
 from cases.termijnen import holiday_name, holidays, is_rest_day, next_working_day, term
 
@@ -72,3 +73,29 @@ def test_term_not_extended_on_a_working_day():
     assert t.end == date(2026, 12, 15) and not t.extended and t.articles == ()
     with pytest.raises(ValueError):
         term(date(2026, 12, 1))
+
+
+@given(st.dates(min_value=date(2015, 1, 1), max_value=date(2029, 12, 31)), st.integers(min_value=1, max_value=70))
+def test_term_properties(start, length):
+    t = term(start, days=length)
+    assert t.calendar_end == start + timedelta(days=length)
+    assert t.end >= t.calendar_end and not is_rest_day(t.end)
+    working = [start + timedelta(days=i) for i in range(1, (t.end - start).days + 1)
+               if not is_rest_day(start + timedelta(days=i))]
+    if length >= 3:
+        assert len(working) >= 2  # art. 2
+    if t.end > t.calendar_end:  # minimal: the day before would break art. 1 or art. 2
+        prev = t.end - timedelta(days=1)
+        short = len([d for d in working if d <= prev]) < 2 and length >= 3
+        assert prev < t.calendar_end or is_rest_day(prev) or short
+
+
+def test_committee_terms_are_configurable(tmp_path):
+    from cases.workflow import DATA, deadlines_for, load_workflow
+
+    text = DATA.read_text(encoding="utf-8") + "\n[committee.COMMITTEE.admissibility]\nweeks = 3\n"
+    text = text.replace("[committee.COMMITTEE]\n", "")
+    (tmp_path / "wf.toml").write_text(text, encoding="utf-8")
+    wf = load_workflow(tmp_path / "wf.toml")
+    assert deadlines_for("ADMISSIBILITY", date(2026, 12, 1), workflow=wf)[0].due == date(2026, 12, 22)
+    assert deadlines_for("ADMISSIBILITY", date(2026, 12, 1))[0].due == date(2026, 12, 15)
