@@ -149,7 +149,8 @@ def _uri(data: bytes, media: str) -> str:
 def _table(head: list[str], rows: list[list[str]], raw: bool = False) -> str:
     h = "".join(f"<th>{_e(c)}</th>" for c in head)
     body = "".join("<tr>" + "".join(f"<td>{c if raw else _e(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{h}</tr></thead>" if any(head) else ""
+    return f"<table>{thead}<tbody>{body}</tbody></table>"
 
 
 def _payload(raw_b64: str) -> dict:
