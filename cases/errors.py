@@ -16,9 +16,12 @@ DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
 DOCUMENT_CONTENT_MISMATCH = "DOCUMENT_CONTENT_MISMATCH"  # content does not match its type
 DOCUMENT_EMPTY = "DOCUMENT_EMPTY"
 DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
+DOCUMENT_INVALID = "DOCUMENT_INVALID"  # no title, or a date in the future
 DOCUMENT_CORRUPT = "DOCUMENT_CORRUPT"  # stored content no longer has its SHA-256
 EVIDENCE_MISMATCH = "EVIDENCE_MISMATCH"  # a trail whose digest is not the signed one
 SETTLEMENT_UNAVAILABLE = "SETTLEMENT_UNAVAILABLE"
+POSITION_REQUIRED = "POSITION_REQUIRED"  # an objection without reasons, a case without its question
+ATTEMPT_INVALID = "ATTEMPT_INVALID"
 
 
 class CaseError(Exception):

@@ -470,6 +470,10 @@ def add_document(store: Store, documents_dir: Path, case_id: str, *, filename: s
     view = case_view(store, case_id)
     if view.parties.role_of(author_party) is None:
         raise CaseError("ACTOR_NOT_ALLOWED", f"{author_party} is not a party to case {case_id}")
+    if not title.strip():
+        raise CaseError("DOCUMENT_INVALID", f"{filename}: a document needs a title")
+    if document_date > today(store):
+        raise CaseError("DOCUMENT_INVALID", f"{filename}: document date {document_date} is in the future")
     checked = check_content(filename, data, max_bytes=max_bytes)
     cs = CaseStore(store)
     if supersedes is not None:

@@ -105,6 +105,11 @@ def test_documents_in_the_store(cenv):
         service.add_document(env.store, env.docs, v.case_id, filename="brief.pdf", data=pdf_bytes(), title="x",
                              author_party="GM0200", document_date=date(2026, 11, 1))
     assert exc.value.code == "ACTOR_NOT_ALLOWED"
+    for title, day in (("", date(2026, 11, 1)), ("toekomst", date(2099, 1, 1))):
+        with pytest.raises(CaseError) as exc:
+            service.add_document(env.store, env.docs, v.case_id, filename="brief.pdf", data=pdf_bytes(), title=title,
+                                 author_party=CLAIMING, document_date=day)
+        assert exc.value.code == "DOCUMENT_INVALID"
     assert len(service.list_documents(env.store, v.case_id)) == len(recs) + 1
     # the metadata rows are never overwritten (database triggers)
     for stmt in ("UPDATE case_documents SET title = 'x'", "DELETE FROM case_documents"):
