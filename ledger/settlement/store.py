@@ -88,6 +88,11 @@ def sync_index(store: Store) -> int:
     sqlite = store.dialect == "sqlite"
     flag: Callable[[bool], Any] = int if sqlite else bool
     ph = "?" if sqlite else "%s"
+    with store.engine.connect() as conn:  # up to date? (a read, without the write lock)
+        r = conn.exec_driver_sql("SELECT (SELECT through_seq FROM settlement_index_state WHERE id = 1), "
+                                 "(SELECT tree_size FROM ledger_tree_state WHERE id = 1)").one()
+        if r[1] is None or r[0] >= r[1]:
+            return 0
     with store.engine.connect() as conn:
         if sqlite:
             conn.execution_options(ledger_write=True)
@@ -184,13 +189,13 @@ def quarter_condition(quarter: str, through_seq: int | None = None, carried: Seq
 
 
 def group_totals(store: Store, cond: Any, disputed_dets: Sequence[int], disputed_clients: Sequence[str],
-                 in_scope: Callable[[str, int], bool] | None = None
-                 ) -> list[tuple[str, str, str, bool, bool, int, int]]:
+                 in_scope: Callable[[str, int], bool]) -> list[tuple[str, str, str, bool, bool, int, int]]:
     """(fronting, bearer, status, historical, disputed, amount, count) per group.
 
     One GROUP BY over the quarter (`cond`); the few disputed lines (by determination, and by client
     for lines without a determination) are read through their own indexes, kept when
-    `in_scope(booking_quarter, seq)`, and their totals moved to disputed groups.
+    `in_scope(booking_quarter, seq)` (required: the rows `cond` selects), and their totals moved to
+    disputed groups.
     """
     keys = (lines.c.fronting, lines.c.bearer, lines.c.status, lines.c.historical)
     agg = (sa.func.sum(lines.c.amount_cents), sa.func.count())
@@ -198,20 +203,24 @@ def group_totals(store: Store, cond: Any, disputed_dets: Sequence[int], disputed
     with store.engine.connect() as c:
         for r in c.execute(sa.select(*keys, *agg).where(cond).group_by(*keys)):
             acc[(r[0], r[1], r[2], bool(r[3]), False)] = [int(r[4]), int(r[5])]
-        picks = []
+        # driver SQL through the named index: SQLite's statistics would otherwise make it scan the
+        # table (a column that is mostly NULL, or a few disputed clients among many)
+        sqlite = store.dialect == "sqlite"
+        ph = "?" if sqlite else "%s"
+        cols = "fronting, bearer, status, historical, amount_cents, booking_quarter, seq, determination_seq"
+        picks: list[tuple[str, str, list[Any], bool]] = []
         dets = sorted(set(disputed_dets))
         for i in range(0, len(dets), 500):
-            picks.append(lines.c.determination_seq.in_(dets[i:i + 500]))
+            picks.append(("settlement_lines_determination", "determination_seq", dets[i:i + 500], False))
         clients = sorted(set(disputed_clients))
-        for i in range(0, len(clients), 500):
-            picks.append(sa.and_(lines.c.client.in_(clients[i:i + 500]), lines.c.determination_seq.is_(None)))
+        for i in range(0, len(clients), 500):  # only lines without a determination count by client
+            picks.append(("settlement_lines_client", "client", clients[i:i + 500], True))
         seen: set[int] = set()
-        for pick in picks:
-            q = sa.select(*keys, lines.c.amount_cents, lines.c.booking_quarter, lines.c.seq).where(pick)
-            if in_scope is None:
-                q = q.where(cond)
-            for r in c.execute(q):
-                if r[6] in seen or (in_scope is not None and not in_scope(r[5], r[6])):
+        for index, column, values, by_client in picks:
+            hint = f" INDEXED BY {index}" if sqlite else ""
+            sql = f"SELECT {cols} FROM settlement_lines{hint} WHERE {column} IN ({', '.join([ph] * len(values))})"
+            for r in c.exec_driver_sql(sql, tuple(values)):
+                if r[6] in seen or not in_scope(r[5], r[6]) or (by_client and r[7] is not None):
                     continue
                 seen.add(r[6])
                 k = (r[0], r[1], r[2], bool(r[3]))
