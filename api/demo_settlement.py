@@ -118,12 +118,12 @@ def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
                         "participants": sorted({disputed.fronting_party, disputed.cost_bearer}),
                         "note": "bezwaar tegen de woonplaatsbepaling"},
                        idempotency_key="demo-dispute-1", client=disputed.client)
-        settlement.seal_quarter(store, QUARTERS[0], today=date.today())
+        settlement.seal_quarter(store, QUARTERS[0], today=date(2026, 1, 5))  # the scenario's dates
         booked += len(settlement.rebook(store, signer_for, client=CORRECTED_CLIENT,
                                         periods=[(date(2025, 11, 1), date(2026, 1, 31), "GM0148", False)],
                                         reason="uitspraak geschillencommissie: Dalfsen is kostendrager",
                                         today=date(2026, 3, 20)))
-        settlement.seal_quarter(store, QUARTERS[1], today=date.today())
+        settlement.seal_quarter(store, QUARTERS[1], today=date(2026, 4, 2))
     results = {}
     for q in QUARTERS:
         res = settlement.write_statements(store, q, out)
