@@ -214,3 +214,23 @@ def test_net_positions_sum_to_zero_and_payable_leaves_out_disputed(groups, q, ke
             sh = [x for x in s.pool_shares if x.pool == pool and x.klass == klass]
             if sh:
                 assert sum(x.share_cents for x in sh) == sh[0].pooled_cents
+
+
+def test_new_determination_books_reversals_and_new_lines(env):
+    e = env
+    p = Placement("pl-9", "PSN-client-9", "GM0193", "GM0166", "15C02", date(2026, 1, 10), date(2026, 3, 5),
+                  status="provisional", determination=_det(e, "GM0193", "GM0166", "PSN-client-9", ["T0_STRADDLE"]))
+    first = book_placement(e.store, e.signer_for, p, until=date(2026, 3, 31))
+    before = settle(e.store, "2026K1")
+    # the re-determination: Hardenberg bears the cost, definitively
+    p2 = Placement(**{**p.__dict__, "cost_bearer": "GM0160", "status": "definitive",
+                      "determination": _det(e, "GM0193", "GM0160", "PSN-client-9")})
+    second = book_placement(e.store, e.signer_for, p2, until=date(2026, 3, 31), today=date(2026, 3, 20))
+    assert len(second) == 2 * len(first)
+    rows = {r.seq: r for r in sstore.client_lines(e.store, "PSN-client-9")}
+    assert sorted(rows[r.seq].kind for r in second) == ["cost_line"] * len(first) + ["reversal"] * len(first)
+    assert all(rows[r.seq].booking_quarter == "2026K1" for r in second)
+    after = settle(e.store, "2026K1")
+    assert after.position("GM0166").net_cents == 0
+    assert after.position("GM0160").net_cents == before.position("GM0166").net_cents
+    assert book_placement(e.store, e.signer_for, p2, until=date(2026, 3, 31), today=date(2026, 3, 20)) == []
