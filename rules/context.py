@@ -128,6 +128,8 @@ class Context:
     #: code -> its one region version (valid on some dates), or None for a code in no region that
     #: was never merged away; the other codes (several versions, merged codes) take the long way
     _single: dict = field(default_factory=dict, compare=False, repr=False)
+    #: values derived from this context alone that the engine makes once (e.g. readings per region)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
     digest: str = ""
 
     @classmethod

@@ -20,7 +20,7 @@ from .canonical import input_digest as _input_digest
 from .citations import RULES
 from .context import Context, Parameters, RegionVersion
 from .dates import ONE_DAY, days_inclusive, eighteenth_birthday, minus_one_year, r6_alternative_last_day, r6_period
-from .facts import Address, AddressStatus, ApplicationKind, CaseFacts, Episode, InstitutionType, Stay
+from .facts import Address, AddressFunction, AddressStatus, ApplicationKind, CaseFacts, Episode, InstitutionType, Stay
 from .facts import Outcome as AppOutcome
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
@@ -233,6 +233,18 @@ class Readings:
     other_clock: bool = False
     pay_cross_region_candidate: bool = False
     eligibility_settled: bool = False
+    #: the readings the woonplaats walk depends on, and those the part of a run before R11 depends
+    #: on (``_upstream``): the keys under which a case shares those results between readings
+    wp_key: tuple = field(init=False, compare=False, repr=False, default=())
+    up_key: tuple = field(init=False, compare=False, repr=False, default=())
+
+    def __post_init__(self):
+        wp = (self.undesignate_assumed, self.literal_briefadres, self.chain_through_interim, self.skip_onderzoek,
+              self.r8_mode)
+        object.__setattr__(self, "wp_key", wp)
+        object.__setattr__(self, "up_key", wp + (self.wp_on_intake_date, self.ignore_short_episode,
+                                                 self.r6_not_mandator, self.r6_one_day_shorter, self.t0_home,
+                                                 self.t0_straddle_alt, self.skip_existing))
 
 
 DEFAULT = Readings()
@@ -242,6 +254,16 @@ def _alt(rd: Readings, **changes) -> Readings:
     """An alternative reading. Flags raise candidates in the main run only, so ``rd`` is DEFAULT
     there and the fixed alternatives below are shared module constants (immutable values)."""
     return replace(rd, **changes)
+
+
+def _region_reading(ctx: Context, region_id: str, skip_existing: bool = False) -> Readings:
+    """The reading "R11 in this region" (MELDREGIO_NE_HOMEREGIO, NOT_REGIONAL_INHABITANT, and with
+    ``skip_existing`` TRANSFER_EXISTING), made once per context and region."""
+    key = ("r11_region", region_id, skip_existing)
+    rd = ctx.memo.get(key)
+    if rd is None:
+        rd = ctx.memo[key] = Readings(r11_region=region_id, skip_existing=skip_existing)
+    return rd
 
 
 ALT_INTAKE = _alt(DEFAULT, wp_on_intake_date=True)  # ADDRESS_CHANGED_DURING_INTAKE
@@ -261,6 +283,7 @@ ALT_THROUGH_INTERIM = _alt(DEFAULT, chain_through_interim=True)  # SHORT_INTERIM
 ALT_UNDESIGNATE = _alt(DEFAULT, undesignate_assumed=True)  # DESIGNATION_ASSUMED
 
 
+_W, _B = AddressFunction.WOONADRES, AddressFunction.BRIEFADRES  # (Address.is_woonadres is a slow property)
 _NOT_IN_NL = frozenset({AddressStatus.ABROAD, AddressStatus.RNI, AddressStatus.UNREGISTERED})
 
 
@@ -346,7 +369,7 @@ class _Prepared:
     gap: timedelta  # the chain gap tolerance
     desig: dict  # institution type -> "verified" | "assumed" (designated types only)
     wp_cache: dict = field(default_factory=dict)  # per case: woonplaats by (date, readings it depends on)
-    up_cache: dict = field(default_factory=dict)  # per case: _upstream by _up_key(readings)
+    up_cache: dict = field(default_factory=dict)  # per case: _upstream by Readings.up_key
     r11_facts: tuple | None = None  # per case: see _r11_facts
 
 
@@ -470,7 +493,7 @@ def _briefadres_caused_by_stay(b: Address, stays: list[Stay], gap: timedelta) ->
 def _woonplaats_cached(p: _Prepared, d: date, rd: Readings) -> _Wp:
     """The woonplaats depends on a few readings only: alternatives of R11, R6 and the transition
     tests reuse it instead of walking the BRP history again."""
-    key = (d, rd.undesignate_assumed, rd.literal_briefadres, rd.chain_through_interim, rd.skip_onderzoek, rd.r8_mode)
+    key = (d, rd.wp_key)
     wp = p.wp_cache.get(key)
     if wp is None:
         wp = p.wp_cache[key] = _woonplaats(p, d, rd)
@@ -483,7 +506,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
     addrs = p.addresses
     idx = None
     for i, a in enumerate(addrs):
-        if a.covers(d):
+        if a.from_ <= d and (a.to is None or d <= a.to):  # a.covers(d), inlined: the hottest loop
             idx = i
             break
     cur = addrs[idx] if idx is not None else None
@@ -495,14 +518,14 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
 
     if cur is None or cur.status is not None:
         return _r8(p, d, rd, wp, no_woonadres=True)
-    if cur.is_woonadres and (cur.institution is None or _designation(p, cur.institution, rd) is None):
+    if cur.function is _W and (cur.institution is None or _designation(p, cur.institution, rd) is None):
         wp.gemeente, wp.decisive = cur.gemeente, cur
         prev = addrs[idx - 1] if idx else None
         if ((d - cur.from_).days < p.params.short_registration_days
                 and (prev is None or prev.status in _NOT_IN_NL)):
             wp.short_registration = True
         return _finish(p, d, rd, wp)
-    if cur.is_briefadres:
+    if cur.function is _B:
         chain = _stay_chain_covering(dstays, d, gap) if not rd.literal_briefadres else None
         if chain is None or not (chain[0].from_ - p.gap <= cur.from_):
             return _r8(p, d, rd, wp, no_woonadres=True)
@@ -520,7 +543,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
         if prev is None or prev.status is not None or not _gap_ok(prev.to, here.from_, gap):
             wp.chain_end = True
             return _r8(p, d, rd, wp, no_woonadres=False)
-        if prev.is_woonadres:
+        if prev.function is _W:
             if prev.institution is not None and _designation(p, prev.institution, rd) is not None:
                 i -= 1
                 continue
@@ -548,7 +571,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
 def _follows_stay(p: _Prepared, a: Address, dstays: list[Stay], rd: Readings) -> bool:
     gap = p.params.gap_tolerance_days
     for b in p.addresses:
-        if b.to is not None and b.to < a.from_ and (a.from_ - b.to).days <= gap and b.is_woonadres \
+        if b.to is not None and b.to < a.from_ and (a.from_ - b.to).days <= gap and b.function is _W \
                 and b.institution is not None and _designation(p, b.institution, rd) is not None:
             return True
     for s in dstays:
@@ -594,7 +617,7 @@ def _r8(p: _Prepared, d: date, rd: Readings, wp: _Wp, no_woonadres: bool) -> _Wp
     if rd.r8_mode == "meldgemeente":
         wp.gemeente = p.meldgemeente
     elif rd.r8_mode == "briefadres":
-        b = next((a for a in p.addresses if a.covers(d) and a.is_briefadres), None)
+        b = next((a for a in p.addresses if a.covers(d) and a.function is _B), None)
         if b is None:
             raise _Inapplicable
         wp.gemeente = b.gemeente
@@ -609,7 +632,7 @@ def _r8(p: _Prepared, d: date, rd: Readings, wp: _Wp, no_woonadres: bool) -> _Wp
 def _last_ordinary_woonadres(p: _Prepared, d: date) -> Address | None:
     found = None
     for a in p.addresses:
-        if a.from_ <= d and a.is_woonadres and a.institution is None:
+        if a.from_ <= d and a.function is _W and a.institution is None:
             found = a
     return found
 
@@ -624,12 +647,17 @@ class _R6:
     boundary: bool = False
 
 
+_NO_R6 = _R6()  # no episode for R6 (shared: a result is never changed once returned)
+
+
 def _r6(p: _Prepared, rd: Readings) -> _R6:
     """R6 (bill 36288 art. 1.2.1a sub a): the most recent BW episode of any length, any region."""
     m = p.m
+    if not p.prior:
+        return _NO_R6
     cands = [e for e in p.prior if e.from_ <= m and e.product == "intramural"]
     if not cands:
-        return _R6()
+        return _NO_R6
     key = lambda e: (e.to or date.max, e.from_, e.legal_college)  # noqa: E731  (8.9 tie-break)
     cands.sort(key=key)
     e = cands[-1]
@@ -637,7 +665,7 @@ def _r6(p: _Prepared, rd: Readings) -> _R6:
     if short and rd.ignore_short_episode:
         rest = cands[:-1]
         if not rest:
-            return _R6()
+            return _NO_R6
         e = rest[-1]
     res = _R6(episode=e, short=short)
     if e.to is None or e.to >= m:
@@ -785,17 +813,10 @@ class _Up:
     running_hist: _Ep | None
 
 
-def _up_key(rd: Readings) -> tuple:
-    """The readings ``_upstream`` depends on; alternatives of R11 and the class share its result."""
-    return (rd.undesignate_assumed, rd.literal_briefadres, rd.chain_through_interim, rd.skip_onderzoek, rd.r8_mode,
-            rd.wp_on_intake_date, rd.ignore_short_episode, rd.r6_not_mandator, rd.r6_one_day_shorter, rd.t0_home,
-            rd.t0_straddle_alt, rd.skip_existing)
-
-
 def _run(p: _Prepared, rd: Readings, trail: list) -> _Run:
     """The main run (the default reading): outcome, candidate flags and the trail."""
     run = _Run(Outcome(None, None, None, None), None, None, None)
-    up = p.up_cache[_up_key(rd)] = _upstream(p, rd, run, trail)
+    up = p.up_cache[rd.up_key] = _upstream(p, rd, run, trail)
     run.wp = up.wp
     run.outcome, run.new_client, run.entry = _downstream(p, rd, up, run, trail)
     return run
@@ -803,7 +824,7 @@ def _run(p: _Prepared, rd: Readings, trail: list) -> _Run:
 
 def _alt_outcome(p: _Prepared, rd: Readings) -> Outcome:
     """The outcome under an alternative reading; raises ``_Inapplicable`` when the facts give none."""
-    key = _up_key(rd)
+    key = rd.up_key
     up = p.up_cache.get(key)
     if up is None:
         up = p.up_cache[key] = _upstream(p, rd, None, None)
@@ -911,9 +932,9 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     if t is not None:
         t.append(("R11", "R11", ws, m, r11_region.name, tuple(map(_contact_values, contacts)) if contacts else ()))
     if main and home is not None and home.id != meldregio.id:
-        home_alt = _alt(rd, r11_region=home.id)
+        home_alt = _region_reading(ctx, home.id)
         _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", home_alt)
-        cur = next((a for a in p.addresses if a.covers(m) and a.is_woonadres), None)
+        cur = next((a for a in p.addresses if a.covers(m) and a.function is _W), None)
         cr = ctx.region_of(cur.gemeente, m) if cur is not None else None
         if cr is None or cr.id != meldregio.id:
             _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", home_alt)
@@ -1032,7 +1053,7 @@ def _transfer_existing(p: _Prepared, run: _Run, rd: Readings, e: _Ep, centrum: s
         if fin is None or r is None or r.id != fin.id:
             host = r or p.meldregio
             _cand(run, "TRANSFER_EXISTING", f"bestaande cliënt van {centrum}, BW in {code} buiten die regio",
-                  _alt(rd, skip_existing=True, r11_region=host.id))
+                  _region_reading(ctx, host.id, skip_existing=True))
             return
 
 
