@@ -20,7 +20,18 @@ from .canonical import input_digest as _input_digest
 from .citations import RULES
 from .context import Context, Parameters, RegionVersion
 from .dates import ONE_DAY, days_inclusive, eighteenth_birthday, minus_one_year, r6_alternative_last_day, r6_period
-from .facts import Address, AddressFunction, AddressStatus, ApplicationKind, CaseFacts, Episode, InstitutionType, Stay
+from .facts import (
+    Address,
+    AddressFunction,
+    AddressStatus,
+    Application,
+    ApplicationKind,
+    CaseFacts,
+    Episode,
+    InstitutionType,
+    Placement,
+    Stay,
+)
 from .facts import Outcome as AppOutcome
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
@@ -314,8 +325,9 @@ class _Ep:
 
 
 def _ep(e: Episode) -> _Ep:
-    return _Ep(e.legal_college, e.cost_bearer, e.location, e.from_, e.to, e.budget.value,
-               e.mandator, e.product.value, e.agreed_transfer)
+    v = e.__dict__
+    return _Ep(v["legal_college"], v["cost_bearer"], v["location"], v["from_"], v["to"], v["budget"].value,
+               v["mandator"], v["product"].value, v["agreed_transfer"])
 
 
 def _merge(episodes: list[_Ep], gap: int) -> list[_Ep]:
@@ -356,8 +368,11 @@ class _Prepared:
     meldgemeente: str
     meldregio: RegionVersion | None
     regime_b: bool
-    addresses: list[Address]
-    stays: list[Stay]
+    addresses: list[Address]  # sorted by start
+    stays: list[Stay]  # sorted by start
+    applications: tuple[Application, ...]
+    placement: Placement | None
+    eligibility_open: bool
     prior: list[_Ep]  # merged BW episodes before this melding (the placement left out)
     with_placement: list[_Ep]  # merged with the placement (R10.2), for the transition tests
     bw_start: date | None
@@ -378,13 +393,15 @@ def _by_start(items: tuple) -> list:
 
 
 def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
-    m = facts.melding.date
+    fv = facts.__dict__  # the field values (cheaper than attribute access on a pydantic model)
+    melding = fv["melding"].__dict__
+    m = melding["date"]
     params = ctx.params_at(m)
     gap = params.gap_tolerance_days
-    pl = facts.placement
+    pl = fv["placement"]
     bw_start = None
-    if facts.bw_episodes:
-        eps = [_ep(e) for e in facts.bw_episodes]
+    if fv["bw_episodes"]:
+        eps = [_ep(e) for e in fv["bw_episodes"]]
         prior = _merge(eps, gap)
         with_placement = prior
         if pl is not None:
@@ -402,18 +419,19 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         prior, with_placement = [], []
         if pl is not None:
             bw_start = pl.from_
-    later = [d for d in (pl.from_ if pl else None, facts.melding.aanvraag_date) if d is not None and d > m]
+    later = [d for d in (pl.from_ if pl else None, melding["aanvraag_date"]) if d is not None and d > m]
     intake = max(later) if later else None
     # whether some BRP period or stay starts or ends between M and the intake date: if none does,
     # every "covers" test of the woonplaats walk answers the same on both days
     intake_moves = intake is not None and any(
-        m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*facts.addresses, *facts.stays))
+        m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*fv["addresses"], *fv["stays"]))
     ws = m - params.window_delta
     return _Prepared(
-        facts=facts, ctx=ctx, params=params, m=m, meldgemeente=facts.melding.gemeente,
-        meldregio=ctx.region_of(facts.melding.gemeente, m), regime_b=(
+        facts=facts, ctx=ctx, params=params, m=m, meldgemeente=melding["gemeente"],
+        meldregio=ctx.region_of(melding["gemeente"], m), regime_b=(
             params.law_in_force_from is not None and m >= params.law_in_force_from),
-        addresses=_by_start(facts.addresses), stays=_by_start(facts.stays),
+        addresses=_by_start(fv["addresses"]), stays=_by_start(fv["stays"]), applications=fv["applications"],
+        placement=pl, eligibility_open=fv["eligibility_open"],
         prior=prior, with_placement=with_placement, bw_start=bw_start,
         intake_date=intake, intake_moves=intake_moves,
         merged=bool(prior) and (any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior)),
@@ -716,7 +734,7 @@ def _r11_facts(p: _Prepared) -> tuple[tuple, tuple]:
     if p.r11_facts is None:
         m, ctx = p.m, p.ctx
         apps = []
-        for a in p.facts.applications:
+        for a in p.applications:
             if a.date <= m:
                 ar = ctx.region_of(a.gemeente, m)
                 apps.append((a, ar.id if ar is not None else None, a.kind is ApplicationKind.AANVRAAG,
@@ -735,7 +753,7 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
     """R11: contacts in the window (aanvragen in the region; BW use located in or financed by it)."""
     ws = _window_start(p, rd)
     contacts: list[_Contact] = []
-    if not p.facts.applications and not p.prior:
+    if not p.applications and not p.prior:
         return contacts, ws
     apps, eps = _r11_facts(p)
     track = run is not None and rd is DEFAULT
@@ -977,13 +995,13 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     cost_bearer, budget = cost
 
     # R1: eligibility first
-    if p.facts.eligibility_open and not rd.eligibility_settled:
+    if p.eligibility_open and not rd.eligibility_settled:
         if main:
             _cand(run, "ELIGIBILITY_OPEN", "toegang (ingezetene, rechtmatig verblijf, Wlz) nog niet vastgesteld",
                   ALT_ELIGIBLE)
             if t is not None:
                 t.append(("R1", None, "toegang nog open: nog geen kostendrager"))
-        return Outcome(None, None, None, legal), new_client, ("none" if p.facts.placement is not None else None)
+        return Outcome(None, None, None, legal), new_client, ("none" if p.placement is not None else None)
 
     # 8.6: the cost bearer must have a region
     if cost_bearer is not None and ctx.region_of(cost_bearer, m) is None:
@@ -995,7 +1013,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
         cost_bearer = budget = None
     entry = _entry(p, cost_bearer)
     if t is not None and entry is not None:
-        t.append(("R14", "R14", p.facts.placement.fronting, entry))
+        t.append(("R14", "R14", p.placement.fronting, entry))
     return Outcome(cost_bearer, budget, klass, legal), new_client, entry
 
 
@@ -1105,13 +1123,15 @@ def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio:
 
 def _entry(p: _Prepared, cost_bearer: str | None) -> str | None:
     """8.5 (R14): the entry kind for the placement."""
-    pl = p.facts.placement
+    pl = p.placement
     if pl is None:
         return None
-    if cost_bearer is None or pl.fronting == cost_bearer:
+    pv = pl.__dict__
+    fronting, start = pv["fronting"], pv["from_"]
+    if cost_bearer is None or fronting == cost_bearer:
         return "none"
-    fr = p.ctx.region_of(pl.fronting, pl.from_)
-    cr = p.ctx.region_of(cost_bearer, pl.from_)
+    fr = p.ctx.region_of(fronting, start)
+    cr = p.ctx.region_of(cost_bearer, start)
     if fr is not None and cr is not None and fr.id == cr.id:
         return "intra_regional"
     return "inter_regional"
