@@ -378,6 +378,7 @@ class _Prepared:
     bw_start: date | None
     intake_date: date | None
     intake_moves: bool  # the BRP history or a stay changes between M and the intake date
+    t0m: date  # T0 of the meldregio (Context.t0_of)
     merged: bool  # R10: some episodes (or the placement) were merged
     ws: date  # R11 window start M - window; M - (window - 1) for BOUNDARY_365
     ws364: date
@@ -386,6 +387,8 @@ class _Prepared:
     wp_cache: dict = field(default_factory=dict)  # per case: woonplaats by (date, readings it depends on)
     up_cache: dict = field(default_factory=dict)  # per case: _upstream by Readings.up_key
     r11_facts: tuple | None = None  # per case: see _r11_facts
+    regions_m: dict = field(default_factory=dict)  # per case: region on M by municipality code
+    entry_cache: dict = field(default_factory=dict)  # per case: R14's entry kind by cost bearer
 
 
 def _by_start(items: tuple) -> list:
@@ -426,14 +429,15 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
     intake_moves = intake is not None and any(
         m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*fv["addresses"], *fv["stays"]))
     ws = m - params.window_delta
+    meldregio = ctx.region_of(melding["gemeente"], m)
     return _Prepared(
         facts=facts, ctx=ctx, params=params, m=m, meldgemeente=melding["gemeente"],
-        meldregio=ctx.region_of(melding["gemeente"], m), regime_b=(
+        meldregio=meldregio, regime_b=(
             params.law_in_force_from is not None and m >= params.law_in_force_from),
         addresses=_by_start(fv["addresses"]), stays=_by_start(fv["stays"]), applications=fv["applications"],
         placement=pl, eligibility_open=fv["eligibility_open"],
         prior=prior, with_placement=with_placement, bw_start=bw_start,
-        intake_date=intake, intake_moves=intake_moves,
+        intake_date=intake, intake_moves=intake_moves, t0m=ctx.t0_of(meldregio, params),
         merged=bool(prior) and (any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior)),
         desig=params.designations, ws=ws, ws364=ws + ONE_DAY, gap=params.gap_delta,
     )
@@ -466,6 +470,17 @@ class _Run:
     wp: _Wp | None
     cands: dict = field(default_factory=dict)  # O flag -> (note, [Readings])
     info: dict = field(default_factory=dict)  # I flag -> note
+
+
+_MISSING = object()
+
+
+def _region_on_m(p: _Prepared, code: str | None) -> RegionVersion | None:
+    """``ctx.region_of(code, M)``, remembered for the case."""
+    r = p.regions_m.get(code, _MISSING)
+    if r is _MISSING:
+        r = p.regions_m[code] = p.ctx.region_of(code, p.m)
+    return r
 
 
 def _gap_ok(prev_to: date | None, nxt_from: date, gap: int) -> bool:
@@ -864,7 +879,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
                       ALT_INTAKE)
             else:
                 wp = wp_later
-    home = ctx.region_of(wp.gemeente, m)
+    home = _region_on_m(p, wp.gemeente)
     if t is not None:
         t.append(("R3", "R3", m, wp.cur))
         t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp", wp.via, wp.gemeente, wp.briefadres_stay,
@@ -898,8 +913,8 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
         t.append(("R5" if p.regime_b else "R4", "college", legal, p.regime_b, r6.applies))
 
     # 8.3: existing clients and the T0 boundary (R12.1, R12.3)
-    t0m = ctx.t0_of(p.meldregio, params)
-    t0h = ctx.t0_of(home, params) if home is not None else t0m
+    t0m = p.t0m
+    t0h = (home.t0 or params.t0) if home is not None else t0m  # Context.t0_of
     if main and home is not None and t0h != t0m:
         _cand(run, "T0_MISMATCH", f"T0 van de meldregio {t0m}, van de thuisregio {t0h}", ALT_T0_HOME)
     t0x = t0h if rd.t0_home else t0m
@@ -944,7 +959,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     r11_region = meldregio
     if rd.r11_region is not None:
         r11_region = ctx.region_by_id(rd.r11_region, m) or meldregio
-    t0r = ctx.t0_of(r11_region, p.params)
+    t0r = r11_region.t0 or p.params.t0  # Context.t0_of
     contacts, ws = _r11(p, rd, r11_region, t0r, run)
     new_client = not contacts
     if t is not None:
@@ -1004,14 +1019,16 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
         return Outcome(None, None, None, legal), new_client, ("none" if p.placement is not None else None)
 
     # 8.6: the cost bearer must have a region
-    if cost_bearer is not None and ctx.region_of(cost_bearer, m) is None:
+    if cost_bearer is not None and _region_on_m(p, cost_bearer) is None:
         if main:
             run.cands["REGION_UNKNOWN"] = (f"kostendrager {cost_bearer} valt in geen regio", [])
             run.cands["REGION_UNKNOWN:alt"] = Outcome(cost_bearer, budget, klass, legal)
             if t is not None:
                 t.append(("8.6", None, f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
         cost_bearer = budget = None
-    entry = _entry(p, cost_bearer)
+    entry = p.entry_cache.get(cost_bearer, _MISSING)
+    if entry is _MISSING:
+        entry = p.entry_cache[cost_bearer] = _entry(p, cost_bearer)
     if t is not None and entry is not None:
         t.append(("R14", "R14", p.placement.fronting, entry))
     return Outcome(cost_bearer, budget, klass, legal), new_client, entry
