@@ -10,16 +10,23 @@ Nothing here reads the clock, the environment, files or a database.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from collections.abc import Sequence
 from typing import NamedTuple
 
 from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
 from .canonical import input_digest as _input_digest
 from .citations import RULES
 from .context import Context, Parameters, RegionVersion
-from .dates import ONE_DAY, days_inclusive, eighteenth_birthday, minus_one_year, r6_alternative_last_day, r6_period
+from .dates import (
+    ONE_DAY,
+    days_inclusive,
+    eighteenth_birthday,
+    minus_one_year,
+    r6_alternative_last_day,
+    r6_period,
+)
 from .facts import (
     Address,
     AddressFunction,
@@ -133,7 +140,7 @@ class Trail(Sequence):
     def __iter__(self):
         return iter(self.steps)
 
-    def __add__(self, other) -> "Trail":
+    def __add__(self, other) -> Trail:
         return Trail(steps=self.steps + tuple(other))
 
     def __eq__(self, other) -> bool:
@@ -691,7 +698,7 @@ def _r6(p: _Prepared, rd: Readings) -> _R6:
     cands = [e for e in p.prior if e.from_ <= m and e.product == "intramural"]
     if not cands:
         return _NO_R6
-    key = lambda e: (e.to or date.max, e.from_, e.legal_college)  # noqa: E731  (8.9 tie-break)
+    key = lambda e: (e.to or date.max, e.from_, e.legal_college)
     cands.sort(key=key)
     e = cands[-1]
     short = e.to is not None and days_inclusive(e.from_, e.to) < p.params.short_episode_days
@@ -984,7 +991,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
         if main and existing[1] == "a":
             _transfer_existing(p, run, rd, up.running_hist, existing[0])
     else:
-        klass, regional, cont = _classify(p, rd, contacts, ws, t0r, r11_region, wp, run)
+        klass, regional, _ = _classify(p, rd, contacts, ws, t0r, r11_region, wp, run)
         if p.regime_b:
             if klass == "NOT_NEW":
                 cost = r6_cost if r6_cost is not None and r6_cost[0] != regional[0] else regional

@@ -5,7 +5,8 @@ directly equals the reference form. Small histories, deterministic under the "ci
 import random
 from datetime import date, timedelta
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rules import loader
 from rules.canonical import input_digest_reference
