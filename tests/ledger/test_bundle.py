@@ -4,6 +4,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ledger.bundle import verify_bundle, verify_bundle_file
 from ledger.errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE,
@@ -85,3 +86,42 @@ def test_failure_paths(bundle):
     assert CHECKPOINT_SIGNATURE_INVALID in codes(r)  # without key entries nothing can be trusted
     path.write_text("{")
     assert {p.code for p in verify_bundle_file(path).problems} == {BUNDLE_MALFORMED}
+
+
+@settings(max_examples=60)
+@given(size=st.integers(1, 70), data=st.data())
+def test_memoised_inclusion_checks_equal_rfc9162(size, data):
+    """bundle._Inclusion (steps memoised by node position) gives verify_inclusion's answer for every
+    entry of a run that mixes valid proofs with corrupted ones against one tree head."""
+    import hashlib
+
+    from ledger.bundle import _Inclusion
+    from ledger.merkle import MerkleTree, verify_inclusion
+
+    leaves = [hashlib.sha256(b"%d" % i).digest() for i in range(size)]
+    tree = MerkleTree(leaves)
+    root = tree.root()
+    checker = _Inclusion(size, root)
+    for _ in range(data.draw(st.integers(1, 3 * size))):
+        index = data.draw(st.integers(-1, size), label="index")
+        leaf = leaves[index] if 0 <= index < size else leaves[0]
+        proof = [p.hex() for p in tree.inclusion_proof(index, size)] if 0 <= index < size else []
+        how = data.draw(st.sampled_from(["valid", "flip", "drop", "extra", "leaf", "upper", "badhex"]), label="how")
+        if how == "flip" and proof:
+            i = data.draw(st.integers(0, len(proof) - 1))
+            proof[i] = ("0" if proof[i][0] != "0" else "1") + proof[i][1:]
+        elif how == "drop" and proof:
+            proof.pop(data.draw(st.integers(0, len(proof) - 1)))
+        elif how == "extra":
+            proof.append("00" * 32)
+        elif how == "leaf":
+            leaf = hashlib.sha256(leaf).digest()
+        elif how == "upper" and proof:
+            proof[0] = proof[0].upper()
+        elif how == "badhex" and proof:
+            proof[-1] = "zz"
+        try:
+            expected = verify_inclusion(index, size, leaf, [bytes.fromhex(p) for p in proof], root)
+        except ValueError:
+            expected = False
+        assert checker.check(index, leaf, proof) == expected, (index, how)
