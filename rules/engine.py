@@ -7,17 +7,22 @@ outcome (cost bearer, budget, class, legal college), and it carries that alterna
 result is provisional iff an O flag is raised that the meldregio's configuration does not settle.
 
 Nothing here reads the clock, the environment, files or a database.
+
+The rules of one run are split in two: ``_upstream`` (the woonplaats walk of ``woonplaats.py``, R6,
+the statutory college, the T0 boundary and existing clients) and ``_downstream`` (R11, the class and
+cost bearer, R1, 8.6, R14). An alternative reading re-runs only what it can change: readings that
+touch neither the woonplaats nor anything before R11 share the main run's upstream, and each
+distinct reading runs once per case. The trail (``trail.py``) is recorded as plain values and its
+Dutch texts are made when it is read; the input digest is written directly (``canonical.py``).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
 from .canonical import input_digest as _input_digest
-from .citations import RULES
 from .context import Context, Parameters, RegionVersion
 from .dates import (
     ONE_DAY,
@@ -30,16 +35,16 @@ from .dates import (
 from .facts import (
     Address,
     AddressFunction,
-    AddressStatus,
     Application,
     ApplicationKind,
     CaseFacts,
     Episode,
-    InstitutionType,
     Placement,
     Stay,
 )
 from .facts import Outcome as AppOutcome
+from .trail import R0_A, R0_B, Trail, TrailStep, addr_refs, by_start, contact_values
+from .woonplaats import Inapplicable, Woonplaats, last_ordinary_woonadres, woonplaats_on
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
 
@@ -81,78 +86,6 @@ class Flag:
     def as_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "note": self.note,
                 "alternatives": [a.as_dict() for a in self.alternatives]}
-
-
-@dataclass(frozen=True, slots=True)
-class TrailStep:
-    rule: str
-    finding: str
-    facts: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict:
-        r = RULES[self.rule]
-        return {"rule": self.rule, "title": r.title_nl, "finding": self.finding, "facts": list(self.facts),
-                "citations": list(r.citations)}
-
-
-class Trail(Sequence):
-    """The rules applied, in order: a sequence of ``TrailStep``.
-
-    A run records each step as a flat tuple ``(rule, kind, *values)`` and the steps (with their
-    Dutch findings) are made the first time the trail is read: most determinations are settled and
-    stored without anyone reading their trail, and making the texts was a large part of a
-    determination's cost. The values are immutable, so the steps are the same whenever made.
-    ``_TEXTS[kind]`` makes the finding (or the finding and the facts it used) from the values;
-    kind ``None`` means the one value is the finding itself. Records hold plain values (no
-    functions or working objects), so that a stored determination keeps few objects alive."""
-
-    __slots__ = ("_facts", "_records", "_steps")
-
-    def __init__(self, records: tuple = (), steps: tuple[TrailStep, ...] | None = None,
-                 facts: CaseFacts | None = None):
-        self._records, self._steps, self._facts = records, steps, facts
-
-    @property
-    def steps(self) -> tuple[TrailStep, ...]:
-        steps = self._steps
-        if steps is None:
-            out = []
-            for rec in self._records:
-                rule, kind = rec[0], rec[1]
-                if kind is None:
-                    out.append(TrailStep(rule, rec[2]))
-                    continue
-                if kind == "R3":  # the address is found again in the facts (by its position)
-                    made = _r3_text(rec[2], _by_start(self._facts.addresses), rec[3])
-                else:
-                    made = _TEXTS[kind](*rec[2:])
-                out.append(TrailStep(rule, made) if type(made) is str else TrailStep(rule, *made))
-            steps = self._steps = tuple(out)
-            self._records, self._facts = (), None
-        return steps
-
-    def __getitem__(self, i):
-        return self.steps[i]
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def __iter__(self):
-        return iter(self.steps)
-
-    def __add__(self, other) -> Trail:
-        return Trail(steps=self.steps + tuple(other))
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, Trail):
-            return self.steps == other.steps
-        return isinstance(other, tuple) and self.steps == other
-
-    def __hash__(self) -> int:
-        return hash(self.steps)
-
-    def __repr__(self) -> str:
-        return f"Trail({self.steps!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,14 +234,6 @@ ALT_THROUGH_INTERIM = _alt(DEFAULT, chain_through_interim=True)  # SHORT_INTERIM
 ALT_UNDESIGNATE = _alt(DEFAULT, undesignate_assumed=True)  # DESIGNATION_ASSUMED
 
 
-_W, _B = AddressFunction.WOONADRES, AddressFunction.BRIEFADRES  # (Address.is_woonadres is a slow property)
-_NOT_IN_NL = frozenset({AddressStatus.ABROAD, AddressStatus.RNI, AddressStatus.UNREGISTERED})
-
-
-class _Inapplicable(Exception):
-    """An alternative reading that the facts give no answer for (e.g. no briefadres to take)."""
-
-
 # -- prepared facts: everything that does not depend on the reading ----------------------------------
 @dataclass(slots=True)
 class _Ep:
@@ -398,10 +323,6 @@ class _Prepared:
     entry_cache: dict = field(default_factory=dict)  # per case: R14's entry kind by cost bearer
 
 
-def _by_start(items: tuple) -> list:
-    return sorted(items, key=lambda x: x.from_) if len(items) > 1 else list(items)
-
-
 def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
     fv = facts.__dict__  # the field values (cheaper than attribute access on a pydantic model)
     melding = fv["melding"].__dict__
@@ -441,7 +362,7 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         facts=facts, ctx=ctx, params=params, m=m, meldgemeente=melding["gemeente"],
         meldregio=meldregio, regime_b=(
             params.law_in_force_from is not None and m >= params.law_in_force_from),
-        addresses=_by_start(fv["addresses"]), stays=_by_start(fv["stays"]), applications=fv["applications"],
+        addresses=by_start(fv["addresses"]), stays=by_start(fv["stays"]), applications=fv["applications"],
         placement=pl, eligibility_open=fv["eligibility_open"],
         prior=prior, with_placement=with_placement, bw_start=bw_start,
         intake_date=intake, intake_moves=intake_moves, t0m=ctx.t0_of(meldregio, params),
@@ -452,29 +373,11 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
 
 # -- one run of the rules under one reading ------------------------------------------------------------
 @dataclass(slots=True)
-class _Wp:
-    gemeente: str | None
-    via: str  # "R5" | "R7" | "R7.5" | "R8"
-    cur: int | None = None  # index of the address on the date (R3)
-    decisive: Address | None = None
-    passed: list = field(default_factory=list)
-    chain_end: bool = False
-    no_woonadres: bool = False
-    briefadres_stay: bool = False
-    short_interim: bool = False
-    assumed: bool = False
-    youth: bool = False
-    safety: bool = False
-    onderzoek: bool = False
-    short_registration: bool = False
-
-
-@dataclass(slots=True)
 class _Run:
     outcome: Outcome
     new_client: bool | None
     entry: str | None
-    wp: _Wp | None
+    wp: Woonplaats | None
     cands: dict = field(default_factory=dict)  # O flag -> (note, [Readings])
     info: dict = field(default_factory=dict)  # I flag -> note
 
@@ -488,193 +391,6 @@ def _region_on_m(p: _Prepared, code: str | None) -> RegionVersion | None:
     if r is _MISSING:
         r = p.regions_m[code] = p.ctx.region_of(code, p.m)
     return r
-
-
-def _gap_ok(prev_to: date | None, nxt_from: date, gap: int) -> bool:
-    return prev_to is not None and (nxt_from - prev_to).days <= gap
-
-
-def _designation(p: _Prepared, type_: str | None, rd: Readings) -> str | None:
-    """'verified' / 'assumed' when the type is designated under this reading, else None."""
-    if type_ is None:
-        return None
-    status = p.desig.get(type_)
-    if status == "assumed" and rd.undesignate_assumed:
-        return None
-    return status
-
-
-def _designated_stays(p: _Prepared, rd: Readings) -> list[Stay]:
-    if not p.stays:
-        return p.stays
-    return [s for s in p.stays if _designation(p, s.type, rd) is not None]
-
-
-def _stay_chain_covering(stays: list[Stay], d: date, gap: int) -> list[Stay] | None:
-    """The chain of consecutive designated stays (sorted by start) that covers ``d``, if any."""
-    chain: list[Stay] = []
-    for s in stays:
-        if chain and (chain[-1].to is None or (s.from_ - chain[-1].to).days <= gap):
-            chain.append(s)
-            continue
-        if any(c.covers(d) for c in chain):
-            return chain
-        chain = [s]
-    return chain if any(c.covers(d) for c in chain) else None
-
-
-def _briefadres_caused_by_stay(b: Address, stays: list[Stay], gap: timedelta) -> Stay | None:
-    for s in stays:
-        if s.from_ - gap <= b.from_ and (s.to is None or b.from_ <= s.to):
-            return s
-    return None
-
-
-def _woonplaats_cached(p: _Prepared, d: date, rd: Readings) -> _Wp:
-    """The woonplaats depends on a few readings only: alternatives of R11, R6 and the transition
-    tests reuse it instead of walking the BRP history again."""
-    key = (d, rd.wp_key)
-    wp = p.wp_cache.get(key)
-    if wp is None:
-        wp = p.wp_cache[key] = _woonplaats(p, d, rd)
-    return wp
-
-
-def _woonplaats(p: _Prepared, d: date, rd: Readings) -> _Wp:
-    """R3, R5, R7 (with R7.5 and R9) and R8: the financial woonplaats on ``d``."""
-    gap = p.params.gap_tolerance_days
-    addrs = p.addresses
-    idx = None
-    for i, a in enumerate(addrs):
-        if a.from_ <= d and (a.to is None or d <= a.to):  # a.covers(d), inlined: the hottest loop
-            idx = i
-            break
-    cur = addrs[idx] if idx is not None else None
-    wp = _Wp(gemeente=None, via="R5", cur=idx)
-    dstays = _designated_stays(p, rd)
-    for s in p.stays:
-        if s.type is InstitutionType.WOMENS_SHELTER and s.covers(d):
-            wp.safety = True
-
-    if cur is None or cur.status is not None:
-        return _r8(p, d, rd, wp, no_woonadres=True)
-    if cur.function is _W and (cur.institution is None or _designation(p, cur.institution, rd) is None):
-        wp.gemeente, wp.decisive = cur.gemeente, cur
-        prev = addrs[idx - 1] if idx else None
-        if ((d - cur.from_).days < p.params.short_registration_days
-                and (prev is None or prev.status in _NOT_IN_NL)):
-            wp.short_registration = True
-        return _finish(p, d, rd, wp)
-    if cur.function is _B:
-        chain = _stay_chain_covering(dstays, d, gap) if not rd.literal_briefadres else None
-        if chain is None or not (chain[0].from_ - p.gap <= cur.from_):
-            return _r8(p, d, rd, wp, no_woonadres=True)
-        wp.briefadres_stay = True
-        for s in chain:
-            _note_stay(p, wp, s)
-    # walk back through the chain (R7): cur is an institution address or a briefadres of a stay
-    wp.via = "R7.5" if wp.briefadres_stay else "R7"
-    i = idx
-    while True:
-        _note_address(p, wp, addrs[i])
-        wp.passed.append(addrs[i])
-        prev = addrs[i - 1] if i > 0 else None
-        here = addrs[i]
-        if prev is None or prev.status is not None or not _gap_ok(prev.to, here.from_, gap):
-            wp.chain_end = True
-            return _r8(p, d, rd, wp, no_woonadres=False)
-        if prev.function is _W:
-            if prev.institution is not None and _designation(p, prev.institution, rd) is not None:
-                i -= 1
-                continue
-            # an ordinary woonadres ends the walk, unless it is a short interim address (R7.6)
-            if days_inclusive(prev.from_, prev.to) < p.params.short_interim_days and _follows_stay(p, prev, dstays, rd):
-                wp.short_interim = True
-                if rd.chain_through_interim:
-                    i -= 1
-                    continue
-            wp.gemeente, wp.decisive = prev.gemeente, prev
-            for s in dstays:  # the stays this chain runs through
-                if s.from_ <= d and (s.to is None or s.to >= prev.to):
-                    _note_stay(p, wp, s)
-            return _finish(p, d, rd, wp)
-        # a briefadres inside the chain counts when a designated stay caused it (8.11)
-        s = _briefadres_caused_by_stay(prev, dstays, p.gap)
-        if s is None:
-            wp.chain_end = True
-            return _r8(p, d, rd, wp, no_woonadres=False)
-        wp.briefadres_stay = True
-        _note_stay(p, wp, s)
-        i -= 1
-
-
-def _follows_stay(p: _Prepared, a: Address, dstays: list[Stay], rd: Readings) -> bool:
-    gap = p.params.gap_tolerance_days
-    for b in p.addresses:
-        if b.to is not None and b.to < a.from_ and (a.from_ - b.to).days <= gap and b.function is _W \
-                and b.institution is not None and _designation(p, b.institution, rd) is not None:
-            return True
-    for s in dstays:
-        if s.to is not None and s.to < a.from_ and (a.from_ - s.to).days <= gap:
-            return True
-    return False
-
-
-def _note_address(p: _Prepared, wp: _Wp, a: Address) -> None:
-    if a.institution is not None:
-        t = a.institution
-        if p.desig.get(t) == "assumed":
-            wp.assumed = True
-        if t is InstitutionType.YOUTH_RESIDENTIAL:
-            wp.youth = True
-        elif t is InstitutionType.WOMENS_SHELTER:
-            wp.safety = True
-
-
-def _note_stay(p: _Prepared, wp: _Wp, s: Stay) -> None:
-    t = s.type
-    if p.desig.get(t) == "assumed":
-        wp.assumed = True
-    if t is InstitutionType.YOUTH_RESIDENTIAL:
-        wp.youth = True
-    elif t is InstitutionType.WOMENS_SHELTER:
-        wp.safety = True
-
-
-def _finish(p: _Prepared, d: date, rd: Readings, wp: _Wp) -> _Wp:
-    if wp.decisive is not None and wp.decisive.in_onderzoek:
-        wp.onderzoek = True
-        if rd.skip_onderzoek:  # the Jeugdwet reading: skip the address, no usable woonadres
-            return _r8(p, d, rd, wp, no_woonadres=True)
-    return wp
-
-
-def _r8(p: _Prepared, d: date, rd: Readings, wp: _Wp, no_woonadres: bool) -> _Wp:
-    """R8: no usable woonadres. Default the meldgemeente; the alternatives kept for review."""
-    wp.no_woonadres = no_woonadres and not wp.chain_end
-    wp.via = "R8"
-    wp.decisive = None
-    if rd.r8_mode == "meldgemeente":
-        wp.gemeente = p.meldgemeente
-    elif rd.r8_mode == "briefadres":
-        b = next((a for a in p.addresses if a.covers(d) and a.function is _B), None)
-        if b is None:
-            raise _Inapplicable
-        wp.gemeente = b.gemeente
-    else:
-        last = _last_ordinary_woonadres(p, d)
-        if last is None:
-            raise _Inapplicable
-        wp.gemeente = last.gemeente
-    return wp
-
-
-def _last_ordinary_woonadres(p: _Prepared, d: date) -> Address | None:
-    found = None
-    for a in p.addresses:
-        if a.from_ <= d and a.function is _W and a.institution is None:
-            found = a
-    return found
 
 
 @dataclass(slots=True)
@@ -844,7 +560,7 @@ class _Up:
     """What a run settles before R11: the woonplaats, the home region, R6, the statutory college,
     the T0 of the run and whether the client is an existing one (8.3)."""
 
-    wp: _Wp
+    wp: Woonplaats
     home: RegionVersion | None
     r6: _R6
     legal: str | None
@@ -863,7 +579,7 @@ def _run(p: _Prepared, rd: Readings, trail: list) -> _Run:
 
 
 def _alt_outcome(p: _Prepared, rd: Readings) -> Outcome:
-    """The outcome under an alternative reading; raises ``_Inapplicable`` when the facts give none."""
+    """The outcome under an alternative reading; raises ``Inapplicable`` when the facts give none."""
     key = rd.up_key
     up = p.up_cache.get(key)
     if up is None:
@@ -876,9 +592,9 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
     main = run is not None
 
     # R2/R3, R5/R7/R8 with R9: the financial woonplaats on M
-    wp = _woonplaats_cached(p, m, rd)
+    wp = woonplaats_on(p, m, rd)
     if p.intake_date is not None and (rd.wp_on_intake_date or (main and p.intake_moves)):
-        wp_later = _woonplaats_cached(p, p.intake_date, rd)
+        wp_later = woonplaats_on(p, p.intake_date, rd)
         if wp_later.gemeente != wp.gemeente:
             if main:
                 _cand(run, "ADDRESS_CHANGED_DURING_INTAKE",
@@ -890,7 +606,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
     if t is not None:
         t.append(("R3", "R3", m, wp.cur))
         t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp", wp.via, wp.gemeente, wp.briefadres_stay,
-                  _addr_refs(p.addresses, wp.passed) if wp.passed else ()))
+                  addr_refs(p.addresses, wp.passed) if wp.passed else ()))
     if main:
         _woonplaats_flags(p, wp, rd, run, p.meldregio)
 
@@ -916,7 +632,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
     else:
         legal = p.meldgemeente
     if t is not None:
-        t.append(("R0", None, _R0_B if p.regime_b else _R0_A))
+        t.append(("R0", None, R0_B if p.regime_b else R0_A))
         t.append(("R5" if p.regime_b else "R4", "college", legal, p.regime_b, r6.applies))
 
     # 8.3: existing clients and the T0 boundary (R12.1, R12.3)
@@ -970,11 +686,11 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     contacts, ws = _r11(p, rd, r11_region, t0r, run)
     new_client = not contacts
     if t is not None:
-        t.append(("R11", "R11", ws, m, r11_region.name, tuple(map(_contact_values, contacts)) if contacts else ()))
+        t.append(("R11", "R11", ws, m, r11_region.name, tuple(map(contact_values, contacts)) if contacts else ()))
     if main and home is not None and home.id != meldregio.id:
         home_alt = _region_reading(ctx, home.id)
         _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", home_alt)
-        cur = next((a for a in p.addresses if a.covers(m) and a.function is _W), None)
+        cur = next((a for a in p.addresses if a.covers(m) and a.function is AddressFunction.WOONADRES), None)
         cr = ctx.region_of(cur.gemeente, m) if cur is not None else None
         if cr is None or cr.id != meldregio.id:
             _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", home_alt)
@@ -1042,7 +758,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
 
 
 def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0r: date, region: RegionVersion,
-              wp: _Wp, run: _Run | None):
+              wp: Woonplaats, run: _Run | None):
     """8.4: class and the regional cost bearer for a melding decided on or after T0."""
     ctx, m = p.ctx, p.m
     if not contacts:
@@ -1099,7 +815,7 @@ def _transfer_existing(p: _Prepared, run: _Run, rd: Readings, e: _Ep, centrum: s
             return
 
 
-def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio: RegionVersion) -> None:
+def _woonplaats_flags(p: _Prepared, wp: Woonplaats, rd: Readings, run: _Run, meldregio: RegionVersion) -> None:
     m = p.m
     if wp.onderzoek:
         _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", ALT_SKIP_ONDERZOEK)
@@ -1107,7 +823,7 @@ def _woonplaats_flags(p: _Prepared, wp: _Wp, rd: Readings, run: _Run, meldregio:
         name = "CHAIN_END_NO_WOONADRES" if wp.chain_end else "NO_WOONADRES"
         _cand(run, name, "geen bruikbaar woonadres: de meldgemeente (R8)",
               ALT_R8_BRIEFADRES, ALT_R8_LAST_WOONADRES)
-        last = _last_ordinary_woonadres(p, m)
+        last = last_ordinary_woonadres(p, m)
         if last is not None:
             lr = p.ctx.region_of(last.gemeente, m)
             if lr is None or lr.id != meldregio.id:
@@ -1161,106 +877,6 @@ def _entry(p: _Prepared, cost_bearer: str | None) -> str | None:
     return "inter_regional"
 
 
-# -- texts for the trail (Dutch: policy officers read them) -------------------------------------------
-def _addr_text(a: Address) -> str:
-    span = f"{a.from_}..{a.to or ''}"
-    if a.status is not None:
-        return f"geen Nederlands adres ({a.status.value}) {span}"
-    kind = "woonadres" if a.is_woonadres else "briefadres"
-    inst = f" in instelling ({a.institution.value})" if a.institution is not None else ""
-    return f"{kind} {a.gemeente}{inst} {span}" + (" [in onderzoek]" if a.in_onderzoek else "")
-
-
-def _addr_refs(addresses: list[Address], used: list[Address]) -> tuple[str, ...]:
-    """``addresses[i]`` for each address used (the positions in the sorted BRP history)."""
-    return tuple(f"addresses[{next(i for i, x in enumerate(addresses) if x is a)}]" for a in used)
-
-
-def _r2_text(m: date, meldgemeente: str) -> tuple[str, tuple[str, ...]]:
-    return f"peildatum: melding op {m} bij {meldgemeente}", ("melding",)
-
-
-def _r3_text(m: date, addresses: list[Address], index: int | None) -> tuple[str, tuple[str, ...]]:
-    if index is None:
-        return f"BRP op {m}: geen adres", ()
-    return f"BRP op {m}: " + _addr_text(addresses[index]), (f"addresses[{index}]",)
-
-
-def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, refs: tuple[str, ...]):
-    if via == "R5":
-        text = f"woonplaats {gemeente}: het woonadres op de melddatum"
-    elif via in ("R7", "R7.5"):
-        text = (f"woonplaats {gemeente}: het laatste gewone woonadres voor de keten van verblijven"
-                + (" (briefadres tijdens verblijf telt als adres in de instelling)" if briefadres_stay else ""))
-    else:
-        text = f"geen bruikbaar woonadres: de meldgemeente {gemeente} (R8)"
-    return text, refs
-
-
-def _r6_text(from_: date, to: date | None, legal_college: str, last_day: date | None, applies: bool,
-             regime_b: bool) -> str:
-    return (f"laatste BW-episode {from_}..{to or 'lopend'} ({legal_college}); "
-            + (f"twaalf maanden tot en met {last_day}; " if last_day else "loopt nog op M; ")
-            + ("uitzondering a van toepassing" if applies else "uitzondering a niet van toepassing")
-            + ("" if regime_b else " (wordt onder de huidige wet alleen ter vergelijking bepaald)"))
-
-
-_R0_B = "regime B: wetsvoorstel 36288 in werking"
-_R0_A = "regime A: huidige Wmo 2015 (wetsvoorstel 36288 niet in werking)"
-
-
-def _legal_text(legal: str | None, regime_b: bool, r6_applies: bool) -> str:
-    return f"wettelijk college: {legal}" + (
-        " (meldgemeente)" if not regime_b else (" (uitzondering a)" if r6_applies else " (woonplaats)"))
-
-
-def _r11_text(ws: date, m: date, region_name: str, contacts: tuple[_Contact, ...]) -> str:
-    return f"venster {ws}..{m} in {region_name}: " + (
-        "contact gevonden: " + "; ".join(_contact_text(c) for c in contacts) if contacts else
-        "geen aanvraag en geen BW-gebruik: nieuwe cliënt")
-
-
-def _r12_text(how: str, t0x: date) -> str:
-    return ("een episode op het historisch budget loopt op M door na T0: bestaande cliënt" if how == "a"
-            else f"melding en BW-start voor T0 {t0x}: historisch regime")
-
-
-def _r13_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) -> str:
-    return f"klasse {klass}; kostendrager {cost_bearer} ({budget})" + (
-        " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
-
-
-def _contact_values(c: _Contact) -> tuple:
-    """What the trail says about a contact, as plain values."""
-    if c.episode is not None:
-        e = c.episode
-        return ("bw", e.from_, e.to, e.cost_bearer, c.historical)
-    return ("aanvraag", c.app_gemeente, c.when, c.historical)
-
-
-def _contact_text(c: tuple) -> str:
-    if c[0] == "bw":
-        _, from_, to, cost_bearer, historical = c
-        return f"BW {from_}..{to or 'lopend'} ({cost_bearer}, {'historisch' if historical else 'woonplaats'})"
-    _, gemeente, when, historical = c
-    return f"aanvraag {gemeente} {when}" + (" (voor T0)" if historical else "")
-
-
-def _entry_text(fronting: str, entry: str) -> str:
-    return {"none": "geen boeking tussen gemeenten (voorfinancier is kostendrager)",
-            "intra_regional": f"boeking binnen de regio: voorfinancier {fronting}",
-            "inter_regional": f"boeking tussen regio's: voorfinancier {fronting}"}[entry]
-
-
-def _flags_text(names: tuple[str, ...], provisional: bool) -> str:
-    return "signaleringen: " + ", ".join(names) + ("; uitkomst voorlopig" if provisional else "; uitkomst definitief")
-
-
-#: the text function of each kind of trail record (see Trail)
-_TEXTS = {"R2": _r2_text, "wp": _wp_step, "R6": _r6_text, "college": _legal_text, "R11": _r11_text,
-          "R12": _r12_text, "R13": _r13_text, "R14": _entry_text, "8.7": _flags_text}
-
-
 # -- the public entry points ----------------------------------------------------------------------------
 def input_digest(facts: CaseFacts, ctx: Context) -> str:
     """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
@@ -1299,7 +915,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
             else:
                 try:
                     outcome = _alt_outcome(p, rd)
-                except _Inapplicable:
+                except Inapplicable:
                     outcome = None
                 seen[key] = outcome
             if outcome is None:

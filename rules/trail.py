@@ -1,0 +1,189 @@
+"""The trail of a determination: the rules applied, with their findings in Dutch for a policy
+officer. A run records each step as plain values; the texts are made when the trail is read."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .citations import RULES
+from .facts import Address, CaseFacts
+
+if TYPE_CHECKING:
+    from .engine import _Contact
+
+
+def by_start(items: tuple) -> list:
+    return sorted(items, key=lambda x: x.from_) if len(items) > 1 else list(items)
+
+
+@dataclass(frozen=True, slots=True)
+class TrailStep:
+    rule: str
+    finding: str
+    facts: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        r = RULES[self.rule]
+        return {"rule": self.rule, "title": r.title_nl, "finding": self.finding, "facts": list(self.facts),
+                "citations": list(r.citations)}
+
+
+class Trail(Sequence):
+    """The rules applied, in order: a sequence of ``TrailStep``.
+
+    A run records each step as a flat tuple ``(rule, kind, *values)`` and the steps (with their
+    Dutch findings) are made the first time the trail is read: most determinations are settled and
+    stored without anyone reading their trail, and making the texts was a large part of a
+    determination's cost. The values are immutable, so the steps are the same whenever made.
+    ``_TEXTS[kind]`` makes the finding (or the finding and the facts it used) from the values;
+    kind ``None`` means the one value is the finding itself. Records hold plain values (no
+    functions or working objects), so that a stored determination keeps few objects alive."""
+
+    __slots__ = ("_facts", "_records", "_steps")
+
+    def __init__(self, records: tuple = (), steps: tuple[TrailStep, ...] | None = None,
+                 facts: CaseFacts | None = None):
+        self._records, self._steps, self._facts = records, steps, facts
+
+    @property
+    def steps(self) -> tuple[TrailStep, ...]:
+        steps = self._steps
+        if steps is None:
+            out = []
+            for rec in self._records:
+                rule, kind = rec[0], rec[1]
+                if kind is None:
+                    out.append(TrailStep(rule, rec[2]))
+                    continue
+                if kind == "R3":  # the address is found again in the facts (by its position)
+                    made = _r3_text(rec[2], by_start(self._facts.addresses), rec[3])
+                else:
+                    made = _TEXTS[kind](*rec[2:])
+                out.append(TrailStep(rule, made) if type(made) is str else TrailStep(rule, *made))
+            steps = self._steps = tuple(out)
+            self._records, self._facts = (), None
+        return steps
+
+    def __getitem__(self, i):
+        return self.steps[i]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def __add__(self, other) -> Trail:
+        return Trail(steps=self.steps + tuple(other))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Trail):
+            return self.steps == other.steps
+        return isinstance(other, tuple) and self.steps == other
+
+    def __hash__(self) -> int:
+        return hash(self.steps)
+
+    def __repr__(self) -> str:
+        return f"Trail({self.steps!r})"
+
+
+def _addr_text(a: Address) -> str:
+    span = f"{a.from_}..{a.to or ''}"
+    if a.status is not None:
+        return f"geen Nederlands adres ({a.status.value}) {span}"
+    kind = "woonadres" if a.is_woonadres else "briefadres"
+    inst = f" in instelling ({a.institution.value})" if a.institution is not None else ""
+    return f"{kind} {a.gemeente}{inst} {span}" + (" [in onderzoek]" if a.in_onderzoek else "")
+
+
+def addr_refs(addresses: list[Address], used: list[Address]) -> tuple[str, ...]:
+    """``addresses[i]`` for each address used (the positions in the sorted BRP history)."""
+    return tuple(f"addresses[{next(i for i, x in enumerate(addresses) if x is a)}]" for a in used)
+
+
+def _r2_text(m: date, meldgemeente: str) -> tuple[str, tuple[str, ...]]:
+    return f"peildatum: melding op {m} bij {meldgemeente}", ("melding",)
+
+
+def _r3_text(m: date, addresses: list[Address], index: int | None) -> tuple[str, tuple[str, ...]]:
+    if index is None:
+        return f"BRP op {m}: geen adres", ()
+    return f"BRP op {m}: " + _addr_text(addresses[index]), (f"addresses[{index}]",)
+
+
+def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, refs: tuple[str, ...]):
+    if via == "R5":
+        text = f"woonplaats {gemeente}: het woonadres op de melddatum"
+    elif via in ("R7", "R7.5"):
+        text = (f"woonplaats {gemeente}: het laatste gewone woonadres voor de keten van verblijven"
+                + (" (briefadres tijdens verblijf telt als adres in de instelling)" if briefadres_stay else ""))
+    else:
+        text = f"geen bruikbaar woonadres: de meldgemeente {gemeente} (R8)"
+    return text, refs
+
+
+def _r6_text(from_: date, to: date | None, legal_college: str, last_day: date | None, applies: bool,
+             regime_b: bool) -> str:
+    return (f"laatste BW-episode {from_}..{to or 'lopend'} ({legal_college}); "
+            + (f"twaalf maanden tot en met {last_day}; " if last_day else "loopt nog op M; ")
+            + ("uitzondering a van toepassing" if applies else "uitzondering a niet van toepassing")
+            + ("" if regime_b else " (wordt onder de huidige wet alleen ter vergelijking bepaald)"))
+
+
+R0_B = "regime B: wetsvoorstel 36288 in werking"
+R0_A = "regime A: huidige Wmo 2015 (wetsvoorstel 36288 niet in werking)"
+
+
+def _legal_text(legal: str | None, regime_b: bool, r6_applies: bool) -> str:
+    return f"wettelijk college: {legal}" + (
+        " (meldgemeente)" if not regime_b else (" (uitzondering a)" if r6_applies else " (woonplaats)"))
+
+
+def _r11_text(ws: date, m: date, region_name: str, contacts: tuple[_Contact, ...]) -> str:
+    return f"venster {ws}..{m} in {region_name}: " + (
+        "contact gevonden: " + "; ".join(_contact_text(c) for c in contacts) if contacts else
+        "geen aanvraag en geen BW-gebruik: nieuwe cliënt")
+
+
+def _r12_text(how: str, t0x: date) -> str:
+    return ("een episode op het historisch budget loopt op M door na T0: bestaande cliënt" if how == "a"
+            else f"melding en BW-start voor T0 {t0x}: historisch regime")
+
+
+def _r13_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) -> str:
+    return f"klasse {klass}; kostendrager {cost_bearer} ({budget})" + (
+        " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
+
+
+def contact_values(c: _Contact) -> tuple:
+    """What the trail says about a contact, as plain values."""
+    if c.episode is not None:
+        e = c.episode
+        return ("bw", e.from_, e.to, e.cost_bearer, c.historical)
+    return ("aanvraag", c.app_gemeente, c.when, c.historical)
+
+
+def _contact_text(c: tuple) -> str:
+    if c[0] == "bw":
+        _, from_, to, cost_bearer, historical = c
+        return f"BW {from_}..{to or 'lopend'} ({cost_bearer}, {'historisch' if historical else 'woonplaats'})"
+    _, gemeente, when, historical = c
+    return f"aanvraag {gemeente} {when}" + (" (voor T0)" if historical else "")
+
+
+def _entry_text(fronting: str, entry: str) -> str:
+    return {"none": "geen boeking tussen gemeenten (voorfinancier is kostendrager)",
+            "intra_regional": f"boeking binnen de regio: voorfinancier {fronting}",
+            "inter_regional": f"boeking tussen regio's: voorfinancier {fronting}"}[entry]
+
+
+def _flags_text(names: tuple[str, ...], provisional: bool) -> str:
+    return "signaleringen: " + ", ".join(names) + ("; uitkomst voorlopig" if provisional else "; uitkomst definitief")
+
+
+#: the text function of each kind of trail record (see Trail)
+_TEXTS = {"R2": _r2_text, "wp": _wp_step, "R6": _r6_text, "college": _legal_text, "R11": _r11_text,
+          "R12": _r12_text, "R13": _r13_text, "R14": _entry_text, "8.7": _flags_text}
