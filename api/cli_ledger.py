@@ -54,9 +54,15 @@ def checkpoint() -> None:
 @ledger_app.command()
 def verify(workers: Optional[int] = typer.Option(None, help="processes for signatures (default: every core)"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable report"),
-           deep: bool = typer.Option(False, "--deep", help="also re-validate every payload against its schema")
+           deep: bool = typer.Option(False, "--deep", help="also re-validate every payload against its kind's schema "
+                                     "and re-check the canonical form (both were enforced on admission and are "
+                                     "covered by the signatures, which are always checked)")
            ) -> None:
-    """Verify the whole ledger; report every problem with its sequence number; exit 1 if any."""
+    """Verify the whole ledger and report every problem with its sequence number; exit 1 if any.
+
+    Checks the sequence, every leaf hash, the chain, received_at order, the columns against the signed
+    statements, every signature under the key valid at that time, client rules, entitlements and
+    references, the key entries, idempotency keys, every checkpoint and the stored tree state."""
     s = load_settings()
     store = service.open_ledger(s.database_url)
     try:

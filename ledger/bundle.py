@@ -95,17 +95,12 @@ def _names(row: EntryRow, party: str, authors: dict[int, str]) -> bool:
     return any(authors.get(r.seq) == party for r in st.payload.refs().values())
 
 
-def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path) -> BundleSummary:
-    """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive)."""
-    if store.operator is not None:
-        store.checkpoint()
-    cp = store.latest_checkpoint()
-    if cp is None:
-        raise LedgerError(BUNDLE_MALFORMED, "the ledger has no checkpoint to prove against")
-    n = cp.tree_size
-    tree = MerkleTree(store.leaf_hashes(n))
+def select_party_entries(store: Store, party: str, date_from: date, date_to: date, stop: int | None = None
+                         ) -> tuple[list[EntryRow], list[EntryRow]]:
+    """(entries `party` authored or is named in, received on date_from..date_to UTC inclusive; the
+    earlier entries those refer to that are not themselves chosen), each in seq order, seq < stop."""
     rows = [r for r in store.rows_received_between(_day_start(date_from), _day_start(date_to + timedelta(days=1)))
-            if r.seq < n]
+            if stop is None or r.seq < stop]
     # authors of entries referred to, to find entries that name the party by reference
     ref_seqs = set()
     parsed = {}
@@ -116,9 +111,23 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
     authors = {s: row.author for s, row in referenced.items()}
     chosen = [r for r in rows if r.kind not in KEY_KINDS and _names(r, party, authors)]
     chosen_seqs = {r.seq for r in chosen}
-    references = [referenced[s] for s in sorted(ref_seqs)
-                  if s in referenced and s not in chosen_seqs
-                  and any(s in {x.seq for x in parsed[c.seq].payload.refs().values()} for c in chosen)]
+    wanted = set()
+    for c in chosen:
+        wanted.update(x.seq for x in parsed[c.seq].payload.refs().values())
+    references = [referenced[s] for s in sorted(ref_seqs) if s in referenced and s not in chosen_seqs and s in wanted]
+    return chosen, references
+
+
+def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path) -> BundleSummary:
+    """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive)."""
+    if store.operator is not None:
+        store.checkpoint()
+    cp = store.latest_checkpoint()
+    if cp is None:
+        raise LedgerError(BUNDLE_MALFORMED, "the ledger has no checkpoint to prove against")
+    n = cp.tree_size
+    tree = MerkleTree(store.leaf_hashes(n))
+    chosen, references = select_party_entries(store, party, date_from, date_to, stop=n)
     keys = [r for r in store.key_rows() if r.seq < n]
 
     def encode(row: EntryRow, role: str) -> dict:

@@ -11,11 +11,12 @@ from typing import Any
 from .crypto import Signer, find_signers, load_signer, new_signer, save_signer
 from .entries import OPERATOR, PARTY_RE, Payload, make_statement
 from .errors import KEY_NOT_VALID, NOT_INITIALISED, LedgerError
-from .store import AppendResult, CheckpointRow, Store, utcnow
+from .store import AppendResult, CheckpointRow, EntryRow, Store, utcnow
 
 __all__ = [
     "SignedStatement", "sign_statement", "init_ledger", "open_ledger", "party_signer", "register_key",
-    "rotate_key", "revoke_key", "record", "record_batch", "checkpoint", "verify_ledger", "export_bundle",
+    "rotate_key", "revoke_key", "record", "record_batch", "checkpoint", "checkpoint_due", "checkpoint_if_due",
+    "verify_ledger", "export_bundle", "party_entries",
     "verify_bundle_file", "AppendResult",
 ]
 
@@ -135,12 +136,40 @@ def record_batch(store: Store, items: Sequence[SignedStatement]) -> list[AppendR
 
 
 def checkpoint(store: Store) -> CheckpointRow | None:
-    """Sign a checkpoint now if entries were added since the last one (for a timer or a command's end)."""
+    """Sign a checkpoint now if entries were added since the last one (for a timer or a command's end);
+    None, and nothing written, when there is nothing new."""
+    return store.checkpoint()
+
+
+def checkpoint_due(store: Store, *, max_entries: int = 1000, max_seconds: float = 5.0,
+                   now: datetime | None = None) -> bool:
+    """True when entries wait for a checkpoint and either `max_entries` of them wait or the first of
+    them was received `max_seconds` ago or more.  Reads only; for a timer (see checkpoint_if_due)."""
+    pending, first = store.pending_checkpoint()
+    if pending <= 0:
+        return False
+    if pending >= max_entries or first is None:
+        return True
+    return ((now or utcnow()) - first).total_seconds() >= max_seconds
+
+
+def checkpoint_if_due(store: Store, *, max_entries: int = 1000, max_seconds: float = 5.0,
+                      now: datetime | None = None) -> CheckpointRow | None:
+    """What the server's timer calls every second or so: a checkpoint when checkpoint_due(), else None.
+    Safe to call from several processes: the store serialises checkpoints and skips one when nothing
+    is new."""
+    if not checkpoint_due(store, max_entries=max_entries, max_seconds=max_seconds, now=now):
+        return None
     return store.checkpoint()
 
 
 def verify_ledger(store: Store, *, workers: int | None = None, deep: bool = False):
-    """Verify the whole store; returns a VerifyReport listing every problem (deep: payload schemas too)."""
+    """Verify the whole store; returns a VerifyReport listing every problem.
+
+    Always: sequence, leaf hashes, chain, received_at order, columns against statements, every
+    signature under the key valid at that time, client rule, entitlements, references, key entries,
+    idempotency keys, every checkpoint and the tree state.  deep=True also runs every statement
+    through the admission parser again (payload schema and canonical form; about 5-15% slower)."""
     from .verify import verify_store
 
     return verify_store(store, workers=workers, deep=deep)
@@ -151,6 +180,15 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
     from .bundle import export_bundle as _export
 
     return _export(store, party, date_from, date_to, Path(out))
+
+
+def party_entries(store: Store, party: str, date_from: date, date_to: date) -> list[EntryRow]:
+    """The entries `party` authored or is named in (in the payload, or as the author of an entry they
+    refer to), received on date_from..date_to (UTC, inclusive), in seq order: the "party" entries of
+    that party's bundle."""
+    from .bundle import select_party_entries
+
+    return select_party_entries(store, party, date_from, date_to)[0]
 
 
 def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ()):

@@ -180,13 +180,16 @@ class Store:
 
     def __init__(self, url: str, *, schema: str | None = None, operator: Signer | None = None,
                  clock: Callable[[], datetime] = utcnow, max_skew: timedelta = timedelta(minutes=5),
-                 checkpoint_every: int = 1000) -> None:
+                 checkpoint_every: int = 1000, checkpoint_on_append: bool = True) -> None:
         self.url = url
         self.schema = schema
         self.operator = operator
         self.clock = clock
         self.max_skew = max_skew
         self.checkpoint_every = checkpoint_every
+        # False: an append batch still signs a checkpoint at every multiple of checkpoint_every, but
+        # leaves the one at its end to the caller's timer (service.checkpoint_if_due)
+        self.checkpoint_on_append = checkpoint_on_append
         self.engine = make_engine(url, schema)
         self.dialect = self.engine.dialect.name
         self._registry: KeyRegistry | None = None
@@ -496,7 +499,8 @@ class Store:
             if rows:
                 self._insert_entries(conn, rows)
                 size = frontier.size
-                if self.operator is not None and (not pending_checkpoints or pending_checkpoints[-1][0] != size):
+                if (self.operator is not None and self.checkpoint_on_append
+                        and (not pending_checkpoints or pending_checkpoints[-1][0] != size)):
                     pending_checkpoints.append((size, frontier.root()))
                 cp_size = state.checkpoint_size
                 if self.operator is not None:
@@ -561,6 +565,17 @@ class Store:
         sig = self.operator.sign(checkpoint_body(size, root, now))
         conn.execute(checkpoints.insert().values(tree_size=size, root_hash=root, created_at=now,
                                                  key_id=self.operator.key_id, signature=sig))
+
+    def pending_checkpoint(self) -> tuple[int, datetime | None]:
+        """(entries not yet covered by a checkpoint, received_at of the first of them or None)."""
+        with self.engine.connect() as conn:
+            state = self.tree_state(conn)
+            covered = max(state.checkpoint_size, 0)
+            pending = state.tree_size - covered
+            if pending <= 0:
+                return 0, None
+            first = conn.execute(sa.select(entries.c.received_at).where(entries.c.seq == covered)).scalar_one_or_none()
+            return pending, first
 
     def checkpoint(self) -> CheckpointRow | None:
         """Sign a checkpoint of the current tree if entries were added since the last one."""

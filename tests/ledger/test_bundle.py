@@ -41,6 +41,17 @@ def test_export_and_verify(bundle):
     assert empty.entries == 0 and verify_bundle_file(path).ok
 
 
+def test_party_entries_are_the_bundles_party_entries(bundle):
+    from ledger.service import party_entries
+
+    e, path, summary = bundle
+    doc = json.loads(path.read_text())
+    rows = party_entries(e.store, "GM0166", TODAY - timedelta(days=1), TODAY + timedelta(days=1))
+    assert [r.seq for r in rows] == [x["seq"] for x in doc["entries"] if x["role"] == "party"]
+    assert len(rows) == summary.entries and all(r.kind != "key_registration" for r in rows)
+    assert party_entries(e.store, "GM0166", TODAY + timedelta(days=5), TODAY + timedelta(days=6)) == []
+
+
 def _tamper(path, fn):
     doc = json.loads(path.read_text())
     fn(doc)

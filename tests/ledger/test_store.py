@@ -1,11 +1,12 @@
 """Store behaviour on SQLite and PostgreSQL: append-only triggers, batches, checkpoints, threads."""
 import threading
-from datetime import date
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from ledger.merkle import MerkleTree, verify_consistency, verify_inclusion
+from ledger.service import checkpoint_due, checkpoint_if_due
 from ledger.verify import verify_store
 from ledger_helpers import cost_line
 
@@ -84,14 +85,37 @@ def test_threads_keep_one_linear_order(env):
     assert report.ok, report.problems[:5]
 
 
-def test_checkpoint_on_timer_only_when_new(sqlite_env):
-    e = sqlite_env
+def test_checkpoint_on_timer_only_when_new(env):
+    e = env
+    assert checkpoint_due(e.store) is False and e.store.pending_checkpoint() == (0, None)
     e.store.operator, op = None, e.store.operator
-    e.append("GM0166", "cost_line", cost_line())  # without an operator key: no checkpoint yet
+    first = e.append("GM0166", "cost_line", cost_line())  # without an operator key: no checkpoint yet
+    e.append("GM0166", "cost_line", cost_line())
     e.store.operator = op
+    assert e.store.pending_checkpoint() == (2, first.received_at)
+    at = first.received_at
+    assert not checkpoint_due(e.store, max_seconds=5, now=at + timedelta(seconds=4))
+    assert checkpoint_due(e.store, max_seconds=5, now=at + timedelta(seconds=5))
+    assert checkpoint_due(e.store, max_entries=2, max_seconds=60, now=at)
+    assert checkpoint_if_due(e.store, max_seconds=5, now=at + timedelta(seconds=1)) is None
     n = len(e.store.checkpoints())
-    cp = e.store.checkpoint()
+    cp = checkpoint_if_due(e.store, max_seconds=5, now=at + timedelta(seconds=6))
     assert cp.tree_size == e.store.size() and len(e.store.checkpoints()) == n + 1
-    assert e.store.checkpoint() is None
+    assert e.store.pending_checkpoint() == (0, None) and not checkpoint_due(e.store, max_entries=1, max_seconds=0)
+    assert e.store.checkpoint() is None and checkpoint_if_due(e.store, max_entries=1, max_seconds=0) is None
+    assert len(e.store.checkpoints()) == n + 1  # nothing new: no-op
     assert verify_store(e.store).ok
-    assert date.today()
+
+
+def test_checkpoint_left_to_the_timer(tmp_path):
+    from ledger_helpers import LedgerEnv
+
+    e = LedgerEnv.create(f"sqlite:///{tmp_path / 'l.db'}", None, tmp_path / "keys", checkpoint_every=5,
+                         checkpoint_on_append=False)
+    base = e.store.size()  # init and key registrations: the checkpoints at multiples of 5 only
+    assert [cp.tree_size for cp in e.store.checkpoints()] == [s for s in range(5, base + 1, 5)]
+    e.store.append_batch([e.sign("GM0166", "cost_line", cost_line()).as_item() for _ in range(7)])
+    sizes = [cp.tree_size for cp in e.store.checkpoints()]
+    assert sizes == [s for s in range(5, base + 8, 5)] and sizes[-1] < e.store.size()
+    assert checkpoint_due(e.store, max_entries=1) and checkpoint_if_due(e.store, max_entries=1).tree_size == base + 7
+    assert verify_store(e.store).ok
