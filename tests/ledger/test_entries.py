@@ -169,3 +169,104 @@ def test_statement_bytes_are_canonical():
     import json
     assert canonical_json(json.loads(raw)) == raw
     assert b'"authored_at":"2026-01-01T00:00:00.000000Z"' in raw
+
+
+# --- the entitlement table, kind by kind: one entitled author is admitted, one other is refused ----
+def _kind_cases(e):
+    """kind -> (payload, entitled author, refused author, client) with the entries they refer to made."""
+    det = e.append("GM0166", "determination", determination(addressee="GM0193"))
+    line = e.append("GM0166", "cost_line", cost_line())
+    new_gm = new_signer("GM0200")
+    n1 = {"placing_party": "GM0166", "host_region": "RG:ijssel-vecht", "host_municipality": "GM0193",
+          "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-01-05", "contract_used": "c-7"}
+    n2 = {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht", "end_date": "2026-06-30"}
+    n5 = {"meldgemeente": "GM0200", "to_party": "GM0166", "reasons": "kans van slagen", "proposed_date": "2026-03-01"}
+    seal = {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 3,
+            "balances": [{"party": "GM0166", "net_cents": 5}, {"party": "GM0193", "net_cents": -5}]}
+    ev = {"dispute_id": "D-9", "determination": ref(det), "status": "OBJECTED", "participants": ["GM0166", "GM0193"]}
+    redet = dict(determination(addressee="GM0200"), previous=ref(det), trigger="RETRO_BRP")
+    reg = {"party": "GM0200", "key_id": new_gm.key_id, "public_key": new_gm.public_key.hex(),
+           "valid_from": "2026-01-01T00:00:00+00:00", "valid_until": None}
+    gm0193 = e.signers["GM0193"]
+    rot = {"party": "GM0193", "old_key_id": gm0193.key_id, "new_key_id": new_gm.key_id,
+           "new_public_key": new_gm.public_key.hex(), "valid_until": None}
+    rev = {"party": "GM0193", "key_id": gm0193.key_id, "reason": "laptop kwijt"}
+    return {
+        "determination": (determination(), "RG:ijssel-vecht", "COMMITTEE", "PSN-client-1"),
+        "acceptance": ({"determination": ref(det)}, "GM0193", "GM0166", "PSN-client-1"),
+        "objection": ({"determination": ref(det), "reasons": "onjuist"}, "GM0193", "GM0200", "PSN-client-1"),
+        "placement_notice": (n1, "GM0166", "GM0193", "PSN-client-1"),
+        "outflow_notice": (n2, "GM0166", "GM0193", "PSN-client-1"),
+        "handover_request": (n5, "GM0200", "GM0166", "PSN-client-1"),
+        "redetermination": (redet, "GM0166", "GM0193", "PSN-client-1"),
+        "cost_line": (cost_line(fronting="GM0193", bearer="GM0200"), "GM0193", "GM0200", "PSN-client-1"),
+        "reversal": ({"reverses": ref(line), "reason": "fout"}, "GM0166", "GM0193", None),
+        "settlement_seal": (seal, "OPERATOR", "GM0166", None),
+        "dispute_event": (ev, "GM0166", "GM0200", "PSN-client-1"),
+        "key_registration": (reg, "OPERATOR", "GM0166", None),
+        "key_rotation": (rot, "GM0193", "GM0166", None),
+        "key_revocation": (rev, "GM0193", "GM0200", None),
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(PAYLOADS))
+def test_entitlement_kind_by_kind(sqlite_env, kind):
+    e = sqlite_env
+    cases = _kind_cases(e)
+    assert set(cases) == set(PAYLOADS)  # a new kind needs its line here
+    payload, allowed, other, client = cases[kind]
+    size = e.store.size()
+    refused(NOT_ENTITLED, e.append, other, kind, payload, client=client)
+    assert e.store.size() == size  # nothing stored
+    e.append(allowed, kind, payload, client=client)
+    assert e.store.size() == size + 1
+    from ledger.verify import verify_store
+    assert verify_store(e.store).ok
+
+
+def test_expired_key_and_clock_skew(backend, tmp_path):
+    """A key past its valid_until is refused, what it signed before still verifies; authored_at more
+    than max_skew from received_at (either way) is refused; max_skew is configurable."""
+    from ledger.verify import verify_store
+    from ledger_helpers import LedgerEnv
+
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)]
+    e = LedgerEnv.create(backend[0], backend[1], tmp_path / "keys", parties=["GM0193"], clock=lambda: now[0],
+                         max_skew=timedelta(seconds=30))
+    try:
+        gm = new_signer("GM0166")
+        register_key(e.store, gm, valid_from=now[0] - timedelta(days=1), valid_until=now[0] + timedelta(hours=1))
+        e.signers["GM0166"] = gm
+        first = e.append("GM0166", "cost_line", cost_line(), authored_at=now[0])
+        refused(CLOCK_SKEW, e.append, "GM0166", "cost_line", cost_line(), authored_at=now[0] - timedelta(seconds=31))
+        refused(CLOCK_SKEW, e.append, "GM0166", "cost_line", cost_line(), authored_at=now[0] + timedelta(seconds=31))
+        e.append("GM0166", "cost_line", cost_line(), authored_at=now[0] + timedelta(seconds=29))
+        now[0] += timedelta(hours=2)
+        err = refused(KEY_NOT_VALID, e.append, "GM0166", "cost_line", cost_line(), authored_at=now[0])
+        assert "expired" in err.message
+        report = verify_store(e.store)
+        assert report.ok and report.entries == first.seq + 2, report.problems
+    finally:
+        e.store.dispose()
+
+
+def test_idempotency_on_both_backends(env):
+    e = env
+    st = e.sign("GM0166", "cost_line", cost_line(), key="idem-1")
+    first = e.store.append(*st.as_item())
+    again = e.store.append(*e.sign("GM0166", "cost_line", cost_line(), key="idem-1").as_item())  # re-signed later
+    assert again.duplicate and (again.seq, again.entry_hash) == (first.seq, first.entry_hash)
+    size = e.store.size()
+    err = refused(IDEMPOTENCY_CONFLICT, e.append, "GM0166", "cost_line", cost_line(units=3), key="idem-1")
+    assert err.seq == first.seq and e.store.size() == size
+    # the same key by another author is another entry
+    assert not e.append("GM0193", "cost_line", cost_line(fronting="GM0193", bearer="GM0166"), key="idem-1").duplicate
+    # within one batch: a repeat is the same entry, a conflict refuses the whole batch
+    batch = [e.sign("GM0166", "cost_line", cost_line(), key="idem-2").as_item()] * 2
+    r = e.store.append_batch(batch)
+    assert r[0].seq == r[1].seq and r[1].duplicate
+    size = e.store.size()
+    refused(IDEMPOTENCY_CONFLICT, e.store.append_batch,
+            [e.sign("GM0166", "cost_line", cost_line(), key="idem-3").as_item(),
+             e.sign("GM0166", "cost_line", cost_line(units=4), key="idem-3").as_item()])
+    assert e.store.size() == size
