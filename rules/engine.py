@@ -350,8 +350,10 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         prior, with_placement = [], []
         if pl is not None:
             bw_start = pl.from_
-    later = [d for d in (pl.from_ if pl else None, melding["aanvraag_date"]) if d is not None and d > m]
-    intake = max(later) if later else None
+    intake = None  # the latest of the placement's start and the aanvraag date, when after M
+    for d in (pl.from_ if pl is not None else None, melding["aanvraag_date"]):
+        if d is not None and d > m and (intake is None or d > intake):
+            intake = d
     # whether some BRP period or stay starts or ends between M and the intake date: if none does,
     # every "covers" test of the woonplaats walk answers the same on both days
     intake_moves = intake is not None and any(
@@ -848,16 +850,16 @@ def _woonplaats_flags(p: _Prepared, wp: Woonplaats, rd: Readings, run: _Run, mel
         run.info["SAFETY_CONFIDENTIAL"] = "vrouwenopvang op M of in de keten: locaties vertrouwelijk"
     if wp.short_registration:
         run.info["SHORT_REGISTRATION"] = f"woonadres korter dan {p.params.short_registration_days} dagen ingeschreven"
-    f = p.facts
-    same_day = f.placement is not None and f.placement.from_ == m
+    episodes = p.facts.bw_episodes
+    same_day = p.placement is not None and p.placement.from_ == m
     if not same_day:
-        for x in (*f.addresses, *f.stays, *f.bw_episodes):
+        for x in (*p.addresses, *p.stays, *episodes):
             if x.from_ == m or x.to == m:
                 same_day = True
                 break
     if same_day:
         run.info["SAME_DAY_EVENTS"] = "een BRP-periode, verblijf of BW-episode begint of eindigt op de melddatum"
-    if f.bw_episodes and any(e.agreed_transfer for e in f.bw_episodes):
+    if episodes and any(e.agreed_transfer for e in episodes):
         run.info["AGREED_TRANSFER"] = "een episode legt een overdracht in overleg vast (R10.3)"
 
 
