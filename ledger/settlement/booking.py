@@ -16,10 +16,10 @@ from .quarters import Quarter, correction_label
 SignerFor = Callable[[str], Signer]
 
 
-def sealed_quarters(store: Store) -> dict[str, tuple[int, int]]:
+def sealed_quarters(store: Store, conn=None) -> dict[str, tuple[int, int]]:
     """quarter code -> (through_seq, seal entry seq) of every sealed quarter."""
     out: dict[str, tuple[int, int]] = {}
-    for seq, _author, _client, p, _at in sstore.entries_of_kind(store, ["settlement_seal"]):
+    for seq, _author, _client, p, _at in sstore.entries_of_kind(store, ["settlement_seal"], conn=conn):
         q = p.get("quarter") or Quarter.of(date.fromisoformat(p["period_from"])).code
         out.setdefault(q, (p["through_seq"], seq))
     return out

@@ -156,21 +156,21 @@ def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 # disputes and the rows of a quarter
 # ---------------------------------------------------------------------------------------------
-def open_disputes(store: Store, through_seq: int | None = None) -> tuple[set[int], set[str]]:
+def open_disputes(store: Store, through_seq: int | None = None, conn=None) -> tuple[set[int], set[str]]:
     """(determination seqs, clients) with an open dispute: latest status per dispute_id in OPEN_DISPUTE."""
     latest: dict[str, tuple[str, int, str | None]] = {}
-    for _seq, _a, client, p, _at in sstore.entries_of_kind(store, ["dispute_event"], through_seq):
+    for _seq, _a, client, p, _at in sstore.entries_of_kind(store, ["dispute_event"], through_seq, conn=conn):
         latest[p["dispute_id"]] = (p["status"], p["determination"]["seq"], client)
     dets = {d for st, d, _c in latest.values() if st in OPEN_DISPUTE}
     clients = {c for st, _d, c in latest.values() if st in OPEN_DISPUTE and c}
     return dets, clients
 
 
-def quarter_scope(store: Store, quarter: str | Quarter) -> tuple[Quarter, int | None, int | None,
-                                                                tuple[tuple[str, int], ...]]:
+def quarter_scope(store: Store, quarter: str | Quarter, conn=None
+                  ) -> tuple[Quarter, int | None, int | None, tuple[tuple[str, int], ...]]:
     """(quarter, through_seq if sealed, seal seq, carried-in sealed quarters)."""
     q = quarter if isinstance(quarter, Quarter) else Quarter.parse(quarter)
-    sealed = sealed_quarters(store)
+    sealed = sealed_quarters(store, conn)
     through, seal_seq = sealed.get(q.code, (None, None))
     carried: list[tuple[str, int]] = []
     p, later = q.prev(), -1
@@ -214,12 +214,16 @@ def settle(store: Store, quarter: str | Quarter, *, keys: Mapping[str, str] | No
     keys: pool id -> verdeelsleutel name (default: each pool's default_key).
     reading: determination seq -> another cost bearer (a flag's alternative), for what-if only.
     """
-    if sync:
-        sstore.sync_index(store)
-    q, through, seal_seq, carried = quarter_scope(store, quarter)
-    dets, clients = open_disputes(store, through)
-    cond = _condition(q, through, carried)
-    groups = sstore.group_totals(store, cond, sorted(dets), sorted(clients), _scope(q, through, carried))
+    q = quarter if isinstance(quarter, Quarter) else Quarter.parse(quarter)
+    with store.engine.connect() as conn:  # one connection for every read
+        if sync and sstore.index_behind(conn):
+            conn.rollback()  # end this read before the index is brought up to date
+            sstore.sync_index(store)
+        q, through, seal_seq, carried = quarter_scope(store, q, conn)
+        dets, clients = open_disputes(store, through, conn)
+        cond = _condition(q, through, carried)
+        groups = sstore.group_totals(store, sstore.quarter_sql(store.dialect, q.code, through, carried),
+                                     sorted(dets), sorted(clients), _scope(q, through, carried), conn)
     if reading:
         groups = _apply_reading(store, cond, groups, reading, dets, clients)
     return compute(q, groups, catalogue or load_catalogue(), keys=keys, sealed=through is not None,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -82,6 +83,13 @@ def _cost_line_row(seq: int, client: str | None, p: dict[str, Any], flag: Callab
             p.get("corrects_period"), det["seq"] if det else None, None, p.get("placement_id"), p.get("location"))
 
 
+def index_behind(conn: sa.Connection) -> bool:
+    """Whether entries were appended since the index was last brought up to date."""
+    r = conn.exec_driver_sql("SELECT (SELECT through_seq FROM settlement_index_state WHERE id = 1), "
+                             "(SELECT tree_size FROM ledger_tree_state WHERE id = 1)").one()
+    return r[1] is not None and r[0] < r[1]
+
+
 def sync_index(store: Store) -> int:
     """Index every new cost_line and reversal entry; returns how many rows were added."""
     added = 0
@@ -89,9 +97,7 @@ def sync_index(store: Store) -> int:
     flag: Callable[[bool], Any] = int if sqlite else bool
     ph = "?" if sqlite else "%s"
     with store.engine.connect() as conn:  # up to date? (a read, without the write lock)
-        r = conn.exec_driver_sql("SELECT (SELECT through_seq FROM settlement_index_state WHERE id = 1), "
-                                 "(SELECT tree_size FROM ledger_tree_state WHERE id = 1)").one()
-        if r[1] is None or r[0] >= r[1]:
+        if not index_behind(conn):
             return 0
     with store.engine.connect() as conn:
         if sqlite:
@@ -158,6 +164,16 @@ def _lookup(conn: sa.Connection, seq: int, flag: Callable[[bool], Any]) -> tuple
     return tuple(r)
 
 
+@contextmanager
+def _conn(store: Store, conn: sa.Connection | None) -> Iterator[sa.Connection]:
+    """The caller's connection, or a new one for this read."""
+    if conn is not None:
+        yield conn
+        return
+    with store.engine.connect() as c:
+        yield c
+
+
 def lines_where(store: Store, *conds: Any) -> list[Line]:
     with store.engine.connect() as c:
         return [_line(r) for r in c.execute(sa.select(*[lines.c[n] for n in LINE_COLUMNS]).where(*conds)
@@ -188,11 +204,27 @@ def quarter_condition(quarter: str, through_seq: int | None = None, carried: Seq
     return cond
 
 
+def quarter_sql(dialect: str, quarter: str, through_seq: int | None,
+                carried: Sequence[tuple[str, int]]) -> tuple[str, tuple]:
+    """The rows of a quarter as a driver WHERE clause and its parameters (as quarter_condition)."""
+    ph = "?" if dialect == "sqlite" else "%s"
+    where = f"booking_quarter = {ph}"
+    params: list[Any] = [quarter]
+    for q, seq in carried:
+        where += f" OR (booking_quarter = {ph} AND seq > {ph})"
+        params += [q, seq]
+    if through_seq is not None:
+        where = f"({where}) AND seq <= {ph}"
+        params.append(through_seq)
+    return where, tuple(params)
+
+
 def group_totals(store: Store, cond: Any, disputed_dets: Sequence[int], disputed_clients: Sequence[str],
-                 in_scope: Callable[[str, int], bool]) -> list[tuple[str, str, str, bool, bool, int, int]]:
+                 in_scope: Callable[[str, int], bool], conn: sa.Connection | None = None
+                 ) -> list[tuple[str, str, str, bool, bool, int, int]]:
     """(fronting, bearer, status, historical, disputed, amount, count) per group.
 
-    One GROUP BY over the quarter (`cond`); the few disputed lines (by determination, and by client
+    One GROUP BY over the quarter (`cond`: an SQLAlchemy condition, or quarter_sql's clause); the few disputed lines (by determination, and by client
     for lines without a determination) are read through their own indexes, kept when
     `in_scope(booking_quarter, seq)` (required: the rows `cond` selects), and their totals moved to
     disputed groups.
@@ -200,8 +232,14 @@ def group_totals(store: Store, cond: Any, disputed_dets: Sequence[int], disputed
     keys = (lines.c.fronting, lines.c.bearer, lines.c.status, lines.c.historical)
     agg = (sa.func.sum(lines.c.amount_cents), sa.func.count())
     acc: dict[tuple, list[int]] = {}
-    with store.engine.connect() as c:
-        for r in c.execute(sa.select(*keys, *agg).where(cond).group_by(*keys)):
+    with _conn(store, conn) as c:
+        if isinstance(cond, tuple):  # (where clause, parameters) of quarter_sql: straight to the driver
+            rows = c.exec_driver_sql("SELECT fronting, bearer, status, historical, SUM(amount_cents), COUNT(*) "
+                                     f"FROM settlement_lines WHERE {cond[0]} "
+                                     "GROUP BY fronting, bearer, status, historical", cond[1])
+        else:
+            rows = c.execute(sa.select(*keys, *agg).where(cond).group_by(*keys))
+        for r in rows:
             acc[(r[0], r[1], r[2], bool(r[3]), False)] = [int(r[4]), int(r[5])]
         # driver SQL through the named index: SQLite's statistics would otherwise make it scan the
         # table (a column that is mostly NULL, or a few disputed clients among many)
@@ -259,8 +297,8 @@ def raw_quarter_rows(store: Store, quarter: str, through_seq: int | None,
         return c.exec_driver_sql(sql, tuple(params)).fetchall()
 
 
-def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None = None
-                    ) -> list[tuple[int, str, str | None, dict[str, Any], datetime]]:
+def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None = None,
+                    conn: sa.Connection | None = None) -> list[tuple[int, str, str | None, dict[str, Any], datetime]]:
     """(seq, author, client, payload, received_at) of every entry of these kinds, in seq order.
 
     Read one kind at a time through the kind index (SQLite is told to use it: with a few kinds
@@ -270,7 +308,7 @@ def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None 
     sqlite = store.dialect == "sqlite"
     ph = "?" if sqlite else "%s"
     hint = " INDEXED BY ledger_entries_kind" if sqlite else ""
-    with store.engine.connect() as c:
+    with _conn(store, conn) as c:
         for kind in sorted(set(kinds)):
             sql = f"SELECT seq, author, client, statement, received_at FROM ledger_entries{hint} WHERE kind = {ph}"
             params: tuple = (kind,)
