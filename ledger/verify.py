@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -24,7 +25,7 @@ from pydantic import ValidationError
 
 from .check import check_admission, check_signature
 from .crypto import public_key_object, verify_signature
-from .entitlements import RefInfo, entitled, load_entitlements
+from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, PAYLOADS, STATEMENT_MODELS, ZERO_HASH, Statement, _LightStatement,
                       light_or_full, micros, parse_signed_statement, parse_statement, party_class)
 from .errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER, CHECKPOINT_ROOT_MISMATCH,
@@ -390,6 +391,9 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
         pool = ctx.Pool(workers, _init_worker, (store.url, store.schema, registry, deep, schemas))
         results = pool.imap(_run_chunk, bounds)
         report.workers = workers
+    # the duplicate-key query runs while the rows are checked (sqlite3 and psycopg release the GIL)
+    side = ThreadPoolExecutor(1)
+    duplicates = side.submit(store.duplicate_idempotency_keys)
     try:
         hashes: list[bytes] = []
         deferred = []
@@ -416,7 +420,8 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
         if pool is not None:
             pool.close()
             pool.join()
-    for seqs in store.duplicate_idempotency_keys():  # the unique index may have been dropped
+        side.shutdown(wait=True)
+    for seqs in duplicates.result():  # the unique index may have been dropped
         for seq in seqs[1:]:
             problems.append(Problem(seq, DUPLICATE_IDEMPOTENCY_KEY, f"same author and idempotency key as seq {seqs[0]}"))
     _check_deferred(store, deferred, hashes, registry, problems)
