@@ -207,6 +207,8 @@ def _kind_of(value: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 def _read_table(path: Path) -> list[list[Any]]:
     suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
+        raise LedgerError(FILE_UNREADABLE, f"{path.name}: expected an .xlsx or .csv file (save .xls or .ods as .xlsx)")
     try:
         if suffix in (".xlsx", ".xlsm"):
             import openpyxl

@@ -96,6 +96,11 @@ def test_unreadable_files_give_a_clear_error_or_an_outcome_per_row(statement, tm
     with pytest.raises(LedgerError) as exc:
         reconcile(e.store, "2026K1", "GM0166", bad)
     assert exc.value.code == "RECONCILE_FILE_UNREADABLE"
+    old = tmp_path / "oud.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0 binary")
+    with pytest.raises(LedgerError) as exc:
+        reconcile(e.store, "2026K1", "GM0166", old)
+    assert exc.value.code == "RECONCILE_FILE_UNREADABLE" and ".xlsx" in exc.value.message
     rnd = random.Random(3)
     for n in range(15):
         p = tmp_path / f"junk{n}.csv"
