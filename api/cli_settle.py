@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,6 +24,12 @@ def _store():
     return s, service.open_ledger(s.database_url, s.keys_dir)
 
 
+def _eur(cents: int, width: int = 0) -> str:
+    """Dutch notation: 1.234,56 (finance staff read these lines)."""
+    text = f"{cents / 100:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return text.rjust(width)
+
+
 def _keys(values: list[str]) -> dict[str, str]:
     out = {}
     for v in values:
@@ -37,7 +42,7 @@ def _keys(values: list[str]) -> dict[str, str]:
 
 @settle_app.command("settle")
 def settle_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, bv. 2026K1"),
-               out: Optional[Path] = typer.Option(None, "--out", help="map (standaard BWLEDGER_HOME/outputs)"),
+               out: Path | None = typer.Option(None, "--out", help="map (standaard BWLEDGER_HOME/outputs)"),
                party: list[str] = typer.Option([], "--party", help="alleen deze gemeente(n)"),
                charts: bool = typer.Option(True, "--charts/--no-charts", help="ook grafieken (PNG en SVG)")) -> None:
     """Write each municipality's statement (XLSX, CSV, JSON) for a quarter, and the charts."""
@@ -51,15 +56,15 @@ def settle_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, bv.
     typer.echo(f"Kwartaal {st.quarter} ({'verzegeld' if st.sealed else 'open'}): {len(res.files)} gemeenten, "
                f"{res.lines} regels, controlegetal {st.digest[:16]}")
     for p in st.positions:
-        typer.echo(f"  {p.party}  saldo {p.net_payable_cents / 100:>14,.2f}  (betwist apart: "
-                   f"{(p.receivable['disputed'] - p.payable['disputed']) / 100:,.2f})")
+        typer.echo(f"  {p.party}  saldo {_eur(p.net_payable_cents, 14)}  (betwist apart: "
+                   f"{_eur(p.receivable['disputed'] - p.payable['disputed'])})")
     typer.echo(f"Uitvoer: {res.directory}" + (f" ({len(figs.all())} grafiekbestanden)" if figs else ""))
 
 
 @settle_app.command("reconcile")
 def reconcile_cmd(theirs: Path = typer.Argument(..., help="eigen administratie van de gemeente (.xlsx of .csv)"),
                   quarter: str = typer.Option(..., "--quarter"), party: str = typer.Option(..., "--party"),
-                  out: Optional[Path] = typer.Option(None, "--out")) -> None:
+                  out: Path | None = typer.Option(None, "--out")) -> None:
     """Match a municipality's own records against the ledger: per line matched / differs / only one side."""
     s, store = _store()
     if not theirs.is_file():
@@ -73,8 +78,8 @@ def reconcile_cmd(theirs: Path = typer.Argument(..., help="eigen administratie v
 
     c, t = rec.counts(), rec.totals()
     typer.echo(", ".join(f"{OUTCOME_NL[k]}: {v}" for k, v in c.items() if v))
-    typer.echo(f"totaal ledger {t['ledger_cents'] / 100:,.2f}, uw bestand {t['theirs_cents'] / 100:,.2f}, "
-               f"verschil {t['difference_cents'] / 100:,.2f}")
+    typer.echo(f"totaal ledger {_eur(t['ledger_cents'])}, uw bestand {_eur(t['theirs_cents'])}, "
+               f"verschil {_eur(t['difference_cents'])}")
     typer.echo(f"Uitvoer: {xl}\n        {js}")
     raise typer.Exit(0 if c["matched"] == len(rec.outcomes) else 1)
 
@@ -96,7 +101,7 @@ def whatif_cmd(quarter: str = typer.Option(..., "--quarter"),
                key: list[str] = typer.Option([], "--key", help="POOL=verdeelsleutel (fixed, population, "
                                                                "objective_budget)"),
                reading: list[str] = typer.Option([], "--reading", help="BESCHIKKING-ID=GMxxxx (andere lezing)"),
-               out: Optional[Path] = typer.Option(None, "--out")) -> None:
+               out: Path | None = typer.Option(None, "--out")) -> None:
     """Recompute a quarter under another verdeelsleutel or reading, without booking; differences per municipality."""
     s, store = _store()
     alt: dict[int, str] = {}
@@ -112,12 +117,12 @@ def whatif_cmd(quarter: str = typer.Option(..., "--quarter"),
         _fail(exc)
     for d in w.differences:
         if d.difference_cents:
-            typer.echo(f"  {d.party}  {d.base_net_cents / 100:>14,.2f} -> {d.alt_net_cents / 100:>14,.2f}")
+            typer.echo(f"  {d.party}  {_eur(d.base_net_cents, 14)} -> {_eur(d.alt_net_cents, 14)}")
     typer.echo(f"Uitvoer: {xl}")
 
 
 @settle_app.command("monitor")
-def monitor_cmd(year: int = typer.Option(..., "--year"), out: Optional[Path] = typer.Option(None, "--out")) -> None:
+def monitor_cmd(year: int = typer.Option(..., "--year"), out: Path | None = typer.Option(None, "--out")) -> None:
     """The monitoring report per region for a year (XLSX and JSON)."""
     s, store = _store()
     try:
@@ -131,7 +136,7 @@ def monitor_cmd(year: int = typer.Option(..., "--year"), out: Optional[Path] = t
 def project_cmd(region: str = typer.Option(..., "--region"),
                 historical: float = typer.Option(..., "--historical", help="historisch budget per jaar (€)"),
                 objective: float = typer.Option(..., "--objective", help="objectief budget per jaar (€)"),
-                out: Optional[Path] = typer.Option(None, "--out")) -> None:
+                out: Path | None = typer.Option(None, "--out")) -> None:
     """Budget projection along the region's ingroeipad."""
     s, _store_ = _store()
     try:
@@ -142,4 +147,4 @@ def project_cmd(region: str = typer.Option(..., "--region"),
         _fail(exc)
     typer.echo(f"Ingroeipad {p.ingroeipad.years} jaar vanaf {p.ingroeipad.start_year} ({p.ingroeipad.status})")
     for y in p.years:
-        typer.echo(f"  {y.year}  historisch {y.historical_cents / 100:>14,.2f}  objectief {y.objective_cents / 100:>14,.2f}")
+        typer.echo(f"  {y.year}  historisch {_eur(y.historical_cents, 16)}  objectief {_eur(y.objective_cents, 16)}")

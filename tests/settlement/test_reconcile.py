@@ -143,3 +143,26 @@ def test_cli_settle_and_reconcile(statement, tmp_path, monkeypatch):
     assert r.exit_code == 2 and "niet gevonden" in r.output and r.exception is None or isinstance(r.exception, SystemExit)
     r = runner.invoke(settle_app, ["settle", "--quarter", "2026K9"])
     assert r.exit_code == 2 and "QUARTER_INVALID" in r.output
+
+
+def test_cli_seal_whatif_monitor_project(statement, tmp_path, monkeypatch):
+    from api.cli_settle import settle_app
+
+    e, _lines = statement
+    monkeypatch.setenv("BWLEDGER_DATABASE_URL", e.store.url)
+    monkeypatch.setenv("BWLEDGER_HOME", str(tmp_path))  # keys in tmp_path/keys (the operator's)
+    runner = CliRunner()
+    r = runner.invoke(settle_app, ["seal", "--quarter", "2024K1"])
+    assert r.exit_code == 0 and "verzegeld: 2024K1" in r.output, r.output
+    r = runner.invoke(settle_app, ["seal", "--quarter", "2024K1"])
+    assert r.exit_code == 0 and "al verzegeld" in r.output
+    r = runner.invoke(settle_app, ["whatif", "--quarter", "2026K1", "--key", "ijv-historisch-2023-2025=fixed",
+                                   "--out", str(tmp_path / "w")])
+    assert r.exit_code == 0 and (tmp_path / "w" / "wat-als-2026K1.xlsx").is_file(), r.output
+    r = runner.invoke(settle_app, ["whatif", "--quarter", "2026K1", "--key", "nonsense"])
+    assert r.exit_code == 2
+    r = runner.invoke(settle_app, ["monitor", "--year", "2026", "--out", str(tmp_path / "m")])
+    assert r.exit_code == 0 and (tmp_path / "m" / "monitoring-2026.json").is_file(), r.output
+    r = runner.invoke(settle_app, ["project", "--region", "ijssel-vecht", "--historical", "1000000",
+                                   "--objective", "900000", "--out", str(tmp_path / "p")])
+    assert r.exit_code == 0 and "7 jaar" in r.output and "1.000.000,00" in r.output, r.output
