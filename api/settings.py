@@ -12,7 +12,8 @@ class Settings:
     database_url: str
     #: PostgreSQL schema to use (search_path); None for the default. BWLEDGER_DATABASE_SCHEMA.
     database_schema: str | None = None
-    #: the server's checkpoint timer: seconds between checks; 0 turns it off. BWLEDGER_CHECKPOINT_SECONDS.
+    #: the server's checkpoint timer: the longest (about) a submitted entry waits for a checkpoint; 0 turns
+    #: the timer off, and then every append batch is checkpointed at its end. BWLEDGER_CHECKPOINT_SECONDS.
     checkpoint_seconds: float = 5.0
     #: the largest request body the HTTP server accepts (facts, submissions). BWLEDGER_MAX_REQUEST_BYTES.
     max_request_bytes: int = 2_000_000

@@ -71,8 +71,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
         store = await anyio.to_thread.run_sync(
-            lambda: service.init_ledger(settings.database_url, settings.keys_dir, schema=settings.database_schema))
+            lambda: service.init_ledger(settings.database_url, settings.keys_dir, schema=settings.database_schema,
+                                        checkpoint_on_append=settings.checkpoint_seconds == 0))
         timer = CheckpointTimer(store, settings.checkpoint_seconds)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         timer.start()

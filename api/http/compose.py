@@ -2,8 +2,8 @@
 
 Nothing here decides anything about who pays or what the ledger accepts: it picks the case out of
 the input, calls `rules.engine.determine` / `ledger.service`, and shapes the result for an edge.
-Two of these stand in for service functions requested from the rules and ledger layers
-(/work/brief/INTERFACES.md, "Requests from the API helper"); they move there once those exist.
+`case_from_text` stands in for a service function requested from the rules layer
+(/work/brief/INTERFACES.md, "Requests from the API helper"); it moves there once that exists.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import re
 import tempfile
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,11 @@ from rules.facts import CaseFacts
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTEXT_DATES = ("t0", "law_in_force_from")
 _REGION_DATES = ("t0", "valid_from", "valid_to")
+
+
+def iso(ts: datetime) -> str:
+    """A UTC timestamp as the ledger writes it: 2026-01-31T10:00:00.000000Z."""
+    return ts.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class RequestInvalid(ValueError):
@@ -169,7 +174,7 @@ def checkpoint_view(cp: CheckpointRow | None) -> dict[str, Any] | None:
     if cp is None:
         return None
     return {"id": cp.id, "tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(),
-            "timestamp": cp.created_at.isoformat().replace("+00:00", "Z"), "key_id": cp.key_id,
+            "timestamp": iso(cp.created_at), "key_id": cp.key_id,
             "signature": base64.b64encode(cp.signature).decode(),
             "signed_body": checkpoint_body(cp.tree_size, cp.root_hash, cp.created_at).decode()}
 
@@ -177,6 +182,7 @@ def checkpoint_view(cp: CheckpointRow | None) -> dict[str, Any] | None:
 def overview(store: Store) -> dict[str, Any]:
     state = store.tree_state()
     return {"entries": state.tree_size, "checkpointed_size": state.checkpoint_size,
+            "waiting_for_checkpoint": state.tree_size - state.checkpoint_size,
             "last_checkpoint": checkpoint_view(store.latest_checkpoint())}
 
 
@@ -189,16 +195,15 @@ def bundle_document(store: Store, party: str, date_from: date, date_to: date) ->
 
 
 def party_entries(store: Store, party: str, date_from: date, date_to: date) -> list[dict[str, Any]]:
-    """The entries the party authored or is named in, received in those dates (the bundle's selection)."""
-    doc = json.loads(bundle_document(store, party, date_from, date_to))
+    """The entries the party authored or is named in, received in those dates (ledger.service.party_entries,
+    the selection of the party's bundle), decoded for an edge."""
     out = []
-    for e in doc["entries"]:
-        if e["role"] != "party":
-            continue
-        st = json.loads(base64.b64decode(e["statement"]))
-        out.append({"seq": e["seq"], "received_at": e["received_at"], "kind": st["kind"], "author": st["author"],
-                    "client": st.get("client"), "idempotency_key": st["idempotency_key"],
-                    "authored_at": st["authored_at"], "entry_hash": e["entry_hash"], "payload": st["payload"]})
+    for row in service.party_entries(store, party, date_from, date_to):
+        st = json.loads(row.statement)
+        out.append({"seq": row.seq, "received_at": iso(row.received_at),
+                    "kind": row.kind, "author": row.author, "client": row.client,
+                    "idempotency_key": row.idempotency_key, "authored_at": st["authored_at"],
+                    "entry_hash": row.leaf_hash.hex(), "payload": st["payload"]})
     return out
 
 
@@ -219,9 +224,10 @@ def decode_submission(item: dict[str, Any], where: str = "body") -> service.Sign
 
 
 def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str, Any]]:
-    """Append signed statements in one batch (all or nothing; a checkpoint at its end)."""
+    """Append signed statements in one batch (all or nothing). Its checkpoint is signed at its end, or by
+    the server's timer within a few seconds when the store was opened with checkpoint_on_append=False."""
     return [{"seq": r.seq, "entry_hash": r.entry_hash.hex(),
-             "received_at": r.received_at.isoformat().replace("+00:00", "Z"), "duplicate": r.duplicate}
+             "received_at": iso(r.received_at), "duplicate": r.duplicate}
             for r in service.record_batch(store, items)]
 
 
@@ -309,10 +315,6 @@ def _deadline_dict(d) -> dict[str, Any]:
             "calendar_end": d.term.calendar_end.isoformat(), "extended_by": list(d.term.articles)}
 
 
-def _iso_ts(ts) -> str:
-    return ts.isoformat().replace("+00:00", "Z")
-
-
 def case_dict(view) -> dict[str, Any]:
     """A case (cases.service.CaseView) as JSON: parties, status, signed history, deadlines, decision."""
     p = view.parties
@@ -323,7 +325,7 @@ def case_dict(view) -> dict[str, Any]:
                     "provider": p.provider},
         "determination": {"seq": view.determination_seq, "entry_hash": view.determination_hash,
                           "author": view.determination_author, "payload": view.determination},
-        "events": [{"seq": e.seq, "entry_hash": e.entry_hash, "received_at": _iso_ts(e.received_at),
+        "events": [{"seq": e.seq, "entry_hash": e.entry_hash, "received_at": iso(e.received_at),
                     "author": e.author, "status": e.status, "previous_status": e.previous_status,
                     "action": e.action, "effective_date": e.effective_date.isoformat(), "note": e.note,
                     "position": e.position, "documents": list(e.documents), "decision": e.decision,
@@ -340,7 +342,7 @@ def worklist_dict(w) -> dict[str, Any]:
                       "responding": d.parties.responding, "overdue": d.overdue,
                       "next_deadline": _deadline_dict(d.next_deadline) if d.next_deadline else None}
                      for d in w.disputes],
-        "provisional": [{"seq": u.seq, "entry_hash": u.entry_hash, "received_at": _iso_ts(u.received_at),
+        "provisional": [{"seq": u.seq, "entry_hash": u.entry_hash, "received_at": iso(u.received_at),
                          "author": u.author, "addressee": u.addressee, "determination_id": u.determination_id,
                          "reference_date": u.reference_date.isoformat(), "flags": list(u.flags),
                          "objection_deadline": u.objection_deadline.isoformat()} for u in w.provisional],
