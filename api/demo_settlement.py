@@ -118,6 +118,17 @@ def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
                         "participants": sorted({disputed.fronting_party, disputed.cost_bearer}),
                         "note": "bezwaar tegen de woonplaatsbepaling"},
                        idempotency_key="demo-dispute-1", client=disputed.client)
+        from ledger.settlement.catalogue import load_catalogue
+
+        region_of = load_catalogue().region_of
+        for i, p in enumerate(placements):  # N2 outflow notices for the placements that ended
+            if p.stop is not None and p.stop <= UNTIL:
+                service.record(store, signer_for(p.fronting_party), "outflow_notice",
+                               {"sender": p.fronting_party, "host_municipality": p.fronting_party,
+                                "host_region": f"RG:{region_of.get(p.fronting_party, 'ijssel-vecht')}",
+                                "end_date": p.stop.isoformat(),
+                                "new_municipality": p.cost_bearer if i % 3 else p.fronting_party},
+                               idempotency_key=f"demo-n2-{p.placement_id}", client=p.client)
         settlement.seal_quarter(store, QUARTERS[0], today=date(2026, 1, 5))  # the scenario's dates
         booked += len(settlement.rebook(store, signer_for, client=CORRECTED_CLIENT,
                                         periods=[(date(2025, 11, 1), date(2026, 1, 31), "GM0148", False)],

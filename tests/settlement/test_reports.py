@@ -108,6 +108,15 @@ def test_monitoring_and_projection(booked, tmp_path):
     assert sum(ijv["instroom"].values()) >= 3
     assert ijv["financial"]["own_cents"] > 0 and ijv["financial"]["between_parties_cents"] > 0
     assert openpyxl.load_workbook(m.xlsx).sheetnames[0] == "In- uit- en doorstroom"
+    from ledger.service import sign_statement
+    e.store.append(*sign_statement(e.signer_for("GM0505"), "outflow_notice",
+                                   {"sender": "GM0505", "host_municipality": "GM0505", "host_region": "RG:zuid-holland-zuid",
+                                    "end_date": "2026-02-20", "new_municipality": "GM0505"},
+                                   idempotency_key="n2-1", client="PSN-client-2").as_item())
+    m26 = json.loads(service.monitoring(e.store, 2026, tmp_path).json.read_text(encoding="utf-8"))
+    ijv26 = next(r for r in m26["regions"] if r["region"] == "ijssel-vecht")
+    assert ijv26["origin_outflow"] == [{"origin": "GM0193", "outflow": "GM0505", "n": 1}]
+    assert ijv26["uitstroom"] == {"zelfstandig_intensief": 1} and ijv26["duration_days"]["n"] == 1
     p = service.budget_projection("ijssel-vecht", historical_budget_cents=7_000_00, objective_budget_cents=7_000_00,
                                   on=date(2026, 1, 1), out_dir=tmp_path)
     assert p.ingroeipad.years == 7
