@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from ..store import Store, entries
@@ -70,17 +71,49 @@ def _line(r: Sequence[Any]) -> Line:
                 r[13], r[14], r[15], r[16], r[17], r[18])
 
 
+class _Ref(msgspec.Struct):
+    seq: int
+
+
+class _Payload(msgspec.Struct):
+    """The payload fields the index needs, of a cost line or a reversal (other fields are skipped)."""
+
+    fronting_party: str = ""
+    cost_bearer: str = ""
+    period_from: str = ""
+    period_to: str = ""
+    product: str = ""
+    units: int = 0
+    tariff_cents: int = 0
+    amount_cents: int = 0
+    status: str = ""
+    historical_budget: bool = False
+    determination: _Ref | None = None
+    booking_quarter: str | None = None
+    corrects_period: str | None = None
+    placement_id: str | None = None
+    location: str | None = None
+    reverses: _Ref | None = None
+
+
+class _Statement(msgspec.Struct):
+    payload: _Payload
+
+
+_DECODE = msgspec.json.Decoder(_Statement).decode
+
+
 def _bq(period_from: str) -> str:
     return f"{period_from[:4]}K{(int(period_from[5:7]) - 1) // 3 + 1}"
 
 
-def _cost_line_row(seq: int, client: str | None, p: dict[str, Any], flag: Callable[[bool], Any]) -> tuple:
+def _cost_line_row(seq: int, client: str | None, p: _Payload, flag: Callable[[bool], Any]) -> tuple:
     """An index row in LINE_COLUMNS order (dates as ISO text, which both drivers store as dates)."""
-    det = p.get("determination")
-    return (seq, "cost_line", client or "", p["fronting_party"], p["cost_bearer"], p["period_from"], p["period_to"],
-            p["product"], p["units"], p["tariff_cents"], p["amount_cents"], p["status"],
-            flag(bool(p.get("historical_budget", False))), p.get("booking_quarter") or _bq(p["period_from"]),
-            p.get("corrects_period"), det["seq"] if det else None, None, p.get("placement_id"), p.get("location"))
+    det = p.determination
+    return (seq, "cost_line", client or "", p.fronting_party, p.cost_bearer, p.period_from, p.period_to,
+            p.product, p.units, p.tariff_cents, p.amount_cents, p.status, flag(p.historical_budget),
+            p.booking_quarter or _bq(p.period_from), p.corrects_period, det.seq if det else None, None,
+            p.placement_id, p.location)
 
 
 def index_behind(conn: sa.Connection) -> bool:
@@ -122,17 +155,17 @@ def sync_index(store: Store) -> int:
                 for seq, kind, client, raw in rows:
                     if kind != "cost_line" and kind != "reversal":
                         continue
-                    p = json.loads(bytes(raw))["payload"]
+                    p = _DECODE(bytes(raw)).payload
                     if kind == "cost_line":
                         row = _cost_line_row(seq, client, p, flag)
                         cache[seq] = row
                     else:
-                        ref = p["reverses"]["seq"]
+                        ref = p.reverses.seq if p.reverses else -1
                         orig = cache.get(ref) or _lookup(conn, ref, flag)
                         if orig is None:
                             continue
                         row = (seq, "reversal", *orig[2:10], -orig[10], orig[11], orig[12],
-                               p.get("booking_quarter") or orig[13], p.get("corrects_period") or orig[14], orig[15],
+                               p.booking_quarter or orig[13], p.corrects_period or orig[14], orig[15],
                                ref, orig[17], orig[18])
                     out.append(row)
                 if out:
