@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -101,6 +100,7 @@ class _Statement(msgspec.Struct):
 
 
 _DECODE = msgspec.json.Decoder(_Statement).decode
+_ANY = msgspec.json.Decoder().decode
 
 
 def _bq(period_from: str) -> str:
@@ -351,7 +351,7 @@ def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None 
             for r in c.exec_driver_sql(sql, params):
                 at = r[4]
                 at = datetime.fromisoformat(at).replace(tzinfo=UTC) if isinstance(at, str) else at.astimezone(UTC)
-                out.append((r[0], r[1], r[2], json.loads(bytes(r[3]))["payload"], at))
+                out.append((r[0], r[1], r[2], _ANY(bytes(r[3]))["payload"], at))
     out.sort(key=lambda x: x[0])
     return out
 
