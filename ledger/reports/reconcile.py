@@ -329,7 +329,10 @@ def _their_row(n: int, row: list[Any], mapping: dict[str, int], raw: dict[str, s
         else:
             problems.append(f"bedrag onleesbaar: {_show(get('amount'))!r}")
     if amount is None and not any("onleesbaar" in p for p in problems):
-        cands = [i for i, k in enumerate(kinds) if k == "amount" and i not in used]
+        # an amount elsewhere: in a column without a header role, or under a header whose role does not fit
+        fits = {i for f, i in mapping.items() if f in ("id",) and kinds[i] == "id"} | \
+               {i for f, i in mapping.items() if f in ("from", "to") and kinds[i] == "date"}
+        cands = [i for i, k in enumerate(kinds) if k == "amount" and i not in fits and i != mapping.get("amount")]
         if len(cands) == 1:
             amount = parse_amount(row[cands[0]])
             problems = [p for p in problems if "verwisseld" not in p]

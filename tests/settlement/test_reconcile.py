@@ -166,3 +166,15 @@ def test_cli_seal_whatif_monitor_project(statement, tmp_path, monkeypatch):
     r = runner.invoke(settle_app, ["project", "--region", "ijssel-vecht", "--historical", "1000000",
                                    "--objective", "900000", "--out", str(tmp_path / "p")])
     assert r.exit_code == 0 and "7 jaar" in r.output and "1.000.000,00" in r.output, r.output
+
+
+def test_headers_over_the_wrong_columns(statement, tmp_path):
+    """The header says Cliënt / Bedrag but the columns under them were swapped by hand."""
+    e, lines = statement
+    rows = ["Cliënt;Bedrag;Van;Tot"] + [f'{_nl(ln["amount_cents"])};{ln["client"]};{ln["period_from"]};{ln["period_to"]}'
+                                         for ln in lines]
+    p = tmp_path / "swapped.csv"
+    p.write_text("\n".join(rows), encoding="utf-8-sig")
+    rec = reconcile(e.store, "2026K1", "GM0166", p)
+    assert rec.counts()["matched"] == len(lines), rec.to_dict()["lines"][:2]
+    assert all("verwisseld" in o.reason for o in rec.outcomes if o.their_row)
