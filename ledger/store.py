@@ -93,6 +93,8 @@ tree_state = sa.Table(
     sa.Column("last_received_at", UTCDateTime),
     sa.Column("checkpoint_size", sa.BigInteger, nullable=False),
 )
+# ENTRY_COLUMNS as PostgreSQL types for a binary COPY (text is sent as is into the varchar columns)
+_PG_COPY_TYPES = ["int8", "timestamptz", "bytea", "bytea", "text", "text", "text", "text", "text", "bytea", "bytea"]
 _UINT64 = struct.Struct(">Q")
 _INT64 = struct.Struct(">q")
 ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
@@ -523,9 +525,10 @@ class Store:
         """Insert rows (tuples in ENTRY_COLUMNS order, received_at as from _stored_received_at) with the
         driver directly: COPY on PostgreSQL, executemany on SQLite."""
         cols = ", ".join(ENTRY_COLUMNS)
-        if self.dialect == "postgresql":
+        if self.dialect == "postgresql":  # binary COPY: no hex text for the bytea columns
             cur = conn.connection.driver_connection.cursor()
-            with cur.copy(f"COPY ledger_entries ({cols}) FROM STDIN") as copy:
+            with cur.copy(f"COPY ledger_entries ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_PG_COPY_TYPES)
                 write = copy.write_row
                 for r in rows:
                     write(r)
