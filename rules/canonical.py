@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from enum import StrEnum
 
 from pydantic_core import PydanticUndefined
@@ -70,22 +71,25 @@ def input_digest_reference(facts: CaseFacts, context_digest: str) -> str:
 # Every string in validated facts is a statcode (GM and four digits), an ISO date or an enum value of
 # lower-case ASCII letters and underscores (a StrEnum, written by an f-string as its value), so none
 # needs escaping. Keys are written in sorted order;
-# a value equal to the field's default is left out (``exclude_defaults``).
+# a value equal to the field's default is left out (``exclude_defaults``). Dates are written with
+# ``date.isoformat`` called directly (an f-string formats a date through ``__format__``, twice as slow).
+_iso = date.isoformat
+
 
 def _melding(x: Melding) -> str:
     v = x.__dict__
-    a = f'"aanvraag_date":"{v["aanvraag_date"]}",' if v["aanvraag_date"] is not None else ""
-    return f'{{{a}"date":"{v["date"]}","gemeente":"{v["gemeente"]}"}}'
+    a = f'"aanvraag_date":"{_iso(v["aanvraag_date"])}",' if v["aanvraag_date"] is not None else ""
+    return f'{{{a}"date":"{_iso(v["date"])}","gemeente":"{v["gemeente"]}"}}'
 
 
 def _person(x: Person) -> str:
     b = x.__dict__["birth_date"]
-    return f'{{"birth_date":"{b}"}}' if b is not None else "{}"
+    return f'{{"birth_date":"{_iso(b)}"}}' if b is not None else "{}"
 
 
 def _address(x: Address) -> str:
     v = x.__dict__
-    s = f'{{"from":"{v["from_"]}"'
+    s = f'{{"from":"{_iso(v["from_"])}"'
     if v["function"] is not None:
         s += f',"function":"{v["function"]}"'
     if v["gemeente"] is not None:
@@ -95,42 +99,42 @@ def _address(x: Address) -> str:
     if v["institution"] is not None:
         s += f',"institution":"{v["institution"]}"'
     if v["recorded"] is not None:
-        s += f',"recorded":"{v["recorded"]}"'
+        s += f',"recorded":"{_iso(v["recorded"])}"'
     if v["status"] is not None:
         s += f',"status":"{v["status"]}"'
     if v["to"] is not None:
-        s += f',"to":"{v["to"]}"'
+        s += f',"to":"{_iso(v["to"])}"'
     return s + "}"
 
 
 def _stay(x: Stay) -> str:
     v = x.__dict__
-    to = f',"to":"{v["to"]}"' if v["to"] is not None else ""
-    return f'{{"from":"{v["from_"]}","gemeente":"{v["gemeente"]}"{to},"type":"{v["type"]}"}}'
+    to = f',"to":"{_iso(v["to"])}"' if v["to"] is not None else ""
+    return f'{{"from":"{_iso(v["from_"])}","gemeente":"{v["gemeente"]}"{to},"type":"{v["type"]}"}}'
 
 
 def _episode(x: Episode) -> str:
     v = x.__dict__
     s = '{"agreed_transfer":true,' if v["agreed_transfer"] else "{"
-    s += (f'"budget":"{v["budget"]}","cost_bearer":"{v["cost_bearer"]}","from":"{v["from_"]}",'
+    s += (f'"budget":"{v["budget"]}","cost_bearer":"{v["cost_bearer"]}","from":"{_iso(v["from_"])}",'
           f'"legal_college":"{v["legal_college"]}","location":"{v["location"]}"')
     if v["mandator"] is not None:
         s += f',"mandator":"{v["mandator"]}"'
     if v["product"] is not Product.INTRAMURAL:
         s += f',"product":"{v["product"]}"'
     if v["to"] is not None:
-        s += f',"to":"{v["to"]}"'
+        s += f',"to":"{_iso(v["to"])}"'
     return s + "}"
 
 
 def _application(x: Application) -> str:
     v = x.__dict__
-    return f'{{"date":"{v["date"]}","gemeente":"{v["gemeente"]}","kind":"{v["kind"]}","outcome":"{v["outcome"]}"}}'
+    return f'{{"date":"{_iso(v["date"])}","gemeente":"{v["gemeente"]}","kind":"{v["kind"]}","outcome":"{v["outcome"]}"}}'
 
 
 def _placement(x: Placement) -> str:
     v = x.__dict__
-    return f'{{"from":"{v["from_"]}","fronting":"{v["fronting"]}","location":"{v["location"]}"}}'
+    return f'{{"from":"{_iso(v["from_"])}","fronting":"{v["fronting"]}","location":"{v["location"]}"}}'
 
 
 def _items(encode, items: tuple) -> str:

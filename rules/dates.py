@@ -8,10 +8,10 @@ ONE_DAY = timedelta(days=1)
 
 def minus_one_year(d: date) -> date:
     """The same day one calendar year earlier; 29 February becomes 28 February (spec 8.7)."""
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:
-        return date(d.year - 1, 2, 28)
+    month, day = d.month, d.day
+    if month == 2 and day == 29:
+        day = 28
+    return date(d.year - 1, month, day)
 
 
 def plus_one_year_clamped(d: date) -> date:
@@ -37,7 +37,10 @@ def r6_period(end: date) -> tuple[date, date]:
 
 def r6_alternative_last_day(end: date) -> date:
     """BOUNDARY_12M's reading: R6 holds while ``M < E + 12 months`` (29 February clamped)."""
-    return plus_one_year_clamped(end) - ONE_DAY
+    month, day = end.month, end.day
+    if month == 2 and day == 29:  # plus_one_year_clamped, without the exception
+        day = 28
+    return date(end.year + 1, month, day) - ONE_DAY
 
 
 def days_inclusive(start: date, end: date) -> int:

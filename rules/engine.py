@@ -76,6 +76,12 @@ class Outcome(NamedTuple):
                 "legal_college": self.legal_college}
 
 
+#: ``_tnew(Outcome, values)`` makes a named tuple without its Python-level ``__new__`` (a run makes
+#: several outcomes and contacts; the result is the same named tuple)
+_tnew = tuple.__new__
+_NO_OUTCOME = Outcome(None, None, None, None)
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     name: str
@@ -159,6 +165,9 @@ class Determination:
 
 
 # -- readings: the default and every alternative a flag stands for ---------------------------------
+_DEFAULT_UP_KEY = (False, False, False, False, "meldgemeente", False, False, False, False, False, False, False)
+
+
 @dataclass(frozen=True, slots=True)
 class Readings:
     window: str = "default"  # "m364" (BOUNDARY_365) | "calendar" (LEAP_YEAR_WINDOW)
@@ -188,6 +197,8 @@ class Readings:
     #: on (``_upstream``): the keys under which a case shares those results between readings
     wp_key: tuple = field(init=False, compare=False, repr=False, default=())
     up_key: tuple = field(init=False, compare=False, repr=False, default=())
+    #: a reading of R11 or 8.4 only (it shares the main run's upstream; see _alt_outcome)
+    downstream_only: bool = field(init=False, compare=False, repr=False, default=False)
 
     def __post_init__(self):
         wp = (self.undesignate_assumed, self.literal_briefadres, self.chain_through_interim, self.skip_onderzoek,
@@ -196,9 +207,11 @@ class Readings:
         object.__setattr__(self, "up_key", wp + (self.wp_on_intake_date, self.ignore_short_episode,
                                                  self.r6_not_mandator, self.r6_one_day_shorter, self.t0_home,
                                                  self.t0_straddle_alt, self.skip_existing))
+        object.__setattr__(self, "downstream_only", self.up_key == _DEFAULT_UP_KEY and not self.eligibility_settled)
 
 
 DEFAULT = Readings()
+assert DEFAULT.up_key == _DEFAULT_UP_KEY
 
 
 def _alt(rd: Readings, **changes) -> Readings:
@@ -510,7 +523,7 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
             counts = rd.meldingen_count and in_region
         inside = a.date >= ws
         if counts and inside:
-            contacts.append(_Contact(a.date, a.date < t0r, None, a.gemeente))
+            contacts.append(_tnew(_Contact, (a.date, a.date < t0r, None, a.gemeente)))
         if track:
             if is_aanvraag and in_region and inside and rejected:
                 notes["REJECTED_APPLICATION_COUNTS"] = f"afgewezen aanvraag {a.gemeente} {a.date}"
@@ -526,7 +539,7 @@ def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run
         scope = (located and financed) if rd.use_scope_both else (located or financed)
         inside = e.to is None or e.to >= ws
         if scope and (inside or rd.use_no_window) and (not ambulant or rd.ambulant_counts):
-            contacts.append(_Contact(end, e.historical, e, None))
+            contacts.append(_tnew(_Contact, (end, e.budget == "historical", e, None)))
         if track and scope:
             if not ambulant:
                 if inside and located != financed:
@@ -573,19 +586,39 @@ class _Up:
 
 def _run(p: _Prepared, rd: Readings, trail: list) -> _Run:
     """The main run (the default reading): outcome, candidate flags and the trail."""
-    run = _Run(Outcome(None, None, None, None), None, None, None)
+    run = _Run(_NO_OUTCOME, None, None, None)
     up = p.up_cache[rd.up_key] = _upstream(p, rd, run, trail)
     run.wp = up.wp
     run.outcome, run.new_client, run.entry = _downstream(p, rd, up, run, trail)
     return run
 
 
-def _alt_outcome(p: _Prepared, rd: Readings) -> Outcome:
-    """The outcome under an alternative reading; raises ``Inapplicable`` when the facts give none."""
+def _alt_outcome(p: _Prepared, rd: Readings, base: Outcome) -> Outcome:
+    """The outcome under an alternative reading; raises ``Inapplicable`` when the facts give none.
+
+    Only what the reading can change is worked out again. A reading of R11 or 8.4 alone shares the
+    main run's upstream; it cannot change the outcome of an existing client (8.3 settles class and
+    cost bearer) nor of a case without applications and BW episodes (R11 then finds no contact under
+    any reading). T0_MISMATCH's reading changes only the T0 of 8.3."""
+    if rd.downstream_only:
+        up = p.up_cache[DEFAULT.up_key]
+        if up.existing is not None or (not p.applications and not p.prior):
+            return base
+        return _downstream(p, rd, up, None, None)[0]
     key = rd.up_key
     up = p.up_cache.get(key)
     if up is None:
-        up = p.up_cache[key] = _upstream(p, rd, None, None)
+        if rd is ALT_T0_HOME:
+            main = p.up_cache[DEFAULT.up_key]
+            home = main.home
+            t0h = (home.t0 or p.params.t0) if home is not None else p.t0m
+            existing, running_hist = _existing(p, rd, main.legal, t0h, None)
+            if existing == main.existing and running_hist is main.running_hist:
+                return base
+            up = _Up(main.wp, home, main.r6, main.legal, t0h, existing, running_hist)
+        else:
+            up = _upstream(p, rd, None, None)
+        p.up_cache[key] = up
     return _downstream(p, rd, up, None, None)[0]
 
 
@@ -643,6 +676,15 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
     if main and home is not None and t0h != t0m:
         _cand(run, "T0_MISMATCH", f"T0 van de meldregio {t0m}, van de thuisregio {t0h}", ALT_T0_HOME)
     t0x = t0h if rd.t0_home else t0m
+    existing, running_hist = _existing(p, rd, legal, t0x, run)
+    return _Up(wp, home, r6, legal, t0x, existing, running_hist)
+
+
+def _existing(p: _Prepared, rd: Readings, legal: str | None, t0x: date, run: _Run | None):
+    """8.3: existing clients and the T0 boundary (R12.1, R12.3): ((cost bearer, how) or None, the
+    running historical episode or None)."""
+    ctx, m = p.ctx, p.m
+    main = run is not None
     existing: tuple[str, str] | None = None  # (cost bearer, how)
     running_hist = None
     if not rd.skip_existing:
@@ -670,7 +712,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
                           ALT_T0_STRADDLE)
                 if rd.t0_straddle_alt:
                     existing = (centrum, "b")
-    return _Up(wp, home, r6, legal, t0x, existing, running_hist)
+    return existing, running_hist
 
 
 def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list | None):
@@ -741,13 +783,13 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
                   ALT_ELIGIBLE)
             if t is not None:
                 t.append(("R1", None, "toegang nog open: nog geen kostendrager"))
-        return Outcome(None, None, None, legal), new_client, ("none" if p.placement is not None else None)
+        return _tnew(Outcome, (None, None, None, legal)), new_client, ("none" if p.placement is not None else None)
 
     # 8.6: the cost bearer must have a region
     if cost_bearer is not None and _region_on_m(p, cost_bearer) is None:
         if main:
             run.cands["REGION_UNKNOWN"] = (f"kostendrager {cost_bearer} valt in geen regio", [])
-            run.cands["REGION_UNKNOWN:alt"] = Outcome(cost_bearer, budget, klass, legal)
+            run.cands["REGION_UNKNOWN:alt"] = _tnew(Outcome, (cost_bearer, budget, klass, legal))
             if t is not None:
                 t.append(("8.6", None, f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
         cost_bearer = budget = None
@@ -756,7 +798,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
         entry = p.entry_cache[cost_bearer] = _entry(p, cost_bearer)
     if t is not None and entry is not None:
         t.append(("R14", "R14", p.placement.fronting, entry))
-    return Outcome(cost_bearer, budget, klass, legal), new_client, entry
+    return _tnew(Outcome, (cost_bearer, budget, klass, legal)), new_client, entry
 
 
 def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0r: date, region: RegionVersion,
@@ -916,7 +958,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
                 outcome = seen[key]
             else:
                 try:
-                    outcome = _alt_outcome(p, rd)
+                    outcome = _alt_outcome(p, rd, base.outcome)
                 except Inapplicable:
                     outcome = None
                 seen[key] = outcome
