@@ -71,25 +71,33 @@ def input_digest_reference(facts: CaseFacts, context_digest: str) -> str:
 # Every string in validated facts is a statcode (GM and four digits), an ISO date or an enum value of
 # lower-case ASCII letters and underscores (a StrEnum, written by an f-string as its value), so none
 # needs escaping. Keys are written in sorted order;
-# a value equal to the field's default is left out (``exclude_defaults``). Dates are written with
-# ``date.isoformat`` called directly (an f-string formats a date through ``__format__``, twice as slow).
-_iso = date.isoformat
+# a value equal to the field's default is left out (``exclude_defaults``). Dates are written by ``iso``:
+# ``date.isoformat`` (formatting through printf, the largest part of writing the text) or the look-up
+# of an ``IsoDates`` the caller keeps per context.
 
 
-def _melding(x: Melding) -> str:
+class IsoDates(dict):
+    """date -> its ISO text, each made once (a determination keeps one per context in Context.memo)."""
+
+    def __missing__(self, d):
+        text = self[d] = d.isoformat()
+        return text
+
+
+def _melding(x: Melding, iso) -> str:
     v = x.__dict__
-    a = f'"aanvraag_date":"{_iso(v["aanvraag_date"])}",' if v["aanvraag_date"] is not None else ""
-    return f'{{{a}"date":"{_iso(v["date"])}","gemeente":"{v["gemeente"]}"}}'
+    a = f'"aanvraag_date":"{iso(v["aanvraag_date"])}",' if v["aanvraag_date"] is not None else ""
+    return f'{{{a}"date":"{iso(v["date"])}","gemeente":"{v["gemeente"]}"}}'
 
 
-def _person(x: Person) -> str:
+def _person(x: Person, iso) -> str:
     b = x.__dict__["birth_date"]
-    return f'{{"birth_date":"{_iso(b)}"}}' if b is not None else "{}"
+    return f'{{"birth_date":"{iso(b)}"}}' if b is not None else "{}"
 
 
-def _address(x: Address) -> str:
+def _address(x: Address, iso) -> str:
     v = x.__dict__
-    s = f'{{"from":"{_iso(v["from_"])}"'
+    s = f'{{"from":"{iso(v["from_"])}"'
     if v["function"] is not None:
         s += f',"function":"{v["function"]}"'
     if v["gemeente"] is not None:
@@ -99,72 +107,72 @@ def _address(x: Address) -> str:
     if v["institution"] is not None:
         s += f',"institution":"{v["institution"]}"'
     if v["recorded"] is not None:
-        s += f',"recorded":"{_iso(v["recorded"])}"'
+        s += f',"recorded":"{iso(v["recorded"])}"'
     if v["status"] is not None:
         s += f',"status":"{v["status"]}"'
     if v["to"] is not None:
-        s += f',"to":"{_iso(v["to"])}"'
+        s += f',"to":"{iso(v["to"])}"'
     return s + "}"
 
 
-def _stay(x: Stay) -> str:
+def _stay(x: Stay, iso) -> str:
     v = x.__dict__
-    to = f',"to":"{_iso(v["to"])}"' if v["to"] is not None else ""
-    return f'{{"from":"{_iso(v["from_"])}","gemeente":"{v["gemeente"]}"{to},"type":"{v["type"]}"}}'
+    to = f',"to":"{iso(v["to"])}"' if v["to"] is not None else ""
+    return f'{{"from":"{iso(v["from_"])}","gemeente":"{v["gemeente"]}"{to},"type":"{v["type"]}"}}'
 
 
-def _episode(x: Episode) -> str:
+def _episode(x: Episode, iso) -> str:
     v = x.__dict__
     s = '{"agreed_transfer":true,' if v["agreed_transfer"] else "{"
-    s += (f'"budget":"{v["budget"]}","cost_bearer":"{v["cost_bearer"]}","from":"{_iso(v["from_"])}",'
+    s += (f'"budget":"{v["budget"]}","cost_bearer":"{v["cost_bearer"]}","from":"{iso(v["from_"])}",'
           f'"legal_college":"{v["legal_college"]}","location":"{v["location"]}"')
     if v["mandator"] is not None:
         s += f',"mandator":"{v["mandator"]}"'
     if v["product"] is not Product.INTRAMURAL:
         s += f',"product":"{v["product"]}"'
     if v["to"] is not None:
-        s += f',"to":"{_iso(v["to"])}"'
+        s += f',"to":"{iso(v["to"])}"'
     return s + "}"
 
 
-def _application(x: Application) -> str:
+def _application(x: Application, iso) -> str:
     v = x.__dict__
-    return f'{{"date":"{_iso(v["date"])}","gemeente":"{v["gemeente"]}","kind":"{v["kind"]}","outcome":"{v["outcome"]}"}}'
+    return f'{{"date":"{iso(v["date"])}","gemeente":"{v["gemeente"]}","kind":"{v["kind"]}","outcome":"{v["outcome"]}"}}'
 
 
-def _placement(x: Placement) -> str:
+def _placement(x: Placement, iso) -> str:
     v = x.__dict__
-    return f'{{"from":"{_iso(v["from_"])}","fronting":"{v["fronting"]}","location":"{v["location"]}"}}'
+    return f'{{"from":"{iso(v["from_"])}","fronting":"{v["fronting"]}","location":"{v["location"]}"}}'
 
 
-def _items(encode, items: tuple) -> str:
+def _items(encode, items: tuple, iso) -> str:
     if len(items) == 1:
-        return f"[{encode(items[0])}]"
+        return f"[{encode(items[0], iso)}]"
     # sorting the compact texts orders the items exactly as sorting their spaced json.dumps texts
     # (the reference): both are ASCII and differ only by a space after each separator
-    return "[" + ",".join(sorted(map(encode, items))) + "]"
+    return "[" + ",".join(sorted([encode(x, iso) for x in items])) + "]"
 
 
-def facts_canonical_json(facts: CaseFacts) -> str:
+def facts_canonical_json(facts: CaseFacts, iso=date.isoformat) -> str:
     """The canonical JSON text of ``facts_document(facts)``, written directly (keys in sorted order;
     the melding is always there, so the keys before it end with a comma, those after start with one)."""
     v = facts.__dict__
     s = "{"
     if v["addresses"]:
-        s += '"addresses":' + _items(_address, v["addresses"]) + ","
+        s += '"addresses":' + _items(_address, v["addresses"], iso) + ","
     if v["applications"]:
-        s += '"applications":' + _items(_application, v["applications"]) + ","
+        s += '"applications":' + _items(_application, v["applications"], iso) + ","
     if v["bw_episodes"]:
-        s += '"bw_episodes":' + _items(_episode, v["bw_episodes"]) + ","
+        s += '"bw_episodes":' + _items(_episode, v["bw_episodes"], iso) + ","
     if v["eligibility_open"]:
         s += '"eligibility_open":true,'
-    s += '"melding":' + _melding(v["melding"])
+    s += '"melding":' + _melding(v["melding"], iso)
     if v["person"] is not None:
-        s += ',"person":' + _person(v["person"])
+        s += ',"person":' + _person(v["person"], iso)
     if v["placement"] is not None:
-        s += ',"placement":' + _placement(v["placement"])
+        s += ',"placement":' + _placement(v["placement"], iso)
     if v["stays"]:
-        s += ',"stays":' + _items(_stay, v["stays"])
+        s += ',"stays":' + _items(_stay, v["stays"], iso)
     return s + "}"
 
 
@@ -189,10 +197,11 @@ DIRECT = all({n: f.default for n, f in cls.model_fields.items()} == known for cl
                                              Outcome, Product))  # an f-string writes a StrEnum as its value
 
 
-def input_digest(facts: CaseFacts, context_digest: str) -> str:
+def input_digest(facts: CaseFacts, context_digest: str, iso_dates: IsoDates | None = None) -> str:
     """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
     context digest (spec 8.9): reordering facts never changes it."""
     if not DIRECT or type(facts) is not CaseFacts:
         return input_digest_reference(facts, context_digest)
-    text = f'{{"context":"{context_digest}","facts":{facts_canonical_json(facts)}}}'
+    iso = iso_dates.__getitem__ if iso_dates is not None else date.isoformat
+    text = f'{{"context":"{context_digest}","facts":{facts_canonical_json(facts, iso)}}}'
     return hashlib.sha256(text.encode()).hexdigest()

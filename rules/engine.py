@@ -17,11 +17,12 @@ Dutch texts are made when it is read; the input digest is written directly (``ca
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
+from .canonical import IsoDates
 from .canonical import input_digest as _input_digest
 from .context import Context, Parameters, RegionVersion
 from .dates import (
@@ -162,6 +163,26 @@ class Determination:
     @property
     def digest(self) -> str:
         return sha256_canonical(self.to_dict())
+
+
+def _maker(cls):
+    """``cls(*values)`` (all fields, in order) for a frozen slots dataclass, setting each slot through
+    its descriptor: the generated ``__init__`` of a frozen class goes through ``object.__setattr__``
+    per field, which made building a Determination and its flags a noticeable part of its cost."""
+    setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
+    new = object.__new__
+
+    def make(*values):
+        obj = new(cls)
+        for set_, value in zip(setters, values, strict=True):
+            set_(obj, value)
+        return obj
+
+    return make
+
+
+_flag = _maker(Flag)
+_determination = _maker(Determination)
 
 
 # -- readings: the default and every alternative a flag stands for ---------------------------------
@@ -925,7 +946,10 @@ def _entry(p: _Prepared, cost_bearer: str | None) -> str | None:
 def input_digest(facts: CaseFacts, ctx: Context) -> str:
     """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
     context digest (spec 8.9): reordering facts never changes it."""
-    return _input_digest(facts, ctx.digest)
+    iso_dates = ctx.memo.get("iso_dates")
+    if iso_dates is None:
+        iso_dates = ctx.memo["iso_dates"] = IsoDates()
+    return _input_digest(facts, ctx.digest, iso_dates)
 
 
 def determine(facts: CaseFacts, ctx: Context) -> Determination:
@@ -970,17 +994,17 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         if name == "REGION_UNKNOWN" and region_unknown_alt is not None:
             outcomes = [region_unknown_alt]
         if outcomes:
-            flags.append(Flag(name, "O", note, tuple(outcomes)))
+            flags.append(_flag(name, "O", note, tuple(outcomes)))
         elif name in _UNDETERMINED_KEEPS_OPEN and not computable:
-            flags.append(Flag(name, "O", note + " (geen alternatief uit de feiten af te leiden)"))
+            flags.append(_flag(name, "O", note + " (geen alternatief uit de feiten af te leiden)", ()))
     for name, note in base.info.items():
-        flags.append(Flag(name, "I", note))
+        flags.append(_flag(name, "I", note, ()))
     provisional = False
     if flags:
         flags.sort(key=lambda f: f.name)
         settled = p.meldregio.settled_flags
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
         trail.append(("8.7", "8.7", tuple(f.name for f in flags), provisional))
-    return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
-                         Trail(tuple(trail), facts=facts), regime, p.meldregio.id, base.wp.gemeente if base.wp else None,
-                         RULESET_VERSION, ctx.digest, digest)
+    return _determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
+                          Trail(tuple(trail), facts=facts), regime, p.meldregio.id,
+                          base.wp.gemeente if base.wp else None, RULESET_VERSION, ctx.digest, digest, None, None, ())
