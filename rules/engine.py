@@ -44,7 +44,7 @@ from .facts import (
     Stay,
 )
 from .facts import Outcome as AppOutcome
-from .trail import R0_A, R0_B, Trail, TrailStep, addr_refs, by_start, contact_values
+from .trail import R0_A, R0_B, Trail, TrailStep, by_start, contact_values
 from .woonplaats import Inapplicable, Woonplaats, last_ordinary_woonadres, woonplaats_on
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
@@ -370,9 +370,9 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         prior = _merge(eps, gap)
         with_placement = prior
         if pl is not None:
-            pe = _Ep(legal_college="", cost_bearer="", location=pl.location, from_=pl.from_, to=None,
-                     budget="woonplaats", mandator=None, product="intramural", agreed_transfer=False,
-                     has_placement=True)
+            # legal_college, cost_bearer, location, from_, to, budget, mandator, product, agreed_transfer,
+            # parts, has_placement
+            pe = _Ep("", "", pl.location, pl.from_, None, "woonplaats", None, "intramural", False, 1, True)
             with_placement = _merge(eps + [pe], gap)
             for e in with_placement:
                 if e.has_placement:
@@ -394,16 +394,14 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*fv["addresses"], *fv["stays"]))
     ws = m - params.window_delta
     meldregio = ctx.region_of(melding["gemeente"], m)
+    # positional (a call with two dozen keywords spends a good part of its time matching them)
     return _Prepared(
-        facts=facts, ctx=ctx, params=params, m=m, meldgemeente=melding["gemeente"],
-        meldregio=meldregio, regime_b=(
-            params.law_in_force_from is not None and m >= params.law_in_force_from),
-        addresses=by_start(fv["addresses"]), stays=by_start(fv["stays"]), applications=fv["applications"],
-        placement=pl, eligibility_open=fv["eligibility_open"],
-        prior=prior, with_placement=with_placement, bw_start=bw_start,
-        intake_date=intake, intake_moves=intake_moves, t0m=ctx.t0_of(meldregio, params),
-        merged=bool(prior) and (any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior)),
-        desig=params.designations, ws=ws, ws364=ws + ONE_DAY, gap=params.gap_delta,
+        facts, ctx, params, m, melding["gemeente"], meldregio,
+        params.law_in_force_from is not None and m >= params.law_in_force_from,  # regime_b
+        by_start(fv["addresses"]), by_start(fv["stays"]), fv["applications"], pl, fv["eligibility_open"],
+        prior, with_placement, bw_start, intake, intake_moves, ctx.t0_of(meldregio, params),
+        bool(prior) and (any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior)),  # merged
+        ws, ws + ONE_DAY, params.gap_delta, params.designations, {}, {}, None, {}, {},
     )
 
 
@@ -459,7 +457,7 @@ def _r6(p: _Prepared, rd: Readings) -> _R6:
         if not rest:
             return _NO_R6
         e = rest[-1]
-    res = _R6(episode=e, short=short)
+    res = _R6(False, e, None, None, short, False)
     if e.to is None or e.to >= m:
         res.applies = True  # BW still running or ending on M: continuity
     else:
@@ -662,7 +660,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
     if t is not None:
         t.append(("R3", "R3", m, wp.cur))
         t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp", wp.via, wp.gemeente, wp.briefadres_stay,
-                  addr_refs(p.addresses, wp.passed) if wp.passed else ()))
+                  tuple(wp.passed)))
     if main:
         _woonplaats_flags(p, wp, rd, run, p.meldregio)
 

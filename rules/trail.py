@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .citations import RULES
@@ -14,8 +15,11 @@ if TYPE_CHECKING:
     from .engine import _Contact
 
 
+_FROM = attrgetter("from_")
+
+
 def by_start(items: tuple) -> list:
-    return sorted(items, key=lambda x: x.from_) if len(items) > 1 else list(items)
+    return sorted(items, key=_FROM) if len(items) > 1 else list(items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +103,6 @@ def _addr_text(a: Address) -> str:
     return f"{kind} {a.gemeente}{inst} {span}" + (" [in onderzoek]" if a.in_onderzoek else "")
 
 
-def addr_refs(addresses: list[Address], used: list[Address]) -> tuple[str, ...]:
-    """``addresses[i]`` for each address used (the positions in the sorted BRP history)."""
-    return tuple(f"addresses[{next(i for i, x in enumerate(addresses) if x is a)}]" for a in used)
 
 
 def _r2_text(m: date, meldgemeente: str) -> tuple[str, tuple[str, ...]]:
@@ -114,7 +115,9 @@ def _r3_text(m: date, addresses: list[Address], index: int | None) -> tuple[str,
     return f"BRP op {m}: " + _addr_text(addresses[index]), (f"addresses[{index}]",)
 
 
-def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, refs: tuple[str, ...]):
+def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, passed: tuple[int, ...]):
+    """``passed``: the positions (in the sorted BRP history) of the addresses the walk used."""
+    refs = tuple(f"addresses[{i}]" for i in passed)
     if via == "R5":
         text = f"woonplaats {gemeente}: het woonadres op de melddatum"
     elif via in ("R7", "R7.5"):

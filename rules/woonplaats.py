@@ -33,7 +33,7 @@ class Woonplaats:
     via: str  # "R5" | "R7" | "R7.5" | "R8"
     cur: int | None = None  # index of the address on the date (R3)
     decisive: Address | None = None
-    passed: list = field(default_factory=list)
+    passed: list = field(default_factory=list)  # positions (in the sorted BRP history) the walk passed
     chain_end: bool = False
     no_woonadres: bool = False
     briefadres_stay: bool = False
@@ -105,7 +105,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
             idx = i
             break
     cur = addrs[idx] if idx is not None else None
-    wp = Woonplaats(gemeente=None, via="R5", cur=idx)
+    wp = Woonplaats(None, "R5", idx)  # gemeente, via, cur
     dstays = _designated_stays(p, rd)
     for s in p.stays:
         if s.type is InstitutionType.WOMENS_SHELTER and s.covers(d):
@@ -132,7 +132,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
     i = idx
     while True:
         _note_address(p, wp, addrs[i])
-        wp.passed.append(addrs[i])
+        wp.passed.append(i)
         prev = addrs[i - 1] if i > 0 else None
         here = addrs[i]
         if prev is None or prev.status is not None or not _gap_ok(prev.to, here.from_, gap):
