@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import NamedTuple
 
-from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
-from .canonical import IsoDates
+from .canonical import IsoDates, canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
 from .canonical import input_digest as _input_digest
 from .context import Context, Parameters, RegionVersion
 from .dates import (
@@ -38,9 +38,11 @@ from .facts import (
     AddressFunction,
     Application,
     ApplicationKind,
+    Budget,
     CaseFacts,
     Episode,
     Placement,
+    Product,
     Stay,
 )
 from .facts import Outcome as AppOutcome
@@ -182,6 +184,7 @@ def _maker(cls):
 
 
 _flag = _maker(Flag)
+_NAME = attrgetter("name")
 _determination = _maker(Determination)
 
 
@@ -290,10 +293,14 @@ class _Ep:
         return self.budget == "historical"
 
 
+#: enum member -> its value (``Enum.value`` is a Python-level property)
+_VALUE = {**{b: b.value for b in Budget}, **{x: x.value for x in Product}}
+
+
 def _ep(e: Episode) -> _Ep:
     v = e.__dict__
-    return _Ep(v["legal_college"], v["cost_bearer"], v["location"], v["from_"], v["to"], v["budget"].value,
-               v["mandator"], v["product"].value, v["agreed_transfer"])
+    return _Ep(v["legal_college"], v["cost_bearer"], v["location"], v["from_"], v["to"], _VALUE[v["budget"]],
+               v["mandator"], _VALUE[v["product"]], v["agreed_transfer"], 1, False)
 
 
 def _merge(episodes: list[_Ep], gap: int) -> list[_Ep]:
@@ -642,7 +649,7 @@ def _alt_outcome(p: _Prepared, rd: Readings, base: Outcome) -> Outcome:
 
 
 def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _Up:
-    ctx, m, params = p.ctx, p.m, p.params
+    m, params = p.m, p.params
     main = run is not None
 
     # R2/R3, R5/R7/R8 with R9: the financial woonplaats on M
@@ -664,8 +671,12 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
     if main:
         _woonplaats_flags(p, wp, rd, run, p.meldregio)
 
-    # R6 (evaluated in both regimes, spec 8.4)
-    r6 = _r6(p, rd)
+    # R6 (evaluated in both regimes, spec 8.4); an alternative that reads R6 as the main run does
+    # shares the main run's result
+    if main or rd.ignore_short_episode or rd.r6_one_day_shorter or rd.r6_not_mandator:
+        r6 = _r6(p, rd)
+    else:
+        r6 = p.up_cache[_DEFAULT_UP_KEY].r6
     if t is not None and r6.episode is not None:
         e = r6.episode
         t.append(("R6", "R6", e.from_, e.to, e.legal_college, r6.last_day, r6.applies, p.regime_b))
@@ -708,7 +719,7 @@ def _existing(p: _Prepared, rd: Readings, legal: str | None, t0x: date, run: _Ru
     running_hist = None
     if not rd.skip_existing:
         for e in p.with_placement:
-            if e.historical and e.from_ <= m and (e.to is None or e.to >= m) and (e.to is None or e.to >= t0x):
+            if e.budget == "historical" and e.from_ <= m and (e.to is None or e.to >= m) and (e.to is None or e.to >= t0x):
                 running_hist = e
         if running_hist is not None:
             if not ctx.is_centrumgemeente(running_hist.cost_bearer):
@@ -838,7 +849,7 @@ def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0
     # RE_ENTRY, regime A: continuity with the latest in-window post-T0 episode, in any region
     cands = []
     for e in p.prior:
-        if e.historical or e.from_ > m or (e.product == "ambulant" and not rd.ambulant_counts):
+        if e.budget == "historical" or e.from_ > m or (e.product == "ambulant" and not rd.ambulant_counts):
             continue
         if e.to is None or e.to >= ws:
             cands.append(e)
@@ -999,10 +1010,10 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         flags.append(_flag(name, "I", note, ()))
     provisional = False
     if flags:
-        flags.sort(key=lambda f: f.name)
+        flags.sort(key=_NAME)
         settled = p.meldregio.settled_flags
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
         trail.append(("8.7", "8.7", tuple(f.name for f in flags), provisional))
     return _determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
-                          Trail(tuple(trail), facts=facts), regime, p.meldregio.id,
+                          Trail(tuple(trail), None, facts), regime, p.meldregio.id,
                           base.wp.gemeente if base.wp else None, RULESET_VERSION, ctx.digest, digest, None, None, ())
