@@ -145,25 +145,28 @@ def _placement(x: Placement, iso) -> str:
     return f'{{"from":"{iso(v["from_"])}","fronting":"{v["fronting"]}","location":"{v["location"]}"}}'
 
 
-def _items(encode, items: tuple, iso) -> str:
-    if len(items) == 1:
-        return f"[{encode(items[0], iso)}]"
-    # sorting the compact texts orders the items exactly as sorting their spaced json.dumps texts
-    # (the reference): both are ASCII and differ only by a space after each separator
-    return "[" + ",".join(sorted([encode(x, iso) for x in items])) + "]"
+def _sorted(encode, items: tuple, iso) -> str:
+    """The items of a list of several, in order. Sorting the compact texts orders the items exactly as
+    sorting their spaced json.dumps texts (the reference): both are ASCII and differ only by a space
+    after each separator."""
+    return ",".join(sorted([encode(x, iso) for x in items]))
 
 
 def facts_canonical_json(facts: CaseFacts, iso=date.isoformat) -> str:
     """The canonical JSON text of ``facts_document(facts)``, written directly (keys in sorted order;
-    the melding is always there, so the keys before it end with a comma, those after start with one)."""
+    the melding is always there, so the keys before it end with a comma, those after start with one).
+    A list of one item (the usual case) is written without sorting."""
     v = facts.__dict__
     s = "{"
-    if v["addresses"]:
-        s += '"addresses":' + _items(_address, v["addresses"], iso) + ","
-    if v["applications"]:
-        s += '"applications":' + _items(_application, v["applications"], iso) + ","
-    if v["bw_episodes"]:
-        s += '"bw_episodes":' + _items(_episode, v["bw_episodes"], iso) + ","
+    x = v["addresses"]
+    if x:
+        s += '"addresses":[' + (_address(x[0], iso) if len(x) == 1 else _sorted(_address, x, iso)) + "],"
+    x = v["applications"]
+    if x:
+        s += '"applications":[' + (_application(x[0], iso) if len(x) == 1 else _sorted(_application, x, iso)) + "],"
+    x = v["bw_episodes"]
+    if x:
+        s += '"bw_episodes":[' + (_episode(x[0], iso) if len(x) == 1 else _sorted(_episode, x, iso)) + "],"
     if v["eligibility_open"]:
         s += '"eligibility_open":true,'
     s += '"melding":' + _melding(v["melding"], iso)
@@ -171,8 +174,9 @@ def facts_canonical_json(facts: CaseFacts, iso=date.isoformat) -> str:
         s += ',"person":' + _person(v["person"], iso)
     if v["placement"] is not None:
         s += ',"placement":' + _placement(v["placement"], iso)
-    if v["stays"]:
-        s += ',"stays":' + _items(_stay, v["stays"], iso)
+    x = v["stays"]
+    if x:
+        s += ',"stays":[' + (_stay(x[0], iso) if len(x) == 1 else _sorted(_stay, x, iso)) + "]"
     return s + "}"
 
 

@@ -106,24 +106,24 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
             break
     cur = addrs[idx] if idx is not None else None
     wp = Woonplaats(None, "R5", idx)  # gemeente, via, cur
-    dstays = _designated_stays(p, rd)
     for s in p.stays:
         if s.type is InstitutionType.WOMENS_SHELTER and s.covers(d):
             wp.safety = True
 
     if cur is None or cur.status is not None:
-        return _r8(p, d, rd, wp, no_woonadres=True)
+        return _r8(p, d, rd, wp, True)
     if cur.function is _W and (cur.institution is None or _designation(p, cur.institution, rd) is None):
         wp.gemeente, wp.decisive = cur.gemeente, cur
         prev = addrs[idx - 1] if idx else None
         if ((d - cur.from_).days < p.params.short_registration_days
                 and (prev is None or prev.status in _NOT_IN_NL)):
             wp.short_registration = True
-        return _finish(p, d, rd, wp)
+        return _finish(p, d, rd, wp) if cur.in_onderzoek else wp
+    dstays = _designated_stays(p, rd)  # (not needed on the plain R5 path above)
     if cur.function is _B:
         chain = _stay_chain_covering(dstays, d, gap) if not rd.literal_briefadres else None
         if chain is None or not (chain[0].from_ - p.gap <= cur.from_):
-            return _r8(p, d, rd, wp, no_woonadres=True)
+            return _r8(p, d, rd, wp, True)
         wp.briefadres_stay = True
         for s in chain:
             _note_stay(p, wp, s)
@@ -137,7 +137,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
         here = addrs[i]
         if prev is None or prev.status is not None or not _gap_ok(prev.to, here.from_, gap):
             wp.chain_end = True
-            return _r8(p, d, rd, wp, no_woonadres=False)
+            return _r8(p, d, rd, wp, False)
         if prev.function is _W:
             if prev.institution is not None and _designation(p, prev.institution, rd) is not None:
                 i -= 1
@@ -157,7 +157,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
         s = _briefadres_caused_by_stay(prev, dstays, p.gap)
         if s is None:
             wp.chain_end = True
-            return _r8(p, d, rd, wp, no_woonadres=False)
+            return _r8(p, d, rd, wp, False)
         wp.briefadres_stay = True
         _note_stay(p, wp, s)
         i -= 1
@@ -200,12 +200,12 @@ def _finish(p: _Prepared, d: date, rd: Readings, wp: Woonplaats) -> Woonplaats:
     if wp.decisive is not None and wp.decisive.in_onderzoek:
         wp.onderzoek = True
         if rd.skip_onderzoek:  # the Jeugdwet reading: skip the address, no usable woonadres
-            return _r8(p, d, rd, wp, no_woonadres=True)
+            return _r8(p, d, rd, wp, True)
     return wp
 
 
 def _r8(p: _Prepared, d: date, rd: Readings, wp: Woonplaats, no_woonadres: bool) -> Woonplaats:
-    """R8: no usable woonadres. Default the meldgemeente; the alternatives kept for review."""
+    """R8: no usable woonadres (``no_woonadres``: none on the date, rather than a chain without one). Default the meldgemeente; the alternatives kept for review."""
     wp.no_woonadres = no_woonadres and not wp.chain_end
     wp.via = "R8"
     wp.decisive = None
