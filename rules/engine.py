@@ -1012,8 +1012,9 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     if flags:
         flags.sort(key=_NAME)
         settled = p.meldregio.settled_flags
+        names = tuple(map(_NAME, flags))
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
-        trail.append(("8.7", "8.7", tuple(f.name for f in flags), provisional))
+        trail.append(("8.7", "8.7", names, provisional))
     return _determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
                           Trail(tuple(trail), None, facts), regime, p.meldregio.id,
                           base.wp.gemeente if base.wp else None, RULESET_VERSION, ctx.digest, digest, None, None, ())
