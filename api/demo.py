@@ -7,6 +7,7 @@ bundle. Outputs go under BWLEDGER_HOME/outputs.
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from collections import Counter
 from datetime import date
@@ -33,7 +34,8 @@ def _casebooks() -> list[Path]:
 
 
 def run_demo() -> int:
-    console = Console()
+    # a log or a pipe gets the full table width instead of rich's 80 columns
+    console = Console(width=None if sys.stdout.isatty() else 150)
     s = load_settings()
     s.outputs_dir.mkdir(parents=True, exist_ok=True)
     reg, table = loader.municipality_register(), loader.parameter_table()
@@ -81,16 +83,19 @@ def run_demo() -> int:
         except Exception as exc:  # show, do not hide: the ledger refuses with a stable code
             console.print(f"[yellow]niet vastgelegd {d.case_id}: {getattr(exc, 'code', type(exc).__name__)}: {exc}")
             break
-    service.checkpoint(store)
-    report = service.verify_ledger(store)
-    bundle = s.outputs_dir / "bundle-GM0166.json"
-    service.export_bundle(store, "GM0166", date(2000, 1, 1), date(2100, 1, 1), bundle)
-    console.print(f"Ledger: {recorded} beoordelingen vastgelegd; verificatie {'OK' if report.ok else 'FOUT'}")
-    console.print(f"Uitvoer: {out}\n        {bundle}\n        database {s.database_url}")
+    console.print(f"Ledger: {recorded} beoordelingen vastgelegd")
     from api.demo_cases import run_cases_demo  # disputes and case files (issue 5)
     if run_cases_demo(console, s, store) != 0:
         return 1
     from api.demo_settlement import run_settlement_demo  # quarterly settlement (issue 4)
     if run_settlement_demo(console, s, store) != 0:
         return 1
+    # last: verify everything the demo wrote and export one party's bundle over all of it
+    service.checkpoint(store)
+    report = service.verify_ledger(store)
+    bundle = s.outputs_dir / "bundle-GM0166.json"
+    service.export_bundle(store, "GM0166", date(2000, 1, 1), date(2100, 1, 1), bundle)
+    console.print(f"Ledger: {store.size()} regels; verificatie {'OK' if report.ok else 'FOUT'}"
+                  + ("" if report.ok else f" ({len(report.problems)} problemen)"))
+    console.print(f"Uitvoer: {s.outputs_dir}\n        {out}\n        {bundle}\n        database {s.database_url}")
     return 0 if report.ok else 1
