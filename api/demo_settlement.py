@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from rich.console import Console
 
 from api.settings import Settings
+from cases import service as cases
 from ledger import service
 from ledger.settlement import service as settlement
 from ledger.settlement.costlines import Placement
@@ -112,12 +113,11 @@ def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
                                                                           "entry_hash": det.entry_hash.hex()}}))
         booked += len(settlement.book_placements(store, signer_for, placements, until=UNTIL, today=UNTIL))
         disputed = next(p for p in placements[5:] if p.fronting_party != p.cost_bearer and not p.historical_budget)
-        service.record(store, signer_for(disputed.cost_bearer), "dispute_event",
-                       {"dispute_id": "demo-geschil-1", "determination": disputed.determination,
-                        "status": "OBJECTED", "previous_status": "DETERMINED",
-                        "participants": sorted({disputed.fronting_party, disputed.cost_bearer}),
-                        "note": "bezwaar tegen de woonplaatsbepaling"},
-                       idempotency_key="demo-dispute-1", client=disputed.client)
+        # the cost bearer objects through the dispute workflow, so its lines count as disputed
+        case = cases.open_case(store, signer_for(disputed.fronting_party), disputed.determination["seq"],
+                               question=f"Is {disputed.cost_bearer} de kostendrager van deze plaatsing?")
+        cases.transition(store, signer_for(disputed.cost_bearer), case.case_id, "OBJECTED",
+                         position="bezwaar tegen de woonplaatsbepaling")
         from ledger.settlement.catalogue import load_catalogue
 
         region_of = load_catalogue().region_of
