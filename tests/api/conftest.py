@@ -10,12 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from litestar.testing import TestClient
 
 from api.http import create_app
@@ -46,19 +44,6 @@ placement = { location = "GM0193", fronting = "GM0193", from = 2026-04-01 }
 [case.expect]
 cost_bearer = "GM0166"
 """
-
-
-@pytest.fixture
-def pg_schema():
-    """A fresh PostgreSQL schema per test (dropped afterwards), as in tests/ledger/conftest.py."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as c:
-        c.exec_driver_sql(f"CREATE SCHEMA {name}")
-    yield name
-    with engine.begin() as c:
-        c.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
-    engine.dispose()
 
 
 def sqlite_settings(home: Path, **kw) -> Settings:

@@ -3,11 +3,9 @@ test), and a ledger with demo parties and booked placements."""
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 from ledger.crypto import new_signer
 from ledger.entries import OPERATOR
@@ -15,26 +13,6 @@ from ledger.service import init_ledger, register_key
 
 PG_URL = os.environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PARTIES = ["GM0166", "GM0193", "GM0148", "GM0160", "GM0505", "GM0228", "GM0718", "COMMITTEE"]
-
-
-@pytest.fixture
-def pg_schema():
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as c:
-        c.exec_driver_sql(f"CREATE SCHEMA {name}")
-    yield name
-    with engine.begin() as c:
-        c.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request, tmp_path):
-    if request.param == "sqlite":
-        yield (f"sqlite:///{tmp_path / 'ledger.db'}", None)
-    else:
-        yield (PG_URL, request.getfixturevalue("pg_schema"))
 
 
 class Env:
