@@ -99,7 +99,7 @@ class _Checker:
         self.registry = registry
         self.deep = deep
         self.schemas = schemas or deep
-        self.rules = load_entitlements()
+        self.rules = _rules()
         self.problems: list[Problem] = []
         self.seqs: list[int] = []
         self.hashes: list[bytes] = []
@@ -113,6 +113,9 @@ class _Checker:
         self._at: datetime | None = None
         self._at_packed = b""
         self._keys: dict[str, Any] = {}  # key id -> parsed public key, or None when not registered
+        # (key id, author) -> (registered_seq, ended_seq or None, valid_from, valid_until or None) when the
+        # key is the author's; the key-validity test of registry.key_problem done inline (its message on failure)
+        self._windows: dict[tuple[str, str], tuple | None] = {}
 
     def result(self) -> _ChunkResult:
         return _ChunkResult(self.problems, self.seqs, self.hashes, self.first_prev, self.first_received,
@@ -145,6 +148,8 @@ class _Checker:
         decode = _JSON.decode
         kinds = _KIND_INFO
         public_key = self._public_key
+        keys, windows = self._keys, self._windows
+        join = b"".join
         prev_hash, prev_received, expected = self._prev_hash, self.last_received, self._expected
         at_last, received, at_packed = self._at_raw, self._at, self._at_packed
         for seq, at_raw, prev, stored_hash, kind, author, key_id, idem, client, raw, sig in rows:
@@ -156,7 +161,7 @@ class _Checker:
                 at_last = at_raw
                 received = _received(at_raw)
                 at_packed = _INT64.pack(micros(received))
-            h = sha256(head + pack_seq(seq) + at_packed + prev + sig + raw).digest()
+            h = sha256(join((head, pack_seq(seq), at_packed, prev, sig, raw))).digest()
             if h != stored_hash:
                 add(Problem(seq, LEAF_HASH_MISMATCH, "the stored leaf hash is not the hash of the entry"))
             if prev_hash is None:
@@ -192,7 +197,11 @@ class _Checker:
                             d = None
                         else:
                             s_author, s_key, s_idem, s_client = d["author"], d["key_id"], d["idempotency_key"], d["client"]
-                            has_refs = any(payload.get(f) is not None for f in ref_fields)
+                            has_refs = False
+                            for f in ref_fields:
+                                if payload.get(f) is not None:
+                                    has_refs = True
+                                    break
                     except (msgspec.DecodeError, KeyError, TypeError):
                         d = None
                 if d is not None:
@@ -201,7 +210,9 @@ class _Checker:
                                                       (author, key_id, idem, client), (s_author, s_key, s_idem, s_client))
                                  if x != y]
                         add(Problem(seq, COLUMN_MISMATCH, f"column(s) {', '.join(names)} differ from the statement"))
-                    pk = public_key(s_key)
+                    pk = keys.get(s_key, _MISSING)
+                    if pk is _MISSING:
+                        pk = public_key(s_key)
                     if pk is None:
                         add(Problem(seq, KEY_NOT_VALID, f"key {s_key[:16]} is not registered"))
                         continue
@@ -228,7 +239,17 @@ class _Checker:
                     elif rule_client == "forbidden" and s_client is not None:
                         add(Problem(seq, STATEMENT_INVALID, f"a {kind} names no client"))
                     else:
-                        why = key_problem(s_key, s_author, seq, received)
+                        w = windows.get((s_key, s_author), _MISSING)
+                        if w is _MISSING:
+                            rec = registry.records.get(s_key)
+                            w = windows[(s_key, s_author)] = (None if rec is None or rec.party != s_author else
+                                                              (rec.registered_seq, rec.ended_seq, rec.valid_from,
+                                                               rec.valid_until))
+                        if (w is not None and w[0] < seq and (w[1] is None or seq <= w[1]) and received >= w[2]
+                                and (w[3] is None or received < w[3])):
+                            why = None
+                        else:
+                            why = key_problem(s_key, s_author, seq, received)
                         if why:
                             add(Problem(seq, KEY_NOT_VALID, why))
                         elif not _entitled(compiled, s_author, payload, schemas):
@@ -288,6 +309,17 @@ def _entitled(compiled: tuple, author: str, payload: Any, is_model: bool) -> boo
         if ok:
             return True
     return False
+
+
+_MISSING = object()
+_RULES: dict = {}
+
+
+def _rules() -> dict:
+    """The entitlement table, parsed once per process (it is package data, not state of a store)."""
+    if not _RULES:
+        _RULES.update(load_entitlements())
+    return _RULES
 
 
 class _NoKey:
