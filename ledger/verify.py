@@ -37,7 +37,8 @@ from .registry import KeyRegistry
 from .store import _INT64, _UINT64, Store, ref_info
 
 PARALLEL_THRESHOLD = 20_000  # below this many entries, worker start-up costs more than it saves
-SPAN = 10_000  # entries per task of a worker: small enough that both cores finish together
+SPAN = 8192  # entries per task of a worker: small enough that both cores finish together; a power of two,
+# so that the main process can hash each task's entries as one perfect subtree (_TreeCheck.extend)
 CHUNK = 5_000  # rows per query
 _JSON = msgspec.json.Decoder()
 
@@ -515,6 +516,40 @@ class _TreeCheck:
 
     def extend(self, hashes: list[bytes]) -> None:
         frontier, by_size = self.frontier, self.by_size
+        n, base = len(hashes), frontier.size
+        if n > 1 and n & (n - 1) == 0 and base % n == 0:
+            # a perfect subtree: hashed level by level (no per-leaf frontier updates); a checkpoint inside it
+            # gets its root from the frontier before it and the perfect subtrees of the part it covers
+            sha256 = hashlib.sha256
+            levels = [hashes]
+            while len(levels[-1]) > 1:
+                lv = levels[-1]
+                levels.append([sha256(b"\x01" + a + b).digest() for a, b in zip(lv[0::2], lv[1::2])])
+            for size in sorted(by_size):
+                if base < size <= base + n:
+                    m = size - base
+                    stack = list(frontier.hashes)
+                    for k in range(len(levels) - 1, -1, -1):
+                        if m >> k & 1:
+                            stack.append(levels[k][(m >> k) - 1])
+                    root = stack[-1]
+                    for left in reversed(stack[:-1]):
+                        root = sha256(b"\x01" + left + root).digest()
+                    for cp in by_size[size]:
+                        if cp.root_hash != root:
+                            self.mismatch.append(Problem(size - 1, CHECKPOINT_ROOT_MISMATCH,
+                                                         f"root of checkpoint {cp.id} differs from the tree of the "
+                                                         f"entries", cp.id))
+            # append the subtree root to the frontier (base is a multiple of n: merge as Frontier.append does)
+            fh = frontier.hashes
+            fh.append(levels[-1][0])
+            q = base // n
+            while q & 1:
+                right = fh.pop()
+                fh[-1] = sha256(b"\x01" + fh[-1] + right).digest()
+                q >>= 1
+            frontier.size = base + n
+            return
         for h in hashes:
             frontier.append(h)
             cps = by_size.get(frontier.size)
