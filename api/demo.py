@@ -19,7 +19,7 @@ from rich.table import Table
 from api.settings import load_settings
 from ledger import service
 from rules import loader
-from rules.casebook import _facts, load_context
+from rules.casebook import case_facts, load_context
 from rules.engine import determine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def run_demo() -> int:
         raw = tomllib.loads(f.read_text(encoding="utf-8"))
         ctx = load_context(raw, table, reg, f.name)
         for case in raw["case"]:
-            facts = _facts(case, reg)
+            facts = case_facts(case, reg)
             det = determine(facts, ctx)
             dets.append(det)
             melding_dates[det.input_digest] = facts.melding.date

@@ -27,7 +27,7 @@ def _engine_results() -> dict[str, tuple]:
     """determination digest -> (determination, facts), recomputed from the demo's casebooks."""
     from api.demo import _casebooks
     from rules import loader
-    from rules.casebook import _facts, load_context
+    from rules.casebook import case_facts, load_context
     from rules.engine import determine
 
     reg, table = loader.municipality_register(), loader.parameter_table()
@@ -36,7 +36,7 @@ def _engine_results() -> dict[str, tuple]:
         raw = tomllib.loads(f.read_text(encoding="utf-8"))
         ctx = load_context(raw, table, reg, f.name)
         for case in raw["case"]:
-            facts = _facts(case, reg)
+            facts = case_facts(case, reg)
             det = determine(facts, ctx)
             out[det.digest] = (det, facts)
     return out

@@ -1,6 +1,8 @@
 """Casebooks: rules test cases as data (casebook-format.md). Pure: takes a file's text, returns lines."""
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -72,7 +74,8 @@ def load_context(raw: dict, table: ParameterTable, register: MunicipalityRegiste
         raise Malformed(f"context.regions: {exc}") from exc
 
 
-def _facts(case: dict, register: MunicipalityRegister) -> CaseFacts:
+def case_facts(case: dict, register: MunicipalityRegister) -> CaseFacts:
+    """One `[[case]]` table (without its title and expectations) as validated facts."""
     data = {k: v for k, v in case.items() if k not in ("title", "expect")}
     try:
         return CaseFacts.model_validate(data, context={"municipalities": register})
@@ -178,7 +181,7 @@ def run_text(name: str, text: str, table: ParameterTable, register: Municipality
                 raise Malformed(f"id: duplicate {cid}")
             seen.add(cid)
             _check_expect(case["expect"], "placement" in case, register)
-            facts = _facts(case, register)
+            facts = case_facts(case, register)
             det = determine(facts, ctx)
             problems = compare(case["expect"], det)
         except (Malformed, FactsError) as exc:
@@ -199,5 +202,71 @@ def find_case(text: str, case_id: str, table: ParameterTable, register: Municipa
     ctx = load_context(raw, table, register, "casebook")
     for case in raw.get("case", []):
         if case.get("id") == case_id:
-            return _facts(case, register), ctx
+            return case_facts(case, register), ctx
     raise Malformed(f"no case with id {case_id}")
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTEXT_DATES = ("t0", "law_in_force_from")
+_REGION_DATES = ("t0", "valid_from", "valid_to")
+
+
+def _json_day(value, where: str):
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise Malformed(f"{where}: not a calendar date: {value!r}") from None
+    return value
+
+
+def _parse(text: str, fmt: str) -> dict:
+    if fmt == "json":
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Malformed(f"JSON does not parse: {exc}") from None
+        if not isinstance(raw, dict):
+            raise Malformed("JSON: expected an object with \"case\" (and optionally \"context\")")
+        ctx = raw.get("context")
+        if isinstance(ctx, dict):  # TOML has dates, JSON has ISO strings: give load_context dates
+            ctx = dict(ctx)
+            for k in _CONTEXT_DATES:
+                if k in ctx:
+                    ctx[k] = _json_day(ctx[k], f"context.{k}")
+            if isinstance(ctx.get("regions"), dict):
+                ctx["regions"] = {rid: ({k: (_json_day(v, f"context.regions.{rid}.{k}") if k in _REGION_DATES
+                                             else v) for k, v in r.items()} if isinstance(r, dict) else r)
+                                  for rid, r in ctx["regions"].items()}
+            raw = {**raw, "context": ctx}
+        return raw
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise Malformed(f"TOML does not parse: {exc}") from None
+
+
+def parse_case(text: str, fmt: str, case_id: str | None, table: ParameterTable, register: MunicipalityRegister,
+               default_context: Context) -> tuple[CaseFacts, Context]:
+    """One case of a casebook fragment (TOML, or the same structure as JSON with ISO dates) and its context.
+
+    `[context]` is optional (`default_context` applies without it); `case_id` is needed only when the
+    fragment holds more than one `[[case]]`. Raises Malformed (or FactsError from the fact models)."""
+    raw = _parse(text, fmt)
+    ctx = load_context(raw, table, register, "invoer") if "context" in raw else default_context
+    cases = raw.get("case")
+    if isinstance(cases, dict):
+        cases = [cases]
+    if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) for c in cases):
+        raise Malformed("no [[case]] in the input")
+    if case_id:
+        chosen = [c for c in cases if c.get("id") == case_id]
+        if not chosen:
+            raise Malformed(f"no case with id {case_id}")
+    elif len(cases) > 1:
+        raise Malformed(f"{len(cases)} cases in the input: say which one (case id)")
+    else:
+        chosen = cases
+    if "id" not in chosen[0]:
+        raise Malformed("id: required")
+    return case_facts(chosen[0], register), ctx

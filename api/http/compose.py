@@ -2,16 +2,12 @@
 
 Nothing here decides anything about who pays or what the ledger accepts: it picks the case out of
 the input, calls `rules.engine.determine` / `ledger.service`, and shapes the result for an edge.
-`case_from_text` stands in for a service function requested from the rules layer
-(/work/brief/INTERFACES.md, "Requests from the API helper"); it moves there once that exists.
 """
 from __future__ import annotations
 
 import base64
 import json
-import re
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -21,19 +17,12 @@ from ledger import service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
 from rules import loader
-from rules.casebook import (  # _facts: see the request for rules.casebook.parse_case
-    Malformed,
-    _facts,
-    load_context,
-)
+from rules.casebook import parse_case
 from rules.context import Context
 from rules.engine import Determination, determine
 from rules.explain import explain_nl
 from rules.facts import CaseFacts
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CONTEXT_DATES = ("t0", "law_in_force_from")
-_REGION_DATES = ("t0", "valid_from", "valid_to")
 
 
 def iso(ts: datetime) -> str:
@@ -65,69 +54,11 @@ class Assessment:
                 "explanation_nl": self.explanation_nl}
 
 
-def _json_day(value: Any, where: str) -> Any:
-    if isinstance(value, str) and _ISO_DAY.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise Malformed(f"{where}: not a calendar date: {value!r}") from None
-    return value
-
-
-def _parse(text: str, fmt: str) -> dict:
-    if fmt == "json":
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise Malformed(f"JSON does not parse: {exc}") from None
-        if not isinstance(raw, dict):
-            raise Malformed("JSON: expected an object with \"case\" (and optionally \"context\")")
-        ctx = raw.get("context")
-        if isinstance(ctx, dict):  # TOML has dates, JSON has ISO strings: give load_context dates
-            ctx = dict(ctx)
-            for k in _CONTEXT_DATES:
-                if k in ctx:
-                    ctx[k] = _json_day(ctx[k], f"context.{k}")
-            if isinstance(ctx.get("regions"), dict):
-                ctx["regions"] = {rid: ({k: (_json_day(v, f"context.regions.{rid}.{k}") if k in _REGION_DATES
-                                             else v) for k, v in r.items()} if isinstance(r, dict) else r)
-                                  for rid, r in ctx["regions"].items()}
-            raw = {**raw, "context": ctx}
-        return raw
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise Malformed(f"TOML does not parse: {exc}") from None
-
-
 def case_from_text(text: str, fmt: str = "toml", case_id: str | None = None) -> tuple[CaseFacts, Context]:
-    """One case of a casebook fragment (TOML, or the same structure as JSON) with its context.
-
-    `[context]` is optional (the verified region table and dated parameters apply without it);
-    `case_id` is needed only when the fragment holds more than one `[[case]]`."""
-    raw = _parse(text, fmt)
-    register = loader.municipality_register()
-    if "context" in raw:
-        ctx = load_context(raw, loader.parameter_table(), register, "invoer")
-    else:
-        ctx = loader.default_context()
-    cases = raw.get("case")
-    if isinstance(cases, dict):
-        cases = [cases]
-    if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) for c in cases):
-        raise Malformed("no [[case]] in the input")
-    if case_id:
-        chosen = [c for c in cases if c.get("id") == case_id]
-        if not chosen:
-            raise Malformed(f"no case with id {case_id}")
-    elif len(cases) > 1:
-        raise Malformed(f"{len(cases)} cases in the input: say which one (case id)")
-    else:
-        chosen = cases
-    case = chosen[0]
-    if "id" not in case:
-        raise Malformed("id: required")
-    return _facts(case, register), ctx
+    """One case of a casebook fragment with its context (`rules.casebook.parse_case` on the loaded data);
+    without `[context]` the verified region table and dated parameters apply."""
+    return parse_case(text, fmt, case_id, loader.parameter_table(), loader.municipality_register(),
+                      loader.default_context())
 
 
 def assess(text: str, fmt: str = "toml", case_id: str | None = None) -> Assessment:

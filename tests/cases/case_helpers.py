@@ -118,7 +118,7 @@ def engine_determination(provisional: bool = True):
     import tomllib
 
     from rules import loader
-    from rules.casebook import _facts, load_context
+    from rules.casebook import case_facts, load_context
     from rules.engine import determine
 
     reg, table = loader.municipality_register(), loader.parameter_table()
@@ -127,7 +127,7 @@ def engine_determination(provisional: bool = True):
         raw = tomllib.loads(f.read_text(encoding="utf-8"))
         ctx = load_context(raw, table, reg, f.name)
         for case in raw["case"]:
-            facts = _facts(case, reg)
+            facts = case_facts(case, reg)
             det = determine(facts, ctx)
             if det.provisional == provisional and det.cost_bearer and det.cost_bearer != det.legal_college:
                 return det, facts

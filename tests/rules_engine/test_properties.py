@@ -6,7 +6,7 @@ from pathlib import Path
 from hypothesis import given, strategies as st
 
 from rules import loader
-from rules.casebook import _facts, load_context
+from rules.casebook import case_facts, load_context
 from rules.engine import determine
 
 PUBLIC = Path(__file__).resolve().parents[3] / "shared" / "casebook"
@@ -22,14 +22,14 @@ for f in sorted(PUBLIC.glob("*.toml")):
 @given(st.sampled_from(CASES), st.randoms(use_true_random=False))
 def test_order_of_facts_never_changes_outcome_or_digest(item, rnd: random.Random):
     ctx, case = item
-    base = determine(_facts(case, REG), ctx)
+    base = determine(case_facts(case, REG), ctx)
     shuffled = dict(case)
     for key in ("addresses", "stays", "bw_episodes", "applications"):
         if key in shuffled:
             lst = list(shuffled[key])
             rnd.shuffle(lst)
             shuffled[key] = lst
-    again = determine(_facts(shuffled, REG), ctx)
+    again = determine(case_facts(shuffled, REG), ctx)
     assert again.to_dict() == base.to_dict()
     assert again.input_digest == base.input_digest
 
@@ -37,17 +37,17 @@ def test_order_of_facts_never_changes_outcome_or_digest(item, rnd: random.Random
 @given(st.sampled_from(CASES))
 def test_same_input_same_output(item):
     ctx, case = item
-    a, b = determine(_facts(case, REG), ctx), determine(_facts(case, REG), ctx)
+    a, b = determine(case_facts(case, REG), ctx), determine(case_facts(case, REG), ctx)
     assert a.digest == b.digest
 
 
 @given(st.sampled_from(CASES))
 def test_cost_bearer_is_in_facts_or_region_table(item):
     ctx, case = item
-    det = determine(_facts(case, REG), ctx)
+    det = determine(case_facts(case, REG), ctx)
     if det.cost_bearer is None:
         return
-    facts = _facts(case, REG)
+    facts = case_facts(case, REG)
     codes = {facts.melding.gemeente} | {a.gemeente for a in facts.addresses if a.gemeente}
     codes |= {e.cost_bearer for e in facts.bw_episodes} | {e.legal_college for e in facts.bw_episodes}
     codes |= {r.centrumgemeente for r in ctx.regions} | {m for r in ctx.regions for m in r.members}
@@ -59,7 +59,7 @@ def test_canonical_json_matches_rfc8785():
 
     from rules.engine import canonical_json
     for ctx, case in CASES:
-        doc = determine(_facts(case, REG), ctx).to_dict()
+        doc = determine(case_facts(case, REG), ctx).to_dict()
         assert canonical_json(doc) == rfc8785.dumps(doc)
 
 
@@ -85,6 +85,6 @@ def test_shifting_every_date_by_whole_leap_cycles_keeps_the_outcome(item, years,
     shifted_raw = _shift(raw, years)
     sctx = load_context(shifted_raw, TABLE, REG, f.name)
     scase = next(c for c in shifted_raw["case"] if c["id"] == case["id"])
-    a, b = determine(_facts(case, REG), ctx), determine(_facts(scase, REG), sctx)
+    a, b = determine(case_facts(case, REG), ctx), determine(case_facts(scase, REG), sctx)
     assert (a.outcome, a.new_client, a.entry, a.flag_names, a.provisional) == \
         (b.outcome, b.new_client, b.entry, b.flag_names, b.provisional)
