@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.http import create_app
-from conftest import Server, seed_settlement_and_case, sqlite_settings
+from api_helpers import Server, seed_settlement_and_case, sqlite_settings
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

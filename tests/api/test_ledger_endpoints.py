@@ -2,7 +2,7 @@
 import base64
 import json
 
-from conftest import as_json, assert_problem, determination_payload, party, signed
+from api_helpers import as_json, assert_problem, determination_payload, party, signed
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import service

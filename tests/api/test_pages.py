@@ -1,7 +1,7 @@
 """The Dutch pages through TestClient: they show what the endpoints and the CLI compute."""
 import re
 
-from conftest import K01, as_json, party, signed
+from api_helpers import K01, as_json, party, signed
 
 
 def test_start_page_shows_size_checkpoint_and_verification(client):

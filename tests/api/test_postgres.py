@@ -1,6 +1,6 @@
 """The main endpoints on PostgreSQL (a fresh schema per test; never skipped)."""
 import pytest
-from conftest import K01, PG_URL, as_json, party, signed
+from api_helpers import K01, PG_URL, as_json, party, signed
 from litestar.testing import TestClient
 
 from api.http import create_app

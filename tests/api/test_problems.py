@@ -1,6 +1,6 @@
 """Every error is application/problem+json with a stable code; pages get the same problem in Dutch."""
 import pytest
-from conftest import assert_problem, sqlite_settings
+from api_helpers import assert_problem, sqlite_settings
 from litestar.testing import TestClient
 
 from api.http import compose, create_app

@@ -1,7 +1,7 @@
 """POST /api/rules/determine and the same determination through the CLI."""
 import json
 
-from conftest import K01, assert_problem
+from api_helpers import K01, assert_problem
 from typer.testing import CliRunner
 
 from api.cli import app as cli_app

@@ -5,7 +5,7 @@ import time
 
 import httpx
 
-from conftest import Server, as_json, determination_payload, signed
+from api_helpers import Server, as_json, determination_payload, signed
 from ledger import service
 
 SECONDS = 1.0  # BWLEDGER_CHECKPOINT_SECONDS for the server under test

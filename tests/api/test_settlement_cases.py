@@ -7,7 +7,7 @@ import re
 import pytest
 
 from cases.zgw import zgw_case
-from conftest import assert_problem, seed_settlement_and_case
+from api_helpers import assert_problem, seed_settlement_and_case
 from ledger import service
 from ledger.settlement import service as settlement_service
 

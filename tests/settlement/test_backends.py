@@ -3,8 +3,8 @@ import hashlib
 from datetime import date
 
 import pytest
+from settlement_helpers import PG_URL, Env
 
-from conftest import PG_URL, Env
 from ledger.settlement import service
 from ledger.settlement.costlines import Placement
 

@@ -193,7 +193,8 @@ def test_compute_is_pure_and_balanced():
     assert compute(Quarter(2024, 2), groups, load_catalogue()).digest == s.digest
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 _PARTY = st.sampled_from(["GM0193", "GM0166", "GM0148", "GM0160", "GM0505", "GM0228"])
 _GROUP = st.tuples(_PARTY, _PARTY, st.sampled_from(["provisional", "definitive"]), st.booleans(), st.booleans(),

@@ -1,0 +1,161 @@
+"""Helpers for the HTTP tests: an app on a real store (SQLite in tmp_path, or a fresh PostgreSQL
+schema), TestClient, signed statements, and a real `bwledger serve` process on a free port."""
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from api.settings import Settings
+from ledger import service
+
+PG_URL = os.environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ROOT = Path(__file__).resolve().parents[2]
+_keys = itertools.count()
+
+K01 = """[context]
+t0 = 2026-01-01
+
+[context.regions.ijssel-vecht]
+name = "IJssel-Vecht"
+centrumgemeente = "GM0193"
+members = ["GM0148", "GM0160", "GM0166", "GM0175", "GM0180", "GM1708", "GM1896", "GM0193"]
+
+[[case]]
+id = "K01"
+title = "Kampen resident placed in Zwolle"
+melding = { date = 2026-03-02, gemeente = "GM0166" }
+addresses = [
+  { gemeente = "GM0166", function = "W", from = 2019-05-01 },
+]
+placement = { location = "GM0193", fronting = "GM0193", from = 2026-04-01 }
+
+[case.expect]
+cost_bearer = "GM0166"
+"""
+
+
+def sqlite_settings(home: Path, **kw) -> Settings:
+    return Settings(home=home, database_url=f"sqlite:///{home / 'bwledger.db'}", **{"checkpoint_seconds": 0, **kw})
+
+
+def determination_payload(addressee: str = "GM0193", det_id: str = "det-1") -> dict:
+    return {"determination_id": det_id, "determination_digest": "a" * 64, "input_digest": "b" * 64,
+            "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
+            "outcome": {"cost_bearer": addressee, "budget": "woonplaats", "client_class": "NEW",
+                        "new_client": True, "statutory_college": "GM0166", "entry_kind": "inter_regional"},
+            "flags": [], "provisional": False, "addressee": addressee}
+
+
+def signed(signer, payload: dict | None = None, key: str | None = None, kind: str = "determination"):
+    return service.sign_statement(signer, kind, payload or determination_payload(),
+                                  idempotency_key=key or f"api-{next(_keys)}", client="PSN-api-test")
+
+
+def as_json(st) -> dict:
+    return {"statement": base64.b64encode(st.statement).decode(), "signature": base64.b64encode(st.signature).decode()}
+
+
+def party(client, code: str = "GM0166"):
+    """The party's signer (created, mode 0600, and registered by the operator)."""
+    store = client.app.state.store
+    return service.party_signer(store, client.app.state.settings.keys_dir, code)
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status and body["code"] == code, body
+    assert body["type"] == f"urn:bwledger:problem:{code}"
+    assert body["title"] and body["detail"]
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    return body
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`bwledger serve` in a subprocess on 127.0.0.1 and a free port."""
+
+    def __init__(self, home: Path, checkpoint_seconds: float = 0.3):
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": str(checkpoint_seconds)}
+        env.pop("BWLEDGER_DATABASE_URL", None)
+        self.log = open(home / "server.log", "w+b")
+        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
+                                      "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited early: {self.output()}")
+            try:
+                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"server did not come up: {self.output()}")
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+
+def seed_settlement_and_case(client) -> dict:
+    """A provisional determination Kampen -> Zwolle with its placement booked as cost lines for 2026K1,
+    a second placement Kampen fronting for Dalfsen, and a dispute opened on the determination."""
+    from datetime import date
+
+    from cases import service as cases_service
+    from ledger.settlement import service as settlement_service
+    from ledger.settlement.costlines import Placement
+
+    store, keys = client.app.state.store, client.app.state.settings.keys_dir
+
+    def signer_for(p):
+        return service.party_signer(store, keys, p)
+
+    det = service.record(store, signer_for("GM0166"), "determination",
+                         {**determination_payload("GM0193"), "provisional": True, "flags": ["BOUNDARY_365"]},
+                         idempotency_key="seed-det", client="PSN-seed-1")
+    ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
+    settlement_service.book_placements(store, signer_for, [
+        Placement("pl-1", "PSN-seed-1", "GM0193", "GM0166", "15B02", date(2025, 11, 20), None, determination=ref),
+        Placement("pl-2", "PSN-seed-2", "GM0166", "GM0148", "15C01", date(2026, 1, 10), date(2026, 3, 5)),
+    ], until=date(2026, 3, 31))
+    view = cases_service.open_case(store, signer_for("GM0166"), det.seq, question="Is Zwolle de kostendrager?",
+                                   position="Kampen was niet de woonplaats")
+    return {"determination": det, "case_id": view.case_id}
