@@ -65,3 +65,6 @@ def determination(addressee="GM0193", **kw) -> dict:
 import pytest  # noqa: E402
 
 PG_PARAM = pytest.param("postgres", marks=pytest.mark.postgres)
+
+# the PostgreSQL URL of tests/ledger/conftest.py (a `from conftest import` may pick another folder's conftest)
+PG_URL = __import__("os").environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

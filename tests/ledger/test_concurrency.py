@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PG_URL
+from ledger_helpers import PG_URL
 from ledger.crypto import save_signer
 from ledger.verify import verify_store
 from ledger_helpers import LedgerEnv

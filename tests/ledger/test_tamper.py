@@ -54,7 +54,7 @@ def tampered_env(request, tmp_path_factory):
         yield e
         e.store.dispose()
         return
-    from conftest import PG_URL
+    from ledger_helpers import PG_URL
 
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = sa.create_engine(PG_URL)
