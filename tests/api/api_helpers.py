@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from api.http.pages import EXAMPLE
 from api.settings import Settings
 from ledger import service
 
@@ -21,26 +22,8 @@ PG_URL = os.environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@1
 ROOT = Path(__file__).resolve().parents[2]
 _keys = itertools.count()
 
-K01 = """[context]
-t0 = 2026-01-01
-
-[context.regions.ijssel-vecht]
-name = "IJssel-Vecht"
-centrumgemeente = "GM0193"
-members = ["GM0148", "GM0160", "GM0166", "GM0175", "GM0180", "GM1708", "GM1896", "GM0193"]
-
-[[case]]
-id = "K01"
-title = "Kampen resident placed in Zwolle"
-melding = { date = 2026-03-02, gemeente = "GM0166" }
-addresses = [
-  { gemeente = "GM0166", function = "W", from = 2019-05-01 },
-]
-placement = { location = "GM0193", fronting = "GM0193", from = 2026-04-01 }
-
-[case.expect]
-cost_bearer = "GM0166"
-"""
+# the Beoordeling page's example, with an expectation for the casebook runner
+K01 = EXAMPLE + '\n[case.expect]\ncost_bearer = "GM0166"\n'
 
 
 def sqlite_settings(home: Path, **kw) -> Settings:
