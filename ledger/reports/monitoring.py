@@ -17,7 +17,6 @@ horizon). Region = the region of the cost bearer (the woonplaats van herkomst).
 """
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 from ..settlement import store as sstore
 from ..settlement.catalogue import load_catalogue, party_name
 from ..store import Store
+from . import write_json
 from .xlsx import Bold, Money, Workbook
 
 
@@ -141,8 +141,7 @@ def write_monitoring(store: Store, year: int, out_dir: Path) -> MonitoringResult
     cat = load_catalogue()
     out_dir.mkdir(parents=True, exist_ok=True)
     js = out_dir / f"monitoring-{year}.json"
-    js.write_text(json.dumps({"format": "bwledger-monitoring/1", "year": year, "regions": [r.to_dict() for r in regs]},
-                             ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_json(js, {"format": "bwledger-monitoring/1", "year": year, "regions": [r.to_dict() for r in regs]})
     xl = out_dir / f"monitoring-{year}.xlsx"
     groups = list(cat.groups)
     with Workbook(xl) as wb:

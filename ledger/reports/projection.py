@@ -7,12 +7,12 @@ Amounts are whole cents, rounded half up.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 from ..settlement.catalogue import Ingroeipad, load_catalogue
+from . import write_json
 from .xlsx import Bold, Money, Workbook
 
 
@@ -71,7 +71,7 @@ def write_projection(p: Projection, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"budgetprojectie-{p.region}"
     js = stem.with_suffix(".json")
-    js.write_text(json.dumps(p.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_json(js, p.to_dict())
     xl = stem.with_suffix(".xlsx")
     with Workbook(xl) as wb:
         ws = wb.sheet("Ingroeipad", [10, 14, 18, 18, 18])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -24,6 +23,7 @@ from ..errors import LedgerError
 from ..settlement.quarters import Quarter
 from ..settlement.settle import settle
 from ..store import Store
+from . import write_json
 from .statements import collect
 from .xlsx import Bold, Money, Workbook
 
@@ -477,7 +477,7 @@ def write_reconciliation(rec: Reconciliation, out_dir: Path) -> tuple[Path, Path
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"aansluiting-{rec.quarter}-{rec.party.replace(':', '_')}"
     js = stem.with_suffix(".json")
-    js.write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_json(js, rec.to_dict())
     xl = stem.with_suffix(".xlsx")
     with Workbook(xl) as wb:
         ws = wb.sheet("Aansluiting", [20, 44, 12, 22, 12, 12, 14, 14, 14, 16, 50])

@@ -1,12 +1,12 @@
 """What-if report: a quarter recomputed under another verdeelsleutel or reading, differences per party."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..settlement.catalogue import party_name
 from ..settlement.quarters import Quarter
 from ..settlement.settle import WhatIf
+from . import write_json
 from .xlsx import Bold, Money, Workbook
 
 
@@ -14,7 +14,7 @@ def write_whatif(w: WhatIf, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"wat-als-{w.quarter}"
     js = stem.with_suffix(".json")
-    js.write_text(json.dumps(w.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_json(js, w.to_dict())
     xl = stem.with_suffix(".xlsx")
     with Workbook(xl) as wb:
         ws = wb.sheet("Wat als", [14, 22, 18, 18, 18, 18, 18])
