@@ -7,11 +7,24 @@ PostgreSQL: BWLEDGER_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.
 schema of its own that is dropped afterwards.  Files go to bench/out/.  The last line printed is one
 JSON object: {"bench": "ledger", "figures": {...}, "goals": {NAME: {"value", "goal", "met"}}}.
 
-The reference for every goal is the raw Ed25519 verify rate of `cryptography` measured in the same
-run, next to the phase it is compared with (see main()); what is measured checks everything: appends
-parse, validate and verify every statement; the full verify checks every signature, chain link,
-checkpoint and the tree; bundle verification reads the file and checks every entry's signature,
-inclusion proof and entitlement and the checkpoint.
+References (all measured in the same run, by `cryptography` on one statement-sized message):
+
+* batched append (SQLite, PostgreSQL): ONE reference, the run's one-core raw verify rate, the median
+  of >= 1 s one-core samples taken at quiet points: at the start, just before each append phase,
+  before and after the bundle verification and at the end.  None is taken while an append phase
+  runs.  Raw-verify bursts sampled *between* the append batches are still printed
+  (`raw_verify_per_s_between_*_batches`) but only as information: the append phase itself (fsync,
+  the VM's I/O emulation, evicted caches) depresses them, so a ratio against them would excuse part
+  of the append's own cost.
+* full verify: the raw rate with every core verifying at once, just before and after it (mean),
+  because that is what "per core" means when every core is used (on shared or throttled vCPUs it is
+  lower than the one-core rate); the ratio against the one-core median times the number of cores is
+  printed as well (`full_verify_vs_one_core_raw_times_cores`).
+* bundle verification: the mean of the one-core samples just before and after it.
+
+What is measured checks everything: appends parse, validate and verify every statement; the full
+verify checks every signature, chain link, checkpoint and the tree; bundle verification reads the
+file and checks every entry's signature, inclusion proof and entitlement and the checkpoint.
 """
 from __future__ import annotations
 
@@ -122,8 +135,8 @@ def signed_items(signers: dict[str, Signer], n: int, tag: str) -> list[tuple[byt
 
 class RawVerifier:
     """Raw Ed25519 verification by `cryptography` (one core, a statement-sized message), sampled in
-    short bursts between the steps of a measured phase, so that the reference sees the same load from
-    other processes as the phase it is compared with."""
+    short bursts between the batches of an append phase.  Information only: the append phase depresses
+    these bursts (see the module docstring), so no goal is computed against them."""
 
     def __init__(self) -> None:
         key = Ed25519PrivateKey.generate()
@@ -246,26 +259,25 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=OUT))
     figures: dict = {"cores": cores}
-    # The reference: raw Ed25519 verification by `cryptography` measured in this run, next to what it
-    # is compared with, because other processes on a shared machine change the load from minute to
-    # minute: for the batched appends in short bursts between the batches, for the bundle just before
-    # and after it (mean), for the full verify on every core at once just before and after it (mean).
-    # One-core samples at the start, around the bundle and at the end give the run's median as well.
-    raw_samples: list[float] = []
+    # The reference for the append goals: the median of one-core raw verify samples (>= 1 s each)
+    # taken at quiet points (start, just before each append phase, around the bundle, end), never
+    # between the batches of an append phase.  See the module docstring.
+    raw_samples: list[tuple[str, float]] = []
 
-    def sample_raw() -> float:
-        raw_samples.append(raw_verify_rate(1.0))
-        return raw_samples[-1]
+    def sample_raw(label: str) -> float:
+        raw_samples.append((label, raw_verify_rate(1.0)))
+        return raw_samples[-1][1]
 
     try:
-        log(f"raw Ed25519 verify: {sample_raw():,.0f}/s on one core")
+        log(f"raw Ed25519 verify: {sample_raw('start'):,.0f}/s on one core")
 
         store, signers = setup(f"sqlite:///{work / 'append.db'}", None, work / "keys-a")
+        sample_raw("before_sqlite_append")
         rate, ref_sqlite = bench_batched(store, signers, args.append, args.batch)
         figures["batched_append_sqlite_per_s"] = round(rate)
         figures["raw_verify_per_s_between_sqlite_batches"] = round(ref_sqlite)
         log(f"batched append, SQLite: {rate:,.0f} entries/s (batches of {args.batch}, one core); raw verify "
-            f"between the batches {ref_sqlite:,.0f}/s")
+            f"between the batches {ref_sqlite:,.0f}/s (information only)")
         ms = bench_single(store, signers, 200)
         figures["single_durable_append_sqlite_ms"] = round(ms, 3)
         log(f"single durable append, SQLite: {ms:.2f} ms")
@@ -281,10 +293,10 @@ def main() -> None:
         bundle = work / "bundle.json"
         today = date.today()
         summary = export_bundle(store, "GM0200", today - timedelta(days=1), today + timedelta(days=1), bundle)
-        before = sample_raw()
+        before = sample_raw("before_bundle")
         report = verify_bundle_file(bundle, trusted_operator_keys=[store.operator.key_id])
         assert report.ok, report.problems[:3]
-        ref_bundle = (before + sample_raw()) / 2
+        ref_bundle = (before + sample_raw("after_bundle")) / 2
         figures["raw_verify_per_s_around_bundle"] = round(ref_bundle)
         n_bundle = summary.entries + summary.references + summary.key_entries
         per_entry_us = report.seconds / n_bundle * 1e6  # reading and parsing the file included
@@ -297,11 +309,12 @@ def main() -> None:
         schema = pg_schema()
         try:
             pg, pg_signers = setup(PG_URL, schema, work / "keys-p")
+            sample_raw("before_postgres_append")
             rate, ref_pg = bench_batched(pg, pg_signers, args.append, args.batch)
             figures["batched_append_postgres_per_s"] = round(rate)
             figures["raw_verify_per_s_between_postgres_batches"] = round(ref_pg)
             log(f"batched append, PostgreSQL: {rate:,.0f} entries/s; raw verify between the batches "
-                f"{ref_pg:,.0f}/s")
+                f"{ref_pg:,.0f}/s (information only)")
             ms = bench_single(pg, pg_signers, 200)
             figures["single_durable_append_postgres_ms"] = round(ms, 3)
             log(f"single durable append, PostgreSQL: {ms:.2f} ms")
@@ -339,31 +352,36 @@ def main() -> None:
         log(f"full verify: {report.entries:,} entries in {report.seconds:.1f} s = {vrate:,.0f}/s "
             f"on {report.workers} processes")
         big.dispose()
-        sample_raw()
+        sample_raw("end")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    raw = statistics.median(raw_samples)
+    raw = statistics.median(r for _, r in raw_samples)
     figures["raw_verify_per_s_one_core"] = round(raw)
-    figures["raw_verify_one_core_samples"] = [round(r) for r in raw_samples]
+    figures["raw_verify_one_core_samples"] = {label: round(r) for label, r in raw_samples}
     log(f"raw Ed25519 verify, one core: median {raw:,.0f}/s of {len(raw_samples)} samples "
-        f"({', '.join(f'{r:,.0f}' for r in raw_samples)})")
+        f"({', '.join(f'{label} {r:,.0f}' for label, r in raw_samples)})")
 
     def goal(value, target, at_least=True):
         return {"value": round(value, 3), "goal": target, "met": bool(value >= target if at_least else value <= target)}
 
     goals = {
-        "batched_append_sqlite_vs_raw_verify_per_core": goal(figures["batched_append_sqlite_per_s"] / ref_sqlite, 0.6),
-        "batched_append_postgres_vs_raw_verify_per_core": goal(figures["batched_append_postgres_per_s"] / ref_pg, 0.6),
+        # against the one reference of the run (the one-core median), not the bursts between batches
+        "batched_append_sqlite_vs_raw_verify_per_core": goal(figures["batched_append_sqlite_per_s"] / raw, 0.6),
+        "batched_append_postgres_vs_raw_verify_per_core": goal(figures["batched_append_postgres_per_s"] / raw, 0.6),
         "full_verify_vs_raw_verify_per_core": goal(figures["full_verify_per_s"] / raw_all, 0.8),
         "bundle_verify_time_vs_raw_verify_time": goal(figures["bundle_verify_us_per_entry"] / (1e6 / ref_bundle), 1.5,
                                                       at_least=False),
     }
-    # The same ratios against the run's median one-core sample (one reference for the whole run).
-    figures["vs_run_median_raw"] = {
-        "batched_append_sqlite": round(figures["batched_append_sqlite_per_s"] / raw, 3),
-        "batched_append_postgres": round(figures["batched_append_postgres_per_s"] / raw, 3),
-        "bundle_verify_time": round(figures["bundle_verify_us_per_entry"] / (1e6 / raw), 3),
+    # Information: the append ratios against the raw bursts between the batches (not a reference, see
+    # the module docstring), and the append's cost per entry beyond one signature check at the reference.
+    figures["append_vs_raw_between_batches"] = {
+        "sqlite": round(figures["batched_append_sqlite_per_s"] / ref_sqlite, 3),
+        "postgres": round(figures["batched_append_postgres_per_s"] / ref_pg, 3),
+    }
+    figures["append_us_per_entry_beyond_one_verify"] = {
+        "sqlite": round(1e6 / figures["batched_append_sqlite_per_s"] - 1e6 / raw, 1),
+        "postgres": round(1e6 / figures["batched_append_postgres_per_s"] - 1e6 / raw, 1),
     }
     # The stricter reading: against the one-core rate times the number of cores (an idle machine).
     figures["full_verify_vs_one_core_raw_times_cores"] = round(figures["full_verify_per_s"] / (raw * cores), 3)
