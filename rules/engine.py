@@ -17,7 +17,7 @@ Dutch texts are made when it is read; the input digest is written directly (``ca
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from operator import attrgetter
 from typing import NamedTuple
@@ -85,8 +85,11 @@ _tnew = tuple.__new__
 _NO_OUTCOME = Outcome(None, None, None, None)
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
+    """A flag of spec 8.7. Flags and determinations are named tuples: immutable values that a
+    determination makes at the cost of one tuple each (a frozen dataclass sets every field through
+    ``object.__setattr__``, which made building them a noticeable part of a determination)."""
+
     name: str
     kind: str  # "O" or "I"
     note: str
@@ -97,8 +100,9 @@ class Flag:
                 "alternatives": [a.as_dict() for a in self.alternatives]}
 
 
-@dataclass(frozen=True, slots=True)
-class Determination:
+class Determination(NamedTuple):
+    """The outcome of R0-R14 for one case (a named tuple, see Flag); ``_replace`` makes a changed copy."""
+
     case_id: str
     outcome: Outcome
     new_client: bool | None
@@ -167,25 +171,7 @@ class Determination:
         return sha256_canonical(self.to_dict())
 
 
-def _maker(cls):
-    """``cls(*values)`` (all fields, in order) for a frozen slots dataclass, setting each slot through
-    its descriptor: the generated ``__init__`` of a frozen class goes through ``object.__setattr__``
-    per field, which made building a Determination and its flags a noticeable part of its cost."""
-    setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
-    new = object.__new__
-
-    def make(*values):
-        obj = new(cls)
-        for set_, value in zip(setters, values, strict=True):
-            set_(obj, value)
-        return obj
-
-    return make
-
-
-_flag = _maker(Flag)
 _NAME = attrgetter("name")
-_determination = _maker(Determination)
 
 
 # -- readings: the default and every alternative a flag stands for ---------------------------------
@@ -1003,11 +989,11 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         if name == "REGION_UNKNOWN" and region_unknown_alt is not None:
             outcomes = [region_unknown_alt]
         if outcomes:
-            flags.append(_flag(name, "O", note, tuple(outcomes)))
+            flags.append(_tnew(Flag, (name, "O", note, tuple(outcomes))))
         elif name in _UNDETERMINED_KEEPS_OPEN and not computable:
-            flags.append(_flag(name, "O", note + " (geen alternatief uit de feiten af te leiden)", ()))
+            flags.append(_tnew(Flag, (name, "O", note + " (geen alternatief uit de feiten af te leiden)", ())))
     for name, note in base.info.items():
-        flags.append(_flag(name, "I", note, ()))
+        flags.append(_tnew(Flag, (name, "I", note, ())))
     provisional = False
     if flags:
         flags.sort(key=_NAME)
@@ -1015,6 +1001,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         names = tuple(map(_NAME, flags))
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
         trail.append(("8.7", "8.7", names, provisional))
-    return _determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
-                          Trail(tuple(trail), None, facts), regime, p.meldregio.id,
-                          base.wp.gemeente if base.wp else None, RULESET_VERSION, ctx.digest, digest, None, None, ())
+    return _tnew(Determination, (facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
+                                 Trail(tuple(trail), None, facts), regime, p.meldregio.id,
+                                 base.wp.gemeente if base.wp else None, RULESET_VERSION, ctx.digest, digest, None,
+                                 None, ()))

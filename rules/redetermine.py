@@ -1,8 +1,6 @@
 """R15: re-determination after new facts. The old determination is never overwritten."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .context import Context
 from .engine import Determination, Flag, Outcome, TrailStep, determine
 from .facts import CaseFacts
@@ -43,6 +41,6 @@ def redetermine(previous: Determination, facts: CaseFacts, ctx: Context, trigger
     settled = ctx.region_by_id(new.meldregio, m).settled_flags if new.meldregio else frozenset()
     trail = new.trail + (TrailStep("R15", f"herbeoordeling na {trigger}; vorige beoordeling {previous.digest[:12]}; "
                                    f"{len(changes)} wijziging(en)"),)
-    return replace(new, flags=tuple(flags), trail=trail, previous=previous.digest, trigger=trigger,
-                   changes=tuple(changes),
-                   provisional=any(f.kind == "O" and f.name not in settled for f in flags))
+    return new._replace(flags=tuple(flags), trail=trail, previous=previous.digest, trigger=trigger,
+                        changes=tuple(changes),
+                        provisional=any(f.kind == "O" and f.name not in settled for f in flags))
