@@ -175,7 +175,24 @@ _NAME = attrgetter("name")
 
 
 # -- readings: the default and every alternative a flag stands for ---------------------------------
-_DEFAULT_UP_KEY = (False, False, False, False, "meldgemeente", False, False, False, False, False, False, False)
+class _Key:
+    """A cache key that hashes by identity: one per distinct tuple of reading values (``_key``).
+    A tuple does not keep its hash, so a per-case cache keyed by a twelve-value tuple hashed it on
+    every look-up."""
+
+    __slots__ = ()
+
+
+_KEYS: dict[tuple, _Key] = {}
+
+
+def _key(values: tuple) -> _Key:
+    # setdefault is atomic for a tuple of strings and booleans: threads get the same key
+    return _KEYS.setdefault(values, _Key())
+
+
+_DEFAULT_UP_VALUES = (False, False, False, False, "meldgemeente", False, False, False, False, False, False, False)
+_DEFAULT_UP_KEY = _key(_DEFAULT_UP_VALUES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,23 +222,23 @@ class Readings:
     eligibility_settled: bool = False
     #: the readings the woonplaats walk depends on, and those the part of a run before R11 depends
     #: on (``_upstream``): the keys under which a case shares those results between readings
-    wp_key: tuple = field(init=False, compare=False, repr=False, default=())
-    up_key: tuple = field(init=False, compare=False, repr=False, default=())
+    wp_key: _Key | None = field(init=False, compare=False, repr=False, default=None)
+    up_key: _Key | None = field(init=False, compare=False, repr=False, default=None)
     #: a reading of R11 or 8.4 only (it shares the main run's upstream; see _alt_outcome)
     downstream_only: bool = field(init=False, compare=False, repr=False, default=False)
 
     def __post_init__(self):
         wp = (self.undesignate_assumed, self.literal_briefadres, self.chain_through_interim, self.skip_onderzoek,
               self.r8_mode)
-        object.__setattr__(self, "wp_key", wp)
-        object.__setattr__(self, "up_key", wp + (self.wp_on_intake_date, self.ignore_short_episode,
-                                                 self.r6_not_mandator, self.r6_one_day_shorter, self.t0_home,
-                                                 self.t0_straddle_alt, self.skip_existing))
-        object.__setattr__(self, "downstream_only", self.up_key == _DEFAULT_UP_KEY and not self.eligibility_settled)
+        up = wp + (self.wp_on_intake_date, self.ignore_short_episode, self.r6_not_mandator, self.r6_one_day_shorter,
+                   self.t0_home, self.t0_straddle_alt, self.skip_existing)
+        object.__setattr__(self, "wp_key", _key(wp))
+        object.__setattr__(self, "up_key", _key(up))
+        object.__setattr__(self, "downstream_only", up == _DEFAULT_UP_VALUES and not self.eligibility_settled)
 
 
 DEFAULT = Readings()
-assert DEFAULT.up_key == _DEFAULT_UP_KEY
+assert DEFAULT.up_key is _DEFAULT_UP_KEY
 
 
 def _alt(rd: Readings, **changes) -> Readings:
@@ -613,7 +630,7 @@ def _alt_outcome(p: _Prepared, rd: Readings, base: Outcome) -> Outcome:
     cost bearer) nor of a case without applications and BW episodes (R11 then finds no contact under
     any reading). T0_MISMATCH's reading changes only the T0 of 8.3."""
     if rd.downstream_only:
-        up = p.up_cache[DEFAULT.up_key]
+        up = p.up_cache[_DEFAULT_UP_KEY]
         if up.existing is not None or (not p.applications and not p.prior):
             return base
         return _downstream(p, rd, up, None, None)[0]
@@ -621,7 +638,7 @@ def _alt_outcome(p: _Prepared, rd: Readings, base: Outcome) -> Outcome:
     up = p.up_cache.get(key)
     if up is None:
         if rd is ALT_T0_HOME:
-            main = p.up_cache[DEFAULT.up_key]
+            main = p.up_cache[_DEFAULT_UP_KEY]
             home = main.home
             t0h = (home.t0 or p.params.t0) if home is not None else p.t0m
             existing, running_hist = _existing(p, rd, main.legal, t0h, None)
