@@ -25,11 +25,11 @@ from cryptography.exceptions import InvalidSignature
 
 from .check import check_admission
 from .crypto import Signer, public_key_object as _public_key_object
-from .entitlements import RefInfo, load_entitlements
-from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, KeyRegistration, KeyRotation, Statement,
+from .entitlements import KindRule, RefInfo, entitled, load_entitlements
+from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, PAYLOADS, KeyRegistration, KeyRotation, Statement,
                       checkpoint_body, micros, parse_statement)
-from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_INITIALISED, SIGNATURE_INVALID,
-                     LedgerError)
+from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, NOT_INITIALISED,
+                     SIGNATURE_INVALID, STATEMENT_INVALID, LedgerError)
 from .merkle import Frontier
 from .registry import KeyRegistry
 
@@ -141,6 +141,24 @@ class AppendResult:
     entry_hash: bytes
     received_at: datetime
     duplicate: bool = False  # the idempotency key was seen before with the same content
+
+
+_MISSING = object()
+_FAST_KINDS: list = [None, None]  # [the entitlement table, what _fast_kinds built from it]
+
+
+def _fast_kinds(rules: dict[str, KindRule]) -> dict[str, tuple]:
+    """Per non-key kind: (ref fields, client rule, rule), for the inline admission of entries without
+    references in append_batch; built once per entitlement table."""
+    if _FAST_KINDS[0] is not rules:
+        _FAST_KINDS[1] = {kind: (PAYLOADS[kind].ref_fields, rules[kind].client, rules[kind]) for kind in PAYLOADS
+                          if kind not in KEY_KINDS}
+        _FAST_KINDS[0] = rules
+    return _FAST_KINDS[1]
+
+
+def _no_ref(_field: str) -> None:
+    return None
 
 
 def _row(r: Any) -> EntryRow:
@@ -462,9 +480,16 @@ class Store:
             max_skew, every = self.max_skew, self.checkpoint_every
             rules = load_entitlements()
             stored_at = self._stored_received_at(now)
+            records = reg.records
+            # per (key id, author): the key's window (registered_seq, ended_seq, valid_from, valid_until)
+            # when the key is the author's, else None; emptied whenever this batch applies a key entry
+            windows: dict[tuple[str, str], tuple | None] = {}
+            fast_kinds = _fast_kinds(rules)
+            missing = _MISSING
             for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
                 m = st.model
-                key = (m.author, m.idempotency_key)
+                author = m.author
+                key = (author, m.idempotency_key)
                 if key in seen or key in existing:
                     prior = seen.get(key)
                     if prior is None:
@@ -473,21 +498,53 @@ class Store:
                                  AppendResult(row.seq, row.leaf_hash, row.received_at, True))
                     if prior[0].content_digest() != st.content_digest():
                         raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {m.idempotency_key!r} of "
-                                          f"{m.author} was used for other content (seq {prior[1].seq})",
+                                          f"{author} was used for other content (seq {prior[1].seq})",
                                           index=i, seq=prior[1].seq)
                     results.append(AppendResult(prior[1].seq, prior[1].entry_hash, prior[1].received_at, True))
                     continue
                 if abs(m.authored_at - now) > max_skew:
                     raise LedgerError(CLOCK_SKEW, f"authored_at {m.authored_at.isoformat()} is more than "
                                       f"{max_skew} from received_at {now.isoformat()}", index=i)
-                err = check_admission(st, seq, now, reg, lookup, rules=rules)
-                if err:
-                    raise LedgerError(err.code, err.message, index=i)
                 kind = m.kind
-                if kind in KEY_KINDS:
-                    reg.apply(seq, now, st)
+                fast = fast_kinds.get(kind)
+                p = m.payload
+                if fast is not None:
+                    for f in fast[0]:
+                        if getattr(p, f) is not None:
+                            fast = None  # an entry with references: the general path
+                            break
+                if fast is not None:
+                    # check_admission for a non-key entry without references, inline (the same rules in
+                    # the same order, the same errors): client rule, key validity, entitlement
+                    client_rule, rule = fast[1], fast[2]
+                    if client_rule == "required" and m.client is None:
+                        raise LedgerError(STATEMENT_INVALID, f"a {kind} names a client pseudonym", index=i)
+                    if client_rule == "forbidden" and m.client is not None:
+                        raise LedgerError(STATEMENT_INVALID, f"a {kind} names no client", index=i)
+                    key_id = m.key_id
+                    w = windows.get((key_id, author), missing)
+                    if w is missing:
+                        rec = records.get(key_id)
+                        w = windows[(key_id, author)] = (None if rec is None or rec.party != author else
+                                                         (rec.registered_seq, rec.ended_seq, rec.valid_from,
+                                                          rec.valid_until))
+                    if not (w is not None and w[0] < seq and (w[1] is None or seq <= w[1]) and now >= w[2]
+                            and (w[3] is None or now < w[3])):
+                        why = reg.key_problem(key_id, author, seq, now)
+                        if why:
+                            raise LedgerError(KEY_NOT_VALID, why, index=i)
+                    if not entitled(rule, author, p, _no_ref):
+                        raise LedgerError(NOT_ENTITLED, f"{author} may not author a {kind}", index=i)
+                else:
+                    err = check_admission(st, seq, now, reg, lookup, rules=rules)
+                    if err:
+                        raise LedgerError(err.code, err.message, index=i)
+                    if kind in KEY_KINDS:
+                        reg.apply(seq, now, st)
+                        records = reg.records
+                        windows.clear()
                 h = sha256(head + pack_seq(seq) + now_us + prev + sig + raw).digest()
-                rows.append((seq, stored_at, prev, h, kind, m.author, m.key_id, m.idempotency_key, m.client,
+                rows.append((seq, stored_at, prev, h, kind, author, m.key_id, m.idempotency_key, m.client,
                              raw, sig))
                 result = AppendResult(seq, h, now)
                 results.append(result)
@@ -539,24 +596,43 @@ class Store:
             conn.execute(entries.insert(), [dict(zip(ENTRY_COLUMNS, r)) for r in rows])
 
     def _existing(self, conn: Connection, parsed: Sequence[Statement]) -> dict[tuple[str, str], EntryRow]:
-        """Stored entries with the same (author, idempotency key) as any statement of the batch."""
-        wanted = {(st.author, st.idempotency_key) for st in parsed}
+        """Stored entries with the same (author, idempotency key) as any statement of the batch.
+
+        Through the driver directly (no SQLAlchemy statement compiled per batch): PostgreSQL with one
+        array parameter each, matched on the unique index; SQLite with IN lists of up to 500 keys."""
+        wanted = {(st.model.author, st.model.idempotency_key) for st in parsed}
         authors = sorted({a for a, _ in wanted})
         keys = sorted({k for _, k in wanted})
-        cols = [entries.c[n] for n in ENTRY_COLUMNS]
+        cols = ", ".join(ENTRY_COLUMNS)
         out: dict[tuple[str, str], EntryRow] = {}
-        step = len(keys) if self.dialect == "postgresql" else 500
-        for i in range(0, len(keys), step):
-            part = keys[i:i + step]
-            if self.dialect == "postgresql":  # one array parameter each, matched on the unique index
-                cond = [entries.c.author == sa.any_(sa.bindparam("authors", authors, type_=ARRAY(sa.String))),
-                        entries.c.idempotency_key == sa.any_(sa.bindparam("keys", part, type_=ARRAY(sa.String)))]
+        sqlite = self.dialect == "sqlite"
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            if sqlite:
+                found = []
+                for i in range(0, len(keys), 500):
+                    part = keys[i:i + 500]
+                    cur.execute(f"SELECT {cols} FROM ledger_entries WHERE author IN ({', '.join('?' * len(authors))})"
+                                f" AND idempotency_key IN ({', '.join('?' * len(part))})", (*authors, *part))
+                    found += cur.fetchall()
             else:
-                cond = [entries.c.author.in_(authors), entries.c.idempotency_key.in_(part)]
-            for r in conn.execute(sa.select(*cols).where(*cond)):
-                row = _row(r)
-                if (row.author, row.idempotency_key) in wanted:
-                    out[(row.author, row.idempotency_key)] = row
+                cur.execute(f"SELECT {cols} FROM ledger_entries WHERE author = ANY(%s) AND idempotency_key = ANY(%s)",
+                            (authors, keys))
+                found = cur.fetchall()
+        finally:
+            cur.close()
+        utc = timezone.utc
+        for r in found:
+            if (r[5], r[7]) in wanted:
+                at = r[1]
+                if isinstance(at, str):  # SQLite: SQLAlchemy's DATETIME text, naive UTC
+                    at = datetime.fromisoformat(at).replace(tzinfo=utc)
+                elif at.tzinfo is None:
+                    at = at.replace(tzinfo=utc)
+                else:
+                    at = at.astimezone(utc)
+                out[(r[5], r[7])] = EntryRow(r[0], at, bytes(r[2]), bytes(r[3]), r[4], r[5], r[6], r[7], r[8],
+                                             bytes(r[9]), bytes(r[10]))
         return out
 
     def _insert_checkpoint(self, conn: Connection, size: int, root: bytes, now: datetime,
