@@ -46,7 +46,7 @@ from .facts import (
     Stay,
 )
 from .facts import Outcome as AppOutcome
-from .trail import R0_A, R0_B, Trail, TrailStep, by_start, contact_values
+from .trail import R0_A, R0_B, Trail, TrailStep, contact_values
 from .woonplaats import Inapplicable, Woonplaats, last_ordinary_woonadres, woonplaats_on
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
@@ -172,6 +172,7 @@ class Determination(NamedTuple):
 
 
 _NAME = attrgetter("name")
+_FROM = attrgetter("from_")
 
 
 # -- readings: the default and every alternative a flag stands for ---------------------------------
@@ -371,7 +372,8 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
     fv = facts.__dict__  # the field values (cheaper than attribute access on a pydantic model)
     melding = fv["melding"].__dict__
     m = melding["date"]
-    params = ctx.params_at(m)
+    points = ctx.points
+    params = points[0][1] if len(points) == 1 else ctx.params_at(m)
     gap = params.gap_tolerance_days
     pl = fv["placement"]
     bw_start = None
@@ -395,23 +397,43 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         if pl is not None:
             bw_start = pl.from_
     intake = None  # the latest of the placement's start and the aanvraag date, when after M
-    for d in (pl.from_ if pl is not None else None, melding["aanvraag_date"]):
-        if d is not None and d > m and (intake is None or d > intake):
+    d = melding["aanvraag_date"]
+    if d is not None and d > m:
+        intake = d
+    if pl is not None:
+        d = pl.__dict__["from_"]
+        if d > m and (intake is None or d > intake):
             intake = d
+    addresses, stays = fv["addresses"], fv["stays"]
     # whether some BRP period or stay starts or ends between M and the intake date: if none does,
     # every "covers" test of the woonplaats walk answers the same on both days
-    intake_moves = intake is not None and any(
-        m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*fv["addresses"], *fv["stays"]))
-    ws = m - params.window_delta
+    intake_moves = False
+    if intake is not None:
+        for x in (*addresses, *stays):
+            v = x.__dict__
+            to = v["to"]
+            if m < v["from_"] <= intake or (to is not None and m <= to < intake):
+                intake_moves = True
+                break
     meldregio = ctx.region_of(melding["gemeente"], m)
+    merged = False  # R10: some episodes (or the placement) were merged
+    if prior:
+        for e in (*with_placement, *prior):
+            if e.parts > 1:
+                merged = True
+                break
+    ws = m - params.window_delta
+    law = params.law_in_force_from
     # positional (a call with two dozen keywords spends a good part of its time matching them)
     return _Prepared(
         facts, ctx, params, m, melding["gemeente"], meldregio,
-        params.law_in_force_from is not None and m >= params.law_in_force_from,  # regime_b
-        by_start(fv["addresses"]), by_start(fv["stays"]), fv["applications"], pl, fv["eligibility_open"],
-        prior, with_placement, bw_start, intake, intake_moves, ctx.t0_of(meldregio, params),
-        bool(prior) and (any(e.parts > 1 for e in with_placement) or any(e.parts > 1 for e in prior)),  # merged
-        ws, ws + ONE_DAY, params.gap_delta, params.designations, {}, {}, None, {}, {},
+        law is not None and m >= law,  # regime_b
+        sorted(addresses, key=_FROM) if len(addresses) > 1 else list(addresses),
+        sorted(stays, key=_FROM) if len(stays) > 1 else list(stays),
+        fv["applications"], pl, fv["eligibility_open"],
+        prior, with_placement, bw_start, intake, intake_moves,
+        meldregio.t0 if meldregio is not None and meldregio.t0 is not None else params.t0,  # Context.t0_of
+        merged, ws, ws + ONE_DAY, params.gap_delta, params.designations, {}, {}, None, {}, {},
     )
 
 
