@@ -7,6 +7,7 @@ state updated once and a checkpoint signed by the operator key, all in one trans
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import struct
@@ -464,13 +465,15 @@ class Store:
             seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
             pending_checkpoints: list[tuple[int, bytes]] = []
 
+            # every stored entry a statement of the batch refers to, read before the rows are written
+            # (on PostgreSQL they stream into a COPY while the loop runs, so no query can run then)
+            stored_refs = self._stored_refs(conn, parsed, state.tree_size)
+
             def lookup(ref_seq: int) -> RefInfo | None:
                 if ref_seq in local:
                     h, other = local[ref_seq]
                     return RefInfo(ref_seq, h, other.kind, other.author, json.loads(other.raw)["payload"])
-                r = conn.execute(sa.select(*[entries.c[n] for n in ENTRY_COLUMNS])
-                                 .where(entries.c.seq == ref_seq)).one_or_none()
-                return ref_info(_row(r)) if r else None
+                return stored_refs.get(ref_seq)
 
             # the leaf of entries.entry_hash, with the header of this batch's received_at packed once
             head = b"\x00" + LEAF_MAGIC
@@ -486,77 +489,86 @@ class Store:
             windows: dict[tuple[str, str], tuple | None] = {}
             fast_kinds = _fast_kinds(rules)
             missing = _MISSING
-            for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
-                m = st.model
-                author = m.author
-                key = (author, m.idempotency_key)
-                if key in seen or key in existing:
-                    prior = seen.get(key)
-                    if prior is None:
-                        row = existing[key]
-                        prior = (parse_statement(row.statement),
-                                 AppendResult(row.seq, row.leaf_hash, row.received_at, True))
-                    if prior[0].content_digest() != st.content_digest():
-                        raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {m.idempotency_key!r} of "
-                                          f"{author} was used for other content (seq {prior[1].seq})",
-                                          index=i, seq=prior[1].seq)
-                    results.append(AppendResult(prior[1].seq, prior[1].entry_hash, prior[1].received_at, True))
-                    continue
-                if abs(m.authored_at - now) > max_skew:
-                    raise LedgerError(CLOCK_SKEW, f"authored_at {m.authored_at.isoformat()} is more than "
-                                      f"{max_skew} from received_at {now.isoformat()}", index=i)
-                kind = m.kind
-                fast = fast_kinds.get(kind)
-                p = m.payload
-                if fast is not None:
-                    for f in fast[0]:
-                        if getattr(p, f) is not None:
-                            fast = None  # an entry with references: the general path
-                            break
-                if fast is not None:
-                    # check_admission for a non-key entry without references, inline (the same rules in
-                    # the same order, the same errors): client rule, key validity, entitlement
-                    client_rule, rule = fast[1], fast[2]
-                    if client_rule == "required" and m.client is None:
-                        raise LedgerError(STATEMENT_INVALID, f"a {kind} names a client pseudonym", index=i)
-                    if client_rule == "forbidden" and m.client is not None:
-                        raise LedgerError(STATEMENT_INVALID, f"a {kind} names no client", index=i)
-                    key_id = m.key_id
-                    w = windows.get((key_id, author), missing)
-                    if w is missing:
-                        rec = records.get(key_id)
-                        w = windows[(key_id, author)] = (None if rec is None or rec.party != author else
-                                                         (rec.registered_seq, rec.ended_seq, rec.valid_from,
-                                                          rec.valid_until))
-                    if not (w is not None and w[0] < seq and (w[1] is None or seq <= w[1]) and now >= w[2]
-                            and (w[3] is None or now < w[3])):
-                        why = reg.key_problem(key_id, author, seq, now)
-                        if why:
-                            raise LedgerError(KEY_NOT_VALID, why, index=i)
-                    if not entitled(rule, author, p, _no_ref):
-                        raise LedgerError(NOT_ENTITLED, f"{author} may not author a {kind}", index=i)
-                else:
-                    err = check_admission(st, seq, now, reg, lookup, rules=rules)
-                    if err:
-                        raise LedgerError(err.code, err.message, index=i)
-                    if kind in KEY_KINDS:
-                        reg.apply(seq, now, st)
-                        records = reg.records
-                        windows.clear()
-                h = sha256(head + pack_seq(seq) + now_us + prev + sig + raw).digest()
-                rows.append((seq, stored_at, prev, h, kind, author, m.key_id, m.idempotency_key, m.client,
+            # PostgreSQL: the rows go into a binary COPY as they are admitted, so the server inserts them
+            # (on another core) while the rest of the batch is checked; a refusal aborts the COPY and
+            # the transaction.  SQLite: one executemany after the loop.
+            pg = self.dialect == "postgresql"
+            written = 0
+            with (self._pg_copy(conn) if pg else contextlib.nullcontext()) as copy:
+                add_row = copy.write_row if pg else rows.append
+                for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
+                    m = st.model
+                    author = m.author
+                    key = (author, m.idempotency_key)
+                    if key in seen or key in existing:
+                        prior = seen.get(key)
+                        if prior is None:
+                            row = existing[key]
+                            prior = (parse_statement(row.statement),
+                                     AppendResult(row.seq, row.leaf_hash, row.received_at, True))
+                        if prior[0].content_digest() != st.content_digest():
+                            raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {m.idempotency_key!r} of "
+                                              f"{author} was used for other content (seq {prior[1].seq})",
+                                              index=i, seq=prior[1].seq)
+                        results.append(AppendResult(prior[1].seq, prior[1].entry_hash, prior[1].received_at, True))
+                        continue
+                    if abs(m.authored_at - now) > max_skew:
+                        raise LedgerError(CLOCK_SKEW, f"authored_at {m.authored_at.isoformat()} is more than "
+                                          f"{max_skew} from received_at {now.isoformat()}", index=i)
+                    kind = m.kind
+                    fast = fast_kinds.get(kind)
+                    p = m.payload
+                    if fast is not None:
+                        for f in fast[0]:
+                            if getattr(p, f) is not None:
+                                fast = None  # an entry with references: the general path
+                                break
+                    if fast is not None:
+                        # check_admission for a non-key entry without references, inline (the same rules in
+                        # the same order, the same errors): client rule, key validity, entitlement
+                        client_rule, rule = fast[1], fast[2]
+                        if client_rule == "required" and m.client is None:
+                            raise LedgerError(STATEMENT_INVALID, f"a {kind} names a client pseudonym", index=i)
+                        if client_rule == "forbidden" and m.client is not None:
+                            raise LedgerError(STATEMENT_INVALID, f"a {kind} names no client", index=i)
+                        key_id = m.key_id
+                        w = windows.get((key_id, author), missing)
+                        if w is missing:
+                            rec = records.get(key_id)
+                            w = windows[(key_id, author)] = (None if rec is None or rec.party != author else
+                                                             (rec.registered_seq, rec.ended_seq, rec.valid_from,
+                                                              rec.valid_until))
+                        if not (w is not None and w[0] < seq and (w[1] is None or seq <= w[1]) and now >= w[2]
+                                and (w[3] is None or now < w[3])):
+                            why = reg.key_problem(key_id, author, seq, now)
+                            if why:
+                                raise LedgerError(KEY_NOT_VALID, why, index=i)
+                        if not entitled(rule, author, p, _no_ref):
+                            raise LedgerError(NOT_ENTITLED, f"{author} may not author a {kind}", index=i)
+                    else:
+                        err = check_admission(st, seq, now, reg, lookup, rules=rules)
+                        if err:
+                            raise LedgerError(err.code, err.message, index=i)
+                        if kind in KEY_KINDS:
+                            reg.apply(seq, now, st)
+                            records = reg.records
+                            windows.clear()
+                    h = sha256(head + pack_seq(seq) + now_us + prev + sig + raw).digest()
+                    add_row((seq, stored_at, prev, h, kind, author, m.key_id, m.idempotency_key, m.client,
                              raw, sig))
-                result = AppendResult(seq, h, now)
-                results.append(result)
-                seen[key] = (st, result)
-                local[seq] = (h, st)
-                frontier.append(h)
-                prev = h
-                seq += 1
-                if frontier.size % every == 0:
-                    pending_checkpoints.append((frontier.size, frontier.root()))
-            if rows:
-                self._insert_entries(conn, rows)
+                    written += 1
+                    result = AppendResult(seq, h, now)
+                    results.append(result)
+                    seen[key] = (st, result)
+                    local[seq] = (h, st)
+                    frontier.append(h)
+                    prev = h
+                    seq += 1
+                    if frontier.size % every == 0:
+                        pending_checkpoints.append((frontier.size, frontier.root()))
+            if written:
+                if not pg:
+                    self._insert_entries(conn, rows)
                 size = frontier.size
                 if (self.operator is not None and self.checkpoint_on_append
                         and (not pending_checkpoints or pending_checkpoints[-1][0] != size)):
@@ -578,20 +590,47 @@ class Store:
             return ts.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         return ts
 
+    @contextlib.contextmanager
+    def _pg_copy(self, conn: Connection) -> Iterator[Any]:
+        """A binary COPY into ledger_entries (rows in ENTRY_COLUMNS order) on PostgreSQL."""
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            with cur.copy(f"COPY ledger_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_PG_COPY_TYPES)
+                yield copy
+        finally:
+            cur.close()
+
+    def _stored_refs(self, conn: Connection, parsed: Sequence[Statement], size: int) -> dict[int, RefInfo]:
+        """RefInfo of every stored entry (seq < size) that a statement of the batch refers to."""
+        wanted = sorted({ref.seq for st in parsed if st.model.payload.ref_fields
+                         for ref in st.model.payload.refs().values() if 0 <= ref.seq < size})
+        out: dict[int, RefInfo] = {}
+        for i in range(0, len(wanted), 500):
+            for row in self._rows_in(conn, wanted[i:i + 500]):
+                out[row.seq] = ref_info(row)
+        return out
+
+    def _rows_in(self, conn: Connection, seqs: Sequence[int]) -> list[EntryRow]:
+        cols = [entries.c[n] for n in ENTRY_COLUMNS]
+        return [_row(r) for r in conn.execute(sa.select(*cols).where(entries.c.seq.in_(list(seqs))))]
+
     def _insert_entries(self, conn: Connection, rows: list[tuple]) -> None:
         """Insert rows (tuples in ENTRY_COLUMNS order, received_at as from _stored_received_at) with the
         driver directly: COPY on PostgreSQL, executemany on SQLite."""
         cols = ", ".join(ENTRY_COLUMNS)
         if self.dialect == "postgresql":  # binary COPY: no hex text for the bytea columns
-            cur = conn.connection.driver_connection.cursor()
-            with cur.copy(f"COPY ledger_entries ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(_PG_COPY_TYPES)
+            with self._pg_copy(conn) as copy:
                 write = copy.write_row
                 for r in rows:
                     write(r)
-        elif self.dialect == "sqlite":
-            conn.exec_driver_sql(f"INSERT INTO ledger_entries ({cols}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})",
-                                 rows)
+        elif self.dialect == "sqlite":  # the DBAPI cursor, in the connection's transaction
+            cur = conn.connection.driver_connection.cursor()
+            try:
+                cur.executemany(f"INSERT INTO ledger_entries ({cols}) VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})",
+                                rows)
+            finally:
+                cur.close()
         else:  # pragma: no cover - only SQLite and PostgreSQL are supported
             conn.execute(entries.insert(), [dict(zip(ENTRY_COLUMNS, r)) for r in rows])
 

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from ledger.merkle import MerkleTree, verify_consistency, verify_inclusion
 from ledger.service import checkpoint_due, checkpoint_if_due
 from ledger.verify import verify_store
-from ledger_helpers import cost_line
+from ledger.errors import NOT_ENTITLED, REFERENCE_INVALID, STATEMENT_INVALID, LedgerError
+from ledger_helpers import cost_line, determination, ref
 
 
 @pytest.mark.parametrize("table,column", [("ledger_entries", "kind"), ("ledger_checkpoints", "key_id")])
@@ -118,4 +119,52 @@ def test_checkpoint_left_to_the_timer(tmp_path):
     sizes = [cp.tree_size for cp in e.store.checkpoints()]
     assert sizes == [s for s in range(5, base + 8, 5)] and sizes[-1] < e.store.size()
     assert checkpoint_due(e.store, max_entries=1) and checkpoint_if_due(e.store, max_entries=1).tree_size == base + 7
+    assert verify_store(e.store).ok
+
+
+def test_refusal_late_in_a_batch_stores_nothing(env):
+    """On PostgreSQL the rows stream into a COPY while the batch is checked: a refusal after 1,500
+    written rows (and a checkpoint boundary) still stores nothing, and the store stays usable."""
+    e = env
+    state = e.store.tree_state()
+    rows, cps = e.store.count_rows(), len(e.store.checkpoints())
+    items = [e.sign("GM0166", "cost_line", cost_line(units=1 + i % 28)).as_item() for i in range(1500)]
+    for bad, code in ((e.sign("GM0193", "cost_line", cost_line()), NOT_ENTITLED),
+                      (e.sign("GM0166", "cost_line", cost_line(), client=None), STATEMENT_INVALID)):
+        with pytest.raises(LedgerError) as info:
+            e.store.append_batch(items + [bad.as_item()])
+        assert info.value.code == code and info.value.index == 1500
+        assert e.store.tree_state() == state
+        assert e.store.count_rows() == rows and len(e.store.checkpoints()) == cps
+    results = e.store.append_batch(items)
+    assert [r.seq for r in results] == list(range(state.tree_size, state.tree_size + 1500))
+    assert verify_store(e.store).ok
+
+
+def test_batch_refers_to_stored_and_to_its_own_entries(env):
+    e = env
+    det = e.append("GM0166", "determination", determination(addressee="GM0193"))
+    other = e.append("GM0166", "determination", determination(addressee="GM0200", determination_id="det-2"))
+    before = e.store.size()
+    new_det = e.sign("GM0166", "determination", determination(addressee="GM0193", determination_id="det-3"))
+    items = [e.sign("GM0193", "acceptance", {"determination": ref(det), "note": ""}).as_item(),
+             e.sign("GM0166", "cost_line", cost_line(determination=ref(other))).as_item(),
+             new_det.as_item()]
+    results = e.store.append_batch(items)
+    # an acceptance of the determination appended earlier in this same batch
+    same_batch = {"seq": results[2].seq, "entry_hash": results[2].entry_hash.hex()}
+    results += e.store.append_batch([
+        e.sign("GM0166", "determination", determination(addressee="GM0193", determination_id="det-4")).as_item(),
+        e.sign("GM0193", "objection", {"determination": same_batch, "reasons": "onjuist"}).as_item()])
+    assert e.store.size() == before + 5
+    # refused: the addressee of `other` is GM0200, a wrong hash, a reference to a later entry
+    for item, code in (
+            (e.sign("GM0193", "acceptance", {"determination": ref(other), "note": ""}), NOT_ENTITLED),
+            (e.sign("GM0193", "acceptance", {"determination": dict(ref(det), entry_hash="0" * 64)}), REFERENCE_INVALID),
+            (e.sign("GM0193", "acceptance", {"determination": {"seq": e.store.size() + 1, "entry_hash": "0" * 64}}),
+             REFERENCE_INVALID)):
+        with pytest.raises(LedgerError) as info:
+            e.store.append_batch([e.sign("GM0166", "cost_line", cost_line()).as_item(), item.as_item()])
+        assert info.value.code == code and info.value.index == 1
+    assert e.store.size() == before + 5
     assert verify_store(e.store).ok
