@@ -270,3 +270,16 @@ def test_idempotency_on_both_backends(env):
             [e.sign("GM0166", "cost_line", cost_line(), key="idem-3").as_item(),
              e.sign("GM0166", "cost_line", cost_line(units=4), key="idem-3").as_item()])
     assert e.store.size() == size
+
+
+def test_parse_statement_validators_are_the_models_own():
+    """parse_statement calls each statement model's pydantic-core validator directly: every model must
+    be complete (no deferred rebuild that model_validate_json would have triggered)."""
+    import pydantic_core
+
+    from ledger.entries import _VALIDATORS, STATEMENT_MODELS
+
+    assert set(_VALIDATORS) == set(STATEMENT_MODELS)
+    for kind, model in STATEMENT_MODELS.items():
+        assert isinstance(_VALIDATORS[kind], pydantic_core.SchemaValidator)
+        assert _VALIDATORS[kind] is model.__pydantic_validator__
