@@ -76,6 +76,13 @@ def input_digest_reference(facts: CaseFacts, context_digest: str) -> str:
 # of an ``IsoDates`` the caller keeps per context.
 
 
+#: enum member -> its value as a plain str: an f-string formats a StrEnum member through
+#: ``str.__format__`` at several times the cost of a plain string (and ``Enum.MEMBER`` is a slow look-up)
+_V = {m: m.value for e in (AddressFunction, AddressStatus, ApplicationKind, Budget, InstitutionType, Outcome, Product)
+      for m in e}
+_INTRAMURAL = Product.INTRAMURAL
+
+
 class IsoDates(dict):
     """date -> its ISO text, each made once (a determination keeps one per context in Context.memo)."""
 
@@ -99,17 +106,17 @@ def _address(x: Address, iso) -> str:
     v = x.__dict__
     s = f'{{"from":"{iso(v["from_"])}"'
     if v["function"] is not None:
-        s += f',"function":"{v["function"]}"'
+        s += f',"function":"{_V[v["function"]]}"'
     if v["gemeente"] is not None:
         s += f',"gemeente":"{v["gemeente"]}"'
     if v["in_onderzoek"]:
         s += ',"in_onderzoek":true'
     if v["institution"] is not None:
-        s += f',"institution":"{v["institution"]}"'
+        s += f',"institution":"{_V[v["institution"]]}"'
     if v["recorded"] is not None:
         s += f',"recorded":"{iso(v["recorded"])}"'
     if v["status"] is not None:
-        s += f',"status":"{v["status"]}"'
+        s += f',"status":"{_V[v["status"]]}"'
     if v["to"] is not None:
         s += f',"to":"{iso(v["to"])}"'
     return s + "}"
@@ -118,18 +125,18 @@ def _address(x: Address, iso) -> str:
 def _stay(x: Stay, iso) -> str:
     v = x.__dict__
     to = f',"to":"{iso(v["to"])}"' if v["to"] is not None else ""
-    return f'{{"from":"{iso(v["from_"])}","gemeente":"{v["gemeente"]}"{to},"type":"{v["type"]}"}}'
+    return f'{{"from":"{iso(v["from_"])}","gemeente":"{v["gemeente"]}"{to},"type":"{_V[v["type"]]}"}}'
 
 
 def _episode(x: Episode, iso) -> str:
     v = x.__dict__
     s = '{"agreed_transfer":true,' if v["agreed_transfer"] else "{"
-    s += (f'"budget":"{v["budget"]}","cost_bearer":"{v["cost_bearer"]}","from":"{iso(v["from_"])}",'
+    s += (f'"budget":"{_V[v["budget"]]}","cost_bearer":"{v["cost_bearer"]}","from":"{iso(v["from_"])}",'
           f'"legal_college":"{v["legal_college"]}","location":"{v["location"]}"')
     if v["mandator"] is not None:
         s += f',"mandator":"{v["mandator"]}"'
-    if v["product"] is not Product.INTRAMURAL:
-        s += f',"product":"{v["product"]}"'
+    if v["product"] is not _INTRAMURAL:
+        s += f',"product":"{_V[v["product"]]}"'
     if v["to"] is not None:
         s += f',"to":"{iso(v["to"])}"'
     return s + "}"
@@ -137,7 +144,7 @@ def _episode(x: Episode, iso) -> str:
 
 def _application(x: Application, iso) -> str:
     v = x.__dict__
-    return f'{{"date":"{iso(v["date"])}","gemeente":"{v["gemeente"]}","kind":"{v["kind"]}","outcome":"{v["outcome"]}"}}'
+    return f'{{"date":"{iso(v["date"])}","gemeente":"{v["gemeente"]}","kind":"{_V[v["kind"]]}","outcome":"{_V[v["outcome"]]}"}}'
 
 
 def _placement(x: Placement, iso) -> str:

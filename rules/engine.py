@@ -173,6 +173,11 @@ class Determination(NamedTuple):
 
 _NAME = attrgetter("name")
 _FROM = attrgetter("from_")
+# enum members as module constants: reading ``Enum.MEMBER`` goes through the enum class's attribute
+# look-up, several times slower than a global
+_W = AddressFunction.WOONADRES
+_AANVRAAG = ApplicationKind.AANVRAAG
+_REJECTED = AppOutcome.REJECTED
 
 
 # -- readings: the default and every alternative a flag stands for ---------------------------------
@@ -541,8 +546,8 @@ def _r11_facts(p: _Prepared) -> tuple[tuple, tuple]:
         for a in p.applications:
             if a.date <= m:
                 ar = ctx.region_of(a.gemeente, m)
-                apps.append((a, ar.id if ar is not None else None, a.kind is ApplicationKind.AANVRAAG,
-                             a.outcome is AppOutcome.REJECTED))
+                apps.append((a, ar.id if ar is not None else None, a.kind is _AANVRAAG,
+                             a.outcome is _REJECTED))
         eps = []
         for e in p.prior:
             if e.from_ <= m:
@@ -789,7 +794,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     if main and home is not None and home.id != meldregio.id:
         home_alt = _region_reading(ctx, home.id)
         _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", home_alt)
-        cur = next((a for a in p.addresses if a.covers(m) and a.function is AddressFunction.WOONADRES), None)
+        cur = next((a for a in p.addresses if a.covers(m) and a.function is _W), None)
         cr = ctx.region_of(cur.gemeente, m) if cur is not None else None
         if cr is None or cr.id != meldregio.id:
             _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", home_alt)

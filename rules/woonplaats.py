@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 _W, _B = AddressFunction.WOONADRES, AddressFunction.BRIEFADRES  # (Address.is_woonadres is a slow property)
 _NOT_IN_NL = frozenset({AddressStatus.ABROAD, AddressStatus.RNI, AddressStatus.UNREGISTERED})
+# (``Enum.MEMBER`` is a slow look-up on the enum class; module constants are globals)
+_YOUTH, _SHELTER = InstitutionType.YOUTH_RESIDENTIAL, InstitutionType.WOMENS_SHELTER
 
 
 class Inapplicable(Exception):
@@ -107,7 +109,7 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
     cur = addrs[idx] if idx is not None else None
     wp = Woonplaats(None, "R5", idx)  # gemeente, via, cur
     for s in p.stays:
-        if s.type is InstitutionType.WOMENS_SHELTER and s.covers(d):
+        if s.type is _SHELTER and s.covers(d):
             wp.safety = True
 
     if cur is None or cur.status is not None:
@@ -180,9 +182,9 @@ def _note_address(p: _Prepared, wp: Woonplaats, a: Address) -> None:
         t = a.institution
         if p.desig.get(t) == "assumed":
             wp.assumed = True
-        if t is InstitutionType.YOUTH_RESIDENTIAL:
+        if t is _YOUTH:
             wp.youth = True
-        elif t is InstitutionType.WOMENS_SHELTER:
+        elif t is _SHELTER:
             wp.safety = True
 
 
@@ -190,9 +192,9 @@ def _note_stay(p: _Prepared, wp: Woonplaats, s: Stay) -> None:
     t = s.type
     if p.desig.get(t) == "assumed":
         wp.assumed = True
-    if t is InstitutionType.YOUTH_RESIDENTIAL:
+    if t is _YOUTH:
         wp.youth = True
-    elif t is InstitutionType.WOMENS_SHELTER:
+    elif t is _SHELTER:
         wp.safety = True
 
 
