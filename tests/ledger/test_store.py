@@ -168,3 +168,22 @@ def test_batch_refers_to_stored_and_to_its_own_entries(env):
         assert info.value.code == code and info.value.index == 1
     assert e.store.size() == before + 5
     assert verify_store(e.store).ok
+
+
+def test_append_batch_restores_the_garbage_collector(sqlite_env):
+    import gc
+
+    e = sqlite_env
+    item = e.sign("GM0166", "cost_line", cost_line()).as_item()
+    assert gc.isenabled()
+    e.store.append_batch([item])
+    assert gc.isenabled()
+    with pytest.raises(LedgerError):  # a refusal switches it back on too
+        e.store.append_batch([e.sign("GM0193", "cost_line", cost_line()).as_item()])
+    assert gc.isenabled()
+    gc.disable()
+    try:  # off stays off
+        e.store.append_batch([e.sign("GM0166", "cost_line", cost_line()).as_item()])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
