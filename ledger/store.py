@@ -671,8 +671,8 @@ class Store:
     def _existing(self, conn: Connection, parsed: Sequence[Statement]) -> dict[tuple[str, str], EntryRow]:
         """Stored entries with the same (author, idempotency key) as any statement of the batch.
 
-        Through the driver directly (no SQLAlchemy statement compiled per batch): PostgreSQL with one
-        array parameter each, matched on the unique index; SQLite with IN lists of up to 500 keys."""
+        Through the driver directly (no SQLAlchemy statement compiled per batch): PostgreSQL joins the
+        wanted pairs on the unique index; SQLite with IN lists of up to 500 keys."""
         wanted = {(st.model.author, st.model.idempotency_key) for st in parsed}
         authors = sorted({a for a, _ in wanted})
         keys = sorted({k for _, k in wanted})
@@ -689,8 +689,16 @@ class Store:
                                 f" AND idempotency_key IN ({', '.join('?' * len(part))})", (*authors, *part))
                     found += cur.fetchall()
             else:
-                cur.execute(f"SELECT {cols} FROM ledger_entries WHERE author = ANY(%s) AND idempotency_key = ANY(%s)",
-                            (authors, keys))
+                # the exact pairs, one index probe each (author = ANY(...) AND key = ANY(...) read every
+                # entry of the batch's authors); sent as two space-separated texts, which the statement
+                # schema makes unambiguous (parties and idempotency keys contain no space)
+                pairs = sorted(wanted)
+                if any(" " in a or " " in k for a, k in pairs):  # pragma: no cover - refused by the schema
+                    raise ValueError("a party or idempotency key with a space")
+                cur.execute(f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM ledger_entries e "
+                            "JOIN unnest(string_to_array(%s, ' '), string_to_array(%s, ' ')) AS w(a, k) "
+                            "ON e.author = w.a AND e.idempotency_key = w.k",
+                            (" ".join(a for a, _ in pairs), " ".join(k for _, k in pairs)))
                 found = cur.fetchall()
         finally:
             cur.close()
