@@ -85,6 +85,19 @@ _tnew = tuple.__new__
 _NO_OUTCOME = Outcome(None, None, None, None)
 
 
+def _outcome(ctx: Context, values: tuple) -> Outcome:
+    """The one Outcome with these values for the context (few distinct outcomes exist). Shared
+    values keep the determinations of a batch from holding an object each that the garbage
+    collector must visit: a named tuple, unlike a plain tuple, stays tracked for its lifetime."""
+    known = ctx.memo.get("outcomes")
+    if known is None:
+        known = ctx.memo["outcomes"] = {}
+    o = known.get(values)
+    if o is None:
+        o = known.setdefault(values, _tnew(Outcome, values))
+    return o
+
+
 class Flag(NamedTuple):
     """A flag of spec 8.7. Flags and determinations are named tuples: immutable values that a
     determination makes at the cost of one tuple each (a frozen dataclass sets every field through
@@ -843,7 +856,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
                   ALT_ELIGIBLE)
             if t is not None:
                 t.append(("R1", None, "toegang nog open: nog geen kostendrager"))
-        return _tnew(Outcome, (None, None, None, legal)), new_client, ("none" if p.placement is not None else None)
+        return _outcome(p.ctx, (None, None, None, legal)), new_client, ("none" if p.placement is not None else None)
 
     # 8.6: the cost bearer must have a region
     if cost_bearer is not None and _region_on_m(p, cost_bearer) is None:
@@ -858,7 +871,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
         entry = p.entry_cache[cost_bearer] = _entry(p, cost_bearer)
     if t is not None and entry is not None:
         t.append(("R14", "R14", p.placement.fronting, entry))
-    return _tnew(Outcome, (cost_bearer, budget, klass, legal)), new_client, entry
+    return _outcome(p.ctx, (cost_bearer, budget, klass, legal)), new_client, entry
 
 
 def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0r: date, region: RegionVersion,
