@@ -159,6 +159,25 @@ def _fast_kinds(rules: dict[str, KindRule]) -> dict[str, tuple]:
     return _FAST_KINDS[1]
 
 
+def entitled_without_refs(compiled: tuple[tuple[str, str, str], ...], author: str, payload: Any) -> bool:
+    """entitlements.entitled(rule, author, payload, resolve) for an entry without references (every
+    resolve gives None, so a "ref:" rule never matches), over the rule's compiled triples."""
+    for form, fld, _attr in compiled:
+        if form == "payload":
+            if getattr(payload, fld, None) == author:
+                return True
+        elif form == "party":
+            if author == fld:
+                return True
+        elif form == "class":
+            if party_class(author) == fld:
+                return True
+        elif form == "payload-any":
+            if author in (getattr(payload, fld, None) or ()):
+                return True
+    return False
+
+
 def _row(r: Any) -> EntryRow:
     return EntryRow(r[0], r[1], bytes(r[2]), bytes(r[3]), r[4], r[5], r[6], r[7], r[8], bytes(r[9]),
                     bytes(r[10]))
@@ -557,21 +576,7 @@ class Store:
                             why = reg.key_problem(key_id, author, seq, now)
                             if why:
                                 raise LedgerError(KEY_NOT_VALID, why, index=i)
-                        # entitlements.entitled() with no references (a ref rule then never matches)
-                        for form, fld, _attr in fast[2]:
-                            if form == "payload":
-                                if getattr(p, fld, None) == author:
-                                    break
-                            elif form == "party":
-                                if author == fld:
-                                    break
-                            elif form == "class":
-                                if party_class(author) == fld:
-                                    break
-                            elif form == "payload-any":
-                                if author in (getattr(p, fld, None) or ()):
-                                    break
-                        else:
+                        if not entitled_without_refs(fast[2], author, p):
                             raise LedgerError(NOT_ENTITLED, f"{author} may not author a {kind}", index=i)
                     else:
                         err = check_admission(st, seq, now, reg, lookup, rules=rules)

@@ -1,0 +1,105 @@
+"""append_batch admits non-key entries without references inline (client rule, key window per (key,
+author), entitlement) instead of calling check.check_admission: property tests that it accepts and
+refuses exactly what check_admission does, with the same code and message."""
+import itertools
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+from hypothesis import HealthCheck, event, given, settings, strategies as st
+
+from ledger.check import check_admission
+from ledger.crypto import new_signer
+from ledger.entitlements import KindRule, entitled, load_entitlements
+from ledger.entries import make_statement, parse_statement
+from ledger.errors import LedgerError
+from ledger.service import init_ledger, register_key, sign_statement
+from ledger.store import entitled_without_refs
+from ledger_helpers import cost_line, determination
+
+PARTIES = ["GM0166", "GM0193", "GM0200", "RG:ijssel-vecht", "COMMITTEE", "OPERATOR"]
+RULES = ["OPERATOR", "COMMITTEE", "municipality", "region", "payload:a", "payload:b", "payload-any:c",
+         "payload-any:a", "ref:a:author", "ref:b:payload.addressee"]
+party_values = st.one_of(st.none(), st.sampled_from(PARTIES), st.tuples(st.sampled_from(PARTIES)),
+                         st.lists(st.sampled_from(PARTIES), max_size=3).map(tuple))
+
+
+@given(authors=st.lists(st.sampled_from(RULES), max_size=4).map(tuple), author=st.sampled_from(PARTIES),
+       fields=st.dictionaries(st.sampled_from(["a", "b", "c"]), party_values))
+def test_entitled_without_refs_equals_entitled(authors, author, fields):
+    rule = KindRule("cost_line", authors, "optional", {})
+    payload = SimpleNamespace(**fields)
+    assert entitled_without_refs(rule.compiled, author, payload) == entitled(rule, author, payload, lambda _f: None)
+
+
+T = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+_ENV: dict = {}
+_counter = itertools.count()
+
+
+def _env():
+    """One store (fixed clock) with valid, expired, not yet valid and revoked keys."""
+    if not _ENV:
+        tmp = Path(tempfile.mkdtemp())
+        store = init_ledger(f"sqlite:///{tmp / 'l.db'}", tmp / "keys", clock=lambda: T)
+        keys = {"OPERATOR": store.operator}
+        for p in PARTIES[:-1]:
+            keys[p] = new_signer(p)
+            register_key(store, keys[p])
+        keys["expired"] = new_signer("GM0200")
+        register_key(store, keys["expired"], valid_from=T - timedelta(hours=2), valid_until=T - timedelta(hours=1))
+        keys["future"] = new_signer("GM0166")
+        register_key(store, keys["future"], valid_from=T + timedelta(hours=1))
+        keys["revoked"] = new_signer("GM0193")
+        register_key(store, keys["revoked"])
+        store.append(*sign_statement(store.operator, "key_revocation", {"party": "GM0193", "key_id": keys["revoked"].key_id,
+                                                                        "reason": "lost"},
+                                     idempotency_key="revoke-1", authored_at=T).as_item())
+        _ENV.update(store=store, keys=keys)
+    return _ENV["store"], _ENV["keys"]
+
+
+def _payload(kind, a, b, c, d):
+    if kind == "cost_line":
+        return cost_line(fronting=a, bearer=b)
+    if kind == "determination":
+        return determination(addressee=b)
+    if kind == "placement_notice":
+        return {"placing_party": a, "host_region": b, "host_municipality": c, "cost_bearer": d, "location": "L1",
+                "start_date": "2026-01-01", "contract_used": "c-1"}
+    if kind == "outflow_notice":
+        return {"sender": a, "host_municipality": b, "host_region": c, "end_date": "2026-01-31"}
+    if kind == "handover_request":
+        return {"meldgemeente": a, "to_party": b, "reasons": "r", "proposed_date": "2026-02-01"}
+    return {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 0,  # settlement_seal
+            "balances": [{"party": a, "net_cents": 100}, {"party": b, "net_cents": -100}]}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(["cost_line", "determination", "placement_notice", "outflow_notice",
+                             "handover_request", "settlement_seal"]),
+       author=st.sampled_from(PARTIES),
+       key=st.sampled_from(["own", "own", "own", "other", "expired", "future", "revoked"]),
+       other=st.sampled_from(PARTIES),
+       client=st.sampled_from([None, "PSN-client-1", "PSN-client-1", "PSN-client-1"]),
+       parties=st.tuples(*[st.sampled_from(PARTIES)] * 4))
+def test_inline_admission_equals_check_admission(kind, author, key, other, client, parties):
+    store, keys = _env()
+    signer = keys[author] if key == "own" else keys[other] if key == "other" else keys[key]
+    raw = make_statement(kind=kind, author=author, key_id=signer.key_id, payload=_payload(kind, *parties),
+                         idempotency_key=f"p-{next(_counter)}", authored_at=T, client=client)
+    sig = signer.sign(raw)
+    st_ = parse_statement(raw)
+    size = store.size()
+    want = check_admission(st_, size, T, store.registry(), lambda _seq: None, rules=load_entitlements())
+    try:
+        result = store.append_batch([(raw, sig)])
+        got = None
+    except LedgerError as exc:
+        got = (exc.code, exc.message)
+        assert exc.index == 0 and store.size() == size
+    event(got[0] if got else "admitted")
+    assert got == ((want.code, want.message) if want else None)
+    if got is None:
+        assert result[0].seq == size and store.size() == size + 1
