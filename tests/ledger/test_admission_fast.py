@@ -103,3 +103,34 @@ def test_inline_admission_equals_check_admission(kind, author, key, other, clien
     assert got == ((want.code, want.message) if want else None)
     if got is None:
         assert result[0].seq == size and store.size() == size + 1
+
+
+def test_key_entries_inside_a_batch_change_the_inline_key_windows(tmp_path):
+    """A key entry in a batch empties the per-(key, author) windows: a revocation refuses the same
+    key's later entries of that batch, a registration admits them."""
+    from ledger.errors import KEY_NOT_VALID
+    from ledger_helpers import LedgerEnv
+
+    e = LedgerEnv.create(f"sqlite:///{tmp_path / 'l.db'}", None, tmp_path / "keys", parties=["GM0166"])
+    gm, op = e.signers["GM0166"], e.store.operator
+    line = lambda: sign_statement(gm, "cost_line", cost_line(), idempotency_key=f"b-{next(_counter)}",  # noqa: E731
+                                  client="PSN-client-1").as_item()
+    revoke = sign_statement(op, "key_revocation", {"party": "GM0166", "key_id": gm.key_id, "reason": "lost"},
+                            idempotency_key="revoke-gm").as_item()
+    size = e.store.size()
+    try:
+        e.store.append_batch([line(), line(), revoke, line()])
+        raise AssertionError("a revoked key's entry was admitted")
+    except LedgerError as exc:
+        assert exc.code == KEY_NOT_VALID and exc.index == 3 and "revoked" in exc.message
+    assert e.store.size() == size
+    new = new_signer("GM0166")
+    now = datetime.now(timezone.utc)
+    register = sign_statement(op, "key_registration", {
+        "party": "GM0166", "key_id": new.key_id, "public_key": new.public_key.hex(),
+        "valid_from": (now - timedelta(seconds=1)).isoformat(), "valid_until": None},
+        idempotency_key="register-new").as_item()
+    with_new = sign_statement(new, "cost_line", cost_line(), idempotency_key="with-new", client="PSN-client-1").as_item()
+    results = e.store.append_batch([line(), revoke, register, with_new])
+    assert [r.seq for r in results] == list(range(size, size + 4))
+    e.store.dispose()
