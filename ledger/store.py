@@ -400,9 +400,16 @@ class Store:
         return conn
 
     def _lock(self, conn: Connection) -> TreeState:
-        if self.dialect == "postgresql":
-            conn.execute(sa.select(tree_state.c.id).where(tree_state.c.id == 1).with_for_update())
-        return self.tree_state(conn)
+        """The tree state, read under the write lock (PostgreSQL: the row locked and read in one
+        SELECT ... FOR UPDATE, which returns the latest committed version once the lock is held)."""
+        if self.dialect != "postgresql":
+            return self.tree_state(conn)
+        r = conn.execute(sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
+                                   tree_state.c.last_received_at, tree_state.c.checkpoint_size)
+                         .where(tree_state.c.id == 1).with_for_update()).one_or_none()
+        if r is None:
+            raise LedgerError(NOT_INITIALISED, "the ledger tables are not initialised (run `ledger init`)")
+        return TreeState(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4])
 
     def append(self, statement: bytes, signature: bytes) -> AppendResult:
         """Append one signed statement (durable when this returns)."""
@@ -607,10 +614,9 @@ class Store:
                         and (not pending_checkpoints or pending_checkpoints[-1][0] != size)):
                     pending_checkpoints.append((size, frontier.root()))
                 cp_size = state.checkpoint_size
-                if self.operator is not None:
-                    for cp in pending_checkpoints:
-                        self._insert_checkpoint(conn, cp[0], cp[1], now, reg)
-                        cp_size = cp[0]
+                if self.operator is not None and pending_checkpoints:
+                    self._insert_checkpoints(conn, pending_checkpoints, now, reg)
+                    cp_size = pending_checkpoints[-1][0]
                 conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
                     tree_size=size, head_hash=prev, frontier=frontier.to_bytes(), last_received_at=now,
                     checkpoint_size=cp_size))
@@ -723,13 +729,20 @@ class Store:
 
     def _insert_checkpoint(self, conn: Connection, size: int, root: bytes, now: datetime,
                            reg: KeyRegistry) -> None:
+        self._insert_checkpoints(conn, [(size, root)], now, reg)
+
+    def _insert_checkpoints(self, conn: Connection, sized_roots: Sequence[tuple[int, bytes]], now: datetime,
+                            reg: KeyRegistry) -> None:
+        """Sign checkpoints of (tree size, root) in order and insert them with one statement."""
         assert self.operator is not None
-        if reg.key_problem(self.operator.key_id, OPERATOR, size, now):
-            raise LedgerError(KEY_NOT_VALID, "the operator key is not valid for a checkpoint: "
-                              + str(reg.key_problem(self.operator.key_id, OPERATOR, size, now)))
-        sig = self.operator.sign(checkpoint_body(size, root, now))
-        conn.execute(checkpoints.insert().values(tree_size=size, root_hash=root, created_at=now,
-                                                 key_id=self.operator.key_id, signature=sig))
+        rows = []
+        for size, root in sized_roots:
+            why = reg.key_problem(self.operator.key_id, OPERATOR, size, now)
+            if why:
+                raise LedgerError(KEY_NOT_VALID, "the operator key is not valid for a checkpoint: " + why)
+            rows.append({"tree_size": size, "root_hash": root, "created_at": now, "key_id": self.operator.key_id,
+                         "signature": self.operator.sign(checkpoint_body(size, root, now))})
+        conn.execute(checkpoints.insert(), rows)
 
     def pending_checkpoint(self) -> tuple[int, datetime | None]:
         """(entries not yet covered by a checkpoint, received_at of the first of them or None)."""
