@@ -179,17 +179,15 @@ def _follows_stay(p: _Prepared, a: Address, dstays: list[Stay], rd: Readings) ->
 
 def _note_address(p: _Prepared, wp: Woonplaats, a: Address) -> None:
     if a.institution is not None:
-        t = a.institution
-        if p.desig.get(t) == "assumed":
-            wp.assumed = True
-        if t is _YOUTH:
-            wp.youth = True
-        elif t is _SHELTER:
-            wp.safety = True
+        _note_type(p, wp, a.institution)
 
 
 def _note_stay(p: _Prepared, wp: Woonplaats, s: Stay) -> None:
-    t = s.type
+    _note_type(p, wp, s.type)
+
+
+def _note_type(p: _Prepared, wp: Woonplaats, t: InstitutionType) -> None:
+    """What an institution type the chain passes says: designation assumed, youth care, a shelter."""
     if p.desig.get(t) == "assumed":
         wp.assumed = True
     if t is _YOUTH:
