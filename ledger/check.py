@@ -18,12 +18,12 @@ from .registry import KeyRegistry
 Lookup = Callable[[int], RefInfo | None]
 
 
-def check_client(st: Statement, rule: KindRule | None = None) -> LedgerError | None:
-    rule = rule or load_entitlements()[st.kind]
-    if rule.client == "required" and st.client is None:
-        return LedgerError(STATEMENT_INVALID, f"a {st.kind} names a client pseudonym")
-    if rule.client == "forbidden" and st.client is not None:
-        return LedgerError(STATEMENT_INVALID, f"a {st.kind} names no client")
+def client_problem(kind: str, client_rule: str, client: str | None) -> LedgerError | None:
+    """The kind's client rule (entitlements.toml: required, forbidden or optional)."""
+    if client_rule == "required" and client is None:
+        return LedgerError(STATEMENT_INVALID, f"a {kind} names a client pseudonym")
+    if client_rule == "forbidden" and client is not None:
+        return LedgerError(STATEMENT_INVALID, f"a {kind} names no client")
     return None
 
 
@@ -79,13 +79,10 @@ def check_admission(st: Statement, seq: int, received_at: datetime, registry: Ke
     entitlement table when the caller loaded it once for many entries."""
     kind = st.kind
     rule = (rules or load_entitlements())[kind]
-    # the client rule (check_client), inline: this runs once per appended or verified entry
-    client = rule.client
-    if client != "optional":
-        if client == "required" and st.client is None:
-            return LedgerError(STATEMENT_INVALID, f"a {kind} names a client pseudonym")
-        if client == "forbidden" and st.client is not None:
-            return LedgerError(STATEMENT_INVALID, f"a {kind} names no client")
+    if rule.client != "optional":
+        err = client_problem(kind, rule.client, st.client)
+        if err:
+            return err
     err = check_key_valid(st, seq, received_at, registry)
     if err:
         return err
@@ -96,7 +93,7 @@ def check_admission(st: Statement, seq: int, received_at: datetime, registry: Ke
             return err
         resolve = refs.get
     else:
-        resolve = _no_ref
+        resolve = no_ref
     if not entitled(rule, st.author, payload, resolve):
         return LedgerError(NOT_ENTITLED, f"{st.author} may not author a {kind}")
     if key_semantics and kind in KEY_KINDS:
@@ -106,7 +103,8 @@ def check_admission(st: Statement, seq: int, received_at: datetime, registry: Ke
     return None
 
 
-def _no_ref(_field: str) -> None:
+def no_ref(_field: str) -> None:
+    """The resolver of an entry without references (entitlements.entitled's ``resolve``)."""
     return None
 
 

@@ -20,18 +20,17 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 from cryptography.exceptions import InvalidSignature
 
-from .check import check_admission
+from .check import check_admission, client_problem, no_ref
 from .crypto import Signer, public_key_object as _public_key_object
-from .entitlements import KindRule, RefInfo, load_entitlements
+from .entitlements import KindRule, RefInfo, entitled, load_entitlements
 from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, PAYLOADS, KeyRegistration, KeyRotation, Statement,
-                      checkpoint_body, micros, parse_statement, party_class)
+                      checkpoint_body, micros, parse_statement)
 from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, NOT_INITIALISED,
-                     SIGNATURE_INVALID, STATEMENT_INVALID, LedgerError)
+                     SIGNATURE_INVALID, LedgerError)
 from .merkle import Frontier
 from .registry import KeyRegistry
 
@@ -150,32 +149,13 @@ _FAST_KINDS: list = [None, None]  # [the entitlement table, what _fast_kinds bui
 
 
 def _fast_kinds(rules: dict[str, KindRule]) -> dict[str, tuple]:
-    """Per non-key kind: (ref fields, client rule, compiled entitlement rules), for the inline admission
+    """Per non-key kind: (ref fields, client rule, entitlement rule), for the inline admission
     of entries without references in append_batch; built once per entitlement table."""
     if _FAST_KINDS[0] is not rules:
-        _FAST_KINDS[1] = {kind: (PAYLOADS[kind].ref_fields, rules[kind].client, rules[kind].compiled)
+        _FAST_KINDS[1] = {kind: (PAYLOADS[kind].ref_fields, rules[kind].client, rules[kind])
                           for kind in PAYLOADS if kind not in KEY_KINDS}
         _FAST_KINDS[0] = rules
     return _FAST_KINDS[1]
-
-
-def entitled_without_refs(compiled: tuple[tuple[str, str, str], ...], author: str, payload: Any) -> bool:
-    """entitlements.entitled(rule, author, payload, resolve) for an entry without references (every
-    resolve gives None, so a "ref:" rule never matches), over the rule's compiled triples."""
-    for form, fld, _attr in compiled:
-        if form == "payload":
-            if getattr(payload, fld, None) == author:
-                return True
-        elif form == "party":
-            if author == fld:
-                return True
-        elif form == "class":
-            if party_class(author) == fld:
-                return True
-        elif form == "payload-any":
-            if author in (getattr(payload, fld, None) or ()):
-                return True
-    return False
 
 
 def _row(r: Any) -> EntryRow:
@@ -566,11 +546,10 @@ class Store:
                     if fast is not None:
                         # check_admission for a non-key entry without references, inline (the same rules in
                         # the same order, the same errors): client rule, key validity, entitlement
-                        client_rule = fast[1]
-                        if client_rule == "required" and m.client is None:
-                            raise LedgerError(STATEMENT_INVALID, f"a {kind} names a client pseudonym", index=i)
-                        if client_rule == "forbidden" and m.client is not None:
-                            raise LedgerError(STATEMENT_INVALID, f"a {kind} names no client", index=i)
+                        if fast[1] != "optional":
+                            err = client_problem(kind, fast[1], m.client)
+                            if err:
+                                raise LedgerError(err.code, err.message, index=i)
                         key_id = m.key_id
                         w = windows.get((key_id, author), missing)
                         if w is missing:
@@ -583,7 +562,7 @@ class Store:
                             why = reg.key_problem(key_id, author, seq, now)
                             if why:
                                 raise LedgerError(KEY_NOT_VALID, why, index=i)
-                        if not entitled_without_refs(fast[2], author, p):
+                        if not entitled(fast[2], author, p, no_ref):
                             raise LedgerError(NOT_ENTITLED, f"{author} may not author a {kind}", index=i)
                     else:
                         err = check_admission(st, seq, now, reg, lookup, rules=rules)
@@ -701,15 +680,12 @@ class Store:
                     found += cur.fetchall()
             else:
                 # the exact pairs, one index probe each (author = ANY(...) AND key = ANY(...) read every
-                # entry of the batch's authors); sent as two space-separated texts, which the statement
-                # schema makes unambiguous (parties and idempotency keys contain no space)
+                # entry of the batch's authors)
                 pairs = sorted(wanted)
-                if any(" " in a or " " in k for a, k in pairs):  # pragma: no cover - refused by the schema
-                    raise ValueError("a party or idempotency key with a space")
                 cur.execute(f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM ledger_entries e "
-                            "JOIN unnest(string_to_array(%s, ' '), string_to_array(%s, ' ')) AS w(a, k) "
+                            "JOIN unnest(%s::text[], %s::text[]) AS w(a, k) "
                             "ON e.author = w.a AND e.idempotency_key = w.k",
-                            (" ".join(a for a, _ in pairs), " ".join(k for _, k in pairs)))
+                            ([a for a, _ in pairs], [k for _, k in pairs]))
                 found = cur.fetchall()
         finally:
             cur.close()

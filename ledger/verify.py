@@ -340,10 +340,6 @@ def _no_lookup(_seq: int) -> None:
     return None
 
 
-def _no_ref(_field: str) -> None:
-    return None
-
-
 def _check_rows(rows: Iterable[Any], registry: KeyRegistry, deep: bool = False, schemas: bool = True) -> _ChunkResult:
     """Check rows (EntryRow or driver tuples in ENTRY_COLUMNS order) of one stretch of the log."""
     checker = _Checker(registry, deep, schemas)

@@ -5,33 +5,18 @@ import itertools
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from ledger.check import check_admission
 from ledger.crypto import new_signer
-from ledger.entitlements import KindRule, entitled, load_entitlements
+from ledger.entitlements import load_entitlements
 from ledger.entries import make_statement, parse_statement
 from ledger.errors import LedgerError
 from ledger.service import init_ledger, register_key, sign_statement
-from ledger.store import entitled_without_refs
 from ledger_helpers import cost_line, determination
 
 PARTIES = ["GM0166", "GM0193", "GM0200", "RG:ijssel-vecht", "COMMITTEE", "OPERATOR"]
-RULES = ["OPERATOR", "COMMITTEE", "municipality", "region", "payload:a", "payload:b", "payload-any:c",
-         "payload-any:a", "ref:a:author", "ref:b:payload.addressee"]
-party_values = st.one_of(st.none(), st.sampled_from(PARTIES), st.tuples(st.sampled_from(PARTIES)),
-                         st.lists(st.sampled_from(PARTIES), max_size=3).map(tuple))
-
-
-@given(authors=st.lists(st.sampled_from(RULES), max_size=4).map(tuple), author=st.sampled_from(PARTIES),
-       fields=st.dictionaries(st.sampled_from(["a", "b", "c"]), party_values))
-def test_entitled_without_refs_equals_entitled(authors, author, fields):
-    rule = KindRule("cost_line", authors, "optional", {})
-    payload = SimpleNamespace(**fields)
-    assert entitled_without_refs(rule.compiled, author, payload) == entitled(rule, author, payload, lambda _f: None)
-
 
 T = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 _ENV: dict = {}
