@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .context import Context
-from .engine import Determination, Flag, Outcome, TrailStep, determine
+from .engine import Determination, Flag, Outcome, determine
 from .facts import CaseFacts
+from .trail import TrailStep
 
 TRIGGERS = ("brp_correction", "new_stay", "new_episode", "new_application", "region_table_change",
             "law_in_force", "committee_decision")

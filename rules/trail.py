@@ -42,8 +42,11 @@ class Trail(Sequence):
     stored without anyone reading their trail, and making the texts was a large part of a
     determination's cost. The values are immutable, so the steps are the same whenever made.
     ``_TEXTS[kind]`` makes the finding (or the finding and the facts it used) from the values;
-    kind ``None`` means the one value is the finding itself. Records hold plain values (no
-    functions or working objects), so that a stored determination keeps few objects alive."""
+    kind ``None`` means the one value is the finding itself. Records hold only atomic values
+    (strings, numbers, booleans, None, dates; no nested tuples, functions or working objects): the
+    garbage collector stops tracking a tuple of atomic values at its first collection, so a stored
+    determination leaves nothing of its trail for it to visit (a nested tuple would be peeled one
+    level per collection and reach the oldest generation still tracked)."""
 
     __slots__ = ("_facts", "_records", "_steps")
 
@@ -115,7 +118,7 @@ def _r3_text(m: date, addresses: list[Address], index: int | None) -> tuple[str,
     return f"BRP op {m}: " + _addr_text(addresses[index]), (f"addresses[{index}]",)
 
 
-def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, passed: tuple[int, ...]):
+def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, *passed: int):
     """``passed``: the positions (in the sorted BRP history) of the addresses the walk used."""
     refs = tuple(f"addresses[{i}]" for i in passed)
     if via == "R5":
@@ -145,10 +148,15 @@ def _legal_text(legal: str | None, regime_b: bool, r6_applies: bool) -> str:
         " (meldgemeente)" if not regime_b else (" (uitzondering a)" if r6_applies else " (woonplaats)"))
 
 
-def _r11_text(ws: date, m: date, region_name: str, contacts: tuple[_Contact, ...]) -> str:
+def _r11_text(ws: date, m: date, region_name: str, *contacts) -> str:
+    """``contacts``: the values of ``contact_values``, one contact after the other."""
+    texts, i = [], 0
+    while i < len(contacts):
+        n = _CONTACT_LEN[contacts[i]]
+        texts.append(_contact_text(contacts[i:i + n]))
+        i += n
     return f"venster {ws}..{m} in {region_name}: " + (
-        "contact gevonden: " + "; ".join(_contact_text(c) for c in contacts) if contacts else
-        "geen aanvraag en geen BW-gebruik: nieuwe cliënt")
+        "contact gevonden: " + "; ".join(texts) if texts else "geen aanvraag en geen BW-gebruik: nieuwe cliënt")
 
 
 def _r12_text(how: str, t0x: date) -> str:
@@ -161,12 +169,21 @@ def _r13_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) ->
         " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
 
 
-def contact_values(c: _Contact) -> tuple:
-    """What the trail says about a contact, as plain values."""
-    if c.episode is not None:
-        e = c.episode
-        return ("bw", e.from_, e.to, e.cost_bearer, c.historical)
-    return ("aanvraag", c.app_gemeente, c.when, c.historical)
+def contact_values(contacts: tuple[_Contact, ...]) -> list:
+    """What the trail says about the contacts, as plain values one contact after the other (a
+    record holds no nested tuple, see Trail)."""
+    out = []
+    for c in contacts:
+        if c.episode is not None:
+            e = c.episode
+            out += ("bw", e.from_, e.to, e.cost_bearer, c.historical)
+        else:
+            out += ("aanvraag", c.app_gemeente, c.when, c.historical)
+    return out
+
+
+#: the number of values ``contact_values`` writes for each kind of contact
+_CONTACT_LEN = {"bw": 5, "aanvraag": 4}
 
 
 def _contact_text(c: tuple) -> str:
@@ -183,7 +200,7 @@ def _entry_text(fronting: str, entry: str) -> str:
             "inter_regional": f"boeking tussen regio's: voorfinancier {fronting}"}[entry]
 
 
-def _flags_text(names: tuple[str, ...], provisional: bool) -> str:
+def _flags_text(provisional: bool, *names: str) -> str:
     return "signaleringen: " + ", ".join(names) + ("; uitkomst voorlopig" if provisional else "; uitkomst definitief")
 
 
