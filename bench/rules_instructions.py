@@ -10,7 +10,10 @@ out:
 
 It takes a few minutes. Instructions are not time: validation's cost is partly memory (allocating the
 fact models and the garbage collector's passes over them), which counts little here and much in wall
-time, so the ratio below is a guide for changing the engine, not the goal of rules_bench.py.
+time, so the ratio below is a guide for changing the engine, not the goal of rules_bench.py. For the
+same reason a batch of a thousand does not show what a determination costs the collector in a
+batch of 100,000 (the full collections that a heap of fact models makes expensive): rules_bench.py
+prints that as ``determine_gc_us``.
 Last line: {"bench": "rules_instructions", "figures": {...}, "goals": {}}.
 """
 from __future__ import annotations
