@@ -363,13 +363,19 @@ class Store:
             reg.apply(row.seq, row.received_at, parse_statement(row.statement))
         return reg
 
-    def _refresh_registry(self, conn: Connection, reg: KeyRegistry) -> KeyRegistry:
+    def _refresh_registry(self, conn: Connection, reg: KeyRegistry, tree_size: int) -> KeyRegistry:
+        """Apply the key entries stored since ``reg`` was last brought up to date, under the write lock
+        (so nothing is appended meanwhile); no query when ``reg`` has seen the whole tree, as after
+        this store's own last batch with no other appender in between."""
+        if reg.next_seq >= tree_size:
+            return reg
         cols = [entries.c[n] for n in ENTRY_COLUMNS]
         q = (sa.select(*cols).where(entries.c.kind.in_(sorted(KEY_KINDS)), entries.c.seq >= reg.next_seq)
              .order_by(entries.c.seq))
         for r in conn.execute(q):
             row = _row(r)
             reg.apply(row.seq, row.received_at, parse_statement(row.statement))
+        reg.next_seq = tree_size  # every key entry below the tree size is applied
         return reg
 
     # ------------------------------------------------------------------ writes
@@ -475,7 +481,7 @@ class Store:
             now = self.clock()
             if state.last_received_at is not None and now < state.last_received_at:
                 now = state.last_received_at  # received_at never goes back
-            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy())
+            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy(), state.tree_size)
             existing = self._existing(conn, parsed)
             seq, prev = state.tree_size, state.head_hash
             frontier = Frontier.from_bytes(state.tree_size, state.frontier)
@@ -599,6 +605,7 @@ class Store:
                 conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
                     tree_size=size, head_hash=prev, frontier=frontier.to_bytes(), last_received_at=now,
                     checkpoint_size=cp_size))
+        reg.next_seq = max(reg.next_seq, seq)  # committed: this batch's key entries are applied to reg
         self._registry = reg
         return results
 
@@ -740,7 +747,7 @@ class Store:
             if state.tree_size == 0 or state.checkpoint_size == state.tree_size:
                 return None
             now = max(self.clock(), state.last_received_at or self.clock())
-            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy())
+            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy(), state.tree_size)
             root = Frontier.from_bytes(state.tree_size, state.frontier).root()
             self._insert_checkpoint(conn, state.tree_size, root, now, reg)
             conn.execute(tree_state.update().where(tree_state.c.id == 1).values(

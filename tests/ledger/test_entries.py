@@ -283,3 +283,24 @@ def test_parse_statement_validators_are_the_models_own():
     for kind, model in STATEMENT_MODELS.items():
         assert isinstance(_VALIDATORS[kind], pydantic_core.SchemaValidator)
         assert _VALIDATORS[kind] is model.__pydantic_validator__
+
+
+def test_a_key_revoked_through_another_store_is_refused_at_the_next_append(env):
+    """A Store keeps its key registry between batches and skips the registry query when nothing was
+    appended since its own last batch; an entry appended by another Store (another process) on the
+    same database must still be seen under the write lock."""
+    from ledger.service import open_ledger
+
+    store = env.store
+    env.append("GM0166", "cost_line", cost_line())
+    env.append("GM0166", "cost_line", cost_line())  # this store's registry is now up to date
+    other = open_ledger(store.url, env.keys_dir, schema=store.schema)
+    try:
+        revoke_key(other, "GM0166", env.signers["GM0166"].key_id, "laptop lost", by=env.signers["GM0166"])
+    finally:
+        other.dispose()
+    refused(KEY_NOT_VALID, env.append, "GM0166", "cost_line", cost_line())
+    fresh = new_signer("GM0166")
+    register_key(store, fresh)
+    env.signers["GM0166"] = fresh
+    assert env.append("GM0166", "cost_line", cost_line()).seq > 0
