@@ -94,6 +94,8 @@ tree_state = sa.Table(
     sa.Column("last_received_at", UTCDateTime),
     sa.Column("checkpoint_size", sa.BigInteger, nullable=False),
 )
+#: the unique index on (author, idempotency_key), created by migration 0001
+IDEM_INDEX = "ledger_entries_idem"
 # ENTRY_COLUMNS as PostgreSQL types for a binary COPY (text is sent as is into the varchar columns)
 _PG_COPY_TYPES = ["int8", "timestamptz", "bytea", "bytea", "text", "text", "text", "text", "text", "bytea", "bytea"]
 _UINT64 = struct.Struct(">Q")
@@ -190,6 +192,17 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
         return engine
     args = {"options": f"-csearch_path={schema}"} if schema else {}
     return sa.create_engine(url, connect_args=args, pool_pre_ping=True)
+
+
+def _idempotency_key_taken(exc: BaseException) -> bool:
+    """Whether ``exc`` is the unique index on (author, idempotency_key) refusing a row (psycopg's
+    UniqueViolation from the COPY, sqlite3's IntegrityError, or either wrapped by SQLAlchemy)."""
+    orig = getattr(exc, "orig", None) or exc
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg
+        return getattr(diag, "sqlstate", None) == "23505" and getattr(diag, "constraint_name", None) == IDEM_INDEX
+    return (type(orig).__name__ == "IntegrityError" and type(orig).__module__ == "sqlite3"
+            and "ledger_entries.author, ledger_entries.idempotency_key" in str(orig))
 
 
 class Store:
@@ -475,14 +488,32 @@ class Store:
                 gc.enable()
 
     def _append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
+        """Verify the signatures, then store the batch, first without looking up its idempotency keys.
+
+        Nearly every statement is new, so the first attempt leaves the look-up (a query probing the
+        unique index once per statement, about 3 ms per 1,000 on PostgreSQL) to the unique index
+        itself: when an (author, idempotency key) of the batch is already stored, the insert fails,
+        the transaction rolls back, and the batch is stored again with the look-up, which returns
+        the original entries or refuses other content as IDEMPOTENCY_CONFLICT. Either way the
+        outcome is that of the look-up; only a batch that repeats stored keys pays twice (and on
+        PostgreSQL leaves a unique-violation line in the server log)."""
         parsed = self._pre_verify(items)
+        try:
+            return self._store_batch(items, parsed, look_up=False)
+        except Exception as exc:  # anything but a taken idempotency key is raised again
+            if not _idempotency_key_taken(exc):
+                raise
+        return self._store_batch(items, parsed, look_up=True)
+
+    def _store_batch(self, items: Sequence[tuple[bytes, bytes]], parsed: list[Statement],
+                     look_up: bool) -> list[AppendResult]:
         with self._write() as conn, conn.begin():
             state = self._lock(conn)
             now = self.clock()
             if state.last_received_at is not None and now < state.last_received_at:
                 now = state.last_received_at  # received_at never goes back
             reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy(), state.tree_size)
-            existing = self._existing(conn, parsed)
+            existing = self._existing(conn, parsed) if look_up else {}
             seq, prev = state.tree_size, state.head_hash
             frontier = Frontier.from_bytes(state.tree_size, state.frontier)
             rows: list[tuple] = []

@@ -304,3 +304,50 @@ def test_a_key_revoked_through_another_store_is_refused_at_the_next_append(env):
     register_key(store, fresh)
     env.signers["GM0166"] = fresh
     assert env.append("GM0166", "cost_line", cost_line()).seq > 0
+
+
+def test_a_batch_with_replays_returns_the_originals_and_stores_the_rest_once(env):
+    """The first attempt of a batch does not look up its idempotency keys; a replayed key makes the
+    unique index refuse it and the batch is stored again with the look-up (both backends)."""
+    first = env.append("GM0166", "cost_line", cost_line(), key="replay-1")
+    size = env.store.size()
+    replay = env.sign("GM0166", "cost_line", cost_line(), key="replay-1")
+    new_a, new_b = env.sign("GM0166", "cost_line", cost_line()), env.sign("GM0166", "cost_line", cost_line())
+    results = env.store.append_batch([new_a.as_item(), replay.as_item(), new_b.as_item(), replay.as_item()])
+    assert [r.duplicate for r in results] == [False, True, False, True]
+    assert results[1].seq == results[3].seq == first.seq and results[1].entry_hash == first.entry_hash
+    assert [r.seq for r in results if not r.duplicate] == [size, size + 1]
+    assert env.store.size() == size + 2
+    # other content under a stored key: refused, with its index, and nothing of the batch is stored
+    other = env.sign("GM0166", "cost_line", cost_line(units=7), key="replay-1")
+    err = refused(IDEMPOTENCY_CONFLICT, env.store.append_batch,
+                  [env.sign("GM0166", "cost_line", cost_line()).as_item(), other.as_item()])
+    assert err.index == 1 and err.seq == first.seq and env.store.size() == size + 2
+    from ledger.verify import verify_store
+
+    assert verify_store(env.store).ok
+
+
+def test_only_the_idempotency_index_makes_a_batch_retry(env):
+    """_idempotency_key_taken tells the unique index on (author, idempotency_key) from any other
+    integrity error (here: a duplicate sequence number), on the real driver of each backend."""
+    import sqlalchemy as sa
+
+    from ledger.store import ENTRY_COLUMNS, _idempotency_key_taken, entries
+
+    env.append("GM0166", "cost_line", cost_line(), key="idx-1")
+    row = env.store.engine.connect().execute(
+        sa.select(*[entries.c[c] for c in ENTRY_COLUMNS]).where(entries.c.idempotency_key == "idx-1")).one()
+    values = dict(zip(ENTRY_COLUMNS, row))
+    caught = {}
+    for label, change in (("same key", {"seq": 10_000_000}), ("same seq", {"idempotency_key": "idx-other"})):
+        with env.store.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    conn.execute(entries.insert().values(**{**values, **change}))
+            except Exception as exc:  # noqa: BLE001
+                caught[label] = exc
+    assert set(caught) == {"same key", "same seq"}
+    assert _idempotency_key_taken(caught["same key"]) is True
+    assert _idempotency_key_taken(caught["same seq"]) is False
+    assert _idempotency_key_taken(ValueError("ledger_entries.author, ledger_entries.idempotency_key")) is False
