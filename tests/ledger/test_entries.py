@@ -336,8 +336,9 @@ def test_only_the_idempotency_index_makes_a_batch_retry(env):
     from ledger.store import ENTRY_COLUMNS, _idempotency_key_taken, entries
 
     env.append("GM0166", "cost_line", cost_line(), key="idx-1")
-    row = env.store.engine.connect().execute(
-        sa.select(*[entries.c[c] for c in ENTRY_COLUMNS]).where(entries.c.idempotency_key == "idx-1")).one()
+    with env.store.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(*[entries.c[c] for c in ENTRY_COLUMNS]).where(entries.c.idempotency_key == "idx-1")).one()
     values = dict(zip(ENTRY_COLUMNS, row))
     caught = {}
     for label, change in (("same key", {"seq": 10_000_000}), ("same seq", {"idempotency_key": "idx-other"})):
