@@ -9,8 +9,25 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from .entries import OPERATOR, KeyRegistration, KeyRevocation, KeyRotation, Statement
+
+
+class KeyWindow(NamedTuple):
+    """When a key of its party may sign: the conditions of ``KeyRegistry.key_problem`` after the
+    look-up (registered, the author's), as one test for the checks that run per entry (the append's
+    and the verifier's inline admission). tests/ledger/test_admission_fast.py checks that ``admits``
+    and ``key_problem`` agree."""
+
+    registered_seq: int
+    ended_seq: int | None
+    valid_from: datetime
+    valid_until: datetime | None
+
+    def admits(self, seq: int, at: datetime) -> bool:
+        return (self.registered_seq < seq and (self.ended_seq is None or seq <= self.ended_seq)
+                and at >= self.valid_from and (self.valid_until is None or at < self.valid_until))
 
 
 @dataclass(frozen=True)
@@ -67,8 +84,16 @@ class KeyRegistry:
         return (p.party == OPERATOR and p.key_id == st.key_id
                 and (self.genesis_seq == seq if self.genesis_seq is not None else not self.has_operator()))
 
+    def window(self, key_id: str, author: str) -> KeyWindow | None:
+        """The key's window when it is registered and the author's, else None (see key_problem)."""
+        rec = self.records.get(key_id)
+        if rec is None or rec.party != author:
+            return None
+        return KeyWindow(rec.registered_seq, rec.ended_seq, rec.valid_from, rec.valid_until)
+
     def key_problem(self, key_id: str, author: str, seq: int, at: datetime) -> str | None:
-        """Why the key is not valid for this entry, or None when it is."""
+        """Why the key is not valid for this entry, or None when it is (the conditions of
+        KeyWindow.admits, each with its message)."""
         rec = self.records.get(key_id)
         if rec is None:
             return f"key {key_id[:16]} is not registered"

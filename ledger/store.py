@@ -32,7 +32,7 @@ from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, PAYLOADS, KeyRegistration
 from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, NOT_INITIALISED,
                      SIGNATURE_INVALID, LedgerError)
 from .merkle import Frontier
-from .registry import KeyRegistry
+from .registry import KeyRegistry, KeyWindow
 
 __all__ = ["Store", "EntryRow", "CheckpointRow", "TreeState", "AppendResult", "utcnow"]
 
@@ -540,10 +540,9 @@ class Store:
             max_skew, every = self.max_skew, self.checkpoint_every
             rules = load_entitlements()
             stored_at = self._stored_received_at(now)
-            records = reg.records
-            # per (key id, author): the key's window (registered_seq, ended_seq, valid_from, valid_until)
-            # when the key is the author's, else None; emptied whenever this batch applies a key entry
-            windows: dict[tuple[str, str], tuple | None] = {}
+            # per (key id, author): the key's KeyWindow when the key is the author's, else None; emptied
+            # whenever this batch applies a key entry
+            windows: dict[tuple[str, str], KeyWindow | None] = {}
             fast_kinds = _fast_kinds(rules)
             missing = _MISSING
             # PostgreSQL: the rows go into a binary COPY as they are admitted, so the server inserts them
@@ -590,12 +589,8 @@ class Store:
                         key_id = m.key_id
                         w = windows.get((key_id, author), missing)
                         if w is missing:
-                            rec = records.get(key_id)
-                            w = windows[(key_id, author)] = (None if rec is None or rec.party != author else
-                                                             (rec.registered_seq, rec.ended_seq, rec.valid_from,
-                                                              rec.valid_until))
-                        if not (w is not None and w[0] < seq and (w[1] is None or seq <= w[1]) and now >= w[2]
-                                and (w[3] is None or now < w[3])):
+                            w = windows[(key_id, author)] = reg.window(key_id, author)
+                        if w is None or not w.admits(seq, now):
                             why = reg.key_problem(key_id, author, seq, now)
                             if why:
                                 raise LedgerError(KEY_NOT_VALID, why, index=i)
@@ -607,7 +602,6 @@ class Store:
                             raise LedgerError(err.code, err.message, index=i)
                         if kind in KEY_KINDS:
                             reg.apply(seq, now, st)
-                            records = reg.records
                             windows.clear()
                     h = sha256(head + pack_seq(seq) + now_us + prev + sig + raw).digest()
                     add_row((seq, stored_at, prev, h, kind, author, m.key_id, m.idempotency_key, m.client,

@@ -33,7 +33,7 @@ from .errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER, CHEC
                      LEAF_HASH_MISMATCH, NOT_ENTITLED, PAYLOAD_INVALID, RECEIVED_AT_REGRESSION, SEQ_GAP,
                      SIGNATURE_INVALID, STATEMENT_INVALID, TREE_STATE_MISMATCH, LedgerError, Problem)
 from .merkle import Frontier
-from .registry import KeyRegistry
+from .registry import KeyRegistry, KeyWindow
 from .store import _INT64, _UINT64, Store, ref_info
 
 PARALLEL_THRESHOLD = 20_000  # below this many entries, worker start-up costs more than it saves
@@ -114,9 +114,9 @@ class _Checker:
         self._at: datetime | None = None
         self._at_packed = b""
         self._keys: dict[str, Any] = {}  # key id -> parsed public key, or None when not registered
-        # (key id, author) -> (registered_seq, ended_seq or None, valid_from, valid_until or None) when the
-        # key is the author's; the key-validity test of registry.key_problem done inline (its message on failure)
-        self._windows: dict[tuple[str, str], tuple | None] = {}
+        # (key id, author) -> the key's KeyWindow when the key is the author's, else None (registry.key_problem
+        # gives the message on failure)
+        self._windows: dict[tuple[str, str], KeyWindow | None] = {}
 
     def result(self) -> _ChunkResult:
         return _ChunkResult(self.problems, self.seqs, self.hashes, self.first_prev, self.first_received,
@@ -242,12 +242,8 @@ class _Checker:
                     else:
                         w = windows.get((s_key, s_author), _MISSING)
                         if w is _MISSING:
-                            rec = registry.records.get(s_key)
-                            w = windows[(s_key, s_author)] = (None if rec is None or rec.party != s_author else
-                                                              (rec.registered_seq, rec.ended_seq, rec.valid_from,
-                                                               rec.valid_until))
-                        if (w is not None and w[0] < seq and (w[1] is None or seq <= w[1]) and received >= w[2]
-                                and (w[3] is None or received < w[3])):
+                            w = windows[(s_key, s_author)] = registry.window(s_key, s_author)
+                        if w is not None and w.admits(seq, received):
                             why = None
                         else:
                             why = key_problem(s_key, s_author, seq, received)

@@ -119,3 +119,29 @@ def test_key_entries_inside_a_batch_change_the_inline_key_windows(tmp_path):
     results = e.store.append_batch([line(), revoke, register, with_new])
     assert [r.seq for r in results] == list(range(size, size + 4))
     e.store.dispose()
+
+
+_AT = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31)).map(
+    lambda d: d.replace(tzinfo=timezone.utc))
+
+
+@settings(max_examples=300, deadline=None)
+@given(registered=st.integers(0, 20), ended=st.one_of(st.none(), st.integers(0, 40)), seq=st.integers(0, 45),
+       valid_from=_AT, valid_for=st.one_of(st.none(), st.integers(0, 400)), at=_AT,
+       owner=st.sampled_from(["GM0166", "GM0193"]), author=st.sampled_from(["GM0166", "GM0193"]),
+       registered_at_all=st.booleans())
+def test_the_key_window_admits_exactly_when_key_problem_finds_none(registered, ended, seq, valid_from, valid_for,
+                                                                   at, owner, author, registered_at_all):
+    """KeyWindow.admits (the per-entry test of the inline admissions) and KeyRegistry.key_problem
+    (the messages) state the same conditions."""
+    from ledger.registry import KeyRecord, KeyRegistry
+
+    reg = KeyRegistry()
+    if registered_at_all:
+        until = valid_from + timedelta(days=valid_for) if valid_for is not None else None
+        reg.records["k1"] = KeyRecord("k1", owner, b"\x00" * 32, valid_from, until, registered,
+                                      ended, "revoked" if ended is not None else None)
+    w = reg.window("k1", author)
+    admitted = w is not None and w.admits(seq, at)
+    event(f"admitted={admitted}")
+    assert admitted == (reg.key_problem("k1", author, seq, at) is None)
