@@ -124,9 +124,9 @@ class Determination:
     A batch keeps its determinations until they are stored, so a determination is built to leave one
     object for CPython's garbage collector to track: its flags and trail are kept as flat tuples of
     atomic values (which the collector stops tracking; see Trail for why flat) and made into
-    ``Flag``s and a ``Trail`` the first time they are read. A determination that left four tracked objects made the collector
-    traverse every fact model of a large batch once more (``bench/rules_bench.py``, figure
-    ``determine_gc_us``)."""
+    ``Flag``s and a ``Trail`` the first time they are read. When a determination left four tracked
+    objects, a batch of 100,000 made the collector traverse every fact model once more
+    (``bench/rules_bench.py``, figure ``determine_gc_us``)."""
 
     __slots__ = ("_facts", "_flags", "_trail", "case_id", "changes", "context_digest", "entry", "input_digest",
                  "meldregio", "new_client", "outcome", "previous", "provisional", "regime", "ruleset_version",
@@ -167,7 +167,7 @@ class Determination:
         if f and type(f[0]) is not Flag:  # rows: name, kind, note, then four values per alternative outcome
             f = tuple([_tnew(Flag, (r[0], r[1], r[2], tuple([_tnew(Outcome, r[i:i + 4]) for i in range(3, len(r), 4)])))
                        for r in f])
-            _S["_flags"](self, f)
+            _s_flags(self, f)
         return f
 
     @property
@@ -175,8 +175,8 @@ class Determination:
         t = self._trail
         if type(t) is not Trail:  # the records (see Trail), with the facts some texts are made from
             t = Trail(t, None, self._facts)
-            _S["_trail"](self, t)
-            _S["_facts"](self, None)
+            _s_trail(self, t)
+            _s_facts(self, None)
         return t
 
     def _values(self) -> tuple:
@@ -255,7 +255,8 @@ class Determination:
         return sha256_canonical(self.to_dict())
 
 
-#: the slot setters of Determination (its ``__setattr__`` refuses every change)
+#: the slot setters of Determination (its ``__setattr__`` refuses every change): _fill sets a new one,
+#: the flags and trail properties replace rows and records by what they made of them
 _S = {name: Determination.__dict__[name].__set__ for name in Determination.__slots__}
 (_s_case_id, _s_outcome, _s_new_client, _s_entry, _s_flags, _s_provisional, _s_trail, _s_regime, _s_meldregio,
  _s_woonplaats, _s_ruleset_version, _s_context_digest, _s_input_digest, _s_previous, _s_trigger, _s_changes,
@@ -287,7 +288,6 @@ def _fill(d: Determination, case_id, outcome, new_client, entry, flags, provisio
     return d
 
 
-_NAME = attrgetter("name")
 _FIRST = itemgetter(0)
 _new_object = object.__new__
 _FROM = attrgetter("from_")
