@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from .crypto import verify_signature
 from .entitlements import KindRule, RefInfo, entitled, load_entitlements
-from .entries import KEY_KINDS, Statement
+from .entries import KEY_KINDS, PAYLOADS, Statement
 from .errors import (KEY_NOT_VALID, NOT_ENTITLED, PAYLOAD_INVALID, REFERENCE_INVALID, SIGNATURE_INVALID,
                      STATEMENT_INVALID, LedgerError)
 from .registry import KeyRegistry
@@ -25,6 +26,28 @@ def client_problem(kind: str, client_rule: str, client: str | None) -> LedgerErr
     if client_rule == "forbidden" and client is not None:
         return LedgerError(STATEMENT_INVALID, f"a {kind} names no client")
     return None
+
+
+class InlineKind(NamedTuple):
+    """What the inline admission of an entry without references (append_batch and verify) needs of
+    a non-key kind: its reference fields (an entry with any set takes the general path), its client
+    rule and its entitlement rule."""
+
+    ref_fields: tuple[str, ...]
+    client: str
+    rule: KindRule
+
+
+_INLINE: list = [None, None]  # [the entitlement table, the InlineKinds built from it]
+
+
+def inline_kinds(rules: dict[str, KindRule]) -> dict[str, InlineKind]:
+    """Per non-key kind, its InlineKind; built once per entitlement table."""
+    if _INLINE[0] is not rules:
+        _INLINE[1] = {kind: InlineKind(PAYLOADS[kind].ref_fields, rules[kind].client, rules[kind])
+                      for kind in PAYLOADS if kind not in KEY_KINDS}
+        _INLINE[0] = rules
+    return _INLINE[1]
 
 
 def signing_key(st: Statement, registry: KeyRegistry, seq: int) -> bytes | None:

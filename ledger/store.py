@@ -24,10 +24,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from cryptography.exceptions import InvalidSignature
 
-from .check import check_admission, client_problem, no_ref
+from .check import check_admission, client_problem, inline_kinds, no_ref
 from .crypto import Signer, public_key_object as _public_key_object
-from .entitlements import KindRule, RefInfo, entitled, load_entitlements
-from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, PAYLOADS, KeyRegistration, KeyRotation, Statement,
+from .entitlements import RefInfo, entitled, load_entitlements
+from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, KeyRegistration, KeyRotation, Statement,
                       checkpoint_body, micros, parse_statement)
 from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, NOT_INITIALISED,
                      SIGNATURE_INVALID, LedgerError)
@@ -147,19 +147,6 @@ class AppendResult:
 
 
 _MISSING = object()
-_FAST_KINDS: list = [None, None]  # [the entitlement table, what _fast_kinds built from it]
-
-
-def _fast_kinds(rules: dict[str, KindRule]) -> dict[str, tuple]:
-    """Per non-key kind: (ref fields, client rule, entitlement rule), for the inline admission
-    of entries without references in append_batch; built once per entitlement table."""
-    if _FAST_KINDS[0] is not rules:
-        _FAST_KINDS[1] = {kind: (PAYLOADS[kind].ref_fields, rules[kind].client, rules[kind])
-                          for kind in PAYLOADS if kind not in KEY_KINDS}
-        _FAST_KINDS[0] = rules
-    return _FAST_KINDS[1]
-
-
 def _row(r: Any) -> EntryRow:
     return EntryRow(r[0], r[1], bytes(r[2]), bytes(r[3]), r[4], r[5], r[6], r[7], r[8], bytes(r[9]),
                     bytes(r[10]))
@@ -543,7 +530,7 @@ class Store:
             # per (key id, author): the key's KeyWindow when the key is the author's, else None; emptied
             # whenever this batch applies a key entry
             windows: dict[tuple[str, str], KeyWindow | None] = {}
-            fast_kinds = _fast_kinds(rules)
+            fast_kinds = inline_kinds(rules)
             missing = _MISSING
             # PostgreSQL: the rows go into a binary COPY as they are admitted, so the server inserts them
             # (on another core) while the rest of the batch is checked; a refusal aborts the COPY and

@@ -23,15 +23,15 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 from pydantic import ValidationError
 
-from .check import check_admission, check_signature
+from .check import check_admission, check_signature, client_problem, inline_kinds
 from .crypto import public_key_object, verify_signature
 from .entitlements import RefInfo, load_entitlements
-from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, PAYLOADS, STATEMENT_MODELS, ZERO_HASH, Statement, _LightStatement,
+from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, STATEMENT_MODELS, ZERO_HASH, Statement, _LightStatement,
                       light_or_full, micros, parse_signed_statement, parse_statement, party_class)
 from .errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER, CHECKPOINT_ROOT_MISMATCH,
                      CHECKPOINT_SIGNATURE_INVALID, COLUMN_MISMATCH, DUPLICATE_IDEMPOTENCY_KEY, KEY_NOT_VALID,
                      LEAF_HASH_MISMATCH, NOT_ENTITLED, PAYLOAD_INVALID, RECEIVED_AT_REGRESSION, SEQ_GAP,
-                     SIGNATURE_INVALID, STATEMENT_INVALID, TREE_STATE_MISMATCH, LedgerError, Problem)
+                     SIGNATURE_INVALID, TREE_STATE_MISMATCH, LedgerError, Problem)
 from .merkle import Frontier
 from .registry import KeyRegistry, KeyWindow
 from .store import _INT64, _UINT64, Store, ref_info
@@ -178,7 +178,7 @@ class _Checker:
             # -- the fast path: a non-key kind whose statement is what its kind column says
             info = kinds.get(kind) if fast_ok else None
             if info is not None:
-                ref_fields, rule_client, compiled, needs_refs = info
+                ref_fields, rule_client, rule = info
                 d = None
                 if schemas:
                     try:
@@ -226,7 +226,7 @@ class _Checker:
                         continue
                     if has_refs:  # rare enough for the general functions
                         st = Statement(raw, m) if schemas else _LightStatement(raw, d)
-                        if needs_refs:
+                        if rule.needs_refs:
                             self.deferred.append((seq, raw, sig, received, kind))
                             continue
                         err = check_admission(st, seq, received, registry, _no_lookup, key_semantics=False,
@@ -235,10 +235,9 @@ class _Checker:
                             add(Problem(seq, err.code, err.message))
                         continue
                     # check_admission without references, inline: client rule, key validity, entitlement
-                    if rule_client == "required" and s_client is None:
-                        add(Problem(seq, STATEMENT_INVALID, f"a {kind} names a client pseudonym"))
-                    elif rule_client == "forbidden" and s_client is not None:
-                        add(Problem(seq, STATEMENT_INVALID, f"a {kind} names no client"))
+                    err = client_problem(kind, rule_client, s_client) if rule_client != "optional" else None
+                    if err:
+                        add(Problem(seq, err.code, err.message))
                     else:
                         w = windows.get((s_key, s_author), _MISSING)
                         if w is _MISSING:
@@ -249,7 +248,7 @@ class _Checker:
                             why = key_problem(s_key, s_author, seq, received)
                         if why:
                             add(Problem(seq, KEY_NOT_VALID, why))
-                        elif not _entitled(compiled, s_author, payload, schemas):
+                        elif not _entitled(rule.compiled, s_author, payload, schemas):
                             add(Problem(seq, NOT_ENTITLED, f"{s_author} may not author a {kind}"))
                     continue
             # -- the general path: key entries, deep checks, and anything unusual
@@ -279,14 +278,7 @@ class _Checker:
         self._at_raw, self._at, self._at_packed = at_last, received, at_packed
 
 
-def _kind_info() -> dict[str, tuple]:
-    """Per non-key kind: (ref fields, client rule, compiled entitlement rules, needs refs)."""
-    rules = load_entitlements()
-    return {kind: (PAYLOADS[kind].ref_fields, rules[kind].client, rules[kind].compiled, rules[kind].needs_refs)
-            for kind in PAYLOADS if kind not in KEY_KINDS}
-
-
-_KIND_INFO = _kind_info()
+_KIND_INFO = inline_kinds(load_entitlements())
 
 
 def _entitled(compiled: tuple, author: str, payload: Any, is_model: bool) -> bool:
