@@ -83,17 +83,25 @@ def load_entitlements() -> dict[str, KindRule]:
     return _parse(tomllib.loads(text))
 
 
-def entitled(rule: KindRule, author: str, payload: Any, resolve: Callable[[str], RefInfo | None]) -> bool:
-    """Is `author` entitled to author an entry of this kind with this payload? (any rule matches)"""
+def attribute_of(payload: Any, name: str) -> Any:
+    return getattr(payload, name, None)
+
+
+def entitled(rule: KindRule, author: str, payload: Any, resolve: Callable[[str], RefInfo | None],
+             field_of: Callable[[Any, str], Any] = attribute_of) -> bool:
+    """Is `author` entitled to author an entry of this kind with this payload? (any rule matches)
+
+    ``field_of(payload, name)`` reads a payload field: an attribute of a payload model by default;
+    ``dict.get`` for a payload as parsed JSON (the verifier's fast path)."""
     for form, field, attr in rule.compiled:
         if form == "party":
             ok = author == field
         elif form == "class":
             ok = party_class(author) == field
         elif form == "payload":
-            ok = getattr(payload, field, None) == author
+            ok = field_of(payload, field) == author
         elif form == "payload-any":
-            ok = author in (getattr(payload, field, None) or ())
+            ok = author in (field_of(payload, field) or ())
         else:
             ref = resolve(field)
             ok = ref is not None and (ref.author == author if attr == "author" else ref.payload.get(attr) == author)

@@ -23,11 +23,11 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 from pydantic import ValidationError
 
-from .check import check_admission, check_signature, client_problem, inline_kinds
+from .check import check_admission, check_signature, client_problem, inline_kinds, no_ref
 from .crypto import public_key_object, verify_signature
-from .entitlements import RefInfo, load_entitlements
+from .entitlements import RefInfo, attribute_of, entitled, load_entitlements
 from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, STATEMENT_MODELS, ZERO_HASH, Statement, _LightStatement,
-                      light_or_full, micros, parse_signed_statement, parse_statement, party_class)
+                      light_or_full, micros, parse_signed_statement, parse_statement)
 from .errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER, CHECKPOINT_ROOT_MISMATCH,
                      CHECKPOINT_SIGNATURE_INVALID, COLUMN_MISMATCH, DUPLICATE_IDEMPOTENCY_KEY, KEY_NOT_VALID,
                      LEAF_HASH_MISMATCH, NOT_ENTITLED, PAYLOAD_INVALID, RECEIVED_AT_REGRESSION, SEQ_GAP,
@@ -248,7 +248,7 @@ class _Checker:
                             why = key_problem(s_key, s_author, seq, received)
                         if why:
                             add(Problem(seq, KEY_NOT_VALID, why))
-                        elif not _entitled(rule.compiled, s_author, payload, schemas):
+                        elif not entitled(rule, s_author, payload, no_ref, attribute_of if schemas else dict.get):
                             add(Problem(seq, NOT_ENTITLED, f"{s_author} may not author a {kind}"))
                     continue
             # -- the general path: key entries, deep checks, and anything unusual
@@ -279,25 +279,6 @@ class _Checker:
 
 
 _KIND_INFO = inline_kinds(load_entitlements())
-
-
-def _entitled(compiled: tuple, author: str, payload: Any, is_model: bool) -> bool:
-    """entitlements.entitled() for an entry without references, on a payload model or a payload dict
-    (the same rules: an unresolvable reference rule never matches)."""
-    for form, fld, _attr in compiled:
-        if form == "party":
-            ok = author == fld
-        elif form == "class":
-            ok = party_class(author) == fld
-        elif form == "payload":
-            ok = (getattr(payload, fld, None) if is_model else payload.get(fld)) == author
-        elif form == "payload-any":
-            ok = author in ((getattr(payload, fld, None) if is_model else payload.get(fld)) or ())
-        else:
-            ok = False
-        if ok:
-            return True
-    return False
 
 
 _MISSING = object()

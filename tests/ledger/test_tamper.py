@@ -267,46 +267,78 @@ def test_tree_state_column_mutation_is_found(tampered_env, column, data):
     assert verify_store(e.store).ok
 
 
+def _insert_by_hand(store, signed):
+    """Store a signed statement by raw SQL, bypassing admission, with a correct chain, tree state and
+    checkpoint (so only what admission would have refused is wrong); returns (seq, the old state)."""
+    import json as _json
+
+    from ledger.entries import checkpoint_body, entry_hash
+    from ledger.merkle import Frontier
+    from ledger.store import checkpoints as cp_table, entries as entries_table, tree_state as ts_table
+
+    state = store.tree_state()
+    d = _json.loads(signed.statement)
+    seq, at = state.tree_size, state.last_received_at
+    h = entry_hash(seq, at, state.head_hash, signed.signature, signed.statement)
+    frontier = Frontier.from_bytes(state.tree_size, state.frontier)
+    frontier.append(h)
+    with store.engine.begin() as c:
+        c.execute(entries_table.insert().values(seq=seq, received_at=at, prev_hash=state.head_hash, leaf_hash=h,
+                                                kind=d["kind"], author=d["author"], key_id=d["key_id"],
+                                                idempotency_key=d["idempotency_key"], client=d["client"],
+                                                statement=signed.statement, signature=signed.signature))
+        c.execute(cp_table.insert().values(tree_size=seq + 1, root_hash=frontier.root(), created_at=at,
+                                           key_id=store.operator.key_id,
+                                           signature=store.operator.sign(checkpoint_body(seq + 1, frontier.root(), at))))
+        c.execute(ts_table.update().values(tree_size=seq + 1, head_hash=h, frontier=frontier.to_bytes(),
+                                           checkpoint_size=seq + 1))
+    return seq, state
+
+
+def _remove_by_hand(store, seq, state):
+    from ledger.store import tree_state as ts_table
+
+    with store.engine.begin() as c:
+        c.exec_driver_sql(f"DELETE FROM ledger_entries WHERE seq = {seq}")
+        c.exec_driver_sql(f"DELETE FROM ledger_checkpoints WHERE tree_size = {seq + 1}")
+        c.execute(ts_table.update().values(tree_size=state.tree_size, head_hash=state.head_hash,
+                                           frontier=state.frontier, checkpoint_size=state.checkpoint_size))
+
+
 def test_signed_but_never_admitted_entry_is_found_by_deep_verify(tampered_env):
     """An entry that was signed with a valid key but never passed admission (a payload its schema
     refuses, put in by raw SQL with a correct chain, tree state and checkpoint) is invisible to the
     signature and chain checks: schemas=True or deep=True re-validate payloads and report it."""
-    import json as _json
-
-    from ledger.entries import entry_hash
-    from ledger.merkle import Frontier
-    from ledger.store import checkpoints as cp_table, entries as entries_table, tree_state as ts_table
-
     e = tampered_env
     store = e.store
-    state = store.tree_state()
     bad = e.sign("GM0166", "cost_line", cost_line(units=2, tariff=10, amount_cents=21))  # 2 * 10 != 21
     with pytest.raises(Exception):
         store.append(*bad.as_item())  # refused on admission
-    d = _json.loads(bad.statement)
-    seq, at = state.tree_size, state.last_received_at
-    h = entry_hash(seq, at, state.head_hash, bad.signature, bad.statement)
-    frontier = Frontier.from_bytes(state.tree_size, state.frontier)
-    frontier.append(h)
-    cp_body = __import__("ledger.entries", fromlist=["checkpoint_body"]).checkpoint_body(seq + 1, frontier.root(), at)
-    with store.engine.begin() as c:
-        c.execute(entries_table.insert().values(seq=seq, received_at=at, prev_hash=state.head_hash, leaf_hash=h,
-                                                kind="cost_line", author="GM0166", key_id=d["key_id"],
-                                                idempotency_key=d["idempotency_key"], client=d["client"],
-                                                statement=bad.statement, signature=bad.signature))
-        c.execute(cp_table.insert().values(tree_size=seq + 1, root_hash=frontier.root(), created_at=at,
-                                           key_id=store.operator.key_id, signature=store.operator.sign(cp_body)))
-        c.execute(ts_table.update().values(tree_size=seq + 1, head_hash=h, frontier=frontier.to_bytes(),
-                                           checkpoint_size=seq + 1))
+    seq, state = _insert_by_hand(store, bad)
     try:
         assert verify_store(store).ok  # documented: plain verify does not re-validate payload schemas
         for kw in ({"schemas": True}, {"deep": True}):
             report = verify_store(store, **kw)
             assert [(p.seq, p.code) for p in report.problems] == [(seq, "PAYLOAD_INVALID")], (kw, report.problems)
     finally:
-        with store.engine.begin() as c:
-            c.exec_driver_sql(f"DELETE FROM ledger_entries WHERE seq = {seq}")
-            c.exec_driver_sql(f"DELETE FROM ledger_checkpoints WHERE tree_size = {seq + 1}")
-            c.execute(ts_table.update().values(tree_size=state.tree_size, head_hash=state.head_hash,
-                                               frontier=state.frontier, checkpoint_size=state.checkpoint_size))
+        _remove_by_hand(store, seq, state)
+    assert verify_store(store).ok
+
+
+def test_an_entry_by_a_party_not_entitled_is_found_by_every_verify(tampered_env):
+    """A cost line signed by a party other than its fronting party (the entitlement table refuses
+    it), stored by raw SQL with a correct chain: the verifier's inline admission reports
+    NOT_ENTITLED on the plain path (payload as parsed JSON) and on the schema path (payload model)."""
+    e = tampered_env
+    store = e.store
+    bad = e.sign("GM0193", "cost_line", cost_line(fronting="GM0166", bearer="GM0200"))
+    with pytest.raises(Exception):
+        store.append(*bad.as_item())  # refused on admission
+    seq, state = _insert_by_hand(store, bad)
+    try:
+        for kw in ({}, {"schemas": True}, {"deep": True}):
+            report = verify_store(store, **kw)
+            assert [(p.seq, p.code) for p in report.problems] == [(seq, "NOT_ENTITLED")], (kw, report.problems)
+    finally:
+        _remove_by_hand(store, seq, state)
     assert verify_store(store).ok
