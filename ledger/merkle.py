@@ -146,25 +146,40 @@ class MerkleTree:
         return self._subproof(m - k, lo + k, hi, False) + [self._subtree(lo, lo + k)]
 
 
+def _is_size(n: object) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool)
+
+
+def _is_hash(h: object) -> bool:
+    return isinstance(h, (bytes, bytearray)) and len(h) == HASH_SIZE
+
+
+def _ascend(fn: int, sn: int) -> tuple[bool, int, int]:
+    """One step up an audit path on positions only: RFC 9162 2.1.3.2 steps 4b-4c (the same as
+    2.1.4.2 steps 6b-6c).  Returns whether the next path element is the left sibling of the node at
+    (fn, sn) (LSB(fn) set or fn == sn; then fn and sn are right-shifted until LSB(fn) is set or fn is
+    0), and the position of their parent (both right-shifted once more).  The callers hash."""
+    if fn & 1 or fn == sn:
+        while fn and not fn & 1:
+            fn >>= 1
+            sn >>= 1
+        return True, fn >> 1, sn >> 1
+    return False, fn >> 1, sn >> 1
+
+
 def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes | None:
     """Steps 1-5 of RFC 9162 2.1.3.2: the root the proof leads to, or None if the proof is malformed."""
-    if index >= size or index < 0 or len(leaf) != HASH_SIZE:  # step 1
+    if not (_is_size(index) and _is_size(size) and 0 <= index < size) or not _is_hash(leaf):  # step 1
+        return None
+    if not isinstance(proof, Sequence):
         return None
     fn, sn = index, size - 1  # step 2
-    r = leaf  # step 3
+    r = bytes(leaf)  # step 3
     for p in proof:  # step 4
-        if sn == 0 or len(p) != HASH_SIZE:  # 4a
+        if sn == 0 or not _is_hash(p):  # 4a
             return None
-        if fn & 1 or fn == sn:  # 4b
-            r = node_hash(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1  # 4c
-        sn >>= 1
+        left, fn, sn = _ascend(fn, sn)  # 4b, 4c
+        r = node_hash(p, r) if left else node_hash(r, p)
     return r if sn == 0 else None  # step 5: sn must be 0
 
 
@@ -174,14 +189,25 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
 
 
 def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> bool:
-    """RFC 9162 2.1.4.2: is the tree (size1, root1) a prefix of the tree (size2, root2)?"""
-    if size1 < 0 or size1 > size2:
+    """RFC 9162 2.1.4.2: is the tree (size1, root1) a prefix of the tree (size2, root2)?
+
+    Refused: size1 == 0 (RFC 9162 2.1.4.1 defines PROOF(m, D[n]) for 0 < m; a proof from the empty
+    tree proves nothing, and the reference implementations refuse it: transparency-dev/merkle
+    proof.VerifyConsistency, golang.org/x/mod/sumdb/tlog.CheckTree), size1 > size2 (2.1.4: the
+    second tree is the later one), a root or proof element that is not a 32-byte hash, an empty
+    proof for size1 < size2 (step 1), a proof for size1 == size2 (identical trees: the roots must be
+    equal and the proof empty, as in both reference implementations), a proof of the wrong length
+    (steps 6a and 7).
+    """
+    if not (_is_size(size1) and _is_size(size2)) or not 0 < size1 <= size2:
+        return False
+    if not (_is_hash(root1) and _is_hash(root2)) or not isinstance(proof, Sequence):
+        return False
+    if not all(_is_hash(c) for c in proof):
         return False
     if size1 == size2:  # identical trees: nothing to prove
         return not proof and root1 == root2
-    if size1 == 0:  # everything extends the empty tree
-        return not proof
-    if not proof or any(len(c) != HASH_SIZE for c in proof):  # step 1
+    if not proof:  # step 1
         return False
     path = list(proof)
     if size1 & (size1 - 1) == 0:  # step 2: size1 is an exact power of 2
@@ -194,15 +220,10 @@ def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: by
     for c in path[1:]:  # step 6
         if sn == 0:  # 6a
             return False
-        if fn & 1 or fn == sn:  # 6b
+        left, fn, sn = _ascend(fn, sn)  # 6b, 6c
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
         else:
             sr = node_hash(sr, c)
-        fn >>= 1  # 6c
-        sn >>= 1
-    return fr == root1 and sr == root2 and sn == 0  # step 7
+    return sn == 0 and fr == root1 and sr == root2  # step 7

@@ -133,6 +133,10 @@ def test_inclusion_degenerate_inputs():
     assert not verify_inclusion(1, 1, SOME_HASH, [], SOME_HASH)  # index beyond the tree
     assert not verify_inclusion(-1, 1, SOME_HASH, [], SOME_HASH)
     assert not verify_inclusion(0, 1, b"", [], b"")  # wrong hash size
+    proof = TREE.inclusion_proof(2, 8)
+    for bad in (b"", "0" * 32, None, 3):  # a path element that is not a 32-byte hash (RFC 9162 2.1.1)
+        assert not verify_inclusion(2, 8, HASHES[2], proof[:1] + [bad] + proof[2:], ROOTS[7])
+    assert not verify_inclusion(2, 8, HASHES[2], None, ROOTS[7])
 
 
 @pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
@@ -161,16 +165,142 @@ def test_consistency_failure_paths(size1, size2, proof):
 
 
 def test_consistency_trivial_cases():
-    a, b = b"don't care 1", b"don't care 2"
-    assert verify_consistency(0, 0, [], a, a)
-    assert verify_consistency(0, 1, [], a, b)
-    assert verify_consistency(1, 1, [], b, b)
-    assert not verify_consistency(0, 0, [], a, b)  # same size, other root
+    a, b = SOME_HASH, _flip(SOME_HASH)
+    assert verify_consistency(1, 1, [], b, b)  # identical trees: equal roots, nothing to prove
+    assert verify_consistency(5, 5, [], ROOTS[4], ROOTS[4])
+    assert not verify_consistency(1, 1, [], a, b)  # same size, other root
     assert not verify_consistency(1, 0, [], a, b)  # time travel
     assert not verify_consistency(2, 1, [], a, b)
     assert not verify_consistency(1, 2, [], a, b)  # empty proof
-    assert not verify_consistency(0, 1, [EMPTY_ROOT], EMPTY_ROOT, EMPTY_ROOT)  # proof must be empty
     assert not verify_consistency(1, 1, [EMPTY_ROOT], EMPTY_ROOT, EMPTY_ROOT)
+
+
+# --- verify_consistency's failure paths, one test each (RFC 9162 section 2.1.4) -----------------
+def _valid_consistency(size1, size2):
+    return TREE.consistency_proof(size1, size2), TREE.root(size1), TREE.root(size2)
+
+
+@pytest.mark.parametrize("size2", range(9))
+def test_consistency_from_the_empty_tree_is_refused_rfc9162_2_1_4_1(size2):
+    """PROOF(m, D[n]) is defined for 0 < m (RFC 9162 2.1.4.1); a proof from the empty tree proves
+    nothing, and transparency-dev/merkle (VerifyConsistency) and golang.org/x/mod/sumdb/tlog
+    (CheckTree) refuse it, whatever the roots and the proof."""
+    root2 = TREE.root(size2)
+    assert not verify_consistency(0, size2, [], EMPTY_ROOT, root2)
+    assert not verify_consistency(0, size2, [], root2, root2)
+    assert not verify_consistency(0, size2, [EMPTY_ROOT], EMPTY_ROOT, root2)
+    if size2:
+        assert not verify_consistency(0, size2, TREE.inclusion_proof(0, size2), EMPTY_ROOT, root2)
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+def test_consistency_first_tree_larger_than_second_is_refused_rfc9162_2_1_4(size1, size2, proof):
+    """The first tree is the earlier one: size1 <= size2 (RFC 9162 2.1.4), even with the sizes and
+    roots of a valid proof swapped."""
+    proof = [h(p) for p in proof]
+    r1, r2 = ROOTS[size1 - 1], ROOTS[size2 - 1]
+    assert not verify_consistency(size2, size1, proof, r2, r1)
+    assert not verify_consistency(size2, size1, proof, r1, r2)
+    assert not verify_consistency(size2, size1, [], r2, r2)
+    assert not verify_consistency(size1 + 1, size1, [], r1, r1)
+
+
+@pytest.mark.parametrize("size1,size2", [(-1, 4), (-1, -1), (3, -1), (True, 2), (1.0, 2), ("1", "8"), (None, 8)])
+def test_consistency_sizes_that_are_not_tree_sizes_are_refused_rfc9162_2_1_4(size1, size2):
+    proof, r1, r2 = _valid_consistency(1, 8)
+    assert not verify_consistency(size1, size2, proof, r1, r2)
+    assert not verify_consistency(size1, size2, [], r1, r1)
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+def test_consistency_empty_proof_is_refused_rfc9162_2_1_4_2_step_1(size1, size2, proof):
+    assert not verify_consistency(size1, size2, [], ROOTS[size1 - 1], ROOTS[size2 - 1])
+    assert not verify_consistency(size1, size2, (), ROOTS[size1 - 1], ROOTS[size2 - 1])
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+@pytest.mark.parametrize("bad", [b"", b"\x00" * 31, b"\x00" * 33, "0" * 32, None, 7, [b"\x00" * 32]],
+                         ids=["empty", "31 bytes", "33 bytes", "str", "None", "int", "list"])
+def test_consistency_element_that_is_not_a_hash_is_refused_rfc9162_2_1_1(size1, size2, proof, bad):
+    """Every path element is a 32-byte SHA-256 value (RFC 9162 2.1.1): anything else is refused,
+    wherever it stands, without an exception."""
+    proof = [h(p) for p in proof]
+    r1, r2 = ROOTS[size1 - 1], ROOTS[size2 - 1]
+    for i in range(len(proof)):
+        assert not verify_consistency(size1, size2, proof[:i] + [bad] + proof[i + 1:], r1, r2), i
+    assert not verify_consistency(size1, size2, proof + [bad], r1, r2)
+    assert not verify_consistency(size1, size2, [bad] + proof, r1, r2)
+
+
+@pytest.mark.parametrize("bad", [b"", b"WrongRoot", SOME_HASH[:31], SOME_HASH.hex(), None],
+                         ids=["empty", "9 bytes", "31 bytes", "hex str", "None"])
+def test_consistency_root_that_is_not_a_hash_is_refused_rfc9162_2_1_1(bad):
+    proof, r1, r2 = _valid_consistency(4, 8)  # size1 a power of two: root1 becomes the first path element
+    assert not verify_consistency(4, 8, proof, bad, r2)
+    assert not verify_consistency(4, 8, proof, r1, bad)
+    assert not verify_consistency(3, 3, [], bad, bad)
+    for proof in (None, 5, b"\x00" * 32, "ab"):  # not a sequence of hashes
+        assert not verify_consistency(4, 8, proof, r1, r2)
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+def test_consistency_proof_too_long_is_refused_rfc9162_2_1_4_2_step_6a(size1, size2, proof):
+    """An element left over after sn has reached 0 (step 6a), at the end or in between."""
+    proof = [h(p) for p in proof]
+    r1, r2 = ROOTS[size1 - 1], ROOTS[size2 - 1]
+    for extra in (SOME_HASH, r1, r2, proof[-1]):
+        assert not verify_consistency(size1, size2, proof + [extra], r1, r2)
+        assert not verify_consistency(size1, size2, proof[:1] + [extra] + proof[1:], r1, r2)
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+def test_consistency_proof_too_short_is_refused_rfc9162_2_1_4_2_step_7(size1, size2, proof):
+    """sn must be 0 after the last element (step 7): a truncated proof ends below the root."""
+    proof = [h(p) for p in proof]
+    r1, r2 = ROOTS[size1 - 1], ROOTS[size2 - 1]
+    for n in range(1, len(proof)):
+        assert not verify_consistency(size1, size2, proof[:n], r1, r2), n
+        assert not verify_consistency(size1, size2, proof[len(proof) - n:], r1, r2), n
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+def test_consistency_wrong_roots_are_refused_rfc9162_2_1_4_2_step_7(size1, size2, proof):
+    """fr must equal the first root and sr the second (step 7)."""
+    proof = [h(p) for p in proof]
+    r1, r2 = ROOTS[size1 - 1], ROOTS[size2 - 1]
+    assert verify_consistency(size1, size2, proof, r1, r2)
+    assert not verify_consistency(size1, size2, proof, _flip(r1), r2)
+    assert not verify_consistency(size1, size2, proof, r1, _flip(r2))
+    assert not verify_consistency(size1, size2, proof, r2, r1)
+    assert not verify_consistency(size1, size2, proof, EMPTY_ROOT, r2)
+
+
+@pytest.mark.parametrize("size1,size2,proof", CONSISTENCY[1:])
+def test_consistency_changed_element_is_refused_rfc9162_2_1_4_2_step_7(size1, size2, proof):
+    proof = [h(p) for p in proof]
+    r1, r2 = ROOTS[size1 - 1], ROOTS[size2 - 1]
+    for i in range(len(proof)):
+        assert not verify_consistency(size1, size2, proof[:i] + [_flip(proof[i])] + proof[i + 1:], r1, r2), i
+    assert not verify_consistency(size1, size2, list(reversed(proof)), r1, r2)
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 8])
+def test_consistency_of_identical_trees_needs_equal_roots_and_no_proof(size):
+    """size1 == size2: RFC 9162 2.1.4.2 has nothing to prove; as in both reference implementations
+    the proof must be empty and the roots equal."""
+    root = ROOTS[size - 1]
+    assert verify_consistency(size, size, [], root, root)
+    assert not verify_consistency(size, size, [], root, _flip(root))
+    assert not verify_consistency(size, size, [root], root, root)
+    assert not verify_consistency(size, size, TREE.inclusion_proof(0, size) + [root], root, root)
+
+
+@given(st.integers(-3, 20), st.integers(-3, 20), st.lists(st.one_of(st.binary(max_size=40), st.none(),
+                                                                      st.text(max_size=33)), max_size=8),
+       st.binary(max_size=33), st.binary(max_size=33))
+def test_consistency_never_raises(size1, size2, proof, root1, root2):
+    assert verify_consistency(size1, size2, proof, root1, root2) in (True, False)
+    assert verify_inclusion(size1, size2, root1, proof, root2) in (True, False)
 
 
 @given(st.lists(st.binary(max_size=8), min_size=1, max_size=70), st.data())
@@ -181,9 +311,10 @@ def test_against_naive_implementation(leaves, data):
     assert tree.root() == naive_mth(leaves) == root_of(hashes)
     size = data.draw(st.integers(1, n))
     index = data.draw(st.integers(0, size - 1))
-    old = data.draw(st.integers(0, size))
+    old = data.draw(st.integers(1, size))
     assert verify_inclusion(index, size, hashes[index], tree.inclusion_proof(index, size), tree.root(size))
     assert verify_consistency(old, size, tree.consistency_proof(old, size), tree.root(old), tree.root(size))
+    assert not verify_consistency(0, size, tree.consistency_proof(0, size), EMPTY_ROOT, tree.root(size))
 
 
 def test_frontier_tracks_root_and_round_trips():
