@@ -45,7 +45,7 @@ from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint
                       parse_statement)
 from .errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE, INCLUSION_PROOF_INVALID,
                      KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError, Problem)
-from .merkle import HASH_SIZE, MerkleTree, _sha256
+from .merkle import InclusionVerifier, MerkleTree
 from .registry import KeyRegistry
 from .store import EntryRow, Store
 
@@ -166,63 +166,6 @@ def verify_bundle(doc: dict, *, trusted_operator_keys: Sequence[str] = ()) -> Bu
     return _verify(doc, trusted_operator_keys, time.perf_counter())
 
 
-class _Inclusion:
-    """RFC 9162 2.1.3.2 inclusion checks of many entries against one tree head, memoised.
-
-    The outcome of the algorithm from a point on depends only on the node reached (its height and
-    index; sn follows from them), the hash value there and the rest of the proof.  So each point an
-    entry's check passes is remembered with its value, the remaining proof and the outcome; a later
-    entry that reaches a remembered node with the same value and the same remaining proof has the
-    same outcome without hashing further.  The answer is exactly verify_inclusion()'s for each entry
-    (tests/ledger/test_bundle.py checks that); entries of one bundle share most of their paths.
-    """
-
-    def __init__(self, size: int, root: bytes) -> None:
-        self.size, self.root = size, root
-        self.memo: dict[tuple[int, int], tuple[bytes, list, int, bool]] = {}
-
-    def check(self, index: int, leaf: bytes, proof: list) -> bool:
-        size = self.size
-        if not 0 <= index < size or len(leaf) != HASH_SIZE:  # step 1
-            return False
-        memo = self.memo
-        visited = []
-        fn, sn, level, r = index, size - 1, 0, leaf  # steps 2-3 (level: the height of r's node)
-        result = None
-        for k, p_hex in enumerate(proof):  # step 4
-            if k:
-                seen = memo.get((level, fn))
-                if seen is not None and seen[0] == r and seen[1][seen[2]:] == proof[k:]:
-                    result = seen[3]
-                    break
-            if sn == 0:  # 4a
-                return False
-            try:
-                p = bytes.fromhex(p_hex)
-            except (TypeError, ValueError):
-                return False
-            if len(p) != HASH_SIZE:  # 4a
-                return False
-            visited.append((level, fn, r, k))
-            if fn & 1 or fn == sn:  # 4b
-                r = _sha256(b"\x01" + p + r).digest()
-                if not fn & 1:
-                    while fn and not fn & 1:
-                        fn >>= 1
-                        sn >>= 1
-                        level += 1
-            else:
-                r = _sha256(b"\x01" + r + p).digest()
-            fn >>= 1  # 4c
-            sn >>= 1
-            level += 1
-        if result is None:
-            result = sn == 0 and r == self.root  # step 5
-        for lv, f, value, k in visited:
-            memo.setdefault((lv, f), (value, proof, k, result))
-        return result
-
-
 def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> BundleReport:
     report = BundleReport()
     problems = report.problems
@@ -259,13 +202,13 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
     report.tree_size = size
     report.operator_key_id = cp["key_id"]
     # 1. every entry: recomputed hash, and inclusion in the checkpointed tree
-    inclusion = _Inclusion(size, root)
+    inclusion = InclusionVerifier(size, root, decode=bytes.fromhex)  # the proof is hex
     hashes: dict[int, bytes] = {}
     for role, seq, at, prev, stored, raw, sig, proof in items:
         h = entry_hash(seq, at, prev, sig, raw)
         if h != stored:
             add(Problem(seq, LEAF_HASH_MISMATCH, "entry hash does not match its fields"))
-        if not inclusion.check(seq, h, proof):
+        if not inclusion.verify(seq, h, proof):
             add(Problem(seq, INCLUSION_PROOF_INVALID, "inclusion proof does not lead to the checkpoint root"))
         hashes[seq] = h
     # 2. the statements (each parsed once), and the key registry replayed from the key entries

@@ -7,11 +7,12 @@ of RFC 9162 and returns a bool; nothing here raises on bad input.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 __all__ = [
     "EMPTY_ROOT", "leaf_hash", "node_hash", "root_of", "Frontier", "MerkleTree",
-    "verify_inclusion", "verify_consistency", "root_from_inclusion",
+    "verify_inclusion", "verify_consistency", "root_from_inclusion", "InclusionVerifier",
 ]
 
 _sha256 = hashlib.sha256
@@ -154,6 +155,12 @@ def _is_hash(h: object) -> bool:
     return isinstance(h, (bytes, bytearray)) and len(h) == HASH_SIZE
 
 
+def _inclusion_input(index: object, size: object, leaf: object, proof: object) -> bool:
+    """Step 1 of RFC 9162 2.1.3.2 (0 <= index < size), and well-formed leaf hash and proof list."""
+    return (_is_size(index) and _is_size(size) and 0 <= index < size and _is_hash(leaf)
+            and isinstance(proof, Sequence))
+
+
 def _ascend(fn: int, sn: int) -> tuple[bool, int, int]:
     """One step up an audit path on positions only: RFC 9162 2.1.3.2 steps 4b-4c (the same as
     2.1.4.2 steps 6b-6c).  Returns whether the next path element is the left sibling of the node at
@@ -169,9 +176,7 @@ def _ascend(fn: int, sn: int) -> tuple[bool, int, int]:
 
 def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes | None:
     """Steps 1-5 of RFC 9162 2.1.3.2: the root the proof leads to, or None if the proof is malformed."""
-    if not (_is_size(index) and _is_size(size) and 0 <= index < size) or not _is_hash(leaf):  # step 1
-        return None
-    if not isinstance(proof, Sequence):
+    if not _inclusion_input(index, size, leaf, proof):  # step 1
         return None
     fn, sn = index, size - 1  # step 2
     r = bytes(leaf)  # step 3
@@ -186,6 +191,63 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[byte
 def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> bool:
     """RFC 9162 2.1.3.2: does `proof` show leaf hash `leaf` at `index` in the tree of `size` with `root`?"""
     return root_from_inclusion(index, size, leaf, proof) == root
+
+
+class InclusionVerifier:
+    """RFC 9162 2.1.3.2 for many leaves against one tree head, memoised by node position.
+
+    From a point of the algorithm on, its outcome depends only on the node reached (fn, sn), the
+    hash value there and the rest of the proof.  So each point a check passes is remembered with its
+    value, the remaining proof and the outcome; a later check that reaches a remembered node with
+    the same value and the same remaining proof has the same outcome without hashing further.
+    `verify(index, leaf, proof)` is exactly `verify_inclusion(index, size, leaf, proof, root)` for
+    every input (property-tested); the leaves of one bundle share most of their paths.
+
+    `decode` (e.g. bytes.fromhex) turns each proof element into bytes when it is hashed, so that a
+    proof read from a document is decoded only as far as it is not remembered; an element it
+    refuses (TypeError, ValueError) fails the proof, as one that is not a 32-byte hash does.
+    """
+
+    __slots__ = ("size", "root", "decode", "_memo")
+
+    def __init__(self, size: int, root: bytes, decode: Callable[[Any], bytes] | None = None) -> None:
+        self.size, self.root, self.decode = size, root, decode
+        self._memo: dict[tuple[int, int], tuple[bytes, tuple, int, bool]] = {}
+
+    def verify(self, index: int, leaf: bytes, proof: Sequence[Any]) -> bool:
+        size = self.size
+        if not _inclusion_input(index, size, leaf, proof):  # step 1
+            return False
+        proof = tuple(proof)  # remembered below: the caller may change its list afterwards
+        if any(type(p) is bytearray for p in proof):  # or a bytearray in it
+            proof = tuple(bytes(p) if type(p) is bytearray else p for p in proof)
+        decode, memo = self.decode, self._memo
+        visited = []
+        fn, sn, r = index, size - 1, bytes(leaf)  # steps 2-3
+        result = None
+        for k, p in enumerate(proof):  # step 4
+            if k:
+                seen = memo.get((fn, sn))
+                if seen is not None and seen[0] == r and seen[1][seen[2]:] == proof[k:]:
+                    result = seen[3]
+                    break
+            if sn == 0:  # 4a
+                return False
+            if decode is not None:
+                try:
+                    p = decode(p)
+                except (TypeError, ValueError):
+                    return False
+            if not _is_hash(p):  # 4a
+                return False
+            visited.append((fn, sn, r, k))
+            left, fn, sn = _ascend(fn, sn)  # 4b, 4c
+            r = node_hash(p, r) if left else node_hash(r, p)
+        if result is None:
+            result = sn == 0 and r == self.root  # step 5
+        for f, s, value, k in visited:
+            memo.setdefault((f, s), (value, proof, k, result))
+        return result
 
 
 def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> bool:

@@ -6,9 +6,9 @@ proof/verify_test.go), which are the certificate-transparency reference vectors.
 import hashlib
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
-from ledger.merkle import (EMPTY_ROOT, Frontier, MerkleTree, leaf_hash, node_hash, root_of,
+from ledger.merkle import (EMPTY_ROOT, Frontier, InclusionVerifier, MerkleTree, leaf_hash, node_hash, root_of,
                            verify_consistency, verify_inclusion)
 
 h = bytes.fromhex
@@ -315,6 +315,89 @@ def test_against_naive_implementation(leaves, data):
     assert verify_inclusion(index, size, hashes[index], tree.inclusion_proof(index, size), tree.root(size))
     assert verify_consistency(old, size, tree.consistency_proof(old, size), tree.root(old), tree.root(size))
     assert not verify_consistency(0, size, tree.consistency_proof(0, size), EMPTY_ROOT, tree.root(size))
+
+
+def _decoded(proof, decode):
+    """The proof verify_inclusion gets when InclusionVerifier decodes each element (None: refused)."""
+    if decode is None:
+        return proof
+    try:
+        return [decode(p) for p in proof]
+    except (TypeError, ValueError):
+        return None
+
+
+@settings(max_examples=80)
+@given(size=st.integers(1, 70), hexed=st.booleans(), data=st.data())
+def test_inclusion_verifier_equals_verify_inclusion(size, hexed, data):
+    """InclusionVerifier (steps memoised by node position) gives verify_inclusion's answer for every
+    check of a run against one tree head that mixes valid proofs with corrupted ones, proofs of other
+    leaves and malformed input, with proofs as bytes or as hex decoded on the way (as a bundle has
+    them); the caller's proof lists are changed after each check (the memo must not see it)."""
+    leaves = [hashlib.sha256(b"%d" % i).digest() for i in range(size)]
+    tree = MerkleTree(leaves)
+    root = data.draw(st.sampled_from([tree.root(), tree.root(max(size - 1, 1)), SOME_HASH]), label="root")
+    decode = bytes.fromhex if hexed else None
+    verifier = InclusionVerifier(size, root, decode=decode)
+    hows = ["valid", "flip", "drop", "extra", "leaf", "other", "swap", "notahash", "size-1", "bytearray", "upper"]
+    for _ in range(data.draw(st.integers(1, 3 * size), label="checks")):
+        index = data.draw(st.integers(-1, size), label="index")
+        inside = 0 <= index < size
+        leaf = leaves[index] if inside else leaves[0]
+        proof = tree.inclusion_proof(index, size) if inside else []
+        how = data.draw(st.sampled_from(hows), label="how")
+        if how == "flip" and proof:
+            i = data.draw(st.integers(0, len(proof) - 1))
+            proof[i] = _flip(proof[i])
+        elif how == "drop" and proof:
+            proof.pop(data.draw(st.integers(0, len(proof) - 1)))
+        elif how == "extra":
+            proof.insert(data.draw(st.integers(0, len(proof))), data.draw(st.sampled_from([SOME_HASH, root])))
+        elif how == "leaf":
+            leaf = hashlib.sha256(leaf).digest()
+        elif how == "other":  # the proof of another leaf
+            proof = tree.inclusion_proof(data.draw(st.integers(0, size - 1)), size)
+        elif how == "swap" and len(proof) > 1:
+            proof[0], proof[1] = proof[1], proof[0]
+        elif how == "size-1" and inside and index < size - 1:  # a proof in the tree one leaf smaller
+            proof = tree.inclusion_proof(index, size - 1)
+        elif how == "bytearray" and proof and not hexed:
+            proof[0] = bytearray(proof[0])
+        if hexed:
+            proof = [p.hex() for p in proof]
+            if how == "upper" and proof:
+                proof[0] = proof[0].upper()
+        if how == "notahash" and proof:
+            i = data.draw(st.integers(0, len(proof) - 1))
+            proof[i] = data.draw(st.sampled_from([b"", SOME_HASH[:31], SOME_HASH.hex(), SOME_HASH, "zz" * 32,
+                                                  "ab" * 31, None, 7]))
+        plain = _decoded(proof, decode)
+        expected = plain is not None and verify_inclusion(index, size, leaf, plain, root)
+        assert verifier.verify(index, leaf, proof) == expected, (index, how)
+        if proof:
+            proof[0] = SOME_HASH
+
+
+def test_inclusion_verifier_memo_is_shared_and_exact():
+    """Known answers: every leaf of the 8-leaf tree verifies, the memo then answers for them, and
+    a corrupted path element still fails although the rest of the path is remembered."""
+    v = InclusionVerifier(8, ROOTS[7])
+    assert all(v.verify(i, HASHES[i], TREE.inclusion_proof(i, 8)) for i in range(8))
+    assert all(v.verify(i, HASHES[i], TREE.inclusion_proof(i, 8)) for i in range(8))
+    for i in range(8):
+        proof = TREE.inclusion_proof(i, 8)
+        for k in range(3):
+            assert not v.verify(i, HASHES[i], proof[:k] + [_flip(proof[k])] + proof[k + 1:]), (i, k)
+    v = InclusionVerifier(8, ROOTS[7])  # a caller that mends its list after a failed check
+    proof = TREE.inclusion_proof(0, 8)
+    good, proof[-1] = proof[-1], _flip(proof[-1])
+    assert not v.verify(0, HASHES[0], proof)
+    proof[-1] = good
+    assert v.verify(1, HASHES[1], TREE.inclusion_proof(1, 8)) and v.verify(0, HASHES[0], proof)
+    assert not v.verify(8, HASHES[0], TREE.inclusion_proof(0, 8))
+    assert not v.verify(0, HASHES[0], None)
+    assert not InclusionVerifier(8, SOME_HASH).verify(0, HASHES[0], TREE.inclusion_proof(0, 8))
+    assert not InclusionVerifier(0, EMPTY_ROOT).verify(0, HASHES[0], [])
 
 
 def test_frontier_tracks_root_and_round_trips():
