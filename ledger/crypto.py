@@ -74,24 +74,20 @@ def _key_path(keys_dir: Path, party: str, key_id: str) -> Path:
 
 
 def save_signer(keys_dir: Path, signer: Signer) -> Path:
-    """Write the private key as PKCS#8 PEM with mode 0600 (created exclusively, never overwritten)."""
+    """Write the private key as PKCS#8 PEM with mode 0600 (created exclusively, never overwritten),
+    naming its party and key id (the layout of ledger.keyfile)."""
+    from .keyfile import write_key_file
+
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
-    path = _key_path(keys_dir, signer.party, signer.key_id)
-    pem = signer.private_key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    return path
+    return write_key_file(_key_path(keys_dir, signer.party, signer.key_id), signer)
 
 
 def load_signer(path: Path, party: str) -> Signer:
-    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key")
-    return Signer(party, key)
+    """The key of `party` in an unencrypted key file (ledger.keyfile.read_key_file for a passphrase)."""
+    from .keyfile import read_key_file
+
+    return read_key_file(Path(path), party=party)
 
 
 def find_signers(keys_dir: Path, party: str) -> list[Path]:
