@@ -20,6 +20,9 @@ from api.cli_case import case_app  # noqa: E402
 app.add_typer(case_app, name="case")
 from api.cli_settle import settle_app  # noqa: E402
 app.add_typer(settle_app)  # settle, reconcile, seal, whatif, monitor, project
+from api.cli_keys import keys_app, submit_app  # noqa: E402
+app.add_typer(keys_app, name="keys")
+app.add_typer(submit_app)  # submit
 
 
 def _casebook_files(paths: list[Path]) -> list[Path]:

@@ -56,3 +56,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
                     max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int))
+
+
+def client_token(environ: dict[str, str] | None = None) -> str | None:
+    """The bearer token the CLI sends to a server (`--server`), BWLEDGER_TOKEN; None when unset."""
+    env = os.environ if environ is None else environ
+    return env.get("BWLEDGER_TOKEN") or None
+
+
+def secret_from_env(name: str, environ: dict[str, str] | None = None) -> str:
+    """A secret the user named by its environment variable (e.g. `--passphrase-env VAR`), so it is never
+    on the command line. Raises ValueError (Dutch) when the variable is unset or empty."""
+    env = os.environ if environ is None else environ
+    value = env.get(name)
+    if not value:
+        raise ValueError(f"de omgevingsvariabele {name} is niet gezet of leeg")
+    return value
