@@ -16,8 +16,10 @@ Format: one UTF-8 JSON file, `"format": "bwledger-bundle/1"`:
       ]
     }
 
-"party" entries are those the party authored or is named in (in the payload, or as the author of an
-entry they refer to); "reference" entries are earlier entries they refer to; "key" entries are every
+"party" entries are those that concern the party (`concerns`): it authored them or is named in them
+(in the payload, or as the author of an entry they refer to), or they change its statement through
+an entry they refer to (a reversal of a cost line that names it, whoever reverses it); "reference"
+entries are earlier entries they refer to; "key" entries are every
 key registration, rotation and revocation in the log up to the checkpoint, from which the verifier
 rebuilds the key registry (public keys and validity windows) itself.
 
@@ -31,7 +33,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
@@ -88,11 +90,25 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, dtime(0), tzinfo=timezone.utc)
 
 
-def _names(row: EntryRow, party: str, authors: dict[int, str]) -> bool:
-    st = parse_statement(row.statement)
+# References through which an entry changes the statement of the parties the referenced entry names:
+# a reversal cancels a cost line, so it concerns the cost line's fronting party and cost bearer,
+# whoever authored the cost line and whoever reverses it (the operator may).
+CHANGES_REFERENCED = {"reversal": ("reverses",)}
+
+
+def concerns(party: str, st, referenced: Callable[[int], object | None]) -> bool:
+    """Whether the entry `st` belongs to `party`'s entries: it names the party (as its author or in
+    its payload), the party authored an entry it refers to, or it changes the party's statement
+    through an entry it refers to (CHANGES_REFERENCED).  `referenced(seq)` is the statement at seq,
+    or None when it is not known (a bundle without it)."""
     if party in st.parties():
         return True
-    return any(authors.get(r.seq) == party for r in st.payload.refs().values())
+    through = CHANGES_REFERENCED.get(st.kind, ())
+    for name, r in st.payload.refs().items():
+        ref = referenced(r.seq)
+        if ref is not None and (ref.author == party or (name in through and party in ref.parties())):
+            return True
+    return False
 
 
 def select_party_entries(store: Store, party: str, date_from: date, date_to: date, stop: int | None = None
@@ -101,15 +117,15 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     earlier entries those refer to that are not themselves chosen), each in seq order, seq < stop."""
     rows = [r for r in store.rows_received_between(_day_start(date_from), _day_start(date_to + timedelta(days=1)))
             if stop is None or r.seq < stop]
-    # authors of entries referred to, to find entries that name the party by reference
+    # the entries referred to, to find entries that concern the party by reference
     ref_seqs = set()
     parsed = {}
     for r in rows:
         parsed[r.seq] = parse_statement(r.statement)
         ref_seqs.update(x.seq for x in parsed[r.seq].payload.refs().values())
     referenced = store.get_rows(sorted(ref_seqs))
-    authors = {s: row.author for s, row in referenced.items()}
-    chosen = [r for r in rows if r.kind not in KEY_KINDS and _names(r, party, authors)]
+    ref_statements = {s: parsed.get(s) or light_or_full(row.statement, row.kind) for s, row in referenced.items()}
+    chosen = [r for r in rows if r.kind not in KEY_KINDS and concerns(party, parsed[r.seq], ref_statements.get)]
     chosen_seqs = {r.seq for r in chosen}
     wanted = set()
     for c in chosen:
@@ -264,16 +280,11 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
             add(Problem(seq, err.code, err.message))
         if role == "party":
             report.entries += 1
-            named = party in st.parties() or any(
-                (lookup(r.seq) or _NOBODY).author == party for r in st.payload.refs().values())
-            if not named or not window[0] <= at < window[1]:
+            if not concerns(party, st, statements.get) or not window[0] <= at < window[1]:
                 add(Problem(seq, ENTRY_OUT_OF_SCOPE, f"entry does not concern {party} in the bundle's dates"))
     problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, p.code))
     report.seconds = time.perf_counter() - started
     return report
-
-
-_NOBODY = RefInfo(0, b"", "", "", {})
 
 
 def _statement(raw: bytes):

@@ -183,9 +183,10 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
 
 
 def party_entries(store: Store, party: str, date_from: date, date_to: date) -> list[EntryRow]:
-    """The entries `party` authored or is named in (in the payload, or as the author of an entry they
-    refer to), received on date_from..date_to (UTC, inclusive), in seq order: the "party" entries of
-    that party's bundle."""
+    """The entries that concern `party` (bundle.concerns: it authored them or is named in them, in the
+    payload or as the author of an entry they refer to, or they reverse a cost line naming it),
+    received on date_from..date_to (UTC, inclusive), in seq order: the "party" entries of that
+    party's bundle."""
     from .bundle import select_party_entries
 
     return select_party_entries(store, party, date_from, date_to)[0]

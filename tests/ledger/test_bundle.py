@@ -5,10 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from ledger.bundle import verify_bundle, verify_bundle_file
+from ledger.bundle import concerns, verify_bundle, verify_bundle_file
+from ledger.entries import OPERATOR, parse_statement
 from ledger.errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE,
                            INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, SIGNATURE_INVALID)
-from ledger.service import export_bundle
+from ledger.service import export_bundle, party_entries
 from ledger_helpers import cost_line, determination, ref
 
 TODAY = date.today()
@@ -110,3 +111,51 @@ def test_proof_element_that_is_not_a_hex_hash_fails_only_that_entry(bundle, elem
     r = _tamper(path, spoil)
     doc = json.loads(path.read_text())
     assert [(p.seq, p.code) for p in r.problems] == [(_party(doc)[1]["seq"], INCLUSION_PROOF_INVALID)]
+
+
+def _line_by_gm0193_borne_by_gm0166(e):
+    """A cost line by GM0193 with GM0166 as cost bearer, resting on GM0193's determination naming
+    GM0166 (its outcome's cost bearer and addressee), the period from the reference date on."""
+    det = e.append("GM0193", "determination", determination(addressee="GM0166", reference_date="2026-01-01"))
+    line = e.append("GM0193", "cost_line", cost_line(fronting="GM0193", bearer="GM0166", units=3,
+                                                     determination=ref(det), period_from="2026-01-01"))
+    return det, line
+
+
+def test_reversal_of_a_cost_line_naming_the_party_is_in_its_bundle(sqlite_env, tmp_path):
+    """A reversal changes the statement of every party the reversed cost line names, whoever
+    reverses it: GM0193 reverses its cost line of which GM0166 is the cost bearer; the reversal is
+    one of GM0166's party entries and in its bundle, which verifies; GM0200's entries do not hold it."""
+    e = sqlite_env
+    det, line = _line_by_gm0193_borne_by_gm0166(e)
+    rev = e.append("GM0193", "reversal", {"reverses": ref(line), "reason": "verkeerde periode"})
+    days = (TODAY - timedelta(days=1), TODAY + timedelta(days=1))
+    assert rev.seq in {r.seq for r in party_entries(e.store, "GM0166", *days)}
+    assert rev.seq in {r.seq for r in party_entries(e.store, "GM0193", *days)}
+    assert rev.seq not in {r.seq for r in party_entries(e.store, "GM0200", *days)}
+    path = tmp_path / "gm0166.json"
+    export_bundle(e.store, "GM0166", *days, path)
+    report = verify_bundle_file(path, trusted_operator_keys=[e.store.operator.key_id])
+    assert report.ok, report.problems
+    doc = json.loads(path.read_text())
+    roles = {x["seq"]: x["role"] for x in doc["entries"]}
+    assert [roles.get(s) for s in (det.seq, line.seq, rev.seq)] == ["party"] * 3, roles
+    doc["party"] = "GM0200"  # the same entries are out of GM0200's scope
+    assert (rev.seq, ENTRY_OUT_OF_SCOPE) in {(p.seq, p.code) for p in verify_bundle(doc).problems}
+
+
+def test_reversal_by_the_operator_concerns_the_parties_of_the_cost_line(sqlite_env):
+    """The rule the export chooses by and the bundle verifier checks (bundle.concerns), for a
+    reversal by the operator of GM0193's cost line borne by GM0166: it concerns GM0166 and GM0193,
+    not GM0200, and nobody when the cost line is unknown.  (Signed, not appended: when the operator
+    may reverse a cost line is admission's business, not the bundle's.)"""
+    e = sqlite_env
+    _, line = _line_by_gm0193_borne_by_gm0166(e)
+    stored = {line.seq: parse_statement(e.store.get_rows([line.seq])[line.seq].statement)}
+    rev = parse_statement(e.sign(OPERATOR, "reversal", {"reverses": ref(line), "reason": "besluit"}).statement)
+    assert concerns("GM0166", rev, stored.get) and concerns("GM0193", rev, stored.get)
+    assert not concerns("GM0200", rev, stored.get)
+    assert not concerns("GM0166", rev, {}.get)
+    other = parse_statement(e.sign("GM0200", "acceptance", {"determination": ref(line)}).statement)
+    assert concerns("GM0200", other, stored.get) and concerns("GM0193", other, stored.get)  # author, referred author
+    assert not concerns("GM0166", other, stored.get)  # only a reversal reaches the parties the referred entry names
