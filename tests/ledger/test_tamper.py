@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ledger.store import UTCDateTime
 from ledger.verify import verify_store
 from ledger_helpers import PG_PARAM, LedgerEnv, cost_line, determination, ref
+from tamper_helpers import drop_append_only_triggers, execute, insert_by_hand, remove_by_hand
 
 N_ENTRIES = 1000
 ENTRY_TEXT = ["kind", "author", "key_id", "idempotency_key", "client"]
@@ -34,14 +35,7 @@ def _build(url, schema, keys: Path) -> LedgerEnv:
             items.append(e.sign(f, "cost_line", cost_line(fronting=f, bearer=b, units=1 + i % 30),
                                 client=None if False else f"PSN-{chunk}-{i:04d}").as_item())
         e.store.append_batch(items)
-    with e.store.engine.begin() as c:
-        if e.store.dialect == "sqlite":
-            for t in ("ledger_entries", "ledger_checkpoints"):
-                for a in ("update", "delete"):
-                    c.exec_driver_sql(f"DROP TRIGGER {t}_no_{a}")
-        else:
-            for t in ("ledger_entries", "ledger_checkpoints"):
-                c.exec_driver_sql(f"DROP TRIGGER {t}_append_only ON {t}")
+    drop_append_only_triggers(e.store)
     assert e.store.size() >= N_ENTRIES
     return e
 
@@ -69,20 +63,21 @@ def tampered_env(request, tmp_path_factory):
 
 
 def _exec(e, sql, **params):
-    stmt = sa.text(sql)
-    for k, v in params.items():
-        if hasattr(v, "tzinfo"):
-            stmt = stmt.bindparams(sa.bindparam(k, type_=UTCDateTime()))
-        elif isinstance(v, bytes):
-            stmt = stmt.bindparams(sa.bindparam(k, type_=sa.LargeBinary()))
-    with e.store.engine.begin() as c:
-        return c.execute(stmt, params)
+    return execute(e.store, sql, **params)
 
 
 def _get(e, table, column, where):
     col = sa.column(column, UTCDateTime() if column in ("received_at", "created_at", "last_received_at") else None)
     with e.store.engine.connect() as c:
         return c.execute(sa.select(col).select_from(sa.table(table)).where(sa.text(where))).scalar_one()
+
+
+def _taken(e, seq, key) -> bool:
+    """Whether the author of entry `seq` has another entry with idempotency key `key` (the keys are
+    numbered by a counter shared by the whole test session, so a one-character change can hit one)."""
+    with e.store.engine.connect() as c:
+        return c.execute(sa.text("SELECT count(*) FROM ledger_entries WHERE idempotency_key = :k AND author = "
+                                 "(SELECT author FROM ledger_entries WHERE seq = :s)"), {"k": key, "s": seq}).scalar_one() > 0
 
 
 def _mutate_text(value: str, pos: int, char: str) -> str:
@@ -130,6 +125,8 @@ def test_entry_column_mutation_is_found(tampered_env, column, data):
         pos = data.draw(st.integers(0, 200), label="pos")
         char = data.draw(st.characters(min_codepoint=48, max_codepoint=122), label="char")
         new = _mutate_text(old, pos, char) if old else "PSN-added"
+        if column == "idempotency_key" and _taken(e, seq, new):
+            new += "~"  # another entry's key: the unique index would refuse the UPDATE itself
     else:
         old = bytes(old)
         new = _mutate_bytes(old, data.draw(st.integers(0, 10_000), label="pos"), data.draw(st.integers(1, 255)))
@@ -267,44 +264,6 @@ def test_tree_state_column_mutation_is_found(tampered_env, column, data):
     assert verify_store(e.store).ok
 
 
-def _insert_by_hand(store, signed):
-    """Store a signed statement by raw SQL, bypassing admission, with a correct chain, tree state and
-    checkpoint (so only what admission would have refused is wrong); returns (seq, the old state)."""
-    import json as _json
-
-    from ledger.entries import checkpoint_body, entry_hash
-    from ledger.merkle import Frontier
-    from ledger.store import checkpoints as cp_table, entries as entries_table, tree_state as ts_table
-
-    state = store.tree_state()
-    d = _json.loads(signed.statement)
-    seq, at = state.tree_size, state.last_received_at
-    h = entry_hash(seq, at, state.head_hash, signed.signature, signed.statement)
-    frontier = Frontier.from_bytes(state.tree_size, state.frontier)
-    frontier.append(h)
-    with store.engine.begin() as c:
-        c.execute(entries_table.insert().values(seq=seq, received_at=at, prev_hash=state.head_hash, leaf_hash=h,
-                                                kind=d["kind"], author=d["author"], key_id=d["key_id"],
-                                                idempotency_key=d["idempotency_key"], client=d["client"],
-                                                statement=signed.statement, signature=signed.signature))
-        c.execute(cp_table.insert().values(tree_size=seq + 1, root_hash=frontier.root(), created_at=at,
-                                           key_id=store.operator.key_id,
-                                           signature=store.operator.sign(checkpoint_body(seq + 1, frontier.root(), at))))
-        c.execute(ts_table.update().values(tree_size=seq + 1, head_hash=h, frontier=frontier.to_bytes(),
-                                           checkpoint_size=seq + 1))
-    return seq, state
-
-
-def _remove_by_hand(store, seq, state):
-    from ledger.store import tree_state as ts_table
-
-    with store.engine.begin() as c:
-        c.exec_driver_sql(f"DELETE FROM ledger_entries WHERE seq = {seq}")
-        c.exec_driver_sql(f"DELETE FROM ledger_checkpoints WHERE tree_size = {seq + 1}")
-        c.execute(ts_table.update().values(tree_size=state.tree_size, head_hash=state.head_hash,
-                                           frontier=state.frontier, checkpoint_size=state.checkpoint_size))
-
-
 def test_signed_but_never_admitted_entry_is_found_by_deep_verify(tampered_env):
     """An entry that was signed with a valid key but never passed admission (a payload its schema
     refuses, put in by raw SQL with a correct chain, tree state and checkpoint) is invisible to the
@@ -314,14 +273,14 @@ def test_signed_but_never_admitted_entry_is_found_by_deep_verify(tampered_env):
     bad = e.sign("GM0166", "cost_line", cost_line(units=2, tariff=10, amount_cents=21))  # 2 * 10 != 21
     with pytest.raises(Exception):
         store.append(*bad.as_item())  # refused on admission
-    seq, state = _insert_by_hand(store, bad)
+    seq, state = insert_by_hand(store, bad)
     try:
         assert verify_store(store).ok  # documented: plain verify does not re-validate payload schemas
         for kw in ({"schemas": True}, {"deep": True}):
             report = verify_store(store, **kw)
             assert [(p.seq, p.code) for p in report.problems] == [(seq, "PAYLOAD_INVALID")], (kw, report.problems)
     finally:
-        _remove_by_hand(store, seq, state)
+        remove_by_hand(store, seq, state)
     assert verify_store(store).ok
 
 
@@ -334,11 +293,11 @@ def test_an_entry_by_a_party_not_entitled_is_found_by_every_verify(tampered_env)
     bad = e.sign("GM0193", "cost_line", cost_line(fronting="GM0166", bearer="GM0200"))
     with pytest.raises(Exception):
         store.append(*bad.as_item())  # refused on admission
-    seq, state = _insert_by_hand(store, bad)
+    seq, state = insert_by_hand(store, bad)
     try:
         for kw in ({}, {"schemas": True}, {"deep": True}):
             report = verify_store(store, **kw)
             assert [(p.seq, p.code) for p in report.problems] == [(seq, "NOT_ENTITLED")], (kw, report.problems)
     finally:
-        _remove_by_hand(store, seq, state)
+        remove_by_hand(store, seq, state)
     assert verify_store(store).ok
