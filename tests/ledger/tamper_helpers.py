@@ -8,6 +8,7 @@ and the operator key), so the tests stay valid while the store and the verifier 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from ledger.entries import ZERO_HASH, checkpoint_body, entry_hash
 from ledger.merkle import Frontier, MerkleTree
 from ledger.store import UTCDateTime
+from ledger_helpers import LedgerEnv, cost_line, determination, ref
 
 _TIMES = ("received_at", "created_at", "last_received_at")
 
@@ -151,3 +153,48 @@ def remove_by_hand(store, seq, state) -> None:
         c.exec_driver_sql(f"DELETE FROM ledger_checkpoints WHERE tree_size = {seq + 1}")
         c.execute(ts_table.update().values(tree_size=state.tree_size, head_hash=state.head_hash,
                                            frontier=state.frontier, checkpoint_size=state.checkpoint_size))
+
+
+@dataclass
+class SmallLog:
+    env: LedgerEnv
+    det: int  # the determination; the key entries are the seqs before it (checkpoint A)
+    batch: range  # six cost lines of one batch (checkpoint B after them)
+    singles: range  # six cost lines appended one by one (checkpoint C after them)
+
+    @property
+    def store(self):
+        return self.env.store
+
+    @property
+    def size(self) -> int:
+        return self.singles.stop
+
+    def line(self, units: int) -> dict:
+        """A cost line by GM0166 borne by GM0193, resting on the determination naming GM0193, from its
+        reference date on."""
+        row = entry_rows(self.store)[self.det]
+        return cost_line(units=units, determination={"seq": self.det, "entry_hash": row["leaf_hash"].hex()},
+                         period_from="2026-01-01")
+
+
+def build_small_log(url, schema, keys, *, checkpoint_keys: bool = True) -> SmallLog:
+    """The key entries LedgerEnv makes (the operator's and the parties'), checkpoint A (unless not
+    `checkpoint_keys`); a determination by GM0166 naming GM0193, its acceptance, one batch of six cost
+    lines resting on it, checkpoint B; six such cost lines appended one by one, checkpoint C.  With
+    LedgerEnv's keys at HEAD: 20 entries.  The append-only triggers are dropped."""
+    e = LedgerEnv.create(url, schema, keys, checkpoint_on_append=False)
+    if checkpoint_keys:
+        e.store.checkpoint()  # A
+    det = e.append("GM0166", "determination", determination(addressee="GM0193", reference_date="2026-01-01"))
+    e.append("GM0193", "acceptance", {"determination": ref(det)})
+    log = SmallLog(e, det.seq, range(det.seq + 2, det.seq + 8), range(det.seq + 8, det.seq + 14))
+    e.store.append_batch([e.sign("GM0166", "cost_line", log.line(1 + i)).as_item() for i in log.batch])
+    e.store.checkpoint()  # B
+    for i in log.singles:
+        e.append("GM0166", "cost_line", log.line(1 + i))
+    e.store.checkpoint()  # C
+    sizes = [det.seq] * checkpoint_keys + [log.batch.stop, log.size]
+    assert [c["tree_size"] for c in checkpoint_rows(e.store)] == sizes
+    drop_append_only_triggers(e.store)
+    return log

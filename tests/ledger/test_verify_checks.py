@@ -5,12 +5,11 @@ that verify_store reports that code, and nothing else, at the right sequence num
 
 Only the public behaviour is tested: report.problems with seq, code and checkpoint_id.
 
-The store (SmallLog), on SQLite and PostgreSQL: the key entries LedgerEnv makes (the operator's and
-the parties'), checkpoint A; a determination, its acceptance, one batch of six cost lines,
-checkpoint B; six cost lines appended one by one, checkpoint C.  Sequence numbers are taken from
-it, not written out, so that the tests hold whatever the key entries are.
+The store (tamper_helpers.SmallLog), on SQLite and PostgreSQL: the key entries LedgerEnv makes (the
+operator's and the parties'), checkpoint A; a determination, its acceptance, one batch of six cost
+lines, checkpoint B; six cost lines appended one by one, checkpoint C.  Sequence numbers are taken
+from it, not written out, so that the tests hold whatever the key entries are.
 """
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -19,49 +18,8 @@ from ledger.errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER
                            DUPLICATE_IDEMPOTENCY_KEY, RECEIVED_AT_REGRESSION, SEQ_GAP, TREE_STATE_MISMATCH)
 from ledger.merkle import MerkleTree
 from ledger.verify import verify_store
-from ledger_helpers import LedgerEnv, cost_line, determination, ref
-from tamper_helpers import (checkpoint_rows, drop_append_only_triggers, entry_rows, execute, insert_by_hand, rechain,
-                            set_tree, sign_checkpoint)
-
-
-@dataclass
-class SmallLog:
-    env: LedgerEnv
-    det: int  # the determination; the key entries are the seqs before it (checkpoint A)
-    batch: range  # six cost lines of one batch (checkpoint B after them)
-    singles: range  # six cost lines appended one by one (checkpoint C after them)
-
-    @property
-    def store(self):
-        return self.env.store
-
-    @property
-    def size(self) -> int:
-        return self.singles.stop
-
-    def line(self, units: int) -> dict:
-        """A cost line by GM0166 borne by GM0193, resting on the determination naming GM0193, from its
-        reference date on."""
-        row = entry_rows(self.store)[self.det]
-        return cost_line(units=units, determination={"seq": self.det, "entry_hash": row["leaf_hash"].hex()},
-                         period_from="2026-01-01")
-
-
-def build_small_log(url, schema, keys) -> SmallLog:
-    """The store of the module docstring, with the append-only triggers dropped."""
-    e = LedgerEnv.create(url, schema, keys, checkpoint_on_append=False)
-    e.store.checkpoint()  # A
-    det = e.append("GM0166", "determination", determination(addressee="GM0193", reference_date="2026-01-01"))
-    e.append("GM0193", "acceptance", {"determination": ref(det)})
-    log = SmallLog(e, det.seq, range(det.seq + 2, det.seq + 8), range(det.seq + 8, det.seq + 14))
-    e.store.append_batch([e.sign("GM0166", "cost_line", log.line(1 + i)).as_item() for i in log.batch])
-    e.store.checkpoint()  # B
-    for i in log.singles:
-        e.append("GM0166", "cost_line", log.line(1 + i))
-    e.store.checkpoint()  # C
-    assert [c["tree_size"] for c in checkpoint_rows(e.store)] == [det.seq, log.batch.stop, log.size]
-    drop_append_only_triggers(e.store)
-    return log
+from tamper_helpers import (build_small_log, checkpoint_rows, entry_rows, execute, insert_by_hand, rechain, set_tree,
+                            sign_checkpoint)
 
 
 @pytest.fixture
