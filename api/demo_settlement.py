@@ -16,6 +16,7 @@ from cases import service as cases
 from ledger import service
 from ledger.settlement import service as settlement
 from ledger.settlement.costlines import Placement
+from ledger.settlement.quarters import Quarter
 from ledger.store import Store
 
 QUARTERS = ("2025K4", "2026K1")
@@ -42,7 +43,7 @@ def _placements() -> list[tuple[Placement, str]]:
         out.append((Placement(f"demo-pl-{i:03d}", f"PSN-demo-{i:04d}", fronting, bearer, rnd.choice(PRODUCTS), start,
                               stop, location=f"locatie {i % 9 + 1}", historical_budget=historical,
                               status="provisional" if i % 5 == 4 else "definitive"), klass))
-    # the corrected client: Zwolle fronts for Kampen, the committee later decides Dalfsen pays from November
+    # the corrected client: Zwolle fronts for Kampen; a retroactive BRP correction later makes Dalfsen pay from November
     out[3] = (Placement("demo-pl-003", CORRECTED_CLIENT, "GM0193", "GM0166", "15B02", date(2025, 9, 15), None,
                         location="locatie 4"), "NEW")
     return out
@@ -127,13 +128,31 @@ def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
                                {"sender": p.fronting_party, "host_municipality": p.fronting_party,
                                 "host_region": f"RG:{region_of.get(p.fronting_party, 'ijssel-vecht')}",
                                 "end_date": p.stop.isoformat(),
-                                "new_municipality": p.cost_bearer if i % 3 else p.fronting_party},
+                                "new_municipality": p.cost_bearer if i % 3 else p.fronting_party,
+                                "legal_basis": "pseudoniem"},
                                idempotency_key=f"demo-n2-{p.placement_id}", client=p.client)
+        # quarters are sealed in order (ledger/seals.py): the earlier ones with lines first
+        q = Quarter.of(min(p.start for p in placements))
+        while q.code != QUARTERS[0]:
+            settlement.seal_quarter(store, q.code, today=q.end + timedelta(days=5))
+            q = q.next()
         settlement.seal_quarter(store, QUARTERS[0], today=date(2026, 1, 5))  # the scenario's dates
+        # a retroactive BRP correction: the re-determination (N8) names Dalfsen from November; the
+        # lines follow it (reversals and new lines, "correctie op ...")
+        corrected = next(p for p in placements if p.client == CORRECTED_CLIENT)
+        redet = service.record(store, signer_for(corrected.fronting_party), "redetermination",
+                               {**_determination(corrected, "NEW"), "determination_id": "redet-demo-pl-003",
+                                "reference_date": "2025-11-01",
+                                "outcome": {**_determination(corrected, "NEW")["outcome"], "cost_bearer": "GM0148",
+                                            "statutory_college": "GM0148"},
+                                "addressee": "GM0148", "previous": corrected.determination, "trigger": "RETRO_BRP",
+                                "changes": ["woonadres met terugwerkende kracht: Dalfsen vanaf 1 november 2025"]},
+                               idempotency_key="demo-redet-003", client=CORRECTED_CLIENT)
         booked += len(settlement.rebook(store, signer_for, client=CORRECTED_CLIENT,
                                         periods=[(date(2025, 11, 1), date(2026, 1, 31), "GM0148", False)],
-                                        reason="uitspraak geschillencommissie: Dalfsen is kostendrager",
-                                        today=date(2026, 3, 20)))
+                                        reason="herbeoordeling na BRP-correctie: Dalfsen is kostendrager",
+                                        today=date(2026, 3, 20),
+                                        ref={"seq": redet.seq, "entry_hash": redet.entry_hash.hex()}))
         settlement.seal_quarter(store, QUARTERS[1], today=date(2026, 4, 2))
     results = {}
     for q in QUARTERS:

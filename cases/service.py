@@ -202,7 +202,7 @@ def _build(store: Store, case_id: str, rows: list[EntryRow], det_row: EntryRow |
         ev = _event(row)
         events.append(ev)
         state = apply_event(state, _payload(row), ev.effective_date,
-                            Parties(det_row.author, _payload(det_row)["addressee"]))
+                            Parties(det_row.author, _payload(det_row)["addressee"]), row.seq)
         if ev.position:
             positions.setdefault(ev.author, []).append(ev.position)
     assert state is not None
@@ -423,9 +423,12 @@ def court_ruling(store: Store, signer: Signer, case_id: str, *, annulled: bool, 
                       documents=documents, decision=dec, documents_store=documents_store)
 
 
-def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Signer], case_id: str) -> BookingResult:
+def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Signer] | None, case_id: str
+                  ) -> BookingResult:
     """Book the decision in force (DECIDED, or ANNULLED with the court's ruling) through the settlement
-    corrections (reversals and new cost lines), then move the case to IMPLEMENTED (signed by the operator)."""
+    corrections (reversals and new cost lines), then move the case to IMPLEMENTED; the operator signs
+    everything, with the decision as the basis of each line (no party's key is needed: `signer_for`
+    is no longer used)."""
     view = case_view(store, case_id)
     if view.status not in ("DECIDED", "ANNULLED") or not view.decision:
         raise CaseError(TRANSITION_NOT_ALLOWED, f"case {case_id} is {view.status}: only a DECIDED or ANNULLED case "
@@ -437,8 +440,10 @@ def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Si
     periods = [(date.fromisoformat(p["period_from"]), date.fromisoformat(p["period_to"]), p["cost_bearer"],
                 bool(p.get("historical_budget", False))) for p in view.decision["cost_bearers"]]
     what = "uitspraak rechter" if view.decision["nature"] == "court_ruling" else "uitspraak geschillencommissie"
-    results = rebook(store, signer_for, client=view.client, periods=periods, reason=f"{what} {case_id}",
-                     today=today(store), ref=_ref(view.determination_seq, view.determination_hash))
+    decided = store.get_rows([view.state.decision_seq])[view.state.decision_seq]
+    results = rebook(store, lambda _party: operator, client=view.client, periods=periods, reason=f"{what} {case_id}",
+                     today=today(store), ref=_ref(view.determination_seq, view.determination_hash),
+                     decision=_ref(decided.seq, decided.leaf_hash.hex()))
     bookings = [_ref(r.seq, r.entry_hash.hex()) for r in results]
     case = transition(store, operator, case_id, "IMPLEMENTED", bookings=bookings, booked=True,
                       note=f"{len(bookings)} boekingen (tegenboekingen en nieuwe kostenregels)")

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import msgspec
 
-from .check import check_admission, check_signature
+from .admission import check_signature, entry_problem
 from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint_body, entry_hash, light_or_full,
@@ -269,13 +269,13 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
         return RefInfo(ref_seq, hashes[ref_seq], st.kind, st.author, payload_of(ref_seq))
 
     party = report.party
-    rules = load_entitlements()
     for role, seq, at, prev, stored, raw, sig, proof in items:
         st = statements.get(seq)
         if st is None:
             continue
-        err = check_signature(st, sig, registry, seq) or check_admission(st, seq, at, registry, lookup,
-                                                                         key_semantics=False, rules=rules)
+        # rules 1-5 of ledger/admission.py (the business rules need the whole ledger's state: `ledger verify`)
+        err = check_signature(st, sig, registry, seq) or entry_problem(st, seq, at, registry, lookup,
+                                                                       key_semantics=False)[1]
         if err:
             add(Problem(seq, err.code, err.message))
         if role == "party":

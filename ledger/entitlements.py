@@ -4,16 +4,13 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
 from .entries import PAYLOADS, party_class
 
 __all__ = ["KindRule", "load_entitlements", "RefInfo", "entitled"]
-
-
-_COMPILED: dict[str, tuple[Any, tuple[tuple[str, str, str], ...]]] = {}
 
 
 @dataclass(frozen=True)
@@ -25,6 +22,8 @@ class RefInfo:
     kind: str
     author: str
     payload: dict[str, Any]
+    client: str | None = None
+    received_at: Any = None  # datetime (aware UTC), where the caller knows it
 
 
 @dataclass(frozen=True)
@@ -34,23 +33,20 @@ class KindRule:
     client: str
     refs: dict[str, tuple[str, ...]]
 
-    @property
+    @cached_property
     def compiled(self) -> tuple[tuple[str, str, str], ...]:
-        """The rules as (form, field, attribute) triples, parsed once."""
-        cached = _COMPILED.get(self.kind)
-        if cached is None or cached[0] is not self:
-            out = []
-            for rule in self.authors:
-                if rule in ("OPERATOR", "COMMITTEE"):
-                    out.append(("party", rule, ""))
-                elif rule in ("municipality", "region"):
-                    out.append(("class", rule, ""))
-                else:
-                    head, _, rest = rule.partition(":")
-                    field, _, what = rest.partition(":")
-                    out.append((head, field, what.removeprefix("payload.")))
-            cached = _COMPILED[self.kind] = (self, tuple(out))
-        return cached[1]
+        """The rules as (form, field, attribute) triples, parsed once per rule."""
+        out = []
+        for rule in self.authors:
+            if rule in ("OPERATOR", "COMMITTEE"):
+                out.append(("party", rule, ""))
+            elif rule in ("municipality", "region"):
+                out.append(("class", rule, ""))
+            else:
+                head, _, rest = rule.partition(":")
+                field, _, what = rest.partition(":")
+                out.append((head, field, what.removeprefix("payload.")))
+        return tuple(out)
 
     @property
     def needs_refs(self) -> bool:

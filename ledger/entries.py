@@ -155,6 +155,10 @@ class Objection(Payload):
     evidence: tuple[Hex64, ...] = ()
 
 
+LegalBasis = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,63}$")]  # a value of the dated list in
+# ledger/data/admission.toml (spec 8.12: mandaat, gemeenschappelijke_regeling, pseudoniem, ...)
+
+
 class PlacementNotice(Payload):
     """N1: BW starts at a location outside the placing region, or on another region's contract."""
 
@@ -167,6 +171,7 @@ class PlacementNotice(Payload):
     start_date: date
     expected_duration_days: Annotated[int, Field(ge=0)] | None = None
     contract_used: Name
+    legal_basis: LegalBasis | None = None  # required from the admission rules of 2026-12 on
 
 
 class OutflowNotice(Payload):
@@ -179,6 +184,7 @@ class OutflowNotice(Payload):
     end_date: date
     new_municipality: Party | None = None
     responsible_until: date | None = None  # R6: the old provider's college, up to E+1+12m-1d
+    legal_basis: LegalBasis | None = None  # required from the admission rules of 2026-12 on
 
 
 class HandoverRequest(Payload):
@@ -190,13 +196,22 @@ class HandoverRequest(Payload):
     reasons: Annotated[str, Field(min_length=1, max_length=4000)]
     client_preference: Text = ""
     proposed_date: date
+    legal_basis: LegalBasis | None = None  # required from the admission rules of 2026-12 on
+
+
+class Acknowledgement(Payload):
+    """The addressee of a notice (N1, N2, N5) confirms its receipt (ledger/notices.py: who, by when)."""
+
+    ref_fields = ("notice",)
+    notice: EntryRef
+    note: Text = ""
 
 
 class CostLine(Payload):
     """A cost line: a receivable of the fronting party and a payable of the cost bearer (R14)."""
 
     party_fields = ("fronting_party", "cost_bearer")
-    ref_fields = ("determination",)
+    ref_fields = ("determination", "decision")
     fronting_party: Party
     cost_bearer: Party
     period_from: date
@@ -214,6 +229,9 @@ class CostLine(Payload):
     location: Name | None = None
     booking_quarter: Quarter | None = None  # the settlement quarter it is booked in, e.g. "2026K1"
     corrects_period: Annotated[str, Field(max_length=200)] | None = None  # "correctie op 2024-K2"
+    # the basis of a line booked for a committee decision or court ruling: the dispute_event carrying it
+    decision: EntryRef | None = None
+    tariff_deviation: bool = False  # a tariff other than the contract's: admitted provisional only
 
     @model_validator(mode="after")
     def _consistent(self) -> CostLine:
@@ -229,11 +247,12 @@ class CostLine(Payload):
 class Reversal(Payload):
     """Cancels an earlier cost line; corrections are reversals plus new entries, never edits."""
 
-    ref_fields = ("reverses",)
+    ref_fields = ("reverses", "decision")
     reverses: EntryRef
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
     booking_quarter: Quarter | None = None  # optional: the settlement quarter it is booked in
     corrects_period: Annotated[str, Field(max_length=200)] | None = None  # "correctie op 2024-K2"
+    decision: EntryRef | None = None  # the decision that orders it (a reversal by the operator)
 
 
 class Balance(Model):
@@ -324,9 +343,9 @@ class DisputeEvent(Payload):
     """
 
     party_fields = ("participants",)
-    ref_fields = ("determination",)
+    ref_fields = ("determination", "cost_line")
     dispute_id: Name
-    determination: EntryRef
+    determination: EntryRef | None = None  # the subject: a determination (N3/N8) ...
     status: DisputeStatus
     previous_status: DisputeStatus | None = None
     participants: Annotated[tuple[Party, ...], Field(min_length=2)]
@@ -343,6 +362,13 @@ class DisputeEvent(Payload):
     attempts: tuple[SettlementAttempt, ...] = ()
     decision: DisputeDecision | None = None
     bookings: tuple[EntryRef, ...] = ()
+    cost_line: EntryRef | None = None  # ... or a cost line (disputed like any other, with or without a determination)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> DisputeEvent:
+        if (self.determination is None) == (self.cost_line is None):
+            raise ValueError("a dispute is about a determination or a cost line (exactly one)")
+        return self
 
 
 class KeyRegistration(Payload):
@@ -397,6 +423,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "placement_notice": PlacementNotice,
     "outflow_notice": OutflowNotice,
     "handover_request": HandoverRequest,
+    "acknowledgement": Acknowledgement,
     "redetermination": Redetermination,
     "cost_line": CostLine,
     "reversal": Reversal,

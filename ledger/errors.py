@@ -14,6 +14,29 @@ REFERENCE_INVALID = "REFERENCE_INVALID"  # a referenced entry is missing, of the
 CLOCK_SKEW = "CLOCK_SKEW"
 IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
 NOT_INITIALISED = "NOT_INITIALISED"
+# Business rules refused at admission (ledger/admission.py and the rule modules it calls; dated in
+# ledger/data/admission.toml). The workflow codes are the ones cases/ has always used.
+TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"  # no such edge from the case's current status
+ACTOR_NOT_ALLOWED = "ACTOR_NOT_ALLOWED"  # the edge exists, but not for the author's role in the case
+PRIOR_ATTEMPTS_MISSING = "PRIOR_ATTEMPTS_MISSING"  # Reglement art. 3.1
+DEADLINE_NOT_PASSED = "DEADLINE_NOT_PASSED"  # a transition by time before its time
+EVENT_DATE_INVALID = "EVENT_DATE_INVALID"  # before the case's previous event, or after its receipt
+DECISION_INVALID = "DECISION_INVALID"
+NOT_BOOKED = "NOT_BOOKED"  # IMPLEMENTED without the bookings of the decision
+CASE_EXISTS = "CASE_EXISTS"  # a second opening of the same dispute id
+CASE_MISMATCH = "CASE_MISMATCH"  # an event whose subject or parties are not its case's
+BASIS_MISSING = "BASIS_MISSING"  # a cost line without a determination or decision behind it
+BASIS_MISMATCH = "BASIS_MISMATCH"  # its basis is of another client, names another cost bearer or period
+PRODUCT_UNKNOWN = "PRODUCT_UNKNOWN"  # not in the product catalogue
+TARIFF_INVALID = "TARIFF_INVALID"  # not the contract tariff of those days, and not marked as deviating
+PARTY_UNKNOWN = "PARTY_UNKNOWN"  # a municipality or region that does not exist on that date
+PARTY_ROLE_INVALID = "PARTY_ROLE_INVALID"  # the committee or operator as a paying party; sender == addressee
+DATE_IMPLAUSIBLE = "DATE_IMPLAUSIBLE"  # a notice date far in the past or future
+LEGAL_BASIS_INVALID = "LEGAL_BASIS_INVALID"  # a notice naming a client without a listed legal basis
+ACKNOWLEDGEMENT_INVALID = "ACKNOWLEDGEMENT_INVALID"  # not of a notice, not by its addressee, twice
+KEY_BACKDATED = "KEY_BACKDATED"  # a key registered as valid from before its registration is received
+SEAL_ORDER = "SEAL_ORDER"  # a quarter sealed twice, or before an earlier quarter with booked lines
+ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line
 # Codes found by verification.
 SEQ_GAP = "SEQ_GAP"
 LEAF_HASH_MISMATCH = "LEAF_HASH_MISMATCH"

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
-import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -22,17 +20,15 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from cryptography.exceptions import InvalidSignature
-
-from .check import check_admission, client_problem, inline_kinds, no_ref
-from .crypto import Signer, public_key_object as _public_key_object
-from .entitlements import RefInfo, entitled, load_entitlements
-from .entries import (KEY_KINDS, LEAF_MAGIC, OPERATOR, KeyRegistration, KeyRotation, Statement,
-                      checkpoint_body, micros, parse_statement)
-from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, NOT_INITIALISED,
-                     SIGNATURE_INVALID, LedgerError)
+from .admission import STATE_KINDS, LedgerState, admit
+from .crypto import Signer, verify_signature
+from .entitlements import RefInfo
+from .entries import (KEY_KINDS, OPERATOR, KeyRegistration, KeyRotation, Statement, checkpoint_body, entry_hash,
+                      parse_statement)
+from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_INITIALISED, SIGNATURE_INVALID,
+                     LedgerError)
 from .merkle import Frontier
-from .registry import KeyRegistry, KeyWindow
+from .registry import KeyRegistry
 
 __all__ = ["Store", "EntryRow", "CheckpointRow", "TreeState", "AppendResult", "utcnow"]
 
@@ -98,8 +94,6 @@ tree_state = sa.Table(
 IDEM_INDEX = "ledger_entries_idem"
 # ENTRY_COLUMNS as PostgreSQL types for a binary COPY (text is sent as is into the varchar columns)
 _PG_COPY_TYPES = ["int8", "timestamptz", "bytea", "bytea", "text", "text", "text", "text", "text", "bytea", "bytea"]
-_UINT64 = struct.Struct(">Q")
-_INT64 = struct.Struct(">q")
 ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
                  "idempotency_key", "client", "statement", "signature")
 
@@ -146,14 +140,14 @@ class AppendResult:
     duplicate: bool = False  # the idempotency key was seen before with the same content
 
 
-_MISSING = object()
 def _row(r: Any) -> EntryRow:
     return EntryRow(r[0], r[1], bytes(r[2]), bytes(r[3]), r[4], r[5], r[6], r[7], r[8], bytes(r[9]),
                     bytes(r[10]))
 
 
 def ref_info(row: EntryRow) -> RefInfo:
-    return RefInfo(row.seq, row.leaf_hash, row.kind, row.author, json.loads(row.statement)["payload"])
+    return RefInfo(row.seq, row.leaf_hash, row.kind, row.author, json.loads(row.statement)["payload"], row.client,
+                   row.received_at)
 
 
 def make_engine(url: str, schema: str | None = None) -> Engine:
@@ -209,7 +203,8 @@ class Store:
         self.checkpoint_on_append = checkpoint_on_append
         self.engine = make_engine(url, schema)
         self.dialect = self.engine.dialect.name
-        self._registry: KeyRegistry | None = None
+        # the ledger state admission needs (keys, cases, seals ...), as of this store's last look
+        self._state: LedgerState | None = None
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
@@ -286,20 +281,21 @@ class Store:
                     return
                 lo = rows[-1][0] + 1
 
-    def iter_raw_chunks(self, start: int = 0, stop: int | None = None, chunk: int = 5000) -> Iterator[list[tuple]]:
-        """Lists of driver tuples in ENTRY_COLUMNS order for start <= seq < stop, in seq order, for
-        verification: received_at is as the driver returns it (SQLite: text, naive UTC; PostgreSQL:
-        an aware datetime), blobs are bytes."""
-        sqlite = self.dialect == "sqlite"
+    def iter_raw_chunks(self, start: int = 0, stop: int | None = None, chunk: int = 5000,
+                        kinds: Sequence[str] | None = None) -> Iterator[list[tuple]]:
+        """Lists of driver tuples in ENTRY_COLUMNS order for start <= seq < stop (of `kinds` only, when
+        given), in seq order, for verification: nothing is converted (received_at as the driver returns
+        it: SQLite text, naive UTC; PostgreSQL an aware datetime), so a damaged row reaches the checks."""
+        ph = "?" if self.dialect == "sqlite" else "%s"
         cols = ", ".join(ENTRY_COLUMNS)
-        ph = "?" if sqlite else "%s"
+        of_kinds = f" AND kind IN ({', '.join([ph] * len(kinds))})" if kinds else ""
         with self.engine.connect() as c:
             cur = c.connection.driver_connection.cursor()
             lo = start
             try:
                 while True:
-                    where = f"seq >= {ph}" + (f" AND seq < {ph}" if stop is not None else "")
-                    params = (lo, stop) if stop is not None else (lo,)
+                    where = f"seq >= {ph}" + (f" AND seq < {ph}" if stop is not None else "") + of_kinds
+                    params = (lo, *([stop] if stop is not None else []), *(kinds or ()))
                     cur.execute(f"SELECT {cols} FROM ledger_entries WHERE {where} ORDER BY seq LIMIT {int(chunk)}",
                                 params)
                     rows = cur.fetchall()
@@ -310,6 +306,40 @@ class Store:
                     lo = rows[-1][0] + 1
             finally:
                 cur.close()
+
+    def iter_raw_chunks_of_kinds(self, kinds: Sequence[str]) -> Iterator[list[tuple]]:
+        return self.iter_raw_chunks(kinds=kinds)
+
+    def raw_rows_in(self, seqs: Sequence[int]) -> list[tuple]:
+        """Driver tuples (as iter_raw_chunks) of the rows with these seqs."""
+        if not seqs:
+            return []
+        ph = "?" if self.dialect == "sqlite" else "%s"
+        with self.engine.connect() as c:
+            cur = c.connection.driver_connection.cursor()
+            try:
+                cur.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM ledger_entries WHERE seq IN "
+                            f"({', '.join([ph] * len(seqs))})", tuple(seqs))
+                return cur.fetchall()
+            finally:
+                cur.close()
+
+    def raw_checkpoints(self) -> list[tuple]:
+        """Driver tuples (id, tree_size, root_hash, created_at, key_id, signature) in id order, unconverted."""
+        with self.engine.connect() as c:
+            cur = c.connection.driver_connection.cursor()
+            try:
+                cur.execute("SELECT id, tree_size, root_hash, created_at, key_id, signature FROM ledger_checkpoints "
+                            "ORDER BY id")
+                return cur.fetchall()
+            finally:
+                cur.close()
+
+    def max_seq(self) -> int:
+        """The largest stored seq (-1 when empty)."""
+        with self.engine.connect() as c:
+            value = c.execute(sa.select(sa.func.max(entries.c.seq))).scalar_one_or_none()
+        return -1 if value is None else int(value)
 
     def duplicate_idempotency_keys(self) -> list[list[int]]:
         """Groups of sequence numbers sharing (author, idempotency key), which the unique index forbids."""
@@ -363,20 +393,40 @@ class Store:
             reg.apply(row.seq, row.received_at, parse_statement(row.statement))
         return reg
 
-    def _refresh_registry(self, conn: Connection, reg: KeyRegistry, tree_size: int) -> KeyRegistry:
-        """Apply the key entries stored since ``reg`` was last brought up to date, under the write lock
-        (so nothing is appended meanwhile); no query when ``reg`` has seen the whole tree, as after
-        this store's own last batch with no other appender in between."""
-        if reg.next_seq >= tree_size:
-            return reg
+    def ledger_state(self) -> LedgerState:
+        """The state admission judges the next entry against, replayed from the stored entries."""
+        with self.engine.connect() as conn:
+            return self._refresh_state(conn, LedgerState(), self.tree_state(conn).tree_size)
+
+    def _refresh_state(self, conn: Connection, state: LedgerState, tree_size: int) -> LedgerState:
+        """Apply the entries of STATE_KINDS stored since ``state`` was last brought up to date (under
+        the write lock, so nothing is appended meanwhile); no query when ``state`` has seen the whole
+        tree, as after this store's own last batch with no other appender in between."""
+        if state.next_seq >= tree_size:
+            return state
         cols = [entries.c[n] for n in ENTRY_COLUMNS]
-        q = (sa.select(*cols).where(entries.c.kind.in_(sorted(KEY_KINDS)), entries.c.seq >= reg.next_seq)
+        q = (sa.select(*cols).where(entries.c.kind.in_(sorted(STATE_KINDS)), entries.c.seq >= state.next_seq)
              .order_by(entries.c.seq))
         for r in conn.execute(q):
             row = _row(r)
-            reg.apply(row.seq, row.received_at, parse_statement(row.statement))
-        reg.next_seq = tree_size  # every key entry below the tree size is applied
-        return reg
+            state.apply(row.seq, row.received_at, parse_statement(row.statement))
+        state.next_seq = tree_size  # every state entry below the tree size is applied
+        if state.booked_quarters is not None:
+            state.booked_quarters = None  # lines of other appenders: read again when a seal needs it
+        return state
+
+    def _booked_quarters(self, conn: Connection, tree_size: int) -> set[str]:
+        """The quarters that stored cost lines and reversals are booked in (read when a batch seals)."""
+        from .seals import line_quarter
+
+        out: set[str] = set()
+        q = sa.select(entries.c.statement).where(entries.c.kind.in_(("cost_line", "reversal")),
+                                                 entries.c.seq < tree_size)
+        for (raw,) in conn.execute(q):
+            quarter = line_quarter(json.loads(raw)["payload"])
+            if quarter:
+                out.add(quarter)
+        return out
 
     # ------------------------------------------------------------------ writes
     def _write(self) -> Connection:
@@ -405,49 +455,39 @@ class Store:
             raise LedgerError(exc.code, exc.message, seq=exc.seq) from None
 
     def _pre_verify(self, items: Sequence[tuple[bytes, bytes]]) -> list[Statement]:
-        """Parse every statement and verify every signature, before taking the write lock.
+        """Parse every statement and verify every signature (rule 1 of ledger/admission.py), before
+        taking the write lock.
 
         A key id is the hash of its public key, so a signature that verifies here verifies under the
-        key whatever the registry says later; validity in time is checked under the lock.
+        key whatever the registry says later; validity in time is checked under the lock. A key
+        registered or rotated in earlier in the same batch signs for the entries after it.
         """
         parsed: list[Statement] = []
-        append = parsed.append
         for i, (raw, _sig) in enumerate(items):
             try:
-                append(parse_statement(raw))
+                parsed.append(parse_statement(raw))
             except LedgerError as exc:
                 raise LedgerError(exc.code, exc.message, index=i) from None
-        if self._registry is None:
-            self._registry = self.registry()
-        reg, fresh = self._registry, False
-        records = reg.records
-        local: dict[str, bytes] = {}
-        public_key_object = _public_key_object
+        if self._state is None:
+            self._state = self.ledger_state()
+        reg, fresh = self._state.registry, False
+        in_batch: dict[str, bytes] = {}
         for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
-            m = st.model
-            key_id = m.key_id
-            rec = records.get(key_id)
-            pk = rec.public_key if rec is not None else local.get(key_id)
-            if pk is None and not fresh:
-                reg = self._registry = self.registry()
-                records, fresh = reg.records, True
-                pk = reg.public_key(key_id) or local.get(key_id)
-            p = m.payload
-            if pk is None and m.kind == "key_registration" and p.key_id == key_id:
+            key_id, p = st.key_id, st.payload
+            pk = reg.public_key(key_id) or in_batch.get(key_id)
+            if pk is None and not fresh:  # another process may have registered it
+                reg, fresh = self.registry(), True
+                pk = reg.public_key(key_id)
+            if pk is None and st.kind == "key_registration" and p.key_id == key_id:
                 pk = bytes.fromhex(p.public_key)  # a self-registration (the genesis key)
             if pk is None:
                 raise LedgerError(KEY_NOT_VALID, f"key {key_id[:16]} is not registered", index=i)
-            try:  # the same check as crypto.verify_signature, without a call per entry
-                if len(sig) != 64:
-                    raise InvalidSignature
-                public_key_object(pk).verify(sig, raw)
-            except (InvalidSignature, ValueError):
-                raise LedgerError(SIGNATURE_INVALID, f"signature does not verify under key {key_id[:16]}",
-                                  index=i) from None
+            if not verify_signature(pk, sig, raw):
+                raise LedgerError(SIGNATURE_INVALID, f"signature does not verify under key {key_id[:16]}", index=i)
             if isinstance(p, KeyRegistration):
-                local[p.key_id] = bytes.fromhex(p.public_key)
+                in_batch[p.key_id] = bytes.fromhex(p.public_key)
             elif isinstance(p, KeyRotation):
-                local[p.new_key_id] = bytes.fromhex(p.new_public_key)
+                in_batch[p.new_key_id] = bytes.fromhex(p.new_public_key)
         return parsed
 
     def append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
@@ -487,6 +527,9 @@ class Store:
         parsed = self._pre_verify(items)
         try:
             return self._store_batch(items, parsed, look_up=False)
+        except LedgerError:
+            pass  # a replay of a stored entry is refused by admission (e.g. its key was revoked since):
+            # the look-up below answers the original, or gives the refusal again
         except Exception as exc:  # anything but a taken idempotency key is raised again
             if not _idempotency_key_taken(exc):
                 raise
@@ -494,44 +537,31 @@ class Store:
 
     def _store_batch(self, items: Sequence[tuple[bytes, bytes]], parsed: list[Statement],
                      look_up: bool) -> list[AppendResult]:
+        """Admit (ledger/admission.py) and write the batch under the write lock, in one transaction."""
         with self._write() as conn, conn.begin():
-            state = self._lock(conn)
+            tree = self._lock(conn)
             now = self.clock()
-            if state.last_received_at is not None and now < state.last_received_at:
-                now = state.last_received_at  # received_at never goes back
-            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy(), state.tree_size)
+            if tree.last_received_at is not None and now < tree.last_received_at:
+                now = tree.last_received_at  # received_at never goes back
+            state = self._refresh_state(conn, (self._state or LedgerState()).copy(), tree.tree_size)
+            if state.booked_quarters is None and any(st.kind == "settlement_seal" for st in parsed):
+                state.booked_quarters = self._booked_quarters(conn, tree.tree_size)
             existing = self._existing(conn, parsed) if look_up else {}
-            seq, prev = state.tree_size, state.head_hash
-            frontier = Frontier.from_bytes(state.tree_size, state.frontier)
+            seq, prev = tree.tree_size, tree.head_hash
+            frontier = Frontier.from_bytes(tree.tree_size, tree.frontier)
             rows: list[tuple] = []
             results: list[AppendResult] = []
-            local: dict[int, tuple[bytes, Statement]] = {}  # this batch's entries, for references
+            local: dict[int, RefInfo] = {}  # this batch's entries, for references
             seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
             pending_checkpoints: list[tuple[int, bytes]] = []
-
             # every stored entry a statement of the batch refers to, read before the rows are written
             # (on PostgreSQL they stream into a COPY while the loop runs, so no query can run then)
-            stored_refs = self._stored_refs(conn, parsed, state.tree_size)
+            stored_refs = self._stored_refs(conn, parsed, tree.tree_size)
 
             def lookup(ref_seq: int) -> RefInfo | None:
-                if ref_seq in local:
-                    h, other = local[ref_seq]
-                    return RefInfo(ref_seq, h, other.kind, other.author, json.loads(other.raw)["payload"])
-                return stored_refs.get(ref_seq)
+                return local.get(ref_seq) or stored_refs.get(ref_seq)
 
-            # the leaf of entries.entry_hash, with the header of this batch's received_at packed once
-            head = b"\x00" + LEAF_MAGIC
-            now_us = _INT64.pack(micros(now))
-            sha256 = hashlib.sha256
-            pack_seq = _UINT64.pack
-            max_skew, every = self.max_skew, self.checkpoint_every
-            rules = load_entitlements()
             stored_at = self._stored_received_at(now)
-            # per (key id, author): the key's KeyWindow when the key is the author's, else None; emptied
-            # whenever this batch applies a key entry
-            windows: dict[tuple[str, str], KeyWindow | None] = {}
-            fast_kinds = inline_kinds(rules)
-            missing = _MISSING
             # PostgreSQL: the rows go into a binary COPY as they are admitted, so the server inserts them
             # (on another core) while the rest of the batch is checked; a refusal aborts the COPY and
             # the transaction.  SQLite: one executemany after the loop.
@@ -540,68 +570,29 @@ class Store:
             with (self._pg_copy(conn) if pg else contextlib.nullcontext()) as copy:
                 add_row = copy.write_row if pg else rows.append
                 for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
-                    m = st.model
-                    author = m.author
-                    key = (author, m.idempotency_key)
+                    key = (st.author, st.idempotency_key)
                     if key in seen or key in existing:
-                        prior = seen.get(key)
-                        if prior is None:
-                            row = existing[key]
-                            prior = (parse_statement(row.statement),
-                                     AppendResult(row.seq, row.leaf_hash, row.received_at, True))
-                        if prior[0].content_digest() != st.content_digest():
-                            raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {m.idempotency_key!r} of "
-                                              f"{author} was used for other content (seq {prior[1].seq})",
-                                              index=i, seq=prior[1].seq)
-                        results.append(AppendResult(prior[1].seq, prior[1].entry_hash, prior[1].received_at, True))
+                        results.append(self._replay(st, seen.get(key), existing.get(key), i))
                         continue
-                    if abs(m.authored_at - now) > max_skew:
-                        raise LedgerError(CLOCK_SKEW, f"authored_at {m.authored_at.isoformat()} is more than "
-                                          f"{max_skew} from received_at {now.isoformat()}", index=i)
-                    kind = m.kind
-                    fast = fast_kinds.get(kind)
-                    p = m.payload
-                    if fast is not None:
-                        for f in fast[0]:
-                            if getattr(p, f) is not None:
-                                fast = None  # an entry with references: the general path
-                                break
-                    if fast is not None:
-                        # check_admission for a non-key entry without references, inline (the same rules in
-                        # the same order, the same errors): client rule, key validity, entitlement
-                        if fast[1] != "optional":
-                            err = client_problem(kind, fast[1], m.client)
-                            if err:
-                                raise LedgerError(err.code, err.message, index=i)
-                        key_id = m.key_id
-                        w = windows.get((key_id, author), missing)
-                        if w is missing:
-                            w = windows[(key_id, author)] = reg.window(key_id, author)
-                        if w is None or not w.admits(seq, now):
-                            why = reg.key_problem(key_id, author, seq, now)
-                            if why:
-                                raise LedgerError(KEY_NOT_VALID, why, index=i)
-                        if not entitled(fast[2], author, p, no_ref):
-                            raise LedgerError(NOT_ENTITLED, f"{author} may not author a {kind}", index=i)
-                    else:
-                        err = check_admission(st, seq, now, reg, lookup, rules=rules)
-                        if err:
-                            raise LedgerError(err.code, err.message, index=i)
-                        if kind in KEY_KINDS:
-                            reg.apply(seq, now, st)
-                            windows.clear()
-                    h = sha256(head + pack_seq(seq) + now_us + prev + sig + raw).digest()
-                    add_row((seq, stored_at, prev, h, kind, author, m.key_id, m.idempotency_key, m.client,
+                    if abs(st.authored_at - now) > self.max_skew:
+                        raise LedgerError(CLOCK_SKEW, f"authored_at {st.authored_at.isoformat()} is more than "
+                                          f"{self.max_skew} from received_at {now.isoformat()}", index=i)
+                    _refs, err = admit(st, seq, now, state, lookup)
+                    if err:
+                        raise LedgerError(err.code, err.message, index=i)
+                    h = entry_hash(seq, now, prev, sig, raw)
+                    add_row((seq, stored_at, prev, h, st.kind, st.author, st.key_id, st.idempotency_key, st.client,
                              raw, sig))
+                    state.apply(seq, now, st)
                     written += 1
                     result = AppendResult(seq, h, now)
                     results.append(result)
                     seen[key] = (st, result)
-                    local[seq] = (h, st)
+                    local[seq] = RefInfo(seq, h, st.kind, st.author, json.loads(raw)["payload"], st.client, now)
                     frontier.append(h)
                     prev = h
                     seq += 1
-                    if frontier.size % every == 0:
+                    if frontier.size % self.checkpoint_every == 0:
                         pending_checkpoints.append((frontier.size, frontier.root()))
             if written:
                 if not pg:
@@ -610,16 +601,30 @@ class Store:
                 if (self.operator is not None and self.checkpoint_on_append
                         and (not pending_checkpoints or pending_checkpoints[-1][0] != size)):
                     pending_checkpoints.append((size, frontier.root()))
-                cp_size = state.checkpoint_size
+                cp_size = tree.checkpoint_size
                 if self.operator is not None and pending_checkpoints:
-                    self._insert_checkpoints(conn, pending_checkpoints, now, reg)
+                    self._insert_checkpoints(conn, pending_checkpoints, now, state.registry)
                     cp_size = pending_checkpoints[-1][0]
                 conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
                     tree_size=size, head_hash=prev, frontier=frontier.to_bytes(), last_received_at=now,
                     checkpoint_size=cp_size))
-        reg.next_seq = max(reg.next_seq, seq)  # committed: this batch's key entries are applied to reg
-        self._registry = reg
+        state.next_seq = max(state.next_seq, seq)  # committed: this batch's entries are applied to state
+        self._state = state
         return results
+
+    @staticmethod
+    def _replay(st: Statement, in_batch: tuple[Statement, AppendResult] | None, stored: EntryRow | None,
+                index: int) -> AppendResult:
+        """The original of a statement whose (author, idempotency key) was used before, or
+        IDEMPOTENCY_CONFLICT when the content differs."""
+        if in_batch is None:
+            in_batch = (parse_statement(stored.statement),
+                        AppendResult(stored.seq, stored.leaf_hash, stored.received_at, True))
+        prior, result = in_batch
+        if prior.content_digest() != st.content_digest():
+            raise LedgerError(IDEMPOTENCY_CONFLICT, f"idempotency key {st.idempotency_key!r} of {st.author} was used "
+                              f"for other content (seq {result.seq})", index=index, seq=result.seq)
+        return AppendResult(result.seq, result.entry_hash, result.received_at, True)
 
     def _stored_received_at(self, ts: datetime) -> Any:
         """received_at as the driver takes it: SQLAlchemy's SQLite DATETIME text (naive UTC), else aware."""
@@ -642,10 +647,9 @@ class Store:
         """RefInfo of every stored entry (seq < size) that a statement of the batch refers to."""
         seqs = set()
         for st in parsed:
-            p = st.model.payload
-            for f in p.ref_fields:  # Payload.refs() without building its dict
-                ref = getattr(p, f)
-                if ref is not None and 0 <= ref.seq < size:
+            p = st.payload
+            for ref in [*p.refs().values(), *getattr(p, "bookings", ())]:
+                if 0 <= ref.seq < size:
                     seqs.add(ref.seq)
         wanted = sorted(seqs)
         out: dict[int, RefInfo] = {}
@@ -759,12 +763,12 @@ class Store:
             if state.tree_size == 0 or state.checkpoint_size == state.tree_size:
                 return None
             now = max(self.clock(), state.last_received_at or self.clock())
-            reg = self._refresh_registry(conn, (self._registry or KeyRegistry()).copy(), state.tree_size)
+            ledger = self._refresh_state(conn, (self._state or LedgerState()).copy(), state.tree_size)
             root = Frontier.from_bytes(state.tree_size, state.frontier).root()
-            self._insert_checkpoint(conn, state.tree_size, root, now, reg)
+            self._insert_checkpoint(conn, state.tree_size, root, now, ledger.registry)
             conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
                 checkpoint_size=state.tree_size, last_received_at=now))
-        self._registry = reg
+        self._state = ledger
         return self.latest_checkpoint()
 
 

@@ -128,15 +128,17 @@ def book_placement(store: Store, signer_for: SignerFor, placement: Placement, *,
 
 
 def _reversal(store: Store, signer_for: SignerFor, line: sstore.Line, reason: str, q: Quarter,
-              label: str | None) -> SignedStatement:
+              label: str | None, decision: dict | None = None) -> SignedStatement:
     kinds = sstore.entry_kinds(store, [line.seq])
     payload = {"reverses": {"seq": line.seq, "entry_hash": kinds[line.seq][1].hex()}, "reason": reason,
                "booking_quarter": q.code, "corrects_period": label}
+    if decision is not None:  # the decision that orders it (ledger/costline_basis.py)
+        payload["decision"] = decision
     return sign_statement(signer_for(line.fronting), "reversal", payload, idempotency_key=f"rev-{line.seq}",
                           client=line.client or None)
 
 
 def reversal_statement(store: Store, signer_for: SignerFor, line: sstore.Line, reason: str, q: Quarter,
-                       label: str | None) -> SignedStatement:
+                       label: str | None, decision: dict | None = None) -> SignedStatement:
     """A signed reversal of `line`, booked in `q` (public for corrections)."""
-    return _reversal(store, signer_for, line, reason, q, label)
+    return _reversal(store, signer_for, line, reason, q, label, decision)

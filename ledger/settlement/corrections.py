@@ -54,9 +54,14 @@ def _periods(periods: Sequence[Period | tuple]) -> list[Period]:
 
 
 def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequence[Period | tuple[date, date, str, bool]],
-           reason: str, today: date, ref: EntryRef | dict | None = None) -> list[AppendResult]:
+           reason: str, today: date, ref: EntryRef | dict | None = None,
+           decision: dict | None = None) -> list[AppendResult]:
     """Book reversals and new lines so that `client`'s cost lines follow `periods`; idempotent.
 
+    `decision`: the reference of the dispute_event whose decision orders the correction; every
+    reversal and new line then carries it as its basis (ledger/costline_basis.py), and `signer_for`
+    gives the operator's key (the operator books what a decision orders). Without it (a BRP
+    correction) each party signs its own lines and `ref` names the determination they rest on.
     Returns the appended entries (reversals first, then new lines), [] when nothing differs.
     """
     if not reason or not reason.strip():
@@ -85,7 +90,7 @@ def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequenc
             continue
         q = booking_quarter(sealed, line.period_from, today, correction=True)
         label = correction_label(line.period_from, line.period_to)
-        items.append(reversal_statement(store, signer_for, line, reason, q, label))
+        items.append(reversal_statement(store, signer_for, line, reason, q, label, decision))
         for a, b, v in pieces:
             bearer = v.cost_bearer if v is not None else line.bearer
             hist = v.historical_budget if v is not None else line.historical
@@ -95,6 +100,10 @@ def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequenc
                 determination=det_ref if (v is not None and det_ref) else _det(store, line),
                 agreement_version=None, placement_id=line.placement_id, location=line.location, quarter=q,
                 corrects=label)
+            if decision is not None:
+                payload["decision"] = decision
+                if v is not None:  # inside the decision's periods the decision is the basis
+                    payload["determination"] = _det(store, line)
             content = (line.fronting, bearer, a, b, line.product, line.tariff_cents, line.status, hist)
             gen = sum(1 for r in all_rows if r.kind == "cost_line" and
                       (r.fronting, r.bearer, r.period_from, r.period_to, r.product, r.tariff_cents, r.status,

@@ -132,12 +132,17 @@ def seed_settlement_and_case(client) -> dict:
         return service.party_signer(store, keys, p)
 
     det = service.record(store, signer_for("GM0166"), "determination",
-                         {**determination_payload("GM0193"), "provisional": True, "flags": ["BOUNDARY_365"]},
+                         {**determination_payload("GM0193"), "provisional": True, "flags": ["BOUNDARY_365"],
+                          "reference_date": "2025-11-20"},
                          idempotency_key="seed-det", client="PSN-seed-1")
     ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
+    det2 = service.record(store, signer_for("GM0166"), "determination",
+                          {**determination_payload("GM0148", "det-2"), "reference_date": "2026-01-10"},
+                          idempotency_key="seed-det-2", client="PSN-seed-2")
     settlement_service.book_placements(store, signer_for, [
-        Placement("pl-1", "PSN-seed-1", "GM0193", "GM0166", "15B02", date(2025, 11, 20), None, determination=ref),
-        Placement("pl-2", "PSN-seed-2", "GM0166", "GM0148", "15C01", date(2026, 1, 10), date(2026, 3, 5)),
+        Placement("pl-1", "PSN-seed-1", "GM0166", "GM0193", "15B02", date(2025, 11, 20), None, determination=ref),
+        Placement("pl-2", "PSN-seed-2", "GM0166", "GM0148", "15C01", date(2026, 1, 10), date(2026, 3, 5),
+                  determination={"seq": det2.seq, "entry_hash": det2.entry_hash.hex()}),
     ], until=date(2026, 3, 31))
     view = cases_service.open_case(store, signer_for("GM0166"), det.seq, question="Is Zwolle de kostendrager?",
                                    position="Kampen was niet de woonplaats")

@@ -57,8 +57,8 @@ def test_settlement_page(client, seeded):
     s = settlement_service.settle_quarter(client.app.state.store, "2026K1")
     zwolle = s.position("GM0193").net_payable_cents
     assert "Kwartaal 2026K1" in text and "Saldo per gemeente" in text
-    whole, cents = divmod(zwolle, 100)
-    assert f"€ {whole:,}".replace(",", ".") + f",{cents:02d}" in text
+    whole, cents = divmod(abs(zwolle), 100)
+    assert ("-" if zwolle < 0 else "") + f"€ {whole:,}".replace(",", ".") + f",{cents:02d}" in text
     assert 'href="/api/settlement/2026K1/statements/GM0193/xlsx"' in text
     bad = client.get("/verrekening", params={"kwartaal": "volgend jaar"})
     assert bad.status_code == 400 and "QUARTER_INVALID" in bad.text

@@ -49,7 +49,7 @@ class CaseEnv:
     def determination(self, *, provisional=True, flags=("BOUNDARY_365",), client="PSN-client-0001",
                       digest="a" * 64, det_id="det-1"):
         payload = {"determination_id": det_id, "determination_digest": digest, "input_digest": "b" * 64,
-                   "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
+                   "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-01",
                    "outcome": {"cost_bearer": RESPONDING, "budget": "woonplaats", "client_class": "NEW",
                                "new_client": True, "statutory_college": CLAIMING, "entry_kind": "inter_regional"},
                    "flags": list(flags), "provisional": provisional, "addressee": RESPONDING, "copy_to": []}

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from cases.termijnen import holiday_name, holidays, is_rest_day, next_working_day, term
+from rules.termijnen import holiday_name, holidays, is_rest_day, next_working_day, term
 
 # art. 3 lid 1 (Nieuwjaarsdag, tweede Paas- en Pinksterdag, beide Kerstdagen, Hemelvaartsdag, Koningsdag,
-# 5 mei), lid 2 (Goede Vrijdag), lid 3 (the royal decrees in cases/data/atw_gelijkgestelde_dagen.toml)
+# 5 mei), lid 2 (Goede Vrijdag), lid 3 (the royal decrees in rules/data/atw_gelijkgestelde_dagen.toml)
 EXPECTED = {
     2024: ["2024-01-01", "2024-03-29", "2024-04-01", "2024-04-27", "2024-05-05", "2024-05-09", "2024-05-10",
            "2024-05-20", "2024-12-25", "2024-12-26", "2024-12-27"],
@@ -91,7 +91,7 @@ def test_term_properties(start, length):
 
 
 def test_committee_terms_are_configurable(tmp_path):
-    from cases.workflow import DATA, deadlines_for, load_workflow
+    from ledger.disputes import DATA, deadlines_for, load_workflow
 
     text = DATA.read_text(encoding="utf-8") + "\n[committee.COMMITTEE.admissibility]\nweeks = 3\n"
     text = text.replace("[committee.COMMITTEE]\n", "")

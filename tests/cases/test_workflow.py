@@ -19,8 +19,14 @@ WF = load_workflow()
 ON = date(2026, 12, 1)
 
 
-def _state(status, since=date(2026, 1, 1)):
-    return CaseState("GS-1", PARTIES, status, since, attempts=list(ATTEMPTS), last_date=since)
+def _state(status, since=date(2026, 1, 1), booked=None):
+    return CaseState("GS-1", PARTIES, status, since, attempts=list(ATTEMPTS), last_date=since, booked_decision=booked)
+
+
+def _edge_state(edge, since):
+    # an upheld decision goes to IMPLEMENTED only when it was booked before, else back to DECIDED
+    # (ledger/disputes.py)
+    return _state(edge.source, since, DECISION if (edge.source, edge.target) == ("UPHELD", "IMPLEMENTED") else None)
 
 
 def _edge_kwargs(edge):
@@ -49,15 +55,15 @@ def test_table_is_8_10_complete():
 def test_every_allowed_transition(edge):
     since = date(2026, 1, 1)
     for role in sorted(edge.by):
-        assert check_transition(_state(edge.source, since), edge.target, ACTOR[role], ON, parties=PARTIES,
+        assert check_transition(_edge_state(edge, since), edge.target, ACTOR[role], ON, parties=PARTIES,
                                 **_edge_kwargs(edge)) is edge
     for role in sorted(set(ACTOR) - edge.by):
         with pytest.raises(CaseError) as exc:
-            check_transition(_state(edge.source, since), edge.target, ACTOR[role], ON, parties=PARTIES,
+            check_transition(_edge_state(edge, since), edge.target, ACTOR[role], ON, parties=PARTIES,
                              **_edge_kwargs(edge))
         assert exc.value.code == "ACTOR_NOT_ALLOWED"
     with pytest.raises(CaseError) as exc:
-        check_transition(_state(edge.source, since), edge.target, "GM0200", ON, parties=PARTIES, **_edge_kwargs(edge))
+        check_transition(_edge_state(edge, since), edge.target, "GM0200", ON, parties=PARTIES, **_edge_kwargs(edge))
     assert exc.value.code == "ACTOR_NOT_ALLOWED" and "not a party" in exc.value.message
 
 
@@ -194,7 +200,10 @@ def test_worklist_lists_open_disputes_and_undisputed_provisional_determinations(
     assert r3.seq not in [p.seq for p in w.provisional]
 
 
-def test_a_transition_signed_against_a_stale_state_is_not_applied(senv):
+def test_a_transition_signed_against_a_stale_state_is_refused(senv):
+    """Two parties acting at once: the first transition in ledger order wins, and the ledger refuses
+    the one signed against the status before it (it used to be stored and ignored by the fold)."""
+    from ledger.errors import LedgerError
     from ledger.service import record
 
     env = senv
@@ -203,8 +212,11 @@ def test_a_transition_signed_against_a_stale_state_is_not_applied(senv):
     v = service.transition(env.store, env.signer(RESPONDING), v.case_id, "OBJECTED", position="R7")
     stale = {"dispute_id": v.case_id, "determination": {"seq": r.seq, "entry_hash": r.entry_hash.hex()},
              "status": "ACCEPTED", "previous_status": "DETERMINED", "participants": [CLAIMING, RESPONDING, COMMITTEE]}
-    record(env.store, env.signer(RESPONDING), "dispute_event", stale, idempotency_key="stale", client=r and
-           "PSN-client-0001")
+    size = env.store.size()
+    with pytest.raises(LedgerError) as exc:
+        record(env.store, env.signer(RESPONDING), "dispute_event", stale, idempotency_key="stale",
+               client="PSN-client-0001")
+    assert exc.value.code == "TRANSITION_NOT_ALLOWED" and env.store.size() == size
     v = service.case_view(env.store, v.case_id)
-    assert v.status == "OBJECTED" and len(v.state.conflicts) == 1 and v.events[-1].status == "ACCEPTED"
+    assert v.status == "OBJECTED" and not v.state.conflicts
     assert service.transition(env.store, env.signer(CLAIMING), v.case_id, "CONSULTATION").status == "CONSULTATION"

@@ -7,15 +7,16 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger.crypto import find_signers, load_signer  # noqa: E402
 from ledger.service import open_ledger, sign_statement  # noqa: E402
+from ledger_helpers import cost_line, find_basis  # noqa: E402
 
 url, schema, keys, party, bearer, proc, threads, per = sys.argv[1:9]
 store = open_ledger(url, Path(keys), schema=schema)
 signer = load_signer(find_signers(Path(keys), party)[0], party)
-payload = {"fronting_party": party, "cost_bearer": bearer, "period_from": "2026-01-01", "period_to": "2026-01-31",
-           "product": "BW", "units": 1, "tariff_cents": 7, "amount_cents": 7, "status": "provisional"}
+payload = cost_line(fronting=party, bearer=bearer, units=1, determination=find_basis(store, party, bearer))
 errors = []
 
 
@@ -25,7 +26,7 @@ def writer(t: int) -> None:
         while done < int(per):
             n = 1 if done % 50 == 0 else min(8, int(per) - done)
             items = [sign_statement(signer, "cost_line", payload, idempotency_key=f"cc-{proc}-{t}-{done + j}",
-                                    client="PSN-conc-1").as_item() for j in range(n)]
+                                    client="PSN-client-1").as_item() for j in range(n)]
             store.append_batch(items)
             done += n
     except Exception as exc:

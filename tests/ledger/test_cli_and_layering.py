@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from api.cli_ledger import ledger_app
 from ledger.service import init_ledger, party_signer, record
-from ledger_helpers import cost_line
+from ledger_helpers import cost_line, determination, ref
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,12 +28,15 @@ def test_cli_init_verify_export_verify_bundle(home, tmp_path):
     gm = party_signer(store, home / "keys", "GM0166")
     assert oct((home / "keys").stat().st_mode & 0o777) == "0o700"
     assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in (home / "keys").iterdir())
-    record(store, gm, "cost_line", cost_line(), idempotency_key="c1", client="PSN-cli-001")
+    det = record(store, gm, "determination", determination(addressee="GM0166"), idempotency_key="d1",
+                 client="PSN-cli-001")
+    record(store, gm, "cost_line", cost_line(bearer="GM0166", determination=ref(det)), idempotency_key="c1",
+           client="PSN-cli-001")
     r = runner.invoke(ledger_app, ["verify", "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["ok"], r.output
     out = tmp_path / "gm0166.json"
     r = runner.invoke(ledger_app, ["export", "--party", "GM0166", "--from", "2020-01-01", "--to", "2099-12-31", str(out)])
-    assert r.exit_code == 0 and "1 entries of GM0166" in r.output, r.output
+    assert r.exit_code == 0 and "2 entries of GM0166" in r.output, r.output
     r = runner.invoke(ledger_app, ["verify-bundle", str(out), "--operator-key", store.operator.key_id])
     assert r.exit_code == 0 and "trusted" in r.output, r.output
     r = runner.invoke(ledger_app, ["verify-bundle", str(out), "--operator-key", "ab" * 32])
@@ -43,7 +46,7 @@ def test_cli_init_verify_export_verify_bundle(home, tmp_path):
         c.exec_driver_sql("DROP TRIGGER ledger_entries_no_update")
         c.exec_driver_sql("UPDATE ledger_entries SET client = 'PSN-cli-002' WHERE idempotency_key = 'c1'")
     r = runner.invoke(ledger_app, ["verify"])
-    assert r.exit_code == 1 and "COLUMN_MISMATCH" in r.output and "seq 2" in r.output, r.output
+    assert r.exit_code == 1 and "COLUMN_MISMATCH" in r.output and "seq 3" in r.output, r.output
     r = runner.invoke(ledger_app, ["export", "--party", "GM0166", "--from", "2020-13-01", "--to", "x", str(out)])
     assert r.exit_code != 0
 

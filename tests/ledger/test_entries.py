@@ -3,7 +3,7 @@ import pytest
 
 from ledger.entitlements import load_entitlements
 from ledger.entries import PAYLOADS
-from ledger.errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, PAYLOAD_INVALID,
+from ledger.errors import (ACTOR_NOT_ALLOWED, ALREADY_REVERSED, TRANSITION_NOT_ALLOWED, CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_ENTITLED, PAYLOAD_INVALID,
                            REFERENCE_INVALID, SIGNATURE_INVALID, STATEMENT_INVALID, UNKNOWN_KIND, LedgerError)
 from ledger.canonical import canonical_json
 from ledger.entries import make_statement
@@ -48,16 +48,17 @@ def test_notices_n1_n2_n5(sqlite_env):
     e = sqlite_env
     n1 = {"placing_party": "GM0166", "host_region": "RG:ijssel-vecht", "host_municipality": "GM0193",
           "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-01-05",
-          "expected_duration_days": 365, "contract_used": "RG-contract-7"}
+          "expected_duration_days": 365, "contract_used": "RG-contract-7", "legal_basis": "pseudoniem"}
     e.append("GM0166", "placement_notice", n1)
     refused(NOT_ENTITLED, e.append, "GM0193", "placement_notice", n1)
     refused(STATEMENT_INVALID, e.append, "GM0166", "placement_notice", n1, client=None)
     n2 = {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
-          "end_date": "2026-06-30", "new_municipality": "GM0193", "responsible_until": "2027-06-30"}
+          "end_date": "2026-06-30", "new_municipality": "GM0193", "responsible_until": "2027-06-30",
+          "legal_basis": "pseudoniem"}
     e.append("GM0166", "outflow_notice", n2)
     refused(NOT_ENTITLED, e.append, "GM0200", "outflow_notice", n2)
     n5 = {"meldgemeente": "GM0200", "to_party": "GM0166", "reasons": "meeste kans van slagen",
-          "proposed_date": "2026-03-01"}
+          "proposed_date": "2026-03-01", "legal_basis": "mandaat"}
     e.append("GM0200", "handover_request", n5)
     refused(NOT_ENTITLED, e.append, "GM0166", "handover_request", n5)
 
@@ -74,7 +75,10 @@ def test_cost_lines_and_reversals(sqlite_env):
     refused(STATEMENT_INVALID, e.append, "GM0166", "cost_line", cost_line(), client="123456782")  # a BSN
     refused(NOT_ENTITLED, e.append, "GM0193", "reversal", {"reverses": ref(c), "reason": "x"})
     e.append("GM0166", "reversal", {"reverses": ref(c), "reason": "committee decision"})
-    e.append("OPERATOR", "reversal", {"reverses": ref(c), "reason": "committee decision"}, client=None)
+    refused(ALREADY_REVERSED, e.append, "GM0166", "reversal", {"reverses": ref(c), "reason": "again"})
+    c2 = e.append("GM0166", "cost_line", cost_line())
+    # the operator reverses only for a decision (tests/ledger/test_admission_rules.py books one)
+    refused(NOT_ENTITLED, e.append, "OPERATOR", "reversal", {"reverses": ref(c2), "reason": "committee decision"})
     det = e.append("GM0166", "determination", determination())
     refused(REFERENCE_INVALID, e.append, "GM0166", "reversal", {"reverses": ref(det), "reason": "x"})
     e.append("GM0166", "cost_line", cost_line(determination=ref(det), historical_budget=True))
@@ -89,13 +93,16 @@ def test_settlement_seal_and_disputes(sqlite_env):
     refused(PAYLOAD_INVALID, e.append, "OPERATOR", "settlement_seal",
             dict(seal, balances=[{"party": "GM0166", "net_cents": 1}]), client=None)
     det = e.append("GM0166", "determination", determination())
-    ev = {"dispute_id": "D-1", "determination": ref(det), "status": "OBJECTED", "previous_status": "DETERMINED",
-          "participants": ["GM0166", "GM0193"], "deadline": "2026-03-01"}
-    e.append("GM0193", "dispute_event", ev)
-    e.append("COMMITTEE", "dispute_event", dict(ev, status="DECIDED"))
-    e.append("OPERATOR", "dispute_event", dict(ev, status="NO_RESPONSE"))
-    refused(NOT_ENTITLED, e.append, "GM0200", "dispute_event", ev)
+    opened = {"dispute_id": "D-1", "determination": ref(det), "status": "DETERMINED", "previous_status": None,
+              "participants": ["GM0166", "GM0193", "COMMITTEE"], "deadline": "2026-03-01"}
+    ev = dict(opened, status="OBJECTED", previous_status="DETERMINED")
+    refused(NOT_ENTITLED, e.append, "GM0200", "dispute_event", opened)
+    e.append("GM0166", "dispute_event", opened)
     refused(PAYLOAD_INVALID, e.append, "GM0193", "dispute_event", dict(ev, status="LOST"))
+    refused(ACTOR_NOT_ALLOWED, e.append, "GM0166", "dispute_event", ev)  # the objection is the addressee's
+    e.append("GM0193", "dispute_event", ev)
+    refused(TRANSITION_NOT_ALLOWED, e.append, "COMMITTEE", "dispute_event",
+            dict(ev, status="DECIDED", previous_status="OBJECTED"))
 
 
 def test_key_lifecycle(sqlite_env):
@@ -178,15 +185,20 @@ def _kind_cases(e):
     line = e.append("GM0166", "cost_line", cost_line())
     new_gm = new_signer("GM0200")
     n1 = {"placing_party": "GM0166", "host_region": "RG:ijssel-vecht", "host_municipality": "GM0193",
-          "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-01-05", "contract_used": "c-7"}
-    n2 = {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht", "end_date": "2026-06-30"}
-    n5 = {"meldgemeente": "GM0200", "to_party": "GM0166", "reasons": "kans van slagen", "proposed_date": "2026-03-01"}
+          "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-01-05", "contract_used": "c-7",
+          "legal_basis": "pseudoniem"}
+    n2 = {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht", "end_date": "2026-06-30",
+          "legal_basis": "pseudoniem"}
+    n5 = {"meldgemeente": "GM0200", "to_party": "GM0166", "reasons": "kans van slagen", "proposed_date": "2026-03-01",
+          "legal_basis": "pseudoniem"}
+    notice = e.append("GM0166", "placement_notice", n1)
     seal = {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 3,
             "balances": [{"party": "GM0166", "net_cents": 5}, {"party": "GM0193", "net_cents": -5}]}
-    ev = {"dispute_id": "D-9", "determination": ref(det), "status": "OBJECTED", "participants": ["GM0166", "GM0193"]}
+    ev = {"dispute_id": "D-9", "determination": ref(det), "status": "DETERMINED",
+          "participants": ["GM0166", "GM0193", "COMMITTEE"]}
     redet = dict(determination(addressee="GM0200"), previous=ref(det), trigger="RETRO_BRP")
     reg = {"party": "GM0200", "key_id": new_gm.key_id, "public_key": new_gm.public_key.hex(),
-           "valid_from": "2026-01-01T00:00:00+00:00", "valid_until": None}
+           "valid_from": e.store.clock().isoformat(), "valid_until": None}
     gm0193 = e.signers["GM0193"]
     rot = {"party": "GM0193", "old_key_id": gm0193.key_id, "new_key_id": new_gm.key_id,
            "new_public_key": new_gm.public_key.hex(), "valid_until": None}
@@ -200,7 +212,8 @@ def _kind_cases(e):
         "handover_request": (n5, "GM0200", "GM0166", "PSN-client-1"),
         "redetermination": (redet, "GM0166", "GM0193", "PSN-client-1"),
         "cost_line": (cost_line(fronting="GM0193", bearer="GM0200"), "GM0193", "GM0200", "PSN-client-1"),
-        "reversal": ({"reverses": ref(line), "reason": "fout"}, "GM0166", "GM0193", None),
+        "reversal": ({"reverses": ref(line), "reason": "fout"}, "GM0166", "GM0193", "PSN-client-1"),
+        "acknowledgement": ({"notice": ref(notice)}, "GM0193", "GM0200", "PSN-client-1"),
         "settlement_seal": (seal, "OPERATOR", "GM0166", None),
         "dispute_event": (ev, "GM0166", "GM0200", "PSN-client-1"),
         "key_registration": (reg, "OPERATOR", "GM0166", None),

@@ -30,7 +30,7 @@ def test_triggers_refuse_update_and_delete(env, table, column):
 
 def test_migrate_twice_and_verify(env):
     env.store.migrate()
-    assert env.store.size() == 1 + 5  # genesis + five party keys
+    assert env.store.size() == 1 + 5 + 9  # genesis + five party keys + the nine bases of ledger_helpers
     assert verify_store(env.store).ok
 
 
@@ -62,6 +62,7 @@ def test_batch_is_one_transaction_with_checkpoints_every_1000(env):
 def test_threads_keep_one_linear_order(env):
     e = env
     errors = []
+    before = e.store.size()
 
     def writer(party, bearer):
         try:
@@ -81,7 +82,7 @@ def test_threads_keep_one_linear_order(env):
     for t in threads:
         t.join()
     assert not errors
-    assert e.store.size() == 6 + 4 * (10 + 5 * 3)
+    assert e.store.size() == before + 4 * (10 + 5 * 3)
     report = verify_store(e.store)
     assert report.ok, report.problems[:5]
 
@@ -148,7 +149,7 @@ def test_batch_refers_to_stored_and_to_its_own_entries(env):
     before = e.store.size()
     new_det = e.sign("GM0166", "determination", determination(addressee="GM0193", determination_id="det-3"))
     items = [e.sign("GM0193", "acceptance", {"determination": ref(det), "note": ""}).as_item(),
-             e.sign("GM0166", "cost_line", cost_line(determination=ref(other))).as_item(),
+             e.sign("GM0166", "cost_line", cost_line(bearer="GM0200", determination=ref(other))).as_item(),
              new_det.as_item()]
     results = e.store.append_batch(items)
     # an acceptance of the determination appended earlier in this same batch

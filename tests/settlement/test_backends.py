@@ -18,10 +18,12 @@ PLACEMENTS = [
 
 
 def _build(env: Env):
-    service.book_placements(env.store, env.signer_for, PLACEMENTS, until=date(2026, 3, 31))
+    service.book_placements(env.store, env.signer_for, [env.based(p) for p in PLACEMENTS], until=date(2026, 3, 31))
     service.rebook(env.store, env.signer_for, client="PSN-client-1",
                    periods=[(date(2025, 12, 1), date(2026, 1, 15), "GM0160", False)], reason="besluit",
-                   today=date(2026, 2, 1))
+                   today=date(2026, 2, 1),
+                   ref=env.redetermine(env.based(PLACEMENTS[0]).determination, "GM0193", "PSN-client-1", "GM0160",
+                                       date(2025, 12, 1)))
     service.seal_quarter(env.store, "2025K4", today=date(2026, 1, 2))
 
 

@@ -20,7 +20,7 @@ def statement(sqlite_env, tmp_path):
     e = sqlite_env
     ps = [Placement(f"p{i}", f"PSN-client-{i}", "GM0193", "GM0166", "15B02", date(2026, 1, 1 + i), date(2026, 3, 20))
           for i in range(4)]
-    service.book_placements(e.store, e.signer_for, ps, until=date(2026, 3, 31))
+    service.book_placements(e.store, e.signer_for, [e.based(p) for p in ps], until=date(2026, 3, 31))
     res = service.write_statements(e.store, "2026K1", tmp_path / "out", parties=["GM0166"])
     lines = json.loads(res.files[0].json.read_text(encoding="utf-8"))["lines"]
     return e, lines

@@ -24,7 +24,7 @@ def booked(sqlite_env):
           Placement("p4", "PSN-client-4", "GM0166", "GM0193", "15D01", date(2025, 12, 1), None, historical_budget=True,
                     status="provisional"),
           Placement("p5", "PSN-client-5", "GM0228", "GM0148", "15B01", date(2026, 1, 10), None)]
-    service.book_placements(e.store, e.signer_for, ps, until=date(2026, 3, 31))
+    service.book_placements(e.store, e.signer_for, [e.based(p) for p in ps], until=date(2026, 3, 31))
     return e
 
 
@@ -111,7 +111,7 @@ def test_monitoring_and_projection(booked, tmp_path):
     from ledger.service import sign_statement
     e.store.append(*sign_statement(e.signer_for("GM0505"), "outflow_notice",
                                    {"sender": "GM0505", "host_municipality": "GM0505", "host_region": "RG:zuid-holland-zuid",
-                                    "end_date": "2026-02-20", "new_municipality": "GM0505"},
+                                    "end_date": "2026-02-20", "new_municipality": "GM0505", "legal_basis": "pseudoniem"},
                                    idempotency_key="n2-1", client="PSN-client-2").as_item())
     m26 = json.loads(service.monitoring(e.store, 2026, tmp_path).json.read_text(encoding="utf-8"))
     ijv26 = next(r for r in m26["regions"] if r["region"] == "ijssel-vecht")

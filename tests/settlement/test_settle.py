@@ -39,7 +39,7 @@ def test_book_rebook_settle_seal(env):
     assert book_placement(e.store, e.signer_for, p, until=date(2026, 3, 31)) == []  # idempotent
     own = Placement("pl-own", "PSN-client-own", "GM0193", "GM0193", "15A01", date(2026, 1, 1), date(2026, 1, 31),
                     historical_budget=True)
-    assert len(book_placement(e.store, e.signer_for, own, until=date(2026, 3, 31))) == 1  # fronting == bearer
+    assert len(book_placement(e.store, e.signer_for, e.based(own), until=date(2026, 3, 31))) == 1  # fronting == bearer
     k4 = settle(e.store, "2025K4")
     assert [(f.creditor, f.debtor, f.total_cents) for f in k4.flows] == [("GM0193", "GM0166", 42 * tariff("15B02", date(2025, 12, 1)))]
     k1 = settle(e.store, "2026K1")
@@ -52,11 +52,12 @@ def test_book_rebook_settle_seal(env):
         close_quarter(e.store, "2026K1", today=date(2026, 3, 31))
     assert exc.value.code == "QUARTER_NOT_ENDED"
     periods = [(date(2025, 12, 10), date(2026, 1, 31), "GM0160", False)]
+    redet = e.redetermine(det, "GM0193", "PSN-client-1", "GM0160", date(2025, 12, 10))
     res = rebook(e.store, e.signer_for, client="PSN-client-1", periods=periods, reason="besluit commissie",
-                 today=date(2026, 2, 2))
+                 today=date(2026, 2, 2), ref=redet)
     assert len(res) == 5  # 2 reversals, Dec 1-9 (old bearer), Dec 10-31 and Jan (new bearer)
     assert rebook(e.store, e.signer_for, client="PSN-client-1", periods=periods, reason="besluit commissie",
-                  today=date(2026, 2, 2)) == []
+                  today=date(2026, 2, 2), ref=redet) == []
     rows = sstore.client_lines(e.store, "PSN-client-1")
     new = [r for r in rows if r.seq in {x.seq for x in res}]
     assert all(r.booking_quarter == "2026K1" for r in new)
@@ -79,7 +80,7 @@ def test_late_line_for_a_sealed_quarter_goes_to_the_next_open_one(env):
     e = env
     close_quarter(e.store, "2026K1", today=date(2026, 4, 2))
     p = Placement("pl-late", "PSN-client-7", "GM0193", "GM0148", "15C01", date(2026, 3, 20), date(2026, 3, 25))
-    (r,) = book_placement(e.store, e.signer_for, p, until=date(2026, 3, 31))
+    (r,) = book_placement(e.store, e.signer_for, e.based(p), until=date(2026, 3, 31))
     row = sstore.lines_where(e.store, sstore.lines.c.seq == r.seq)[0]
     assert (row.booking_quarter, row.corrects) == ("2026K2", "correctie op 2026-K1")
     assert settle(e.store, "2026K1").flows == ()
@@ -97,9 +98,11 @@ def test_disputed_and_provisional_apart_payable_excludes_disputed(env):
                                                     date(2026, 1, 1), date(2026, 1, 10), determination=d2,
                                                     status="provisional"), until=date(2026, 3, 31))
     from ledger.service import sign_statement
+    case = {"dispute_id": "g-1", "determination": d1, "participants": ["GM0193", "GM0166", "COMMITTEE"]}
+    e.store.append(*sign_statement(e.signer_for("GM0166"), "dispute_event", dict(case, status="DETERMINED"),
+                                   idempotency_key="g-1-0", client="PSN-client-1").as_item())
     e.store.append(*sign_statement(e.signer_for("GM0166"), "dispute_event",
-                                   {"dispute_id": "g-1", "determination": d1, "status": "OBJECTED",
-                                    "participants": ["GM0166", "GM0193"]},
+                                   dict(case, status="OBJECTED", previous_status="DETERMINED"),
                                    idempotency_key="g-1-1", client="PSN-client-1").as_item())
     s = settle(e.store, "2026K1")
     t = 10 * tariff("15B01", date(2026, 1, 1))
@@ -109,8 +112,7 @@ def test_disputed_and_provisional_apart_payable_excludes_disputed(env):
     assert s.position("GM0166").net_payable_cents == 0
     # the dispute is settled: the amount becomes payable
     e.store.append(*sign_statement(e.signer_for("GM0166"), "dispute_event",
-                                   {"dispute_id": "g-1", "determination": d1, "status": "SETTLED",
-                                    "previous_status": "OBJECTED", "participants": ["GM0166", "GM0193"]},
+                                   dict(case, status="SETTLED", previous_status="OBJECTED"),
                                    idempotency_key="g-1-2", client="PSN-client-1").as_item())
     assert settle(e.store, "2026K1").position("GM0166").net_payable_cents == -t
     # what-if: another reading of d2's flag moves its cost to Kampen; nothing is booked
@@ -125,8 +127,8 @@ def test_solidarity_pool_and_whatif_verdeelsleutel(env):
     e = env
     # historical cohort: Zwolle's historical budget, fronted by Zwolle and by Kampen
     for i, fronting in enumerate(["GM0193", "GM0166", "GM0193"]):
-        book_placement(e.store, e.signer_for, Placement(f"h{i}", f"PSN-hist-{i}", fronting, "GM0193", "15A02",
-                                                        date(2025, 10, 1), date(2025, 12, 31), historical_budget=True),
+        book_placement(e.store, e.signer_for, e.based(Placement(f"h{i}", f"PSN-hist-{i}", fronting, "GM0193", "15A02",
+                                                        date(2025, 10, 1), date(2025, 12, 31), historical_budget=True)),
                        until=date(2025, 12, 31))
     s = settle(e.store, "2025K4")
     pooled = 3 * 92 * tariff("15A02", date(2025, 10, 1))
@@ -155,7 +157,7 @@ def test_random_placements_net_to_zero_every_quarter(sqlite_env):
         ps.append(Placement(f"r{i}", f"PSN-rand-{i:03d}", rnd.choice(["GM0193", "GM0505", "GM0228", "GM0718"]),
                             rnd.choice(parties), rnd.choice(sorted(load_catalogue().products)), start, stop,
                             historical_budget=rnd.random() < 0.2, status=rnd.choice(["provisional", "definitive"])))
-        book_placement(e.store, e.signer_for, ps[-1], until=date(2026, 6, 30))
+        book_placement(e.store, e.signer_for, e.based(ps[-1]), until=date(2026, 6, 30))
     def per_client():
         out = {}
         for r in sstore.lines_where(e.store, sstore.lines.c.seq >= 0):
@@ -164,8 +166,10 @@ def test_random_placements_net_to_zero_every_quarter(sqlite_env):
     before = per_client()
     for i in range(0, 25, 4):
         a = ps[i].start + timedelta(days=10)
+        based = e.based(ps[i])
+        redet = e.redetermine(based.determination, based.fronting_party, based.client, "GM0160", a)
         rebook(e.store, e.signer_for, client=ps[i].client, periods=[(a, a + timedelta(days=45), "GM0160", False)],
-               reason="correctie", today=date(2026, 7, 1))
+               reason="correctie", today=date(2026, 7, 1), ref=redet)
     assert per_client() == before  # a change of cost bearer moves costs, it never changes a client's total
     live = {r.seq: r for r in sstore.lines_where(e.store, sstore.lines.c.kind == "cost_line")}
     for r in sstore.lines_where(e.store, sstore.lines.c.kind == "reversal"):

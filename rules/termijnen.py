@@ -7,7 +7,7 @@
 - art. 3 lid 1: Nieuwjaarsdag, tweede Paasdag, tweede Pinksterdag, both Kerstdagen, Hemelvaartsdag,
   the day the King's birthday is celebrated (27 April, 26 April when 27 April is a Sunday; before
   2014 the Queen's: 30 April, 29 April when that is a Sunday) and 5 May (every year);
-  lid 2: Goede Vrijdag; lid 3: days equated by royal decree (cases/data/atw_gelijkgestelde_dagen.toml).
+  lid 2: Goede Vrijdag; lid 3: days equated by royal decree (rules/data/atw_gelijkgestelde_dagen.toml).
 
 Easter Sunday comes from dateutil.easter (western). Pure functions: no clock.
 """
@@ -111,3 +111,17 @@ def term(start: date, *, days: int = 0, weeks: int = 0) -> Term:
                     working += 1
             articles.append("art. 2")
     return Term(start, calendar_end, end, tuple(articles))
+
+
+def working_days_after(start: date, count: int) -> date:
+    """The `count`-th working day after `start` (exclusive): a term counted in working days, e.g. the
+    five working days an addressee has to acknowledge a notice (no Saturday, Sunday, algemeen
+    erkende feestdag or equated day counts, so art. 1 and 2 hold by construction)."""
+    if count < 1:
+        raise ValueError("a term is at least one working day")
+    day = start
+    while count:
+        day += timedelta(days=1)
+        if not is_rest_day(day):
+            count -= 1
+    return day

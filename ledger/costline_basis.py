@@ -1,0 +1,145 @@
+"""What a cost line must rest on (pure): its basis, its product and its tariff (R13/R14; issue 11).
+
+A cost line is a receivable of its fronting party and a payable of its cost bearer. It is admitted
+only with the basis it claims:
+- a recorded determination or re-determination (`determination`) of the same client that names the
+  line's cost bearer (its outcome's cost bearer), for days from its reference date on; or
+- a committee decision or court ruling (`decision`: the dispute_event that carries it, still the
+  decision in force of its case) of the same client whose period covering the line names that cost
+  bearer. A line wholly outside the decision's periods (the unchanged rest of a reversed line) rests
+  on its determination as above. The operator books such corrections (no party's key on the server):
+  an operator's line needs a decision;
+- a product of the catalogue (ledger/data/products.toml), and the tariff of a contract the fronting
+  party uses (its own or its region's, ledger/data/tariffs.toml) on every day of the period. A line
+  with another tariff is admitted only marked `tariff_deviation` and provisional: it stays
+  provisional until the cost bearer accepts it.
+- both parties are municipalities that exist on the period's first day, never the committee or the
+  operator (ledger/parties.py).
+
+A reversal by the operator likewise needs the decision that orders it.
+"""
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from .entries import OPERATOR
+from .errors import BASIS_MISMATCH, BASIS_MISSING, NOT_ENTITLED, PRODUCT_UNKNOWN, TARIFF_INVALID, LedgerError
+from .parties import municipality_problem
+from .settlement.catalogue import load_catalogue
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@lru_cache(maxsize=65536)
+def contract_tariff_holds(fronting: str, product: str, start: date, stop: date, cents: int) -> bool:
+    """Whether a contract the fronting party uses has tariff `cents` for `product` on every day."""
+    cat = load_catalogue()
+    region = cat.region_of.get(fronting)
+    for cid, c in sorted(cat.contracts.items()):
+        if c["holder"] != fronting and (region is None or c.get("region") != region):
+            continue
+        try:
+            segments = cat.tariff_segments(fronting, product, start, stop, cid)
+        except Exception:  # noqa: BLE001 - a contract without a tariff for these days: try the next
+            continue
+        if all(t.cents_per_day == cents for _a, _b, t in segments):
+            return True
+    return False
+
+
+def decision_covering(decision: dict, start: date, stop: date) -> dict | None:
+    """The period of a decision (as JSON) that holds start..stop, or None."""
+    for p in decision["cost_bearers"]:
+        if _day(p["period_from"]) <= start and stop <= _day(p["period_to"]):
+            return p
+    return None
+
+
+def decision_basis_problem(line, client: str | None, dec, cases) -> tuple[bool, LedgerError | None]:
+    """(whether the decision covers the line, the problem). `dec` is the RefInfo of the dispute_event,
+    `cases` the case states by dispute id (the decision must be its case's decision in force)."""
+    decision = dec.payload.get("decision")
+    state = cases.get(dec.payload.get("dispute_id"))
+    if not decision or state is None or state.decision_seq != dec.seq:
+        return False, LedgerError(BASIS_MISMATCH, f"decision: entry {dec.seq} is not the decision in force of its case")
+    if dec.client != client:
+        return False, LedgerError(BASIS_MISMATCH, f"decision: entry {dec.seq} is about another client")
+    period = decision_covering(decision, line.period_from, line.period_to)
+    if period is None:
+        return False, None
+    if period["cost_bearer"] != line.cost_bearer:
+        return True, LedgerError(BASIS_MISMATCH, f"the decision names {period['cost_bearer']} for "
+                                                 f"{period['period_from']}..{period['period_to']}, not {line.cost_bearer}")
+    return True, None
+
+
+def determination_basis_problem(line, client: str | None, det) -> LedgerError | None:
+    """The determination (RefInfo) names this client, this cost bearer, and a reference date on or
+    before the line's first day."""
+    if det.client != client:
+        return LedgerError(BASIS_MISMATCH, f"determination: entry {det.seq} is about another client")
+    bearer = (det.payload.get("outcome") or {}).get("cost_bearer")
+    if bearer != line.cost_bearer:
+        return LedgerError(BASIS_MISMATCH, f"determination {det.seq} names {bearer} as cost bearer, "
+                                           f"not {line.cost_bearer}")
+    reference = _day(det.payload["reference_date"])
+    if line.period_from < reference:
+        return LedgerError(BASIS_MISMATCH, f"period_from {line.period_from.isoformat()} is before the "
+                                           f"determination's reference date {reference.isoformat()}")
+    return None
+
+
+def cost_line_problem(author: str, line, client: str | None, refs: dict, cases) -> LedgerError | None:
+    """Why a cost line (a CostLine model, its resolved references) may not be admitted, or None."""
+    for field in ("fronting_party", "cost_bearer"):
+        err = municipality_problem(field, getattr(line, field), line.period_from)
+        if err:
+            return err
+    det, dec = refs.get("determination"), refs.get("decision")
+    covered = False
+    if dec is not None:
+        covered, err = decision_basis_problem(line, client, dec, cases)
+        if err:
+            return err
+    elif author == OPERATOR:
+        return LedgerError(NOT_ENTITLED, "the operator books a cost line only for a decision (field decision)")
+    if not covered:
+        if det is None:
+            return LedgerError(BASIS_MISSING, "a cost line rests on a recorded determination or a decision "
+                                              "naming its cost bearer")
+        err = determination_basis_problem(line, client, det)
+        if err:
+            return err
+    if line.product not in load_catalogue().products:
+        return LedgerError(PRODUCT_UNKNOWN, f"product {line.product!r} is not in the catalogue")
+    if line.tariff_deviation:
+        if line.status != "provisional":
+            return LedgerError(TARIFF_INVALID, "a line with a deviating tariff is provisional until the cost "
+                                               "bearer accepts it")
+    elif not contract_tariff_holds(line.fronting_party, line.product, line.period_from, line.period_to,
+                                   line.tariff_cents):
+        return LedgerError(TARIFF_INVALID, f"{line.tariff_cents} cents per day is not the contract tariff of "
+                                           f"{line.fronting_party} for {line.product} on "
+                                           f"{line.period_from.isoformat()}..{line.period_to.isoformat()} "
+                                           "(mark a deviating tariff as such)")
+    return None
+
+
+def reversal_problem(author: str, client: str | None, refs: dict, cases) -> LedgerError | None:
+    """A reversal by the operator rests on the decision that orders it; any reversal is of its own client."""
+    line = refs.get("reverses")
+    if line is not None and line.client != client:
+        return LedgerError(BASIS_MISMATCH, f"reverses: entry {line.seq} is about another client")
+    dec = refs.get("decision")
+    if author == OPERATOR and dec is None:
+        return LedgerError(NOT_ENTITLED, "the operator reverses a cost line only for a decision (field decision)")
+    if dec is not None:
+        state = cases.get(dec.payload.get("dispute_id"))
+        if not dec.payload.get("decision") or state is None or state.decision_seq != dec.seq:
+            return LedgerError(BASIS_MISMATCH, f"decision: entry {dec.seq} is not the decision in force of its case")
+        if dec.client != client:
+            return LedgerError(BASIS_MISMATCH, f"decision: entry {dec.seq} is about another client")
+    return None

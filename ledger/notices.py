@@ -1,0 +1,89 @@
+"""Notices between regions (N1 placement, N2 outflow, N5 handover) and their acknowledgement (pure).
+
+A notice is admitted when (domain specification section 4 and 8.12; issue 11):
+- every party it names exists on the notice's date (ledger/parties.py), and its cost bearer is no
+  committee or operator;
+- it is addressed to a party other than its sender (an N1 may name the sender as host municipality:
+  a placement in its own municipality on another region's contract);
+- its date is plausible: not more than `notice_years_back` years before its receipt (older claims
+  are time-barred: art. 3:308 BW, five years) nor more than `notice_days_ahead` days after it;
+- it names the legal basis on which it names a client, one of the dated list `legal_bases` of the
+  rule set (spec 8.12: mandaat, gemeenschappelijke regeling, pseudoniem, a designated processing).
+
+An acknowledgement is by an addressee of the notice (the entitlement table), for the same client,
+once per addressee; it is due `acknowledgement_working_days` working days after the notice was
+received (Algemene termijnenwet: rules/termijnen.py). A late acknowledgement is still admitted: the
+inbox marks it overdue.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+
+from rules.termijnen import working_days_after
+
+from .errors import ACKNOWLEDGEMENT_INVALID, DATE_IMPLAUSIBLE, LEGAL_BASIS_INVALID, PARTY_ROLE_INVALID, LedgerError
+from .parties import paying_party_problem, unknown_party_problem
+
+
+class NoticeShape(NamedTuple):
+    """Where a notice kind keeps its sender, its addressees and its date."""
+
+    sender: str
+    addressees: tuple[str, ...]
+    date_field: str
+
+
+NOTICES = {
+    "placement_notice": NoticeShape("placing_party", ("host_region", "host_municipality"), "start_date"),
+    "outflow_notice": NoticeShape("sender", ("host_municipality", "host_region", "new_municipality"), "end_date"),
+    "handover_request": NoticeShape("meldgemeente", ("to_party",), "proposed_date"),
+}
+
+
+def addressees(kind: str, payload: dict[str, Any]) -> set[str]:
+    """The parties a notice (as JSON) is addressed to."""
+    return {payload[f] for f in NOTICES[kind].addressees if payload.get(f)}
+
+
+def acknowledgement_due(received_on: date, working_days: int = 5) -> date:
+    """The last day to acknowledge a notice received on `received_on`."""
+    return working_days_after(received_on, working_days)
+
+
+def notice_problem(kind: str, payload, received_on: date, ruleset) -> LedgerError | None:
+    """Why a notice (a payload model of NOTICES' kinds) may not be admitted, or None."""
+    shape = NOTICES[kind]
+    on: date = getattr(payload, shape.date_field)
+    if on < received_on - timedelta(days=round(365.25 * ruleset.notice_years_back)):
+        return LedgerError(DATE_IMPLAUSIBLE, f"{shape.date_field} {on.isoformat()} is more than "
+                                             f"{ruleset.notice_years_back} years before the notice")
+    if on > received_on + timedelta(days=ruleset.notice_days_ahead):
+        return LedgerError(DATE_IMPLAUSIBLE, f"{shape.date_field} {on.isoformat()} is more than "
+                                             f"{ruleset.notice_days_ahead} days after the notice")
+    for field in payload.party_fields:
+        err = unknown_party_problem(field, getattr(payload, field), on)
+        if err:
+            return err
+    err = paying_party_problem("cost_bearer", getattr(payload, "cost_bearer", None))
+    if err:
+        return err
+    sender = getattr(payload, shape.sender)
+    if not {getattr(payload, f) for f in shape.addressees if getattr(payload, f)} - {sender}:
+        return LedgerError(PARTY_ROLE_INVALID, f"the notice is addressed to its sender {sender} only")
+    if payload.legal_basis not in ruleset.legal_bases:
+        return LedgerError(LEGAL_BASIS_INVALID, f"legal_basis {payload.legal_basis!r} is not one of "
+                                                f"{', '.join(sorted(ruleset.legal_bases))}")
+    return None
+
+
+def acknowledgement_problem(author: str, client: str | None, notice, acknowledged: set[tuple[int, str]]
+                            ) -> LedgerError | None:
+    """Why an acknowledgement by `author` of `notice` (a RefInfo) may not be admitted, or None."""
+    if notice.client != client:
+        return LedgerError(ACKNOWLEDGEMENT_INVALID, f"notice {notice.seq} is about another client")
+    if author not in addressees(notice.kind, notice.payload):
+        return LedgerError(ACKNOWLEDGEMENT_INVALID, f"{author} is not an addressee of notice {notice.seq}")
+    if (notice.seq, author) in acknowledged:
+        return LedgerError(ACKNOWLEDGEMENT_INVALID, f"{author} acknowledged notice {notice.seq} before")
+    return None
