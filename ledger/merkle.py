@@ -151,8 +151,11 @@ def _is_size(n: object) -> bool:
     return isinstance(n, int) and not isinstance(n, bool)
 
 
+_HASH_TYPES = (bytes, bytearray)
+
+
 def _is_hash(h: object) -> bool:
-    return isinstance(h, (bytes, bytearray)) and len(h) == HASH_SIZE
+    return isinstance(h, _HASH_TYPES) and len(h) == HASH_SIZE
 
 
 def _inclusion_input(index: object, size: object, leaf: object, proof: object) -> bool:
@@ -219,9 +222,9 @@ class InclusionVerifier:
         if not _inclusion_input(index, size, leaf, proof):  # step 1
             return False
         proof = tuple(proof)  # remembered below: the caller may change its list afterwards
-        if any(type(p) is bytearray for p in proof):  # or a bytearray in it
-            proof = tuple(bytes(p) if type(p) is bytearray else p for p in proof)
         decode, memo = self.decode, self._memo
+        if decode is None and bytearray in map(type, proof):  # or a bytearray in it
+            proof = tuple(bytes(p) if type(p) is bytearray else p for p in proof)
         visited = []
         fn, sn, r = index, size - 1, bytes(leaf)  # steps 2-3
         result = None
@@ -238,11 +241,11 @@ class InclusionVerifier:
                     p = decode(p)
                 except (TypeError, ValueError):
                     return False
-            if not _is_hash(p):  # 4a
+            if not (isinstance(p, _HASH_TYPES) and len(p) == HASH_SIZE):  # 4a (_is_hash, inline: the hot loop)
                 return False
             visited.append((fn, sn, r, k))
             left, fn, sn = _ascend(fn, sn)  # 4b, 4c
-            r = node_hash(p, r) if left else node_hash(r, p)
+            r = _sha256(b"\x01" + p + r).digest() if left else _sha256(b"\x01" + r + p).digest()  # node_hash
         if result is None:
             result = sn == 0 and r == self.root  # step 5
         for f, s, value, k in visited:
