@@ -1,0 +1,317 @@
+"""The adversarial suite: every forgery a real party's valid key can sign is refused over HTTP with its
+stable code and stores nothing; the same forgeries written straight into the database (one copy per
+backend, verified once) are each named by `ledger verify` with the same code.
+
+The scenario (a few real entries, made through the same HTTP endpoint): Kampen (GM0166) determined
+that Zwolle (GM0193) bears the cost of client PSN-adv-1 and books a cost line on it; Kampen opened a
+dispute that has reached the hearing; Kampen sent an N1 that Zwolle acknowledged; Apeldoorn (GM0200)
+is a third municipality with a determination of its own; a fourth party's key was revoked and another
+was rotated out.
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from litestar.testing import TestClient
+
+from api.http import create_app
+from api.settings import Settings
+from ledger.crypto import new_signer
+from ledger.entitlements import entitled
+from ledger.entries import PAYLOADS, COMMITTEE, OPERATOR
+from ledger.service import register_key, revoke_key, rotate_key, sign_statement
+from ledger.verify import verify_store
+from ledger_helpers import PG_PARAM, PG_URL, determination
+from tamper_helpers import drop_append_only_triggers, insert_by_hand
+
+C1, C2 = "PSN-adv-1", "PSN-adv-2"
+_n = itertools.count()
+
+
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode()
+
+
+def line(fronting="GM0166", bearer="GM0193", **kw) -> dict:
+    d = {"fronting_party": fronting, "cost_bearer": bearer, "period_from": "2026-01-01", "period_to": "2026-01-31",
+         "product": "15A01", "units": 31, "tariff_cents": 19_500, "amount_cents": 31 * 19_500,
+         "status": "provisional"}
+    d.update(kw)
+    d["amount_cents"] = d["units"] * d["tariff_cents"]
+    return d
+
+
+@dataclass
+class Scenario:
+    client: TestClient
+    signers: dict
+    refs: dict
+
+    @property
+    def store(self):
+        return self.client.app.state.store
+
+    def sign(self, author, kind, payload, client=C1, key=None, signer=None):
+        return sign_statement(signer or self.signers[author], kind, payload, idempotency_key=key or f"adv-{next(_n)}",
+                              client=client, authored_at=self.store.clock())
+
+    def post(self, st):
+        return self.client.post("/api/ledger/entries", json={"statement": _b64(st.statement),
+                                                             "signature": _b64(st.signature)})
+
+    def add(self, author, kind, payload, client=C1, name=None):
+        r = self.post(self.sign(author, kind, payload, client))
+        assert r.status_code == 201, r.text
+        ref = {"seq": r.json()["seq"], "entry_hash": r.json()["entry_hash"]}
+        if name:
+            self.refs[name] = ref
+        return ref
+
+
+def _event(s: Scenario, status, previous, **kw) -> dict:
+    d = {"dispute_id": "GS-adv", "determination": s.refs["det"], "status": status, "previous_status": previous,
+         "participants": ["GM0166", "GM0193", COMMITTEE], "claiming": "GM0166", "responding": "GM0193"}
+    d.update(kw)
+    return d
+
+
+ATTEMPTS = [{"kind": "contactpersonen", "held_on": "2026-11-02", "summary": "overleg", "evidence": ["a" * 64]},
+            {"kind": "regioadviseur", "held_on": "2026-11-20", "summary": "advies", "evidence": ["b" * 64]}]
+DECISION = {"nature": "binding_advice", "decided_on": "2026-12-01",
+            "cost_bearers": [{"period_from": "2026-01-01", "period_to": "2026-06-30", "cost_bearer": "GM0166"}]}
+
+
+def build(client: TestClient) -> Scenario:
+    store = client.app.state.store
+    signers = {OPERATOR: store.operator}
+    for p in ("GM0166", "GM0193", "GM0200", "GM0505", "RG:ijssel-vecht", COMMITTEE):
+        signers[p] = new_signer(p)
+        register_key(store, signers[p])
+    s = Scenario(client, signers, {})
+    s.add("GM0166", "determination", determination(addressee="GM0193"), name="det")
+    s.add("GM0200", "determination", determination(addressee="GM0166", determination_id="det-200"), client=C2,
+          name="det_other")
+    s.add("GM0166", "cost_line", line(determination=s.refs["det"]), name="line")
+    s.add("GM0166", "reversal", {"reverses": s.add("GM0166", "cost_line", line(determination=s.refs["det"])),
+                                 "reason": "dubbel geboekt"}, name="reversal")
+    n1 = {"placing_party": "GM0166", "host_region": "RG:ijssel-vecht", "host_municipality": "GM0193",
+          "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-01-05", "contract_used": "ijv-bw-2025",
+          "legal_basis": "pseudoniem"}
+    s.refs["n1_payload"] = n1
+    s.add("GM0166", "placement_notice", n1, name="n1")
+    s.add("GM0193", "acknowledgement", {"notice": s.refs["n1"]})
+    # the case, step by step as the workflow table allows, up to the hearing
+    s.add("GM0166", "dispute_event", _event(s, "DETERMINED", None))
+    for author, status, prev, kw in (
+            ("GM0193", "OBJECTED", "DETERMINED", {"position": "R7: de keten loopt door"}),
+            ("GM0166", "CONSULTATION", "OBJECTED", {}),
+            ("GM0166", "ESCALATED", "CONSULTATION", {"attempts": ATTEMPTS[:1]}),
+            ("GM0193", "FILED", "ESCALATED", {"attempts": ATTEMPTS[1:]}),
+            (COMMITTEE, "ADMISSIBILITY", "FILED", {}),
+            (COMMITTEE, "EXCHANGE", "ADMISSIBILITY", {}),
+            (COMMITTEE, "HEARING", "EXCHANGE", {})):
+        s.add(author, "dispute_event", _event(s, status, prev, **kw))
+    s.add("GM0166", "dispute_event", _event(s, "DETERMINED", None, dispute_id="GS-adv-2", determination=None,
+                                            cost_line=s.refs["line"]))  # a cost line is disputed like any other
+    # keys of a party that were ended: revoked, and rotated out
+    revoked, old = new_signer("GM0505"), new_signer("GM0193")
+    register_key(store, revoked)
+    revoke_key(store, "GM0505", revoked.key_id, "laptop kwijt", by=signers["GM0505"])
+    register_key(store, old)
+    rotate_key(store, old, new_signer("GM0193"))
+    s.signers["revoked"], s.signers["rotated"] = revoked, old
+    return s
+
+
+def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
+    """(what, the signed statement, the code that refuses it): each breaks one rule, signed with a valid key."""
+    r, n1 = s.refs, s.refs["n1_payload"]
+    hearing = "HEARING"
+    out = [
+        # disputes (ledger/disputes.py)
+        ("the respondent records the committee's decision", s.sign("GM0193", "dispute_event", _event(
+            s, "DECIDED", hearing, decision={**DECISION, "cost_bearers": [{**DECISION["cost_bearers"][0],
+                                                                             "cost_bearer": "GM0200"}]})),
+         "ACTOR_NOT_ALLOWED"),
+        ("a step the table does not have", s.sign("GM0166", "dispute_event", _event(s, "IMPLEMENTED", hearing)),
+         "TRANSITION_NOT_ALLOWED"),
+        ("signed against an earlier status", s.sign("GM0166", "dispute_event", _event(s, "SETTLED", "OBJECTED")),
+         "TRANSITION_NOT_ALLOWED"),
+        ("a third party withdraws the case citing its own determination", s.sign("GM0200", "dispute_event", _event(
+            s, "WITHDRAWN", hearing, determination=r["det_other"], participants=["GM0200", "GM0166", COMMITTEE],
+            claiming="GM0200", responding="GM0166"), client=C2), "CASE_MISMATCH"),
+        ("an event naming other parties", s.sign("GM0166", "dispute_event", _event(
+            s, "WITHDRAWN", hearing, participants=["GM0166", "GM0200", COMMITTEE])), "CASE_MISMATCH"),
+        ("the case opened a second time", s.sign("GM0166", "dispute_event", _event(s, "DETERMINED", None)),
+         "CASE_EXISTS"),
+        ("a case on another party's determination", s.sign("GM0193", "dispute_event", _event(
+            s, "DETERMINED", None, dispute_id="GS-adv-3", determination=r["det_other"],
+            participants=["GM0200", "GM0166", COMMITTEE], claiming="GM0200", responding="GM0166"), client=C2),
+         "NOT_ENTITLED"),
+        ("a decision with overlapping periods", s.sign(COMMITTEE, "dispute_event", _event(
+            s, "DECIDED", hearing, decision={**DECISION, "cost_bearers": [
+                {"period_from": "2026-01-01", "period_to": "2026-04-30", "cost_bearer": "GM0166"},
+                {"period_from": "2026-04-01", "period_to": "2026-06-30", "cost_bearer": "GM0193"}]})),
+         "DECISION_INVALID"),
+        ("an event dated after its receipt", s.sign(COMMITTEE, "dispute_event", _event(
+            s, "DECIDED", hearing, decision=DECISION,
+            effective_date=(s.store.clock() + timedelta(days=3)).date().isoformat())), "EVENT_DATE_INVALID"),
+        # cost lines (ledger/costline_basis.py)
+        ("a definitive line of EUR 999.999 with an unknown product and no determination",
+         s.sign("GM0193", "cost_line", line(fronting="GM0193", bearer="GM0200", product="XX99", units=1,
+                                             tariff_cents=99_999_900, status="definitive")), "BASIS_MISSING"),
+        ("a line on another client's determination", s.sign("GM0166", "cost_line", line(determination=r["det"]),
+                                                            client=C2), "BASIS_MISMATCH"),
+        ("a line naming a cost bearer its determination does not", s.sign("GM0166", "cost_line", line(
+            bearer="GM0200", determination=r["det"])), "BASIS_MISMATCH"),
+        ("a line before the determination's reference date", s.sign("GM0166", "cost_line", line(
+            period_from="2025-12-01", period_to="2025-12-31", determination=r["det"])), "BASIS_MISMATCH"),
+        ("a product outside the catalogue", s.sign("GM0166", "cost_line", line(product="XX99",
+                                                                               determination=r["det"])),
+         "PRODUCT_UNKNOWN"),
+        ("a tariff that is not the contract's", s.sign("GM0166", "cost_line", line(
+            tariff_cents=99_999_900, determination=r["det"])), "TARIFF_INVALID"),
+        ("a deviating tariff booked as definitive", s.sign("GM0166", "cost_line", line(
+            tariff_cents=20_000, tariff_deviation=True, status="definitive", determination=r["det"])),
+         "TARIFF_INVALID"),
+        ("the committee as cost bearer", s.sign("GM0166", "cost_line", line(bearer=COMMITTEE,
+                                                                            determination=r["det"])),
+         "PARTY_ROLE_INVALID"),
+        ("the operator books a line without a decision", s.sign(OPERATOR, "cost_line", line(
+            determination=r["det"])), "NOT_ENTITLED"),
+        ("a line reversed twice", s.sign("GM0166", "reversal", {"reverses": {"seq": r["reversal"]["seq"] - 1,
+                                                                              "entry_hash": _hash(s, r["reversal"]["seq"] - 1)},
+                                                                 "reason": "nog eens"}), "ALREADY_REVERSED"),
+        # notices (ledger/notices.py)
+        ("an N1 to an unknown region starting in 1990", s.sign("GM0166", "placement_notice", {
+            **n1, "host_region": "RG:nergens", "start_date": "1990-01-01"}), "DATE_IMPLAUSIBLE"),
+        ("an N1 to an unknown region", s.sign("GM0166", "placement_notice", {**n1, "host_region": "RG:nergens"}),
+         "PARTY_UNKNOWN"),
+        ("an N1 to a municipality that no longer exists", s.sign("GM0166", "placement_notice", {
+            **n1, "host_municipality": "GM0003"}), "PARTY_UNKNOWN"),
+        ("an N5 addressed to its sender", s.sign("GM0166", "handover_request", {
+            "meldgemeente": "GM0166", "to_party": "GM0166", "reasons": "x", "proposed_date": "2026-03-01",
+            "legal_basis": "pseudoniem"}), "PARTY_ROLE_INVALID"),
+        ("an N2 without its legal basis", s.sign("GM0166", "outflow_notice", {
+            "sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+            "end_date": "2026-06-30"}), "LEGAL_BASIS_INVALID"),
+        ("an acknowledgement by a party the notice is not addressed to", s.sign("GM0200", "acknowledgement", {
+            "notice": r["n1"]}), "NOT_ENTITLED"),
+        ("an acknowledgement for another client", s.sign("RG:ijssel-vecht", "acknowledgement", {"notice": r["n1"]},
+                                                         client=C2), "ACKNOWLEDGEMENT_INVALID"),
+        ("a notice acknowledged twice", s.sign("GM0193", "acknowledgement", {"notice": r["n1"]}),
+         "ACKNOWLEDGEMENT_INVALID"),
+        # keys (ledger/admission.py, ledger/data/admission.toml)
+        ("a party registers a second key for itself", s.sign("GM0166", "key_registration", _reg(s, "GM0166"),
+                                                              client=None), "NOT_ENTITLED"),
+        ("a registration backdated ten years", s.sign(OPERATOR, "key_registration", _reg(
+            s, "GM0166", back=timedelta(days=3650)), client=None), "KEY_BACKDATED"),
+        ("an entry signed with a revoked key", s.sign("GM0505", "handover_request", {
+            "meldgemeente": "GM0505", "to_party": "GM0166", "reasons": "x", "proposed_date": "2026-03-01",
+            "legal_basis": "pseudoniem"}, signer=s.signers["revoked"]), "KEY_NOT_VALID"),
+        ("an entry signed with a rotated-out key", s.sign("GM0193", "acknowledgement", {"notice": r["n1"]},
+                                                          signer=s.signers["rotated"]), "KEY_NOT_VALID"),
+        # seals (ledger/seals.py) and determinations (ledger/parties.py)
+        ("a later quarter sealed before the quarter with booked lines", s.sign(OPERATOR, "settlement_seal", {
+            "period_from": "2026-04-01", "period_to": "2026-06-30", "through_seq": 3, "quarter": "2026K2",
+            "balances": []}, client=None), "SEAL_ORDER"),
+        ("the committee as the addressee of a determination", s.sign("GM0166", "determination", determination(
+            addressee=COMMITTEE, determination_id="det-c")), "PARTY_ROLE_INVALID"),
+    ]
+    return out
+
+
+def _hash(s: Scenario, seq: int) -> str:
+    return s.store.get_rows([seq])[seq].leaf_hash.hex()
+
+
+def _reg(s: Scenario, party: str, back: timedelta = timedelta(0)) -> dict:
+    k = new_signer(party)
+    return {"party": party, "key_id": k.key_id, "public_key": k.public_key.hex(),
+            "valid_from": (s.store.clock() - back).isoformat(), "valid_until": None}
+
+
+def _client(backend, tmp_path) -> TestClient:
+    url, schema = backend
+    return TestClient(create_app(Settings(home=tmp_path, database_url=url, database_schema=schema,
+                                          checkpoint_seconds=0)))
+
+
+@pytest.fixture(params=["sqlite", PG_PARAM])
+def scenario(request, tmp_path):
+    backend = ((f"sqlite:///{tmp_path / 'ledger.db'}", None) if request.param == "sqlite"
+               else (PG_URL, request.getfixturevalue("pg_schema")))
+    with _client(backend, tmp_path) as client:
+        yield build(client)
+
+
+def test_every_forgery_is_refused_over_http_and_stores_nothing(scenario):
+    s = scenario
+    size = s.store.size()
+    seen = []
+    for what, st, code in forgeries(s):
+        r = s.post(st)
+        body = r.json()
+        assert r.headers["content-type"].startswith("application/problem+json"), (what, r.text)
+        assert body["code"] == code, (what, body)
+        assert r.status_code in (403, 409, 422), (what, r.status_code)
+        seen.append(code)
+    assert s.store.size() == size  # nothing stored
+    assert verify_store(s.store).ok
+    assert len(set(seen)) >= 20
+
+
+def test_the_same_forgeries_written_into_the_database_are_each_named_by_verify(scenario):
+    s = scenario
+    drop_append_only_triggers(s.store)
+    expected = {}
+    for what, st, code in forgeries(s):
+        seq, _state = insert_by_hand(s.store, st)
+        expected[seq] = (code, what)
+    report = verify_store(s.store)
+    found = {p.seq: p.code for p in report.problems}
+    assert {seq: code for seq, (code, _w) in expected.items()} == found, report.problems
+
+
+def test_every_kind_by_every_kind_of_author(scenario):
+    """Generated from the entitlement table: each kind's valid statement signed by every kind of
+    author (the entitled party, the other party, a third municipality, the committee, the operator);
+    one the table does not entitle is refused NOT_ENTITLED; one it entitles is judged by the kind's
+    business rules (refused with their code, or admitted)."""
+    from ledger.admission import ruleset_at
+
+    s = scenario
+    rules = ruleset_at(s.store.clock()).entitlements
+    valid = {
+        "determination": determination(addressee="GM0193", determination_id="det-g"),
+        "cost_line": line(determination=s.refs["det"]),
+        "placement_notice": s.refs["n1_payload"],
+        "acknowledgement": {"notice": s.refs["n1"]},
+        "dispute_event": _event(s, "HEARING", "HEARING", action="submission", position="stukken"),
+        "objection": {"determination": s.refs["det"], "reasons": "onjuist"},
+    }
+    authors = ["GM0166", "GM0193", "GM0200", COMMITTEE, OPERATOR]
+    tried = 0
+    for kind, payload in valid.items():
+        model = PAYLOADS[kind].model_validate(payload, strict=False)
+        refs = {}
+        for name, ref in model.refs().items():
+            row = s.store.get_rows([ref.seq])[ref.seq]
+            import json
+            refs[name] = type("Ref", (), {"author": row.author, "payload": json.loads(row.statement)["payload"]})
+        for author in authors:
+            size = s.store.size()
+            r = s.post(s.sign(author, kind, payload))
+            tried += 1
+            if not entitled(rules[kind], author, model, refs.get):
+                assert r.status_code == 403 and r.json()["code"] == "NOT_ENTITLED", (kind, author, r.text)
+                assert s.store.size() == size
+            else:
+                assert r.status_code in (201, 403, 409, 422), (kind, author, r.text)
+                assert (r.status_code == 201) == (s.store.size() == size + 1)
+    assert tried == len(valid) * len(authors)
+    assert verify_store(s.store).ok
