@@ -145,6 +145,23 @@ def _row(r: Any) -> EntryRow:
                     bytes(r[10]))
 
 
+def _checkpoint_or_none(r: Any) -> CheckpointRow | None:
+    """A checkpoint from driver values, or None when a column has the wrong type or value."""
+    try:
+        at = r[3]
+        if isinstance(at, str):  # SQLite: SQLAlchemy's DATETIME text, naive UTC
+            at = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
+        elif isinstance(at, datetime):
+            at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+        else:
+            return None
+        if not (isinstance(r[0], int) and isinstance(r[1], int) and 0 <= r[1] < 2**53):
+            return None
+        return CheckpointRow(r[0], r[1], bytes(r[2]), at, str(r[4]), bytes(r[5]))
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
 def ref_info(row: EntryRow) -> RefInfo:
     return RefInfo(row.seq, row.leaf_hash, row.kind, row.author, json.loads(row.statement)["payload"], row.client,
                    row.received_at)
@@ -377,14 +394,27 @@ class Store:
             return [bytes(r[0]) for r in c.execute(q)]
 
     def checkpoints(self) -> list[CheckpointRow]:
-        with self.engine.connect() as c:
-            return [CheckpointRow(r[0], r[1], bytes(r[2]), r[3], r[4], bytes(r[5])) for r in
-                    c.execute(sa.select(checkpoints).order_by(checkpoints.c.id))]
+        """Every readable checkpoint in id order (a damaged row is left out: see damaged_checkpoints)."""
+        return [cp for cp in map(_checkpoint_or_none, self.raw_checkpoints()) if cp is not None]
 
     def latest_checkpoint(self) -> CheckpointRow | None:
+        """The newest readable checkpoint (a damaged newer row is passed over, and named by verify)."""
         with self.engine.connect() as c:
-            r = c.execute(sa.select(checkpoints).order_by(checkpoints.c.id.desc()).limit(1)).one_or_none()
-        return CheckpointRow(r[0], r[1], bytes(r[2]), r[3], r[4], bytes(r[5])) if r else None
+            cur = c.connection.driver_connection.cursor()
+            try:
+                cur.execute("SELECT id, tree_size, root_hash, created_at, key_id, signature FROM ledger_checkpoints "
+                            "ORDER BY id DESC LIMIT 50")
+                for r in cur.fetchall():
+                    cp = _checkpoint_or_none(r)
+                    if cp is not None:
+                        return cp
+            finally:
+                cur.close()
+        return None
+
+    def damaged_checkpoints(self) -> list[int]:
+        """Ids of checkpoint rows that cannot be read (what the health endpoint reports)."""
+        return [r[0] for r in self.raw_checkpoints() if _checkpoint_or_none(r) is None]
 
     def registry(self) -> KeyRegistry:
         """The key registry replayed from every key entry."""

@@ -340,6 +340,8 @@ def read_checkpoints(store: Store, problems: list[Problem]) -> list[Checkpoint]:
         try:
             if not isinstance(r[0], int) or not isinstance(r[1], int):
                 raise TypeError("id or tree_size is not an integer")
+            if not 0 <= r[1] < 2**53:  # what a checkpoint body can carry (RFC 8785 integers)
+                raise ValueError(f"tree_size {r[1]} is out of range")
             out.append(Checkpoint(r[0], r[1], bytes(r[2]), _received(r[3]), str(r[4]), bytes(r[5])))
         except (ValueError, TypeError, OverflowError) as exc:
             problems.append(Problem(None, CHECKPOINT_UNREADABLE, f"the stored checkpoint cannot be read: {exc}",

@@ -111,10 +111,14 @@ def checkpoint_view(cp: CheckpointRow | None) -> dict[str, Any] | None:
 
 
 def overview(store: Store) -> dict[str, Any]:
+    """Size, checkpoints, and what needs the operator's attention (damaged rows: run `ledger verify`)."""
     state = store.tree_state()
+    damaged = store.damaged_checkpoints()
+    attention = ([f"{len(damaged)} checkpoint(s) onleesbaar (id {', '.join(map(str, damaged[:5]))}): "
+                  "voer `bwledger ledger verify` uit"] if damaged else [])
     return {"entries": state.tree_size, "checkpointed_size": state.checkpoint_size,
             "waiting_for_checkpoint": state.tree_size - state.checkpoint_size,
-            "last_checkpoint": checkpoint_view(store.latest_checkpoint())}
+            "last_checkpoint": checkpoint_view(store.latest_checkpoint()), "needs_attention": attention}
 
 
 def bundle_document(store: Store, party: str, date_from: date, date_to: date) -> bytes:

@@ -111,7 +111,8 @@ async def bundle(store: NamedDependency[Store], party: FromQuery[str], from_: Si
 
 @get("/api/health")
 async def health(store: NamedDependency[Store], state: State) -> dict:
-    return {"status": "ok", "ledger": await in_thread(compose.overview, store),
+    ledger = await in_thread(compose.overview, store)
+    return {"status": "attention" if ledger["needs_attention"] else "ok", "ledger": ledger,
             "checkpoint_timer": state.timer.status()}
 
 

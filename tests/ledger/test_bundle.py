@@ -20,10 +20,10 @@ def bundle(sqlite_env, tmp_path):
     e = sqlite_env
     det = e.append("GM0193", "determination", determination(addressee="GM0166"))
     e.append("GM0166", "objection", {"determination": ref(det), "reasons": "woonadres"})
-    e.append("GM0166", "cost_line", cost_line())
+    own = e.append("GM0166", "determination", determination(addressee="GM0193"))
+    e.append("GM0166", "cost_line", cost_line(determination=ref(own)))
     e.append("GM0200", "cost_line", cost_line(fronting="GM0200", bearer="GM0193"))  # not GM0166's
-    e.append("GM0193", "acceptance", {"determination": ref(e.append("GM0166", "determination",
-                                                                       determination(addressee="GM0193")))})
+    e.append("GM0193", "acceptance", {"determination": ref(own)})
     path = tmp_path / "b.json"
     summary = export_bundle(e.store, "GM0166", TODAY - timedelta(days=1), TODAY + timedelta(days=1), path)
     return e, path, summary
@@ -31,7 +31,9 @@ def bundle(sqlite_env, tmp_path):
 
 def test_export_and_verify(bundle):
     e, path, summary = bundle
-    assert summary.entries == 5  # det naming it, objection, cost line, determination, acceptance by reference
+    # det naming it, objection, cost line, determination, acceptance by reference; and the five
+    # determinations of the setup that name GM0166 (what the cost lines of the tests rest on)
+    assert summary.entries == 5 + 5
     report = verify_bundle_file(path, trusted_operator_keys=[e.store.operator.key_id])
     assert report.ok and report.trusted_operator, report.problems
     doc = json.loads(path.read_text())

@@ -409,32 +409,3 @@ def test_frontier_tracks_root_and_round_trips():
         assert g.root() == f.root() and g.hashes == f.hashes
     with pytest.raises(ValueError):
         Frontier(3, [SOME_HASH])
-
-
-def test_verify_tree_check_by_perfect_subtrees_matches_the_frontier():
-    """verify's _TreeCheck hashes aligned power-of-two chunks level by level: same frontier, same
-    checkpoint verdicts as leaf-by-leaf appends, whatever the chunking."""
-    import random
-    from collections import namedtuple
-
-    from ledger.merkle import Frontier, MerkleTree
-    from ledger.verify import _TreeCheck
-
-    cp_row = namedtuple("cp_row", "id tree_size root_hash")
-    rnd = random.Random(7)
-    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(3000)]
-    tree = MerkleTree(leaves)
-    sizes = sorted(rnd.sample(range(1, 3001), 150)) + [512, 1024, 2048, 3000]
-    cps = [cp_row(i, s, tree.root(s)) for i, s in enumerate(sizes)] + [cp_row(98, 1500, b"x" * 32),
-                                                                        cp_row(99, 2048, b"y" * 32)]
-    ref = Frontier()
-    for h in leaves:
-        ref.append(h)
-    for chunks in ([1024, 1024, 952], [256] * 11 + [184], [1000] * 3, [1024, 1000, 976]):
-        check, i = _TreeCheck(cps), 0
-        for c in chunks:
-            check.extend(leaves[i:i + c])
-            i += c
-        assert check.frontier.size == 3000 and check.frontier.to_bytes() == ref.to_bytes()
-        assert sorted(p.checkpoint_id for p in check.mismatch) == [98, 99]
-        assert {p.seq for p in check.mismatch} == {1499, 2047}

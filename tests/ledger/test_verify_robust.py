@@ -102,9 +102,6 @@ def _where_raised(exc: BaseException) -> tuple[str, str]:
     return f"{calls}: {type(exc).__name__}", str(exc)[:100]
 
 
-@pytest.mark.xfail(strict=False, reason="verify_store raises on a damaged received_at or created_at text (ValueError "
-                   "from datetime parsing), a checkpoint tree_size beyond 2**53 (CanonicalError in checkpoint_body) "
-                   "and a referenced statement that is not UTF-8 (UnicodeDecodeError in store.ref_info)")
 def test_one_flipped_byte_never_crashes_verify_and_is_reported(small):
     store, db = small
     crashes, silent = [], []
