@@ -253,7 +253,8 @@ def open_case(store: Store, signer: Signer, determination_seq: int, *, question:
               provider: str | None = None, documents: Sequence[str] = ()) -> CaseView:
     """Open the case of a determination (status DETERMINED, from the day N3 was received).
 
-    Signed by the claiming party (the determination's author) or the operator.
+    Signed by either party (the determination's author, claiming; its addressee, the proposed cost
+    bearer, responding) or the operator (ledger/disputes.py: who may open a case).
     """
     row = store.get_rows([determination_seq]).get(determination_seq)
     if row is None or row.kind not in DETERMINATION_KINDS:
@@ -263,8 +264,8 @@ def open_case(store: Store, signer: Signer, determination_seq: int, *, question:
     if _dispute_rows(store).get(case_id):
         raise CaseError(CASE_EXISTS, f"case {case_id} already exists for determination seq {determination_seq}")
     parties = Parties(row.author, det["addressee"], provider=provider)
-    if signer.party not in (parties.claiming, OPERATOR):
-        raise CaseError("ACTOR_NOT_ALLOWED", f"a case is opened by the claiming party {parties.claiming} "
+    if signer.party not in (parties.claiming, parties.responding, OPERATOR):
+        raise CaseError("ACTOR_NOT_ALLOWED", f"a case is opened by {parties.claiming}, {parties.responding} "
                                              f"or the operator, not {signer.party}")
     if not question.strip():
         raise CaseError(POSITION_REQUIRED, "the question of the case is required (one sentence)")

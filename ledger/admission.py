@@ -39,8 +39,17 @@ from .crypto import verify_signature
 from .disputes import CaseState, Parties, apply_event, dispute_event_problem, event_date
 from .entitlements import KindRule, RefInfo, entitled, load_entitlements
 from .entries import KEY_KINDS, Statement
-from .errors import (ALREADY_REVERSED, KEY_BACKDATED, KEY_NOT_VALID, NOT_ENTITLED, PAYLOAD_INVALID,
-                     REFERENCE_INVALID, SIGNATURE_INVALID, STATEMENT_INVALID, LedgerError)
+from .errors import (
+    ALREADY_REVERSED,
+    KEY_BACKDATED,
+    KEY_NOT_VALID,
+    NOT_ENTITLED,
+    PAYLOAD_INVALID,
+    REFERENCE_INVALID,
+    SIGNATURE_INVALID,
+    STATEMENT_INVALID,
+    LedgerError,
+)
 from .notices import NOTICES, acknowledgement_problem, notice_problem
 from .parties import paying_party_problem, unknown_party_problem
 from .registry import KeyRegistry

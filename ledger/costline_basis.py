@@ -43,7 +43,7 @@ def contract_tariff_holds(fronting: str, product: str, start: date, stop: date, 
             continue
         try:
             segments = cat.tariff_segments(fronting, product, start, stop, cid)
-        except Exception:  # noqa: BLE001 - a contract without a tariff for these days: try the next
+        except LedgerError:  # that contract has no tariff for these days (TARIFF_MISSING): try the next
             continue
         if all(t.cents_per_day == cents for _a, _b, t in segments):
             return True

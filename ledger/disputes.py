@@ -28,9 +28,19 @@ from typing import Any
 from rules.termijnen import Term, term
 
 from .entries import COMMITTEE, DISPUTE_STATUSES, OPERATOR
-from .errors import (ACTOR_NOT_ALLOWED, CASE_EXISTS, CASE_MISMATCH, DEADLINE_NOT_PASSED, DECISION_INVALID,
-                     EVENT_DATE_INVALID, NOT_BOOKED, PRIOR_ATTEMPTS_MISSING, REFERENCE_INVALID,
-                     TRANSITION_NOT_ALLOWED, LedgerError)
+from .errors import (
+    ACTOR_NOT_ALLOWED,
+    CASE_EXISTS,
+    CASE_MISMATCH,
+    DEADLINE_NOT_PASSED,
+    DECISION_INVALID,
+    EVENT_DATE_INVALID,
+    NOT_BOOKED,
+    PRIOR_ATTEMPTS_MISSING,
+    REFERENCE_INVALID,
+    TRANSITION_NOT_ALLOWED,
+    LedgerError,
+)
 
 DATA = Path(__file__).parent / "data" / "workflow.toml"
 STATUSES = DISPUTE_STATUSES

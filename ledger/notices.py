@@ -22,7 +22,13 @@ from typing import Any, NamedTuple
 
 from rules.termijnen import working_days_after
 
-from .errors import ACKNOWLEDGEMENT_INVALID, DATE_IMPLAUSIBLE, LEGAL_BASIS_INVALID, PARTY_ROLE_INVALID, LedgerError
+from .errors import (
+    ACKNOWLEDGEMENT_INVALID,
+    DATE_IMPLAUSIBLE,
+    LEGAL_BASIS_INVALID,
+    PARTY_ROLE_INVALID,
+    LedgerError,
+)
 from .parties import paying_party_problem, unknown_party_problem
 
 

@@ -12,7 +12,7 @@ import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,18 +23,32 @@ from sqlalchemy.engine import Connection, Engine
 from .admission import STATE_KINDS, LedgerState, admit
 from .crypto import Signer, verify_signature
 from .entitlements import RefInfo
-from .entries import (KEY_KINDS, OPERATOR, KeyRegistration, KeyRotation, Statement, checkpoint_body, entry_hash,
-                      parse_statement)
-from .errors import (CLOCK_SKEW, IDEMPOTENCY_CONFLICT, KEY_NOT_VALID, NOT_INITIALISED, SIGNATURE_INVALID,
-                     LedgerError)
+from .entries import (
+    KEY_KINDS,
+    OPERATOR,
+    KeyRegistration,
+    KeyRotation,
+    Statement,
+    checkpoint_body,
+    entry_hash,
+    parse_statement,
+)
+from .errors import (
+    CLOCK_SKEW,
+    IDEMPOTENCY_CONFLICT,
+    KEY_NOT_VALID,
+    NOT_INITIALISED,
+    SIGNATURE_INVALID,
+    LedgerError,
+)
 from .merkle import Frontier
 from .registry import KeyRegistry
 
-__all__ = ["Store", "EntryRow", "CheckpointRow", "TreeState", "AppendResult", "utcnow"]
+__all__ = ["AppendResult", "CheckpointRow", "EntryRow", "Store", "TreeState", "utcnow"]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -48,13 +62,13 @@ class UTCDateTime(sa.types.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 metadata = sa.MetaData()
@@ -145,19 +159,59 @@ def _row(r: Any) -> EntryRow:
                     bytes(r[10]))
 
 
-def _checkpoint_or_none(r: Any) -> CheckpointRow | None:
-    """A checkpoint from driver values, or None when a column has the wrong type or value."""
+#: the kinds a batch keeps in the store's RefCache when it writes them (what later entries refer to)
+CACHED_KINDS = frozenset({"determination", "redetermination", "dispute_event", "placement_notice",
+                          "outflow_notice", "handover_request"})
+
+
+class RefCache(dict):
+    """Stored entries referred to, by seq, at most `limit` of them (the oldest inserted go first).
+    Safe to keep across batches and processes: a stored entry never changes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def update(self, other: dict) -> None:  # type: ignore[override]
+        super().update(other)
+        if len(self) > self.limit:
+            for seq in list(self)[: len(self) - self.limit]:
+                del self[seq]
+
+
+def utc_from_driver(value: Any) -> datetime:
+    """A timestamp column as the driver returns it (SQLite: SQLAlchemy's DATETIME text, naive UTC;
+    PostgreSQL: aware) as an aware UTC datetime; ValueError when it is none."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if not isinstance(value, datetime):
+        raise ValueError(f"not a timestamp: {value!r:.40}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def read_entry_row(r: Sequence[Any]) -> EntryRow:
+    """An entry row from driver values (ENTRY_COLUMNS order), checked for its types; ValueError or
+    TypeError when a column cannot be what it must be (a damaged row, which verify reports)."""
+    seq, at, prev, stored, kind, author, key_id, idem, client, raw, sig = r
+    if not isinstance(seq, int):
+        raise TypeError(f"seq is not an integer: {seq!r:.40}")
+    return EntryRow(seq, utc_from_driver(at), bytes(prev), bytes(stored), str(kind), str(author), str(key_id),
+                    str(idem), None if client is None else str(client), bytes(raw), bytes(sig))
+
+
+def read_checkpoint_row(r: Sequence[Any]) -> CheckpointRow:
+    """A checkpoint row from driver values (id, tree_size, root_hash, created_at, key_id, signature);
+    ValueError or TypeError when damaged."""
+    if not isinstance(r[0], int) or not isinstance(r[1], int):
+        raise TypeError("id or tree_size is not an integer")
+    if not 0 <= r[1] < 2**53:  # what a checkpoint body can carry (RFC 8785 integers)
+        raise ValueError(f"tree_size {r[1]} is out of range")
+    return CheckpointRow(r[0], r[1], bytes(r[2]), utc_from_driver(r[3]), str(r[4]), bytes(r[5]))
+
+
+def _checkpoint_or_none(r: Sequence[Any]) -> CheckpointRow | None:
     try:
-        at = r[3]
-        if isinstance(at, str):  # SQLite: SQLAlchemy's DATETIME text, naive UTC
-            at = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
-        elif isinstance(at, datetime):
-            at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
-        else:
-            return None
-        if not (isinstance(r[0], int) and isinstance(r[1], int) and 0 <= r[1] < 2**53):
-            return None
-        return CheckpointRow(r[0], r[1], bytes(r[2]), at, str(r[4]), bytes(r[5]))
+        return read_checkpoint_row(r)
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -222,6 +276,8 @@ class Store:
         self.dialect = self.engine.dialect.name
         # the ledger state admission needs (keys, cases, seals ...), as of this store's last look
         self._state: LedgerState | None = None
+        # stored entries referred to (determinations above all: every cost line refers to one), by seq
+        self._ref_cache = RefCache(100_000)
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
@@ -278,7 +334,7 @@ class Store:
         sqlite = self.dialect == "sqlite"
         cols = ", ".join(ENTRY_COLUMNS)
         ph = "?" if sqlite else "%s"
-        utc = timezone.utc
+        utc = UTC
         with self.engine.connect() as c:
             lo = start
             while True:
@@ -581,7 +637,7 @@ class Store:
             frontier = Frontier.from_bytes(tree.tree_size, tree.frontier)
             rows: list[tuple] = []
             results: list[AppendResult] = []
-            local: dict[int, RefInfo] = {}  # this batch's entries, for references
+            local: dict[int, tuple[bytes, Statement]] = {}  # this batch's entries, for references
             seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
             pending_checkpoints: list[tuple[int, bytes]] = []
             # every stored entry a statement of the batch refers to, read before the rows are written
@@ -589,7 +645,11 @@ class Store:
             stored_refs = self._stored_refs(conn, parsed, tree.tree_size)
 
             def lookup(ref_seq: int) -> RefInfo | None:
-                return local.get(ref_seq) or stored_refs.get(ref_seq)
+                if ref_seq in local:  # made when referred to: few entries of a batch are
+                    h, other = local[ref_seq]
+                    return RefInfo(ref_seq, h, other.kind, other.author, json.loads(other.raw)["payload"],
+                                   other.client, now)
+                return stored_refs.get(ref_seq)
 
             stored_at = self._stored_received_at(now)
             # PostgreSQL: the rows go into a binary COPY as they are admitted, so the server inserts them
@@ -618,7 +678,7 @@ class Store:
                     result = AppendResult(seq, h, now)
                     results.append(result)
                     seen[key] = (st, result)
-                    local[seq] = RefInfo(seq, h, st.kind, st.author, json.loads(raw)["payload"], st.client, now)
+                    local[seq] = (h, st)
                     frontier.append(h)
                     prev = h
                     seq += 1
@@ -640,6 +700,11 @@ class Store:
                     checkpoint_size=cp_size))
         state.next_seq = max(state.next_seq, seq)  # committed: this batch's entries are applied to state
         self._state = state
+        # what later batches will refer to: the stored entries this one did, and its own determinations
+        # and notices (cost lines refer to determinations; only a reversal or a dispute to a cost line)
+        self._ref_cache.update({**stored_refs, **{
+            s: RefInfo(s, h, st.kind, st.author, json.loads(st.raw)["payload"], st.client, now)
+            for s, (h, st) in local.items() if st.kind in CACHED_KINDS}})
         return results
 
     @staticmethod
@@ -659,7 +724,7 @@ class Store:
     def _stored_received_at(self, ts: datetime) -> Any:
         """received_at as the driver takes it: SQLAlchemy's SQLite DATETIME text (naive UTC), else aware."""
         if self.dialect == "sqlite":
-            return ts.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+            return ts.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         return ts
 
     @contextlib.contextmanager
@@ -674,23 +739,31 @@ class Store:
             cur.close()
 
     def _stored_refs(self, conn: Connection, parsed: Sequence[Statement], size: int) -> dict[int, RefInfo]:
-        """RefInfo of every stored entry (seq < size) that a statement of the batch refers to."""
+        """RefInfo of every stored entry (seq < size) that a statement of the batch refers to: from the
+        store's cache of entries referred to before (an entry never changes once stored), the rest in
+        one query per 500."""
         seqs = set()
         for st in parsed:
             p = st.payload
             for ref in [*p.refs().values(), *getattr(p, "bookings", ())]:
                 if 0 <= ref.seq < size:
                     seqs.add(ref.seq)
-        wanted = sorted(seqs)
-        out: dict[int, RefInfo] = {}
-        for i in range(0, len(wanted), 500):
-            for row in self._rows_in(conn, wanted[i:i + 500]):
-                out[row.seq] = ref_info(row)
+        cache = self._ref_cache
+        out = {seq: cache[seq] for seq in seqs if seq in cache}
+        wanted = sorted(seqs - set(out))
+        cur = conn.connection.driver_connection.cursor()
+        ph = "?" if self.dialect == "sqlite" else "%s"
+        try:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i:i + 500]
+                cur.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM ledger_entries WHERE seq IN "
+                            f"({', '.join([ph] * len(part))})", part)
+                for r in cur.fetchall():
+                    row = read_entry_row(r)
+                    out[row.seq] = ref_info(row)
+        finally:
+            cur.close()
         return out
-
-    def _rows_in(self, conn: Connection, seqs: Sequence[int]) -> list[EntryRow]:
-        cols = [entries.c[n] for n in ENTRY_COLUMNS]
-        return [_row(r) for r in conn.execute(sa.select(*cols).where(entries.c.seq.in_(list(seqs))))]
 
     def _insert_entries(self, conn: Connection, rows: list[tuple]) -> None:
         """Insert rows (tuples in ENTRY_COLUMNS order, received_at as from _stored_received_at) with the
@@ -742,7 +815,7 @@ class Store:
                 found = cur.fetchall()
         finally:
             cur.close()
-        utc = timezone.utc
+        utc = UTC
         for r in found:
             if (r[5], r[7]) in wanted:
                 at = r[1]

@@ -31,21 +31,44 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime
 
 from .admission import LedgerState, admit
 from .crypto import verify_signature
 from .entitlements import RefInfo
-from .entries import (KEY_KINDS, OPERATOR, ZERO_HASH, KeyRegistration, KeyRotation, Statement, checkpoint_body,
-                      entry_hash, parse_signed_statement, parse_statement)
-from .errors import (CHAIN_BROKEN, CHECKPOINT_BEYOND_LOG, CHECKPOINT_ORDER, CHECKPOINT_ROOT_MISMATCH,
-                     CHECKPOINT_SIGNATURE_INVALID, COLUMN_MISMATCH, DUPLICATE_IDEMPOTENCY_KEY, KEY_NOT_VALID,
-                     LEAF_HASH_MISMATCH, RECEIVED_AT_REGRESSION, SEQ_GAP, SIGNATURE_INVALID, TREE_STATE_MISMATCH,
-                     LedgerError, Problem)
+from .entries import (
+    KEY_KINDS,
+    OPERATOR,
+    ZERO_HASH,
+    KeyRegistration,
+    KeyRotation,
+    Statement,
+    entry_hash,
+    parse_signed_statement,
+    parse_statement,
+)
+from .errors import (
+    CHAIN_BROKEN,
+    CHECKPOINT_BEYOND_LOG,
+    CHECKPOINT_ORDER,
+    CHECKPOINT_ROOT_MISMATCH,
+    CHECKPOINT_SIGNATURE_INVALID,
+    COLUMN_MISMATCH,
+    DUPLICATE_IDEMPOTENCY_KEY,
+    KEY_NOT_VALID,
+    LEAF_HASH_MISMATCH,
+    RECEIVED_AT_REGRESSION,
+    SEQ_GAP,
+    SIGNATURE_INVALID,
+    TREE_STATE_MISMATCH,
+    LedgerError,
+    Problem,
+)
 from .merkle import Frontier
 from .registry import KeyRegistry
-from .store import Store
+from .store import CheckpointRow as Checkpoint
+from .store import EntryRow as Row
+from .store import CACHED_KINDS, Store, read_checkpoint_row, read_entry_row
 
 PARALLEL_THRESHOLD = 20_000  # below this many entries, worker start-up costs more than it saves
 SPAN = 8192  # entries per task of a worker: small enough that both cores finish together
@@ -75,46 +98,9 @@ class VerifyReport:
         return {p.code for p in self.problems}
 
 
-def _received(value: Any) -> datetime:
-    """received_at as the driver returned it (SQLite: naive UTC text; PostgreSQL: aware) -> aware UTC."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
-    if not isinstance(value, datetime):
-        raise ValueError(f"received_at is not a timestamp: {value!r:.40}")
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
 # ---------------------------------------------------------------------------------------------
 # Pass 1: the cryptographic pass over the rows
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class Row:
-    """One stored row as read (ENTRY_COLUMNS), with its received_at as an aware datetime."""
-
-    seq: int
-    received_at: datetime
-    prev_hash: bytes
-    leaf_hash: bytes
-    kind: str
-    author: str
-    key_id: str
-    idempotency_key: str
-    client: str | None
-    statement: bytes
-    signature: bytes
-
-    @classmethod
-    def read(cls, r: tuple) -> Row:
-        """A row from driver values; ValueError/TypeError when a column has the wrong type."""
-        seq, at, prev, stored, kind, author, key_id, idem, client, raw, sig = r
-        if not isinstance(seq, int):
-            raise TypeError(f"seq is not an integer: {seq!r:.40}")
-        return cls(seq, _received(at), bytes(prev), bytes(stored), str(kind), str(author), str(key_id), str(idem),
-                   None if client is None else str(client), bytes(raw), bytes(sig))
-
-
 @dataclass
 class ChunkResult:
     """What the cryptographic pass over one stretch of rows yields for the stitching."""
@@ -148,7 +134,7 @@ class RowPass:
     def rows(self, raw_rows: Iterable[tuple]) -> None:
         for r in raw_rows:
             try:
-                row = Row.read(tuple(r))
+                row = read_entry_row(r)
             except (ValueError, TypeError, OverflowError) as exc:
                 seq = r[0] if isinstance(r[0], int) else self.expected
                 self.add(Problem(seq, ROW_UNREADABLE, f"the stored row cannot be read: {exc}"))
@@ -262,14 +248,15 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
     """Admission replayed over every stored entry in seq order, against the state of the entries
     admitted before it (a refused entry is reported and left out of the state, as on append).
     `hashes`: the recomputed entry hash per seq (references are judged against them); `skip`: the
-    seqs whose signature failed."""
+    seqs whose signature failed. Admitted entries of CACHED_KINDS (what later entries refer to) are kept for the references to
+    them; any other referenced entry is read from the store when its chunk needs it."""
     state = LedgerState()
-    admitted: dict[int, RefInfo] = {}  # this chunk's entries, for references to them
+    referred: dict[int, RefInfo] = {}  # admitted entries of CACHED_KINDS
     for chunk in store.iter_raw_chunks(chunk=CHUNK):
         parsed: list[tuple[Row, Statement]] = []
         for r in chunk:
             try:
-                row = Row.read(tuple(r))
+                row = read_entry_row(r)
             except (ValueError, TypeError, OverflowError):
                 continue  # reported by the row pass
             if row.seq in skip:
@@ -283,25 +270,34 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
             if problem:
                 problems.append(problem)
             parsed.append((row, st))
-        wanted = {s for _row, st in parsed for s in _referenced(st)} - set(admitted)
-        stored = {seq: info for seq, info in _ref_infos(store, wanted).items()}
+        in_chunk = {row.seq: (row, st) for row, st in parsed}  # judged by what this chunk admits before them
+        wanted = {s for _row, st in parsed for s in _referenced(st)} - in_chunk.keys() - referred.keys()
+        stored = _ref_infos(store, wanted)
+        admitted: set[int] = set()
 
-        def lookup(seq: int) -> RefInfo | None:
-            info = admitted.get(seq) or stored.get(seq)
-            if info is None or seq not in hashes:
+        def lookup(seq: int, admitted=admitted, stored=stored, in_chunk=in_chunk) -> RefInfo | None:
+            if seq not in hashes:
                 return None  # a missing or unreadable row is no entry to refer to
-            return RefInfo(info.seq, hashes[seq], info.kind, info.author, info.payload, info.client,
-                           info.received_at)
+            info = referred.get(seq) or stored.get(seq)
+            if info is None and seq in admitted:
+                row, st = in_chunk[seq]
+                info = RefInfo(seq, hashes[seq], st.kind, st.author, json.loads(row.statement)["payload"],
+                               st.client, row.received_at)
+            if info is None:
+                return None
+            return info if info.entry_hash == hashes[seq] else RefInfo(
+                info.seq, hashes[seq], info.kind, info.author, info.payload, info.client, info.received_at)
 
-        admitted = {}
         for row, st in parsed:
             _refs, err = admit(st, row.seq, row.received_at, state, lookup)
             if err:
                 problems.append(Problem(row.seq, err.code, err.message))
                 continue
             state.apply(row.seq, row.received_at, st)
-            admitted[row.seq] = RefInfo(row.seq, hashes.get(row.seq, b""), st.kind, st.author,
-                                        json.loads(row.statement)["payload"], st.client, row.received_at)
+            admitted.add(row.seq)
+            if st.kind in CACHED_KINDS:
+                referred[row.seq] = RefInfo(row.seq, hashes.get(row.seq, b""), st.kind, st.author,
+                                            json.loads(row.statement)["payload"], st.client, row.received_at)
     return state
 
 
@@ -312,7 +308,7 @@ def _ref_infos(store: Store, seqs: set[int]) -> dict[int, RefInfo]:
     for i in range(0, len(wanted), 500):
         for r in store.raw_rows_in(wanted[i:i + 500]):
             try:
-                row = Row.read(tuple(r))
+                row = read_entry_row(r)
                 payload = json.loads(row.statement)["payload"]
             except (ValueError, TypeError, KeyError, OverflowError):
                 continue
@@ -323,26 +319,12 @@ def _ref_infos(store: Store, seqs: set[int]) -> dict[int, RefInfo]:
 # ---------------------------------------------------------------------------------------------
 # Pass 3: the store as a whole
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class Checkpoint:
-    id: int
-    tree_size: int
-    root_hash: bytes
-    created_at: datetime
-    key_id: str
-    signature: bytes
-
-
 def read_checkpoints(store: Store, problems: list[Problem]) -> list[Checkpoint]:
     """The checkpoints in id order; a damaged one is CHECKPOINT_UNREADABLE and left out."""
     out = []
     for r in store.raw_checkpoints():
         try:
-            if not isinstance(r[0], int) or not isinstance(r[1], int):
-                raise TypeError("id or tree_size is not an integer")
-            if not 0 <= r[1] < 2**53:  # what a checkpoint body can carry (RFC 8785 integers)
-                raise ValueError(f"tree_size {r[1]} is out of range")
-            out.append(Checkpoint(r[0], r[1], bytes(r[2]), _received(r[3]), str(r[4]), bytes(r[5])))
+            out.append(read_checkpoint_row(r))
         except (ValueError, TypeError, OverflowError) as exc:
             problems.append(Problem(None, CHECKPOINT_UNREADABLE, f"the stored checkpoint cannot be read: {exc}",
                                     r[0] if isinstance(r[0], int) else None))
@@ -367,8 +349,7 @@ def check_checkpoint_signatures(cps: list[Checkpoint], _roots: dict[int, bytes],
         why = None
         if rec is None or rec.party != OPERATOR:
             why = "not signed by an operator key"
-        elif not verify_signature(rec.public_key, cp.signature, checkpoint_body(cp.tree_size, cp.root_hash,
-                                                                                 cp.created_at)):
+        elif not verify_signature(rec.public_key, cp.signature, cp.body()):
             why = "signature does not verify"
         else:
             why = reg.key_problem(cp.key_id, OPERATOR, cp.tree_size, cp.created_at)

@@ -1,0 +1,39 @@
+"""The admission rules are dated (ledger/data/admission.toml): a ledger written before the rules of
+2026-12 took effect still verifies, entry by entry under the rules of its time, although what it
+holds would be refused today. tests/data/ledger_before_2026_12.db was written by the code before
+them (tests/data/make_ledger_before_2026_12.py) with received_at in June 2026."""
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ledger.admission import ruleset_at, rulesets
+from ledger.store import Store
+from ledger.verify import verify_store
+
+OLD = Path(__file__).resolve().parents[1] / "data" / "ledger_before_2026_12.db"
+
+
+def test_rule_sets_are_dated_and_ordered():
+    sets = rulesets()
+    assert [r.version for r in sets] == ["1", "2026-12"]
+    assert ruleset_at(datetime(2026, 6, 1, tzinfo=timezone.utc)).rules == frozenset()
+    new = ruleset_at(datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert {"disputes", "cost_lines", "notices", "keys", "seals"} <= new.rules
+    assert new.entitlements["key_registration"].authors == ("OPERATOR",)
+
+
+def test_a_ledger_written_before_the_rules_verifies_clean(tmp_path):
+    db = tmp_path / "old.db"
+    shutil.copy(OLD, db)
+    store = Store(f"sqlite:///{db}")
+    try:
+        rows = store.rows_where()
+        kinds = [json.loads(r.statement)["kind"] for r in rows]
+        assert kinds.count("cost_line") == 1 and "dispute_event" in kinds and "placement_notice" in kinds
+        assert all(r.received_at < datetime(2026, 12, 1, tzinfo=timezone.utc) for r in rows)
+        report = verify_store(store)
+        assert report.ok, report.problems
+        assert report.entries == 10
+    finally:
+        store.dispose()
