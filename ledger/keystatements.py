@@ -15,21 +15,21 @@ itself. A rotation's new key is valid from the rotation's receipt; the ledger se
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .crypto import key_id_of
 from .service import SignedStatement, sign_statement
 from .signers import StatementSigner
 
-__all__ = ["registration", "rotation", "revocation"]
+__all__ = ["registration", "revocation", "rotation"]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _iso(ts: datetime | None) -> str | None:
-    return ts.astimezone(timezone.utc).isoformat() if ts is not None else None
+    return ts.astimezone(UTC).isoformat() if ts is not None else None
 
 
 def registration(by: StatementSigner, party: str, public_key: bytes, *, valid_from: datetime | None = None,
@@ -44,11 +44,12 @@ def registration(by: StatementSigner, party: str, public_key: bytes, *, valid_fr
 
 
 def rotation(old: StatementSigner, new_public_key: bytes, *, valid_until: datetime | None = None,
-             authored_at: datetime | None = None) -> SignedStatement:
-    """`old`'s party replaces `old` by `new_public_key` from the moment this is received (signed by `old`)."""
+             authored_at: datetime | None = None, signer: StatementSigner | None = None) -> SignedStatement:
+    """`old`'s party replaces `old` by `new_public_key` from the moment this is received (signed by `old`,
+    or by `signer`: the operator)."""
     payload = {"party": old.party, "old_key_id": old.key_id, "new_key_id": key_id_of(new_public_key),
                "new_public_key": new_public_key.hex(), "valid_until": _iso(valid_until)}
-    return sign_statement(old, "key_rotation", payload, idempotency_key=f"rotate-{old.key_id[:32]}",
+    return sign_statement(signer or old, "key_rotation", payload, idempotency_key=f"rotate-{old.key_id[:32]}",
                           authored_at=authored_at or _now())
 
 

@@ -14,10 +14,24 @@ from .errors import KEY_NOT_VALID, NOT_INITIALISED, LedgerError
 from .store import AppendResult, CheckpointRow, EntryRow, Store, utcnow
 
 __all__ = [
-    "SignedStatement", "sign_statement", "init_ledger", "open_ledger", "party_signer", "register_key",
-    "rotate_key", "revoke_key", "record", "record_batch", "checkpoint", "checkpoint_due", "checkpoint_if_due",
-    "verify_ledger", "export_bundle", "party_entries",
-    "verify_bundle_file", "AppendResult",
+    "AppendResult",
+    "SignedStatement",
+    "checkpoint",
+    "checkpoint_due",
+    "checkpoint_if_due",
+    "export_bundle",
+    "init_ledger",
+    "open_ledger",
+    "party_entries",
+    "party_signer",
+    "record",
+    "record_batch",
+    "register_key",
+    "revoke_key",
+    "rotate_key",
+    "sign_statement",
+    "verify_bundle_file",
+    "verify_ledger",
 ]
 
 
@@ -50,11 +64,6 @@ def open_ledger(database_url: str, keys_dir: Path | None = None, *, schema: str 
     return Store(database_url, schema=schema, operator=operator, **store_options)
 
 
-def _key_payload(signer: Signer, valid_from: datetime, valid_until: datetime | None = None) -> dict:
-    return {"party": signer.party, "key_id": signer.key_id, "public_key": signer.public_key.hex(),
-            "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat() if valid_until else None}
-
-
 def init_ledger(database_url: str, keys_dir: Path, *, schema: str | None = None,
                 operator: Signer | None = None, **store_options: Any) -> Store:
     """Create the schema (Alembic) and, on an empty ledger, the operator key and its genesis entry.
@@ -69,12 +78,12 @@ def init_ledger(database_url: str, keys_dir: Path, *, schema: str | None = None,
         operator = new_signer(OPERATOR)
         save_signer(keys_dir, operator)
     store.operator = operator
-    if store.size() == 0:
+    if store.size() == 0:  # the genesis entry: the first operator key registers itself
+        from .keystatements import registration
+
         now = store.clock()
-        signed = sign_statement(operator, "key_registration",
-                                _key_payload(operator, now - timedelta(seconds=1)),
-                                idempotency_key="genesis-operator-key", authored_at=now)
-        store.append(*signed.as_item())
+        store.append(*registration(operator, OPERATOR, operator.public_key, valid_from=now - timedelta(seconds=1),
+                                   authored_at=now).as_item())
     elif store.registry().public_key(operator.key_id) is None:
         raise LedgerError(KEY_NOT_VALID, "the operator key in the keys directory is not registered in this ledger")
     return store
@@ -82,30 +91,33 @@ def init_ledger(database_url: str, keys_dir: Path, *, schema: str | None = None,
 
 def register_key(store: Store, signer: Signer, *, valid_from: datetime | None = None,
                  valid_until: datetime | None = None, by: Signer | None = None) -> AppendResult:
-    """Register `signer`'s public key for its party; signed by the operator (or `by`)."""
+    """Register `signer`'s public key for its party; signed by the operator (or `by`: refused unless
+    it is the operator, from the admission rules of 2026-12 on). The statements are those of
+    ledger/keystatements.py, which a party's client signs the same way."""
+    from .keystatements import registration
+
     by = by or store.operator
     if by is None:
         raise LedgerError(NOT_INITIALISED, "no operator key to register party keys")
     now = store.clock()
-    payload = _key_payload(signer, valid_from or now - timedelta(seconds=1), valid_until)
-    st = sign_statement(by, "key_registration", payload, idempotency_key=f"key-{signer.key_id}", authored_at=now)
+    st = registration(by, signer.party, signer.public_key, valid_from=valid_from or now, valid_until=valid_until,
+                      authored_at=now)
     return store.append(*st.as_item())
 
 
 def rotate_key(store: Store, old: Signer, new: Signer, *, by: Signer | None = None) -> AppendResult:
-    """Replace `old` by `new` from now on; signed by the old key itself unless `by` is given."""
-    by = by or old
-    payload = {"party": old.party, "old_key_id": old.key_id, "new_key_id": new.key_id,
-               "new_public_key": new.public_key.hex(), "valid_until": None}
-    return store.append(*sign_statement(by, "key_rotation", payload,
-                                        idempotency_key=f"rotate-{old.key_id[:32]}").as_item())
+    """Replace `old` by `new` from now on; signed by the old key itself (or `by`, the operator)."""
+    from .keystatements import rotation
+
+    st = rotation(old, new.public_key, authored_at=store.clock(), signer=by)
+    return store.append(*st.as_item())
 
 
 def revoke_key(store: Store, party: str, key_id: str, reason: str, *, by: Signer) -> AppendResult:
     """Revoke a key from now on; signed by the party or the operator."""
-    payload = {"party": party, "key_id": key_id, "reason": reason}
-    return store.append(*sign_statement(by, "key_revocation", payload,
-                                        idempotency_key=f"revoke-{key_id[:32]}").as_item())
+    from .keystatements import revocation
+
+    return store.append(*revocation(by, party, key_id, reason, authored_at=store.clock()).as_item())
 
 
 def party_signer(store: Store, keys_dir: Path, party: str) -> Signer:
