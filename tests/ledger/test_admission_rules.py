@@ -315,3 +315,14 @@ def test_every_kind_by_every_kind_of_author(scenario):
                 assert (r.status_code == 201) == (s.store.size() == size + 1)
     assert tried == len(valid) * len(authors)
     assert verify_store(s.store).ok
+
+
+def test_an_acknowledgement_is_due_five_working_days_after_the_notice():
+    """ledger/notices.acknowledgement_due: the Algemene termijnenwet's rest days do not count."""
+    from datetime import date
+
+    from ledger.notices import acknowledgement_due
+
+    assert acknowledgement_due(date(2026, 12, 2)) == date(2026, 12, 9)  # Wednesday -> next Wednesday
+    assert acknowledgement_due(date(2026, 12, 22)) == date(2026, 12, 30)  # over eerste Kerstdag (25th), a Friday
+    assert acknowledgement_due(date(2027, 4, 22)) == date(2027, 4, 30)  # over Koningsdag (27 April)
