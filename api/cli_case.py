@@ -33,12 +33,27 @@ def documents_dir(s) -> Path:
     return getattr(s, "documents_dir", None) or s.home / "documents"
 
 
-def _signer(s, store, party: str):
+KEY_OPTION = typer.Option(None, "--key", help="the party's own private key file (bwledger keys new)")
+PASSPHRASE_OPTION = typer.Option(None, "--passphrase-env", help="environment variable holding the key's passphrase")
+
+
+def _signer(s, store, party: str, key: Path | None = None, passphrase_env: str | None = None):
+    """Who signs: the party's own key file (`--key`), the operator's key of this server, or a key of
+    the demo keystore that is already there (`bwledger demo`); never a key made here for a party."""
+    if key is not None:
+        from api.settings import secret_from_env
+        from ledger.keyfile import read_key_file
+
+        return read_key_file(key, secret_from_env(passphrase_env) if passphrase_env else None, party=party)
     if party == "OPERATOR":
         if store.operator is None:
             raise CaseError("NOT_INITIALISED", "no operator key (run `bwledger ledger init`)")
         return store.operator
-    return ledger_service.party_signer(store, s.keys_dir, party)
+    found = ledger_service.stored_party_signer(store, s.keys_dir, party)
+    if found is None:
+        raise CaseError("KEY_REQUIRED", f"geen sleutel van {party} op deze machine: onderteken met de eigen "
+                                        "sleutel van de partij (--key BESTAND, gemaakt met `bwledger keys new`)")
+    return found
 
 
 def _day(value: str | None) -> date | None:
@@ -70,10 +85,11 @@ def _show(v: service.CaseView) -> None:
 @case_app.command("open")
 def open_(determination_seq: int, as_party: str = typer.Option(..., "--as", help="claiming party or OPERATOR"),
           question: str = typer.Option(..., help="the question, in one sentence"),
-          position: str = typer.Option("", help="the claiming party's position and the rule it relies on")) -> None:
+          position: str = typer.Option("", help="the claiming party's position and the rule it relies on"),
+          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
     """Open the dispute on a determination entry (status DETERMINED from the N3 date)."""
     s, store = _env()
-    _show(_run(lambda: service.open_case(store, _signer(s, store, as_party), determination_seq, question=question,
+    _show(_run(lambda: service.open_case(store, _signer(s, store, as_party, key, passphrase_env), determination_seq, question=question,
                                          position=position)))
 
 
@@ -81,10 +97,11 @@ def open_(determination_seq: int, as_party: str = typer.Option(..., "--as", help
 def transition(case_id: str, status: str, as_party: str = typer.Option(..., "--as"),
                note: str = typer.Option(""), position: str = typer.Option(""),
                document: list[str] = typer.Option([], help="SHA-256 of an exhibit of the case (repeatable)"),
-               on: Optional[str] = typer.Option(None, help="event date YYYY-MM-DD (default today)")) -> None:
+               on: Optional[str] = typer.Option(None, help="event date YYYY-MM-DD (default today)"),
+          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
     """Move a case to STATUS, signed by --as (refused with a stable code when not allowed)."""
     s, store = _env()
-    _show(_run(lambda: service.transition(store, _signer(s, store, as_party), case_id, status.upper(), on=_day(on),
+    _show(_run(lambda: service.transition(store, _signer(s, store, as_party, key, passphrase_env), case_id, status.upper(), on=_day(on),
                                           note=note, position=position, documents=document)))
 
 
@@ -92,10 +109,11 @@ def transition(case_id: str, status: str, as_party: str = typer.Option(..., "--a
 def attempt(case_id: str, as_party: str = typer.Option(..., "--as"),
             kind: str = typer.Option(..., help="contactpersonen | regioadviseur"),
             held_on: str = typer.Option(..., help="YYYY-MM-DD"), summary: str = typer.Option(...),
-            evidence: list[str] = typer.Option(..., help="SHA-256 of an exhibit (repeatable)")) -> None:
+            evidence: list[str] = typer.Option(..., help="SHA-256 of an exhibit (repeatable)"),
+          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
     """Record a prior attempt to settle (Reglement art. 3.1) with its evidence."""
     s, store = _env()
-    _show(_run(lambda: service.record_attempt(store, _signer(s, store, as_party), case_id, kind=kind,
+    _show(_run(lambda: service.record_attempt(store, _signer(s, store, as_party, key, passphrase_env), case_id, kind=kind,
                                               held_on=_day(held_on), summary=summary, evidence=evidence)))
 
 
@@ -119,17 +137,19 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
 
 @case_app.command("submit")
 def submit(case_id: str, as_party: str = typer.Option(..., "--as"), position: str = typer.Option(""),
-           document: list[str] = typer.Option([])) -> None:
+           document: list[str] = typer.Option([]),
+          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
     """A signed submission (documents and/or a position) without a status change."""
     s, store = _env()
-    _show(_run(lambda: service.submit(store, _signer(s, store, as_party), case_id, documents=document,
+    _show(_run(lambda: service.submit(store, _signer(s, store, as_party, key, passphrase_env), case_id, documents=document,
                                       position=position)))
 
 
 @case_app.command("decide")
 def decide(case_id: str, nature: str = typer.Option("binding_advice", help="advice | binding_advice"),
            period: list[str] = typer.Option(..., help="FROM:TO:BEARER, e.g. 2026-01-01:2026-06-30:GM0166"),
-           summary: str = typer.Option("")) -> None:
+           summary: str = typer.Option(""), key: Path | None = KEY_OPTION,
+           passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
     """The committee's decision with the cost bearer per period (signed by COMMITTEE)."""
     s, store = _env()
 
@@ -141,7 +161,7 @@ def decide(case_id: str, nature: str = typer.Option("binding_advice", help="advi
         return {"period_from": a, "period_to": b, "cost_bearer": bearer}
 
     periods = [parse(p) for p in period]
-    _show(_run(lambda: service.decide(store, _signer(s, store, "COMMITTEE"), case_id, nature=nature,
+    _show(_run(lambda: service.decide(store, _signer(s, store, "COMMITTEE", key, passphrase_env), case_id, nature=nature,
                                       cost_bearers=periods, summary=summary)))
 
 
@@ -149,8 +169,7 @@ def decide(case_id: str, nature: str = typer.Option("binding_advice", help="advi
 def book(case_id: str) -> None:
     """Book the decision in force (reversals and new cost lines), then IMPLEMENTED."""
     s, store = _env()
-    r = _run(lambda: service.book_decision(store, _signer(s, store, "OPERATOR"),
-                                           lambda p: ledger_service.party_signer(store, s.keys_dir, p), case_id))
+    r = _run(lambda: service.book_decision(store, _signer(s, store, "OPERATOR"), None, case_id))
     typer.echo(f"{len(r.booked)} entries booked")
     _show(r.case)
 

@@ -121,18 +121,28 @@ def revoke_key(store: Store, party: str, key_id: str, reason: str, *, by: Signer
 
 
 def party_signer(store: Store, keys_dir: Path, party: str) -> Signer:
-    """The demo's key for `party`: loaded from `keys_dir`, or created (mode 0600) and registered."""
+    """The DEMO keystore (BWLEDGER_HOME/keys): the key of `party`, loaded, or created (mode 0600) and
+    registered by the operator. Only `bwledger demo` and the tests use it: in a real deployment every
+    party holds its own key (`bwledger keys new`) and the server holds no party's private key."""
     if not PARTY_RE.match(party):
         raise ValueError(f"not a party: {party!r}")
+    found = stored_party_signer(store, keys_dir, party)
+    if found is not None:
+        return found
+    signer = new_signer(party)
+    save_signer(Path(keys_dir), signer)
+    register_key(store, signer)
+    return signer
+
+
+def stored_party_signer(store: Store, keys_dir: Path, party: str) -> Signer | None:
+    """A registered key of `party` already in `keys_dir` (the demo keystore), or None; never makes one."""
     registry = store.registry()
     for path in find_signers(Path(keys_dir), party):
         signer = load_signer(path, party)
         if registry.public_key(signer.key_id) is not None:
             return signer
-    signer = new_signer(party)
-    save_signer(Path(keys_dir), signer)
-    register_key(store, signer)
-    return signer
+    return None
 
 
 def record(store: Store, signer: Signer, kind: str, payload: dict[str, Any] | Payload, *,

@@ -65,3 +65,27 @@ def test_case_commands(home, tmp_path):
     assert res.exit_code == 0 and json.loads((tmp_path / "z.json").read_text())["zaak"]["identificatie"] == case_id
     res = run(app, ["case", "show", "GS-999999"])
     assert res.exit_code == 2 and "error CASE_NOT_FOUND" in res.output
+
+
+def test_case_commands_sign_with_the_partys_own_key(home, tmp_path):
+    """No party key is made on the server: a party without a key here signs with its own key file."""
+    from api.cli import app
+    from case_helpers import CaseEnv
+    from ledger.keyfile import new_key_file
+    from ledger.service import register_key
+
+    run = CliRunner().invoke
+    assert run(app, ["ledger", "init"]).exit_code == 0
+    env = CaseEnv.create(f"sqlite:///{home / 'bwledger.db'}", None, home)
+    r = env.determination()
+    own = new_key_file(tmp_path / "zwolle" / "gm0193.pem", RESPONDING)  # on Zwolle's own machine
+    for path in (home / "keys").glob("GM0193.*"):
+        path.unlink()  # Zwolle's demo key is not on this server any more
+    register_key(env.store, own)
+    env.store.dispose()
+    res = run(app, ["case", "open", str(r.seq), "--as", RESPONDING, "--question", "Wie betaalt?"])
+    assert res.exit_code == 2 and "KEY_REQUIRED" in res.output, res.output
+    res = run(app, ["case", "open", str(r.seq), "--as", RESPONDING, "--question", "Wie betaalt?",
+                    "--key", str(tmp_path / "zwolle" / "gm0193.pem")])
+    assert res.exit_code == 0, res.output
+    assert not list((home / "keys").glob("GM0193.*"))
