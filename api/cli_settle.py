@@ -21,7 +21,7 @@ def _fail(exc: LedgerError) -> None:
 
 def _store():
     s = load_settings()
-    return s, service.open_ledger(s.database_url, s.keys_dir)
+    return s, service.open_ledger(s.database_url, s.keys_dir, schema=s.database_schema)
 
 
 def _eur(cents: int, width: int = 0) -> str:

@@ -62,8 +62,8 @@ def run_demo() -> int:
     out.write_text(json.dumps([d.to_dict() for d in dets], indent=1, ensure_ascii=False), encoding="utf-8")
 
     # record the determinations as signed entries, verify, export one party's bundle
-    store = service.init_ledger(s.database_url, s.keys_dir) if not s.keys_dir.exists() else \
-        service.open_ledger(s.database_url, s.keys_dir)
+    opened = service.open_ledger if s.keys_dir.exists() else service.init_ledger
+    store = opened(s.database_url, s.keys_dir, schema=s.database_schema)
     recorded = 0
     for d in dets:
         if d.cost_bearer is None or d.cost_bearer == d.legal_college:
