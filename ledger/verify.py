@@ -228,14 +228,18 @@ def _run_chunk(bounds: tuple[int, int | None]) -> ChunkResult:
 # ---------------------------------------------------------------------------------------------
 # Pass 2: the replay of admission
 # ---------------------------------------------------------------------------------------------
+_COLUMNS = ("kind", "author", "key_id", "idempotency_key", "client")
+
+
 def _columns_problem(row: Row, st: Statement) -> Problem | None:
     """COLUMN_MISMATCH: the indexed columns equal the statement."""
-    names = [n for n, x, y in zip(("kind", "author", "key_id", "idempotency_key", "client"),
-                                  (row.kind, row.author, row.key_id, row.idempotency_key, row.client),
-                                  (st.kind, st.author, st.key_id, st.idempotency_key, st.client)) if x != y]
-    if names:
-        return Problem(row.seq, COLUMN_MISMATCH, f"column(s) {', '.join(names)} differ from the statement")
-    return None
+    m = st.model
+    stored = (row.kind, row.author, row.key_id, row.idempotency_key, row.client)
+    signed = (m.kind, m.author, m.key_id, m.idempotency_key, m.client)
+    if stored == signed:
+        return None
+    names = [n for n, x, y in zip(_COLUMNS, stored, signed) if x != y]
+    return Problem(row.seq, COLUMN_MISMATCH, f"column(s) {', '.join(names)} differ from the statement")
 
 
 def _referenced(st: Statement) -> list[int]:
