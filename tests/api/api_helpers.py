@@ -70,6 +70,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_up(server, seconds: float = 30) -> None:
+    """Wait for a `bwledger serve` subprocess (`server.proc`, `.url`, `.output()`, `.stop()`) to answer
+    its health endpoint; fail with its output when it exits or does not come up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if server.proc.poll() is not None:
+            raise AssertionError(f"server exited early: {server.output()}")
+        try:
+            if httpx.get(server.url + "/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise AssertionError(f"server did not come up: {server.output()}")
+        time.sleep(0.1)
+
+
 class Server:
     """`bwledger serve` in a subprocess on 127.0.0.1 and a free port."""
 
@@ -83,19 +101,7 @@ class Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited early: {self.output()}")
-            try:
-                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"server did not come up: {self.output()}")
-            time.sleep(0.1)
+        wait_until_up(self)
 
     def output(self) -> str:
         self.log.flush()

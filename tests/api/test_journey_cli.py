@@ -19,7 +19,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from api_helpers import PG_URL, ROOT, free_port
+from api_helpers import PG_URL, ROOT, free_port, wait_until_up
 
 from ledger import service
 from ledger.crypto import find_signers
@@ -77,19 +76,7 @@ class Journey:
                                       "--port", str(self.port)], cwd=ROOT, env=self.server_env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.http = httpx.Client(base_url=self.url, timeout=10)
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited early: {self.output()}")
-            try:
-                if self.http.get("/api/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"server did not come up: {self.output()}")
-            time.sleep(0.1)
+        wait_until_up(self)
         self.files = 0
         self.reader = service.open_ledger(PG_URL, schema=schema)  # an auditor reading the database
 
