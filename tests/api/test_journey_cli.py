@@ -1,5 +1,5 @@
 """The journey of every user of the ledger's integrity rules, on the command line, against a real
-`bwledger serve` on PostgreSQL (a fresh schema; never skipped).
+`bwledger serve` on SQLite and on PostgreSQL (a fresh schema; never skipped).
 
 Kampen (GM0166), Zwolle (GM0193) and the committee make their own keys (`bwledger keys new`, in folders
 of their own and with none of the server's settings); the operator registers them on the server's
@@ -32,7 +32,6 @@ from ledger import service
 from ledger.crypto import find_signers
 from ledger.entries import OPERATOR
 
-pytestmark = pytest.mark.postgres
 
 CLIENT = "PSN-journey-1"
 CASE = "GS-journey"
@@ -60,11 +59,11 @@ def _contract_tariff(product: str, day: date) -> int:
 class Journey:
     """The server (a `bwledger serve` subprocess), the parties' folders, and the CLI as subprocesses."""
 
-    def __init__(self, tmp: Path, schema: str):
+    def __init__(self, tmp: Path, url: str, schema: str | None):
         self.home = tmp / "server"
-        self.home.mkdir()
-        self.server_env = {**_clean_env(), "BWLEDGER_HOME": str(self.home), "BWLEDGER_DATABASE_URL": PG_URL,
-                           "BWLEDGER_DATABASE_SCHEMA": schema, "BWLEDGER_CHECKPOINT_SECONDS": "0.3"}
+        self.home.mkdir(exist_ok=True)
+        self.server_env = {**_clean_env(), "BWLEDGER_HOME": str(self.home), "BWLEDGER_DATABASE_URL": url,
+                           "BWLEDGER_CHECKPOINT_SECONDS": "0.3", **({"BWLEDGER_DATABASE_SCHEMA": schema} if schema else {})}
         self.folders = {p: tmp / p.lower() for p in PARTICIPANTS}
         for folder in self.folders.values():
             folder.mkdir()
@@ -78,7 +77,7 @@ class Journey:
         self.http = httpx.Client(base_url=self.url, timeout=10)
         wait_until_up(self)
         self.files = 0
-        self.reader = service.open_ledger(PG_URL, schema=schema)  # an auditor reading the database
+        self.reader = service.open_ledger(url, schema=schema)  # an auditor reading the database
 
     # ------------------------------------------------------------------------------ processes
     def output(self) -> str:
@@ -173,8 +172,17 @@ class Journey:
         return seqs
 
 
-def test_the_journey_of_every_user_on_the_cli(tmp_path, pg_schema):
-    j = Journey(tmp_path, pg_schema)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request, tmp_path):
+    """(url, schema): a SQLite file of the server's, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        (tmp_path / "server").mkdir()
+        return f"sqlite:///{tmp_path / 'server' / 'bwledger.db'}", None
+    return PG_URL, request.getfixturevalue("pg_schema")
+
+
+def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
+    j = Journey(tmp_path, *database)
     today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
     try:
         assert j.size() == 1  # the server initialised the empty schema: the operator's genesis entry
