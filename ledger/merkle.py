@@ -161,7 +161,7 @@ def _is_hash(h: object) -> bool:
 def _inclusion_input(index: object, size: object, leaf: object, proof: object) -> bool:
     """Step 1 of RFC 9162 2.1.3.2 (0 <= index < size), and well-formed leaf hash and proof list."""
     return (_is_size(index) and _is_size(size) and 0 <= index < size and _is_hash(leaf)
-            and isinstance(proof, Sequence))
+            and isinstance(proof, (list, tuple)))
 
 
 def _ascend(fn: int, sn: int) -> tuple[bool, int, int]:
@@ -208,7 +208,8 @@ class InclusionVerifier:
 
     `decode` (e.g. bytes.fromhex) turns each proof element into bytes when it is hashed, so that a
     proof read from a document is decoded only as far as it is not remembered; an element it
-    refuses (TypeError, ValueError) fails the proof, as one that is not a 32-byte hash does.
+    refuses (TypeError, ValueError) fails the proof, as one that is not a 32-byte hash does. It must
+    return bytes (its result is then checked for length only).
     """
 
     __slots__ = ("size", "root", "decode", "_memo")
@@ -241,7 +242,9 @@ class InclusionVerifier:
                     p = decode(p)
                 except (TypeError, ValueError):
                     return False
-            if not (isinstance(p, _HASH_TYPES) and len(p) == HASH_SIZE):  # 4a (_is_hash, inline: the hot loop)
+                if len(p) != HASH_SIZE:  # 4a: a 32-byte hash (decode returns bytes)
+                    return False
+            elif not _is_hash(p):  # 4a
                 return False
             visited.append((fn, sn, r, k))
             left, fn, sn = _ascend(fn, sn)  # 4b, 4c

@@ -12,6 +12,7 @@ import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -179,6 +180,7 @@ class RefCache(dict):
                 del self[seq]
 
 
+@lru_cache(maxsize=1024)  # the entries of one batch share their received_at: parsed once
 def utc_from_driver(value: Any) -> datetime:
     """A timestamp column as the driver returns it (SQLite: SQLAlchemy's DATETIME text, naive UTC;
     PostgreSQL: aware) as an aware UTC datetime; ValueError when it is none."""

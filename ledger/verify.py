@@ -71,7 +71,7 @@ from .store import EntryRow as Row
 from .store import CACHED_KINDS, Store, read_checkpoint_row, read_entry_row
 
 PARALLEL_THRESHOLD = 20_000  # below this many entries, worker start-up costs more than it saves
-SPAN = 8192  # entries per task of a worker: small enough that both cores finish together
+SPAN = 2048  # entries per task of a worker: small enough that both cores finish together (the last task runs alone)
 CHUNK = 5_000  # rows per query
 ROW_UNREADABLE = "ROW_UNREADABLE"  # a stored row whose columns have the wrong types or values
 CHECKPOINT_UNREADABLE = "CHECKPOINT_UNREADABLE"
