@@ -70,6 +70,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen) -> int:
+    """Stop a `bwledger serve` subprocess as Ctrl-C would (killed after 20 s); its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 def wait_until_up(server, seconds: float = 30) -> None:
     """Wait for a `bwledger serve` subprocess (`server.proc`, `.url`, `.output()`, `.stop()`) to answer
     its health endpoint; fail with its output when it exits or does not come up."""
@@ -109,14 +121,7 @@ class Server:
         return self.log.read().decode("utf-8", "replace")
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        return stop_process(self.proc)
 
     def close(self) -> None:
         self.stop()

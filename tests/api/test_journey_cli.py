@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tomllib
@@ -26,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from api_helpers import PG_URL, ROOT, free_port, wait_until_up
+from api_helpers import PG_URL, ROOT, free_port, stop_process, wait_until_up
 
 from ledger import service
 from ledger.crypto import find_signers
@@ -88,15 +87,9 @@ class Journey:
     def stop(self) -> int:
         self.http.close()
         self.reader.dispose()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        code = stop_process(self.proc)
         self.log.close()
-        return self.proc.returncode
+        return code
 
     def start(self, *args, party: str | None = None) -> subprocess.Popen:
         """`bwledger ARGS` on a party's machine (its folder, no server settings) or, without party, on the
