@@ -33,6 +33,7 @@ from .errors import (
     CASE_EXISTS,
     CASE_MISMATCH,
     DEADLINE_NOT_PASSED,
+    DEADLINE_PASSED,
     DECISION_INVALID,
     EVENT_DATE_INVALID,
     NOT_BOOKED,
@@ -236,6 +237,9 @@ def transition_problem(state: CaseState | None, target: str, actor: str, on: dat
         if on <= dl.due:
             return LedgerError(DEADLINE_NOT_PASSED, f"{target} only after the {edge.after_deadline} term ends "
                                                     f"({dl.due}); {on} is not past it")
+    err = court_review_problem(state, target, on)
+    if err:
+        return err
     if edge.requires_attempt:
         have = {a["kind"] for a in list(state.attempts) + list(attempts)}
         missing = [k for k in edge.requires_attempt if k not in have]
@@ -253,6 +257,21 @@ def transition_problem(state: CaseState | None, target: str, actor: str, on: dat
     if edge.requires_booking and not booked:
         return LedgerError(NOT_BOOKED, f"{target} only once the decision's corrections are booked")
     return decision_problem(decision)
+
+
+COURT_MONTHS = 2  # spec 8.12: a party may bring the advice before the court within two months
+
+
+def court_review_problem(state: CaseState, target: str, on: date) -> LedgerError | None:
+    """Spec 8.12: COURT_REVIEW is open for two months after the decision in force (its decided_on,
+    extended by the Algemene termijnenwet); a case without a recorded decision has no such term."""
+    if target != "COURT_REVIEW" or not state.decision:
+        return None
+    due = term(date.fromisoformat(str(state.decision["decided_on"])), months=COURT_MONTHS).end
+    if on > due:
+        return LedgerError(DEADLINE_PASSED, f"the court is asked within {COURT_MONTHS} months of the decision "
+                                            f"(until {due.isoformat()}); {on.isoformat()} is past it")
+    return None
 
 
 def apply_event(state: CaseState | None, payload: dict, on: date, parties: Parties | None = None,

@@ -20,6 +20,7 @@ TRANSITION_NOT_ALLOWED = "TRANSITION_NOT_ALLOWED"  # no such edge from the case'
 ACTOR_NOT_ALLOWED = "ACTOR_NOT_ALLOWED"  # the edge exists, but not for the author's role in the case
 PRIOR_ATTEMPTS_MISSING = "PRIOR_ATTEMPTS_MISSING"  # Reglement art. 3.1
 DEADLINE_NOT_PASSED = "DEADLINE_NOT_PASSED"  # a transition by time before its time
+DEADLINE_PASSED = "DEADLINE_PASSED"  # a step after its term ended (the court, two months after the advice)
 EVENT_DATE_INVALID = "EVENT_DATE_INVALID"  # before the case's previous event, or after its receipt
 DECISION_INVALID = "DECISION_INVALID"
 NOT_BOOKED = "NOT_BOOKED"  # IMPLEMENTED without the bookings of the decision

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from dateutil.easter import easter
+from dateutil.relativedelta import relativedelta
 
 DATA = Path(__file__).parent / "data" / "atw_gelijkgestelde_dagen.toml"
 
@@ -94,12 +95,14 @@ class Term:
         return self.end != self.calendar_end
 
 
-def term(start: date, *, days: int = 0, weeks: int = 0) -> Term:
-    """The end of a term of `days` + `weeks` running from `start` (exclusive), extended by art. 1 and 2."""
+def term(start: date, *, days: int = 0, weeks: int = 0, months: int = 0) -> Term:
+    """The end of a term of `months` + `days` + `weeks` running from `start` (exclusive), extended by
+    art. 1 and 2 (a term in months ends on the same day of the month, or the month's last day)."""
     length = days + 7 * weeks
-    if length < 1:
+    if length < 1 and months < 1:
         raise ValueError("a term is at least one day")
-    calendar_end = start + timedelta(days=length)
+    calendar_end = start + relativedelta(months=months) + timedelta(days=length)
+    length = (calendar_end - start).days
     end = next_working_day(calendar_end)
     articles = ["art. 1"] if end != calendar_end else []
     if length >= 3:

@@ -220,3 +220,16 @@ def test_a_transition_signed_against_a_stale_state_is_refused(senv):
     v = service.case_view(env.store, v.case_id)
     assert v.status == "OBJECTED" and not v.state.conflicts
     assert service.transition(env.store, env.signer(CLAIMING), v.case_id, "CONSULTATION").status == "CONSULTATION"
+
+
+def test_the_court_is_asked_within_two_months_of_the_decision():
+    """Spec 8.12: COURT_REVIEW is open for two months after the decision (Algemene termijnenwet)."""
+    decided = dict(DECISION, decided_on="2026-01-05")
+    state = CaseState("GS-1", PARTIES, "DECIDED", date(2026, 1, 5), last_date=date(2026, 1, 5), decision=decided)
+    assert check_transition(state, "COURT_REVIEW", CLAIMING, date(2026, 3, 5), parties=PARTIES)
+    with pytest.raises(CaseError) as exc:
+        check_transition(state, "COURT_REVIEW", CLAIMING, date(2026, 3, 6), parties=PARTIES)
+    assert exc.value.code == "DEADLINE_PASSED"
+    # ending on a Saturday, the term runs on to Monday (art. 1)
+    state.decision = dict(DECISION, decided_on="2026-01-07")  # + 2 months = Saturday 7 March 2026
+    assert check_transition(state, "COURT_REVIEW", CLAIMING, date(2026, 3, 9), parties=PARTIES)
