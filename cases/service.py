@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from ledger import service as ledger_service
+from ledger.admission import local_date  # the Dutch calendar date deadlines count in
 from ledger.crypto import Signer
 from ledger.entries import COMMITTEE, OPERATOR
 from ledger.errors import LedgerError
@@ -31,19 +32,8 @@ from .store import CaseStore, DocumentRecord
 from .workflow import (STATUS_NL, CaseState, Deadline, Parties, apply_event, check_transition, deadlines_for,
                        load_workflow)
 
-try:
-    from zoneinfo import ZoneInfo
-
-    _NL = ZoneInfo("Europe/Amsterdam")
-except Exception:  # noqa: BLE001 - no tz database: dates in UTC
-    _NL = timezone.utc
-
 DETERMINATION_KINDS = ("determination", "redetermination")
 POSITION_REQUIRED = "POSITION_REQUIRED"
-
-
-def local_date(ts: datetime) -> date:
-    return ts.astimezone(_NL).date()
 
 
 def today(store: Store) -> date:

@@ -382,9 +382,6 @@ class Store:
             finally:
                 cur.close()
 
-    def iter_raw_chunks_of_kinds(self, kinds: Sequence[str]) -> Iterator[list[tuple]]:
-        return self.iter_raw_chunks(kinds=kinds)
-
     def raw_rows_in(self, seqs: Sequence[int]) -> list[tuple]:
         """Driver tuples (as iter_raw_chunks) of the rows with these seqs."""
         if not seqs:

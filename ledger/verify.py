@@ -197,7 +197,7 @@ STITCH_CHECKS = (check_sequence, check_chain, check_received_order)
 def public_keys(store: Store) -> dict[str, bytes]:
     """Every public key a key entry of the store names (validity is judged by the replay)."""
     out: dict[str, bytes] = {}
-    for raw_row in store.iter_raw_chunks_of_kinds(sorted(KEY_KINDS)):
+    for raw_row in store.iter_raw_chunks(kinds=sorted(KEY_KINDS)):
         for r in raw_row:
             try:
                 p = parse_statement(bytes(r[9])).payload
