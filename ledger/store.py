@@ -382,19 +382,25 @@ class Store:
             finally:
                 cur.close()
 
-    def raw_rows_in(self, seqs: Sequence[int]) -> list[tuple]:
-        """Driver tuples (as iter_raw_chunks) of the rows with these seqs."""
-        if not seqs:
-            return []
+    def raw_rows_in(self, seqs: Sequence[int], conn: Connection | None = None) -> list[tuple]:
+        """Driver tuples (as iter_raw_chunks) of the rows with these seqs, 500 to a query; in `conn`'s
+        transaction when given (the append reads what a batch refers to under its lock)."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.raw_rows_in(seqs, c)
+        wanted = sorted(seqs)
         ph = "?" if self.dialect == "sqlite" else "%s"
-        with self.engine.connect() as c:
-            cur = c.connection.driver_connection.cursor()
-            try:
+        out: list[tuple] = []
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i:i + 500]
                 cur.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM ledger_entries WHERE seq IN "
-                            f"({', '.join([ph] * len(seqs))})", tuple(seqs))
-                return cur.fetchall()
-            finally:
-                cur.close()
+                            f"({', '.join([ph] * len(part))})", part)
+                out += cur.fetchall()
+        finally:
+            cur.close()
+        return out
 
     def raw_checkpoints(self) -> list[tuple]:
         """Driver tuples (id, tree_size, root_hash, created_at, key_id, signature) in id order, unconverted."""
@@ -749,19 +755,9 @@ class Store:
                     seqs.add(ref.seq)
         cache = self._ref_cache
         out = {seq: cache[seq] for seq in seqs if seq in cache}
-        wanted = sorted(seqs - set(out))
-        cur = conn.connection.driver_connection.cursor()
-        ph = "?" if self.dialect == "sqlite" else "%s"
-        try:
-            for i in range(0, len(wanted), 500):
-                part = wanted[i:i + 500]
-                cur.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM ledger_entries WHERE seq IN "
-                            f"({', '.join([ph] * len(part))})", part)
-                for r in cur.fetchall():
-                    row = read_entry_row(r)
-                    out[row.seq] = ref_info(row)
-        finally:
-            cur.close()
+        for r in self.raw_rows_in(seqs - set(out), conn):
+            row = read_entry_row(r)
+            out[row.seq] = ref_info(row)
         return out
 
     def _insert_entries(self, conn: Connection, rows: list[tuple]) -> None:

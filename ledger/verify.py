@@ -308,15 +308,13 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
 def _ref_infos(store: Store, seqs: set[int]) -> dict[int, RefInfo]:
     """RefInfo of the stored entries `seqs` (rows that cannot be read are left out)."""
     out: dict[int, RefInfo] = {}
-    wanted = sorted(seqs)
-    for i in range(0, len(wanted), 500):
-        for r in store.raw_rows_in(wanted[i:i + 500]):
-            try:
-                row = read_entry_row(r)
-                payload = json.loads(row.statement)["payload"]
-            except (ValueError, TypeError, KeyError, OverflowError):
-                continue
-            out[row.seq] = RefInfo(row.seq, row.leaf_hash, row.kind, row.author, payload, row.client, row.received_at)
+    for r in store.raw_rows_in(seqs):
+        try:
+            row = read_entry_row(r)
+            payload = json.loads(row.statement)["payload"]
+        except (ValueError, TypeError, KeyError, OverflowError):
+            continue
+        out[row.seq] = RefInfo(row.seq, row.leaf_hash, row.kind, row.author, payload, row.client, row.received_at)
     return out
 
 
