@@ -37,10 +37,7 @@ def _day(value) -> date:
 def contract_tariff_holds(fronting: str, product: str, start: date, stop: date, cents: int) -> bool:
     """Whether a contract the fronting party uses has tariff `cents` for `product` on every day."""
     cat = load_catalogue()
-    region = cat.region_of.get(fronting)
-    for cid, c in sorted(cat.contracts.items()):
-        if c["holder"] != fronting and (region is None or c.get("region") != region):
-            continue
+    for cid in cat.contracts_for(fronting):
         try:
             segments = cat.tariff_segments(fronting, product, start, stop, cid)
         except LedgerError:  # that contract has no tariff for these days (TARIFF_MISSING): try the next

@@ -96,16 +96,18 @@ class Catalogue:
         p = self.products.get(code)
         return p.group if p else "onbekend"
 
+    def contracts_for(self, party: str) -> list[str]:
+        """The contracts a fronting party may use, its own first, then its region's."""
+        region = self.region_of.get(party)
+        own = [cid for cid, c in sorted(self.contracts.items()) if c["holder"] == party]
+        regional = [cid for cid, c in sorted(self.contracts.items())
+                    if region is not None and c.get("region") == region and cid not in own]
+        return own + regional
+
     def contract_for(self, party: str) -> str | None:
         """The contract a fronting party uses: its own, else its region's."""
-        for cid, c in sorted(self.contracts.items()):
-            if c["holder"] == party:
-                return cid
-        region = self.region_of.get(party)
-        for cid, c in sorted(self.contracts.items()):
-            if c.get("region") == region:
-                return cid
-        return None
+        found = self.contracts_for(party)
+        return found[0] if found else None
 
     def tariff_segments(self, fronting: str, product: str, start: date, stop: date,
                         contract: str | None = None) -> list[tuple[date, date, Tariff]]:
