@@ -56,6 +56,15 @@ class KeyRecord:
                    d["registered_seq"], d["ended_seq"], d["end_reason"])
 
 
+def named_key(payload) -> tuple[str, bytes] | None:
+    """(key id, raw public key) of the key a registration or rotation brings in, else None."""
+    if isinstance(payload, KeyRegistration):
+        return payload.key_id, bytes.fromhex(payload.public_key)
+    if isinstance(payload, KeyRotation):
+        return payload.new_key_id, bytes.fromhex(payload.new_public_key)
+    return None
+
+
 class KeyRegistry:
     def __init__(self) -> None:
         self.records: dict[str, KeyRecord] = {}

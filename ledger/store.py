@@ -12,8 +12,8 @@ import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -27,8 +27,6 @@ from .entitlements import RefInfo
 from .entries import (
     KEY_KINDS,
     OPERATOR,
-    KeyRegistration,
-    KeyRotation,
     Statement,
     checkpoint_body,
     entry_hash,
@@ -43,7 +41,7 @@ from .errors import (
     LedgerError,
 )
 from .merkle import Frontier
-from .registry import KeyRegistry
+from .registry import KeyRegistry, named_key
 
 __all__ = ["AppendResult", "CheckpointRow", "EntryRow", "Store", "TreeState", "utcnow"]
 
@@ -575,10 +573,9 @@ class Store:
                 raise LedgerError(KEY_NOT_VALID, f"key {key_id[:16]} is not registered", index=i)
             if not verify_signature(pk, sig, raw):
                 raise LedgerError(SIGNATURE_INVALID, f"signature does not verify under key {key_id[:16]}", index=i)
-            if isinstance(p, KeyRegistration):
-                in_batch[p.key_id] = bytes.fromhex(p.public_key)
-            elif isinstance(p, KeyRotation):
-                in_batch[p.new_key_id] = bytes.fromhex(p.new_public_key)
+            brought = named_key(p)
+            if brought is not None:
+                in_batch[brought[0]] = brought[1]
         return parsed
 
     def append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:

@@ -40,8 +40,6 @@ from .entries import (
     KEY_KINDS,
     OPERATOR,
     ZERO_HASH,
-    KeyRegistration,
-    KeyRotation,
     Statement,
     entry_hash,
     parse_signed_statement,
@@ -65,10 +63,10 @@ from .errors import (
     Problem,
 )
 from .merkle import Frontier
-from .registry import KeyRegistry
+from .registry import KeyRegistry, named_key
+from .store import CACHED_KINDS, Store, read_checkpoint_row, read_entry_row
 from .store import CheckpointRow as Checkpoint
 from .store import EntryRow as Row
-from .store import CACHED_KINDS, Store, read_checkpoint_row, read_entry_row
 
 PARALLEL_THRESHOLD = 20_000  # below this many entries, worker start-up costs more than it saves
 SPAN = 2048  # entries per task of a worker: small enough that both cores finish together (the last task runs alone)
@@ -203,10 +201,9 @@ def public_keys(store: Store) -> dict[str, bytes]:
                 p = parse_statement(bytes(r[9])).payload
             except (LedgerError, TypeError, ValueError):
                 continue  # reported by the replay
-            if isinstance(p, KeyRegistration):
-                out.setdefault(p.key_id, bytes.fromhex(p.public_key))
-            elif isinstance(p, KeyRotation):
-                out.setdefault(p.new_key_id, bytes.fromhex(p.new_public_key))
+            brought = named_key(p)
+            if brought is not None:
+                out.setdefault(*brought)
     return out
 
 
