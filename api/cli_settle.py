@@ -84,6 +84,45 @@ def reconcile_cmd(theirs: Path = typer.Argument(..., help="eigen administratie v
     raise typer.Exit(0 if c["matched"] == len(rec.outcomes) else 1)
 
 
+KEY_OPTION = typer.Option(..., "--key", help="de eigen sleutel van de partij (bwledger keys new)")
+PASSPHRASE_OPTION = typer.Option(None, "--passphrase-env", help="omgevingsvariabele met de wachtwoordzin van de sleutel")
+
+
+def _party_key(path: Path, passphrase_env: str | None, party: str):
+    from api.settings import secret_from_env
+    from ledger.keyfile import read_key_file
+
+    return read_key_file(path, secret_from_env(passphrase_env) if passphrase_env else None, party=party)
+
+
+@settle_app.command("accept-tariff")
+def accept_tariff_cmd(line: int = typer.Argument(..., help="regelnummer van de kostenregel met afwijkend tarief"),
+                      as_party: str = typer.Option(..., "--as", help="de kostendrager"),
+                      note: str = typer.Option("", "--note"), key: Path = KEY_OPTION,
+                      passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
+    """The cost bearer accepts the deviating tariff of a provisional cost line."""
+    _s, store = _store()
+    try:
+        r = settlement.accept_tariff(store, _party_key(key, passphrase_env, as_party), line, note=note)
+    except (LedgerError, ValueError) as exc:
+        _fail(exc if isinstance(exc, LedgerError) else LedgerError("INPUT_INVALID", str(exc)))
+    typer.echo(f"tarief aanvaard: regel {r.seq}" + (" (al vastgelegd)" if r.duplicate else ""))
+
+
+@settle_app.command("book-accepted-tariff")
+def book_accepted_tariff_cmd(acceptance: int = typer.Argument(..., help="regelnummer van de aanvaarding"),
+                             as_party: str = typer.Option(..., "--as", help="de voorliggende gemeente"),
+                             key: Path = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
+    """The fronting party replaces the accepted provisional line by a definitive one."""
+    _s, store = _store()
+    try:
+        rev, line = settlement.book_accepted_tariff(store, _party_key(key, passphrase_env, as_party), acceptance,
+                                                    today=date.today())
+    except (LedgerError, ValueError) as exc:
+        _fail(exc if isinstance(exc, LedgerError) else LedgerError("INPUT_INVALID", str(exc)))
+    typer.echo(f"tegenboeking regel {rev.seq}, definitieve kostenregel regel {line.seq}")
+
+
 @settle_app.command("seal")
 def seal_cmd(quarter: str = typer.Option(..., "--quarter")) -> None:
     """Close a quarter: the operator signs its totals and the checkpoint (a sealed quarter never changes)."""

@@ -33,7 +33,7 @@ from .workflow import STATUS_NL
 ROLE_NL = {"claiming": "verzoeker (claimende partij)", "responding": "verweerder (beoogd kostendrager)",
            "committee": "geschillencommissie", "operator": "beheerder van het grootboek"}
 KIND_NL = {"determination": "beoordeling (N3)", "redetermination": "herbeoordeling (N8)", "acceptance": "aanvaarding (N4)",
-           "objection": "bezwaar (N4)", "cost_line": "kostenregel", "reversal": "tegenboeking",
+           "objection": "bezwaar (N4)", "cost_line": "kostenregel", "reversal": "tegenboeking", "tariff_acceptance": "aanvaarding tarief",
            "dispute_event": "geschilgebeurtenis (N7)", "settlement_seal": "afsluiting periode"}
 NATURE_NL = {"advice": "advies", "binding_advice": "bindend advies", "court_ruling": "uitspraak van de rechter"}
 ATTEMPT_NL = {"contactpersonen": "overleg contactpersonen landelijke toegankelijkheid", "regioadviseur": "regioadviseur"}

@@ -34,7 +34,7 @@ from importlib import resources
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from .costline_basis import cost_line_problem, reversal_problem
+from .costline_basis import cost_line_problem, reversal_problem, tariff_acceptance_problem
 from .crypto import verify_signature
 from .disputes import CaseState, Parties, apply_event, dispute_event_problem, event_date
 from .entitlements import KindRule, RefInfo, entitled, load_entitlements
@@ -58,7 +58,7 @@ from .seals import line_quarter, seal_problem, seal_quarter
 Lookup = Callable[[int], RefInfo | None]
 ZONE = ZoneInfo("Europe/Amsterdam")
 #: kinds whose entries change the LedgerState (the store reads them again when another process appended)
-STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal"}
+STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal", "tariff_acceptance"}
 
 
 def local_date(ts: datetime) -> date:
@@ -132,13 +132,14 @@ class LedgerState:
     booked_quarters: set[str] | None = field(default_factory=set)
     acknowledged: set[tuple[int, str]] = field(default_factory=set)  # (notice seq, addressee)
     reversed: set[int] = field(default_factory=set)  # seqs of reversed cost lines
+    tariff_accepted: set[int] = field(default_factory=set)  # seqs of lines whose deviating tariff was accepted
     next_seq: int = 0  # entries below this seq are applied
 
     def copy(self) -> LedgerState:
         """A copy to apply a batch to (a case state is copied before it changes: see apply)."""
         return LedgerState(self.registry.copy(), dict(self.cases), dict(self.sealed),
                            None if self.booked_quarters is None else set(self.booked_quarters),
-                           set(self.acknowledged), set(self.reversed), self.next_seq)
+                           set(self.acknowledged), set(self.reversed), set(self.tariff_accepted), self.next_seq)
 
     def apply(self, seq: int, received_at: datetime, st: Statement) -> None:
         """Take an admitted entry into the state."""
@@ -162,6 +163,8 @@ class LedgerState:
             self.acknowledged.add((p.notice.seq, st.author))
         elif kind == "reversal":
             self.reversed.add(p.reverses.seq)
+        elif kind == "tariff_acceptance":
+            self.tariff_accepted.add(p.cost_line.seq)
         if kind in ("cost_line", "reversal") and self.booked_quarters is not None:
             q = line_quarter({"booking_quarter": p.booking_quarter,
                               "period_from": getattr(p, "period_from", None)})
@@ -298,7 +301,13 @@ def dispute_event_rule(c: Candidate) -> LedgerError | None:
 
 def cost_line_rule(c: Candidate) -> LedgerError | None:
     """The basis, product and tariff of a cost line (ledger/costline_basis.py)."""
-    return cost_line_problem(c.st.author, c.st.payload, c.st.client, c.refs, c.state.cases)
+    return cost_line_problem(c.st.author, c.st.payload, c.st.client, c.refs, c.state.cases, c.st.idempotency_key)
+
+
+def tariff_acceptance_rule(c: Candidate) -> LedgerError | None:
+    """The cost bearer accepts a standing deviating tariff once (ledger/costline_basis.py)."""
+    return tariff_acceptance_problem(c.st.payload, c.st.client, c.refs["cost_line"], c.state.tariff_accepted,
+                                     c.state.reversed)
 
 
 def reversal_rule(c: Candidate) -> LedgerError | None:
@@ -335,7 +344,8 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], .
     "parties": {"determination": (determination_parties,), "redetermination": (determination_parties,)},
     "keys": {"key_registration": (key_registration_rule,)},
     "disputes": {"dispute_event": (dispute_event_rule,)},
-    "cost_lines": {"cost_line": (cost_line_rule,), "reversal": (reversal_rule,)},
+    "cost_lines": {"cost_line": (cost_line_rule,), "reversal": (reversal_rule,),
+                   "tariff_acceptance": (tariff_acceptance_rule,)},
     "notices": {kind: (notice_rule,) for kind in NOTICES},
     "acknowledgements": {"acknowledgement": (acknowledgement_rule,)},
     "seals": {"settlement_seal": (seal_rule,)},

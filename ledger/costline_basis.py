@@ -12,7 +12,12 @@ only with the basis it claims:
 - a product of the catalogue (ledger/data/products.toml), and the tariff of a contract the fronting
   party uses (its own or its region's, ledger/data/tariffs.toml) on every day of the period. A line
   with another tariff is admitted only marked `tariff_deviation` and provisional: it stays
-  provisional until the cost bearer accepts it.
+  provisional until the cost bearer accepts it (a `tariff_acceptance` entry, once per line, while
+  the line stands, repeating its terms). Then the fronting party replaces it: the reversal of the
+  accepted line, then a definitive line on the accepted terms that refers to both, with the
+  idempotency key `tariff:<seq of the acceptance>`. An acceptance is used once: only the author of
+  the line's one reversal (ALREADY_REVERSED) may use it, and the ledger holds one entry per author
+  and idempotency key (a second one is a replay of the first), so no further ledger state is needed.
 - both parties are municipalities that exist on the period's first day, never the committee or the
   operator (ledger/parties.py).
 
@@ -24,7 +29,8 @@ from datetime import date
 from functools import lru_cache
 
 from .entries import OPERATOR
-from .errors import BASIS_MISMATCH, BASIS_MISSING, NOT_ENTITLED, PRODUCT_UNKNOWN, TARIFF_INVALID, LedgerError
+from .errors import (BASIS_MISMATCH, BASIS_MISSING, NOT_ENTITLED, PRODUCT_UNKNOWN, TARIFF_ACCEPTANCE_INVALID,
+                     TARIFF_INVALID, LedgerError)
 from .parties import municipality_problem
 from .settlement.catalogue import load_catalogue
 
@@ -89,8 +95,68 @@ def determination_basis_problem(line, client: str | None, det) -> LedgerError | 
     return None
 
 
-def cost_line_problem(author: str, line, client: str | None, refs: dict, cases) -> LedgerError | None:
-    """Why a cost line (a CostLine model, its resolved references) may not be admitted, or None."""
+#: the terms of a line its cost bearer accepts, repeated in the acceptance and in the definitive line
+ACCEPTED_TERMS = ("period_from", "period_to", "product", "units", "tariff_cents")
+
+
+def _terms_differ(line_json: dict, other: dict) -> list[str]:
+    return [f for f in ACCEPTED_TERMS if line_json.get(f) != other.get(f)]
+
+
+def tariff_acceptance_problem(acceptance, client: str | None, line, accepted: set[int], reversed_: set[int]
+                              ) -> LedgerError | None:
+    """An acceptance (a TariffAcceptance model; its author is the line's cost bearer: the entitlement
+    table) is of a standing, provisional line with a deviating tariff of the same client, on that
+    line's terms, once. `line` is the RefInfo of the line."""
+    p = line.payload
+    if line.client != client:
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"cost_line: entry {line.seq} is about another client")
+    if not p.get("tariff_deviation") or p.get("status") != "provisional":
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"cost line {line.seq} has no deviating tariff to accept")
+    if line.seq in reversed_:
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"cost line {line.seq} was reversed")
+    if line.seq in accepted:
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"the tariff of cost line {line.seq} was accepted before")
+    differs = _terms_differ(p, acceptance.model_dump(mode="json"))
+    if differs:
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"the acceptance differs from cost line {line.seq} in "
+                                                      f"{', '.join(differs)}")
+    return None
+
+
+def accepted_tariff_key(acceptance_seq: int) -> str:
+    """The idempotency key of the definitive line that uses an acceptance (one per author and key)."""
+    return f"tariff:{acceptance_seq}"
+
+
+def accepted_tariff_problem(author: str, line, key: str, client: str | None, refs: dict) -> LedgerError | None:
+    """A definitive line with a deviating tariff replaces the provisional line its cost bearer accepted:
+    `replaces` is the reversal of that line by the same author, the terms are the accepted ones, and
+    the idempotency key is accepted_tariff_key (so the acceptance is used once)."""
+    acceptance, reversal = refs.get("tariff_acceptance"), refs.get("replaces")
+    if acceptance is None:
+        return LedgerError(TARIFF_INVALID, "a line with a deviating tariff is provisional until the cost bearer "
+                                           "accepts it (field tariff_acceptance)")
+    accepted_seq = acceptance.payload["cost_line"]["seq"]
+    if reversal is None or reversal.author != author or reversal.payload["reverses"]["seq"] != accepted_seq:
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"replaces: the reversal of the accepted line {accepted_seq} "
+                                                      f"by {author}")
+    if key != accepted_tariff_key(acceptance.seq):
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"the idempotency key of the line that uses acceptance "
+                                                      f"{acceptance.seq} is {accepted_tariff_key(acceptance.seq)}")
+    if acceptance.client != client or acceptance.author != line.cost_bearer:
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"tariff_acceptance: entry {acceptance.seq} is not the "
+                                                      f"acceptance of {line.cost_bearer} for this client")
+    differs = _terms_differ(line.model_dump(mode="json"), acceptance.payload)
+    if differs:
+        return LedgerError(TARIFF_ACCEPTANCE_INVALID, f"the line differs from the accepted terms in "
+                                                      f"{', '.join(differs)}")
+    return None
+
+
+def cost_line_problem(author: str, line, client: str | None, refs: dict, cases, key: str = "") -> LedgerError | None:
+    """Why a cost line (a CostLine model with idempotency key `key`, its resolved references) may not
+    be admitted, or None."""
     for field in ("fronting_party", "cost_bearer"):
         err = municipality_problem(field, getattr(line, field), line.period_from)
         if err:
@@ -114,8 +180,7 @@ def cost_line_problem(author: str, line, client: str | None, refs: dict, cases) 
         return LedgerError(PRODUCT_UNKNOWN, f"product {line.product!r} is not in the catalogue")
     if line.tariff_deviation:
         if line.status != "provisional":
-            return LedgerError(TARIFF_INVALID, "a line with a deviating tariff is provisional until the cost "
-                                               "bearer accepts it")
+            return accepted_tariff_problem(author, line, key, client, refs)
     elif not contract_tariff_holds(line.fronting_party, line.product, line.period_from, line.period_to,
                                    line.tariff_cents):
         return LedgerError(TARIFF_INVALID, f"{line.tariff_cents} cents per day is not the contract tariff of "

@@ -211,7 +211,7 @@ class CostLine(Payload):
     """A cost line: a receivable of the fronting party and a payable of the cost bearer (R14)."""
 
     party_fields = ("fronting_party", "cost_bearer")
-    ref_fields = ("determination", "decision")
+    ref_fields = ("determination", "decision", "tariff_acceptance", "replaces")
     fronting_party: Party
     cost_bearer: Party
     period_from: date
@@ -232,6 +232,10 @@ class CostLine(Payload):
     # the basis of a line booked for a committee decision or court ruling: the dispute_event carrying it
     decision: EntryRef | None = None
     tariff_deviation: bool = False  # a tariff other than the contract's: admitted provisional only
+    # a definitive line with a deviating tariff: the cost bearer's acceptance of the provisional line it
+    # replaces, and the reversal of that line just before it (ledger/costline_basis.py)
+    tariff_acceptance: EntryRef | None = None
+    replaces: EntryRef | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CostLine:
@@ -242,6 +246,21 @@ class CostLine(Payload):
         # fronting_party == cost_bearer is allowed: such lines net to nothing between parties but feed
         # solidarity pools, budget projections and monitoring (issue 4)
         return self
+
+
+class TariffAcceptance(Payload):
+    """The cost bearer accepts the deviating tariff of a provisional cost line charged to it; the
+    fronting party may then replace that line by a definitive one (ledger/costline_basis.py)."""
+
+    ref_fields = ("cost_line",)
+    cost_line: EntryRef
+    # the terms accepted, as on the line (signed by the cost bearer, so the acceptance reads on its own)
+    period_from: date
+    period_to: date
+    product: Name
+    units: Annotated[int, Field(ge=1, le=10**6)]
+    tariff_cents: Annotated[int, Field(ge=0, le=10**9)]
+    note: Text = ""
 
 
 class Reversal(Payload):
@@ -426,6 +445,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "acknowledgement": Acknowledgement,
     "redetermination": Redetermination,
     "cost_line": CostLine,
+    "tariff_acceptance": TariffAcceptance,
     "reversal": Reversal,
     "settlement_seal": SettlementSeal,
     "dispute_event": DisputeEvent,

@@ -38,6 +38,8 @@ ACKNOWLEDGEMENT_INVALID = "ACKNOWLEDGEMENT_INVALID"  # not of a notice, not by i
 KEY_BACKDATED = "KEY_BACKDATED"  # a key registered as valid from before its registration is received
 SEAL_ORDER = "SEAL_ORDER"  # a quarter sealed twice, or before an earlier quarter with booked lines
 ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line
+TARIFF_ACCEPTANCE_INVALID = "TARIFF_ACCEPTANCE_INVALID"  # not a provisional deviating line of this bearer, or
+# accepted before; or a definitive deviating line whose acceptance does not match it or is used up
 # Codes found by verification.
 SEQ_GAP = "SEQ_GAP"
 LEAF_HASH_MISMATCH = "LEAF_HASH_MISMATCH"

@@ -30,7 +30,7 @@ LEDGER_STATUS = {
     # the business rules of admission (ledger/admission.py): the author's role, or the state of the ledger
     E.ACTOR_NOT_ALLOWED: 403, E.TRANSITION_NOT_ALLOWED: 409, E.CASE_EXISTS: 409, E.DEADLINE_NOT_PASSED: 409,
     E.DEADLINE_PASSED: 409,
-    E.PRIOR_ATTEMPTS_MISSING: 409, E.NOT_BOOKED: 409, E.ALREADY_REVERSED: 409, E.SEAL_ORDER: 409,
+    E.PRIOR_ATTEMPTS_MISSING: 409, E.NOT_BOOKED: 409, E.ALREADY_REVERSED: 409, E.TARIFF_ACCEPTANCE_INVALID: 409, E.SEAL_ORDER: 409,
     E.ACKNOWLEDGEMENT_INVALID: 409,
 }
 #: HTTP status per cases refusal code (cases.errors); any other CaseError code is 422.

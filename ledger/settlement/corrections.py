@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ..costline_basis import contract_tariff_holds
 from ..entries import PARTY_RE, EntryRef
 from ..errors import LedgerError
 from ..service import SignedStatement, sign_statement
@@ -100,6 +101,10 @@ def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequenc
                 determination=det_ref if (v is not None and det_ref) else _det(store, line),
                 agreement_version=None, placement_id=line.placement_id, location=line.location, quarter=q,
                 corrects=label)
+            if not contract_tariff_holds(line.fronting, line.product, a, b, line.tariff_cents):
+                # the old line's deviating tariff: the new piece is marked and provisional again, until
+                # its cost bearer accepts it (ledger/settlement/tariff_acceptance.py)
+                payload.update(tariff_deviation=True, status="provisional")
             if decision is not None:
                 payload["decision"] = decision
                 if v is not None:  # inside the decision's periods the decision is the basis

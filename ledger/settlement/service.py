@@ -12,12 +12,15 @@ from pathlib import Path
 from ..store import AppendResult, Store
 from .booking import SignerFor, book_placement, sealed_quarters
 from .corrections import Period, rebook
+from .tariff_acceptance import accept_tariff, book_accepted_tariff
 from .costlines import Placement
 from .quarters import Quarter
 from .settle import SealResult, Settlement, WhatIf, close_quarter, settle, whatif
 
 __all__ = [
     "ChartFiles",
+    "accept_tariff",
+    "book_accepted_tariff",
     "Period",
     "Placement",
     "book_placements",

@@ -183,6 +183,7 @@ def _kind_cases(e):
     """kind -> (payload, entitled author, refused author, client) with the entries they refer to made."""
     det = e.append("GM0166", "determination", determination(addressee="GM0193"))
     line = e.append("GM0166", "cost_line", cost_line())
+    deviating = e.append("GM0166", "cost_line", cost_line(tariff=20_000))
     new_gm = new_signer("GM0200")
     n1 = {"placing_party": "GM0166", "host_region": "RG:ijssel-vecht", "host_municipality": "GM0193",
           "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-01-05", "contract_used": "c-7",
@@ -213,6 +214,9 @@ def _kind_cases(e):
         "redetermination": (redet, "GM0166", "GM0193", "PSN-client-1"),
         "cost_line": (cost_line(fronting="GM0193", bearer="GM0200"), "GM0193", "GM0200", "PSN-client-1"),
         "reversal": ({"reverses": ref(line), "reason": "fout"}, "GM0166", "GM0193", "PSN-client-1"),
+        "tariff_acceptance": ({"cost_line": ref(deviating), "period_from": "2026-01-01", "period_to": "2026-01-31",
+                               "product": "15A01", "units": 31, "tariff_cents": 20_000}, "GM0193", "GM0166",
+                              "PSN-client-1"),
         "acknowledgement": ({"notice": ref(notice)}, "GM0193", "GM0200", "PSN-client-1"),
         "settlement_seal": (seal, "OPERATOR", "GM0166", None),
         "dispute_event": (ev, "GM0166", "GM0200", "PSN-client-1"),
