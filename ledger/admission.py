@@ -50,7 +50,8 @@ from .errors import (
     STATEMENT_INVALID,
     LedgerError,
 )
-from .notices import NOTICES, acknowledgement_problem, notice_problem
+from .notices import (NOTICES, acknowledgement_problem, legal_basis_problem, notice_problem,
+                      outflow_episode_problem)
 from .parties import paying_party_problem, unknown_party_problem
 from .registry import KeyRegistry
 from .seals import line_quarter, seal_problem, seal_quarter
@@ -58,7 +59,8 @@ from .seals import line_quarter, seal_problem, seal_quarter
 Lookup = Callable[[int], RefInfo | None]
 ZONE = ZoneInfo("Europe/Amsterdam")
 #: kinds whose entries change the LedgerState (the store reads them again when another process appended)
-STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal", "tariff_acceptance"}
+STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal", "tariff_acceptance",
+                           "placement_notice"}
 
 
 def local_date(ts: datetime) -> date:
@@ -90,7 +92,13 @@ def rulesets() -> tuple[RuleSet, ...]:
     doc = tomllib.loads(resources.files("ledger").joinpath("data/admission.toml").read_text("utf-8"))
     base = load_entitlements()
     out = []
+    by_version: dict[str, dict] = {}
     for rs in doc["ruleset"]:
+        if "extends" in rs:  # a later set: the earlier one's tables, with rules added and tables overridden
+            parent = by_version[rs["extends"]]
+            rs = {**parent, **{k: v for k, v in rs.items() if k not in ("extends", "add_rules")},
+                  "rules": [*parent["rules"], *rs.get("add_rules", ())]}
+        by_version[rs["version"]] = rs
         table = dict(base)
         for kind, authors in rs.get("authors", {}).items():
             table[kind] = replace(base[kind], authors=tuple(authors))
@@ -133,13 +141,15 @@ class LedgerState:
     acknowledged: set[tuple[int, str]] = field(default_factory=set)  # (notice seq, addressee)
     reversed: set[int] = field(default_factory=set)  # seqs of reversed cost lines
     tariff_accepted: set[int] = field(default_factory=set)  # seqs of lines whose deviating tariff was accepted
+    episode_start: dict[str, date] = field(default_factory=dict)  # client -> earliest N1 start_date
     next_seq: int = 0  # entries below this seq are applied
 
     def copy(self) -> LedgerState:
         """A copy to apply a batch to (a case state is copied before it changes: see apply)."""
         return LedgerState(self.registry.copy(), dict(self.cases), dict(self.sealed),
                            None if self.booked_quarters is None else set(self.booked_quarters),
-                           set(self.acknowledged), set(self.reversed), set(self.tariff_accepted), self.next_seq)
+                           set(self.acknowledged), set(self.reversed), set(self.tariff_accepted),
+                           dict(self.episode_start), self.next_seq)
 
     def apply(self, seq: int, received_at: datetime, st: Statement) -> None:
         """Take an admitted entry into the state."""
@@ -165,6 +175,10 @@ class LedgerState:
             self.reversed.add(p.reverses.seq)
         elif kind == "tariff_acceptance":
             self.tariff_accepted.add(p.cost_line.seq)
+        elif kind == "placement_notice" and st.client is not None:
+            known = self.episode_start.get(st.client)
+            if known is None or p.start_date < known:
+                self.episode_start[st.client] = p.start_date
         if kind in ("cost_line", "reversal") and self.booked_quarters is not None:
             q = line_quarter({"booking_quarter": p.booking_quarter,
                               "period_from": getattr(p, "period_from", None)})
@@ -322,6 +336,16 @@ def notice_rule(c: Candidate) -> LedgerError | None:
     return notice_problem(c.st.kind, c.st.payload, c.received_on, c.ruleset)
 
 
+def legal_basis_rule(c: Candidate) -> LedgerError | None:
+    """N3, N4, N8: the legal basis, when named, is of the dated list (ledger/notices.py)."""
+    return legal_basis_problem(c.st.payload, c.ruleset)
+
+
+def outflow_episode_rule(c: Candidate) -> LedgerError | None:
+    """N2 not before the client's episode began (ledger/notices.py)."""
+    return outflow_episode_problem(c.st.payload.end_date, c.state.episode_start.get(c.st.client))
+
+
 def acknowledgement_rule(c: Candidate) -> LedgerError | None:
     """By an addressee of the notice, for its client, once (ledger/notices.py)."""
     return acknowledgement_problem(c.st.author, c.st.client, c.refs["notice"], c.state.acknowledged)
@@ -346,7 +370,10 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], .
     "disputes": {"dispute_event": (dispute_event_rule,)},
     "cost_lines": {"cost_line": (cost_line_rule,), "reversal": (reversal_rule,),
                    "tariff_acceptance": (tariff_acceptance_rule,)},
-    "notices": {kind: (notice_rule,) for kind in NOTICES},
+    "notices": {**{kind: (notice_rule,) for kind in NOTICES},
+                **{kind: (legal_basis_rule,) for kind in ("determination", "redetermination", "acceptance",
+                                                          "objection")}},
+    "episodes": {"outflow_notice": (outflow_episode_rule,)},
     "acknowledgements": {"acknowledgement": (acknowledgement_rule,)},
     "seals": {"settlement_seal": (seal_rule,)},
 }

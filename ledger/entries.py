@@ -104,6 +104,10 @@ class Outcome(Model):
     entry_kind: Literal["intra_regional", "inter_regional", "none"] | None = None
 
 
+LegalBasis = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,63}$")]  # a value of the dated list in
+# ledger/data/admission.toml (spec 8.12: mandaat, gemeenschappelijke_regeling, pseudoniem, ...)
+
+
 class Determination(Payload):
     """N3: a responsibility determination. Digests and outcome, never the raw facts."""
 
@@ -120,6 +124,7 @@ class Determination(Payload):
     addressee: Party  # the proposed cost bearer, who may accept or object (N4)
     copy_to: tuple[Party, ...] = ()  # e.g. the meldgemeente when it differs
     objection_deadline: date | None = None
+    legal_basis: LegalBasis | None = None  # absent: pseudoniem, the default of spec 8.12 (ledger/notices.py)
 
     def parties(self) -> set[str]:
         out = super().parties()
@@ -144,6 +149,7 @@ class Acceptance(Payload):
     ref_fields = ("determination",)
     determination: EntryRef
     note: Text = ""
+    legal_basis: LegalBasis | None = None  # absent: pseudoniem, the default of spec 8.12 (ledger/notices.py)
 
 
 class Objection(Payload):
@@ -153,10 +159,9 @@ class Objection(Payload):
     determination: EntryRef
     reasons: Annotated[str, Field(min_length=1, max_length=4000)]
     evidence: tuple[Hex64, ...] = ()
+    legal_basis: LegalBasis | None = None  # absent: pseudoniem, the default of spec 8.12 (ledger/notices.py)
 
 
-LegalBasis = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,63}$")]  # a value of the dated list in
-# ledger/data/admission.toml (spec 8.12: mandaat, gemeenschappelijke_regeling, pseudoniem, ...)
 
 
 class PlacementNotice(Payload):

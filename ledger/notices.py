@@ -9,6 +9,10 @@ A notice is admitted when (domain specification section 4 and 8.12; issue 11):
   are time-barred: art. 3:308 BW, five years) nor more than `notice_days_ahead` days after it;
 - it names the legal basis on which it names a client, one of the dated list `legal_bases` of the
   rule set (spec 8.12: mandaat, gemeenschappelijke regeling, pseudoniem, a designated processing).
+  N3, N4 and N8 (determination, acceptance/objection, re-determination) name it too; absent there it
+  is `pseudoniem`, the default of spec 8.12 (nothing but the pseudonym enters the ledger);
+- from rule set 2026-12-02 (family `episodes`): an outflow (N2) does not end before the client's
+  episode began, the earliest start date of the client's placement notices (N1).
 
 An acknowledgement is by an addressee of the notice (the entitlement table), for the same client,
 once per addressee; it is due `acknowledgement_working_days` working days after the notice was
@@ -80,6 +84,24 @@ def notice_problem(kind: str, payload, received_on: date, ruleset) -> LedgerErro
     if payload.legal_basis not in ruleset.legal_bases:
         return LedgerError(LEGAL_BASIS_INVALID, f"legal_basis {payload.legal_basis!r} is not one of "
                                                 f"{', '.join(sorted(ruleset.legal_bases))}")
+    return None
+
+
+def legal_basis_problem(payload, ruleset) -> LedgerError | None:
+    """The legal basis a determination, re-determination, acceptance or objection names, when it
+    names one (absent: pseudoniem, spec 8.12), is of the rule set's dated list."""
+    basis = payload.legal_basis
+    if basis is not None and basis not in ruleset.legal_bases:
+        return LedgerError(LEGAL_BASIS_INVALID, f"legal_basis {basis!r} is not one of "
+                                                f"{', '.join(sorted(ruleset.legal_bases))}")
+    return None
+
+
+def outflow_episode_problem(end_date: date, episode_start: date | None) -> LedgerError | None:
+    """An outflow notice does not end the client's BW before its episode began (its first N1)."""
+    if episode_start is not None and end_date < episode_start:
+        return LedgerError(DATE_IMPLAUSIBLE, f"end_date {end_date.isoformat()} is before the client's episode "
+                                             f"began ({episode_start.isoformat()}, placement notice)")
     return None
 
 

@@ -16,11 +16,15 @@ OLD = Path(__file__).resolve().parents[1] / "data" / "ledger_before_2026_12.db"
 
 def test_rule_sets_are_dated_and_ordered():
     sets = rulesets()
-    assert [r.version for r in sets] == ["1", "2026-12"]
+    assert [r.version for r in sets] == ["1", "2026-12", "2026-12-02"]
     assert ruleset_at(datetime(2026, 6, 1, tzinfo=timezone.utc)).rules == frozenset()
     new = ruleset_at(datetime(2026, 12, 1, tzinfo=timezone.utc))
-    assert {"disputes", "cost_lines", "notices", "keys", "seals"} <= new.rules
+    assert {"disputes", "cost_lines", "notices", "keys", "seals"} <= new.rules and "episodes" not in new.rules
     assert new.entitlements["key_registration"].authors == ("OPERATOR",)
+    # a later set extends an earlier one: its rules and tables, plus what it adds
+    later = ruleset_at(datetime(2026, 12, 2, tzinfo=timezone.utc))
+    assert later.version == "2026-12-02" and later.rules == new.rules | {"episodes"}
+    assert later.entitlements == new.entitlements and later.legal_bases == new.legal_bases
 
 
 def test_a_ledger_written_before_the_rules_verifies_clean(tmp_path):
