@@ -258,8 +258,13 @@ def case_dict(view) -> dict[str, Any]:
         "open": view.is_open, "question": view.question, "client": view.client,
         "parties": {"claiming": p.claiming, "responding": p.responding, "committee": p.committee,
                     "provider": p.provider},
-        "determination": {"seq": view.determination_seq, "entry_hash": view.determination_hash,
-                          "author": view.determination_author, "payload": view.determination},
+        "subject": {"kind": view.subject_kind, "seq": view.determination_seq, "entry_hash": view.determination_hash},
+        "determination": None if view.subject_kind == "cost_line" else {
+            "seq": view.determination_seq, "entry_hash": view.determination_hash,
+            "author": view.determination_author, "payload": view.determination},
+        "cost_line": None if view.subject_kind != "cost_line" else {
+            "seq": view.determination_seq, "entry_hash": view.determination_hash,
+            "author": view.determination_author, "payload": view.determination},
         "events": [{"seq": e.seq, "entry_hash": e.entry_hash, "received_at": iso(e.received_at),
                     "author": e.author, "status": e.status, "previous_status": e.previous_status,
                     "action": e.action, "effective_date": e.effective_date.isoformat(), "note": e.note,
