@@ -197,8 +197,8 @@ def _signing(party: str, key, passphrase_env, sign_command, public_key, server, 
 
 
 @case_app.command("open")
-def open_(determination_seq: Optional[int] = typer.Argument(None, help="seq of the determination (N3/N8)"),
-          cost_line: Optional[int] = typer.Option(None, "--cost-line", metavar="SEQ",
+def open_(determination_seq: int | None = typer.Argument(None, help="seq of the determination (N3/N8)"),
+          cost_line: int | None = typer.Option(None, "--cost-line", metavar="SEQ",
                                                   help="open the case on this cost line instead"),
           as_party: str = typer.Option(..., "--as", help="either party of the subject, or OPERATOR"),
           question: str = typer.Option(..., help="the question, in one sentence"),

@@ -101,8 +101,8 @@ def _subject_row(view) -> list[str]:
     """The cover's line about what the case is about: its determination, or its cost line."""
     if view.subject_kind == "cost_line":
         p = view.determination
-        return ["kostenregel", f"seq {view.determination_seq}, {_eur(p['amount_cents'])}, "
-                               f"{_d(p['period_from'])} t/m {_d(p['period_to'])}"]
+        return ["kostenregel", (f"seq {view.determination_seq}, {_eur(p['amount_cents'])}, "
+                                f"{_d(p['period_from'])} t/m {_d(p['period_to'])}")]
     return ["beoordeling", f"seq {view.determination_seq}, {view.determination['determination_id']}"]
 
 

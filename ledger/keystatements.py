@@ -15,9 +15,8 @@ itself. A rotation's new key is valid from the rotation's receipt; the ledger se
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import json
+from datetime import UTC, datetime
 
 from .crypto import key_id_of
 from .errors import KEY_ACTION_MISMATCH, LedgerError

@@ -7,8 +7,8 @@ from litestar import MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK
 from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
 
 from api.http import compose
 from api.http.routes_api import in_thread

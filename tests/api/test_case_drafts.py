@@ -9,7 +9,14 @@ import json
 from datetime import datetime
 
 import pytest
-from api_helpers import as_json, assert_problem, determination_payload, party, seed_settlement_and_case, signed
+from api_helpers import (
+    as_json,
+    assert_problem,
+    determination_payload,
+    party,
+    seed_settlement_and_case,
+    signed,
+)
 from litestar.testing import TestClient
 
 from api.http import create_app
@@ -64,7 +71,7 @@ def test_a_drafted_write_is_signed_by_the_party_and_admitted(api):
     assert (body["action"], body["case_id"], body["party"], body["key_id"]) == ("open", f"GS-{det:06d}", ZWOLLE,
                                                                                 zwolle.key_id)
     # byte for byte what the service's draft gives for that party, key and moment (what the local path signs)
-    at = datetime.fromisoformat(body["authored_at"].replace("Z", "+00:00"))
+    at = datetime.fromisoformat(body["authored_at"])
     local = cases_service.draft_open_case(store, ZWOLLE, det, question="Is Zwolle de kostendrager?")
     assert local.statements(zwolle.key_id, at) == [raw]
     st = json.loads(raw)
