@@ -332,7 +332,7 @@ def _argument(name: str, form: str, value: Any) -> Any:
 
 def _seq(body: dict[str, Any], name: str) -> int | None:
     value = body.get(name)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63):
         raise RequestInvalid(name, "a sequence number (an integer)")
     return value
 

@@ -163,6 +163,8 @@ def test_a_party_not_allowed_is_refused_at_draft_time_with_the_local_code(api):
     ({"arguments": {}}, "arguments.question"),
     ({"determination_seq": None}, "determination_seq"),
     ({"determination_seq": "1"}, "determination_seq"),
+    ({"determination_seq": 10**30}, "determination_seq"),
+    ({"arguments": {"question": "Wie?", "documents": "ab" * 32}}, "arguments.documents"),
     ({"extra": 1}, "extra"),
 ])
 def test_a_draft_request_of_the_wrong_form_is_refused(client, change, field):
