@@ -141,14 +141,17 @@ def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | No
                                  case_id=case_id, determination_seq=determination_seq, cost_line_seq=cost_line_seq)
             _check_prepared(draft, signer, action, arguments, case_id or draft.case_id,
                             determination_seq if cost_line_seq is None else cost_line_seq)
-            signed = [(raw, cli_keys._sign(lambda raw=raw: signer.sign(raw))) for _kind, raw in draft.statements]
-            results = client.submit_batch(signed)
+            signed = [(d.statement, cli_keys._sign(lambda raw=d.statement: signer.sign(raw)))
+                      for d in draft.statements]
+            results = client.submit_batch(signed) if signed else []
     except Refused as exc:
         cli_keys._refused(exc.code, exc.detail)
     except Unreachable as exc:
         cli_keys._fail(str(exc))
-    for (kind, _raw), result in zip(draft.statements, results):
-        typer.echo(f"{cli_keys._recorded(result)} ({KIND_NL.get(kind, kind)}, zaak {draft.case_id})")
+    for d, result in zip(draft.statements, results):
+        typer.echo(f"{cli_keys._recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {d.case_id})")
+    if not results:
+        typer.echo("niets te doen: geen termijn verstreken")
 
 
 def _check_prepared(draft, signer, action: str, arguments: dict, case_id: str, subject_seq: int | None) -> None:
@@ -162,20 +165,30 @@ def _check_prepared(draft, signer, action: str, arguments: dict, case_id: str, s
     def wrong(why: str) -> NoReturn:
         cli_keys._fail(f"de server bereidde iets anders voor dan gevraagd ({why}); er is niets ondertekend")
 
-    if not draft.statements or draft.case_id != case_id:
+    if action == "timed":
+        if draft.case_id is not None:
+            wrong(f"zaak {draft.case_id}")
+    elif not draft.statements or draft.case_id != case_id:
         wrong(f"zaak {draft.case_id}, gevraagd {case_id}")
-    for i, (kind, raw) in enumerate(draft.statements):
+    for i, d in enumerate(draft.statements):
+        kind = d.kind
         try:
-            st = json.loads(raw)
+            st = json.loads(d.statement)
         except ValueError:
             st = None
         if not isinstance(st, dict) or not isinstance(st.get("payload"), dict):
             wrong("geen leesbare verklaring")
         payload = st["payload"]
-        if st.get("kind") != kind or kind not in kinds or (kind == "dispute_event") != (i == len(draft.statements) - 1):
+        last = action == "timed" or i == len(draft.statements) - 1
+        if st.get("kind") != kind or kind not in kinds or (kind == "dispute_event") != last:
             wrong(f"soort {st.get('kind')}")
         if (st.get("author"), st.get("key_id")) != (signer.party, signer.key_id):
             wrong(f"ondertekenaar {st.get('author')} met sleutel {str(st.get('key_id'))[:16]}")
+        if action == "timed" and ((payload.get("dispute_id"), payload.get("previous_status"), payload.get("status"))
+                                  != (d.case_id, "DETERMINED", "NO_RESPONSE")):
+            wrong(f"geen termijnovergang van zaak {d.case_id}")
+    if action == "timed":
+        return
     event = payload
     if event.get("dispute_id") != case_id:
         wrong(f"zaak {event.get('dispute_id')}")
@@ -342,10 +355,18 @@ def book(case_id: str) -> None:
 
 
 @case_app.command("timed")
-def timed() -> None:
-    """Transitions by time (NO_RESPONSE six weeks after N3), signed by the operator."""
+def timed(key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+          sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+          server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Transitions by time (NO_RESPONSE six weeks after N3), signed by the operator (its key here, or with
+    --server its own key file or HSM)."""
+    how = _signing("OPERATOR", key, passphrase_env, sign_command, public_key, server, token)
+    if server is not None:
+        _act(how, None, "timed", {})
+        return
     s, store = _env()
-    for v in _run(lambda: service.run_timed_transitions(store, _signer(s, store, "OPERATOR"))):
+    for v in _run(lambda: service.run_timed_transitions(store, _signer(s, store, "OPERATOR", key, passphrase_env,
+                                                                       sign_command, public_key))):
         _show(v)
 
 

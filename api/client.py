@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LedgerClient", "Accepted", "Draft", "Refused", "Unreachable", "key_path"]
+__all__ = ["Accepted", "Draft", "DraftStatement", "LedgerClient", "Refused", "Unreachable", "key_path"]
 
 SUBMIT_PATH = "/api/ledger/entries"
 DRAFT_PATH = "/api/cases/drafts"
@@ -121,9 +121,11 @@ class LedgerClient:
 
         def accept(doc: dict) -> Draft | None:
             try:
-                items = tuple((str(s["kind"]), base64.b64decode(s["statement"], validate=True))
-                              for s in doc["statements"])
-                return Draft(str(doc["case_id"]), items) if items else None
+                items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True),
+                                             str(s.get("case_id") or doc["case_id"])) for s in doc["statements"])
+                if not items and action != "timed":
+                    return None
+                return Draft(None if doc["case_id"] is None else str(doc["case_id"]), items)
             except (KeyError, TypeError, ValueError):
                 return None
 
@@ -131,11 +133,19 @@ class LedgerClient:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """What a server prepared for a case write: the case and, in order, (kind, statement bytes) to sign."""
-
+class DraftStatement:
+    kind: str
+    statement: bytes  # the exact bytes to sign
     case_id: str
-    statements: tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a server prepared for a case write: the case (None for the transitions by time, which span
+    cases) and, in order, the statements to sign."""
+
+    case_id: str | None
+    statements: tuple[DraftStatement, ...]
 
 
 def _item(statement: bytes, signature: bytes) -> dict[str, str]:

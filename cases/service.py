@@ -557,18 +557,28 @@ def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Si
     return BookingResult(case, list(results))
 
 
-def run_timed_transitions(store: Store, operator: Signer, on: date | None = None) -> list[CaseView]:
-    """8.10: transitions by time, signed by the operator: DETERMINED -> NO_RESPONSE after six weeks."""
+def draft_timed_transitions(store: Store, party: str, on: date | None = None) -> list[CaseDraft]:
+    """8.10: the transitions by time that are due, for the operator to sign: DETERMINED -> NO_RESPONSE
+    after six weeks (one draft per case)."""
     on = _check_on(store, on)
-    if operator.party != OPERATOR:
+    if party != OPERATOR:
         raise CaseError("ACTOR_NOT_ALLOWED", "transitions by time are signed by the ledger operator")
     out = []
     for view in list_cases(store):
         if view.status == "DETERMINED":
             dl = {d.name: d for d in view.deadlines}.get("objection")
             if dl and on > dl.due:
-                out.append(transition(store, operator, view.case_id, "NO_RESPONSE", on=on,
-                                      note=f"geen aanvaarding of bezwaar binnen de termijn (tot en met {dl.due})"))
+                out.append(draft_transition(store, party, view.case_id, "NO_RESPONSE", on=on,
+                                            note=f"geen aanvaarding of bezwaar binnen de termijn (tot en met {dl.due})"))
+    return out
+
+
+def run_timed_transitions(store: Store, operator: Signer, on: date | None = None) -> list[CaseView]:
+    """8.10: transitions by time, signed by the operator: DETERMINED -> NO_RESPONSE after six weeks."""
+    out = []
+    for draft in draft_timed_transitions(store, operator.party, on):
+        record_draft(store, operator, draft)
+        out.append(case_view(store, draft.case_id))
     return out
 
 
@@ -684,7 +694,7 @@ def workflow_table() -> list[tuple[str, str, tuple[str, ...]]]:
 __all__ = [
     "CaseEvent", "CaseView", "OverdueItem", "OpenDispute", "UndisputedDetermination", "WorkList", "BookingResult",
     "Draft", "CaseDraft", "record_draft", "draft_open_case", "draft_transition", "draft_submit", "draft_attempt",
-    "draft_decide", "draft_court_ruling", "open_case_on_cost_line",
+    "draft_decide", "draft_court_ruling", "draft_timed_transitions", "open_case_on_cost_line",
     "open_case", "transition", "submit", "record_attempt", "decide", "court_ruling", "book_decision",
     "run_timed_transitions", "add_document", "list_documents", "attach_evidence", "evidence", "case_view",
     "list_cases", "overdue", "worklist", "workflow_table", "today", "case_id_for", "COMMITTEE", "LedgerError",

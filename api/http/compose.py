@@ -312,6 +312,8 @@ DRAFT_ACTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
                                         "documents": _TEXTS, "on": _DAY}),
     "court_ruling": ("draft_court_ruling", "case", {"annulled": _BOOL, "cost_bearers": _OBJECTS, "summary": _TEXT,
                                                     "documents": _TEXTS, "on": _DAY}),
+    # the operator's transitions by time: every due case, one batch (no case_id; each statement names its case)
+    "timed": ("draft_timed_transitions", "none", {"on": _DAY}),
 }
 _REQUIRED = {"open": ("question",), "transition": ("target",), "attempt": ("kind", "held_on", "summary", "evidence"),
              "decide": ("nature", "cost_bearers"), "court_ruling": ("annulled",)}
@@ -342,8 +344,9 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
     draft functions: every check of the write runs there, and a refusal is the CaseError of the local
     path), canonical and in order, for the party to sign on its own machine and submit as one batch.
 
-    Body: {action, party, key_id, case_id (every action but open) | determination_seq | cost_line_seq
-    (open), arguments: {...}}."""
+    Body: {action, party, key_id, case_id (every action but open and timed) | determination_seq |
+    cost_line_seq (open), arguments: {...}}; `timed` (the operator's transitions by time) drafts every
+    case that is due, each statement naming its case."""
     from cases import service as cases_service
 
     if not isinstance(body, dict):
@@ -371,11 +374,16 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
             raise RequestInvalid(f"arguments.{name}", f"required for {action}")
     kwargs = {name: _argument(name, forms[name], value) for name, value in arguments.items()}
     fn = getattr(cases_service, fn_name)
-    if subject == "subject":
+    if subject == "none":
+        for name in ("case_id", "determination_seq", "cost_line_seq"):
+            if body.get(name) is not None:
+                raise RequestInvalid(name, f"{action} names no case or subject")
+        drafts = fn(store, party, **kwargs)
+    elif subject == "subject":
         det, line = _seq(body, "determination_seq"), _seq(body, "cost_line_seq")
         if body.get("case_id") is not None or (det is None) == (line is None):
             raise RequestInvalid("determination_seq", "open names determination_seq or cost_line_seq (one)")
-        draft = fn(store, party, det, cost_line_seq=line, **kwargs)
+        drafts = [fn(store, party, det, cost_line_seq=line, **kwargs)]
     else:
         case_id = body.get("case_id")
         if not isinstance(case_id, str) or not case_id:
@@ -384,14 +392,13 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
             raise RequestInvalid("determination_seq", f"only open names its subject; {action} names case_id")
         if action == "transition":
             kwargs["target"] = kwargs["target"].upper()
-        draft = fn(store, party, case_id, **kwargs)
+        drafts = [fn(store, party, case_id, **kwargs)]
     authored_at = store.clock()
-    statements = draft.statements(key_id, authored_at)
-    return {"action": action, "case_id": draft.case_id, "party": party, "key_id": key_id,
-            "authored_at": iso(authored_at),
-            "statements": [{"kind": d.kind, "idempotency_key": d.idempotency_key,
+    return {"action": action, "case_id": drafts[0].case_id if subject != "none" else None, "party": party,
+            "key_id": key_id, "authored_at": iso(authored_at),
+            "statements": [{"kind": d.kind, "idempotency_key": d.idempotency_key, "case_id": draft.case_id,
                             "statement": base64.b64encode(raw).decode("ascii")}
-                           for d, raw in zip(draft.items, statements)]}
+                           for draft in drafts for d, raw in zip(draft.items, draft.statements(key_id, authored_at))]}
 
 
 # ------------------------------------------------------------------------------------ key actions

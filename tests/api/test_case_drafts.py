@@ -281,3 +281,14 @@ def test_a_case_on_a_cost_line(api):
                    409, "CASE_EXISTS")
     report = api.get("/api/ledger/verify").json()
     assert report["ok"] is True, report["problems"]
+
+
+def test_the_transitions_by_time_are_drafted_for_the_operator_only(api):
+    store = api.app.state.store
+    zwolle = party(api, ZWOLLE)
+    det = _determination(api)
+    cases_service.open_case(store, zwolle, det, question="Wie?")
+    assert_problem(_draft(api, "timed", zwolle), 403, "ACTOR_NOT_ALLOWED")
+    assert_problem(_draft(api, "timed", store.operator, case_id="GS-000001"), 400, "REQUEST_INVALID")
+    r = _draft(api, "timed", store.operator)  # the objection term has not passed: nothing is due
+    assert r.status_code == 200 and r.json()["case_id"] is None and r.json()["statements"] == [], r.text
