@@ -1,13 +1,21 @@
 """`bwledger case ...`: disputes, exhibits, decisions, work lists and case files (mounted by api/cli.py).
 
-A thin shell over cases.service / cases.dossier / cases.bundle / cases.zgw. `--as PARTY` signs with
-that party's key from the keys directory (created and registered on first use, as in the demo).
+A thin shell over cases.service / cases.dossier / cases.bundle / cases.zgw. Every command that writes
+signs as `--as PARTY` with the party's own key (`--key FILE [--passphrase-env VAR]`, or `--sign-command
+CMD --public-key FILE.pub` for an HSM / KMS). With `--server URL` it works over HTTP only: the server
+prepares the exact statements (POST /api/cases/drafts), this machine checks that they are what was
+asked and signs them, and they are submitted as one batch (POST /api/ledger/entries); nothing of the
+server's files is needed. Without `--server` it writes into the ledger of BWLEDGER_HOME (the server's
+machine), where `case book` and `case timed` (the operator's, with the operator key there) and
+`case add-document` (no upload endpoint yet) always run.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 
@@ -35,11 +43,27 @@ def documents_dir(s) -> Path:
 
 KEY_OPTION = typer.Option(None, "--key", help="the party's own private key file (bwledger keys new)")
 PASSPHRASE_OPTION = typer.Option(None, "--passphrase-env", help="environment variable holding the key's passphrase")
+SERVER_OPTION = typer.Option(None, "--server", metavar="URL",
+                             help="act over HTTP: the server prepares the statements, they are signed on this "
+                                  "machine (--key or --sign-command) and submitted; no local files are read")
+TOKEN_OPTION = typer.Option(None, "--token", help="bearer token for --server (default BWLEDGER_TOKEN)")
+COMMAND_OPTION = typer.Option(None, "--sign-command", metavar="CMD",
+                              help="external signer (HSM/KMS): bytes on stdin, the signature on stdout")
+PUBLIC_OPTION = typer.Option(None, "--public-key", metavar="FILE.pub", help="the public key of --sign-command")
+
+#: what a person reads about each kind the case commands sign
+KIND_NL = {"dispute_event": "zaakgebeurtenis", "objection": "bezwaar (N4)", "acceptance": "aanvaarding (N4)"}
 
 
-def _signer(s, store, party: str, key: Path | None = None, passphrase_env: str | None = None):
-    """Who signs: the party's own key file (`--key`), the operator's key of this server, or a key of
-    the demo keystore that is already there (`bwledger demo`); never a key made here for a party."""
+def _signer(s, store, party: str, key: Path | None = None, passphrase_env: str | None = None,
+            sign_command: str | None = None, public_key: Path | None = None):
+    """Who signs: the party's own key file (`--key`) or external signer (`--sign-command`), the
+    operator's key of this server, or a key of the demo keystore that is already there (`bwledger
+    demo`); never a key made here for a party."""
+    if sign_command is not None:
+        from api import cli_keys
+
+        return cli_keys._signer(None, None, sign_command, public_key, party)
     if key is not None:
         from api.settings import secret_from_env
         from ledger.keyfile import read_key_file
@@ -82,15 +106,131 @@ def _show(v: service.CaseView) -> None:
                f"{v.parties.responding}; next deadline: " + (f"{nd.name} {nd.due}" if nd else "-"))
 
 
+@dataclass(frozen=True)
+class Signing:
+    """How a write command signs and where it goes: locally (no --server) or over HTTP."""
+
+    party: str
+    key: Path | None = None
+    passphrase_env: str | None = None
+    sign_command: str | None = None
+    public_key: Path | None = None
+    server: str | None = None
+    token: str | None = None
+
+
+def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | None = None,
+         determination_seq: int | None = None, cost_line_seq: int | None = None) -> None:
+    """A case write. Without --server: `local(store, signer)` on the ledger of BWLEDGER_HOME. With it:
+    the server drafts the statements (POST /api/cases/drafts), they are checked and signed here and
+    submitted as one batch; each is printed with its seq. A refusal prints `geweigerd: CODE: detail`
+    and exits 1 (as `bwledger submit`); a local problem or a server out of reach exits 2."""
+    if how.server is None:
+        s, store = _env()
+        _show(_run(lambda: local(store, _signer(s, store, how.party, how.key, how.passphrase_env,
+                                                how.sign_command, how.public_key))))
+        return
+    from api import cli_keys
+    from api.client import LedgerClient, Refused, Unreachable
+    from api.settings import client_token
+
+    signer = cli_keys._signer(how.key, how.passphrase_env, how.sign_command, how.public_key, how.party)
+    try:
+        with LedgerClient(how.server, token=how.token or client_token()) as client:
+            draft = client.draft(action, party=how.party, key_id=signer.key_id, arguments=arguments,
+                                 case_id=case_id, determination_seq=determination_seq, cost_line_seq=cost_line_seq)
+            _check_prepared(draft, signer, action, arguments, case_id or draft.case_id,
+                            determination_seq if cost_line_seq is None else cost_line_seq)
+            signed = [(d.statement, cli_keys._sign(lambda raw=d.statement: signer.sign(raw)))
+                      for d in draft.statements]
+            results = client.submit_batch(signed) if signed else []
+    except Refused as exc:
+        cli_keys._refused(exc.code, exc.detail)
+    except Unreachable as exc:
+        cli_keys._fail(str(exc))
+    for d, result in zip(draft.statements, results):
+        typer.echo(f"{cli_keys._recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {d.case_id})")
+    if not results:
+        typer.echo("niets te doen: geen termijn verstreken")
+
+
+def _check_prepared(draft, signer, action: str, arguments: dict, case_id: str, subject_seq: int | None) -> None:
+    """Sign only what was asked for: every statement the server prepared is by this party and key, of a
+    kind the action consists of, about this case (and, for an opening, its subject), ending in the
+    dispute_event with the status asked for and the texts given. Exit 2 (nothing is signed) otherwise."""
+    from api import cli_keys
+
+    kinds = {"transition": ("objection", "acceptance", "dispute_event")}.get(action, ("dispute_event",))
+
+    def wrong(why: str) -> NoReturn:
+        cli_keys._fail(f"de server bereidde iets anders voor dan gevraagd ({why}); er is niets ondertekend")
+
+    if action == "timed":
+        if draft.case_id is not None:
+            wrong(f"zaak {draft.case_id}")
+    elif not draft.statements or draft.case_id != case_id:
+        wrong(f"zaak {draft.case_id}, gevraagd {case_id}")
+    for i, d in enumerate(draft.statements):
+        kind = d.kind
+        try:
+            st = json.loads(d.statement)
+        except ValueError:
+            st = None
+        if not isinstance(st, dict) or not isinstance(st.get("payload"), dict):
+            wrong("geen leesbare verklaring")
+        payload = st["payload"]
+        last = action == "timed" or i == len(draft.statements) - 1
+        if st.get("kind") != kind or kind not in kinds or (kind == "dispute_event") != last:
+            wrong(f"soort {st.get('kind')}")
+        if (st.get("author"), st.get("key_id")) != (signer.party, signer.key_id):
+            wrong(f"ondertekenaar {st.get('author')} met sleutel {str(st.get('key_id'))[:16]}")
+        if action == "timed" and ((payload.get("dispute_id"), payload.get("previous_status"), payload.get("status"))
+                                  != (d.case_id, "DETERMINED", "NO_RESPONSE")):
+            wrong(f"geen termijnovergang van zaak {d.case_id}")
+    if action == "timed":
+        return
+    event = payload
+    if event.get("dispute_id") != case_id:
+        wrong(f"zaak {event.get('dispute_id')}")
+    if action == "open":
+        subject = event.get("determination") or event.get("cost_line") or {}
+        if (event.get("status"), event.get("previous_status"), subject.get("seq")) != ("DETERMINED", None, subject_seq):
+            wrong(f"geen opening van de zaak over volgnummer {subject_seq}")
+    elif action == "transition" and event.get("status") != arguments["target"].upper():
+        wrong(f"status {event.get('status')}")
+    elif action in ("submit", "attempt") and event.get("action") != "submission":
+        wrong("geen indiening")
+    for name in ("question", "position", "note", "documents"):
+        if name in arguments and event.get(name) != arguments[name]:
+            wrong(f"{name} is niet wat gegeven is")
+
+
+def _signing(party: str, key, passphrase_env, sign_command, public_key, server, token) -> Signing:
+    return Signing(party, key, passphrase_env, sign_command, public_key, server, token)
+
+
 @case_app.command("open")
-def open_(determination_seq: int, as_party: str = typer.Option(..., "--as", help="claiming party or OPERATOR"),
+def open_(determination_seq: int | None = typer.Argument(None, help="seq of the determination (N3/N8)"),
+          cost_line: int | None = typer.Option(None, "--cost-line", metavar="SEQ",
+                                                  help="open the case on this cost line instead"),
+          as_party: str = typer.Option(..., "--as", help="either party of the subject, or OPERATOR"),
           question: str = typer.Option(..., help="the question, in one sentence"),
-          position: str = typer.Option("", help="the claiming party's position and the rule it relies on"),
-          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
-    """Open the dispute on a determination entry (status DETERMINED from the N3 date)."""
-    s, store = _env()
-    _show(_run(lambda: service.open_case(store, _signer(s, store, as_party, key, passphrase_env), determination_seq, question=question,
-                                         position=position)))
+          position: str = typer.Option("", help="the opening party's position and the rule it relies on"),
+          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+          sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+          server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Open the dispute on a determination entry, or on a cost line (--cost-line), status DETERMINED."""
+    if (determination_seq is None) == (cost_line is None):
+        raise typer.BadParameter("give DETERMINATION_SEQ or --cost-line SEQ (one of them)")
+    how = _signing(as_party, key, passphrase_env, sign_command, public_key, server, token)
+
+    def local(store, signer):
+        if cost_line is not None:
+            return service.open_case_on_cost_line(store, signer, cost_line, question=question, position=position)
+        return service.open_case(store, signer, determination_seq, question=question, position=position)
+
+    _act(how, local, "open", {"question": question, "position": position}, determination_seq=determination_seq,
+         cost_line_seq=cost_line)
 
 
 @case_app.command("transition")
@@ -98,11 +238,16 @@ def transition(case_id: str, status: str, as_party: str = typer.Option(..., "--a
                note: str = typer.Option(""), position: str = typer.Option(""),
                document: list[str] = typer.Option([], help="SHA-256 of an exhibit of the case (repeatable)"),
                on: Optional[str] = typer.Option(None, help="event date YYYY-MM-DD (default today)"),
-          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
+               key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+               sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+               server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
     """Move a case to STATUS, signed by --as (refused with a stable code when not allowed)."""
-    s, store = _env()
-    _show(_run(lambda: service.transition(store, _signer(s, store, as_party, key, passphrase_env), case_id, status.upper(), on=_day(on),
-                                          note=note, position=position, documents=document)))
+    day = _day(on)
+    _act(_signing(as_party, key, passphrase_env, sign_command, public_key, server, token),
+         lambda store, signer: service.transition(store, signer, case_id, status.upper(), on=day, note=note,
+                                                  position=position, documents=document),
+         "transition", {"target": status.upper(), "note": note, "position": position, "documents": document,
+                        **({"on": day.isoformat()} if day else {})}, case_id=case_id)
 
 
 @case_app.command("attempt")
@@ -110,18 +255,24 @@ def attempt(case_id: str, as_party: str = typer.Option(..., "--as"),
             kind: str = typer.Option(..., help="contactpersonen | regioadviseur"),
             held_on: str = typer.Option(..., help="YYYY-MM-DD"), summary: str = typer.Option(...),
             evidence: list[str] = typer.Option(..., help="SHA-256 of an exhibit (repeatable)"),
-          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
+            key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+            sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+            server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
     """Record a prior attempt to settle (Reglement art. 3.1) with its evidence."""
-    s, store = _env()
-    _show(_run(lambda: service.record_attempt(store, _signer(s, store, as_party, key, passphrase_env), case_id, kind=kind,
-                                              held_on=_day(held_on), summary=summary, evidence=evidence)))
+    day = _day(held_on)
+    _act(_signing(as_party, key, passphrase_env, sign_command, public_key, server, token),
+         lambda store, signer: service.record_attempt(store, signer, case_id, kind=kind, held_on=day,
+                                                      summary=summary, evidence=evidence),
+         "attempt", {"kind": kind, "held_on": day.isoformat(), "summary": summary, "evidence": evidence},
+         case_id=case_id)
 
 
 @case_app.command("add-document")
 def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--as", help="author party"),
                  title: str = typer.Option(...), on: Optional[str] = typer.Option(None, "--date"),
                  supersedes: Optional[int] = typer.Option(None, help="id of the earlier version")) -> None:
-    """Store an exhibit (PDF, PNG, JPEG, .docx, .xlsx, .eml); prints its id and SHA-256."""
+    """Store an exhibit (PDF, PNG, JPEG, .docx, .xlsx, .eml); prints its id and SHA-256 (on the server's
+    machine: there is no upload endpoint yet)."""
     s, store = _env()
     try:
         data = file.read_bytes()
@@ -138,21 +289,16 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
 @case_app.command("submit")
 def submit(case_id: str, as_party: str = typer.Option(..., "--as"), position: str = typer.Option(""),
            document: list[str] = typer.Option([]),
-          key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
+           key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+           sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+           server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
     """A signed submission (documents and/or a position) without a status change."""
-    s, store = _env()
-    _show(_run(lambda: service.submit(store, _signer(s, store, as_party, key, passphrase_env), case_id, documents=document,
-                                      position=position)))
+    _act(_signing(as_party, key, passphrase_env, sign_command, public_key, server, token),
+         lambda store, signer: service.submit(store, signer, case_id, documents=document, position=position),
+         "submit", {"documents": document, "position": position}, case_id=case_id)
 
 
-@case_app.command("decide")
-def decide(case_id: str, nature: str = typer.Option("binding_advice", help="advice | binding_advice"),
-           period: list[str] = typer.Option(..., help="FROM:TO:BEARER, e.g. 2026-01-01:2026-06-30:GM0166"),
-           summary: str = typer.Option(""), key: Path | None = KEY_OPTION,
-           passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
-    """The committee's decision with the cost bearer per period (signed by COMMITTEE)."""
-    s, store = _env()
-
+def _periods(period: list[str]) -> list[dict]:
     def parse(p: str) -> dict:
         try:
             a, b, bearer = p.split(":", 2)
@@ -160,9 +306,43 @@ def decide(case_id: str, nature: str = typer.Option("binding_advice", help="advi
             raise typer.BadParameter(f"period is FROM:TO:BEARER, not {p}") from None
         return {"period_from": a, "period_to": b, "cost_bearer": bearer}
 
-    periods = [parse(p) for p in period]
-    _show(_run(lambda: service.decide(store, _signer(s, store, "COMMITTEE", key, passphrase_env), case_id, nature=nature,
-                                      cost_bearers=periods, summary=summary)))
+    return [parse(p) for p in period]
+
+
+PERIOD_HELP = "FROM:TO:BEARER, e.g. 2026-01-01:2026-06-30:GM0166 (repeatable)"
+
+
+@case_app.command("decide")
+def decide(case_id: str, nature: str = typer.Option("binding_advice", help="advice | binding_advice"),
+           period: list[str] = typer.Option(..., help=PERIOD_HELP),
+           summary: str = typer.Option(""),
+           as_party: str = typer.Option("COMMITTEE", "--as", help="the deciding party (the committee)"),
+           key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+           sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+           server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """The committee's decision with the cost bearer per period (signed by COMMITTEE)."""
+    periods = _periods(period)
+    _act(_signing(as_party, key, passphrase_env, sign_command, public_key, server, token),
+         lambda store, signer: service.decide(store, signer, case_id, nature=nature, cost_bearers=periods,
+                                              summary=summary),
+         "decide", {"nature": nature, "cost_bearers": periods, "summary": summary}, case_id=case_id)
+
+
+@case_app.command("court-ruling")
+def court_ruling(case_id: str, as_party: str = typer.Option(..., "--as", help="a party of the case or OPERATOR"),
+                 annulled: bool = typer.Option(..., "--annulled/--upheld",
+                                               help="the court annulled the decision, or upheld it"),
+                 period: list[str] = typer.Option([], help="with --annulled: " + PERIOD_HELP),
+                 summary: str = typer.Option(""),
+                 key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+                 sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+                 server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Record the civil court's ruling: UPHELD, or ANNULLED with the cost bearer per period it fixes."""
+    periods = _periods(period)
+    _act(_signing(as_party, key, passphrase_env, sign_command, public_key, server, token),
+         lambda store, signer: service.court_ruling(store, signer, case_id, annulled=annulled,
+                                                    cost_bearers=periods, summary=summary),
+         "court_ruling", {"annulled": annulled, "cost_bearers": periods, "summary": summary}, case_id=case_id)
 
 
 @case_app.command("book")
@@ -175,10 +355,18 @@ def book(case_id: str) -> None:
 
 
 @case_app.command("timed")
-def timed() -> None:
-    """Transitions by time (NO_RESPONSE six weeks after N3), signed by the operator."""
+def timed(key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+          sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+          server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Transitions by time (NO_RESPONSE six weeks after N3), signed by the operator (its key here, or with
+    --server its own key file or HSM)."""
+    how = _signing("OPERATOR", key, passphrase_env, sign_command, public_key, server, token)
+    if server is not None:
+        _act(how, None, "timed", {})
+        return
     s, store = _env()
-    for v in _run(lambda: service.run_timed_transitions(store, _signer(s, store, "OPERATOR"))):
+    for v in _run(lambda: service.run_timed_transitions(store, _signer(s, store, "OPERATOR", key, passphrase_env,
+                                                                       sign_command, public_key))):
         _show(v)
 
 

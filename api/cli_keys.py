@@ -4,7 +4,8 @@ Everything here runs on the signer's own machine: a party makes its key pair (`k
 operator registers the public key (`keys register`), the party signs statements with its key file
 or its own HSM / KMS (`--sign-command`) and submits them (`submit`), rotates its key (`keys rotate`,
 signed with the old key), and the party or the operator revokes one (`keys revoke`). With `--server`
-every command talks to the server only through api/client.py, and needs none of the server's files;
+every command talks to the server only through api/client.py, and needs none of the server's files
+(a key action goes to its own endpoint: POST /api/keys, /api/keys/{key_id}/rotation, .../revocation);
 only `keys register` without `--server` works on the local ledger of BWLEDGER_HOME (the operator's
 own machine). Passphrases are read from the environment variable named by `--passphrase-env`, never
 from the command line. Exit status: 0 done, 1 the ledger refused (its code and detail are printed),
@@ -122,17 +123,24 @@ def _sign(make):
         _fail(str(exc))
 
 
-def _send(server: str, token: str | None, signed) -> Any:
-    """Submit one signed statement through api/client.py; exit 1 on a refusal, 2 when unreachable."""
-    from api.client import LedgerClient, Refused, Unreachable
+def _send(server: str, token: str | None, signed, path: str | None = None) -> Any:
+    """Submit one signed statement through api/client.py (to the entries endpoint, or a key action's
+    own `path`); exit 1 on a refusal, 2 when unreachable."""
+    from api.client import SUBMIT_PATH, LedgerClient, Refused, Unreachable
 
     try:
         with LedgerClient(server, token=token or app_settings.client_token()) as client:
-            return client.submit(signed.statement, signed.signature)
+            return client.submit(signed.statement, signed.signature, path=path or SUBMIT_PATH)
     except Refused as exc:
         _refused(exc.code, exc.detail)
     except Unreachable as exc:
         _fail(str(exc))
+
+
+def _key_path(kind: str, key_id: str | None = None) -> str:
+    from api.client import key_path  # httpx is imported only by the commands that talk to a server
+
+    return key_path(kind, key_id)
 
 
 def _recorded(result: Any) -> str:
@@ -220,7 +228,7 @@ def register(party: Annotated[str, _opt("--party", "PARTIJ", "de partij van de s
     signed = _sign(lambda: keystatements.registration(signer, party, raw_key, valid_from=start,
                                                       valid_until=end, authored_at=authored_at))
     if store is None:
-        result = _send(server, token, signed)
+        result = _send(server, token, signed, _key_path("key_registration"))
     else:
         result = _append_locally(store, signed)
     typer.echo(f"Sleutel van {party} geregistreerd: {_recorded(result)}")
@@ -298,7 +306,7 @@ def rotate(server: ServerOpt,
         _fail("de nieuwe sleutel is dezelfde als de oude")
     until = _moment(valid_until, "--valid-until")
     signed = _sign(lambda: keystatements.rotation(old, new_raw, valid_until=until))
-    result = _send(server, token, signed)
+    result = _send(server, token, signed, _key_path("key_rotation", old.key_id))
     typer.echo(f"Sleutel {old.key_id[:16]} van {old.party} vervangen: {_recorded(result)}")
     typer.echo(f"Nieuwe sleutel-id: {key_id_of(new_raw)} (geldig vanaf de ontvangst van deze rotatie)")
 
@@ -324,7 +332,7 @@ def revoke(server: ServerOpt,
     signer = _signer(key, passphrase_env, sign_command, public_key, party)
     owner = key_party or signer.party
     signed = _sign(lambda: keystatements.revocation(signer, owner, key_id, reason))
-    result = _send(server, token, signed)
+    result = _send(server, token, signed, _key_path("key_revocation", key_id))
     typer.echo(f"Sleutel {key_id[:16]} van {owner} ingetrokken: {_recorded(result)}")
 
 

@@ -1,7 +1,10 @@
 """The CLI's one HTTP client: every command with `--server URL` talks to a bwledger server through it.
 
 It submits statements signed on this machine to `URL/api/ledger/entries` as
-`{"statement": base64, "signature": base64}` and returns what the ledger made of them. A refusal
+`{"statement": base64, "signature": base64}` (or `{"entries": [...]}`, one all-or-nothing batch), a
+key action to its own endpoint (`/api/keys`, `/api/keys/{key_id}/rotation|revocation`), and asks
+`/api/cases/drafts` for the exact statements of a case write, which the caller signs; it returns
+what the ledger made of them. A refusal
 (any status but 200/201) is `Refused` with the problem's `code` and `detail` (application/problem+json,
 RFC 9457; a response that is not a problem gets the code `HTTP_<status>`); a server that cannot be
 reached is `Unreachable`. A token (`--token` or BWLEDGER_TOKEN) is sent as `Authorization: Bearer ...`;
@@ -10,14 +13,17 @@ the server does not ask for one yet (see api/http/guards.py).
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-__all__ = ["LedgerClient", "Accepted", "Refused", "Unreachable"]
+__all__ = ["Accepted", "Draft", "DraftStatement", "LedgerClient", "Refused", "Unreachable", "key_path"]
 
 SUBMIT_PATH = "/api/ledger/entries"
+DRAFT_PATH = "/api/cases/drafts"
+KEYS_PATH = "/api/keys"
 
 
 class Unreachable(Exception):
@@ -73,14 +79,13 @@ class LedgerClient:
             why = str(exc) or type(exc).__name__
             raise Unreachable(f"de server {self.server} is niet bereikbaar ({why})") from None
 
-    def submit(self, statement: bytes, signature: bytes) -> Accepted:
-        """POST one signed statement; Accepted, or raises Refused / Unreachable."""
-        response = self._post(SUBMIT_PATH, {"statement": base64.b64encode(statement).decode("ascii"),
-                                            "signature": base64.b64encode(signature).decode("ascii")})
+    def _answer(self, response: httpx.Response, accept) -> Any:
+        """`accept(body)` of a 200/201 answer (None when it is not of the expected form), else Refused."""
         body = _json(response)
-        if response.status_code in (200, 201) and isinstance(body, dict) and isinstance(body.get("seq"), int):
-            return Accepted(body["seq"], str(body.get("entry_hash", "")), str(body.get("received_at", "")),
-                            bool(body.get("duplicate", False)))
+        if response.status_code in (200, 201) and isinstance(body, dict):
+            got = accept(body)
+            if got is not None:
+                return got
         if isinstance(body, dict) and isinstance(body.get("code"), str):
             raise Refused(response.status_code, body["code"], str(body.get("detail", "")), body)
         text = response.text.strip().replace("\n", " ")[:300]
@@ -89,6 +94,77 @@ class LedgerClient:
                           f"onverwacht antwoord van de server: {text}")
         raise Refused(response.status_code, f"HTTP_{response.status_code}",
                       text or response.reason_phrase or "geen toelichting")
+
+    def submit(self, statement: bytes, signature: bytes, *, path: str = SUBMIT_PATH) -> Accepted:
+        """POST one signed statement (to the entries endpoint, or a key endpoint's `path`); Accepted, or
+        raises Refused / Unreachable."""
+        return self._answer(self._post(path, _item(statement, signature)), _accepted)
+
+    def submit_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[Accepted]:
+        """POST signed statements as one all-or-nothing batch ({"entries": [...]}); Accepted per item, in order."""
+        def accept(body: dict) -> list[Accepted] | None:
+            results = body.get("results")
+            if not isinstance(results, list) or len(results) != len(items):
+                return None
+            out = [_accepted(r) if isinstance(r, dict) else None for r in results]
+            return None if None in out else out
+
+        return self._answer(self._post(SUBMIT_PATH, {"entries": [_item(st, sig) for st, sig in items]}), accept)
+
+    def draft(self, action: str, *, party: str, key_id: str, arguments: dict[str, Any],
+              case_id: str | None = None, determination_seq: int | None = None,
+              cost_line_seq: int | None = None) -> Draft:
+        """The statements the server prepares for a case write (POST /api/cases/drafts), to be signed here."""
+        body = {"action": action, "party": party, "key_id": key_id, "arguments": arguments,
+                **{k: v for k, v in (("case_id", case_id), ("determination_seq", determination_seq),
+                                     ("cost_line_seq", cost_line_seq)) if v is not None}}
+
+        def accept(doc: dict) -> Draft | None:
+            try:
+                items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True),
+                                             str(s.get("case_id") or doc["case_id"])) for s in doc["statements"])
+                if not items and action != "timed":
+                    return None
+                return Draft(None if doc["case_id"] is None else str(doc["case_id"]), items)
+            except (KeyError, TypeError, ValueError):
+                return None
+
+        return self._answer(self._post(DRAFT_PATH, body), accept)
+
+
+@dataclass(frozen=True)
+class DraftStatement:
+    kind: str
+    statement: bytes  # the exact bytes to sign
+    case_id: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a server prepared for a case write: the case (None for the transitions by time, which span
+    cases) and, in order, the statements to sign."""
+
+    case_id: str | None
+    statements: tuple[DraftStatement, ...]
+
+
+def _item(statement: bytes, signature: bytes) -> dict[str, str]:
+    return {"statement": base64.b64encode(statement).decode("ascii"),
+            "signature": base64.b64encode(signature).decode("ascii")}
+
+
+def _accepted(body: dict) -> Accepted | None:
+    if not isinstance(body.get("seq"), int):
+        return None
+    return Accepted(body["seq"], str(body.get("entry_hash", "")), str(body.get("received_at", "")),
+                    bool(body.get("duplicate", False)))
+
+
+def key_path(kind: str, key_id: str | None = None) -> str:
+    """The endpoint of a key action: registration, rotation or revocation of `key_id`."""
+    if kind == "key_registration":
+        return KEYS_PATH
+    return f"{KEYS_PATH}/{key_id}/{'rotation' if kind == 'key_rotation' else 'revocation'}"
 
 
 def _json(response: httpx.Response) -> Any:

@@ -97,6 +97,15 @@ def _eur(cents: int) -> str:
     return ("-" if cents < 0 else "") + "EUR " + s
 
 
+def _subject_row(view) -> list[str]:
+    """The cover's line about what the case is about: its determination, or its cost line."""
+    if view.subject_kind == "cost_line":
+        p = view.determination
+        return ["kostenregel", (f"seq {view.determination_seq}, {_eur(p['amount_cents'])}, "
+                                f"{_d(p['period_from'])} t/m {_d(p['period_to'])}")]
+    return ["beoordeling", f"seq {view.determination_seq}, {view.determination['determination_id']}"]
+
+
 class _Names:
     def __init__(self) -> None:
         try:
@@ -230,8 +239,7 @@ def render_dossier(store: Store, documents_dir: Path, case_id: str, out: Path, *
         [ROLE_NL["committee"], names(p.committee)]] + ([["aanbieder", p.provider]] if p.provider else []))}
 {_table(["", ""], [["status", f"{view.status} - {STATUS_NL[view.status]} (sinds {_d(view.since)})"],
         ["volgende termijn", f"{view.next_deadline.text}: {_d(view.next_deadline.due)}" if view.next_deadline else "-"],
-        ["cliënt (pseudoniem)", view.client], ["beoordeling", f"seq {view.determination_seq}, "
-         f"{view.determination['determination_id']}"],
+        ["cliënt (pseudoniem)", view.client], _subject_row(view),
         ["uitspraak", f"{NATURE_NL[dec['nature']]} van {_d(dec['decided_on'])}" if dec else "nog geen"],
         ["bewijs", f"{bundle.entries} grootboekregels met inclusiebewijs tegen boomgrootte {bundle.tree_size}; "
          f"ingesloten als {BUNDLE_NAME}; verificatie: {'geldig' if report.ok else 'FOUTEN'}"],
@@ -245,10 +253,16 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
     # -- chronologie
     chron: list[tuple[date, int, str, str]] = []
     det = view.determination
-    chron.append((date.fromisoformat(det["reference_date"]), 0, "melding (peildatum M)", f"beoordeling {det['determination_id']}"))
-    chron.append((local_date(view.determination_received), 1, "beoordeling verzonden (N3)",
-                  f"door {names(view.determination_author)} aan {names(det['addressee'])}"
-                  + (", voorlopig" if det.get("provisional") else "")))
+    if view.subject_kind == "cost_line":
+        chron.append((local_date(view.determination_received), 1, "kostenregel ingediend",
+                      f"door {names(det['fronting_party'])} ten laste van {names(det['cost_bearer'])}, "
+                      f"{_d(det['period_from'])} tot en met {_d(det['period_to'])}"))
+    else:
+        chron.append((date.fromisoformat(det["reference_date"]), 0, "melding (peildatum M)",
+                      f"beoordeling {det['determination_id']}"))
+        chron.append((local_date(view.determination_received), 1, "beoordeling verzonden (N3)",
+                      f"door {names(view.determination_author)} aan {names(det['addressee'])}"
+                      + (", voorlopig" if det.get("provisional") else "")))
     facts = ev.get("facts") or {}
     for a in facts.get("addresses", ()):
         what = f"BRP: {'woonadres' if a.get('function') == 'W' else 'briefadres' if a.get('function') == 'B' else a.get('status') or 'adres'}" \
@@ -323,17 +337,24 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
                  "historisch budget" if c.get("historical_budget") else "woonplaats"] for c in dec["cost_bearers"]]
         parts.append(f"<h2>Uitspraak ({_e(NATURE_NL[dec['nature']])}, {_d(dec['decided_on'])})</h2>"
                      f"<p>{_e(dec.get('summary', ''))}</p>" + _table(["van", "tot en met", "kostendrager", "budget"], rows))
-    # -- beoordeling
-    parts.append("<h1>Beoordeling</h1>")
-    outcome = det["outcome"]
-    parts.append(_table(["", ""], [["kostendrager", names(outcome.get("cost_bearer"))],
-                                   ["budget", outcome.get("budget") or "-"], ["klasse", outcome.get("client_class") or "-"],
-                                   ["wettelijk college", names(outcome.get("statutory_college"))],
-                                   ["voorlopig", "ja" if det.get("provisional") else "nee"],
-                                   ["signaleringen", ", ".join(det.get("flags", ())) or "-"],
-                                   ["regelset", det["ruleset_version"]], ["context", det["context_version"]],
-                                   ["digest beoordeling", spaced_hash(det["determination_digest"])],
-                                   ["digest invoer", spaced_hash(det["input_digest"])]]))
+    # -- beoordeling (a cost line's case: the signed cost line instead)
+    if view.subject_kind == "cost_line":
+        parts.append("<h1>Kostenregel</h1>" + _table(["", ""], [
+            ["voorfinancier", names(det.get("fronting_party"))], ["kostendrager", names(det.get("cost_bearer"))],
+            ["periode", f"{_d(det.get('period_from'))} t/m {_d(det.get('period_to'))}"],
+            ["product", det.get("product") or "-"], ["bedrag", _eur(det.get("amount_cents", 0))],
+            ["status", det.get("status") or "-"]]))
+    else:
+        outcome = det["outcome"]
+        parts.append("<h1>Beoordeling</h1>" + _table(["", ""], [
+            ["kostendrager", names(outcome.get("cost_bearer"))], ["budget", outcome.get("budget") or "-"],
+            ["klasse", outcome.get("client_class") or "-"],
+            ["wettelijk college", names(outcome.get("statutory_college"))],
+            ["voorlopig", "ja" if det.get("provisional") else "nee"],
+            ["signaleringen", ", ".join(det.get("flags", ())) or "-"],
+            ["regelset", det["ruleset_version"]], ["context", det["context_version"]],
+            ["digest beoordeling", spaced_hash(det["determination_digest"])],
+            ["digest invoer", spaced_hash(det["input_digest"])]]))
     trail = ev.get("trail")
     if trail:
         parts.append('<p class="ok">Het spoor hieronder heeft de digest die in de ondertekende beoordeling staat.</p>')

@@ -20,17 +20,18 @@ from typing import Any
 from ledger import service as ledger_service
 from ledger.admission import local_date  # the Dutch calendar date deadlines count in
 from ledger.crypto import Signer
-from ledger.entries import COMMITTEE, OPERATOR
+from ledger.disputes import decision_problem
+from ledger.entries import COMMITTEE, OPERATOR, make_statement
 from ledger.errors import LedgerError
-from ledger.store import EntryRow, Store, entries as entries_table
+from ledger.store import AppendResult, EntryRow, Store, entries as entries_table
 
 from .documents import DEFAULT_MAX_BYTES, ContentStore, check_content
-from .errors import (CASE_EXISTS, CASE_NOT_FOUND, DECISION_INVALID, DETERMINATION_NOT_FOUND, DOCUMENT_NOT_FOUND,
-                     EVIDENCE_MISMATCH, EVENT_DATE_INVALID, SETTLEMENT_UNAVAILABLE, TRANSITION_NOT_ALLOWED,
-                     CaseError)
+from .errors import (CASE_EXISTS, CASE_NOT_FOUND, COST_LINE_NOT_FOUND, DECISION_INVALID, DETERMINATION_NOT_FOUND,
+                     DOCUMENT_NOT_FOUND, EVIDENCE_MISMATCH, EVENT_DATE_INVALID, SETTLEMENT_UNAVAILABLE, SUBJECT_INVALID,
+                     TRANSITION_NOT_ALLOWED, CaseError)
 from .store import CaseStore, DocumentRecord
-from .workflow import (STATUS_NL, CaseState, Deadline, Parties, apply_event, check_transition, deadlines_for,
-                       load_workflow)
+from .workflow import (STATUS_NL, CaseState, Deadline, Parties, apply_event, check_opening, check_transition,
+                       deadlines_for, load_workflow, subject_parties)
 
 DETERMINATION_KINDS = ("determination", "redetermination")
 POSITION_REQUIRED = "POSITION_REQUIRED"
@@ -68,10 +69,14 @@ class CaseEvent:
 
 @dataclass
 class CaseView:
+    """A case as its signed events say it is. Its subject is a determination (N3/N8) or a cost line
+    (`subject_kind`); the `determination_*` fields are the subject's (seq, hash, signed payload, author,
+    receipt), whichever kind it is."""
+
     case_id: str
     determination_seq: int
     determination_hash: str
-    determination: dict  # the signed determination payload
+    determination: dict  # the signed payload of the subject (a determination, or a cost line)
     determination_author: str
     determination_received: datetime
     client: str
@@ -83,6 +88,13 @@ class CaseView:
     state: CaseState
     question: str = ""
     positions: dict[str, list[str]] = field(default_factory=dict)  # party -> positions, in order
+    subject_kind: str = "determination"  # determination | redetermination | cost_line
+
+    @property
+    def subject_ref(self) -> dict:
+        """The subject as every event of the case names it: {"determination": ref} or {"cost_line": ref}."""
+        name = "cost_line" if self.subject_kind == "cost_line" else "determination"
+        return {name: {"seq": self.determination_seq, "entry_hash": self.determination_hash}}
 
     @property
     def next_deadline(self) -> Deadline | None:
@@ -183,8 +195,8 @@ def _dispute_rows(store: Store) -> dict[str, list[EntryRow]]:
 def _build(store: Store, case_id: str, rows: list[EntryRow], det_row: EntryRow | None = None) -> CaseView:
     first = _payload(rows[0])
     if det_row is None:
-        got = store.get_rows([first["determination"]["seq"]])
-        det_row = got[first["determination"]["seq"]]
+        subject = first.get("determination") or first["cost_line"]
+        det_row = store.get_rows([subject["seq"]])[subject["seq"]]
     state: CaseState | None = None
     events = []
     positions: dict[str, list[str]] = {}
@@ -192,14 +204,14 @@ def _build(store: Store, case_id: str, rows: list[EntryRow], det_row: EntryRow |
         ev = _event(row)
         events.append(ev)
         state = apply_event(state, _payload(row), ev.effective_date,
-                            Parties(det_row.author, _payload(det_row)["addressee"]), row.seq)
+                            subject_parties(det_row.kind, det_row.author, _payload(det_row)), row.seq)
         if ev.position:
             positions.setdefault(ev.author, []).append(ev.position)
     assert state is not None
     return CaseView(case_id, det_row.seq, det_row.leaf_hash.hex(), _payload(det_row), det_row.author,
                     det_row.received_at, rows[0].client or "", state.parties, state.status, state.since, events,
                     deadlines_for(state.status, state.since, state.parties.committee), state,
-                    first.get("question", ""), positions)
+                    first.get("question", ""), positions, det_row.kind)
 
 
 def case_view(store: Store, case_id: str) -> CaseView:
@@ -215,20 +227,57 @@ def list_cases(store: Store) -> list[CaseView]:
     return [_build(store, cid, rows) for cid, rows in sorted(_dispute_rows(store).items())]
 
 
-def case_id_for(determination_seq: int) -> str:
-    return f"GS-{determination_seq:06d}"
+def case_id_for(subject_seq: int) -> str:
+    """The id of the case about entry `subject_seq` (a determination or a cost line: seqs are unique)."""
+    return f"GS-{subject_seq:06d}"
 
 
 # ---------------------------------------------------------------------------------------------
-# Writing events
+# Writing events: each write is a *draft* (reads the store, runs every check, returns the unsigned
+# statements in order) and the step that signs and appends them (`record_draft`). The HTTP draft
+# endpoint returns a draft's statements for the party to sign on its own machine; the functions
+# below (open_case, transition, submit, ...) sign them here with the Signer they are given. Either
+# way the ledger's admission judges what arrives.
 # ---------------------------------------------------------------------------------------------
 def _ref(seq: int, entry_hash: str) -> dict:
     return {"seq": seq, "entry_hash": entry_hash}
 
 
-def _sign(store: Store, signer: Signer, kind: str, payload: dict, key: str, client: str):
-    return ledger_service.sign_statement(signer, kind, payload, idempotency_key=key, client=client,
-                                         authored_at=store.clock())
+@dataclass(frozen=True)
+class Draft:
+    """One unsigned statement of a write: what the acting party signs (its author and key id and the
+    moment of signing are filled in by `statement`)."""
+
+    kind: str
+    payload: dict
+    idempotency_key: str
+    client: str | None
+
+    def statement(self, author: str, key_id: str, authored_at: datetime) -> bytes:
+        """The canonical statement bytes (ledger.entries.make_statement): exactly what is signed."""
+        return make_statement(kind=self.kind, author=author, key_id=key_id, payload=self.payload,
+                              idempotency_key=self.idempotency_key, authored_at=authored_at, client=self.client)
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """The statements one write of `party` on case `case_id` consists of, in order (all or nothing:
+    an objection is the N4 objection and the dispute_event)."""
+
+    case_id: str
+    party: str
+    items: tuple[Draft, ...]
+
+    def statements(self, key_id: str, authored_at: datetime) -> list[bytes]:
+        return [d.statement(self.party, key_id, authored_at) for d in self.items]
+
+
+def record_draft(store: Store, signer: Signer, draft: CaseDraft) -> list[AppendResult]:
+    """Sign a draft's statements with `signer` (its party must be the draft's) and append them as one batch."""
+    if signer.party != draft.party:
+        raise CaseError("ACTOR_NOT_ALLOWED", f"the draft is for {draft.party}; the key is of {signer.party}")
+    raws = draft.statements(signer.key_id, store.clock())
+    return ledger_service.record_batch(store, [ledger_service.SignedStatement(r, signer.sign(r)) for r in raws])
 
 
 def _check_on(store: Store, on: date | None) -> date:
@@ -239,36 +288,59 @@ def _check_on(store: Store, on: date | None) -> date:
     return on
 
 
-def open_case(store: Store, signer: Signer, determination_seq: int, *, question: str, position: str = "",
-              provider: str | None = None, documents: Sequence[str] = ()) -> CaseView:
-    """Open the case of a determination (status DETERMINED, from the day N3 was received).
+def draft_open_case(store: Store, party: str, determination_seq: int | None = None, *,
+                    cost_line_seq: int | None = None, question: str, position: str = "",
+                    provider: str | None = None, documents: Sequence[str] = ()) -> CaseDraft:
+    """The opening of the case of a determination or of a cost line (exactly one; status DETERMINED,
+    from the day the subject was received), by `party`.
 
-    Signed by either party (the determination's author, claiming; its addressee, the proposed cost
-    bearer, responding) or the operator (ledger/disputes.py: who may open a case).
-    """
-    row = store.get_rows([determination_seq]).get(determination_seq)
-    if row is None or row.kind not in DETERMINATION_KINDS:
-        raise CaseError(DETERMINATION_NOT_FOUND, f"seq {determination_seq} is not a determination entry")
-    det = _payload(row)
-    case_id = case_id_for(determination_seq)
+    Who may open (ledger/disputes.py, opening_problem): either party of the subject (a determination's
+    author, claiming, and its addressee, responding; a cost line's fronting party and its cost bearer)
+    or the operator. A cost line is disputed with or without a determination behind it."""
+    if (determination_seq is None) == (cost_line_seq is None):
+        raise CaseError(SUBJECT_INVALID, "a case is about a determination or a cost line (exactly one)")
+    seq = determination_seq if cost_line_seq is None else cost_line_seq
+    kinds, name = (DETERMINATION_KINDS, "determination") if cost_line_seq is None else (("cost_line",), "cost_line")
+    row = store.get_rows([seq]).get(seq)
+    if row is None or row.kind not in kinds:
+        raise CaseError(DETERMINATION_NOT_FOUND if name == "determination" else COST_LINE_NOT_FOUND,
+                        f"seq {seq} is not a {name.replace('_', ' ')} entry")
+    case_id = case_id_for(seq)
     if _dispute_rows(store).get(case_id):
-        raise CaseError(CASE_EXISTS, f"case {case_id} already exists for determination seq {determination_seq}")
-    parties = Parties(row.author, det["addressee"], provider=provider)
-    if signer.party not in (parties.claiming, parties.responding, OPERATOR):
-        raise CaseError("ACTOR_NOT_ALLOWED", f"a case is opened by {parties.claiming}, {parties.responding} "
-                                             f"or the operator, not {signer.party}")
+        raise CaseError(CASE_EXISTS, f"case {case_id} already exists for {name.replace('_', ' ')} seq {seq}")
+    subject = subject_parties(row.kind, row.author, _payload(row))
+    parties = Parties(subject.claiming, subject.responding, provider=provider)
+    check_opening(parties, party)
     if not question.strip():
         raise CaseError(POSITION_REQUIRED, "the question of the case is required (one sentence)")
-    n3 = local_date(row.received_at)
-    dl = deadlines_for("DETERMINED", n3, parties.committee)
-    payload = {"dispute_id": case_id, "determination": _ref(row.seq, row.leaf_hash.hex()), "status": "DETERMINED",
+    received = local_date(row.received_at)
+    dl = deadlines_for("DETERMINED", received, parties.committee)
+    payload = {"dispute_id": case_id, name: _ref(row.seq, row.leaf_hash.hex()), "status": "DETERMINED",
                "previous_status": None, "participants": list(parties.participants()), "note": "",
                "deadline": dl[0].due.isoformat() if dl else None, "documents": list(documents),
-               "effective_date": n3.isoformat(), "claiming": parties.claiming, "responding": parties.responding,
-               "provider": provider, "question": question, "position": position}
-    st = _sign(store, signer, "dispute_event", payload, f"case:{case_id}:0:DETERMINED", row.client)
-    store.append(*st.as_item())
-    return case_view(store, case_id)
+               "effective_date": received.isoformat(), "claiming": parties.claiming,
+               "responding": parties.responding, "provider": provider, "question": question, "position": position}
+    return CaseDraft(case_id, party, (Draft("dispute_event", payload, f"case:{case_id}:0:DETERMINED", row.client),))
+
+
+def open_case(store: Store, signer: Signer, determination_seq: int, *, question: str, position: str = "",
+              provider: str | None = None, documents: Sequence[str] = ()) -> CaseView:
+    """Open the case of a determination (status DETERMINED, from the day N3 was received), signed by
+    `signer`: either party of the determination or the operator (see draft_open_case)."""
+    draft = draft_open_case(store, signer.party, determination_seq, question=question, position=position,
+                            provider=provider, documents=documents)
+    record_draft(store, signer, draft)
+    return case_view(store, draft.case_id)
+
+
+def open_case_on_cost_line(store: Store, signer: Signer, cost_line_seq: int, *, question: str, position: str = "",
+                           provider: str | None = None, documents: Sequence[str] = ()) -> CaseView:
+    """Open the case of a cost line (with or without a determination behind it), signed by its fronting
+    party, its cost bearer or the operator."""
+    draft = draft_open_case(store, signer.party, cost_line_seq=cost_line_seq, question=question,
+                            position=position, provider=provider, documents=documents)
+    record_draft(store, signer, draft)
+    return case_view(store, draft.case_id)
 
 
 def _norm_decision(decision: dict | None) -> dict | None:
@@ -283,13 +355,53 @@ def _norm_decision(decision: dict | None) -> dict | None:
                "cost_bearers": cb, "summary": decision.get("summary", "")}
     except (KeyError, TypeError, ValueError) as exc:
         raise CaseError(DECISION_INVALID, f"decision: {exc}") from None
-    if not cb:
-        raise CaseError(DECISION_INVALID, "a decision names the cost bearer for at least one period")
-    spans = sorted((p["period_from"], p["period_to"]) for p in cb)
-    for (a0, a1), (b0, _) in zip(spans, spans[1:]):
-        if b0 <= a1:
-            raise CaseError(DECISION_INVALID, f"decision periods overlap ({a0}..{a1} and {b0}..)")
+    err = decision_problem(out)  # the ledger's rule: at least one period, none overlapping
+    if err:
+        raise CaseError(err.code, err.message)
     return out
+
+
+def _event_base(view: CaseView) -> dict:
+    """The fields every later event of a case carries: its id, subject and parties."""
+    return {"dispute_id": view.case_id, **view.subject_ref, "participants": list(view.parties.participants()),
+            "claiming": view.parties.claiming, "responding": view.parties.responding,
+            "provider": view.parties.provider}
+
+
+def draft_transition(store: Store, party: str, case_id: str, target: str, *, on: date | None = None,
+                     note: str = "", position: str = "", documents: Sequence[str] = (),
+                     attempts: Sequence[dict] = (), decision: dict | None = None, bookings: Sequence[dict] = (),
+                     booked: bool = False, documents_store: CaseStore | None = None) -> CaseDraft:
+    """The move of the case to `target` by `party` (its role must have the edge). DETERMINED -> ACCEPTED /
+    OBJECTED of a determination's case also records the N4 acceptance / objection entry, first."""
+    view = case_view(store, case_id)
+    on = _check_on(store, on)
+    attempts = [_norm_attempt(a) for a in attempts]
+    decision = _norm_decision(decision)
+    if view.status == "UPHELD" and target == "IMPLEMENTED":
+        booked = view.state.booked_decision is not None
+    check_transition(view.state, target, party, on, parties=view.parties, attempts=attempts,
+                     decision=decision, booked=booked)
+    if target == "OBJECTED" and not position.strip():
+        raise CaseError(POSITION_REQUIRED, "an objection gives its reasons (position)")
+    _check_documents(documents_store or CaseStore(store), case_id, list(documents) + [h for a in attempts for h in a["evidence"]])
+    dls = deadlines_for(target, on, view.parties.committee)
+    payload = {**_event_base(view), "status": target, "previous_status": view.status, "note": note,
+               "deadline": min(d.due for d in dls).isoformat() if dls else None, "documents": list(documents),
+               "effective_date": on.isoformat(), "position": position, "attempts": attempts, "decision": decision,
+               "bookings": list(bookings)}
+    n = len(view.events)
+    items = []
+    if view.subject_kind != "cost_line":  # N4 answers a determination (a cost line's case has no N4)
+        det_ref = _ref(view.determination_seq, view.determination_hash)
+        if target == "OBJECTED":
+            items.append(Draft("objection", {"determination": det_ref, "reasons": position,
+                                             "evidence": list(documents)}, f"case:{case_id}:{n}:objection", view.client))
+        elif target == "ACCEPTED":
+            items.append(Draft("acceptance", {"determination": det_ref, "note": note},
+                               f"case:{case_id}:{n}:acceptance", view.client))
+    items.append(Draft("dispute_event", payload, f"case:{case_id}:{n}:{target}", view.client))
+    return CaseDraft(case_id, party, tuple(items))
 
 
 def transition(store: Store, signer: Signer, case_id: str, target: str, *, on: date | None = None, note: str = "",
@@ -300,38 +412,9 @@ def transition(store: Store, signer: Signer, case_id: str, target: str, *, on: d
 
     DETERMINED -> ACCEPTED / OBJECTED also records the N4 acceptance / objection entry, atomically.
     """
-    view = case_view(store, case_id)
-    on = _check_on(store, on)
-    attempts = [_norm_attempt(a) for a in attempts]
-    decision = _norm_decision(decision)
-    if view.status == "UPHELD" and target == "DECIDED" and view.state.booked_decision is not None:
-        raise CaseError(TRANSITION_NOT_ALLOWED, "the upheld decision was booked before: UPHELD -> IMPLEMENTED")
-    if view.status == "UPHELD" and target == "IMPLEMENTED":
-        booked = view.state.booked_decision is not None
-    check_transition(view.state, target, signer.party, on, parties=view.parties, attempts=attempts,
-                     decision=decision, booked=booked)
-    if target == "OBJECTED" and not position.strip():
-        raise CaseError(POSITION_REQUIRED, "an objection gives its reasons (position)")
-    _check_documents(documents_store or CaseStore(store), case_id, list(documents) + [h for a in attempts for h in a["evidence"]])
-    dls = deadlines_for(target, on, view.parties.committee)
-    payload = {"dispute_id": case_id, "determination": _ref(view.determination_seq, view.determination_hash),
-               "status": target, "previous_status": view.status, "participants": list(view.parties.participants()),
-               "note": note, "deadline": min(d.due for d in dls).isoformat() if dls else None,
-               "documents": list(documents), "effective_date": on.isoformat(), "claiming": view.parties.claiming,
-               "responding": view.parties.responding, "provider": view.parties.provider, "position": position,
-               "attempts": attempts, "decision": decision, "bookings": list(bookings)}
-    n = len(view.events)
-    items = []
-    det_ref = _ref(view.determination_seq, view.determination_hash)
-    if target == "OBJECTED":
-        items.append(_sign(store, signer, "objection", {"determination": det_ref, "reasons": position,
-                                                        "evidence": list(documents)},
-                           f"case:{case_id}:{n}:objection", view.client))
-    elif target == "ACCEPTED":
-        items.append(_sign(store, signer, "acceptance", {"determination": det_ref, "note": note},
-                           f"case:{case_id}:{n}:acceptance", view.client))
-    items.append(_sign(store, signer, "dispute_event", payload, f"case:{case_id}:{n}:{target}", view.client))
-    ledger_service.record_batch(store, items)
+    record_draft(store, signer, draft_transition(
+        store, signer.party, case_id, target, on=on, note=note, position=position, documents=documents,
+        attempts=attempts, decision=decision, bookings=bookings, booked=booked, documents_store=documents_store))
     return case_view(store, case_id)
 
 
@@ -341,7 +424,7 @@ def _norm_attempt(a: dict) -> dict:
                "summary": a["summary"], "evidence": list(a["evidence"])}
     except (KeyError, TypeError, ValueError) as exc:
         raise CaseError("ATTEMPT_INVALID", f"attempt: {exc}") from None
-    if out["kind"] not in ("contactpersonen", "regioadviseur") or not out["summary"].strip() or not out["evidence"]:
+    if out["kind"] not in ("contactpersonen", "regioadviseur") or not str(out["summary"]).strip() or not out["evidence"]:
         raise CaseError("ATTEMPT_INVALID", "an attempt has kind contactpersonen|regioadviseur, a summary and "
                                            "at least one evidence document")
     return out
@@ -356,15 +439,15 @@ def _check_documents(docs: CaseStore | None, case_id: str, hashes: Sequence[str]
         raise CaseError(DOCUMENT_NOT_FOUND, f"documents not in case {case_id}: {', '.join(h[:16] for h in missing)}")
 
 
-def submit(store: Store, signer: Signer, case_id: str, *, documents: Sequence[str] = (), position: str = "",
-           attempts: Sequence[dict] = (), note: str = "", on: date | None = None,
-           documents_store: CaseStore | None = None) -> CaseView:
-    """A signed submission without a status change: documents, a position, or prior attempts to settle."""
+def draft_submit(store: Store, party: str, case_id: str, *, documents: Sequence[str] = (), position: str = "",
+                 attempts: Sequence[dict] = (), note: str = "", on: date | None = None,
+                 documents_store: CaseStore | None = None) -> CaseDraft:
+    """A submission by `party` without a status change: documents, a position, or prior attempts to settle."""
     view = case_view(store, case_id)
     on = _check_on(store, on)
-    role = view.parties.role_of(signer.party)
+    role = view.parties.role_of(party)
     if role is None:
-        raise CaseError("ACTOR_NOT_ALLOWED", f"{signer.party} is not a party to case {case_id}")
+        raise CaseError("ACTOR_NOT_ALLOWED", f"{party} is not a party to case {case_id}")
     if view.status in ("WITHDRAWN", "INADMISSIBLE", "CLOSED"):
         raise CaseError(TRANSITION_NOT_ALLOWED, f"case {case_id} is {view.status}: nothing can be submitted")
     if view.state.last_date and on < view.state.last_date:
@@ -373,45 +456,78 @@ def submit(store: Store, signer: Signer, case_id: str, *, documents: Sequence[st
     if not (documents or position.strip() or attempts):
         raise CaseError(POSITION_REQUIRED, "a submission carries documents, a position or attempts")
     _check_documents(documents_store or CaseStore(store), case_id, list(documents) + [h for a in attempts for h in a["evidence"]])
-    payload = {"dispute_id": case_id, "determination": _ref(view.determination_seq, view.determination_hash),
-               "status": view.status, "previous_status": view.status, "action": "submission",
-               "participants": list(view.parties.participants()), "note": note, "documents": list(documents),
-               "effective_date": on.isoformat(), "claiming": view.parties.claiming,
-               "responding": view.parties.responding, "provider": view.parties.provider, "position": position,
+    payload = {**_event_base(view), "status": view.status, "previous_status": view.status, "action": "submission",
+               "note": note, "documents": list(documents), "effective_date": on.isoformat(), "position": position,
                "attempts": attempts}
-    st = _sign(store, signer, "dispute_event", payload, f"case:{case_id}:{len(view.events)}:submission", view.client)
-    store.append(*st.as_item())
+    return CaseDraft(case_id, party, (Draft("dispute_event", payload,
+                                            f"case:{case_id}:{len(view.events)}:submission", view.client),))
+
+
+def submit(store: Store, signer: Signer, case_id: str, *, documents: Sequence[str] = (), position: str = "",
+           attempts: Sequence[dict] = (), note: str = "", on: date | None = None,
+           documents_store: CaseStore | None = None) -> CaseView:
+    """A signed submission without a status change: documents, a position, or prior attempts to settle."""
+    record_draft(store, signer, draft_submit(store, signer.party, case_id, documents=documents, position=position,
+                                             attempts=attempts, note=note, on=on, documents_store=documents_store))
     return case_view(store, case_id)
+
+
+def draft_attempt(store: Store, party: str, case_id: str, *, kind: str, held_on: date | str, summary: str,
+                  evidence: Sequence[str], documents_store: CaseStore | None = None) -> CaseDraft:
+    """A prior attempt to settle (consultation of the contactpersonen, or the regioadviseur), as a submission."""
+    return draft_submit(store, party, case_id, documents_store=documents_store,
+                        attempts=[{"kind": kind, "held_on": held_on, "summary": summary, "evidence": list(evidence)}])
 
 
 def record_attempt(store: Store, signer: Signer, case_id: str, *, kind: str, held_on: date, summary: str,
                    evidence: Sequence[str], documents_store: CaseStore | None = None) -> CaseView:
     """Record a prior attempt to settle (consultation of the contactpersonen, or the regioadviseur)."""
-    return submit(store, signer, case_id, documents_store=documents_store,
-                  attempts=[{"kind": kind, "held_on": held_on, "summary": summary, "evidence": list(evidence)}])
+    record_draft(store, signer, draft_attempt(store, signer.party, case_id, kind=kind, held_on=held_on,
+                                              summary=summary, evidence=evidence, documents_store=documents_store))
+    return case_view(store, case_id)
+
+
+def draft_decide(store: Store, party: str, case_id: str, *, nature: str, cost_bearers: Sequence[dict],
+                 summary: str = "", documents: Sequence[str] = (), on: date | None = None,
+                 documents_store: CaseStore | None = None) -> CaseDraft:
+    """The committee's advice or binding advice, with the cost bearer per period (status DECIDED)."""
+    if nature not in ("advice", "binding_advice"):
+        raise CaseError(DECISION_INVALID, "the committee gives an advice or a binding advice")
+    on = _check_on(store, on)
+    dec = {"nature": nature, "decided_on": on, "cost_bearers": list(cost_bearers), "summary": summary}
+    return draft_transition(store, party, case_id, "DECIDED", on=on, note=summary, documents=documents,
+                            decision=dec, documents_store=documents_store)
 
 
 def decide(store: Store, committee: Signer, case_id: str, *, nature: str, cost_bearers: Sequence[dict],
            summary: str = "", documents: Sequence[str] = (), on: date | None = None,
            documents_store: CaseStore | None = None) -> CaseView:
     """The committee's advice or binding advice, with the cost bearer per period (status DECIDED)."""
-    if nature not in ("advice", "binding_advice"):
-        raise CaseError(DECISION_INVALID, "the committee gives an advice or a binding advice")
+    record_draft(store, committee, draft_decide(store, committee.party, case_id, nature=nature,
+                                                cost_bearers=cost_bearers, summary=summary, documents=documents,
+                                                on=on, documents_store=documents_store))
+    return case_view(store, case_id)
+
+
+def draft_court_ruling(store: Store, party: str, case_id: str, *, annulled: bool,
+                       cost_bearers: Sequence[dict] = (), summary: str = "", documents: Sequence[str] = (),
+                       on: date | None = None, documents_store: CaseStore | None = None) -> CaseDraft:
+    """The civil court's ruling: UPHELD, or ANNULLED with the cost bearer per period it fixes."""
     on = _check_on(store, on)
-    dec = {"nature": nature, "decided_on": on, "cost_bearers": list(cost_bearers), "summary": summary}
-    return transition(store, committee, case_id, "DECIDED", on=on, note=summary, documents=documents,
-                      decision=dec, documents_store=documents_store)
+    dec = {"nature": "court_ruling", "decided_on": on, "cost_bearers": list(cost_bearers), "summary": summary} \
+        if annulled else None
+    return draft_transition(store, party, case_id, "ANNULLED" if annulled else "UPHELD", on=on, note=summary,
+                            documents=documents, decision=dec, documents_store=documents_store)
 
 
 def court_ruling(store: Store, signer: Signer, case_id: str, *, annulled: bool, cost_bearers: Sequence[dict] = (),
                  summary: str = "", documents: Sequence[str] = (), on: date | None = None,
                  documents_store: CaseStore | None = None) -> CaseView:
     """Record the civil court's ruling: UPHELD, or ANNULLED with the cost bearer per period it fixes."""
-    on = _check_on(store, on)
-    dec = {"nature": "court_ruling", "decided_on": on, "cost_bearers": list(cost_bearers), "summary": summary} \
-        if annulled else None
-    return transition(store, signer, case_id, "ANNULLED" if annulled else "UPHELD", on=on, note=summary,
-                      documents=documents, decision=dec, documents_store=documents_store)
+    record_draft(store, signer, draft_court_ruling(store, signer.party, case_id, annulled=annulled,
+                                                   cost_bearers=cost_bearers, summary=summary, documents=documents,
+                                                   on=on, documents_store=documents_store))
+    return case_view(store, case_id)
 
 
 def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Signer] | None, case_id: str
@@ -441,18 +557,28 @@ def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Si
     return BookingResult(case, list(results))
 
 
-def run_timed_transitions(store: Store, operator: Signer, on: date | None = None) -> list[CaseView]:
-    """8.10: transitions by time, signed by the operator: DETERMINED -> NO_RESPONSE after six weeks."""
+def draft_timed_transitions(store: Store, party: str, on: date | None = None) -> list[CaseDraft]:
+    """8.10: the transitions by time that are due, for the operator to sign: DETERMINED -> NO_RESPONSE
+    after six weeks (one draft per case)."""
     on = _check_on(store, on)
-    if operator.party != OPERATOR:
+    if party != OPERATOR:
         raise CaseError("ACTOR_NOT_ALLOWED", "transitions by time are signed by the ledger operator")
     out = []
     for view in list_cases(store):
         if view.status == "DETERMINED":
             dl = {d.name: d for d in view.deadlines}.get("objection")
             if dl and on > dl.due:
-                out.append(transition(store, operator, view.case_id, "NO_RESPONSE", on=on,
-                                      note=f"geen aanvaarding of bezwaar binnen de termijn (tot en met {dl.due})"))
+                out.append(draft_transition(store, party, view.case_id, "NO_RESPONSE", on=on,
+                                            note=f"geen aanvaarding of bezwaar binnen de termijn (tot en met {dl.due})"))
+    return out
+
+
+def run_timed_transitions(store: Store, operator: Signer, on: date | None = None) -> list[CaseView]:
+    """8.10: transitions by time, signed by the operator: DETERMINED -> NO_RESPONSE after six weeks."""
+    out = []
+    for draft in draft_timed_transitions(store, operator.party, on):
+        record_draft(store, operator, draft)
+        out.append(case_view(store, draft.case_id))
     return out
 
 
@@ -567,6 +693,8 @@ def workflow_table() -> list[tuple[str, str, tuple[str, ...]]]:
 
 __all__ = [
     "CaseEvent", "CaseView", "OverdueItem", "OpenDispute", "UndisputedDetermination", "WorkList", "BookingResult",
+    "Draft", "CaseDraft", "record_draft", "draft_open_case", "draft_transition", "draft_submit", "draft_attempt",
+    "draft_decide", "draft_court_ruling", "draft_timed_transitions", "open_case_on_cost_line",
     "open_case", "transition", "submit", "record_attempt", "decide", "court_ruling", "book_decision",
     "run_timed_transitions", "add_document", "list_documents", "attach_evidence", "evidence", "case_view",
     "list_cases", "overdue", "worklist", "workflow_table", "today", "case_id_for", "COMMITTEE", "LedgerError",

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 from ledger.disputes import (OPEN_EXCLUDED, ROLES, STATUSES, TERMINAL, CaseState, Deadline, DeadlineRule, Edge,
-                             Parties, Workflow, apply_event, deadlines_for, load_workflow, subject_parties,
-                             transition_problem)
+                             Parties, Workflow, apply_event, deadlines_for, load_workflow, opening_problem,
+                             subject_parties, transition_problem)
 
 from .errors import CaseError
 
 __all__ = ["STATUS_NL", "STATUSES", "TERMINAL", "OPEN_EXCLUDED", "ROLES", "CaseState", "Deadline", "DeadlineRule",
-           "Edge", "Parties", "Workflow", "apply_event", "check_transition", "deadlines_for", "load_workflow",
-           "subject_parties"]
+           "Edge", "Parties", "Workflow", "apply_event", "check_opening", "check_transition", "deadlines_for",
+           "load_workflow", "subject_parties"]
 
 STATUS_NL = {
     "DETERMINED": "beoordeeld (N3 verzonden)", "ACCEPTED": "aanvaard", "OBJECTED": "bezwaar gemaakt",
@@ -36,3 +36,10 @@ def check_transition(state: CaseState | None, target: str, actor: str, on: date,
     if err:
         raise CaseError(err.code, err.message)
     return (workflow or load_workflow()).edge(state.status, target)
+
+
+def check_opening(parties: Parties, actor: str) -> None:
+    """The ledger's rule of who may open a case (ledger.disputes.opening_problem), as a CaseError."""
+    err = opening_problem(parties, actor)
+    if err:
+        raise CaseError(err.code, err.message)

@@ -314,6 +314,15 @@ def event_date(payload: dict, received_on: date) -> date:
     return date.fromisoformat(eff) if eff else received_on
 
 
+def opening_problem(parties: Parties, author: str) -> LedgerError | None:
+    """Who may open a case: either party of its subject (the determination's author or addressee, the
+    cost line's fronting party or cost bearer) or the operator (spec 8.10)."""
+    if parties.role_of(author) not in ("claiming", "responding", "operator"):
+        return LedgerError(ACTOR_NOT_ALLOWED, f"a case is opened by {parties.claiming}, {parties.responding} "
+                                              f"or the operator, not {author}")
+    return None
+
+
 def dispute_event_problem(author: str, payload: dict, subject, state: CaseState | None, received_on: date,
                           lookup) -> LedgerError | None:
     """Why this dispute_event may not enter the ledger, or None.
@@ -339,10 +348,7 @@ def dispute_event_problem(author: str, payload: dict, subject, state: CaseState 
         if action != "transition" or status != "DETERMINED" or payload.get("previous_status") is not None:
             return LedgerError(TRANSITION_NOT_ALLOWED, f"case {payload['dispute_id']} does not exist: a case opens "
                                                        "with status DETERMINED")
-        if parties.role_of(author) not in ("claiming", "responding", "operator"):
-            return LedgerError(ACTOR_NOT_ALLOWED, f"a case is opened by {parties.claiming}, {parties.responding} "
-                                                  f"or the operator, not {author}")
-        return None
+        return opening_problem(parties, author)
     if state.subject_seq is not None and subject.seq != state.subject_seq:
         return LedgerError(CASE_MISMATCH, f"case {state.case_id} is about entry {state.subject_seq}, "
                                           f"not {subject.seq}")

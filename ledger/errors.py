@@ -35,6 +35,7 @@ PARTY_ROLE_INVALID = "PARTY_ROLE_INVALID"  # the committee or operator as a payi
 DATE_IMPLAUSIBLE = "DATE_IMPLAUSIBLE"  # a notice date far in the past or future
 LEGAL_BASIS_INVALID = "LEGAL_BASIS_INVALID"  # a notice naming a client without a listed legal basis
 ACKNOWLEDGEMENT_INVALID = "ACKNOWLEDGEMENT_INVALID"  # not of a notice, not by its addressee, twice
+KEY_ACTION_MISMATCH = "KEY_ACTION_MISMATCH"  # a statement sent to a key endpoint that is not its action on its key
 KEY_BACKDATED = "KEY_BACKDATED"  # a key registered as valid from before its registration is received
 SEAL_ORDER = "SEAL_ORDER"  # a quarter sealed twice, or before an earlier quarter with booked lines
 ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line

@@ -15,13 +15,18 @@ itself. A rotation's new key is valid from the rotation's receipt; the ledger se
 """
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from .crypto import key_id_of
+from .errors import KEY_ACTION_MISMATCH, LedgerError
 from .service import SignedStatement, sign_statement
 from .signers import StatementSigner
 
-__all__ = ["registration", "revocation", "rotation"]
+__all__ = ["KEY_ACTIONS", "key_action_problem", "registration", "revocation", "rotation"]
+
+#: the kind of each key action and the payload field naming the key it acts on
+KEY_ACTIONS = {"key_registration": "key_id", "key_rotation": "old_key_id", "key_revocation": "key_id"}
 
 
 def _now() -> datetime:
@@ -59,3 +64,23 @@ def revocation(by: StatementSigner, party: str, key_id: str, reason: str, *,
     payload = {"party": party, "key_id": key_id, "reason": reason}
     return sign_statement(by, "key_revocation", payload, idempotency_key=f"revoke-{key_id[:32]}",
                           authored_at=authored_at or _now())
+
+
+def key_action_problem(kind: str, key_id: str | None, statement: bytes) -> LedgerError | None:
+    """Why `statement` is not the key action `kind` on key `key_id` (None: any key, for a registration
+    whose key the statement brings), or None. Only the routing of a key endpoint: whether the action
+    is allowed is the ledger's admission, which judges the statement like any other. A statement that
+    cannot be read is left to admission too (it refuses it with its own code)."""
+    try:
+        doc = json.loads(statement)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    if doc.get("kind") != kind:
+        return LedgerError(KEY_ACTION_MISMATCH, f"this endpoint takes a {kind}, not a {doc.get('kind')!r}")
+    payload = doc.get("payload")
+    named = payload.get(KEY_ACTIONS[kind]) if isinstance(payload, dict) else None
+    if key_id is not None and named != key_id:
+        return LedgerError(KEY_ACTION_MISMATCH, f"the {kind} acts on key {str(named)[:16]}, not on {key_id[:16]}")
+    return None

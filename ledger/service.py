@@ -30,6 +30,7 @@ __all__ = [
     "revoke_key",
     "rotate_key",
     "sign_statement",
+    "submit_key_action",
     "verify_bundle_file",
     "verify_ledger",
 ]
@@ -118,6 +119,18 @@ def revoke_key(store: Store, party: str, key_id: str, reason: str, *, by: Signer
     from .keystatements import revocation
 
     return store.append(*revocation(by, party, key_id, reason, authored_at=store.clock()).as_item())
+
+
+def submit_key_action(store: Store, kind: str, key_id: str | None, signed: SignedStatement) -> AppendResult:
+    """A key registration, rotation or revocation submitted as its own action (the key endpoints):
+    refused with KEY_ACTION_MISMATCH unless it is that kind of statement about `key_id`, then appended
+    like every other entry (admission is the check)."""
+    from .keystatements import key_action_problem
+
+    err = key_action_problem(kind, key_id, signed.statement)
+    if err:
+        raise err
+    return store.append(*signed.as_item())
 
 
 def party_signer(store: Store, keys_dir: Path, party: str) -> Signer:

@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
-from api.http import pages, routes_api, routes_cases, routes_settlement
+from api.http import pages, routes_api, routes_cases, routes_keys, routes_settlement
 from api.http.problems import exception_handlers
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             store.dispose()
 
     return Litestar(
-        route_handlers=[*routes_api.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES, *pages.ROUTES,
+        route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+                        *pages.ROUTES,
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False)},
         lifespan=[lifespan],

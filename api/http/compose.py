@@ -258,8 +258,13 @@ def case_dict(view) -> dict[str, Any]:
         "open": view.is_open, "question": view.question, "client": view.client,
         "parties": {"claiming": p.claiming, "responding": p.responding, "committee": p.committee,
                     "provider": p.provider},
-        "determination": {"seq": view.determination_seq, "entry_hash": view.determination_hash,
-                          "author": view.determination_author, "payload": view.determination},
+        "subject": {"kind": view.subject_kind, "seq": view.determination_seq, "entry_hash": view.determination_hash},
+        "determination": None if view.subject_kind == "cost_line" else {
+            "seq": view.determination_seq, "entry_hash": view.determination_hash,
+            "author": view.determination_author, "payload": view.determination},
+        "cost_line": None if view.subject_kind != "cost_line" else {
+            "seq": view.determination_seq, "entry_hash": view.determination_hash,
+            "author": view.determination_author, "payload": view.determination},
         "events": [{"seq": e.seq, "entry_hash": e.entry_hash, "received_at": iso(e.received_at),
                     "author": e.author, "status": e.status, "previous_status": e.previous_status,
                     "action": e.action, "effective_date": e.effective_date.isoformat(), "note": e.note,
@@ -289,3 +294,117 @@ def case_zgw(store: Store, case_id: str) -> dict[str, Any]:
     from cases.zgw import zgw_case
 
     return zgw_case(store, case_id)
+
+
+# ----------------------------------------------------------------------------------- case drafts
+_TEXT, _TEXTS, _OBJECTS, _OBJECT, _BOOL, _DAY = "text", "texts", "objects", "object", "bool", "day"
+#: per action: the service's draft function, where its subject comes from, and the arguments it takes
+#: (name -> JSON form); everything else about an action is checked by the draft itself
+DRAFT_ACTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "open": ("draft_open_case", "subject", {"question": _TEXT, "position": _TEXT, "provider": _TEXT,
+                                            "documents": _TEXTS}),
+    "transition": ("draft_transition", "case", {"target": _TEXT, "on": _DAY, "note": _TEXT, "position": _TEXT,
+                                                "documents": _TEXTS, "attempts": _OBJECTS, "decision": _OBJECT}),
+    "submit": ("draft_submit", "case", {"documents": _TEXTS, "position": _TEXT, "attempts": _OBJECTS,
+                                        "note": _TEXT, "on": _DAY}),
+    "attempt": ("draft_attempt", "case", {"kind": _TEXT, "held_on": _DAY, "summary": _TEXT, "evidence": _TEXTS}),
+    "decide": ("draft_decide", "case", {"nature": _TEXT, "cost_bearers": _OBJECTS, "summary": _TEXT,
+                                        "documents": _TEXTS, "on": _DAY}),
+    "court_ruling": ("draft_court_ruling", "case", {"annulled": _BOOL, "cost_bearers": _OBJECTS, "summary": _TEXT,
+                                                    "documents": _TEXTS, "on": _DAY}),
+    # the operator's transitions by time: every due case, one batch (no case_id; each statement names its case)
+    "timed": ("draft_timed_transitions", "none", {"on": _DAY}),
+}
+_REQUIRED = {"open": ("question",), "transition": ("target",), "attempt": ("kind", "held_on", "summary", "evidence"),
+             "decide": ("nature", "cost_bearers"), "court_ruling": ("annulled",)}
+
+
+def _argument(name: str, form: str, value: Any) -> Any:
+    where = f"arguments.{name}"
+    ok = {_TEXT: isinstance(value, str), _BOOL: isinstance(value, bool), _OBJECT: isinstance(value, dict),
+          _TEXTS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+          _OBJECTS: isinstance(value, list) and all(isinstance(v, dict) for v in value),
+          _DAY: isinstance(value, str)}[form]
+    if not ok:
+        raise RequestInvalid(where, {_TEXT: "text", _BOOL: "true or false", _OBJECT: "an object",
+                                     _TEXTS: "a list of texts", _OBJECTS: "a list of objects",
+                                     _DAY: "a date (YYYY-MM-DD)"}[form])
+    return parse_day(value, where) if form == _DAY else value
+
+
+def _seq(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63):
+        raise RequestInvalid(name, "a sequence number (an integer)")
+    return value
+
+
+def case_draft(store: Store, body: Any) -> dict[str, Any]:
+    """The statements a case write consists of, prepared for `party` and its `key_id` (cases.service's
+    draft functions: every check of the write runs there, and a refusal is the CaseError of the local
+    path), canonical and in order, for the party to sign on its own machine and submit as one batch.
+
+    Body: {action, party, key_id, case_id (every action but open and timed) | determination_seq |
+    cost_line_seq (open), arguments: {...}}; `timed` (the operator's transitions by time) drafts every
+    case that is due, each statement naming its case."""
+    from cases import service as cases_service
+
+    if not isinstance(body, dict):
+        raise RequestInvalid("body", "expected an object {action, party, key_id, ...}")
+    action = body.get("action")
+    if action not in DRAFT_ACTIONS:
+        raise RequestInvalid("action", f"one of {', '.join(DRAFT_ACTIONS)}, not {action!r}")
+    fn_name, subject, forms = DRAFT_ACTIONS[action]
+    unknown = sorted(set(body) - {"action", "party", "key_id", "case_id", "determination_seq", "cost_line_seq",
+                                  "arguments"})
+    if unknown:
+        raise RequestInvalid(unknown[0], "not a field of a draft request")
+    party = check_party(body.get("party") if isinstance(body.get("party"), str) else "")
+    key_id = body.get("key_id")
+    if not isinstance(key_id, str) or len(key_id) != 64 or any(c not in "0123456789abcdef" for c in key_id):
+        raise RequestInvalid("key_id", "the signing key's id: 64 lowercase hexadecimal characters")
+    arguments = body.get("arguments", {})
+    if not isinstance(arguments, dict):
+        raise RequestInvalid("arguments", "an object")
+    extra = sorted(set(arguments) - set(forms))
+    if extra:
+        raise RequestInvalid(f"arguments.{extra[0]}", f"not an argument of {action} ({', '.join(forms)})")
+    for name in _REQUIRED.get(action, ()):
+        if name not in arguments:
+            raise RequestInvalid(f"arguments.{name}", f"required for {action}")
+    kwargs = {name: _argument(name, forms[name], value) for name, value in arguments.items()}
+    fn = getattr(cases_service, fn_name)
+    if subject == "none":
+        for name in ("case_id", "determination_seq", "cost_line_seq"):
+            if body.get(name) is not None:
+                raise RequestInvalid(name, f"{action} names no case or subject")
+        drafts = fn(store, party, **kwargs)
+    elif subject == "subject":
+        det, line = _seq(body, "determination_seq"), _seq(body, "cost_line_seq")
+        if body.get("case_id") is not None or (det is None) == (line is None):
+            raise RequestInvalid("determination_seq", "open names determination_seq or cost_line_seq (one)")
+        drafts = [fn(store, party, det, cost_line_seq=line, **kwargs)]
+    else:
+        case_id = body.get("case_id")
+        if not isinstance(case_id, str) or not case_id:
+            raise RequestInvalid("case_id", f"required for {action}")
+        if body.get("determination_seq") is not None or body.get("cost_line_seq") is not None:
+            raise RequestInvalid("determination_seq", f"only open names its subject; {action} names case_id")
+        if action == "transition":
+            kwargs["target"] = kwargs["target"].upper()
+        drafts = [fn(store, party, case_id, **kwargs)]
+    authored_at = store.clock()
+    return {"action": action, "case_id": drafts[0].case_id if subject != "none" else None, "party": party,
+            "key_id": key_id, "authored_at": iso(authored_at),
+            "statements": [{"kind": d.kind, "idempotency_key": d.idempotency_key, "case_id": draft.case_id,
+                            "statement": base64.b64encode(raw).decode("ascii")}
+                           for draft in drafts for d, raw in zip(draft.items, draft.statements(key_id, authored_at))]}
+
+
+# ------------------------------------------------------------------------------------ key actions
+def key_action(store: Store, kind: str, key_id: str | None, item: Any) -> tuple[dict[str, Any], bool]:
+    """A signed key statement submitted to its own endpoint (ledger.service.submit_key_action):
+    (the appended entry as JSON, whether it is new)."""
+    r = service.submit_key_action(store, kind, key_id, decode_submission(item))
+    return {"seq": r.seq, "entry_hash": r.entry_hash.hex(), "received_at": iso(r.received_at),
+            "duplicate": r.duplicate}, not r.duplicate

@@ -1,11 +1,14 @@
 """Disputes (issue 5): the JSON endpoints and the "Geschillen" pages over cases.service."""
 from __future__ import annotations
 
-from litestar import MediaType, Response, get
+from typing import Any
+
+from litestar import MediaType, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
 
 from api.http import compose
 from api.http.routes_api import in_thread
@@ -20,6 +23,15 @@ def _download(raw: bytes, name: str, media: str) -> Response:
 async def worklist(store: NamedDependency[Store]) -> dict:
     """The committee's work list: open disputes by next deadline, then undisputed provisional determinations."""
     return compose.worklist_dict(await in_thread(compose.worklist, store))
+
+
+@post("/api/cases/drafts", status_code=HTTP_200_OK, operation_id="draftCaseStatements")
+async def draft(store: NamedDependency[Store], data: JSONBody[dict[str, Any]]) -> dict:
+    """The exact statements a case write consists of, for the acting party to sign on its own machine:
+    {action, party, key_id, case_id | determination_seq | cost_line_seq, arguments} -> {case_id,
+    authored_at, statements: [{kind, idempotency_key, statement (base64)}]}, in order; submit them signed
+    as one batch to POST /api/ledger/entries. Nothing is written here; a refusal is the service's code."""
+    return await in_thread(compose.case_draft, store, data)
 
 
 @get("/api/cases/{case_id:str}")
@@ -63,4 +75,4 @@ async def case_page(store: NamedDependency[Store], case_id: FromPath[str]) -> Te
     return Template("geschil.html", context=await in_thread(_case_page, store, case_id), media_type=MediaType.HTML)
 
 
-ROUTES = [worklist, case, dossier, bundle, zgw, worklist_page, case_page]
+ROUTES = [draft, worklist, case, dossier, bundle, zgw, worklist_page, case_page]

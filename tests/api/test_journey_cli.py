@@ -4,12 +4,15 @@
 Kampen (GM0166), Zwolle (GM0193) and the committee make their own keys (`bwledger keys new`, in folders
 of their own and with none of the server's settings); the operator registers them on the server's
 machine (`bwledger keys register` with the server's BWLEDGER_HOME and database, so with the operator
-key there). Every party statement is a JSON file signed and submitted by `bwledger submit`, each in a
-real subprocess: an N1 and its acknowledgement (a replay answers the original, a second one is
-refused), a determination, the objection, the dispute from DETERMINED to DECIDED with the right
-signer for each step (a skipped step and the wrong signer refused), a cost line at the contract
-tariff before the decision; then the operator books the decision (`bwledger case book`, operator key
-only) and verifies the whole ledger (`bwledger ledger verify`).
+key there). Each step is a real subprocess on the party's machine: an N1 and its acknowledgement (a
+replay answers the original, a second one is refused), a determination and a cost line as JSON
+statement files signed and submitted by `bwledger submit`; the dispute by `bwledger case ... --server
+--key` (the server prepares the statements, the party's key signs them on its machine): Zwolle opens
+it and objects (the N4 objection and the event in one batch), the steps to DECIDED with the right
+signer for each (a skipped step and the wrong signer of the decision refused at draft time, exit 1
+with the code), the two steps with prior attempts as statement files; then the operator books the
+decision (`bwledger case book`, operator key only) and verifies the whole ledger (`bwledger ledger
+verify`).
 """
 from __future__ import annotations
 
@@ -33,13 +36,14 @@ from ledger.entries import OPERATOR
 
 
 CLIENT = "PSN-journey-1"
-CASE = "GS-journey"
 KAMPEN, ZWOLLE, COMMITTEE = "GM0166", "GM0193", "COMMITTEE"
 PARTICIPANTS = [KAMPEN, ZWOLLE, COMMITTEE]
 TARIFF = 19500  # 15A01 on the IJssel-Vecht contract, 2026-01-01..2026-02-15 (ledger/data/tariffs.toml)
 JANUARY = (date(2026, 1, 1), date(2026, 1, 31))
 DECIDED_UNTIL = date(2026, 1, 20)  # the decision names Kampen for 1-20 January; the rest stays Zwolle's
 SEQ = re.compile(r"^(al )?opgenomen als volgnummer (\d+)", re.MULTILINE)
+CASE_LINE = re.compile(r"opgenomen als volgnummer (\d+) \((zaakgebeurtenis|bezwaar \(N4\)), zaak (GS-\d{6})\)")
+KIND_OF = {"zaakgebeurtenis": "dispute_event", "bezwaar (N4)": "objection"}
 
 
 def _clean_env() -> dict[str, str]:
@@ -130,6 +134,27 @@ class Journey:
         path.write_text(json.dumps({"kind": kind, "client": CLIENT, "payload": payload,
                                     "idempotency_key": f"journey-{party}-{self.files}"}), encoding="utf-8")
         return path
+
+    def case(self, party: str, *args, refused: str | None = None) -> list[tuple[int, str, str]]:
+        """`bwledger case ARGS --server URL --key KEY` on the party's machine: the server drafts, the party's
+        key signs there. Returns (seq, kind, case id) per entry it printed; with `refused`, the code of the
+        refusal it must print (exit 1, nothing stored)."""
+        before = self.size()
+        out, err = self.run("case", *args, "--server", self.url, "--key", self.keys[party], party=party,
+                            code=1 if refused else 0)
+        if refused:
+            assert out == "" and err.startswith(f"geweigerd: {refused}: "), (out, err)
+            assert self.size() == before, "a refused case write was stored"
+            return []
+        lines = out.splitlines()
+        found = [CASE_LINE.fullmatch(line) for line in lines]
+        assert lines and all(found), out
+        got = [(int(m.group(1)), KIND_OF[m.group(2)], m.group(3)) for m in found]
+        assert [seq for seq, _, _ in got] == list(range(before, before + len(got))), (before, out)
+        for seq, kind, _ in got:
+            e = self.entry(party, seq)
+            assert (e["kind"], e["author"], e["client"]) == (kind, party, CLIENT), e
+        return got
 
     def submit(self, *items: tuple[str, Path, int | str | None]) -> list[int]:
         """`bwledger submit` of statement files, all at once (each in its own process, as parties work at
@@ -227,32 +252,38 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         ack, det = j.submit((ZWOLLE, ack_file, None), (KAMPEN, det_file, None))
         det_ref = j.ref(KAMPEN, det)
 
+        # 4. the acknowledgement comes again (a replay) and a second time (refused); Zwolle, the addressee
+        # and proposed cost bearer, opens the dispute with `bwledger case open` against the server
+        j.submit((ZWOLLE, ack_file, ack),
+                 (ZWOLLE, j.statement(ZWOLLE, "acknowledgement", {"notice": notice, "note": "nogmaals"}),
+                  "ACKNOWLEDGEMENT_INVALID"))
+        [(_, _, CASE)] = j.case(ZWOLLE, "open", det, "--as", ZWOLLE,
+                                "--question", "Is Zwolle de kostendrager van deze cliënt?")
+        assert CASE == f"GS-{det:06d}"
+
         def event(party: str, previous: str | None, target: str, **fields) -> tuple[str, Path]:
-            """A dispute_event of the case, signed by `party`: previous -> target."""
+            """A dispute_event of the case as a statement file, signed by `party`: previous -> target."""
             return party, j.statement(party, "dispute_event", {
                 "dispute_id": CASE, "determination": det_ref, "status": target, "previous_status": previous,
                 "participants": PARTICIPANTS, "claiming": KAMPEN, "responding": ZWOLLE, **fields})
 
-        # 4. Zwolle, the addressee, objects (N4) and, as the proposed cost bearer, opens the dispute; at the
-        # same time the acknowledgement comes again (a replay) and a second time (refused)
-        j.submit((ZWOLLE, ack_file, ack),
-                 (ZWOLLE, j.statement(ZWOLLE, "acknowledgement", {"notice": notice, "note": "nogmaals"}),
-                  "ACKNOWLEDGEMENT_INVALID"),
-                 (ZWOLLE, j.statement(ZWOLLE, "objection", {
-                     "determination": det_ref, "reasons": "De cliënt woonde vóór de plaatsing in Kampen."}), None),
-                 (*event(ZWOLLE, None, "DETERMINED", question="Is Zwolle de kostendrager van deze cliënt?"), None))
-
-        # 5. the dispute, step by step, each signed by a party the workflow table allows
+        # 5. the dispute, step by step, each signed by a party the workflow table allows: Zwolle objects
+        # (the N4 objection and the event, one batch), Kampen asks for consultation
+        reasons = "Kampen was de woonplaats vóór de plaatsing."
+        objected = j.case(ZWOLLE, "transition", CASE, "OBJECTED", "--as", ZWOLLE, "--position", reasons)
+        assert [(kind, case) for _, kind, case in objected] == [("objection", CASE), ("dispute_event", CASE)]
+        assert j.entry(KAMPEN, objected[0][0])["payload"] == {"determination": det_ref, "reasons": reasons,
+                                                              "evidence": []}
+        j.case(KAMPEN, "transition", CASE, "CONSULTATION", "--as", KAMPEN)
         contact = {"kind": "contactpersonen", "held_on": (today - timedelta(days=20)).isoformat(),
                    "summary": "Overleg contactpersonen zonder overeenstemming.", "evidence": ["c" * 64]}
         regio = {"kind": "regioadviseur", "held_on": (today - timedelta(days=5)).isoformat(),
                  "summary": "Bemiddeling door de regioadviseur zonder resultaat.", "evidence": ["d" * 64]}
-        j.submit((*event(ZWOLLE, "DETERMINED", "OBJECTED", position="Kampen was de woonplaats vóór de plaatsing."),
-                  None))
-        j.submit((*event(KAMPEN, "OBJECTED", "CONSULTATION"), None))
 
-        # 6. before the decision Kampen books January on its determination at the contract tariff (a
-        # tariff of its own is refused), while it tries to skip ESCALATED (refused)
+        # 6. Kampen tries to skip ESCALATED (refused when the server drafts it, the code printed, exit 1);
+        # a hand-made statement skipping it is refused by the ledger the same way. Before the decision
+        # Kampen books January on its determination at the contract tariff (a tariff of its own is refused)
+        j.case(KAMPEN, "transition", CASE, "FILED", "--as", KAMPEN, refused="TRANSITION_NOT_ALLOWED")
         assert _contract_tariff("15A01", JANUARY[0]) == _contract_tariff("15A01", JANUARY[1]) == TARIFF
         days = (JANUARY[1] - JANUARY[0]).days + 1
         line = {"fronting_party": KAMPEN, "cost_bearer": ZWOLLE, "period_from": JANUARY[0].isoformat(),
@@ -268,15 +299,16 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
 
         j.submit((*event(KAMPEN, "CONSULTATION", "ESCALATED", attempts=[contact]), None))
         j.submit((*event(ZWOLLE, "ESCALATED", "FILED", attempts=[regio]), None))
-        j.submit((*event(COMMITTEE, "FILED", "ADMISSIBILITY"), None))
-        j.submit((*event(COMMITTEE, "ADMISSIBILITY", "EXCHANGE"), None))
-        j.submit((*event(COMMITTEE, "EXCHANGE", "HEARING"), None))
-        decision = {"nature": "binding_advice", "decided_on": today.isoformat(),
+        for target in ("ADMISSIBILITY", "EXCHANGE", "HEARING"):
+            j.case(COMMITTEE, "transition", CASE, target, "--as", COMMITTEE)
+        summary = "Kampen is kostendrager tot en met 20 januari 2026."
+        period = f"{JANUARY[0].isoformat()}:{DECIDED_UNTIL.isoformat()}:{KAMPEN}"
+        j.case(ZWOLLE, "decide", CASE, "--as", ZWOLLE, "--period", period, "--summary", summary,
+               refused="ACTOR_NOT_ALLOWED")  # a party of the case is not the committee
+        [(decided, _, _)] = j.case(COMMITTEE, "decide", CASE, "--period", period, "--summary", summary)
+        decision = {"nature": "binding_advice", "decided_on": today.isoformat(), "summary": summary,
                     "cost_bearers": [{"period_from": JANUARY[0].isoformat(), "period_to": DECIDED_UNTIL.isoformat(),
-                                      "cost_bearer": KAMPEN}],
-                    "summary": "Kampen is kostendrager tot en met 20 januari 2026."}
-        j.submit((*event(ZWOLLE, "HEARING", "DECIDED", decision=decision), "ACTOR_NOT_ALLOWED"))
-        [decided] = j.submit((*event(COMMITTEE, "HEARING", "DECIDED", decision=decision), None))
+                                      "cost_bearer": KAMPEN, "historical_budget": False}]}
         case = j.http.get(f"/api/cases/{CASE}").json()
         assert case["status"] == "DECIDED" and case["decision"] == decision, case
         assert [(e["author"], e["previous_status"], e["status"]) for e in case["events"]] == [
@@ -330,4 +362,5 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
     log = j.home.joinpath("server.log").read_text(encoding="utf-8", errors="replace")
     assert rc == 0 and "Traceback" not in log, log
     for p in PARTICIPANTS:  # a party's machine holds its key and its statement files, nothing of the ledger
-        assert {f.suffix for f in j.folders[p].iterdir()} == {".pem", ".pub", ".json"}, list(j.folders[p].iterdir())
+        assert {".pem", ".pub"} <= {f.suffix for f in j.folders[p].iterdir()} <= {".pem", ".pub", ".json"}, \
+            list(j.folders[p].iterdir())

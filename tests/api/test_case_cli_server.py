@@ -1,0 +1,168 @@
+"""`bwledger case ... --server`: a party acts on a dispute with its own key file or its own HSM
+(`--sign-command`, tests/sign_with_keyfile.py in a real subprocess) against a real `bwledger serve`;
+the CLI signs only what it asked for (a server that prepares something else gets nothing signed)."""
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import shlex
+import sys
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from api_helpers import ROOT, Server, determination_payload
+from typer.testing import CliRunner
+
+from api.cli import app
+from ledger import service
+from ledger.crypto import find_signers
+from ledger.entries import OPERATOR, make_statement
+from ledger.keyfile import read_key_file
+from ledger.store import entries as entries_table
+
+SCRIPT = ROOT / "tests" / "sign_with_keyfile.py"
+KAMPEN, ZWOLLE = "GM0166", "GM0193"
+runner = CliRunner()
+
+
+def cli(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def ok(result) -> list[tuple[int, str, str]]:
+    """(seq, kind in Dutch, case id) of every line a case write printed."""
+    assert result.exit_code == 0, result.output
+    out = []
+    for line in result.output.splitlines():
+        head, rest = line.split(" (", 1)
+        kind, case = rest.rstrip(")").rsplit(", zaak ", 1)
+        assert head.startswith("opgenomen als volgnummer "), line
+        out.append((int(head.rsplit(" ", 1)[1]), kind, case))
+    return out
+
+
+@pytest.fixture
+def live(tmp_path):
+    home = tmp_path / "server"
+    home.mkdir()
+    url = f"sqlite:///{home / 'bwledger.db'}"
+    service.init_ledger(url, home / "keys").dispose()
+    server = Server(home, checkpoint_seconds=0.3)
+    yield {"url": server.url, "db": url, "home": home, "operator_key": find_signers(home / "keys", OPERATOR)[0]}
+    rc = server.stop()
+    out = server.output()
+    server.close()
+    assert rc == 0 and "Traceback" not in out, out
+    store = service.open_ledger(url)
+    report = service.verify_ledger(store, workers=1)
+    store.dispose()
+    assert report.ok, report.problems
+
+
+def _key(live, folder: Path, party: str) -> Path:
+    path = folder / f"{party.lower()}.pem"
+    assert cli("keys", "new", "--party", party, "--out", path).exit_code == 0
+    r = cli("keys", "register", "--server", live["url"], "--key", live["operator_key"], "--party", party,
+            "--public-key", f"{path}.pub")
+    assert r.exit_code == 0, r.output
+    return path
+
+
+def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_path):
+    kampen, zwolle = _key(live, tmp_path / "kampen", KAMPEN), _key(live, tmp_path / "zwolle", ZWOLLE)
+    hsm = ["--sign-command", shlex.join([sys.executable, str(SCRIPT), str(zwolle)]), "--public-key", f"{zwolle}.pub"]
+    server = ["--server", live["url"]]
+    # Kampen's determination (N3) to Zwolle and its cost line on it, booked on the server's machine
+    store = service.open_ledger(live["db"], live["home"] / "keys")
+    try:
+        from ledger.settlement import service as settlement_service
+        from ledger.settlement.costlines import Placement
+
+        signer = read_key_file(kampen, None, party=KAMPEN)
+        det = service.record(store, signer, "determination",
+                             {**determination_payload(ZWOLLE), "reference_date": "2025-11-20"},
+                             idempotency_key="cli-det", client="PSN-cli-1")
+        ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
+        settlement_service.book_placements(store, lambda _p: signer, [
+            Placement("pl-1", "PSN-cli-1", KAMPEN, ZWOLLE, "15B02", date(2025, 11, 20), date(2025, 12, 31),
+                      determination=ref)], until=date(2025, 12, 31))
+        line = store.rows_where(entries_table.c.kind == "cost_line")[0]
+    finally:
+        store.dispose()
+
+    # Zwolle opens the case on the determination with its HSM, and submits its position
+    [(opened, kind, case_id)] = ok(cli("case", "open", det.seq, "--as", ZWOLLE, "--question", "Wie betaalt?",
+                                       *server, *hsm))
+    assert kind == "zaakgebeurtenis" and case_id == f"GS-{det.seq:06d}"
+    ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--position", "Kampen was de woonplaats.", *server, *hsm))
+    case = httpx.get(f"{live['url']}/api/cases/{case_id}").json()
+    assert [(e["author"], e["action"]) for e in case["events"]] == [(ZWOLLE, "transition"), (ZWOLLE, "submission")]
+    assert case["positions"] == {ZWOLLE: ["Kampen was de woonplaats."]}
+    # Kampen may not accept its own determination: refused when drafted, exit 1 with the code, nothing stored
+    r = cli("case", "transition", case_id, "ACCEPTED", "--as", KAMPEN, *server, "--key", kampen)
+    assert r.exit_code == 1 and r.output.startswith("geweigerd: ACTOR_NOT_ALLOWED: "), r.output
+    # a key file of another party than --as is caught on this machine (exit 2)
+    r = cli("case", "transition", case_id, "OBJECTED", "--as", KAMPEN, "--position", "x", *server, "--key", zwolle)
+    assert r.exit_code == 2, r.output
+    # Zwolle, the cost bearer, disputes the cost line itself (a case on a cost line), with its key file
+    [(_, _, line_case)] = ok(cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question",
+                                 "Klopt deze kostenregel?", *server, "--key", zwolle))
+    case = httpx.get(f"{live['url']}/api/cases/{line_case}").json()
+    assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
+    assert (case["parties"]["claiming"], case["parties"]["responding"]) == (KAMPEN, ZWOLLE)
+    r = cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question", "Nog eens?", *server,
+            "--key", zwolle)
+    assert r.exit_code == 1 and "geweigerd: CASE_EXISTS: " in r.output, r.output
+    assert line_case == f"GS-{line.seq:06d}" != case_id and opened > line.seq  # opened after the booking
+
+
+def test_the_cli_signs_only_what_it_asked_for(tmp_path):
+    """A server that prepares another step than the one asked for gets no signature and no submission."""
+    key = tmp_path / "zwolle.pem"
+    assert cli("keys", "new", "--party", ZWOLLE, "--out", key).exit_code == 0
+    key_id = read_key_file(key, None, party=ZWOLLE).key_id
+    seen: list[str] = []
+
+    def prepared(status: str, author: str = ZWOLLE) -> bytes:
+        payload = {"dispute_id": "GS-000007", "determination": {"seq": 7, "entry_hash": "ab" * 32},
+                   "status": status, "previous_status": "OBJECTED", "participants": [KAMPEN, ZWOLLE, "COMMITTEE"],
+                   "note": "", "position": "", "documents": []}
+        raw = make_statement(kind="dispute_event", author=author, key_id=key_id, payload=payload,
+                             idempotency_key="x", authored_at=datetime.now(UTC), client="PSN-x")
+        return json.dumps({"case_id": "GS-000007", "statements": [
+            {"kind": "dispute_event", "idempotency_key": "x", "statement": base64.b64encode(raw).decode()}]}).encode()
+
+    replies: list[bytes] = [prepared("WITHDRAWN"), prepared("CONSULTATION", author=KAMPEN)]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server interface
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(self.path)
+            answer = replies[len(seen) - 1] if self.path == "/api/cases/drafts" else b"{}"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_port}"
+        for _ in replies:  # another status; another author
+            r = cli("case", "transition", "GS-000007", "CONSULTATION", "--as", ZWOLLE, "--server", url, "--key", key)
+            assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output
+            assert "er is niets ondertekend" in r.output
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert seen == ["/api/cases/drafts", "/api/cases/drafts"]  # nothing was submitted
