@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 export BWLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test install postgres browser bench clean
+.PHONY: demo test install postgres browser oidc bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,15 @@ postgres:
 browser:
 	@(command -v chromium && command -v pdftoppm) >/dev/null || (apt-get update -q && apt-get install -y -q chromium poppler-utils)
 
-test: install postgres browser
+# The OpenID provider the OIDC login tests start (npm `oidc-provider`, pinned by package-lock.json; local, never global).
+OIDC_DIR := tests/oidc/provider
+$(OIDC_DIR)/node_modules/.installed: $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+oidc: $(OIDC_DIR)/node_modules/.installed
+
+test: install postgres browser oidc
 	CI=$${CI:-} $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 bench: install
@@ -38,4 +46,4 @@ bench: install
 	$(BIN)/python bench/settlement_bench.py
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info $(OIDC_DIR)/node_modules

@@ -72,8 +72,11 @@ def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case 
 
 @app.command("serve")
 def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
-          port: int = typer.Option(8000, help="TCP port")) -> None:
-    """Run the HTTP API and the Dutch web pages (uvicorn), with the checkpoint timer."""
+          port: int = typer.Option(8000, help="TCP port"),
+          tls_cert: Path | None = typer.Option(None, "--tls-cert", help="serve HTTPS: the certificate chain (PEM)"),
+          tls_key: Path | None = typer.Option(None, "--tls-key", help="the certificate's private key (PEM)")) -> None:
+    """Run the HTTP API and the Dutch web pages (uvicorn), with the checkpoint timer; over TLS with
+    --tls-cert and --tls-key (then every answer carries HSTS and the login cookies are Secure)."""
     import uvicorn
 
     from api.http import create_app
@@ -84,7 +87,11 @@ def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
     except ValueError as exc:
         print(f"fout: {exc}", file=sys.stderr)
         raise typer.Exit(2)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if (tls_cert is None) != (tls_key is None):
+        print("fout: --tls-cert en --tls-key horen bij elkaar", file=sys.stderr)
+        raise typer.Exit(2)
+    tls = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **tls)
 
 
 @app.command("demo")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -19,6 +19,8 @@ class Settings:
     max_request_bytes: int = 2_000_000
     #: the largest case exhibit accepted (cases.documents). BWLEDGER_MAX_DOCUMENT_BYTES, default 25 MB.
     max_document_bytes: int = 26_214_400
+    #: login through an OpenID provider (api/access/oidc.py); None when BWLEDGER_OIDC_ISSUER is unset.
+    oidc: OidcSettings | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -32,6 +34,82 @@ class Settings:
     def documents_dir(self) -> Path:
         """Case exhibits, content-addressed (cases.documents)."""
         return self.home / "documents"
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """One OpenID provider whose users may log in (README, "Aanmelden via een identity provider")."""
+    #: the provider's issuer URL, exactly as its discovery document and ID tokens name it. BWLEDGER_OIDC_ISSUER.
+    issuer: str
+    #: this app's client at the provider. BWLEDGER_OIDC_CLIENT_ID.
+    client_id: str
+    #: its secret (client_secret_basic at the token endpoint). BWLEDGER_OIDC_CLIENT_SECRET.
+    client_secret: str
+    #: where the provider sends the browser back: https://HOST/login/oidc/callback. BWLEDGER_OIDC_REDIRECT_URL.
+    redirect_url: str
+    #: the parties this provider may assert (a user's party claim must be one of them). BWLEDGER_OIDC_PARTIES,
+    #: comma-separated codes, e.g. `GM0166,GM0193`.
+    parties: frozenset[str]
+    #: the name the identity carries as its provider (audit, sessions). BWLEDGER_OIDC_NAME, default the issuer.
+    name: str = ""
+    #: PEM file of the CA(s) to trust for the provider's TLS; None for the system's. BWLEDGER_OIDC_CA_BUNDLE.
+    ca_bundle: Path | None = None
+    #: the scopes asked for. BWLEDGER_OIDC_SCOPES, space-separated, default `openid`.
+    scopes: tuple[str, ...] = ("openid",)
+    #: the ID token claim naming the user's party. BWLEDGER_OIDC_PARTY_CLAIM, default `bw_party`.
+    party_claim: str = "bw_party"
+    #: the ID token claim listing the user's roles (a list, or a space-separated string). BWLEDGER_OIDC_ROLES_CLAIM,
+    #: default `bw_roles`.
+    roles_claim: str = "bw_roles"
+    #: provider role or group names -> bwledger roles; empty: the claim holds bwledger role names.
+    #: BWLEDGER_OIDC_ROLE_MAP, e.g. `bw-financien=finance,bw-regio=regio`.
+    role_map: dict[str, str] = field(default_factory=dict)
+    #: the audience of the provider's access tokens for this API (client credentials of machine clients);
+    #: None: machine tokens from this provider are not accepted. BWLEDGER_OIDC_API_AUDIENCE.
+    api_audience: str | None = None
+
+    @property
+    def provider(self) -> str:
+        return self.name or self.issuer
+
+
+def _list(raw: str | None, sep: str = ",") -> list[str]:
+    return [part.strip() for part in (raw or "").split(sep) if part.strip()]
+
+
+def load_oidc_settings(env) -> OidcSettings | None:
+    """The BWLEDGER_OIDC_* settings; None when BWLEDGER_OIDC_ISSUER is unset. ValueError names what is missing."""
+    issuer = (env.get("BWLEDGER_OIDC_ISSUER") or "").strip()
+    if not issuer:
+        return None
+    required = {name: (env.get(name) or "").strip() for name in
+                ("BWLEDGER_OIDC_CLIENT_ID", "BWLEDGER_OIDC_CLIENT_SECRET", "BWLEDGER_OIDC_REDIRECT_URL",
+                 "BWLEDGER_OIDC_PARTIES")}
+    missing = [name for name, value in required.items() if not value]
+    if missing:
+        raise ValueError(f"BWLEDGER_OIDC_ISSUER is set, but not {', '.join(missing)}")
+    for name, url in (("BWLEDGER_OIDC_ISSUER", issuer), ("BWLEDGER_OIDC_REDIRECT_URL",
+                                                           required["BWLEDGER_OIDC_REDIRECT_URL"])):
+        if not url.startswith("https://"):
+            raise ValueError(f"{name}: must be an https:// URL: {url!r}")
+    role_map = {}
+    for pair in _list(env.get("BWLEDGER_OIDC_ROLE_MAP")):
+        theirs, sep, ours = pair.partition("=")
+        if not sep or not theirs.strip() or not ours.strip():
+            raise ValueError(f"BWLEDGER_OIDC_ROLE_MAP: not NAME=ROLE: {pair!r}")
+        role_map[theirs.strip()] = ours.strip()
+    ca = (env.get("BWLEDGER_OIDC_CA_BUNDLE") or "").strip()
+    return OidcSettings(issuer=issuer, client_id=required["BWLEDGER_OIDC_CLIENT_ID"],
+                        client_secret=required["BWLEDGER_OIDC_CLIENT_SECRET"],
+                        redirect_url=required["BWLEDGER_OIDC_REDIRECT_URL"],
+                        parties=frozenset(p.upper() for p in _list(required["BWLEDGER_OIDC_PARTIES"])),
+                        name=(env.get("BWLEDGER_OIDC_NAME") or "").strip(),
+                        ca_bundle=Path(ca) if ca else None,
+                        scopes=tuple(_list(env.get("BWLEDGER_OIDC_SCOPES"), " ")) or ("openid",),
+                        party_claim=(env.get("BWLEDGER_OIDC_PARTY_CLAIM") or "").strip() or "bw_party",
+                        roles_claim=(env.get("BWLEDGER_OIDC_ROLES_CLAIM") or "").strip() or "bw_roles",
+                        role_map=role_map,
+                        api_audience=(env.get("BWLEDGER_OIDC_API_AUDIENCE") or "").strip() or None)
 
 
 def _number(env, name: str, default: float, cast=float):
@@ -55,7 +133,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     database_schema=env.get("BWLEDGER_DATABASE_SCHEMA") or None,
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
-                    max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int))
+                    max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int),
+                    oidc=load_oidc_settings(env))
 
 
 def client_token(environ: dict[str, str] | None = None) -> str | None:

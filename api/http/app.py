@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
-from api.http import pages, routes_api, routes_cases, routes_keys, routes_settlement
+from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
 from api.http.problems import exception_handlers
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
@@ -38,6 +38,8 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
+#: added when the request came over TLS (uvicorn with a certificate, or X-Forwarded-Proto from a trusted proxy)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 def _store(state: State) -> Store:
@@ -58,6 +60,8 @@ def _security_headers(app):
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+                if scope.get("scheme") == "https" and HSTS[0] not in present:
+                    headers.append(HSTS)
                 message["headers"] = headers
             await send(message)
         await app(scope, receive, send_with_headers if scope["type"] == "http" else send)
@@ -86,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
-                        *pages.ROUTES,
+                        *pages.ROUTES, *(routes_oidc.routes() if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False)},
         lifespan=[lifespan],
