@@ -100,7 +100,27 @@ def wait_until_up(server, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-class Server:
+class LoggedProcess:
+    """A subprocess whose output goes to a log file (`proc`, `log`), stopped as Ctrl-C would."""
+
+    proc: subprocess.Popen
+    log: object
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self) -> int:
+        """Stop it as Ctrl-C would; its exit code (the log stays readable until `close`)."""
+        return stop_process(self.proc)
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+
+class Server(LoggedProcess):
     """`bwledger serve` in a subprocess on 127.0.0.1 and a free port."""
 
     def __init__(self, home: Path, checkpoint_seconds: float = 0.3):
@@ -115,17 +135,16 @@ class Server:
                                      stderr=subprocess.STDOUT)
         wait_until_up(self)
 
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def stop(self) -> int:
-        return stop_process(self.proc)
-
-    def close(self) -> None:
-        self.stop()
-        self.log.close()
+    def stop_and_verify(self, database_url: str) -> None:
+        """Stop the server, which must exit cleanly without a traceback, and verify the ledger it wrote."""
+        rc = self.stop()
+        out = self.output()
+        self.close()
+        assert rc == 0 and "Traceback" not in out, out
+        store = service.open_ledger(database_url)
+        report = service.verify_ledger(store, workers=1)
+        store.dispose()
+        assert report.ok, report.problems
 
 
 def seed_settlement_and_case(client) -> dict:

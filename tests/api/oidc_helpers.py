@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import httpx
 import trustme
 
-from api_helpers import ROOT, free_port, stop_process
+from api_helpers import ROOT, LoggedProcess, free_port, stop_process
 
 PROVIDER_DIR = ROOT / "tests" / "oidc" / "provider"
 HOST = "127.0.0.1"
@@ -83,25 +83,7 @@ def _wait(proc, url: str, tls: Tls, output, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-class _Process:
-    proc: subprocess.Popen
-    log: object
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def stop(self) -> int:
-        """Stop it as Ctrl-C would; its exit code (the log stays readable until `close`)."""
-        return stop_process(self.proc)
-
-    def close(self) -> None:
-        self.stop()
-        self.log.close()
-
-
-class Provider(_Process):
+class Provider(LoggedProcess):
     """panva's oidc-provider over TLS on a free port, configured for the app at `app_url`."""
 
     def __init__(self, folder: Path, tls: Tls, app_url: str):
@@ -131,7 +113,7 @@ class Provider(_Process):
         _wait(self.proc, self.issuer + "/.well-known/openid-configuration", tls, self.output)
 
 
-class TlsServer(_Process):
+class TlsServer(LoggedProcess):
     """`bwledger serve` over TLS with the test certificate, logging in through `provider` when given."""
 
     def __init__(self, home: Path, tls: Tls, port: int, provider: Provider | None = None):

@@ -55,14 +55,7 @@ def live(tmp_path):
     service.init_ledger(url, home / "keys").dispose()
     server = Server(home, checkpoint_seconds=0.3)
     yield {"url": server.url, "db": url, "home": home, "operator_key": find_signers(home / "keys", OPERATOR)[0]}
-    rc = server.stop()
-    out = server.output()
-    server.close()
-    assert rc == 0 and "Traceback" not in out, out
-    store = service.open_ledger(url)
-    report = service.verify_ledger(store, workers=1)
-    store.dispose()
-    assert report.ok, report.problems
+    server.stop_and_verify(url)
 
 
 def _key(live, folder: Path, party: str) -> Path:

@@ -147,14 +147,7 @@ def live(tmp_path_factory):
     server = Server(home, checkpoint_seconds=0.3)
     operator_key = find_signers(home / "keys", OPERATOR)[0]
     yield {"server": server, "url": server.url, "db": url, "operator_key": operator_key}
-    rc = server.stop()
-    out = server.output()
-    server.close()
-    assert rc == 0 and "Traceback" not in out, out
-    store = service.open_ledger(url)
-    report = service.verify_ledger(store, workers=1)
-    store.dispose()
-    assert report.ok, report.problems
+    server.stop_and_verify(url)
 
 
 def register(live, party: str, pub: Path) -> int:
