@@ -38,6 +38,7 @@ ACKNOWLEDGEMENT_INVALID = "ACKNOWLEDGEMENT_INVALID"  # not of a notice, not by i
 KEY_BACKDATED = "KEY_BACKDATED"  # a key registered as valid from before its registration is received
 SEAL_ORDER = "SEAL_ORDER"  # a quarter sealed twice, or before an earlier quarter with booked lines
 ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line
+PERSONAL_DATA = "PERSONAL_DATA"  # a BSN, an e-mail address or a postcode with house number (ledger/privacy.py)
 # Codes found by verification.
 SEQ_GAP = "SEQ_GAP"
 LEAF_HASH_MISMATCH = "LEAF_HASH_MISMATCH"
