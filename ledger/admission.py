@@ -17,7 +17,7 @@ The rules, in order (the first that fails gives the stable code, ledger/errors.p
   7. the business rules of the kind in force at received_at (`BUSINESS_RULES`): the dispute workflow
      (ledger/disputes.py), the basis, product and tariff of a cost line (ledger/costline_basis.py),
      notices and acknowledgements (ledger/notices.py), the parties (ledger/parties.py), keys
-     (ledger/registry.py), seals (ledger/seals.py)
+     (ledger/registry.py), seals (ledger/seals.py), no personal data in any field (ledger/privacy.py)
 
 Rule sets are dated data (ledger/data/admission.toml): `ruleset_at(received_at)`.
 Pure: no I/O and no clock; the ledger state an entry is judged against is passed in (`LedgerState`:
@@ -38,7 +38,7 @@ from .costline_basis import cost_line_problem, reversal_problem, tariff_acceptan
 from .crypto import verify_signature
 from .disputes import CaseState, Parties, apply_event, dispute_event_problem, event_date
 from .entitlements import KindRule, RefInfo, entitled, load_entitlements
-from .entries import KEY_KINDS, Statement
+from .entries import KEY_KINDS, PAYLOADS, Statement
 from .errors import (
     ALREADY_REVERSED,
     KEY_BACKDATED,
@@ -53,6 +53,7 @@ from .errors import (
 from .notices import (NOTICES, acknowledgement_problem, legal_basis_problem, notice_problem,
                       outflow_episode_problem)
 from .parties import paying_party_problem, unknown_party_problem
+from .privacy import personal_data_problem
 from .registry import KeyRegistry
 from .seals import line_quarter, seal_problem, seal_quarter
 
@@ -363,8 +364,15 @@ def seal_rule(c: Candidate) -> LedgerError | None:
     return seal_problem(p.model_dump(mode="json"), c.state.sealed, booked)
 
 
+def privacy_rule(c: Candidate) -> LedgerError | None:
+    """No personal data in any field: a BSN, an e-mail address, a postcode with house number
+    (ledger/privacy.py; one regex over the statement bytes, the fields walked only on a hit)."""
+    return personal_data_problem(c.st.raw)
+
+
 #: family -> kind -> the rules of that family for that kind, in the order they run
 FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], ...]]] = {
+    "privacy": {kind: (privacy_rule,) for kind in PAYLOADS},  # first: a refusal never hides personal data
     "parties": {"determination": (determination_parties,), "redetermination": (determination_parties,)},
     "keys": {"key_registration": (key_registration_rule,)},
     "disputes": {"dispute_event": (dispute_event_rule,)},

@@ -41,6 +41,7 @@ SEAL_ORDER = "SEAL_ORDER"  # a quarter sealed twice, or before an earlier quarte
 ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line
 TARIFF_ACCEPTANCE_INVALID = "TARIFF_ACCEPTANCE_INVALID"  # not a provisional deviating line of this bearer, or
 # accepted before; or a definitive deviating line whose acceptance does not match it or is used up
+PERSONAL_DATA = "PERSONAL_DATA"  # a BSN, an e-mail address or a postcode with house number (ledger/privacy.py)
 # Codes found by verification.
 SEQ_GAP = "SEQ_GAP"
 LEAF_HASH_MISMATCH = "LEAF_HASH_MISMATCH"
