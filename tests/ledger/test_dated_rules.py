@@ -23,7 +23,7 @@ def test_rule_sets_are_dated_and_ordered():
     assert new.entitlements["key_registration"].authors == ("OPERATOR",)
     # a later set extends an earlier one: its rules and tables, plus what it adds
     later = ruleset_at(datetime(2026, 12, 2, tzinfo=timezone.utc))
-    assert later.version == "2026-12-02" and later.rules == new.rules | {"episodes"}
+    assert later.version == "2026-12-02" and later.rules == new.rules | {"episodes", "privacy"}
     assert later.entitlements == new.entitlements and later.legal_bases == new.legal_bases
 
 

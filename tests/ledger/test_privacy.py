@@ -67,11 +67,11 @@ def test_the_cheap_pass_finds_nothing_to_look_at_in_ordinary_statements(scenario
     assert not [r.seq for r in rows if privacy._suspect(r.statement)]
 
 
-def test_privacy_is_a_family_of_the_rule_set_of_2026_12_only():
+def test_privacy_is_a_family_from_the_rule_set_of_2026_12_02_on():
     from datetime import UTC, datetime
 
-    assert "privacy" in ruleset_at(datetime(2026, 12, 1, tzinfo=UTC)).rules
-    assert "privacy" not in ruleset_at(datetime(2026, 11, 30, tzinfo=UTC)).rules
+    assert "privacy" in ruleset_at(datetime(2026, 12, 2, tzinfo=UTC)).rules
+    assert "privacy" not in ruleset_at(datetime(2026, 12, 1, 23, 59, tzinfo=UTC)).rules
 
 
 # ---------------------------------------------------------------------------------------------
