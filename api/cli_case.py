@@ -32,8 +32,9 @@ case_app = typer.Typer(help="Disputes for the geschillencommissie: workflow, exh
 
 def _env():
     s = load_settings()
-    store = ledger_service.open_ledger(s.database_url, s.keys_dir, **({"schema": s.database_schema}
-                                                                       if getattr(s, "database_schema", None) else {}))
+    from api import bootstrap
+
+    store = bootstrap.open_store(s)
     return s, store
 
 

@@ -238,11 +238,11 @@ def register(party: Annotated[str, _opt("--party", "PARTIJ", "de partij van de s
 
 
 def _local_store():
-    from ledger import service
+    from api import bootstrap
 
     s = app_settings.load_settings()
     try:
-        return service.open_ledger(s.database_url, s.keys_dir, schema=s.database_schema)
+        return bootstrap.open_store(s)
     except Exception as exc:  # noqa: BLE001 - a database that cannot be opened, in one Dutch line
         _fail(f"kan het grootboek van {s.home} niet openen: {exc}")
 

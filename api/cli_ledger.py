@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from api import bootstrap
 from api.settings import load_settings
 from ledger import service
 from ledger.errors import LedgerError
@@ -33,7 +34,7 @@ def init() -> None:
     """Create the ledger schema and, on first use, the operator key (mode 0600) and its genesis entry."""
     s = load_settings()
     try:
-        store = service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema)
+        store = bootstrap.init_store(s)
     except LedgerError as exc:
         _fail(exc)
     typer.echo(f"ledger ready at {s.database_url}: {store.size()} entries, operator key {store.operator.key_id}")
@@ -43,7 +44,7 @@ def init() -> None:
 def checkpoint() -> None:
     """Sign a checkpoint of the current tree if entries were added since the last one."""
     s = load_settings()
-    store = service.open_ledger(s.database_url, s.keys_dir, schema=s.database_schema)
+    store = bootstrap.open_store(s)
     try:
         cp = service.checkpoint(store)
     except LedgerError as exc:
@@ -64,7 +65,7 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     statements, every signature under the key valid at that time, client rules, entitlements and
     references, the key entries, idempotency keys, every checkpoint and the stored tree state."""
     s = load_settings()
-    store = service.open_ledger(s.database_url, schema=s.database_schema)
+    store = bootstrap.open_store(s, with_operator=False)
     try:
         report = service.verify_ledger(store, workers=workers, deep=deep)
     except LedgerError as exc:
@@ -88,7 +89,7 @@ def export(out: Path = typer.Argument(..., help="bundle file to write (JSON)"),
            date_to: str = typer.Option(..., "--to", help="last received date, YYYY-MM-DD")) -> None:
     """Write a self-contained bundle of every entry PARTY authored or is named in."""
     s = load_settings()
-    store = service.open_ledger(s.database_url, s.keys_dir, schema=s.database_schema)
+    store = bootstrap.open_store(s)
     try:
         summary = service.export_bundle(store, party, _day(date_from), _day(date_to), out)
     except LedgerError as exc:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from api import bootstrap
 from api.settings import load_settings
-from ledger import service
 from ledger.errors import LedgerError
 from ledger.settlement import service as settlement
 
@@ -21,7 +21,7 @@ def _fail(exc: LedgerError) -> None:
 
 def _store():
     s = load_settings()
-    return s, service.open_ledger(s.database_url, s.keys_dir, schema=s.database_schema)
+    return s, bootstrap.open_store(s)
 
 
 def _eur(cents: int, width: int = 0) -> str:

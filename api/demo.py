@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from api import bootstrap
 from api.settings import load_settings
 from ledger import service
 from rules import loader
@@ -62,8 +63,7 @@ def run_demo() -> int:
     out.write_text(json.dumps([d.to_dict() for d in dets], indent=1, ensure_ascii=False), encoding="utf-8")
 
     # record the determinations as signed entries, verify, export one party's bundle
-    opened = service.open_ledger if s.keys_dir.exists() else service.init_ledger
-    store = opened(s.database_url, s.keys_dir, schema=s.database_schema)
+    store = bootstrap.demo_store(s)
     recorded = 0
     for d in dets:
         if d.cost_bearer is None or d.cost_bearer == d.legal_college:

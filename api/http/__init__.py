@@ -1,6 +1,6 @@
 """HTTP API and Dutch web pages (litestar). `create_app(settings)` is the entry point.
 
-Imported lazily, so that the CLI can use `api.http.compose` without loading litestar."""
+Imported lazily, so that the CLI can use `api.compose` without loading litestar."""
 from __future__ import annotations
 
 

@@ -1,5 +1,5 @@
-"""The HTTP composition root: `create_app(settings)` wires the ledger store (opened once, in the
-lifespan), the checkpoint timer, the JSON endpoints, the Dutch pages and problem+json errors."""
+"""The HTTP app: `create_app(settings)` wires the ledger store (built by api/bootstrap.py, the one
+composition root, in the lifespan), the checkpoint timer, the JSON endpoints, the Dutch pages and problem+json errors."""
 from __future__ import annotations
 
 import logging
@@ -19,11 +19,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
+from api import bootstrap
 from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
 from api.http.problems import exception_handlers
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
-from ledger import service
 from ledger.store import Store
 
 HERE = Path(__file__).resolve().parents[1]
@@ -76,9 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
-        store = await anyio.to_thread.run_sync(
-            lambda: service.init_ledger(settings.database_url, settings.keys_dir, schema=settings.database_schema,
-                                        checkpoint_on_append=settings.checkpoint_seconds == 0))
+        store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
         timer = CheckpointTimer(store, settings.checkpoint_seconds)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         timer.start()

@@ -16,7 +16,7 @@ from litestar.params import FromQuery, MultipartBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from api.http import compose
+from api import compose
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store

@@ -13,7 +13,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import OperationalError
 
-from api.http.compose import RequestInvalid
+from api.compose import RequestInvalid
 from cases.errors import CaseError
 from ledger import errors as E
 from ledger.errors import LedgerError

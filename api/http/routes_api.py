@@ -1,4 +1,4 @@
-"""JSON endpoints under /api: thin adapters over api.http.compose / the service functions.
+"""JSON endpoints under /api: thin adapters over api.compose / the service functions.
 
 Handlers are async and run the (blocking) service calls in a worker thread with `in_thread`.
 (Litestar's `sync_to_thread=True` wraps a handler again each time its route is rebuilt, which
@@ -16,7 +16,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.http import compose
+from api import compose
 from api.http.guards import write_guard
 from ledger.store import Store
 

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
-from api.http import compose
+from api import compose
 from api.http.routes_api import in_thread
 from ledger.store import Store
 

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api.http import compose
+from api import compose
 from api.http.guards import write_guard
 from api.http.routes_api import in_thread
 from ledger.store import Store

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from api.http import compose
+from api import compose
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store

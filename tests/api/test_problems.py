@@ -3,7 +3,8 @@ import pytest
 from api_helpers import assert_problem, sqlite_settings
 from litestar.testing import TestClient
 
-from api.http import compose, create_app
+from api import compose
+from api.http import create_app
 
 
 def test_unknown_path_and_method(client):

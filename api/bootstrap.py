@@ -1,0 +1,43 @@
+"""The one composition root: everything a CLI command, the HTTP app and the demo need, built from
+`api.settings.Settings` in one place. Nothing else opens the ledger store.
+
+`open_store(settings)` opens an existing ledger (with the operator key of `settings.keys_dir` when
+there is one); `init_store(settings)` migrates the schema and, on an empty ledger, creates the
+operator key and its genesis entry. Both honour `settings.database_schema` (PostgreSQL search_path),
+so every command reads and writes the same ledger. Tests call these with their own Settings.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from api.settings import Settings, load_settings
+from ledger import service
+from ledger.store import Store
+
+
+def settings_or_env(settings: Settings | None = None) -> Settings:
+    return settings if settings is not None else load_settings()
+
+
+def open_store(settings: Settings | None = None, *, with_operator: bool = True, **store_options: Any) -> Store:
+    """The ledger of `settings` (default: from the environment), not migrated."""
+    s = settings_or_env(settings)
+    return service.open_ledger(s.database_url, s.keys_dir if with_operator else None, schema=s.database_schema,
+                               **store_options)
+
+
+def init_store(settings: Settings | None = None, **store_options: Any) -> Store:
+    """The ledger of `settings`, migrated; on an empty ledger the operator key and its genesis entry."""
+    s = settings_or_env(settings)
+    return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema, **store_options)
+
+
+def server_store(settings: Settings) -> Store:
+    """The store `bwledger serve` holds: initialised, and with the timer on a submission's checkpoint is left
+    to the checkpoint timer (api/http/timer.py)."""
+    return init_store(settings, checkpoint_on_append=settings.checkpoint_seconds == 0)
+
+
+def demo_store(settings: Settings) -> Store:
+    """The demo's store: opened when its keys exist, initialised otherwise."""
+    return open_store(settings) if settings.keys_dir.exists() else init_store(settings)
