@@ -181,3 +181,17 @@ def test_committee_texts_are_checked_too(scenario):
         client=C1)
     r = s.post(st)
     assert r.json()["code"] == "PERSONAL_DATA" and "decision.summary" in r.json()["detail"]
+
+
+def test_the_fast_byte_pass_finds_what_the_plain_patterns_find():
+    """The pre-pass over statement bytes (searched only where a match can start) is the plain pattern."""
+    import random
+    import re as _re
+
+    rng = random.Random(7)
+    plain_nine, plain_postcode = _re.compile(privacy._NINE.encode()), _re.compile(privacy._POSTCODE.encode())
+    for _ in range(5000):
+        t = "".join(rng.choice("0123456789 .-aZAB@x") for _ in range(rng.randint(0, 30))).encode()
+        assert [m.span() for m in plain_nine.finditer(t)] == [m.span() for m in privacy._nine_in_runs(t)], t
+        assert [m.span() for m in plain_postcode.finditer(t)] == \
+            [m.span() for m in privacy._POSTCODE_BYTES.finditer(t)], t
