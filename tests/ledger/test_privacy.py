@@ -7,9 +7,9 @@ What only looks like it (nine digits failing the 11-proef, amounts, dates, diges
 from __future__ import annotations
 
 import pytest
-from ledger_helpers import PG_PARAM, PG_URL, determination
+from ledger_helpers import determination
 from tamper_helpers import drop_append_only_triggers, insert_by_hand
-from test_admission_rules import C1, _client, _event, build, line
+from test_admission_rules import C1, _event, line, scenario  # noqa: F401 (scenario: the suite's fixture, on each backend)
 
 from ledger import privacy
 from ledger.admission import ruleset_at
@@ -20,13 +20,6 @@ BSN = "123456782"  # passes the 11-proef: 9*1 + 8*2 + 7*3 + 6*4 + 5*5 + 4*6 + 3*
 NOT_BSN = "123456789"  # fails it
 
 
-@pytest.fixture(params=["sqlite", PG_PARAM])
-def scenario(request, tmp_path):
-    """The scenario of the adversarial suite (tests/ledger/test_admission_rules.py), on each backend."""
-    backend = ((f"sqlite:///{tmp_path / 'ledger.db'}", None) if request.param == "sqlite"
-               else (PG_URL, request.getfixturevalue("pg_schema")))
-    with _client(backend, tmp_path) as client:
-        yield build(client)
 
 
 # ---------------------------------------------------------------------------------------------
