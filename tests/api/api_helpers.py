@@ -3,6 +3,7 @@ schema), TestClient, signed statements, and a real `bwledger serve` process on a
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import os
 import signal
@@ -177,3 +178,36 @@ def seed_settlement_and_case(client) -> dict:
     view = cases_service.open_case(store, signer_for("GM0166"), det.seq, question="Is Zwolle de kostendrager?",
                                    position="Kampen was niet de woonplaats")
     return {"determination": det, "case_id": view.case_id}
+
+
+@contextlib.contextmanager
+def scripted_server(answer):
+    """A stand-in HTTP peer on 127.0.0.1 for the client's failure paths: every POST is recorded in
+    `seen` as {"path", "authorization", "body"} and answered `answer(path, n)` -> (status, content
+    type, bytes), n counting the POSTs from 1. Yields (url, seen)."""
+    import http.server
+    import threading
+
+    seen: list[dict] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server interface
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append({"path": self.path, "authorization": self.headers.get("Authorization"), "body": body})
+            status, ctype, data = answer(self.path, len(seen))
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

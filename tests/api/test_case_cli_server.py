@@ -4,17 +4,15 @@ the CLI signs only what it asked for (a server that prepares something else gets
 from __future__ import annotations
 
 import base64
-import http.server
 import json
 import shlex
 import sys
-import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import ROOT, Server, determination_payload
+from api_helpers import ROOT, Server, determination_payload, scripted_server
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -120,7 +118,6 @@ def test_the_cli_signs_only_what_it_asked_for(tmp_path):
     key = tmp_path / "zwolle.pem"
     assert cli("keys", "new", "--party", ZWOLLE, "--out", key).exit_code == 0
     key_id = read_key_file(key, None, party=ZWOLLE).key_id
-    seen: list[str] = []
 
     def prepared(status: str, author: str = ZWOLLE) -> bytes:
         payload = {"dispute_id": "GS-000007", "determination": {"seq": 7, "entry_hash": "ab" * 32},
@@ -133,29 +130,12 @@ def test_the_cli_signs_only_what_it_asked_for(tmp_path):
 
     replies: list[bytes] = [prepared("WITHDRAWN"), prepared("CONSULTATION", author=KAMPEN)]
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the http.server interface
-            self.rfile.read(int(self.headers["Content-Length"]))
-            seen.append(self.path)
-            answer = replies[len(seen) - 1] if self.path == "/api/cases/drafts" else b"{}"
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+    def answer(path: str, n: int):
+        return 200, "application/json", replies[n - 1] if path == "/api/cases/drafts" else b"{}"
 
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_port}"
+    with scripted_server(answer) as (url, seen):
         for _ in replies:  # another status; another author
             r = cli("case", "transition", "GS-000007", "CONSULTATION", "--as", ZWOLLE, "--server", url, "--key", key)
             assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output
             assert "er is niets ondertekend" in r.output
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-    assert seen == ["/api/cases/drafts", "/api/cases/drafts"]  # nothing was submitted
+    assert [s["path"] for s in seen] == ["/api/cases/drafts", "/api/cases/drafts"]  # nothing was submitted

@@ -4,18 +4,16 @@ signs on its own machine; the CLI needs none of the server's files to act for a 
 is tests/sign_with_keyfile.py in a real subprocess. Submissions use key_* kinds only."""
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import shlex
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from api_helpers import ROOT, Server, free_port
+from api_helpers import ROOT, Server, free_port, scripted_server
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -257,7 +255,6 @@ def test_connection_errors_the_token_and_what_a_server_may_answer(tmp_path):
     failed(cli("submit", tmp_path / "bad.json", "--server", "http://127.0.0.1:9", "--key", key),
            "authored_at en v vult de CLI zelf in")
 
-    seen: list[dict] = []
     problem = {"type": "urn:bwledger:problem:NOT_AUTHENTICATED", "status": 401, "code": "NOT_AUTHENTICATED",
                "detail": "onbekend token"}
     replies = [(401, "application/problem+json", json.dumps(problem).encode()),
@@ -265,32 +262,11 @@ def test_connection_errors_the_token_and_what_a_server_may_answer(tmp_path):
                (200, "application/json", json.dumps({"seq": 7, "entry_hash": "ab" * 32, "duplicate": True,
                                                      "received_at": "2026-12-01T10:00:00.000000Z"}).encode())]
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the http.server interface
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            seen.append({"path": self.path, "authorization": self.headers.get("Authorization"),
-                         "body": json.loads(body)})
-            status, ctype, answer = replies[len(seen) - 1]
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_port}/"
+    with scripted_server(lambda _path, n: replies[n - 1]) as (url, seen):
+        url += "/"
         refused(cli("submit", st, "--server", url, "--key", key, env={"BWLEDGER_TOKEN": "uit-de-omgeving"}),
                 "NOT_AUTHENTICATED")
         refused(cli("submit", st, "--server", url, "--key", key, "--token", "op-de-regel"), "HTTP_502")
         ok(cli("submit", st, "--server", url, "--key", key), "al opgenomen als volgnummer 7 (dezelfde inhoud")
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     assert [s["authorization"] for s in seen] == ["Bearer uit-de-omgeving", "Bearer op-de-regel", None]
-    assert seen[0]["path"] == "/api/ledger/entries" and set(seen[0]["body"]) == {"statement", "signature"}
+    assert seen[0]["path"] == "/api/ledger/entries" and set(json.loads(seen[0]["body"])) == {"statement", "signature"}
