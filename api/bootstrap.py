@@ -38,6 +38,13 @@ def server_store(settings: Settings) -> Store:
     return init_store(settings, checkpoint_on_append=settings.checkpoint_seconds == 0)
 
 
+def access_service(store: Store):
+    """Accounts, tokens, sessions and rate-limit counters (api/access/accounts.py) in the ledger's database."""
+    from api.access.accounts import AccessService
+
+    return AccessService(store.engine, store.clock)
+
+
 def demo_store(settings: Settings) -> Store:
     """The demo's store: opened when its keys exist, initialised otherwise."""
     return open_store(settings) if settings.keys_dir.exists() else init_store(settings)

@@ -158,6 +158,15 @@ def decode_submission(item: dict[str, Any], where: str = "body") -> service.Sign
     return service.SignedStatement(parts[0], parts[1])
 
 
+def statement_author(signed: service.SignedStatement) -> str | None:
+    """The author a submitted statement claims (None when it is no JSON object; the ledger refuses it then)."""
+    try:
+        parsed = json.loads(signed.statement)
+    except ValueError:
+        return None
+    return parsed.get("author") if isinstance(parsed, dict) and isinstance(parsed.get("author"), str) else None
+
+
 def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str, Any]]:
     """Append signed statements in one batch (all or nothing). Its checkpoint is signed at its end, or by
     the server's timer within a few seconds when the store was opened with checkpoint_on_append=False."""
@@ -184,9 +193,22 @@ def settlement(store: Store, quarter: str):
     return settlement_service.settle_quarter(store, quarter)
 
 
-def settlement_dict(store: Store, quarter: str) -> dict[str, Any]:
+def settlement_for(store: Store, quarter: str, sees_party) -> Any:
+    """The quarter's settlement as far as `sees_party(party)` allows: the flows, positions, pool shares and
+    own costs of the parties it sees (all of them for an auditor). Its `digest` stays the whole one's."""
+    from dataclasses import replace
+
     s = settlement(store, quarter)
-    return {**s.to_dict(), "digest": s.digest}
+    seen = replace(s, flows=[f for f in s.flows if sees_party(f.creditor) or sees_party(f.debtor)],
+                   positions=[p for p in s.positions if sees_party(p.party)],
+                   pool_shares=[p for p in s.pool_shares if sees_party(p.member) or sees_party(p.holder)],
+                   own_costs={k: v for k, v in s.own_costs.items() if sees_party(k)})
+    return seen, s.digest
+
+
+def settlement_dict(store: Store, quarter: str, sees_party=lambda _p: True) -> dict[str, Any]:
+    s, digest = settlement_for(store, quarter, sees_party)
+    return {**s.to_dict(), "digest": digest}
 
 
 def statement_file(store: Store, quarter: str, party: str, fmt: str) -> tuple[bytes, str, str]:
@@ -205,11 +227,16 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str) -> tuple[by
 
 
 # ------------------------------------------------------------------------------------------ cases
-def worklist(store: Store):
-    """The committee's work list (cases.service.worklist)."""
+def worklist(store: Store, sees_case=lambda _id, _parties: True, sees_party=lambda _p: True):
+    """The committee's work list (cases.service.worklist), as far as the caller sees it: the disputes
+    `sees_case(case_id, participants)` allows and the determinations whose author or addressee it sees."""
+    from dataclasses import replace
+
     from cases import service as cases_service
 
-    return cases_service.worklist(store)
+    w = cases_service.worklist(store)
+    return replace(w, disputes=[d for d in w.disputes if sees_case(d.case_id, d.parties.participants())],
+                   provisional=[u for u in w.provisional if sees_party(u.author) or sees_party(u.addressee)])
 
 
 def case(store: Store, case_id: str):

@@ -20,8 +20,9 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap
-from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
-from api.http.problems import exception_handlers
+from api.http import pages, routes_api, routes_cases, routes_keys, routes_login, routes_oidc, routes_settlement
+from api.http.guards import AccessDenied, access_guard, caller_of
+from api.http.problems import exception_handlers, on_access_denied
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
 from ledger.store import Store
@@ -44,6 +45,10 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 def _store(state: State) -> Store:
     return state.store
+
+
+def _access(state: State):
+    return state.access
 
 
 def _templates() -> TemplateConfig:
@@ -79,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
         timer = CheckpointTimer(store, settings.checkpoint_seconds)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
+        app.state.access = bootstrap.access_service(store)
         timer.start()
         try:
             yield
@@ -88,11 +94,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
-                        *pages.ROUTES, *(routes_oidc.routes() if settings.oidc else []),
+                        *pages.ROUTES, *routes_login.ROUTES,
+                        *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
-        dependencies={"store": Provide(_store, sync_to_thread=False)},
+        dependencies={"store": Provide(_store, sync_to_thread=False),
+                      "access": Provide(_access, sync_to_thread=False),
+                      "caller": Provide(caller_of, sync_to_thread=False)},
+        guards=[access_guard],
         lifespan=[lifespan],
-        exception_handlers=exception_handlers(),
+        exception_handlers={**exception_handlers(), AccessDenied: on_access_denied},
         template_config=_templates(),
         middleware=[_security_headers],
         request_max_body_size=settings.max_request_bytes,

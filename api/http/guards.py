@@ -1,18 +1,194 @@
-"""Guards (litestar: functions of the connection and the route handler).
+"""The one guard: every endpoint and page asks the access policy (api/access/policy.toml) through it.
 
-Submissions are signed statements: the ledger itself checks the signature, the key valid at that
-moment and the entitlement table, so no issue asks for HTTP authentication yet. This is the one
-place where it would go: a real deployment would check here who is calling (mutual TLS with a
-client certificate per municipality, or an OIDC token from the municipalities' identity provider)
-and refuse with NotAuthorizedException (401, problem+json NOT_AUTHENTICATED) before the handler
-runs. Every write endpoint carries `write_guard`.
+`access_guard` runs before every handler of the app (it is the app's guard). It
+1. names the operation (the handler's operationId; the static files and the OpenAPI document by name),
+2. identifies the caller: a bearer token (`Authorization: Bearer bwt_...`, or an access token of the
+   OpenID provider for machine clients), or the session cookie of a logged-in person,
+3. resolves what the request is about (the `party` parameter; a case's participants and assignment),
+4. asks `policy.decide` and answers its refusal: 401 (not logged in; a page redirects to /aanmelden),
+   403 (the role may not do this), 404 (another party's data: as if it did not exist),
+5. checks the CSRF token of every write that a session cookie authenticates (header `X-CSRF-Token` or
+   form field `csrf`), and
+6. leaves the caller on `request.state.caller` for the handler (`Caller.sees_party`, `require_party`).
+
+A token lets a caller in; it never signs for a party: every statement is still checked by the ledger.
 """
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import anyio
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from api.access import policy
+from api.access.accounts import AccessError, AccessService, Session
+from api.access.identity import Identity
 
-def write_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
-    """Allow: the statement's signature is the party's authentication (checked by the ledger)."""
-    return
+SESSION_COOKIE = "bwsession"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FAILED = "CSRF_FAILED"
+PARTY_NOT_OWN = "PARTY_NOT_OWN"
+
+
+class AccessDenied(Exception):
+    """A request the guard refuses; answered as problem+json, a Dutch page, or a redirect to the login."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, and what the policy granted for this operation."""
+    identity: Identity | None
+    operation: str
+    grant: str | None  # "public", "login", "own", "assigned", "any"
+    via: str  # "session", "token", "none"
+    session: Session | None = None
+    assigned_cases: frozenset[str] = frozenset()
+
+    @property
+    def party(self) -> str | None:
+        return self.identity.party if self.identity else None
+
+    @property
+    def username(self) -> str | None:
+        subject = self.identity.subject if self.identity else ""
+        return subject.removeprefix("account:") if subject.startswith("account:") else None
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf if self.session else ""
+
+    def sees_party(self, party: str | None) -> bool:
+        """May the caller see data of `party` under this operation's grant?"""
+        return self.grant == "any" or (self.grant == "own" and party is not None and party == self.party)
+
+    def sees_case(self, case_id: str, participants) -> bool:
+        if self.grant == "any":
+            return True
+        if self.grant == "assigned":
+            return case_id in self.assigned_cases
+        return self.grant == "own" and self.party in set(participants)
+
+    def require_party(self, party: str | None, what: str = "deze verklaring") -> None:
+        """For resource "self": the party a body names must be the caller's own (unless granted "any")."""
+        if self.grant == "any":
+            return
+        if party != self.party:
+            raise AccessDenied(403, PARTY_NOT_OWN, f"u handelt voor {self.party}, {what} is van {party}")
+
+
+def operation_of(handler: BaseRouteHandler, path: str) -> str | None:
+    """The policy key of a handler at `path` (the route's full path): its operationId; by name the ones
+    litestar makes (the static files, the OpenAPI document, the automatic OPTIONS answers)."""
+    if isinstance(handler.operation_id, str):
+        return handler.operation_id
+    if getattr(handler, "http_methods", None) == {"OPTIONS"}:
+        return "options"
+    if path.startswith("/static/"):
+        return "static"
+    if path == "/api/schema" or path.startswith("/api/schema/"):
+        return "openapi"
+    return None
+
+
+def _access(connection: ASGIConnection) -> AccessService:
+    return connection.app.state.access
+
+
+def _bearer(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _identify(connection: ASGIConnection) -> tuple[Identity | None, str, Session | None]:
+    access = _access(connection)
+    raw = _bearer(connection)
+    if raw is not None:
+        settings = connection.app.state.settings
+        if not raw.startswith("bwt_") and settings.oidc is not None and settings.oidc.api_audience:
+            from api.access import oidc
+            from api.access.errors import LoginRefused
+
+            try:
+                return oidc.identity_from_access_token(settings.oidc, raw), "token", None
+            except LoginRefused as exc:
+                raise AccessDenied(401, exc.code, exc.message) from None
+        try:
+            return access.token_identity(raw), "token", None
+        except AccessError as exc:
+            raise AccessDenied(401, exc.code, exc.message) from None
+    session = access.session(connection.cookies.get(SESSION_COOKIE))
+    if session is not None:
+        return session.identity, "session", session
+    return None, "none", None
+
+
+def _case_participants(connection: ASGIConnection, case_id: str) -> frozenset[str]:
+    from api import compose
+    from cases.errors import CaseError
+
+    try:
+        view = compose.case(connection.app.state.store, case_id)
+    except CaseError:
+        return frozenset()
+    return frozenset(view.parties.participants())
+
+
+def _about(connection: ASGIConnection, rule: policy.Rule | None, identity: Identity | None,
+           assigned: frozenset[str]) -> policy.About:
+    if rule is None or identity is None or rule.resource in ("none", "self", "list"):
+        return policy.About()
+    params = {**connection.query_params.dict(), **connection.path_params}
+    if rule.resource == "party":
+        party = params.get("party") or params.get("partij")
+        party = party[0] if isinstance(party, list) else party
+        return policy.About(frozenset({party.strip()}) if party and str(party).strip() else None)
+    case_id = str(params.get("case_id", ""))
+    return policy.About(_case_participants(connection, case_id), assigned=case_id in assigned)
+
+
+def _decide(connection: ASGIConnection, operation: str | None) -> Caller:
+    """The blocking part (database reads), off the event loop."""
+    identity, via, session = _identify(connection)
+    rule = policy.rule(operation)
+    assigned = frozenset()
+    if identity is not None and "commissielid" in identity.roles and identity.subject.startswith("account:"):
+        assigned = frozenset(_access(connection).assigned_cases(identity.subject.removeprefix("account:")))
+    decision = policy.decide(rule, identity, _about(connection, rule, identity, assigned))
+    caller = Caller(identity, operation or "", decision.grant, via, session, assigned)
+    connection.state.caller = caller
+    if not decision.allowed:
+        raise AccessDenied(decision.status, decision.code, decision.message)
+    return caller
+
+
+async def access_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
+    path = connection.scope.get("path_template") or connection.scope["path"]
+    caller = await anyio.to_thread.run_sync(_decide, connection, operation_of(route_handler, path))
+    if caller.via == "session" and connection.scope.get("method", "GET") not in SAFE_METHODS:
+        sent = connection.headers.get(CSRF_HEADER)
+        if sent is None and isinstance(connection, Request):
+            form = await connection.form()
+            sent = form.get(CSRF_FIELD)
+        if not sent or not hmac.compare_digest(str(sent), caller.csrf):
+            raise AccessDenied(403, CSRF_FAILED, "het formulier is verlopen of komt niet van deze site; "
+                                                 "laad de pagina opnieuw")
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller the guard left for this request (a dependency of handlers that filter)."""
+    return request.state.caller
+
+
+def login_redirect(path: str) -> str:
+    return "/aanmelden?terug=" + quote(path, safe="/")

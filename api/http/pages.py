@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from api import compose
+from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store
@@ -129,13 +130,13 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
     return Template(template_name=name, context=context, status_code=status, media_type=MediaType.HTML)
 
 
-@get("/", name="start", include_in_schema=False)
+@get("/", name="start", include_in_schema=False, operation_id="start")
 async def start(store: NamedDependency[Store], state: State) -> Template:
     return _page("start.html", actief="start", overzicht=await in_thread(compose.overview, store),
                  verificatie=getattr(state, "last_verification", None), timer=state.timer.status())
 
 
-@post("/verificatie", include_in_schema=False)
+@post("/verificatie", include_in_schema=False, operation_id="runVerification")
 async def run_verification(store: NamedDependency[Store], state: State) -> Redirect:
     report = await in_thread(compose.verification, store)
     report["at"] = datetime.now(UTC).isoformat()
@@ -151,13 +152,13 @@ class FactsForm:
     bestand: UploadFile | None = None
 
 
-@get("/beoordeling", name="beoordeling", include_in_schema=False)
+@get("/beoordeling", name="beoordeling", include_in_schema=False, operation_id="assessmentForm")
 async def assessment_form(voorbeeld: FromQuery[bool] = False) -> Template:
     return _page("beoordeling.html", actief="beoordeling", feiten=EXAMPLE if voorbeeld else "", casus="",
                  formaat="toml", resultaat=None)
 
 
-@post("/beoordeling", include_in_schema=False)
+@post("/beoordeling", include_in_schema=False, operation_id="assessmentSubmit")
 async def assessment_submit(
         data: MultipartBody[FactsForm]) -> Template:
     text = data.feiten or ""
@@ -203,14 +204,16 @@ def _parties() -> list[tuple[str, str]]:
     return out + [("OPERATOR", "beheerder van het grootboek"), ("COMMITTEE", "geschillencommissie")]
 
 
-@get("/grootboek", name="grootboek", include_in_schema=False)
-async def ledger_page(store: NamedDependency[Store], partij: FromQuery[str | None] = None,
-                      van: FromQuery[str | None] = None, tot: FromQuery[str | None] = None) -> Template:
-    return await in_thread(_ledger_page, store, partij, van, tot)
+@get("/grootboek", name="grootboek", include_in_schema=False, operation_id="ledgerPage")
+async def ledger_page(store: NamedDependency[Store], caller: NamedDependency[Caller],
+                      partij: FromQuery[str | None] = None, van: FromQuery[str | None] = None,
+                      tot: FromQuery[str | None] = None) -> Template:
+    return await in_thread(_ledger_page, store, caller, partij, van, tot)
 
 
-def _ledger_page(store: Store, partij: str | None, van: str | None, tot: str | None) -> Template:
-    ctx: dict[str, Any] = dict(actief="grootboek", partijen=_parties(), partij=partij or "", van=van or "",
+def _ledger_page(store: Store, caller: Caller, partij: str | None, van: str | None, tot: str | None) -> Template:
+    partijen = [(code, name) for code, name in _parties() if caller.sees_party(code)]
+    ctx: dict[str, Any] = dict(actief="grootboek", partijen=partijen, partij=partij or "", van=van or "",
                                tot=tot or "", regels=None, fout=None, overzicht=compose.overview(store))
     if not partij:
         return _page("grootboek.html", **ctx)

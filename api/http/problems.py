@@ -78,6 +78,21 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in accept
 
 
+def on_access_denied(request: Request, exc) -> Response:
+    """The guard's refusal (api/http/guards.py AccessDenied): a page asked for without a login redirects to
+    the login page; everything else is the problem (401 with WWW-Authenticate for the API)."""
+    from litestar.response import Redirect
+
+    from api.http.guards import login_redirect
+
+    if exc.status == 401 and _wants_html(request) and request.method == "GET":
+        return Redirect(login_redirect(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
+                        status_code=303)
+    headers = {"WWW-Authenticate": 'Bearer realm="bwledger"'} if exc.status == 401 else None
+    title = None if exc.status == 404 else "Geen toegang"  # a 404 reads as any other: existence is not told
+    return problem(request, exc.status, exc.code, exc.message, title=title, headers=headers)
+
+
 def on_ledger_error(request: Request, exc: LedgerError) -> Response:
     return problem(request, LEDGER_STATUS.get(exc.code, 422), exc.code, exc.message,
                    title="The ledger refused", seq=exc.seq, index=exc.index)

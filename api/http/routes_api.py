@@ -17,7 +17,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
-from api.http.guards import write_guard
+from api.http.guards import Caller
 from ledger.store import Store
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -39,7 +39,7 @@ def _format(request: Request, fmt: str | None) -> str:
     return "json" if ctype in JSON_TYPES or ctype.endswith("+json") else "toml"
 
 
-@post("/api/rules/determine", status_code=HTTP_200_OK)
+@post("/api/rules/determine", status_code=HTTP_200_OK, operation_id="determineRules")
 async def determine(request: Request, body: RawBody, case: FromQuery[str | None] = None,
                     format: FromQuery[str | None] = None) -> dict:
     """Facts in the casebook TOML form (or the same structure as JSON) -> the determination."""
@@ -51,39 +51,42 @@ async def determine(request: Request, body: RawBody, case: FromQuery[str | None]
     return (await in_thread(compose.assess, text, fmt, case)).to_dict()
 
 
-@get("/api/ledger/verify")
+@get("/api/ledger/verify", operation_id="verifyLedger")
 async def verify(store: NamedDependency[Store], state: State, workers: FromQuery[int | None] = None) -> dict:
     report = await in_thread(compose.verification, store, workers=workers)
     state.last_verification = report
     return report
 
 
-def _submit(store: Store, data: dict[str, Any]) -> Response:
+def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
     if "entries" in data:
         items = data["entries"]
         if not isinstance(items, list) or not items:
             raise compose.RequestInvalid("entries", "a non-empty list of {statement, signature}")
-        results = compose.submit(store, [compose.decode_submission(x, f"entries[{i}]") for i, x in enumerate(items)])
-        content: dict = {"results": results}
+        signed = [compose.decode_submission(x, f"entries[{i}]") for i, x in enumerate(items)]
     else:
-        results = compose.submit(store, [compose.decode_submission(data)])
-        content = results[0]
+        signed = [compose.decode_submission(data)]
+    for st in signed:  # a caller submits only its own party's statements (the ledger checks their signatures)
+        caller.require_party(compose.statement_author(st), "deze verklaring")
+    results = compose.submit(store, signed)
+    content: dict = {"results": results} if "entries" in data else results[0]
     created = any(not r["duplicate"] for r in results)
     return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@post("/api/ledger/entries", guards=[write_guard])
-async def submit(store: NamedDependency[Store], data: JSONBody[dict[str, Any]]) -> Response:
+@post("/api/ledger/entries", operation_id="submitEntries")
+async def submit(store: NamedDependency[Store], caller: NamedDependency[Caller],
+                 data: JSONBody[dict[str, Any]]) -> Response:
     """One signed statement {statement, signature} (base64), or {"entries": [...]} as one batch.
     201 when something was appended, 200 when every item was a replay of an existing entry."""
-    return await in_thread(_submit, store, data)
+    return await in_thread(_submit, store, caller, data)
 
 
 def _period(party: str, date_from: str | None, date_to: str | None):
     return (compose.check_party(party), *compose.parse_period(date_from, date_to))
 
 
-@get("/api/ledger/entries")
+@get("/api/ledger/entries", operation_id="listEntries")
 async def entries(store: NamedDependency[Store], party: FromQuery[str], from_: Since = None,
                   to: FromQuery[str | None] = None) -> dict:
     who, d_from, d_to = _period(party, from_, to)
@@ -91,7 +94,7 @@ async def entries(store: NamedDependency[Store], party: FromQuery[str], from_: S
     return {"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(rows), "entries": rows}
 
 
-@get("/api/ledger/checkpoint")
+@get("/api/ledger/checkpoint", operation_id="getCheckpoint")
 async def checkpoint(store: NamedDependency[Store]) -> dict:
     view = compose.checkpoint_view(await in_thread(store.latest_checkpoint))
     if view is None:
@@ -99,7 +102,7 @@ async def checkpoint(store: NamedDependency[Store]) -> dict:
     return view
 
 
-@get("/api/ledger/bundle")
+@get("/api/ledger/bundle", operation_id="getBundle")
 async def bundle(store: NamedDependency[Store], party: FromQuery[str], from_: Since = None,
                  to: FromQuery[str | None] = None) -> Response:
     who, d_from, d_to = _period(party, from_, to)
@@ -109,7 +112,7 @@ async def bundle(store: NamedDependency[Store], party: FromQuery[str], from_: Si
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@get("/api/health")
+@get("/api/health", operation_id="getHealth")
 async def health(store: NamedDependency[Store], state: State) -> dict:
     ledger = await in_thread(compose.overview, store)
     return {"status": "attention" if ledger["needs_attention"] else "ok", "ledger": ledger,

@@ -11,6 +11,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from api import compose
+from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.store import Store
 
@@ -19,49 +20,55 @@ def _download(raw: bytes, name: str, media: str) -> Response:
     return Response(raw, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@get("/api/cases")
-async def worklist(store: NamedDependency[Store]) -> dict:
-    """The committee's work list: open disputes by next deadline, then undisputed provisional determinations."""
-    return compose.worklist_dict(await in_thread(compose.worklist, store))
+def _worklist(store: Store, caller: Caller):
+    return compose.worklist(store, caller.sees_case, caller.sees_party)
+
+
+@get("/api/cases", operation_id="listCases")
+async def worklist(store: NamedDependency[Store], caller: NamedDependency[Caller]) -> dict:
+    """The work list as far as the caller sees it: open disputes by next deadline, then undisputed
+    provisional determinations (the committee's secretary sees all; a party its own)."""
+    return compose.worklist_dict(await in_thread(_worklist, store, caller))
 
 
 @post("/api/cases/drafts", status_code=HTTP_200_OK, operation_id="draftCaseStatements")
-async def draft(store: NamedDependency[Store], data: JSONBody[dict[str, Any]]) -> dict:
+async def draft(store: NamedDependency[Store], caller: NamedDependency[Caller], data: JSONBody[dict[str, Any]]) -> dict:
     """The exact statements a case write consists of, for the acting party to sign on its own machine:
     {action, party, key_id, case_id | determination_seq | cost_line_seq, arguments} -> {case_id,
     authored_at, statements: [{kind, idempotency_key, statement (base64)}]}, in order; submit them signed
     as one batch to POST /api/ledger/entries. Nothing is written here; a refusal is the service's code."""
+    caller.require_party(data.get("party"), "deze zaakhandeling")
     return await in_thread(compose.case_draft, store, data)
 
 
-@get("/api/cases/{case_id:str}")
+@get("/api/cases/{case_id:str}", operation_id="getCase")
 async def case(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
     """A case with its signed history, deadlines, positions and decision."""
     return compose.case_dict(await in_thread(compose.case, store, case_id))
 
 
-@get("/api/cases/{case_id:str}/dossier")
+@get("/api/cases/{case_id:str}/dossier", operation_id="getCaseDossier")
 async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
     raw, name = await in_thread(compose.dossier_pdf, store, state.settings.documents_dir, case_id)
     return _download(raw, name, "application/pdf")
 
 
-@get("/api/cases/{case_id:str}/bundle")
+@get("/api/cases/{case_id:str}/bundle", operation_id="getCaseBundle")
 async def bundle(store: NamedDependency[Store], case_id: FromPath[str]) -> Response:
     raw, name = await in_thread(compose.case_bundle, store, case_id)
     return _download(raw, name, "application/json")
 
 
-@get("/api/cases/{case_id:str}/zgw")
+@get("/api/cases/{case_id:str}/zgw", operation_id="getCaseZgw")
 async def zgw(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
     """The case as ZGW API resources (zaak, statussen, rollen, zaakinformatieobjecten, besluit)."""
     return await in_thread(compose.case_zgw, store, case_id)
 
 
-@get("/geschillen", name="geschillen", include_in_schema=False)
-async def worklist_page(store: NamedDependency[Store]) -> Template:
-    w = await in_thread(compose.worklist, store)
+@get("/geschillen", name="geschillen", include_in_schema=False, operation_id="worklistPage")
+async def worklist_page(store: NamedDependency[Store], caller: NamedDependency[Caller]) -> Template:
+    w = await in_thread(_worklist, store, caller)
     return Template("geschillen.html", context={"actief": "geschillen", "w": w}, media_type=MediaType.HTML)
 
 
@@ -70,7 +77,7 @@ def _case_page(store: Store, case_id: str) -> dict:
             "documenten": compose.case_documents(store, case_id)}
 
 
-@get("/geschillen/{case_id:str}", include_in_schema=False)
+@get("/geschillen/{case_id:str}", include_in_schema=False, operation_id="casePage")
 async def case_page(store: NamedDependency[Store], case_id: FromPath[str]) -> Template:
     return Template("geschil.html", context=await in_thread(_case_page, store, case_id), media_type=MediaType.HTML)
 

@@ -12,9 +12,14 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
-from api.http.guards import write_guard
+from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.store import Store
+
+
+def _own(caller: Caller, data: dict[str, Any]) -> None:
+    """A party acts on its own keys only (the operator on any): the statement's author is the caller's party."""
+    caller.require_party(compose.statement_author(compose.decode_submission(data)), "deze sleutelverklaring")
 
 
 def _answer(result: tuple[dict, bool]) -> Response:
@@ -22,21 +27,25 @@ def _answer(result: tuple[dict, bool]) -> Response:
     return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@post("/api/keys", guards=[write_guard], operation_id="registerKey")
+@post("/api/keys", operation_id="registerKey")
 async def register(store: NamedDependency[Store], data: JSONBody[dict[str, Any]]) -> Response:
     """A key_registration signed by the operator: {statement, signature} (base64). 201, or 200 for a replay."""
     return _answer(await in_thread(compose.key_action, store, "key_registration", None, data))
 
 
-@post("/api/keys/{key_id:str}/rotation", guards=[write_guard], operation_id="rotateKey")
-async def rotate(store: NamedDependency[Store], key_id: FromPath[str], data: JSONBody[dict[str, Any]]) -> Response:
+@post("/api/keys/{key_id:str}/rotation", operation_id="rotateKey")
+async def rotate(store: NamedDependency[Store], caller: NamedDependency[Caller], key_id: FromPath[str],
+                 data: JSONBody[dict[str, Any]]) -> Response:
     """A key_rotation of key `key_id`, signed by that key (its party's own act)."""
+    _own(caller, data)
     return _answer(await in_thread(compose.key_action, store, "key_rotation", key_id, data))
 
 
-@post("/api/keys/{key_id:str}/revocation", guards=[write_guard], operation_id="revokeKey")
-async def revoke(store: NamedDependency[Store], key_id: FromPath[str], data: JSONBody[dict[str, Any]]) -> Response:
+@post("/api/keys/{key_id:str}/revocation", operation_id="revokeKey")
+async def revoke(store: NamedDependency[Store], caller: NamedDependency[Caller], key_id: FromPath[str],
+                 data: JSONBody[dict[str, Any]]) -> Response:
     """A key_revocation of key `key_id`, signed by its party or the operator."""
+    _own(caller, data)
     return _answer(await in_thread(compose.key_action, store, "key_revocation", key_id, data))
 
 

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from api import compose
+from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store
@@ -19,13 +20,14 @@ def _download(raw: bytes, name: str, media: str) -> Response:
     return Response(raw, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@get("/api/settlement/{quarter:str}")
-async def settlement(store: NamedDependency[Store], quarter: FromPath[str]) -> dict:
-    """Pair totals, net positions (definitive, provisional, disputed apart) and pool shares of a quarter."""
-    return await in_thread(compose.settlement_dict, store, quarter)
+@get("/api/settlement/{quarter:str}", operation_id="getSettlement")
+async def settlement(store: NamedDependency[Store], caller: NamedDependency[Caller], quarter: FromPath[str]) -> dict:
+    """Pair totals, net positions (definitive, provisional, disputed apart) and pool shares of a quarter,
+    of the caller's own party (an auditor: of all); `digest` is the whole settlement's."""
+    return await in_thread(compose.settlement_dict, store, quarter, caller.sees_party)
 
 
-@get("/api/settlement/{quarter:str}/statements/{party:str}/{fmt:str}")
+@get("/api/settlement/{quarter:str}/statements/{party:str}/{fmt:str}", operation_id="getStatement")
 async def statement(store: NamedDependency[Store], quarter: FromPath[str], party: FromPath[str],
                     fmt: FromPath[str]) -> Response:
     """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json."""
@@ -33,7 +35,7 @@ async def statement(store: NamedDependency[Store], quarter: FromPath[str], party
     return _download(*await in_thread(compose.statement_file, store, quarter, who, fmt))
 
 
-def _settlement_page(store: Store, kwartaal: str | None) -> Template:
+def _settlement_page(store: Store, caller: Caller, kwartaal: str | None) -> Template:
     from ledger.settlement import service as settlement_service
     from ledger.settlement.quarters import Quarter
 
@@ -42,7 +44,7 @@ def _settlement_page(store: Store, kwartaal: str | None) -> Template:
                            "s": None, "fout": None, "huidig": Quarter.of(date.today()).code}
     if kwartaal:
         try:
-            ctx["s"] = compose.settlement(store, kwartaal)
+            ctx["s"], _digest = compose.settlement_for(store, kwartaal, caller.sees_party)
             ctx["kwartaal"] = ctx["s"].quarter
         except LedgerError as exc:
             ctx["fout"] = f"{exc.message} ({exc.code})"
@@ -50,9 +52,10 @@ def _settlement_page(store: Store, kwartaal: str | None) -> Template:
     return Template("verrekening.html", context=ctx, media_type=MediaType.HTML)
 
 
-@get("/verrekening", name="verrekening", include_in_schema=False)
-async def settlement_page(store: NamedDependency[Store], kwartaal: FromQuery[str | None] = None) -> Template:
-    return await in_thread(_settlement_page, store, kwartaal)
+@get("/verrekening", name="verrekening", include_in_schema=False, operation_id="settlementPage")
+async def settlement_page(store: NamedDependency[Store], caller: NamedDependency[Caller],
+                          kwartaal: FromQuery[str | None] = None) -> Template:
+    return await in_thread(_settlement_page, store, caller, kwartaal)
 
 
 ROUTES = [settlement, statement, settlement_page]

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(200), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=True),  # argon2id; NULL: login through OIDC only
         sa.Column("totp_secret", sa.String(64), nullable=True),  # base32 (RFC 6238); NULL: no second factor
+        sa.Column("totp_last_step", sa.BigInteger, nullable=True),  # RFC 6238 5.2: a code is accepted once
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )

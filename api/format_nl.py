@@ -1,0 +1,39 @@
+"""How a person reads dates, times and amounts: `2 december 2026`, `2 december 2026 15:53` (Europe/Amsterdam),
+`€ 1.234,56`. The one place for it (pages, CLI output and documents call these)."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+
+
+def date_nl(value: date | str | None) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(ZONE).date()
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def datetime_nl(value: datetime | str | None, seconds: bool = False) -> str:
+    """A UTC-aware timestamp as Dutch local time: `2 december 2026 15:53` (CET/CEST as on that day)."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(ZONE)
+    return f"{date_nl(local.date())} {local.strftime('%H:%M:%S' if seconds else '%H:%M')}"
+
+
+def euro(cents: int) -> str:
+    """1234567 -> '€ 12.345,67' (cents are integers; euros only at the edge)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
