@@ -82,6 +82,10 @@ def check_party(party: str) -> str:
     return party
 
 
+def is_party(value: Any) -> bool:
+    return isinstance(value, str) and PARTY_RE.match(value) is not None
+
+
 def parse_day(value: str | None, field: str, default: date | None = None) -> date:
     if value is None or value == "":
         if default is None:

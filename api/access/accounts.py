@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from api.access import passwords, totp
 from api.access.identity import ROLES, Identity
 from api.access.tables import accounts, case_assignments, counters, sessions, tokens
+from ledger.entries import PARTY_RE
 from ledger.store import utcnow
 
 #: roles whose login needs a second factor (issue 12: they read case files or manage)
@@ -43,7 +44,6 @@ LOCAL_PROVIDER = "lokaal"
 TOKEN_PROVIDER = "token"
 TOKEN_PREFIX = "bwt_"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
-_PARTY = re.compile(r"^(GM\d{4}|RG:[a-z0-9-]{2,60}|OPERATOR|COMMITTEE)$")
 
 # the codes of refusals (problem+json `code`); the HTTP status is in api/http/guards.py
 NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
@@ -92,7 +92,7 @@ def check_roles(party: str, roles) -> frozenset[str]:
 
 def check_party(party: str) -> str:
     party = (party or "").strip()
-    if not _PARTY.match(party):
+    if not PARTY_RE.match(party):
         raise AccessError(ACCOUNT_INVALID, f"geen partij (GMxxxx, RG:<regio>, OPERATOR of COMMITTEE): {party!r}")
     return party
 

@@ -4,6 +4,8 @@ template context."""
 from __future__ import annotations
 
 import json
+
+from markupsafe import Markup, escape
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -118,8 +120,15 @@ def _status_nl(status: str) -> str:
     return STATUS_NL.get(status, status)
 
 
+def _csrf_field(request) -> Markup:
+    """The hidden field every form that writes carries: the session's CSRF token (api/http/guards.py)."""
+    caller = getattr(request.state, "caller", None)
+    token = caller.csrf if caller is not None else ""
+    return Markup(f'<input type="hidden" name="csrf" value="{escape(token)}">')
+
+
 def template_globals() -> dict[str, Any]:
-    return {"gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
+    return {"csrf_field": _csrf_field, "gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
             "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": _euro,
             "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),
             "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",

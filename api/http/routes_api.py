@@ -66,8 +66,10 @@ def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
         signed = [compose.decode_submission(x, f"entries[{i}]") for i, x in enumerate(items)]
     else:
         signed = [compose.decode_submission(data)]
-    for st in signed:  # a caller submits only its own party's statements (the ledger checks their signatures)
-        caller.require_party(compose.statement_author(st), "deze verklaring")
+    for st in signed:  # a caller submits only its own party's statements (the ledger checks their signatures;
+        author = compose.statement_author(st)  # one without a readable author it refuses as STATEMENT_INVALID)
+        if author is not None:
+            caller.require_party(author, "deze verklaring")
     results = compose.submit(store, signed)
     content: dict = {"results": results} if "entries" in data else results[0]
     created = any(not r["duplicate"] for r in results)

@@ -37,7 +37,8 @@ async def draft(store: NamedDependency[Store], caller: NamedDependency[Caller], 
     {action, party, key_id, case_id | determination_seq | cost_line_seq, arguments} -> {case_id,
     authored_at, statements: [{kind, idempotency_key, statement (base64)}]}, in order; submit them signed
     as one batch to POST /api/ledger/entries. Nothing is written here; a refusal is the service's code."""
-    caller.require_party(data.get("party"), "deze zaakhandeling")
+    if compose.is_party(data.get("party")):  # a malformed one the draft refuses as REQUEST_INVALID
+        caller.require_party(data["party"], "deze zaakhandeling")
     return await in_thread(compose.case_draft, store, data)
 
 

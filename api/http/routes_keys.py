@@ -19,7 +19,9 @@ from ledger.store import Store
 
 def _own(caller: Caller, data: dict[str, Any]) -> None:
     """A party acts on its own keys only (the operator on any): the statement's author is the caller's party."""
-    caller.require_party(compose.statement_author(compose.decode_submission(data)), "deze sleutelverklaring")
+    author = compose.statement_author(compose.decode_submission(data))
+    if author is not None:  # one without a readable author the ledger refuses as STATEMENT_INVALID
+        caller.require_party(author, "deze sleutelverklaring")
 
 
 def _answer(result: tuple[dict, bool]) -> Response:

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from api.http.pages import EXAMPLE
+from party_auth import PartyAuth, logged_in, token_for  # noqa: F401 - re-exported for the HTTP tests
 from api.settings import Settings
 from ledger import service
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from api_helpers import sqlite_settings
+from api_helpers import logged_in, sqlite_settings
 from litestar.testing import TestClient
 
 from api.http import create_app
@@ -17,4 +17,4 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def client(settings):
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield logged_in(c)

@@ -18,8 +18,12 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("browser-home")
     with TestClient(create_app(sqlite_settings(home))) as c:  # cost lines for 2026K1 and one dispute
         seed = seed_settlement_and_case(c)
+        access = c.app.state.access
+        access.add_account(FINANCE, "GM0166", ["finance", "regio"], display_name="Kampen financiën", password=PASSWORD)
+        auditor = access.add_account(AUDITOR, "OPERATOR", ["auditor"], password=PASSWORD)
     s = Server(home, checkpoint_seconds=1)
     s.case_id = seed["case_id"]
+    s.auditor_totp = auditor.totp_secret
     yield s
     s.close()
 
@@ -38,15 +42,43 @@ def browser():
         b.close()
 
 
+FINANCE, AUDITOR, PASSWORD = "financien@kampen.nl", "controle@beheer.nl", "lang genoeg wachtwoord 1"
+
+
+def log_in(pg, server, username: str, totp_secret: str | None = None, back: str = "/") -> None:
+    """As a person would: the login form, then (for the roles that need it) the code of the authenticator."""
+    pg.goto(server.url + "/aanmelden?terug=" + back)
+    pg.get_by_label("Gebruikersnaam").fill(username)
+    pg.get_by_label("Wachtwoord").fill(PASSWORD)
+    pg.get_by_role("button", name="Aanmelden").click()
+    if totp_secret:
+        import time
+
+        from api.access import totp
+
+        pg.get_by_label("Code").wait_for()
+        pg.get_by_label("Code").fill(totp.code_at(totp_secret, time.time()))
+        pg.get_by_role("button", name="Bevestigen").click()
+    pg.wait_for_url(server.url + back)
+
+
 @pytest.fixture
-def page(browser):
+def anonymous(browser):
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    yield pg
+    yield context.new_page()
     context.close()
 
 
-def test_start_page(page, server):
+@pytest.fixture
+def page(anonymous, server):
+    """A page of Kampen's finance officer, logged in."""
+    log_in(anonymous, server, FINANCE)
+    return anonymous
+
+
+def test_start_page(anonymous, server):
+    page = anonymous
+    log_in(page, server, AUDITOR, server.auditor_totp)  # verifying the whole ledger is the auditor's
     page.goto(server.url + "/")
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.locator("h1").inner_text() == "Overzicht"
@@ -89,8 +121,11 @@ def test_settlement_statement_download_and_a_case(page, server):
     menu.get_by_role("link", name="Verrekening").click()
     page.get_by_label("Kwartaal").fill("2026K1")
     page.get_by_role("button", name="Tonen").click()
-    row = page.locator("tr", has=page.locator("th", has_text="Zwolle"))
-    assert "€ 16.033,60" in row.inner_text()
+    # Kampen's officer sees Kampen's saldo and Kampen's flows (Zwolle pays Kampen), not Zwolle's own saldo
+    assert page.locator("tr", has=page.locator("th", has_text="Kampen")).count() == 1
+    assert page.locator("tr", has=page.locator("th", has_text="Zwolle")).count() == 0
+    flow = page.locator("tr", has=page.locator("td", has_text="Zwolle"))
+    assert "€ 16.033,60" in flow.inner_text()
     with page.expect_download() as info:
         page.get_by_role("link", name="Overzicht Kampen als xlsx").click()
     path = info.value.path()
@@ -116,3 +151,27 @@ def test_accessibility_basics_on_every_page(page, server):
         assert page.evaluate(UNLABELLED) == [], path
         assert page.evaluate(TABLES_WITHOUT_TH) == 0, path
         assert page.locator("nav[aria-label='Hoofdmenu'] a[aria-current='page']").count() <= 1, path
+
+
+def test_login_is_asked_and_another_partys_page_is_refused(anonymous, server, tmp_path):
+    page = anonymous
+    page.goto(server.url + "/grootboek?partij=GM0166")
+    assert page.url.startswith(server.url + "/aanmelden")  # nothing without a login
+    assert page.locator("h1").inner_text() == "Aanmelden"
+    page.get_by_label("Gebruikersnaam").fill(FINANCE)
+    page.get_by_label("Wachtwoord").fill("niet het wachtwoord")
+    page.get_by_role("button", name="Aanmelden").click()
+    assert "onbekende gebruiker of onjuist wachtwoord" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+    page.wait_for_url(server.url + "/grootboek?partij=GM0166")  # back where the person was going
+    assert page.locator("h1").inner_text() == "Grootboek"
+    cookie = next(c for c in page.context.cookies() if c["name"] == "bwsession")
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
+    page.goto(server.url + "/grootboek?partij=GM0193")  # Zwolle's entries are not Kampen's to read
+    assert page.locator("h1").inner_text().startswith("404")
+    page.screenshot(path=str(tmp_path / "geweigerd.png"), full_page=True)
+    page.get_by_role("button", name="Afmelden").click()
+    page.wait_for_url(server.url + "/aanmelden")
+    page.goto(server.url + "/geschillen")
+    assert page.url.startswith(server.url + "/aanmelden")

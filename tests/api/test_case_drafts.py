@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 from api_helpers import (
     as_json,
+    logged_in,
     assert_problem,
     determination_payload,
     party,
@@ -38,7 +39,7 @@ def api(backend, tmp_path):
     url, schema = backend
     settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0)
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield logged_in(c)
 
 
 def _determination(client) -> int:

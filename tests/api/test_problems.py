@@ -1,6 +1,6 @@
 """Every error is application/problem+json with a stable code; pages get the same problem in Dutch."""
 import pytest
-from api_helpers import assert_problem, sqlite_settings
+from api_helpers import assert_problem, logged_in, sqlite_settings
 from litestar.testing import TestClient
 
 from api import compose
@@ -26,6 +26,7 @@ def test_an_unexpected_error_is_a_500_problem_without_traceback(client, monkeypa
 
 def test_a_body_over_the_limit_is_refused(tmp_path):
     with TestClient(create_app(sqlite_settings(tmp_path, max_request_bytes=1000))) as c:
+        logged_in(c)
         assert_problem(c.post("/api/rules/determine", content=b"#" * 5000), 413, "REQUEST_TOO_LARGE")
 
 

@@ -25,6 +25,7 @@ from ledger.entitlements import entitled
 from ledger.entries import PAYLOADS, COMMITTEE, OPERATOR
 from ledger.service import register_key, revoke_key, rotate_key, sign_statement
 from ledger.verify import verify_store
+from party_auth import logged_in
 from ledger_helpers import PG_PARAM, PG_URL, determination
 from tamper_helpers import drop_append_only_triggers, insert_by_hand
 
@@ -246,7 +247,7 @@ def scenario(request, tmp_path):
     backend = ((f"sqlite:///{tmp_path / 'ledger.db'}", None) if request.param == "sqlite"
                else (PG_URL, request.getfixturevalue("pg_schema")))
     with _client(backend, tmp_path) as client:
-        yield build(client)
+        yield build(logged_in(client))
 
 
 def test_every_forgery_is_refused_over_http_and_stores_nothing(scenario):
