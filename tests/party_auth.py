@@ -75,3 +75,16 @@ def logged_in(client):
     """`client` (a TestClient of a started app) with PartyAuth: the way every HTTP test talks to the app."""
     client.auth = PartyAuth(client.app.state.access)
     return client
+
+
+def token_in_database(url: str, party: str, roles: tuple[str, ...] | None = None, schema: str | None = None) -> str:
+    """A token of `party` made in the database of a running `bwledger serve` (as `bwledger accounts token add`
+    on the server's machine would), for the CLI's `--token` / BWLEDGER_TOKEN."""
+    from api.access.accounts import AccessService
+    from ledger.store import make_engine
+
+    engine = make_engine(url, schema)
+    try:
+        return token_for(AccessService(engine), party, roles)
+    finally:
+        engine.dispose()

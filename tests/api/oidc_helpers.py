@@ -67,7 +67,7 @@ class Tls:
         return ssl.create_default_context(cafile=str(self.ca_pem))
 
 
-def _wait(proc, url: str, tls: Tls, output, seconds: float = 30) -> None:
+def _wait(proc, url: str, tls: Tls, output, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while True:
         if proc.poll() is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from api_helpers import ROOT, Server, free_port, scripted_server
+from party_auth import token_in_database
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -144,13 +145,15 @@ def live(tmp_path_factory):
     service.init_ledger(url, home / "keys").dispose()
     server = Server(home, checkpoint_seconds=0.3)
     operator_key = find_signers(home / "keys", OPERATOR)[0]
-    yield {"server": server, "url": server.url, "db": url, "operator_key": operator_key}
+    tokens = {p: token_in_database(url, p) for p in (OPERATOR, "GM0166", "GM0193")}
+    yield {"server": server, "url": server.url, "db": url, "operator_key": operator_key, "tokens": tokens}
     server.stop_and_verify(url)
 
 
 def register(live, party: str, pub: Path) -> int:
     out = ok(cli("keys", "register", "--server", live["url"], "--key", live["operator_key"], "--party", party,
-                 "--public-key", pub), f"Sleutel van {party} geregistreerd: opgenomen als volgnummer ")
+                 "--public-key", pub, env={"BWLEDGER_TOKEN": live["tokens"][OPERATOR]}),
+             f"Sleutel van {party} geregistreerd: opgenomen als volgnummer ")
     return seq_of(out)
 
 
@@ -171,7 +174,7 @@ def revocation_file(path: Path, party: str, key_id: str, idempotency_key: str, *
 
 
 def test_a_party_registers_submits_rotates_and_revokes_with_key_files(live, tmp_path):
-    pw = {"BWL_PW": "kampen-wachtwoord", "BWL_PW2": "nieuw-wachtwoord", "BWLEDGER_TOKEN": "t-123"}
+    pw = {"BWL_PW": "kampen-wachtwoord", "BWL_PW2": "nieuw-wachtwoord", "BWLEDGER_TOKEN": live["tokens"]["GM0166"]}
     key, spare, new = tmp_path / "kampen.pem", tmp_path / "reserve.pem", tmp_path / "kampen-2026.pem"
     key_id = new_key(key, "GM0166", "BWL_PW", env=pw)
     spare_id = new_key(spare, "GM0166")
@@ -219,7 +222,7 @@ def test_a_party_with_its_own_hsm_and_an_operator_revocation(live, tmp_path):
     next_id = new_key(successor, "GM0193")
     register(live, "GM0193", Path(f"{hsm}.pub"))
     register(live, "GM0193", Path(f"{spare}.pub"))
-    server, hsm_pub = ["--server", live["url"]], ["--public-key", f"{hsm}.pub"]
+    server, hsm_pub = ["--server", live["url"], "--token", live["tokens"]["GM0193"]], ["--public-key", f"{hsm}.pub"]
     st = revocation_file(tmp_path / "st.json", "GM0193", spare_id, "zwolle-1", author="GM0193")
     out = ok(cli("submit", st, *server, "--sign-command", sign_command(hsm, "--format", "base64"), *hsm_pub),
              "opgenomen als volgnummer ")
@@ -235,7 +238,8 @@ def test_a_party_with_its_own_hsm_and_an_operator_revocation(live, tmp_path):
     ok(cli("keys", "rotate", *server, "--sign-command", sign_command(hsm), *hsm_pub, "--party", "GM0193",
            "--new-key", f"{successor}.pub"), f"Nieuwe sleutel-id: {next_id}")
     # the operator revokes the party's key
-    ok(cli("keys", "revoke", *server, "--key", live["operator_key"], "--key-id", next_id, "--key-party", "GM0193",
+    ok(cli("keys", "revoke", "--server", live["url"], "--token", live["tokens"][OPERATOR], "--key",
+           live["operator_key"], "--key-id", next_id, "--key-party", "GM0193",
            "--reason", "op verzoek van de gemeente"),
        f"Sleutel {next_id[:16]} van GM0193 ingetrokken: opgenomen als volgnummer ")
     rows = sorted(entries_of(live, "GM0193").items())

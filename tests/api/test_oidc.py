@@ -59,7 +59,9 @@ def _login(harness, user, password=None):
         start = _start(b, server)
         back = provider_login(b, start.headers["location"], provider.issuer, user, password)
         assert isinstance(back, str) and back.startswith(server.url + "/login/oidc/callback?"), back
-        return start, b.get(back)
+        r = b.get(back)
+        r.me = b.get(server.url + "/api/me") if r.status_code == 303 else None  # the session it made
+        return start, r
 
 
 def test_a_user_logs_in_and_gets_party_and_roles(harness):
@@ -77,15 +79,20 @@ def test_a_user_logs_in_and_gets_party_and_roles(harness):
     assert attrs["path"] == "/login/oidc" and attrs["max-age"] == "600"
     assert query["state"][0] not in cookie and query["nonce"][0] not in cookie  # sealed, not readable
     assert start.headers["strict-transport-security"].startswith("max-age=31536000")
-    # the callback: the mapped identity, the transaction cookie cleared, HSTS
-    assert r.status_code == 200, r.text
-    assert r.json() == {"subject": "anna", "party": "GM0166", "roles": ["finance", "regio"],
-                        "provider": PROVIDER_NAME}
+    # the callback: a new server-side session for the mapped identity, the transaction cookie cleared, HSTS
+    assert r.status_code == 303 and r.headers["location"] == "/", r.text
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["strict-transport-security"].startswith("max-age=31536000")
-    (cleared,) = r.headers.get_list("set-cookie")
-    attrs = _cookie_attrs(cleared)
+    cookies = {c.split("=", 1)[0]: _cookie_attrs(c) for c in r.headers.get_list("set-cookie")}
+    attrs = cookies[oidc.TRANSACTION_COOKIE]
     assert attrs["max-age"] == "0" and "secure" in attrs and "httponly" in attrs
+    session = cookies["bwsession"]
+    assert {"secure", "httponly"} <= session.keys() and session["samesite"].lower() == "lax" and session["path"] == "/"
+    me = r.me.json()
+    assert {k: me[k] for k in ("subject", "party", "roles", "provider", "via")} == {
+        "subject": "anna", "party": "GM0166", "roles": ["finance", "regio"], "provider": PROVIDER_NAME,
+        "via": "session"}
+    assert len(me["csrf"]) >= 32
 
 
 def test_a_party_the_provider_may_not_assert_is_refused(harness):
@@ -158,7 +165,7 @@ def test_an_answer_is_used_once_and_an_abort_is_refused(harness):
     with browser(tls) as b:
         back = provider_login(b, _start(b, server).headers["location"], provider.issuer, "anna")
         saved = b.cookies[oidc.TRANSACTION_COOKIE]
-        assert b.get(back).status_code == 200
+        assert b.get(back).status_code == 303  # logged in
         assert_problem(b.get(back), 400, "OIDC_STATE_INVALID")  # the cookie was cleared
         b.cookies.set(oidc.TRANSACTION_COOKIE, saved, domain="127.0.0.1", path="/login/oidc")
         assert_problem(b.get(back), 401, "OIDC_LOGIN_REFUSED")  # the provider refuses the code again

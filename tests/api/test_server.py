@@ -4,6 +4,7 @@ other writers without the operator key too; an idle timer signs nothing; shutdow
 import time
 
 import httpx
+from party_auth import token_in_database
 
 from api_helpers import Server, as_json, determination_payload, signed
 from ledger import service
@@ -31,7 +32,8 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
     server = Server(home, checkpoint_seconds=SECONDS)
     store = service.open_ledger(url)  # a reader (and, below, a writer without the operator key)
     try:
-        api = httpx.Client(base_url=server.url, timeout=10)
+        api = httpx.Client(base_url=server.url, timeout=10,
+                           headers={"Authorization": f"Bearer {token_in_database(url, 'GM0166')}"})
         before = api.get("/api/ledger/checkpoint").json()
         assert before["tree_size"] == store.size()
 
