@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_helpers import ROOT, Server, determination_payload, scripted_server
+from party_auth import token_in_database
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -52,15 +53,21 @@ def live(tmp_path):
     url = f"sqlite:///{home / 'bwledger.db'}"
     service.init_ledger(url, home / "keys").dispose()
     server = Server(home, checkpoint_seconds=0.3)
-    yield {"url": server.url, "db": url, "home": home, "operator_key": find_signers(home / "keys", OPERATOR)[0]}
+    tokens = {p: token_in_database(url, p) for p in (OPERATOR, KAMPEN, ZWOLLE)}
+    yield {"url": server.url, "db": url, "home": home, "operator_key": find_signers(home / "keys", OPERATOR)[0],
+           "tokens": tokens}
     server.stop_and_verify(url)
+
+
+def _bearer(live, party: str) -> dict:
+    return {"Authorization": f"Bearer {live['tokens'][party]}"}
 
 
 def _key(live, folder: Path, party: str) -> Path:
     path = folder / f"{party.lower()}.pem"
     assert cli("keys", "new", "--party", party, "--out", path).exit_code == 0
-    r = cli("keys", "register", "--server", live["url"], "--key", live["operator_key"], "--party", party,
-            "--public-key", f"{path}.pub")
+    r = cli("keys", "register", "--server", live["url"], "--token", live["tokens"][OPERATOR], "--key",
+            live["operator_key"], "--party", party, "--public-key", f"{path}.pub")
     assert r.exit_code == 0, r.output
     return path
 
@@ -68,7 +75,8 @@ def _key(live, folder: Path, party: str) -> Path:
 def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_path):
     kampen, zwolle = _key(live, tmp_path / "kampen", KAMPEN), _key(live, tmp_path / "zwolle", ZWOLLE)
     hsm = ["--sign-command", shlex.join([sys.executable, str(SCRIPT), str(zwolle)]), "--public-key", f"{zwolle}.pub"]
-    server = ["--server", live["url"]]
+    as_zwolle = ["--server", live["url"], "--token", live["tokens"][ZWOLLE]]
+    as_kampen = ["--server", live["url"], "--token", live["tokens"][KAMPEN]]
     # Kampen's determination (N3) to Zwolle and its cost line on it, booked on the server's machine
     store = service.open_ledger(live["db"], live["home"] / "keys")
     try:
@@ -89,25 +97,25 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
 
     # Zwolle opens the case on the determination with its HSM, and submits its position
     [(opened, kind, case_id)] = ok(cli("case", "open", det.seq, "--as", ZWOLLE, "--question", "Wie betaalt?",
-                                       *server, *hsm))
+                                       *as_zwolle, *hsm))
     assert kind == "zaakgebeurtenis" and case_id == f"GS-{det.seq:06d}"
-    ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--position", "Kampen was de woonplaats.", *server, *hsm))
-    case = httpx.get(f"{live['url']}/api/cases/{case_id}").json()
+    ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--position", "Kampen was de woonplaats.", *as_zwolle, *hsm))
+    case = httpx.get(f"{live['url']}/api/cases/{case_id}", headers=_bearer(live, ZWOLLE)).json()
     assert [(e["author"], e["action"]) for e in case["events"]] == [(ZWOLLE, "transition"), (ZWOLLE, "submission")]
     assert case["positions"] == {ZWOLLE: ["Kampen was de woonplaats."]}
     # Kampen may not accept its own determination: refused when drafted, exit 1 with the code, nothing stored
-    r = cli("case", "transition", case_id, "ACCEPTED", "--as", KAMPEN, *server, "--key", kampen)
+    r = cli("case", "transition", case_id, "ACCEPTED", "--as", KAMPEN, *as_kampen, "--key", kampen)
     assert r.exit_code == 1 and r.output.startswith("geweigerd: ACTOR_NOT_ALLOWED: "), r.output
     # a key file of another party than --as is caught on this machine (exit 2)
-    r = cli("case", "transition", case_id, "OBJECTED", "--as", KAMPEN, "--position", "x", *server, "--key", zwolle)
+    r = cli("case", "transition", case_id, "OBJECTED", "--as", KAMPEN, "--position", "x", *as_kampen, "--key", zwolle)
     assert r.exit_code == 2, r.output
     # Zwolle, the cost bearer, disputes the cost line itself (a case on a cost line), with its key file
     [(_, _, line_case)] = ok(cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question",
-                                 "Klopt deze kostenregel?", *server, "--key", zwolle))
-    case = httpx.get(f"{live['url']}/api/cases/{line_case}").json()
+                                 "Klopt deze kostenregel?", *as_zwolle, "--key", zwolle))
+    case = httpx.get(f"{live['url']}/api/cases/{line_case}", headers=_bearer(live, ZWOLLE)).json()
     assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
     assert (case["parties"]["claiming"], case["parties"]["responding"]) == (KAMPEN, ZWOLLE)
-    r = cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question", "Nog eens?", *server,
+    r = cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question", "Nog eens?", *as_zwolle,
             "--key", zwolle)
     assert r.exit_code == 1 and "geweigerd: CASE_EXISTS: " in r.output, r.output
     assert line_case == f"GS-{line.seq:06d}" != case_id and opened > line.seq  # opened after the booking

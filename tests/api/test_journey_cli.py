@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from api_helpers import PG_URL, ROOT, free_port, stop_process, wait_until_up
+from party_auth import token_in_database
 
 from ledger import service
 from ledger.crypto import find_signers
@@ -77,8 +78,12 @@ class Journey:
         self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=ROOT, env=self.server_env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        self.http = httpx.Client(base_url=self.url, timeout=10)
         wait_until_up(self)
+        # each party's machine holds an API token of its own (`bwledger accounts token add` by the operator);
+        # the test reads the ledger back as an auditor
+        self.tokens = {p: token_in_database(url, p, schema=schema) for p in PARTICIPANTS}
+        self.http = httpx.Client(base_url=self.url, timeout=10, headers={
+            "Authorization": f"Bearer {token_in_database(url, 'OPERATOR', ('auditor',), schema)}"})
         self.files = 0
         self.reader = service.open_ledger(url, schema=schema)  # an auditor reading the database
 
@@ -98,7 +103,8 @@ class Journey:
     def start(self, *args, party: str | None = None) -> subprocess.Popen:
         """`bwledger ARGS` on a party's machine (its folder, no server settings) or, without party, on the
         server's machine (the server's BWLEDGER_HOME and database)."""
-        env, cwd = (self.server_env, ROOT) if party is None else (_clean_env(), self.folders[party])
+        env, cwd = ((self.server_env, ROOT) if party is None else
+                    ({**_clean_env(), "BWLEDGER_TOKEN": self.tokens[party]}, self.folders[party]))
         return subprocess.Popen([sys.executable, "-m", "api.cli", *map(str, args)], cwd=cwd, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
