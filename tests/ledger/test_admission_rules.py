@@ -23,7 +23,7 @@ from api.settings import Settings
 from ledger.crypto import new_signer
 from ledger.entitlements import entitled
 from ledger.entries import PAYLOADS, COMMITTEE, OPERATOR
-from ledger.service import register_key, revoke_key, rotate_key, sign_statement
+from ledger.service import SignedStatement, register_key, revoke_key, rotate_key, sign_statement
 from ledger.verify import verify_store
 from ledger_helpers import PG_PARAM, PG_URL, determination
 from tamper_helpers import drop_append_only_triggers, insert_by_hand
@@ -63,13 +63,26 @@ class Scenario:
         return self.client.post("/api/ledger/entries", json={"statement": _b64(st.statement),
                                                              "signature": _b64(st.signature)})
 
-    def add(self, author, kind, payload, client=C1, name=None):
-        r = self.post(self.sign(author, kind, payload, client))
+    def add(self, author, kind, payload, client=C1, name=None, key=None):
+        r = self.post(self.sign(author, kind, payload, client, key=key))
         assert r.status_code == 201, r.text
         ref = {"seq": r.json()["seq"], "entry_hash": r.json()["entry_hash"]}
         if name:
             self.refs[name] = ref
         return ref
+
+
+def deviating(det, **kw) -> dict:
+    """A provisional line of GM0166 on GM0193 at a tariff that is not the contract's, marked as such."""
+    return line(determination=det, tariff_cents=20_000, tariff_deviation=True, **kw)
+
+
+def acceptance(line_ref, **kw) -> dict:
+    """The cost bearer's acceptance of a `deviating` line, on its terms."""
+    d = {"cost_line": line_ref, "period_from": "2026-01-01", "period_to": "2026-01-31", "product": "15A01",
+         "units": 31, "tariff_cents": 20_000}
+    d.update(kw)
+    return d
 
 
 def _event(s: Scenario, status, previous, **kw) -> dict:
@@ -117,6 +130,41 @@ def build(client: TestClient) -> Scenario:
         s.add(author, "dispute_event", _event(s, status, prev, **kw))
     s.add("GM0166", "dispute_event", _event(s, "DETERMINED", None, dispute_id="GS-adv-2", determination=None,
                                             cost_line=s.refs["line"]))  # a cost line is disputed like any other
+    # deviating tariffs (ledger/costline_basis.py): dev1 accepted, reversed and replaced by a definitive line;
+    # dev2 accepted; dev3 standing unaccepted; dev4 accepted and reversed, not yet replaced
+    for name in ("dev1", "dev2", "dev3", "dev4"):
+        s.add("GM0166", "cost_line", deviating(s.refs["det"]), name=name)
+    for name in ("dev1", "dev2", "dev4"):
+        s.add("GM0193", "tariff_acceptance", acceptance(s.refs[name]), name=f"acc_{name}")
+    for name in ("dev1", "dev4"):
+        s.add("GM0166", "reversal", {"reverses": s.refs[name], "reason": "tarief aanvaard"}, name=f"rev_{name}")
+    s.add("GM0166", "cost_line", deviating(s.refs["det"], status="definitive", tariff_acceptance=s.refs["acc_dev1"],
+                                           replaces=s.refs["rev_dev1"]),
+          key=f"tariff:{s.refs['acc_dev1']['seq']}", name="def1")
+    # a case that was closed, and one decided on 1 September 2026 (past the two months for the court)
+    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-closed"),
+          name="det_closed")
+    closed = {"dispute_id": "GS-closed", "determination": s.refs["det_closed"]}
+    for author, status, prev in (("GM0166", "DETERMINED", None), ("GM0193", "ACCEPTED", "DETERMINED"),
+                                 ("GM0166", "CLOSED", "ACCEPTED")):
+        s.add(author, "dispute_event", _event(s, status, prev, **closed))
+    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-dec"), name="det_dec")
+    dec = {"dispute_id": "GS-dec", "determination": s.refs["det_dec"]}
+    for author, status, prev, kw in (
+            ("GM0166", "DETERMINED", None, {}), ("GM0193", "OBJECTED", "DETERMINED", {}),
+            ("GM0166", "CONSULTATION", "OBJECTED", {}), ("GM0166", "ESCALATED", "CONSULTATION", {"attempts": ATTEMPTS[:1]}),
+            ("GM0193", "FILED", "ESCALATED", {"attempts": ATTEMPTS[1:]}), (COMMITTEE, "ADMISSIBILITY", "FILED", {}),
+            (COMMITTEE, "EXCHANGE", "ADMISSIBILITY", {})):
+        s.add(author, "dispute_event", _event(s, status, prev, **dec, **kw))
+    s.add(COMMITTEE, "dispute_event", _event(s, "DECIDED", "EXCHANGE", **dec, decision={**DECISION,
+                                                                                     "decided_on": "2026-09-01"}),
+          name="decided")
+    # a case of Apeldoorn's client in consultation
+    c2 = {"dispute_id": "GS-c2", "determination": s.refs["det_other"], "participants": ["GM0200", "GM0166", COMMITTEE],
+          "claiming": "GM0200", "responding": "GM0166"}
+    for author, status, prev in (("GM0200", "DETERMINED", None), ("GM0166", "OBJECTED", "DETERMINED"),
+                                 ("GM0200", "CONSULTATION", "OBJECTED")):
+        s.add(author, "dispute_event", _event(s, status, prev, **c2), client=C2)
     # keys of a party that were ended: revoked, and rotated out
     revoked, old = new_signer("GM0505"), new_signer("GM0193")
     register_key(store, revoked)
@@ -221,6 +269,86 @@ def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
             "balances": []}, client=None), "SEAL_ORDER"),
         ("the committee as the addressee of a determination", s.sign("GM0166", "determination", determination(
             addressee=COMMITTEE, determination_id="det-c")), "PARTY_ROLE_INVALID"),
+        # the workflow's conditions (ledger/disputes.py, ledger/data/workflow.toml)
+        ("no response recorded before the six weeks have passed", s.sign(OPERATOR, "dispute_event", _event(
+            s, "NO_RESPONSE", "DETERMINED", dispute_id="GS-adv-2", determination=None, cost_line=r["line"])),
+         "DEADLINE_NOT_PASSED"),
+        ("the court asked more than two months after the decision", s.sign("GM0193", "dispute_event", _event(
+            s, "COURT_REVIEW", "DECIDED", dispute_id="GS-dec", determination=r["det_dec"])), "DEADLINE_PASSED"),
+        ("a decision implemented without its bookings", s.sign(OPERATOR, "dispute_event", _event(
+            s, "IMPLEMENTED", "DECIDED", dispute_id="GS-dec", determination=r["det_dec"])), "NOT_BOOKED"),
+        ("escalated without a recorded attempt to settle", s.sign("GM0200", "dispute_event", _event(
+            s, "ESCALATED", "CONSULTATION", dispute_id="GS-c2", determination=r["det_other"],
+            participants=["GM0200", "GM0166", COMMITTEE], claiming="GM0200", responding="GM0166"), client=C2),
+         "PRIOR_ATTEMPTS_MISSING"),
+        ("a position submitted to a closed case", s.sign("GM0193", "dispute_event", _event(
+            s, "CLOSED", "CLOSED", dispute_id="GS-closed", determination=r["det_closed"], action="submission",
+            position="toch nog")), "TRANSITION_NOT_ALLOWED"),
+        # tariff acceptances and the definitive line that uses one (ledger/costline_basis.py)
+        ("a deviating tariff accepted by the fronting party, not the cost bearer", s.sign(
+            "GM0166", "tariff_acceptance", acceptance(r["dev3"])), "NOT_ENTITLED"),
+        ("a deviating tariff accepted on other terms than the line's", s.sign(
+            "GM0193", "tariff_acceptance", acceptance(r["dev3"], units=30)), "TARIFF_ACCEPTANCE_INVALID"),
+        ("the acceptance of a line without a deviating tariff", s.sign(
+            "GM0193", "tariff_acceptance", acceptance(r["line"], tariff_cents=19_500)), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a deviating tariff accepted twice", s.sign("GM0193", "tariff_acceptance", acceptance(r["dev2"])),
+         "TARIFF_ACCEPTANCE_INVALID"),
+        ("the acceptance of a reversed line", s.sign("GM0193", "tariff_acceptance", acceptance(r["dev1"])),
+         "TARIFF_ACCEPTANCE_INVALID"),
+        ("the acceptance of another client's line", s.sign("GM0193", "tariff_acceptance", acceptance(r["dev3"]),
+                                                            client=C2), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a definitive deviating line replacing the reversal of another line", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", tariff_acceptance=r["acc_dev2"], replaces=r["reversal"]),
+            key="tariff-other-line"), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a definitive deviating line that replaces nothing", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", tariff_acceptance=r["acc_dev2"]), key=f"tariff:{r['acc_dev2']['seq']}"),
+         "TARIFF_ACCEPTANCE_INVALID"),
+        ("an acceptance used under another idempotency key", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", tariff_acceptance=r["acc_dev4"], replaces=r["rev_dev4"]),
+            key="tariff-once-more"), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a definitive line on other terms than the accepted ones", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", units=62, period_to="2026-02-28", tariff_acceptance=r["acc_dev4"],
+            replaces=r["rev_dev4"]), key=f"tariff:{r['acc_dev4']['seq']}"), "TARIFF_ACCEPTANCE_INVALID"),
+        # the episode (rule set 2026-12-02, ledger/notices.py)
+        ("an N2 ending before the client's first N1 started", s.sign("GM0166", "outflow_notice", {
+            "sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+            "end_date": "2026-01-01", "legal_basis": "pseudoniem"}), "DATE_IMPLAUSIBLE"),
+        # personal data in free text (rule set 2026-12-02, ledger/privacy.py)
+        ("a BSN in the position of a dispute event", s.sign("GM0166", "dispute_event", _event(
+            s, hearing, hearing, action="submission", position="cliënt met BSN 123456782 woont al jaren in Zwolle")),
+         "PERSONAL_DATA"),
+        ("a BSN written with dots in the reasons of an objection", s.sign("GM0193", "objection", {
+            "determination": r["det"], "reasons": "zie dossier 1234.56.782"}), "PERSONAL_DATA"),
+        ("an e-mail address in the reason of a reversal", s.sign("GM0166", "reversal", {
+            "reverses": r["dev3"], "reason": "op verzoek van j.jansen@zwolle.nl"}), "PERSONAL_DATA"),
+        ("a postcode with house number as the location of an N1", s.sign("GM0166", "placement_notice", {
+            **n1, "location": "Dorpsstraat, 8011 AB 12"}), "PERSONAL_DATA"),
+        # legal bases outside the dated list (ledger/notices.py, ledger/data/admission.toml)
+        ("an N1 on a legal basis outside the list", s.sign("GM0166", "placement_notice", {
+            **n1, "legal_basis": "toestemming"}), "LEGAL_BASIS_INVALID"),
+        ("an N5 on a legal basis outside the list", s.sign("GM0166", "handover_request", {
+            "meldgemeente": "GM0166", "to_party": "GM0200", "reasons": "x", "proposed_date": "2026-03-01",
+            "legal_basis": "gerechtvaardigd_belang"}), "LEGAL_BASIS_INVALID"),
+        ("a determination on a legal basis outside the list", s.sign("GM0166", "determination", determination(
+            addressee="GM0193", determination_id="det-lb", legal_basis="toestemming")), "LEGAL_BASIS_INVALID"),
+        ("an objection on a legal basis outside the list", s.sign("GM0193", "objection", {
+            "determination": r["det"], "reasons": "onjuist", "legal_basis": "toestemming"}), "LEGAL_BASIS_INVALID"),
+        # the entry itself (ledger/admission.py rules 1-6)
+        ("a signature that does not verify", _flipped(s.sign("RG:ijssel-vecht", "acknowledgement", {
+            "notice": r["n1"]})), "SIGNATURE_INVALID"),
+        ("a cost line without its client", s.sign("GM0166", "cost_line", line(determination=r["det"]), client=None),
+         "STATEMENT_INVALID"),
+        ("a reference to an entry that does not exist", s.sign("RG:ijssel-vecht", "acknowledgement", {
+            "notice": {"seq": 10**6, "entry_hash": r["n1"]["entry_hash"]}}), "REFERENCE_INVALID"),
+        ("a reference with another entry's hash", s.sign("RG:ijssel-vecht", "acknowledgement", {
+            "notice": {"seq": r["n1"]["seq"], "entry_hash": r["det"]["entry_hash"]}}), "REFERENCE_INVALID"),
+        ("the acknowledgement of a determination", s.sign("GM0193", "acknowledgement", {"notice": r["det"]}),
+         "REFERENCE_INVALID"),
+        ("a key registered a second time", s.sign(OPERATOR, "key_registration", _reg(
+            s, "GM0166", signer=s.signers["GM0166"]), client=None), "PAYLOAD_INVALID"),
+        ("a revoked key revoked again", s.sign(OPERATOR, "key_revocation", {
+            "party": "GM0505", "key_id": s.signers["revoked"].key_id, "reason": "nog eens"}, client=None),
+         "PAYLOAD_INVALID"),
     ]
     return out
 
@@ -229,8 +357,13 @@ def _hash(s: Scenario, seq: int) -> str:
     return s.store.get_rows([seq])[seq].leaf_hash.hex()
 
 
-def _reg(s: Scenario, party: str, back: timedelta = timedelta(0)) -> dict:
-    k = new_signer(party)
+def _flipped(st: SignedStatement) -> SignedStatement:
+    """The statement with one bit of its signature flipped."""
+    return SignedStatement(st.statement, bytes([st.signature[0] ^ 1]) + st.signature[1:])
+
+
+def _reg(s: Scenario, party: str, back: timedelta = timedelta(0), signer=None) -> dict:
+    k = signer or new_signer(party)
     return {"party": party, "key_id": k.key_id, "public_key": k.public_key.hex(),
             "valid_from": (s.store.clock() - back).isoformat(), "valid_until": None}
 
