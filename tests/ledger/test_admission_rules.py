@@ -410,6 +410,44 @@ def test_the_same_forgeries_written_into_the_database_are_each_named_by_verify(s
     assert {seq: code for seq, (code, _w) in expected.items()} == found, report.problems
 
 
+def admission_refusal_codes() -> dict[str, set[str]]:
+    """code -> the modules whose admission rules refuse with it: ledger/admission.py and every module it
+    imports a rule (a `*_problem` function) from, read for `LedgerError(CODE, ...)`."""
+    import ast
+    from pathlib import Path
+
+    import ledger
+    from ledger import errors
+
+    root = Path(ledger.__file__).parent
+    modules, todo = set(), ["admission"]
+    while todo:
+        name = todo.pop()
+        if name in modules:
+            continue
+        modules.add(name)
+        for node in ast.walk(ast.parse((root / f"{name}.py").read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module and "." not in node.module \
+                    and any(a.name.endswith("_problem") for a in node.names):
+                todo.append(node.module)
+    out: dict[str, set[str]] = {}
+    for name in sorted(modules):
+        for node in ast.walk(ast.parse((root / f"{name}.py").read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "LedgerError" and node.args \
+                    and isinstance(node.args[0], ast.Name):
+                out.setdefault(getattr(errors, node.args[0].id), set()).add(name)
+    return out
+
+
+def test_every_refusal_code_of_an_admission_rule_has_a_forgery(scenario):
+    """A code an admission rule refuses with and no forgery triggers is a rule nobody tried to break."""
+    codes = admission_refusal_codes()
+    assert {"admission", "disputes", "costline_basis", "notices", "parties", "seals", "privacy"} <= set().union(
+        *codes.values())  # the reading of the modules found the rule families
+    tried = {code for _what, _st, code in forgeries(scenario)}
+    assert {c: sorted(m) for c, m in codes.items() if c not in tried} == {}
+
+
 def test_every_kind_by_every_kind_of_author(scenario):
     """Generated from the entitlement table: each kind's valid statement signed by every kind of
     author (the entitled party, the other party, a third municipality, the committee, the operator);
