@@ -349,6 +349,34 @@ def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
         ("a revoked key revoked again", s.sign(OPERATOR, "key_revocation", {
             "party": "GM0505", "key_id": s.signers["revoked"].key_id, "reason": "nog eens"}, client=None),
          "PAYLOAD_INVALID"),
+        # holes this suite found (each was admitted; the rule is fixed in the module named)
+        ("a case opened on a determination about another client (disputes.py)", s.sign(
+            "GM0166", "dispute_event", _event(s, "DETERMINED", None, dispute_id="GS-adv-5"), client=C2),
+         "CASE_MISMATCH"),
+        ("an acceptance of another client's determination (notices.py)", s.sign("GM0166", "acceptance", {
+            "determination": r["det_other"]}), "REFERENCE_INVALID"),
+        ("an objection to another client's determination (notices.py)", s.sign("GM0166", "objection", {
+            "determination": r["det_other"], "reasons": "onjuist"}), "REFERENCE_INVALID"),
+        ("a re-determination of another client's determination (notices.py)", s.sign("GM0166", "redetermination", {
+            **determination(addressee="GM0193", determination_id="det-re"), "previous": r["det"], "trigger": "R15"},
+            client=C2), "REFERENCE_INVALID"),
+        ("a decision naming the committee as cost bearer (disputes.py)", s.sign(COMMITTEE, "dispute_event", _event(
+            s, "DECIDED", hearing, decision={**DECISION, "cost_bearers": [{**DECISION["cost_bearers"][0],
+                                                                             "cost_bearer": COMMITTEE}]})),
+         "PARTY_ROLE_INVALID"),
+        ("an N5 addressed to the committee (notices.py)", s.sign("GM0166", "handover_request", {
+            "meldgemeente": "GM0166", "to_party": COMMITTEE, "reasons": "x", "proposed_date": "2026-03-01",
+            "legal_basis": "pseudoniem"}), "PARTY_ROLE_INVALID"),
+        ("an N2 naming the operator as the new municipality (notices.py)", s.sign("GM0166", "outflow_notice", {
+            "sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+            "end_date": "2026-06-30", "new_municipality": OPERATOR, "legal_basis": "pseudoniem"}),
+         "PARTY_ROLE_INVALID"),
+        ("an N1 naming a municipality as host region (notices.py)", s.sign("GM0166", "placement_notice", {
+            **n1, "host_region": "GM0200"}), "PARTY_ROLE_INVALID"),
+        ("a seal with a balance for the committee (admission.seal_rule)", s.sign(OPERATOR, "settlement_seal", {
+            "period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 3, "quarter": "2026K1",
+            "balances": [{"party": COMMITTEE, "net_cents": 500}, {"party": "GM0166", "net_cents": -500}]}, client=None),
+         "PARTY_ROLE_INVALID"),
     ]
     return out
 
