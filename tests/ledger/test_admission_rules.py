@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -476,43 +477,157 @@ def test_every_refusal_code_of_an_admission_rule_has_a_forgery(scenario):
     assert {c: sorted(m) for c, m in codes.items() if c not in tried} == {}
 
 
+#: every kind of author: the parties of the scenario by name (which of them is the entitled party, the
+#: other party or a third municipality depends on the kind: the entitlement table says), and two keys
+#: that were ended (a revoked key of GM0505, a key of GM0193 rotated out)
+AUTHORS = ("GM0166", "GM0193", "GM0200", COMMITTEE, OPERATOR, "revoked", "rotated")
+#: the reference each kind needs, and what it may be besides present and missing: of another client,
+#: or the subject of a closed case (only a determination can be: a case is about one)
+NEEDS = {"redetermination": "previous", "acceptance": "determination", "objection": "determination",
+         "acknowledgement": "notice", "cost_line": "determination", "tariff_acceptance": "cost_line",
+         "reversal": "reverses", "dispute_event": "determination"}
+CLOSED_CASE = ("redetermination", "acceptance", "objection", "cost_line", "dispute_event")
+#: what the business rules answer an entitled author with a valid key, per (kind, variant), where it is
+#: not admission: a code, or {author: code} for the authors the answer differs for
+REFUSED = {
+    ("redetermination", "other_client"): "REFERENCE_INVALID",
+    ("acceptance", "other_client"): "REFERENCE_INVALID",
+    ("objection", "other_client"): "REFERENCE_INVALID",
+    ("acknowledgement", "other_client"): "ACKNOWLEDGEMENT_INVALID",
+    ("cost_line", "present"): {OPERATOR: "NOT_ENTITLED"},  # the operator books only for a decision
+    ("cost_line", "other_client"): {"GM0166": "BASIS_MISMATCH", OPERATOR: "NOT_ENTITLED"},
+    ("cost_line", "closed_case"): {OPERATOR: "NOT_ENTITLED"},
+    ("tariff_acceptance", "other_client"): "TARIFF_ACCEPTANCE_INVALID",
+    ("reversal", "present"): {OPERATOR: "NOT_ENTITLED"},  # the operator reverses only for a decision
+    ("reversal", "other_client"): "BASIS_MISMATCH",
+    ("dispute_event", "other_client"): "CASE_MISMATCH",
+    ("dispute_event", "closed_case"): "TRANSITION_NOT_ALLOWED",
+}
+MISSING = {"seq": 10**6, "entry_hash": "0" * 64}
+
+
+def variants(kind: str) -> tuple[str, ...]:
+    if kind not in NEEDS:
+        return ("valid",)
+    return ("present", "missing", "other_client") + (("closed_case",) if kind in CLOSED_CASE else ())
+
+
+def valid_statement(s: Scenario, kind: str, variant: str) -> tuple[dict, str | None]:
+    """(payload, client) of a `kind` entry that only the variant of its reference may spoil; whatever it
+    consumes (a notice to acknowledge, a line to accept or reverse, a key to rotate) is made fresh."""
+    r, i, other = s.refs, next(_n), variant == "other_client"
+
+    def pick(present, other_client, closed=None):
+        return {"present": present, "missing": MISSING, "other_client": other_client, "closed_case": closed}[variant]
+
+    if kind == "determination":
+        return determination(addressee="GM0193", determination_id=f"det-m{i}"), C1
+    if kind == "redetermination":
+        return {**determination(addressee="GM0193", determination_id=f"det-m{i}"), "trigger": "R15",
+                "previous": pick(r["det"], r["det_other"], r["det_closed"])}, C1
+    if kind == "acceptance":
+        return {"determination": pick(r["det"], r["det_other"], r["det_closed"])}, C1
+    if kind == "objection":
+        return {"determination": pick(r["det"], r["det_other"], r["det_closed"]), "reasons": "onjuist"}, C1
+    if kind == "placement_notice":
+        return r["n1_payload"], C1
+    if kind == "outflow_notice":
+        return {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+                "end_date": "2026-06-30", "legal_basis": "pseudoniem"}, C1
+    if kind == "handover_request":
+        return {"meldgemeente": "GM0166", "to_party": "GM0200", "reasons": "beste kans", "proposed_date": "2026-03-01",
+                "legal_basis": "pseudoniem"}, C1
+    if kind == "acknowledgement":
+        notice = s.add("GM0166", "placement_notice", r["n1_payload"], client=C2 if other else C1)
+        return {"notice": pick(notice, notice)}, C1
+    if kind == "cost_line":
+        return line(determination=pick(r["det"], r["det_other"], r["det_closed"])), C1
+    if kind == "tariff_acceptance":
+        dev = (s.add("GM0200", "cost_line", line("GM0200", "GM0166", determination=r["det_other"], tariff_cents=20_000,
+                                                 tariff_deviation=True), client=C2) if other
+               else s.add("GM0166", "cost_line", deviating(r["det"])))
+        return acceptance(pick(dev, dev)), C1
+    if kind == "reversal":
+        booked = (s.add("GM0200", "cost_line", line("GM0200", "GM0166", determination=r["det_other"],
+                                                    tariff_cents=20_000, tariff_deviation=True), client=C2) if other
+                  else s.add("GM0166", "cost_line", line(determination=r["det"])))
+        return {"reverses": pick(booked, booked), "reason": "dubbel geboekt"}, C1
+    if kind == "settlement_seal":
+        return {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": s.store.size() - 1,
+                "quarter": "2026K1", "balances": []}, None
+    if kind == "dispute_event":
+        c2 = {"dispute_id": "GS-c2", "determination": r["det_other"], "claiming": "GM0200", "responding": "GM0166",
+              "participants": ["GM0200", "GM0166", COMMITTEE]}
+        at = {"present": ("HEARING", {}), "missing": ("HEARING", {"determination": MISSING}),
+              "other_client": ("CONSULTATION", c2),  # Apeldoorn's case, signed for Kampen's client
+              "closed_case": ("CLOSED", {"dispute_id": "GS-closed", "determination": r["det_closed"]})}[variant]
+        return _event(s, at[0], at[0], action="submission", position="stukken", **at[1]), C1
+    if kind == "key_registration":
+        return _reg(s, "GM0200"), None
+    spare, new = new_signer("GM0200"), new_signer("GM0200")  # the key it ends: one more of GM0200's keys
+    register_key(s.store, spare)
+    if kind == "key_rotation":
+        return {"party": "GM0200", "old_key_id": spare.key_id, "new_key_id": new.key_id,
+                "new_public_key": new.public_key.hex()}, None
+    assert kind == "key_revocation", kind
+    return {"party": "GM0200", "key_id": spare.key_id, "reason": "vervangen"}, None
+
+
+def _ref_info(s: Scenario, ref: dict):
+    from ledger.entitlements import RefInfo
+
+    row = s.store.get_rows([ref["seq"]])[ref["seq"]]
+    d = json.loads(row.statement)
+    return RefInfo(row.seq, row.leaf_hash, d["kind"], d["author"], d["payload"], d["client"])
+
+
+def expected(s: Scenario, rules, kind: str, variant: str, author: str, payload: dict) -> str | None:
+    """The code the admission rules must refuse with, in their order (ledger/admission.py), or None:
+    an ended key; a missing reference; the entitlement table; the business rules (REFUSED)."""
+    if author in ("revoked", "rotated"):
+        return "KEY_NOT_VALID"
+    if variant == "missing":
+        return "REFERENCE_INVALID"
+    model = PAYLOADS[kind].model_validate(payload, strict=False)
+    refs = {name: _ref_info(s, ref.model_dump()) for name, ref in model.refs().items()}
+    if not entitled(rules[kind], author, model, refs.get):
+        return "NOT_ENTITLED"
+    answer = REFUSED.get((kind, variant))
+    return answer.get(author) if isinstance(answer, dict) else answer
+
+
 def test_every_kind_by_every_kind_of_author(scenario):
-    """Generated from the entitlement table: each kind's valid statement signed by every kind of
-    author (the entitled party, the other party, a third municipality, the committee, the operator);
-    one the table does not entitle is refused NOT_ENTITLED; one it entitles is judged by the kind's
-    business rules (refused with their code, or admitted)."""
+    """Generated from the entitlement table of the rule set in force: every entry kind (a valid payload
+    each) x every kind of author x the reference it needs (present, missing, of another client, the
+    subject of a closed case): each is refused with its stable code and stores nothing, or is admitted
+    and stored."""
     from ledger.admission import ruleset_at
 
     s = scenario
     rules = ruleset_at(s.store.clock()).entitlements
-    valid = {
-        "determination": determination(addressee="GM0193", determination_id="det-g"),
-        "cost_line": line(determination=s.refs["det"]),
-        "placement_notice": s.refs["n1_payload"],
-        "acknowledgement": {"notice": s.refs["n1"]},
-        "dispute_event": _event(s, "HEARING", "HEARING", action="submission", position="stukken"),
-        "objection": {"determination": s.refs["det"], "reasons": "onjuist"},
-    }
-    authors = ["GM0166", "GM0193", "GM0200", COMMITTEE, OPERATOR]
+    assert {k for k, m in PAYLOADS.items() if m.ref_fields} == set(NEEDS)  # a new kind with references needs a row
+    outcomes: dict[str, set] = {}
     tried = 0
-    for kind, payload in valid.items():
-        model = PAYLOADS[kind].model_validate(payload, strict=False)
-        refs = {}
-        for name, ref in model.refs().items():
-            row = s.store.get_rows([ref.seq])[ref.seq]
-            import json
-            refs[name] = type("Ref", (), {"author": row.author, "payload": json.loads(row.statement)["payload"]})
-        for author in authors:
-            size = s.store.size()
-            r = s.post(s.sign(author, kind, payload))
-            tried += 1
-            if not entitled(rules[kind], author, model, refs.get):
-                assert r.status_code == 403 and r.json()["code"] == "NOT_ENTITLED", (kind, author, r.text)
-                assert s.store.size() == size
-            else:
-                assert r.status_code in (201, 403, 409, 422), (kind, author, r.text)
-                assert (r.status_code == 201) == (s.store.size() == size + 1)
-    assert tried == len(valid) * len(authors)
+    for kind in PAYLOADS:
+        for variant in variants(kind):
+            for author in AUTHORS:
+                payload, client = valid_statement(s, kind, variant)
+                want = expected(s, rules, kind, variant, author, payload)
+                signer = s.signers[author]
+                size = s.store.size()
+                r = s.post(s.sign(signer.party, kind, payload, client=client, signer=signer))
+                where = (kind, variant, author)
+                if want is None:
+                    assert r.status_code == 201, (where, r.text)
+                    assert s.store.size() == size + 1, where
+                else:
+                    assert r.status_code in (403, 409, 422) and r.json()["code"] == want, (where, want, r.text)
+                    assert s.store.size() == size, where  # nothing stored
+                outcomes.setdefault(kind, set()).add(want)
+                tried += 1
+    assert tried == len(AUTHORS) * sum(len(variants(k)) for k in PAYLOADS)
+    for kind, seen in outcomes.items():  # every kind was admitted for its entitled party, refused to others
+        assert None in seen and "NOT_ENTITLED" in seen and "KEY_NOT_VALID" in seen, (kind, seen)
     assert verify_store(s.store).ok
 
 
