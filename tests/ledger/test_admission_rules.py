@@ -4,9 +4,15 @@ backend, verified once) are each named by `ledger verify` with the same code.
 
 The scenario (a few real entries, made through the same HTTP endpoint): Kampen (GM0166) determined
 that Zwolle (GM0193) bears the cost of client PSN-adv-1 and books a cost line on it; Kampen opened a
-dispute that has reached the hearing; Kampen sent an N1 that Zwolle acknowledged; Apeldoorn (GM0200)
-is a third municipality with a determination of its own; a fourth party's key was revoked and another
+dispute that has reached the hearing, and one on a cost line; Kampen sent an N1 that Zwolle
+acknowledged; Kampen booked four lines at a deviating tariff, three of which Zwolle accepted (one of
+those replaced by a definitive line on the accepted terms); a case was accepted and closed, another
+decided on 1 September 2026; Apeldoorn (GM0200) is a third municipality with a determination of its
+own about another client, in consultation with Kampen; a fourth party's key was revoked and another
 was rotated out.
+
+Besides the forgeries: a test that every refusal code an admission rule raises has a forgery, and
+`test_every_kind_by_every_kind_of_author`, generated from the entitlement table.
 """
 from __future__ import annotations
 
