@@ -51,7 +51,7 @@ from .errors import (
     LedgerError,
 )
 from .notices import (NOTICES, acknowledgement_problem, legal_basis_problem, notice_problem,
-                      outflow_episode_problem)
+                      outflow_episode_problem, referred_client_problem)
 from .parties import paying_party_problem, unknown_party_problem
 from .privacy import personal_data_problem
 from .registry import KeyRegistry
@@ -311,7 +311,7 @@ def dispute_event_rule(c: Candidate) -> LedgerError | None:
     p = c.st.payload
     subject = c.refs.get("determination") or c.refs.get("cost_line")
     return dispute_event_problem(c.st.author, p.model_dump(mode="json"), subject, c.state.cases.get(p.dispute_id),
-                                 c.received_on, c.lookup)
+                                 c.received_on, c.lookup, c.st.client)
 
 
 def cost_line_rule(c: Candidate) -> LedgerError | None:
@@ -347,15 +347,25 @@ def outflow_episode_rule(c: Candidate) -> LedgerError | None:
     return outflow_episode_problem(c.st.payload.end_date, c.state.episode_start.get(c.st.client))
 
 
+def referred_client_rule(c: Candidate) -> LedgerError | None:
+    """N4, N8: the determination accepted, objected to or re-determined is of the same client
+    (ledger/notices.py)."""
+    return referred_client_problem(c.st.client, c.refs)
+
+
 def acknowledgement_rule(c: Candidate) -> LedgerError | None:
     """By an addressee of the notice, for its client, once (ledger/notices.py)."""
     return acknowledgement_problem(c.st.author, c.st.client, c.refs["notice"], c.state.acknowledged)
 
 
 def seal_rule(c: Candidate) -> LedgerError | None:
-    """Quarters are sealed once and in order (ledger/seals.py); no seal makes the committee or the
-    operator a creditor or debtor."""
+    """Quarters are sealed once and in order (ledger/seals.py); no seal gives the committee or the
+    operator a balance or makes it a creditor or debtor."""
     p = c.st.payload
+    for balance in p.balances:
+        err = paying_party_problem("balances.party", balance.party)
+        if err:
+            return err
     for pair in p.pairs:
         err = paying_party_problem("pairs.creditor", pair.creditor) or paying_party_problem("pairs.debtor", pair.debtor)
         if err:
@@ -379,8 +389,9 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], .
     "cost_lines": {"cost_line": (cost_line_rule,), "reversal": (reversal_rule,),
                    "tariff_acceptance": (tariff_acceptance_rule,)},
     "notices": {**{kind: (notice_rule,) for kind in NOTICES},
-                **{kind: (legal_basis_rule,) for kind in ("determination", "redetermination", "acceptance",
-                                                          "objection")}},
+                "determination": (legal_basis_rule,),
+                **{kind: (referred_client_rule, legal_basis_rule) for kind in ("redetermination", "acceptance",
+                                                                               "objection")}},
     "episodes": {"outflow_notice": (outflow_episode_rule,)},
     "acknowledgements": {"acknowledgement": (acknowledgement_rule,)},
     "seals": {"settlement_seal": (seal_rule,)},

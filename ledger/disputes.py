@@ -42,6 +42,7 @@ from .errors import (
     TRANSITION_NOT_ALLOWED,
     LedgerError,
 )
+from .parties import paying_party_problem
 
 DATA = Path(__file__).parent / "data" / "workflow.toml"
 STATUSES = DISPUTE_STATUSES
@@ -201,9 +202,14 @@ def deadlines_for(state_status: str, since: date, committee: str = COMMITTEE,
 
 
 def decision_problem(decision: dict | None) -> LedgerError | None:
-    """A decision names a cost bearer for at least one period, and its periods do not overlap."""
+    """A decision names a cost bearer for at least one period, never the committee or the operator
+    (ledger/parties.py), and its periods do not overlap."""
     if decision is None:
         return None
+    for i, p in enumerate(decision.get("cost_bearers", ())):
+        err = paying_party_problem(f"decision.cost_bearers[{i}].cost_bearer", p["cost_bearer"])
+        if err:
+            return err
     spans = sorted((str(p["period_from"]), str(p["period_to"])) for p in decision.get("cost_bearers", ()))
     if not spans:
         return LedgerError(DECISION_INVALID, "a decision names the cost bearer for at least one period")
@@ -324,15 +330,18 @@ def opening_problem(parties: Parties, author: str) -> LedgerError | None:
 
 
 def dispute_event_problem(author: str, payload: dict, subject, state: CaseState | None, received_on: date,
-                          lookup) -> LedgerError | None:
+                          lookup, client: str | None) -> LedgerError | None:
     """Why this dispute_event may not enter the ledger, or None.
 
     `payload` is the event as JSON, `subject` the RefInfo of the entry it is about (its determination
     or cost line, already resolved), `state` the case folded from the events admitted before (None:
     no such case yet), `received_on` the Dutch date of receipt, `lookup(seq)` a RefInfo of an earlier
-    entry (for the bookings an IMPLEMENTED event lists)."""
+    entry (for the bookings an IMPLEMENTED event lists), `client` the event's client pseudonym (a
+    case is about its subject's client)."""
     if subject.kind not in SUBJECT_KINDS:
         return LedgerError(REFERENCE_INVALID, f"a case is about a determination or a cost line, not a {subject.kind}")
+    if subject.client != client:
+        return LedgerError(CASE_MISMATCH, f"the case's subject, entry {subject.seq}, is about another client")
     parties = subject_parties(subject.kind, subject.author, subject.payload)
     for name, want in (("claiming", parties.claiming), ("responding", parties.responding)):
         if payload.get(name) not in (None, want):

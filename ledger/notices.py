@@ -1,8 +1,9 @@
 """Notices between regions (N1 placement, N2 outflow, N5 handover) and their acknowledgement (pure).
 
 A notice is admitted when (domain specification section 4 and 8.12; issue 11):
-- every party it names exists on the notice's date (ledger/parties.py), and its cost bearer is no
-  committee or operator;
+- every party it names exists on the notice's date (ledger/parties.py), its cost bearer and
+  addressees are no committee or operator, its host region a region and its host or new municipality
+  a municipality;
 - it is addressed to a party other than its sender (an N1 may name the sender as host municipality:
   a placement in its own municipality on another region's contract);
 - its date is plausible: not more than `notice_years_back` years before its receipt (older claims
@@ -13,6 +14,9 @@ A notice is admitted when (domain specification section 4 and 8.12; issue 11):
   is `pseudoniem`, the default of spec 8.12 (nothing but the pseudonym enters the ledger);
 - from rule set 2026-12-02 (family `episodes`): an outflow (N2) does not end before the client's
   episode began, the earliest start date of the client's placement notices (N1).
+
+An acceptance or objection (N4) and a re-determination (N8) are about the client of the
+determination they refer to.
 
 An acknowledgement is by an addressee of the notice (the entitlement table), for the same client,
 once per addressee; it is due `acknowledgement_working_days` working days after the notice was
@@ -31,8 +35,10 @@ from .errors import (
     DATE_IMPLAUSIBLE,
     LEGAL_BASIS_INVALID,
     PARTY_ROLE_INVALID,
+    REFERENCE_INVALID,
     LedgerError,
 )
+from .entries import party_class
 from .parties import paying_party_problem, unknown_party_problem
 
 
@@ -49,6 +55,10 @@ NOTICES = {
     "outflow_notice": NoticeShape("sender", ("host_municipality", "host_region", "new_municipality"), "end_date"),
     "handover_request": NoticeShape("meldgemeente", ("to_party",), "proposed_date"),
 }
+
+
+#: the fields of a notice that name a party of one class
+FIELD_CLASS = {"host_region": "region", "host_municipality": "municipality", "new_municipality": "municipality"}
 
 
 def addressees(kind: str, payload: dict[str, Any]) -> set[str]:
@@ -75,9 +85,14 @@ def notice_problem(kind: str, payload, received_on: date, ruleset) -> LedgerErro
         err = unknown_party_problem(field, getattr(payload, field), on)
         if err:
             return err
-    err = paying_party_problem("cost_bearer", getattr(payload, "cost_bearer", None))
-    if err:
-        return err
+    for field in ("cost_bearer", *shape.addressees):
+        err = paying_party_problem(field, getattr(payload, field, None))
+        if err:
+            return err
+    for field, cls in FIELD_CLASS.items():
+        party = getattr(payload, field, None)
+        if party is not None and party_class(party) != cls:
+            return LedgerError(PARTY_ROLE_INVALID, f"{field}: {party} is not a {cls}")
     sender = getattr(payload, shape.sender)
     if not {getattr(payload, f) for f in shape.addressees if getattr(payload, f)} - {sender}:
         return LedgerError(PARTY_ROLE_INVALID, f"the notice is addressed to its sender {sender} only")
@@ -94,6 +109,20 @@ def legal_basis_problem(payload, ruleset) -> LedgerError | None:
     if basis is not None and basis not in ruleset.legal_bases:
         return LedgerError(LEGAL_BASIS_INVALID, f"legal_basis {basis!r} is not one of "
                                                 f"{', '.join(sorted(ruleset.legal_bases))}")
+    return None
+
+
+#: the references by which an N4 (acceptance, objection) or N8 (re-determination) names its determination
+DETERMINATION_REFS = ("determination", "previous")
+
+
+def referred_client_problem(client: str | None, refs: dict) -> LedgerError | None:
+    """The determination an acceptance, objection or re-determination refers to (resolved references:
+    RefInfo by field) is about the statement's own client."""
+    for field in DETERMINATION_REFS:
+        ref = refs.get(field)
+        if ref is not None and ref.client != client:
+            return LedgerError(REFERENCE_INVALID, f"{field}: entry {ref.seq} is about another client")
     return None
 
 

@@ -4,8 +4,8 @@
   has its statcode valid on that day (mergers take effect on 1 January, spec 8.6).
 - A region (`RG:<id>`) exists on a day when the regions table (rules/data/regions_verified.csv with
   rules/data/regions.toml) has it valid on that day.
-- The committee and the operator are never a fronting party, cost bearer or creditor: they settle
-  nothing (spec 8.12; issue 11).
+- The committee and the operator are never a fronting party, cost bearer, addressee or creditor: they
+  settle nothing (spec 8.12; issue 11).
 """
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def unknown_party_problem(field: str, party: str | None, on: date) -> LedgerErro
 def paying_party_problem(field: str, party: str | None) -> LedgerError | None:
     """PARTY_ROLE_INVALID when the committee or the operator stands where a paying party belongs."""
     if party in (COMMITTEE, OPERATOR):
-        return LedgerError(PARTY_ROLE_INVALID, f"{field}: {party} is never a fronting party, cost bearer or creditor")
+        return LedgerError(PARTY_ROLE_INVALID,
+                           f"{field}: {party} is never a fronting party, cost bearer, addressee or creditor")
     return None
 
 

@@ -4,14 +4,21 @@ backend, verified once) are each named by `ledger verify` with the same code.
 
 The scenario (a few real entries, made through the same HTTP endpoint): Kampen (GM0166) determined
 that Zwolle (GM0193) bears the cost of client PSN-adv-1 and books a cost line on it; Kampen opened a
-dispute that has reached the hearing; Kampen sent an N1 that Zwolle acknowledged; Apeldoorn (GM0200)
-is a third municipality with a determination of its own; a fourth party's key was revoked and another
+dispute that has reached the hearing, and one on a cost line; Kampen sent an N1 that Zwolle
+acknowledged; Kampen booked four lines at a deviating tariff, three of which Zwolle accepted (one of
+those replaced by a definitive line on the accepted terms); a case was accepted and closed, another
+decided on 1 September 2026; Apeldoorn (GM0200) is a third municipality with a determination of its
+own about another client, in consultation with Kampen; a fourth party's key was revoked and another
 was rotated out.
+
+Besides the forgeries: a test that every refusal code an admission rule raises has a forgery, and
+`test_every_kind_by_every_kind_of_author`, generated from the entitlement table.
 """
 from __future__ import annotations
 
 import base64
 import itertools
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +30,7 @@ from api.settings import Settings
 from ledger.crypto import new_signer
 from ledger.entitlements import entitled
 from ledger.entries import PAYLOADS, COMMITTEE, OPERATOR
-from ledger.service import register_key, revoke_key, rotate_key, sign_statement
+from ledger.service import SignedStatement, register_key, revoke_key, rotate_key, sign_statement
 from ledger.verify import verify_store
 from party_auth import logged_in
 from ledger_helpers import PG_PARAM, PG_URL, determination
@@ -64,13 +71,26 @@ class Scenario:
         return self.client.post("/api/ledger/entries", json={"statement": _b64(st.statement),
                                                              "signature": _b64(st.signature)})
 
-    def add(self, author, kind, payload, client=C1, name=None):
-        r = self.post(self.sign(author, kind, payload, client))
+    def add(self, author, kind, payload, client=C1, name=None, key=None):
+        r = self.post(self.sign(author, kind, payload, client, key=key))
         assert r.status_code == 201, r.text
         ref = {"seq": r.json()["seq"], "entry_hash": r.json()["entry_hash"]}
         if name:
             self.refs[name] = ref
         return ref
+
+
+def deviating(det, **kw) -> dict:
+    """A provisional line of GM0166 on GM0193 at a tariff that is not the contract's, marked as such."""
+    return line(determination=det, tariff_cents=20_000, tariff_deviation=True, **kw)
+
+
+def acceptance(line_ref, **kw) -> dict:
+    """The cost bearer's acceptance of a `deviating` line, on its terms."""
+    d = {"cost_line": line_ref, "period_from": "2026-01-01", "period_to": "2026-01-31", "product": "15A01",
+         "units": 31, "tariff_cents": 20_000}
+    d.update(kw)
+    return d
 
 
 def _event(s: Scenario, status, previous, **kw) -> dict:
@@ -118,6 +138,41 @@ def build(client: TestClient) -> Scenario:
         s.add(author, "dispute_event", _event(s, status, prev, **kw))
     s.add("GM0166", "dispute_event", _event(s, "DETERMINED", None, dispute_id="GS-adv-2", determination=None,
                                             cost_line=s.refs["line"]))  # a cost line is disputed like any other
+    # deviating tariffs (ledger/costline_basis.py): dev1 accepted, reversed and replaced by a definitive line;
+    # dev2 accepted; dev3 standing unaccepted; dev4 accepted and reversed, not yet replaced
+    for name in ("dev1", "dev2", "dev3", "dev4"):
+        s.add("GM0166", "cost_line", deviating(s.refs["det"]), name=name)
+    for name in ("dev1", "dev2", "dev4"):
+        s.add("GM0193", "tariff_acceptance", acceptance(s.refs[name]), name=f"acc_{name}")
+    for name in ("dev1", "dev4"):
+        s.add("GM0166", "reversal", {"reverses": s.refs[name], "reason": "tarief aanvaard"}, name=f"rev_{name}")
+    s.add("GM0166", "cost_line", deviating(s.refs["det"], status="definitive", tariff_acceptance=s.refs["acc_dev1"],
+                                           replaces=s.refs["rev_dev1"]),
+          key=f"tariff:{s.refs['acc_dev1']['seq']}", name="def1")
+    # a case that was closed, and one decided on 1 September 2026 (past the two months for the court)
+    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-closed"),
+          name="det_closed")
+    closed = {"dispute_id": "GS-closed", "determination": s.refs["det_closed"]}
+    for author, status, prev in (("GM0166", "DETERMINED", None), ("GM0193", "ACCEPTED", "DETERMINED"),
+                                 ("GM0166", "CLOSED", "ACCEPTED")):
+        s.add(author, "dispute_event", _event(s, status, prev, **closed))
+    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-dec"), name="det_dec")
+    dec = {"dispute_id": "GS-dec", "determination": s.refs["det_dec"]}
+    for author, status, prev, kw in (
+            ("GM0166", "DETERMINED", None, {}), ("GM0193", "OBJECTED", "DETERMINED", {}),
+            ("GM0166", "CONSULTATION", "OBJECTED", {}), ("GM0166", "ESCALATED", "CONSULTATION", {"attempts": ATTEMPTS[:1]}),
+            ("GM0193", "FILED", "ESCALATED", {"attempts": ATTEMPTS[1:]}), (COMMITTEE, "ADMISSIBILITY", "FILED", {}),
+            (COMMITTEE, "EXCHANGE", "ADMISSIBILITY", {})):
+        s.add(author, "dispute_event", _event(s, status, prev, **dec, **kw))
+    s.add(COMMITTEE, "dispute_event", _event(s, "DECIDED", "EXCHANGE", **dec, decision={**DECISION,
+                                                                                     "decided_on": "2026-09-01"}),
+          name="decided")
+    # a case of Apeldoorn's client in consultation
+    c2 = {"dispute_id": "GS-c2", "determination": s.refs["det_other"], "participants": ["GM0200", "GM0166", COMMITTEE],
+          "claiming": "GM0200", "responding": "GM0166"}
+    for author, status, prev in (("GM0200", "DETERMINED", None), ("GM0166", "OBJECTED", "DETERMINED"),
+                                 ("GM0200", "CONSULTATION", "OBJECTED")):
+        s.add(author, "dispute_event", _event(s, status, prev, **c2), client=C2)
     # keys of a party that were ended: revoked, and rotated out
     revoked, old = new_signer("GM0505"), new_signer("GM0193")
     register_key(store, revoked)
@@ -222,6 +277,114 @@ def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
             "balances": []}, client=None), "SEAL_ORDER"),
         ("the committee as the addressee of a determination", s.sign("GM0166", "determination", determination(
             addressee=COMMITTEE, determination_id="det-c")), "PARTY_ROLE_INVALID"),
+        # the workflow's conditions (ledger/disputes.py, ledger/data/workflow.toml)
+        ("no response recorded before the six weeks have passed", s.sign(OPERATOR, "dispute_event", _event(
+            s, "NO_RESPONSE", "DETERMINED", dispute_id="GS-adv-2", determination=None, cost_line=r["line"])),
+         "DEADLINE_NOT_PASSED"),
+        ("the court asked more than two months after the decision", s.sign("GM0193", "dispute_event", _event(
+            s, "COURT_REVIEW", "DECIDED", dispute_id="GS-dec", determination=r["det_dec"])), "DEADLINE_PASSED"),
+        ("a decision implemented without its bookings", s.sign(OPERATOR, "dispute_event", _event(
+            s, "IMPLEMENTED", "DECIDED", dispute_id="GS-dec", determination=r["det_dec"])), "NOT_BOOKED"),
+        ("escalated without a recorded attempt to settle", s.sign("GM0200", "dispute_event", _event(
+            s, "ESCALATED", "CONSULTATION", dispute_id="GS-c2", determination=r["det_other"],
+            participants=["GM0200", "GM0166", COMMITTEE], claiming="GM0200", responding="GM0166"), client=C2),
+         "PRIOR_ATTEMPTS_MISSING"),
+        ("a position submitted to a closed case", s.sign("GM0193", "dispute_event", _event(
+            s, "CLOSED", "CLOSED", dispute_id="GS-closed", determination=r["det_closed"], action="submission",
+            position="toch nog")), "TRANSITION_NOT_ALLOWED"),
+        # tariff acceptances and the definitive line that uses one (ledger/costline_basis.py)
+        ("a deviating tariff accepted by the fronting party, not the cost bearer", s.sign(
+            "GM0166", "tariff_acceptance", acceptance(r["dev3"])), "NOT_ENTITLED"),
+        ("a deviating tariff accepted on other terms than the line's", s.sign(
+            "GM0193", "tariff_acceptance", acceptance(r["dev3"], units=30)), "TARIFF_ACCEPTANCE_INVALID"),
+        ("the acceptance of a line without a deviating tariff", s.sign(
+            "GM0193", "tariff_acceptance", acceptance(r["line"], tariff_cents=19_500)), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a deviating tariff accepted twice", s.sign("GM0193", "tariff_acceptance", acceptance(r["dev2"])),
+         "TARIFF_ACCEPTANCE_INVALID"),
+        ("the acceptance of a reversed line", s.sign("GM0193", "tariff_acceptance", acceptance(r["dev1"])),
+         "TARIFF_ACCEPTANCE_INVALID"),
+        ("the acceptance of another client's line", s.sign("GM0193", "tariff_acceptance", acceptance(r["dev3"]),
+                                                            client=C2), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a definitive deviating line replacing the reversal of another line", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", tariff_acceptance=r["acc_dev2"], replaces=r["reversal"]),
+            key="tariff-other-line"), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a definitive deviating line that replaces nothing", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", tariff_acceptance=r["acc_dev2"]), key=f"tariff:{r['acc_dev2']['seq']}"),
+         "TARIFF_ACCEPTANCE_INVALID"),
+        ("an acceptance used under another idempotency key", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", tariff_acceptance=r["acc_dev4"], replaces=r["rev_dev4"]),
+            key="tariff-once-more"), "TARIFF_ACCEPTANCE_INVALID"),
+        ("a definitive line on other terms than the accepted ones", s.sign("GM0166", "cost_line", deviating(
+            r["det"], status="definitive", units=62, period_to="2026-02-28", tariff_acceptance=r["acc_dev4"],
+            replaces=r["rev_dev4"]), key=f"tariff:{r['acc_dev4']['seq']}"), "TARIFF_ACCEPTANCE_INVALID"),
+        # the episode (rule set 2026-12-02, ledger/notices.py)
+        ("an N2 ending before the client's first N1 started", s.sign("GM0166", "outflow_notice", {
+            "sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+            "end_date": "2026-01-01", "legal_basis": "pseudoniem"}), "DATE_IMPLAUSIBLE"),
+        # personal data in free text (rule set 2026-12-02, ledger/privacy.py)
+        ("a BSN in the position of a dispute event", s.sign("GM0166", "dispute_event", _event(
+            s, hearing, hearing, action="submission", position="cliënt met BSN 123456782 woont al jaren in Zwolle")),
+         "PERSONAL_DATA"),
+        ("a BSN written with dots in the reasons of an objection", s.sign("GM0193", "objection", {
+            "determination": r["det"], "reasons": "zie dossier 1234.56.782"}), "PERSONAL_DATA"),
+        ("an e-mail address in the reason of a reversal", s.sign("GM0166", "reversal", {
+            "reverses": r["dev3"], "reason": "op verzoek van j.jansen@zwolle.nl"}), "PERSONAL_DATA"),
+        ("a postcode with house number as the location of an N1", s.sign("GM0166", "placement_notice", {
+            **n1, "location": "Dorpsstraat, 8011 AB 12"}), "PERSONAL_DATA"),
+        # legal bases outside the dated list (ledger/notices.py, ledger/data/admission.toml)
+        ("an N1 on a legal basis outside the list", s.sign("GM0166", "placement_notice", {
+            **n1, "legal_basis": "toestemming"}), "LEGAL_BASIS_INVALID"),
+        ("an N5 on a legal basis outside the list", s.sign("GM0166", "handover_request", {
+            "meldgemeente": "GM0166", "to_party": "GM0200", "reasons": "x", "proposed_date": "2026-03-01",
+            "legal_basis": "gerechtvaardigd_belang"}), "LEGAL_BASIS_INVALID"),
+        ("a determination on a legal basis outside the list", s.sign("GM0166", "determination", determination(
+            addressee="GM0193", determination_id="det-lb", legal_basis="toestemming")), "LEGAL_BASIS_INVALID"),
+        ("an objection on a legal basis outside the list", s.sign("GM0193", "objection", {
+            "determination": r["det"], "reasons": "onjuist", "legal_basis": "toestemming"}), "LEGAL_BASIS_INVALID"),
+        # the entry itself (ledger/admission.py rules 1-6)
+        ("a signature that does not verify", _flipped(s.sign("RG:ijssel-vecht", "acknowledgement", {
+            "notice": r["n1"]})), "SIGNATURE_INVALID"),
+        ("a cost line without its client", s.sign("GM0166", "cost_line", line(determination=r["det"]), client=None),
+         "STATEMENT_INVALID"),
+        ("a reference to an entry that does not exist", s.sign("RG:ijssel-vecht", "acknowledgement", {
+            "notice": {"seq": 10**6, "entry_hash": r["n1"]["entry_hash"]}}), "REFERENCE_INVALID"),
+        ("a reference with another entry's hash", s.sign("RG:ijssel-vecht", "acknowledgement", {
+            "notice": {"seq": r["n1"]["seq"], "entry_hash": r["det"]["entry_hash"]}}), "REFERENCE_INVALID"),
+        ("the acknowledgement of a determination", s.sign("GM0193", "acknowledgement", {"notice": r["det"]}),
+         "REFERENCE_INVALID"),
+        ("a key registered a second time", s.sign(OPERATOR, "key_registration", _reg(
+            s, "GM0166", signer=s.signers["GM0166"]), client=None), "PAYLOAD_INVALID"),
+        ("a revoked key revoked again", s.sign(OPERATOR, "key_revocation", {
+            "party": "GM0505", "key_id": s.signers["revoked"].key_id, "reason": "nog eens"}, client=None),
+         "PAYLOAD_INVALID"),
+        # holes this suite found (each was admitted; the rule is fixed in the module named)
+        ("a case opened on a determination about another client (disputes.py)", s.sign(
+            "GM0166", "dispute_event", _event(s, "DETERMINED", None, dispute_id="GS-adv-5"), client=C2),
+         "CASE_MISMATCH"),
+        ("an acceptance of another client's determination (notices.py)", s.sign("GM0166", "acceptance", {
+            "determination": r["det_other"]}), "REFERENCE_INVALID"),
+        ("an objection to another client's determination (notices.py)", s.sign("GM0166", "objection", {
+            "determination": r["det_other"], "reasons": "onjuist"}), "REFERENCE_INVALID"),
+        ("a re-determination of another client's determination (notices.py)", s.sign("GM0166", "redetermination", {
+            **determination(addressee="GM0193", determination_id="det-re"), "previous": r["det"], "trigger": "R15"},
+            client=C2), "REFERENCE_INVALID"),
+        ("a decision naming the committee as cost bearer (disputes.py)", s.sign(COMMITTEE, "dispute_event", _event(
+            s, "DECIDED", hearing, decision={**DECISION, "cost_bearers": [{**DECISION["cost_bearers"][0],
+                                                                             "cost_bearer": COMMITTEE}]})),
+         "PARTY_ROLE_INVALID"),
+        ("an N5 addressed to the committee (notices.py)", s.sign("GM0166", "handover_request", {
+            "meldgemeente": "GM0166", "to_party": COMMITTEE, "reasons": "x", "proposed_date": "2026-03-01",
+            "legal_basis": "pseudoniem"}), "PARTY_ROLE_INVALID"),
+        ("an N2 naming the operator as the new municipality (notices.py)", s.sign("GM0166", "outflow_notice", {
+            "sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+            "end_date": "2026-06-30", "new_municipality": OPERATOR, "legal_basis": "pseudoniem"}),
+         "PARTY_ROLE_INVALID"),
+        ("an N1 naming a municipality as host region (notices.py)", s.sign("GM0166", "placement_notice", {
+            **n1, "host_region": "GM0200"}), "PARTY_ROLE_INVALID"),
+        ("a seal with a balance for the committee (admission.seal_rule)", s.sign(OPERATOR, "settlement_seal", {
+            "period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 3, "quarter": "2026K1",
+            "balances": [{"party": COMMITTEE, "net_cents": 500}, {"party": "GM0166", "net_cents": -500}]}, client=None),
+         "PARTY_ROLE_INVALID"),
     ]
     return out
 
@@ -230,8 +393,13 @@ def _hash(s: Scenario, seq: int) -> str:
     return s.store.get_rows([seq])[seq].leaf_hash.hex()
 
 
-def _reg(s: Scenario, party: str, back: timedelta = timedelta(0)) -> dict:
-    k = new_signer(party)
+def _flipped(st: SignedStatement) -> SignedStatement:
+    """The statement with one bit of its signature flipped."""
+    return SignedStatement(st.statement, bytes([st.signature[0] ^ 1]) + st.signature[1:])
+
+
+def _reg(s: Scenario, party: str, back: timedelta = timedelta(0), signer=None) -> dict:
+    k = signer or new_signer(party)
     return {"party": party, "key_id": k.key_id, "public_key": k.public_key.hex(),
             "valid_from": (s.store.clock() - back).isoformat(), "valid_until": None}
 
@@ -278,43 +446,195 @@ def test_the_same_forgeries_written_into_the_database_are_each_named_by_verify(s
     assert {seq: code for seq, (code, _w) in expected.items()} == found, report.problems
 
 
+def admission_refusal_codes() -> dict[str, set[str]]:
+    """code -> the modules whose admission rules refuse with it: ledger/admission.py and every module it
+    imports a rule (a `*_problem` function) from, read for `LedgerError(CODE, ...)`."""
+    import ast
+    from pathlib import Path
+
+    import ledger
+    from ledger import errors
+
+    root = Path(ledger.__file__).parent
+    modules, todo = set(), ["admission"]
+    while todo:
+        name = todo.pop()
+        if name in modules:
+            continue
+        modules.add(name)
+        for node in ast.walk(ast.parse((root / f"{name}.py").read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module and "." not in node.module \
+                    and any(a.name.endswith("_problem") for a in node.names):
+                todo.append(node.module)
+    out: dict[str, set[str]] = {}
+    for name in sorted(modules):
+        for node in ast.walk(ast.parse((root / f"{name}.py").read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "LedgerError" and node.args \
+                    and isinstance(node.args[0], ast.Name):
+                out.setdefault(getattr(errors, node.args[0].id), set()).add(name)
+    return out
+
+
+def test_every_refusal_code_of_an_admission_rule_has_a_forgery(scenario):
+    """A code an admission rule refuses with and no forgery triggers is a rule nobody tried to break."""
+    codes = admission_refusal_codes()
+    assert {"admission", "disputes", "costline_basis", "notices", "parties", "seals", "privacy"} <= set().union(
+        *codes.values())  # the reading of the modules found the rule families
+    tried = {code for _what, _st, code in forgeries(scenario)}
+    assert {c: sorted(m) for c, m in codes.items() if c not in tried} == {}
+
+
+#: every kind of author: the parties of the scenario by name (which of them is the entitled party, the
+#: other party or a third municipality depends on the kind: the entitlement table says), and two keys
+#: that were ended (a revoked key of GM0505, a key of GM0193 rotated out)
+AUTHORS = ("GM0166", "GM0193", "GM0200", COMMITTEE, OPERATOR, "revoked", "rotated")
+#: the reference each kind needs, and what it may be besides present and missing: of another client,
+#: or the subject of a closed case (only a determination can be: a case is about one)
+NEEDS = {"redetermination": "previous", "acceptance": "determination", "objection": "determination",
+         "acknowledgement": "notice", "cost_line": "determination", "tariff_acceptance": "cost_line",
+         "reversal": "reverses", "dispute_event": "determination"}
+CLOSED_CASE = ("redetermination", "acceptance", "objection", "cost_line", "dispute_event")
+#: what the business rules answer an entitled author with a valid key, per (kind, variant), where it is
+#: not admission: a code, or {author: code} for the authors the answer differs for
+REFUSED = {
+    ("redetermination", "other_client"): "REFERENCE_INVALID",
+    ("acceptance", "other_client"): "REFERENCE_INVALID",
+    ("objection", "other_client"): "REFERENCE_INVALID",
+    ("acknowledgement", "other_client"): "ACKNOWLEDGEMENT_INVALID",
+    ("cost_line", "present"): {OPERATOR: "NOT_ENTITLED"},  # the operator books only for a decision
+    ("cost_line", "other_client"): {"GM0166": "BASIS_MISMATCH", OPERATOR: "NOT_ENTITLED"},
+    ("cost_line", "closed_case"): {OPERATOR: "NOT_ENTITLED"},
+    ("tariff_acceptance", "other_client"): "TARIFF_ACCEPTANCE_INVALID",
+    ("reversal", "present"): {OPERATOR: "NOT_ENTITLED"},  # the operator reverses only for a decision
+    ("reversal", "other_client"): "BASIS_MISMATCH",
+    ("dispute_event", "other_client"): "CASE_MISMATCH",
+    ("dispute_event", "closed_case"): "TRANSITION_NOT_ALLOWED",
+}
+MISSING = {"seq": 10**6, "entry_hash": "0" * 64}
+
+
+def variants(kind: str) -> tuple[str, ...]:
+    if kind not in NEEDS:
+        return ("valid",)
+    return ("present", "missing", "other_client") + (("closed_case",) if kind in CLOSED_CASE else ())
+
+
+def valid_statement(s: Scenario, kind: str, variant: str) -> tuple[dict, str | None]:
+    """(payload, client) of a `kind` entry that only the variant of its reference may spoil; whatever it
+    consumes (a notice to acknowledge, a line to accept or reverse, a key to rotate) is made fresh."""
+    r, i, other = s.refs, next(_n), variant == "other_client"
+
+    def pick(present, other_client, closed=None):
+        return {"present": present, "missing": MISSING, "other_client": other_client, "closed_case": closed}[variant]
+
+    if kind == "determination":
+        return determination(addressee="GM0193", determination_id=f"det-m{i}"), C1
+    if kind == "redetermination":
+        return {**determination(addressee="GM0193", determination_id=f"det-m{i}"), "trigger": "R15",
+                "previous": pick(r["det"], r["det_other"], r["det_closed"])}, C1
+    if kind == "acceptance":
+        return {"determination": pick(r["det"], r["det_other"], r["det_closed"])}, C1
+    if kind == "objection":
+        return {"determination": pick(r["det"], r["det_other"], r["det_closed"]), "reasons": "onjuist"}, C1
+    if kind == "placement_notice":
+        return r["n1_payload"], C1
+    if kind == "outflow_notice":
+        return {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
+                "end_date": "2026-06-30", "legal_basis": "pseudoniem"}, C1
+    if kind == "handover_request":
+        return {"meldgemeente": "GM0166", "to_party": "GM0200", "reasons": "beste kans", "proposed_date": "2026-03-01",
+                "legal_basis": "pseudoniem"}, C1
+    if kind == "acknowledgement":
+        notice = s.add("GM0166", "placement_notice", r["n1_payload"], client=C2 if other else C1)
+        return {"notice": pick(notice, notice)}, C1
+    if kind == "cost_line":
+        return line(determination=pick(r["det"], r["det_other"], r["det_closed"])), C1
+    if kind == "tariff_acceptance":
+        dev = (s.add("GM0200", "cost_line", line("GM0200", "GM0166", determination=r["det_other"], tariff_cents=20_000,
+                                                 tariff_deviation=True), client=C2) if other
+               else s.add("GM0166", "cost_line", deviating(r["det"])))
+        return acceptance(pick(dev, dev)), C1
+    if kind == "reversal":
+        booked = (s.add("GM0200", "cost_line", line("GM0200", "GM0166", determination=r["det_other"],
+                                                    tariff_cents=20_000, tariff_deviation=True), client=C2) if other
+                  else s.add("GM0166", "cost_line", line(determination=r["det"])))
+        return {"reverses": pick(booked, booked), "reason": "dubbel geboekt"}, C1
+    if kind == "settlement_seal":
+        return {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": s.store.size() - 1,
+                "quarter": "2026K1", "balances": []}, None
+    if kind == "dispute_event":
+        c2 = {"dispute_id": "GS-c2", "determination": r["det_other"], "claiming": "GM0200", "responding": "GM0166",
+              "participants": ["GM0200", "GM0166", COMMITTEE]}
+        at = {"present": ("HEARING", {}), "missing": ("HEARING", {"determination": MISSING}),
+              "other_client": ("CONSULTATION", c2),  # Apeldoorn's case, signed for Kampen's client
+              "closed_case": ("CLOSED", {"dispute_id": "GS-closed", "determination": r["det_closed"]})}[variant]
+        return _event(s, at[0], at[0], action="submission", position="stukken", **at[1]), C1
+    if kind == "key_registration":
+        return _reg(s, "GM0200"), None
+    spare, new = new_signer("GM0200"), new_signer("GM0200")  # the key it ends: one more of GM0200's keys
+    register_key(s.store, spare)
+    if kind == "key_rotation":
+        return {"party": "GM0200", "old_key_id": spare.key_id, "new_key_id": new.key_id,
+                "new_public_key": new.public_key.hex()}, None
+    assert kind == "key_revocation", kind
+    return {"party": "GM0200", "key_id": spare.key_id, "reason": "vervangen"}, None
+
+
+def _ref_info(s: Scenario, ref: dict):
+    from ledger.entitlements import RefInfo
+
+    row = s.store.get_rows([ref["seq"]])[ref["seq"]]
+    d = json.loads(row.statement)
+    return RefInfo(row.seq, row.leaf_hash, d["kind"], d["author"], d["payload"], d["client"])
+
+
+def expected(s: Scenario, rules, kind: str, variant: str, author: str, payload: dict) -> str | None:
+    """The code the admission rules must refuse with, in their order (ledger/admission.py), or None:
+    an ended key; a missing reference; the entitlement table; the business rules (REFUSED)."""
+    if author in ("revoked", "rotated"):
+        return "KEY_NOT_VALID"
+    if variant == "missing":
+        return "REFERENCE_INVALID"
+    model = PAYLOADS[kind].model_validate(payload, strict=False)
+    refs = {name: _ref_info(s, ref.model_dump()) for name, ref in model.refs().items()}
+    if not entitled(rules[kind], author, model, refs.get):
+        return "NOT_ENTITLED"
+    answer = REFUSED.get((kind, variant))
+    return answer.get(author) if isinstance(answer, dict) else answer
+
+
 def test_every_kind_by_every_kind_of_author(scenario):
-    """Generated from the entitlement table: each kind's valid statement signed by every kind of
-    author (the entitled party, the other party, a third municipality, the committee, the operator);
-    one the table does not entitle is refused NOT_ENTITLED; one it entitles is judged by the kind's
-    business rules (refused with their code, or admitted)."""
+    """Generated from the entitlement table of the rule set in force: every entry kind (a valid payload
+    each) x every kind of author x the reference it needs (present, missing, of another client, the
+    subject of a closed case): each is refused with its stable code and stores nothing, or is admitted
+    and stored."""
     from ledger.admission import ruleset_at
 
     s = scenario
     rules = ruleset_at(s.store.clock()).entitlements
-    valid = {
-        "determination": determination(addressee="GM0193", determination_id="det-g"),
-        "cost_line": line(determination=s.refs["det"]),
-        "placement_notice": s.refs["n1_payload"],
-        "acknowledgement": {"notice": s.refs["n1"]},
-        "dispute_event": _event(s, "HEARING", "HEARING", action="submission", position="stukken"),
-        "objection": {"determination": s.refs["det"], "reasons": "onjuist"},
-    }
-    authors = ["GM0166", "GM0193", "GM0200", COMMITTEE, OPERATOR]
+    assert {k for k, m in PAYLOADS.items() if m.ref_fields} == set(NEEDS)  # a new kind with references needs a row
+    outcomes: dict[str, set] = {}
     tried = 0
-    for kind, payload in valid.items():
-        model = PAYLOADS[kind].model_validate(payload, strict=False)
-        refs = {}
-        for name, ref in model.refs().items():
-            row = s.store.get_rows([ref.seq])[ref.seq]
-            import json
-            refs[name] = type("Ref", (), {"author": row.author, "payload": json.loads(row.statement)["payload"]})
-        for author in authors:
-            size = s.store.size()
-            r = s.post(s.sign(author, kind, payload))
-            tried += 1
-            if not entitled(rules[kind], author, model, refs.get):
-                assert r.status_code == 403 and r.json()["code"] == "NOT_ENTITLED", (kind, author, r.text)
-                assert s.store.size() == size
-            else:
-                assert r.status_code in (201, 403, 409, 422), (kind, author, r.text)
-                assert (r.status_code == 201) == (s.store.size() == size + 1)
-    assert tried == len(valid) * len(authors)
+    for kind in PAYLOADS:
+        for variant in variants(kind):
+            for author in AUTHORS:
+                payload, client = valid_statement(s, kind, variant)
+                want = expected(s, rules, kind, variant, author, payload)
+                signer = s.signers[author]
+                size = s.store.size()
+                r = s.post(s.sign(signer.party, kind, payload, client=client, signer=signer))
+                where = (kind, variant, author)
+                if want is None:
+                    assert r.status_code == 201, (where, r.text)
+                    assert s.store.size() == size + 1, where
+                else:
+                    assert r.status_code in (403, 409, 422) and r.json()["code"] == want, (where, want, r.text)
+                    assert s.store.size() == size, where  # nothing stored
+                outcomes.setdefault(kind, set()).add(want)
+                tried += 1
+    assert tried == len(AUTHORS) * sum(len(variants(k)) for k in PAYLOADS)
+    for kind, seen in outcomes.items():  # every kind was admitted for its entitled party, refused to others
+        assert None in seen and "NOT_ENTITLED" in seen and "KEY_NOT_VALID" in seen, (kind, seen)
     assert verify_store(s.store).ok
 
 
