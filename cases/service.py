@@ -21,7 +21,8 @@ from ledger import service as ledger_service
 from ledger.admission import local_date  # the Dutch calendar date deadlines count in
 from ledger.crypto import Signer
 from ledger.disputes import decision_problem
-from ledger.entries import COMMITTEE, OPERATOR, make_statement
+from ledger.drafts import Draft  # one unsigned statement of a write
+from ledger.entries import COMMITTEE, OPERATOR
 from ledger.errors import LedgerError
 from ledger.store import AppendResult, EntryRow, Store, entries as entries_table
 
@@ -241,22 +242,6 @@ def case_id_for(subject_seq: int) -> str:
 # ---------------------------------------------------------------------------------------------
 def _ref(seq: int, entry_hash: str) -> dict:
     return {"seq": seq, "entry_hash": entry_hash}
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One unsigned statement of a write: what the acting party signs (its author and key id and the
-    moment of signing are filled in by `statement`)."""
-
-    kind: str
-    payload: dict
-    idempotency_key: str
-    client: str | None
-
-    def statement(self, author: str, key_id: str, authored_at: datetime) -> bytes:
-        """The canonical statement bytes (ledger.entries.make_statement): exactly what is signed."""
-        return make_statement(kind=self.kind, author=author, key_id=key_id, payload=self.payload,
-                              idempotency_key=self.idempotency_key, authored_at=authored_at, client=self.client)
 
 
 @dataclass(frozen=True)
