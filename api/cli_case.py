@@ -11,14 +11,14 @@ machine), where `case book` and `case timed` (the operator's, with the operator 
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import Optional
 
 import typer
 
+from api import cli_signing
+from api.cli_signing import Signing
 from api.settings import load_settings
 from cases import service
 from cases.documents import DEFAULT_MAX_BYTES
@@ -42,15 +42,9 @@ def documents_dir(s) -> Path:
     return getattr(s, "documents_dir", None) or s.home / "documents"
 
 
-KEY_OPTION = typer.Option(None, "--key", help="the party's own private key file (bwledger keys new)")
-PASSPHRASE_OPTION = typer.Option(None, "--passphrase-env", help="environment variable holding the key's passphrase")
-SERVER_OPTION = typer.Option(None, "--server", metavar="URL",
-                             help="act over HTTP: the server prepares the statements, they are signed on this "
-                                  "machine (--key or --sign-command) and submitted; no local files are read")
-TOKEN_OPTION = typer.Option(None, "--token", help="bearer token for --server (default BWLEDGER_TOKEN)")
-COMMAND_OPTION = typer.Option(None, "--sign-command", metavar="CMD",
-                              help="external signer (HSM/KMS): bytes on stdin, the signature on stdout")
-PUBLIC_OPTION = typer.Option(None, "--public-key", metavar="FILE.pub", help="the public key of --sign-command")
+KEY_OPTION, PASSPHRASE_OPTION, SERVER_OPTION, TOKEN_OPTION = (cli_signing.KEY_OPTION, cli_signing.PASSPHRASE_OPTION,
+                                                         cli_signing.SERVER_OPTION, cli_signing.TOKEN_OPTION)
+COMMAND_OPTION, PUBLIC_OPTION = cli_signing.COMMAND_OPTION, cli_signing.PUBLIC_OPTION
 
 #: what a person reads about each kind the case commands sign
 KIND_NL = {"dispute_event": "zaakgebeurtenis", "objection": "bezwaar (N4)", "acceptance": "aanvaarding (N4)"}
@@ -107,19 +101,6 @@ def _show(v: service.CaseView) -> None:
                f"{v.parties.responding}; next deadline: " + (f"{nd.name} {nd.due}" if nd else "-"))
 
 
-@dataclass(frozen=True)
-class Signing:
-    """How a write command signs and where it goes: locally (no --server) or over HTTP."""
-
-    party: str
-    key: Path | None = None
-    passphrase_env: str | None = None
-    sign_command: str | None = None
-    public_key: Path | None = None
-    server: str | None = None
-    token: str | None = None
-
-
 def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | None = None,
          determination_seq: int | None = None, cost_line_seq: int | None = None) -> None:
     """A case write. Without --server: `local(store, signer)` on the ledger of BWLEDGER_HOME. With it:
@@ -131,26 +112,15 @@ def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | No
         _show(_run(lambda: local(store, _signer(s, store, how.party, how.key, how.passphrase_env,
                                                 how.sign_command, how.public_key))))
         return
-    from api import cli_keys
-    from api.client import LedgerClient, Refused, Unreachable
-    from api.settings import client_token
-
-    signer = cli_keys._signer(how.key, how.passphrase_env, how.sign_command, how.public_key, how.party)
-    try:
-        with LedgerClient(how.server, token=how.token or client_token()) as client:
-            draft = client.draft(action, party=how.party, key_id=signer.key_id, arguments=arguments,
-                                 case_id=case_id, determination_seq=determination_seq, cost_line_seq=cost_line_seq)
-            _check_prepared(draft, signer, action, arguments, case_id or draft.case_id,
-                            determination_seq if cost_line_seq is None else cost_line_seq)
-            signed = [(d.statement, cli_keys._sign(lambda raw=d.statement: signer.sign(raw)))
-                      for d in draft.statements]
-            results = client.submit_batch(signed) if signed else []
-    except Refused as exc:
-        cli_keys._refused(exc.code, exc.detail)
-    except Unreachable as exc:
-        cli_keys._fail(str(exc))
+    signer = cli_signing.party_signer(how)
+    with cli_signing.server_session(how) as client:
+        draft = client.draft(action, party=how.party, key_id=signer.key_id, arguments=arguments,
+                             case_id=case_id, determination_seq=determination_seq, cost_line_seq=cost_line_seq)
+        _check_prepared(draft, signer, action, arguments, case_id or draft.case_id,
+                        determination_seq if cost_line_seq is None else cost_line_seq)
+        results = cli_signing.sign_and_submit(client, signer, [d.statement for d in draft.statements])
     for d, result in zip(draft.statements, results):
-        typer.echo(f"{cli_keys._recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {d.case_id})")
+        typer.echo(f"{cli_signing.recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {d.case_id})")
     if not results:
         typer.echo("niets te doen: geen termijn verstreken")
 
@@ -159,32 +129,19 @@ def _check_prepared(draft, signer, action: str, arguments: dict, case_id: str, s
     """Sign only what was asked for: every statement the server prepared is by this party and key, of a
     kind the action consists of, about this case (and, for an opening, its subject), ending in the
     dispute_event with the status asked for and the texts given. Exit 2 (nothing is signed) otherwise."""
-    from api import cli_keys
-
     kinds = {"transition": ("objection", "acceptance", "dispute_event")}.get(action, ("dispute_event",))
-
-    def wrong(why: str) -> NoReturn:
-        cli_keys._fail(f"de server bereidde iets anders voor dan gevraagd ({why}); er is niets ondertekend")
-
+    wrong = cli_signing.wrong
     if action == "timed":
         if draft.case_id is not None:
             wrong(f"zaak {draft.case_id}")
     elif not draft.statements or draft.case_id != case_id:
         wrong(f"zaak {draft.case_id}, gevraagd {case_id}")
     for i, d in enumerate(draft.statements):
-        kind = d.kind
-        try:
-            st = json.loads(d.statement)
-        except ValueError:
-            st = None
-        if not isinstance(st, dict) or not isinstance(st.get("payload"), dict):
-            wrong("geen leesbare verklaring")
+        st = cli_signing.prepared(d.statement, signer, kinds)
         payload = st["payload"]
         last = action == "timed" or i == len(draft.statements) - 1
-        if st.get("kind") != kind or kind not in kinds or (kind == "dispute_event") != last:
-            wrong(f"soort {st.get('kind')}")
-        if (st.get("author"), st.get("key_id")) != (signer.party, signer.key_id):
-            wrong(f"ondertekenaar {st.get('author')} met sleutel {str(st.get('key_id'))[:16]}")
+        if st["kind"] != d.kind or (d.kind == "dispute_event") != last:
+            wrong(f"soort {st['kind']}")
         if action == "timed" and ((payload.get("dispute_id"), payload.get("previous_status"), payload.get("status"))
                                   != (d.case_id, "DETERMINED", "NO_RESPONSE")):
             wrong(f"geen termijnovergang van zaak {d.case_id}")

@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from litestar import MediaType, Response, get
+from litestar import MediaType, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
 
 from api import compose
+from api.http.guards import write_guard
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store
@@ -31,6 +33,18 @@ async def statement(store: NamedDependency[Store], quarter: FromPath[str], party
     """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json."""
     who = compose.check_party(party)
     return _download(*await in_thread(compose.statement_file, store, quarter, who, fmt))
+
+
+@post("/api/settlement/drafts", status_code=HTTP_200_OK, guards=[write_guard],
+      operation_id="draftSettlementStatements")
+async def draft(store: NamedDependency[Store], data: JSONBody[dict[str, Any]]) -> dict:
+    """The next statement of a settlement write for the acting party to sign on its own machine:
+    {action: accept_tariff | book_accepted_tariff, party, key_id, line_seq | acceptance_seq, arguments}
+    -> {action, party, key_id, authored_at, line_seq, acceptance_seq, statements: [{kind,
+    idempotency_key, statement (base64)}], admitted: {reversal, definitive}}; submit it signed to
+    POST /api/ledger/entries and ask again (booking is the reversal, then the definitive line) until
+    no statements are left. Nothing is written here; a refusal is the service's code."""
+    return await in_thread(compose.settlement_draft, store, data)
 
 
 def _settlement_page(store: Store, kwartaal: str | None) -> Template:
@@ -55,4 +69,4 @@ async def settlement_page(store: NamedDependency[Store], kwartaal: FromQuery[str
     return await in_thread(_settlement_page, store, kwartaal)
 
 
-ROUTES = [settlement, statement, settlement_page]
+ROUTES = [draft, settlement, statement, settlement_page]
