@@ -228,18 +228,27 @@ def attempt(case_id: str, as_party: str = typer.Option(..., "--as"),
 @case_app.command("add-document")
 def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--as", help="author party"),
                  title: str = typer.Option(...), on: Optional[str] = typer.Option(None, "--date"),
-                 supersedes: Optional[int] = typer.Option(None, help="id of the earlier version")) -> None:
-    """Store an exhibit (PDF, PNG, JPEG, .docx, .xlsx, .eml); prints its id and SHA-256 (on the server's
-    machine: there is no upload endpoint yet)."""
-    s, store = _env()
+                 supersedes: Optional[int] = typer.Option(None, help="id of the earlier version"),
+                 server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Store an exhibit (PDF, PNG, JPEG, .docx, .xlsx, .eml); prints its id and SHA-256. With --server
+    it is uploaded (POST /api/cases/{case_id}/documents; a refusal exits 1 with its code)."""
+    day = _day(on)
     try:
         data = file.read_bytes()
     except OSError as exc:
         typer.echo(f"error DOCUMENT_NOT_FOUND: cannot read {file}: {exc.strerror}", err=True)
         raise typer.Exit(2)
+    if server is not None:
+        with cli_signing.server_session(Signing(as_party, server=server, token=token)) as client:
+            d = client.upload_document(case_id, filename=file.name, data=data, title=title, author=as_party,
+                                       document_date=day.isoformat() if day else None, supersedes=supersedes)
+        typer.echo(f"document {d['id']}: bijlage {d['number']}, {d['media_type']}, {d['size']} bytes, "
+                   f"sha256 {d['sha256']}")
+        return
+    s, store = _env()
     limit = getattr(s, "max_document_bytes", DEFAULT_MAX_BYTES)
     d = _run(lambda: service.add_document(store, documents_dir(s), case_id, filename=file.name, data=data, title=title,
-                                          author_party=as_party, document_date=_day(on) or service.today(store),
+                                          author_party=as_party, document_date=day or service.today(store),
                                           supersedes=supersedes, max_bytes=limit))
     typer.echo(f"document {d.id}: bijlage {d.number}, {d.media_type}, {d.size} bytes, sha256 {d.sha256}")
 

@@ -224,6 +224,29 @@ def case_documents(store: Store, case_id: str):
     return cases_service.list_documents(store, case_id)
 
 
+def upload_document(store: Store, documents_dir: Path, case_id: str, data: bytes, *, filename: str | None,
+                    title: str | None, author: str | None, on: str | None = None, supersedes: str | None = None,
+                    max_bytes: int) -> dict[str, Any]:
+    """Store an exhibit of a case sent over HTTP (cases.service.add_document, as `bwledger case
+    add-document`): the file's bytes and, as texts from the edge, its name, title, author party, date
+    (YYYY-MM-DD, default the ledger's today) and the id of the version it supersedes."""
+    from cases import service as cases_service
+
+    for name, value in (("filename", filename), ("title", title), ("author", author)):
+        if not value:
+            raise RequestInvalid(name, "required")
+    party = check_party(author)
+    if supersedes is not None and not supersedes.isdigit():
+        raise RequestInvalid("supersedes", "the id of the earlier version (an integer)")
+    day = parse_day(on, "date", cases_service.today(store))
+    d = cases_service.add_document(store, documents_dir, case_id, filename=filename, data=data, title=title,
+                                   author_party=party, document_date=day,
+                                   supersedes=None if supersedes is None else int(supersedes), max_bytes=max_bytes)
+    return {"id": d.id, "case_id": d.case_id, "number": d.number, "filename": d.filename, "title": d.title,
+            "media_type": d.media_type, "size": d.size, "sha256": d.sha256, "author": d.author_party,
+            "document_date": d.document_date.isoformat(), "supersedes": d.supersedes}
+
+
 def dossier_pdf(store: Store, documents_dir: Path, case_id: str) -> tuple[bytes, str]:
     """The case file as PDF/A-3b (cases.dossier.render_dossier, as `bwledger case dossier`)."""
     from cases.dossier import render_dossier

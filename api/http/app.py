@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+                        routes_cases.upload_route(settings.max_document_bytes),
                         *pages.ROUTES, *(routes_oidc.routes() if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False)},

@@ -139,3 +139,79 @@ def test_the_cli_signs_only_what_it_asked_for(tmp_path):
             assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output
             assert "er is niets ondertekend" in r.output
     assert [s["path"] for s in seen] == ["/api/cases/drafts", "/api/cases/drafts"]  # nothing was submitted
+
+
+EML = (b"From: contactpersoon@gm0193.example\r\nTo: contactpersoon@gm0166.example\r\n"
+       b"Date: Mon, 2 Nov 2026 10:00:00 +0100\r\nSubject: Overleg woonplaats\r\n\r\n"
+       b"Zoals besproken: de cli\xc3\xabnt woonde in Kampen.\r\n")
+
+
+def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
+    """`case add-document --server`: the file goes to POST /api/cases/{case_id}/documents (the title in the
+    query, UTF-8), is stored on the server's machine and is then submitted by its hash, on SQLite and
+    PostgreSQL; the server's refusals exit 1 with their code (not a party, a type that is not what its
+    name says, a body over BWLEDGER_MAX_DOCUMENT_BYTES, an unknown case)."""
+    import hashlib
+
+    from cases import service as cases_service
+
+    url, schema = backend
+    home = tmp_path / "server"
+    home.mkdir()
+    service.init_ledger(url, home / "keys", schema=schema).dispose()
+    server = Server(home, database_url=url, schema=schema, BWLEDGER_MAX_DOCUMENT_BYTES="4000")
+    try:
+        live = {"url": server.url, "operator_key": find_signers(home / "keys", OPERATOR)[0]}
+        kampen, zwolle = _key(live, tmp_path / "kampen", KAMPEN), _key(live, tmp_path / "zwolle", ZWOLLE)
+        store = service.open_ledger(url, schema=schema)
+        try:
+            det = service.record(store, read_key_file(kampen, None, party=KAMPEN), "determination",
+                                 {**determination_payload(ZWOLLE), "reference_date": "2026-11-20"},
+                                 idempotency_key="upload-det", client="PSN-upload-1")
+        finally:
+            store.dispose()
+        on_server = ["--server", server.url]
+        [(_, _, case_id)] = ok(cli("case", "open", det.seq, "--as", ZWOLLE, "--question", "Wie betaalt?",
+                                   *on_server, "--key", zwolle))
+        mail = tmp_path / "zwolle" / "overleg.eml"
+        mail.write_bytes(EML)
+        r = cli("case", "add-document", case_id, mail, "--as", ZWOLLE, "--title", "Overleg met Kampen – één mail",
+                "--date", "2026-11-02", *on_server)
+        sha = hashlib.sha256(EML).hexdigest()
+        assert r.exit_code == 0, r.output
+        assert r.output == f"document 1: bijlage 1, message/rfc822, {len(EML)} bytes, sha256 {sha}\n", r.output
+        store = service.open_ledger(url, schema=schema)
+        try:
+            [doc] = cases_service.list_documents(store, case_id)
+        finally:
+            store.dispose()
+        assert (doc.title, doc.author_party, doc.filename, doc.document_date.isoformat()) == (
+            "Overleg met Kampen – één mail", ZWOLLE, "overleg.eml", "2026-11-02")
+        assert (home / "documents").is_dir() and any(p.read_bytes() == EML for p in (home / "documents").rglob("*")
+                                                      if p.is_file())
+        ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--document", sha, "--position", "Zie de mail.",
+               *on_server, "--key", zwolle))
+        case = httpx.get(f"{server.url}/api/cases/{case_id}").json()
+        assert case["events"][-1]["action"] == "submission" and sha in json.dumps(case["events"][-1])
+
+        fake = tmp_path / "zwolle" / "nep.pdf"
+        fake.write_bytes(b"<html>geen pdf</html>")
+        big = tmp_path / "zwolle" / "groot.eml"
+        big.write_bytes(EML + b"x" * 4000)
+        for args, code in (((mail, "--as", "GM0148"), "ACTOR_NOT_ALLOWED"),
+                           ((fake, "--as", ZWOLLE), "DOCUMENT_CONTENT_MISMATCH"),
+                           ((big, "--as", ZWOLLE), "REQUEST_TOO_LARGE")):
+            r = cli("case", "add-document", case_id, *args, "--title", "x", *on_server)
+            assert r.exit_code == 1 and r.output.startswith(f"geweigerd: {code}: "), r.output
+        r = cli("case", "add-document", "GS-999999", mail, "--as", ZWOLLE, "--title", "x", *on_server)
+        assert r.exit_code == 1 and r.output.startswith("geweigerd: CASE_NOT_FOUND: "), r.output
+        untitled = httpx.post(f"{server.url}/api/cases/{case_id}/documents", content=EML,
+                              params={"filename": "a.eml", "author": ZWOLLE})
+        assert untitled.status_code == 400 and untitled.json()["code"] == "REQUEST_INVALID", untitled.text
+        store = service.open_ledger(url, schema=schema)
+        try:
+            assert len(cases_service.list_documents(store, case_id)) == 1  # nothing of the refused was stored
+        finally:
+            store.dispose()
+    finally:
+        server.stop_and_verify(url, schema)
