@@ -5,9 +5,11 @@ signs as `--as PARTY` with the party's own key (`--key FILE [--passphrase-env VA
 CMD --public-key FILE.pub` for an HSM / KMS). With `--server URL` it works over HTTP only: the server
 prepares the exact statements (POST /api/cases/drafts), this machine checks that they are what was
 asked and signs them, and they are submitted as one batch (POST /api/ledger/entries); nothing of the
-server's files is needed. Without `--server` it writes into the ledger of BWLEDGER_HOME (the server's
-machine), where `case book` and `case timed` (the operator's, with the operator key there) and
-`case add-document` (no upload endpoint yet) always run.
+server's files is needed (the plumbing is api/cli_signing.py, shared with the settlement writes).
+`case add-document --server URL` uploads the exhibit (POST /api/cases/{case_id}/documents; it is no
+ledger entry, so nothing is signed). Without `--server` the commands write into the ledger of
+BWLEDGER_HOME (the server's machine), where `case book` (the operator's, with the operator key there)
+always runs; `case timed` takes `--server` with the operator's own key.
 """
 from __future__ import annotations
 
