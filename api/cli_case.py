@@ -49,7 +49,8 @@ KEY_OPTION, PASSPHRASE_OPTION, SERVER_OPTION, TOKEN_OPTION = (cli_signing.KEY_OP
 COMMAND_OPTION, PUBLIC_OPTION = cli_signing.COMMAND_OPTION, cli_signing.PUBLIC_OPTION
 
 #: what a person reads about each kind the case commands sign
-KIND_NL = {"dispute_event": "zaakgebeurtenis", "objection": "bezwaar (N4)", "acceptance": "aanvaarding (N4)"}
+KIND_NL = {"dispute_event": "zaakgebeurtenis", "objection": "bezwaar (N4)", "acceptance": "aanvaarding (N4)",
+           "reversal": "tegenboeking", "cost_line": "kostenregel"}
 
 
 def _signer(s, store, party: str, key: Path | None = None, passphrase_env: str | None = None,
@@ -315,12 +316,67 @@ def court_ruling(case_id: str, as_party: str = typer.Option(..., "--as", help="a
 
 
 @case_app.command("book")
-def book(case_id: str) -> None:
-    """Book the decision in force (reversals and new cost lines), then IMPLEMENTED."""
-    s, store = _env()
-    r = _run(lambda: service.book_decision(store, _signer(s, store, "OPERATOR"), None, case_id))
-    typer.echo(f"{len(r.booked)} entries booked")
-    _show(r.case)
+def book(case_id: str, key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+         sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+         server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Book the decision in force (reversals and new cost lines), then IMPLEMENTED, signed by the operator
+    (its key here, or with --server its own key file or HSM: the corrections, then the transition)."""
+    if server is None:
+        s, store = _env()
+        r = _run(lambda: service.book_decision(store, _signer(s, store, "OPERATOR", key, passphrase_env, sign_command,
+                                                              public_key), None, case_id))
+        typer.echo(f"{len(r.booked)} entries booked")
+        _show(r.case)
+        return
+    how = _signing("OPERATOR", key, passphrase_env, sign_command, public_key, server, token)
+    signer = cli_signing.party_signer(how)
+    submitted: list[dict] | None = None  # the corrections this run submitted
+    with cli_signing.server_session(how) as client:
+        decision = None
+        for _stage in range(service.BOOKING_STAGES):
+            draft = client.draft("book", party=how.party, key_id=signer.key_id, arguments={}, case_id=case_id)
+            decision = decision or _decision_in_force(client.case(case_id))
+            final = _check_booking(draft, signer, case_id, decision, submitted)
+            results = cli_signing.sign_and_submit(client, signer, [d.statement for d in draft.statements])
+            for d, result in zip(draft.statements, results):
+                typer.echo(f"{cli_signing.recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {case_id})")
+            if final:
+                break
+            submitted = [{"seq": r.seq, "entry_hash": r.entry_hash} for r in results]
+        else:
+            cli_signing.wrong(f"na {service.BOOKING_STAGES} stappen geen overgang naar IMPLEMENTED")
+
+
+def _decision_in_force(case: dict) -> dict:
+    """The reference of the event whose decision is booked: the last DECIDED or ANNULLED event with one."""
+    for e in reversed(case["events"]):
+        if isinstance(e, dict) and e.get("status") in ("DECIDED", "ANNULLED") and e.get("decision"):
+            return {"seq": e.get("seq"), "entry_hash": e.get("entry_hash")}
+    cli_signing.wrong("de zaak heeft geen uitspraak om te boeken")
+
+
+def _check_booking(draft, signer, case_id: str, decision: dict, submitted: list[dict] | None) -> bool:
+    """A stage of booking: the reversals and cost lines that name the decision in force as their basis,
+    or (True: the last stage) the one transition of this case to IMPLEMENTED, listing exactly the
+    corrections submitted in the stage before when this run submitted them. Exit 2 otherwise."""
+    wrong = cli_signing.wrong
+    if not draft.statements or draft.case_id != case_id:
+        wrong(f"zaak {draft.case_id}, gevraagd {case_id}")
+    if draft.statements[-1].kind == "dispute_event":
+        if len(draft.statements) != 1:
+            wrong("een overgang met andere verklaringen ervoor")
+        st = cli_signing.prepared(draft.statements[0].statement, signer, ("dispute_event",))
+        p = st["payload"]
+        if (p.get("dispute_id"), p.get("status")) != (case_id, "IMPLEMENTED"):
+            wrong(f"status {p.get('status')} van zaak {p.get('dispute_id')}")
+        if submitted is not None and p.get("bookings") != submitted:
+            wrong("de overgang noemt andere boekingen dan zojuist ingediend")
+        return True
+    for d in draft.statements:
+        st = cli_signing.prepared(d.statement, signer, ("reversal", "cost_line"))
+        if st["kind"] != d.kind or st["payload"].get("decision") != decision:
+            wrong(f"een {KIND_NL.get(st['kind'], st['kind'])} die niet op de uitspraak van zaak {case_id} berust")
+    return False
 
 
 @case_app.command("timed")

@@ -73,8 +73,14 @@ class LedgerClient:
         self._http.close()
 
     def _post(self, path: str, body: dict[str, Any] | None = None, **request: Any) -> httpx.Response:
+        return self._request("POST", path, **({"json": body} if body is not None else {}), **request)
+
+    def _get(self, path: str) -> httpx.Response:
+        return self._request("GET", path)
+
+    def _request(self, method: str, path: str, **request: Any) -> httpx.Response:
         try:
-            return self._http.post(path, json=body, **request) if body is not None else self._http.post(path, **request)
+            return self._http.request(method, path, **request)
         except httpx.TimeoutException:
             raise Unreachable(f"de server {self.server} antwoordde niet op tijd") from None
         except httpx.UnsupportedProtocol:
@@ -82,6 +88,11 @@ class LedgerClient:
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             why = str(exc) or type(exc).__name__
             raise Unreachable(f"de server {self.server} is niet bereikbaar ({why})") from None
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        """A case as the server shows it (GET /api/cases/{case_id}): status, events, decision."""
+        return self._answer(self._get(f"/api/cases/{quote(case_id, safe='')}"),
+                            lambda doc: doc if isinstance(doc.get("events"), list) else None)
 
     def _answer(self, response: httpx.Response, accept) -> Any:
         """`accept(body)` of a 200/201 answer (None when it is not of the expected form), else Refused."""

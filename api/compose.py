@@ -335,6 +335,8 @@ DRAFT_ACTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
                                         "documents": _TEXTS, "on": _DAY}),
     "court_ruling": ("draft_court_ruling", "case", {"annulled": _BOOL, "cost_bearers": _OBJECTS, "summary": _TEXT,
                                                     "documents": _TEXTS, "on": _DAY}),
+    # the operator books the decision in force: the corrections it orders, then (asked again) IMPLEMENTED
+    "book": ("draft_book_decision", "case", {}),
     # the operator's transitions by time: every due case, one batch (no case_id; each statement names its case)
     "timed": ("draft_timed_transitions", "none", {"on": _DAY}),
 }
@@ -383,7 +385,9 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
 
     Body: {action, party, key_id, case_id (every action but open and timed) | determination_seq |
     cost_line_seq (open), arguments: {...}}; `timed` (the operator's transitions by time) drafts every
-    case that is due, each statement naming its case."""
+    case that is due, each statement naming its case; `book` (the operator) is staged: the reversals
+    and new cost lines the decision orders, then, asked again once they are admitted, the transition
+    to IMPLEMENTED that lists them."""
     from cases import service as cases_service
 
     if not isinstance(body, dict):

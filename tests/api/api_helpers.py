@@ -189,9 +189,9 @@ def seed_settlement_and_case(client) -> dict:
 
 @contextlib.contextmanager
 def scripted_server(answer):
-    """A stand-in HTTP peer on 127.0.0.1 for the client's failure paths: every POST is recorded in
-    `seen` as {"path", "authorization", "body"} and answered `answer(path, n)` -> (status, content
-    type, bytes), n counting the POSTs from 1. Yields (url, seen)."""
+    """A stand-in HTTP peer on 127.0.0.1 for the client's failure paths: every POST (and GET) is
+    recorded in `seen` as {"method", "path", "authorization", "body"} and answered `answer(path, n)` ->
+    (status, content type, bytes), n counting the requests from 1. Yields (url, seen)."""
     import http.server
     import threading
 
@@ -199,8 +199,14 @@ def scripted_server(answer):
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - the http.server interface
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            seen.append({"path": self.path, "authorization": self.headers.get("Authorization"), "body": body})
+            self._answer(self.rfile.read(int(self.headers["Content-Length"])))
+
+        def do_GET(self):  # noqa: N802
+            self._answer(b"")
+
+        def _answer(self, body: bytes):
+            seen.append({"method": self.command, "path": self.path, "authorization": self.headers.get("Authorization"),
+                         "body": body})
             status, ctype, data = answer(self.path, len(seen))
             self.send_response(status)
             self.send_header("Content-Type", ctype)
