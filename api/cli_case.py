@@ -7,9 +7,10 @@ prepares the exact statements (POST /api/cases/drafts), this machine checks that
 asked and signs them, and they are submitted as one batch (POST /api/ledger/entries); nothing of the
 server's files is needed (the plumbing is api/cli_signing.py, shared with the settlement writes).
 `case add-document --server URL` uploads the exhibit (POST /api/cases/{case_id}/documents; it is no
-ledger entry, so nothing is signed). Without `--server` the commands write into the ledger of
-BWLEDGER_HOME (the server's machine), where `case book` (the operator's, with the operator key there)
-always runs; `case timed` takes `--server` with the operator's own key.
+ledger entry, so nothing is signed). `case book` and `case timed` are the operator's: with `--server`
+signed with its own key file or HSM (`case book` in two stages: the corrections the decision orders,
+then IMPLEMENTED). Without `--server` the commands write into the ledger of BWLEDGER_HOME (the
+server's machine), with the operator key there for the operator's commands.
 """
 from __future__ import annotations
 
