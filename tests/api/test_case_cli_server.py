@@ -1,6 +1,8 @@
 """`bwledger case ... --server`: a party acts on a dispute with its own key file or its own HSM
 (`--sign-command`, tests/sign_with_keyfile.py in a real subprocess) against a real `bwledger serve`;
-the CLI signs only what it asked for (a server that prepares something else gets nothing signed)."""
+the CLI signs only what it asked for (a server that prepares something else gets nothing signed). An
+exhibit is uploaded (`case add-document --server`), and the operator books a decision from its own
+machine (`case book --server --key`, in two stages), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import base64
