@@ -5,20 +5,23 @@ signs as `--as PARTY` with the party's own key (`--key FILE [--passphrase-env VA
 CMD --public-key FILE.pub` for an HSM / KMS). With `--server URL` it works over HTTP only: the server
 prepares the exact statements (POST /api/cases/drafts), this machine checks that they are what was
 asked and signs them, and they are submitted as one batch (POST /api/ledger/entries); nothing of the
-server's files is needed. Without `--server` it writes into the ledger of BWLEDGER_HOME (the server's
-machine), where `case book` and `case timed` (the operator's, with the operator key there) and
-`case add-document` (no upload endpoint yet) always run.
+server's files is needed (the plumbing is api/cli_signing.py, shared with the settlement writes).
+`case add-document --server URL` uploads the exhibit (POST /api/cases/{case_id}/documents; it is no
+ledger entry, so nothing is signed). `case book` and `case timed` are the operator's: with `--server`
+signed with its own key file or HSM (`case book` in two stages: the corrections the decision orders,
+then IMPLEMENTED). Without `--server` the commands write into the ledger of BWLEDGER_HOME (the
+server's machine), with the operator key there for the operator's commands.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import Optional
 
 import typer
 
+from api import cli_signing
+from api.cli_signing import Signing
 from api.settings import load_settings
 from cases import service
 from cases.documents import DEFAULT_MAX_BYTES
@@ -42,18 +45,13 @@ def documents_dir(s) -> Path:
     return getattr(s, "documents_dir", None) or s.home / "documents"
 
 
-KEY_OPTION = typer.Option(None, "--key", help="the party's own private key file (bwledger keys new)")
-PASSPHRASE_OPTION = typer.Option(None, "--passphrase-env", help="environment variable holding the key's passphrase")
-SERVER_OPTION = typer.Option(None, "--server", metavar="URL",
-                             help="act over HTTP: the server prepares the statements, they are signed on this "
-                                  "machine (--key or --sign-command) and submitted; no local files are read")
-TOKEN_OPTION = typer.Option(None, "--token", help="bearer token for --server (default BWLEDGER_TOKEN)")
-COMMAND_OPTION = typer.Option(None, "--sign-command", metavar="CMD",
-                              help="external signer (HSM/KMS): bytes on stdin, the signature on stdout")
-PUBLIC_OPTION = typer.Option(None, "--public-key", metavar="FILE.pub", help="the public key of --sign-command")
+KEY_OPTION, PASSPHRASE_OPTION, SERVER_OPTION, TOKEN_OPTION = (cli_signing.KEY_OPTION, cli_signing.PASSPHRASE_OPTION,
+                                                         cli_signing.SERVER_OPTION, cli_signing.TOKEN_OPTION)
+COMMAND_OPTION, PUBLIC_OPTION = cli_signing.COMMAND_OPTION, cli_signing.PUBLIC_OPTION
 
 #: what a person reads about each kind the case commands sign
-KIND_NL = {"dispute_event": "zaakgebeurtenis", "objection": "bezwaar (N4)", "acceptance": "aanvaarding (N4)"}
+KIND_NL = {"dispute_event": "zaakgebeurtenis", "objection": "bezwaar (N4)", "acceptance": "aanvaarding (N4)",
+           "reversal": "tegenboeking", "cost_line": "kostenregel"}
 
 
 def _signer(s, store, party: str, key: Path | None = None, passphrase_env: str | None = None,
@@ -107,19 +105,6 @@ def _show(v: service.CaseView) -> None:
                f"{v.parties.responding}; next deadline: " + (f"{nd.name} {nd.due}" if nd else "-"))
 
 
-@dataclass(frozen=True)
-class Signing:
-    """How a write command signs and where it goes: locally (no --server) or over HTTP."""
-
-    party: str
-    key: Path | None = None
-    passphrase_env: str | None = None
-    sign_command: str | None = None
-    public_key: Path | None = None
-    server: str | None = None
-    token: str | None = None
-
-
 def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | None = None,
          determination_seq: int | None = None, cost_line_seq: int | None = None) -> None:
     """A case write. Without --server: `local(store, signer)` on the ledger of BWLEDGER_HOME. With it:
@@ -131,26 +116,15 @@ def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | No
         _show(_run(lambda: local(store, _signer(s, store, how.party, how.key, how.passphrase_env,
                                                 how.sign_command, how.public_key))))
         return
-    from api import cli_keys
-    from api.client import LedgerClient, Refused, Unreachable
-    from api.settings import client_token
-
-    signer = cli_keys._signer(how.key, how.passphrase_env, how.sign_command, how.public_key, how.party)
-    try:
-        with LedgerClient(how.server, token=how.token or client_token()) as client:
-            draft = client.draft(action, party=how.party, key_id=signer.key_id, arguments=arguments,
-                                 case_id=case_id, determination_seq=determination_seq, cost_line_seq=cost_line_seq)
-            _check_prepared(draft, signer, action, arguments, case_id or draft.case_id,
-                            determination_seq if cost_line_seq is None else cost_line_seq)
-            signed = [(d.statement, cli_keys._sign(lambda raw=d.statement: signer.sign(raw)))
-                      for d in draft.statements]
-            results = client.submit_batch(signed) if signed else []
-    except Refused as exc:
-        cli_keys._refused(exc.code, exc.detail)
-    except Unreachable as exc:
-        cli_keys._fail(str(exc))
+    signer = cli_signing.party_signer(how)
+    with cli_signing.server_session(how) as client:
+        draft = client.draft(action, party=how.party, key_id=signer.key_id, arguments=arguments,
+                             case_id=case_id, determination_seq=determination_seq, cost_line_seq=cost_line_seq)
+        _check_prepared(draft, signer, action, arguments, case_id or draft.case_id,
+                        determination_seq if cost_line_seq is None else cost_line_seq)
+        results = cli_signing.sign_and_submit(client, signer, [d.statement for d in draft.statements])
     for d, result in zip(draft.statements, results):
-        typer.echo(f"{cli_keys._recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {d.case_id})")
+        typer.echo(f"{cli_signing.recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {d.case_id})")
     if not results:
         typer.echo("niets te doen: geen termijn verstreken")
 
@@ -159,32 +133,19 @@ def _check_prepared(draft, signer, action: str, arguments: dict, case_id: str, s
     """Sign only what was asked for: every statement the server prepared is by this party and key, of a
     kind the action consists of, about this case (and, for an opening, its subject), ending in the
     dispute_event with the status asked for and the texts given. Exit 2 (nothing is signed) otherwise."""
-    from api import cli_keys
-
     kinds = {"transition": ("objection", "acceptance", "dispute_event")}.get(action, ("dispute_event",))
-
-    def wrong(why: str) -> NoReturn:
-        cli_keys._fail(f"de server bereidde iets anders voor dan gevraagd ({why}); er is niets ondertekend")
-
+    wrong = cli_signing.wrong
     if action == "timed":
         if draft.case_id is not None:
             wrong(f"zaak {draft.case_id}")
     elif not draft.statements or draft.case_id != case_id:
         wrong(f"zaak {draft.case_id}, gevraagd {case_id}")
     for i, d in enumerate(draft.statements):
-        kind = d.kind
-        try:
-            st = json.loads(d.statement)
-        except ValueError:
-            st = None
-        if not isinstance(st, dict) or not isinstance(st.get("payload"), dict):
-            wrong("geen leesbare verklaring")
+        st = cli_signing.prepared(d.statement, signer, kinds)
         payload = st["payload"]
         last = action == "timed" or i == len(draft.statements) - 1
-        if st.get("kind") != kind or kind not in kinds or (kind == "dispute_event") != last:
-            wrong(f"soort {st.get('kind')}")
-        if (st.get("author"), st.get("key_id")) != (signer.party, signer.key_id):
-            wrong(f"ondertekenaar {st.get('author')} met sleutel {str(st.get('key_id'))[:16]}")
+        if st["kind"] != d.kind or (d.kind == "dispute_event") != last:
+            wrong(f"soort {st['kind']}")
         if action == "timed" and ((payload.get("dispute_id"), payload.get("previous_status"), payload.get("status"))
                                   != (d.case_id, "DETERMINED", "NO_RESPONSE")):
             wrong(f"geen termijnovergang van zaak {d.case_id}")
@@ -271,18 +232,27 @@ def attempt(case_id: str, as_party: str = typer.Option(..., "--as"),
 @case_app.command("add-document")
 def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--as", help="author party"),
                  title: str = typer.Option(...), on: Optional[str] = typer.Option(None, "--date"),
-                 supersedes: Optional[int] = typer.Option(None, help="id of the earlier version")) -> None:
-    """Store an exhibit (PDF, PNG, JPEG, .docx, .xlsx, .eml); prints its id and SHA-256 (on the server's
-    machine: there is no upload endpoint yet)."""
-    s, store = _env()
+                 supersedes: Optional[int] = typer.Option(None, help="id of the earlier version"),
+                 server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Store an exhibit (PDF, PNG, JPEG, .docx, .xlsx, .eml); prints its id and SHA-256. With --server
+    it is uploaded (POST /api/cases/{case_id}/documents; a refusal exits 1 with its code)."""
+    day = _day(on)
     try:
         data = file.read_bytes()
     except OSError as exc:
         typer.echo(f"error DOCUMENT_NOT_FOUND: cannot read {file}: {exc.strerror}", err=True)
         raise typer.Exit(2)
+    if server is not None:
+        with cli_signing.server_session(Signing(as_party, server=server, token=token)) as client:
+            d = client.upload_document(case_id, filename=file.name, data=data, title=title, author=as_party,
+                                       document_date=day.isoformat() if day else None, supersedes=supersedes)
+        typer.echo(f"document {d['id']}: bijlage {d['number']}, {d['media_type']}, {d['size']} bytes, "
+                   f"sha256 {d['sha256']}")
+        return
+    s, store = _env()
     limit = getattr(s, "max_document_bytes", DEFAULT_MAX_BYTES)
     d = _run(lambda: service.add_document(store, documents_dir(s), case_id, filename=file.name, data=data, title=title,
-                                          author_party=as_party, document_date=_day(on) or service.today(store),
+                                          author_party=as_party, document_date=day or service.today(store),
                                           supersedes=supersedes, max_bytes=limit))
     typer.echo(f"document {d.id}: bijlage {d.number}, {d.media_type}, {d.size} bytes, sha256 {d.sha256}")
 
@@ -347,12 +317,67 @@ def court_ruling(case_id: str, as_party: str = typer.Option(..., "--as", help="a
 
 
 @case_app.command("book")
-def book(case_id: str) -> None:
-    """Book the decision in force (reversals and new cost lines), then IMPLEMENTED."""
-    s, store = _env()
-    r = _run(lambda: service.book_decision(store, _signer(s, store, "OPERATOR"), None, case_id))
-    typer.echo(f"{len(r.booked)} entries booked")
-    _show(r.case)
+def book(case_id: str, key: Path | None = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION,
+         sign_command: str | None = COMMAND_OPTION, public_key: Path | None = PUBLIC_OPTION,
+         server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
+    """Book the decision in force (reversals and new cost lines), then IMPLEMENTED, signed by the operator
+    (its key here, or with --server its own key file or HSM: the corrections, then the transition)."""
+    if server is None:
+        s, store = _env()
+        r = _run(lambda: service.book_decision(store, _signer(s, store, "OPERATOR", key, passphrase_env, sign_command,
+                                                              public_key), None, case_id))
+        typer.echo(f"{len(r.booked)} entries booked")
+        _show(r.case)
+        return
+    how = _signing("OPERATOR", key, passphrase_env, sign_command, public_key, server, token)
+    signer = cli_signing.party_signer(how)
+    submitted: list[dict] | None = None  # the corrections this run submitted
+    with cli_signing.server_session(how) as client:
+        decision = None
+        for _stage in range(service.BOOKING_STAGES):
+            draft = client.draft("book", party=how.party, key_id=signer.key_id, arguments={}, case_id=case_id)
+            decision = decision or _decision_in_force(client.case(case_id))
+            final = _check_booking(draft, signer, case_id, decision, submitted)
+            results = cli_signing.sign_and_submit(client, signer, [d.statement for d in draft.statements])
+            for d, result in zip(draft.statements, results):
+                typer.echo(f"{cli_signing.recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {case_id})")
+            if final:
+                break
+            submitted = [{"seq": r.seq, "entry_hash": r.entry_hash} for r in results]
+        else:
+            cli_signing.wrong(f"na {service.BOOKING_STAGES} stappen geen overgang naar IMPLEMENTED")
+
+
+def _decision_in_force(case: dict) -> dict:
+    """The reference of the event whose decision is booked: the last DECIDED or ANNULLED event with one."""
+    for e in reversed(case["events"]):
+        if isinstance(e, dict) and e.get("status") in ("DECIDED", "ANNULLED") and e.get("decision"):
+            return {"seq": e.get("seq"), "entry_hash": e.get("entry_hash")}
+    cli_signing.wrong("de zaak heeft geen uitspraak om te boeken")
+
+
+def _check_booking(draft, signer, case_id: str, decision: dict, submitted: list[dict] | None) -> bool:
+    """A stage of booking: the reversals and cost lines that name the decision in force as their basis,
+    or (True: the last stage) the one transition of this case to IMPLEMENTED, listing exactly the
+    corrections submitted in the stage before when this run submitted them. Exit 2 otherwise."""
+    wrong = cli_signing.wrong
+    if not draft.statements or draft.case_id != case_id:
+        wrong(f"zaak {draft.case_id}, gevraagd {case_id}")
+    if draft.statements[-1].kind == "dispute_event":
+        if len(draft.statements) != 1:
+            wrong("een overgang met andere verklaringen ervoor")
+        st = cli_signing.prepared(draft.statements[0].statement, signer, ("dispute_event",))
+        p = st["payload"]
+        if (p.get("dispute_id"), p.get("status")) != (case_id, "IMPLEMENTED"):
+            wrong(f"status {p.get('status')} van zaak {p.get('dispute_id')}")
+        if submitted is not None and p.get("bookings") != submitted:
+            wrong("de overgang noemt andere boekingen dan zojuist ingediend")
+        return True
+    for d in draft.statements:
+        st = cli_signing.prepared(d.statement, signer, ("reversal", "cost_line"))
+        if st["kind"] != d.kind or st["payload"].get("decision") != decision:
+            wrong(f"een {KIND_NL.get(st['kind'], st['kind'])} die niet op de uitspraak van zaak {case_id} berust")
+    return False
 
 
 @case_app.command("timed")

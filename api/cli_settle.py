@@ -1,4 +1,16 @@
-"""`bwledger settle|reconcile|seal|whatif|monitor|project`: quarterly settlement (mounted by api/cli.py)."""
+"""`bwledger settle|reconcile|seal|whatif|monitor|project|accept-tariff|book-accepted-tariff`: quarterly
+settlement (mounted by api/cli.py).
+
+The two writes of a party, `accept-tariff` (the cost bearer) and `book-accepted-tariff` (the fronting
+party), sign with the party's own key (`--key FILE [--passphrase-env VAR]`, or `--sign-command CMD
+--public-key FILE.pub`). With `--server URL [--token]` they work over HTTP only (api/cli_signing.py):
+the server prepares the next statement (POST /api/settlement/drafts), this machine checks it is what
+was asked (kind, author, key, the line or acceptance it is about) and signs it, and it is submitted;
+booking loops over its two steps (the reversal, then the definitive line naming it) until the server
+has nothing left to prepare. Exit 1 on a refusal (its code printed), 2 on anything else. Without
+`--server` they write into the ledger of BWLEDGER_HOME; the other commands read it (`seal` signs as
+the operator, with the operator key there).
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -6,10 +18,14 @@ from pathlib import Path
 
 import typer
 
-from api import bootstrap
+from api import bootstrap, cli_signing
+from api.cli_signing import Signing
 from api.settings import load_settings
+from ledger.costline_basis import accepted_tariff_key
 from ledger.errors import LedgerError
 from ledger.settlement import service as settlement
+from ledger.settlement.booking import reversal_key
+from ledger.settlement.tariff_acceptance import BOOKING_STEPS, acceptance_key
 
 settle_app = typer.Typer(help="Verrekening per kwartaal: overzichten, aansluiting, verzegelen, wat-als.")
 
@@ -84,43 +100,124 @@ def reconcile_cmd(theirs: Path = typer.Argument(..., help="eigen administratie v
     raise typer.Exit(0 if c["matched"] == len(rec.outcomes) else 1)
 
 
-KEY_OPTION = typer.Option(..., "--key", help="de eigen sleutel van de partij (bwledger keys new)")
-PASSPHRASE_OPTION = typer.Option(None, "--passphrase-env", help="omgevingsvariabele met de wachtwoordzin van de sleutel")
+def _local_write(how: Signing, write):
+    """A settlement write on the ledger of BWLEDGER_HOME, signed with the party's own key or signer."""
+    signer = cli_signing.party_signer(how)
+    _s, store = _store()
+    try:
+        return write(store, signer)
+    except (LedgerError, ValueError) as exc:
+        _fail(exc if isinstance(exc, LedgerError) else LedgerError("INPUT_INVALID", str(exc)))
 
 
-def _party_key(path: Path, passphrase_env: str | None, party: str):
-    from api.settings import secret_from_env
-    from ledger.keyfile import read_key_file
+#: what a person reads about each kind these commands sign
+KIND_NL = {"tariff_acceptance": "tariefaanvaarding", "reversal": "tegenboeking", "cost_line": "kostenregel"}
 
-    return read_key_file(path, secret_from_env(passphrase_env) if passphrase_env else None, party=party)
+
+def _statement(draft, signer, kind: str) -> dict:
+    """The one statement of a step the server prepared, of `kind`, by this signer (else exit 2)."""
+    if len(draft.statements) != 1 or draft.statements[0].kind != kind:
+        cli_signing.wrong(f"{len(draft.statements)} verklaringen, gevraagd: één {KIND_NL[kind]}")
+    return cli_signing.prepared(draft.statements[0].statement, signer, (kind,))
+
+
+def _check_acceptance(draft, signer, line: int, note: str) -> None:
+    """The acceptance the server prepared is of line `line`, with the note given, under its key."""
+    st = _statement(draft, signer, "tariff_acceptance")
+    p = st["payload"]
+    if (p.get("cost_line") or {}).get("seq") != line or draft.line_seq != line:
+        cli_signing.wrong(f"aanvaarding van regel {(p.get('cost_line') or {}).get('seq')}, gevraagd regel {line}")
+    if p.get("note") != note or st.get("idempotency_key") != acceptance_key(line):
+        cli_signing.wrong("de toelichting of de sleutel van de aanvaarding is niet wat gevraagd is")
+
+
+def _check_booking_step(draft, signer, acceptance: int, reversal: tuple[int, str] | None) -> str:
+    """A step of booking acceptance `acceptance`: the reversal of the accepted line (`draft.line_seq`, as
+    the server names it: that it is the accepted line is the ledger's check when the definitive line
+    arrives), or, once `reversal` is admitted, the definitive line that uses this acceptance and
+    replaces exactly that reversal. Its kind."""
+    kind = "cost_line" if reversal is not None else "reversal"
+    st = _statement(draft, signer, kind)
+    p = st["payload"]
+    if kind == "reversal":
+        if (p.get("reverses") or {}).get("seq") != draft.line_seq or st.get("idempotency_key") != reversal_key(draft.line_seq):
+            cli_signing.wrong(f"tegenboeking van regel {(p.get('reverses') or {}).get('seq')}, niet van de aanvaarde "
+                              f"regel {draft.line_seq}")
+        if p.get("decision") is not None:
+            cli_signing.wrong("een tegenboeking op grond van een uitspraak")
+        return kind
+    if ((p.get("tariff_acceptance") or {}).get("seq"), p.get("status"), st.get("idempotency_key")) != (
+            acceptance, "definitive", accepted_tariff_key(acceptance)):
+        cli_signing.wrong(f"geen definitieve kostenregel op aanvaarding {acceptance}")
+    if p.get("replaces") != {"seq": reversal[0], "entry_hash": reversal[1]}:
+        cli_signing.wrong(f"de kostenregel vervangt niet tegenboeking regel {reversal[0]}")
+    return kind
 
 
 @settle_app.command("accept-tariff")
 def accept_tariff_cmd(line: int = typer.Argument(..., help="regelnummer van de kostenregel met afwijkend tarief"),
                       as_party: str = typer.Option(..., "--as", help="de kostendrager"),
-                      note: str = typer.Option("", "--note"), key: Path = KEY_OPTION,
-                      passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
+                      note: str = typer.Option("", "--note"), key: Path | None = cli_signing.KEY_OPTION,
+                      passphrase_env: str | None = cli_signing.PASSPHRASE_OPTION,
+                      sign_command: str | None = cli_signing.COMMAND_OPTION,
+                      public_key: Path | None = cli_signing.PUBLIC_OPTION,
+                      server: str | None = cli_signing.SERVER_OPTION,
+                      token: str | None = cli_signing.TOKEN_OPTION) -> None:
     """The cost bearer accepts the deviating tariff of a provisional cost line."""
-    _s, store = _store()
-    try:
-        r = settlement.accept_tariff(store, _party_key(key, passphrase_env, as_party), line, note=note)
-    except (LedgerError, ValueError) as exc:
-        _fail(exc if isinstance(exc, LedgerError) else LedgerError("INPUT_INVALID", str(exc)))
+    how = Signing(as_party, key, passphrase_env, sign_command, public_key, server, token)
+    if server is None:
+        r = _local_write(how, lambda store, signer: settlement.accept_tariff(store, signer, line, note=note))
+    else:
+        signer = cli_signing.party_signer(how)
+        with cli_signing.server_session(how) as client:
+            draft = client.settlement_draft("accept_tariff", party=as_party, key_id=signer.key_id,
+                                            subject="line_seq", seq=line, arguments={"note": note})
+            _check_acceptance(draft, signer, line, note)
+            [r] = cli_signing.sign_and_submit(client, signer, [draft.statements[0].statement])
     typer.echo(f"tarief aanvaard: regel {r.seq}" + (" (al vastgelegd)" if r.duplicate else ""))
 
 
 @settle_app.command("book-accepted-tariff")
 def book_accepted_tariff_cmd(acceptance: int = typer.Argument(..., help="regelnummer van de aanvaarding"),
                              as_party: str = typer.Option(..., "--as", help="de voorliggende gemeente"),
-                             key: Path = KEY_OPTION, passphrase_env: str | None = PASSPHRASE_OPTION) -> None:
-    """The fronting party replaces the accepted provisional line by a definitive one."""
-    _s, store = _store()
-    try:
-        rev, line = settlement.book_accepted_tariff(store, _party_key(key, passphrase_env, as_party), acceptance,
-                                                    today=date.today())
-    except (LedgerError, ValueError) as exc:
-        _fail(exc if isinstance(exc, LedgerError) else LedgerError("INPUT_INVALID", str(exc)))
-    typer.echo(f"tegenboeking regel {rev.seq}, definitieve kostenregel regel {line.seq}")
+                             key: Path | None = cli_signing.KEY_OPTION,
+                             passphrase_env: str | None = cli_signing.PASSPHRASE_OPTION,
+                             sign_command: str | None = cli_signing.COMMAND_OPTION,
+                             public_key: Path | None = cli_signing.PUBLIC_OPTION,
+                             server: str | None = cli_signing.SERVER_OPTION,
+                             token: str | None = cli_signing.TOKEN_OPTION) -> None:
+    """The fronting party replaces the accepted provisional line by a definitive one (with --server: the
+    reversal, then the definitive line, each prepared by the server, checked and signed here)."""
+    how = Signing(as_party, key, passphrase_env, sign_command, public_key, server, token)
+    if server is None:
+        rev, line = _local_write(how, lambda store, signer: settlement.book_accepted_tariff(
+            store, signer, acceptance, today=date.today()))
+        typer.echo(f"tegenboeking regel {rev.seq}, definitieve kostenregel regel {line.seq}")
+        return
+    signer = cli_signing.party_signer(how)
+    mine: tuple[int, str] | None = None  # the reversal this run submitted
+    with cli_signing.server_session(how) as client:
+        for _ in range(BOOKING_STEPS):
+            draft = client.settlement_draft("book_accepted_tariff", party=as_party, key_id=signer.key_id,
+                                            subject="acceptance_seq", seq=acceptance, arguments={})
+            reversal = draft.admitted.get("reversal")
+            if mine is not None and reversal != mine:
+                cli_signing.wrong(f"de server noemt tegenboeking {reversal and reversal[0]}, ingediend is "
+                                  f"regel {mine[0]}")
+            if not draft.statements:
+                break
+            kind = _check_booking_step(draft, signer, acceptance, reversal)
+            [r] = cli_signing.sign_and_submit(client, signer, [draft.statements[0].statement])
+            if kind == "reversal":
+                mine = (r.seq, r.entry_hash)
+            typer.echo(f"{'tegenboeking' if kind == 'reversal' else 'definitieve kostenregel'}: "
+                       f"{cli_signing.recorded(r)}")
+        else:
+            cli_signing.wrong(f"na {BOOKING_STEPS} stappen nog niet geboekt")
+    booked = [draft.admitted.get(name) for name in ("reversal", "definitive")]
+    if None in booked:
+        cli_signing.wrong("de server meldt de boeking niet als klaar")
+    typer.echo(f"tegenboeking regel {booked[0][0]}, definitieve kostenregel regel {booked[1][0]}")
 
 
 @settle_app.command("seal")

@@ -3,8 +3,9 @@
 It submits statements signed on this machine to `URL/api/ledger/entries` as
 `{"statement": base64, "signature": base64}` (or `{"entries": [...]}`, one all-or-nothing batch), a
 key action to its own endpoint (`/api/keys`, `/api/keys/{key_id}/rotation|revocation`), and asks
-`/api/cases/drafts` for the exact statements of a case write, which the caller signs; it returns
-what the ledger made of them. A refusal
+`/api/cases/drafts` / `/api/settlement/drafts` for the exact statements of a case or settlement
+write, which the caller signs, and uploads a case exhibit (`/api/cases/{case_id}/documents`); it
+returns what the server made of them. A refusal
 (any status but 200/201) is `Refused` with the problem's `code` and `detail` (application/problem+json,
 RFC 9457; a response that is not a problem gets the code `HTTP_<status>`); a server that cannot be
 reached is `Unreachable`. A token (`--token` or BWLEDGER_TOKEN) is sent as `Authorization: Bearer ...`;
@@ -16,13 +17,16 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-__all__ = ["Accepted", "Draft", "DraftStatement", "LedgerClient", "Refused", "Unreachable", "key_path"]
+__all__ = ["Accepted", "Draft", "DraftStatement", "LedgerClient", "Refused", "SettlementDraft", "Unreachable",
+           "key_path"]
 
 SUBMIT_PATH = "/api/ledger/entries"
 DRAFT_PATH = "/api/cases/drafts"
+SETTLEMENT_DRAFT_PATH = "/api/settlement/drafts"
 KEYS_PATH = "/api/keys"
 
 
@@ -68,9 +72,15 @@ class LedgerClient:
     def close(self) -> None:
         self._http.close()
 
-    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+    def _post(self, path: str, body: dict[str, Any] | None = None, **request: Any) -> httpx.Response:
+        return self._request("POST", path, **({"json": body} if body is not None else {}), **request)
+
+    def _get(self, path: str) -> httpx.Response:
+        return self._request("GET", path)
+
+    def _request(self, method: str, path: str, **request: Any) -> httpx.Response:
         try:
-            return self._http.post(path, json=body)
+            return self._http.request(method, path, **request)
         except httpx.TimeoutException:
             raise Unreachable(f"de server {self.server} antwoordde niet op tijd") from None
         except httpx.UnsupportedProtocol:
@@ -78,6 +88,11 @@ class LedgerClient:
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             why = str(exc) or type(exc).__name__
             raise Unreachable(f"de server {self.server} is niet bereikbaar ({why})") from None
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        """A case as the server shows it (GET /api/cases/{case_id}): status, events, decision."""
+        return self._answer(self._get(f"/api/cases/{quote(case_id, safe='')}"),
+                            lambda doc: doc if isinstance(doc.get("events"), list) else None)
 
     def _answer(self, response: httpx.Response, accept) -> Any:
         """`accept(body)` of a 200/201 answer (None when it is not of the expected form), else Refused."""
@@ -132,11 +147,58 @@ class LedgerClient:
         return self._answer(self._post(DRAFT_PATH, body), accept)
 
 
+    def settlement_draft(self, action: str, *, party: str, key_id: str, subject: str, seq: int,
+                         arguments: dict[str, Any]) -> SettlementDraft:
+        """The next statement of a settlement write (POST /api/settlement/drafts; `subject` is its field,
+        line_seq or acceptance_seq), to be signed here; none left means done."""
+        body = {"action": action, "party": party, "key_id": key_id, subject: seq, "arguments": arguments}
+
+        def accept(doc: dict) -> SettlementDraft | None:
+            try:
+                items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True))
+                              for s in doc["statements"])
+                admitted = {str(k): (int(v["seq"]), str(v["entry_hash"])) for k, v in doc["admitted"].items()
+                            if v is not None}
+                line = doc["line_seq"]
+                if not isinstance(line, int):
+                    return None
+                return SettlementDraft(line, items, admitted)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+
+        return self._answer(self._post(SETTLEMENT_DRAFT_PATH, body), accept)
+
+    def upload_document(self, case_id: str, *, filename: str, data: bytes, title: str, author: str,
+                        document_date: str | None = None, supersedes: int | None = None) -> dict[str, Any]:
+        """Upload a case exhibit (POST /api/cases/{case_id}/documents, the file as the raw body, the rest
+        in the query); the stored document's {id, number, media_type, size, sha256, ...}."""
+        params = {"filename": filename, "title": title, "author": author,
+                  **({"date": document_date} if document_date else {}),
+                  **({"supersedes": str(supersedes)} if supersedes is not None else {})}
+
+        def accept(doc: dict) -> dict | None:
+            return doc if isinstance(doc.get("id"), int) and isinstance(doc.get("sha256"), str) else None
+
+        return self._answer(self._post(f"/api/cases/{quote(case_id, safe='')}/documents", content=data,
+                                       params=params, headers={"Content-Type": "application/octet-stream"}),
+                            accept)
+
+
 @dataclass(frozen=True)
 class DraftStatement:
     kind: str
     statement: bytes  # the exact bytes to sign
-    case_id: str
+    case_id: str | None = None  # the case of a case write
+
+
+@dataclass(frozen=True)
+class SettlementDraft:
+    """What a server prepared for a settlement write: the cost line it is about, the next statements to
+    sign (none: done) and the entries already admitted (name -> (seq, entry hash): reversal, definitive)."""
+
+    line_seq: int
+    statements: tuple[DraftStatement, ...]
+    admitted: dict[str, tuple[int, str]]
 
 
 @dataclass(frozen=True)

@@ -255,6 +255,29 @@ def case_documents(store: Store, case_id: str):
     return cases_service.list_documents(store, case_id)
 
 
+def upload_document(store: Store, documents_dir: Path, case_id: str, data: bytes, *, filename: str | None,
+                    title: str | None, author: str | None, on: str | None = None, supersedes: str | None = None,
+                    max_bytes: int) -> dict[str, Any]:
+    """Store an exhibit of a case sent over HTTP (cases.service.add_document, as `bwledger case
+    add-document`): the file's bytes and, as texts from the edge, its name, title, author party, date
+    (YYYY-MM-DD, default the ledger's today) and the id of the version it supersedes."""
+    from cases import service as cases_service
+
+    for name, value in (("filename", filename), ("title", title), ("author", author)):
+        if not value:
+            raise RequestInvalid(name, "required")
+    party = check_party(author)
+    if supersedes is not None and not supersedes.isdigit():
+        raise RequestInvalid("supersedes", "the id of the earlier version (an integer)")
+    day = parse_day(on, "date", cases_service.today(store))
+    d = cases_service.add_document(store, documents_dir, case_id, filename=filename, data=data, title=title,
+                                   author_party=party, document_date=day,
+                                   supersedes=None if supersedes is None else int(supersedes), max_bytes=max_bytes)
+    return {"id": d.id, "case_id": d.case_id, "number": d.number, "filename": d.filename, "title": d.title,
+            "media_type": d.media_type, "size": d.size, "sha256": d.sha256, "author": d.author_party,
+            "document_date": d.document_date.isoformat(), "supersedes": d.supersedes}
+
+
 def dossier_pdf(store: Store, documents_dir: Path, case_id: str) -> tuple[bytes, str]:
     """The case file as PDF/A-3b (cases.dossier.render_dossier, as `bwledger case dossier`)."""
     from cases.dossier import render_dossier
@@ -343,6 +366,8 @@ DRAFT_ACTIONS: dict[str, tuple[str, str, dict[str, str]]] = {
                                         "documents": _TEXTS, "on": _DAY}),
     "court_ruling": ("draft_court_ruling", "case", {"annulled": _BOOL, "cost_bearers": _OBJECTS, "summary": _TEXT,
                                                     "documents": _TEXTS, "on": _DAY}),
+    # the operator books the decision in force: the corrections it orders, then (asked again) IMPLEMENTED
+    "book": ("draft_book_decision", "case", {}),
     # the operator's transitions by time: every due case, one batch (no case_id; each statement names its case)
     "timed": ("draft_timed_transitions", "none", {"on": _DAY}),
 }
@@ -370,6 +395,20 @@ def _seq(body: dict[str, Any], name: str) -> int | None:
     return value
 
 
+def _draft_signer(body: dict[str, Any]) -> tuple[str, str]:
+    """The party and the key id a draft is prepared for (the fields every draft request names)."""
+    party = check_party(body.get("party") if isinstance(body.get("party"), str) else "")
+    key_id = body.get("key_id")
+    if not isinstance(key_id, str) or len(key_id) != 64 or any(c not in "0123456789abcdef" for c in key_id):
+        raise RequestInvalid("key_id", "the signing key's id: 64 lowercase hexadecimal characters")
+    return party, key_id
+
+
+def _draft_item(d, raw: bytes, **extra: Any) -> dict[str, Any]:
+    return {"kind": d.kind, "idempotency_key": d.idempotency_key, **extra,
+            "statement": base64.b64encode(raw).decode("ascii")}
+
+
 def case_draft(store: Store, body: Any) -> dict[str, Any]:
     """The statements a case write consists of, prepared for `party` and its `key_id` (cases.service's
     draft functions: every check of the write runs there, and a refusal is the CaseError of the local
@@ -377,7 +416,9 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
 
     Body: {action, party, key_id, case_id (every action but open and timed) | determination_seq |
     cost_line_seq (open), arguments: {...}}; `timed` (the operator's transitions by time) drafts every
-    case that is due, each statement naming its case."""
+    case that is due, each statement naming its case; `book` (the operator) is staged: the reversals
+    and new cost lines the decision orders, then, asked again once they are admitted, the transition
+    to IMPLEMENTED that lists them."""
     from cases import service as cases_service
 
     if not isinstance(body, dict):
@@ -390,10 +431,7 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
                                   "arguments"})
     if unknown:
         raise RequestInvalid(unknown[0], "not a field of a draft request")
-    party = check_party(body.get("party") if isinstance(body.get("party"), str) else "")
-    key_id = body.get("key_id")
-    if not isinstance(key_id, str) or len(key_id) != 64 or any(c not in "0123456789abcdef" for c in key_id):
-        raise RequestInvalid("key_id", "the signing key's id: 64 lowercase hexadecimal characters")
+    party, key_id = _draft_signer(body)
     arguments = body.get("arguments", {})
     if not isinstance(arguments, dict):
         raise RequestInvalid("arguments", "an object")
@@ -427,9 +465,68 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
     authored_at = store.clock()
     return {"action": action, "case_id": drafts[0].case_id if subject != "none" else None, "party": party,
             "key_id": key_id, "authored_at": iso(authored_at),
-            "statements": [{"kind": d.kind, "idempotency_key": d.idempotency_key, "case_id": draft.case_id,
-                            "statement": base64.b64encode(raw).decode("ascii")}
+            "statements": [_draft_item(d, raw, case_id=draft.case_id)
                            for draft in drafts for d, raw in zip(draft.items, draft.statements(key_id, authored_at))]}
+
+
+#: per settlement write: the entry its subject is (the request's field) and the arguments it takes
+SETTLEMENT_DRAFT_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "accept_tariff": ("line_seq", ("note",)),  # the cost bearer accepts the deviating tariff of a line
+    "book_accepted_tariff": ("acceptance_seq", ()),  # the fronting party books the accepted line definitive
+}
+
+
+def _admitted(result) -> dict[str, Any] | None:
+    return None if result is None else {"seq": result.seq, "entry_hash": result.entry_hash.hex()}
+
+
+def settlement_draft(store: Store, body: Any) -> dict[str, Any]:
+    """The next statement of a settlement write, prepared for `party` and its `key_id`
+    (ledger.settlement.tariff_acceptance's draft functions), for the party to sign on its own machine
+    and submit to POST /api/ledger/entries.
+
+    Body: {action: accept_tariff | book_accepted_tariff, party, key_id, line_seq (accept_tariff) |
+    acceptance_seq (book_accepted_tariff), arguments: {note}}. Answer: {action, party, key_id,
+    authored_at, line_seq, acceptance_seq, statements: [{kind, idempotency_key, statement (base64)}],
+    admitted: {reversal, definitive}}. Booking is two steps (the reversal, then the definitive line
+    naming it): ask again after each submission; no statements means done, and `admitted` names the
+    entries ({seq, entry_hash}) already in the ledger."""
+    from ledger.admission import local_date
+    from ledger.settlement import tariff_acceptance
+
+    if not isinstance(body, dict):
+        raise RequestInvalid("body", "expected an object {action, party, key_id, ...}")
+    action = body.get("action")
+    if action not in SETTLEMENT_DRAFT_ACTIONS:
+        raise RequestInvalid("action", f"one of {', '.join(SETTLEMENT_DRAFT_ACTIONS)}, not {action!r}")
+    subject, forms = SETTLEMENT_DRAFT_ACTIONS[action]
+    unknown = sorted(set(body) - {"action", "party", "key_id", subject, "arguments"})
+    if unknown:
+        raise RequestInvalid(unknown[0], f"not a field of a {action} draft request")
+    party, key_id = _draft_signer(body)
+    seq = _seq(body, subject)
+    if seq is None:
+        raise RequestInvalid(subject, f"required for {action}")
+    arguments = body.get("arguments", {})
+    if not isinstance(arguments, dict):
+        raise RequestInvalid("arguments", "an object")
+    for name, value in arguments.items():
+        if name not in forms:
+            raise RequestInvalid(f"arguments.{name}", f"not an argument of {action} ({', '.join(forms) or 'none'})")
+        _argument(name, _TEXT, value)
+    if action == "accept_tariff":
+        drafts = [tariff_acceptance.draft_accept_tariff(store, seq, note=arguments.get("note", ""))]
+        line_seq, acceptance_seq, admitted = seq, None, {}
+    else:
+        step = tariff_acceptance.draft_book_accepted_tariff(store, party, seq, today=local_date(store.clock()))
+        drafts = [] if step.next is None else [step.next]
+        line_seq, acceptance_seq = step.line_seq, seq
+        admitted = {"reversal": _admitted(step.reversal), "definitive": _admitted(step.definitive)}
+    authored_at = store.clock()
+    return {"action": action, "party": party, "key_id": key_id, "authored_at": iso(authored_at),
+            "line_seq": line_seq, "acceptance_seq": acceptance_seq,
+            "statements": [_draft_item(d, d.statement(party, key_id, authored_at)) for d in drafts],
+            "admitted": admitted}
 
 
 # ------------------------------------------------------------------------------------ key actions

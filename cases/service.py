@@ -21,7 +21,8 @@ from ledger import service as ledger_service
 from ledger.admission import local_date  # the Dutch calendar date deadlines count in
 from ledger.crypto import Signer
 from ledger.disputes import decision_problem
-from ledger.entries import COMMITTEE, OPERATOR, make_statement
+from ledger.drafts import Draft  # one unsigned statement of a write
+from ledger.entries import COMMITTEE, OPERATOR
 from ledger.errors import LedgerError
 from ledger.store import AppendResult, EntryRow, Store, entries as entries_table
 
@@ -241,22 +242,6 @@ def case_id_for(subject_seq: int) -> str:
 # ---------------------------------------------------------------------------------------------
 def _ref(seq: int, entry_hash: str) -> dict:
     return {"seq": seq, "entry_hash": entry_hash}
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One unsigned statement of a write: what the acting party signs (its author and key id and the
-    moment of signing are filled in by `statement`)."""
-
-    kind: str
-    payload: dict
-    idempotency_key: str
-    client: str | None
-
-    def statement(self, author: str, key_id: str, authored_at: datetime) -> bytes:
-        """The canonical statement bytes (ledger.entries.make_statement): exactly what is signed."""
-        return make_statement(kind=self.kind, author=author, key_id=key_id, payload=self.payload,
-                              idempotency_key=self.idempotency_key, authored_at=authored_at, client=self.client)
 
 
 @dataclass(frozen=True)
@@ -530,31 +515,59 @@ def court_ruling(store: Store, signer: Signer, case_id: str, *, annulled: bool, 
     return case_view(store, case_id)
 
 
-def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Signer] | None, case_id: str
-                  ) -> BookingResult:
-    """Book the decision in force (DECIDED, or ANNULLED with the court's ruling) through the settlement
-    corrections (reversals and new cost lines), then move the case to IMPLEMENTED; the operator signs
-    everything, with the decision as the basis of each line (no party's key is needed: `signer_for`
-    is no longer used)."""
+#: booking a decision: the corrections, then the IMPLEMENTED transition
+BOOKING_STAGES = 2
+
+
+def draft_book_decision(store: Store, party: str, case_id: str) -> CaseDraft:
+    """The next stage of booking the decision in force (DECIDED, or ANNULLED with the court's ruling),
+    for the operator (`party`) to sign: first the settlement corrections it orders (reversals and new
+    cost lines, one batch, each with the decision as its basis), then, once those are admitted (found
+    by the decision they name), the transition to IMPLEMENTED that lists them. Staged because the
+    transition names the bookings' seqs and entry hashes; a booking that stopped between the stages
+    resumes with the second."""
+    if party != OPERATOR:
+        raise CaseError("ACTOR_NOT_ALLOWED", "a decision is booked by the ledger operator")
     view = case_view(store, case_id)
     if view.status not in ("DECIDED", "ANNULLED") or not view.decision:
         raise CaseError(TRANSITION_NOT_ALLOWED, f"case {case_id} is {view.status}: only a DECIDED or ANNULLED case "
                                                 "is booked")
     try:
-        from ledger.settlement.corrections import rebook
+        from ledger.settlement.corrections import draft_rebook
     except ImportError as exc:
         raise CaseError(SETTLEMENT_UNAVAILABLE, f"the settlement correction function is not available: {exc}") from None
     periods = [(date.fromisoformat(p["period_from"]), date.fromisoformat(p["period_to"]), p["cost_bearer"],
                 bool(p.get("historical_budget", False))) for p in view.decision["cost_bearers"]]
     what = "uitspraak rechter" if view.decision["nature"] == "court_ruling" else "uitspraak geschillencommissie"
     decided = store.get_rows([view.state.decision_seq])[view.state.decision_seq]
-    results = rebook(store, lambda _party: operator, client=view.client, periods=periods, reason=f"{what} {case_id}",
-                     today=today(store), ref=_ref(view.determination_seq, view.determination_hash),
-                     decision=_ref(decided.seq, decided.leaf_hash.hex()))
-    bookings = [_ref(r.seq, r.entry_hash.hex()) for r in results]
-    case = transition(store, operator, case_id, "IMPLEMENTED", bookings=bookings, booked=True,
-                      note=f"{len(bookings)} boekingen (tegenboekingen en nieuwe kostenregels)")
-    return BookingResult(case, list(results))
+    decision = _ref(decided.seq, decided.leaf_hash.hex())
+    corrections = draft_rebook(store, client=view.client, periods=periods, reason=f"{what} {case_id}",
+                               today=today(store), ref=_ref(view.determination_seq, view.determination_hash),
+                               decision=decision)
+    if corrections:
+        return CaseDraft(case_id, party, tuple(d for _fronting, d in corrections))
+    booked = [r for r in store.rows_where(entries_table.c.client == view.client, entries_table.c.author == OPERATOR,
+                                          entries_table.c.kind.in_(("reversal", "cost_line")))
+              if _payload(r).get("decision") == decision]
+    bookings = [_ref(r.seq, r.leaf_hash.hex()) for r in booked]
+    return draft_transition(store, party, case_id, "IMPLEMENTED", bookings=bookings, booked=True,
+                            note=f"{len(bookings)} boekingen (tegenboekingen en nieuwe kostenregels)")
+
+
+def book_decision(store: Store, operator: Signer, signer_for: Callable[[str], Signer] | None, case_id: str
+                  ) -> BookingResult:
+    """Book the decision in force through the settlement corrections (reversals and new cost lines),
+    then move the case to IMPLEMENTED (draft_book_decision, stage by stage); the operator signs
+    everything, with the decision as the basis of each line (no party's key is needed: `signer_for`
+    is no longer used)."""
+    booked: list[AppendResult] = []
+    for _stage in range(BOOKING_STAGES):
+        draft = draft_book_decision(store, operator.party, case_id)
+        results = record_draft(store, operator, draft)
+        if draft.items[-1].kind == "dispute_event":
+            return BookingResult(case_view(store, case_id), booked)
+        booked = list(results)
+    raise CaseError(TRANSITION_NOT_ALLOWED, f"case {case_id} was not booked in {BOOKING_STAGES} stages")
 
 
 def draft_timed_transitions(store: Store, party: str, on: date | None = None) -> list[CaseDraft]:
@@ -694,7 +707,7 @@ def workflow_table() -> list[tuple[str, str, tuple[str, ...]]]:
 __all__ = [
     "CaseEvent", "CaseView", "OverdueItem", "OpenDispute", "UndisputedDetermination", "WorkList", "BookingResult",
     "Draft", "CaseDraft", "record_draft", "draft_open_case", "draft_transition", "draft_submit", "draft_attempt",
-    "draft_decide", "draft_court_ruling", "draft_timed_transitions", "open_case_on_cost_line",
+    "draft_decide", "draft_court_ruling", "draft_book_decision", "draft_timed_transitions", "open_case_on_cost_line",
     "open_case", "transition", "submit", "record_attempt", "decide", "court_ruling", "book_decision",
     "run_timed_transitions", "add_document", "list_documents", "attach_evidence", "evidence", "case_view",
     "list_cases", "overdue", "worklist", "workflow_table", "today", "case_id_for", "COMMITTEE", "LedgerError",

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import MediaType, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
 from api.http.guards import Caller
@@ -46,6 +46,36 @@ async def draft(store: NamedDependency[Store], caller: NamedDependency[Caller], 
 async def case(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
     """A case with its signed history, deadlines, positions and decision."""
     return compose.case_dict(await in_thread(compose.case, store, case_id))
+
+
+def upload_route(max_document_bytes: int):
+    """POST /api/cases/{case_id}/documents, whose body may be as large as an exhibit may be
+    (BWLEDGER_MAX_DOCUMENT_BYTES; the other endpoints keep BWLEDGER_MAX_REQUEST_BYTES)."""
+
+    @post("/api/cases/{case_id:str}/documents", status_code=HTTP_201_CREATED,
+          operation_id="uploadCaseDocument", request_max_body_size=max_document_bytes)
+    async def upload(request: Request, store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
+                     case_id: FromPath[str],
+                     filename: FromQuery[str | None] = None, title: FromQuery[str | None] = None,
+                     author: FromQuery[str | None] = None, date: FromQuery[str | None] = None,
+                     supersedes: FromQuery[str | None] = None) -> dict:
+        """Store an exhibit of a case (as `bwledger case add-document`, cases.service.add_document): the
+        file is the raw request body (any Content-Type; the media type is read from the content and the
+        name: PDF, PNG, JPEG, .docx, .xlsx, .eml); in the query `filename` (its name, for the type),
+        `title`, `author` (the party it is from, a party of the case), optionally `date` (YYYY-MM-DD,
+        default today) and `supersedes` (the id of the earlier version). Query values are UTF-8,
+        percent-encoded. A body over BWLEDGER_MAX_DOCUMENT_BYTES is refused (413) before it is read.
+        -> 201 {id, case_id, number, filename, title, media_type, size, sha256, author, document_date,
+        supersedes}; a refusal is the service's code (DOCUMENT_TYPE_REFUSED, ACTOR_NOT_ALLOWED, ...)."""
+        if compose.is_party(author):  # one may upload only as one's own party (a malformed one is refused below)
+            caller.require_party(author, "dit stuk")
+        data = await request.body()
+        settings = state.settings
+        return await in_thread(compose.upload_document, store, settings.documents_dir, case_id, data,
+                               filename=filename, title=title, author=author, on=date, supersedes=supersedes,
+                               max_bytes=settings.max_document_bytes)
+
+    return upload
 
 
 @get("/api/cases/{case_id:str}/dossier", operation_id="getCaseDossier")

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from litestar import MediaType, Response, get
+from litestar import MediaType, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
 
 from api import compose
 from api.http.guards import Caller
@@ -35,6 +36,19 @@ async def statement(store: NamedDependency[Store], quarter: FromPath[str], party
     return _download(*await in_thread(compose.statement_file, store, quarter, who, fmt))
 
 
+@post("/api/settlement/drafts", status_code=HTTP_200_OK, operation_id="draftSettlementStatements")
+async def draft(store: NamedDependency[Store], caller: NamedDependency[Caller], data: JSONBody[dict[str, Any]]) -> dict:
+    """The next statement of a settlement write for the acting party to sign on its own machine:
+    {action: accept_tariff | book_accepted_tariff, party, key_id, line_seq | acceptance_seq, arguments}
+    -> {action, party, key_id, authored_at, line_seq, acceptance_seq, statements: [{kind,
+    idempotency_key, statement (base64)}], admitted: {reversal, definitive}}; submit it signed to
+    POST /api/ledger/entries and ask again (booking is the reversal, then the definitive line) until
+    no statements are left. Nothing is written here; a refusal is the service's code."""
+    if compose.is_party(data.get("party")):  # a malformed one the draft refuses as REQUEST_INVALID
+        caller.require_party(data["party"], "deze verrekenhandeling")
+    return await in_thread(compose.settlement_draft, store, data)
+
+
 def _settlement_page(store: Store, caller: Caller, kwartaal: str | None) -> Template:
     from ledger.settlement import service as settlement_service
     from ledger.settlement.quarters import Quarter
@@ -58,4 +72,4 @@ async def settlement_page(store: NamedDependency[Store], caller: NamedDependency
     return await in_thread(_settlement_page, store, caller, kwartaal)
 
 
-ROUTES = [settlement, statement, settlement_page]
+ROUTES = [draft, settlement, statement, settlement_page]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from ..crypto import Signer
+from ..drafts import Draft
 from ..service import SignedStatement, sign_statement
 from ..store import AppendResult, Store
 from . import store as sstore
@@ -127,15 +128,27 @@ def book_placement(store: Store, signer_for: SignerFor, placement: Placement, *,
     return results
 
 
-def _reversal(store: Store, signer_for: SignerFor, line: sstore.Line, reason: str, q: Quarter,
-              label: str | None, decision: dict | None = None) -> SignedStatement:
+def reversal_draft(store: Store, line: sstore.Line, reason: str, q: Quarter, label: str | None,
+                   decision: dict | None = None) -> Draft:
+    """The unsigned reversal of `line` by its fronting party, booked in `q` (ledger/drafts.py)."""
     kinds = sstore.entry_kinds(store, [line.seq])
     payload = {"reverses": {"seq": line.seq, "entry_hash": kinds[line.seq][1].hex()}, "reason": reason,
                "booking_quarter": q.code, "corrects_period": label}
     if decision is not None:  # the decision that orders it (ledger/costline_basis.py)
         payload["decision"] = decision
-    return sign_statement(signer_for(line.fronting), "reversal", payload, idempotency_key=f"rev-{line.seq}",
-                          client=line.client or None)
+    return Draft("reversal", payload, reversal_key(line.seq), line.client or None)
+
+
+def reversal_key(line_seq: int) -> str:
+    """The idempotency key of the reversal of cost line `line_seq`."""
+    return f"rev-{line_seq}"
+
+
+def _reversal(store: Store, signer_for: SignerFor, line: sstore.Line, reason: str, q: Quarter,
+              label: str | None, decision: dict | None = None) -> SignedStatement:
+    d = reversal_draft(store, line, reason, q, label, decision)
+    return sign_statement(signer_for(line.fronting), d.kind, d.payload, idempotency_key=d.idempotency_key,
+                          client=d.client)
 
 
 def reversal_statement(store: Store, signer_for: SignerFor, line: sstore.Line, reason: str, q: Quarter,

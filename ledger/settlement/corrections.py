@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..costline_basis import contract_tariff_holds
+from ..drafts import Draft
 from ..entries import PARTY_RE, EntryRef
 from ..errors import LedgerError
-from ..service import SignedStatement, sign_statement
 from ..store import AppendResult, Store
 from . import store as sstore
 from .booking import (
@@ -22,7 +22,7 @@ from .booking import (
     booking_quarter,
     cost_line_payload,
     live_lines,
-    reversal_statement,
+    reversal_draft,
     sealed_quarters,
 )
 from .costlines import LineSpec, split_days
@@ -54,17 +54,11 @@ def _periods(periods: Sequence[Period | tuple]) -> list[Period]:
     return out
 
 
-def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequence[Period | tuple[date, date, str, bool]],
-           reason: str, today: date, ref: EntryRef | dict | None = None,
-           decision: dict | None = None) -> list[AppendResult]:
-    """Book reversals and new lines so that `client`'s cost lines follow `periods`; idempotent.
-
-    `decision`: the reference of the dispute_event whose decision orders the correction; every
-    reversal and new line then carries it as its basis (ledger/costline_basis.py), and `signer_for`
-    gives the operator's key (the operator books what a decision orders). Without it (a BRP
-    correction) each party signs its own lines and `ref` names the determination they rest on.
-    Returns the appended entries (reversals first, then new lines), [] when nothing differs.
-    """
+def draft_rebook(store: Store, *, client: str, periods: Sequence[Period | tuple[date, date, str, bool]],
+                 reason: str, today: date, ref: EntryRef | dict | None = None,
+                 decision: dict | None = None) -> list[tuple[str, Draft]]:
+    """The reversals and new lines (unsigned, reversals first) that make `client`'s cost lines follow
+    `periods`, each with the fronting party of its line; [] when nothing differs (see rebook)."""
     if not reason or not reason.strip():
         raise LedgerError(CORRECTION_INVALID, "a correction needs a reason")
     wanted = _periods(periods)
@@ -80,8 +74,8 @@ def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequenc
     sealed = sealed_quarters(store)
     live = live_lines(store, client)
     all_rows = sstore.client_lines(store, client)
-    items: list[SignedStatement] = []
-    new_lines: list[SignedStatement] = []
+    items: list[tuple[str, Draft]] = []
+    new_lines: list[tuple[str, Draft]] = []
     cuts = [(p.date_from, p.date_to, p) for p in wanted]
     for line in live:
         pieces = split_days(line.period_from, line.period_to, cuts)
@@ -91,7 +85,7 @@ def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequenc
             continue
         q = booking_quarter(sealed, line.period_from, today, correction=True)
         label = correction_label(line.period_from, line.period_to)
-        items.append(reversal_statement(store, signer_for, line, reason, q, label, decision))
+        items.append((line.fronting, reversal_draft(store, line, reason, q, label, decision)))
         for a, b, v in pieces:
             bearer = v.cost_bearer if v is not None else line.bearer
             hist = v.historical_budget if v is not None else line.historical
@@ -113,12 +107,28 @@ def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequenc
             gen = sum(1 for r in all_rows if r.kind == "cost_line" and
                       (r.fronting, r.bearer, r.period_from, r.period_to, r.product, r.tariff_cents, r.status,
                        r.historical) == content)
-            new_lines.append(sign_statement(
-                signer_for(line.fronting), "cost_line", payload, client=client,
-                idempotency_key=f"cor-{_key(client, line.seq, *content, gen)}"))
-    if not items:
+            new_lines.append((line.fronting, Draft("cost_line", payload, f"cor-{_key(client, line.seq, *content, gen)}",
+                                                   client)))
+    return items + new_lines if items else []
+
+
+def rebook(store: Store, signer_for: SignerFor, *, client: str, periods: Sequence[Period | tuple[date, date, str, bool]],
+           reason: str, today: date, ref: EntryRef | dict | None = None,
+           decision: dict | None = None) -> list[AppendResult]:
+    """Book reversals and new lines so that `client`'s cost lines follow `periods`; idempotent.
+
+    `decision`: the reference of the dispute_event whose decision orders the correction; every
+    reversal and new line then carries it as its basis (ledger/costline_basis.py), and `signer_for`
+    gives the operator's key (the operator books what a decision orders). Without it (a BRP
+    correction) each party signs its own lines and `ref` names the determination they rest on.
+    Returns the appended entries (reversals first, then new lines), [] when nothing differs.
+    """
+    drafts = draft_rebook(store, client=client, periods=periods, reason=reason, today=today, ref=ref,
+                          decision=decision)
+    if not drafts:
         return []
-    results = store.append_batch([i.as_item() for i in items + new_lines])
+    now = store.clock()
+    results = store.append_batch([d.signed(signer_for(party), now).as_item() for party, d in drafts])
     sstore.sync_index(store)
     return results
 
@@ -130,4 +140,4 @@ def _det(store: Store, line: sstore.Line) -> dict | None:
     return {"seq": line.determination_seq, "entry_hash": info[1].hex()} if info else None
 
 
-__all__ = ["CORRECTION_INVALID", "Period", "Quarter", "rebook"]
+__all__ = ["CORRECTION_INVALID", "Period", "Quarter", "draft_rebook", "rebook"]

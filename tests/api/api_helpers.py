@@ -125,25 +125,32 @@ class LoggedProcess:
 class Server(LoggedProcess):
     """`bwledger serve` in a subprocess on 127.0.0.1 and a free port."""
 
-    def __init__(self, home: Path, checkpoint_seconds: float = 0.3):
+    def __init__(self, home: Path, checkpoint_seconds: float = 0.3, database_url: str | None = None,
+                 schema: str | None = None, **settings: str):
+        """On the ledger of `home` (its SQLite default) or of `database_url` [`schema`]; `settings` are
+        further BWLEDGER_* variables, e.g. BWLEDGER_MAX_DOCUMENT_BYTES="1000"."""
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": str(checkpoint_seconds)}
-        env.pop("BWLEDGER_DATABASE_URL", None)
+        env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": str(checkpoint_seconds),
+               **settings}
+        for name, value in (("BWLEDGER_DATABASE_URL", database_url), ("BWLEDGER_DATABASE_SCHEMA", schema)):
+            env.pop(name, None)
+            if value is not None:
+                env[name] = value
         self.log = open(home / "server.log", "w+b")
         self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
                                       "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         wait_until_up(self)
 
-    def stop_and_verify(self, database_url: str) -> None:
+    def stop_and_verify(self, database_url: str, schema: str | None = None) -> None:
         """Stop the server, which must exit cleanly without a traceback, and verify the ledger it wrote."""
         rc = self.stop()
         out = self.output()
         self.close()
         assert rc == 0 and "Traceback" not in out, out
-        store = service.open_ledger(database_url)
+        store = service.open_ledger(database_url, schema=schema)
         report = service.verify_ledger(store, workers=1)
         store.dispose()
         assert report.ok, report.problems
@@ -183,9 +190,9 @@ def seed_settlement_and_case(client) -> dict:
 
 @contextlib.contextmanager
 def scripted_server(answer):
-    """A stand-in HTTP peer on 127.0.0.1 for the client's failure paths: every POST is recorded in
-    `seen` as {"path", "authorization", "body"} and answered `answer(path, n)` -> (status, content
-    type, bytes), n counting the POSTs from 1. Yields (url, seen)."""
+    """A stand-in HTTP peer on 127.0.0.1 for the client's failure paths: every POST (and GET) is
+    recorded in `seen` as {"method", "path", "authorization", "body"} and answered `answer(path, n)` ->
+    (status, content type, bytes), n counting the requests from 1. Yields (url, seen)."""
     import http.server
     import threading
 
@@ -193,8 +200,14 @@ def scripted_server(answer):
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - the http.server interface
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            seen.append({"path": self.path, "authorization": self.headers.get("Authorization"), "body": body})
+            self._answer(self.rfile.read(int(self.headers["Content-Length"])))
+
+        def do_GET(self):  # noqa: N802
+            self._answer(b"")
+
+        def _answer(self, body: bytes):
+            seen.append({"method": self.command, "path": self.path, "authorization": self.headers.get("Authorization"),
+                         "body": body})
             status, ctype, data = answer(self.path, len(seen))
             self.send_response(status)
             self.send_header("Content-Type", ctype)

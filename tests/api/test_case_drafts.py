@@ -156,7 +156,7 @@ def test_a_party_not_allowed_is_refused_at_draft_time_with_the_local_code(api):
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"action": "book"}, "action"),
+    ({"action": "pay"}, "action"),  # not an action (book is one: the operator's booking)
     ({"key_id": "ABC"}, "key_id"),
     ({"party": "Kampen"}, "party"),
     ({"arguments": {"question": "Wie?", "bsn": "123456782"}}, "arguments.bsn"),
@@ -223,7 +223,8 @@ def test_the_key_endpoints_take_exactly_their_action(api):
                    403, "KEY_NOT_VALID")
     operations = {op["operationId"] for p in api.get("/api/schema/openapi.json").json()["paths"].values()
                   for op in p.values() if isinstance(op, dict) and "operationId" in op}
-    assert {"draftCaseStatements", "registerKey", "rotateKey", "revokeKey"} <= operations
+    assert {"draftCaseStatements", "draftSettlementStatements", "uploadCaseDocument", "registerKey", "rotateKey",
+            "revokeKey"} <= operations
 
 
 def test_a_case_on_a_cost_line(api):
