@@ -88,3 +88,16 @@ def token_in_database(url: str, party: str, roles: tuple[str, ...] | None = None
         return token_for(AccessService(engine), party, roles)
     finally:
         engine.dispose()
+
+
+def with_token(args: list[str], tokens: dict[str, str]) -> list[str]:
+    """A `bwledger ... --server URL` command line with `--token` of the party it acts for added (the one after
+    `--as`; the operator for `keys register`), when `tokens` holds one and no token is given already."""
+    if "--server" not in args or "--token" in args:
+        return args
+    party = OPERATOR_PARTY if args[:2] in (["keys", "register"], ["case", "book"]) else (
+        args[args.index("--as") + 1] if "--as" in args else None)
+    return [*args, "--token", tokens[party]] if party in tokens else args
+
+
+OPERATOR_PARTY = "OPERATOR"

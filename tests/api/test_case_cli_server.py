@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_helpers import ROOT, Server, determination_payload, scripted_server
-from party_auth import token_in_database
+from party_auth import token_in_database, with_token
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -30,8 +30,24 @@ KAMPEN, ZWOLLE = "GM0166", "GM0193"
 runner = CliRunner()
 
 
+#: the API tokens of the parties of the running server (`_tokens`); `cli` passes the acting party's
+TOKENS: dict[str, str] = {}
+
+
+def _tokens(url: str, schema: str | None = None) -> dict[str, str]:
+    TOKENS.clear()
+    TOKENS.update({p: token_in_database(url, p, schema=schema) for p in (OPERATOR, KAMPEN, ZWOLLE, "GM0148",
+                                                                        "COMMITTEE")})
+    TOKENS["reader"] = token_in_database(url, OPERATOR, ("auditor",), schema)
+    return TOKENS
+
+
+def _bearer(party: str = "reader") -> dict:
+    return {"Authorization": f"Bearer {TOKENS[party]}"}
+
+
 def cli(*args):
-    result = runner.invoke(app, [str(a) for a in args])
+    result = runner.invoke(app, with_token([str(a) for a in args], TOKENS))
     assert "Traceback" not in result.output, result.output
     return result
 
@@ -55,21 +71,17 @@ def live(tmp_path):
     url = f"sqlite:///{home / 'bwledger.db'}"
     service.init_ledger(url, home / "keys").dispose()
     server = Server(home, checkpoint_seconds=0.3)
-    tokens = {p: token_in_database(url, p) for p in (OPERATOR, KAMPEN, ZWOLLE)}
+    tokens = _tokens(url)
     yield {"url": server.url, "db": url, "home": home, "operator_key": find_signers(home / "keys", OPERATOR)[0],
            "tokens": tokens}
     server.stop_and_verify(url)
 
 
-def _bearer(live, party: str) -> dict:
-    return {"Authorization": f"Bearer {live['tokens'][party]}"}
-
-
 def _key(live, folder: Path, party: str) -> Path:
     path = folder / f"{party.lower()}.pem"
     assert cli("keys", "new", "--party", party, "--out", path).exit_code == 0
-    r = cli("keys", "register", "--server", live["url"], "--token", live["tokens"][OPERATOR], "--key",
-            live["operator_key"], "--party", party, "--public-key", f"{path}.pub")
+    r = cli("keys", "register", "--server", live["url"], "--key", live["operator_key"], "--party", party,
+            "--public-key", f"{path}.pub")
     assert r.exit_code == 0, r.output
     return path
 
@@ -77,8 +89,7 @@ def _key(live, folder: Path, party: str) -> Path:
 def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_path):
     kampen, zwolle = _key(live, tmp_path / "kampen", KAMPEN), _key(live, tmp_path / "zwolle", ZWOLLE)
     hsm = ["--sign-command", shlex.join([sys.executable, str(SCRIPT), str(zwolle)]), "--public-key", f"{zwolle}.pub"]
-    as_zwolle = ["--server", live["url"], "--token", live["tokens"][ZWOLLE]]
-    as_kampen = ["--server", live["url"], "--token", live["tokens"][KAMPEN]]
+    as_zwolle = as_kampen = ["--server", live["url"]]  # `cli` adds the token of the party acting (--as)
     # Kampen's determination (N3) to Zwolle and its cost line on it, booked on the server's machine
     store = service.open_ledger(live["db"], live["home"] / "keys")
     try:
@@ -102,7 +113,7 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
                                        *as_zwolle, *hsm))
     assert kind == "zaakgebeurtenis" and case_id == f"GS-{det.seq:06d}"
     ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--position", "Kampen was de woonplaats.", *as_zwolle, *hsm))
-    case = httpx.get(f"{live['url']}/api/cases/{case_id}", headers=_bearer(live, ZWOLLE)).json()
+    case = httpx.get(f"{live['url']}/api/cases/{case_id}", headers=_bearer(ZWOLLE)).json()
     assert [(e["author"], e["action"]) for e in case["events"]] == [(ZWOLLE, "transition"), (ZWOLLE, "submission")]
     assert case["positions"] == {ZWOLLE: ["Kampen was de woonplaats."]}
     # Kampen may not accept its own determination: refused when drafted, exit 1 with the code, nothing stored
@@ -114,7 +125,7 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
     # Zwolle, the cost bearer, disputes the cost line itself (a case on a cost line), with its key file
     [(_, _, line_case)] = ok(cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question",
                                  "Klopt deze kostenregel?", *as_zwolle, "--key", zwolle))
-    case = httpx.get(f"{live['url']}/api/cases/{line_case}", headers=_bearer(live, ZWOLLE)).json()
+    case = httpx.get(f"{live['url']}/api/cases/{line_case}", headers=_bearer(ZWOLLE)).json()
     assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
     assert (case["parties"]["claiming"], case["parties"]["responding"]) == (KAMPEN, ZWOLLE)
     r = cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question", "Nog eens?", *as_zwolle,
@@ -170,6 +181,7 @@ def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
     home.mkdir()
     service.init_ledger(url, home / "keys", schema=schema).dispose()
     server = Server(home, database_url=url, schema=schema, BWLEDGER_MAX_DOCUMENT_BYTES="4000")
+    _tokens(url, schema)
     try:
         live = {"url": server.url, "operator_key": find_signers(home / "keys", OPERATOR)[0]}
         kampen, zwolle = _key(live, tmp_path / "kampen", KAMPEN), _key(live, tmp_path / "zwolle", ZWOLLE)
@@ -201,22 +213,22 @@ def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
                                                       if p.is_file())
         ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--document", sha, "--position", "Zie de mail.",
                *on_server, "--key", zwolle))
-        case = httpx.get(f"{server.url}/api/cases/{case_id}").json()
+        case = httpx.get(f"{server.url}/api/cases/{case_id}", headers=_bearer()).json()
         assert case["events"][-1]["action"] == "submission" and sha in json.dumps(case["events"][-1])
 
         fake = tmp_path / "zwolle" / "nep.pdf"
         fake.write_bytes(b"<html>geen pdf</html>")
         big = tmp_path / "zwolle" / "groot.eml"
         big.write_bytes(EML + b"x" * 4000)
-        for args, code in (((mail, "--as", "GM0148"), "ACTOR_NOT_ALLOWED"),
+        for args, code in (((mail, "--as", "GM0148"), "NOT_FOUND"),  # no party to the case: it does not see it
                            ((fake, "--as", ZWOLLE), "DOCUMENT_CONTENT_MISMATCH"),
                            ((big, "--as", ZWOLLE), "REQUEST_TOO_LARGE")):
             r = cli("case", "add-document", case_id, *args, "--title", "x", *on_server)
             assert r.exit_code == 1 and r.output.startswith(f"geweigerd: {code}: "), r.output
         r = cli("case", "add-document", "GS-999999", mail, "--as", ZWOLLE, "--title", "x", *on_server)
-        assert r.exit_code == 1 and r.output.startswith("geweigerd: CASE_NOT_FOUND: "), r.output
+        assert r.exit_code == 1 and r.output.startswith("geweigerd: NOT_FOUND: "), r.output
         untitled = httpx.post(f"{server.url}/api/cases/{case_id}/documents", content=EML,
-                              params={"filename": "a.eml", "author": ZWOLLE})
+                              params={"filename": "a.eml", "author": ZWOLLE}, headers=_bearer(ZWOLLE))
         assert untitled.status_code == 400 and untitled.json()["code"] == "REQUEST_INVALID", untitled.text
         store = service.open_ledger(url, schema=schema)
         try:
@@ -275,6 +287,7 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
     home.mkdir()
     service.init_ledger(url, home / "keys", schema=schema).dispose()
     server = Server(home, database_url=url, schema=schema)
+    _tokens(url, schema)
     try:
         operator_key = find_signers(home / "keys", OPERATOR)[0]
         live = {"url": server.url, "operator_key": operator_key}
@@ -291,7 +304,7 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
         booked = ok(cli("case", "book", first, *on_server))
         assert [k for _, k, _ in booked] == ["tegenboeking"] * 3 + ["kostenregel"] * 3 + ["zaakgebeurtenis"]
         assert {c for *_, c in booked} == {first}
-        case = httpx.get(f"{server.url}/api/cases/{first}").json()
+        case = httpx.get(f"{server.url}/api/cases/{first}", headers=_bearer()).json()
         assert case["status"] == "IMPLEMENTED" and case["events"][-1]["author"] == OPERATOR
         assert case["events"][-1]["seq"] == booked[-1][0]
         stored = service.open_ledger(url, schema=schema)
@@ -314,17 +327,17 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
         # the second case stopped after its corrections (drafted, signed and submitted by hand): the
         # command books only the transition, which lists the corrections already in the ledger
         operator = read_key_file(operator_key, None, party=OPERATOR)
-        draft = httpx.post(f"{server.url}/api/cases/drafts", json={
+        draft = httpx.post(f"{server.url}/api/cases/drafts", headers=_bearer(OPERATOR), json={
             "action": "book", "party": OPERATOR, "key_id": operator.key_id, "case_id": second}).json()
         raws = [base64.b64decode(s["statement"]) for s in draft["statements"]]
         assert [s["kind"] for s in draft["statements"]] == ["reversal"] * 3 + ["cost_line"] * 3
-        first_stage = httpx.post(f"{server.url}/api/ledger/entries", json={"entries": [
+        first_stage = httpx.post(f"{server.url}/api/ledger/entries", headers=_bearer(OPERATOR), json={"entries": [
             {"statement": base64.b64encode(raw).decode(), "signature": base64.b64encode(operator.sign(raw)).decode()}
             for raw in raws]})
         assert first_stage.status_code == 201, first_stage.text
         [(seq, kind, case_id)] = ok(cli("case", "book", second, *on_server))
         assert (kind, case_id) == ("zaakgebeurtenis", second)
-        event = next(e for e in httpx.get(f"{server.url}/api/cases/{second}").json()["events"] if e["seq"] == seq)
+        event = next(e for e in httpx.get(f"{server.url}/api/cases/{second}", headers=_bearer()).json()["events"] if e["seq"] == seq)
         assert event["status"] == "IMPLEMENTED"
         stored = service.open_ledger(url, schema=schema)
         try:

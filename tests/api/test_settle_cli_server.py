@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from api_helpers import ROOT, Server, scripted_server
+from party_auth import token_in_database, with_token
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -31,8 +32,16 @@ MONTHS = (("2026-01-01", "2026-01-31", 31), ("2026-02-01", "2026-02-28", 28))
 runner = CliRunner()
 
 
+def KAMPEN_AUTH() -> dict:  # noqa: N802 - reads as the header it is
+    return {"Authorization": f"Bearer {TOKENS[KAMPEN]}"}
+
+
+#: the API tokens of the parties of the running server (made by `live`); `cli` passes the acting party's
+TOKENS: dict[str, str] = {}
+
+
 def cli(*args):
-    result = runner.invoke(app, [str(a) for a in args])
+    result = runner.invoke(app, with_token([str(a) for a in args], TOKENS))
     assert "Traceback" not in result.output, result.output
     return result
 
@@ -46,6 +55,8 @@ def live(tmp_path, backend):
     home.mkdir()
     service.init_ledger(url, home / "keys", schema=schema).dispose()
     server = Server(home, checkpoint_seconds=0.3, database_url=url, schema=schema)
+    TOKENS.clear()
+    TOKENS.update({p: token_in_database(url, p, schema=schema) for p in (OPERATOR, KAMPEN, ZWOLLE)})
     operator_key = find_signers(home / "keys", OPERATOR)[0]
     keys = {}
     for party in (KAMPEN, ZWOLLE):
@@ -144,10 +155,10 @@ def test_the_parties_accept_and_book_a_deviating_tariff_over_http(live):
     # only); the command then books only the definitive line that names that reversal
     kampen = read_key_file(kampen_key, None, party=KAMPEN)
     ask = {"action": "book_accepted_tariff", "party": KAMPEN, "key_id": kampen.key_id, "acceptance_seq": accepted[1]}
-    draft = httpx.post(f"{live['url']}/api/settlement/drafts", json=ask).json()
+    draft = httpx.post(f"{live['url']}/api/settlement/drafts", json=ask, headers=KAMPEN_AUTH()).json()
     assert [s["kind"] for s in draft["statements"]] == ["reversal"] and draft["line_seq"] == february
     raw = base64.b64decode(draft["statements"][0]["statement"])
-    first = httpx.post(f"{live['url']}/api/ledger/entries", json={
+    first = httpx.post(f"{live['url']}/api/ledger/entries", headers=KAMPEN_AUTH(), json={
         "statement": base64.b64encode(raw).decode(), "signature": base64.b64encode(kampen.sign(raw)).decode()})
     assert first.status_code == 201, first.text
     r = cli("book-accepted-tariff", accepted[1], "--as", KAMPEN, *server, "--key", kampen_key)
@@ -159,7 +170,7 @@ def test_the_parties_accept_and_book_a_deviating_tariff_over_http(live):
     kind, _, p = _payload(live, new_feb)
     assert (kind, p["replaces"], p["units"]) == (
         "cost_line", {"seq": first.json()["seq"], "entry_hash": first.json()["entry_hash"]}, 28)
-    done = httpx.post(f"{live['url']}/api/settlement/drafts", json=ask).json()
+    done = httpx.post(f"{live['url']}/api/settlement/drafts", json=ask, headers=KAMPEN_AUTH()).json()
     assert done["statements"] == [] and done["admitted"]["definitive"]["seq"] == new_feb
 
 
@@ -180,7 +191,8 @@ def test_a_refusal_by_the_server_exits_1_with_its_code(live):
     assert r.exit_code == 2, r.output
     assert _size(live) == before
     # the draft endpoint's own refusals are problems with a code
-    bad = httpx.post(f"{live['url']}/api/settlement/drafts", json={"action": "pay_everything", "party": KAMPEN})
+    bad = httpx.post(f"{live['url']}/api/settlement/drafts", json={"action": "pay_everything", "party": KAMPEN},
+                     headers=KAMPEN_AUTH())
     assert bad.status_code == 400 and bad.json()["code"] == "REQUEST_INVALID", bad.text
 
 
