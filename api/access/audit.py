@@ -1,0 +1,543 @@
+"""The audit of every read and every write (issue 12), aligned with the Logboek Dataverwerkingen (LDV).
+
+Two logs in the ledger's database (migration 0005_audit):
+
+* the ACCESS log says who acted: the identity's subject, party, roles and provider (NULL for an
+  anonymous caller) and the client address;
+* the PROCESSING log says what was processed: the operation (the handler's operationId or the command),
+  the resource kind and its ids (case id, client pseudonym, parties, seq ...), the purpose chosen from
+  PURPOSES, the result (allowed / refused) and the status code, the time (UTC).
+
+They are linked by `access_id` only (random, 16 bytes hex), so a user's identity never spreads into the
+processing records: the LDV's `dpl.core.user` is a reference, not the person.
+
+Both logs are append-only (triggers refuse UPDATE and DELETE) and hash-chained: a record's hash is
+SHA-256 over a domain tag (DOMAIN_ACCESS / DOMAIN_PROCESSING) and the RFC 8785 canonical JSON
+(ledger/canonical.py) of its fields, the previous record's hash among them. An append locks the one-row
+`audit_head` (PostgreSQL SELECT ... FOR UPDATE, SQLite BEGIN IMMEDIATE), so two writers in two processes
+never fork a chain; the unique index on each log's prev_hash refuses a fork should anything bypass it.
+
+Public functions: `record` (one access and one processing record), `verify` (problems with their seq
+and a stable code; never raises on a damaged row), `head` (the chains' sizes and head hashes, to anchor
+in the ledger), `list_records` (for a party, a client pseudonym, since a date) and `export` (CSV/XLSX).
+String ids are masked for BSN-like numbers (ledger.privacy.mask) before they are stored.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from api.access.identity import Identity
+from ledger.canonical import canonical_json
+from ledger.privacy import mask
+from ledger.store import Store, UTCDateTime
+
+__all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "Head", "export", "head",
+           "list_records", "record", "verify"]
+
+#: why data was processed (the LDV's processing activity), a short Dutch list
+PURPOSES = ("behandeling geschil", "verrekening", "controle", "toezicht", "beheer", "inzageverzoek")
+RESULTS = ("allowed", "refused")
+DOMAIN_ACCESS = b"bwledger-audit-access-v1\x00"
+DOMAIN_PROCESSING = b"bwledger-audit-processing-v1\x00"
+ZERO_HASH = bytes(32)
+
+# --- stable codes ------------------------------------------------------------------------------------
+#: a record's prev_hash is not the previous record's hash (a row removed, inserted or re-hashed)
+CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
+#: a record's fields do not hash to its stored hash (a row changed)
+HASH_MISMATCH = "AUDIT_HASH_MISMATCH"
+#: the sequence numbers skip (a row removed)
+SEQ_GAP = "AUDIT_SEQ_GAP"
+#: the head row does not name the last record (rows removed at the end, or the head changed)
+HEAD_MISMATCH = "AUDIT_HEAD_MISMATCH"
+#: a processing record names an access record that does not exist
+LINK_MISSING = "AUDIT_LINK_MISSING"
+#: a row cannot be read at all (a wrong type, a NULL, undecodable ids)
+ROW_MALFORMED = "AUDIT_ROW_MALFORMED"
+#: the audit tables are missing: the database is not migrated to 0005_audit
+NOT_INITIALISED = "AUDIT_NOT_INITIALISED"
+#: record() was given a purpose, result or ids outside what the log holds
+INVALID = "AUDIT_RECORD_INVALID"
+
+_meta = sa.MetaData()
+access_log = sa.Table(
+    "audit_access", _meta,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("access_id", sa.String(32), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("subject", sa.String(200)),
+    sa.Column("party", sa.String(80)),
+    sa.Column("roles", sa.String(200), nullable=False),
+    sa.Column("provider", sa.String(200)),
+    sa.Column("address", sa.String(64)),
+    sa.Column("prev_hash", sa.LargeBinary, nullable=False),
+    sa.Column("record_hash", sa.LargeBinary, nullable=False),
+)
+processing_log = sa.Table(
+    "audit_processing", _meta,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("operation", sa.String(80), nullable=False),
+    sa.Column("resource", sa.String(40), nullable=False),
+    sa.Column("ids", sa.Text, nullable=False),
+    sa.Column("parties", sa.String(400), nullable=False),
+    sa.Column("client", sa.String(64)),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("result", sa.String(20), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("access_id", sa.String(32), nullable=False),
+    sa.Column("prev_hash", sa.LargeBinary, nullable=False),
+    sa.Column("record_hash", sa.LargeBinary, nullable=False),
+)
+head_table = sa.Table(
+    "audit_head", _meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("access_size", sa.BigInteger, nullable=False),
+    sa.Column("access_hash", sa.LargeBinary, nullable=False),
+    sa.Column("processing_size", sa.BigInteger, nullable=False),
+    sa.Column("processing_hash", sa.LargeBinary, nullable=False),
+)
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,79}")
+_ID_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+class AuditError(ValueError):
+    """A refusal of the audit service: a stable `code` and a Dutch `message`."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """One finding of `verify`: which log, the record's seq, a stable code, a Dutch explanation."""
+    log: str  # "access" | "processing" | "head"
+    seq: int | None
+    code: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"log": self.log, "seq": self.seq, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Head:
+    """The sizes and head hashes of both chains (what a ledger checkpoint would anchor)."""
+    access_size: int
+    access_hash: bytes
+    processing_size: int
+    processing_hash: bytes
+
+    def to_dict(self) -> dict:
+        return {"access_size": self.access_size, "access_hash": self.access_hash.hex(),
+                "processing_size": self.processing_size, "processing_hash": self.processing_hash.hex()}
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A processing record joined with the access record it links to (for listing and export)."""
+    seq: int
+    at: datetime
+    operation: str
+    resource: str
+    ids: dict
+    parties: tuple[str, ...]
+    client: str | None
+    purpose: str
+    result: str
+    status: int
+    access_id: str
+    subject: str | None = None
+    party: str | None = None
+    roles: tuple[str, ...] = field(default_factory=tuple)
+    provider: str | None = None
+    address: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "at": _iso(self.at), "operation": self.operation, "resource": self.resource,
+                "ids": self.ids, "parties": list(self.parties), "client": self.client, "purpose": self.purpose,
+                "result": self.result, "status": self.status, "access_id": self.access_id,
+                "actor": {"subject": self.subject, "party": self.party, "roles": list(self.roles),
+                          "provider": self.provider, "address": self.address}}
+
+
+# --- the records' canonical form -----------------------------------------------------------------------
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def access_hash(seq: int, access_id: str, at: datetime, subject: str | None, party: str | None, roles: str,
+                provider: str | None, address: str | None, prev_hash: bytes) -> bytes:
+    body = {"seq": seq, "access_id": access_id, "at": _iso(at), "subject": subject, "party": party,
+            "roles": roles, "provider": provider, "address": address, "prev_hash": prev_hash.hex()}
+    return hashlib.sha256(DOMAIN_ACCESS + canonical_json(body)).digest()
+
+
+def processing_hash(seq: int, at: datetime, operation: str, resource: str, ids: str, parties: str,
+                    client: str | None, purpose: str, result: str, status: int, access_id: str,
+                    prev_hash: bytes) -> bytes:
+    body = {"seq": seq, "at": _iso(at), "operation": operation, "resource": resource, "ids": ids,
+            "parties": parties, "client": client, "purpose": purpose, "result": result, "status": status,
+            "access_id": access_id, "prev_hash": prev_hash.hex()}
+    return hashlib.sha256(DOMAIN_PROCESSING + canonical_json(body)).digest()
+
+
+def _clean_ids(ids: Mapping[str, Any]) -> dict:
+    """The ids as stored: str keys, str/int values (or lists of them), BSN-like numbers masked."""
+    out: dict[str, Any] = {}
+    for key, value in ids.items():
+        if not isinstance(key, str) or not _ID_KEY.fullmatch(key):
+            raise AuditError(INVALID, f"kenmerk {key!r} is geen geldige naam")
+        out[key] = _clean_value(key, value)
+    return out
+
+
+def _clean_value(key: str, value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        raise AuditError(INVALID, f"kenmerk {key!r} heeft geen tekst of getal als waarde")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return mask(value)[:400]
+    if isinstance(value, (list, tuple)):
+        return [_clean_value(key, v) for v in value]
+    raise AuditError(INVALID, f"kenmerk {key!r} heeft geen tekst of getal als waarde")
+
+
+def _parties(ids: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key in ("party", "parties"):
+        v = ids.get(key)
+        for p in (v if isinstance(v, list) else [v]):
+            if isinstance(p, str) and p and " " not in p and p not in found:
+                found.append(p)
+    return sorted(found)
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+def _write_conn(store: Store) -> Connection:
+    conn = store.engine.connect()
+    if store.dialect == "sqlite":
+        conn.execution_options(ledger_write=True)  # the engine begins with BEGIN IMMEDIATE (ledger/store.py)
+    return conn
+
+
+def _locked_head(conn: Connection, dialect: str) -> Head:
+    q = sa.select(head_table.c.access_size, head_table.c.access_hash, head_table.c.processing_size,
+                  head_table.c.processing_hash).where(head_table.c.id == 1)
+    if dialect == "postgresql":
+        q = q.with_for_update()
+    r = conn.execute(q).one_or_none()
+    if r is None:
+        raise AuditError(NOT_INITIALISED, "het auditlogboek is niet ingericht (voer `bwledger ledger init` uit)")
+    return Head(int(r[0]), bytes(r[1]), int(r[2]), bytes(r[3]))
+
+
+def record(store: Store, actor: Identity | None, operation: str, resource: str, ids: Mapping[str, Any],
+           purpose: str, result: str, status: int, *, address: str | None = None,
+           at: datetime | None = None) -> int:
+    """Append one access record (who) and one processing record (what), linked by a fresh access id, in
+    one transaction under the head lock; durable when this returns. Returns the processing seq.
+
+    `ids` are the resource's ids (`case_id`, `client` (a pseudonym), `party` or `parties`, `seq`, ...);
+    `client` and the parties are also kept in their own columns for listing by pseudonym and party."""
+    if purpose not in PURPOSES:
+        raise AuditError(INVALID, f"onbekend doel {purpose!r}; kies uit: {', '.join(PURPOSES)}")
+    if result not in RESULTS:
+        raise AuditError(INVALID, f"onbekend resultaat {result!r}; kies uit: {', '.join(RESULTS)}")
+    if not _NAME.fullmatch(operation or "") or not _NAME.fullmatch(resource or "") or len(resource) > 40:
+        raise AuditError(INVALID, f"handeling {operation!r} of soort gegeven {resource!r} is geen geldige naam")
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise AuditError(INVALID, f"status {status!r} is geen getal")
+    at = (at or store.clock()).astimezone(UTC)
+    clean = _clean_ids(ids)
+    ids_text = canonical_json(clean).decode("utf-8")
+    parties = _parties(clean)
+    parties_text = f" {' '.join(parties)} " if parties else ""
+    if len(parties_text) > 400:
+        raise AuditError(INVALID, "te veel partijen in één record")
+    client = clean.get("client") if isinstance(clean.get("client"), str) else None
+    if client is not None and len(client) > 64:
+        raise AuditError(INVALID, "het pseudoniem van de cliënt is te lang")
+    subject = mask(actor.subject)[:200] if actor else None
+    party = actor.party if actor else None
+    roles = " ".join(sorted(actor.roles)) if actor else ""
+    provider = actor.provider[:200] if actor else None
+    address = address[:64] if address else None
+    access_id = os.urandom(16).hex()
+    with _write_conn(store) as conn, conn.begin():
+        h = _locked_head(conn, store.dialect)
+        a_hash = access_hash(h.access_size, access_id, at, subject, party, roles, provider, address, h.access_hash)
+        p_hash = processing_hash(h.processing_size, at, operation, resource, ids_text, parties_text, client,
+                                 purpose, result, status, access_id, h.processing_hash)
+        conn.execute(access_log.insert().values(
+            seq=h.access_size, access_id=access_id, at=at, subject=subject, party=party, roles=roles,
+            provider=provider, address=address, prev_hash=h.access_hash, record_hash=a_hash))
+        conn.execute(processing_log.insert().values(
+            seq=h.processing_size, at=at, operation=operation, resource=resource, ids=ids_text,
+            parties=parties_text, client=client, purpose=purpose, result=result, status=status,
+            access_id=access_id, prev_hash=h.processing_hash, record_hash=p_hash))
+        conn.execute(head_table.update().where(head_table.c.id == 1).values(
+            access_size=h.access_size + 1, access_hash=a_hash,
+            processing_size=h.processing_size + 1, processing_hash=p_hash))
+    return h.processing_size
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def _tables_exist(conn: Connection) -> bool:
+    return sa.inspect(conn).has_table("audit_head")
+
+
+def head(store: Store) -> Head:
+    """The chains' sizes and head hashes as the head row holds them."""
+    with store.engine.connect() as conn:
+        if not _tables_exist(conn):
+            raise AuditError(NOT_INITIALISED, "het auditlogboek is niet ingericht (voer `bwledger ledger init` uit)")
+        return _locked_head(conn, "")
+
+
+def _raw_rows(conn: Connection, table: sa.Table) -> list[Mapping[str, Any]]:
+    """Every row as stored, `at` as read by the column type, ordered by seq; a value the type cannot
+    read is left for the verifier to report (the text select has no result processing)."""
+    cols = ", ".join(c.name for c in table.columns)
+    return list(conn.execute(sa.text(f"SELECT {cols} FROM {table.name} ORDER BY seq")).mappings())
+
+
+def _as_time(value: Any, dialect) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a time: {value!r}")
+    return UTCDateTime().process_result_value(value, dialect)
+
+
+def _text(value: Any, nullable: bool = False) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"not text: {value!r}")
+    return value
+
+
+def _blob(value: Any) -> bytes:
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if not isinstance(value, bytes):
+        raise TypeError(f"not bytes: {value!r}")
+    return value
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not an integer: {value!r}")
+    return value
+
+
+def _check_chain(log: str, rows: list[Mapping[str, Any]], rehash, problems: list[AuditProblem]) -> tuple[int, bytes]:
+    """Walk one log: seq continuity, the chain, each record's hash. Returns (the next seq, the last hash)."""
+    expected, prev = 0, ZERO_HASH
+    for row in rows:
+        seq_raw = row.get("seq")
+        try:
+            seq = _int(seq_raw)
+        except TypeError:
+            problems.append(AuditProblem(log, None, ROW_MALFORMED, f"een record heeft geen volgnummer ({seq_raw!r})"))
+            continue
+        if seq != expected:
+            problems.append(AuditProblem(log, seq, SEQ_GAP, f"na volgnummer {expected - 1} volgt {seq}: "
+                                                            f"{'records ontbreken' if seq > expected else 'dubbel of verschoven'}"))
+        try:
+            stored_prev, stored_hash = _blob(row["prev_hash"]), _blob(row["record_hash"])
+        except (TypeError, KeyError):
+            problems.append(AuditProblem(log, seq, ROW_MALFORMED, "de hashes van dit record zijn onleesbaar"))
+            expected, prev = seq + 1, b""
+            continue
+        if stored_prev != prev:
+            problems.append(AuditProblem(log, seq, CHAIN_BROKEN, "de vorige hash in dit record is niet die van het "
+                                                                 "vorige record"))
+        try:
+            computed = rehash(row)
+        except (TypeError, ValueError, KeyError) as exc:
+            problems.append(AuditProblem(log, seq, ROW_MALFORMED, f"dit record is onleesbaar: {exc}"))
+        else:
+            if computed != stored_hash:
+                problems.append(AuditProblem(log, seq, HASH_MISMATCH, "de inhoud van dit record past niet bij "
+                                                                      "zijn hash: het is gewijzigd"))
+        expected, prev = seq + 1, stored_hash
+    return expected, prev
+
+
+def verify(store: Store) -> list[AuditProblem]:
+    """Every problem of both logs and the head row, in order; an empty list when the audit log is intact.
+    A damaged row (a wrong type, a NULL, a changed value) is reported with its seq, never raised."""
+    problems: list[AuditProblem] = []
+    dialect = store.engine.dialect
+    with store.engine.connect() as conn:
+        if not _tables_exist(conn):
+            return [AuditProblem("head", None, NOT_INITIALISED, "het auditlogboek is niet ingericht")]
+        access_rows = _raw_rows(conn, access_log)
+        processing_rows = _raw_rows(conn, processing_log)
+        head_rows = list(conn.execute(sa.text("SELECT access_size, access_hash, processing_size, processing_hash "
+                                              "FROM audit_head WHERE id = 1")))
+
+    def rehash_access(r):
+        return access_hash(_int(r["seq"]), _text(r["access_id"]), _as_time(r["at"], dialect),
+                           _text(r["subject"], True), _text(r["party"], True), _text(r["roles"]),
+                           _text(r["provider"], True), _text(r["address"], True), _blob(r["prev_hash"]))
+
+    def rehash_processing(r):
+        ids = _text(r["ids"])
+        if not isinstance(json.loads(ids), dict):
+            raise ValueError("de kenmerken zijn geen JSON-object")
+        return processing_hash(_int(r["seq"]), _as_time(r["at"], dialect), _text(r["operation"]),
+                               _text(r["resource"]), ids, _text(r["parties"]), _text(r["client"], True),
+                               _text(r["purpose"]), _text(r["result"]), _int(r["status"]), _text(r["access_id"]),
+                               _blob(r["prev_hash"]))
+
+    a_next, a_last = _check_chain("access", access_rows, rehash_access, problems)
+    p_next, p_last = _check_chain("processing", processing_rows, rehash_processing, problems)
+
+    access_ids = {r.get("access_id") for r in access_rows}
+    for r in processing_rows:
+        if r.get("access_id") not in access_ids:
+            seq = r.get("seq") if isinstance(r.get("seq"), int) else None
+            problems.append(AuditProblem("processing", seq, LINK_MISSING,
+                                         "dit record verwijst naar een toegangsrecord dat niet bestaat"))
+
+    if len(head_rows) != 1:
+        problems.append(AuditProblem("head", None, HEAD_MISMATCH, "de kop van het auditlogboek ontbreekt"))
+    else:
+        try:
+            h = Head(_int(head_rows[0][0]), _blob(head_rows[0][1]), _int(head_rows[0][2]), _blob(head_rows[0][3]))
+        except TypeError:
+            problems.append(AuditProblem("head", None, HEAD_MISMATCH, "de kop van het auditlogboek is onleesbaar"))
+        else:
+            for log, size, last, h_size, h_hash in (("access", a_next, a_last, h.access_size, h.access_hash),
+                                                    ("processing", p_next, p_last, h.processing_size,
+                                                     h.processing_hash)):
+                if (size, last) != (h_size, h_hash):
+                    problems.append(AuditProblem(
+                        "head", h_size, HEAD_MISMATCH,
+                        f"de kop noemt {h_size} records in het {_LOG_NL[log]}, het logboek eindigt bij {size}"
+                        + ("" if size != h_size else " met een andere hash")))
+    problems.sort(key=lambda p: (_LOG_ORDER[p.log], p.seq if p.seq is not None else -1))
+    return problems
+
+
+_LOG_NL = {"access": "toegangslogboek", "processing": "verwerkingslogboek", "head": "kop"}
+_LOG_ORDER = {"access": 0, "processing": 1, "head": 2}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def list_records(store: Store, *, party: str | None = None, client: str | None = None,
+                 since: date | None = None) -> list[AuditRecord]:
+    """The processing records with their access records, oldest first: with `party` only those about that
+    party's data or done by its people (the party's own log); with `client` every processing of that
+    client pseudonym's data (an AVG inzageverzoek); `since` from that UTC day on. None of them: all."""
+    p, a = processing_log, access_log
+    q = (sa.select(p.c.seq, p.c.at, p.c.operation, p.c.resource, p.c.ids, p.c.parties, p.c.client, p.c.purpose,
+                   p.c.result, p.c.status, p.c.access_id, a.c.subject, a.c.party, a.c.roles, a.c.provider,
+                   a.c.address)
+         .select_from(p.outerjoin(a, a.c.access_id == p.c.access_id)).order_by(p.c.seq))
+    if party is not None:
+        q = q.where(sa.or_(p.c.parties.contains(f" {party} ", autoescape=True), a.c.party == party))
+    if client is not None:
+        q = q.where(p.c.client == client)
+    if since is not None:
+        q = q.where(p.c.at >= _day_start(since))
+    with store.engine.connect() as conn:
+        if not _tables_exist(conn):
+            raise AuditError(NOT_INITIALISED, "het auditlogboek is niet ingericht (voer `bwledger ledger init` uit)")
+        rows = conn.execute(q).all()
+    out = []
+    for r in rows:
+        try:
+            ids = json.loads(r.ids)
+        except (TypeError, ValueError):
+            ids = {"onleesbaar": str(r.ids)}
+        out.append(AuditRecord(seq=r.seq, at=r.at, operation=r.operation, resource=r.resource, ids=ids,
+                               parties=tuple((r.parties or "").split()), client=r.client, purpose=r.purpose,
+                               result=r.result, status=r.status, access_id=r.access_id, subject=r.subject,
+                               party=r.party, roles=tuple((r.roles or "").split()), provider=r.provider,
+                               address=r.address))
+    return out
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+#: the columns of the CSV and XLSX export (Dutch headers)
+COLUMNS = ("Volgnummer", "Tijdstip (UTC)", "Handeling", "Soort gegeven", "Kenmerken", "Partijen",
+           "Cliënt (pseudoniem)", "Doel", "Resultaat", "Status", "Toegangs-id", "Gebruiker", "Partij gebruiker",
+           "Rollen", "Aanbieder", "Adres")
+RESULT_NL = {"allowed": "toegestaan", "refused": "geweigerd"}
+
+
+def _cells(r: AuditRecord) -> list[Any]:
+    return [r.seq, r.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), r.operation, r.resource,
+            canonical_json(r.ids).decode("utf-8"), " ".join(r.parties), r.client or "", r.purpose,
+            RESULT_NL.get(r.result, r.result), r.status, r.access_id, r.subject or "anoniem", r.party or "",
+            " ".join(r.roles), r.provider or "", r.address or ""]
+
+
+def _csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would read as a formula (=, +, -, @) gets a leading quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export(records: list[AuditRecord], fmt: str, out: Path | None = None) -> bytes:
+    """The records as CSV (UTF-8, `;` separated, as Dutch spreadsheets expect) or XLSX (the house's
+    deterministic writer, ledger/reports/xlsx.py); written to `out` when given. Returns the bytes."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+        w.writerow(COLUMNS)
+        for r in records:
+            w.writerow([_csv_safe(c) for c in _cells(r)])
+        raw = buf.getvalue().encode("utf-8")
+        if out is not None:
+            out.write_bytes(raw)
+        return raw
+    if fmt == "xlsx":
+        import tempfile
+
+        from ledger.reports.xlsx import Bold, Workbook
+
+        def write(path: Path) -> None:
+            wb = Workbook(path)
+            ws = wb.sheet("Auditlogboek", widths=[11, 20, 22, 14, 40, 18, 20, 20, 12, 8, 34, 24, 16, 20, 16, 16])
+            ws.row([Bold(c) for c in COLUMNS])
+            for r in records:
+                ws.row(_cells(r))
+            wb.close()
+
+        if out is not None:
+            write(out)
+            return out.read_bytes()
+        with tempfile.TemporaryDirectory(prefix="bwledger-audit-") as tmp:
+            path = Path(tmp) / "audit.xlsx"
+            write(path)
+            return path.read_bytes()
+    raise AuditError(INVALID, f"exportformaat {fmt!r} bestaat niet; kies csv of xlsx")
