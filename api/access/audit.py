@@ -53,6 +53,9 @@ RESULTS = ("allowed", "refused")
 DOMAIN_ACCESS = b"bwledger-audit-access-v1\x00"
 DOMAIN_PROCESSING = b"bwledger-audit-processing-v1\x00"
 ZERO_HASH = bytes(32)
+#: the logs by their Dutch names (what `verify` reports), and their order in a report
+LOG_NL = {"access": "toegangslogboek", "processing": "verwerkingslogboek", "head": "kop"}
+_LOG_ORDER = {"access": 0, "processing": 1, "head": 2}
 
 # --- stable codes ------------------------------------------------------------------------------------
 #: a record's prev_hash is not the previous record's hash (a row removed, inserted or re-hashed)
@@ -111,6 +114,10 @@ head_table = sa.Table(
     sa.Column("processing_hash", sa.LargeBinary, nullable=False),
 )
 
+#: a client pseudonym as the pseudonymisation service makes them (letters, digits, `._:-`; never a BSN)
+_PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+              "oktober", "november", "december")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,79}")
 _ID_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -196,6 +203,21 @@ def processing_hash(seq: int, at: datetime, operation: str, resource: str, ids: 
             "parties": parties, "client": client, "purpose": purpose, "result": result, "status": status,
             "access_id": access_id, "prev_hash": prev_hash.hex()}
     return hashlib.sha256(DOMAIN_PROCESSING + canonical_json(body)).digest()
+
+
+def when_nl(at: datetime) -> str:
+    """A moment for a person to read: `3 december 2026 14:05:09 UTC`."""
+    u = at.astimezone(UTC)
+    return f"{u.day} {_MONTHS_NL[u.month - 1]} {u.year} {u:%H:%M:%S} UTC"
+
+
+def check_client(value: str) -> str:
+    """A client pseudonym to list by; a BSN (or anything holding a BSN-like number) is refused: the audit
+    log is searched by pseudonym only."""
+    value = (value or "").strip()
+    if not _PSEUDONYM.fullmatch(value) or mask(value) != value:
+        raise AuditError(INVALID, f"geen pseudoniem van een cliënt: {mask(value)!r} (zoek op pseudoniem, nooit op BSN)")
+    return value
 
 
 def _clean_ids(ids: Mapping[str, Any]) -> dict:
@@ -406,7 +428,7 @@ def verify(store: Store) -> list[AuditProblem]:
     def rehash_processing(r):
         ids = _text(r["ids"])
         if not isinstance(json.loads(ids), dict):
-            raise ValueError("de kenmerken zijn geen JSON-object")
+            raise TypeError("de kenmerken zijn geen JSON-object")
         return processing_hash(_int(r["seq"]), _as_time(r["at"], dialect), _text(r["operation"]),
                                _text(r["resource"]), ids, _text(r["parties"]), _text(r["client"], True),
                                _text(r["purpose"]), _text(r["result"]), _int(r["status"]), _text(r["access_id"]),
@@ -436,14 +458,10 @@ def verify(store: Store) -> list[AuditProblem]:
                 if (size, last) != (h_size, h_hash):
                     problems.append(AuditProblem(
                         "head", h_size, HEAD_MISMATCH,
-                        f"de kop noemt {h_size} records in het {_LOG_NL[log]}, het logboek eindigt bij {size}"
+                        f"de kop noemt {h_size} records in het {LOG_NL[log]}, het logboek eindigt bij {size}"
                         + ("" if size != h_size else " met een andere hash")))
     problems.sort(key=lambda p: (_LOG_ORDER[p.log], p.seq if p.seq is not None else -1))
     return problems
-
-
-_LOG_NL = {"access": "toegangslogboek", "processing": "verwerkingslogboek", "head": "kop"}
-_LOG_ORDER = {"access": 0, "processing": 1, "head": 2}
 
 
 def _day_start(day: date) -> datetime:

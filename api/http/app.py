@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap
-from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
+from api.http import pages, routes_api, routes_audit, routes_cases, routes_keys, routes_oidc, routes_settlement
 from api.http.problems import exception_handlers
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+                        *routes_audit.ROUTES,
                         *pages.ROUTES, *(routes_oidc.routes() if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False)},
