@@ -44,8 +44,8 @@ from ledger.canonical import canonical_json
 from ledger.privacy import mask
 from ledger.store import Store, UTCDateTime
 
-__all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "Head", "export", "head",
-           "list_records", "record", "verify"]
+__all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "Head", "anchor", "export", "head",
+           "latest_anchor", "list_records", "record", "verify"]
 
 #: why data was processed (the LDV's processing activity), a short Dutch list
 PURPOSES = ("behandeling geschil", "verrekening", "controle", "toezicht", "beheer", "inzageverzoek")
@@ -68,6 +68,8 @@ SEQ_GAP = "AUDIT_SEQ_GAP"
 HEAD_MISMATCH = "AUDIT_HEAD_MISMATCH"
 #: a processing record names an access record that does not exist
 LINK_MISSING = "AUDIT_LINK_MISSING"
+#: the audit log does not hold the records the ledger's latest audit anchor names (rewritten or cut short)
+ANCHOR_MISMATCH = "AUDIT_ANCHOR_MISMATCH"
 #: a row cannot be read at all (a wrong type, a NULL, undecodable ids)
 ROW_MALFORMED = "AUDIT_ROW_MALFORMED"
 #: the audit tables are missing: the database is not migrated to 0005_audit
@@ -436,6 +438,7 @@ def verify(store: Store) -> list[AuditProblem]:
 
     a_next, a_last = _check_chain("access", access_rows, rehash_access, problems)
     p_next, p_last = _check_chain("processing", processing_rows, rehash_processing, problems)
+    problems.extend(_check_anchor(store, access_rows, processing_rows))
 
     access_ids = {r.get("access_id") for r in access_rows}
     for r in processing_rows:
@@ -462,6 +465,32 @@ def verify(store: Store) -> list[AuditProblem]:
                         + ("" if size != h_size else " met een andere hash")))
     problems.sort(key=lambda p: (_LOG_ORDER[p.log], p.seq if p.seq is not None else -1))
     return problems
+
+
+def _check_anchor(store: Store, access_rows, processing_rows) -> list[AuditProblem]:
+    """The records the ledger's latest audit anchor names must be in the log with the anchored hashes: the
+    chain then commits every record before them, so a log rewritten or cut short since shows here."""
+    try:
+        found = latest_anchor(store)
+    except (ValueError, KeyError, TypeError) as exc:
+        return [AuditProblem("head", None, ANCHOR_MISMATCH, f"het laatste anker in het grootboek is onleesbaar: {exc}")]
+    if found is None:
+        return []
+    seq, _at, anchored = found
+    out = []
+    for log, rows, size, want in (("access", access_rows, anchored.access_size, anchored.access_hash),
+                                  ("processing", processing_rows, anchored.processing_size,
+                                   anchored.processing_hash)):
+        have = None
+        for r in rows:
+            if r.get("seq") == size - 1 and isinstance(r.get("record_hash"), (bytes, memoryview)):
+                have = bytes(r["record_hash"])
+        if have != want:
+            what = "ontbreekt" if have is None else "heeft een andere hash"
+            out.append(AuditProblem(log, size - 1, ANCHOR_MISMATCH,
+                                    f"record {size - 1} van het {LOG_NL[log]} {what} dan het anker in grootboekregel "
+                                    f"{seq} vastlegt: het logboek is herschreven of ingekort"))
+    return out
 
 
 def _day_start(day: date) -> datetime:
@@ -500,6 +529,62 @@ def list_records(store: Store, *, party: str | None = None, client: str | None =
                                party=r.party, roles=tuple((r.roles or "").split()), provider=r.provider,
                                address=r.address))
     return out
+
+
+# --- the anchor in the ledger -------------------------------------------------------------------------
+
+ANCHOR_KIND = "audit_anchor"
+#: the least time between two anchors while the audit log grows (each anchor is a ledger entry)
+ANCHOR_SECONDS = 60.0
+
+
+def latest_anchor(store: Store) -> tuple[int, datetime, Head] | None:
+    """The ledger's latest audit anchor: (its seq, when it was received, the head it names), or None."""
+    from ledger.store import entries
+
+    with store.engine.connect() as conn:
+        r = conn.execute(sa.select(entries.c.seq, entries.c.received_at, entries.c.statement)
+                         .where(entries.c.kind == ANCHOR_KIND).order_by(entries.c.seq.desc()).limit(1)).one_or_none()
+    if r is None:
+        return None
+    p = json.loads(bytes(r.statement))["payload"]
+    return r.seq, r.received_at, Head(int(p["access_size"]), bytes.fromhex(p["access_hash"]),
+                                      int(p["processing_size"]), bytes.fromhex(p["processing_hash"]))
+
+
+def anchor(store: Store, *, min_seconds: float = ANCHOR_SECONDS, now: datetime | None = None) -> int | None:
+    """Record the audit log's head in the ledger as an operator-signed `audit_anchor` entry, when the log
+    grew since the last anchor and that anchor is at least `min_seconds` old; the checkpoint that follows
+    covers it. Returns the entry's seq, or None (nothing new, too soon, no operator key on this store).
+    Several workers may call this at once: the idempotency key is the head's sizes, so one anchor of a
+    head is stored, and a second worker's attempt is answered by the first one's entry."""
+    from ledger.errors import IDEMPOTENCY_CONFLICT, LedgerError
+    from ledger.service import sign_statement
+
+    if store.operator is None:
+        return None
+    try:
+        h = head(store)
+    except AuditError:  # no audit log in this database (not migrated to 0005_audit): nothing to anchor
+        return None
+    if h.processing_size == 0 or h.access_size == 0:
+        return None
+    last = latest_anchor(store)
+    now = now or store.clock()
+    if last is not None:
+        _seq, at, anchored = last
+        if anchored == h or (now - at).total_seconds() < min_seconds:
+            return None
+    payload = {"access_size": h.access_size, "access_hash": h.access_hash.hex(),
+               "processing_size": h.processing_size, "processing_hash": h.processing_hash.hex()}
+    st = sign_statement(store.operator, ANCHOR_KIND, payload,
+                        idempotency_key=f"audit-anchor-{h.processing_size}-{h.access_size}")
+    try:
+        return store.append(st.statement, st.signature).seq
+    except LedgerError as exc:
+        if exc.code == IDEMPOTENCY_CONFLICT:  # another worker anchored this head a moment earlier
+            return exc.seq
+        raise
 
 
 # --- export ---------------------------------------------------------------------------------------------

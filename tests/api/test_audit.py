@@ -24,6 +24,7 @@ from api.cli import app as cli_app
 from api.http import create_app
 from api.settings import Settings
 from ledger import service
+from ledger.store import entries as entries_table
 
 WORKER = Path(__file__).with_name("audit_worker.py")
 T0 = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
@@ -353,3 +354,87 @@ def test_endpoints(home):
         ops = {op.get("operationId") for p in api.get("/api/schema/openapi.json").json()["paths"].values()
                for op in p.values() if isinstance(op, dict)}
         assert {"listAudit", "verifyAudit"} <= ops
+
+
+# --- the anchor in the ledger -------------------------------------------------------------------------------
+
+def rewrite_processing(store, start: int, change) -> None:
+    """Rewrite the processing log from `start` on as a writer around the triggers would: `change(row)` at
+    `start`, every hash from there recomputed and the head row following, so only the anchor can tell."""
+    p = audit.processing_log
+    with store.engine.begin() as c:
+        rows = [dict(r._mapping) for r in c.execute(sa.select(p).order_by(p.c.seq))]
+        prev = rows[start - 1]["record_hash"] if start else bytes(32)
+        for r in rows[start:]:
+            if r["seq"] == start:
+                change(r)
+            r["prev_hash"] = prev
+            r["record_hash"] = audit.processing_hash(r["seq"], r["at"], r["operation"], r["resource"], r["ids"],
+                                                     r["parties"], r["client"], r["purpose"], r["result"],
+                                                     r["status"], r["access_id"], prev)
+            c.execute(p.update().where(p.c.seq == r["seq"]).values(
+                purpose=r["purpose"], prev_hash=r["prev_hash"], record_hash=r["record_hash"]))
+            prev = r["record_hash"]
+        c.execute(audit.head_table.update().values(processing_hash=prev))
+
+
+def test_the_head_is_anchored_in_the_ledger_and_verify_holds_the_log_to_it(store):
+    assert audit.anchor(store, min_seconds=0) is None  # an empty audit log is not anchored
+    seed(store)
+    seq = audit.anchor(store, min_seconds=0)
+    assert seq is not None
+    found = audit.latest_anchor(store)
+    assert found[0] == seq and found[2] == audit.head(store)
+    [row] = store.rows_where(entries_table.c.kind == "audit_anchor")
+    assert json.loads(row.statement)["author"] == "OPERATOR"
+    assert audit.anchor(store, min_seconds=0) is None  # nothing new
+    audit.record(store, ALICE, "getCase", "case", {"case_id": CASE}, "controle", "allowed", 200)
+    assert audit.anchor(store) is None  # too soon after the last one
+    assert audit.anchor(store, now=store.clock() + timedelta(seconds=audit.ANCHOR_SECONDS + 1)) is not None
+    assert audit.latest_anchor(store)[2].processing_size == 6
+    assert service.verify_ledger(store).ok
+    assert audit.verify(store) == []
+    # the whole log rewritten consistently from record 1 on (hashes and head recomputed): only the anchor shows it
+    drop_triggers(store)
+    rewrite_processing(store, 1, lambda r: r.update(purpose="verrekening"))
+    assert codes(audit.verify(store)) == [("processing", 5, audit.ANCHOR_MISMATCH)]
+
+
+def test_a_log_cut_short_below_its_anchor_is_found(store):
+    seed(store)
+    audit.anchor(store, min_seconds=0)
+    drop_triggers(store)
+    sql(store, "DELETE FROM audit_processing WHERE seq >= 3")
+    sql(store, "DELETE FROM audit_access WHERE seq >= 3")
+    with store.engine.begin() as c:
+        c.execute(audit.head_table.update().values(
+            access_size=3, processing_size=3,
+            access_hash=c.execute(sa.select(audit.access_log.c.record_hash).where(audit.access_log.c.seq == 2)).scalar_one(),
+            processing_hash=c.execute(sa.select(audit.processing_log.c.record_hash)
+                                      .where(audit.processing_log.c.seq == 2)).scalar_one()))
+    assert codes(audit.verify(store)) == [("access", 4, audit.ANCHOR_MISMATCH), ("processing", 4, audit.ANCHOR_MISMATCH)]
+
+
+def test_the_checkpoint_timer_anchors_and_checkpoints_the_anchor(backend, tmp_path):
+    from api.http.timer import CheckpointTimer
+
+    url, schema = backend
+    s = service.init_ledger(url, tmp_path / "keys", schema=schema, checkpoint_on_append=False)
+    try:
+        seed(s)
+        timer = CheckpointTimer(s, seconds=0.001)
+        size = s.size()
+        assert timer.tick() is True and timer.anchors == 1
+        assert s.size() == size + 1 and s.latest_checkpoint().tree_size == size + 1
+        assert timer.tick() is False and timer.anchors == 1  # nothing new: no anchor, no checkpoint
+    finally:
+        s.dispose()
+
+
+def test_ledger_checkpoint_anchors_the_audit_log(home):
+    before = home.size()
+    env = {"BWLEDGER_HOME": str(Path(home.url.removeprefix("sqlite:///")).parent), "BWLEDGER_DATABASE_URL": home.url}
+    r = runner.invoke(cli_app, ["ledger", "checkpoint"], env=env)
+    assert r.exit_code == 0, r.output
+    assert home.size() == before + 1 and audit.latest_anchor(home)[2] == audit.head(home)
+    assert cli(home, "verify").exit_code == 0
