@@ -30,7 +30,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -338,11 +338,13 @@ def head(store: Store) -> Head:
         return _locked_head(conn, "")
 
 
-def _raw_rows(conn: Connection, table: sa.Table) -> list[Mapping[str, Any]]:
-    """Every row as stored, `at` as read by the column type, ordered by seq; a value the type cannot
-    read is left for the verifier to report (the text select has no result processing)."""
+def _raw_rows(conn: Connection, table: sa.Table) -> Iterator[Mapping[str, Any]]:
+    """Every row as stored, ordered by seq, streamed; no column type is applied (a text select), so a
+    value of the wrong type reaches the verifier, which reports it."""
     cols = ", ".join(c.name for c in table.columns)
-    return list(conn.execute(sa.text(f"SELECT {cols} FROM {table.name} ORDER BY seq")).mappings())
+    stmt = sa.text(f"SELECT {cols} FROM {table.name} ORDER BY seq").execution_options(stream_results=True,
+                                                                                      yield_per=2000)
+    yield from conn.execute(stmt).mappings()
 
 
 def _as_time(value: Any, dialect) -> datetime:
@@ -375,7 +377,7 @@ def _int(value: Any) -> int:
     return value
 
 
-def _check_chain(log: str, rows: list[Mapping[str, Any]], rehash, problems: list[AuditProblem]) -> tuple[int, bytes]:
+def _check_chain(log: str, rows: Iterable[Mapping[str, Any]], rehash, problems: list[AuditProblem]) -> tuple[int, bytes]:
     """Walk one log: seq continuity, the chain, each record's hash. Returns (the next seq, the last hash)."""
     expected, prev = 0, ZERO_HASH
     for row in rows:
@@ -409,18 +411,19 @@ def _check_chain(log: str, rows: list[Mapping[str, Any]], rehash, problems: list
     return expected, prev
 
 
+def _snapshot(conn: Connection, dialect: str) -> Connection:
+    """Every read of one verification sees the same committed state (a concurrent append neither half
+    seen nor taken for a missing head): PostgreSQL REPEATABLE READ; SQLite's WAL gives one read
+    transaction its snapshot."""
+    return conn.execution_options(isolation_level="REPEATABLE READ") if dialect == "postgresql" else conn
+
+
 def verify(store: Store) -> list[AuditProblem]:
-    """Every problem of both logs and the head row, in order; an empty list when the audit log is intact.
-    A damaged row (a wrong type, a NULL, a changed value) is reported with its seq, never raised."""
+    """Every problem of both logs, the head row and the ledger's latest audit anchor, in order; an empty
+    list when the audit log is intact. A damaged row (a wrong type, a NULL, a changed value) is reported
+    with its seq, never raised. The rows are streamed, in one snapshot."""
     problems: list[AuditProblem] = []
     dialect = store.engine.dialect
-    with store.engine.connect() as conn:
-        if not _tables_exist(conn):
-            return [AuditProblem("head", None, NOT_INITIALISED, "het auditlogboek is niet ingericht")]
-        access_rows = _raw_rows(conn, access_log)
-        processing_rows = _raw_rows(conn, processing_log)
-        head_rows = list(conn.execute(sa.text("SELECT access_size, access_hash, processing_size, processing_hash "
-                                              "FROM audit_head WHERE id = 1")))
 
     def rehash_access(r):
         return access_hash(_int(r["seq"]), _text(r["access_id"]), _as_time(r["at"], dialect),
@@ -436,16 +439,23 @@ def verify(store: Store) -> list[AuditProblem]:
                                _text(r["purpose"]), _text(r["result"]), _int(r["status"]), _text(r["access_id"]),
                                _blob(r["prev_hash"]))
 
-    a_next, a_last = _check_chain("access", access_rows, rehash_access, problems)
-    p_next, p_last = _check_chain("processing", processing_rows, rehash_processing, problems)
-    problems.extend(_check_anchor(store, access_rows, processing_rows))
-
-    access_ids = {r.get("access_id") for r in access_rows}
-    for r in processing_rows:
-        if r.get("access_id") not in access_ids:
-            seq = r.get("seq") if isinstance(r.get("seq"), int) else None
-            problems.append(AuditProblem("processing", seq, LINK_MISSING,
-                                         "dit record verwijst naar een toegangsrecord dat niet bestaat"))
+    with store.engine.connect() as raw_conn:
+        if not _tables_exist(raw_conn):
+            return [AuditProblem("head", None, NOT_INITIALISED, "het auditlogboek is niet ingericht")]
+        raw_conn.rollback()  # the inspection's implicit transaction: the snapshot begins below
+        conn = _snapshot(raw_conn, store.dialect)
+        with conn.begin():
+            head_rows = list(conn.execute(sa.text("SELECT access_size, access_hash, processing_size, "
+                                                  "processing_hash FROM audit_head WHERE id = 1")))
+            a_next, a_last = _check_chain("access", _raw_rows(conn, access_log), rehash_access, problems)
+            p_next, p_last = _check_chain("processing", _raw_rows(conn, processing_log), rehash_processing,
+                                          problems)
+            for (seq,) in conn.execute(sa.text(
+                    "SELECT p.seq FROM audit_processing p WHERE NOT EXISTS "
+                    "(SELECT 1 FROM audit_access a WHERE a.access_id = p.access_id) ORDER BY p.seq")):
+                problems.append(AuditProblem("processing", seq if isinstance(seq, int) else None, LINK_MISSING,
+                                             "dit record verwijst naar een toegangsrecord dat niet bestaat"))
+            problems.extend(_check_anchor(conn))
 
     if len(head_rows) != 1:
         problems.append(AuditProblem("head", None, HEAD_MISMATCH, "de kop van het auditlogboek ontbreekt"))
@@ -467,29 +477,28 @@ def verify(store: Store) -> list[AuditProblem]:
     return problems
 
 
-def _check_anchor(store: Store, access_rows, processing_rows) -> list[AuditProblem]:
+def _check_anchor(conn: Connection) -> list[AuditProblem]:
     """The records the ledger's latest audit anchor names must be in the log with the anchored hashes: the
     chain then commits every record before them, so a log rewritten or cut short since shows here."""
     try:
-        found = latest_anchor(store)
+        found = _latest_anchor(conn)
     except (ValueError, KeyError, TypeError) as exc:
         return [AuditProblem("head", None, ANCHOR_MISMATCH, f"het laatste anker in het grootboek is onleesbaar: {exc}")]
     if found is None:
         return []
     seq, _at, anchored = found
     out = []
-    for log, rows, size, want in (("access", access_rows, anchored.access_size, anchored.access_hash),
-                                  ("processing", processing_rows, anchored.processing_size,
-                                   anchored.processing_hash)):
-        have = None
-        for r in rows:
-            if r.get("seq") == size - 1 and isinstance(r.get("record_hash"), (bytes, memoryview)):
-                have = bytes(r["record_hash"])
+    for log, table, size, want in (("access", access_log, anchored.access_size, anchored.access_hash),
+                                   ("processing", processing_log, anchored.processing_size,
+                                    anchored.processing_hash)):
+        have = conn.execute(sa.text(f"SELECT record_hash FROM {table.name} WHERE seq = :s"),
+                            {"s": size - 1}).scalar_one_or_none()
+        have = bytes(have) if isinstance(have, (bytes, memoryview)) else None
         if have != want:
-            what = "ontbreekt" if have is None else "heeft een andere hash"
+            what = "ontbreekt" if have is None else "wijkt af van"
             out.append(AuditProblem(log, size - 1, ANCHOR_MISMATCH,
-                                    f"record {size - 1} van het {LOG_NL[log]} {what} dan het anker in grootboekregel "
-                                    f"{seq} vastlegt: het logboek is herschreven of ingekort"))
+                                    f"record {size - 1} van het {LOG_NL[log]} {what} het anker in grootboekregel "
+                                    f"{seq}: het logboek is herschreven of ingekort"))
     return out
 
 
@@ -540,11 +549,15 @@ ANCHOR_SECONDS = 60.0
 
 def latest_anchor(store: Store) -> tuple[int, datetime, Head] | None:
     """The ledger's latest audit anchor: (its seq, when it was received, the head it names), or None."""
+    with store.engine.connect() as conn:
+        return _latest_anchor(conn)
+
+
+def _latest_anchor(conn: Connection) -> tuple[int, datetime, Head] | None:
     from ledger.store import entries
 
-    with store.engine.connect() as conn:
-        r = conn.execute(sa.select(entries.c.seq, entries.c.received_at, entries.c.statement)
-                         .where(entries.c.kind == ANCHOR_KIND).order_by(entries.c.seq.desc()).limit(1)).one_or_none()
+    r = conn.execute(sa.select(entries.c.seq, entries.c.received_at, entries.c.statement)
+                     .where(entries.c.kind == ANCHOR_KIND).order_by(entries.c.seq.desc()).limit(1)).one_or_none()
     if r is None:
         return None
     p = json.loads(bytes(r.statement))["payload"]
