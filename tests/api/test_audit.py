@@ -113,6 +113,9 @@ def test_the_logs_refuse_update_and_delete(store):
         for stmt in (f"UPDATE {table} SET seq = seq WHERE seq = 1", f"DELETE FROM {table} WHERE seq = 4"):
             with pytest.raises(sa.exc.DBAPIError, match="append-only"):
                 sql(store, stmt)
+        if store.dialect == "postgresql":
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                sql(store, f"TRUNCATE {table}")
     assert audit.verify(store) == []
 
 

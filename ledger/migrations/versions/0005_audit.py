@@ -2,9 +2,10 @@
 Dataverwerkingen: `audit_access` (who: subject, party, roles, provider, client address) and
 `audit_processing` (what: operation, resource and its ids, purpose, result), linked by `access_id` only,
 so a user's identity never appears in a processing record. Both are append-only (triggers refuse
-UPDATE and DELETE, as for the case documents) and hash-chained; `audit_head` is the one row an append
-locks (PostgreSQL SELECT ... FOR UPDATE; SQLite BEGIN IMMEDIATE) so two writers never fork a chain, and
-the unique index on each table's prev_hash refuses a fork should anything bypass that lock.
+UPDATE and DELETE, on PostgreSQL TRUNCATE too, as for the ledger's entries) and hash-chained;
+`audit_head` is the one row an append locks (PostgreSQL SELECT ... FOR UPDATE; SQLite BEGIN IMMEDIATE)
+so two writers never fork a chain, and the unique index on each table's prev_hash refuses a fork
+should anything bypass that lock.
 
 Revision ID: 0005_audit
 """
@@ -74,6 +75,8 @@ def upgrade() -> None:
         for table in TABLES:
             op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                        "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()")
+            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()")
     else:
         for table in TABLES:
             for action in ("UPDATE", "DELETE"):
