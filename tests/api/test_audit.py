@@ -119,6 +119,17 @@ def test_the_logs_refuse_update_and_delete(store):
     assert audit.verify(store) == []
 
 
+def test_a_second_record_on_the_same_predecessor_is_refused(store):
+    """The unique prev_hash: a writer that bypassed the head lock cannot fork the chain."""
+    seed(store)
+    p = audit.processing_log
+    with store.engine.connect() as c:
+        row = dict(c.execute(sa.select(p).where(p.c.seq == 4)).one()._mapping)
+    with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as c:
+        c.execute(p.insert().values(**{**row, "seq": 5}))
+    assert audit.verify(store) == []
+
+
 def test_record_refuses_what_the_log_does_not_hold_and_masks_a_bsn(store):
     with pytest.raises(audit.AuditError) as exc:
         audit.record(store, ALICE, "getCase", "case", {"case_id": CASE}, "nieuwsgierigheid", "allowed", 200)
