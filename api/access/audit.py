@@ -11,16 +11,18 @@ Two logs in the ledger's database (migration 0005_audit):
 They are linked by `access_id` only (random, 16 bytes hex), so a user's identity never spreads into the
 processing records: the LDV's `dpl.core.user` is a reference, not the person.
 
-Both logs are append-only (triggers refuse UPDATE and DELETE) and hash-chained: a record's hash is
+Both logs are append-only (triggers refuse UPDATE, DELETE and on PostgreSQL TRUNCATE) and hash-chained: a record's hash is
 SHA-256 over a domain tag (DOMAIN_ACCESS / DOMAIN_PROCESSING) and the RFC 8785 canonical JSON
 (ledger/canonical.py) of its fields, the previous record's hash among them. An append locks the one-row
 `audit_head` (PostgreSQL SELECT ... FOR UPDATE, SQLite BEGIN IMMEDIATE), so two writers in two processes
 never fork a chain; the unique index on each log's prev_hash refuses a fork should anything bypass it.
 
 Public functions: `record` (one access and one processing record), `verify` (problems with their seq
-and a stable code; never raises on a damaged row), `head` (the chains' sizes and head hashes, to anchor
-in the ledger), `list_records` (for a party, a client pseudonym, since a date) and `export` (CSV/XLSX).
-String ids are masked for BSN-like numbers (ledger.privacy.mask) before they are stored.
+and a stable code; never raises on a damaged row), `head` (the chains' sizes and head hashes),
+`anchor` (the head recorded in the ledger as an operator-signed `audit_anchor` entry; the checkpoint
+timer calls it, and `verify` holds the log to the latest anchor), `list_records` (for a party, a client
+pseudonym, since a date) and `export` (CSV/XLSX). String ids and the subject are masked for BSN-like
+numbers (ledger.privacy.mask) before they are stored.
 """
 from __future__ import annotations
 
@@ -290,6 +292,8 @@ def record(store: Store, actor: Identity | None, operation: str, resource: str, 
         raise AuditError(INVALID, f"handeling {operation!r} of soort gegeven {resource!r} is geen geldige naam")
     if isinstance(status, bool) or not isinstance(status, int):
         raise AuditError(INVALID, f"status {status!r} is geen getal")
+    if at is not None and at.tzinfo is None:
+        raise AuditError(INVALID, "het tijdstip heeft geen tijdzone (UTC verwacht)")
     at = (at or store.clock()).astimezone(UTC)
     clean = _clean_ids(ids)
     ids_text = canonical_json(clean).decode("utf-8")

@@ -138,6 +138,9 @@ def test_record_refuses_what_the_log_does_not_hold_and_masks_a_bsn(store):
         audit.record(store, ALICE, "getCase", "case", {"case_id": CASE}, "controle", "maybe", 200)
     with pytest.raises(audit.AuditError):
         audit.record(store, ALICE, "getCase", "case", {"Case Id": CASE}, "controle", "allowed", 200)
+    with pytest.raises(audit.AuditError):
+        audit.record(store, ALICE, "getCase", "case", {"case_id": CASE}, "controle", "allowed", 200,
+                     at=datetime(2026, 12, 2, 9, 30))  # a naive time
     assert audit.head(store).processing_size == 0  # nothing written by a refusal
     audit.record(store, ALICE, "getCase", "case", {"case_id": "GC PSN-123456782"}, "controle", "allowed", 200)
     [r] = audit.list_records(store)
