@@ -93,6 +93,6 @@ class CheckpointTimer:
 
     def status(self) -> dict:
         return {"running": self.running, "seconds": self.seconds, "interval": self.interval, "ticks": self.ticks,
-                "checkpoints": self.checkpoints, "last_error": self.last_error,
+                "checkpoints": self.checkpoints, "audit_anchors": self.anchors, "last_error": self.last_error,
                 "last_checkpoint_at": self.last_checkpoint_at.isoformat().replace("+00:00", "Z")
                 if self.last_checkpoint_at else None}

@@ -454,6 +454,7 @@ def test_the_checkpoint_timer_anchors_and_checkpoints_the_anchor(backend, tmp_pa
         assert timer.tick() is True and timer.anchors == 1
         assert s.size() == size + 1 and s.latest_checkpoint().tree_size == size + 1
         assert timer.tick() is False and timer.anchors == 1  # nothing new: no anchor, no checkpoint
+        assert timer.status()["audit_anchors"] == 1 and timer.status()["last_error"] is None
     finally:
         s.dispose()
 
