@@ -42,10 +42,14 @@ def init() -> None:
 
 @ledger_app.command()
 def checkpoint() -> None:
-    """Sign a checkpoint of the current tree if entries were added since the last one."""
+    """Sign a checkpoint of the current tree if entries were added since the last one; first the audit
+    log's head is anchored in the ledger if the audit log grew since its last anchor."""
+    from api.access import audit
+
     s = load_settings()
     store = bootstrap.open_store(s)
     try:
+        audit.anchor(store, min_seconds=0)
         cp = service.checkpoint(store)
     except LedgerError as exc:
         _fail(exc)

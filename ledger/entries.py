@@ -440,6 +440,17 @@ class KeyRevocation(Payload):
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
+class AuditAnchor(Payload):
+    """The operator anchors the head of the audit log (api/access/audit.py) in the ledger: the size and
+    head hash of its access and its processing chain. Once checkpointed, a rewrite of the audit log up
+    to these records, or their removal, shows against the signed ledger."""
+
+    access_size: Annotated[int, Field(ge=1)]
+    access_hash: Hex64
+    processing_size: Annotated[int, Field(ge=1)]
+    processing_hash: Hex64
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     "determination": Determination,
     "acceptance": Acceptance,
@@ -457,6 +468,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "key_registration": KeyRegistration,
     "key_rotation": KeyRotation,
     "key_revocation": KeyRevocation,
+    "audit_anchor": AuditAnchor,
 }
 KEY_KINDS = frozenset({"key_registration", "key_rotation", "key_revocation"})
 

@@ -20,7 +20,8 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap
-from api.http import pages, routes_api, routes_cases, routes_keys, routes_login, routes_oidc, routes_settlement
+from api.http import (pages, routes_api, routes_audit, routes_cases, routes_keys, routes_login, routes_oidc,
+                      routes_settlement)
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.problems import exception_handlers, on_access_denied
 from api.http.timer import CheckpointTimer
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
-                        routes_cases.upload_route(settings.max_document_bytes),
+                        routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
                         *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],

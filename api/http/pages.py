@@ -33,7 +33,7 @@ KIND_NL = {
     "handover_request": "Overdrachtsverzoek (N5)", "redetermination": "Herbeoordeling (N8)",
     "cost_line": "Kostenregel", "reversal": "Tegenboeking", "tariff_acceptance": "Aanvaarding tarief", "settlement_seal": "Verrekeningszegel",
     "dispute_event": "Geschilgebeurtenis", "key_registration": "Sleutelregistratie",
-    "key_rotation": "Sleutelwissel", "key_revocation": "Sleutelintrekking",
+    "key_rotation": "Sleutelwissel", "key_revocation": "Sleutelintrekking", "audit_anchor": "Anker auditlogboek",
 }
 KLASSE_NL = {"NEW": "nieuwe cliënt", "RE_ENTRY": "terugkerende cliënt (na T0)",
              "NOT_NEW": "geen nieuwe cliënt (historisch contact)",

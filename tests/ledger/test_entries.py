@@ -219,6 +219,8 @@ def _kind_cases(e):
                               "PSN-client-1"),
         "acknowledgement": ({"notice": ref(notice)}, "GM0193", "GM0200", "PSN-client-1"),
         "settlement_seal": (seal, "OPERATOR", "GM0166", None),
+        "audit_anchor": ({"access_size": 3, "access_hash": "a" * 64, "processing_size": 3,
+                          "processing_hash": "b" * 64}, "OPERATOR", "GM0166", None),
         "dispute_event": (ev, "GM0166", "GM0200", "PSN-client-1"),
         "key_registration": (reg, "OPERATOR", "GM0166", None),
         "key_rotation": (rot, "GM0193", "GM0166", None),
