@@ -23,6 +23,8 @@ app.add_typer(settle_app)  # settle, reconcile, seal, whatif, monitor, project
 from api.cli_keys import keys_app, submit_app  # noqa: E402
 app.add_typer(keys_app, name="keys")
 app.add_typer(submit_app)  # submit
+from api.cli_clients import clients_app  # noqa: E402
+app.add_typer(clients_app, name="clients")
 
 
 def _casebook_files(paths: list[Path]) -> list[Path]:

@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap
-from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
+from api.http import pages, routes_api, routes_cases, routes_clients, routes_keys, routes_oidc, routes_settlement
 from api.http.problems import exception_handlers
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
         timer = CheckpointTimer(store, settings.checkpoint_seconds)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
+        app.state.documents = await anyio.to_thread.run_sync(bootstrap.client_documents, settings, store)
+        app.state.pseudonym_secret = await anyio.to_thread.run_sync(bootstrap.pseudonym_secret, settings)
         timer.start()
         try:
             yield
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+                        *routes_clients.ROUTES,
                         *pages.ROUTES, *(routes_oidc.routes() if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False)},

@@ -43,7 +43,7 @@ async def case(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
 @get("/api/cases/{case_id:str}/dossier")
 async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
-    raw, name = await in_thread(compose.dossier_pdf, store, state.settings.documents_dir, case_id)
+    raw, name = await in_thread(compose.dossier_pdf, store, state.documents, case_id)
     return _download(raw, name, "application/pdf")
 
 
