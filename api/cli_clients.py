@@ -4,7 +4,7 @@ erasure of a client's personal data.
 `clients pseudonym` is the one place a BSN is accepted: it is read from standard input (one line) or,
 at a terminal, asked for without echo, never taken from the command line (where it would stay in the
 shell's history and in the process list); only the pseudonym is printed. Exit status: 0 done, 1 refused
-(the code and a Dutch message are printed), 2 anything else.
+(`geweigerd: CODE: ...` in Dutch), 2 anything else (`fout: ...`).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ clients_app = typer.Typer(help="Cliënten: pseudoniem bij een BSN, en het wissen
 
 
 def _refused(exc: CaseError | LedgerError) -> typer.Exit:
-    typer.echo(f"fout {exc.code}: {exc.message}", err=True)
+    typer.echo(f"geweigerd: {exc.code}: {exc.message}", err=True)
     return typer.Exit(1)
 
 
