@@ -215,17 +215,27 @@ def run_cases_demo(console, settings, store) -> int:
 
     ledger_service.checkpoint(store)
     pdf = out_dir / dossier_filename(a.case_id)
-    summary = render_dossier(store, docs_dir, a.case_id, pdf)
+    try:
+        summary = render_dossier(store, docs_dir, a.case_id, pdf)
+    except CaseError as exc:
+        if exc.code != "CLIENT_ERASED":
+            raise
+        summary = None  # the client was erased (`bwledger clients erase`): its dossier is not made again
+        erased = exc.message
     bundle = export_case_bundle(store, a.case_id, out_dir / f"bundle-{a.case_id}.json")
     export_zgw(store, a.case_id, out_dir / f"zgw-{a.case_id}.json")
-    report = ledger_service.verify_bundle_file(pdf)
+    report = ledger_service.verify_bundle_file(pdf if summary else out_dir / f"bundle-{a.case_id}.json")
     wl = cases.worklist(store)
     console.print(f"Geschillen: {len(cases.list_cases(store))} dossiers; {a.case_id} is {a.status}; "
                   f"{booked_lines} kostenregels geboekt voor de cliënt van {a.case_id}")
     console.print(f"Werklijst commissie: {len(wl.disputes)} open geschillen, {len(wl.provisional)} voorlopige "
                   f"beoordelingen zonder geschil")
-    console.print(f"Dossier {pdf} ({summary.pages} pagina's, {summary.exhibits} bijlagen als pagina's); "
-                  f"ingesloten bundel: {'OK' if report.ok else 'FOUT'} ({report.entries} regels)")
+    if summary is None:
+        console.print(f"Dossier {a.case_id}: niet gemaakt, {erased}; bundel: {'OK' if report.ok else 'FOUT'} "
+                      f"({report.entries} regels)")
+    else:
+        console.print(f"Dossier {pdf} ({summary.pages} pagina's, {summary.exhibits} bijlagen als pagina's); "
+                      f"ingesloten bundel: {'OK' if report.ok else 'FOUT'} ({report.entries} regels)")
     console.print(f"        {bundle.case_id}: {out_dir / f'bundle-{a.case_id}.json'}, {out_dir / f'zgw-{a.case_id}.json'}")
     return 0 if report.ok else 1
 
