@@ -38,7 +38,7 @@ def _env():
     return s, store
 
 
-def documents(s, store):
+def client_documents(s, store):
     """The clients' encrypted documents of these settings (api.bootstrap.client_documents)."""
     from api import bootstrap
 
@@ -284,7 +284,7 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
         typer.echo(f"error DOCUMENT_NOT_FOUND: cannot read {file}: {exc.strerror}", err=True)
         raise typer.Exit(2)
     limit = getattr(s, "max_document_bytes", DEFAULT_MAX_BYTES)
-    d = _run(lambda: service.add_document(store, documents(s, store), case_id, filename=file.name, data=data, title=title,
+    d = _run(lambda: service.add_document(store, client_documents(s, store), case_id, filename=file.name, data=data, title=title,
                                           author_party=as_party, document_date=_day(on) or service.today(store),
                                           supersedes=supersedes, max_bytes=limit))
     typer.echo(f"document {d.id}: bijlage {d.number}, {d.media_type}, {d.size} bytes, sha256 {d.sha256}")
@@ -427,7 +427,7 @@ def dossier(case_id: str, out: Path) -> None:
     from cases.dossier import render_dossier
 
     s, store = _env()
-    r = _run(lambda: render_dossier(store, documents(s, store), case_id, out))
+    r = _run(lambda: render_dossier(store, client_documents(s, store), case_id, out))
     typer.echo(f"{r.path}: {r.pages} pages ({r.body_pages} dossier, {r.exhibit_pages} exhibit pages), "
                f"{len(r.attachments)} embedded files, bundle of {r.bundle_entries} entries")
 
