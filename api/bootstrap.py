@@ -48,3 +48,21 @@ def access_service(store: Store):
 def demo_store(settings: Settings) -> Store:
     """The demo's store: opened when its keys exist, initialised otherwise."""
     return open_store(settings) if settings.keys_dir.exists() else init_store(settings)
+
+
+def client_documents(settings: Settings, store: Store):
+    """The clients' documents (cases.documents.ContentStore under `settings.documents_dir`), each encrypted
+    with its client's data key; the keys are wrapped by the deployment's key-encryption key
+    (api.access.secrets.data_kek: BWLEDGER_DATA_KEK or its 0600 file, made on first use)."""
+    from api.access.secrets import data_kek
+    from cases.client_keys import ClientKeys
+    from cases.documents import ContentStore
+
+    return ContentStore(settings.documents_dir, ClientKeys(store, data_kek(settings)))
+
+
+def pseudonym_secret(settings: Settings) -> bytes:
+    """The key of the clients' pseudonyms (BWLEDGER_PSEUDONYM_SECRET or its 0600 file, made on first use)."""
+    from api.access.secrets import pseudonym_secret as secret
+
+    return secret(settings)

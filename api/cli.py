@@ -23,13 +23,12 @@ app.add_typer(settle_app)  # settle, reconcile, seal, whatif, monitor, project
 from api.cli_keys import keys_app, submit_app  # noqa: E402
 app.add_typer(keys_app, name="keys")
 app.add_typer(submit_app)  # submit
-<<<<<<< HEAD
 from api.cli_accounts import accounts_app  # noqa: E402
 app.add_typer(accounts_app, name="accounts")
-=======
 from api.cli_audit import audit_app  # noqa: E402
 app.add_typer(audit_app, name="audit")
->>>>>>> helper2-c
+from api.cli_clients import clients_app  # noqa: E402
+app.add_typer(clients_app, name="clients")
 
 
 def _casebook_files(paths: list[Path]) -> list[Path]:

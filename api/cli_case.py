@@ -41,8 +41,11 @@ def _env():
     return s, store
 
 
-def documents_dir(s) -> Path:
-    return getattr(s, "documents_dir", None) or s.home / "documents"
+def client_documents(s, store):
+    """The clients' encrypted documents of these settings (api.bootstrap.client_documents)."""
+    from api import bootstrap
+
+    return bootstrap.client_documents(s, store)
 
 
 KEY_OPTION, PASSPHRASE_OPTION, SERVER_OPTION, TOKEN_OPTION = (cli_signing.KEY_OPTION, cli_signing.PASSPHRASE_OPTION,
@@ -251,8 +254,8 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
         return
     s, store = _env()
     limit = getattr(s, "max_document_bytes", DEFAULT_MAX_BYTES)
-    d = _run(lambda: service.add_document(store, documents_dir(s), case_id, filename=file.name, data=data, title=title,
-                                          author_party=as_party, document_date=day or service.today(store),
+    d = _run(lambda: service.add_document(store, client_documents(s, store), case_id, filename=file.name, data=data,
+                                          title=title, author_party=as_party, document_date=day or service.today(store),
                                           supersedes=supersedes, max_bytes=limit))
     typer.echo(f"document {d.id}: bijlage {d.number}, {d.media_type}, {d.size} bytes, sha256 {d.sha256}")
 
@@ -449,7 +452,7 @@ def dossier(case_id: str, out: Path) -> None:
     from cases.dossier import render_dossier
 
     s, store = _env()
-    r = _run(lambda: render_dossier(store, documents_dir(s), case_id, out))
+    r = _run(lambda: render_dossier(store, client_documents(s, store), case_id, out))
     typer.echo(f"{r.path}: {r.pages} pages ({r.body_pages} dossier, {r.exhibit_pages} exhibit pages), "
                f"{len(r.attachments)} embedded files, bundle of {r.bundle_entries} entries")
 

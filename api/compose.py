@@ -255,12 +255,13 @@ def case_documents(store: Store, case_id: str):
     return cases_service.list_documents(store, case_id)
 
 
-def upload_document(store: Store, documents_dir: Path, case_id: str, data: bytes, *, filename: str | None,
+def upload_document(store: Store, documents, case_id: str, data: bytes, *, filename: str | None,
                     title: str | None, author: str | None, on: str | None = None, supersedes: str | None = None,
                     max_bytes: int) -> dict[str, Any]:
     """Store an exhibit of a case sent over HTTP (cases.service.add_document, as `bwledger case
     add-document`): the file's bytes and, as texts from the edge, its name, title, author party, date
-    (YYYY-MM-DD, default the ledger's today) and the id of the version it supersedes."""
+    (YYYY-MM-DD, default the ledger's today) and the id of the version it supersedes; `documents` is the
+    clients' encrypted store (api.bootstrap.client_documents)."""
     from cases import service as cases_service
 
     for name, value in (("filename", filename), ("title", title), ("author", author)):
@@ -270,7 +271,7 @@ def upload_document(store: Store, documents_dir: Path, case_id: str, data: bytes
     if supersedes is not None and not supersedes.isdigit():
         raise RequestInvalid("supersedes", "the id of the earlier version (an integer)")
     day = parse_day(on, "date", cases_service.today(store))
-    d = cases_service.add_document(store, documents_dir, case_id, filename=filename, data=data, title=title,
+    d = cases_service.add_document(store, documents, case_id, filename=filename, data=data, title=title,
                                    author_party=party, document_date=day,
                                    supersedes=None if supersedes is None else int(supersedes), max_bytes=max_bytes)
     return {"id": d.id, "case_id": d.case_id, "number": d.number, "filename": d.filename, "title": d.title,
@@ -278,13 +279,14 @@ def upload_document(store: Store, documents_dir: Path, case_id: str, data: bytes
             "document_date": d.document_date.isoformat(), "supersedes": d.supersedes}
 
 
-def dossier_pdf(store: Store, documents_dir: Path, case_id: str) -> tuple[bytes, str]:
-    """The case file as PDF/A-3b (cases.dossier.render_dossier, as `bwledger case dossier`)."""
-    from cases.dossier import render_dossier
+def dossier_pdf(store: Store, documents, case_id: str) -> tuple[bytes, str]:
+    """The case file as PDF/A-3b (cases.dossier.render_dossier, as `bwledger case dossier`); `documents`
+    is the clients' encrypted store (api.bootstrap.client_documents)."""
+    from cases.dossier import dossier_filename, render_dossier
 
     with tempfile.TemporaryDirectory(prefix="bwledger-dossier-") as tmp:
-        name = f"dossier-{case_id}.pdf"
-        summary = render_dossier(store, documents_dir, case_id, Path(tmp) / name)
+        name = dossier_filename(case_id)
+        summary = render_dossier(store, documents, case_id, Path(tmp) / name)
         return summary.path.read_bytes(), name
 
 
@@ -536,3 +538,27 @@ def key_action(store: Store, kind: str, key_id: str | None, item: Any) -> tuple[
     r = service.submit_key_action(store, kind, key_id, decode_submission(item))
     return {"seq": r.seq, "entry_hash": r.entry_hash.hex(), "received_at": iso(r.received_at),
             "duplicate": r.duplicate}, not r.duplicate
+
+
+# ---------------------------------------------------------------------------------------- clients
+def client_pseudonym(secret: bytes, bsn: Any) -> dict[str, str]:
+    """The pseudonym of a client for its BSN (ledger.pseudonyms.pseudonym: 11-proef, keyed HMAC-SHA256), as
+    `bwledger clients pseudonym` prints it and POST /api/clients/pseudonym answers it. The BSN is never
+    repeated, stored or logged; BSN_INVALID (Dutch) when it is not one."""
+    from ledger.pseudonyms import pseudonym
+
+    if not isinstance(bsn, str):
+        raise RequestInvalid("bsn", "het BSN als tekst van negen cijfers")
+    return {"pseudonym": pseudonym(bsn, secret)}
+
+
+def erase_client(store: Store, documents, client: str, *, by: str, reason: str,
+                 outputs_dir: Path | None = None) -> dict[str, Any]:
+    """Erase a client's personal data (cases.erasure.erase_client): its data key destroyed, its documents
+    and the outputs holding its data removed, the erasure recorded; the ledger untouched."""
+    from cases.erasure import erase_client as erase
+
+    r = erase(store, documents, client, by=by, reason=reason, outputs_dir=outputs_dir)
+    return {"client": r.erasure.client, "erased_at": iso(r.erasure.erased_at), "erased_by": r.erasure.erased_by,
+            "reason": r.erasure.reason, "cases": list(r.case_ids), "documents_removed": r.documents_removed,
+            "outputs_removed": [p.name for p in r.outputs_removed]}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cases import service as cases
 from cases.bundle import export_case_bundle
-from cases.dossier import render_dossier
+from cases.dossier import dossier_filename, render_dossier
 from cases.errors import CaseError
 from cases.zgw import export_zgw
 from ledger import service as ledger_service
@@ -110,7 +110,9 @@ def _has_contract(party: str) -> bool:
 def run_cases_demo(console, settings, store) -> int:
     """The disputes part of `make demo`; returns 0 when the dossier's embedded bundle verifies."""
     store.migrate()  # an older demo database may predate the cases table
-    keys, docs_dir, out_dir = settings.keys_dir, settings.home / "documents", settings.outputs_dir
+    from api.bootstrap import client_documents
+
+    keys, docs_dir, out_dir = settings.keys_dir, client_documents(settings, store), settings.outputs_dir
     signer = lambda p: ledger_service.party_signer(store, keys, p)  # noqa: E731
     results = _engine_results()
     rows = store.rows_where(entries_table.c.kind == "determination")
@@ -212,18 +214,28 @@ def run_cases_demo(console, settings, store) -> int:
             cases.transition(store, store.operator, c.case_id, "CLOSED", note="verwerkt in het grootboek")
 
     ledger_service.checkpoint(store)
-    pdf = out_dir / f"dossier-{a.case_id}.pdf"
-    summary = render_dossier(store, docs_dir, a.case_id, pdf)
+    pdf = out_dir / dossier_filename(a.case_id)
+    try:
+        summary = render_dossier(store, docs_dir, a.case_id, pdf)
+    except CaseError as exc:
+        if exc.code != "CLIENT_ERASED":
+            raise
+        summary = None  # the client was erased (`bwledger clients erase`): its dossier is not made again
+        erased = exc.message
     bundle = export_case_bundle(store, a.case_id, out_dir / f"bundle-{a.case_id}.json")
     export_zgw(store, a.case_id, out_dir / f"zgw-{a.case_id}.json")
-    report = ledger_service.verify_bundle_file(pdf)
+    report = ledger_service.verify_bundle_file(pdf if summary else out_dir / f"bundle-{a.case_id}.json")
     wl = cases.worklist(store)
     console.print(f"Geschillen: {len(cases.list_cases(store))} dossiers; {a.case_id} is {a.status}; "
                   f"{booked_lines} kostenregels geboekt voor de cliënt van {a.case_id}")
     console.print(f"Werklijst commissie: {len(wl.disputes)} open geschillen, {len(wl.provisional)} voorlopige "
                   f"beoordelingen zonder geschil")
-    console.print(f"Dossier {pdf} ({summary.pages} pagina's, {summary.exhibits} bijlagen als pagina's); "
-                  f"ingesloten bundel: {'OK' if report.ok else 'FOUT'} ({report.entries} regels)")
+    if summary is None:
+        console.print(f"Dossier {a.case_id}: niet gemaakt, {erased}; bundel: {'OK' if report.ok else 'FOUT'} "
+                      f"({report.entries} regels)")
+    else:
+        console.print(f"Dossier {pdf} ({summary.pages} pagina's, {summary.exhibits} bijlagen als pagina's); "
+                      f"ingesloten bundel: {'OK' if report.ok else 'FOUT'} ({report.entries} regels)")
     console.print(f"        {bundle.case_id}: {out_dir / f'bundle-{a.case_id}.json'}, {out_dir / f'zgw-{a.case_id}.json'}")
     return 0 if report.ok else 1
 

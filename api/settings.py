@@ -21,6 +21,12 @@ class Settings:
     max_document_bytes: int = 26_214_400
     #: login through an OpenID provider (api/access/oidc.py); None when BWLEDGER_OIDC_ISSUER is unset.
     oidc: OidcSettings | None = None
+    #: the key of the clients' pseudonyms (ledger/pseudonyms.py), at least 16 characters; None: the file
+    #: `pseudonym_secret_file`, made on first use. BWLEDGER_PSEUDONYM_SECRET. Never in the database.
+    pseudonym_secret: str | None = field(default=None, repr=False)
+    #: the key-encryption key that wraps each client's data key (cases/client_keys.py): 32 bytes in base64;
+    #: None: the file `data_kek_file`, made on first use. BWLEDGER_DATA_KEK. Never in the database.
+    data_kek: str | None = field(default=None, repr=False)
 
     @property
     def keys_dir(self) -> Path:
@@ -34,6 +40,16 @@ class Settings:
     def documents_dir(self) -> Path:
         """Case exhibits, content-addressed (cases.documents)."""
         return self.home / "documents"
+
+    @property
+    def pseudonym_secret_file(self) -> Path:
+        """The pseudonym secret when BWLEDGER_PSEUDONYM_SECRET is unset (mode 0600, made on first use)."""
+        return self.keys_dir / "pseudonym.secret"
+
+    @property
+    def data_kek_file(self) -> Path:
+        """The clients' key-encryption key when BWLEDGER_DATA_KEK is unset (mode 0600, made on first use)."""
+        return self.keys_dir / "client-data.kek"
 
 
 @dataclass(frozen=True)
@@ -134,7 +150,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
                     max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int),
-                    oidc=load_oidc_settings(env))
+                    oidc=load_oidc_settings(env),
+                    pseudonym_secret=env.get("BWLEDGER_PSEUDONYM_SECRET") or None,
+                    data_kek=env.get("BWLEDGER_DATA_KEK") or None)
 
 
 def client_token(environ: dict[str, str] | None = None) -> str | None:

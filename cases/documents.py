@@ -4,20 +4,26 @@ Accepted: PDF, PNG, JPEG, .docx, .xlsx, .eml. The content must match its type: P
 their signatures; .docx/.xlsx must be a ZIP whose [Content_Types].xml declares the main part of a
 WordprocessingML / SpreadsheetML document; .eml must parse as an RFC 5322 message with at least a
 From or Date header and a body or parts. Anything else is refused with a stable code and nothing is
-stored. Content lives under <documents_dir>/<sha[:2]>/<sha>, written once (same bytes, same name).
+stored. Content lives encrypted with its client's own key under <documents_dir>/<key_id>/<sha[:2]>/<sha>
+(ContentStore), named by the SHA-256 of its plaintext, written once (same bytes, same name).
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import os
+import shutil
 import zipfile
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from .errors import (DOCUMENT_CONTENT_MISMATCH, DOCUMENT_CORRUPT, DOCUMENT_EMPTY, DOCUMENT_NOT_FOUND,
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .client_keys import ClientKeys
+from .errors import (CLIENT_UNKNOWN, DOCUMENT_CONTENT_MISMATCH, DOCUMENT_CORRUPT, DOCUMENT_EMPTY, DOCUMENT_NOT_FOUND,
                      DOCUMENT_TOO_LARGE, DOCUMENT_TYPE_REFUSED, CaseError)
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -35,6 +41,9 @@ _OOXML_MAIN = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
 }
+_MAGIC = b"BWE1"
+_NONCE = 12
+_DOC_AAD = b"bwledger-document/1\x00"
 PAGED = frozenset({"application/pdf", "image/png", "image/jpeg"})  # appended to the dossier as pages
 
 
@@ -92,35 +101,94 @@ def check_content(filename: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BY
 
 
 class ContentStore:
-    """Content-addressed files; a name is the SHA-256 of its bytes, so nothing is ever overwritten."""
+    """A client's exhibits and evidence, content-addressed and encrypted with that client's own data key.
 
-    def __init__(self, root: Path) -> None:
+    The name of a document is the SHA-256 of its plaintext (the id the ledger and case_documents reference);
+    on disk is `<root>/<key_id>/<sha[:2]>/<sha>`: `BWE1`, a 12-byte nonce and the AES-256-GCM ciphertext
+    under the client's data key (cases/client_keys.py), bound to its key id and SHA-256 (so a file moved to
+    another name or client does not decrypt). Files are written once (same bytes, same name), mode 0600 in
+    0700 folders. After the client's erasure every read is CLIENT_ERASED ("gegevens gewist")."""
+
+    def __init__(self, root: Path, keys: ClientKeys) -> None:
         self.root = Path(root)
+        self.keys = keys
 
-    def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+    def path(self, key_id: str, sha256: str) -> Path:
+        return self.root / key_id / sha256[:2] / sha256
 
-    def put(self, data: bytes) -> str:
+    @staticmethod
+    def _aad(key_id: str, sha256: str) -> bytes:
+        return _DOC_AAD + key_id.encode() + b"\x00" + sha256.encode()
+
+    def put(self, client: str, data: bytes) -> str:
+        """Store `data` for `client`; its SHA-256 (of the plaintext)."""
         sha = hashlib.sha256(data).hexdigest()
-        p = self.path(sha)
+        key = self.keys.key_for(client, create=True)
+        p = self.path(key.key_id, sha)
         if p.exists():
             return sha
-        p.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (self.root, p.parent.parent, p.parent):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        nonce = os.urandom(_NONCE)
+        blob = _MAGIC + nonce + AESGCM(key.key).encrypt(nonce, data, self._aad(key.key_id, sha))
         tmp = p.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            f.write(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, p)
-        os.chmod(p, 0o444)
         return sha
 
-    def get(self, sha256: str) -> bytes:
-        p = self.path(sha256)
+    def get(self, client: str, sha256: str) -> bytes:
+        """The plaintext of `sha256` for `client`: CLIENT_ERASED after its erasure, DOCUMENT_NOT_FOUND or
+        DOCUMENT_CORRUPT when the file is missing or no longer decrypts to its SHA-256."""
         try:
-            data = p.read_bytes()
+            key = self.keys.key_for(client)
+        except CaseError as exc:
+            if exc.code != CLIENT_UNKNOWN:
+                raise
+            return self._adopt_legacy(client, sha256)  # nothing stored under a key for it yet
+        p = self.path(key.key_id, sha256)
+        try:
+            blob = p.read_bytes()
+        except OSError:
+            return self._adopt_legacy(client, sha256)
+        try:
+            if not blob.startswith(_MAGIC):
+                raise InvalidTag
+            data = AESGCM(key.key).decrypt(blob[4:4 + _NONCE], blob[4 + _NONCE:], self._aad(key.key_id, sha256))
+        except InvalidTag:
+            raise CaseError(DOCUMENT_CORRUPT, f"stored content {sha256[:16]} does not decrypt with its client's key") \
+                from None
+        if hashlib.sha256(data).hexdigest() != sha256:  # pragma: no cover - the AAD binds the name
+            raise CaseError(DOCUMENT_CORRUPT, f"stored content {sha256[:16]} no longer has its SHA-256")
+        return data
+
+    def legacy_path(self, sha256: str) -> Path:
+        """Where a store written before the encryption kept `sha256` in plain text: <root>/<sha[:2]>/<sha>."""
+        return self.root / sha256[:2] / sha256
+
+    def _adopt_legacy(self, client: str, sha256: str) -> bytes:
+        """A document of a store from before the encryption: encrypted under its client's key on its
+        first read, and the plain-text file removed; DOCUMENT_NOT_FOUND when there is none."""
+        old = self.legacy_path(sha256)
+        try:
+            data = old.read_bytes()
         except OSError:
             raise CaseError(DOCUMENT_NOT_FOUND, f"no stored content {sha256[:16]}") from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise CaseError(DOCUMENT_CORRUPT, f"stored content {sha256[:16]} no longer has its SHA-256")
+        self.put(client, data)
+        old.unlink(missing_ok=True)
         return data
+
+    def remove_client(self, key_id: str) -> int:
+        """Remove the files of the client whose key is `key_id` (after its erasure: unreadable anyway);
+        how many were removed."""
+        folder = self.root / key_id
+        if not folder.is_dir():
+            return 0
+        files = [f for f in folder.rglob("*") if f.is_file()]
+        shutil.rmtree(folder)
+        return len(files)

@@ -27,7 +27,7 @@ from ledger.store import Store
 
 from .bundle import BUNDLE_NAME, build_case_bundle
 from .documents import PAGED, ContentStore
-from .service import case_view, evidence, list_documents, local_date
+from .service import case_view, data_owner, evidence, list_documents, local_date
 from .workflow import STATUS_NL
 
 ROLE_NL = {"claiming": "verzoeker (claimende partij)", "responding": "verweerder (beoogd kostendrager)",
@@ -179,20 +179,26 @@ def _dedupe_associated_files(_document, pdf) -> None:
         pdf.catalog["AF"] = pydyf.Array(seen)
 
 
-def render_dossier(store: Store, documents_dir: Path, case_id: str, out: Path, *,
+def dossier_filename(case_id: str) -> str:
+    """The name a dossier is written under in outputs/ (the demo, the server's downloads); an erasure of
+    the case's client removes it there (cases/erasure.py)."""
+    return f"dossier-{case_id}.pdf"
+
+
+def render_dossier(store: Store, documents: ContentStore, case_id: str, out: Path, *,
                    generated_on: date | None = None) -> DossierSummary:
     """Render the case file of `case_id` to `out` (PDF/A-3b)."""
     from weasyprint import HTML, Attachment
 
     view = case_view(store, case_id)
     names = _Names()
-    content = ContentStore(documents_dir)
+    owner = data_owner(view)
     bundle = build_case_bundle(store, case_id)
     report = verify_bundle(bundle.doc)
     problems_by_seq = defaultdict(list)
     for p in report.problems:
         problems_by_seq[p.seq].append(p)
-    ev = evidence(store, documents_dir, case_id)
+    ev = evidence(store, documents, case_id)
     docs = list_documents(store, case_id)
     signed = view.signed_documents
     generated_on = generated_on or local_date(store.clock())
@@ -201,7 +207,7 @@ def render_dossier(store: Store, documents_dir: Path, case_id: str, out: Path, *
     exhibit_html, attachments, inventory = [], [], []
     exhibit_pages = 0
     for d in docs:
-        data = content.get(d.sha256)
+        data = documents.get(owner, d.sha256)
         if d.media_type in PAGED:
             imgs = _pdf_images(data) if d.media_type == "application/pdf" else [data]
             pages = len(imgs)

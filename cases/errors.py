@@ -24,6 +24,9 @@ EVIDENCE_MISMATCH = "EVIDENCE_MISMATCH"  # a trail whose digest is not the signe
 SETTLEMENT_UNAVAILABLE = "SETTLEMENT_UNAVAILABLE"
 POSITION_REQUIRED = "POSITION_REQUIRED"  # an objection without reasons, a case without its question
 ATTEMPT_INVALID = "ATTEMPT_INVALID"
+CLIENT_ERASED = "CLIENT_ERASED"  # the client's data key is destroyed: its documents can no longer be read
+CLIENT_UNKNOWN = "CLIENT_UNKNOWN"  # an erasure of a client nothing was ever stored for
+ERASURE_INVALID = "ERASURE_INVALID"  # an erasure without a reason, or a reason holding personal data
 
 
 class CaseError(Exception):

@@ -598,10 +598,17 @@ def run_timed_transitions(store: Store, operator: Signer, on: date | None = None
 # ---------------------------------------------------------------------------------------------
 # Documents and evidence
 # ---------------------------------------------------------------------------------------------
-def add_document(store: Store, documents_dir: Path, case_id: str, *, filename: str, data: bytes, title: str,
+def data_owner(view: CaseView) -> str:
+    """Whose personal data a case's documents are: its client (pseudonym), whose own key encrypts them
+    (cases/documents.py); a case without a client keeps them under a key of the case."""
+    return view.client or f"case:{view.case_id}"
+
+
+def add_document(store: Store, documents: ContentStore, case_id: str, *, filename: str, data: bytes, title: str,
                  author_party: str, document_date: date, supersedes: int | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES) -> DocumentRecord:
-    """Store an exhibit of a case (checked, content-addressed, metadata row); never overwrites."""
+    """Store an exhibit of a case (checked, encrypted with its client's key, content-addressed, metadata row);
+    never overwrites."""
     view = case_view(store, case_id)
     if view.parties.role_of(author_party) is None:
         raise CaseError("ACTOR_NOT_ALLOWED", f"{author_party} is not a party to case {case_id}")
@@ -615,7 +622,7 @@ def add_document(store: Store, documents_dir: Path, case_id: str, *, filename: s
         old = cs.get(supersedes)
         if old is None or old.case_id != case_id:
             raise CaseError(DOCUMENT_NOT_FOUND, f"document {supersedes} is not in case {case_id}")
-    ContentStore(documents_dir).put(data)
+    documents.put(data_owner(view), data)
     return cs.add(case_id=case_id, role="exhibit", sha256=checked.sha256, size=checked.size,
                   media_type=checked.media_type, filename=Path(filename).name, title=title, author_party=author_party,
                   document_date=document_date, supersedes=supersedes)
@@ -625,7 +632,7 @@ def list_documents(store: Store, case_id: str) -> list[DocumentRecord]:
     return CaseStore(store).list(case_id)
 
 
-def attach_evidence(store: Store, documents_dir: Path, case_id: str, *, determination: dict,
+def attach_evidence(store: Store, documents: ContentStore, case_id: str, *, determination: dict,
                     facts: dict | None = None, author_party: str | None = None) -> list[DocumentRecord]:
     """Keep the engine's full determination (trail, flags, alternatives) and the minimal, pseudonymised
     facts for the dossier. The trail must have the digest that the signed determination entry carries."""
@@ -635,27 +642,28 @@ def attach_evidence(store: Store, documents_dir: Path, case_id: str, *, determin
     if sha256_canonical(determination) != view.determination["determination_digest"]:
         raise CaseError(EVIDENCE_MISMATCH, "the determination's digest is not the one signed in the ledger entry")
     author = author_party or view.parties.claiming
-    cs, content = CaseStore(store), ContentStore(documents_dir)
+    cs = CaseStore(store)
     out = []
     have = {d.role for d in cs.list(case_id, role=None)}
     for role, doc in (("trail", determination), ("facts", facts)):
         if doc is None or role in have:
             continue
         raw = canonical_json(doc)
-        sha = content.put(raw)
+        sha = documents.put(data_owner(view), raw)
         out.append(cs.add(case_id=case_id, role=role, sha256=sha, size=len(raw), media_type="application/json",
                           filename=f"{role}.json", title="beoordeling (spoor)" if role == "trail" else "feiten",
                           author_party=author, document_date=local_date(view.determination_received)))
     return out
 
 
-def evidence(store: Store, documents_dir: Path, case_id: str) -> dict[str, dict]:
-    """The stored trail and facts of a case (role -> JSON), when attached."""
+def evidence(store: Store, documents: ContentStore, case_id: str) -> dict[str, dict]:
+    """The stored trail and facts of a case (role -> JSON), when attached; CLIENT_ERASED after its client's
+    erasure."""
     out = {}
-    content = ContentStore(documents_dir)
+    owner = data_owner(case_view(store, case_id))
     for d in CaseStore(store).list(case_id, role=None):
         if d.role in ("trail", "facts"):
-            out[d.role] = json.loads(content.get(d.sha256))
+            out[d.role] = json.loads(documents.get(owner, d.sha256))
     return out
 
 

@@ -42,6 +42,7 @@ ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line
 TARIFF_ACCEPTANCE_INVALID = "TARIFF_ACCEPTANCE_INVALID"  # not a provisional deviating line of this bearer, or
 # accepted before; or a definitive deviating line whose acceptance does not match it or is used up
 PERSONAL_DATA = "PERSONAL_DATA"  # a BSN, an e-mail address or a postcode with house number (ledger/privacy.py)
+BSN_INVALID = "BSN_INVALID"  # given to the pseudonymisation service: not nine digits passing the 11-proef (ledger/pseudonyms.py)
 # Codes found by verification.
 SEQ_GAP = "SEQ_GAP"
 LEAF_HASH_MISMATCH = "LEAF_HASH_MISMATCH"

@@ -52,3 +52,12 @@ def eighteenth_birthday(birth: date) -> date:
         return birth.replace(year=birth.year + 18)
     except ValueError:  # born on 29 February: of age on 1 March in a common year
         return date(birth.year + 18, 3, 1)
+
+
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+             "november", "december")
+
+
+def dutch_date(d: date) -> str:
+    """A date as a person reads it in Dutch: `2 december 2026`."""
+    return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"

@@ -20,8 +20,8 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap
-from api.http import (pages, routes_api, routes_audit, routes_cases, routes_keys, routes_login, routes_oidc,
-                      routes_settlement)
+from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
+                      routes_oidc, routes_settlement)
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.problems import exception_handlers, on_access_denied
 from api.http.timer import CheckpointTimer
@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         timer = CheckpointTimer(store, settings.checkpoint_seconds)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         app.state.access = bootstrap.access_service(store)
+        app.state.documents = await anyio.to_thread.run_sync(bootstrap.client_documents, settings, store)
+        app.state.pseudonym_secret = await anyio.to_thread.run_sync(bootstrap.pseudonym_secret, settings)
         timer.start()
         try:
             yield
@@ -96,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
                         routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
-                        *pages.ROUTES, *routes_login.ROUTES,
+                        *routes_clients.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False),

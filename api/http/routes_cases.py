@@ -71,7 +71,7 @@ def upload_route(max_document_bytes: int):
             caller.require_party(author, "dit stuk")
         data = await request.body()
         settings = state.settings
-        return await in_thread(compose.upload_document, store, settings.documents_dir, case_id, data,
+        return await in_thread(compose.upload_document, store, state.documents, case_id, data,
                                filename=filename, title=title, author=author, on=date, supersedes=supersedes,
                                max_bytes=settings.max_document_bytes)
 
@@ -81,7 +81,7 @@ def upload_route(max_document_bytes: int):
 @get("/api/cases/{case_id:str}/dossier", operation_id="getCaseDossier")
 async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
-    raw, name = await in_thread(compose.dossier_pdf, store, state.settings.documents_dir, case_id)
+    raw, name = await in_thread(compose.dossier_pdf, store, state.documents, case_id)
     return _download(raw, name, "application/pdf")
 
 

@@ -13,6 +13,8 @@ from ledger.service import init_ledger, party_signer, record
 from ledger.store import Store
 
 CLAIMING, RESPONDING = "GM0166", "GM0193"
+#: the key-encryption key of the tests' client data keys (a deployment's is BWLEDGER_DATA_KEK or its 0600 file)
+TEST_KEK = bytes(range(32))
 
 
 class Clock:
@@ -40,8 +42,16 @@ class CaseEnv:
         return env
 
     @property
-    def docs(self) -> Path:
+    def docs_dir(self) -> Path:
         return self.home / "documents"
+
+    @property
+    def docs(self):
+        """The clients' encrypted documents (cases.documents.ContentStore), as api.bootstrap builds them."""
+        from cases.client_keys import ClientKeys
+        from cases.documents import ContentStore
+
+        return ContentStore(self.docs_dir, ClientKeys(self.store, TEST_KEK))
 
     def signer(self, party: str) -> Signer:
         return self.signers[party]

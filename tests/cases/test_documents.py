@@ -1,4 +1,5 @@
 """Exhibits: each accepted type, each refusal path, content addressing, append-only metadata."""
+import hashlib
 from datetime import date
 
 import pytest
@@ -6,7 +7,7 @@ import sqlalchemy as sa
 
 from case_helpers import CLAIMING, RESPONDING, eml_bytes, jpeg_bytes, ooxml_bytes, pdf_bytes, png_bytes
 from cases import service
-from cases.documents import ContentStore, check_content
+from cases.documents import check_content
 from cases.errors import CaseError
 
 
@@ -63,19 +64,53 @@ def test_size_limit_is_configurable():
     assert exc.value.code == "DOCUMENT_TOO_LARGE"
 
 
-def test_content_store_detects_corruption(tmp_path):
-    cs = ContentStore(tmp_path)
-    sha = cs.put(b"%PDF-1.7 x %%EOF")
-    assert cs.put(b"%PDF-1.7 x %%EOF") == sha and cs.get(sha) == b"%PDF-1.7 x %%EOF"
-    p = cs.path(sha)
-    p.chmod(0o644)
-    p.write_bytes(b"changed")
+def test_content_store_encrypts_per_client_and_detects_corruption(senv):
+    cs = senv.docs
+    plain = b"%PDF-1.7 Jan Jansen, geboren 1 januari 1970 %%EOF"
+    sha = cs.put("PSN-client-0001", plain)
+    assert sha == hashlib.sha256(plain).hexdigest()  # the id is the plaintext's SHA-256
+    assert cs.put("PSN-client-0001", plain) == sha and cs.get("PSN-client-0001", sha) == plain
+    key_id = cs.keys.key_id_of("PSN-client-0001")
+    p = cs.path(key_id, sha)
+    stored = p.read_bytes()
+    assert b"Jansen" not in stored and plain not in stored and stored.startswith(b"BWE1")
+    assert oct(p.stat().st_mode & 0o777) == "0o600" and oct(p.parent.stat().st_mode & 0o777) == "0o700"
+    # the same bytes of another client: its own key, its own file, its own ciphertext
+    assert cs.put("PSN-client-0002", plain) == sha
+    other = cs.path(cs.keys.key_id_of("PSN-client-0002"), sha)
+    assert other != p and other.read_bytes() != stored
+    # a file moved to another client's name does not decrypt
+    other.write_bytes(stored)
     with pytest.raises(CaseError) as exc:
-        cs.get(sha)
+        cs.get("PSN-client-0002", sha)
+    assert exc.value.code == "DOCUMENT_CORRUPT"
+    # another KEK cannot unwrap the data key
+    from cases.client_keys import ClientKeys
+    from cases.documents import ContentStore
+
+    with pytest.raises(CaseError) as exc:
+        ContentStore(senv.docs_dir, ClientKeys(senv.store, b"\x07" * 32)).get("PSN-client-0001", sha)
+    assert exc.value.code == "CLIENT_ERASED" and "andere sleutel" in exc.value.message
+    p.write_bytes(stored[:-1] + bytes([stored[-1] ^ 1]))
+    with pytest.raises(CaseError) as exc:
+        cs.get("PSN-client-0001", sha)
     assert exc.value.code == "DOCUMENT_CORRUPT"
     with pytest.raises(CaseError) as exc:
-        cs.get("0" * 64)
+        cs.get("PSN-client-0001", "0" * 64)
     assert exc.value.code == "DOCUMENT_NOT_FOUND"
+
+
+def test_content_store_adopts_a_plain_text_store_from_before_the_encryption(senv):
+    cs = senv.docs
+    plain = b"%PDF-1.7 oud %%EOF"
+    sha = hashlib.sha256(plain).hexdigest()
+    legacy = senv.docs_dir / sha[:2] / sha
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(plain)
+    assert cs.get("PSN-client-0001", sha) == plain
+    assert not legacy.exists()
+    assert cs.path(cs.keys.key_id_of("PSN-client-0001"), sha).read_bytes().startswith(b"BWE1")
+    assert cs.get("PSN-client-0001", sha) == plain
 
 
 def test_documents_in_the_store(cenv):
@@ -88,7 +123,7 @@ def test_documents_in_the_store(cenv):
                                          author_party=CLAIMING if i % 2 else RESPONDING,
                                          document_date=date(2026, 11, 1 + i)))
     assert [d.number for d in recs] == list(range(1, len(recs) + 1))
-    assert ContentStore(env.docs).get(recs[0].sha256) == accepted()[0][1]
+    assert env.docs.get(v.client, recs[0].sha256) == accepted()[0][1]
     # a new version is a new document, the old one stays
     v2 = service.add_document(env.store, env.docs, v.case_id, filename="brief.pdf", data=pdf_bytes("versie 2"),
                               title="stuk 0, versie 2", author_party=RESPONDING, document_date=date(2026, 11, 20),

@@ -1,4 +1,5 @@
 """The case file: render it, read it back, verify the bundle it embeds; the bundle and ZGW exports."""
+import io
 import json
 import re
 import shutil
@@ -92,7 +93,7 @@ def test_no_bsn_anywhere(dossier):
 def test_page_count_stamps_and_bookmarks(dossier):
     env, case_id, out, summary, docs = dossier
     reader = PdfReader(str(out))
-    pdf_pages = len(PdfReader(str(env.docs / docs[0].sha256[:2] / docs[0].sha256)).pages)
+    pdf_pages = len(PdfReader(io.BytesIO(env.docs.get(service.case_view(env.store, case_id).client, docs[0].sha256))).pages)
     assert pdf_pages >= 2
     assert summary.exhibit_pages == pdf_pages + 1 and summary.exhibits == 2
     assert len(reader.pages) == summary.pages == summary.body_pages + summary.exhibit_pages

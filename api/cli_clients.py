@@ -1,0 +1,99 @@
+"""`bwledger clients pseudonym|erase` (mounted by api/cli.py): the client's pseudonym for its BSN, and the
+erasure of a client's personal data.
+
+`clients pseudonym` is the one place a BSN is accepted: it is read from standard input (one line) or,
+at a terminal, asked for without echo, never taken from the command line (where it would stay in the
+shell's history and in the process list); only the pseudonym is printed. Exit status: 0 done, 1 refused
+(`geweigerd: CODE: ...` in Dutch), 2 anything else (`fout: ...`).
+"""
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+import sys
+from pathlib import Path
+
+import typer
+
+from api import compose
+from api.settings import load_settings
+from cases.errors import CaseError
+from ledger.errors import LedgerError
+from rules.dates import dutch_date
+
+clients_app = typer.Typer(help="Cliënten: pseudoniem bij een BSN, en het wissen van persoonsgegevens.",
+                          no_args_is_help=True)
+
+
+def _refused(exc: CaseError | LedgerError) -> typer.Exit:
+    typer.echo(f"geweigerd: {exc.code}: {exc.message}", err=True)
+    return typer.Exit(1)
+
+
+def _settings():
+    try:
+        return load_settings()
+    except ValueError as exc:
+        typer.echo(f"fout: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _read_bsn() -> str:
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass("BSN (wordt niet getoond): ")
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.strip()
+
+
+@clients_app.command("pseudonym")
+def pseudonym() -> None:
+    """Print the client's pseudonym for the BSN read from standard input or asked for (never an argument)."""
+    from api import bootstrap
+
+    s = _settings()
+    try:
+        secret = bootstrap.pseudonym_secret(s)
+    except ValueError as exc:
+        typer.echo(f"fout: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        bsn = _read_bsn()
+    except (EOFError, KeyboardInterrupt):
+        typer.echo("fout: geen BSN gegeven", err=True)
+        raise typer.Exit(2) from None
+    try:
+        result = compose.client_pseudonym(secret, bsn)
+    except LedgerError as exc:
+        raise _refused(exc) from None
+    typer.echo(result["pseudonym"])
+
+
+@clients_app.command("erase")
+def erase(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the client's pseudonym"),
+          reason: str = typer.Option(..., "--reason", help="why (retention, an AVG request), without personal data"),
+          by: str = typer.Option(None, "--by", help="who erases (default: beheer and the login name)")) -> None:
+    """Erase a client's personal data: its data key destroyed, its documents and dossiers removed; the
+    ledger and every statement total stay as they are."""
+    from api import bootstrap
+
+    s = _settings()
+    store = bootstrap.open_store(s)
+    try:
+        documents = bootstrap.client_documents(s, store)
+        r = compose.erase_client(store, documents, client, by=by or f"beheer:{getpass.getuser()}", reason=reason,
+                                 outputs_dir=s.outputs_dir)
+    except (CaseError, LedgerError) as exc:
+        raise _refused(exc) from None
+    except ValueError as exc:
+        typer.echo(f"fout: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        store.dispose()
+    on = datetime.fromisoformat(r["erased_at"].replace("Z", "+00:00"))
+    typer.echo(f"gegevens van cliënt {r['client']} gewist op {dutch_date(on.date())} door {r['erased_by']} "
+               f"(reden: {r['reason']})")
+    typer.echo(f"  {r['documents_removed']} versleutelde documenten verwijderd, sleutel vernietigd; "
+               f"geschillen: {', '.join(r['cases']) or 'geen'}")
+    for name in r["outputs_removed"]:
+        typer.echo(f"  uitvoer verwijderd: {Path(s.outputs_dir) / name}")
+    typer.echo("het grootboek is ongewijzigd: het noemt de cliënt alleen bij pseudoniem")
