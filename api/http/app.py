@@ -22,6 +22,7 @@ from litestar.types import Message, Receive, Scope, Send
 from api import bootstrap
 from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
 from api.http.problems import exception_handlers
+from api.http.request_body import BoundedRequest
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
 from ledger.store import Store
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=_templates(),
         middleware=[_security_headers],
         request_max_body_size=settings.max_request_bytes,
+        request_class=BoundedRequest,
         state=State({"settings": settings}),
         debug=False,
         # the OpenAPI 3.1 document only (no documentation UI: it would load scripts from a CDN)

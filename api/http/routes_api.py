@@ -17,6 +17,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
+from api.http.downloads import download
 from api.http.guards import write_guard
 from ledger.store import Store
 
@@ -105,8 +106,7 @@ async def bundle(store: NamedDependency[Store], party: FromQuery[str], from_: Si
     who, d_from, d_to = _period(party, from_, to)
     raw = await in_thread(compose.bundle_document, store, who, d_from, d_to)
     name = f"bundle-{who.replace(':', '_')}-{d_from}-{d_to}.json"
-    return Response(raw, media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(raw, name, "application/json")
 
 
 @get("/api/health")

@@ -11,12 +11,9 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from api import compose
+from api.http.downloads import download
 from api.http.routes_api import in_thread
 from ledger.store import Store
-
-
-def _download(raw: bytes, name: str, media: str) -> Response:
-    return Response(raw, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @get("/api/cases")
@@ -44,13 +41,13 @@ async def case(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
 async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
     raw, name = await in_thread(compose.dossier_pdf, store, state.settings.documents_dir, case_id)
-    return _download(raw, name, "application/pdf")
+    return download(raw, name, "application/pdf")
 
 
 @get("/api/cases/{case_id:str}/bundle")
 async def bundle(store: NamedDependency[Store], case_id: FromPath[str]) -> Response:
     raw, name = await in_thread(compose.case_bundle, store, case_id)
-    return _download(raw, name, "application/json")
+    return download(raw, name, "application/json")
 
 
 @get("/api/cases/{case_id:str}/zgw")

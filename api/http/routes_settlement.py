@@ -10,13 +10,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from api import compose
+from api.http.downloads import download
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store
-
-
-def _download(raw: bytes, name: str, media: str) -> Response:
-    return Response(raw, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @get("/api/settlement/{quarter:str}")
@@ -30,7 +27,7 @@ async def statement(store: NamedDependency[Store], quarter: FromPath[str], party
                     fmt: FromPath[str]) -> Response:
     """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json."""
     who = compose.check_party(party)
-    return _download(*await in_thread(compose.statement_file, store, quarter, who, fmt))
+    return download(*await in_thread(compose.statement_file, store, quarter, who, fmt))
 
 
 def _settlement_page(store: Store, kwartaal: str | None) -> Template:
