@@ -173,7 +173,8 @@ def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str,
 def verification(store: Store, workers: int | None = None) -> dict[str, Any]:
     report = service.verify_ledger(store, workers=workers)
     return {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
-            "seconds": round(report.seconds, 3), "problems": [p.to_dict() for p in report.problems]}
+            "seconds": round(report.seconds, 3), "workers": report.workers,
+            "problems": [p.to_dict() for p in report.problems]}
 
 
 # ------------------------------------------------------------------------------------- settlement

@@ -21,6 +21,7 @@ from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap
 from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
+from api.http.pools import Pools
 from api.http.problems import exception_handlers
 from api.http.request_body import BoundedRequest
 from api.http.timer import CheckpointTimer
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[_security_headers],
         request_max_body_size=settings.max_request_bytes,
         request_class=BoundedRequest,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "pools": Pools(settings.pool_sizes, settings.pool_queue,
+                                                          settings.busy_retry_seconds)}),
         debug=False,
         # the OpenAPI 3.1 document only (no documentation UI: it would load scripts from a CDN)
         openapi_config=OpenAPIConfig(title="bwledger", version="0.1.0", path="/api/schema",

@@ -40,13 +40,13 @@ async def case(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
 @get("/api/cases/{case_id:str}/dossier")
 async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
-    raw, name = await in_thread(compose.dossier_pdf, store, state.settings.documents_dir, case_id)
+    raw, name = await state.pools.run("dossier", compose.dossier_pdf, store, state.settings.documents_dir, case_id)
     return download(raw, name, "application/pdf")
 
 
 @get("/api/cases/{case_id:str}/bundle")
-async def bundle(store: NamedDependency[Store], case_id: FromPath[str]) -> Response:
-    raw, name = await in_thread(compose.case_bundle, store, case_id)
+async def bundle(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
+    raw, name = await state.pools.run("bundle", compose.case_bundle, store, case_id)
     return download(raw, name, "application/json")
 
 
