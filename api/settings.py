@@ -23,7 +23,7 @@ class Settings:
     #: BWLEDGER_POOL_VERIFY, BWLEDGER_POOL_BUNDLE (ledger and case bundles), BWLEDGER_POOL_DOSSIER,
     #: BWLEDGER_POOL_DETERMINE (large determinations); each at least 1.
     pool_verify: int = 1
-    pool_bundle: int = 2
+    pool_bundle: int = 1
     pool_dossier: int = 1
     pool_determine: int = 2
     #: how many more of one kind may wait for a turn; beyond it 503 SERVER_BUSY. BWLEDGER_POOL_QUEUE.
@@ -163,7 +163,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
                     max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int),
                     pool_verify=_at_least_one(env, "BWLEDGER_POOL_VERIFY", 1),
-                    pool_bundle=_at_least_one(env, "BWLEDGER_POOL_BUNDLE", 2),
+                    pool_bundle=_at_least_one(env, "BWLEDGER_POOL_BUNDLE", 1),
                     pool_dossier=_at_least_one(env, "BWLEDGER_POOL_DOSSIER", 1),
                     pool_determine=_at_least_one(env, "BWLEDGER_POOL_DETERMINE", 2),
                     pool_queue=_number(env, "BWLEDGER_POOL_QUEUE", 4, int),

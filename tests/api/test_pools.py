@@ -121,7 +121,7 @@ def test_a_callers_workers_is_ignored(tmp_path, monkeypatch):
 def test_pool_settings_come_from_the_environment():
     s = load_settings({"BWLEDGER_POOL_VERIFY": "3", "BWLEDGER_POOL_QUEUE": "0", "BWLEDGER_VERIFY_WORKERS": "2",
                        "BWLEDGER_BUSY_RETRY_SECONDS": "11", "BWLEDGER_LARGE_DETERMINATION_BYTES": "100"})
-    assert s.pool_sizes == {"verify": 3, "bundle": 2, "dossier": 1, "determine": 2}
+    assert s.pool_sizes == {"verify": 3, "bundle": 1, "dossier": 1, "determine": 2}
     assert (s.pool_queue, s.verify_workers, s.busy_retry_seconds, s.large_determination_bytes) == (0, 2, 11, 100)
     for name in ("BWLEDGER_POOL_VERIFY", "BWLEDGER_VERIFY_WORKERS"):
         with pytest.raises(ValueError, match=name):
