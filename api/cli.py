@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from api.cli_ledger import ledger_app
+from ledger.private_files import restrict_process
 from rules import loader
 from rules.casebook import Malformed, run_text
 from rules.engine import FactsError
@@ -103,6 +104,8 @@ def demo() -> None:
 
 
 def main() -> None:
+    # every file a command writes (database, keys, exhibits, statements, dossiers) is 0600 in 0700 folders
+    restrict_process()
     app()
 
 

@@ -17,6 +17,8 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+from ledger.private_files import private_dir, write_private
+
 from .errors import (DOCUMENT_CONTENT_MISMATCH, DOCUMENT_CORRUPT, DOCUMENT_EMPTY, DOCUMENT_NOT_FOUND,
                      DOCUMENT_TOO_LARGE, DOCUMENT_TYPE_REFUSED, CaseError)
 
@@ -105,14 +107,10 @@ class ContentStore:
         p = self.path(sha)
         if p.exists():
             return sha
-        p.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(p.parent)
         tmp = p.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        write_private(tmp, data)  # 0600 in 0700 folders (ledger.private_files); never rewritten: named by its hash
         os.replace(tmp, p)
-        os.chmod(p, 0o444)
         return sha
 
     def get(self, sha256: str) -> bytes:

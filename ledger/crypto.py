@@ -78,8 +78,9 @@ def save_signer(keys_dir: Path, signer: Signer) -> Path:
     naming its party and key id (the layout of ledger.keyfile)."""
     from .keyfile import write_key_file
 
-    keys_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(keys_dir, 0o700)
+    from .private_files import private_dir
+
+    private_dir(keys_dir)
     return write_key_file(_key_path(keys_dir, signer.party, signer.key_id), signer)
 
 

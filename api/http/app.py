@@ -26,6 +26,7 @@ from api.http.problems import exception_handlers
 from api.http.request_body import BoundedRequest
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
+from ledger.private_files import restrict_process
 from ledger.store import Store
 
 HERE = Path(__file__).resolve().parents[1]
@@ -110,4 +111,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 def app_from_env() -> Litestar:
     """For `uvicorn --factory api.http.app:app_from_env`."""
+    restrict_process()
     return create_app(load_settings())
