@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from api import logmask
 from api.cli_ledger import ledger_app
 from ledger.private_files import restrict_process
 from rules import loader
@@ -106,6 +107,7 @@ def demo() -> None:
 def main() -> None:
     # every file a command writes (database, keys, exhibits, statements, dossiers) is 0600 in 0700 folders
     restrict_process()
+    logmask.install()  # BSN-like numbers never reach a log
     app()
 
 

@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
-from api import bootstrap
+from api import bootstrap, logmask
 from api.http import pages, routes_api, routes_cases, routes_keys, routes_oidc, routes_settlement
 from api.http.pools import Pools
 from api.http.problems import exception_handlers
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        logmask.install()  # after uvicorn and litestar configured their handlers: mask BSN-like numbers
         # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
         timer = CheckpointTimer(store, settings.checkpoint_seconds)
