@@ -2,6 +2,7 @@
 is a 400/413/422 problem, and a client error logs no traceback (only a server fault does)."""
 from __future__ import annotations
 
+import base64
 import logging
 
 import pytest
@@ -18,6 +19,10 @@ CASE = "[[case]]" + EXAMPLE.split("[[case]]")[1]
 
 def _region(body: str, context: str = "") -> str:
     return f"[context]\nt0 = 2026-01-01\n{context}\n[context.regions.x]\n{body}\n{CASE}"
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 GOOD_REGION = 'name = "X"\ncentrumgemeente = "GM0193"\nmembers = ["GM0166", "GM0193"]'
@@ -57,6 +62,10 @@ BAD_REQUESTS = [
     ("deep JSON draft", "POST", "/api/cases/drafts", {"content": '{"action": ' + DEEP + "}", "headers": JSON},
      400, "REQUEST_INVALID"),
     ("deep JSON key statement", "POST", "/api/keys", {"content": DEEP, "headers": JSON}, 400, "REQUEST_INVALID"),
+    ("deep signed statement", "POST", "/api/ledger/entries",
+     {"json": {"statement": _b64('{"a": ' + DEEP + "}"), "signature": _b64("x" * 64)}}, 422, "STATEMENT_INVALID"),
+    ("deep key statement", "POST", "/api/keys",
+     {"json": {"statement": _b64('{"a": ' + DEEP + "}"), "signature": _b64("x" * 64)}}, 422, "STATEMENT_INVALID"),
     ("draft action a list", "POST", "/api/cases/drafts", {"json": {"action": ["open"]}}, 400, "REQUEST_INVALID"),
     ("entries to=9999-12-31", "GET", "/api/ledger/entries?party=GM0166&to=9999-12-31", {}, 400, "REQUEST_INVALID"),
     ("bundle to=9999-12-31", "GET", "/api/ledger/bundle?party=GM0166&to=9999-12-31", {}, 400, "REQUEST_INVALID"),
