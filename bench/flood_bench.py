@@ -34,11 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import httpx
 
-from api import bootstrap  # noqa: E402
-from api.settings import load_settings  # noqa: E402
-from ledger import service  # noqa: E402
+from api import bootstrap
+from api.settings import load_settings
+from ledger import service
 
 
 def log(msg: str) -> None:
@@ -72,7 +72,7 @@ def free_port() -> int:
 
 def p(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def probe(url: str, count: int) -> list[float]:
@@ -145,7 +145,7 @@ def main() -> None:
     ap.add_argument("--probes", type=int, default=300)
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bwledger-flood-"))
-    server = None
+    server = out = None
     try:
         t = time.perf_counter()
         seed(home, args.entries)
@@ -154,7 +154,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": "0"}
         env.pop("BWLEDGER_DATABASE_URL", None)
-        out = open(home / "server.log", "w+b")
+        out = open(home / "server.log", "w+b")  # noqa: SIM115 - the server writes it until the finally
         server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
                                    str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -196,6 +196,8 @@ def main() -> None:
         if server is not None and server.poll() is None:
             server.terminate()
             server.wait(timeout=30)
+        if out is not None:
+            out.close()
         shutil.rmtree(home, ignore_errors=True)
     print(json.dumps({"bench": "flood", "figures": figures, "goals": goals}))
 

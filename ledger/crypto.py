@@ -6,7 +6,6 @@ with mode 0600 (PKCS#8 PEM); they never enter the ledger database.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,7 +76,6 @@ def save_signer(keys_dir: Path, signer: Signer) -> Path:
     """Write the private key as PKCS#8 PEM with mode 0600 (created exclusively, never overwritten),
     naming its party and key id (the layout of ledger.keyfile)."""
     from .keyfile import write_key_file
-
     from .private_files import private_dir
 
     private_dir(keys_dir)

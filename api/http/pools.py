@@ -9,12 +9,11 @@ trivial request wait behind it. The sizes come from api/settings.py (BWLEDGER_PO
 never chooses them. The limits hold per server process."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
-
-import threading
 
 import anyio
 
@@ -93,7 +92,7 @@ class Pools:
     def __init__(self, sizes: dict[str, int], queue: int, retry_after: int = 5):
         unknown = set(sizes) - set(KINDS)
         if unknown:
-            raise ValueError(f"unknown pool kind {sorted(unknown)[0]}")
+            raise ValueError(f"unknown pool kind {min(unknown)}")
         self._pools = {kind: Pool(kind, sizes.get(kind, 1), queue, retry_after) for kind in KINDS}
 
     def __getitem__(self, kind: str) -> Pool:

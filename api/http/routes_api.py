@@ -54,7 +54,7 @@ async def determine(request: Request, state: State, body: RawBody, case: FromQue
 
 async def assess(state: State, text: str, fmt: str, case: str | None) -> compose.Assessment:
     """A determination (compose.assess); a large one in the determine pool (api/http/pools.py)."""
-    if len(text) >= state.settings.large_determination_bytes:
+    if len(text.encode("utf-8")) >= state.settings.large_determination_bytes:
         return await state.pools.run("determine", compose.assess, text, fmt, case)
     return await in_thread(compose.assess, text, fmt, case)
 

@@ -7,10 +7,10 @@ import logging
 
 import pytest
 from api_helpers import assert_problem
-from api.http.pages import EXAMPLE
 
 from api import compose
 from api.http.downloads import content_disposition
+from api.http.pages import EXAMPLE
 
 JSON = {"content-type": "application/json"}
 HTML = {"accept": "text/html"}
