@@ -41,7 +41,6 @@ from api import bootstrap
 from api.settings import load_settings
 from ledger import service
 
-
 #: the trivial endpoint's p99 under a flood, at most
 GOAL_P99_S = 0.25
 
