@@ -26,6 +26,8 @@ class Settings:
     pool_bundle: int = 1
     pool_dossier: int = 1
     pool_determine: int = 2
+    #: a quarter's settlement and statement files (endpoints and the Verrekening page). BWLEDGER_POOL_SETTLEMENT.
+    pool_settlement: int = 1
     #: how many more of one kind may wait for a turn; beyond it 503 SERVER_BUSY. BWLEDGER_POOL_QUEUE.
     pool_queue: int = 4
     #: the Retry-After (seconds) of a 503 SERVER_BUSY. BWLEDGER_BUSY_RETRY_SECONDS.
@@ -41,7 +43,7 @@ class Settings:
     @property
     def pool_sizes(self) -> dict[str, int]:
         return {"verify": self.pool_verify, "bundle": self.pool_bundle, "dossier": self.pool_dossier,
-                "determine": self.pool_determine}
+                "determine": self.pool_determine, "settlement": self.pool_settlement}
 
     @property
     def keys_dir(self) -> Path:
@@ -166,6 +168,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     pool_bundle=_at_least_one(env, "BWLEDGER_POOL_BUNDLE", 1),
                     pool_dossier=_at_least_one(env, "BWLEDGER_POOL_DOSSIER", 1),
                     pool_determine=_at_least_one(env, "BWLEDGER_POOL_DETERMINE", 2),
+                    pool_settlement=_at_least_one(env, "BWLEDGER_POOL_SETTLEMENT", 1),
                     pool_queue=_number(env, "BWLEDGER_POOL_QUEUE", 4, int),
                     busy_retry_seconds=_at_least_one(env, "BWLEDGER_BUSY_RETRY_SECONDS", 5),
                     large_determination_bytes=_number(env, "BWLEDGER_LARGE_DETERMINATION_BYTES", 65_536, int),

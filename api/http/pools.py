@@ -1,6 +1,7 @@
 """Expensive work runs in a bounded pool per kind (issue 12, "Load and bad input never take the service down").
 
-A kind (`verify`, `bundle`, `dossier`, `determine`) runs at most `size` calls at a time in worker
+A kind (`verify`, `bundle`, `dossier`, `determine`, `settlement`: a quarter's settlement or a
+statement file) runs at most `size` calls at a time in worker
 threads of its own (an anyio CapacityLimiter: the server's shared thread pool stays free for
 everything else), and at most `queue` more wait for a turn. A call beyond that is refused at once
 with `PoolBusy`, which the app answers as 503 SERVER_BUSY with `Retry-After` (api/http/problems.py),
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 import anyio
 
 T = TypeVar("T")
-KINDS = ("verify", "bundle", "dossier", "determine")
+KINDS = ("verify", "bundle", "dossier", "determine", "settlement")
 
 
 class PoolBusy(Exception):

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from litestar import MediaType, Response, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -17,17 +18,17 @@ from ledger.store import Store
 
 
 @get("/api/settlement/{quarter:str}")
-async def settlement(store: NamedDependency[Store], quarter: FromPath[str]) -> dict:
+async def settlement(store: NamedDependency[Store], state: State, quarter: FromPath[str]) -> dict:
     """Pair totals, net positions (definitive, provisional, disputed apart) and pool shares of a quarter."""
-    return await in_thread(compose.settlement_dict, store, quarter)
+    return await state.pools.run("settlement", compose.settlement_dict, store, quarter)
 
 
 @get("/api/settlement/{quarter:str}/statements/{party:str}/{fmt:str}")
-async def statement(store: NamedDependency[Store], quarter: FromPath[str], party: FromPath[str],
+async def statement(store: NamedDependency[Store], state: State, quarter: FromPath[str], party: FromPath[str],
                     fmt: FromPath[str]) -> Response:
     """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json."""
     who = compose.check_party(party)
-    return download(*await in_thread(compose.statement_file, store, quarter, who, fmt))
+    return download(*await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt))
 
 
 def _settlement_page(store: Store, kwartaal: str | None) -> Template:
@@ -48,8 +49,11 @@ def _settlement_page(store: Store, kwartaal: str | None) -> Template:
 
 
 @get("/verrekening", name="verrekening", include_in_schema=False)
-async def settlement_page(store: NamedDependency[Store], kwartaal: FromQuery[str | None] = None) -> Template:
-    return await in_thread(_settlement_page, store, kwartaal)
+async def settlement_page(store: NamedDependency[Store], state: State,
+                          kwartaal: FromQuery[str | None] = None) -> Template:
+    if not kwartaal:
+        return await in_thread(_settlement_page, store, kwartaal)
+    return await state.pools.run("settlement", _settlement_page, store, kwartaal)
 
 
 ROUTES = [settlement, statement, settlement_page]

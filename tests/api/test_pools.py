@@ -69,9 +69,11 @@ def _occupy(client, kind: str):
 
 @pytest.mark.parametrize("kind,path", [
     ("verify", "/api/ledger/verify"), ("bundle", "/api/ledger/bundle?party=GM0166"),
+    ("settlement", "/api/settlement/2026K1"), ("settlement", "/api/settlement/2026K1/statements/GM0166/csv"),
 ])
 def test_beyond_the_queue_a_request_is_503_with_retry_after_and_a_trivial_one_still_answers(tmp_path, kind, path):
-    settings = sqlite_settings(tmp_path, pool_verify=1, pool_bundle=1, pool_queue=1, busy_retry_seconds=9)
+    settings = sqlite_settings(tmp_path, pool_verify=1, pool_bundle=1, pool_settlement=1, pool_queue=1,
+                               busy_retry_seconds=9)
     with TestClient(create_app(settings)) as client:
         release, futures = _occupy(client, kind)
         try:
@@ -121,7 +123,7 @@ def test_a_callers_workers_is_ignored(tmp_path, monkeypatch):
 def test_pool_settings_come_from_the_environment():
     s = load_settings({"BWLEDGER_POOL_VERIFY": "3", "BWLEDGER_POOL_QUEUE": "0", "BWLEDGER_VERIFY_WORKERS": "2",
                        "BWLEDGER_BUSY_RETRY_SECONDS": "11", "BWLEDGER_LARGE_DETERMINATION_BYTES": "100"})
-    assert s.pool_sizes == {"verify": 3, "bundle": 1, "dossier": 1, "determine": 2}
+    assert s.pool_sizes == {"verify": 3, "bundle": 1, "dossier": 1, "determine": 2, "settlement": 1}
     assert (s.pool_queue, s.verify_workers, s.busy_retry_seconds, s.large_determination_bytes) == (0, 2, 11, 100)
     for name in ("BWLEDGER_POOL_VERIFY", "BWLEDGER_VERIFY_WORKERS"):
         with pytest.raises(ValueError, match=name):
