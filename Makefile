@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/rules_bench.py
 	$(BIN)/python bench/ledger_bench.py
 	$(BIN)/python bench/settlement_bench.py
+	$(BIN)/python bench/flood_bench.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info $(OIDC_DIR)/node_modules

@@ -12,6 +12,7 @@ from typing import Any
 
 from api.settings import Settings, load_settings
 from ledger import service
+from ledger.private_files import private_dir
 from ledger.store import Store
 
 
@@ -19,9 +20,16 @@ def settings_or_env(settings: Settings | None = None) -> Settings:
     return settings if settings is not None else load_settings()
 
 
+def private_home(settings: Settings) -> None:
+    """BWLEDGER_HOME and its keys/, documents/ and outputs/ as folders of mode 0700 (ledger.private_files)."""
+    for folder in (settings.home, settings.keys_dir, settings.documents_dir, settings.outputs_dir):
+        private_dir(folder)
+
+
 def open_store(settings: Settings | None = None, *, with_operator: bool = True, **store_options: Any) -> Store:
     """The ledger of `settings` (default: from the environment), not migrated."""
     s = settings_or_env(settings)
+    private_home(s)
     return service.open_ledger(s.database_url, s.keys_dir if with_operator else None, schema=s.database_schema,
                                **store_options)
 
@@ -29,6 +37,7 @@ def open_store(settings: Settings | None = None, *, with_operator: bool = True, 
 def init_store(settings: Settings | None = None, **store_options: Any) -> Store:
     """The ledger of `settings`, migrated; on an empty ledger the operator key and its genesis entry."""
     s = settings_or_env(settings)
+    private_home(s)
     return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema, **store_options)
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from api import logmask
 from api.cli_ledger import ledger_app
+from ledger.private_files import restrict_process
 from rules import loader
 from rules.casebook import Malformed, run_text
 from rules.engine import FactsError
@@ -109,6 +111,9 @@ def demo() -> None:
 
 
 def main() -> None:
+    # every file a command writes (database, keys, exhibits, statements, dossiers) is 0600 in 0700 folders
+    restrict_process()
+    logmask.install()  # BSN-like numbers never reach a log
     app()
 
 

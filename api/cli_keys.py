@@ -347,6 +347,8 @@ def _statement_file(path: Path) -> dict[str, Any]:
         _fail(f"kan {path} niet lezen: {exc.strerror}")
     except (UnicodeDecodeError, ValueError) as exc:
         _fail(f"{path} is geen JSON: {exc}")
+    except RecursionError:
+        _fail(f"{path}: de JSON is te diep genest")
     if not isinstance(data, dict):
         _fail(f"{path}: verwacht een object met {', '.join(STATEMENT_FIELDS)}")
     unknown = sorted(set(data) - set(STATEMENT_FIELDS))

@@ -16,7 +16,7 @@ from typing import Any
 from ledger import service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
-from rules import loader
+from rules import day_range, loader
 from rules.casebook import parse_case
 from rules.context import Context
 from rules.engine import Determination, determine
@@ -92,9 +92,13 @@ def parse_day(value: str | None, field: str, default: date | None = None) -> dat
             raise RequestInvalid(field, "required (YYYY-MM-DD)")
         return default
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise RequestInvalid(field, f"not a date (YYYY-MM-DD): {value!r}") from None
+    reason = day_range.out_of_range(day)
+    if reason:
+        raise RequestInvalid(field, reason)
+    return day
 
 
 def parse_period(date_from: str | None, date_to: str | None) -> tuple[date, date]:
@@ -182,7 +186,8 @@ def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str,
 def verification(store: Store, workers: int | None = None) -> dict[str, Any]:
     report = service.verify_ledger(store, workers=workers)
     return {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
-            "seconds": round(report.seconds, 3), "problems": [p.to_dict() for p in report.problems]}
+            "seconds": round(report.seconds, 3), "workers": report.workers,
+            "problems": [p.to_dict() for p in report.problems]}
 
 
 # ------------------------------------------------------------------------------------- settlement
@@ -426,7 +431,7 @@ def case_draft(store: Store, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise RequestInvalid("body", "expected an object {action, party, key_id, ...}")
     action = body.get("action")
-    if action not in DRAFT_ACTIONS:
+    if not isinstance(action, str) or action not in DRAFT_ACTIONS:
         raise RequestInvalid("action", f"one of {', '.join(DRAFT_ACTIONS)}, not {action!r}")
     fn_name, subject, forms = DRAFT_ACTIONS[action]
     unknown = sorted(set(body) - {"action", "party", "key_id", "case_id", "determination_seq", "cost_line_seq",

@@ -19,6 +19,7 @@ from rich.table import Table
 from api import bootstrap
 from api.settings import load_settings
 from ledger import service
+from ledger.private_files import private_dir
 from rules import loader
 from rules.casebook import case_facts, load_context
 from rules.engine import determine
@@ -38,7 +39,7 @@ def run_demo() -> int:
     # a log or a pipe gets the full table width instead of rich's 80 columns
     console = Console(width=None if sys.stdout.isatty() else 150)
     s = load_settings()
-    s.outputs_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(s.outputs_dir)
     reg, table = loader.municipality_register(), loader.parameter_table()
     dets, melding_dates = [], {}
     for f in _casebooks():

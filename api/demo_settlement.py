@@ -14,6 +14,7 @@ from rich.console import Console
 from api.settings import Settings
 from cases import service as cases
 from ledger import service
+from ledger.private_files import private_dir
 from ledger.settlement import service as settlement
 from ledger.settlement.costlines import Placement
 from ledger.settlement.quarters import Quarter
@@ -95,8 +96,7 @@ def _eur(cents: int) -> str:
 
 
 def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
-    out = s.outputs_dir / "verrekening"
-    out.mkdir(parents=True, exist_ok=True)
+    out = private_dir(s.outputs_dir / "verrekening")
     signers: dict = {}
 
     def signer_for(party: str):

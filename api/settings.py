@@ -19,6 +19,24 @@ class Settings:
     max_request_bytes: int = 2_000_000
     #: the largest case exhibit accepted (cases.documents). BWLEDGER_MAX_DOCUMENT_BYTES, default 25 MB.
     max_document_bytes: int = 26_214_400
+    #: expensive work (api/http/pools.py): how many of each kind run at a time in one server process.
+    #: BWLEDGER_POOL_VERIFY, BWLEDGER_POOL_BUNDLE (ledger and case bundles), BWLEDGER_POOL_DOSSIER,
+    #: BWLEDGER_POOL_DETERMINE (large determinations); each at least 1.
+    pool_verify: int = 1
+    pool_bundle: int = 1
+    pool_dossier: int = 1
+    pool_determine: int = 2
+    #: a quarter's settlement and statement files (endpoints and the Verrekening page). BWLEDGER_POOL_SETTLEMENT.
+    pool_settlement: int = 1
+    #: how many more of one kind may wait for a turn; beyond it 503 SERVER_BUSY. BWLEDGER_POOL_QUEUE.
+    pool_queue: int = 4
+    #: the Retry-After (seconds) of a 503 SERVER_BUSY. BWLEDGER_BUSY_RETRY_SECONDS.
+    busy_retry_seconds: int = 5
+    #: a determination request body from this size on runs in the determine pool. BWLEDGER_LARGE_DETERMINATION_BYTES.
+    large_determination_bytes: int = 65_536
+    #: worker processes of one verification run by the server (a caller's ?workers= is ignored).
+    #: BWLEDGER_VERIFY_WORKERS, at least 1.
+    verify_workers: int = 1
     #: login through an OpenID provider (api/access/oidc.py); None when BWLEDGER_OIDC_ISSUER is unset.
     oidc: OidcSettings | None = None
     #: the key of the clients' pseudonyms (ledger/pseudonyms.py), at least 16 characters; None: the file
@@ -27,6 +45,11 @@ class Settings:
     #: the key-encryption key that wraps each client's data key (cases/client_keys.py): 32 bytes in base64;
     #: None: the file `data_kek_file`, made on first use. BWLEDGER_DATA_KEK. Never in the database.
     data_kek: str | None = field(default=None, repr=False)
+
+    @property
+    def pool_sizes(self) -> dict[str, int]:
+        return {"verify": self.pool_verify, "bundle": self.pool_bundle, "dossier": self.pool_dossier,
+                "determine": self.pool_determine, "settlement": self.pool_settlement}
 
     @property
     def keys_dir(self) -> Path:
@@ -141,6 +164,13 @@ def _number(env, name: str, default: float, cast=float):
     return value
 
 
+def _at_least_one(env, name: str, default: int) -> int:
+    value = _number(env, name, default, int)
+    if value < 1:
+        raise ValueError(f"{name}: must be at least 1: {env.get(name)!r}")
+    return value
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("BWLEDGER_HOME", "./var")).resolve()
@@ -150,6 +180,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
                     max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int),
+                    pool_verify=_at_least_one(env, "BWLEDGER_POOL_VERIFY", 1),
+                    pool_bundle=_at_least_one(env, "BWLEDGER_POOL_BUNDLE", 1),
+                    pool_dossier=_at_least_one(env, "BWLEDGER_POOL_DOSSIER", 1),
+                    pool_determine=_at_least_one(env, "BWLEDGER_POOL_DETERMINE", 2),
+                    pool_settlement=_at_least_one(env, "BWLEDGER_POOL_SETTLEMENT", 1),
+                    pool_queue=_number(env, "BWLEDGER_POOL_QUEUE", 4, int),
+                    busy_retry_seconds=_at_least_one(env, "BWLEDGER_BUSY_RETRY_SECONDS", 5),
+                    large_determination_bytes=_number(env, "BWLEDGER_LARGE_DETERMINATION_BYTES", 65_536, int),
+                    verify_workers=_at_least_one(env, "BWLEDGER_VERIFY_WORKERS", 1),
                     oidc=load_oidc_settings(env),
                     pseudonym_secret=env.get("BWLEDGER_PSEUDONYM_SECRET") or None,
                     data_kek=env.get("BWLEDGER_DATA_KEK") or None)

@@ -22,6 +22,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ledger.private_files import private_dir, write_private
+
 from .client_keys import ClientKeys
 from .errors import (CLIENT_UNKNOWN, DOCUMENT_CONTENT_MISMATCH, DOCUMENT_CORRUPT, DOCUMENT_EMPTY, DOCUMENT_NOT_FOUND,
                      DOCUMENT_TOO_LARGE, DOCUMENT_TYPE_REFUSED, CaseError)
@@ -127,16 +129,11 @@ class ContentStore:
         p = self.path(key.key_id, sha)
         if p.exists():
             return sha
-        for folder in (self.root, p.parent.parent, p.parent):
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(p.parent)
         nonce = os.urandom(_NONCE)
         blob = _MAGIC + nonce + AESGCM(key.key).encrypt(nonce, data, self._aad(key.key_id, sha))
         tmp = p.with_suffix(f".tmp{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
+        write_private(tmp, blob)  # 0600 in 0700 folders (ledger.private_files); never rewritten: named by its hash
         os.replace(tmp, p)
         return sha
 

@@ -172,6 +172,8 @@ def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ())
         doc = _JSON.decode(Path(path).read_bytes())
     except (OSError, msgspec.DecodeError) as exc:
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, f"cannot read bundle: {exc}")])
+    except RecursionError:
+        return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "cannot read bundle: de JSON is te diep genest")])
     if not isinstance(doc, dict):
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "cannot read bundle: not a JSON object")])
     return _verify(doc, trusted_operator_keys, started)
@@ -296,6 +298,6 @@ def _statement(raw: bytes):
         kind = d["kind"]
         if (kind in PAYLOADS and kind not in KEY_KINDS and d["v"] == 1 and type(d["payload"]) is dict):
             return _LightStatement(raw, d)
-    except (msgspec.DecodeError, KeyError, TypeError):
+    except (msgspec.DecodeError, KeyError, TypeError, RecursionError):
         pass
     return light_or_full(raw, None)

@@ -87,6 +87,8 @@ def _msgspec_float(text: str) -> Any:
 
 
 _DECODER = msgspec.json.Decoder(float_hook=_msgspec_float)
+#: a statement nested beyond the parser's recursion limit (about 1,000 levels)
+TOO_DEEP = "de statement is te diep genest (arrays of objecten in elkaar)"
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
@@ -104,6 +106,8 @@ def _parse_fast(data: bytes) -> dict[str, Any]:
         raise CanonicalError(str(exc).split(" - at ")[0]) from None
     except msgspec.DecodeError as exc:
         raise CanonicalError(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise CanonicalError(TOO_DEEP) from None
     if not isinstance(value, dict):
         raise CanonicalError("not a JSON object")
     try:
@@ -135,6 +139,8 @@ def parse_canonical_slow(data: bytes) -> dict[str, Any]:
         raise
     except (ValueError, UnicodeDecodeError) as exc:
         raise CanonicalError(f"not JSON: {exc}") from exc
+    except RecursionError:
+        raise CanonicalError(TOO_DEEP) from None
     if not isinstance(value, dict):
         raise CanonicalError("not a JSON object")
     if isinstance(data, (bytes, bytearray)) and _NEEDS_FULL.search(data):

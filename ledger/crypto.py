@@ -6,7 +6,6 @@ with mode 0600 (PKCS#8 PEM); they never enter the ledger database.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -77,9 +76,9 @@ def save_signer(keys_dir: Path, signer: Signer) -> Path:
     """Write the private key as PKCS#8 PEM with mode 0600 (created exclusively, never overwritten),
     naming its party and key id (the layout of ledger.keyfile)."""
     from .keyfile import write_key_file
+    from .private_files import private_dir
 
-    keys_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(keys_dir, 0o700)
+    private_dir(keys_dir)
     return write_key_file(_key_path(keys_dir, signer.party, signer.key_id), signer)
 
 

@@ -73,7 +73,7 @@ def key_action_problem(kind: str, key_id: str | None, statement: bytes) -> Ledge
     cannot be read is left to admission too (it refuses it with its own code)."""
     try:
         doc = json.loads(statement)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(doc, dict):
         return None

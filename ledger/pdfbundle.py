@@ -44,6 +44,8 @@ def verify_pdf_bundle(path: Path, *, trusted_operator_keys=()):
         doc = json.loads(files[names[0]].decode("utf-8"))
     except ValueError as exc:
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, f"embedded bundle is not JSON: {exc}")])
+    except RecursionError:
+        return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "embedded bundle: de JSON is te diep genest")])
     report = verify_bundle(doc, trusted_operator_keys=trusted_operator_keys)
     report.problems.extend(_embedded_file_problems(doc, {n: b for n, b in files.items() if n != names[0]}))
     return report

@@ -41,6 +41,7 @@ from .errors import (
     LedgerError,
 )
 from .merkle import Frontier
+from .private_files import private_dir, private_file
 from .registry import KeyRegistry, named_key
 
 __all__ = ["AppendResult", "CheckpointRow", "EntryRow", "Store", "TreeState", "utcnow"]
@@ -221,11 +222,22 @@ def ref_info(row: EntryRow) -> RefInfo:
                    row.received_at)
 
 
+def _private_database(path: Path) -> None:
+    """The SQLite database file 0600 (SQLite gives its -wal and -shm files the database's mode), its
+    folder 0700 when it is created here (ledger.private_files)."""
+    if not path.parent.exists():
+        private_dir(path.parent)
+    private_file(path)
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if extra.exists():
+            private_file(extra)
+
+
 def make_engine(url: str, schema: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(path))
         engine = sa.create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")

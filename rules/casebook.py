@@ -5,10 +5,11 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import ValidationError
 
+from . import day_range
 from .context import FLAG_NAMES, Context, ParameterTable, RegionVersion
 from .engine import CLASSES, ENTRY_KINDS, Determination, FactsError, determine
 from .facts import CaseFacts
@@ -27,6 +28,48 @@ class Malformed(ValueError):
     pass
 
 
+#: nesting of arrays and tables beyond the parser's recursion limit (about 1,000 levels)
+TOO_DEEP = "de invoer is te diep genest (arrays of tabellen in elkaar)"
+#: Python refuses to read an integer of more than 4,300 digits
+TOO_LONG_NUMBER = "de invoer bevat een getal van meer dan 4.300 cijfers"
+_DAY_COUNTS = CONTEXT_KEYS - {"t0", "law_in_force_from", "regions"}
+
+
+def _check_day(where: str, value) -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise Malformed(f"{where}: een datum (JJJJ-MM-DD) verwacht, niet {type(value).__name__}")
+    reason = day_range.out_of_range(value)
+    if reason:
+        raise Malformed(f"{where}: {reason}")
+
+
+def _check_context_value(key: str, value) -> None:
+    """The types and range of `[context]`'s own keys (the regions are checked one by one)."""
+    where = f"context.{key}"
+    if key == "t0" or (key == "law_in_force_from" and value != "unset"):
+        _check_day(where, value)
+    elif key in _DAY_COUNTS and (not isinstance(value, int) or isinstance(value, bool)
+                                 or not 0 <= value <= day_range.MAX_SPAN_DAYS):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise Malformed(f"{where}: een aantal dagen van 0 tot en met {day_range.MAX_SPAN_DAYS} verwacht, niet {shown}")
+
+
+def _check_region_types(rid, r) -> None:
+    """A region table holds texts where texts belong, lists of texts and dates (or it is refused by name)."""
+    where = f"context.regions.{rid}"
+    if not isinstance(r, dict):
+        raise Malformed(f"{where}: een tabel verwacht (name, centrumgemeente, members), niet {type(r).__name__}")
+    for k in ("name", "centrumgemeente"):
+        if k in r and not isinstance(r[k], str):
+            raise Malformed(f"{where}.{k}: een tekst verwacht, niet {type(r[k]).__name__}")
+    for k in ("members", "settled_flags"):
+        if k in r and (not isinstance(r[k], list) or not all(isinstance(x, str) for x in r[k])):
+            raise Malformed(f"{where}.{k}: een lijst van teksten verwacht")
+    for k in ("t0", "valid_from", "valid_to"):
+        if r.get(k) is not None:
+            _check_day(f"{where}.{k}", r[k])
+
+
 @dataclass
 class FileResult:
     lines: list[str]
@@ -43,6 +86,8 @@ def load_context(raw: dict, table: ParameterTable, register: MunicipalityRegiste
         raise Malformed(f"context: unknown key {sorted(unknown)[0]}")
     if "t0" not in ctx or not isinstance(ctx["t0"], date):
         raise Malformed("context.t0: required date")
+    for k, v in ctx.items():
+        _check_context_value(k, v)
     overrides = {k: v for k, v in ctx.items() if k != "regions"}
     overrides.setdefault("law_in_force_from", "unset")
     regions_raw = ctx.get("regions")
@@ -50,6 +95,7 @@ def load_context(raw: dict, table: ParameterTable, register: MunicipalityRegiste
         raise Malformed("context.regions: at least one region required")
     regions = []
     for rid, r in regions_raw.items():
+        _check_region_types(rid, r)
         unknown = set(r) - REGION_KEYS
         if unknown:
             raise Malformed(f"context.regions.{rid}: unknown key {sorted(unknown)[0]}")
@@ -155,9 +201,9 @@ def compare(expect: dict, det: Determination) -> list[str]:
 def run_text(name: str, text: str, table: ParameterTable, register: MunicipalityRegister) -> FileResult:
     """Run one casebook file; never raises for bad input."""
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return FileResult([f"FAIL {name}: does not parse: {exc}"], 0, 1)
+        raw = _toml(text)
+    except Malformed as exc:
+        return FileResult([f"FAIL {name}: {exc}"], 0, 1)
     try:
         ctx = load_context(raw, table, register, name)
     except Malformed as exc:
@@ -198,7 +244,7 @@ def run_text(name: str, text: str, table: ParameterTable, register: Municipality
 
 
 def find_case(text: str, case_id: str, table: ParameterTable, register: MunicipalityRegister):
-    raw = tomllib.loads(text)
+    raw = _toml(text)
     ctx = load_context(raw, table, register, "casebook")
     for case in raw.get("case", []):
         if case.get("id") == case_id:
@@ -226,6 +272,10 @@ def _parse(text: str, fmt: str) -> dict:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise Malformed(f"JSON does not parse: {exc}") from None
+        except RecursionError:
+            raise Malformed(TOO_DEEP) from None
+        except ValueError:  # a number of more than 4,300 digits
+            raise Malformed(TOO_LONG_NUMBER) from None
         if not isinstance(raw, dict):
             raise Malformed("JSON: expected an object with \"case\" (and optionally \"context\")")
         ctx = raw.get("context")
@@ -240,10 +290,18 @@ def _parse(text: str, fmt: str) -> dict:
                                   for rid, r in ctx["regions"].items()}
             raw = {**raw, "context": ctx}
         return raw
+    return _toml(text)
+
+
+def _toml(text: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise Malformed(f"TOML does not parse: {exc}") from None
+    except RecursionError:
+        raise Malformed(TOO_DEEP) from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise Malformed(TOO_LONG_NUMBER) from None
 
 
 def parse_case(text: str, fmt: str, case_id: str | None, table: ParameterTable, register: MunicipalityRegister,

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from . import day_range
+
 _STATCODE = re.compile(r"^(?:GM)?(\d{4})$")
 
 
@@ -85,13 +87,18 @@ def normalise_statcode(value: Any) -> Any:
 def _strict_date(value: Any) -> Any:
     """Accept a ``date`` or an ISO ``YYYY-MM-DD`` string; refuse datetimes and other forms."""
     if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        day = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"not a calendar date: {value!r}") from exc
-    raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    else:
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    reason = day_range.out_of_range(day)
+    if reason:
+        raise ValueError(reason)
+    return day
 
 
 StatCode = Annotated[str, BeforeValidator(normalise_statcode), Field(pattern=r"^GM\d{4}$")]

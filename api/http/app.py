@@ -19,13 +19,16 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
-from api import bootstrap
+from api import bootstrap, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
                       routes_oidc, routes_settlement)
 from api.http.guards import AccessDenied, access_guard, caller_of
+from api.http.pools import Pools
 from api.http.problems import exception_handlers, on_access_denied
+from api.http.request_body import BoundedRequest
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
+from ledger.private_files import restrict_process
 from ledger.store import Store
 
 HERE = Path(__file__).resolve().parents[1]
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        logmask.install()  # after uvicorn and litestar configured their handlers: mask BSN-like numbers
         # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
         timer = CheckpointTimer(store, settings.checkpoint_seconds)
@@ -110,7 +114,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=_templates(),
         middleware=[_security_headers],
         request_max_body_size=settings.max_request_bytes,
-        state=State({"settings": settings}),
+        request_class=BoundedRequest,
+        state=State({"settings": settings, "pools": Pools(settings.pool_sizes, settings.pool_queue,
+                                                          settings.busy_retry_seconds)}),
         debug=False,
         # the OpenAPI 3.1 document only (no documentation UI: it would load scripts from a CDN)
         openapi_config=OpenAPIConfig(title="bwledger", version="0.1.0", path="/api/schema",
@@ -120,4 +126,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 def app_from_env() -> Litestar:
     """For `uvicorn --factory api.http.app:app_from_env`."""
+    restrict_process()
     return create_app(load_settings())

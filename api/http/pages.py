@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from api import compose
 from api.http.guards import Caller
-from api.http.routes_api import in_thread
+from api.http.routes_api import assess, in_thread, verification
 from ledger.errors import LedgerError
 from ledger.store import Store
 from rules import loader
@@ -147,9 +147,8 @@ async def start(store: NamedDependency[Store], state: State) -> Template:
 
 @post("/verificatie", include_in_schema=False, operation_id="runVerification")
 async def run_verification(store: NamedDependency[Store], state: State) -> Redirect:
-    report = await in_thread(compose.verification, store)
+    report = await verification(store, state)
     report["at"] = datetime.now(UTC).isoformat()
-    state.last_verification = report
     return Redirect(path="/", status_code=HTTP_303_SEE_OTHER)
 
 
@@ -168,8 +167,7 @@ async def assessment_form(voorbeeld: FromQuery[bool] = False) -> Template:
 
 
 @post("/beoordeling", include_in_schema=False, operation_id="assessmentSubmit")
-async def assessment_submit(
-        data: MultipartBody[FactsForm]) -> Template:
+async def assessment_submit(state: State, data: MultipartBody[FactsForm]) -> Template:
     text = data.feiten or ""
     if data.bestand is not None and data.bestand.filename:
         raw = await data.bestand.read()
@@ -187,7 +185,7 @@ async def assessment_submit(
         return _page("beoordeling.html", 400, fout="Plak de feiten of kies een bestand.", code="REQUEST_INVALID",
                      **ctx)
     try:
-        result = await in_thread(compose.assess, text, fmt, data.casus.strip() or None)
+        result = await assess(state, text, fmt, data.casus.strip() or None)
     except Malformed as exc:
         return _page("beoordeling.html", 422, fout=f"De invoer klopt niet: {exc}", code="CASEBOOK_MALFORMED", **ctx)
     except FactsError as exc:

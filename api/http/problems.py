@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import OperationalError
 
 from api.compose import RequestInvalid
+from api.http.pools import PoolBusy
 from cases.errors import CaseError
 from ledger import errors as E
 from ledger.errors import LedgerError
@@ -47,6 +48,7 @@ TITLES = {
     "NOT_FOUND": "Not found", "METHOD_NOT_ALLOWED": "Method not allowed",
     "REQUEST_TOO_LARGE": "Request body too large", "INTERNAL_ERROR": "Internal error",
     "DATABASE_UNAVAILABLE": "The database is unavailable",
+    "SERVER_BUSY": "The server is busy with this kind of work",
 }
 _HTTP_CODES = {400: "REQUEST_INVALID", 401: "NOT_AUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND",
                405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
@@ -62,13 +64,13 @@ def problem_type(code: str) -> str:
 
 
 def problem(request: Request, status: int, code: str, detail: str, title: str | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+            headers: dict[str, str] | None = None, uitleg: str | None = None, **extra: Any) -> Response:
     body = {"type": problem_type(code), "title": title or TITLES.get(code, code.replace("_", " ").capitalize()),
             "status": status, "detail": detail, "code": code, "instance": request.url.path,
             **{k: v for k, v in extra.items() if v is not None}}
     if _wants_html(request):
         return Template(template_name="fout.html", status_code=status, media_type=MediaType.HTML,
-                        headers=headers, context={"problem": body, "uitleg": _DUTCH.get(status, detail)})
+                        headers=headers, context={"problem": body, "uitleg": uitleg or _DUTCH.get(status, detail)})
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -133,6 +135,14 @@ def on_database(request: Request, exc: OperationalError) -> Response:
                    headers={"Retry-After": "5"})
 
 
+def on_pool_busy(request: Request, exc: PoolBusy) -> Response:
+    """Expensive work of this kind is at its limit (api/http/pools.py): the client may try again later."""
+    text = (f"De server is bezig met het maximale aantal verzoeken van deze soort ({exc.kind}). "
+            f"Probeer het over {exc.retry_after} seconden opnieuw.")
+    return problem(request, 503, PoolBusy.code, text, headers={"Retry-After": str(exc.retry_after)}, uitleg=text,
+                   kind=exc.kind)
+
+
 def on_internal(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
@@ -143,5 +153,6 @@ def exception_handlers() -> dict:
     """Most specific first is not needed: litestar picks the handler of the nearest class in the MRO."""
     return {LedgerError: on_ledger_error, CaseError: on_case_error, FactsError: on_facts_error,
             Malformed: on_malformed, RequestInvalid: on_request_invalid, OperationalError: on_database,
+            PoolBusy: on_pool_busy,
             ValidationException: on_validation, HTTPException: on_http,
             HTTP_500_INTERNAL_SERVER_ERROR: on_internal, Exception: on_internal}

@@ -17,6 +17,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
+from api.http.downloads import download
 from api.http.guards import Caller
 from ledger.store import Store
 
@@ -40,7 +41,7 @@ def _format(request: Request, fmt: str | None) -> str:
 
 
 @post("/api/rules/determine", status_code=HTTP_200_OK, operation_id="determineRules")
-async def determine(request: Request, body: RawBody, case: FromQuery[str | None] = None,
+async def determine(request: Request, state: State, body: RawBody, case: FromQuery[str | None] = None,
                     format: FromQuery[str | None] = None) -> dict:
     """Facts in the casebook TOML form (or the same structure as JSON) -> the determination."""
     try:
@@ -48,14 +49,28 @@ async def determine(request: Request, body: RawBody, case: FromQuery[str | None]
     except UnicodeDecodeError:
         raise compose.RequestInvalid("body", "not UTF-8 text") from None
     fmt = _format(request, format)
-    return (await in_thread(compose.assess, text, fmt, case)).to_dict()
+    return (await assess(state, text, fmt, case)).to_dict()
+
+
+async def assess(state: State, text: str, fmt: str, case: str | None) -> compose.Assessment:
+    """A determination (compose.assess); a large one in the determine pool (api/http/pools.py)."""
+    if len(text.encode("utf-8")) >= state.settings.large_determination_bytes:
+        return await state.pools.run("determine", compose.assess, text, fmt, case)
+    return await in_thread(compose.assess, text, fmt, case)
+
+
+async def verification(store: Store, state: State) -> dict:
+    """The full verification (compose.verification) in the verify pool, with the server's worker count."""
+    report = await state.pools.run("verify", compose.verification, store, workers=state.settings.verify_workers)
+    state.last_verification = report
+    return report
 
 
 @get("/api/ledger/verify", operation_id="verifyLedger")
-async def verify(store: NamedDependency[Store], state: State, workers: FromQuery[int | None] = None) -> dict:
-    report = await in_thread(compose.verification, store, workers=workers)
-    state.last_verification = report
-    return report
+async def verify(store: NamedDependency[Store], state: State) -> dict:
+    """The full verification report. It runs in the verify pool with the server's own worker count
+    (BWLEDGER_VERIFY_WORKERS); a `?workers=` of the caller is ignored."""
+    return await verification(store, state)
 
 
 def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
@@ -105,20 +120,19 @@ async def checkpoint(store: NamedDependency[Store]) -> dict:
 
 
 @get("/api/ledger/bundle", operation_id="getBundle")
-async def bundle(store: NamedDependency[Store], party: FromQuery[str], from_: Since = None,
+async def bundle(store: NamedDependency[Store], state: State, party: FromQuery[str], from_: Since = None,
                  to: FromQuery[str | None] = None) -> Response:
     who, d_from, d_to = _period(party, from_, to)
-    raw = await in_thread(compose.bundle_document, store, who, d_from, d_to)
+    raw = await state.pools.run("bundle", compose.bundle_document, store, who, d_from, d_to)
     name = f"bundle-{who.replace(':', '_')}-{d_from}-{d_to}.json"
-    return Response(raw, media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(raw, name, "application/json")
 
 
 @get("/api/health", operation_id="getHealth")
 async def health(store: NamedDependency[Store], state: State) -> dict:
     ledger = await in_thread(compose.overview, store)
     return {"status": "attention" if ledger["needs_attention"] else "ok", "ledger": ledger,
-            "checkpoint_timer": state.timer.status()}
+            "checkpoint_timer": state.timer.status(), "pools": state.pools.status()}
 
 
 ROUTES = [determine, verify, submit, entries, checkpoint, bundle, health]

@@ -11,13 +11,10 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
+from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.store import Store
-
-
-def _download(raw: bytes, name: str, media: str) -> Response:
-    return Response(raw, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _worklist(store: Store, caller: Caller):
@@ -81,14 +78,14 @@ def upload_route(max_document_bytes: int):
 @get("/api/cases/{case_id:str}/dossier", operation_id="getCaseDossier")
 async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
-    raw, name = await in_thread(compose.dossier_pdf, store, state.documents, case_id)
-    return _download(raw, name, "application/pdf")
+    raw, name = await state.pools.run("dossier", compose.dossier_pdf, store, state.documents, case_id)
+    return download(raw, name, "application/pdf")
 
 
 @get("/api/cases/{case_id:str}/bundle", operation_id="getCaseBundle")
-async def bundle(store: NamedDependency[Store], case_id: FromPath[str]) -> Response:
-    raw, name = await in_thread(compose.case_bundle, store, case_id)
-    return _download(raw, name, "application/json")
+async def bundle(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
+    raw, name = await state.pools.run("bundle", compose.case_bundle, store, case_id)
+    return download(raw, name, "application/json")
 
 
 @get("/api/cases/{case_id:str}/zgw", operation_id="getCaseZgw")

@@ -14,10 +14,9 @@ from litestar.status_codes import HTTP_200_OK
 
 from api import compose
 from api.compose import RequestInvalid
-from api.http.guards import write_guard
 
 
-@post("/api/clients/pseudonym", guards=[write_guard], status_code=HTTP_200_OK, operation_id="makePseudonym")
+@post("/api/clients/pseudonym", status_code=HTTP_200_OK, operation_id="makePseudonym")
 async def make_pseudonym(request: Request, state: State) -> dict:
     """{"bsn": "123456782"} -> {"pseudonym": "PSN-XXXX-..."}: the BSN checked with the 11-proef (422
     BSN_INVALID otherwise), then keyed with the deployment's pseudonym secret (HMAC-SHA256)."""

@@ -5,35 +5,34 @@ from datetime import date
 from typing import Any
 
 from litestar import MediaType, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from api import compose
+from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store
 
 
-def _download(raw: bytes, name: str, media: str) -> Response:
-    return Response(raw, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @get("/api/settlement/{quarter:str}", operation_id="getSettlement")
-async def settlement(store: NamedDependency[Store], caller: NamedDependency[Caller], quarter: FromPath[str]) -> dict:
+async def settlement(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
+                     quarter: FromPath[str]) -> dict:
     """Pair totals, net positions (definitive, provisional, disputed apart) and pool shares of a quarter,
     of the caller's own party (an auditor: of all); `digest` is the whole settlement's."""
-    return await in_thread(compose.settlement_dict, store, quarter, caller.sees_party)
+    return await state.pools.run("settlement", compose.settlement_dict, store, quarter, caller.sees_party)
 
 
 @get("/api/settlement/{quarter:str}/statements/{party:str}/{fmt:str}", operation_id="getStatement")
-async def statement(store: NamedDependency[Store], quarter: FromPath[str], party: FromPath[str],
+async def statement(store: NamedDependency[Store], state: State, quarter: FromPath[str], party: FromPath[str],
                     fmt: FromPath[str]) -> Response:
     """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json."""
     who = compose.check_party(party)
-    return _download(*await in_thread(compose.statement_file, store, quarter, who, fmt))
+    return download(*await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt))
 
 
 @post("/api/settlement/drafts", status_code=HTTP_200_OK, operation_id="draftSettlementStatements")
@@ -67,9 +66,11 @@ def _settlement_page(store: Store, caller: Caller, kwartaal: str | None) -> Temp
 
 
 @get("/verrekening", name="verrekening", include_in_schema=False, operation_id="settlementPage")
-async def settlement_page(store: NamedDependency[Store], caller: NamedDependency[Caller],
+async def settlement_page(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                           kwartaal: FromQuery[str | None] = None) -> Template:
-    return await in_thread(_settlement_page, store, caller, kwartaal)
+    if not kwartaal:
+        return await in_thread(_settlement_page, store, caller, kwartaal)
+    return await state.pools.run("settlement", _settlement_page, store, caller, kwartaal)
 
 
 ROUTES = [draft, settlement, statement, settlement_page]

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rules import day_range
+
 from ..errors import LedgerError
 
 QUARTER_INVALID = "QUARTER_INVALID"
@@ -22,7 +24,11 @@ class Quarter:
         m = _RE.match(str(text))
         if not m:
             raise LedgerError(QUARTER_INVALID, f"not a quarter (expected e.g. 2026K1): {text!r}")
-        return cls(int(m.group(1)), int(m.group(2)))
+        year = int(m.group(1))
+        if not day_range.year_in_range(year):
+            raise LedgerError(QUARTER_INVALID, f"het kwartaal {str(text).strip()} ligt buiten de jaren "
+                                               f"{day_range.FIRST_DAY.year} tot en met {day_range.LAST_DAY.year}")
+        return cls(year, int(m.group(2)))
 
     @classmethod
     def of(cls, day: date) -> Quarter:

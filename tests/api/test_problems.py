@@ -12,7 +12,8 @@ def test_unknown_path_and_method(client):
     r = client.delete("/api/health")
     assert_problem(r, 405, "METHOD_NOT_ALLOWED")
     assert "GET" in r.headers["allow"]
-    assert_problem(client.get("/api/ledger/verify", params={"workers": "many"}), 400, "REQUEST_INVALID")
+    assert_problem(client.get("/api/ledger/entries", params={"party": "GM0166", "from": "many"}), 400,
+                   "REQUEST_INVALID")
 
 
 def test_an_unexpected_error_is_a_500_problem_without_traceback(client, monkeypatch):

@@ -161,3 +161,11 @@ def test_reversal_by_the_operator_concerns_the_parties_of_the_cost_line(sqlite_e
     other = parse_statement(e.sign("GM0200", "acceptance", {"determination": ref(line)}).statement)
     assert concerns("GM0200", other, stored.get) and concerns("GM0193", other, stored.get)  # author, referred author
     assert not concerns("GM0166", other, stored.get)  # only a reversal reaches the parties the referred entry names
+
+
+def test_a_bundle_file_nested_too_deep_is_malformed_not_a_crash(tmp_path):
+    path = tmp_path / "diep.json"
+    path.write_text('{"entries": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    report = verify_bundle_file(path)
+    assert not report.ok and [p.code for p in report.problems] == ["BUNDLE_MALFORMED"]
+    assert "te diep genest" in report.problems[0].message
