@@ -50,7 +50,7 @@ __all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "
            "latest_anchor", "list_records", "record", "verify"]
 
 #: why data was processed (the LDV's processing activity), a short Dutch list
-PURPOSES = ("behandeling geschil", "verrekening", "controle", "toezicht", "beheer", "inzageverzoek")
+PURPOSES = ("behandeling geschil", "verrekening", "controle", "toezicht", "beheer", "inzageverzoek", "intake melding")
 RESULTS = ("allowed", "refused")
 DOMAIN_ACCESS = b"bwledger-audit-access-v1\x00"
 DOMAIN_PROCESSING = b"bwledger-audit-processing-v1\x00"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from api.access.audit import PURPOSES
 from api.access.identity import ROLES, Identity
 
 POLICY_FILE = Path(__file__).with_name("policy.toml")
@@ -34,6 +35,9 @@ class Rule:
     resource: str = "none"
     #: (party or None, role) -> grant
     grants: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    #: the purpose every request of this operation is recorded under in the audit log (api/access/audit.py);
+    #: None: not audited (reads of nothing personal)
+    audit: str | None = None
 
     def grant_for(self, identity: Identity) -> str | None:
         """The widest grant any of the identity's roles has here (None: no role of it is allowed)."""
@@ -63,7 +67,7 @@ class Decision:
 
 
 def _rule(operation: str, raw: dict) -> Rule:
-    unknown = set(raw) - {"what", "public", "login", "resource", "grants"}
+    unknown = set(raw) - {"what", "public", "login", "resource", "grants", "audit"}
     if unknown:
         raise ValueError(f"policy {operation}: unknown fields {sorted(unknown)}")
     resource = raw.get("resource", "none")
@@ -82,7 +86,10 @@ def _rule(operation: str, raw: dict) -> Rule:
     public, login = bool(raw.get("public")), bool(raw.get("login"))
     if public + login + bool(grants) != 1:
         raise ValueError(f"policy {operation}: exactly one of public, login or grants")
-    return Rule(operation, raw.get("what", ""), public, login, resource, grants)
+    purpose = raw.get("audit")
+    if purpose is not None and purpose not in PURPOSES:
+        raise ValueError(f"policy {operation}: audit purpose {purpose!r} is not one of {PURPOSES}")
+    return Rule(operation, raw.get("what", ""), public, login, resource, grants, purpose)
 
 
 @cache

@@ -22,6 +22,7 @@ from litestar.types import Message, Receive, Scope, Send
 from api import bootstrap, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
                       routes_oidc, routes_settlement)
+from api.http.auditing import audit_middleware
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.pools import Pools
 from api.http.problems import exception_handlers, on_access_denied
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         exception_handlers={**exception_handlers(), AccessDenied: on_access_denied},
         template_config=_templates(),
-        middleware=[_security_headers],
+        middleware=[_security_headers, audit_middleware],
         request_max_body_size=settings.max_request_bytes,
         request_class=BoundedRequest,
         state=State({"settings": settings, "pools": Pools(settings.pool_sizes, settings.pool_queue,

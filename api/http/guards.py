@@ -9,7 +9,8 @@
    403 (the role may not do this), 404 (another party's data: as if it did not exist),
 5. checks the CSRF token of every write that a session cookie authenticates (header `X-CSRF-Token` or
    form field `csrf`), and
-6. leaves the caller on `request.state.caller` for the handler (`Caller.sees_party`, `require_party`).
+6. leaves the caller on `request.state.caller` for the handler (`Caller.sees_party`, `require_party`) and
+   for the audit (api/http/auditing.py records every audited operation, allowed or refused).
 
 A token lets a caller in; it never signs for a party: every statement is still checked by the ledger.
 """
@@ -53,6 +54,7 @@ class Caller:
     via: str  # "session", "token", "none"
     session: Session | None = None
     assigned_cases: frozenset[str] = frozenset()
+    allowed: bool = True
 
     @property
     def party(self) -> str | None:
@@ -134,6 +136,7 @@ def _identify(connection: ASGIConnection) -> tuple[Identity | None, str, Session
 
 
 def _case_participants(connection: ASGIConnection, case_id: str) -> frozenset[str]:
+    """The parties of a case (none when there is no such case); its client is left for the audit."""
     from api import compose
     from cases.errors import CaseError
 
@@ -141,6 +144,7 @@ def _case_participants(connection: ASGIConnection, case_id: str) -> frozenset[st
         view = compose.case(connection.app.state.store, case_id)
     except CaseError:
         return frozenset()
+    connection.state.audit_client = view.client
     return frozenset(view.parties.participants())
 
 
@@ -165,7 +169,7 @@ def _decide(connection: ASGIConnection, operation: str | None) -> Caller:
     if identity is not None and "commissielid" in identity.roles and identity.subject.startswith("account:"):
         assigned = frozenset(_access(connection).assigned_cases(identity.subject.removeprefix("account:")))
     decision = policy.decide(rule, identity, _about(connection, rule, identity, assigned))
-    caller = Caller(identity, operation or "", decision.grant, via, session, assigned)
+    caller = Caller(identity, operation or "", decision.grant, via, session, assigned, decision.allowed)
     connection.state.caller = caller
     if not decision.allowed:
         raise AccessDenied(decision.status, decision.code, decision.message)

@@ -571,6 +571,8 @@ def valid_statement(s: Scenario, kind: str, variant: str) -> tuple[dict, str | N
         return _event(s, at[0], at[0], action="submission", position="stukken", **at[1]), C1
     if kind == "key_registration":
         return _reg(s, "GM0200"), None
+    if kind == "audit_anchor":  # the operator's (api/access/audit.py anchors the audit log's head)
+        return {"access_size": 3, "access_hash": "ab" * 32, "processing_size": 3, "processing_hash": "cd" * 32}, None
     spare, new = new_signer("GM0200"), new_signer("GM0200")  # the key it ends: one more of GM0200's keys
     register_key(s.store, spare)
     if kind == "key_rotation":

@@ -1,0 +1,91 @@
+"""The audit of every read and write (api/access/audit.py), at the edge: an ASGI middleware.
+
+For an operation whose policy entry names an audit purpose (api/access/policy.toml `audit`), the record
+(who, what, why, the outcome) is written before the response starts: no case file leaves the server
+without its record, and a record that cannot be written turns the answer into 503 AUDIT_UNAVAILABLE
+(fail closed). The guard (api/http/guards.py) leaves the caller, the operation and what the request was
+about on the connection state; this module only reads them.
+
+The purpose is the operation's own from the table; a caller may state another one from the short list
+with the header `X-Doelbinding` (e.g. `inzageverzoek`), and that is what is recorded.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import anyio
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.access import audit, policy
+
+log = logging.getLogger("bwledger.audit")
+PURPOSE_HEADER = b"x-doelbinding"
+#: the request parameters recorded as the resource's ids (never a body: it may hold personal data)
+ID_PARAMS = ("case_id", "party", "partij", "quarter", "kwartaal", "key_id", "fmt", "from", "to", "client", "since")
+
+
+def _purpose(scope: Scope, default: str) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == PURPOSE_HEADER:
+            chosen = value.decode("utf-8", "replace").strip().lower()
+            return chosen if chosen in audit.PURPOSES else default
+    return default
+
+
+def _ids(scope: Scope, state: dict) -> dict:
+    from urllib.parse import parse_qsl
+
+    params = {k: v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))}
+    params.update({k: str(v) for k, v in (scope.get("path_params") or {}).items()})
+    ids = {("since" if k == "from" else k): v for k, v in params.items() if k in ID_PARAMS and v}
+    client = state.get("audit_client")
+    if client:
+        ids["client"] = client
+    return ids
+
+
+def _record(store, scope: Scope, caller, rule: policy.Rule, status: int) -> None:
+    state = scope.get("state") or {}
+    address = scope.get("client")[0] if scope.get("client") else None
+    audit.record(store, caller.identity if caller else None, rule.operation,
+                 rule.operation.removeprefix("get").removeprefix("list")[:40] or "request",
+                 _ids(scope, state), _purpose(scope, rule.audit),
+                 "allowed" if caller is not None and caller.allowed and status not in (401, 403) else "refused",
+                 status, address=address)
+
+
+def audit_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_after_record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state = scope.get("state") or {}
+                caller = state.get("caller")
+                rule = policy.rule(caller.operation) if caller is not None else None
+                if rule is not None and rule.audit:
+                    try:
+                        await anyio.to_thread.run_sync(_record, scope["app"].state.store, scope, caller, rule,
+                                                       message["status"])
+                    except Exception:  # noqa: BLE001 - fail closed: no answer without its record
+                        log.exception("audit record failed for %s", caller.operation)
+                        body = json.dumps({"type": "urn:bwledger:problem:AUDIT_UNAVAILABLE", "status": 503,
+                                           "code": "AUDIT_UNAVAILABLE", "title": "Auditlogboek niet beschikbaar",
+                                           "detail": "het auditlogboek kon deze handeling niet vastleggen; "
+                                                     "probeer het later opnieuw"}).encode()
+                        scope["state"]["audit_failed"] = True
+                        await send({"type": "http.response.start", "status": 503,
+                                    "headers": [(b"content-type", b"application/problem+json"),
+                                                (b"content-length", str(len(body)).encode()),
+                                                (b"retry-after", b"5")]})
+                        await send({"type": "http.response.body", "body": body})
+                        return
+            elif (scope.get("state") or {}).get("audit_failed"):
+                return  # the original body is never sent after a failed record
+            await send(message)
+
+        await app(scope, receive, send_after_record)
+    return middleware

@@ -1,0 +1,192 @@
+"""The access matrix, generated from the policy table (api/access/policy.toml): every route of the app x
+every role x the caller's own party, another party, and no login. Each request is answered as the table
+says (allowed: the guard lets it through; refused: 401, 403 or 404 with its code), and every audited one
+leaves its record in the audit log, which verifies afterwards.
+
+It fails when a route is added without a policy entry, or without an example request here (REQUESTS),
+so a new endpoint cannot slip past the table."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+from api_helpers import as_json, determination_payload, seed_settlement_and_case, signed, sqlite_settings
+from litestar.testing import TestClient
+
+from api.access import audit, policy, totp
+from api.access.identity import ROLES
+from api.http import create_app
+from api.http.guards import operation_of
+from ledger import service
+
+OWN, OTHER = "GM0166", "GM0200"  # Kampen is a party of the seeded case and statements; Apeldoorn of neither
+PASSWORD = "wachtwoord voor de matrix"
+
+
+def _statement(signer, kind="determination", payload=None):
+    return as_json(signed(signer, payload or determination_payload()))
+
+
+def requests_for(env) -> dict[str, tuple[str, str, dict]]:
+    """operation -> (method, path, httpx keyword arguments): one request per operation about OWN's data."""
+    case, key_id = env["case_id"], env["key_id"]
+    entry = _statement(env["signer"])
+    rotation = as_json(service.sign_statement(env["signer"], "key_revocation", {
+        "party": OWN, "key_id": key_id, "reason": "matrix"}, idempotency_key="matrix-revoke"))
+    return {
+        "start": ("GET", "/", {}), "static": ("GET", "/static/style.css", {}),
+        "openapi": ("GET", "/api/schema/openapi.json", {}), "options": ("OPTIONS", "/api/health", {}),
+        "getHealth": ("GET", "/api/health", {}), "getCheckpoint": ("GET", "/api/ledger/checkpoint", {}),
+        "loginForm": ("GET", "/aanmelden", {}),
+        "loginSubmit": ("POST", "/aanmelden", {"data": {"gebruiker": "niemand", "wachtwoord": "x"}}),
+        "secondFactorForm": ("GET", "/aanmelden/code", {}),
+        "secondFactorSubmit": ("POST", "/aanmelden/code", {"data": {"code": "000000"}}),
+        "logout": ("POST", "/afmelden", {"data": {}}), "whoAmI": ("GET", "/api/me", {}),
+        "determineRules": ("POST", "/api/rules/determine", {"content": b"[[case]]"}),
+        "assessmentForm": ("GET", "/beoordeling", {}),
+        "assessmentSubmit": ("POST", "/beoordeling", {"files": {"feiten": (None, "")}}),
+        "verifyLedger": ("GET", "/api/ledger/verify", {}), "runVerification": ("POST", "/verificatie", {}),
+        "submitEntries": ("POST", "/api/ledger/entries", {"json": entry}),
+        "listEntries": ("GET", "/api/ledger/entries", {"params": {"party": OWN}}),
+        "ledgerPage": ("GET", "/grootboek", {"params": {"partij": OWN}}),
+        "getBundle": ("GET", "/api/ledger/bundle", {"params": {"party": OWN}}),
+        "registerKey": ("POST", "/api/keys", {"json": {}}),
+        "rotateKey": ("POST", f"/api/keys/{key_id}/rotation", {"json": rotation}),
+        "revokeKey": ("POST", f"/api/keys/{key_id}/revocation", {"json": rotation}),
+        "getSettlement": ("GET", "/api/settlement/2026K1", {}),
+        "settlementPage": ("GET", "/verrekening", {"params": {"kwartaal": "2026K1"}}),
+        "getStatement": ("GET", f"/api/settlement/2026K1/statements/{OWN}/json", {}),
+        "draftSettlementStatements": ("POST", "/api/settlement/drafts", {"json": {"party": OWN, "action": "x"}}),
+        "listCases": ("GET", "/api/cases", {}), "worklistPage": ("GET", "/geschillen", {}),
+        "draftCaseStatements": ("POST", "/api/cases/drafts", {"json": {"party": OWN, "action": "x"}}),
+        "getCase": ("GET", f"/api/cases/{case}", {}), "casePage": ("GET", f"/geschillen/{case}", {}),
+        "getCaseZgw": ("GET", f"/api/cases/{case}/zgw", {}),
+        "getCaseBundle": ("GET", f"/api/cases/{case}/bundle", {}),
+        "getCaseDossier": ("GET", f"/api/cases/{case}/dossier", {}),
+        "uploadCaseDocument": ("POST", f"/api/cases/{case}/documents",
+                               {"params": {"author": OWN, "filename": "a.txt", "title": "t"}, "content": b"x"}),
+        "listAudit": ("GET", "/api/audit", {"params": {"party": OWN}}),
+        "verifyAudit": ("GET", "/api/audit/verification", {}),
+        "makePseudonym": ("POST", "/api/clients/pseudonym", {"json": {"bsn": "12345678"}}),
+    }
+
+
+#: the callers of the matrix: (name, party, roles, committee member assigned to the case?)
+CALLERS = [("finance-own", OWN, ("finance",)), ("finance-other", OTHER, ("finance",)),
+           ("regio-own", OWN, ("regio",)), ("regio-other", OTHER, ("regio",)),
+           ("commissielid-assigned", "COMMITTEE", ("commissielid",)),
+           ("commissielid-other", "COMMITTEE", ("commissielid",)),
+           ("secretaris", "COMMITTEE", ("secretaris",)), ("auditor", "OPERATOR", ("auditor",)),
+           ("beheer-own", OWN, ("beheer",)), ("beheer-operator", "OPERATOR", ("beheer",))]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("matrix")
+    with TestClient(create_app(sqlite_settings(home)), base_url="https://testserver.local") as c:
+        seed = seed_settlement_and_case(c)
+        store, access = c.app.state.store, c.app.state.access
+        signer = service.party_signer(store, c.app.state.settings.keys_dir, OWN)
+        callers = {}
+        for name, party, roles in CALLERS:
+            made = access.add_account(name, party, roles, password=PASSWORD)
+            callers[name] = (made.account, made.totp_secret)
+        access.assign_case(seed["case_id"], "commissielid-assigned", by="test")
+        yield {"client": c, "case_id": seed["case_id"], "signer": signer, "key_id": signer.key_id,
+               "callers": callers, "participants": {OWN, "GM0193", "COMMITTEE"}}
+
+
+def _log_in(client, name: str, secret: str | None) -> None:
+    """Each caller logs in as a person does: the password, then the TOTP code when its roles need one."""
+    client.cookies.clear()
+    r = client.post("/aanmelden", data={"gebruiker": name, "wachtwoord": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    if secret:
+        r = client.post("/aanmelden/code", data={"code": totp.code_at(secret, time.time())}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/", r.text
+
+
+def expected(rule: policy.Rule, account, participants) -> tuple[int, str] | None:
+    """What the table says, worked out here from its fields: None (allowed), or (status, code)."""
+    if rule.public:
+        return None
+    if account is None:
+        return 401, "NOT_AUTHENTICATED"
+    if rule.login:
+        return None
+    identity = account.identity()
+    grant = rule.grant_for(identity)
+    if grant is None:
+        return 403, "ROLE_NOT_ALLOWED"
+    if grant == "any" or rule.resource in ("none", "list"):
+        return None
+    if rule.resource == "self":
+        return None if identity.party == OWN else (403, "PARTY_NOT_OWN")
+    concerned = {OWN} if rule.resource == "party" else participants
+    if grant == "own":
+        return None if identity.party in concerned else (404, "NOT_FOUND")
+    return None if account.username == "commissielid-assigned" else (404, "NOT_FOUND")
+
+
+def test_every_route_has_a_policy_entry_and_an_example_request(env):
+    app, table = env["client"].app, policy.rules()
+    routes = {operation_of(h, r.path) for r in app.routes for h in r.route_handlers}
+    assert None not in routes, "a route without an operationId: give it one and a policy entry"
+    assert routes <= table.keys(), f"routes without a policy entry: {sorted(routes - table.keys())}"
+    example = requests_for(env)
+    missing = {op for op in routes if op not in example} - {"oidcLogin", "oidcCallback"}
+    assert not missing, f"operations without an example request in the matrix: {sorted(missing)}"
+    assert {role for rule in table.values() for role in rule.roles()} == set(ROLES)
+
+
+def test_the_matrix_every_role_own_other_and_no_login(env):
+    client, table = env["client"], policy.rules()
+    examples = requests_for(env)
+    before = audit.head(client.app.state.store)
+    audited = 0
+    seen: dict[tuple[str, str], int] = {}
+    for name, account_secret in [("anoniem", (None, None)), *env["callers"].items()]:
+        account, secret = account_secret
+        if account is None:
+            client.cookies.clear()
+        else:
+            _log_in(client, name, secret)
+        me = client.get("/api/me")
+        csrf = me.json()["csrf"] if account is not None else ""
+        for op, (method, path, kwargs) in examples.items():
+            rule = table[op]
+            if op in ("logout", "loginSubmit", "secondFactorSubmit"):
+                continue  # they end or replace the session of the caller; tested in test_access.py
+            kw = dict(kwargs)
+            kw["headers"] = {"x-csrf-token": csrf, "accept": "application/json"}
+            r = client.request(method, path, follow_redirects=False, **kw)
+            want = expected(rule, account, env["participants"])
+            body = r.json() if r.headers.get("content-type", "").startswith("application/") and r.content \
+                and "json" in r.headers["content-type"] else {}
+            if want is None:
+                assert r.status_code not in (401, 403) and body.get("code") != "NOT_FOUND", (name, op, r.text[:300])
+            else:
+                assert (r.status_code, body.get("code")) == want, (name, op, r.status_code, r.text[:300])
+            seen[(name, op)] = r.status_code
+            audited += rule.audit is not None
+    assert len(seen) == (len(CALLERS) + 1) * (len(examples) - 3)
+    # every audited request of the matrix is in the audit log (both chains), and the log verifies
+    logins = len(CALLERS) + sum(1 for account, secret in env["callers"].values() if secret)  # password, code
+    after = audit.head(client.app.state.store)
+    assert after.processing_size - before.processing_size == audited + logins
+    assert after.access_size - before.access_size == audited + logins
+    assert audit.verify(client.app.state.store) == []
+
+
+def test_a_refused_page_is_a_dutch_page_and_an_anonymous_page_goes_to_the_login(env):
+    client = env["client"]
+    client.cookies.clear()
+    r = client.get("/grootboek?partij=GM0166", headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/aanmelden?terug=/grootboek%3Fpartij%3DGM0166"
+    _log_in(client, "finance-other", None)
+    r = client.get("/grootboek?partij=GM0166", headers={"accept": "text/html"})
+    assert r.status_code == 404 and '<html lang="nl">' in r.text and "Deze pagina bestaat niet." in r.text
+    r = client.get("/api/ledger/verify", headers={"accept": "text/html"})
+    assert r.status_code == 403 and "uw rol (finance) mag dit niet" in r.text
