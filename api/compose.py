@@ -170,7 +170,7 @@ def statement_author(signed: service.SignedStatement) -> str | None:
     """The author a submitted statement claims (None when it is no JSON object; the ledger refuses it then)."""
     try:
         parsed = json.loads(signed.statement)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep: the ledger refuses it as such
         return None
     return parsed.get("author") if isinstance(parsed, dict) and isinstance(parsed.get("author"), str) else None
 

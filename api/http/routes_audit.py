@@ -9,6 +9,7 @@ from litestar.params import FromQuery
 
 from api import compose
 from api.access import audit
+from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.store import Store
@@ -33,9 +34,7 @@ def _listing(store: Store, q: dict, fmt: str) -> Response:
         return Response({"party": q["party"], "client": q["client"], "since": since, "count": len(records),
                          "records": [r.to_dict() for r in records]})
     name = "auditlogboek" + "".join(f"-{v}" for v in (q["party"], q["client"]) if v) + f".{fmt}"
-    name = "".join(c if c.isalnum() or c in "-._" else "_" for c in name)
-    return Response(audit.export(records, fmt), media_type=MEDIA[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(audit.export(records, fmt), name, MEDIA[fmt])
 
 
 @get("/api/audit", operation_id="listAudit")

@@ -209,8 +209,8 @@ def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
             store.dispose()
         assert (doc.title, doc.author_party, doc.filename, doc.document_date.isoformat()) == (
             "Overleg met Kampen – één mail", ZWOLLE, "overleg.eml", "2026-11-02")
-        assert (home / "documents").is_dir() and any(p.read_bytes() == EML for p in (home / "documents").rglob("*")
-                                                      if p.is_file())
+        stored = [p.read_bytes() for p in (home / "documents").rglob("*") if p.is_file()]
+        assert stored and EML not in stored and not any(b"Overleg" in b for b in stored)  # encrypted per client
         ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--document", sha, "--position", "Zie de mail.",
                *on_server, "--key", zwolle))
         case = httpx.get(f"{server.url}/api/cases/{case_id}", headers=_bearer()).json()
@@ -260,7 +260,12 @@ def _decided_case(store, home: Path, signers: dict, client: str) -> str:
     case_id = cases_service.open_case(store, signers[KAMPEN], det.seq, question="Wie betaalt vanaf april?").case_id
     cases_service.transition(store, signers[ZWOLLE], case_id, "OBJECTED", position="R7: de keten loopt door")
     cases_service.transition(store, signers[KAMPEN], case_id, "CONSULTATION")
-    evidence = [cases_service.add_document(store, home / "documents", case_id, filename=f"{name}.eml",
+    from api import bootstrap
+
+    from api.settings import Settings
+
+    docs = bootstrap.client_documents(Settings(home=home, database_url=store.url, database_schema=store.schema), store)
+    evidence = [cases_service.add_document(store, docs, case_id, filename=f"{name}.eml",
                                            data=EML.replace(b"Overleg", name.encode()), title=name,
                                            author_party=author, document_date=date(2026, 11, 2)).sha256
                 for name, author in (("contactpersonen", KAMPEN), ("regioadviseur", ZWOLLE))]

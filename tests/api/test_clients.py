@@ -122,7 +122,7 @@ def test_cli_erase_then_the_dossier_is_gewist_and_the_ledger_verifies(tmp_path):
     docs = bootstrap.client_documents(s, store)
     cases.add_document(store, docs, v.case_id, filename="brief.pdf", data=pdf_bytes("Brief"), title="Brief",
                        author_party="GM0166", document_date=date(2026, 11, 2))
-    s.outputs_dir.mkdir(mode=0o700)
+    s.outputs_dir.mkdir(mode=0o700, exist_ok=True)
     out = render_dossier(store, docs, v.case_id, s.outputs_dir / dossier_filename(v.case_id)).path
     store.dispose()
     assert _mode(s.data_kek_file) == 0o600

@@ -8,6 +8,7 @@ import anyio
 import pytest
 from api_helpers import assert_problem, sqlite_settings
 from litestar.testing import TestClient
+from party_auth import logged_in
 
 from api.http import create_app
 from api.http.pools import Pool, PoolBusy
@@ -75,6 +76,7 @@ def test_beyond_the_queue_a_request_is_503_with_retry_after_and_a_trivial_one_st
     settings = sqlite_settings(tmp_path, pool_verify=1, pool_bundle=1, pool_settlement=1, pool_queue=1,
                                busy_retry_seconds=9)
     with TestClient(create_app(settings)) as client:
+        logged_in(client)
         release, futures = _occupy(client, kind)
         try:
             r = client.get(path)
@@ -95,6 +97,7 @@ def test_beyond_the_queue_a_request_is_503_with_retry_after_and_a_trivial_one_st
 def test_a_busy_page_is_a_dutch_page_with_retry_after(tmp_path):
     settings = sqlite_settings(tmp_path, pool_verify=1, pool_queue=0)
     with TestClient(create_app(settings)) as client:
+        logged_in(client)
         release, futures = _occupy(client, "verify")
         try:
             r = client.post("/verificatie", headers={"accept": "text/html"}, follow_redirects=False)
@@ -112,6 +115,7 @@ def test_a_callers_workers_is_ignored(tmp_path, monkeypatch):
     # every ledger counts as large enough for worker processes: only the worker count decides
     monkeypatch.setattr(verify, "PARALLEL_THRESHOLD", 1)
     with TestClient(create_app(sqlite_settings(tmp_path, verify_workers=1))) as client:
+        logged_in(client)
         for query in ("?workers=64", "?workers=many", ""):
             r = client.get("/api/ledger/verify" + query)
             assert r.status_code == 200, r.text
@@ -134,6 +138,8 @@ def test_a_large_determination_runs_in_the_determine_pool(tmp_path):
     from api.http.pages import EXAMPLE
 
     with TestClient(create_app(sqlite_settings(tmp_path, large_determination_bytes=100, pool_queue=0))) as client:
+
+        logged_in(client)
         release, futures = _occupy(client, "determine")
         try:
             assert_problem(client.post("/api/rules/determine", content=EXAMPLE), 503, "SERVER_BUSY")

@@ -11,7 +11,6 @@ from pathlib import Path
 from api_helpers import ROOT, sqlite_settings
 
 from api import bootstrap
-from cases.documents import ContentStore
 from ledger.private_files import private_dir, private_file
 
 
@@ -51,12 +50,12 @@ def test_the_server_keeps_its_files_private_whatever_the_umask(tmp_path):
         settings = sqlite_settings(tmp_path / "home")
         store = bootstrap.init_store(settings)
         store.size()
-        sha = ContentStore(settings.documents_dir).put(b"%PDF-1.4 bijlage")
+        sha = bootstrap.client_documents(settings, store).put("PSN-modes", b"%PDF-1.4 bijlage")
         store.dispose()
     finally:
         os.umask(old)
     home = settings.home
-    assert (home / "bwledger.db").exists() and (settings.documents_dir / sha[:2] / sha).exists()
+    assert (home / "bwledger.db").exists() and list(settings.documents_dir.rglob(sha))
     assert not_private(home) == {}
 
 
