@@ -99,4 +99,11 @@ def run_demo() -> int:
     console.print(f"Ledger: {store.size()} regels; verificatie {'OK' if report.ok else 'FOUT'}"
                   + ("" if report.ok else f" ({len(report.problems)} problemen)"))
     console.print(f"Uitvoer: {s.outputs_dir}\n        {out}\n        {bundle}\n        database {s.database_url}")
+    import time
+
+    from api.demo_accounts import ensure_demo_accounts, print_demo_accounts
+    from cases import service as cases_service
+
+    cases = [v.case_id for v in cases_service.list_cases(store)]
+    print_demo_accounts(console, ensure_demo_accounts(s, store, cases), time.time())
     return 0 if report.ok else 1

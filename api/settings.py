@@ -15,6 +15,9 @@ class Settings:
     #: the server's checkpoint timer: the longest (about) a submitted entry waits for a checkpoint; 0 turns
     #: the timer off, and then every append batch is checkpointed at its end. BWLEDGER_CHECKPOINT_SECONDS.
     checkpoint_seconds: float = 5.0
+    #: how often (at most) the checkpoint timer anchors the audit log's head in the ledger, in seconds
+    #: (api/access/audit.py `anchor`); 0 turns anchoring off. BWLEDGER_AUDIT_ANCHOR_SECONDS, default 60.
+    audit_anchor_seconds: float = 60.0
     #: the largest request body the HTTP server accepts (facts, submissions). BWLEDGER_MAX_REQUEST_BYTES.
     max_request_bytes: int = 2_000_000
     #: the largest case exhibit accepted (cases.documents). BWLEDGER_MAX_DOCUMENT_BYTES, default 25 MB.
@@ -178,6 +181,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return Settings(home=home, database_url=url,
                     database_schema=env.get("BWLEDGER_DATABASE_SCHEMA") or None,
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
+                    audit_anchor_seconds=_number(env, "BWLEDGER_AUDIT_ANCHOR_SECONDS", 60.0),
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
                     max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int),
                     pool_verify=_at_least_one(env, "BWLEDGER_POOL_VERIFY", 1),

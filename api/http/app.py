@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logmask.install()  # after uvicorn and litestar configured their handlers: mask BSN-like numbers
         # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
-        timer = CheckpointTimer(store, settings.checkpoint_seconds)
+        timer = CheckpointTimer(store, settings.checkpoint_seconds, anchor_seconds=settings.audit_anchor_seconds)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         app.state.access = bootstrap.access_service(store)
         app.state.documents = await anyio.to_thread.run_sync(bootstrap.client_documents, settings, store)

@@ -34,6 +34,9 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FAILED = "CSRF_FAILED"
+#: the login steps replace the session they come with, so they cannot carry its token (SameSite=Lax keeps a
+#: cross-site form from sending the cookie along at all)
+CSRF_EXEMPT = frozenset({"loginSubmit", "secondFactorSubmit"})
 PARTY_NOT_OWN = "PARTY_NOT_OWN"
 
 
@@ -179,7 +182,8 @@ def _decide(connection: ASGIConnection, operation: str | None) -> Caller:
 async def access_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
     path = connection.scope.get("path_template") or connection.scope["path"]
     caller = await anyio.to_thread.run_sync(_decide, connection, operation_of(route_handler, path))
-    if caller.via == "session" and connection.scope.get("method", "GET") not in SAFE_METHODS:
+    if caller.via == "session" and connection.scope.get("method", "GET") not in SAFE_METHODS \
+            and caller.operation not in CSRF_EXEMPT:
         sent = connection.headers.get(CSRF_HEADER)
         if sent is None and isinstance(connection, Request):
             form = await connection.form()

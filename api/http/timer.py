@@ -29,6 +29,8 @@ class CheckpointTimer:
     store: Store
     seconds: float  # the longest an entry waits for a checkpoint (about); 0: no timer
     max_entries: int = 1000
+    #: at most how often the audit log's head is anchored (audit.anchor); 0: never
+    anchor_seconds: float = audit.ANCHOR_SECONDS
     ticks: int = 0
     checkpoints: int = 0
     anchors: int = 0  # audit anchors recorded (api/access/audit.py)
@@ -43,10 +45,10 @@ class CheckpointTimer:
 
     def tick(self) -> bool:
         """One check; True if a checkpoint was signed. First the audit log's head is anchored in the ledger
-        when it grew (at most every audit.ANCHOR_SECONDS), so the checkpoint that follows covers it."""
+        when it grew (at most every `anchor_seconds`), so the checkpoint that follows covers it."""
         self.ticks += 1
         try:
-            if audit.anchor(self.store) is not None:
+            if self.anchor_seconds > 0 and audit.anchor(self.store, min_seconds=self.anchor_seconds) is not None:
                 self.anchors += 1
         except Exception as exc:  # noqa: BLE001 - a failed anchor must not hold up the checkpoint; it is reported
             self.last_error = f"audit anchor: {getattr(exc, 'code', type(exc).__name__)}: {exc}"

@@ -1,5 +1,5 @@
 """The access matrix, generated from the policy table (api/access/policy.toml): every route of the app x
-every role x the caller's own party, another party, and no login. Each request is answered as the table
+every role x the caller's own party, another party, and no login (with the security headers of every answer). Each request is answered as the table
 says (allowed: the guard lets it through; refused: 401, 403 or 404 with its code), and every audited one
 leaves its record in the audit log, which verifies afterwards.
 
@@ -170,6 +170,12 @@ def test_the_matrix_every_role_own_other_and_no_login(env):
             else:
                 assert (r.status_code, body.get("code")) == want, (name, op, r.status_code, r.text[:300])
             seen[(name, op)] = r.status_code
+            headers = r.headers  # on every route, allowed or refused (api/http/app.py SECURITY_HEADERS)
+            assert "frame-ancestors 'none'" in headers["content-security-policy"], (name, op)
+            assert "script-src" not in headers["content-security-policy"] or "unsafe-inline" not in \
+                headers["content-security-policy"], (name, op)
+            assert (headers["x-content-type-options"], headers["referrer-policy"]) == ("nosniff", "no-referrer")
+            assert headers["strict-transport-security"].startswith("max-age="), (name, op)  # served over TLS
             audited += rule.audit is not None
     assert len(seen) == (len(CALLERS) + 1) * (len(examples) - 3)
     # every audited request of the matrix is in the audit log (both chains), and the log verifies

@@ -67,7 +67,9 @@ class Journey:
         self.home = tmp / "server"
         self.home.mkdir(exist_ok=True)
         self.server_env = {**_clean_env(), "BWLEDGER_HOME": str(self.home), "BWLEDGER_DATABASE_URL": url,
-                           "BWLEDGER_CHECKPOINT_SECONDS": "0.3", **({"BWLEDGER_DATABASE_SCHEMA": schema} if schema else {})}
+                           "BWLEDGER_CHECKPOINT_SECONDS": "0.3",
+                           # entries are counted one by one here; the audit anchors are tested in test_audit.py
+                           "BWLEDGER_AUDIT_ANCHOR_SECONDS": "0", **({"BWLEDGER_DATABASE_SCHEMA": schema} if schema else {})}
         self.folders = {p: tmp / p.lower() for p in PARTICIPANTS}
         for folder in self.folders.values():
             folder.mkdir()
