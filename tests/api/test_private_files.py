@@ -11,6 +11,7 @@ from pathlib import Path
 from api_helpers import ROOT, sqlite_settings
 
 from api import bootstrap
+from api.access.identity import ROLES
 from ledger.private_files import private_dir, private_file
 
 
@@ -41,6 +42,20 @@ def test_after_the_demo_every_file_under_the_home_is_private(tmp_path):
     assert any(n.startswith("documents/") and (home / n).is_file() for n in names)
     assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".pdf") for n in names)
     assert not_private(home) == {}
+    # the demo prints its accounts, one per role, and they log in on the pages
+    from api.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    assert f"wachtwoord voor elk demo-account: {DEMO_PASSWORD}" in run.stdout
+    assert all(username in run.stdout for username, *_ in DEMO_ACCOUNTS)
+    assert {role for *_, roles, _n in DEMO_ACCOUNTS for role in roles} == set(ROLES)
+    from litestar.testing import TestClient
+
+    from api.http import create_app
+
+    with TestClient(create_app(sqlite_settings(home)), base_url="https://testserver.local") as c:
+        r = c.post("/aanmelden", data={"gebruiker": "financien@kampen.demo", "wachtwoord": DEMO_PASSWORD},
+                   follow_redirects=False)
+        assert r.status_code == 303 and c.get("/api/me").json()["party"] == "GM0166"
 
 
 def test_the_server_keeps_its_files_private_whatever_the_umask(tmp_path):
