@@ -232,6 +232,15 @@ def test_a_machine_client_gets_an_identity_from_client_credentials(harness):
     with pytest.raises(LoginRefused) as exc:
         oidc.identity_from_access_token(cfg, r.json()["access_token"], now=time.time() + 3600)
     assert exc.value.code == "OIDC_TOKEN_INVALID"
+    # through the guard of the real server: the machine reads its own party's entries, not another's
+    bearer = {"authorization": f"Bearer {r.json()['access_token']}"}
+    forged = {"authorization": f"Bearer {_tampered(r.json()['access_token'])}"}
+    with httpx.Client(base_url=server.url, verify=tls.context(), timeout=10) as api:
+        assert api.get("/api/ledger/entries", params={"party": "GM0166"}, headers=bearer).status_code == 200
+        assert api.get("/api/ledger/entries", params={"party": "GM0193"}, headers=bearer).status_code == 404
+        assert api.get("/api/ledger/verify", headers=bearer).json()["code"] == "ROLE_NOT_ALLOWED"
+        assert api.get("/api/ledger/entries", params={"party": "GM0166"}).status_code == 401
+        assert api.get("/api/ledger/entries", params={"party": "GM0148"}, headers=forged).status_code == 401
 
 
 def test_tls_to_the_provider_trusts_only_the_configured_ca(harness):
