@@ -120,6 +120,11 @@ def _status_nl(status: str) -> str:
     return STATUS_NL.get(status, status)
 
 
+#: the roles of an account (api/access/identity.py ROLES) as a person reads them
+ACCOUNT_ROLE_NL = {"finance": "financiën", "regio": "regio", "commissielid": "commissielid", "secretaris": "secretaris",
+                   "auditor": "auditor", "beheer": "beheer"}
+
+
 def _csrf_field(request) -> Markup:
     """The hidden field every form that writes carries: the session's CSRF token (api/http/guards.py)."""
     caller = getattr(request.state, "caller", None)
@@ -128,7 +133,7 @@ def _csrf_field(request) -> Markup:
 
 
 def template_globals() -> dict[str, Any]:
-    return {"csrf_field": _csrf_field, "gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
+    return {"csrf_field": _csrf_field, "rollen": lambda roles: ", ".join(ACCOUNT_ROLE_NL.get(r, r) for r in sorted(roles)), "gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
             "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": _euro,
             "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),
             "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
