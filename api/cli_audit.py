@@ -11,6 +11,7 @@ import typer
 
 from api import bootstrap, compose
 from api.access import audit
+from api.format_nl import datetime_nl
 from api.settings import load_settings
 
 audit_app = typer.Typer(help="Het auditlogboek: wie wat las of schreef, controleren, tonen en exporteren.",
@@ -46,11 +47,14 @@ def _query(party: str | None, client: str | None, since: str | None) -> dict:
         _fail(f"{exc.code}: {exc.message}")
 
 
-def _records(store, q: dict) -> list[audit.AuditRecord]:
+def _records(q: dict) -> list[audit.AuditRecord]:
+    store = _store()
     try:
         return audit.list_records(store, **q)
     except audit.AuditError as exc:
         _fail(f"{exc.code}: {exc.message}")
+    finally:
+        store.dispose()
 
 
 @audit_app.command()
@@ -77,16 +81,11 @@ def verify() -> None:
 def list_(party: PartyOpt = None, client: ClientOpt = None, since: SinceOpt = None) -> None:
     """The processing records (oldest first) with who did them: for a party, a client pseudonym (an AVG
     inzageverzoek), from a day on."""
-    q = _query(party, client, since)
-    store = _store()
-    try:
-        records = _records(store, q)
-    finally:
-        store.dispose()
+    records = _records(_query(party, client, since))
     for r in records:
         who = f"{r.subject} ({r.party}, {' '.join(r.roles) or '-'})" if r.subject else "anoniem"
         ids = ", ".join(f"{k}={v}" for k, v in sorted(r.ids.items()))
-        typer.echo(f"{r.seq:>6} {audit.when_nl(r.at)}  {r.operation} {r.resource} [{ids}]  doel: {r.purpose}  "
+        typer.echo(f"{r.seq:>6} {datetime_nl(r.at, seconds=True)}  {r.operation} {r.resource} [{ids}]  doel: {r.purpose}  "
                    f"{audit.RESULT_NL.get(r.result, r.result)} ({r.status})  door {who}")
     typer.echo(f"{len(records)} records")
 
@@ -98,12 +97,7 @@ def export(out: Annotated[Path, typer.Option("--out", metavar="BESTAND", help="F
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         _fail(f"--out: het bestand eindigt op .csv of .xlsx, niet {out.name!r}")
-    q = _query(party, client, since)
-    store = _store()
-    try:
-        records = _records(store, q)
-    finally:
-        store.dispose()
+    records = _records(_query(party, client, since))
     try:
         audit.export(records, fmt, out)
     except OSError as exc:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from rules.dates import dutch_date
+
 ZONE = ZoneInfo("Europe/Amsterdam")
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
 
 
 def date_nl(value: date | str | None) -> str:
@@ -17,7 +17,7 @@ def date_nl(value: date | str | None) -> str:
         value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = value.astimezone(ZONE).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return dutch_date(value)
 
 
 def datetime_nl(value: datetime | str | None, seconds: bool = False) -> str:

@@ -120,8 +120,6 @@ head_table = sa.Table(
 
 #: a client pseudonym as the pseudonymisation service makes them (letters, digits, `._:-`; never a BSN)
 _PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-_MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-              "oktober", "november", "december")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,79}")
 _ID_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -207,12 +205,6 @@ def processing_hash(seq: int, at: datetime, operation: str, resource: str, ids: 
             "parties": parties, "client": client, "purpose": purpose, "result": result, "status": status,
             "access_id": access_id, "prev_hash": prev_hash.hex()}
     return hashlib.sha256(DOMAIN_PROCESSING + canonical_json(body)).digest()
-
-
-def when_nl(at: datetime) -> str:
-    """A moment for a person to read: `3 december 2026 14:05:09 UTC`."""
-    u = at.astimezone(UTC)
-    return f"{u.day} {_MONTHS_NL[u.month - 1]} {u.year} {u:%H:%M:%S} UTC"
 
 
 def check_client(value: str) -> str:

@@ -333,7 +333,7 @@ def test_cli_list_and_export(home, tmp_path):
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert lines[-1] == "2 records"
-    assert "2 december 2026 09:30:00 UTC" in lines[0] and "door alice@kampen (GM0166, finance)" in lines[0]
+    assert "2 december 2026 10:30:00" in lines[0]  # shown in Europe/Amsterdam (CET) and "door alice@kampen (GM0166, finance)" in lines[0]
     assert "doel: behandeling geschil" in lines[1] and "bob@zwolle" in lines[1]
     r = cli(home, "list", "--party", "GM0166", "--since", "2026-12-03")
     assert r.exit_code == 0 and r.output.splitlines()[-1] == "1 records", r.output
