@@ -6,11 +6,10 @@ and region table it was made under.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
+from .canonical import sha256_canonical
 from .municipalities import MunicipalityRegister
 
 FLAG_NAMES = (
@@ -196,8 +195,7 @@ class Context:
                 key=lambda r: (r["id"], r["valid_from"] or ""),
             ),
         }
-        raw = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-        return hashlib.sha256(raw.encode()).hexdigest()
+        return sha256_canonical(doc)
 
     # -- look-ups used by the rules -------------------------------------------------------------
     def region_of(self, code: str | None, d: date) -> RegionVersion | None:

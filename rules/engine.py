@@ -13,7 +13,7 @@ the statutory college, the T0 boundary and existing clients) and ``_downstream``
 cost bearer, R1, 8.6, R14). An alternative reading re-runs only what it can change: readings that
 touch neither the woonplaats nor anything before R11 share the main run's upstream, and each
 distinct reading runs once per case. The trail (``trail.py``) is recorded as plain values and its
-Dutch texts are made when it is read; the input digest is written directly (``canonical.py``).
+Dutch texts are made when it is read; the input digest is ``input_digest.py``'s.
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from datetime import date, timedelta
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
-from .canonical import IsoDates, canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
-from .canonical import input_digest as _input_digest
+from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
 from .context import Context, Parameters, RegionVersion
 from .dates import (
     ONE_DAY,
@@ -46,6 +45,7 @@ from .facts import (
     Stay,
 )
 from .facts import Outcome as AppOutcome
+from .input_digest import input_digest as _input_digest
 from .trail import R0_A, R0_B, Trail, contact_values
 from .woonplaats import Inapplicable, Woonplaats, last_ordinary_woonadres, woonplaats_on
 
@@ -1102,11 +1102,8 @@ def _entry(p: _Prepared, cost_bearer: str | None) -> str | None:
 # -- the public entry points ----------------------------------------------------------------------------
 def input_digest(facts: CaseFacts, ctx: Context) -> str:
     """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
-    context digest (spec 8.9): reordering facts never changes it."""
-    iso_dates = ctx.memo.get("iso_dates")
-    if iso_dates is None:
-        iso_dates = ctx.memo["iso_dates"] = IsoDates()
-    return _input_digest(facts, ctx.digest, iso_dates)
+    context digest (spec 8.9, ``input_digest.py``): reordering facts never changes it."""
+    return _input_digest(facts, ctx.digest)
 
 
 def determine(facts: CaseFacts, ctx: Context) -> Determination:
