@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ledger.bundle import verify_bundle
 from ledger.store import Store
+from rules.flags import FLAG_KIND_NL
 
 from .bundle import BUNDLE_NAME, build_case_bundle
 from .documents import PAGED, ContentStore
@@ -381,7 +382,7 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
                 alts = "; ".join(f"kostendrager {names(a.get('cost_bearer'))}, budget {a.get('budget') or '-'}, klasse "
                                  f"{a.get('class') or '-'}, college {names(a.get('legal_college'))}"
                                  for a in f.get("alternatives", ())) or "niet uit de feiten te berekenen"
-                rows.append([f["name"], "opent de uitkomst" if f["kind"] == "O" else "ter informatie", f["note"], alts])
+                rows.append([f["name"], FLAG_KIND_NL.get(f["kind"], f["kind"]), f["note"], alts])
             parts.append("<h2>Signaleringen en alternatieve uitkomsten</h2>"
                          + _table(["signalering", "soort", "toelichting", "alternatief"], rows))
     else:

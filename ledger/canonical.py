@@ -1,10 +1,9 @@
-"""Canonical JSON per RFC 8785 (JSON Canonicalization Scheme).
+"""Reading canonical JSON (RFC 8785): ``parse_canonical`` accepts only bytes that are the canonical
+form of a JSON object.
 
-`canonical_json` is the one serialiser for everything that is signed or hashed.  The reference is
-the `rfc8785` package; for the common case (no floats, keys in the Basic Multilingual Plane below
-the surrogates, integers within the I-JSON safe range) `json.dumps` with sorted keys produces the
-same bytes four times faster, which matters on the append path.  `tests/ledger/test_canonical.py`
-checks the two agree on arbitrary JSON values.
+Writing it is ``rules/canonical.py``'s ``canonical_json``, the project's one serialiser (re-exported
+here with ``CanonicalError``): the ledger hashes and signs with the same function the rules engine
+uses for its digests. Parsing re-serialises the parsed value with it and compares the bytes.
 """
 from __future__ import annotations
 
@@ -13,49 +12,12 @@ import re
 from typing import Any
 
 import msgspec
-import rfc8785
+
+from rules.canonical import CanonicalError, canonical_json, sorted_compact_json
 
 __all__ = ["CanonicalError", "canonical_json", "parse_canonical"]
 
 _SAFE_INT = 2**53 - 1
-
-
-class CanonicalError(ValueError):
-    """The bytes are not the RFC 8785 canonical form of a JSON object."""
-
-
-def _plain(value: Any) -> bool:
-    """True when json.dumps(sort_keys=True) is already RFC 8785 canonical for this value."""
-    if isinstance(value, str) or value is None or value is True or value is False:
-        return True
-    if isinstance(value, int):
-        return -_SAFE_INT <= value <= _SAFE_INT
-    if isinstance(value, dict):
-        for key, item in value.items():
-            # Python sorts by code point, RFC 8785 section 3.2.3 by UTF-16 code unit: the two
-            # orders agree for keys below U+D800.
-            if not isinstance(key, str) or (key and max(key) >= "\ud800"):
-                return False
-            if not _plain(item):
-                return False
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(item) for item in value)
-    return False  # floats and anything else: let rfc8785 decide or refuse
-
-
-def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical UTF-8 bytes of a JSON value (dict, list, str, int, bool, None)."""
-    if _plain(value):
-        try:
-            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                              allow_nan=False).encode("utf-8")
-        except UnicodeEncodeError as exc:  # lone surrogates are not valid I-JSON (RFC 7493 2.1)
-            raise CanonicalError(f"string is not valid Unicode: {exc}") from exc
-    try:
-        return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise CanonicalError(str(exc)) from exc
 
 
 def _no_float(text: str) -> float:
@@ -89,16 +51,15 @@ def _msgspec_float(text: str) -> Any:
 _DECODER = msgspec.json.Decoder(float_hook=_msgspec_float)
 #: a statement nested beyond the parser's recursion limit (about 1,000 levels)
 TOO_DEEP = "de statement is te diep genest (arrays of objecten in elkaar)"
-_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
 def _parse_fast(data: bytes) -> dict[str, Any]:
     """parse_canonical for bytes with no backslash (so no escapes: every string is literal UTF-8), no
-    character at or above U+D000 (so code point order is RFC 8785 key order) and no long number.
-
-    For such bytes msgspec's sorted compact encoding of the parsed value is the RFC 8785 form, the
-    same as the slow path computes; tests/ledger/test_canonical_crypto.py checks both paths accept
-    and refuse exactly the same inputs with the same value.
+    character at or above U+D000 and no long number: msgspec parses them (faster than json), and the
+    serialiser's sorted compact form of the value must give the same bytes back. For such a value
+    that form is its RFC 8785 form (``rules.canonical.sorted_compact_json``), so ``canonical_json``'s
+    own check that the value holds nothing else can be skipped; tests/ledger/test_canonical_crypto.py
+    checks both paths accept and refuse exactly the same inputs with the same value.
     """
     try:
         value = _DECODER.decode(data)
@@ -110,11 +71,7 @@ def _parse_fast(data: bytes) -> dict[str, Any]:
         raise CanonicalError(TOO_DEEP) from None
     if not isinstance(value, dict):
         raise CanonicalError("not a JSON object")
-    try:
-        again = _ENCODER.encode(value)
-    except (TypeError, ValueError, OverflowError) as exc:  # pragma: no cover - guarded by _has_long_number
-        raise CanonicalError(str(exc)) from None
-    if again != data:
+    if sorted_compact_json(value) != data:
         raise CanonicalError("not in RFC 8785 canonical form")
     return value
 
@@ -132,7 +89,7 @@ def parse_canonical(data: bytes) -> dict[str, Any]:
 
 
 def parse_canonical_slow(data: bytes) -> dict[str, Any]:
-    """The reference implementation of parse_canonical (json + rfc8785), for any input."""
+    """The reference implementation of parse_canonical (json + canonical_json), for any input."""
     try:
         value = json.loads(data, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_float)
     except CanonicalError:
@@ -143,13 +100,6 @@ def parse_canonical_slow(data: bytes) -> dict[str, Any]:
         raise CanonicalError(TOO_DEEP) from None
     if not isinstance(value, dict):
         raise CanonicalError("not a JSON object")
-    if isinstance(data, (bytes, bytearray)) and _NEEDS_FULL.search(data):
-        again = canonical_json(value)
-    else:  # only ASCII-range keys, strings, integers, booleans and null: json.dumps is RFC 8785
-        try:
-            again = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as exc:  # a lone surrogate escape: not valid I-JSON (RFC 7493 2.1)
-            raise CanonicalError(f"string is not valid Unicode: {exc}") from None
-    if again != data:
+    if canonical_json(value) != data:  # a lone surrogate escape is refused there (RFC 7493 2.1)
         raise CanonicalError("not in RFC 8785 canonical form")
     return value

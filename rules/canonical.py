@@ -1,218 +1,95 @@
-"""Canonical JSON (RFC 8785) and the input digest of a determination (spec 8.9).
+"""Canonical JSON per RFC 8785 (JSON Canonicalization Scheme): the project's one serialiser.
 
-The input digest is SHA-256 over the canonical JSON of ``{"context": <context digest>, "facts":
-<the facts>}``, where the facts are their JSON form without the case id and without values equal
-to their defaults, and the lists (addresses, stays, BW episodes, applications) are sorted, so that
-the order in which facts are given never changes it.
+``canonical_json`` writes everything that is hashed or signed: the input digest and the digest of a
+determination here in ``rules/``, and every ledger entry, checkpoint and audit record
+(``ledger/canonical.py`` imports it from here, since ``rules/`` may not import ``ledger/``).
 
-``facts_document`` builds that form the plain way (pydantic's ``model_dump``). A determination
-computes the digest for every case, so ``facts_canonical_json`` writes the same bytes directly
-from the fact models, field by field; ``input_digest`` uses it while the models have exactly the
-fields it knows and falls back to the plain way otherwise. A test compares both over the
-casebooks and over generated facts.
+The reference is the ``rfc8785`` package. The common value (strings, integers within the I-JSON
+safe range, booleans, null, arrays and objects with string keys) takes a faster road: msgspec's
+compact encoding with sorted keys, accepted only when
+
+- it reads back (parsed with floats refused) as a value equal to the one given, so the value held
+  nothing but those JSON types: no float (RFC 8785 writes ``56.0`` as ``56``), no tuple, date or
+  other object that a plain encoder would write in a way of its own;
+- it has no character at or above U+D000 (the UTF-8 lead bytes 0xED-0xF4), so ordering the keys
+  by code point is ordering them by UTF-16 code unit (RFC 8785 section 3.2.3: an emoji key sorts
+  before U+FB33);
+- it has no run of 16 digits, so no integer beyond the I-JSON safe range (2**53 - 1).
+
+Every other value goes to ``rfc8785``, or is refused with ``CanonicalError``. The escapes of
+msgspec's strings are those of RFC 8785 (section 3.2.2.2). ``tests/rules_engine/test_canonical.py``
+checks the cyberphone test vectors and the two roads against each other on arbitrary JSON values.
 """
 from __future__ import annotations
 
 import hashlib
-import json
-from datetime import date
-from enum import StrEnum
+import re
+from typing import Any
 
-from pydantic_core import PydanticUndefined
+import msgspec
+import rfc8785
 
-from .facts import (
-    Address,
-    AddressFunction,
-    AddressStatus,
-    Application,
-    ApplicationKind,
-    Budget,
-    CaseFacts,
-    Episode,
-    InstitutionType,
-    Melding,
-    Outcome,
-    Person,
-    Placement,
-    Product,
-    Stay,
-)
-
-LIST_FIELDS = ("addresses", "stays", "bw_episodes", "applications")
+__all__ = ["CanonicalError", "canonical_json", "sha256_canonical", "sorted_compact_json"]
 
 
-def canonical_json(doc) -> bytes:
-    """RFC 8785 JSON for the documents the rules produce (strings, integers, booleans, null,
-    arrays, objects with ASCII keys): for these, sorted keys and minimal separators with
-    non-ASCII kept as UTF-8 is exactly the RFC 8785 form (tested against the rfc8785 package)."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+class CanonicalError(ValueError):
+    """The value has no RFC 8785 canonical form (a lone surrogate, NaN, an integer beyond the
+    I-JSON range, a type JSON does not have), or bytes are not the canonical form of a JSON object."""
 
 
-def sha256_canonical(doc) -> str:
-    return hashlib.sha256(canonical_json(doc)).hexdigest()
+_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-def facts_document(facts: CaseFacts) -> dict:
-    """The facts as the input digest sees them (the reference form)."""
-    doc = facts.model_dump(mode="json", by_alias=True, exclude={"id"}, exclude_defaults=True)
-    for key in LIST_FIELDS:
-        if len(doc.get(key, ())) > 1:
-            doc[key] = sorted(doc[key], key=lambda x: json.dumps(x, sort_keys=True))
-    return doc
+def _refuse_float(text: str) -> Any:
+    raise ValueError(f"number {text} is not an integer")
 
 
-def input_digest_reference(facts: CaseFacts, context_digest: str) -> str:
-    return sha256_canonical({"facts": facts_document(facts), "context": context_digest})
+_READ_BACK = msgspec.json.Decoder(float_hook=_refuse_float)
+# UTF-8 lead bytes of U+D000..U+10FFFF: keys there may sort differently under RFC 8785 3.2.3.
+_BEYOND_BMP_ORDER = re.compile(rb"[\xed-\xf4]")
+# Digits become '0' and everything else ' ', so a plain substring search finds a run of 16 digits.
+_DIGIT_MAP = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_SIXTEEN_DIGITS = b"0" * 16
 
 
-# -- the same bytes, written directly ------------------------------------------------------------------
-# The values are read from the models' __dict__ (where pydantic keeps the field values): much
-# cheaper than attribute access on a model.
-# Every string in validated facts is a statcode (GM and four digits), an ISO date or an enum value of
-# lower-case ASCII letters and underscores (a StrEnum, written by an f-string as its value), so none
-# needs escaping. Keys are written in sorted order;
-# a value equal to the field's default is left out (``exclude_defaults``). Dates are written by ``iso``:
-# ``date.isoformat`` (formatting through printf, the largest part of writing the text) or the look-up
-# of an ``IsoDates`` the caller keeps per context.
+def sorted_compact_json(value: Any) -> bytes:
+    """The faster road itself: compact JSON with keys sorted by code point. It is the RFC 8785 form
+    of a value that holds only strings, integers in the I-JSON range, booleans, null, lists and
+    dicts, and no character at or above U+D000. ``canonical_json`` checks that; a caller that knows
+    it already (``ledger.canonical.parse_canonical``, for a value it has just parsed from such
+    bytes with floats refused) may use this directly."""
+    return _ENCODER.encode(value)
 
 
-#: enum member -> its value as a plain str: an f-string formats a StrEnum member through
-#: ``str.__format__`` at several times the cost of a plain string (and ``Enum.MEMBER`` is a slow look-up)
-_V = {m: m.value for e in (AddressFunction, AddressStatus, ApplicationKind, Budget, InstitutionType, Outcome, Product)
-      for m in e}
-_INTRAMURAL = Product.INTRAMURAL
+def _sorted_compact(value: Any) -> bytes | None:
+    """``sorted_compact_json(value)`` when it is the RFC 8785 form of ``value`` (see the module
+    docstring), else None."""
+    try:
+        out = sorted_compact_json(value)
+    except (TypeError, ValueError, OverflowError):  # non-string keys, lone surrogates, huge integers
+        return None
+    if not out.isascii() and _BEYOND_BMP_ORDER.search(out) is not None:
+        return None
+    if _SIXTEEN_DIGITS in out.translate(_DIGIT_MAP):
+        return None
+    try:
+        same = _READ_BACK.decode(out) == value
+    except (ValueError, msgspec.DecodeError):  # a float
+        return None
+    return out if same else None
 
 
-class IsoDates(dict):
-    """date -> its ISO text, each made once (a determination keeps one per context in Context.memo)."""
-
-    def __missing__(self, d):
-        text = self[d] = d.isoformat()
-        return text
-
-
-def _melding(x: Melding, iso) -> str:
-    v = x.__dict__
-    a = f'"aanvraag_date":"{iso(v["aanvraag_date"])}",' if v["aanvraag_date"] is not None else ""
-    return f'{{{a}"date":"{iso(v["date"])}","gemeente":"{v["gemeente"]}"}}'
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical UTF-8 bytes of a JSON value (dict, list, str, int, float, bool, None)."""
+    out = _sorted_compact(value)
+    if out is not None:
+        return out
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise CanonicalError(str(exc)) from exc
 
 
-def _person(x: Person, iso) -> str:
-    b = x.__dict__["birth_date"]
-    return f'{{"birth_date":"{iso(b)}"}}' if b is not None else "{}"
-
-
-def _address(x: Address, iso) -> str:
-    v = x.__dict__
-    s = f'{{"from":"{iso(v["from_"])}"'
-    if v["function"] is not None:
-        s += f',"function":"{_V[v["function"]]}"'
-    if v["gemeente"] is not None:
-        s += f',"gemeente":"{v["gemeente"]}"'
-    if v["in_onderzoek"]:
-        s += ',"in_onderzoek":true'
-    if v["institution"] is not None:
-        s += f',"institution":"{_V[v["institution"]]}"'
-    if v["recorded"] is not None:
-        s += f',"recorded":"{iso(v["recorded"])}"'
-    if v["status"] is not None:
-        s += f',"status":"{_V[v["status"]]}"'
-    if v["to"] is not None:
-        s += f',"to":"{iso(v["to"])}"'
-    return s + "}"
-
-
-def _stay(x: Stay, iso) -> str:
-    v = x.__dict__
-    to = f',"to":"{iso(v["to"])}"' if v["to"] is not None else ""
-    return f'{{"from":"{iso(v["from_"])}","gemeente":"{v["gemeente"]}"{to},"type":"{_V[v["type"]]}"}}'
-
-
-def _episode(x: Episode, iso) -> str:
-    v = x.__dict__
-    s = '{"agreed_transfer":true,' if v["agreed_transfer"] else "{"
-    s += (f'"budget":"{_V[v["budget"]]}","cost_bearer":"{v["cost_bearer"]}","from":"{iso(v["from_"])}",'
-          f'"legal_college":"{v["legal_college"]}","location":"{v["location"]}"')
-    if v["mandator"] is not None:
-        s += f',"mandator":"{v["mandator"]}"'
-    if v["product"] is not _INTRAMURAL:
-        s += f',"product":"{_V[v["product"]]}"'
-    if v["to"] is not None:
-        s += f',"to":"{iso(v["to"])}"'
-    return s + "}"
-
-
-def _application(x: Application, iso) -> str:
-    v = x.__dict__
-    return f'{{"date":"{iso(v["date"])}","gemeente":"{v["gemeente"]}","kind":"{_V[v["kind"]]}","outcome":"{_V[v["outcome"]]}"}}'
-
-
-def _placement(x: Placement, iso) -> str:
-    v = x.__dict__
-    return f'{{"from":"{iso(v["from_"])}","fronting":"{v["fronting"]}","location":"{v["location"]}"}}'
-
-
-def _sorted(encode, items: tuple, iso) -> str:
-    """The items of a list of several, in order. Sorting the compact texts orders the items exactly as
-    sorting their spaced json.dumps texts (the reference): both are ASCII and differ only by a space
-    after each separator."""
-    return ",".join(sorted([encode(x, iso) for x in items]))
-
-
-def facts_canonical_json(facts: CaseFacts, iso=date.isoformat) -> str:
-    """The canonical JSON text of ``facts_document(facts)``, written directly (keys in sorted order;
-    the melding is always there, so the keys before it end with a comma, those after start with one).
-    A list of one item (the usual case) is written without sorting."""
-    v = facts.__dict__
-    s = "{"
-    x = v["addresses"]
-    if x:
-        s += '"addresses":[' + (_address(x[0], iso) if len(x) == 1 else _sorted(_address, x, iso)) + "],"
-    x = v["applications"]
-    if x:
-        s += '"applications":[' + (_application(x[0], iso) if len(x) == 1 else _sorted(_application, x, iso)) + "],"
-    x = v["bw_episodes"]
-    if x:
-        s += '"bw_episodes":[' + (_episode(x[0], iso) if len(x) == 1 else _sorted(_episode, x, iso)) + "],"
-    if v["eligibility_open"]:
-        s += '"eligibility_open":true,'
-    s += '"melding":' + _melding(v["melding"], iso)
-    if v["person"] is not None:
-        s += ',"person":' + _person(v["person"], iso)
-    if v["placement"] is not None:
-        s += ',"placement":' + _placement(v["placement"], iso)
-    x = v["stays"]
-    if x:
-        s += ',"stays":[' + (_stay(x[0], iso) if len(x) == 1 else _sorted(_stay, x, iso)) + "]"
-    return s + "}"
-
-
-_R = PydanticUndefined  # a required field
-#: the fields (with their defaults) the direct writer knows, per model; any other shape of the
-#: models makes ``input_digest`` use the reference form
-_KNOWN_FIELDS = {
-    CaseFacts: {"id": _R, "melding": _R, "person": None, "addresses": (), "stays": (), "bw_episodes": (),
-                "applications": (), "eligibility_open": False, "placement": None},
-    Melding: {"date": _R, "gemeente": _R, "aanvraag_date": None},
-    Person: {"birth_date": None},
-    Address: {"from_": _R, "to": None, "gemeente": None, "function": None, "status": None, "institution": None,
-              "in_onderzoek": False, "recorded": None},
-    Stay: {"from_": _R, "to": None, "type": _R, "gemeente": _R},
-    Episode: {"from_": _R, "to": None, "legal_college": _R, "cost_bearer": _R, "location": _R, "budget": _R,
-              "mandator": None, "product": Product.INTRAMURAL, "agreed_transfer": False},
-    Application: {"kind": _R, "gemeente": _R, "date": _R, "outcome": _R},
-    Placement: {"location": _R, "fronting": _R, "from_": _R},
-}
-DIRECT = all({n: f.default for n, f in cls.model_fields.items()} == known for cls, known in _KNOWN_FIELDS.items()) \
-    and all(issubclass(e, StrEnum) for e in (AddressFunction, AddressStatus, ApplicationKind, Budget, InstitutionType,
-                                             Outcome, Product))  # an f-string writes a StrEnum as its value
-
-
-def input_digest(facts: CaseFacts, context_digest: str, iso_dates: IsoDates | None = None) -> str:
-    """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
-    context digest (spec 8.9): reordering facts never changes it."""
-    if not DIRECT or type(facts) is not CaseFacts:
-        return input_digest_reference(facts, context_digest)
-    iso = iso_dates.__getitem__ if iso_dates is not None else date.isoformat
-    text = f'{{"context":"{context_digest}","facts":{facts_canonical_json(facts, iso)}}}'
-    return hashlib.sha256(text.encode()).hexdigest()
+def sha256_canonical(value: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``value``."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()

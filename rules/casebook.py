@@ -10,9 +10,10 @@ from datetime import date, datetime
 from pydantic import ValidationError
 
 from . import day_range
-from .context import FLAG_NAMES, Context, ParameterTable, RegionVersion
+from .context import Context, ParameterTable, RegionVersion
 from .engine import CLASSES, ENTRY_KINDS, Determination, FactsError, determine
 from .facts import CaseFacts
+from .flags import FLAG_NAMES
 from .municipalities import MunicipalityRegister
 
 CONTEXT_KEYS = {"t0", "law_in_force_from", "window_days", "gap_tolerance_days", "short_interim_days",

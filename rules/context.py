@@ -6,29 +6,11 @@ and region table it was made under.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
+from .canonical import sha256_canonical
 from .municipalities import MunicipalityRegister
-
-FLAG_NAMES = (
-    "REGION_UNKNOWN", "ELIGIBILITY_OPEN", "T0_MISMATCH", "T0_STRADDLE", "ADDRESS_CHANGED_DURING_INTAKE",
-    "ADDRESS_IN_ONDERZOEK", "CHAIN_END_NO_WOONADRES", "NO_WOONADRES", "BRIEFADRES_DURING_STAY",
-    "SHORT_INTERIM_ADDRESS", "DESIGNATION_ASSUMED", "YOUTH_TRANSITION", "SAFETY_CONFIDENTIAL",
-    "SHORT_REGISTRATION", "LT_CHECK", "SAME_DAY_EVENTS", "AGREED_TRANSFER", "MANDATE_PROVIDER",
-    "BOUNDARY_12M", "SHORT_LAST_EPISODE", "CLOCK_DIVERGENCE", "CROSS_REGION_LAST_PROVIDER",
-    "BOUNDARY_365", "LEAP_YEAR_WINDOW", "REJECTED_APPLICATION_COUNTS", "MELDING_NOT_AANVRAAG",
-    "OUT_OF_REGION_APPLICATION", "USE_SCOPE_PARTIAL", "USE_WINDOW_READING", "AMBULANT_ONLY",
-    "MELDREGIO_NE_HOMEREGIO", "NOT_REGIONAL_INHABITANT", "TRANSFER_EXISTING", "RETRO_BRP",
-)
-
-#: Flags of kind I (informational); every other flag is of kind O (opens the outcome), spec 8.7.
-INFORMATIONAL_FLAGS = frozenset(
-    {"YOUTH_TRANSITION", "SAFETY_CONFIDENTIAL", "SHORT_REGISTRATION", "LT_CHECK", "SAME_DAY_EVENTS", "AGREED_TRANSFER"}
-)
-
 
 _DATED = object()  # region_of: the answer depends on the date
 
@@ -196,8 +178,7 @@ class Context:
                 key=lambda r: (r["id"], r["valid_from"] or ""),
             ),
         }
-        raw = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-        return hashlib.sha256(raw.encode()).hexdigest()
+        return sha256_canonical(doc)
 
     # -- look-ups used by the rules -------------------------------------------------------------
     def region_of(self, code: str | None, d: date) -> RegionVersion | None:

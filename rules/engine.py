@@ -13,7 +13,7 @@ the statutory college, the T0 boundary and existing clients) and ``_downstream``
 cost bearer, R1, 8.6, R14). An alternative reading re-runs only what it can change: readings that
 touch neither the woonplaats nor anything before R11 share the main run's upstream, and each
 distinct reading runs once per case. The trail (``trail.py``) is recorded as plain values and its
-Dutch texts are made when it is read; the input digest is written directly (``canonical.py``).
+Dutch texts are made when it is read; the input digest is ``input_digest.py``'s.
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from datetime import date, timedelta
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
-from .canonical import IsoDates, canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
-from .canonical import input_digest as _input_digest
+from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
 from .context import Context, Parameters, RegionVersion
 from .dates import (
     ONE_DAY,
@@ -46,6 +45,8 @@ from .facts import (
     Stay,
 )
 from .facts import Outcome as AppOutcome
+from .flags import FLAG, FLAGS, OPEN_WITHOUT_ALTERNATIVE, Changes
+from .input_digest import input_digest as _input_digest
 from .trail import R0_A, R0_B, Trail, contact_values
 from .woonplaats import Inapplicable, Woonplaats, last_ordinary_woonadres, woonplaats_on
 
@@ -53,9 +54,6 @@ RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, secti
 
 CLASSES = ("NEW", "RE_ENTRY", "NOT_NEW", "EXISTING_HISTORICAL")
 ENTRY_KINDS = ("intra_regional", "inter_regional", "none")
-#: O flags that are raised even when no alternative can be computed from the facts (the committee
-#: must then supply one): the reading that keeps the outcome provisional.
-_UNDETERMINED_KEEPS_OPEN = frozenset({"NO_WOONADRES", "CHAIN_END_NO_WOONADRES", "REGION_UNKNOWN"})
 
 
 class FactsError(ValueError):
@@ -104,7 +102,7 @@ class Flag(NamedTuple):
     plain rows and makes the Flags when they are first read (see Determination)."""
 
     name: str
-    kind: str  # "O" or "I"
+    kind: str  # "O" or "I", from the table of flags (flags.py)
     note: str
     alternatives: tuple[Outcome, ...] = ()  # empty for an O flag: not computable from the facts
 
@@ -381,21 +379,45 @@ def _region_reading(ctx: Context, region_id: str, skip_existing: bool = False) -
     return rd
 
 
-ALT_INTAKE = _alt(DEFAULT, wp_on_intake_date=True)  # ADDRESS_CHANGED_DURING_INTAKE
-ALT_12M_SHORTER = _alt(DEFAULT, r6_one_day_shorter=True)  # BOUNDARY_12M
-ALT_NOT_MANDATOR = _alt(DEFAULT, r6_not_mandator=True)  # MANDATE_PROVIDER
-ALT_IGNORE_SHORT = _alt(DEFAULT, ignore_short_episode=True)  # SHORT_LAST_EPISODE
-ALT_T0_HOME = _alt(DEFAULT, t0_home=True)  # T0_MISMATCH
-ALT_T0_STRADDLE = _alt(DEFAULT, t0_straddle_alt=True)  # T0_STRADDLE
-ALT_OTHER_CLOCK = _alt(DEFAULT, other_clock=True)  # CLOCK_DIVERGENCE / CROSS_REGION_LAST_PROVIDER
-ALT_PAY_CANDIDATE = _alt(DEFAULT, pay_cross_region_candidate=True)  # CROSS_REGION_LAST_PROVIDER
-ALT_ELIGIBLE = _alt(DEFAULT, eligibility_settled=True)  # ELIGIBILITY_OPEN
-ALT_SKIP_ONDERZOEK = _alt(DEFAULT, skip_onderzoek=True)  # ADDRESS_IN_ONDERZOEK
-ALT_R8_BRIEFADRES = _alt(DEFAULT, r8_mode="briefadres")  # NO_WOONADRES / CHAIN_END_NO_WOONADRES
-ALT_R8_LAST_WOONADRES = _alt(DEFAULT, r8_mode="last_woonadres")
-ALT_LITERAL_BRIEFADRES = _alt(DEFAULT, literal_briefadres=True)  # BRIEFADRES_DURING_STAY
-ALT_THROUGH_INTERIM = _alt(DEFAULT, chain_through_interim=True)  # SHORT_INTERIM_ADDRESS
-ALT_UNDESIGNATE = _alt(DEFAULT, undesignate_assumed=True)  # DESIGNATION_ASSUMED
+_TABLE_READINGS: dict[Changes, Readings] = {}
+
+
+def _table_reading(changes: Changes) -> Readings:
+    """One of the fixed alternative readings of the table of flags (``flags.py``), one object per
+    distinct reading, so that flags standing for the same reading share its run."""
+    rd = _TABLE_READINGS.get(changes)
+    if rd is None:
+        rd = _TABLE_READINGS[changes] = _alt(DEFAULT, **dict(changes))
+    return rd
+
+
+#: flag name -> its fixed alternative readings, from the table of flags
+FLAG_READINGS = {f.name: tuple(_table_reading(c) for c in f.readings) for f in FLAGS}
+
+
+def _flag_reading(name: str, **which: object) -> Readings:
+    """The flag's alternative reading in the table: its only one, or the one with the changes ``which``."""
+    readings = FLAG_READINGS[name]
+    if which:
+        readings = tuple(rd for rd in readings if all(getattr(rd, k) == v for k, v in which.items()))
+    if len(readings) != 1:
+        raise LookupError(f"the table of flags has no single reading {which or ''} for {name}")
+    return readings[0]
+
+
+ALT_INTAKE = _flag_reading("ADDRESS_CHANGED_DURING_INTAKE")
+ALT_12M_SHORTER = _flag_reading("BOUNDARY_12M")
+ALT_NOT_MANDATOR = _flag_reading("MANDATE_PROVIDER")
+ALT_IGNORE_SHORT = _flag_reading("SHORT_LAST_EPISODE")
+ALT_T0_HOME = _flag_reading("T0_MISMATCH")
+ALT_T0_STRADDLE = _flag_reading("T0_STRADDLE")
+ALT_OTHER_CLOCK = _flag_reading("CLOCK_DIVERGENCE")  # also CROSS_REGION_LAST_PROVIDER's first
+ALT_PAY_CANDIDATE = _flag_reading("CROSS_REGION_LAST_PROVIDER", pay_cross_region_candidate=True)
+ALT_ELIGIBLE = _flag_reading("ELIGIBILITY_OPEN")
+ALT_SKIP_ONDERZOEK = _flag_reading("ADDRESS_IN_ONDERZOEK")
+ALT_LITERAL_BRIEFADRES = _flag_reading("BRIEFADRES_DURING_STAY")
+ALT_THROUGH_INTERIM = _flag_reading("SHORT_INTERIM_ADDRESS")
+ALT_UNDESIGNATE = _flag_reading("DESIGNATION_ASSUMED")
 
 
 # -- prepared facts: everything that does not depend on the reading ----------------------------------
@@ -636,16 +658,8 @@ def _window_start(p: _Prepared, rd: Readings) -> date:
     return p.ws
 
 
-_R11_READINGS = {
-    "BOUNDARY_365": _alt(DEFAULT, window="m364"),
-    "LEAP_YEAR_WINDOW": _alt(DEFAULT, window="calendar"),
-    "REJECTED_APPLICATION_COUNTS": _alt(DEFAULT, ignore_rejected=True),
-    "MELDING_NOT_AANVRAAG": _alt(DEFAULT, meldingen_count=True),
-    "OUT_OF_REGION_APPLICATION": _alt(DEFAULT, out_of_region_aanvragen=True),
-    "USE_SCOPE_PARTIAL": _alt(DEFAULT, use_scope_both=True),
-    "USE_WINDOW_READING": _alt(DEFAULT, use_no_window=True),
-    "AMBULANT_ONLY": _alt(DEFAULT, ambulant_counts=True),
-}
+#: the R11 flags with a fixed alternative reading (the others run R11 in another region)
+_R11_READINGS = {f.name: _flag_reading(f.name) for f in FLAGS if f.section == "R11" and f.readings}
 
 
 class _Contact(NamedTuple):
@@ -1043,8 +1057,7 @@ def _woonplaats_flags(p: _Prepared, wp: Woonplaats, rd: Readings, run: _Run, mel
         _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", ALT_SKIP_ONDERZOEK)
     if wp.chain_end or wp.no_woonadres:
         name = "CHAIN_END_NO_WOONADRES" if wp.chain_end else "NO_WOONADRES"
-        _cand(run, name, "geen bruikbaar woonadres: de meldgemeente (R8)",
-              ALT_R8_BRIEFADRES, ALT_R8_LAST_WOONADRES)
+        _cand(run, name, "geen bruikbaar woonadres: de meldgemeente (R8)", *FLAG_READINGS[name])
         last = last_ordinary_woonadres(p, m)
         if last is not None:
             lr = p.ctx.region_of(last.gemeente, m)
@@ -1102,11 +1115,8 @@ def _entry(p: _Prepared, cost_bearer: str | None) -> str | None:
 # -- the public entry points ----------------------------------------------------------------------------
 def input_digest(facts: CaseFacts, ctx: Context) -> str:
     """SHA-256 over the canonical JSON of the sorted facts (the case id left out) plus the
-    context digest (spec 8.9): reordering facts never changes it."""
-    iso_dates = ctx.memo.get("iso_dates")
-    if iso_dates is None:
-        iso_dates = ctx.memo["iso_dates"] = IsoDates()
-    return _input_digest(facts, ctx.digest, iso_dates)
+    context digest (spec 8.9, ``input_digest.py``): reordering facts never changes it."""
+    return _input_digest(facts, ctx.digest)
 
 
 def determine(facts: CaseFacts, ctx: Context) -> Determination:
@@ -1115,7 +1125,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     digest = input_digest(facts, ctx)
     regime = "B" if p.regime_b else "A"
     if p.meldregio is None:  # R0 / 8.6: the meldgemeente has no region on M
-        row = ("REGION_UNKNOWN", "O", f"meldgemeente {p.meldgemeente} valt op {p.m} in geen regio")
+        row = ("REGION_UNKNOWN", FLAG["REGION_UNKNOWN"].kind, f"meldgemeente {p.meldgemeente} valt op {p.m} in geen regio")
         record = ("R0", None, f"meldgemeente {p.meldgemeente} heeft geen regio in de regiotabel: geen kostendrager")
         legal = p.meldgemeente if not p.regime_b else None
         return _fill(_new_object(Determination), facts.id, _outcome(ctx, (None, None, None, legal)), None,
@@ -1150,11 +1160,11 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         if name == "REGION_UNKNOWN" and region_unknown_alt is not None:
             outcomes = [region_unknown_alt]
         if outcomes:
-            rows.append((name, "O", note, *[v for o in outcomes for v in o]))
-        elif name in _UNDETERMINED_KEEPS_OPEN and not computable:
-            rows.append((name, "O", note + " (geen alternatief uit de feiten af te leiden)"))
+            rows.append((name, FLAG[name].kind, note, *[v for o in outcomes for v in o]))
+        elif name in OPEN_WITHOUT_ALTERNATIVE and not computable:
+            rows.append((name, FLAG[name].kind, note + " (geen alternatief uit de feiten af te leiden)"))
     for name, note in base.info.items():
-        rows.append((name, "I", note))
+        rows.append((name, FLAG[name].kind, note))
     provisional = False
     if rows:
         rows.sort(key=_FIRST)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .citations import RULES
 from .engine import Determination
+from .flags import FLAG_KIND_NL
 from .loader import citation_register
 from .municipalities import MunicipalityRegister
 
@@ -31,7 +32,7 @@ def explain_nl(det: Determination, reg: MunicipalityRegister) -> str:
     if det.flags:
         lines.append("Signaleringen:")
         for f in det.flags:
-            lines.append(f"  - {f.name} ({'opent de uitkomst' if f.kind == 'O' else 'ter informatie'}): {f.note}")
+            lines.append(f"  - {f.name} ({FLAG_KIND_NL[f.kind]}): {f.note}")
             for a in f.alternatives:
                 lines.append(f"      alternatief: kostendrager {g(a.cost_bearer)}, {a.budget or '-'} budget, "
                              f"klasse {a.klass or '-'}, college {g(a.legal_college)}")

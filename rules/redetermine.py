@@ -4,6 +4,7 @@ from __future__ import annotations
 from .context import Context
 from .engine import Determination, Flag, Outcome, determine
 from .facts import CaseFacts
+from .flags import kind_of
 from .trail import TrailStep
 
 TRIGGERS = ("brp_correction", "new_stay", "new_episode", "new_application", "region_table_change",
@@ -22,7 +23,7 @@ def redetermine(previous: Determination, facts: CaseFacts, ctx: Context, trigger
     flags = list(new.flags)
     retro = [a for a in facts.addresses if a.recorded is not None and a.recorded > m and a.from_ <= m]
     if new.woonplaats != previous.woonplaats and retro:
-        flags.append(Flag("RETRO_BRP", "O", f"BRP-periode met terugwerkende kracht geregistreerd op "
+        flags.append(Flag("RETRO_BRP", kind_of("RETRO_BRP"), f"BRP-periode met terugwerkende kracht geregistreerd op "
                           f"{max(a.recorded for a in retro)}: woonplaats {previous.woonplaats} wordt {new.woonplaats}",
                           (previous.outcome,) if previous.outcome != new.outcome else ()))
         flags.sort(key=lambda f: f.name)

@@ -26,6 +26,7 @@ from ledger.store import Store
 from rules import loader
 from rules.casebook import Malformed
 from rules.engine import FactsError
+from rules.flags import FLAG_KIND_NL
 
 KIND_NL = {
     "determination": "Beoordeling (N3)", "acceptance": "Aanvaarding (N4)", "objection": "Bezwaar (N4)",
@@ -133,7 +134,9 @@ def _csrf_field(request) -> Markup:
 
 
 def template_globals() -> dict[str, Any]:
-    return {"csrf_field": _csrf_field, "rollen": lambda roles: ", ".join(ACCOUNT_ROLE_NL.get(r, r) for r in sorted(roles)), "gemeente": compose.municipality_name, "tijd": _when, "soort": lambda k: KIND_NL.get(k, k),
+    return {"csrf_field": _csrf_field, "gemeente": compose.municipality_name, "tijd": _when,
+            "rollen": lambda roles: ", ".join(ACCOUNT_ROLE_NL.get(r, r) for r in sorted(roles)),
+            "soort": lambda k: KIND_NL.get(k, k), "signaleringssoort": lambda k: FLAG_KIND_NL.get(k, k),
             "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": _euro,
             "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),
             "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
