@@ -22,7 +22,8 @@ class Settings:
     max_request_bytes: int = 2_000_000
     #: the largest case exhibit accepted (cases.documents). BWLEDGER_MAX_DOCUMENT_BYTES, default 25 MB.
     max_document_bytes: int = 26_214_400
-    #: expensive work (api/http/pools.py): how many of each kind run at a time in one server process.
+    #: expensive work (api/http/pools.py): how many of each kind run at a time in the server (all its worker
+    #: processes together: api/http/pool_leases.py).
     #: BWLEDGER_POOL_VERIFY, BWLEDGER_POOL_BUNDLE (ledger and case bundles), BWLEDGER_POOL_DOSSIER,
     #: BWLEDGER_POOL_DETERMINE (large determinations); each at least 1.
     pool_verify: int = 1
