@@ -17,11 +17,12 @@ import os
 import signal
 import threading
 import time
+import uuid
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from api_helpers import Server, determination_payload
+from api_helpers import PG_URL, Server, determination_payload
 from party_auth import token_in_database
 
 from api.access.accounts import AccessService
@@ -35,35 +36,48 @@ ENTRIES = 5000  # enough for a verification of about a second or more
 LEASE_SECONDS = 3
 
 
-def _seed(home, url: str) -> None:
-    store = service.init_ledger(url, home / "keys")
+def _seed(home, url: str, schema: str | None) -> None:
+    store = service.init_ledger(url, home / "keys", schema=schema)
     signer = service.party_signer(store, home / "keys", "GM0166")
     for lo in range(0, ENTRIES, 1000):
         service.record_batch(store, [service.sign_statement(
             signer, "determination", determination_payload(det_id=f"w-{i}"), idempotency_key=f"w-{i}",
             client=f"PSN-w-{i % 50}") for i in range(lo, lo + 1000)])
     store.dispose()
-    engine = make_engine(url)
+    engine = make_engine(url, schema)
     try:
         AccessService(engine).add_account("fin@kampen.nl", "GM0166", ["finance"], password=PASSWORD)
     finally:
         engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory):
-    home = tmp_path_factory.mktemp("workers")
-    url = f"sqlite:///{home / 'bwledger.db'}"
-    _seed(home, url)
-    server = Server(home, checkpoint_seconds=0, workers=2, BWLEDGER_POOL_VERIFY="1", BWLEDGER_POOL_QUEUE="0",
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def two_workers(request, tmp_path_factory):
+    """(server, database url, schema): `bwledger serve --workers 2` on a seeded ledger, on each backend."""
+    home = tmp_path_factory.mktemp(f"workers-{request.param}")
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'bwledger.db'}"
+    else:
+        url, schema = PG_URL, f"w_{uuid.uuid4().hex[:16]}"
+        admin = sa.create_engine(PG_URL)
+        with admin.begin() as c:
+            c.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    _seed(home, url, schema)
+    server = Server(home, checkpoint_seconds=0, workers=2, database_url=None if schema is None else url,
+                    schema=schema, BWLEDGER_POOL_VERIFY="1", BWLEDGER_POOL_QUEUE="0",
                     BWLEDGER_RATE_PER_MINUTE_CALLER=str(RATE), BWLEDGER_POOL_LEASE_SECONDS=str(LEASE_SECONDS),
                     BWLEDGER_AUDIT_ANCHOR_SECONDS="0")
     try:
-        yield server, url
+        yield server, url, schema
     finally:
         rc = server.stop()
         out = server.output()
         server.close()
+        if schema is not None:
+            with admin.begin() as c:
+                c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            admin.dispose()
         assert rc == 0, out
         assert "Traceback" not in out, out
 
@@ -83,12 +97,12 @@ def _workers(server) -> set[int]:
 
 
 def test_both_workers_answer(two_workers):
-    server, _url = two_workers
+    server, _url, _schema = two_workers
     assert len(_workers(server)) == 2, server.output()
 
 
 def test_a_session_made_through_one_worker_is_valid_on_the_other(two_workers):
-    server, _url = two_workers
+    server, _url, _schema = two_workers
     with httpx.Client(base_url=server.url, timeout=30) as c:
         made_by = c.get("/api/health").json()["worker"]
         r = c.post("/aanmelden", data={"gebruiker": "fin@kampen.nl", "wachtwoord": PASSWORD, "terug": "/"},
@@ -115,8 +129,8 @@ def test_a_session_made_through_one_worker_is_valid_on_the_other(two_workers):
 
 
 def test_the_rate_limit_counts_the_requests_of_both_workers(two_workers):
-    server, url = two_workers
-    token = token_in_database(url, "GM0166", ("finance",))
+    server, url, schema = two_workers
+    token = token_in_database(url, "GM0166", ("finance",), schema)
     if 60 - time.time() % 60 < 15:  # the whole run in one window of the counter (a minute)
         time.sleep(60 - time.time() % 60 + 0.5)
     answers = _on_one_worker(server, lambda c: c.get("/api/me", headers={"Authorization": f"Bearer {token}"}),
@@ -130,12 +144,12 @@ def test_the_rate_limit_counts_the_requests_of_both_workers(two_workers):
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     # another caller is not held back by it
-    other = token_in_database(url, "GM0193", ("finance",))
+    other = token_in_database(url, "GM0193", ("finance",), schema)
     assert httpx.get(server.url + "/api/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200
 
 
-def _run_places(url: str) -> int:
-    engine = make_engine(url)
+def _run_places(url: str, schema: str | None) -> int:
+    engine = make_engine(url, schema)
     try:
         with engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(pool_leases).where(
@@ -145,13 +159,13 @@ def _run_places(url: str) -> int:
 
 
 def test_the_verify_pool_holds_across_both_workers(two_workers):
-    server, url = two_workers
-    token = token_in_database(url, "OPERATOR", ("auditor",))
+    server, url, schema = two_workers
+    token = token_in_database(url, "OPERATOR", ("auditor",), schema)
     most, stop = [0], threading.Event()
 
     def watch():  # the run places in the database, the whole time
         while not stop.is_set():
-            most[0] = max(most[0], _run_places(url))
+            most[0] = max(most[0], _run_places(url, schema))
             time.sleep(0.01)
 
     async def burst(n: int):
@@ -186,12 +200,12 @@ def test_the_verify_pool_holds_across_both_workers(two_workers):
     # the worker that did not run it refused its requests because the other one held the place
     assert {w for w, _ in busy} - {ok[0][0]}, outcomes
     assert most[0] == 1  # seen while it ran, and never more
-    assert _run_places(url) == 0  # released
+    assert _run_places(url, schema) == 0  # released
 
 
 def test_a_killed_workers_place_frees_itself(two_workers):
-    server, url = two_workers
-    token = token_in_database(url, "OPERATOR", ("auditor",))
+    server, url, schema = two_workers
+    token = token_in_database(url, "OPERATOR", ("auditor",), schema)
 
     def verify(c):
         return c.get("/api/ledger/verify", headers={"Authorization": f"Bearer {token}"}).status_code
@@ -210,13 +224,13 @@ def test_a_killed_workers_place_frees_itself(two_workers):
     thread = threading.Thread(target=start)
     thread.start()
     deadline = time.monotonic() + 20
-    while _run_places(url) == 0:
+    while _run_places(url, schema) == 0:
         assert time.monotonic() < deadline, "the verification did not start"
         time.sleep(0.01)
     killed_at = time.monotonic()
     os.kill(victim["pid"], signal.SIGKILL)  # a worker process of the server this test started
     thread.join(30)
-    assert _run_places(url) == 1  # the dead worker's place is still leased
+    assert _run_places(url, schema) == 1  # the dead worker's place is still leased
     # busy while the lease lasts (it was renewed at most LEASE_SECONDS / 3 before the kill), then the place is
     # free again: the server runs on with its other worker, or one it started in the killed one's place
     statuses = []
@@ -232,4 +246,4 @@ def test_a_killed_workers_place_frees_itself(two_workers):
     freed_after = time.monotonic() - killed_at
     assert statuses[-1] == 200, statuses
     assert 503 in statuses and freed_after >= LEASE_SECONDS * 2 / 3 - 0.3, (freed_after, statuses)
-    assert _run_places(url) == 0
+    assert _run_places(url, schema) == 0
