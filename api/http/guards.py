@@ -29,8 +29,8 @@ from litestar.handlers.base import BaseRouteHandler
 
 from api.access import policy
 from api.access.accounts import AccessError, AccessService, Session
-from api.access.rate_limit import RATE_LIMITED, RequestLimit
 from api.access.identity import Identity
+from api.access.rate_limit import RATE_LIMITED, RequestLimit
 
 SESSION_COOKIE = "bwsession"
 CSRF_HEADER = "x-csrf-token"
