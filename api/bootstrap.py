@@ -54,6 +54,33 @@ def access_service(store: Store):
     return AccessService(store.engine, store.clock)
 
 
+def request_limit(settings: Settings, store: Store):
+    """The rate limits of every request per caller and per address (api/access/rate_limit.py), counted in the
+    ledger's database so that every worker process shares them."""
+    from api.access.rate_limit import RequestLimit
+
+    return RequestLimit(store.engine, store.clock, settings.rate_per_minute_caller, settings.rate_per_minute_address)
+
+
+def pool_leases(settings: Settings, store: Store):
+    """The places of the pools of expensive work in the ledger's database (api/http/pool_leases.py), so the
+    pools' sizes and queues hold across the server's worker processes."""
+    from api.http.pool_leases import PoolLeases
+
+    return PoolLeases(store.engine, settings.pool_lease_seconds, store.clock)
+
+
+def prepare_server(settings: Settings) -> None:
+    """What the server's worker processes must not do at once, done once before they start
+    (`bwledger serve --workers N`): the schema migrated, the operator key and genesis entry of an empty
+    ledger, the pseudonym secret and the clients' key-encryption key made when missing."""
+    from api.access.secrets import data_kek
+
+    init_store(settings).dispose()
+    pseudonym_secret(settings)
+    data_kek(settings)
+
+
 def demo_store(settings: Settings) -> Store:
     """The demo's store: opened when its keys exist, initialised otherwise."""
     return open_store(settings) if settings.keys_dir.exists() else init_store(settings)

@@ -81,12 +81,16 @@ def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case 
 @app.command("serve")
 def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="TCP port"),
+          workers: int = typer.Option(1, "--workers", min=1, help="worker processes (they share sessions, rate "
+                                                                  "limits and pool limits in the database)"),
           tls_cert: Path | None = typer.Option(None, "--tls-cert", help="serve HTTPS: the certificate chain (PEM)"),
           tls_key: Path | None = typer.Option(None, "--tls-key", help="the certificate's private key (PEM)")) -> None:
     """Run the HTTP API and the Dutch web pages (uvicorn), with the checkpoint timer; over TLS with
-    --tls-cert and --tls-key (then every answer carries HSTS and the login cookies are Secure)."""
+    --tls-cert and --tls-key (then every answer carries HSTS and the login cookies are Secure). With
+    --workers N, N processes answer on the same port; everything they share is in the database."""
     import uvicorn
 
+    from api import bootstrap
     from api.http import create_app
     from api.settings import load_settings
 
@@ -99,7 +103,14 @@ def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
         print("fout: --tls-cert en --tls-key horen bij elkaar", file=sys.stderr)
         raise typer.Exit(2)
     tls = {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **tls)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **tls)
+        return
+    # the migration, the genesis entry and the secrets once, before the workers start (each worker's app reads
+    # the same environment: api.http.app.app_from_env)
+    bootstrap.prepare_server(settings)
+    uvicorn.run("api.http.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                log_level="info", **tls)
 
 
 @app.command("demo")

@@ -22,7 +22,8 @@ class Settings:
     max_request_bytes: int = 2_000_000
     #: the largest case exhibit accepted (cases.documents). BWLEDGER_MAX_DOCUMENT_BYTES, default 25 MB.
     max_document_bytes: int = 26_214_400
-    #: expensive work (api/http/pools.py): how many of each kind run at a time in one server process.
+    #: expensive work (api/http/pools.py): how many of each kind run at a time in the server (all its worker
+    #: processes together: api/http/pool_leases.py).
     #: BWLEDGER_POOL_VERIFY, BWLEDGER_POOL_BUNDLE (ledger and case bundles), BWLEDGER_POOL_DOSSIER,
     #: BWLEDGER_POOL_DETERMINE (large determinations); each at least 1.
     pool_verify: int = 1
@@ -37,6 +38,14 @@ class Settings:
     busy_retry_seconds: int = 5
     #: a determination request body from this size on runs in the determine pool. BWLEDGER_LARGE_DETERMINATION_BYTES.
     large_determination_bytes: int = 65_536
+    #: how long a worker's lease on a place in a pool (api/http/pool_leases.py) lasts without being renewed, in
+    #: seconds: the places of a killed worker are free again after at most this long. BWLEDGER_POOL_LEASE_SECONDS.
+    pool_lease_seconds: int = 30
+    #: requests per minute of one caller (an account, a session's person, a token), every request but the
+    #: static files (api/access/rate_limit.py); beyond it 429 RATE_LIMITED. BWLEDGER_RATE_PER_MINUTE_CALLER, 0: off.
+    rate_per_minute_caller: int = 1200
+    #: requests per minute from one client address, logged in or not. BWLEDGER_RATE_PER_MINUTE_ADDRESS, 0: off.
+    rate_per_minute_address: int = 6000
     #: worker processes of one verification run by the server (a caller's ?workers= is ignored).
     #: BWLEDGER_VERIFY_WORKERS, at least 1.
     verify_workers: int = 1
@@ -193,6 +202,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     busy_retry_seconds=_at_least_one(env, "BWLEDGER_BUSY_RETRY_SECONDS", 5),
                     large_determination_bytes=_number(env, "BWLEDGER_LARGE_DETERMINATION_BYTES", 65_536, int),
                     verify_workers=_at_least_one(env, "BWLEDGER_VERIFY_WORKERS", 1),
+                    pool_lease_seconds=_at_least_one(env, "BWLEDGER_POOL_LEASE_SECONDS", 30),
+                    rate_per_minute_caller=_number(env, "BWLEDGER_RATE_PER_MINUTE_CALLER", 1200, int),
+                    rate_per_minute_address=_number(env, "BWLEDGER_RATE_PER_MINUTE_ADDRESS", 6000, int),
                     oidc=load_oidc_settings(env),
                     pseudonym_secret=env.get("BWLEDGER_PSEUDONYM_SECRET") or None,
                     data_kek=env.get("BWLEDGER_DATA_KEK") or None)

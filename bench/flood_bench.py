@@ -8,6 +8,11 @@ api/settings.py) holds a ledger of ENTRIES signed determinations. Measured in th
  (b) under a verify flood: FLOOD parallel `GET /api/ledger/verify?workers=64` (sent from another
      process, so the measuring process stays quiet) while the same PROBES health requests run;
  (c) under a bundle flood: FLOOD parallel `GET /api/ledger/bundle?party=GM0166`, the same way.
+The flood requests carry an auditor's token (verify and bundles are theirs; api/access/policy.toml).
+ (d) the rate limits' cost (api/access/rate_limit.py): one check (a caller and an address counted, as the
+     guard does for every request) on SQLite and on PostgreSQL (BWLEDGER_TEST_PG_URL, a schema of its own,
+     dropped afterwards; skipped when it cannot be reached), its p50 and p99; and the unloaded health p50
+     and p99 of a second server with the limits off (BWLEDGER_RATE_PER_MINUTE_*=0) against (a).
 For each flood: the health p99 against the unloaded p99, how many flood answers were 200 and how many
 503 SERVER_BUSY (each with Retry-After), and the most worker processes the server had at once (the
 caller's `workers=64` must not fork anything). Goals: the health p99 under each flood at most 0.25 s
@@ -36,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx
+import sqlalchemy as sa
 
 from api import bootstrap
 from api.settings import load_settings
@@ -43,6 +49,9 @@ from ledger import service
 
 #: the trivial endpoint's p99 under a flood, at most
 GOAL_P99_S = 0.25
+#: one rate-limit check (caller and address, in the database), its p50 at most, on either backend
+GOAL_RATE_CHECK_P50_S = 0.005
+PG_URL = os.environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def log(msg: str) -> None:
@@ -68,6 +77,81 @@ def seed(home: Path, n: int) -> None:
     store.dispose()
 
 
+def auditor_token(home: Path) -> str:
+    from api.access.accounts import AccessService
+
+    store = bootstrap.open_store(load_settings({"BWLEDGER_HOME": str(home)}), with_operator=False)
+    try:
+        return AccessService(store.engine).issue_token("OPERATOR", ["auditor"], label="flood", created_by="bench")[1]
+    finally:
+        store.dispose()
+
+
+def rate_check_times(url: str, schema: str | None, keys: Path, n: int) -> list[float]:
+    """`n` rate-limit checks as the guard makes them (one caller, one address), each timed."""
+    from api.access.rate_limit import RequestLimit
+
+    store = service.init_ledger(url, keys, schema=schema)
+    try:
+        limit = RequestLimit(store.engine, store.clock, per_caller=10**9, per_address=10**9)
+        for _ in range(20):  # warm up
+            limit.check("token:bench", "127.0.0.1")
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            assert limit.check("token:bench", "127.0.0.1") is None
+            out.append(time.perf_counter() - t)
+        return out
+    finally:
+        store.dispose()
+
+
+def rate_check_postgres(keys: Path, n: int) -> list[float] | None:
+    schema = f"flood_{os.getpid()}"
+    try:
+        admin = sa.create_engine(PG_URL)
+        with admin.begin() as c:
+            c.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: the figure is skipped, and said so
+        log(f"PostgreSQL not reachable ({type(exc).__name__}): no rate-limit figure for it")
+        return None
+    try:
+        return rate_check_times(PG_URL, schema, keys, n)
+    finally:
+        with admin.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+def start_server(home: Path, **settings: str):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": "0", **settings}
+    env.pop("BWLEDGER_DATABASE_URL", None)
+    out = open(home / f"server-{port}.log", "w+b")  # noqa: SIM115 - the server writes it until it stops
+    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
+                               str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/api/health", timeout=1).status_code == 200:
+                return server, out, url
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            out.seek(0)
+            raise SystemExit(f"server did not come up: {out.read().decode(errors='replace')}")
+        time.sleep(0.1)
+
+
+def stop_server(server, out) -> None:
+    if server is not None and server.poll() is None:
+        server.terminate()
+        server.wait(timeout=30)
+    if out is not None:
+        out.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,10 +174,10 @@ def probe(url: str, count: int) -> list[float]:
     return out
 
 
-def _flood(url: str, path: str, n: int, queue) -> None:
+def _flood(url: str, path: str, n: int, queue, token: str) -> None:
     async def main():
         limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-        async with httpx.AsyncClient(timeout=600, limits=limits) as c:
+        async with httpx.AsyncClient(timeout=600, limits=limits, headers={"Authorization": f"Bearer {token}"}) as c:
             async def one():
                 try:
                     r = await c.get(url + path)
@@ -114,10 +198,10 @@ def children(pid: int) -> int:
         return 0
 
 
-def flood_run(url: str, pid: int, path: str, n: int, probes: int) -> dict:
+def flood_run(url: str, pid: int, path: str, n: int, probes: int, token: str) -> dict:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_flood, args=(url, path, n, queue))
+    proc = ctx.Process(target=_flood, args=(url, path, n, queue, token))
     peak = [0]
     stop = threading.Event()
 
@@ -154,24 +238,8 @@ def main() -> None:
         t = time.perf_counter()
         seed(home, args.entries)
         log(f"seeded {args.entries} entries in {time.perf_counter() - t:.1f} s")
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": "0"}
-        env.pop("BWLEDGER_DATABASE_URL", None)
-        out = open(home / "server.log", "w+b")  # noqa: SIM115 - the server writes it until the finally
-        server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
-                                   str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                out.seek(0)
-                raise SystemExit(f"server did not come up: {out.read().decode(errors='replace')}")
-            time.sleep(0.1)
+        token = auditor_token(home)
+        server, out, url = start_server(home)
         probe(url, 20)  # warm up
         unloaded = probe(url, args.probes)
         figures: dict = {"entries": args.entries, "flood": args.flood, "probes": args.probes,
@@ -180,11 +248,33 @@ def main() -> None:
         log(f"unloaded health p99 {figures['unloaded']['p99_s'] * 1000:.1f} ms")
         for name, path in (("verify_flood", "/api/ledger/verify?workers=64"),
                            ("bundle_flood", "/api/ledger/bundle?party=GM0166")):
-            figures[name] = res = flood_run(url, server.pid, path, args.flood, args.probes)
+            figures[name] = res = flood_run(url, server.pid, path, args.flood, args.probes, token)
             res["p99_vs_unloaded"] = round(res["p99_s"] / figures["unloaded"]["p99_s"], 2)
             log(f"{name}: health p99 {res['p99_s'] * 1000:.1f} ms ({res['p99_vs_unloaded']}x), "
                 f"{res['flood_ok']} x 200, {res['flood_busy_503']} x 503, {res['flood_other']} other, "
                 f"{res['server_children_peak']} forked workers at most")
+        stop_server(server, out)
+        server = out = None
+
+        # (d) what the rate limits cost: one check on each backend, and the health probe without them
+        rate: dict = {}
+        sqlite_times = rate_check_times(f"sqlite:///{home / 'rate.db'}", None, home / "keys-rate", args.probes)
+        rate["check_sqlite"] = {"p50_s": round(statistics.median(sqlite_times), 5),
+                                "p99_s": round(p(sqlite_times, 0.99), 5)}
+        pg_times = rate_check_postgres(home / "keys-rate-pg", args.probes)
+        if pg_times is not None:
+            rate["check_postgres"] = {"p50_s": round(statistics.median(pg_times), 5),
+                                      "p99_s": round(p(pg_times, 0.99), 5)}
+        server, out, url = start_server(home, BWLEDGER_RATE_PER_MINUTE_CALLER="0",
+                                        BWLEDGER_RATE_PER_MINUTE_ADDRESS="0")
+        probe(url, 20)
+        off = probe(url, args.probes)
+        rate["health_limits_off"] = {"p50_s": round(statistics.median(off), 4), "p99_s": round(p(off, 0.99), 4)}
+        rate["health_p50_added_by_limits_s"] = round(figures["unloaded"]["p50_s"]
+                                                     - rate["health_limits_off"]["p50_s"], 4)
+        figures["rate_limit"] = rate
+        log("rate limit: " + ", ".join(f"{k} p50 {v['p50_s'] * 1000:.2f} ms" for k, v in rate.items()
+                                        if isinstance(v, dict)))
         goals = {}
         for name in ("verify_flood", "bundle_flood"):
             res = figures[name]
@@ -198,12 +288,13 @@ def main() -> None:
         goals["verify_flood_forks_no_caller_workers"] = {
             "value": figures["verify_flood"]["server_children_peak"], "goal": 0,
             "met": figures["verify_flood"]["server_children_peak"] == 0}
+        for backend in ("sqlite", "postgres"):
+            if f"check_{backend}" in rate:
+                value = rate[f"check_{backend}"]["p50_s"]
+                goals[f"rate_limit_check_{backend}_p50_s"] = {"value": value, "goal": GOAL_RATE_CHECK_P50_S,
+                                                              "met": bool(value <= GOAL_RATE_CHECK_P50_S)}
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            server.wait(timeout=30)
-        if out is not None:
-            out.close()
+        stop_server(server, out)
         shutil.rmtree(home, ignore_errors=True)
     print(json.dumps({"bench": "flood", "figures": figures, "goals": goals}))
 

@@ -1,4 +1,4 @@
-"""Accounts, API tokens, sessions, case assignments and rate-limit counters: the access service.
+"""Accounts, API tokens, sessions, case assignments and the login's rate-limit counters: the access service.
 
 Everything is in the ledger's database (api/access/tables.py), so every worker process of
 `bwledger serve --workers N` shares it. Secrets are never stored: a password as its argon2id hash
@@ -27,9 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from api.access import passwords, totp
+from api.access import passwords, rate_limit, totp
 from api.access.identity import ROLES, Identity
-from api.access.tables import accounts, case_assignments, counters, sessions, tokens
+from api.access.tables import accounts, case_assignments, sessions, tokens
 from ledger.entries import PARTY_RE
 from ledger.store import utcnow
 
@@ -54,7 +54,7 @@ ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
 ACCOUNT_UNKNOWN = "ACCOUNT_UNKNOWN"
 TOKEN_INVALID = "TOKEN_INVALID"
 TOKEN_UNKNOWN = "TOKEN_UNKNOWN"
-RATE_LIMITED = "RATE_LIMITED"
+RATE_LIMITED = rate_limit.RATE_LIMITED
 
 
 class AccessError(Exception):
@@ -382,21 +382,5 @@ class AccessService:
     # ------------------------------------------------------------------ rate limits
     def hit(self, bucket: str, *, limit: int, window_seconds: int) -> int | None:
         """Count one request in `bucket` for the current window; None when within `limit`, else the
-        seconds until the window ends (the Retry-After). Shared by every worker (the database)."""
-        now = self.clock()
-        start = int(now.timestamp()) // window_seconds * window_seconds
-        key = f"{bucket}:{start}"[:200]
-        expires = datetime.fromtimestamp(start + window_seconds, now.tzinfo)
-        with self.engine.begin() as conn:
-            updated = conn.execute(counters.update().where(counters.c.bucket == key)
-                                   .values(count=counters.c.count + 1)).rowcount
-            if not updated:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(counters.insert().values(bucket=key, count=1, expires_at=expires))
-                except IntegrityError:
-                    conn.execute(counters.update().where(counters.c.bucket == key).values(count=counters.c.count + 1))
-            count = conn.execute(sa.select(counters.c.count).where(counters.c.bucket == key)).scalar_one()
-            if count == 1:
-                conn.execute(counters.delete().where(counters.c.expires_at < now))
-        return None if count <= limit else max(1, int((expires - now).total_seconds()))
+        seconds until the window ends (the Retry-After). Shared by every worker (api/access/rate_limit.py)."""
+        return rate_limit.count(self.engine, self.clock, [(bucket, limit)], window_seconds)

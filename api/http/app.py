@@ -91,6 +91,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         timer = CheckpointTimer(store, settings.checkpoint_seconds, anchor_seconds=settings.audit_anchor_seconds)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         app.state.access = bootstrap.access_service(store)
+        app.state.rate_limit = bootstrap.request_limit(settings, store)
+        leases = bootstrap.pool_leases(settings, store)
+        app.state.pools.share(leases)
+        leases.start()
         app.state.documents = await anyio.to_thread.run_sync(bootstrap.client_documents, settings, store)
         app.state.pseudonym_secret = await anyio.to_thread.run_sync(bootstrap.pseudonym_secret, settings)
         timer.start()
@@ -98,6 +102,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await timer.stop()
+            leases.stop()
+            app.state.pools.share(None)
             store.dispose()
 
     return Litestar(

@@ -3,7 +3,9 @@
 `access_guard` runs before every handler of the app (it is the app's guard). It
 1. names the operation (the handler's operationId; the static files and the OpenAPI document by name),
 2. identifies the caller: a bearer token (`Authorization: Bearer bwt_...`, or an access token of the
-   OpenID provider for machine clients), or the session cookie of a logged-in person,
+   OpenID provider for machine clients), or the session cookie of a logged-in person, and counts the
+   request against the rate limits (api/access/rate_limit.py: per caller and per client address, in the
+   database, every request but the static files; beyond them 429 RATE_LIMITED with Retry-After),
 3. resolves what the request is about (the `party` parameter; a case's participants and assignment),
 4. asks `policy.decide` and answers its refusal: 401 (not logged in; a page redirects to /aanmelden),
    403 (the role may not do this), 404 (another party's data: as if it did not exist),
@@ -28,6 +30,7 @@ from litestar.handlers.base import BaseRouteHandler
 from api.access import policy
 from api.access.accounts import AccessError, AccessService, Session
 from api.access.identity import Identity
+from api.access.rate_limit import RATE_LIMITED, RequestLimit
 
 SESSION_COOKIE = "bwsession"
 CSRF_HEADER = "x-csrf-token"
@@ -43,9 +46,9 @@ PARTY_NOT_OWN = "PARTY_NOT_OWN"
 class AccessDenied(Exception):
     """A request the guard refuses; answered as problem+json, a Dutch page, or a redirect to the login."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
         super().__init__(f"{code}: {message}")
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
 
 
 @dataclass(frozen=True)
@@ -164,9 +167,32 @@ def _about(connection: ASGIConnection, rule: policy.Rule | None, identity: Ident
     return policy.About(_case_participants(connection, case_id), assigned=case_id in assigned)
 
 
+#: the operations not counted by the rate limits: the style sheet and images of every page
+NOT_RATE_LIMITED = frozenset({"static"})
+
+
+def _rate_limit(connection: ASGIConnection, operation: str | None, identity: Identity | None) -> None:
+    """Count the request once per caller and once per address (a refused identification counts for its
+    address); AccessDenied 429 RATE_LIMITED beyond either limit."""
+    if operation in NOT_RATE_LIMITED:
+        return
+    limit: RequestLimit | None = getattr(connection.app.state, "rate_limit", None)
+    if limit is None:
+        return
+    address = connection.client.host if connection.client else None
+    wait = limit.check(identity.subject if identity is not None else None, address)
+    if wait is not None:
+        raise AccessDenied(429, RATE_LIMITED, RequestLimit.message(wait), retry_after=wait)
+
+
 def _decide(connection: ASGIConnection, operation: str | None) -> Caller:
     """The blocking part (database reads), off the event loop."""
-    identity, via, session = _identify(connection)
+    try:
+        identity, via, session = _identify(connection)
+    except AccessDenied:
+        _rate_limit(connection, operation, None)
+        raise
+    _rate_limit(connection, operation, identity)
     rule = policy.rule(operation)
     assigned = frozenset()
     if identity is not None and "commissielid" in identity.roles and identity.subject.startswith("account:"):

@@ -91,6 +91,10 @@ def on_access_denied(request: Request, exc) -> Response:
     if exc.status == 401 and _wants_html(request) and request.method == "GET":
         return Redirect(login_redirect(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
                         status_code=303)
+    if exc.status == 429:  # the rate limits (api/access/rate_limit.py)
+        return problem(request, 429, exc.code, exc.message, title="Te veel verzoeken",
+                       headers={"Retry-After": str(exc.retry_after or 60)},
+                       uitleg=exc.message[:1].upper() + exc.message[1:] + ".")
     headers = {"WWW-Authenticate": 'Bearer realm="bwledger"'} if exc.status == 401 else None
     title = None if exc.status == 404 else "Geen toegang"  # a 404 reads as any other: existence is not told
     return problem(request, exc.status, exc.code, exc.message, title=title, headers=headers)

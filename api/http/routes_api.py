@@ -5,6 +5,7 @@ Handlers are async and run the (blocking) service calls in a worker thread with 
 breaks two sync handlers on one path, such as GET and POST /api/ledger/entries.)"""
 from __future__ import annotations
 
+import os
 from functools import partial
 from typing import Annotated, Any
 
@@ -132,7 +133,8 @@ async def bundle(store: NamedDependency[Store], state: State, party: FromQuery[s
 async def health(store: NamedDependency[Store], state: State) -> dict:
     ledger = await in_thread(compose.overview, store)
     return {"status": "attention" if ledger["needs_attention"] else "ok", "ledger": ledger,
-            "checkpoint_timer": state.timer.status(), "pools": state.pools.status()}
+            "checkpoint_timer": state.timer.status(), "pools": state.pools.status(),
+            "worker": os.getpid()}  # which worker process of `bwledger serve --workers N` answered
 
 
 ROUTES = [determine, verify, submit, entries, checkpoint, bundle, health]

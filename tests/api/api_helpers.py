@@ -126,9 +126,9 @@ class Server(LoggedProcess):
     """`bwledger serve` in a subprocess on 127.0.0.1 and a free port."""
 
     def __init__(self, home: Path, checkpoint_seconds: float = 0.3, database_url: str | None = None,
-                 schema: str | None = None, **settings: str):
-        """On the ledger of `home` (its SQLite default) or of `database_url` [`schema`]; `settings` are
-        further BWLEDGER_* variables, e.g. BWLEDGER_MAX_DOCUMENT_BYTES="1000"."""
+                 schema: str | None = None, workers: int = 1, **settings: str):
+        """On the ledger of `home` (its SQLite default) or of `database_url` [`schema`], with `workers` worker
+        processes; `settings` are further BWLEDGER_* variables, e.g. BWLEDGER_MAX_DOCUMENT_BYTES="1000"."""
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -140,8 +140,9 @@ class Server(LoggedProcess):
             if value is not None:
                 env[name] = value
         self.log = open(home / "server.log", "w+b")
+        extra = ["--workers", str(workers)] if workers > 1 else []
         self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
+                                      "--port", str(self.port), *extra], cwd=ROOT, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         wait_until_up(self)
 
