@@ -137,16 +137,26 @@ def bundle_document(store: Store, party: str, date_from: date, date_to: date) ->
         return out.read_bytes()
 
 
-def party_entries(store: Store, party: str, date_from: date, date_to: date) -> list[dict[str, Any]]:
+def party_entries(store: Store, party: str, date_from: date, date_to: date, viewer: str | None = None
+                  ) -> list[dict[str, Any]]:
     """The entries the party authored or is named in, received in those dates (ledger.service.party_entries,
-    the selection of the party's bundle), decoded for an edge."""
+    the selection of the party's bundle), decoded for an edge, as `viewer` (the caller's party; None for a
+    reader of no party) may read them: where a SAFETY_CONFIDENTIAL client is is shown only to a party that
+    needs it (ledger.confidential_locations: its N1/N2 left out, a location written before the rule masked)."""
+    from ledger.confidential_locations import confidentiality
+
+    rows = service.party_entries(store, party, date_from, date_to)
+    conf = confidentiality(store, {r.client for r in rows})
     out = []
-    for row in service.party_entries(store, party, date_from, date_to):
+    for row in rows:
+        if conf.withheld(viewer, row.kind, row.client):
+            continue
         st = json.loads(row.statement)
         out.append({"seq": row.seq, "received_at": iso(row.received_at),
                     "kind": row.kind, "author": row.author, "client": row.client,
                     "idempotency_key": row.idempotency_key, "authored_at": st["authored_at"],
-                    "entry_hash": row.leaf_hash.hex(), "payload": st["payload"]})
+                    "entry_hash": row.leaf_hash.hex(),
+                    "payload": conf.payload_for(viewer, row.kind, row.client, st["payload"])})
     return out
 
 

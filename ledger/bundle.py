@@ -21,7 +21,9 @@ Format: one UTF-8 JSON file, `"format": "bwledger-bundle/1"`:
 an entry they refer to (a reversal of a cost line that names it, whoever reverses it); "reference"
 entries are earlier entries they refer to; "key" entries are every
 key registration, rotation and revocation in the log up to the checkpoint, from which the verifier
-rebuilds the key registry (public keys and validity windows) itself.
+rebuilds the key registry (public keys and validity windows) itself. The N1 and N2 of a client of a
+SAFETY_CONFIDENTIAL determination are left out of the bundle of a party that does not need the client's
+location (ledger/confidential_locations.py, spec 8.7).
 
 To verify: check the checkpoint signature with the operator key (ideally a key id the auditor got
 out of band: --operator-key); recompute every entry hash from its fields (entries.leaf_bytes) and
@@ -41,6 +43,7 @@ from pathlib import Path
 import msgspec
 
 from .admission import check_signature, entry_problem
+from .confidential_locations import NOTICE_KINDS, confidentiality
 from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint_body, entry_hash, light_or_full,
@@ -126,6 +129,9 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     referenced = store.get_rows(sorted(ref_seqs))
     ref_statements = {s: parsed.get(s) or light_or_full(row.statement, row.kind) for s, row in referenced.items()}
     chosen = [r for r in rows if r.kind not in KEY_KINDS and concerns(party, parsed[r.seq], ref_statements.get)]
+    # the N1/N2 of a SAFETY_CONFIDENTIAL client only for the parties that need its location (spec 8.7)
+    conf = confidentiality(store, {r.client for r in chosen if r.kind in NOTICE_KINDS})
+    chosen = [r for r in chosen if not conf.withheld(party, r.kind, r.client)]
     chosen_seqs = {r.seq for r in chosen}
     wanted = set()
     for c in chosen:

@@ -104,10 +104,10 @@ def _period(party: str, date_from: str | None, date_to: str | None):
 
 
 @get("/api/ledger/entries", operation_id="listEntries")
-async def entries(store: NamedDependency[Store], party: FromQuery[str], from_: Since = None,
-                  to: FromQuery[str | None] = None) -> dict:
+async def entries(store: NamedDependency[Store], caller: NamedDependency[Caller], party: FromQuery[str],
+                  from_: Since = None, to: FromQuery[str | None] = None) -> dict:
     who, d_from, d_to = _period(party, from_, to)
-    rows = await in_thread(compose.party_entries, store, who, d_from, d_to)
+    rows = await in_thread(compose.party_entries, store, who, d_from, d_to, caller.party)
     return {"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(rows), "entries": rows}
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..confidential_locations import MASK, confidentiality
 from ..settlement import store as sstore
 from ..settlement.catalogue import load_catalogue, party_name
 from ..settlement.quarters import Quarter
@@ -88,6 +89,7 @@ def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
     dets, clients = set(s.disputed_determinations), set(s.disputed_clients)
     out: dict[str, PartyStatement] = {}
     hist_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
+    conf = confidentiality(store, {r[2] for r in rows})
 
     def st(p: str) -> PartyStatement:
         ps = out.get(p)
@@ -105,12 +107,14 @@ def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
             hist_ids[(bearer, klass)].append(seq)
         base = (seq, kind, client)
         tail = (_d(r[5]), _d(r[6]), r[7], r[8], r[9])
-        rest = (klass, hist, r[14], r[16], det, r[18], (seq,))
+        # the location only in the statement of a party that needs it (spec 8.7)
+        rest = {p: (klass, hist, r[14], r[16], det, r[18] if not r[18] or conf.sees_locations(p, client) else MASK,
+                    (seq,)) for p in (fronting, bearer)}
         if fronting == bearer:
-            st(fronting).own.append(base + (fronting,) + tail + (r[10],) + rest)
+            st(fronting).own.append(base + (fronting,) + tail + (r[10],) + rest[fronting])
             continue
-        st(fronting).lines[bearer].append(base + (bearer,) + tail + (r[10],) + rest)
-        st(bearer).lines[fronting].append(base + (fronting,) + tail + (-r[10],) + rest)
+        st(fronting).lines[bearer].append(base + (bearer,) + tail + (r[10],) + rest[fronting])
+        st(bearer).lines[fronting].append(base + (fronting,) + tail + (-r[10],) + rest[bearer])
     for sh in s.pool_shares:
         if sh.member == sh.holder or not sh.share_cents:
             continue
