@@ -129,11 +129,12 @@ def overview(store: Store) -> dict[str, Any]:
             "last_checkpoint": checkpoint_view(store.latest_checkpoint()), "needs_attention": attention}
 
 
-def bundle_document(store: Store, party: str, date_from: date, date_to: date) -> bytes:
-    """The bytes of the party's offline bundle (ledger.service.export_bundle) for those dates."""
+def bundle_document(store: Store, party: str, date_from: date, date_to: date, viewer: str | None = None) -> bytes:
+    """The bytes of the party's offline bundle (ledger.service.export_bundle) for those dates, as `viewer`
+    (the caller's party) may read it."""
     with tempfile.TemporaryDirectory(prefix="bwledger-bundle-") as tmp:
         out = Path(tmp) / "bundle.json"
-        service.export_bundle(store, party, date_from, date_to, out)
+        service.export_bundle(store, party, date_from, date_to, out, viewer=viewer)
         return out.read_bytes()
 
 
@@ -145,7 +146,7 @@ def party_entries(store: Store, party: str, date_from: date, date_to: date, view
     needs it (ledger.confidential_locations: its N1/N2 left out, a location written before the rule masked)."""
     from ledger.confidential_locations import confidentiality
 
-    rows = service.party_entries(store, party, date_from, date_to)
+    rows = service.party_entries(store, party, date_from, date_to, viewer=viewer)
     conf = confidentiality(store, {r.client for r in rows})
     out = []
     for row in rows:

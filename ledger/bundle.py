@@ -114,10 +114,12 @@ def concerns(party: str, st, referenced: Callable[[int], object | None]) -> bool
     return False
 
 
-def select_party_entries(store: Store, party: str, date_from: date, date_to: date, stop: int | None = None
-                         ) -> tuple[list[EntryRow], list[EntryRow]]:
+def select_party_entries(store: Store, party: str, date_from: date, date_to: date, stop: int | None = None,
+                         viewer: str | None = None) -> tuple[list[EntryRow], list[EntryRow]]:
     """(entries `party` authored or is named in, received on date_from..date_to UTC inclusive; the
-    earlier entries those refer to that are not themselves chosen), each in seq order, seq < stop."""
+    earlier entries those refer to that are not themselves chosen), each in seq order, seq < stop. An
+    N1/N2 of a SAFETY_CONFIDENTIAL client is left out unless `party` needs its location, and, when someone
+    else reads the party's entries (`viewer`, e.g. an auditor), unless the viewer needs it too."""
     rows = [r for r in store.rows_received_between(_day_start(date_from), _day_start(date_to + timedelta(days=1)))
             if stop is None or r.seq < stop]
     # the entries referred to, to find entries that concern the party by reference
@@ -131,7 +133,8 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     chosen = [r for r in rows if r.kind not in KEY_KINDS and concerns(party, parsed[r.seq], ref_statements.get)]
     # the N1/N2 of a SAFETY_CONFIDENTIAL client only for the parties that need its location (spec 8.7)
     conf = confidentiality(store, {r.client for r in chosen if r.kind in NOTICE_KINDS})
-    chosen = [r for r in chosen if not conf.withheld(party, r.kind, r.client)]
+    chosen = [r for r in chosen if not conf.withheld(party, r.kind, r.client)
+              and (viewer is None or viewer == party or not conf.withheld(viewer, r.kind, r.client))]
     chosen_seqs = {r.seq for r in chosen}
     wanted = set()
     for c in chosen:
@@ -140,8 +143,10 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     return chosen, references
 
 
-def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path) -> BundleSummary:
-    """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive)."""
+def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path,
+                  viewer: str | None = None) -> BundleSummary:
+    """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive), as
+    `viewer` may read it (select_party_entries; None: the party itself)."""
     if store.operator is not None:
         store.checkpoint()
     cp = store.latest_checkpoint()
@@ -149,7 +154,7 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
         raise LedgerError(BUNDLE_MALFORMED, "the ledger has no checkpoint to prove against")
     n = cp.tree_size
     tree = MerkleTree(store.leaf_hashes(n))
-    chosen, references = select_party_entries(store, party, date_from, date_to, stop=n)
+    chosen, references = select_party_entries(store, party, date_from, date_to, stop=n, viewer=viewer)
     keys = [r for r in store.key_rows() if r.seq < n]
 
     def encode(row: EntryRow, role: str) -> dict:

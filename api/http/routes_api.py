@@ -120,10 +120,10 @@ async def checkpoint(store: NamedDependency[Store]) -> dict:
 
 
 @get("/api/ledger/bundle", operation_id="getBundle")
-async def bundle(store: NamedDependency[Store], state: State, party: FromQuery[str], from_: Since = None,
-                 to: FromQuery[str | None] = None) -> Response:
+async def bundle(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller], party: FromQuery[str],
+                 from_: Since = None, to: FromQuery[str | None] = None) -> Response:
     who, d_from, d_to = _period(party, from_, to)
-    raw = await state.pools.run("bundle", compose.bundle_document, store, who, d_from, d_to)
+    raw = await state.pools.run("bundle", compose.bundle_document, store, who, d_from, d_to, caller.party)
     name = f"bundle-{who.replace(':', '_')}-{d_from}-{d_to}.json"
     return download(raw, name, "application/json")
 
