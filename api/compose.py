@@ -144,10 +144,10 @@ def party_entries(store: Store, party: str, date_from: date, date_to: date, view
     the selection of the party's bundle), decoded for an edge, as `viewer` (the caller's party; None for a
     reader of no party) may read them: where a SAFETY_CONFIDENTIAL client is is shown only to a party that
     needs it (ledger.confidential_locations: its N1/N2 left out, a location written before the rule masked)."""
-    from ledger.confidential_locations import confidentiality
+    from ledger.confidential_locations import LOCATION_FIELDS, confidentiality
 
     rows = service.party_entries(store, party, date_from, date_to, viewer=viewer)
-    conf = confidentiality(store, {r.client for r in rows})
+    conf = confidentiality(store, {r.client for r in rows if r.kind in LOCATION_FIELDS})
     out = []
     for row in rows:
         if conf.withheld(viewer, row.kind, row.client):

@@ -181,5 +181,6 @@ def location_to_sign(store, client: str | None, location: str | None) -> str | N
     return MASK if location and is_confidential(store, client) else location
 
 
-__all__ = ["FLAG", "MASK", "LOCATION_CONFIDENTIAL", "Confidentiality", "confidentiality", "is_confidential", "location_to_sign",
-           "location_problem", "mask_facts", "mask_payload", "mask_trail", "needing_parties", "raises_flag"]
+__all__ = ["FLAG", "LOCATION_CONFIDENTIAL", "MASK", "Confidentiality", "confidentiality", "is_confidential",
+           "location_problem", "location_to_sign", "mask_facts", "mask_payload", "mask_trail", "needing_parties",
+           "raises_flag"]

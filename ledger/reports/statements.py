@@ -89,7 +89,7 @@ def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
     dets, clients = set(s.disputed_determinations), set(s.disputed_clients)
     out: dict[str, PartyStatement] = {}
     hist_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
-    conf = confidentiality(store, {r[2] for r in rows})
+    conf = confidentiality(store, {r[2] for r in rows if r[18]})  # only lines that name a location
 
     def st(p: str) -> PartyStatement:
         ps = out.get(p)
