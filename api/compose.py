@@ -157,7 +157,7 @@ def party_entries(store: Store, party: str, date_from: date, date_to: date, view
                     "kind": row.kind, "author": row.author, "client": row.client,
                     "idempotency_key": row.idempotency_key, "authored_at": st["authored_at"],
                     "entry_hash": row.leaf_hash.hex(),
-                    "payload": conf.payload_for(viewer, row.kind, row.client, st["payload"])})
+                    "payload": conf.payload_for(viewer, row.kind, row.client, st["payload"], row.author)})
     return out
 
 
@@ -231,9 +231,11 @@ def settlement_dict(store: Store, quarter: str, sees_party=lambda _p: True) -> d
     return {**s.to_dict(), "digest": digest}
 
 
-def statement_file(store: Store, quarter: str, party: str, fmt: str) -> tuple[bytes, str, str]:
+def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None
+                   ) -> tuple[bytes, str, str]:
     """One municipality's statement for the quarter as (bytes, file name, media type): the files that
-    `bwledger settle` writes (ledger.settlement.service.write_statements)."""
+    `bwledger settle` writes (ledger.settlement.service.write_statements), as `viewer` (the caller's
+    party) may read it."""
     from ledger.settlement import service as settlement_service
 
     if fmt not in STATEMENT_MEDIA:
@@ -241,7 +243,7 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str) -> tuple[by
     if not party.startswith("GM"):
         raise RequestInvalid("party", f"a statement is per municipality (GMxxxx): {party!r}")
     with tempfile.TemporaryDirectory(prefix="bwledger-statement-") as tmp:
-        res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party])
+        res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party], viewer=viewer)
         path = getattr(res.files[0], fmt)
         return path.read_bytes(), path.name, STATEMENT_MEDIA[fmt]
 

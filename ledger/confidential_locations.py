@@ -12,7 +12,8 @@ The rule, in one place:
   municipality of a `womens_shelter` address or stay and of every BW episode.
 * The parties that **need** it are the ones that place the client and receive the placement: the
   placing party, the host municipality and the host region of the client's N1s (and the sender, host and
-  new municipality of its N2s). Not the cost bearer (it pays; where the client lives does not change
+  new municipality of its N2s); and the author of an entry reads that entry as it signed it (the
+  fronting party its own cost lines). Not the cost bearer (it pays; where the client lives does not change
   what it owes), not the committee (a dispute on E40 is about the designation of the shelter, which is
   its type, not its place), not the auditor, not the operator, not any other party.
 
@@ -159,12 +160,24 @@ class Confidentiality:
             return True
         return viewer is not None and viewer in self.needing.get(client, set())
 
+    def shows(self, reader: str | None, client: str | None, *, author: str | None = None,
+              viewer: str | None = None) -> bool:
+        """Is the location shown in what is made for `reader` (its own entries as it signed them: `author`),
+        and, when another party reads that for it (`viewer`, e.g. an auditor), to that viewer too?"""
+        def sees(who: str | None) -> bool:
+            return who is not None and who == author or self.sees_locations(who, client)
+
+        return sees(reader) and (viewer is None or viewer == reader or sees(viewer))
+
     def withheld(self, viewer: str | None, kind: str, client: str | None) -> bool:
         """Is a signed entry of this kind and client kept from `viewer` (a notice telling where it is)?"""
         return kind in NOTICE_KINDS and not self.sees_locations(viewer, client)
 
-    def payload_for(self, viewer: str | None, kind: str, client: str | None, payload: dict) -> dict:
-        return payload if self.sees_locations(viewer, client) else mask_payload(kind, payload)
+    def payload_for(self, viewer: str | None, kind: str, client: str | None, payload: dict,
+                    author: str | None = None) -> dict:
+        """The payload as `viewer` may read it: its own entry as it signed it, else masked unless it needs
+        the location."""
+        return payload if self.shows(viewer, client, author=author) else mask_payload(kind, payload)
 
 
 def confidentiality(store, clients: Iterable[str | None]) -> Confidentiality:

@@ -82,8 +82,10 @@ class StatementsResult:
     lines: int
 
 
-def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
-    """Every row of the settled quarter, sorted into each party's statement."""
+def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str, PartyStatement]:
+    """Every row of the settled quarter, sorted into each party's statement; a location of a
+    SAFETY_CONFIDENTIAL client only in the statement of a party that needs it, and, when `viewer` (another
+    reader, e.g. an auditor) is given, only if the viewer needs it too (ledger/confidential_locations.py)."""
     q = Quarter.parse(s.quarter)
     rows = sstore.raw_quarter_rows(store, q.code, s.through_seq, s.carried)
     dets, clients = set(s.disputed_determinations), set(s.disputed_clients)
@@ -107,9 +109,10 @@ def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
             hist_ids[(bearer, klass)].append(seq)
         base = (seq, kind, client)
         tail = (_d(r[5]), _d(r[6]), r[7], r[8], r[9])
-        # the location only in the statement of a party that needs it (spec 8.7)
-        rest = {p: (klass, hist, r[14], r[16], det, r[18] if not r[18] or conf.sees_locations(p, client) else MASK,
-                    (seq,)) for p in (fronting, bearer)}
+        # the location only in the statement of a party that needs it (spec 8.7; the fronting party signed it)
+        rest = {p: (klass, hist, r[14], r[16], det,
+                    r[18] if not r[18] or conf.shows(p, client, author=fronting, viewer=viewer) else MASK, (seq,))
+                for p in (fronting, bearer)}
         if fronting == bearer:
             st(fronting).own.append(base + (fronting,) + tail + (r[10],) + rest[fronting])
             continue
@@ -279,13 +282,14 @@ def _json_line(cp: str, ln: tuple) -> dict[str, Any]:
 
 
 def write_statements(store: Store, quarter: str | Quarter, out_dir: Path, *, parties: Sequence[str] | None = None,
-                     settlement: Settlement | None = None) -> StatementsResult:
-    """Settle the quarter and write every (or the given) municipality's XLSX, CSV and JSON statement."""
+                     settlement: Settlement | None = None, viewer: str | None = None) -> StatementsResult:
+    """Settle the quarter and write every (or the given) municipality's XLSX, CSV and JSON statement (as
+    `viewer` may read them: `collect`)."""
     s = settlement or settle(store, quarter)
     q = Quarter.parse(s.quarter)
     directory = Path(out_dir) / f"verrekening-{q.code}"
     directory.mkdir(parents=True, exist_ok=True)
-    per = collect(store, s)
+    per = collect(store, s, viewer)
     wanted = sorted(per) if parties is None else [p for p in parties]
     files = tuple(write_party(s, per.get(p) or PartyStatement(p), directory) for p in wanted)
     summary = directory / f"verrekening-{q.code}.json"

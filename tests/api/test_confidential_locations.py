@@ -237,3 +237,53 @@ def test_masking_of_facts_and_trail_keeps_the_rest():
     assert MELD not in r3["finding"] and MASK in r3["finding"]
     r7 = next(s for s in trail["trail"] if s["rule"] == "R7")
     assert BEARER in r7["finding"]  # the woonplaats before the shelter is no secret of the client's place
+
+
+def test_a_place_signed_before_the_flag_is_masked_for_whoever_does_not_need_it(client):
+    """A cost line booked with its place before a re-determination raised SAFETY_CONFIDENTIAL: its author (the
+    fronting party) still reads it; the cost bearer and an auditor read "vertrouwelijk" in the listing and the
+    statements. What remains: the signed line itself, verbatim in the cost bearer's bundle."""
+    store, keys = client.app.state.store, client.app.state.settings.keys_dir
+    legacy = "PSN-e40-later-bekend"
+
+    def signer_for(p):
+        return service.party_signer(store, keys, p)
+
+    det, facts = _e40()
+    payload = {"determination_id": "E40-eerst", "determination_digest": "a" * 64, "input_digest": "b" * 64,
+               "ruleset_version": det.ruleset_version, "context_version": "ctx", "reference_date": "2026-03-03",
+               "outcome": {"cost_bearer": BEARER, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
+                           "statutory_college": MELD, "entry_kind": "intra_regional"},
+               "flags": [], "provisional": False, "addressee": BEARER}
+    first = service.record(store, signer_for(MELD), "determination", payload, idempotency_key="later-det",
+                           client=legacy)
+    settlement_service.book_placements(store, signer_for, [
+        Placement("pl-later", legacy, PLACING, BEARER, "15B02", date(2026, 4, 1), date(2026, 5, 31), location=PLACE,
+                  determination=_ref(first))], until=date(2026, 6, 30))
+    service.record(store, signer_for(MELD), "redetermination",
+                   {**payload, "determination_id": "E40-later", "flags": ["SAFETY_CONFIDENTIAL"], "provisional": False,
+                    "previous": _ref(first), "trigger": "vrouwenopvang bekend"},
+                   idempotency_key="later-redet", client=legacy)
+
+    def lines(party, viewer, roles=None):
+        return [e for e in _listing(client, party, viewer, roles)["entries"]
+                if e["client"] == legacy and e["kind"] == "cost_line"]
+
+    assert {e["payload"]["location"] for e in lines(BEARER, BEARER)} == {MASK}
+    assert {e["payload"]["location"] for e in lines(PLACING, PLACING)} == {PLACE}  # its own lines, as signed
+    assert {e["payload"]["location"] for e in lines(PLACING, "COMMITTEE", ("auditor",))} == {MASK}
+
+    def statement(party, viewer, roles=None) -> str:
+        r = client.get(f"/api/settlement/2026K2/statements/{party}/json", headers=_as(client, viewer, roles))
+        assert r.status_code == 200, r.text
+        return r.text
+
+    assert PLACE not in statement(BEARER, BEARER)
+    assert PLACE in statement(PLACING, PLACING)
+    assert PLACE not in statement(PLACING, "COMMITTEE", ("auditor",))
+    page = client.get("/grootboek", params={"partij": BEARER, "van": "2026-01-01"}, headers=_as(client, BEARER))
+    assert page.status_code == 200 and PLACE not in page.text
+    # what remains (ledger/README.md, "Confidential locations"): the line was signed with its place, and the
+    # cost bearer's bundle carries it verbatim; reversing and booking it again gives a line without it
+    b = client.get("/api/ledger/bundle", params={"party": BEARER, "from": "2026-01-01"}, headers=_as(client, BEARER))
+    assert any(PLACE in s for s in _statements(b.json()))
