@@ -570,6 +570,34 @@ def client_pseudonym(secret: bytes, bsn: Any) -> dict[str, str]:
     return {"pseudonym": pseudonym(bsn, secret)}
 
 
+def seal_place(documents, body: Any, *, by: str | None) -> dict[str, str]:
+    """Keep the place of a SAFETY_CONFIDENTIAL client encrypted with its data key (cases.confidential_places):
+    {"client": PSN, "place": text} -> the `location_ref` the placing party signs into its N1."""
+    from cases.confidential_places import seal_place as seal
+    from ledger.entries import Pseudonym
+    from pydantic import TypeAdapter, ValidationError
+
+    if not isinstance(body, dict) or set(body) != {"client", "place"}:
+        raise RequestInvalid("body", 'JSON verwacht met precies: {"client": "PSN-...", "place": "..."}')
+    try:
+        client = TypeAdapter(Pseudonym).validate_python(body["client"], strict=True)
+    except ValidationError:
+        raise RequestInvalid("client", "het pseudoniem van de cliënt") from None
+    if not isinstance(body["place"], str):
+        raise RequestInvalid("place", "de plaats als tekst")
+    return {"client": client, "location_ref": seal(documents, client, body["place"], by=by or "")}
+
+
+def read_place(store: Store, documents, seq: str, *, viewer: str | None) -> dict[str, Any]:
+    """The place an N1 of a SAFETY_CONFIDENTIAL client refers to, for a party that needs it
+    (cases.confidential_places.read_place); PLACE_NOT_FOUND for anyone else."""
+    from cases.confidential_places import read_place as read
+
+    if not seq.isdigit() or len(seq) > 15:
+        raise RequestInvalid("seq", "het volgnummer van de plaatsingsmelding (N1)")
+    return read(store, documents, int(seq), viewer=viewer)
+
+
 def erase_client(store: Store, documents, client: str, *, by: str, reason: str,
                  outputs_dir: Path | None = None) -> dict[str, Any]:
     """Erase a client's personal data (cases.erasure.erase_client): its data key destroyed, its documents

@@ -22,8 +22,10 @@ What follows from it:
 1. From the rule set `2026-12-03` (ledger/data/admission.toml, family `confidential_locations`) the
    ledger refuses a signed N1 or cost line of a confidential client that carries a clear location: its
    `location` must be `MASK` ("vertrouwelijk") or, on a cost line, absent. Signed statements go into
-   bundles and dossiers verbatim, so the clear location must not be signed at all; the placing party
-   keeps it in its own records. Refusal code `LOCATION_CONFIDENTIAL`.
+   bundles and dossiers verbatim, so the clear location must not be signed at all. The place itself is
+   sealed in the client's encrypted store (cases/confidential_places.py) and the N1 carries only its
+   reference (`location_ref`); the parties that need it read it back through the N1. Refusal code
+   `LOCATION_CONFIDENTIAL`.
 2. Every view (the entries listing, the statements, the dossier, the pages) asks `sees_locations` and
    masks with the functions below, for entries written before that rule set and for the N1's host
    municipality, which is a party the ledger must name.

@@ -249,7 +249,7 @@ def test_a_place_signed_before_the_flag_is_masked_for_whoever_does_not_need_it(c
     def signer_for(p):
         return service.party_signer(store, keys, p)
 
-    det, facts = _e40()
+    det, _facts = _e40()
     payload = {"determination_id": "E40-eerst", "determination_digest": "a" * 64, "input_digest": "b" * 64,
                "ruleset_version": det.ruleset_version, "context_version": "ctx", "reference_date": "2026-03-03",
                "outcome": {"cost_bearer": BEARER, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
@@ -287,3 +287,47 @@ def test_a_place_signed_before_the_flag_is_masked_for_whoever_does_not_need_it(c
     # cost bearer's bundle carries it verbatim; reversing and booking it again gives a line without it
     b = client.get("/api/ledger/bundle", params={"party": BEARER, "from": "2026-01-01"}, headers=_as(client, BEARER))
     assert any(PLACE in s for s in _statements(b.json()))
+
+
+def test_the_place_itself_is_sealed_for_the_placing_party_and_the_host_only(client):
+    """The placing party seals the place in the client's encrypted store and signs only its reference into
+    the N1; the host and the placing party read it back through that N1, nobody else; erasing the client
+    makes it unreadable while the ledger still verifies."""
+    seed(client)
+    store = client.app.state.store
+    r = client.post("/api/clients/places", json={"client": CLIENT, "place": PLACE}, headers=_as(client, PLACING))
+    assert r.status_code == 201, r.text
+    ref = r.json()["location_ref"]
+    assert PLACE not in r.text and len(ref) == 64
+    refused = client.post("/api/clients/places", json={"client": CLIENT, "place": "Dorpsstraat 1, 4461 AB 12"},
+                          headers=_as(client, PLACING))
+    assert_problem(refused, 422, "PLACE_INVALID")
+    n1 = service.sign_statement(service.party_signer(store, client.app.state.settings.keys_dir, PLACING),
+                                "placement_notice", _n1(MASK, location_ref=ref, start_date="2026-04-02"),
+                                idempotency_key="e40-n1-ref", client=CLIENT)
+    posted = client.post("/api/ledger/entries", json=as_json(n1))
+    assert posted.status_code == 201, posted.text
+    seq = posted.json()["seq"]
+    assert PLACE.encode() not in b"".join(row.statement for row in store.rows_where())
+
+    for party in (PLACING, HOST):
+        got = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, party))
+        assert got.status_code == 200, (party, got.text)
+        assert got.json()["place"] == PLACE and got.json()["host_municipality"] == HOST
+    region = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, REGION, ("regio",)))
+    assert region.status_code == 200 and region.json()["place"] == PLACE
+    for party in (BEARER, OTHER, MELD):
+        got = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, party))
+        assert_problem(got, 404, "PLACE_NOT_FOUND")
+        assert PLACE not in got.text
+    auditor = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, "COMMITTEE", ("auditor",)))
+    assert auditor.status_code == 403 and PLACE not in auditor.text
+    # another entry than an N1 with a sealed place: the same answer
+    assert_problem(client.get(f"/api/ledger/entries/{seq - 1}/place", headers=_as(client, HOST)), 404,
+                   "PLACE_NOT_FOUND")
+
+    from api import compose
+
+    compose.erase_client(store, client.app.state.documents, CLIENT, by="test", reason="AVG-verzoek")
+    assert_problem(client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, HOST)), 410, "CLIENT_ERASED")
+    assert client.get("/api/ledger/verify").json()["ok"] is True
