@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ledger.bundle import FORMAT
-from ledger.confidential_locations import confidentiality
+from ledger.confidential_locations import confidentiality, without_withheld
 from ledger.entries import COMMITTEE, KEY_KINDS
 from ledger.errors import BUNDLE_MALFORMED, LedgerError
 from ledger.merkle import MerkleTree
@@ -50,7 +50,7 @@ def case_entries(store: Store, view: CaseView) -> list[EntryRow]:
     which needs where the client is: ledger/confidential_locations.py)."""
     rows = [r for r in store.rows_where(entries_table.c.client == view.client) if r.kind not in KEY_KINDS]
     conf = confidentiality(store, [view.client])
-    return [r for r in rows if not conf.withheld(COMMITTEE, r.kind, r.client)]
+    return without_withheld(rows, lambda r: conf.withheld(COMMITTEE, r.kind, r.client))
 
 
 def build_case_bundle(store: Store, case_id: str) -> CaseBundle:

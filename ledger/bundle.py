@@ -43,7 +43,7 @@ from pathlib import Path
 import msgspec
 
 from .admission import check_signature, entry_problem
-from .confidential_locations import NOTICE_KINDS, confidentiality
+from .confidential_locations import NOTICE_KINDS, confidentiality, without_withheld
 from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint_body, entry_hash, light_or_full,
@@ -131,10 +131,15 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     referenced = store.get_rows(sorted(ref_seqs))
     ref_statements = {s: parsed.get(s) or light_or_full(row.statement, row.kind) for s, row in referenced.items()}
     chosen = [r for r in rows if r.kind not in KEY_KINDS and concerns(party, parsed[r.seq], ref_statements.get)]
-    # the N1/N2 of a SAFETY_CONFIDENTIAL client only for the parties that need its location (spec 8.7)
-    conf = confidentiality(store, {r.client for r in chosen if r.kind in NOTICE_KINDS})
-    chosen = [r for r in chosen if not conf.withheld(party, r.kind, r.client)
-              and (viewer is None or viewer == party or not conf.withheld(viewer, r.kind, r.client))]
+    # the N1/N2 of a SAFETY_CONFIDENTIAL client only for the parties that need its location (spec 8.7), and
+    # with them what refers to them (an acknowledgement), so that no withheld notice returns as a reference
+    conf = confidentiality(store, {r.client for r in (*chosen, *referenced.values()) if r.kind in NOTICE_KINDS})
+
+    def hidden(r: EntryRow) -> bool:
+        return conf.withheld(party, r.kind, r.client) or (
+            viewer is not None and viewer != party and conf.withheld(viewer, r.kind, r.client))
+
+    chosen = without_withheld(chosen, hidden, also=referenced.values())
     chosen_seqs = {r.seq for r in chosen}
     wanted = set()
     for c in chosen:

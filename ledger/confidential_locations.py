@@ -30,13 +30,14 @@ What follows from it:
    masks with the functions below, for entries written before that rule set and for the N1's host
    municipality, which is a party the ledger must name.
 3. The signed N1 and N2 of a confidential client are left out of every bundle and listing of a party that
-   does not need the location (`withheld`): a bundle proves what it contains, it never promised to hold
-   everything, and a notice addressed to the host is not the cost bearer's to read.
+   does not need the location (`withheld`), and with them every entry that refers to them (the host's
+   acknowledgement names the host; `without_withheld`): a bundle proves what it contains, it never
+   promised to hold everything, and a notice addressed to the host is not the cost bearer's to read.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .errors import LOCATION_CONFIDENTIAL, LedgerError
@@ -182,6 +183,19 @@ class Confidentiality:
         return payload if self.shows(viewer, client, author=author) else mask_payload(kind, payload)
 
 
+def without_withheld(rows: Sequence, hidden: Callable[[Any], bool], also: Iterable = ()) -> list:
+    """`rows` (EntryRows) without the N1/N2 that `hidden(row)` keeps from the reader, and without every entry
+    that refers to such a notice (an acknowledgement by the host would name the host, and bring the notice
+    back as a reference); `also`: further rows (the ones referred to) whose withheld notices count too."""
+    from .entries import parse_statement
+
+    gone = {r.seq for r in (*rows, *also) if r.kind in NOTICE_KINDS and hidden(r)}
+    if not gone:
+        return list(rows)
+    return [r for r in rows if r.seq not in gone
+            and not any(x.seq in gone for x in parse_statement(r.statement).payload.refs().values())]
+
+
 def confidentiality(store, clients: Iterable[str | None]) -> Confidentiality:
     return Confidentiality(store, clients)
 
@@ -198,4 +212,4 @@ def location_to_sign(store, client: str | None, location: str | None) -> str | N
 
 __all__ = ["FLAG", "LOCATION_CONFIDENTIAL", "MASK", "Confidentiality", "confidentiality", "is_confidential",
            "location_problem", "location_to_sign", "mask_facts", "mask_payload", "mask_trail", "needing_parties",
-           "raises_flag"]
+           "raises_flag", "without_withheld"]
