@@ -343,3 +343,42 @@ def test_the_place_itself_is_sealed_for_the_placing_party_and_the_host_only(clie
     compose.erase_client(store, client.app.state.documents, CLIENT, by="test", reason="AVG-verzoek")
     assert_problem(client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, HOST)), 410, "CLIENT_ERASED")
     assert client.get("/api/ledger/verify").json()["ok"] is True
+
+
+def test_the_cli_seals_and_reads_the_place_through_the_same_functions(tmp_path, monkeypatch):
+    """`bwledger clients seal-place PSN --as PARTY` (the place on standard input) and `clients place SEQ --as
+    PARTY`: the functions of POST /api/clients/places and GET /api/ledger/entries/{seq}/place."""
+    from typer.testing import CliRunner
+
+    from api import bootstrap
+    from api.cli import app
+
+    env = {"BWLEDGER_HOME": str(tmp_path), "BWLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'bwledger.db'}",
+           "BWLEDGER_PSEUDONYM_SECRET": "", "BWLEDGER_DATA_KEK": "", "BWLEDGER_DATABASE_SCHEMA": ""}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    settings = Settings(home=tmp_path, database_url=env["BWLEDGER_DATABASE_URL"], checkpoint_seconds=0)
+    store = bootstrap.init_store(settings)
+    try:
+        det = service.record(store, service.party_signer(store, settings.keys_dir, MELD), "determination",
+                             {"determination_id": "E40", "determination_digest": "a" * 64, "input_digest": "b" * 64,
+                              "ruleset_version": "r", "context_version": "c", "reference_date": "2026-03-03",
+                              "outcome": {"cost_bearer": BEARER, "budget": "woonplaats", "client_class": "NEW",
+                                          "new_client": True, "statutory_college": MELD,
+                                          "entry_kind": "intra_regional"},
+                              "flags": ["SAFETY_CONFIDENTIAL"], "provisional": True, "addressee": BEARER},
+                             idempotency_key="cli-det", client=CLIENT)
+        assert det.seq > 0
+        runner = CliRunner()
+        sealed = runner.invoke(app, ["clients", "seal-place", CLIENT, "--as", PLACING], input=PLACE + "\n")
+        assert sealed.exit_code == 0, sealed.output
+        ref = sealed.stdout.strip()
+        assert len(ref) == 64 and PLACE not in sealed.stdout
+        n1 = service.record(store, service.party_signer(store, settings.keys_dir, PLACING), "placement_notice",
+                            _n1(MASK, location_ref=ref), idempotency_key="cli-n1", client=CLIENT)
+        host = runner.invoke(app, ["clients", "place", str(n1.seq), "--as", HOST])
+        assert host.exit_code == 0 and PLACE in host.stdout and "1 april 2026" in host.stdout, host.output
+        bearer = runner.invoke(app, ["clients", "place", str(n1.seq), "--as", BEARER])
+        assert bearer.exit_code == 1 and "geweigerd: PLACE_NOT_FOUND" in bearer.output and PLACE not in bearer.output
+    finally:
+        store.dispose()
