@@ -26,7 +26,7 @@ What follows from it:
    sealed in the client's encrypted store (cases/confidential_places.py) and the N1 carries only its
    reference (`location_ref`); the parties that need it read it back through the N1. Refusal code
    `LOCATION_CONFIDENTIAL`.
-2. Every view (the entries listing, the statements, the dossier, the pages) asks `sees_locations` and
+2. Every view (the entries listing, the statements, the dossier, the pages) asks `shows` and
    masks with the functions below, for entries written before that rule set and for the N1's host
    municipality, which is a party the ledger must name.
 3. The signed N1 and N2 of a confidential client are left out of every bundle and listing of a party that
