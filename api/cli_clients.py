@@ -1,5 +1,7 @@
-"""`bwledger clients pseudonym|erase` (mounted by api/cli.py): the client's pseudonym for its BSN, and the
-erasure of a client's personal data.
+"""`bwledger clients pseudonym|erase|seal-place|place` (mounted by api/cli.py): the client's pseudonym for
+its BSN, the erasure of a client's personal data, and the sealed place of a client in a vrouwenopvang
+(spec 8.7: cases/confidential_places.py, the functions POST /api/clients/places and
+GET /api/ledger/entries/{seq}/place call; the place is read from standard input, never an argument).
 
 `clients pseudonym` is the one place a BSN is accepted: it is read from standard input (one line) or,
 at a terminal, asked for without echo, never taken from the command line (where it would stay in the
@@ -21,7 +23,8 @@ from cases.errors import CaseError
 from ledger.errors import LedgerError
 from rules.dates import dutch_date
 
-clients_app = typer.Typer(help="Cliënten: pseudoniem bij een BSN, en het wissen van persoonsgegevens.",
+clients_app = typer.Typer(help="Cliënten: pseudoniem bij een BSN, het wissen van persoonsgegevens, en de "
+                               "vertrouwelijke plaats van een cliënt in een vrouwenopvang.",
                           no_args_is_help=True)
 
 
@@ -97,3 +100,48 @@ def erase(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the clien
     for name in r["outputs_removed"]:
         typer.echo(f"  uitvoer verwijderd: {Path(s.outputs_dir) / name}")
     typer.echo("het grootboek is ongewijzigd: het noemt de cliënt alleen bij pseudoniem")
+
+
+@clients_app.command("seal-place")
+def seal_place(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the client's pseudonym"),
+               party: str = typer.Option(..., "--as", help="the placing party (GMxxxx or RG:...)")) -> None:
+    """Keep the place of a client in a vrouwenopvang (read from standard input) encrypted with the client's
+    key; print the reference (location_ref) to sign into the N1 next to location "vertrouwelijk"."""
+    from api import bootstrap
+
+    s = _settings()
+    place = sys.stdin.readline().strip() if sys.stdin is not None else ""
+    store = bootstrap.open_store(s)
+    try:
+        r = compose.seal_place(bootstrap.client_documents(s, store), {"client": client, "place": place},
+                               by=compose.check_party(party))
+    except (CaseError, LedgerError) as exc:
+        raise _refused(exc) from None
+    except (ValueError, compose.RequestInvalid) as exc:
+        typer.echo(f"fout: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        store.dispose()
+    typer.echo(r["location_ref"])
+
+
+@clients_app.command("place")
+def place(seq: str = typer.Argument(..., metavar="SEQ", help="the sequence number of the N1"),
+          party: str = typer.Option(..., "--as", help="the party asking (the placing party, host municipality "
+                                                      "or host region)")) -> None:
+    """Print the sealed place an N1 refers to, for a party that needs it (PLACE_NOT_FOUND otherwise)."""
+    from api import bootstrap
+
+    s = _settings()
+    store = bootstrap.open_store(s)
+    try:
+        r = compose.read_place(store, bootstrap.client_documents(s, store), seq, viewer=compose.check_party(party))
+    except (CaseError, LedgerError) as exc:
+        raise _refused(exc) from None
+    except (ValueError, compose.RequestInvalid) as exc:
+        typer.echo(f"fout: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        store.dispose()
+    typer.echo(f"plaats bij N1 seq {r['seq']} (cliënt {r['client']}, ontvangende gemeente {r['host_municipality']}, "
+               f"vanaf {dutch_date(datetime.fromisoformat(str(r['start_date'])).date())}): {r['place']}")

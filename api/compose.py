@@ -129,24 +129,35 @@ def overview(store: Store) -> dict[str, Any]:
             "last_checkpoint": checkpoint_view(store.latest_checkpoint()), "needs_attention": attention}
 
 
-def bundle_document(store: Store, party: str, date_from: date, date_to: date) -> bytes:
-    """The bytes of the party's offline bundle (ledger.service.export_bundle) for those dates."""
+def bundle_document(store: Store, party: str, date_from: date, date_to: date, viewer: str | None = None) -> bytes:
+    """The bytes of the party's offline bundle (ledger.service.export_bundle) for those dates, as `viewer`
+    (the caller's party) may read it."""
     with tempfile.TemporaryDirectory(prefix="bwledger-bundle-") as tmp:
         out = Path(tmp) / "bundle.json"
-        service.export_bundle(store, party, date_from, date_to, out)
+        service.export_bundle(store, party, date_from, date_to, out, viewer=viewer)
         return out.read_bytes()
 
 
-def party_entries(store: Store, party: str, date_from: date, date_to: date) -> list[dict[str, Any]]:
+def party_entries(store: Store, party: str, date_from: date, date_to: date, viewer: str | None = None
+                  ) -> list[dict[str, Any]]:
     """The entries the party authored or is named in, received in those dates (ledger.service.party_entries,
-    the selection of the party's bundle), decoded for an edge."""
+    the selection of the party's bundle), decoded for an edge, as `viewer` (the caller's party; None for a
+    reader of no party) may read them: where a SAFETY_CONFIDENTIAL client is is shown only to a party that
+    needs it (ledger.confidential_locations: its N1/N2 left out, a location written before the rule masked)."""
+    from ledger.confidential_locations import LOCATION_FIELDS, confidentiality
+
+    rows = service.party_entries(store, party, date_from, date_to, viewer=viewer)
+    conf = confidentiality(store, {r.client for r in rows if r.kind in LOCATION_FIELDS})
     out = []
-    for row in service.party_entries(store, party, date_from, date_to):
+    for row in rows:
+        if conf.withheld(viewer, row.kind, row.client):
+            continue
         st = json.loads(row.statement)
         out.append({"seq": row.seq, "received_at": iso(row.received_at),
                     "kind": row.kind, "author": row.author, "client": row.client,
                     "idempotency_key": row.idempotency_key, "authored_at": st["authored_at"],
-                    "entry_hash": row.leaf_hash.hex(), "payload": st["payload"]})
+                    "entry_hash": row.leaf_hash.hex(),
+                    "payload": conf.payload_for(viewer, row.kind, row.client, st["payload"], row.author)})
     return out
 
 
@@ -220,9 +231,11 @@ def settlement_dict(store: Store, quarter: str, sees_party=lambda _p: True) -> d
     return {**s.to_dict(), "digest": digest}
 
 
-def statement_file(store: Store, quarter: str, party: str, fmt: str) -> tuple[bytes, str, str]:
+def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None
+                   ) -> tuple[bytes, str, str]:
     """One municipality's statement for the quarter as (bytes, file name, media type): the files that
-    `bwledger settle` writes (ledger.settlement.service.write_statements)."""
+    `bwledger settle` writes (ledger.settlement.service.write_statements), as `viewer` (the caller's
+    party) may read it."""
     from ledger.settlement import service as settlement_service
 
     if fmt not in STATEMENT_MEDIA:
@@ -230,7 +243,7 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str) -> tuple[by
     if not party.startswith("GM"):
         raise RequestInvalid("party", f"a statement is per municipality (GMxxxx): {party!r}")
     with tempfile.TemporaryDirectory(prefix="bwledger-statement-") as tmp:
-        res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party])
+        res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party], viewer=viewer)
         path = getattr(res.files[0], fmt)
         return path.read_bytes(), path.name, STATEMENT_MEDIA[fmt]
 
@@ -555,6 +568,34 @@ def client_pseudonym(secret: bytes, bsn: Any) -> dict[str, str]:
     if not isinstance(bsn, str):
         raise RequestInvalid("bsn", "het BSN als tekst van negen cijfers")
     return {"pseudonym": pseudonym(bsn, secret)}
+
+
+def seal_place(documents, body: Any, *, by: str | None) -> dict[str, str]:
+    """Keep the place of a SAFETY_CONFIDENTIAL client encrypted with its data key (cases.confidential_places):
+    {"client": PSN, "place": text} -> the `location_ref` the placing party signs into its N1."""
+    from cases.confidential_places import seal_place as seal
+    from ledger.entries import Pseudonym
+    from pydantic import TypeAdapter, ValidationError
+
+    if not isinstance(body, dict) or set(body) != {"client", "place"}:
+        raise RequestInvalid("body", 'JSON verwacht met precies: {"client": "PSN-...", "place": "..."}')
+    try:
+        client = TypeAdapter(Pseudonym).validate_python(body["client"], strict=True)
+    except ValidationError:
+        raise RequestInvalid("client", "het pseudoniem van de cliënt") from None
+    if not isinstance(body["place"], str):
+        raise RequestInvalid("place", "de plaats als tekst")
+    return {"client": client, "location_ref": seal(documents, client, body["place"], by=by or "")}
+
+
+def read_place(store: Store, documents, seq: str, *, viewer: str | None) -> dict[str, Any]:
+    """The place an N1 of a SAFETY_CONFIDENTIAL client refers to, for a party that needs it
+    (cases.confidential_places.read_place); PLACE_NOT_FOUND for anyone else."""
+    from cases.confidential_places import read_place as read
+
+    if not seq.isdigit() or len(seq) > 15:
+        raise RequestInvalid("seq", "het volgnummer van de plaatsingsmelding (N1)")
+    return read(store, documents, int(seq), viewer=viewer)
 
 
 def erase_client(store: Store, documents, client: str, *, by: str, reason: str,

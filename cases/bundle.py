@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ledger.bundle import FORMAT
+from ledger.confidential_locations import confidentiality, without_withheld
 from ledger.entries import COMMITTEE, KEY_KINDS
 from ledger.errors import BUNDLE_MALFORMED, LedgerError
 from ledger.merkle import MerkleTree
@@ -44,8 +45,12 @@ class CaseBundle:
 
 
 def case_entries(store: Store, view: CaseView) -> list[EntryRow]:
-    """Every non-key entry about the case's client (the case's events among them), in seq order."""
-    return [r for r in store.rows_where(entries_table.c.client == view.client) if r.kind not in KEY_KINDS]
+    """Every non-key entry about the case's client (the case's events among them), in seq order; the N1 and
+    N2 of a SAFETY_CONFIDENTIAL client left out (the bundle goes to the committee and both parties, none of
+    which needs where the client is: ledger/confidential_locations.py)."""
+    rows = [r for r in store.rows_where(entries_table.c.client == view.client) if r.kind not in KEY_KINDS]
+    conf = confidentiality(store, [view.client])
+    return without_withheld(rows, lambda r: conf.withheld(COMMITTEE, r.kind, r.client))
 
 
 def build_case_bundle(store: Store, case_id: str) -> CaseBundle:

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ledger.bundle import verify_bundle
+from ledger.confidential_locations import is_confidential, mask_facts, mask_trail
 from ledger.store import Store
 from rules.flags import FLAG_KIND_NL
 
@@ -271,6 +272,9 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
                       f"door {names(view.determination_author)} aan {names(det['addressee'])}"
                       + (", voorlopig" if det.get("provisional") else "")))
     facts = ev.get("facts") or {}
+    if is_confidential(store, view.client):  # spec 8.7: the dossier goes to both parties, neither needs it
+        ev = {**ev, "trail": mask_trail(ev["trail"], facts)} if ev.get("trail") else ev
+        facts = mask_facts(facts)
     for a in facts.get("addresses", ()):
         what = f"BRP: {'woonadres' if a.get('function') == 'W' else 'briefadres' if a.get('function') == 'B' else a.get('status') or 'adres'}" \
                f" {names(a.get('gemeente'))}" + (f" ({a['institution']})" if a.get("institution") else "")

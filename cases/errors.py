@@ -26,6 +26,8 @@ POSITION_REQUIRED = "POSITION_REQUIRED"  # an objection without reasons, a case 
 ATTEMPT_INVALID = "ATTEMPT_INVALID"
 CLIENT_ERASED = "CLIENT_ERASED"  # the client's data key is destroyed: its documents can no longer be read
 CLIENT_UNKNOWN = "CLIENT_UNKNOWN"  # an erasure of a client nothing was ever stored for
+PLACE_NOT_FOUND = "PLACE_NOT_FOUND"  # no sealed place of a confidential client this caller may read there
+PLACE_INVALID = "PLACE_INVALID"  # an empty or too long place, or one holding personal data
 ERASURE_INVALID = "ERASURE_INVALID"  # an erasure without a reason, or a reason holding personal data
 
 

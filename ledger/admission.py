@@ -17,7 +17,8 @@ The rules, in order (the first that fails gives the stable code, ledger/errors.p
   7. the business rules of the kind in force at received_at (`BUSINESS_RULES`): the dispute workflow
      (ledger/disputes.py), the basis, product and tariff of a cost line (ledger/costline_basis.py),
      notices and acknowledgements (ledger/notices.py), the parties (ledger/parties.py), keys
-     (ledger/registry.py), seals (ledger/seals.py), no personal data in any field (ledger/privacy.py)
+     (ledger/registry.py), seals (ledger/seals.py), no personal data in any field (ledger/privacy.py), no
+     clear location of a SAFETY_CONFIDENTIAL client (ledger/confidential_locations.py)
 
 Rule sets are dated data (ledger/data/admission.toml): `ruleset_at(received_at)`.
 Pure: no I/O and no clock; the ledger state an entry is judged against is passed in (`LedgerState`:
@@ -53,6 +54,7 @@ from .errors import (
 from .notices import (NOTICES, acknowledgement_problem, legal_basis_problem, notice_problem,
                       outflow_episode_problem, referred_client_problem)
 from .parties import paying_party_problem, unknown_party_problem
+from .confidential_locations import DETERMINATION_KINDS, FLAG, location_problem
 from .privacy import personal_data_problem
 from .registry import KeyRegistry
 from .seals import line_quarter, seal_problem, seal_quarter
@@ -61,7 +63,7 @@ Lookup = Callable[[int], RefInfo | None]
 ZONE = ZoneInfo("Europe/Amsterdam")
 #: kinds whose entries change the LedgerState (the store reads them again when another process appended)
 STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal", "tariff_acceptance",
-                           "placement_notice"}
+                           "placement_notice", "determination", "redetermination"}
 
 
 def local_date(ts: datetime) -> date:
@@ -143,6 +145,7 @@ class LedgerState:
     reversed: set[int] = field(default_factory=set)  # seqs of reversed cost lines
     tariff_accepted: set[int] = field(default_factory=set)  # seqs of lines whose deviating tariff was accepted
     episode_start: dict[str, date] = field(default_factory=dict)  # client -> earliest N1 start_date
+    confidential: set[str] = field(default_factory=set)  # clients of a SAFETY_CONFIDENTIAL determination
     next_seq: int = 0  # entries below this seq are applied
 
     def copy(self) -> LedgerState:
@@ -150,7 +153,7 @@ class LedgerState:
         return LedgerState(self.registry.copy(), dict(self.cases), dict(self.sealed),
                            None if self.booked_quarters is None else set(self.booked_quarters),
                            set(self.acknowledged), set(self.reversed), set(self.tariff_accepted),
-                           dict(self.episode_start), self.next_seq)
+                           dict(self.episode_start), set(self.confidential), self.next_seq)
 
     def apply(self, seq: int, received_at: datetime, st: Statement) -> None:
         """Take an admitted entry into the state."""
@@ -180,6 +183,8 @@ class LedgerState:
             known = self.episode_start.get(st.client)
             if known is None or p.start_date < known:
                 self.episode_start[st.client] = p.start_date
+        elif kind in DETERMINATION_KINDS and st.client is not None and FLAG in p.flags:
+            self.confidential.add(st.client)
         if kind in ("cost_line", "reversal") and self.booked_quarters is not None:
             q = line_quarter({"booking_quarter": p.booking_quarter,
                               "period_from": getattr(p, "period_from", None)})
@@ -380,6 +385,12 @@ def privacy_rule(c: Candidate) -> LedgerError | None:
     return personal_data_problem(c.st.raw)
 
 
+def confidential_location_rule(c: Candidate) -> LedgerError | None:
+    """No clear location in an N1 or cost line of a client of a SAFETY_CONFIDENTIAL determination
+    (ledger/confidential_locations.py)."""
+    return location_problem(c.st.kind, c.st.payload, c.st.client in c.state.confidential)
+
+
 #: family -> kind -> the rules of that family for that kind, in the order they run
 FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], ...]]] = {
     "privacy": {kind: (privacy_rule,) for kind in PAYLOADS},  # first: a refusal never hides personal data
@@ -395,6 +406,8 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], .
     "episodes": {"outflow_notice": (outflow_episode_rule,)},
     "acknowledgements": {"acknowledgement": (acknowledgement_rule,)},
     "seals": {"settlement_seal": (seal_rule,)},
+    "confidential_locations": {"placement_notice": (confidential_location_rule,),
+                               "cost_line": (confidential_location_rule,)},
 }
 
 

@@ -21,7 +21,9 @@ Format: one UTF-8 JSON file, `"format": "bwledger-bundle/1"`:
 an entry they refer to (a reversal of a cost line that names it, whoever reverses it); "reference"
 entries are earlier entries they refer to; "key" entries are every
 key registration, rotation and revocation in the log up to the checkpoint, from which the verifier
-rebuilds the key registry (public keys and validity windows) itself.
+rebuilds the key registry (public keys and validity windows) itself. The N1 and N2 of a client of a
+SAFETY_CONFIDENTIAL determination are left out of the bundle of a party that does not need the client's
+location (ledger/confidential_locations.py, spec 8.7).
 
 To verify: check the checkpoint signature with the operator key (ideally a key id the auditor got
 out of band: --operator-key); recompute every entry hash from its fields (entries.leaf_bytes) and
@@ -41,6 +43,7 @@ from pathlib import Path
 import msgspec
 
 from .admission import check_signature, entry_problem
+from .confidential_locations import NOTICE_KINDS, confidentiality, without_withheld
 from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint_body, entry_hash, light_or_full,
@@ -111,10 +114,12 @@ def concerns(party: str, st, referenced: Callable[[int], object | None]) -> bool
     return False
 
 
-def select_party_entries(store: Store, party: str, date_from: date, date_to: date, stop: int | None = None
-                         ) -> tuple[list[EntryRow], list[EntryRow]]:
+def select_party_entries(store: Store, party: str, date_from: date, date_to: date, stop: int | None = None,
+                         viewer: str | None = None) -> tuple[list[EntryRow], list[EntryRow]]:
     """(entries `party` authored or is named in, received on date_from..date_to UTC inclusive; the
-    earlier entries those refer to that are not themselves chosen), each in seq order, seq < stop."""
+    earlier entries those refer to that are not themselves chosen), each in seq order, seq < stop. An
+    N1/N2 of a SAFETY_CONFIDENTIAL client is left out unless `party` needs its location, and, when someone
+    else reads the party's entries (`viewer`, e.g. an auditor), unless the viewer needs it too."""
     rows = [r for r in store.rows_received_between(_day_start(date_from), _day_start(date_to + timedelta(days=1)))
             if stop is None or r.seq < stop]
     # the entries referred to, to find entries that concern the party by reference
@@ -126,6 +131,15 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     referenced = store.get_rows(sorted(ref_seqs))
     ref_statements = {s: parsed.get(s) or light_or_full(row.statement, row.kind) for s, row in referenced.items()}
     chosen = [r for r in rows if r.kind not in KEY_KINDS and concerns(party, parsed[r.seq], ref_statements.get)]
+    # the N1/N2 of a SAFETY_CONFIDENTIAL client only for the parties that need its location (spec 8.7), and
+    # with them what refers to them (an acknowledgement), so that no withheld notice returns as a reference
+    conf = confidentiality(store, {r.client for r in (*chosen, *referenced.values()) if r.kind in NOTICE_KINDS})
+
+    def hidden(r: EntryRow) -> bool:
+        return conf.withheld(party, r.kind, r.client) or (
+            viewer is not None and viewer != party and conf.withheld(viewer, r.kind, r.client))
+
+    chosen = without_withheld(chosen, hidden, also=referenced.values())
     chosen_seqs = {r.seq for r in chosen}
     wanted = set()
     for c in chosen:
@@ -134,8 +148,10 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     return chosen, references
 
 
-def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path) -> BundleSummary:
-    """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive)."""
+def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path,
+                  viewer: str | None = None) -> BundleSummary:
+    """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive), as
+    `viewer` may read it (select_party_entries; None: the party itself)."""
     if store.operator is not None:
         store.checkpoint()
     cp = store.latest_checkpoint()
@@ -143,7 +159,7 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
         raise LedgerError(BUNDLE_MALFORMED, "the ledger has no checkpoint to prove against")
     n = cp.tree_size
     tree = MerkleTree(store.leaf_hashes(n))
-    chosen, references = select_party_entries(store, party, date_from, date_to, stop=n)
+    chosen, references = select_party_entries(store, party, date_from, date_to, stop=n, viewer=viewer)
     keys = [r for r in store.key_rows() if r.seq < n]
 
     def encode(row: EntryRow, role: str) -> dict:

@@ -172,11 +172,14 @@ class PlacementNotice(Payload):
     host_region: Party
     host_municipality: Party
     cost_bearer: Party
-    location: Name
+    location: Name  # "vertrouwelijk" for a client of a SAFETY_CONFIDENTIAL determination (from rule set 2026-12-03)
     start_date: date
     expected_duration_days: Annotated[int, Field(ge=0)] | None = None
     contract_used: Name
     legal_basis: LegalBasis | None = None  # required from the admission rules of 2026-12 on
+    # the SHA-256 of the place sealed in the client's encrypted store (cases/confidential_places.py), for the
+    # parties that need it; absent in older entries
+    location_ref: Hex64 | None = None
 
 
 class OutflowNotice(Payload):

@@ -210,21 +210,23 @@ def verify_ledger(store: Store, *, workers: int | None = None, deep: bool = Fals
     return verify_store(store, workers=workers, deep=deep)
 
 
-def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path):
-    """Write the party's bundle for received dates date_from..date_to (inclusive) to `out`."""
+def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path, viewer: str | None = None):
+    """Write the party's bundle for received dates date_from..date_to (inclusive) to `out`, as `viewer` may
+    read it (None: the party itself; ledger/confidential_locations.py)."""
     from .bundle import export_bundle as _export
 
-    return _export(store, party, date_from, date_to, Path(out))
+    return _export(store, party, date_from, date_to, Path(out), viewer=viewer)
 
 
-def party_entries(store: Store, party: str, date_from: date, date_to: date) -> list[EntryRow]:
+def party_entries(store: Store, party: str, date_from: date, date_to: date,
+                  viewer: str | None = None) -> list[EntryRow]:
     """The entries that concern `party` (bundle.concerns: it authored them or is named in them, in the
     payload or as the author of an entry they refer to, or they reverse a cost line naming it),
     received on date_from..date_to (UTC, inclusive), in seq order: the "party" entries of that
     party's bundle."""
     from .bundle import select_party_entries
 
-    return select_party_entries(store, party, date_from, date_to)[0]
+    return select_party_entries(store, party, date_from, date_to, viewer=viewer)[0]
 
 
 def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ()):

@@ -235,7 +235,7 @@ def _ledger_page(store: Store, caller: Caller, partij: str | None, van: str | No
     try:
         party = compose.check_party(partij)
         d_from, d_to = compose.parse_period(van, tot)
-        rows = compose.party_entries(store, party, d_from, d_to)
+        rows = compose.party_entries(store, party, d_from, d_to, caller.party)
         ctx["totaal"], ctx["regels"] = len(rows), rows[-MAX_ROWS:]
     except compose.RequestInvalid as exc:
         veld = {"party": "partij", "from": "van", "to": "tot"}.get(exc.field, exc.field)

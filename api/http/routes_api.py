@@ -105,10 +105,10 @@ def _period(party: str, date_from: str | None, date_to: str | None):
 
 
 @get("/api/ledger/entries", operation_id="listEntries")
-async def entries(store: NamedDependency[Store], party: FromQuery[str], from_: Since = None,
-                  to: FromQuery[str | None] = None) -> dict:
+async def entries(store: NamedDependency[Store], caller: NamedDependency[Caller], party: FromQuery[str],
+                  from_: Since = None, to: FromQuery[str | None] = None) -> dict:
     who, d_from, d_to = _period(party, from_, to)
-    rows = await in_thread(compose.party_entries, store, who, d_from, d_to)
+    rows = await in_thread(compose.party_entries, store, who, d_from, d_to, caller.party)
     return {"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(rows), "entries": rows}
 
 
@@ -121,10 +121,10 @@ async def checkpoint(store: NamedDependency[Store]) -> dict:
 
 
 @get("/api/ledger/bundle", operation_id="getBundle")
-async def bundle(store: NamedDependency[Store], state: State, party: FromQuery[str], from_: Since = None,
-                 to: FromQuery[str | None] = None) -> Response:
+async def bundle(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller], party: FromQuery[str],
+                 from_: Since = None, to: FromQuery[str | None] = None) -> Response:
     who, d_from, d_to = _period(party, from_, to)
-    raw = await state.pools.run("bundle", compose.bundle_document, store, who, d_from, d_to)
+    raw = await state.pools.run("bundle", compose.bundle_document, store, who, d_from, d_to, caller.party)
     name = f"bundle-{who.replace(':', '_')}-{d_from}-{d_to}.json"
     return download(raw, name, "application/json")
 

@@ -3,17 +3,27 @@ a BSN (for the intake of the `regio` role), answering the client's pseudonym (ap
 the function `bwledger clients pseudonym` calls).
 
 The body is read and parsed here, not by the framework, so that no validation error can echo it; the BSN
-is never logged, stored or repeated in an answer (a refusal says what is wrong, not what was sent)."""
+is never logged, stored or repeated in an answer (a refusal says what is wrong, not what was sent).
+
+POST /api/clients/places and GET /api/ledger/entries/{seq}/place keep and give back the place of a client
+in a vrouwenopvang (spec 8.7), encrypted with the client's key (cases/confidential_places.py), for the
+parties that need it (ledger/confidential_locations.py)."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
-from litestar import Request, post
+import anyio
+from litestar import Request, get, post
 from litestar.datastructures import State
-from litestar.status_codes import HTTP_200_OK
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
 from api.compose import RequestInvalid
+from api.http.guards import Caller
+from ledger.store import Store
 
 
 @post("/api/clients/pseudonym", status_code=HTTP_200_OK, operation_id="makePseudonym")
@@ -30,4 +40,27 @@ async def make_pseudonym(request: Request, state: State) -> dict:
     return compose.client_pseudonym(state.pseudonym_secret, body["bsn"])
 
 
-ROUTES = [make_pseudonym]
+@post("/api/clients/places", status_code=HTTP_201_CREATED, operation_id="sealPlace")
+async def seal_place(request: Request, state: State, caller: NamedDependency[Caller]) -> dict:
+    """{"client": "PSN-...", "place": "..."} -> {"client", "location_ref"}: the place of a client in a
+    vrouwenopvang (spec 8.7), kept encrypted with the client's key; the placing party signs `location_ref`
+    (and `location: "vertrouwelijk"`) into its N1. The place is never repeated in an answer or a log."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise RequestInvalid("body", 'JSON verwacht: {"client": "PSN-...", "place": "..."}') from None
+    return await anyio.to_thread.run_sync(partial(compose.seal_place, state.documents, body, by=caller.party))
+
+
+@get("/api/ledger/entries/{seq:str}/place", operation_id="getPlace")
+async def get_place(state: State, store: NamedDependency[Store], caller: NamedDependency[Caller],
+                    seq: FromPath[str]) -> dict:
+    """The place an N1 of a SAFETY_CONFIDENTIAL client refers to: only for the placing party and the host
+    municipality and region of that client (ledger/confidential_locations.py); 404 PLACE_NOT_FOUND for
+    anyone else, as for an N1 without one."""
+    return await anyio.to_thread.run_sync(partial(compose.read_place, store, state.documents, seq,
+                                                  viewer=caller.party))
+
+
+ROUTES = [make_pseudonym, seal_place, get_place]

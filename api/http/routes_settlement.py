@@ -28,11 +28,12 @@ async def settlement(store: NamedDependency[Store], caller: NamedDependency[Call
 
 
 @get("/api/settlement/{quarter:str}/statements/{party:str}/{fmt:str}", operation_id="getStatement")
-async def statement(store: NamedDependency[Store], state: State, quarter: FromPath[str], party: FromPath[str],
-                    fmt: FromPath[str]) -> Response:
+async def statement(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+                    quarter: FromPath[str], party: FromPath[str], fmt: FromPath[str]) -> Response:
     """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json."""
     who = compose.check_party(party)
-    return download(*await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt))
+    return download(*await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt,
+                                           caller.party))
 
 
 @post("/api/settlement/drafts", status_code=HTTP_200_OK, operation_id="draftSettlementStatements")

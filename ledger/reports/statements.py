@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..confidential_locations import MASK, confidentiality
 from ..settlement import store as sstore
 from ..settlement.catalogue import load_catalogue, party_name
 from ..settlement.quarters import Quarter
@@ -81,13 +82,16 @@ class StatementsResult:
     lines: int
 
 
-def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
-    """Every row of the settled quarter, sorted into each party's statement."""
+def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str, PartyStatement]:
+    """Every row of the settled quarter, sorted into each party's statement; a location of a
+    SAFETY_CONFIDENTIAL client only in the statement of a party that needs it, and, when `viewer` (another
+    reader, e.g. an auditor) is given, only if the viewer needs it too (ledger/confidential_locations.py)."""
     q = Quarter.parse(s.quarter)
     rows = sstore.raw_quarter_rows(store, q.code, s.through_seq, s.carried)
     dets, clients = set(s.disputed_determinations), set(s.disputed_clients)
     out: dict[str, PartyStatement] = {}
     hist_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
+    conf = confidentiality(store, {r[2] for r in rows if r[18]})  # only lines that name a location
 
     def st(p: str) -> PartyStatement:
         ps = out.get(p)
@@ -105,12 +109,15 @@ def collect(store: Store, s: Settlement) -> dict[str, PartyStatement]:
             hist_ids[(bearer, klass)].append(seq)
         base = (seq, kind, client)
         tail = (_d(r[5]), _d(r[6]), r[7], r[8], r[9])
-        rest = (klass, hist, r[14], r[16], det, r[18], (seq,))
+        # the location only in the statement of a party that needs it (spec 8.7; the fronting party signed it)
+        rest = {p: (klass, hist, r[14], r[16], det,
+                    r[18] if not r[18] or conf.shows(p, client, author=fronting, viewer=viewer) else MASK, (seq,))
+                for p in (fronting, bearer)}
         if fronting == bearer:
-            st(fronting).own.append(base + (fronting,) + tail + (r[10],) + rest)
+            st(fronting).own.append(base + (fronting,) + tail + (r[10],) + rest[fronting])
             continue
-        st(fronting).lines[bearer].append(base + (bearer,) + tail + (r[10],) + rest)
-        st(bearer).lines[fronting].append(base + (fronting,) + tail + (-r[10],) + rest)
+        st(fronting).lines[bearer].append(base + (bearer,) + tail + (r[10],) + rest[fronting])
+        st(bearer).lines[fronting].append(base + (fronting,) + tail + (-r[10],) + rest[bearer])
     for sh in s.pool_shares:
         if sh.member == sh.holder or not sh.share_cents:
             continue
@@ -275,13 +282,14 @@ def _json_line(cp: str, ln: tuple) -> dict[str, Any]:
 
 
 def write_statements(store: Store, quarter: str | Quarter, out_dir: Path, *, parties: Sequence[str] | None = None,
-                     settlement: Settlement | None = None) -> StatementsResult:
-    """Settle the quarter and write every (or the given) municipality's XLSX, CSV and JSON statement."""
+                     settlement: Settlement | None = None, viewer: str | None = None) -> StatementsResult:
+    """Settle the quarter and write every (or the given) municipality's XLSX, CSV and JSON statement (as
+    `viewer` may read them: `collect`)."""
     s = settlement or settle(store, quarter)
     q = Quarter.parse(s.quarter)
     directory = Path(out_dir) / f"verrekening-{q.code}"
     directory.mkdir(parents=True, exist_ok=True)
-    per = collect(store, s)
+    per = collect(store, s, viewer)
     wanted = sorted(per) if parties is None else [p for p in parties]
     files = tuple(write_party(s, per.get(p) or PartyStatement(p), directory) for p in wanted)
     summary = directory / f"verrekening-{q.code}.json"

@@ -5,6 +5,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from ..confidential_locations import location_to_sign
 from ..crypto import Signer
 from ..drafts import Draft
 from ..service import SignedStatement, sign_statement
@@ -100,6 +101,7 @@ def book_placement(store: Store, signer_for: SignerFor, placement: Placement, *,
     bearer_changed = any(r.bearer != placement.cost_bearer or r.historical != placement.historical_budget
                          for r in live)
     items: list[SignedStatement] = []
+    location = location_to_sign(store, placement.client, placement.location)  # spec 8.7: "vertrouwelijk"
     for r in live:
         if _content(r) in keep:
             continue
@@ -115,7 +117,7 @@ def book_placement(store: Store, signer_for: SignerFor, placement: Placement, *,
                                     status=placement.status, historical=placement.historical_budget,
                                     determination=placement.determination,
                                     agreement_version=placement.agreement_version,
-                                    placement_id=placement.placement_id, location=placement.location,
+                                    placement_id=placement.placement_id, location=location,
                                     quarter=q, corrects=label)
         gen = _generation(all_rows, content)
         items.append(sign_statement(signer_for(placement.fronting_party), "cost_line", payload,

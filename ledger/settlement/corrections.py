@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ..confidential_locations import location_to_sign
 from ..costline_basis import contract_tariff_holds
 from ..drafts import Draft
 from ..entries import PARTY_RE, EntryRef
@@ -93,7 +94,8 @@ def draft_rebook(store: Store, *, client: str, periods: Sequence[Period | tuple[
             payload = cost_line_payload(
                 fronting=line.fronting, bearer=bearer, spec=spec, status=line.status, historical=hist,
                 determination=det_ref if (v is not None and det_ref) else _det(store, line),
-                agreement_version=None, placement_id=line.placement_id, location=line.location, quarter=q,
+                agreement_version=None, placement_id=line.placement_id,
+                location=location_to_sign(store, line.client, line.location), quarter=q,
                 corrects=label)
             if not contract_tariff_holds(line.fronting, line.product, a, b, line.tariff_cents):
                 # the old line's deviating tariff: the new piece is marked and provisional again, until

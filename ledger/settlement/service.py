@@ -57,11 +57,13 @@ def sealed(store: Store) -> dict[str, tuple[int, int]]:
     return sealed_quarters(store)
 
 
-def write_statements(store: Store, quarter: str, out_dir: Path, *, parties: Sequence[str] | None = None):
-    """Each municipality's XLSX, CSV and JSON statement; returns reports.statements.StatementsResult."""
+def write_statements(store: Store, quarter: str, out_dir: Path, *, parties: Sequence[str] | None = None,
+                     viewer: str | None = None):
+    """Each municipality's XLSX, CSV and JSON statement; returns reports.statements.StatementsResult.
+    `viewer`: the reader when it is not the municipality itself (ledger/confidential_locations.py)."""
     from ..reports.statements import write_statements as _write
 
-    return _write(store, quarter, Path(out_dir), parties=parties)
+    return _write(store, quarter, Path(out_dir), parties=parties, viewer=viewer)
 
 
 @dataclass(frozen=True)

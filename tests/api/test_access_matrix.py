@@ -70,6 +70,8 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
         "listAudit": ("GET", "/api/audit", {"params": {"party": OWN}}),
         "verifyAudit": ("GET", "/api/audit/verification", {}),
         "makePseudonym": ("POST", "/api/clients/pseudonym", {"json": {"bsn": "12345678"}}),
+        "sealPlace": ("POST", "/api/clients/places", {"json": {"client": "PSN-seed-1", "place": "voorziening"}}),
+        "getPlace": ("GET", "/api/ledger/entries/1/place", {}),
     }
 
 

@@ -37,6 +37,7 @@ from ledger_helpers import PG_PARAM, PG_URL, determination
 from tamper_helpers import drop_append_only_triggers, insert_by_hand
 
 C1, C2 = "PSN-adv-1", "PSN-adv-2"
+C3 = "PSN-adv-3"  # a client of a SAFETY_CONFIDENTIAL determination (ledger/confidential_locations.py)
 _n = itertools.count()
 
 
@@ -125,6 +126,10 @@ def build(client: TestClient) -> Scenario:
     s.refs["n1_payload"] = n1
     s.add("GM0166", "placement_notice", n1, name="n1")
     s.add("GM0193", "acknowledgement", {"notice": s.refs["n1"]})
+    # a client in a vrouwenopvang (spec 8.7, E40): its N1 and lines carry "vertrouwelijk", never the place
+    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-conf",
+                                                   flags=["SAFETY_CONFIDENTIAL"]), client=C3, name="det_conf")
+    s.add("GM0166", "placement_notice", {**n1, "location": "vertrouwelijk"}, client=C3)
     # the case, step by step as the workflow table allows, up to the hearing
     s.add("GM0166", "dispute_event", _event(s, "DETERMINED", None))
     for author, status, prev, kw in (
@@ -331,6 +336,11 @@ def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
             "reverses": r["dev3"], "reason": "op verzoek van j.jansen@zwolle.nl"}), "PERSONAL_DATA"),
         ("a postcode with house number as the location of an N1", s.sign("GM0166", "placement_notice", {
             **n1, "location": "Dorpsstraat, 8011 AB 12"}), "PERSONAL_DATA"),
+        # a clear location of a SAFETY_CONFIDENTIAL client (rule set 2026-12-03, ledger/confidential_locations.py)
+        ("the clear location in the N1 of a client in a vrouwenopvang", s.sign("GM0166", "placement_notice", {
+            **n1, "location": "Goes-02"}, client=C3), "LOCATION_CONFIDENTIAL"),
+        ("the clear location on a cost line of a client in a vrouwenopvang", s.sign("GM0166", "cost_line", line(
+            determination=r["det_conf"], location="Goes-02"), client=C3), "LOCATION_CONFIDENTIAL"),
         # legal bases outside the dated list (ledger/notices.py, ledger/data/admission.toml)
         ("an N1 on a legal basis outside the list", s.sign("GM0166", "placement_notice", {
             **n1, "legal_basis": "toestemming"}), "LEGAL_BASIS_INVALID"),
