@@ -9,10 +9,10 @@ result is provisional iff an O flag is raised that the meldregio's configuration
 Nothing here reads the clock, the environment, files or a database.
 
 The rules of one run are split in two: ``_upstream`` (the woonplaats walk of ``woonplaats.py``, R6,
-the statutory college, the T0 boundary and existing clients) and ``_downstream`` (R11, the class and
-cost bearer, R1, 8.6, R14). An alternative reading re-runs only what it can change: readings that
-touch neither the woonplaats nor anything before R11 share the main run's upstream, and each
-distinct reading runs once per case. The trail (``trail.py``) is recorded as plain values and its
+the statutory college, the T0 boundary and existing clients) and ``_downstream`` (R11 of
+``provisions/r11_new_client.py``, the class and cost bearer, R1, 8.6, R14). An alternative
+reading re-runs only what it can change: readings that touch neither the woonplaats nor anything
+before R11 share the main run's upstream, and each distinct reading runs once per case. The trail (``trail.py``) is recorded as plain values and its
 Dutch texts are made when it is read; the input digest is ``input_digest.py``'s.
 """
 from __future__ import annotations
@@ -25,7 +25,6 @@ from typing import NamedTuple
 from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
 from .context import Context, Parameters, RegionVersion
 from .dates import (
-    ONE_DAY,
     days_inclusive,
     eighteenth_birthday,
     minus_one_year,
@@ -34,9 +33,7 @@ from .dates import (
 )
 from .facts import (
     Address,
-    AddressFunction,
     Application,
-    ApplicationKind,
     Budget,
     CaseFacts,
     Episode,
@@ -44,10 +41,10 @@ from .facts import (
     Product,
     Stay,
 )
-from .facts import Outcome as AppOutcome
 from .flags import FLAG, FLAGS, OPEN_WITHOUT_ALTERNATIVE, Changes
 from .input_digest import input_digest as _input_digest
-from .trail import R0_A, R0_B, Trail, contact_values
+from .provisions import r11_new_client as r11
+from .trail import R0_A, R0_B, Trail
 from .woonplaats import Inapplicable, Woonplaats, last_ordinary_woonadres, woonplaats_on
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
@@ -289,11 +286,6 @@ def _fill(d: Determination, case_id, outcome, new_client, entry, flags, provisio
 _FIRST = itemgetter(0)
 _new_object = object.__new__
 _FROM = attrgetter("from_")
-# enum members as module constants: reading ``Enum.MEMBER`` goes through the enum class's attribute
-# look-up, several times slower than a global
-_W = AddressFunction.WOONADRES
-_AANVRAAG = ApplicationKind.AANVRAAG
-_REJECTED = AppOutcome.REJECTED
 
 
 # -- readings: the default and every alternative a flag stands for ---------------------------------
@@ -319,6 +311,7 @@ _DEFAULT_UP_KEY = _key(_DEFAULT_UP_VALUES)
 
 @dataclass(frozen=True, slots=True)
 class Readings:
+    # R11's readings (what r11_new_client.R11Reading reads)
     window: str = "default"  # "m364" (BOUNDARY_365) | "calendar" (LEAP_YEAR_WINDOW)
     ignore_rejected: bool = False
     meldingen_count: bool = False
@@ -326,7 +319,8 @@ class Readings:
     use_scope_both: bool = False
     use_no_window: bool = False
     ambulant_counts: bool = False
-    r11_region: str | None = None  # run R11 in this region instead of the meldregio
+    r11_region: str | None = None  # run R11 in this region instead of the meldregio (r11.tested_region)
+    # the readings of the woonplaats walk, R6, 8.3, 8.4 and R1
     skip_existing: bool = False  # TRANSFER_EXISTING: the host region's own determination
     t0_home: bool = False
     t0_straddle_alt: bool = False
@@ -502,13 +496,11 @@ class _Prepared:
     intake_moves: bool  # the BRP history or a stay changes between M and the intake date
     t0m: date  # T0 of the meldregio (Context.t0_of)
     merged: bool  # R10: some episodes (or the placement) were merged
-    ws: date  # R11 window start M - window; M - (window - 1) for BOUNDARY_365
-    ws364: date
     gap: timedelta  # the chain gap tolerance
     desig: dict  # institution type -> "verified" | "assumed" (designated types only)
     wp_cache: dict = field(default_factory=dict)  # per case: woonplaats by (date, readings it depends on)
     up_cache: dict = field(default_factory=dict)  # per case: _upstream by Readings.up_key
-    r11_facts: tuple | None = None  # per case: see _r11_facts
+    r11_facts: r11.R11Facts | None = None  # per case: see _r11_facts
     regions_m: dict = field(default_factory=dict)  # per case: region on M by municipality code
     entry_cache: dict = field(default_factory=dict)  # per case: R14's entry kind by cost bearer
 
@@ -567,7 +559,6 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
             if e.parts > 1:
                 merged = True
                 break
-    ws = m - params.window_delta
     law = params.law_in_force_from
     # positional (a call with two dozen keywords spends a good part of its time matching them)
     return _Prepared(
@@ -578,7 +569,7 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         fv["applications"], pl, fv["eligibility_open"],
         prior, with_placement, bw_start, intake, intake_moves,
         meldregio.t0 if meldregio is not None and meldregio.t0 is not None else params.t0,  # Context.t0_of
-        merged, ws, ws + ONE_DAY, params.gap_delta, params.designations, {}, {}, None, {}, {},
+        merged, params.gap_delta, params.designations, {}, {}, None, {}, {},
     )
 
 
@@ -650,105 +641,16 @@ def _r6(p: _Prepared, rd: Readings) -> _R6:
     return res
 
 
-def _window_start(p: _Prepared, rd: Readings) -> date:
-    if rd.window == "m364":
-        return p.ws364
-    if rd.window == "calendar":
-        return minus_one_year(p.m)
-    return p.ws
-
-
 #: the R11 flags with a fixed alternative reading (the others run R11 in another region)
 _R11_READINGS = {f.name: _flag_reading(f.name) for f in FLAGS if f.section == "R11" and f.readings}
 
 
-class _Contact(NamedTuple):
-    when: date
-    historical: bool
-    episode: _Ep | None
-    app_gemeente: str | None
-
-
-def _r11_facts(p: _Prepared) -> tuple[tuple, tuple]:
-    """What R11 reads of the facts, with the regions (on M) of their municipalities: the same
-    under every reading, so worked out once per case."""
-    if p.r11_facts is None:
-        m, ctx = p.m, p.ctx
-        apps = []
-        for a in p.applications:
-            if a.date <= m:
-                ar = ctx.region_of(a.gemeente, m)
-                apps.append((a, ar.id if ar is not None else None, a.kind is _AANVRAAG,
-                             a.outcome is _REJECTED))
-        eps = []
-        for e in p.prior:
-            if e.from_ <= m:
-                lr, fr = ctx.region_of(e.location, m), ctx.region_of(e.cost_bearer, m)
-                eps.append((e, lr.id if lr is not None else None, fr.id if fr is not None else None,
-                            e.product == "ambulant", e.to if e.to is not None and e.to < m else m))
-        p.r11_facts = (tuple(apps), tuple(eps))
-    return p.r11_facts
-
-
-def _r11(p: _Prepared, rd: Readings, region: RegionVersion, t0r: date, run: _Run | None):
-    """R11: contacts in the window (aanvragen in the region; BW use located in or financed by it)."""
-    ws = _window_start(p, rd)
-    contacts: list[_Contact] = []
-    if not p.applications and not p.prior:
-        return contacts, ws
-    apps, eps = _r11_facts(p)
-    track = run is not None and rd is DEFAULT
-    if track:
-        ws364 = p.ws364
-        wscal = minus_one_year(p.m)
-        notes: dict[str, str] = {}
-    rid = region.id
-    for a, ar_id, is_aanvraag, rejected in apps:
-        in_region = ar_id == rid
-        if is_aanvraag:
-            counts = (in_region or rd.out_of_region_aanvragen) and not (rd.ignore_rejected and rejected)
-        else:
-            counts = rd.meldingen_count and in_region
-        inside = a.date >= ws
-        if counts and inside:
-            contacts.append(_tnew(_Contact, (a.date, a.date < t0r, None, a.gemeente)))
-        if track:
-            if is_aanvraag and in_region and inside and rejected:
-                notes["REJECTED_APPLICATION_COUNTS"] = f"afgewezen aanvraag {a.gemeente} {a.date}"
-            if is_aanvraag and not in_region and inside:
-                notes["OUT_OF_REGION_APPLICATION"] = f"aanvraag buiten de regio {a.gemeente} {a.date}"
-            if not is_aanvraag and in_region and inside:
-                notes["MELDING_NOT_AANVRAAG"] = f"eerdere melding {a.gemeente} {a.date}"
-            if is_aanvraag and in_region:
-                _boundary_hits(a.date, ws, ws364, wscal, notes, "aanvraag")
-    for e, lr_id, fr_id, ambulant, end in eps:
-        located = lr_id == rid
-        financed = fr_id == rid
-        scope = (located and financed) if rd.use_scope_both else (located or financed)
-        inside = e.to is None or e.to >= ws
-        if scope and (inside or rd.use_no_window) and (not ambulant or rd.ambulant_counts):
-            contacts.append(_tnew(_Contact, (end, e.budget == "historical", e, None)))
-        if track and scope:
-            if not ambulant:
-                if inside and located != financed:
-                    notes["USE_SCOPE_PARTIAL"] = f"BW-gebruik {e.from_}..{e.to or ''}: alleen {'locatie' if located else 'financiering'} in de regio"
-                if not inside:
-                    notes["USE_WINDOW_READING"] = f"BW-gebruik {e.from_}..{e.to} eindigde voor het venster"
-                _boundary_hits(end, ws, ws364, wscal, notes, "einde BW")
-            elif inside:
-                notes["AMBULANT_ONLY"] = f"ambulant product (beschermd thuis) {e.from_}..{e.to or ''}"
-    if track:
-        for name, note in notes.items():
-            _cand(run, name, note, _R11_READINGS[name])
-    return contacts, ws
-
-
-def _boundary_hits(d: date, ws: date, ws364: date, wscal: date, notes: dict, what: str) -> None:
-    """Note BOUNDARY_365 / LEAP_YEAR_WINDOW when a contact date sits where the window readings differ."""
-    if d == ws and ws < ws364:
-        notes["BOUNDARY_365"] = f"{what} {d} valt op M-365, de eerste dag van het venster"
-    if wscal < ws and wscal <= d < ws:
-        notes["LEAP_YEAR_WINDOW"] = f"{what} {d} valt precies een kalenderjaar voor M (366 dagen, 29 februari)"
+def _r11_facts(p: _Prepared) -> r11.R11Facts:
+    """What R11 reads of the facts (``r11_new_client.case_facts``), worked out once per case."""
+    facts = p.r11_facts
+    if facts is None:
+        facts = p.r11_facts = r11.case_facts(p.applications, p.prior, p.m, p.ctx)
+    return facts
 
 
 def _cand(run: _Run, name: str, note: str, *alts: Readings) -> None:
@@ -914,22 +816,23 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     main = run is not None
     wp, home, r6, legal, existing = up.wp, up.home, up.r6, up.legal, up.existing
 
-    # R11 in the meldregio (or, for an alternative, another region)
-    r11_region = meldregio
-    if rd.r11_region is not None:
-        r11_region = ctx.region_by_id(rd.r11_region, m) or meldregio
+    # R11 in the meldregio (or, for an alternative, another region): rules/provisions/r11_new_client.py
+    r11_region = r11.tested_region(ctx, meldregio, rd.r11_region, m)
     t0r = r11_region.t0 or p.params.t0  # Context.t0_of
-    contacts, ws = _r11(p, rd, r11_region, t0r, run)
-    new_client = not contacts
+    with_flags = main and rd is DEFAULT
+    finding = r11.is_new_client(_r11_facts(p), r11_region, t0r, m, p.params.window_delta, rd, with_flags)
+    new_client, contacts, ws = finding.value, finding.contacts, finding.window_start
+    if with_flags:
+        for name, note in finding.flags:
+            _cand(run, name, note, _R11_READINGS[name])
     if t is not None:
-        t.append(("R11", "R11", ws, m, r11_region.name, *contact_values(contacts)))
-    if main and home is not None and home.id != meldregio.id:
-        home_alt = _region_reading(ctx, home.id)
-        _cand(run, "MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", home_alt)
-        cur = next((a for a in p.addresses if a.covers(m) and a.function is _W), None)
-        cr = ctx.region_of(cur.gemeente, m) if cur is not None else None
-        if cr is None or cr.id != meldregio.id:
-            _cand(run, "NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", home_alt)
+        t.append(finding.record)
+    if main:
+        home_flags = r11.home_region_flags(ctx, meldregio, home, p.addresses, m)
+        if home_flags:
+            home_alt = _region_reading(ctx, home.id)
+            for name, note in home_flags:
+                _cand(run, name, note, home_alt)
 
     # 8.4: class and cost bearer
     r6_cost = None
@@ -993,7 +896,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     return _outcome(p.ctx, (cost_bearer, budget, klass, legal)), new_client, entry
 
 
-def _classify(p: _Prepared, rd: Readings, contacts: list[_Contact], ws: date, t0r: date, region: RegionVersion,
+def _classify(p: _Prepared, rd: Readings, contacts: tuple[r11.Contact, ...], ws: date, t0r: date, region: RegionVersion,
               wp: Woonplaats, run: _Run | None):
     """8.4: class and the regional cost bearer for a melding decided on or after T0."""
     ctx, m = p.ctx, p.m

@@ -6,14 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 from .citations import RULES
 from .facts import Address, CaseFacts
-
-if TYPE_CHECKING:
-    from .engine import _Contact
-
 
 _FROM = attrgetter("from_")
 
@@ -149,7 +144,7 @@ def _legal_text(legal: str | None, regime_b: bool, r6_applies: bool) -> str:
 
 
 def _r11_text(ws: date, m: date, region_name: str, *contacts) -> str:
-    """``contacts``: the values of ``contact_values``, one contact after the other."""
+    """``contacts``: the values of ``r11_new_client.contact_values``, one contact after the other."""
     texts, i = [], 0
     while i < len(contacts):
         n = _CONTACT_LEN[contacts[i]]
@@ -169,20 +164,7 @@ def _r13_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) ->
         " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
 
 
-def contact_values(contacts: tuple[_Contact, ...]) -> list:
-    """What the trail says about the contacts, as plain values one contact after the other (a
-    record holds no nested tuple, see Trail)."""
-    out = []
-    for c in contacts:
-        if c.episode is not None:
-            e = c.episode
-            out += ("bw", e.from_, e.to, e.cost_bearer, c.historical)
-        else:
-            out += ("aanvraag", c.app_gemeente, c.when, c.historical)
-    return out
-
-
-#: the number of values ``contact_values`` writes for each kind of contact
+#: the number of values ``r11_new_client.contact_values`` writes for each kind of contact
 _CONTACT_LEN = {"bw": 5, "aanvraag": 4}
 
 
