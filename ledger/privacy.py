@@ -50,7 +50,9 @@ _HEX_STR = re.compile(_HEX_DIGEST)
 _POSTCODE_BYTES = re.compile(rb"[1-9](?<![0-9A-Za-z][1-9])[0-9]{3} ?[A-Z]{2} ?[0-9]{1,5}(?![0-9])")  # _POSTCODE
 _EMAIL_BYTES = re.compile(_EMAIL.encode())
 _NINE_BYTES = re.compile(_NINE.encode())
-_NUMBER_RUN = re.compile(rb"[0-9][0-9 .]*[0-9]")
+#: a run of digits, spaces and dots from a digit to a digit, nine characters or more (a BSN in any of its
+#: written forms lies inside one); shorter runs, the many in hex digests, are never matched at all
+_NUMBER_RUN = re.compile(rb"[0-9][0-9 .]{7,}[0-9]")
 _HEX_BYTES = re.compile(_HEX_DIGEST.encode())
 
 #: what each finding is called in a refusal (Dutch: people read it)
@@ -118,8 +120,7 @@ def _nine_in_runs(raw: bytes) -> Iterator[re.Match]:
     before it, and ends two bytes after it, all the look-ahead needs)."""
     for run in _NUMBER_RUN.finditer(raw):
         start, end = run.span()
-        if end - start >= 9:
-            yield from _NINE_BYTES.finditer(raw, start, end + 2)
+        yield from _NINE_BYTES.finditer(raw, start, end + 2)
 
 
 def _suspect(raw: bytes) -> bool:
