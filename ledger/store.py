@@ -146,6 +146,14 @@ class TreeState(NamedTuple):
     checkpoint_size: int
 
 
+class VerificationView(NamedTuple):
+    """One consistent reading of a store for `verify` (Store.verification_view)."""
+    tree_state: Any  # TreeState, or the exception that kept it from being read
+    raw_checkpoints: list
+    max_seq: int
+    count: int
+
+
 @dataclass(frozen=True)
 class AppendResult:
     seq: int
@@ -412,16 +420,37 @@ class Store:
             cur.close()
         return out
 
-    def raw_checkpoints(self) -> list[tuple]:
-        """Driver tuples (id, tree_size, root_hash, created_at, key_id, signature) in id order, unconverted."""
+    def verification_view(self) -> VerificationView:
+        """What `verify` holds the entries to, read in ONE read transaction (SQLite: one BEGIN; PostgreSQL:
+        REPEATABLE READ), so a writer appending or checkpointing meanwhile cannot make the view disagree
+        with itself: the tree state (or why it cannot be read), the raw checkpoints, the largest seq and
+        the number of rows. Entries up to that seq never change afterwards; later ones are the next
+        verification's."""
         with self.engine.connect() as c:
-            cur = c.connection.driver_connection.cursor()
-            try:
-                cur.execute("SELECT id, tree_size, root_hash, created_at, key_id, signature FROM ledger_checkpoints "
-                            "ORDER BY id")
-                return cur.fetchall()
-            finally:
-                cur.close()
+            if self.dialect == "postgresql":
+                c = c.execution_options(isolation_level="REPEATABLE READ")
+            with c.begin():
+                try:
+                    state: TreeState | Exception = self.tree_state(c)
+                except (ValueError, TypeError, LedgerError) as exc:
+                    state = exc
+                checkpoints = self.raw_checkpoints(c)
+                top = c.execute(sa.select(sa.func.max(entries.c.seq))).scalar_one_or_none()
+                count = c.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one()
+        return VerificationView(state, checkpoints, -1 if top is None else int(top), count)
+
+    def raw_checkpoints(self, conn: Connection | None = None) -> list[tuple]:
+        """Driver tuples (id, tree_size, root_hash, created_at, key_id, signature) in id order, unconverted."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.raw_checkpoints(c)
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            cur.execute("SELECT id, tree_size, root_hash, created_at, key_id, signature FROM ledger_checkpoints "
+                        "ORDER BY id")
+            return cur.fetchall()
+        finally:
+            cur.close()
 
     def max_seq(self) -> int:
         """The largest stored seq (-1 when empty)."""

@@ -245,7 +245,7 @@ def _referenced(st: Statement) -> list[int]:
 
 
 def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: list[Problem],
-           deep: bool = False) -> LedgerState:
+           deep: bool = False, stop: int | None = None) -> LedgerState:
     """Admission replayed over every stored entry in seq order, against the state of the entries
     admitted before it (a refused entry is reported and left out of the state, as on append).
     `hashes`: the recomputed entry hash per seq (references are judged against them); `skip`: the
@@ -253,7 +253,7 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
     them; any other referenced entry is read from the store when its chunk needs it."""
     state = LedgerState()
     referred: dict[int, RefInfo] = {}  # admitted entries of CACHED_KINDS
-    for chunk in store.iter_raw_chunks(chunk=CHUNK):
+    for chunk in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
         parsed: list[tuple[Row, Statement]] = []
         for r in chunk:
             try:
@@ -318,10 +318,11 @@ def _ref_infos(store: Store, seqs: set[int]) -> dict[int, RefInfo]:
 # ---------------------------------------------------------------------------------------------
 # Pass 3: the store as a whole
 # ---------------------------------------------------------------------------------------------
-def read_checkpoints(store: Store, problems: list[Problem]) -> list[Checkpoint]:
-    """The checkpoints in id order; a damaged one is CHECKPOINT_UNREADABLE and left out."""
+def read_checkpoints(raw: list[tuple], problems: list[Problem]) -> list[Checkpoint]:
+    """The checkpoints in id order (driver tuples, Store.raw_checkpoints); a damaged one is
+    CHECKPOINT_UNREADABLE and left out."""
     out = []
-    for r in store.raw_checkpoints():
+    for r in raw:
         try:
             out.append(read_checkpoint_row(r))
         except (ValueError, TypeError, OverflowError) as exc:
@@ -378,16 +379,14 @@ CHECKPOINT_CHECKS = (check_checkpoint_order, check_checkpoint_signatures, check_
                      check_checkpoint_roots)
 
 
-def check_tree_state(store: Store, hashes: list[bytes], frontier: Frontier, cps: list[Checkpoint],
+def check_tree_state(state, hashes: list[bytes], frontier: Frontier, cps: list[Checkpoint],
                      last_received: datetime | None, problems: list[Problem]) -> None:
     """TREE_STATE_MISMATCH: the stored tree-state row is what the entries and checkpoints leave behind
     (size, head hash, frontier, last_received_at = the later of the last entry's and the last
     checkpoint's time, checkpoint_size = the last checkpoint's size or -1)."""
     n = len(hashes)
-    try:
-        state = store.tree_state()
-    except (ValueError, TypeError, LedgerError) as exc:
-        problems.append(Problem(None, TREE_STATE_MISMATCH, f"the stored tree state cannot be read: {exc}"))
+    if isinstance(state, Exception):  # what kept Store.verification_view from reading it
+        problems.append(Problem(None, TREE_STATE_MISMATCH, f"the stored tree state cannot be read: {state}"))
         return
     latest = cps[-1] if cps else None
     times = [t for t in (last_received, latest.created_at if latest else None) if t is not None]
@@ -421,20 +420,22 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
     report = VerifyReport()
     problems = report.problems
     keys = public_keys(store)
-    total = store.count_rows()
+    # one consistent reading of the tree state, the checkpoints and the extent of the log: entries a
+    # writer appends while this runs are the next verification's, not a false TREE_STATE_MISMATCH now
+    view = store.verification_view()
+    stop = view.max_seq + 1
+    total = view.count
     report.entries = total
     workers = workers or os.cpu_count() or 1
     pool = None
     if total < PARALLEL_THRESHOLD or workers <= 1 or ":memory:" in store.url:
         row_pass = RowPass(keys)
-        for rows in store.iter_raw_chunks(chunk=CHUNK):
+        for rows in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
             row_pass.rows(rows)
         results: Iterable[ChunkResult] = [row_pass.out]
         report.workers = 1
     else:
-        top = max(store.max_seq() + 1, total) + 1
-        bounds = [(lo, lo + SPAN) for lo in range(0, top, SPAN)]
-        bounds[-1] = (bounds[-1][0], None)
+        bounds = [(lo, min(lo + SPAN, stop)) for lo in range(0, stop, SPAN)] or [(0, 0)]
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         pool = ctx.Pool(workers, _init_worker, (store.url, store.schema, keys))
         results = pool.imap(_run_chunk, bounds)
@@ -445,7 +446,7 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
     by_seq: dict[int, bytes] = {}
     skip: set[int] = set()
     frontier, roots = Frontier(), {0: Frontier().root()}
-    cps = read_checkpoints(store, problems)
+    cps = read_checkpoints(view.raw_checkpoints, problems)
     sizes = {cp.tree_size for cp in cps}
     stitch = RowPass(keys)  # the first entry follows seq -1 with the zero hash
     stitch.expected, stitch.prev_hash = 0, ZERO_HASH
@@ -475,11 +476,11 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
     report.crypto_seconds = time.perf_counter() - started
     check_idempotency_keys(duplicates.result(), problems)
     replay_started = time.perf_counter()
-    registry = replay(store, by_seq, skip, problems, deep).registry
+    registry = replay(store, by_seq, skip, problems, deep, stop=stop).registry
     report.replay_seconds = time.perf_counter() - replay_started
     for check in CHECKPOINT_CHECKS:
         check(cps, roots, len(hashes), registry, problems)
-    check_tree_state(store, hashes, frontier, cps, last_received, problems)
+    check_tree_state(view.tree_state, hashes, frontier, cps, last_received, problems)
     report.checkpoints = len(cps)
     problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, p.code))
     report.seconds = time.perf_counter() - started
