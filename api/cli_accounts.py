@@ -7,7 +7,6 @@ stays out of shell history and process lists. A token is printed once; only its 
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 import typer
 
@@ -45,7 +44,7 @@ def add(username: str = typer.Argument(..., help="gebruikersnaam, bv. j.jansen@k
         party: str = typer.Option(..., "--party", help="GMxxxx, RG:<regio>, COMMITTEE of OPERATOR"),
         roles: str = typer.Option(..., "--roles", help="finance, regio, commissielid, secretaris, auditor, beheer"),
         name: str = typer.Option("", "--name", help="naam zoals de pagina's die tonen"),
-        password_env: Optional[str] = typer.Option(None, "--password-env",
+        password_env: str | None = typer.Option(None, "--password-env",
                                                    help="omgevingsvariabele met het wachtwoord (anders gevraagd)"),
         oidc_only: bool = typer.Option(False, "--oidc-only", help="geen wachtwoord: alleen via de identity provider")
         ) -> None:
@@ -68,7 +67,7 @@ def add(username: str = typer.Argument(..., help="gebruikersnaam, bv. j.jansen@k
 
 
 @accounts_app.command("list")
-def list_(party: Optional[str] = typer.Option(None, "--party")) -> None:
+def list_(party: str | None = typer.Option(None, "--party")) -> None:
     """Alle accounts (van één partij)."""
     rows = _access().accounts(party)
     for a in rows:
@@ -113,7 +112,7 @@ def token_add(party: str = typer.Option(..., "--party"), roles: str = typer.Opti
 
 
 @token_app.command("list")
-def token_list(party: Optional[str] = typer.Option(None, "--party")) -> None:
+def token_list(party: str | None = typer.Option(None, "--party")) -> None:
     """Alle tokens (zonder hun geheim)."""
     rows = _access().tokens(party)
     for t in rows:

@@ -9,6 +9,7 @@ beyond the limit the answer is 429 with Retry-After.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from litestar import MediaType, Request, Response, get, post
@@ -17,9 +18,8 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
-from typing import Annotated
 
-from api.access.accounts import SESSION_SECONDS, AccessError, AccessService, Session
+from api.access.accounts import SESSION_SECONDS, AccessError, AccessService
 from api.access.identity import Identity
 from api.http.guards import SESSION_COOKIE, Caller
 from api.http.routes_api import in_thread

@@ -28,6 +28,16 @@ _keys = itertools.count()
 K01 = EXAMPLE + '\n[case.expect]\ncost_bearer = "GM0166"\n'
 
 
+class FixedClock:
+    """A clock a test sets (`clock.now = ...`), for the services that take one."""
+
+    def __init__(self, now) -> None:
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
 def sqlite_settings(home: Path, **kw) -> Settings:
     return Settings(home=home, database_url=f"sqlite:///{home / 'bwledger.db'}", **{"checkpoint_seconds": 0, **kw})
 

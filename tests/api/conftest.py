@@ -18,3 +18,17 @@ def settings(tmp_path) -> Settings:
 def client(settings):
     with TestClient(create_app(settings)) as c:
         yield logged_in(c)
+
+
+@pytest.fixture
+def engines(backend, tmp_path):
+    """Two engines on one migrated database of each backend, as two worker processes of a server hold them."""
+    from ledger import service
+    from ledger.store import make_engine
+
+    url, schema = backend
+    service.init_ledger(url, tmp_path / "keys", schema=schema).dispose()
+    pair = [make_engine(url, schema), make_engine(url, schema)]
+    yield pair
+    for e in pair:
+        e.dispose()

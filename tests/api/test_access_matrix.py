@@ -7,8 +7,6 @@ It fails when a route is added without a policy entry, or without an example req
 so a new endpoint cannot slip past the table."""
 from __future__ import annotations
 
-import base64
-import json
 import time
 
 import pytest

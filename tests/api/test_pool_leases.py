@@ -9,33 +9,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import anyio
-import pytest
 import sqlalchemy as sa
+from api_helpers import FixedClock as Clock
 
 from api.http.pool_leases import PoolLeases, pool_leases
 from api.http.pools import Pool, PoolBusy
-from ledger import service
-from ledger.store import make_engine
 
 T = datetime(2026, 12, 2, 10, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engines(backend, tmp_path):
-    url, schema = backend
-    service.init_ledger(url, tmp_path / "keys", schema=schema).dispose()
-    pair = [make_engine(url, schema), make_engine(url, schema)]
-    yield pair
-    for e in pair:
-        e.dispose()
 
 
 def _rows(engine):

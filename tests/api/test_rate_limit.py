@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from api_helpers import FixedClock as Clock
 from api_helpers import assert_problem, sqlite_settings, token_for
 from litestar.testing import TestClient
 from party_auth import logged_in
@@ -16,30 +17,9 @@ from api.access.rate_limit import RequestLimit, count
 from api.access.tables import counters
 from api.http import create_app
 from api.settings import load_settings
-from ledger import service
-from ledger.store import make_engine
 
 #: 15 seconds into a minute: the window ends in 45 seconds
 T = datetime(2026, 12, 2, 10, 0, 15, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engines(backend, tmp_path):
-    """Two engines on one migrated database, as two worker processes of a server hold them."""
-    url, schema = backend
-    service.init_ledger(url, tmp_path / "keys", schema=schema).dispose()
-    pair = [make_engine(url, schema), make_engine(url, schema)]
-    yield pair
-    for e in pair:
-        e.dispose()
 
 
 def _rows(engine) -> list[tuple[str, int]]:
