@@ -11,8 +11,8 @@ shell's history and in the process list); only the pseudonym is printed. Exit st
 from __future__ import annotations
 
 import getpass
-from datetime import datetime
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -102,19 +102,15 @@ def erase(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the clien
     typer.echo("het grootboek is ongewijzigd: het noemt de cliënt alleen bij pseudoniem")
 
 
-@clients_app.command("seal-place")
-def seal_place(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the client's pseudonym"),
-               party: str = typer.Option(..., "--as", help="the placing party (GMxxxx or RG:...)")) -> None:
-    """Keep the place of a client in a vrouwenopvang (read from standard input) encrypted with the client's
-    key; print the reference (location_ref) to sign into the N1 next to location "vertrouwelijk"."""
+def _with_documents(act):
+    """`act(store, documents)` on this machine's ledger and the clients' encrypted store; a refusal exits 1
+    with its code, bad input exits 2."""
     from api import bootstrap
 
     s = _settings()
-    place = sys.stdin.readline().strip() if sys.stdin is not None else ""
     store = bootstrap.open_store(s)
     try:
-        r = compose.seal_place(bootstrap.client_documents(s, store), {"client": client, "place": place},
-                               by=compose.check_party(party))
+        return act(store, bootstrap.client_documents(s, store))
     except (CaseError, LedgerError) as exc:
         raise _refused(exc) from None
     except (ValueError, compose.RequestInvalid) as exc:
@@ -122,6 +118,17 @@ def seal_place(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the 
         raise typer.Exit(2) from None
     finally:
         store.dispose()
+
+
+@clients_app.command("seal-place")
+def seal_place(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the client's pseudonym"),
+               party: str = typer.Option(..., "--as", help="the placing party (GMxxxx or RG:...)")) -> None:
+    """Keep the place of a client in a vrouwenopvang (read from standard input) encrypted with the client's
+    key; print the reference (location_ref) to sign into the N1 next to location "vertrouwelijk"."""
+
+    place = sys.stdin.readline().strip() if sys.stdin is not None else ""
+    r = _with_documents(lambda _store, docs: compose.seal_place(docs, {"client": client, "place": place},
+                                                                by=compose.check_party(party)))
     typer.echo(r["location_ref"])
 
 
@@ -130,18 +137,7 @@ def place(seq: str = typer.Argument(..., metavar="SEQ", help="the sequence numbe
           party: str = typer.Option(..., "--as", help="the party asking (the placing party, host municipality "
                                                       "or host region)")) -> None:
     """Print the sealed place an N1 refers to, for a party that needs it (PLACE_NOT_FOUND otherwise)."""
-    from api import bootstrap
 
-    s = _settings()
-    store = bootstrap.open_store(s)
-    try:
-        r = compose.read_place(store, bootstrap.client_documents(s, store), seq, viewer=compose.check_party(party))
-    except (CaseError, LedgerError) as exc:
-        raise _refused(exc) from None
-    except (ValueError, compose.RequestInvalid) as exc:
-        typer.echo(f"fout: {exc}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        store.dispose()
+    r = _with_documents(lambda store, docs: compose.read_place(store, docs, seq, viewer=compose.check_party(party)))
     typer.echo(f"plaats bij N1 seq {r['seq']} (cliënt {r['client']}, ontvangende gemeente {r['host_municipality']}, "
                f"vanaf {dutch_date(datetime.fromisoformat(str(r['start_date'])).date())}): {r['place']}")
