@@ -125,7 +125,6 @@ def seal_place(client: str = typer.Argument(..., metavar="PSEUDONYM", help="the 
                party: str = typer.Option(..., "--as", help="the placing party (GMxxxx or RG:...)")) -> None:
     """Keep the place of a client in a vrouwenopvang (read from standard input) encrypted with the client's
     key; print the reference (location_ref) to sign into the N1 next to location "vertrouwelijk"."""
-
     place = sys.stdin.readline().strip() if sys.stdin is not None else ""
     r = _with_documents(lambda _store, docs: compose.seal_place(docs, {"client": client, "place": place},
                                                                 by=compose.check_party(party)))
@@ -137,7 +136,6 @@ def place(seq: str = typer.Argument(..., metavar="SEQ", help="the sequence numbe
           party: str = typer.Option(..., "--as", help="the party asking (the placing party, host municipality "
                                                       "or host region)")) -> None:
     """Print the sealed place an N1 refers to, for a party that needs it (PLACE_NOT_FOUND otherwise)."""
-
     r = _with_documents(lambda store, docs: compose.read_place(store, docs, seq, viewer=compose.check_party(party)))
     typer.echo(f"plaats bij N1 seq {r['seq']} (cliënt {r['client']}, ontvangende gemeente {r['host_municipality']}, "
                f"vanaf {dutch_date(datetime.fromisoformat(str(r['start_date'])).date())}): {r['place']}")
