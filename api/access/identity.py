@@ -5,6 +5,13 @@ from dataclasses import dataclass
 
 #: the roles of issue 12; an identity never carries another.
 ROLES = frozenset({"finance", "regio", "commissielid", "secretaris", "auditor", "beheer"})
+#: each role as a person reads it (pages, refusals)
+ROLE_NL = {"finance": "financiën", "regio": "regio", "commissielid": "commissielid", "secretaris": "secretaris",
+           "auditor": "auditor", "beheer": "beheer"}
+
+
+def roles_nl(roles) -> str:
+    return ", ".join(ROLE_NL.get(r, r) for r in sorted(roles))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from api.access.audit import PURPOSES
-from api.access.identity import ROLES, Identity
+from api.access.identity import ROLES, Identity, roles_nl
 
 POLICY_FILE = Path(__file__).with_name("policy.toml")
 RESOURCES = frozenset({"party", "case", "self", "list", "none"})
@@ -117,7 +117,7 @@ def decide(rule: Rule | None, identity: Identity | None, about: About = About())
     grant = rule.grant_for(identity)
     if grant is None:
         return Decision(False, status=403, code=ROLE_NOT_ALLOWED,
-                        message=f"uw rol ({', '.join(sorted(identity.roles))}) mag dit niet: {rule.what}")
+                        message=f"uw rol ({roles_nl(identity.roles)}) mag dit niet: {rule.what}")
     if grant == "any" or about.parties is None:
         return Decision(True, grant)
     if grant == "own" and identity.party in about.parties:

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from api import compose
+from api.access.identity import roles_nl
 from api.http.guards import Caller
 from api.http.routes_api import assess, in_thread, verification
 from ledger.errors import LedgerError
@@ -121,11 +122,6 @@ def _status_nl(status: str) -> str:
     return STATUS_NL.get(status, status)
 
 
-#: the roles of an account (api/access/identity.py ROLES) as a person reads them
-ACCOUNT_ROLE_NL = {"finance": "financiën", "regio": "regio", "commissielid": "commissielid", "secretaris": "secretaris",
-                   "auditor": "auditor", "beheer": "beheer"}
-
-
 def _csrf_field(request) -> Markup:
     """The hidden field every form that writes carries: the session's CSRF token (api/http/guards.py)."""
     caller = getattr(request.state, "caller", None)
@@ -135,7 +131,7 @@ def _csrf_field(request) -> Markup:
 
 def template_globals() -> dict[str, Any]:
     return {"csrf_field": _csrf_field, "gemeente": compose.municipality_name, "tijd": _when,
-            "rollen": lambda roles: ", ".join(ACCOUNT_ROLE_NL.get(r, r) for r in sorted(roles)),
+            "rollen": roles_nl,
             "soort": lambda k: KIND_NL.get(k, k), "signaleringssoort": lambda k: FLAG_KIND_NL.get(k, k),
             "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": _euro,
             "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),

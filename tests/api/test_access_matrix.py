@@ -195,4 +195,4 @@ def test_a_refused_page_is_a_dutch_page_and_an_anonymous_page_goes_to_the_login(
     r = client.get("/grootboek?partij=GM0166", headers={"accept": "text/html"})
     assert r.status_code == 404 and '<html lang="nl">' in r.text and "Deze pagina bestaat niet." in r.text
     r = client.get("/api/ledger/verify", headers={"accept": "text/html"})
-    assert r.status_code == 403 and "uw rol (finance) mag dit niet" in r.text
+    assert r.status_code == 403 and "uw rol (financiën) mag dit niet" in r.text
