@@ -4,8 +4,6 @@ template context."""
 from __future__ import annotations
 
 import json
-
-from markupsafe import Markup, escape
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,9 +15,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, MultipartBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
+from markupsafe import Markup, escape
 
 from api import compose
 from api.access.identity import roles_nl
+from api.format_nl import datetime_nl, euro
 from api.http.guards import Caller
 from api.http.routes_api import assess, in_thread, verification
 from ledger.errors import LedgerError
@@ -62,15 +62,6 @@ placement = { location = "GM0193", fronting = "GM0193", from = 2026-04-01 }
 """
 
 
-def _when(value: str | datetime | None) -> str:
-    """'2026-12-01 07:31:02 UTC' for a timestamp."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _sources(ids) -> list[dict[str, Any]]:
     """The citations of a rule, short (as explain_nl shows them) and in full."""
     cites = loader.citation_register()
@@ -90,13 +81,6 @@ def _value(v: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
-def _euro(cents: int) -> str:
-    """1234567 -> '€ 12.345,67' (cents are integers; euros only at the edge)."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
-
-
 def _summary(kind: str, p: dict[str, Any]) -> str:
     """One line in Dutch for the ledger table; the full payload is shown under it."""
     name = compose.municipality_name
@@ -105,7 +89,7 @@ def _summary(kind: str, p: dict[str, Any]) -> str:
         status = "voorlopig" if p.get("provisional") else "definitief"
         return f"kostendrager {name(o.get('cost_bearer'))}, {status}"
     if kind == "cost_line" and isinstance(p.get("amount_cents"), int):
-        return (f"{_euro(p['amount_cents'])} {name(p.get('fronting_party'))} → {name(p.get('cost_bearer'))}, "
+        return (f"{euro(p['amount_cents'])} {name(p.get('fronting_party'))} → {name(p.get('cost_bearer'))}, "
                 f"{p.get('period_from')} t/m {p.get('period_to')}")
     if kind in ("acceptance", "objection", "reversal") and isinstance(p.get("reason"), str):
         return p["reason"][:80]
@@ -130,10 +114,10 @@ def _csrf_field(request) -> Markup:
 
 
 def template_globals() -> dict[str, Any]:
-    return {"csrf_field": _csrf_field, "gemeente": compose.municipality_name, "tijd": _when,
+    return {"csrf_field": _csrf_field, "gemeente": compose.municipality_name, "tijd": lambda value: datetime_nl(value, seconds=True),
             "rollen": roles_nl,
             "soort": lambda k: KIND_NL.get(k, k), "signaleringssoort": lambda k: FLAG_KIND_NL.get(k, k),
-            "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": _euro,
+            "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": euro,
             "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),
             "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
             "budget": lambda b: BUDGET_NL.get(b, b or "-"), "boeking": lambda e: BOEKING_NL.get(e, e or "-")}
