@@ -38,7 +38,9 @@ _DAY = timedelta(days=1)
 
 def is_partial(value: Any) -> bool:
     """Whether ``value`` is the text of an incomplete date (year, year and month, or unknown)."""
-    return isinstance(value, str) and (value == UNKNOWN_TEXT or _PARTIAL.fullmatch(value) is not None)
+    # (a full ISO date has ten characters, every incomplete form fewer: most values end at the length)
+    return (isinstance(value, str) and len(value) < 10
+            and (value == UNKNOWN_TEXT or _PARTIAL.fullmatch(value) is not None))
 
 
 def bounds(text: str) -> tuple[date, date]:
@@ -78,8 +80,11 @@ def earliest(addresses: Sequence[Any]) -> list[Any] | None:
     """The address dicts (as given to the fact model) with every incomplete date at its earliest
     day and its text under ``from_partial`` / ``to_partial``; None when there is nothing to read
     (no incomplete date, or a value the fact model will refuse by itself)."""
-    if not any(isinstance(a, dict) and (is_partial(a.get("from", a.get("from_"))) or is_partial(a.get("to", a.get("to_")))
-                                        or "from_partial" in a or "to_partial" in a) for a in addresses):
+    for a in addresses:
+        if isinstance(a, dict) and (is_partial(a.get("from")) or is_partial(a.get("to")) or is_partial(a.get("from_"))
+                                    or is_partial(a.get("to_")) or "from_partial" in a or "to_partial" in a):
+            break
+    else:
         return None
     items, found = [], False
     for a in addresses:

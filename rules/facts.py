@@ -204,13 +204,11 @@ class Address(_Period):
                 raise ValueError(f"BRP gemeentecode {code} names no municipality: no 'status' or 'institution' with it")
             data = {k: v for k, v in data.items() if k not in ("gemeente", "function")}
             data["status"], data["brp_code"] = BRP_CODES[code].value, code
-        for name in ("from", "to"):
-            key = name if name in data else name + "_"
+        for name, key in (("from", "from"), ("from", "from_"), ("to", "to"), ("to", "to_")):
             if date_incomplete.is_partial(data.get(key)):
                 data = dict(data)
                 data[name + "_partial"] = data[key]
-                low, high = date_incomplete.bounds(data[key])
-                data[key] = low
+                data[key] = date_incomplete.bounds(data[key])[0]
         return data
 
     @model_validator(mode="after")
