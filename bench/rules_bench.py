@@ -30,7 +30,8 @@ from rules import loader  # noqa: E402
 from rules.engine import determine  # noqa: E402
 from rules.facts import CaseFacts  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+#: the number of clients (the first argument; the default when imported, e.g. for make_case by the pins test)
+N = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 100_000
 IJV = ["GM0148", "GM0160", "GM0166", "GM0175", "GM0180", "GM1708", "GM1896", "GM0193"]
 ZHZ = ["GM0482", "GM0505", "GM0512", "GM0523", "GM0531", "GM1978", "GM0590", "GM0610", "GM0642"]
 ZEE = ["GM0654", "GM0664", "GM0677", "GM0678", "GM0687", "GM0703", "GM0715", "GM0716", "GM0717", "GM0718"]

@@ -41,6 +41,7 @@ from .facts import (
     Product,
     Stay,
 )
+from . import date_incomplete
 from .flags import FLAG, FLAGS, OPEN_WITHOUT_ALTERNATIVE, Changes
 from .input_digest import input_digest as _input_digest
 from .provisions import r11_new_client as r11
@@ -305,7 +306,8 @@ def _key(values: tuple) -> _Key:
     return _KEYS.setdefault(values, _Key())
 
 
-_DEFAULT_UP_VALUES = (False, False, False, False, "meldgemeente", False, False, False, False, False, False, False)
+_DEFAULT_UP_VALUES = (False, False, False, False, "meldgemeente", False,
+                      False, False, False, False, False, False, False)
 _DEFAULT_UP_KEY = _key(_DEFAULT_UP_VALUES)
 
 
@@ -329,6 +331,7 @@ class Readings:
     r8_mode: str = "meldgemeente"  # "briefadres" | "last_woonadres"
     literal_briefadres: bool = False
     chain_through_interim: bool = False
+    unknown_code_as_r8: bool = False  # REGION_UNKNOWN (8.12): a gemeentecode 0000 period read as R8 reads it
     undesignate_assumed: bool = False
     r6_not_mandator: bool = False
     r6_one_day_shorter: bool = False
@@ -345,7 +348,7 @@ class Readings:
 
     def __post_init__(self):
         wp = (self.undesignate_assumed, self.literal_briefadres, self.chain_through_interim, self.skip_onderzoek,
-              self.r8_mode)
+              self.r8_mode, self.unknown_code_as_r8)
         up = wp + (self.wp_on_intake_date, self.ignore_short_episode, self.r6_not_mandator, self.r6_one_day_shorter,
                    self.t0_home, self.t0_straddle_alt, self.skip_existing)
         object.__setattr__(self, "wp_key", _key(wp))
@@ -888,6 +891,10 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
             if t is not None:
                 t.append(("8.6", None, f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
         cost_bearer = budget = None
+    elif cost_bearer is None and wp.unknown:  # 8.12: the woonplaats lies in gemeentecode 0000 (onbekend)
+        if t is not None:
+            t.append(("8.6", None, "woonplaats onbekend (BRP-gemeentecode 0000): geen kostendrager"))
+        budget = None
     entry = p.entry_cache.get(cost_bearer, _MISSING)
     if entry is _MISSING:
         entry = p.entry_cache[cost_bearer] = _entry(p, cost_bearer)
@@ -956,6 +963,9 @@ def _transfer_existing(p: _Prepared, run: _Run, rd: Readings, e: _Ep, centrum: s
 
 def _woonplaats_flags(p: _Prepared, wp: Woonplaats, rd: Readings, run: _Run, meldregio: RegionVersion) -> None:
     m = p.m
+    if wp.unknown:
+        _cand(run, "REGION_UNKNOWN", "het beslissende BRP-adres heeft gemeentecode 0000 (gemeente onbekend): "
+              "geen woonplaats en geen kostendrager", *FLAG_READINGS["REGION_UNKNOWN"])
     if wp.onderzoek:
         _cand(run, "ADDRESS_IN_ONDERZOEK", "het beslissende adres staat 'in onderzoek'", ALT_SKIP_ONDERZOEK)
     if wp.chain_end or wp.no_woonadres:
@@ -1066,6 +1076,13 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
             rows.append((name, FLAG[name].kind, note, *[v for o in outcomes for v in o]))
         elif name in OPEN_WITHOUT_ALTERNATIVE and not computable:
             rows.append((name, FLAG[name].kind, note + " (geen alternatief uit de feiten af te leiden)"))
+    if date_incomplete.has_incomplete(facts):  # 8.12: the latest reading of incomplete BRP dates
+        late = _run(_prepare(date_incomplete.latest_reading(facts), ctx), DEFAULT, []).outcome
+        if late != base.outcome:
+            rows.append(("DATE_INCOMPLETE", FLAG["DATE_INCOMPLETE"].kind,
+                         "onvolledige BRP-datum, gelezen op de vroegste dag: " + ", ".join(
+                             date_incomplete.incomplete_texts(facts)) + "; het alternatief leest de laatste dag",
+                         *late))
     for name, note in base.info.items():
         rows.append((name, FLAG[name].kind, note))
     provisional = False

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from . import day_range
+from . import date_incomplete, day_range
 
 _STATCODE = re.compile(r"^(?:GM)?(\d{4})$")
 
@@ -51,6 +51,15 @@ class AddressStatus(StrEnum):
     VOW = "vow"  # vertrokken onbekend waarheen
     RNI = "rni"
     UNREGISTERED = "unregistered"
+    UNKNOWN = "unknown"  # BRP gemeentecode 0000, "onbekend" (spec 8.12)
+
+
+#: BRP gemeentecodes that name no municipality (spec 8.12), and the status an address period with
+#: one of them is read as: 1999 is the RNI (registered as a non-resident: no Dutch woonadres, as
+#: ``rni``), 0000 is "onbekend" (no usable woonadres; the engine raises REGION_UNKNOWN where it
+#: decides). Neither is refused as malformed in an address history; anywhere else they are no
+#: municipality code.
+BRP_CODES = {"1999": AddressStatus.RNI, "0000": AddressStatus.UNKNOWN}
 
 
 class Budget(StrEnum):
@@ -118,6 +127,10 @@ def _check_code_on(info: ValidationInfo, code: str | None, start: date, end: dat
     reg = _registry(info)
     if reg is None or code is None:
         return
+    if brp_code_of(code) is not None:
+        raise ValueError(f"{what}: {code[2:]} is a BRP gemeentecode for no municipality "
+                         f"({'RNI' if code.endswith('1999') else 'onbekend'}, spec 8.12); only an address period "
+                         "may carry it")
     if not reg.known(code):
         raise ValueError(f"{what}: unknown municipality code {code}")
     if not reg.overlaps(code, start, end):
@@ -156,13 +169,61 @@ class Person(_Fact):
     birth_date: Day | None = None
 
 
+def brp_code_of(value: Any) -> str | None:
+    """``"1999"`` or ``"0000"`` when ``value`` is one of the BRP codes of spec 8.12 (bare or ``GM``)."""
+    code = normalise_statcode(value)
+    return code[2:] if isinstance(code, str) and code[2:] in BRP_CODES and code.startswith("GM") else None
+
+
 class Address(_Period):
+    """A BRP address period. ``gemeente = "1999"`` (RNI) or ``"0000"`` (onbekend) is read as the
+    status period ``rni`` or ``unknown``, the code kept in ``brp_code`` (spec 8.12). An incomplete
+    ``from`` or ``to`` (``"2019"``, ``"2019-05"``, ``"onbekend"``) is held at its earliest day, the
+    text kept in ``from_partial`` / ``to_partial`` (``rules/date_incomplete.py``)."""
+
     gemeente: StatCode | None = None
     function: AddressFunction | None = None
     status: AddressStatus | None = None
     institution: InstitutionType | None = None
     in_onderzoek: bool = False
     recorded: Day | None = None  # the BRP mutation date, when known (R3.4, RETRO_BRP)
+    brp_code: str | None = None  # "1999" | "0000": the BRP gemeentecode the status was read from
+    from_partial: str | None = None  # the incomplete BRP date ``from_`` is the earliest reading of
+    to_partial: str | None = None  # the same for ``to``
+
+    @model_validator(mode="before")
+    @classmethod
+    def _brp_forms(cls, data: Any) -> Any:
+        """The BRP's own forms: gemeentecode 1999/0000 as a status, an incomplete date at its earliest day."""
+        if not isinstance(data, dict):
+            return data
+        given = data.get("gemeente")
+        code = brp_code_of(given) if isinstance(given, str) and given[-4:] in BRP_CODES else None
+        if code is not None:
+            if data.get("status") is not None or data.get("institution") is not None:
+                raise ValueError(f"BRP gemeentecode {code} names no municipality: no 'status' or 'institution' with it")
+            data = {k: v for k, v in data.items() if k not in ("gemeente", "function")}
+            data["status"], data["brp_code"] = BRP_CODES[code].value, code
+        for name, key in (("from", "from"), ("from", "from_"), ("to", "to"), ("to", "to_")):
+            if date_incomplete.is_partial(data.get(key)):
+                data = dict(data)
+                data[name + "_partial"] = data[key]
+                data[key] = date_incomplete.bounds(data[key])[0]
+        return data
+
+    @model_validator(mode="after")
+    def _brp_consistent(self):
+        if self.brp_code is not None and BRP_CODES.get(self.brp_code) is not self.status:
+            raise ValueError(f"brp_code {self.brp_code!r} is read as status "
+                             f"{BRP_CODES[self.brp_code].value if self.brp_code in BRP_CODES else '?'}, "
+                             f"not {self.status.value if self.status else 'none'}")
+        for text, day, name in ((self.from_partial, self.from_, "from"), (self.to_partial, self.to, "to")):
+            if text is None:
+                continue
+            low, high = date_incomplete.bounds(text)
+            if day is None or not low <= day <= high:
+                raise ValueError(f"'{name}' ({day}) does not lie within its incomplete date {text!r}")
+        return self
 
     @model_validator(mode="after")
     def _shape(self, info: ValidationInfo):
@@ -248,6 +309,16 @@ class CaseFacts(_Fact):
     applications: tuple[Application, ...] = ()
     eligibility_open: bool = False
     placement: Placement | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _incomplete_dates(cls, data: Any) -> Any:
+        """Incomplete BRP dates at their earliest day, inside the history (``date_incomplete.earliest``)."""
+        if isinstance(data, dict) and isinstance(data.get("addresses"), (list, tuple)):
+            read = date_incomplete.earliest(data["addresses"])
+            if read is not None:
+                data = {**data, "addresses": read}
+        return data
 
     @field_validator("id")
     @classmethod

@@ -14,7 +14,7 @@ supply one: the reading that keeps the outcome provisional, fixed by the caseboo
 
 The engine, the casebook runner, the re-determination and the Dutch explanation read this table;
 ``tests/rules_engine/test_flags.py`` checks it against the table of spec 8.7, name by name and kind
-by kind.
+by kind; the rows of section "8.12" are the flags spec 8.12 adds to that register (``DATE_INCOMPLETE``).
 """
 from __future__ import annotations
 
@@ -41,7 +41,10 @@ class FlagDefinition:
 FLAGS: tuple[FlagDefinition, ...] = (
     FlagDefinition("REGION_UNKNOWN", "O", "8.6",
                    "the cost bearer the rules found, as if its region were known (per case; none when the "
-                   "meldgemeente has no region)",
+                   "meldgemeente has no region); when the woonplaats lies in BRP gemeentecode 0000 (onbekend, "
+                   "8.12): that period read as no usable woonadres (R8: the meldgemeente; the last ordinary "
+                   "woonadres before M)",
+                   (_changes(unknown_code_as_r8=True), _changes(unknown_code_as_r8=True, r8_mode="last_woonadres")),
                    open_without_alternative=True),
     FlagDefinition("ELIGIBILITY_OPEN", "O", "R1", "eligibility (R1) settled in the client's favour",
                    (_changes(eligibility_settled=True),)),
@@ -106,6 +109,9 @@ FLAGS: tuple[FlagDefinition, ...] = (
     FlagDefinition("TRANSFER_EXISTING", "O", "R12",
                    "the host region's own determination (its R11, the existing client not carried over; per case)"),
     FlagDefinition("RETRO_BRP", "O", "R15", "the previous determination's outcome"),
+    FlagDefinition("DATE_INCOMPLETE", "O", "8.12",
+                   "every incomplete BRP date (year, or year and month, or datumOnbekend) at its latest possible "
+                   "day; the default reads each at its earliest (the facts read again: rules/date_incomplete.py)"),
 )
 
 #: name -> its row

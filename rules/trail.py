@@ -8,7 +8,7 @@ from datetime import date
 from operator import attrgetter
 
 from .citations import RULES
-from .facts import Address, CaseFacts
+from .facts import Address, AddressStatus, CaseFacts
 
 _FROM = attrgetter("from_")
 
@@ -94,6 +94,12 @@ class Trail(Sequence):
 
 def _addr_text(a: Address) -> str:
     span = f"{a.from_}..{a.to or ''}"
+    if a.from_partial is not None or a.to_partial is not None:  # spec 8.12: read at the earliest day
+        span += f" (onvolledige BRP-datum {a.from_partial or a.from_}..{a.to_partial or a.to or ''})"
+    if a.status is AddressStatus.UNKNOWN:
+        return f"gemeente onbekend (BRP-gemeentecode 0000) {span}"
+    if a.brp_code is not None:
+        return f"geen Nederlands adres ({a.status.value}, BRP-gemeentecode {a.brp_code}) {span}"
     if a.status is not None:
         return f"geen Nederlands adres ({a.status.value}) {span}"
     kind = "woonadres" if a.is_woonadres else "briefadres"
@@ -121,6 +127,8 @@ def _wp_step(via: str, gemeente: str | None, briefadres_stay: bool, *passed: int
     elif via in ("R7", "R7.5"):
         text = (f"woonplaats {gemeente}: het laatste gewone woonadres voor de keten van verblijven"
                 + (" (briefadres tijdens verblijf telt als adres in de instelling)" if briefadres_stay else ""))
+    elif gemeente is None:  # spec 8.12: the period that decides has gemeentecode 0000
+        text = "woonplaats onbekend: het beslissende BRP-adres heeft gemeentecode 0000 (onbekend)"
     else:
         text = f"geen bruikbaar woonadres: de meldgemeente {gemeente} (R8)"
     return text, refs
@@ -139,7 +147,7 @@ R0_A = "regime A: huidige Wmo 2015 (wetsvoorstel 36288 niet in werking)"
 
 
 def _legal_text(legal: str | None, regime_b: bool, r6_applies: bool) -> str:
-    return f"wettelijk college: {legal}" + (
+    return f"wettelijk college: {legal or 'geen (woonplaats onbekend)'}" + (
         " (meldgemeente)" if not regime_b else (" (uitzondering a)" if r6_applies else " (woonplaats)"))
 
 
@@ -160,7 +168,7 @@ def _r12_text(how: str, t0x: date) -> str:
 
 
 def _r13_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) -> str:
-    return f"klasse {klass}; kostendrager {cost_bearer} ({budget})" + (
+    return f"klasse {klass}; kostendrager {cost_bearer or 'geen'} ({budget})" + (
         " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
 
 

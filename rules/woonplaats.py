@@ -1,4 +1,9 @@
-"""The financial woonplaats on a date: R3, R5, R7 (with R7.5 and R9) and R8 (spec 8.2, 8.11).
+"""The financial woonplaats on a date: R3, R5, R7 (with R7.5 and R9) and R8 (spec 8.2, 8.11, 8.12).
+
+BRP gemeentecode 1999 (RNI) is a period without a Dutch woonadres (the fact model reads it as
+``rni``): R8 where it decides, and it counts for SHORT_REGISTRATION as ``rni`` does. Gemeentecode
+0000 (onbekend) gives no usable woonadres and no municipality: where it decides (on the date, or at
+the end of the R7 chain) the woonplaats is left unknown and the engine raises REGION_UNKNOWN.
 
 The walk through the BRP history and (R7, ``provisions/r07_chain.py``) the chain of designated
 stays, under one reading of the flags that touch it (designation assumed or not, a briefadres during a stay taken literally, a short
@@ -22,6 +27,7 @@ _W, _B = AddressFunction.WOONADRES, AddressFunction.BRIEFADRES  # (Address.is_wo
 _NOT_IN_NL = frozenset({AddressStatus.ABROAD, AddressStatus.RNI, AddressStatus.UNREGISTERED})
 # (``Enum.MEMBER`` is a slow look-up on the enum class; module constants are globals)
 _SHELTER = InstitutionType.WOMENS_SHELTER
+_UNKNOWN = AddressStatus.UNKNOWN  # BRP gemeentecode 0000 (spec 8.12); 1999 (RNI) is read as RNI
 
 
 class Inapplicable(Exception):
@@ -45,6 +51,7 @@ class Woonplaats:
     safety: bool = False
     onderzoek: bool = False
     short_registration: bool = False
+    unknown: bool = False  # the period that decides is of BRP gemeentecode 0000 (onbekend, spec 8.12)
 
 
 def woonplaats_on(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
@@ -72,6 +79,8 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
             wp.safety = True
 
     if cur is None or cur.status is not None:
+        if cur is not None and cur.status is _UNKNOWN and not rd.unknown_code_as_r8:
+            return _unknown(wp)
         return _r8(p, d, rd, wp, True)
     if cur.function is _W and (cur.institution is None
                                or r07_chain.designation(p.desig, cur.institution, rd) is None):
@@ -89,10 +98,20 @@ def _woonplaats(p: _Prepared, d: date, rd: Readings) -> Woonplaats:
     wp.briefadres_stay, wp.short_interim = found.briefadres_stay, found.short_interim
     wp.assumed, wp.youth, wp.safety = found.assumed, found.youth, wp.safety or found.safety
     if found.chain_end:
+        if found.unknown and not rd.unknown_code_as_r8:
+            return _unknown(wp)
         wp.chain_end = True
         return _r8(p, d, rd, wp, False)
     wp.gemeente, wp.decisive = found.gemeente, found.decisive
     return _finish(p, d, rd, wp)
+
+
+def _unknown(wp: Woonplaats) -> Woonplaats:
+    """Spec 8.12: the period that decides has gemeentecode 0000 (onbekend): no usable woonadres, and
+    no municipality to name. The woonplaats stays unknown (no guess): the engine raises
+    REGION_UNKNOWN, whose alternatives read the period as R8 does (``Readings.unknown_code_as_r8``)."""
+    wp.unknown, wp.via, wp.gemeente, wp.decisive = True, "R8", None, None
+    return wp
 
 
 def _finish(p: _Prepared, d: date, rd: Readings, wp: Woonplaats) -> Woonplaats:

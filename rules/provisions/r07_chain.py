@@ -16,7 +16,10 @@ The steps of spec R7, each with the flag that names its other reading:
 2. institution addresses of a chain of consecutive stays (the next starts at most the gap tolerance
    after the previous ends) are skipped;
 3. the first ordinary woonadres reached gives the woonplaats;
-4. a period without a Dutch woonadres ends the chain: R8 (``CHAIN_END_NO_WOONADRES``);
+4. a period without a Dutch woonadres ends the chain: R8 (``CHAIN_END_NO_WOONADRES``); BRP gemeentecode
+   1999 (RNI) is such a period; a period of gemeentecode 0000 (onbekend, spec 8.12) ends it with the
+   municipality unknown (``unknown``: the woonplaats walk leaves the woonplaats unknown and the engine
+   raises ``REGION_UNKNOWN``, its alternatives those of R8);
 5. a briefadres caused by a designated stay counts as a woonadres at the institution
    (``BRIEFADRES_DURING_STAY``: the briefadres taken literally);
 6. a short ordinary woonadres between stays breaks the chain (``SHORT_INTERIM_ADDRESS``: the chain
@@ -34,7 +37,7 @@ from typing import NamedTuple, Protocol
 from ..citations import RULES
 from ..context import Parameters
 from ..dates import days_inclusive
-from ..facts import Address, AddressFunction, InstitutionType, Stay
+from ..facts import Address, AddressFunction, AddressStatus, InstitutionType, Stay
 
 RULE = "R7"
 CITATIONS: tuple[str, ...] = RULES[RULE].citations
@@ -88,6 +91,7 @@ class ChainFinding(NamedTuple):
     assumed: bool = False  # the chain passes a type whose designation is assumed
     youth: bool = False  # the chain passes jeugdhulp with stay
     safety: bool = False  # the chain passes vrouwenopvang
+    unknown: bool = False  # the chain ends at a period of BRP gemeentecode 0000 (onbekend, spec 8.12)
 
 
 NOT_APPLICABLE = ChainFinding(False)
@@ -166,7 +170,7 @@ def walk_chain(facts: ChainFacts, d: date, index: int, reading: ChainReading) ->
     via = "R7.5" if briefadres_stay else "R7"
     passed: list[int] = []
     gemeente = decisive = None
-    chain_end = False
+    chain_end = unknown = False
     i = index
     while True:
         here = addresses[i]
@@ -176,6 +180,8 @@ def walk_chain(facts: ChainFacts, d: date, index: int, reading: ChainReading) ->
         prev = addresses[i - 1] if i > 0 else None
         if prev is None or prev.status is not None or not _joins(prev.to, here.from_, gap):  # step 4
             chain_end = True
+            # spec 8.12: a period of gemeentecode 0000 right before the chain: the municipality is unknown
+            unknown = prev is not None and prev.status is AddressStatus.UNKNOWN and _joins(prev.to, here.from_, gap)
             break
         if prev.function is AddressFunction.WOONADRES:
             if prev.institution is not None and designation(facts.desig, prev.institution, reading) is not None:
@@ -201,4 +207,4 @@ def walk_chain(facts: ChainFacts, d: date, index: int, reading: ChainReading) ->
         i -= 1
     return ChainFinding(True, via, gemeente, decisive, tuple(passed), chain_end, briefadres_stay, short_interim,
                         any(facts.desig.get(t) == "assumed" for t in types),
-                        InstitutionType.YOUTH_RESIDENTIAL in types, InstitutionType.WOMENS_SHELTER in types)
+                        InstitutionType.YOUTH_RESIDENTIAL in types, InstitutionType.WOMENS_SHELTER in types, unknown)

@@ -17,7 +17,11 @@ from rules.engine import determine
 from rules.input_digest import facts_document, input_digest
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOKS = sorted((ROOT.parent / "shared" / "casebook").glob("*.toml")) + sorted((ROOT / "rules" / "casebook").glob("*.toml"))
+#: casebook files written after these pins were taken (spec 8.12); their cases are pinned one by one,
+#: with every other case, in data/determination_pins.json (test_determination_pins.py)
+ADDED_AFTER_THE_PINS = {"p_brp_codes_dates.toml"}
+BOOKS = [b for b in sorted((ROOT.parent / "shared" / "casebook").glob("*.toml"))
+         + sorted((ROOT / "rules" / "casebook").glob("*.toml")) if b.name not in ADDED_AFTER_THE_PINS]
 REG, TABLE = loader.municipality_register(), loader.parameter_table()
 
 #: SHA-256 over the lines "FILE:CASE INPUT_DIGEST CONTEXT_DIGEST", sorted, of every casebook case
