@@ -123,8 +123,10 @@ def attempt_docs(env: CaseEnv, case_id: str):
     return a, b
 
 
-def engine_determination(provisional: bool = True):
-    """A real determination of the project casebook (the first provisional one), with its facts."""
+def engine_determination(book: str = "p_chain.toml", case_id: str = "P01"):
+    """A real determination of the project casebook, with its facts: by default P01 of p_chain.toml
+    (provisional: DESIGNATION_ASSUMED; a cost bearer other than the legal college), named so that a new
+    casebook file cannot change what the case tests are about."""
     import tomllib
 
     from rules import loader
@@ -132,16 +134,16 @@ def engine_determination(provisional: bool = True):
     from rules.engine import determine
 
     reg, table = loader.municipality_register(), loader.parameter_table()
-    root = Path(__file__).resolve().parents[2] / "rules" / "casebook"
-    for f in sorted(root.glob("*.toml")):
-        raw = tomllib.loads(f.read_text(encoding="utf-8"))
-        ctx = load_context(raw, table, reg, f.name)
-        for case in raw["case"]:
+    path = Path(__file__).resolve().parents[2] / "rules" / "casebook" / book
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    ctx = load_context(raw, table, reg, path.name)
+    for case in raw["case"]:
+        if case.get("id") == case_id:
             facts = case_facts(case, reg)
             det = determine(facts, ctx)
-            if det.provisional == provisional and det.cost_bearer and det.cost_bearer != det.legal_college:
-                return det, facts
-    raise LookupError("no such determination in the casebook")
+            assert det.provisional and det.cost_bearer and det.cost_bearer != det.legal_college, det.case_id
+            return det, facts
+    raise LookupError(f"no case {case_id} in {book}")
 
 
 def record_engine_determination(env: CaseEnv, det, facts, client="PSN-client-0002"):
