@@ -75,9 +75,6 @@ class Outcome(NamedTuple):
                 "legal_college": self.legal_college}
 
 
-#: ``_tnew(Outcome, values)`` makes a named tuple without its Python-level ``__new__`` (a run makes
-#: several outcomes and contacts; the result is the same named tuple)
-_tnew = tuple.__new__
 _NO_OUTCOME = Outcome(None, None, None, None)
 
 
@@ -90,7 +87,7 @@ def _outcome(ctx: Context, values: tuple) -> Outcome:
         known = ctx.memo["outcomes"] = {}
     o = known.get(values)
     if o is None:
-        o = known.setdefault(values, _tnew(Outcome, values))
+        o = known.setdefault(values, Outcome(*values))
     return o
 
 
@@ -161,7 +158,7 @@ class Determination:
     def flags(self) -> tuple[Flag, ...]:
         f = self._flags
         if f and type(f[0]) is not Flag:  # rows: name, kind, note, then four values per alternative outcome
-            f = tuple([_tnew(Flag, (r[0], r[1], r[2], tuple([_tnew(Outcome, r[i:i + 4]) for i in range(3, len(r), 4)])))
+            f = tuple([Flag(r[0], r[1], r[2], tuple([Outcome(*r[i:i + 4]) for i in range(3, len(r), 4)]))
                        for r in f])
             _s_flags(self, f)
         return f
@@ -887,7 +884,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     if cost_bearer is not None and _region_on_m(p, cost_bearer) is None:
         if main:
             run.cands["REGION_UNKNOWN"] = (f"kostendrager {cost_bearer} valt in geen regio", [])
-            run.cands["REGION_UNKNOWN:alt"] = _tnew(Outcome, (cost_bearer, budget, klass, legal))
+            run.cands["REGION_UNKNOWN:alt"] = Outcome(cost_bearer, budget, klass, legal)
             if t is not None:
                 t.append(("8.6", None, f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
         cost_bearer = budget = None
