@@ -441,9 +441,8 @@ _VALUE = {**{b: b.value for b in Budget}, **{x: x.value for x in Product}}
 
 
 def _ep(e: Episode) -> _Ep:
-    v = e.__dict__
-    return _Ep(v["legal_college"], v["cost_bearer"], v["location"], v["from_"], v["to"], _VALUE[v["budget"]],
-               v["mandator"], _VALUE[v["product"]], v["agreed_transfer"], 1, False)
+    return _Ep(e.legal_college, e.cost_bearer, e.location, e.from_, e.to, _VALUE[e.budget], e.mandator,
+               _VALUE[e.product], e.agreed_transfer, 1, False)
 
 
 def _merge(episodes: list[_Ep], gap: int) -> list[_Ep]:
@@ -506,16 +505,15 @@ class _Prepared:
 
 
 def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
-    fv = facts.__dict__  # the field values (cheaper than attribute access on a pydantic model)
-    melding = fv["melding"].__dict__
-    m = melding["date"]
+    melding = facts.melding
+    m = melding.date
     points = ctx.points
     params = points[0][1] if len(points) == 1 else ctx.params_at(m)
     gap = params.gap_tolerance_days
-    pl = fv["placement"]
+    pl = facts.placement
     bw_start = None
-    if fv["bw_episodes"]:
-        eps = [_ep(e) for e in fv["bw_episodes"]]
+    if facts.bw_episodes:
+        eps = [_ep(e) for e in facts.bw_episodes]
         prior = _merge(eps, gap)
         with_placement = prior
         if pl is not None:
@@ -534,25 +532,24 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
         if pl is not None:
             bw_start = pl.from_
     intake = None  # the latest of the placement's start and the aanvraag date, when after M
-    d = melding["aanvraag_date"]
+    d = melding.aanvraag_date
     if d is not None and d > m:
         intake = d
     if pl is not None:
-        d = pl.__dict__["from_"]
+        d = pl.from_
         if d > m and (intake is None or d > intake):
             intake = d
-    addresses, stays = fv["addresses"], fv["stays"]
+    addresses, stays = facts.addresses, facts.stays
     # whether some BRP period or stay starts or ends between M and the intake date: if none does,
     # every "covers" test of the woonplaats walk answers the same on both days
     intake_moves = False
     if intake is not None:
         for x in (*addresses, *stays):
-            v = x.__dict__
-            to = v["to"]
-            if m < v["from_"] <= intake or (to is not None and m <= to < intake):
+            to = x.to
+            if m < x.from_ <= intake or (to is not None and m <= to < intake):
                 intake_moves = True
                 break
-    meldregio = ctx.region_of(melding["gemeente"], m)
+    meldregio = ctx.region_of(melding.gemeente, m)
     merged = False  # R10: some episodes (or the placement) were merged
     if prior:
         for e in (*with_placement, *prior):
@@ -562,11 +559,11 @@ def _prepare(facts: CaseFacts, ctx: Context) -> _Prepared:
     law = params.law_in_force_from
     # positional (a call with two dozen keywords spends a good part of its time matching them)
     return _Prepared(
-        facts, ctx, params, m, melding["gemeente"], meldregio,
+        facts, ctx, params, m, melding.gemeente, meldregio,
         law is not None and m >= law,  # regime_b
         sorted(addresses, key=_FROM) if len(addresses) > 1 else list(addresses),
         sorted(stays, key=_FROM) if len(stays) > 1 else list(stays),
-        fv["applications"], pl, fv["eligibility_open"],
+        facts.applications, pl, facts.eligibility_open,
         prior, with_placement, bw_start, intake, intake_moves,
         meldregio.t0 if meldregio is not None and meldregio.t0 is not None else params.t0,  # Context.t0_of
         merged, params.gap_delta, params.designations, {}, {}, None, {}, {},
@@ -1011,8 +1008,7 @@ def _entry(p: _Prepared, cost_bearer: str | None) -> str | None:
     pl = p.placement
     if pl is None:
         return None
-    pv = pl.__dict__
-    fronting, start = pv["fronting"], pv["from_"]
+    fronting, start = pl.fronting, pl.from_
     if cost_bearer is None or fronting == cost_bearer:
         return "none"
     fr = p.ctx.region_of(fronting, start)
