@@ -17,7 +17,7 @@ Dutch texts are made when it is read; the input digest is ``input_digest.py``'s.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
@@ -92,9 +92,7 @@ def _outcome(ctx: Context, values: tuple) -> Outcome:
 
 
 class Flag(NamedTuple):
-    """A flag of spec 8.7: a named tuple, an immutable value made at the cost of one tuple (a frozen
-    dataclass sets every field through ``object.__setattr__``). A determination keeps its flags as
-    plain rows and makes the Flags when they are first read (see Determination)."""
+    """A flag of spec 8.7 with the alternative outcomes its reading gives."""
 
     name: str
     kind: str  # "O" or "I", from the table of flags (flags.py)
@@ -106,96 +104,36 @@ class Flag(NamedTuple):
                 "alternatives": [a.as_dict() for a in self.alternatives]}
 
 
-#: the public fields of a Determination, in the order of its constructor
-_FIELDS = ("case_id", "outcome", "new_client", "entry", "flags", "provisional", "trail", "regime", "meldregio",
-           "woonplaats", "ruleset_version", "context_digest", "input_digest", "previous", "trigger", "changes")
-
-
+@dataclass(frozen=True, slots=True)
 class Determination:
     """The outcome of R0-R14 for one case: an immutable value; ``_replace`` makes a changed copy.
 
-    A batch keeps its determinations until they are stored, so a determination is built to leave one
-    object for CPython's garbage collector to track: its flags and trail are kept as flat tuples of
-    atomic values (which the collector stops tracking; see Trail for why flat) and made into
-    ``Flag``s and a ``Trail`` the first time they are read. When a determination left four tracked
-    objects, a batch of 100,000 made the collector traverse every fact model once more
-    (``bench/rules_bench.py``, figure ``determine_gc_us``)."""
-
-    __slots__ = ("_facts", "_flags", "_trail", "case_id", "changes", "context_digest", "entry", "input_digest",
-                 "meldregio", "new_client", "outcome", "previous", "provisional", "regime", "ruleset_version",
-                 "trigger", "woonplaats")
+    The trail makes its Dutch texts when it is first read (``trail.py``). A batch driver that keeps
+    many determinations may pause the cyclic garbage collector around the batch (as
+    ``ledger.store.append_batch`` does); the engine's types are not shaped around the collector."""
 
     case_id: str
     outcome: Outcome
     new_client: bool | None
     entry: str | None  # None: no placement given, so no entry asserted
+    flags: tuple[Flag, ...]
     provisional: bool
+    trail: Trail
     regime: str
     meldregio: str | None
     woonplaats: str | None  # the financial woonplaats (R5/R7/R8)
     ruleset_version: str
     context_digest: str
     input_digest: str
-    previous: str | None  # digest of the determination this one replaces (R15)
-    trigger: str | None
-    changes: tuple[tuple[str, object, object], ...]
-
-    def __init__(self, case_id: str, outcome: Outcome, new_client: bool | None, entry: str | None,
-                 flags: tuple[Flag, ...], provisional: bool, trail: Trail, regime: str, meldregio: str | None,
-                 woonplaats: str | None, ruleset_version: str, context_digest: str, input_digest: str,
-                 previous: str | None = None, trigger: str | None = None,
-                 changes: tuple[tuple[str, object, object], ...] = ()) -> None:
-        _fill(self, case_id, outcome, new_client, entry, tuple(flags), provisional, trail, regime, meldregio,
-              woonplaats, ruleset_version, context_digest, input_digest, previous, trigger, tuple(changes), None)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"a Determination is immutable (use _replace): {name}")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"a Determination is immutable: {name}")
-
-    @property
-    def flags(self) -> tuple[Flag, ...]:
-        f = self._flags
-        if f and type(f[0]) is not Flag:  # rows: name, kind, note, then four values per alternative outcome
-            f = tuple([Flag(r[0], r[1], r[2], tuple([Outcome(*r[i:i + 4]) for i in range(3, len(r), 4)]))
-                       for r in f])
-            _s_flags(self, f)
-        return f
-
-    @property
-    def trail(self) -> Trail:
-        t = self._trail
-        if type(t) is not Trail:  # the records (see Trail), with the facts some texts are made from
-            t = Trail(t, None, self._facts)
-            _s_trail(self, t)
-            _s_facts(self, None)
-        return t
-
-    def _values(self) -> tuple:
-        return tuple([getattr(self, name) for name in _FIELDS])
+    previous: str | None = None  # digest of the determination this one replaces (R15)
+    trigger: str | None = None
+    changes: tuple[tuple[str, object, object], ...] = ()
 
     def _replace(self, **changes) -> Determination:
         unknown = set(changes) - set(_FIELDS)
         if unknown:
             raise ValueError(f"not a field of Determination: {', '.join(sorted(unknown))}")
-        values = dict(zip(_FIELDS, self._values()))
-        values.update(changes)
-        return Determination(**values)
-
-    def __eq__(self, other) -> bool:
-        if type(other) is not Determination:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __reduce__(self):
-        return Determination, self._values()
-
-    def __repr__(self) -> str:
-        return "Determination(" + ", ".join(f"{n}={v!r}" for n, v in zip(_FIELDS, self._values())) + ")"
+        return replace(self, **changes)
 
     @property
     def cost_bearer(self) -> str | None:
@@ -248,41 +186,11 @@ class Determination:
         return sha256_canonical(self.to_dict())
 
 
-#: the slot setters of Determination (its ``__setattr__`` refuses every change): _fill sets a new one,
-#: the flags and trail properties replace rows and records by what they made of them
-_S = {name: Determination.__dict__[name].__set__ for name in Determination.__slots__}
-(_s_case_id, _s_outcome, _s_new_client, _s_entry, _s_flags, _s_provisional, _s_trail, _s_regime, _s_meldregio,
- _s_woonplaats, _s_ruleset_version, _s_context_digest, _s_input_digest, _s_previous, _s_trigger, _s_changes,
- _s_facts) = (_S[name] for name in ("case_id", "outcome", "new_client", "entry", "_flags", "provisional", "_trail",
-                                    "regime", "meldregio", "woonplaats", "ruleset_version", "context_digest",
-                                    "input_digest", "previous", "trigger", "changes", "_facts"))
-
-
-def _fill(d: Determination, case_id, outcome, new_client, entry, flags, provisional, trail, regime, meldregio,
-          woonplaats, ruleset_version, context_digest, input_digest, previous, trigger, changes, facts) -> Determination:
-    """Set every slot of ``d`` (``flags``: Flags or rows; ``trail``: a Trail or its records)."""
-    _s_case_id(d, case_id)
-    _s_outcome(d, outcome)
-    _s_new_client(d, new_client)
-    _s_entry(d, entry)
-    _s_flags(d, flags)
-    _s_provisional(d, provisional)
-    _s_trail(d, trail)
-    _s_regime(d, regime)
-    _s_meldregio(d, meldregio)
-    _s_woonplaats(d, woonplaats)
-    _s_ruleset_version(d, ruleset_version)
-    _s_context_digest(d, context_digest)
-    _s_input_digest(d, input_digest)
-    _s_previous(d, previous)
-    _s_trigger(d, trigger)
-    _s_changes(d, changes)
-    _s_facts(d, facts)
-    return d
+#: the fields of a Determination, in the order of its constructor
+_FIELDS = tuple(f.name for f in fields(Determination))
 
 
 _FIRST = itemgetter(0)
-_new_object = object.__new__
 _FROM = attrgetter("from_")
 
 
@@ -1031,17 +939,17 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     digest = input_digest(facts, ctx)
     regime = "B" if p.regime_b else "A"
     if p.meldregio is None:  # R0 / 8.6: the meldgemeente has no region on M
-        row = ("REGION_UNKNOWN", FLAG["REGION_UNKNOWN"].kind, f"meldgemeente {p.meldgemeente} valt op {p.m} in geen regio")
+        flag = Flag("REGION_UNKNOWN", FLAG["REGION_UNKNOWN"].kind, f"meldgemeente {p.meldgemeente} valt op {p.m} in geen regio")
         record = ("R0", None, f"meldgemeente {p.meldgemeente} heeft geen regio in de regiotabel: geen kostendrager")
         legal = p.meldgemeente if not p.regime_b else None
-        return _fill(_new_object(Determination), facts.id, _outcome(ctx, (None, None, None, legal)), None,
-                     "none" if facts.placement is not None else None, (row,), True, (record,), regime, None, None,
-                     RULESET_VERSION, ctx.digest, digest, None, None, (), facts)
+        return Determination(facts.id, _outcome(ctx, (None, None, None, legal)), None,
+                             "none" if facts.placement is not None else None, (flag,), True,
+                             Trail((record,), None, facts), regime, None, None, RULESET_VERSION, ctx.digest, digest)
     trail: list[tuple] = [("R2", "R2", p.m, p.meldgemeente)]  # records, see Trail
     if p.merged:
         trail.append(("R10", None, "aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking"))
     base = _run(p, DEFAULT, trail)
-    rows: list[tuple] = []  # the flags as plain rows (see Determination)
+    flags: list[Flag] = []
     region_unknown_alt = base.cands.pop("REGION_UNKNOWN:alt", None)
     # several flags can stand for the same reading (the same object, a constant or made once per
     # case): each reading is run once. Keyed by identity; the readings stay alive in base.cands.
@@ -1066,25 +974,24 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         if name == "REGION_UNKNOWN" and region_unknown_alt is not None:
             outcomes = [region_unknown_alt]
         if outcomes:
-            rows.append((name, FLAG[name].kind, note, *[v for o in outcomes for v in o]))
+            flags.append(Flag(name, FLAG[name].kind, note, tuple(outcomes)))
         elif name in OPEN_WITHOUT_ALTERNATIVE and not computable:
-            rows.append((name, FLAG[name].kind, note + " (geen alternatief uit de feiten af te leiden)"))
+            flags.append(Flag(name, FLAG[name].kind, note + " (geen alternatief uit de feiten af te leiden)"))
     if date_incomplete.has_incomplete(facts):  # 8.12: the latest reading of incomplete BRP dates
         late = _run(_prepare(date_incomplete.latest_reading(facts), ctx), DEFAULT, []).outcome
         if late != base.outcome:
-            rows.append(("DATE_INCOMPLETE", FLAG["DATE_INCOMPLETE"].kind,
+            flags.append(Flag("DATE_INCOMPLETE", FLAG["DATE_INCOMPLETE"].kind,
                          "onvolledige BRP-datum, gelezen op de vroegste dag: " + ", ".join(
-                             date_incomplete.incomplete_texts(facts)) + "; het alternatief leest de laatste dag",
-                         *late))
+                                  date_incomplete.incomplete_texts(facts)) + "; het alternatief leest de laatste dag",
+                              (late,)))
     for name, note in base.info.items():
-        rows.append((name, FLAG[name].kind, note))
+        flags.append(Flag(name, FLAG[name].kind, note))
     provisional = False
-    if rows:
-        rows.sort(key=_FIRST)
+    if flags:
+        flags.sort(key=_FIRST)
         settled = p.meldregio.settled_flags
-        names = [r[0] for r in rows]
-        provisional = any(r[1] == "O" and r[0] not in settled for r in rows)
-        trail.append(("8.7", "8.7", provisional, *names))
-    return _fill(_new_object(Determination), facts.id, base.outcome, base.new_client, base.entry, tuple(rows), provisional,
-                 tuple(trail), regime, p.meldregio.id, base.wp.gemeente if base.wp else None, RULESET_VERSION,
-                 ctx.digest, digest, None, None, (), facts)
+        provisional = any(f.kind == "O" and f.name not in settled for f in flags)
+        trail.append(("8.7", "8.7", provisional, *[f.name for f in flags]))
+    return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
+                         Trail(tuple(trail), None, facts), regime, p.meldregio.id,
+                         base.wp.gemeente if base.wp else None, RULESET_VERSION, ctx.digest, digest)
