@@ -10,9 +10,9 @@ facts from JSON with the fact models. Last line: one JSON object.
 A determination records its trail as values and makes the Dutch texts when the trail is first read
 (rules/trail.py); the figure ``trail_text_us`` (informational, no goal) is what reading the texts
 of a determination costs afterwards, measured on the first 10,000. Supporting figures (no goal):
-the ratio in CPU time, and the time each phase spends in CPython's garbage collector (building
-100,000 fact models triggers several full collections; the determinations, which each leave one
-object for the collector to track, trigger none).
+the ratio in CPU time, and the time each phase spends in CPython's garbage collector (both phases
+run with the collector on, as the engine's types are plain dataclasses and named tuples; a batch
+driver that must go faster pauses the collector around its batch, as ledger's append_batch does).
 """
 from __future__ import annotations
 
