@@ -12,8 +12,8 @@ The rules of one run are split in two: ``_upstream`` (the woonplaats walk of ``w
 the statutory college, the T0 boundary and existing clients) and ``_downstream`` (R11 of
 ``provisions/r11_new_client.py``, the class and cost bearer, R1, 8.6, R14). An alternative
 reading re-runs only what it can change: readings that touch neither the woonplaats nor anything
-before R11 share the main run's upstream, and each distinct reading runs once per case. The trail (``trail.py``) is recorded as plain values and its
-Dutch texts are made when it is read; the input digest is ``input_digest.py``'s.
+before R11 share the main run's upstream, and each distinct reading runs once per case. The trail (``trail.py``) is recorded as ``TrailRecord``s and
+its Dutch texts are made when it is read; the input digest is ``input_digest.py``'s.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from . import date_incomplete
 from .flags import FLAG, FLAGS, OPEN_WITHOUT_ALTERNATIVE, Changes
 from .input_digest import input_digest as _input_digest
 from .provisions import r11_new_client as r11
-from .trail import R0_A, R0_B, Trail
+from .trail import R0_A, R0_B, Trail, TrailRecord
 from .woonplaats import Inapplicable, Woonplaats, last_ordinary_woonadres, woonplaats_on
 
 RULESET_VERSION = "bwledger-rules/1.0.0 (woonplaatsbeginsel.md 2026-11-23, section 8)"
@@ -80,8 +80,7 @@ _NO_OUTCOME = Outcome(None, None, None, None)
 
 def _outcome(ctx: Context, values: tuple) -> Outcome:
     """The one Outcome with these values for the context (few distinct outcomes exist). Shared
-    values keep the determinations of a batch from holding an object each that the garbage
-    collector must visit: a named tuple, unlike a plain tuple, stays tracked for its lifetime."""
+    values keep the determinations of a batch from holding an Outcome each."""
     known = ctx.memo.get("outcomes")
     if known is None:
         known = ctx.memo["outcomes"] = {}
@@ -634,9 +633,9 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
                 wp = wp_later
     home = _region_on_m(p, wp.gemeente)
     if t is not None:
-        t.append(("R3", "R3", m, wp.cur))
-        t.append((wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp", wp.via, wp.gemeente, wp.briefadres_stay,
-                  *wp.passed))
+        t.append(TrailRecord("R3", "R3", (m, wp.cur)))
+        t.append(TrailRecord(wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp",
+                             (wp.via, wp.gemeente, wp.briefadres_stay, *wp.passed)))
     if main:
         _woonplaats_flags(p, wp, rd, run, p.meldregio)
 
@@ -648,7 +647,7 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
         r6 = p.up_cache[_DEFAULT_UP_KEY].r6
     if t is not None and r6.episode is not None:
         e = r6.episode
-        t.append(("R6", "R6", e.from_, e.to, e.legal_college, r6.last_day, r6.applies, p.regime_b))
+        t.append(TrailRecord("R6", "R6", (e.from_, e.to, e.legal_college, r6.last_day, r6.applies, p.regime_b)))
 
     # R0/R4/R5: the statutory college
     if p.regime_b:
@@ -666,8 +665,8 @@ def _upstream(p: _Prepared, rd: Readings, run: _Run | None, t: list | None) -> _
     else:
         legal = p.meldgemeente
     if t is not None:
-        t.append(("R0", None, R0_B if p.regime_b else R0_A))
-        t.append(("R5" if p.regime_b else "R4", "college", legal, p.regime_b, r6.applies))
+        t.append(TrailRecord("R0", None, (R0_B if p.regime_b else R0_A,)))
+        t.append(TrailRecord("R5" if p.regime_b else "R4", "college", (legal, p.regime_b, r6.applies)))
 
     # 8.3: existing clients and the T0 boundary (R12.1, R12.3)
     t0m = p.t0m
@@ -747,7 +746,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
     if existing is not None:
         klass, cost = "EXISTING_HISTORICAL", (existing[0], "historical")
         if t is not None:
-            t.append(("R12", "R12", existing[1], up.t0x))
+            t.append(TrailRecord("R12", "R12", (existing[1], up.t0x)))
         if main and existing[1] == "a":
             _transfer_existing(p, run, rd, up.running_hist, existing[0])
     else:
@@ -773,7 +772,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
                   f"de twaalf maanden van R6 wijzen naar {r6_cost[0]}, de regionale regels naar {regional[0]}",
                   ALT_OTHER_CLOCK)
         if t is not None:
-            t.append(("R13", "R13", klass, cost[0], cost[1], p.regime_b and cost == r6_cost and r6_cost != regional))
+            t.append(TrailRecord("R13", "R13", (klass, cost[0], cost[1], p.regime_b and cost == r6_cost and r6_cost != regional)))
     cost_bearer, budget = cost
 
     # R1: eligibility first
@@ -782,7 +781,7 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
             _cand(run, "ELIGIBILITY_OPEN", "toegang (ingezetene, rechtmatig verblijf, Wlz) nog niet vastgesteld",
                   ALT_ELIGIBLE)
             if t is not None:
-                t.append(("R1", None, "toegang nog open: nog geen kostendrager"))
+                t.append(TrailRecord("R1", None, ("toegang nog open: nog geen kostendrager",)))
         return _outcome(p.ctx, (None, None, None, legal)), new_client, ("none" if p.placement is not None else None)
 
     # 8.6: the cost bearer must have a region
@@ -791,17 +790,17 @@ def _downstream(p: _Prepared, rd: Readings, up: _Up, run: _Run | None, t: list |
             run.cands["REGION_UNKNOWN"] = (f"kostendrager {cost_bearer} valt in geen regio", [])
             run.cands["REGION_UNKNOWN:alt"] = Outcome(cost_bearer, budget, klass, legal)
             if t is not None:
-                t.append(("8.6", None, f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager"))
+                t.append(TrailRecord("8.6", None, (f"{cost_bearer} heeft geen regio in de regiotabel: geen kostendrager",)))
         cost_bearer = budget = None
     elif cost_bearer is None and wp.unknown:  # 8.12: the woonplaats lies in gemeentecode 0000 (onbekend)
         if t is not None:
-            t.append(("8.6", None, "woonplaats onbekend (BRP-gemeentecode 0000): geen kostendrager"))
+            t.append(TrailRecord("8.6", None, ("woonplaats onbekend (BRP-gemeentecode 0000): geen kostendrager",)))
         budget = None
     entry = p.entry_cache.get(cost_bearer, _MISSING)
     if entry is _MISSING:
         entry = p.entry_cache[cost_bearer] = _entry(p, cost_bearer)
     if t is not None and entry is not None:
-        t.append(("R14", "R14", p.placement.fronting, entry))
+        t.append(TrailRecord("R14", "R14", (p.placement.fronting, entry)))
     return _outcome(p.ctx, (cost_bearer, budget, klass, legal)), new_client, entry
 
 
@@ -940,14 +939,14 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     regime = "B" if p.regime_b else "A"
     if p.meldregio is None:  # R0 / 8.6: the meldgemeente has no region on M
         flag = Flag("REGION_UNKNOWN", FLAG["REGION_UNKNOWN"].kind, f"meldgemeente {p.meldgemeente} valt op {p.m} in geen regio")
-        record = ("R0", None, f"meldgemeente {p.meldgemeente} heeft geen regio in de regiotabel: geen kostendrager")
+        record = TrailRecord("R0", None, (f"meldgemeente {p.meldgemeente} heeft geen regio in de regiotabel: geen kostendrager",))
         legal = p.meldgemeente if not p.regime_b else None
         return Determination(facts.id, _outcome(ctx, (None, None, None, legal)), None,
                              "none" if facts.placement is not None else None, (flag,), True,
                              Trail((record,), None, facts), regime, None, None, RULESET_VERSION, ctx.digest, digest)
-    trail: list[tuple] = [("R2", "R2", p.m, p.meldgemeente)]  # records, see Trail
+    trail: list[TrailRecord] = [TrailRecord("R2", "R2", (p.m, p.meldgemeente))]
     if p.merged:
-        trail.append(("R10", None, "aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking"))
+        trail.append(TrailRecord("R10", None, ("aansluitende BW-episodes (en de plaatsing) samengevoegd tot één verstrekking",)))
     base = _run(p, DEFAULT, trail)
     flags: list[Flag] = []
     region_unknown_alt = base.cands.pop("REGION_UNKNOWN:alt", None)
@@ -991,7 +990,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         flags.sort(key=_FIRST)
         settled = p.meldregio.settled_flags
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
-        trail.append(("8.7", "8.7", provisional, *[f.name for f in flags]))
+        trail.append(TrailRecord("8.7", "8.7", (provisional, *[f.name for f in flags])))
     return Determination(facts.id, base.outcome, base.new_client, base.entry, tuple(flags), provisional,
                          Trail(tuple(trail), None, facts), regime, p.meldregio.id,
                          base.wp.gemeente if base.wp else None, RULESET_VERSION, ctx.digest, digest)

@@ -1,11 +1,12 @@
 """The trail of a determination: the rules applied, with their findings in Dutch for a policy
-officer. A run records each step as plain values; the texts are made when the trail is read."""
+officer. A run records each step as a ``TrailRecord``; the texts are made when the trail is read."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
+from typing import NamedTuple
 
 from .citations import RULES
 from .facts import Address, AddressStatus, CaseFacts
@@ -29,23 +30,28 @@ class TrailStep:
                 "citations": list(r.citations)}
 
 
+class TrailRecord(NamedTuple):
+    """One step as a run records it: the rule, the kind of finding and the values it is made from.
+
+    ``_TEXTS[kind]`` makes the finding (or the finding and the facts it used) from ``values``;
+    kind ``None`` means the one value is the finding itself. The values are immutable (strings,
+    numbers, booleans, None, dates), so the step is the same whenever it is made."""
+
+    rule: str
+    kind: str | None
+    values: tuple = ()
+
+
 class Trail(Sequence):
     """The rules applied, in order: a sequence of ``TrailStep``.
 
-    A run records each step as a flat tuple ``(rule, kind, *values)`` and the steps (with their
-    Dutch findings) are made the first time the trail is read: most determinations are settled and
-    stored without anyone reading their trail, and making the texts was a large part of a
-    determination's cost. The values are immutable, so the steps are the same whenever made.
-    ``_TEXTS[kind]`` makes the finding (or the finding and the facts it used) from the values;
-    kind ``None`` means the one value is the finding itself. Records hold only atomic values
-    (strings, numbers, booleans, None, dates; no nested tuples, functions or working objects): the
-    garbage collector stops tracking a tuple of atomic values at its first collection, so a stored
-    determination leaves nothing of its trail for it to visit (a nested tuple would be peeled one
-    level per collection and reach the oldest generation still tracked)."""
+    A run records each step as a ``TrailRecord`` and the steps (with their Dutch findings) are
+    made the first time the trail is read: most determinations are settled and stored without
+    anyone reading their trail, and making the texts was a large part of a determination's cost."""
 
     __slots__ = ("_facts", "_records", "_steps")
 
-    def __init__(self, records: tuple = (), steps: tuple[TrailStep, ...] | None = None,
+    def __init__(self, records: tuple[TrailRecord, ...] = (), steps: tuple[TrailStep, ...] | None = None,
                  facts: CaseFacts | None = None):
         self._records, self._steps, self._facts = records, steps, facts
 
@@ -54,15 +60,14 @@ class Trail(Sequence):
         steps = self._steps
         if steps is None:
             out = []
-            for rec in self._records:
-                rule, kind = rec[0], rec[1]
+            for rule, kind, values in self._records:
                 if kind is None:
-                    out.append(TrailStep(rule, rec[2]))
+                    out.append(TrailStep(rule, values[0]))
                     continue
                 if kind == "R3":  # the address is found again in the facts (by its position)
-                    made = _r3_text(rec[2], by_start(self._facts.addresses), rec[3])
+                    made = _r3_text(values[0], by_start(self._facts.addresses), values[1])
                 else:
-                    made = _TEXTS[kind](*rec[2:])
+                    made = _TEXTS[kind](*values)
                 out.append(TrailStep(rule, made) if type(made) is str else TrailStep(rule, *made))
             steps = self._steps = tuple(out)
             self._records, self._facts = (), None

@@ -37,6 +37,7 @@ from ..context import Context, RegionVersion
 from ..dates import ONE_DAY, minus_one_year
 from ..facts import Address, AddressFunction, Application, ApplicationKind
 from ..facts import Outcome as ApplicationOutcome
+from ..trail import TrailRecord
 
 RULE = "R11"
 CITATIONS: tuple[str, ...] = RULES[RULE].citations
@@ -147,14 +148,14 @@ class NewClientFinding(NamedTuple):
         return tuple(notes.items())
 
     @property
-    def record(self) -> tuple:
+    def record(self) -> TrailRecord:
         """The trail record (``rules/trail.py``, kind "R11")."""
-        return (RULE, RULE, self.window_start, self.m, self.region_name, *contact_values(self.contacts))
+        return TrailRecord(RULE, RULE, (self.window_start, self.m, self.region_name, *contact_values(self.contacts)))
 
 
 def contact_values(contacts: Sequence[Contact]) -> list:
-    """What the trail says about the contacts, as plain values one contact after the other (a
-    trail record holds no nested tuple, see ``rules/trail.py``)."""
+    """What the trail says about the contacts, as plain values one contact after the other (the
+    values of the R11 ``TrailRecord``, read back by ``rules/trail.py``)."""
     out: list = []
     for c in contacts:
         if c.episode is not None:
