@@ -70,13 +70,7 @@ def run_demo() -> int:
         if d.cost_bearer is None or d.cost_bearer == d.legal_college:
             continue
         signer = service.party_signer(store, s.keys_dir, d.legal_college)
-        payload = {"determination_id": d.case_id, "determination_digest": d.digest,
-                   "input_digest": d.input_digest, "ruleset_version": d.ruleset_version,
-                   "context_version": d.context_digest, "reference_date": melding_dates[d.input_digest].isoformat(),
-                   "outcome": {"cost_bearer": d.cost_bearer, "budget": d.budget, "client_class": d.klass,
-                               "new_client": d.new_client, "statutory_college": d.legal_college,
-                               "entry_kind": d.entry},
-                   "flags": list(d.flag_names), "provisional": d.provisional, "addressee": d.cost_bearer}
+        payload = service.determination_payload(d, melding_dates[d.input_digest])
         try:
             service.record(store, signer, "determination", payload, idempotency_key=f"det:{d.digest}",
                            client=f"pseudo-{d.input_digest[:16]}")

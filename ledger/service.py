@@ -158,6 +158,19 @@ def stored_party_signer(store: Store, keys_dir: Path, party: str) -> Signer | No
     return None
 
 
+def determination_payload(det: Any, reference_date: date) -> dict[str, Any]:
+    """The N3 payload of an engine determination (rules.engine.Determination): its digests, versions,
+    outcome and flags, addressed to its cost bearer. The one mapping from the engine's result to the
+    ledger's `determination` kind (ledger/entries.py); the demo and the tests record through it."""
+    return {"determination_id": det.case_id, "determination_digest": det.digest, "input_digest": det.input_digest,
+            "ruleset_version": det.ruleset_version, "context_version": det.context_digest,
+            "reference_date": reference_date.isoformat(),
+            "outcome": {"cost_bearer": det.cost_bearer, "budget": det.budget, "client_class": det.klass,
+                        "new_client": det.new_client, "statutory_college": det.legal_college,
+                        "entry_kind": det.entry},
+            "flags": list(det.flag_names), "provisional": det.provisional, "addressee": det.cost_bearer}
+
+
 def record(store: Store, signer: Signer, kind: str, payload: dict[str, Any] | Payload, *,
            idempotency_key: str, client: str | None = None) -> AppendResult:
     """Sign and append one entry (a determination, notice, cost line ...)."""

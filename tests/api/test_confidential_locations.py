@@ -85,13 +85,7 @@ def seed(client) -> dict:
 
     det, facts = _e40()
     assert "SAFETY_CONFIDENTIAL" in det.flag_names and det.cost_bearer == BEARER and det.legal_college == MELD
-    payload = {"determination_id": det.case_id, "determination_digest": det.digest, "input_digest": det.input_digest,
-               "ruleset_version": det.ruleset_version, "context_version": det.context_digest,
-               "reference_date": facts.melding.date.isoformat(),
-               "outcome": {"cost_bearer": det.cost_bearer, "budget": det.budget, "client_class": det.klass,
-                           "new_client": det.new_client, "statutory_college": det.legal_college,
-                           "entry_kind": det.entry},
-               "flags": list(det.flag_names), "provisional": det.provisional, "addressee": det.cost_bearer}
+    payload = service.determination_payload(det, facts.melding.date)
     conf_det = service.record(store, signer_for(MELD), "determination", payload, idempotency_key="e40-det",
                               client=CLIENT)
     control_det = service.record(store, signer_for(MELD), "determination",

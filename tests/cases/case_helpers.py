@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ledger.crypto import Signer
 from ledger.entries import OPERATOR
-from ledger.service import init_ledger, party_signer, record
+from ledger.service import determination_payload, init_ledger, party_signer, record
 from ledger.store import Store
 
 CLAIMING, RESPONDING = "GM0166", "GM0193"
@@ -147,13 +147,7 @@ def engine_determination(book: str = "p_chain.toml", case_id: str = "P01"):
 
 
 def record_engine_determination(env: CaseEnv, det, facts, client="PSN-client-0002"):
-    payload = {"determination_id": det.case_id, "determination_digest": det.digest, "input_digest": det.input_digest,
-               "ruleset_version": det.ruleset_version, "context_version": det.context_digest,
-               "reference_date": facts.melding.date.isoformat(),
-               "outcome": {"cost_bearer": det.cost_bearer, "budget": det.budget, "client_class": det.klass,
-                           "new_client": det.new_client, "statutory_college": det.legal_college,
-                           "entry_kind": det.entry},
-               "flags": list(det.flag_names), "provisional": det.provisional, "addressee": det.cost_bearer}
+    payload = determination_payload(det, facts.melding.date)
     for p in (det.legal_college, det.cost_bearer):
         if p not in env.signers:
             env.signers[p] = party_signer(env.store, env.home / "keys", p)
