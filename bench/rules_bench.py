@@ -5,7 +5,10 @@ stays, briefadressen, returns after BW (historical and post-T0), aanvragen and m
 outside the region, boundaries (365 days, leap years), abroad, in-onderzoek addresses. Measures on
 one core, from validated facts with the context loaded once, whole determinations (flags and
 alternatives included). The reference, measured in the same run, is parsing and validating the same
-facts from JSON with the fact models. Last line: one JSON object.
+facts from JSON with the fact models. One goal: determinations at no less than 0.35x the rate of
+validation (a floor for a readable engine: one provision per module, each alternative reading a
+whole run of the rules; the earlier goal of 1.0x had pushed the engine into interpreter tricks).
+Last line: one JSON object.
 
 A determination records its trail as values and makes the Dutch texts when the trail is first read
 (rules/trail.py); the figure ``trail_text_us`` (informational, no goal) is what reading the texts
@@ -152,8 +155,9 @@ def main() -> None:
                "validate_gc_us": round(validate_gc / N * 1e6, 1), "determine_gc_us": round(determine_gc / N * 1e6, 1),
                "flagged_share": round(flagged / N, 3), "alternatives": alternatives,
                "provisional_share": round(sum(x.provisional for x in dets) / N, 3)}
-    goals = {"determinations_per_s": {"value": round(rate), "goal": 10_000, "met": rate >= 10_000},
-             "determine_vs_validate_ratio": {"value": round(ratio, 3), "goal": 1.0, "met": ratio >= 1.0}}
+    # one goal, a floor fit for a readable engine (issue 13): determinations no slower than 0.35x
+    # validating the same facts (a national year, ~30,000 meldingen, at 500/s is a minute)
+    goals = {"determine_vs_validate_ratio": {"value": round(ratio, 3), "goal": 0.35, "met": ratio >= 0.35}}
     print(f"{N} clients: {figures['determine_us']} us/determination, {figures['validate_us']} us/validation; "
           f"{figures['flagged_share']:.0%} flagged")
     print(json.dumps({"bench": "rules", "figures": figures, "goals": goals}))

@@ -7,7 +7,7 @@ condition holds, without an alternative.
 
 Each row names the flag, its kind, the section of the spec that states its condition, its
 alternative reading in words, the fixed alternative readings the engine runs for it (as changes to
-the default ``engine.Readings``; empty when the alternative is made per case: another region's
+the default ``readings.Readings``; empty when the alternative is made per case: another region's
 R11, the outcome for the cost bearer's own region, the previous determination) and whether it keeps
 the outcome open when no alternative can be computed from the facts (the committee must then
 supply one: the reading that keeps the outcome provisional, fixed by the casebook).
@@ -24,7 +24,7 @@ Changes = tuple[tuple[str, object], ...]
 
 
 def _changes(**values: object) -> Changes:
-    """One alternative reading: the fields of ``engine.Readings`` it changes, with their values."""
+    """One alternative reading: the fields of ``readings.Readings`` it changes, with their values."""
     return tuple(sorted(values.items()))
 
 

@@ -25,7 +25,7 @@ The steps of spec R7, each with the flag that names its other reading:
 6. a short ordinary woonadres between stays breaks the chain (``SHORT_INTERIM_ADDRESS``: the chain
    runs through it).
 
-``walk_chain()`` returns a finding; the woonplaats walk (``rules/woonplaats.py``, R3, R5, R8)
+``walk_chain()`` returns a finding; the woonplaats walk (``r05_woonplaats.py``, with R3 and R8)
 applies it, and the engine raises the flags from the woonplaats.
 """
 from __future__ import annotations
@@ -38,26 +38,14 @@ from ..citations import RULES
 from ..context import Parameters
 from ..dates import days_inclusive
 from ..facts import Address, AddressFunction, AddressStatus, InstitutionType, Stay
+from ..readings import WoonplaatsReading
 
 RULE = "R7"
 CITATIONS: tuple[str, ...] = RULES[RULE].citations
 
 
-class ChainReading(Protocol):
-    """What R7 reads of a reading (``engine.Readings``)."""
-
-    @property
-    def undesignate_assumed(self) -> bool: ...  # DESIGNATION_ASSUMED
-
-    @property
-    def literal_briefadres(self) -> bool: ...  # BRIEFADRES_DURING_STAY
-
-    @property
-    def chain_through_interim(self) -> bool: ...  # SHORT_INTERIM_ADDRESS
-
-
 class ChainFacts(Protocol):
-    """What R7 reads of the prepared facts (``engine._Prepared``)."""
+    """What R7 reads of the prepared facts (``prepared.PreparedFacts``)."""
 
     @property
     def addresses(self) -> Sequence[Address]: ...  # sorted by start
@@ -97,7 +85,7 @@ class ChainFinding(NamedTuple):
 NOT_APPLICABLE = ChainFinding(False)
 
 
-def designation(desig: dict, type_: InstitutionType | None, reading: ChainReading) -> str | None:
+def designation(desig: dict, type_: InstitutionType | None, reading: WoonplaatsReading) -> str | None:
     """'verified' / 'assumed' when the institution type is designated under this reading, else None."""
     if type_ is None:
         return None
@@ -107,7 +95,7 @@ def designation(desig: dict, type_: InstitutionType | None, reading: ChainReadin
     return status
 
 
-def designated_stays(facts: ChainFacts, reading: ChainReading) -> Sequence[Stay]:
+def designated_stays(facts: ChainFacts, reading: WoonplaatsReading) -> Sequence[Stay]:
     if not facts.stays:
         return facts.stays
     return [s for s in facts.stays if designation(facts.desig, s.type, reading) is not None]
@@ -134,7 +122,7 @@ def briefadres_caused_by_stay(b: Address, stays: Sequence[Stay], gap: timedelta)
     return None
 
 
-def follows_stay(facts: ChainFacts, a: Address, stays: Sequence[Stay], reading: ChainReading) -> bool:
+def follows_stay(facts: ChainFacts, a: Address, stays: Sequence[Stay], reading: WoonplaatsReading) -> bool:
     """Whether the ordinary woonadres ``a`` follows a designated stay (or institution address)."""
     gap = facts.params.gap_tolerance_days
     for b in facts.addresses:
@@ -152,7 +140,7 @@ def _joins(prev_to: date | None, nxt_from: date, gap: int) -> bool:
     return prev_to is not None and (nxt_from - prev_to).days <= gap
 
 
-def walk_chain(facts: ChainFacts, d: date, index: int, reading: ChainReading) -> ChainFinding:
+def walk_chain(facts: ChainFacts, d: date, index: int, reading: WoonplaatsReading) -> ChainFinding:
     """R7 from the address at ``index`` (the one on ``d``: an institution address of a designated
     type, or a briefadres) back through the chain."""
     addresses = facts.addresses

@@ -37,39 +37,16 @@ from ..context import Context, RegionVersion
 from ..dates import ONE_DAY, minus_one_year
 from ..facts import Address, AddressFunction, Application, ApplicationKind
 from ..facts import Outcome as ApplicationOutcome
+from ..findings import Raised
+from ..readings import R11Reading, flag_reading, region_reading
 from ..trail import TrailRecord
 
 RULE = "R11"
 CITATIONS: tuple[str, ...] = RULES[RULE].citations
 
 
-class R11Reading(Protocol):
-    """What R11 reads of a reading (``engine.Readings``): its default or a flag's alternative."""
-
-    @property
-    def window(self) -> str: ...  # "default" | "m364" (BOUNDARY_365) | "calendar" (LEAP_YEAR_WINDOW)
-
-    @property
-    def ignore_rejected(self) -> bool: ...
-
-    @property
-    def meldingen_count(self) -> bool: ...
-
-    @property
-    def out_of_region_aanvragen(self) -> bool: ...
-
-    @property
-    def use_scope_both(self) -> bool: ...
-
-    @property
-    def use_no_window(self) -> bool: ...
-
-    @property
-    def ambulant_counts(self) -> bool: ...
-
-
 class UsedEpisode(Protocol):
-    """What R11 reads of a (merged) BW episode (``engine._Ep``)."""
+    """What R11 reads of a (merged) BW episode (``r10_running_provision.MergedEpisode``)."""
 
     from_: date
     to: date | None
@@ -112,6 +89,12 @@ class R11Facts(NamedTuple):
 
 NO_FACTS = R11Facts((), ())
 
+#: the R11 flags with a fixed alternative reading, from the table of flags (the others run R11 in
+#: another region: ``home_region_flags``)
+ALTERNATIVE = {name: flag_reading(name) for name in ("BOUNDARY_365", "LEAP_YEAR_WINDOW", "REJECTED_APPLICATION_COUNTS",
+                                                      "MELDING_NOT_AANVRAAG", "OUT_OF_REGION_APPLICATION",
+                                                      "USE_SCOPE_PARTIAL", "USE_WINDOW_READING", "AMBULANT_ONLY")}
+
 Flags = tuple[tuple[str, str], ...]  # (flag name, note)
 
 
@@ -120,7 +103,7 @@ class PartFinding(NamedTuple):
 
     value: bool
     contacts: tuple[Contact, ...]
-    flags: Flags  # only when asked for (the main run): the part's flags with their notes
+    flags: Flags  # the part's flags with their notes (the main run keeps them; spec 8.7)
 
 
 NO_CONTACT = PartFinding(False, (), ())
@@ -141,11 +124,12 @@ class NewClientFinding(NamedTuple):
         return self.aanvraag.contacts + self.use.contacts
 
     @property
-    def flags(self) -> Flags:
-        """The flags of (a) and (b); a flag raised by both keeps the note of (b)."""
+    def flags(self) -> tuple[Raised, ...]:
+        """The flags of (a) and (b), each with its alternative reading from the table of flags; a flag
+        raised by both keeps the note of (b)."""
         notes = dict(self.aanvraag.flags)
         notes.update(self.use.flags)
-        return tuple(notes.items())
+        return tuple(Raised(name, note, (ALTERNATIVE[name],)) for name, note in notes.items())
 
     @property
     def record(self) -> TrailRecord:
@@ -207,7 +191,7 @@ def _boundary_flags(d: date, m: date, days: timedelta, ws: date, notes: dict, wh
 
 
 def aanvraag_in_window(aanvragen: Sequence[AanvraagFact], region: RegionVersion, t0: date, m: date, days: timedelta,
-                       reading: R11Reading, with_flags: bool = False) -> PartFinding:
+                       reading: R11Reading) -> PartFinding:
     """(a): an aanvraag received in the test region with its date in the window."""
     if not aanvragen:
         return NO_CONTACT
@@ -224,20 +208,20 @@ def aanvraag_in_window(aanvragen: Sequence[AanvraagFact], region: RegionVersion,
         inside = a.date >= ws
         if counts and inside:
             contacts.append(Contact(a.date, a.date < t0, None, a.gemeente))
-        if with_flags:
-            if is_aanvraag and in_region and inside and rejected:
-                notes["REJECTED_APPLICATION_COUNTS"] = f"afgewezen aanvraag {a.gemeente} {a.date}"
-            if is_aanvraag and not in_region and inside:
-                notes["OUT_OF_REGION_APPLICATION"] = f"aanvraag buiten de regio {a.gemeente} {a.date}"
-            if not is_aanvraag and in_region and inside:
-                notes["MELDING_NOT_AANVRAAG"] = f"eerdere melding {a.gemeente} {a.date}"
-            if is_aanvraag and in_region:
-                _boundary_flags(a.date, m, days, ws, notes, "aanvraag")
+        # the part's flags (spec 8.7)
+        if is_aanvraag and in_region and inside and rejected:
+            notes["REJECTED_APPLICATION_COUNTS"] = f"afgewezen aanvraag {a.gemeente} {a.date}"
+        if is_aanvraag and not in_region and inside:
+            notes["OUT_OF_REGION_APPLICATION"] = f"aanvraag buiten de regio {a.gemeente} {a.date}"
+        if not is_aanvraag and in_region and inside:
+            notes["MELDING_NOT_AANVRAAG"] = f"eerdere melding {a.gemeente} {a.date}"
+        if is_aanvraag and in_region:
+            _boundary_flags(a.date, m, days, ws, notes, "aanvraag")
     return PartFinding(bool(contacts), tuple(contacts), tuple(notes.items()))
 
 
-def use_in_window(uses: Sequence[UseFact], region: RegionVersion, m: date, days: timedelta, reading: R11Reading,
-                  with_flags: bool = False) -> PartFinding:
+def use_in_window(uses: Sequence[UseFact], region: RegionVersion, m: date, days: timedelta,
+                  reading: R11Reading) -> PartFinding:
     """(b): BW use located in or financed by the test region, ended in the window or running."""
     if not uses:
         return NO_CONTACT
@@ -252,7 +236,7 @@ def use_in_window(uses: Sequence[UseFact], region: RegionVersion, m: date, days:
         inside = e.to is None or e.to >= ws
         if scope and (inside or reading.use_no_window) and (not ambulant or reading.ambulant_counts):
             contacts.append(Contact(end, e.budget == "historical", e, None))
-        if with_flags and scope:
+        if scope:  # the part's flags (spec 8.7)
             if not ambulant:
                 if inside and located != financed:
                     notes["USE_SCOPE_PARTIAL"] = (f"BW-gebruik {e.from_}..{e.to or ''}: alleen "
@@ -265,13 +249,12 @@ def use_in_window(uses: Sequence[UseFact], region: RegionVersion, m: date, days:
     return PartFinding(bool(contacts), tuple(contacts), tuple(notes.items()))
 
 
-def is_new_client(facts: R11Facts, region: RegionVersion, t0: date, m: date, days: timedelta, reading: R11Reading,
-                  with_flags: bool = False) -> NewClientFinding:
+def is_new_client(facts: R11Facts, region: RegionVersion, t0: date, m: date, days: timedelta,
+                  reading: R11Reading) -> NewClientFinding:
     """R11: new when (a) no aanvraag and (b) no BW use in the window, in the test region ``region``
-    (``t0``: that region's T0, for whether an aanvraag is historical). ``with_flags``: note the flags
-    (the main run under the default reading)."""
-    aanvraag = aanvraag_in_window(facts.aanvragen, region, t0, m, days, reading, with_flags)
-    use = use_in_window(facts.uses, region, m, days, reading, with_flags)
+    (``t0``: that region's T0, for whether an aanvraag is historical)."""
+    aanvraag = aanvraag_in_window(facts.aanvragen, region, t0, m, days, reading)
+    use = use_in_window(facts.uses, region, m, days, reading)
     return NewClientFinding(not aanvraag.value and not use.value, aanvraag, use,
                             window_start(m, days, reading.window), m, region.name)
 
@@ -284,15 +267,16 @@ def tested_region(ctx: Context, meldregio: RegionVersion, region_id: str | None,
 
 
 def home_region_flags(ctx: Context, meldregio: RegionVersion, home: RegionVersion | None,
-                      addresses: Sequence[Address], m: date) -> Flags:
+                      addresses: Sequence[Address], m: date) -> tuple[Raised, ...]:
     """MELDREGIO_NE_HOMEREGIO and NOT_REGIONAL_INHABITANT (alternative: R11 run in the home region):
     the home region (of the financial woonplaats) is not the meldregio, and no woonadres on M lies in
     the meldregio."""
     if home is None or home.id == meldregio.id:
         return ()
-    flags = [("MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}")]
+    in_home = (region_reading(home.id),)
+    flags = [Raised("MELDREGIO_NE_HOMEREGIO", f"meldregio {meldregio.name}, thuisregio {home.name}", in_home)]
     current = next((a for a in addresses if a.covers(m) and a.function is AddressFunction.WOONADRES), None)
     current_region = ctx.region_of(current.gemeente, m) if current is not None else None
     if current_region is None or current_region.id != meldregio.id:
-        flags.append(("NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M"))
+        flags.append(Raised("NOT_REGIONAL_INHABITANT", "geen woonadres in de meldregio op M", in_home))
     return tuple(flags)

@@ -6,7 +6,9 @@ import pytest
 
 from rules import loader
 from rules.citations import RULES
-from rules.engine import DEFAULT, Readings, _prepare, determine
+from rules.engine import determine
+from rules.prepared import prepare
+from rules.readings import WoonplaatsReading
 from rules.facts import CaseFacts, InstitutionType
 from rules.provisions import r07_chain as r7
 
@@ -23,7 +25,7 @@ def _prepared(ctx, addresses, stays=()):
     raw = {"id": "R7-T", "melding": {"date": M.isoformat(), "gemeente": ZWOLLE}, "addresses": list(addresses),
            "stays": list(stays)}
     facts = CaseFacts.model_validate(raw, context={"municipalities": ctx.municipalities})
-    return facts, _prepare(facts, ctx)
+    return facts, prepare(facts, ctx)
 
 
 def _w(gemeente, start, end=None, institution=None):
@@ -49,7 +51,7 @@ def _stay(type_, gemeente, start, end=None):
     return s
 
 
-def _walk(p, reading=DEFAULT):
+def _walk(p, reading=WoonplaatsReading()):
     index = next(i for i, a in enumerate(p.addresses) if a.covers(M))
     return r7.walk_chain(p, M, index, reading)
 
@@ -94,7 +96,7 @@ def test_briefadres_during_a_stay_and_its_literal_reading(ctx):
                          [_stay("mo", ZWOLLE, "2024-12-01")])
     f = _walk(p)
     assert (f.applies, f.via, f.gemeente, f.briefadres_stay) == (True, "R7.5", KAMPEN, True)
-    assert _walk(p, Readings(literal_briefadres=True)) == r7.NOT_APPLICABLE
+    assert _walk(p, WoonplaatsReading(literal_briefadres=True)) == r7.NOT_APPLICABLE
     assert determine(facts, ctx).woonplaats == KAMPEN
 
 
@@ -105,7 +107,7 @@ def test_short_interim_address_breaks_the_chain_unless_read_through(ctx):
                            _w(ZWOLLE, "2025-12-22", institution="detention")])
     f = _walk(p)
     assert (f.gemeente, f.short_interim) == (KAMPEN, True)
-    through = _walk(p, Readings(chain_through_interim=True))
+    through = _walk(p, WoonplaatsReading(chain_through_interim=True))
     assert (through.gemeente, through.short_interim, through.passed) == (DALFSEN, True, (3, 2, 1))
 
 
@@ -119,8 +121,8 @@ def test_what_the_chain_passes(ctx):
 
 def test_designation_under_the_readings():
     desig = {InstitutionType.MO: "assumed", InstitutionType.DETENTION: "verified"}
-    assert r7.designation(desig, InstitutionType.MO, DEFAULT) == "assumed"
-    assert r7.designation(desig, InstitutionType.MO, Readings(undesignate_assumed=True)) is None
-    assert r7.designation(desig, InstitutionType.DETENTION, Readings(undesignate_assumed=True)) == "verified"
-    assert r7.designation(desig, InstitutionType.WLZ, DEFAULT) is None
-    assert r7.designation(desig, None, DEFAULT) is None
+    assert r7.designation(desig, InstitutionType.MO, WoonplaatsReading()) == "assumed"
+    assert r7.designation(desig, InstitutionType.MO, WoonplaatsReading(undesignate_assumed=True)) is None
+    assert r7.designation(desig, InstitutionType.DETENTION, WoonplaatsReading(undesignate_assumed=True)) == "verified"
+    assert r7.designation(desig, InstitutionType.WLZ, WoonplaatsReading()) is None
+    assert r7.designation(desig, None, WoonplaatsReading()) is None

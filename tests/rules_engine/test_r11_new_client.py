@@ -6,7 +6,9 @@ import pytest
 
 from rules import loader
 from rules.citations import RULES
-from rules.engine import DEFAULT, Readings, _prepare, determine
+from rules.engine import determine
+from rules.prepared import prepare
+from rules.readings import R11Reading, flag_reading
 from rules.facts import CaseFacts
 from rules.provisions import r11_new_client as r11
 
@@ -39,11 +41,15 @@ def _episode(start: date, end: date | None, location=ZWOLLE, cost_bearer=ZWOLLE,
     return e
 
 
-def _finding(ctx, facts, reading=DEFAULT, with_flags=True):
-    p = _prepare(facts, ctx)
+def _names(finding) -> set[str]:
+    return {r.name for r in finding.flags}
+
+
+def _finding(ctx, facts, reading=R11Reading()):
+    p = prepare(facts, ctx)
     region = r11.tested_region(ctx, p.meldregio, None, p.m)
     return r11.is_new_client(r11.case_facts(p.applications, p.prior, p.m, ctx), region, date(2026, 1, 1), p.m,
-                             DAYS, reading, with_flags)
+                             DAYS, reading)
 
 
 def test_the_module_cites_the_register():
@@ -69,9 +75,9 @@ def test_no_history_is_a_new_client(ctx):
 def test_aanvraag_on_m_minus_365_is_inside_and_raises_boundary_365(ctx):
     f = _finding(ctx, _case(ctx, [_aanvraag(M - timedelta(days=365))]))
     assert f.aanvraag.value is True and f.use.value is False and f.value is False
-    assert dict(f.flags).keys() == {"BOUNDARY_365"}
-    under_m364 = _finding(ctx, _case(ctx, [_aanvraag(M - timedelta(days=365))]), Readings(window="m364"), False)
-    assert under_m364.value is True and under_m364.flags == ()
+    assert _names(f) == {"BOUNDARY_365"}
+    under_m364 = _finding(ctx, _case(ctx, [_aanvraag(M - timedelta(days=365))]), R11Reading(window="m364"))
+    assert under_m364.value is True  # (its own flags are not the determination's: only the default run raises)
 
 
 def test_aanvraag_on_m_minus_366_is_outside(ctx):
@@ -83,32 +89,32 @@ def test_leap_year_window(ctx):
     m = date(2028, 3, 1)
     f = _finding(ctx, _case(ctx, [_aanvraag(date(2027, 3, 1), outcome="rejected")], m=m))
     assert f.value is True
-    assert {"LEAP_YEAR_WINDOW"} <= dict(f.flags).keys()
-    calendar = _finding(ctx, _case(ctx, [_aanvraag(date(2027, 3, 1))], m=m), Readings(window="calendar"))
+    assert {"LEAP_YEAR_WINDOW"} <= _names(f)
+    calendar = _finding(ctx, _case(ctx, [_aanvraag(date(2027, 3, 1))], m=m), R11Reading(window="calendar"))
     assert calendar.value is False
 
 
 def test_part_a_readings(ctx):
     rejected = _case(ctx, [_aanvraag(M - timedelta(days=10), outcome="rejected")])
     assert _finding(ctx, rejected).value is False
-    assert "REJECTED_APPLICATION_COUNTS" in dict(_finding(ctx, rejected).flags)
-    assert _finding(ctx, rejected, Readings(ignore_rejected=True)).value is True
+    assert "REJECTED_APPLICATION_COUNTS" in _names(_finding(ctx, rejected))
+    assert _finding(ctx, rejected, R11Reading(ignore_rejected=True)).value is True
     melding = _case(ctx, [_aanvraag(M - timedelta(days=10), kind="melding")])
     assert _finding(ctx, melding).value is True
-    assert "MELDING_NOT_AANVRAAG" in dict(_finding(ctx, melding).flags)
-    assert _finding(ctx, melding, Readings(meldingen_count=True)).value is False
+    assert "MELDING_NOT_AANVRAAG" in _names(_finding(ctx, melding))
+    assert _finding(ctx, melding, R11Reading(meldingen_count=True)).value is False
     elsewhere = _case(ctx, [_aanvraag(M - timedelta(days=10), gemeente=ARNHEM)])
     assert _finding(ctx, elsewhere).value is True
-    assert "OUT_OF_REGION_APPLICATION" in dict(_finding(ctx, elsewhere).flags)
-    assert _finding(ctx, elsewhere, Readings(out_of_region_aanvragen=True)).value is False
+    assert "OUT_OF_REGION_APPLICATION" in _names(_finding(ctx, elsewhere))
+    assert _finding(ctx, elsewhere, R11Reading(out_of_region_aanvragen=True)).value is False
 
 
 def test_part_b_use_located_or_financed_in_the_region(ctx):
     located = _case(ctx, episodes=[_episode(date(2026, 1, 1), M - timedelta(days=30), cost_bearer=ARNHEM)])
     f = _finding(ctx, located)
     assert f.use.value is True and f.aanvraag.value is False and f.value is False
-    assert "USE_SCOPE_PARTIAL" in dict(f.flags)
-    assert _finding(ctx, located, Readings(use_scope_both=True)).value is True
+    assert "USE_SCOPE_PARTIAL" in _names(f)
+    assert _finding(ctx, located, R11Reading(use_scope_both=True)).value is True
     (contact,) = f.contacts
     assert contact.when == M - timedelta(days=30) and contact.episode is not None
 
@@ -116,14 +122,14 @@ def test_part_b_use_located_or_financed_in_the_region(ctx):
 def test_part_b_window_and_ambulant(ctx):
     before = _case(ctx, episodes=[_episode(date(2024, 1, 1), M - timedelta(days=400))])
     assert _finding(ctx, before).value is True
-    assert "USE_WINDOW_READING" in dict(_finding(ctx, before).flags)
-    assert _finding(ctx, before, Readings(use_no_window=True)).value is False
+    assert "USE_WINDOW_READING" in _names(_finding(ctx, before))
+    assert _finding(ctx, before, R11Reading(use_no_window=True)).value is False
     running = _case(ctx, episodes=[_episode(date(2026, 1, 1), None)])
     assert _finding(ctx, running).use.contacts[0].when == M  # open = M
     ambulant = _case(ctx, episodes=[_episode(date(2026, 1, 1), M - timedelta(days=30), product="ambulant")])
     assert _finding(ctx, ambulant).value is True
-    assert "AMBULANT_ONLY" in dict(_finding(ctx, ambulant).flags)
-    assert _finding(ctx, ambulant, Readings(ambulant_counts=True)).value is False
+    assert "AMBULANT_ONLY" in _names(_finding(ctx, ambulant))
+    assert _finding(ctx, ambulant, R11Reading(ambulant_counts=True)).value is False
 
 
 def test_is_new_client_is_the_conjunction_of_a_and_b(ctx):
@@ -141,9 +147,10 @@ def test_is_new_client_is_the_conjunction_of_a_and_b(ctx):
         assert determine(facts, ctx).new_client is f.value  # the engine's answer is the module's
 
 
-def test_flags_are_only_noted_when_asked(ctx):
-    f = _finding(ctx, _case(ctx, [_aanvraag(M - timedelta(days=365))]), with_flags=False)
-    assert f.value is False and f.flags == ()
+def test_a_flag_carries_its_alternative_reading_from_the_table(ctx):
+    f = _finding(ctx, _case(ctx, [_aanvraag(M - timedelta(days=365))]))
+    assert f.value is False
+    assert [(r.name, r.readings) for r in f.flags] == [("BOUNDARY_365", (flag_reading("BOUNDARY_365"),))]
 
 
 def test_the_engine_records_the_finding_in_the_trail(ctx):
@@ -160,7 +167,7 @@ def test_home_region_flags(ctx):
     facts = _case(ctx)
     assert r11.home_region_flags(ctx, ijv, ijv, facts.addresses, m) == ()
     assert r11.home_region_flags(ctx, ijv, None, facts.addresses, m) == ()
-    names = [n for n, _ in r11.home_region_flags(ctx, zhz, ijv, facts.addresses, m)]
+    names = [r.name for r in r11.home_region_flags(ctx, zhz, ijv, facts.addresses, m)]
     assert names == ["MELDREGIO_NE_HOMEREGIO", "NOT_REGIONAL_INHABITANT"]  # the woonadres is in Kampen
-    names = [n for n, _ in r11.home_region_flags(ctx, ijv, zhz, facts.addresses, m)]
+    names = [r.name for r in r11.home_region_flags(ctx, ijv, zhz, facts.addresses, m)]
     assert names == ["MELDREGIO_NE_HOMEREGIO"]
