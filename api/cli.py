@@ -11,6 +11,7 @@ from api import logmask
 from api.cli_ledger import ledger_app
 from ledger.private_files import restrict_process
 from rules import loader
+from rules.brp_historie import BrpError
 from rules.casebook import Malformed, run_text
 from rules.engine import FactsError
 
@@ -61,21 +62,57 @@ def rules_check(paths: list[Path] = typer.Argument(..., help="casebook files or 
     raise typer.Exit(0 if failed == 0 and passed > 0 else 1)
 
 
+def _institutions(marks: list[str]) -> dict[str, str]:
+    """`--instelling 2025-10-01=ggz_clinical` (repeatable) as {period start: institution type}."""
+    out = {}
+    for mark in marks:
+        start, sep, kind = mark.partition("=")
+        if not sep or not start.strip() or not kind.strip():
+            raise typer.BadParameter(f"{mark!r}: verwacht BEGINDATUM=SOORT, bijvoorbeeld 2025-10-01=ggz_clinical",
+                                     param_hint="--instelling")
+        out[start.strip()] = kind.strip()
+    return out
+
+
 @rules_app.command("decide")
 def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case id"),
-                 as_json: bool = typer.Option(False, "--json", help="machine form")) -> None:
-    """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json)."""
+                 as_json: bool = typer.Option(False, "--json", help="machine form"),
+                 brp: Path | None = typer.Option(None, "--brp", help="a Haal Centraal BRP verblijfplaatshistorie "
+                                                                     "response (JSON): the case's address history"),
+                 instelling: list[str] = typer.Option([], "--instelling", help="with --brp: BEGINDATUM=SOORT marks "
+                                                                              "the BRP period starting that day as "
+                                                                              "an institution's address "
+                                                                              "(repeatable)")) -> None:
+    """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json).
+    With --brp, the address history comes from the BRP response: first what was read from it."""
     from api.compose import assess  # the function POST /api/rules/determine and the page call
 
+    marks = _institutions(instelling)
+    if marks and brp is None:
+        raise typer.BadParameter("alleen samen met --brp", param_hint="--instelling")
     try:
-        result = assess(file.read_text(encoding="utf-8"), "json" if file.suffix == ".json" else "toml", case)
+        brp_text = brp.read_text(encoding="utf-8-sig") if brp is not None else None
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"fout: BRP-bestand {brp}: {getattr(exc, 'strerror', None) or 'geen UTF-8-tekst'}", file=sys.stderr)
+        raise typer.Exit(2)
+    try:
+        result = assess(file.read_text(encoding="utf-8"), "json" if file.suffix == ".json" else "toml", case,
+                        brp=brp_text, institutions=marks or None)
+    except BrpError as exc:
+        print(f"fout: BRP-antwoord {brp}: {exc} ({exc.code})", file=sys.stderr)
+        raise typer.Exit(2)
     except (Malformed, FactsError, OSError, UnicodeDecodeError) as exc:
         print(f"fout: {exc}", file=sys.stderr)
         raise typer.Exit(2)
     if as_json:
         print(json.dumps(result.determination.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(result.explanation_nl)
+        return
+    if result.brp_report is not None:
+        print("Uit het BRP-antwoord (verblijfplaatshistorie):")
+        for line in result.brp_report:
+            print(f"  {line}")
+        print()
+    print(result.explanation_nl)
 
 
 @app.command("serve")
