@@ -62,18 +62,6 @@ def rules_check(paths: list[Path] = typer.Argument(..., help="casebook files or 
     raise typer.Exit(0 if failed == 0 and passed > 0 else 1)
 
 
-def _institutions(marks: list[str]) -> dict[str, str]:
-    """`--instelling 2025-10-01=ggz_clinical` (repeatable) as {period start: institution type}."""
-    out = {}
-    for mark in marks:
-        start, sep, kind = mark.partition("=")
-        if not sep or not start.strip() or not kind.strip():
-            raise typer.BadParameter(f"{mark!r}: verwacht BEGINDATUM=SOORT, bijvoorbeeld 2025-10-01=ggz_clinical",
-                                     param_hint="--instelling")
-        out[start.strip()] = kind.strip()
-    return out
-
-
 @rules_app.command("decide")
 def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case id"),
                  as_json: bool = typer.Option(False, "--json", help="machine form"),
@@ -85,9 +73,12 @@ def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case 
                                                                               "(repeatable)")) -> None:
     """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json).
     With --brp, the address history comes from the BRP response: first what was read from it."""
-    from api.compose import assess  # the function POST /api/rules/determine and the page call
+    from api.compose import RequestInvalid, assess, institution_marks  # assess: as POST /api/rules/determine
 
-    marks = _institutions(instelling)
+    try:
+        marks = institution_marks(instelling)
+    except RequestInvalid as exc:
+        raise typer.BadParameter(exc.message, param_hint="--instelling") from None
     if marks and brp is None:
         raise typer.BadParameter("alleen samen met --brp", param_hint="--instelling")
     try:

@@ -66,6 +66,19 @@ def case_from_text(text: str, fmt: str = "toml", case_id: str | None = None) -> 
                       loader.default_context())
 
 
+def institution_marks(items: list[str]) -> dict[str, str]:
+    """`2025-10-01=ggz_clinical` items (the CLI's repeated --instelling, the page's lines) as {period start:
+    institution type}; the adapter checks the dates and the types against the BRP response."""
+    out: dict[str, str] = {}
+    for item in items:
+        start, sep, kind = item.partition("=")
+        if not sep or not start.strip() or not kind.strip():
+            raise RequestInvalid("instellingen", f"{item[:40]!r}: verwacht BEGINDATUM=SOORT, bijvoorbeeld "
+                                                 "2025-10-01=ggz_clinical")
+        out[start.strip()] = kind.strip()
+    return out
+
+
 def assess(text: str, fmt: str = "toml", case_id: str | None = None, brp: str | None = None,
            institutions: dict[str, str] | None = None) -> Assessment:
     """Determine one case given as text, with its Dutch explanation (rules.explain.explain_nl).

@@ -61,6 +61,9 @@ class BrpError(ValueError):
         super().__init__(f"{where}: {message}" if where else message)
         self.code, self.where, self.message = code, where, message
 
+    def __reduce__(self):  # survives pickling to and from a worker process
+        return (BrpError, (self.code, self.where, self.message))
+
 
 @dataclass(frozen=True)
 class BrpMapping:
