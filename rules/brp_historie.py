@@ -105,6 +105,10 @@ class _Date:
     def earliest(self) -> date:
         return self.day if self.day is not None else date_incomplete.bounds(self.text)[0]
 
+    @property
+    def latest(self) -> date:
+        return self.day if self.day is not None else date_incomplete.bounds(self.text)[1]
+
     def nl(self) -> str:
         if self.day is not None:
             return dutch_date(self.day)
@@ -323,8 +327,7 @@ def map_history(response: Any, register: MunicipalityRegister | None = None,
         if prev is not None and prev.end is None:
             raise BrpError("BRP_PERIODS_OVERLAP", where, f"de verblijfplaats vanaf {p.start.nl()} begint terwijl "
                                                          f"de vorige (vanaf {prev.start.nl()}) geen datumTot heeft")
-        if (prev is not None and prev.end.day is not None and p.start.day is not None
-                and p.start.day < prev.end.day):
+        if prev is not None and p.start.latest < prev.end.earliest:  # (with incomplete dates: surely before)
             raise BrpError("BRP_PERIODS_OVERLAP", where, f"de verblijfplaats begint op {p.start.nl()}, voor het "
                                                          f"einde van de vorige (datumTot {prev.end.nl()})")
         prev = p

@@ -192,6 +192,9 @@ def test_a_malformed_response_is_a_clear_error(register):
     _refused(history(adres("0166", full("2018-05-01")), adres("0193", full("2019-01-01"))), "BRP_PERIODS_OVERLAP")
     _refused(history(adres("0166", full("2018-05-01"), full("2019-02-01")), adres("0193", full("2019-01-01"))),
              "BRP_PERIODS_OVERLAP")
+    month = {"type": "JaarMaandDatum", "jaar": 2019, "maand": 2}
+    _refused(history(adres("0166", full("2018-05-01"), month), adres("0193", full("2019-01-15"))),
+             "BRP_PERIODS_OVERLAP", "verblijfplaatsen[0]")
     _refused(history(adres("0166", full("2018-05-01")), opschortingBijhouding={"reden": {"code": "F"}}),
              "BRP_SUSPENDED")
     with pytest.raises(BrpError) as exc:
