@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import date_incomplete, day_range
@@ -132,6 +132,8 @@ def _date(value: Any, where: str) -> _Date:
     kind = value.get("type")
     if kind == "Datum":
         text = value.get("datum")
+        if isinstance(text, date) and not isinstance(text, datetime):  # a TOML date, in the TOML form of `brp`
+            text = text.isoformat()
         if not isinstance(text, str) or not _ISO.match(text):
             raise BrpError("BRP_DATE_INVALID", where + ".datum", f"een datum JJJJ-MM-DD verwacht, niet {_shown(text)}")
         try:
@@ -197,7 +199,7 @@ def _period(i: int, item: Any, register: MunicipalityRegister | None) -> _Period
     if not isinstance(item, dict):
         raise BrpError("BRP_MALFORMED", where, f"een verblijfplaats (object) verwacht, niet {_shown(item)}")
     kind = item.get("type")
-    if kind not in _TYPES:
+    if not isinstance(kind, str) or kind not in _TYPES:
         raise BrpError("BRP_TYPE_UNKNOWN", where + ".type", f"onbekend soort verblijfplaats {_shown(kind)}; bekend "
                                                             "zijn Adres, Locatie, VerblijfplaatsBuitenland en "
                                                             "VerblijfplaatsOnbekend")

@@ -245,3 +245,43 @@ def test_a_case_with_its_own_addresses_and_a_brp_response_is_refused(register):
     response = json.loads((FIXTURES / "A01.json").read_text(encoding="utf-8"))
     with pytest.raises(Malformed, match="laat 'addresses' weg"):
         read_case(text, "toml", None, loader.parameter_table(), register, loader.default_context(), brp=response)
+
+
+#: values a hostile or broken response may put anywhere
+ODD = [None, True, 0, -1, 13, 2026, "", "x", "2026-02-30", "2026-02", "1999", "0000", "9999", "999993653", [], {},
+       {"type": "Datum"}, {"type": "Datum", "datum": "2026-01-01"}, {"type": "JaarMaandDatum", "jaar": 2026, "maand": 1},
+       {"type": "JaarDatum", "jaar": 1}, {"type": "DatumOnbekend"}, {"code": "W"}, {"code": "1999"}, {"code": "0363"},
+       "Adres", "VerblijfplaatsOnbekend", {"type": "Datum", "datum": "9999-12-31"}]
+
+
+def _places(o, at=()):
+    yield at
+    items = o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else ()
+    for k, v in items:
+        yield from _places(v, (*at, k))
+
+
+def test_a_damaged_response_is_refused_by_code_never_a_crash(register):
+    import copy
+    import random
+
+    rnd, fixtures = random.Random(20261204), [json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))]
+    facts = '[[case]]\nid = "F1"\nmelding = { date = 2026-03-02, gemeente = "GM0193" }\n'
+    outcomes = {"mapped": 0, "refused": 0}
+    for _ in range(600):
+        response = copy.deepcopy(rnd.choice(fixtures))
+        for _ in range(rnd.randint(1, 3)):
+            at = rnd.choice([p for p in _places(response) if p])
+            target = response
+            for k in at[:-1]:
+                target = target[k]
+            target[at[-1]] = copy.deepcopy(rnd.choice(ODD))
+        try:
+            f, ctx, _ = read_case(facts, "toml", None, loader.parameter_table(), register, loader.default_context(),
+                                  brp=response)
+            determine(f, ctx)
+            outcomes["mapped"] += 1
+        except (BrpError, Malformed) as exc:
+            assert "999993653" not in str(exc)
+            outcomes["refused"] += 1
+    assert outcomes["mapped"] > 20 and outcomes["refused"] > 200, outcomes
