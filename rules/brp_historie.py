@@ -278,13 +278,18 @@ def _span(start: _Date, to: Any, to_nl: str | None, tot: _Date | None, why: str 
 
 def _institutions(given: Mapping[Any, Any] | None) -> dict[date, str]:
     out: dict[date, str] = {}
+    kinds = {t.value for t in InstitutionType}
     for key, value in (given or {}).items():
-        day = key if isinstance(key, date) else (date.fromisoformat(key) if isinstance(key, str) and _ISO.match(key)
-                                                 else None)
+        day = key if isinstance(key, date) and not isinstance(key, datetime) else None
+        if isinstance(key, str) and _ISO.match(key):
+            try:
+                day = date.fromisoformat(key)
+            except ValueError:
+                day = None
         if day is None:
             raise BrpError("BRP_INSTITUTION_INVALID", "instellingen", f"een begindatum JJJJ-MM-DD verwacht, niet "
                                                                       f"{_shown(key)}")
-        if value not in {t.value for t in InstitutionType}:
+        if not isinstance(value, str) or value not in kinds:
             raise BrpError("BRP_INSTITUTION_INVALID", f"instellingen.{day.isoformat()}",
                            f"onbekend soort instelling {_shown(value)}; bekend zijn "
                            + ", ".join(t.value for t in InstitutionType))

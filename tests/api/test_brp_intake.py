@@ -100,6 +100,11 @@ def test_endpoint_answers_a_wrong_response_with_a_problem_naming_the_place(clien
     response["verblijfplaatsen"][0]["type"] = "Woonboot"
     body = assert_problem(client.post("/api/rules/determine", json=_fragment(brp=response)), 422, "BRP_TYPE_UNKNOWN")
     assert body["field"] == "brp.verblijfplaatsen[0].type" and "Woonboot" in body["detail"]
+    assert_problem(client.post("/api/rules/determine", json=_fragment(brp=5)), 422, "BRP_MALFORMED")
+    assert "brp_institutions" in assert_problem(client.post("/api/rules/determine", json=_fragment(
+        brp=_response("A03.json"), brp_institutions="2025-10-01=mo")), 422, "CASEBOOK_MALFORMED")["detail"]
+    assert_problem(client.post("/api/rules/determine", json=_fragment(
+        brp=_response("A03.json"), brp_institutions={"2010-01-01": [1]})), 422, "BRP_INSTITUTION_INVALID")
     both = _fragment(brp=_response("A03.json"))
     both["case"]["addresses"] = [{"gemeente": "GM0193", "function": "W", "from": "2019-05-01"}]
     assert "addresses" in assert_problem(client.post("/api/rules/determine", json=both), 422,

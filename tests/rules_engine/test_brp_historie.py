@@ -212,6 +212,15 @@ def test_institutions_name_a_woonadres_of_the_response(register):
     with pytest.raises(BrpError) as exc:
         map_history(response, register, {"2025-10-01": "kliniek"})
     assert exc.value.code == "BRP_INSTITUTION_INVALID"
+    for odd in ({"2025-02-30": "mo"}, {"1-10-2025": "mo"}, {"2025-10-01": {"type": "mo"}}, {"2025-10-01": None}):
+        with pytest.raises(BrpError) as exc:
+            map_history(response, register, odd)
+        assert exc.value.code == "BRP_INSTITUTION_INVALID"
+    other = map_history(history(adres("0193", full("2025-10-01"), functie="B")), register, None)
+    assert "institution" not in other.addresses[0]
+    with pytest.raises(BrpError) as exc:  # a briefadres is no institution's address
+        map_history(history(adres("0193", full("2025-10-01"), functie="B")), register, {"2025-10-01": "mo"})
+    assert exc.value.code == "BRP_INSTITUTION_INVALID"
 
 
 # --------------------------------------------------------------------- the casebook and the intake
