@@ -11,6 +11,7 @@ from api import logmask
 from api.cli_ledger import ledger_app
 from ledger.private_files import restrict_process
 from rules import loader
+from rules.brp_historie import BrpError
 from rules.casebook import Malformed, run_text
 from rules.engine import FactsError
 
@@ -63,19 +64,46 @@ def rules_check(paths: list[Path] = typer.Argument(..., help="casebook files or 
 
 @rules_app.command("decide")
 def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case id"),
-                 as_json: bool = typer.Option(False, "--json", help="machine form")) -> None:
-    """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json)."""
-    from api.compose import assess  # the function POST /api/rules/determine and the page call
+                 as_json: bool = typer.Option(False, "--json", help="machine form"),
+                 brp: Path | None = typer.Option(None, "--brp", help="a Haal Centraal BRP verblijfplaatshistorie "
+                                                                     "response (JSON): the case's address history"),
+                 instelling: list[str] = typer.Option([], "--instelling", help="with --brp: BEGINDATUM=SOORT marks "
+                                                                              "the BRP period starting that day as "
+                                                                              "an institution's address "
+                                                                              "(repeatable)")) -> None:
+    """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json).
+    With --brp, the address history comes from the BRP response: first what was read from it."""
+    from api.compose import RequestInvalid, assess, institution_marks  # assess: as POST /api/rules/determine
 
     try:
-        result = assess(file.read_text(encoding="utf-8"), "json" if file.suffix == ".json" else "toml", case)
+        marks = institution_marks(instelling)
+    except RequestInvalid as exc:
+        raise typer.BadParameter(exc.message, param_hint="--instelling") from None
+    if marks and brp is None:
+        raise typer.BadParameter("alleen samen met --brp", param_hint="--instelling")
+    try:
+        brp_text = brp.read_text(encoding="utf-8-sig") if brp is not None else None
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"fout: BRP-bestand {brp}: {getattr(exc, 'strerror', None) or 'geen UTF-8-tekst'}", file=sys.stderr)
+        raise typer.Exit(2)
+    try:
+        result = assess(file.read_text(encoding="utf-8"), "json" if file.suffix == ".json" else "toml", case,
+                        brp=brp_text, institutions=marks or None)
+    except BrpError as exc:
+        print(f"fout: BRP-antwoord {brp}: {exc} ({exc.code})", file=sys.stderr)
+        raise typer.Exit(2)
     except (Malformed, FactsError, OSError, UnicodeDecodeError) as exc:
         print(f"fout: {exc}", file=sys.stderr)
         raise typer.Exit(2)
     if as_json:
         print(json.dumps(result.determination.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(result.explanation_nl)
+        return
+    if result.brp_report is not None:
+        print("Uit het BRP-antwoord (verblijfplaatshistorie):")
+        for line in result.brp_report:
+            print(f"  {line}")
+        print()
+    print(result.explanation_nl)
 
 
 @app.command("serve")

@@ -16,8 +16,8 @@ from typing import Any
 from ledger import service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
-from rules import day_range, loader
-from rules.casebook import parse_case
+from rules import brp_historie, day_range, loader
+from rules.casebook import parse_case, read_case
 from rules.context import Context
 from rules.engine import Determination, determine
 from rules.explain import explain_nl
@@ -48,10 +48,15 @@ class Assessment:
     determination: Determination
     context: Context
     explanation_nl: str
+    #: what the BRP adapter read from a verblijfplaatshistorie response (rules/brp_historie.py), in Dutch
+    brp_report: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"determination": self.determination.to_dict(), "digest": self.determination.digest,
-                "explanation_nl": self.explanation_nl}
+        out = {"determination": self.determination.to_dict(), "digest": self.determination.digest,
+               "explanation_nl": self.explanation_nl}
+        if self.brp_report is not None:
+            out["brp_report"] = list(self.brp_report)
+        return out
 
 
 def case_from_text(text: str, fmt: str = "toml", case_id: str | None = None) -> tuple[CaseFacts, Context]:
@@ -61,11 +66,33 @@ def case_from_text(text: str, fmt: str = "toml", case_id: str | None = None) -> 
                       loader.default_context())
 
 
-def assess(text: str, fmt: str = "toml", case_id: str | None = None) -> Assessment:
-    """Determine one case given as text, with its Dutch explanation (rules.explain.explain_nl)."""
-    facts, ctx = case_from_text(text, fmt, case_id)
+def institution_marks(items: list[str]) -> dict[str, str]:
+    """`2025-10-01=ggz_clinical` items (the CLI's repeated --instelling, the page's lines) as {period start:
+    institution type}; the adapter checks the dates and the types against the BRP response."""
+    out: dict[str, str] = {}
+    for item in items:
+        start, sep, kind = item.partition("=")
+        if not sep or not start.strip() or not kind.strip():
+            raise RequestInvalid("instellingen", f"{item[:40]!r}: verwacht BEGINDATUM=SOORT, bijvoorbeeld "
+                                                 "2025-10-01=ggz_clinical")
+        out[start.strip()] = kind.strip()
+    return out
+
+
+def assess(text: str, fmt: str = "toml", case_id: str | None = None, brp: str | None = None,
+           institutions: dict[str, str] | None = None) -> Assessment:
+    """Determine one case given as text, with its Dutch explanation (rules.explain.explain_nl).
+
+    `brp`: the JSON text of a Haal Centraal BRP `verblijfplaatshistorie` response that supplies the
+    address history (rules/brp_historie.py; the fragment may carry it as its member `brp` instead),
+    `institutions` the BRP periods that are an institution's address. The response is read, never
+    stored: only the facts derived from it go on."""
+    response = brp_historie.parse(brp) if brp is not None else None
+    facts, ctx, mapping = read_case(text, fmt, case_id, loader.parameter_table(), loader.municipality_register(),
+                                    loader.default_context(), brp=response, institutions=institutions)
     det = determine(facts, ctx)
-    return Assessment(det, ctx, explain_nl(det, ctx.municipalities))
+    return Assessment(det, ctx, explain_nl(det, ctx.municipalities),
+                      mapping.report if mapping is not None else None)
 
 
 def municipality_name(code: str | None) -> str:

@@ -4,12 +4,15 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
 from . import day_range
+from .brp_historie import BrpMapping, map_history
 from .context import Context, ParameterTable, RegionVersion
 from .engine import CLASSES, ENTRY_KINDS, Determination, FactsError, determine
 from .facts import CaseFacts
@@ -311,7 +314,35 @@ def parse_case(text: str, fmt: str, case_id: str | None, table: ParameterTable, 
 
     `[context]` is optional (`default_context` applies without it); `case_id` is needed only when the
     fragment holds more than one `[[case]]`. Raises Malformed (or FactsError from the fact models)."""
+    facts, ctx, _ = read_case(text, fmt, case_id, table, register, default_context)
+    return facts, ctx
+
+
+def read_case(text: str, fmt: str, case_id: str | None, table: ParameterTable, register: MunicipalityRegister,
+              default_context: Context, brp: Any = None,
+              institutions: Mapping[Any, Any] | None = None) -> tuple[CaseFacts, Context, BrpMapping | None]:
+    """`parse_case`, with the address history from a Haal Centraal BRP `verblijfplaatshistorie` response
+    (`rules/brp_historie.py`): given as `brp` (parsed JSON) or as the fragment's top-level member `brp`
+    (with `brp_institutions`: period start -> institution type). The case then has no `addresses` of
+    its own. Returns the mapping too (its Dutch report); raises BrpError for a response it cannot map."""
     raw = _parse(text, fmt)
+    if "brp" in raw or "brp_institutions" in raw:
+        raw = dict(raw)
+        inner, marks = raw.pop("brp", None), raw.pop("brp_institutions", None)
+        if inner is not None and brp is not None:
+            raise Malformed("brp: het BRP-antwoord is twee keer gegeven (in de invoer en apart)")
+        brp = brp if brp is not None else inner
+        if marks is not None:
+            if not isinstance(marks, dict):
+                raise Malformed("brp_institutions: een tabel van begindatum naar soort instelling verwacht")
+            institutions = {**marks, **(institutions or {})}
+    if institutions and brp is None:
+        raise Malformed("brp_institutions: alleen samen met een BRP-antwoord (brp)")
+    facts, ctx, mapping = _one_case(raw, case_id, table, register, default_context, brp, institutions)
+    return facts, ctx, mapping
+
+
+def _one_case(raw: dict, case_id, table, register, default_context, brp, institutions):
     ctx = load_context(raw, table, register, "invoer") if "context" in raw else default_context
     cases = raw.get("case")
     if isinstance(cases, dict):
@@ -328,4 +359,9 @@ def parse_case(text: str, fmt: str, case_id: str | None, table: ParameterTable, 
         chosen = cases
     if "id" not in chosen[0]:
         raise Malformed("id: required")
-    return case_facts(chosen[0], register), ctx
+    if brp is None:
+        return case_facts(chosen[0], register), ctx, None
+    if "addresses" in chosen[0]:
+        raise Malformed("addresses: met een BRP-antwoord komt de adreshistorie uit de BRP; laat 'addresses' weg")
+    mapping = map_history(brp, register, institutions)
+    return case_facts({**chosen[0], "addresses": list(mapping.addresses)}, register), ctx, mapping

@@ -25,6 +25,7 @@ from api.http.routes_api import assess, in_thread, verification
 from ledger.errors import LedgerError
 from ledger.store import Store
 from rules import loader
+from rules.brp_historie import BrpError
 from rules.casebook import Malformed
 from rules.engine import FactsError
 from rules.flags import FLAG_KIND_NL
@@ -146,34 +147,54 @@ class FactsForm:
     casus: str = ""
     formaat: str = "toml"
     bestand: UploadFile | None = None
+    #: a Haal Centraal BRP verblijfplaatshistorie response (JSON): the address history (rules/brp_historie.py)
+    brp: UploadFile | None = None
+    #: with `brp`: lines BEGINDATUM=SOORT marking BRP periods that are an institution's address
+    instellingen: str = ""
 
 
 @get("/beoordeling", name="beoordeling", include_in_schema=False, operation_id="assessmentForm")
 async def assessment_form(voorbeeld: FromQuery[bool] = False) -> Template:
     return _page("beoordeling.html", actief="beoordeling", feiten=EXAMPLE if voorbeeld else "", casus="",
-                 formaat="toml", resultaat=None)
+                 formaat="toml", resultaat=None, instellingen="")
 
 
 @post("/beoordeling", include_in_schema=False, operation_id="assessmentSubmit")
 async def assessment_submit(state: State, data: MultipartBody[FactsForm]) -> Template:
     text = data.feiten or ""
+    base = dict(actief="beoordeling", casus=data.casus, instellingen=data.instellingen, resultaat=None)
     if data.bestand is not None and data.bestand.filename:
         raw = await data.bestand.read()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return _page("beoordeling.html", 400, actief="beoordeling", feiten="", casus=data.casus,
-                         formaat=data.formaat, resultaat=None, fout="Het bestand is geen UTF-8-tekst.",
-                         code="REQUEST_INVALID")
+            return _page("beoordeling.html", 400, feiten="", formaat=data.formaat, fout="Het bestand is geen UTF-8-tekst.",
+                         code="REQUEST_INVALID", **base)
         fmt = "json" if data.bestand.filename.lower().endswith(".json") else "toml"
     else:
         fmt = data.formaat if data.formaat in ("toml", "json") else "toml"
-    ctx: dict[str, Any] = dict(actief="beoordeling", feiten=text, casus=data.casus, formaat=fmt, resultaat=None)
+    ctx: dict[str, Any] = dict(feiten=text, formaat=fmt, **base)
+    brp_text = None
+    if data.brp is not None and data.brp.filename:
+        try:
+            brp_text = (await data.brp.read()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _brp_refused(ctx, "REQUEST_INVALID", "Het BRP-bestand is geen UTF-8-tekst (verwacht: het JSON-antwoord "
+                                                        "van BRP historie bevragen).")
+    try:
+        marks = compose.institution_marks([line for line in data.instellingen.splitlines() if line.strip()])
+    except compose.RequestInvalid as exc:
+        return _page("beoordeling.html", 400, fout=exc.message, code=exc.code, instellingen_fout=exc.message, **ctx)
+    if marks and brp_text is None:
+        message = "Instellingsadressen horen bij een BRP-antwoord: kies ook het BRP-bestand."
+        return _page("beoordeling.html", 400, fout=message, code="REQUEST_INVALID", instellingen_fout=message, **ctx)
     if not text.strip():
         return _page("beoordeling.html", 400, fout="Plak de feiten of kies een bestand.", code="REQUEST_INVALID",
                      **ctx)
     try:
-        result = await assess(state, text, fmt, data.casus.strip() or None)
+        result = await assess(state, text, fmt, data.casus.strip() or None, brp=brp_text, institutions=marks or None)
+    except BrpError as exc:
+        return _brp_refused(ctx, exc.code, f"Het BRP-antwoord is niet te verwerken: {exc}")
     except Malformed as exc:
         return _page("beoordeling.html", 422, fout=f"De invoer klopt niet: {exc}", code="CASEBOOK_MALFORMED", **ctx)
     except FactsError as exc:
@@ -184,6 +205,12 @@ async def assessment_submit(state: State, data: MultipartBody[FactsForm]) -> Tem
     ctx["regels"] = [s.as_dict() for s in result.determination.trail]
     ctx["regio"] = {r.id: r.name for r in result.context.regions}.get(result.determination.meldregio)
     return _page("beoordeling.html", **ctx)
+
+
+def _brp_refused(ctx: dict[str, Any], code: str, message: str) -> Template:
+    """A wrong BRP file: the message next to its field (and in the alert); what was typed stays."""
+    return _page("beoordeling.html", 422 if code != "REQUEST_INVALID" else 400, fout=message, code=code,
+                 brp_fout=message + " Kies het bestand opnieuw na het verbeteren.", **ctx)
 
 
 #: the ledger page shows at most this many (the latest) entries; the bundle download has them all

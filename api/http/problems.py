@@ -18,6 +18,7 @@ from api.http.pools import PoolBusy
 from cases.errors import CaseError
 from ledger import errors as E
 from ledger.errors import LedgerError
+from rules.brp_historie import BrpError
 from rules.casebook import Malformed
 from rules.engine import FactsError
 
@@ -113,6 +114,12 @@ def on_facts_error(request: Request, exc: FactsError) -> Response:
     return problem(request, 422, exc.code, str(exc), case_id=exc.case_id, field=exc.field)
 
 
+def on_brp_error(request: Request, exc: BrpError) -> Response:
+    """A BRP response the adapter cannot map (rules/brp_historie.py): its own stable code, the place in it."""
+    return problem(request, 422, exc.code, f"BRP-antwoord: {exc}", title="Het BRP-antwoord is niet te verwerken",
+                   field=f"brp.{exc.where}" if exc.where else "brp")
+
+
 def on_malformed(request: Request, exc: Malformed) -> Response:
     return problem(request, 422, "CASEBOOK_MALFORMED", str(exc))
 
@@ -156,7 +163,7 @@ def on_internal(request: Request, exc: Exception) -> Response:
 def exception_handlers() -> dict:
     """Most specific first is not needed: litestar picks the handler of the nearest class in the MRO."""
     return {LedgerError: on_ledger_error, CaseError: on_case_error, FactsError: on_facts_error,
-            Malformed: on_malformed, RequestInvalid: on_request_invalid, OperationalError: on_database,
+            Malformed: on_malformed, BrpError: on_brp_error, RequestInvalid: on_request_invalid, OperationalError: on_database,
             PoolBusy: on_pool_busy,
             ValidationException: on_validation, HTTPException: on_http,
             HTTP_500_INTERNAL_SERVER_ERROR: on_internal, Exception: on_internal}

@@ -44,7 +44,9 @@ def _format(request: Request, fmt: str | None) -> str:
 @post("/api/rules/determine", status_code=HTTP_200_OK, operation_id="determineRules")
 async def determine(request: Request, state: State, body: RawBody, case: FromQuery[str | None] = None,
                     format: FromQuery[str | None] = None) -> dict:
-    """Facts in the casebook TOML form (or the same structure as JSON) -> the determination."""
+    """Facts in the casebook TOML form (or the same structure as JSON) -> the determination. A JSON body may
+    carry a Haal Centraal BRP `verblijfplaatshistorie` response as its member `brp` (and `brp_institutions`):
+    the case's address history then comes from it, and the answer has `brp_report`, what was read."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -53,11 +55,14 @@ async def determine(request: Request, state: State, body: RawBody, case: FromQue
     return (await assess(state, text, fmt, case)).to_dict()
 
 
-async def assess(state: State, text: str, fmt: str, case: str | None) -> compose.Assessment:
-    """A determination (compose.assess); a large one in the determine pool (api/http/pools.py)."""
-    if len(text.encode("utf-8")) >= state.settings.large_determination_bytes:
-        return await state.pools.run("determine", compose.assess, text, fmt, case)
-    return await in_thread(compose.assess, text, fmt, case)
+async def assess(state: State, text: str, fmt: str, case: str | None, brp: str | None = None,
+                 institutions: dict[str, str] | None = None) -> compose.Assessment:
+    """A determination (compose.assess); a large one in the determine pool (api/http/pools.py). `brp`: the
+    text of a BRP verblijfplaatshistorie response for the address history (read, never stored)."""
+    size = len(text.encode("utf-8")) + (len(brp.encode("utf-8")) if brp else 0)
+    if size >= state.settings.large_determination_bytes:
+        return await state.pools.run("determine", compose.assess, text, fmt, case, brp=brp, institutions=institutions)
+    return await in_thread(compose.assess, text, fmt, case, brp=brp, institutions=institutions)
 
 
 async def verification(store: Store, state: State) -> dict:

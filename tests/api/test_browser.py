@@ -115,6 +115,34 @@ def test_bad_facts_are_explained_in_the_form(page, server):
     assert page.get_by_label("Feiten").input_value() == "[[case"
 
 
+BRP_FACTS = """[[case]]
+id = "A03"
+melding = { date = 2026-02-15, gemeente = "GM0193" }
+"""
+
+
+def test_a_brp_response_supplies_the_addresses_and_a_wrong_one_is_named_at_its_field(page, server):
+    from pathlib import Path
+
+    page.goto(server.url + "/beoordeling")
+    page.get_by_label("Feiten").fill(BRP_FACTS)
+    page.get_by_label("BRP-antwoord verblijfplaatshistorie (.json, optioneel)").set_input_files(
+        str(Path(__file__).resolve().parents[1] / "data" / "brp" / "A03.json"))
+    page.get_by_role("button", name="Beoordelen").click()
+    page.get_by_role("heading", name="Uit het BRP-antwoord").wait_for()
+    assert page.get_by_role("listitem").filter(has_text="woonadres GM0166 van 1 januari 2010").is_visible()
+    assert page.get_by_text("DATE_INCOMPLETE", exact=True).is_visible()
+    page.get_by_label("BRP-antwoord verblijfplaatshistorie (.json, optioneel)").set_input_files(
+        {"name": "historie.json", "mimeType": "application/json", "buffer": b'{"personen": []}'})
+    page.get_by_role("button", name="Beoordelen").click()
+    error = page.locator("#brp-fout")
+    error.wait_for()
+    assert "verblijfplaatsen" in error.inner_text() and "BRP_MALFORMED" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Feiten").input_value().strip() == BRP_FACTS.strip()  # what was typed is kept
+    field = page.get_by_label("BRP-antwoord verblijfplaatshistorie (.json, optioneel)")
+    assert field.get_attribute("aria-invalid") == "true" and "brp-fout" in field.get_attribute("aria-describedby")
+
+
 def test_settlement_statement_download_and_a_case(page, server):
     page.goto(server.url + "/")
     menu = page.get_by_role("navigation", name="Hoofdmenu")
