@@ -30,7 +30,7 @@ from .prepared import PreparedFacts, prepare
 from .provisions import r00_regime
 from .provisions.r05_woonplaats import Inapplicable
 from .readings import DEFAULT, FLAG_READINGS, Readings
-from .trail import Trail, TrailRecord
+from .trail import Trail, TrailRecord, flags_text
 
 __all__ = ["CLASSES", "DEFAULT", "ENTRY_KINDS", "FLAG_READINGS", "RULESET_VERSION", "Determination", "FactsError",
            "Flag", "Outcome", "Readings", "canonical_json", "determine", "input_digest", "sha256_canonical"]
@@ -214,7 +214,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
         legal = case.meldgemeente if not case.regime_b else None
         return Determination(facts.id, Outcome(None, None, None, legal), None,
                              "none" if facts.placement is not None else None, (flag,), True,
-                             Trail((record,), None, facts), regime, None, None, RULESET_VERSION, ctx.digest, digest)
+                             Trail((record,)), regime, None, None, RULESET_VERSION, ctx.digest, digest)
     main = run_rules(case, DEFAULT)
     flags = _flags(case, main)
     trail = list(main.trail)
@@ -222,7 +222,7 @@ def determine(facts: CaseFacts, ctx: Context) -> Determination:
     if flags:  # step 13, 8.7: provisional
         settled = case.meldregio.settled_flags
         provisional = any(f.kind == "O" and f.name not in settled for f in flags)
-        trail.append(TrailRecord("8.7", "8.7", (provisional, *[f.name for f in flags])))
+        trail.append(TrailRecord("8.7", flags_text, (provisional, *[f.name for f in flags])))
     return Determination(facts.id, main.outcome, main.new_client, main.entry, tuple(flags), provisional,
-                         Trail(tuple(trail), None, facts), regime, case.meldregio.id, main.woonplaats.gemeente,
+                         Trail(tuple(trail)), regime, case.meldregio.id, main.woonplaats.gemeente,
                          RULESET_VERSION, ctx.digest, digest)

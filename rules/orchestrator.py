@@ -80,9 +80,8 @@ def run_rules(case: PreparedFacts, reading: Readings) -> Run:
 
     # steps 4-5, R2/R3 and R5/R7/R8 with R9: the financial woonplaats on M and its flags
     wp = steps.take(r02_peildatum.woonplaats_for_melding(case, reading))
-    steps.record(r03_woonadres.address_record(m, wp.cur))
-    steps.record(TrailRecord(wp.via if wp.via in ("R5", "R7", "R8") else "R7", "wp",
-                             (wp.via, wp.gemeente, wp.briefadres_stay, *wp.passed)))
+    steps.record(r03_woonadres.address_record(m, case.addresses, wp.cur))
+    steps.record(r05_woonplaats.record(wp))
     steps.flags += r05_woonplaats.woonplaats_flags(case, wp)
     steps.note("YOUTH_TRANSITION", r09_settings.youth_transition_note(case.facts.person, m, wp.youth))
     steps.note("SAME_DAY_EVENTS", r02_peildatum.same_day_events(case))

@@ -17,12 +17,15 @@ from ..citations import RULES
 from ..context import Context, Parameters, RegionVersion
 from ..findings import Finding, Raised
 from ..readings import TransitionReading, flag_reading
-from ..trail import R0_A, R0_B, TrailRecord
+from ..trail import TrailRecord
 
 RULE = "R0"
 CITATIONS: tuple[str, ...] = RULES[RULE].citations
 
 ALT_T0_HOME = flag_reading("T0_MISMATCH")
+
+REGIME_B = "regime B: wetsvoorstel 36288 in werking"
+REGIME_A = "regime A: huidige Wmo 2015 (wetsvoorstel 36288 niet in werking)"
 
 
 def regime_b(params: Parameters, m: date) -> bool:
@@ -32,7 +35,7 @@ def regime_b(params: Parameters, m: date) -> bool:
 
 
 def regime_record(is_b: bool) -> TrailRecord:
-    return TrailRecord(RULE, None, (R0_B if is_b else R0_A,))
+    return TrailRecord(RULE, None, (REGIME_B if is_b else REGIME_A,))
 
 
 def meldregio_unknown(meldgemeente: str, m: date) -> tuple[Raised, TrailRecord]:

@@ -46,8 +46,12 @@ def moves_during_intake(addresses: Sequence[Address], stays: Sequence[Stay], m: 
     return any(m < x.from_ <= intake or (x.to is not None and m <= x.to < intake) for x in (*addresses, *stays))
 
 
+def peildatum_text(m: date, meldgemeente: str) -> tuple[str, tuple[str, ...]]:
+    return f"peildatum: melding op {m} bij {meldgemeente}", ("melding",)
+
+
 def peildatum_record(m: date, meldgemeente: str) -> TrailRecord:
-    return TrailRecord(RULE, RULE, (m, meldgemeente))
+    return TrailRecord(RULE, peildatum_text, (m, meldgemeente))
 
 
 def woonplaats_for_melding(case: PreparedFacts, reading: Readings) -> Finding[Woonplaats]:

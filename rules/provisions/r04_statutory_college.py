@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 CITATIONS: dict[str, tuple[str, ...]] = {"R4": RULES["R4"].citations, "R5": RULES["R5"].citations}
 
 
+def college_text(legal: str | None, regime_b: bool, r6_applies: bool) -> str:
+    return f"wettelijk college: {legal or 'geen (woonplaats onbekend)'}" + (
+        " (meldgemeente)" if not regime_b else (" (uitzondering a)" if r6_applies else " (woonplaats)"))
+
+
 def statutory_college(case: PreparedFacts, wp: Woonplaats, r6: TwelveMonths) -> Finding[str | None]:
     """The legal college: the meldgemeente (R4), or P / the woonplaats (R5 with R6)."""
     if case.regime_b:
@@ -32,4 +37,4 @@ def statutory_college(case: PreparedFacts, wp: Woonplaats, r6: TwelveMonths) -> 
         legal, flags = case.meldgemeente, ()
     rule = "R5" if case.regime_b else "R4"
     return Finding(legal, flags, (r00_regime.regime_record(case.regime_b),
-                                  TrailRecord(rule, "college", (legal, case.regime_b, r6.applies))))
+                                  TrailRecord(rule, college_text, (legal, case.regime_b, r6.applies))))

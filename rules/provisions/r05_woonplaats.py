@@ -20,6 +20,7 @@ from ..citations import RULES
 from ..facts import Address, AddressFunction, AddressStatus, InstitutionType
 from ..findings import Raised
 from ..readings import FLAG_READINGS, WoonplaatsReading, flag_reading
+from ..trail import TrailRecord
 from . import r03_woonadres, r07_chain, r08_no_woonadres
 from .r08_no_woonadres import Inapplicable
 
@@ -108,6 +109,27 @@ def _r8(case: PreparedFacts, d: date, reading: WoonplaatsReading, wp: Woonplaats
     """R8 (``r08_no_woonadres``): ``no_woonadres`` for none on the date, rather than a chain without one."""
     return replace(wp, no_woonadres=no_woonadres and not wp.chain_end, via="R8", decisive=None,
                    gemeente=r08_no_woonadres.r8_municipality(case, d, reading))
+
+
+def woonplaats_text(via: str, gemeente: str | None, briefadres_stay: bool, *passed: int):
+    """``passed``: the positions (in the sorted BRP history) of the addresses the walk used."""
+    refs = tuple(f"addresses[{i}]" for i in passed)
+    if via == "R5":
+        text = f"woonplaats {gemeente}: het woonadres op de melddatum"
+    elif via in ("R7", "R7.5"):
+        text = (f"woonplaats {gemeente}: het laatste gewone woonadres voor de keten van verblijven"
+                + (" (briefadres tijdens verblijf telt als adres in de instelling)" if briefadres_stay else ""))
+    elif gemeente is None:  # spec 8.12: the period that decides has gemeentecode 0000
+        text = "woonplaats onbekend: het beslissende BRP-adres heeft gemeentecode 0000 (onbekend)"
+    else:
+        text = f"geen bruikbaar woonadres: de meldgemeente {gemeente} (R8)"
+    return text, refs
+
+
+def record(wp: Woonplaats) -> TrailRecord:
+    """The trail's step for the woonplaats (under R5, R7 or R8)."""
+    return TrailRecord(wp.via if wp.via in ("R5", "R7", "R8") else "R7", woonplaats_text,
+                       (wp.via, wp.gemeente, wp.briefadres_stay, *wp.passed))
 
 
 ALT_LITERAL_BRIEFADRES = flag_reading("BRIEFADRES_DURING_STAY")

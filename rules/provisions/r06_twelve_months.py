@@ -69,11 +69,19 @@ def twelve_months(prior: Sequence[MergedEpisode], m: date, params: Parameters, r
     return TwelveMonths(m <= last_day, e, party, last_day, short, (m <= last) != (m <= alt_last))
 
 
+def twelve_months_text(from_: date, to: date | None, legal_college: str, last_day: date | None, applies: bool,
+             regime_b: bool) -> str:
+    return (f"laatste BW-episode {from_}..{to or 'lopend'} ({legal_college}); "
+            + (f"twaalf maanden tot en met {last_day}; " if last_day else "loopt nog op M; ")
+            + ("uitzondering a van toepassing" if applies else "uitzondering a niet van toepassing")
+            + ("" if regime_b else " (wordt onder de huidige wet alleen ter vergelijking bepaald)"))
+
+
 def record(r6: TwelveMonths, regime_b: bool) -> TrailRecord | None:
     e = r6.episode
     if e is None:
         return None
-    return TrailRecord(RULE, RULE, (e.from_, e.to, e.legal_college, r6.last_day, r6.applies, regime_b))
+    return TrailRecord(RULE, twelve_months_text, (e.from_, e.to, e.legal_college, r6.last_day, r6.applies, regime_b))
 
 
 def deciding_flags(r6: TwelveMonths, params: Parameters) -> tuple[Raised, ...]:

@@ -133,13 +133,14 @@ class NewClientFinding(NamedTuple):
 
     @property
     def record(self) -> TrailRecord:
-        """The trail record (``rules/trail.py``, kind "R11")."""
-        return TrailRecord(RULE, RULE, (self.window_start, self.m, self.region_name, *contact_values(self.contacts)))
+        """The trail record (its text: ``new_client_text``)."""
+        return TrailRecord(RULE, new_client_text, (self.window_start, self.m, self.region_name,
+                                                   *contact_values(self.contacts)))
 
 
 def contact_values(contacts: Sequence[Contact]) -> list:
     """What the trail says about the contacts, as plain values one contact after the other (the
-    values of the R11 ``TrailRecord``, read back by ``rules/trail.py``)."""
+    values of the R11 ``TrailRecord``, read back by ``new_client_text``)."""
     out: list = []
     for c in contacts:
         if c.episode is not None:
@@ -148,6 +149,29 @@ def contact_values(contacts: Sequence[Contact]) -> list:
         else:
             out += ("aanvraag", c.app_gemeente, c.when, c.historical)
     return out
+
+
+def new_client_text(ws: date, m: date, region_name: str, *contacts) -> str:
+    """``contacts``: the values of ``r11_new_client.contact_values``, one contact after the other."""
+    texts, i = [], 0
+    while i < len(contacts):
+        n = _CONTACT_LEN[contacts[i]]
+        texts.append(_contact_text(contacts[i:i + n]))
+        i += n
+    return f"venster {ws}..{m} in {region_name}: " + (
+        "contact gevonden: " + "; ".join(texts) if texts else "geen aanvraag en geen BW-gebruik: nieuwe cliënt")
+
+
+#: the number of values ``contact_values`` writes for each kind of contact
+_CONTACT_LEN = {"bw": 5, "aanvraag": 4}
+
+
+def _contact_text(c: tuple) -> str:
+    if c[0] == "bw":
+        _, from_, to, cost_bearer, historical = c
+        return f"BW {from_}..{to or 'lopend'} ({cost_bearer}, {'historisch' if historical else 'woonplaats'})"
+    _, gemeente, when, historical = c
+    return f"aanvraag {gemeente} {when}" + (" (voor T0)" if historical else "")
 
 
 def window_start(m: date, days: timedelta, window: str) -> date:

@@ -66,8 +66,13 @@ def existing_client(case: PreparedFacts, reading: TransitionReading, legal: str 
     return Finding(existing if reading.t0_straddle_alt else None, (straddle,))
 
 
+def existing_text(how: str, t0x: date) -> str:
+    return ("een episode op het historisch budget loopt op M door na T0: bestaande cliënt" if how == "a"
+            else f"melding en BW-start voor T0 {t0x}: historisch regime")
+
+
 def record(existing: ExistingClient, t0: date) -> TrailRecord:
-    return TrailRecord(RULE, RULE, (existing.how, t0))
+    return TrailRecord(RULE, existing_text, (existing.how, t0))
 
 
 def transfer_existing(case: PreparedFacts, existing: ExistingClient) -> tuple[Raised, ...]:

@@ -125,7 +125,12 @@ def cost_bearer(case: PreparedFacts, reading: Readings, existing: ExistingClient
     if divergent:
         flags.append(_divergence(case, r6, r6_payer, regional))
     by_law = case.regime_b and payer == r6_payer and r6_payer != regional
-    return Finding(CostBearer(klass, *payer), tuple(flags), (TrailRecord(RULE, RULE, (klass, payer[0], payer[1], by_law)),))
+    return Finding(CostBearer(klass, *payer), tuple(flags), (TrailRecord(RULE, cost_bearer_text, (klass, payer[0], payer[1], by_law)),))
+
+
+def cost_bearer_text(klass: str, cost_bearer: str | None, budget: str, by_law: bool) -> str:
+    return f"klasse {klass}; kostendrager {cost_bearer or 'geen'} ({budget})" + (
+        " volgens R6 (wet gaat voor regionale afspraak)" if by_law else "")
 
 
 def _divergence(case: PreparedFacts, r6: TwelveMonths, r6_payer: Payer, regional: Payer) -> Raised:

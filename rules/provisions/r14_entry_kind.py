@@ -20,6 +20,12 @@ RULE = "R14"
 CITATIONS: tuple[str, ...] = RULES[RULE].citations
 
 
+def entry_text(fronting: str, entry: str) -> str:
+    return {"none": "geen boeking tussen gemeenten (voorfinancier is kostendrager)",
+            "intra_regional": f"boeking binnen de regio: voorfinancier {fronting}",
+            "inter_regional": f"boeking tussen regio's: voorfinancier {fronting}"}[entry]
+
+
 def entry_kind(ctx: Context, placement: Placement | None, cost_bearer: str | None) -> Finding[str | None]:
     """The entry kind for the placement (None: no placement given, so no entry asserted)."""
     if placement is None:
@@ -30,4 +36,4 @@ def entry_kind(ctx: Context, placement: Placement | None, cost_bearer: str | Non
     else:
         fr, cr = ctx.region_of(fronting, start), ctx.region_of(cost_bearer, start)
         kind = "intra_regional" if fr is not None and cr is not None and fr.id == cr.id else "inter_regional"
-    return Finding(kind, (), (TrailRecord(RULE, RULE, (fronting, kind)),))
+    return Finding(kind, (), (TrailRecord(RULE, entry_text, (fronting, kind)),))

@@ -69,7 +69,7 @@ def test_window_starts():
 def test_no_history_is_a_new_client(ctx):
     f = _finding(ctx, _case(ctx))
     assert f.value is True and f.contacts == () and f.flags == ()
-    assert f.record[:2] == ("R11", "R11") and f.record.values[:3] == (M - DAYS, M, f.region_name)
+    assert f.record[:2] == ("R11", r11.new_client_text) and f.record.values[:3] == (M - DAYS, M, f.region_name)
 
 
 def test_aanvraag_on_m_minus_365_is_inside_and_raises_boundary_365(ctx):
