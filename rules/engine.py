@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
 
 from . import date_incomplete
-from .canonical import canonical_json, sha256_canonical  # noqa: F401  (part of this module's interface)
+from .canonical import canonical_json, sha256_canonical
 from .context import Context
 from .facts import CaseFacts
 from .findings import FactsError, Outcome, Raised

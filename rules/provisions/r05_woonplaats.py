@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 RULE = "R5"
 CITATIONS: tuple[str, ...] = RULES[RULE].citations
 
-__all__ = ["Inapplicable", "Woonplaats", "woonplaats_on", "woonplaats_flags"]
+__all__ = ["Inapplicable", "Woonplaats", "woonplaats_flags", "woonplaats_on"]
 
 NOT_IN_NL = frozenset({AddressStatus.ABROAD, AddressStatus.RNI, AddressStatus.UNREGISTERED})
 
