@@ -64,6 +64,19 @@ def summary_nl(n: inbox.Notice) -> str:
     return n.kind
 
 
+#: a refusal before signing, as a person reads it (the code stays next to it)
+REFUSAL_NL = {
+    "ACKNOWLEDGEMENT_INVALID": "Dit bericht kunt u niet bevestigen: uw partij is geen geadresseerde, of heeft het al "
+                               "bevestigd.",
+    NO_KEY: "Uw account heeft nog geen geregistreerde sleutel. Maak hem op de pagina Sleutel en laat hem door de "
+            "beheerder registreren.",
+}
+
+
+def refusal_nl(exc: LedgerError) -> str:
+    return REFUSAL_NL.get(exc.code, f"Het grootboek weigert dit: {exc.message}")
+
+
 # ------------------------------------------------------------------------------------------ the mailbox
 @dataclass(frozen=True)
 class MailboxQuery:
@@ -232,4 +245,4 @@ def prepare_acknowledgement(store: Store, keys: AccountKeys, username: str | Non
 
 __all__ = ["ACTION_NL", "BOX_NL", "CODE_NL", "KIND_NL", "MailboxQuery", "Prepared", "actions_today", "mailbox",
            "mark_read", "notice_detail", "notice_dict", "parse_query", "prepare", "prepare_acknowledgement",
-           "register_account_key", "request_account_key", "summary_nl"]
+           "refusal_nl", "register_account_key", "request_account_key", "summary_nl"]
