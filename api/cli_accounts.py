@@ -129,3 +129,47 @@ def token_revoke(token_id: str) -> None:
     except AccessError as exc:
         _fail(exc)
     typer.echo(f"token {t.id} ingetrokken op {_when(t.revoked_at)}")
+
+
+def _store_and_keys():
+    from api.access.account_keys import AccountKeys
+
+    store = bootstrap.init_store(load_settings())
+    return store, AccountKeys(store.engine, store.clock)
+
+
+@accounts_app.command("keys")
+def keys_list(party: str | None = typer.Option(None, "--party"),
+              waiting: bool = typer.Option(False, "--wachtend", help="alleen de aanvragen die nog niet geregistreerd zijn")
+              ) -> None:
+    """De sleutels die browsers van accounts maakten (sleutel-id, account, partij, geregistreerd of niet)."""
+    store, keys = _store_and_keys()
+    try:
+        rows = keys.waiting(party) if waiting else [k for a in _access().accounts(party) for k in keys.of_account(a.username)]
+    finally:
+        store.dispose()
+    for k in rows:
+        state = f"geregistreerd {_when(k.registered_at)} (regel {k.registration_seq})" if k.registered else "wacht op registratie"
+        typer.echo(f"{k.key_id}\t{k.username}\t{k.party}\taangevraagd {_when(k.requested_at)}\t{state}")
+    typer.echo(f"{len(rows)} sleutel(s)")
+
+
+@accounts_app.command("register-key")
+def register_key(key_id: str = typer.Argument(..., help="het sleutel-id dat de pagina Sleutel van het account toont")
+                 ) -> None:
+    """Registreer de in de browser gemaakte sleutel van een account als sleutel van zijn partij (ondertekend met
+    de operatorsleutel van deze machine); het account staat naast het sleutel-id, niet in het grootboek."""
+    from api.compose_notices import register_account_key
+    from ledger.errors import LedgerError
+
+    store, keys = _store_and_keys()
+    try:
+        k = register_account_key(store, keys, key_id.strip().lower())
+    except AccessError as exc:
+        _fail(exc)
+    except LedgerError as exc:
+        typer.echo(f"geweigerd: {exc.code}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.dispose()
+    typer.echo(f"sleutel {k.key_id} van {k.username} ({k.party}) geregistreerd: grootboekregel {k.registration_seq}")
