@@ -6,8 +6,8 @@ A notice is a ledger entry addressed to other parties:
   addressee acknowledges it (an `acknowledgement` entry) within `acknowledgement_working_days` working
   days of its receipt (the admission rule set in force when it was received; Algemene termijnenwet);
 - N3 determination and N8 re-determination: to the proposed cost bearer (`addressee`, who accepts or
-  objects, N4, by the objection deadline: the payload's, else the workflow's term from DETERMINED) and to
-  `copy_to`;
+  objects, N4, by the objection deadline: the payload's, else the workflow's term from DETERMINED; not
+  once it was replaced by an N8 or a dispute is about it) and to `copy_to`;
 - N4 acceptance and objection: to the author of the determination it answers;
 - N7 dispute event: to the other participants of the case (its deadline, when it names one, is shown).
 
@@ -93,6 +93,7 @@ class _Ledger:
         self.acknowledged: dict[int, dict[str, int]] = {}  # notice seq -> party -> acknowledgement seq
         self.answered: dict[int, dict[str, int]] = {}  # determination seq -> party -> N4 seq
         self.replaced: set[int] = set()  # determinations replaced by a re-determination
+        self.disputed: set[int] = set()  # determinations a dispute is about (the case answers them now)
         for r in self.rows:
             p = self.payloads[r.seq]
             if r.kind == "acknowledgement" and isinstance(p.get("notice"), dict):
@@ -101,6 +102,8 @@ class _Ledger:
                 self.answered.setdefault(p["determination"]["seq"], {}).setdefault(r.author, r.seq)
             elif r.kind == "redetermination" and isinstance(p.get("previous"), dict):
                 self.replaced.add(p["previous"]["seq"])
+            elif r.kind == "dispute_event" and isinstance(p.get("determination"), dict):
+                self.disputed.add(p["determination"]["seq"])
 
     def addressees(self, row: EntryRow) -> tuple[str, ...]:
         p = self.payloads[row.seq]
@@ -128,7 +131,8 @@ class _Ledger:
         elif row.kind in ("determination", "redetermination"):
             done = dict(self.answered.get(row.seq, {}))
             due = _objection_due(row, p)
-            if box == "inbox" and party == p.get("addressee") and party not in done and row.seq not in self.replaced:
+            if box == "inbox" and party == p.get("addressee") and party not in done \
+                    and row.seq not in self.replaced and row.seq not in self.disputed:
                 action = RESPOND
         elif row.kind == "dispute_event" and p.get("deadline"):
             due = date.fromisoformat(p["deadline"])

@@ -146,3 +146,38 @@ def test_another_party_sees_nothing_and_the_outbox_waits(app_client):
     assert sent["waitingFor"] == ["GM0193", "RG:ijssel-vecht"] and sent["action"] is None
     page = c.get("/berichten", params={"map": "outbox"})
     assert "wacht op bevestiging van Zwolle" in page.text
+
+
+def test_dispute_steps_determinations_and_a_confidential_placement(app_client):
+    from api_helpers import seed_settlement_and_case, token_for
+
+    from ledger.confidential_locations import MASK
+
+    c = app_client
+    seed = seed_settlement_and_case(c)  # Kampen's provisional N3 to Zwolle, and a dispute Kampen opened on it
+    log_in(c, "post@zwolle.nl")
+    items = c.get("/v1/berichten").json()["items"]
+    [step] = [i for i in items if i["soort"] == "N7"]
+    assert step["sender"] == "GM0166" and f"geschil {seed['case_id']}" in step["summary"]
+    [n3] = [i for i in items if i["seq"] == seed["determination"].seq]
+    assert n3["soort"] == "N3" and n3["action"] is None  # the dispute answers it now
+    assert [i["soort"] for i in c.get("/v1/berichten", params={"soort": "N7"}).json()["items"]] == ["N7"]
+
+    # a client of a SAFETY_CONFIDENTIAL determination: its N1 reaches Zwolle (it needs the place), masked
+    # for nobody there; an auditor reading Zwolle's inbox does not get it at all
+    store, keys_dir = c.app.state.store, c.app.state.settings.keys_dir
+    kampen = service.party_signer(store, keys_dir, "GM0166")
+    from api_helpers import determination_payload
+
+    service.record(store, kampen, "determination", {**determination_payload("GM0166", "det-veilig"),
+                                                    "flags": ["SAFETY_CONFIDENTIAL"]},
+                   idempotency_key="det-veilig", client="PSN-veilig-1")
+    n1 = service.record(store, kampen, "placement_notice", {**N1, "location": MASK}, idempotency_key="n1-veilig",
+                        client="PSN-veilig-1")
+    assert [i["seq"] for i in c.get("/v1/berichten", params={"soort": "N1"}).json()["items"]] == [n1.seq]
+    auditor = token_for(c.app.state.access, "OPERATOR", ("auditor",))
+    c.cookies.clear()
+    r = c.get("/v1/berichten", params={"partij": "GM0193", "soort": "N1"}, headers={"authorization": f"Bearer {auditor}"})
+    assert r.status_code == 200 and r.json()["items"] == []
+    r = c.get("/v1/berichten", params={"partij": "GM0193", "soort": "N7"}, headers={"authorization": f"Bearer {auditor}"})
+    assert r.json()["count"] == 1 and r.json()["items"][0]["read"] is None  # a machine client has no read state
