@@ -175,5 +175,15 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
         assert json.loads(ack.statement)["payload"]["notice"]["seq"] == server.n1.seq
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key)).verify(ack.signature, ack.statement)
         assert service.verify_ledger(store, workers=1).ok
+        # Kampen's machine reads its outbox from the server: Zwolle has acknowledged, the region not yet
+        from api.access.accounts import AccessService
+
+        _rec, token = AccessService(store.engine).issue_token("GM0166", ["regio"], label="outbox", created_by="test")
     finally:
         store.dispose()
+    out = subprocess.run([sys.executable, "-m", "api.cli", "berichten", "--server", server.url, "--token", token,
+                          "--map", "outbox", "--soort", "N1"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    line = next(x for x in out.stdout.splitlines() if x.startswith(f"{server.n1.seq}\t"))
+    assert "wacht op regio ijssel-vecht" in line

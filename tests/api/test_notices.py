@@ -181,3 +181,23 @@ def test_dispute_steps_determinations_and_a_confidential_placement(app_client):
     assert r.status_code == 200 and r.json()["items"] == []
     r = c.get("/v1/berichten", params={"partij": "GM0193", "soort": "N7"}, headers={"authorization": f"Bearer {auditor}"})
     assert r.json()["count"] == 1 and r.json()["items"][0]["read"] is None  # a machine client has no read state
+
+
+def test_the_cli_lists_the_same_inbox(app_client, tmp_path):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    c = app_client
+    n1 = send_n1(c, "PSN-bericht-3")
+    runner = CliRunner()
+    env = {"BWLEDGER_HOME": str(tmp_path), "BWLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'bwledger.db'}"}
+    r = runner.invoke(app, ["berichten", "--party", "GM0193", "--soort", "N1"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "Zwolle: 1 ontvangen bericht(en)" in r.output
+    line = next(x for x in r.output.splitlines() if x.startswith(f"{n1.seq}\t"))
+    assert "N1 plaatsingsmelding\tKampen\tPSN-bericht-3\tontvangst bevestigen" in line
+    r = runner.invoke(app, ["berichten", "--party", "GM0166", "--map", "outbox"], env=env)
+    assert r.exit_code == 0 and "wacht op Zwolle, regio ijssel-vecht" in r.output
+    r = runner.invoke(app, ["berichten", "--party", "GM0193", "--soort", "N6"], env=env)
+    assert r.exit_code == 2 and "--soort: onbekende soort 'N6'" in r.output
