@@ -79,12 +79,26 @@ def list_(party: str | None = typer.Option(None, "--party")) -> None:
 
 @accounts_app.command("disable")
 def disable(username: str) -> None:
-    """Schakel een account uit; zijn sessies eindigen meteen."""
+    """Schakel een account uit; zijn sessies eindigen meteen en zijn in de browser gemaakte sleutels worden
+    ingetrokken (wat hij eerder ondertekende blijft geldig)."""
+    from api.compose_notices import revoke_account_keys
+    from ledger.errors import LedgerError
+
     try:
         a = _access().disable_account(username)
     except AccessError as exc:
         _fail(exc)
     typer.echo(f"account {a.username} uitgeschakeld op {_when(a.disabled_at)}")
+    store, keys = _store_and_keys()
+    try:
+        revoked = revoke_account_keys(store, keys, a.username)
+    except LedgerError as exc:
+        typer.echo(f"geweigerd: {exc.code}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.dispose()
+    if revoked:
+        typer.echo(f"{len(revoked)} sleutel(s) ingetrokken: grootboekregel {', '.join(map(str, revoked))}")
 
 
 @accounts_app.command("assign")

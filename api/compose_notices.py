@@ -201,6 +201,30 @@ def register_account_key(store: Store, keys: AccountKeys, key_id: str) -> Accoun
     return keys.registered(key_id, result.seq)
 
 
+def revoke_account_keys(store: Store, keys: AccountKeys, username: str, reason: str = "account uitgeschakeld"
+                        ) -> list[int]:
+    """Disabling an account revokes its registered keys (a key_revocation by the operator each, from now
+    on; what they signed before stays valid). The seqs of the revocations (a key revoked before: skipped)."""
+    from ledger.errors import IDEMPOTENCY_CONFLICT, KEY_NOT_VALID
+    from ledger.keystatements import revocation
+
+    done = []
+    for key in keys.of_account(username):
+        if not key.registered:
+            continue
+        if store.operator is None:
+            raise LedgerError(NOT_INITIALISED, "no operator key on this machine to revoke party keys")
+        st = revocation(store.operator, key.party, key.key_id, reason, authored_at=store.clock())
+        try:
+            result = store.append(*st.as_item())
+            if not result.duplicate:  # a revocation stored before answers as the original entry
+                done.append(result.seq)
+        except LedgerError as exc:
+            if exc.code not in (KEY_NOT_VALID, IDEMPOTENCY_CONFLICT):  # revoked or rotated out before
+                raise
+    return done
+
+
 # ------------------------------------------------------------------------------------------ signing in the browser
 @dataclass(frozen=True)
 class Prepared:
@@ -245,4 +269,4 @@ def prepare_acknowledgement(store: Store, keys: AccountKeys, username: str | Non
 
 __all__ = ["ACTION_NL", "BOX_NL", "CODE_NL", "KIND_NL", "MailboxQuery", "Prepared", "actions_today", "mailbox",
            "mark_read", "notice_detail", "notice_dict", "parse_query", "prepare", "prepare_acknowledgement",
-           "refusal_nl", "register_account_key", "request_account_key", "summary_nl"]
+           "refusal_nl", "register_account_key", "revoke_account_keys", "request_account_key", "summary_nl"]

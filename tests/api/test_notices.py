@@ -201,3 +201,30 @@ def test_the_cli_lists_the_same_inbox(app_client, tmp_path):
     assert r.exit_code == 0 and "wacht op Zwolle, regio ijssel-vecht" in r.output
     r = runner.invoke(app, ["berichten", "--party", "GM0193", "--soort", "N6"], env=env)
     assert r.exit_code == 2 and "--soort: onbekende soort 'N6'" in r.output
+
+
+def test_disabling_an_account_revokes_its_browser_key(app_client, tmp_path):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from api_helpers import assert_problem as problem, logged_in
+
+    from ledger import inbox
+
+    c = app_client
+    n1 = send_n1(c, "PSN-bericht-4")
+    keys = AccountKeys(c.app.state.access.engine)
+    browser_key = new_signer("GM0193")
+    keys.request("post@zwolle.nl", "GM0193", browser_key.public_key.hex())
+    runner = CliRunner()
+    env = {"BWLEDGER_HOME": str(tmp_path), "BWLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'bwledger.db'}"}
+    r = runner.invoke(app, ["accounts", "register-key", browser_key.key_id], env=env)
+    assert r.exit_code == 0 and "geregistreerd: grootboekregel" in r.output, r.output
+    r = runner.invoke(app, ["accounts", "keys", "--party", "GM0193"], env=env)
+    assert f"{browser_key.key_id}\tpost@zwolle.nl\tGM0193" in r.output and "geregistreerd" in r.output
+    r = runner.invoke(app, ["accounts", "disable", "post@zwolle.nl"], env=env)
+    assert r.exit_code == 0 and "1 sleutel(s) ingetrokken" in r.output, r.output
+    assert compose_notices.revoke_account_keys(c.app.state.store, keys, "post@zwolle.nl") == []  # once
+    draft = inbox.acknowledgement_draft(c.app.state.store, "GM0193", n1.seq)
+    signed = draft.signed(browser_key, c.app.state.store.clock())  # what the revoked key signs now: refused
+    problem(logged_in(c).post("/api/ledger/entries", json=as_json(signed)), 403, "KEY_NOT_VALID")

@@ -80,3 +80,22 @@ def test_determinations_answers_handover_and_filters(sqlite_env):
     later = local_date(env.store.clock()) + timedelta(days=1)
     assert inbox.mailbox(env.store, "GM0200", date_from=later) == []
     assert len(seqs(inbox.mailbox(env.store, "GM0200", date_to=later))) == 2
+
+
+def test_an_outflow_and_a_redetermination(sqlite_env):
+    env = sqlite_env
+    env.append("GM0166", "placement_notice", N1, client="PSN-inbox-3")
+    n2 = env.append("GM0166", "outflow_notice", {"sender": "GM0166", "host_municipality": "GM0193",
+                                                 "host_region": "RG:ijssel-vecht", "end_date": "2026-06-30",
+                                                 "new_municipality": "GM0200", "legal_basis": "pseudoniem"},
+                    client="PSN-inbox-3")
+    for p in ("GM0193", "RG:ijssel-vecht", "GM0200"):
+        assert [(n.code, n.action) for n in inbox.mailbox(env.store, p, codes=("N2",)) if n.seq == n2.seq] == \
+            [("N2", inbox.ACKNOWLEDGE)], p
+    det = env.append("GM0166", "determination", determination(addressee="GM0193"), client="PSN-inbox-3")
+    n8 = env.append("GM0166", "redetermination", {**determination(addressee="GM0200", determination_id="det-2"),
+                                                   "previous": ref(det), "trigger": "R15"}, client="PSN-inbox-3")
+    [old] = [n for n in inbox.mailbox(env.store, "GM0193") if n.seq == det.seq]
+    assert old.action is None  # replaced by the re-determination
+    [new] = [n for n in inbox.mailbox(env.store, "GM0200") if n.seq == n8.seq]
+    assert (new.code, new.action) == ("N8", inbox.RESPOND)
