@@ -28,7 +28,8 @@ from typing import Any
 from .admission import local_date, ruleset_at
 from .drafts import Draft
 from .errors import ACKNOWLEDGEMENT_INVALID, LedgerError
-from .notices import NOTICES, acknowledgement_due, acknowledgement_problem, addressees as notice_addressees
+from .notices import NOTICES, acknowledgement_due, acknowledgement_problem
+from .notices import addressees as notice_addressees
 from .store import EntryRow, Store, entries
 
 #: the notice code of each entry kind shown in a mailbox

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from litestar import MediaType, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -23,8 +23,8 @@ from api.client import SUBMIT_PATH
 from api.compose import RequestInvalid
 from api.http.guards import AccessDenied, Caller
 from api.http.routes_api import in_thread
-from ledger.notices import NOTICES
 from ledger.errors import LedgerError
+from ledger.notices import NOTICES
 from ledger.store import Store
 
 NOTICE_NOT_FOUND = "NOTICE_NOT_FOUND"

@@ -97,6 +97,10 @@ def test_the_inbox_the_key_and_a_signed_acknowledgement(app_client):
     form = c.get(f"/berichten/{n1.seq}/bevestigen")
     assert form.status_code == 200, form.text
     assert 'src="/static/sign.js"' in form.text and "<script>" not in form.text
+    csp = form.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "connect-src 'self';" in csp and "unsafe" not in csp
+    script = c.get("/static/sign.js")
+    assert script.status_code == 200 and 'generateKey(ALGORITHM, false, ["sign", "verify"])' in script.text
     assert 'data-endpoint="/api/ledger/entries"' in form.text
     raw = base64.b64decode(re.search(r'data-statement="([^"]+)"', form.text).group(1))
     st = json.loads(raw)
@@ -204,11 +208,11 @@ def test_the_cli_lists_the_same_inbox(app_client, tmp_path):
 
 
 def test_disabling_an_account_revokes_its_browser_key(app_client, tmp_path):
+    from api_helpers import assert_problem as problem
+    from api_helpers import logged_in
     from typer.testing import CliRunner
 
     from api.cli import app
-    from api_helpers import assert_problem as problem, logged_in
-
     from ledger import inbox
 
     c = app_client
