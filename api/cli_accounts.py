@@ -159,7 +159,7 @@ def keys_list(party: str | None = typer.Option(None, "--party"),
     """De sleutels die browsers van accounts maakten (sleutel-id, account, partij, geregistreerd of niet)."""
     store, keys = _store_and_keys()
     try:
-        rows = keys.waiting(party) if waiting else [k for a in _access().accounts(party) for k in keys.of_account(a.username)]
+        rows = keys.waiting(party) if waiting else keys.all(party)
     finally:
         store.dispose()
     for k in rows:

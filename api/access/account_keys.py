@@ -5,7 +5,8 @@ A person's page makes an Ed25519 key pair with WebCrypto (non-extractable, kept 
 IndexedDB: api/static/sign.js) and sends only the public key: `request` records it here with the account
 it belongs to. The operator registers it as one of the party's keys (a `key_registration` in the ledger,
 api.compose.register_account_key); `registered` records the entry's seq. The account label stays here,
-next to the key id, never in the append-only ledger.
+next to the key id, never in the append-only ledger. The "username" is the local account's, or for a
+person who logged in through the OpenID provider the subject it vouched for.
 """
 from __future__ import annotations
 
@@ -88,6 +89,14 @@ class AccountKeys:
             return None
         done = [k for k in self.of_account(username) if k.registered]
         return max(done, key=lambda k: (k.registered_at, k.registration_seq)) if done else None
+
+    def all(self, party: str | None = None) -> list[AccountKey]:
+        """Every account key (of one party), oldest request first."""
+        q = account_keys.select().order_by(account_keys.c.requested_at)
+        if party:
+            q = q.where(account_keys.c.party == party)
+        with self.engine.connect() as conn:
+            return [_key(r) for r in conn.execute(q)]
 
     def waiting(self, party: str | None = None) -> list[AccountKey]:
         """The requests the operator has not registered yet (of one party, or all), oldest first."""

@@ -67,7 +67,7 @@ case_assignments = sa.Table(
 account_keys = sa.Table(
     "access_account_keys", metadata,
     sa.Column("key_id", sa.String(64), primary_key=True),
-    sa.Column("username", sa.String(120), nullable=False),
+    sa.Column("username", sa.String(200), nullable=False),
     sa.Column("party", sa.String(80), nullable=False),
     sa.Column("public_key", sa.String(64), nullable=False),
     sa.Column("requested_at", UTCDateTime, nullable=False),
@@ -77,7 +77,7 @@ account_keys = sa.Table(
 
 notice_reads = sa.Table(
     "access_notice_reads", metadata,
-    sa.Column("username", sa.String(120), primary_key=True),
+    sa.Column("username", sa.String(200), primary_key=True),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("read_at", UTCDateTime, nullable=False),
 )

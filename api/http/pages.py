@@ -138,11 +138,12 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
 async def start(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller]) -> Template:
     from api.access.notice_reads import NoticeReads
     from api.compose_notices import actions_today
+    from api.http.routes_notices import person_of
 
     reads = NoticeReads(state.access.engine, state.access.clock)
     return _page("start.html", actief="start", overzicht=await in_thread(compose.overview, store),
                  verificatie=getattr(state, "last_verification", None), timer=state.timer.status(),
-                 vandaag=await in_thread(actions_today, store, reads, caller.party, caller.username))
+                 vandaag=await in_thread(actions_today, store, reads, caller.party, person_of(caller)))
 
 
 @post("/verificatie", include_in_schema=False, operation_id="runVerification")

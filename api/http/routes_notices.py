@@ -36,6 +36,16 @@ FIELD_NL = {"map": "Map", "soort": "Soort", "van": "Ontvangen vanaf", "tot": "On
             "account": "Account"}
 
 
+def person_of(caller: Caller) -> str | None:
+    """Whose keys and read marks these are: a local account's username, or the subject an OpenID provider
+    vouched for in a person's session; None for a machine client (a token signs with its own key file)."""
+    if caller.username:
+        return caller.username
+    if caller.via == "session" and caller.identity is not None:
+        return caller.identity.subject[:200]
+    return None
+
+
 def _keys(state: State) -> AccountKeys:
     return AccountKeys(state.access.engine, state.access.clock)
 
@@ -70,7 +80,7 @@ async def list_notices(store: NamedDependency[Store], state: State, caller: Name
     `tegenpartij` and `ongelezen`. `read` is per person (null for a machine client)."""
     party = _party(caller, partij)
     q = cn.parse_query(box, soort, van, tot, tegenpartij, ongelezen)
-    items = await in_thread(cn.mailbox, store, _reads(state), party, q, username=caller.username, viewer=caller.party)
+    items = await in_thread(cn.mailbox, store, _reads(state), party, q, username=person_of(caller), viewer=caller.party)
     return {"box": q.box, "party": party, "count": len(items), "items": items}
 
 
@@ -78,7 +88,7 @@ async def list_notices(store: NamedDependency[Store], state: State, caller: Name
 async def mark_notice_read(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
                            seq: FromPath[int]) -> dict:
     """The person marks notice `seq` of their party's mailbox as read."""
-    done = await in_thread(cn.mark_read, store, _reads(state), _party(caller, None), seq, username=caller.username)
+    done = await in_thread(cn.mark_read, store, _reads(state), _party(caller, None), seq, username=person_of(caller))
     if done is None:
         raise _not_found(seq)
     return done
@@ -100,7 +110,7 @@ async def notices_page(store: NamedDependency[Store], state: State, caller: Name
     except RequestInvalid as exc:
         ctx.update(fout=f"{FIELD_NL.get(exc.field, exc.field)}: {exc.message}", veld=exc.field)
         return _page("berichten.html", 400, **ctx)
-    ctx["berichten"] = await in_thread(cn.mailbox, store, _reads(state), party, q, username=caller.username,
+    ctx["berichten"] = await in_thread(cn.mailbox, store, _reads(state), party, q, username=person_of(caller),
                                        viewer=caller.party)
     return _page("berichten.html", **ctx)
 
@@ -110,7 +120,7 @@ async def notice_page(store: NamedDependency[Store], state: State, caller: Named
                       seq: FromPath[int], regel: FromQuery[int | None] = None) -> Template:
     """One notice; opening it marks it read for the person."""
     party = _party(caller, None)
-    item = await in_thread(cn.notice_detail, store, _reads(state), party, seq, username=caller.username)
+    item = await in_thread(cn.notice_detail, store, _reads(state), party, seq, username=person_of(caller))
     if item is None:
         raise _not_found(seq)
     return _page("bericht.html", actief="berichten", partij=party, b=item, vastgelegd=regel)
@@ -122,14 +132,14 @@ async def acknowledge_form(store: NamedDependency[Store], state: State, caller: 
     """The acknowledgement of notice `seq`, prepared by the server (the exact canonical statement with the
     account's key id and authored_at now) for the person to read and sign in the browser (sign.js)."""
     party = _party(caller, None)
-    item = await in_thread(cn.notice_detail, store, _reads(state), party, seq, username=caller.username,
+    item = await in_thread(cn.notice_detail, store, _reads(state), party, seq, username=person_of(caller),
                            mark_read=False)
     if item is None or item["kind"] not in NOTICES:
         raise _not_found(seq)
     ctx: dict[str, Any] = dict(actief="berichten", partij=party, b=item, voorbereid=None, fout=None,
-                               account=caller.username, endpoint=ENTRIES_URL)
+                               account=person_of(caller), endpoint=ENTRIES_URL)
     try:
-        ctx["voorbereid"] = await in_thread(cn.prepare_acknowledgement, store, _keys(state), caller.username, party, seq)
+        ctx["voorbereid"] = await in_thread(cn.prepare_acknowledgement, store, _keys(state), person_of(caller), party, seq)
     except LedgerError as exc:
         ctx["fout"] = {"code": exc.code, "tekst": cn.refusal_nl(exc)}
         return _page("ondertekenen.html", 409, **ctx)
@@ -140,9 +150,9 @@ async def acknowledge_form(store: NamedDependency[Store], state: State, caller: 
 async def key_page(state: State, caller: NamedDependency[Caller], aangevraagd: FromQuery[str | None] = None) -> Template:
     """The person's key: made in this browser (sign.js), its public key and key id shown, its registration
     asked for, and what the operator registered."""
-    keys = await in_thread(_keys(state).of_account, caller.username) if caller.username else []
+    keys = await in_thread(_keys(state).of_account, person_of(caller)) if person_of(caller) else []
     registered = next((k for k in keys if k.registered), None)
-    return _page("sleutel.html", actief="sleutel", account=caller.username, sleutels=keys, geregistreerd=registered,
+    return _page("sleutel.html", actief="sleutel", account=person_of(caller), sleutels=keys, geregistreerd=registered,
                  aangevraagd=aangevraagd, fout=None)
 
 
@@ -156,10 +166,10 @@ async def key_request(state: State, caller: NamedDependency[Caller],
                       data: Annotated[KeyForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Any:
     """The browser's public key, asked to be registered for the person's party (the operator registers it)."""
     try:
-        key = await in_thread(cn.request_account_key, _keys(state), caller.username, caller.party, data.publieke_sleutel)
+        key = await in_thread(cn.request_account_key, _keys(state), person_of(caller), caller.party, data.publieke_sleutel)
     except RequestInvalid as exc:
-        keys = await in_thread(_keys(state).of_account, caller.username) if caller.username else []
-        return _page("sleutel.html", 400, actief="sleutel", account=caller.username, sleutels=keys,
+        keys = await in_thread(_keys(state).of_account, person_of(caller)) if person_of(caller) else []
+        return _page("sleutel.html", 400, actief="sleutel", account=person_of(caller), sleutels=keys,
                      geregistreerd=next((k for k in keys if k.registered), None), aangevraagd=None,
                      fout=f"{FIELD_NL.get(exc.field, exc.field)}: {exc.message}")
     return Redirect(path=f"/sleutel?aangevraagd={key.key_id}", status_code=HTTP_303_SEE_OTHER)

@@ -232,3 +232,16 @@ def test_disabling_an_account_revokes_its_browser_key(app_client, tmp_path):
     draft = inbox.acknowledgement_draft(c.app.state.store, "GM0193", n1.seq)
     signed = draft.signed(browser_key, c.app.state.store.clock())  # what the revoked key signs now: refused
     problem(logged_in(c).post("/api/ledger/entries", json=as_json(signed)), 403, "KEY_NOT_VALID")
+
+
+def test_keys_and_read_marks_belong_to_the_person_of_a_session():
+    from api.access.identity import Identity
+    from api.http.guards import Caller
+    from api.http.routes_notices import person_of
+
+    local = Identity("account:post@zwolle.nl", "GM0193", frozenset({"regio"}), "lokaal")
+    oidc = Identity("f3a9c2-sub", "GM0193", frozenset({"regio"}), "idp")
+    machine = Identity("token:abc", "GM0193", frozenset({"regio"}), "token")
+    assert person_of(Caller(local, "keyPage", None, "session")) == "post@zwolle.nl"
+    assert person_of(Caller(oidc, "keyPage", None, "session")) == "f3a9c2-sub"  # the OpenID provider's subject
+    assert person_of(Caller(machine, "keyPage", None, "token")) is None  # a machine signs with its own key file

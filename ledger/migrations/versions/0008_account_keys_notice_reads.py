@@ -4,7 +4,7 @@
   browser's IndexedDB) and asked to have registered: its key id, its raw public key, the account it belongs
   to (the label; no person's name enters the append-only ledger), and once the operator registered it, the
   seq of the `key_registration` entry. One row per key: a new browser makes a new key.
-- `access_notice_reads`: which account has opened which notice (a ledger entry, by seq): the inbox's
+- `access_notice_reads`: which person (the account's username, or the OpenID subject) has opened which notice (a ledger entry, by seq): the inbox's
   unread/read is per person, not per party, and is no ledger fact.
 
 Revision ID: 0008_account_keys_notice_reads
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "access_account_keys",
         sa.Column("key_id", sa.String(64), primary_key=True),  # hex SHA-256 of the raw public key
-        sa.Column("username", sa.String(120), nullable=False),
+        sa.Column("username", sa.String(200), nullable=False),
         sa.Column("party", sa.String(80), nullable=False),
         sa.Column("public_key", sa.String(64), nullable=False),  # raw Ed25519 key, hex
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
@@ -32,7 +32,7 @@ def upgrade() -> None:
     op.create_index("access_account_keys_user", "access_account_keys", ["username"])
     op.create_table(
         "access_notice_reads",
-        sa.Column("username", sa.String(120), primary_key=True),
+        sa.Column("username", sa.String(200), primary_key=True),
         sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
     )
