@@ -24,8 +24,7 @@ def seqs(items, client="PSN-inbox-2"):
     return [n.seq for n in items if n.client == client]
 
 
-def test_a_placement_notice_is_in_the_hosts_inbox_until_acknowledged(sqlite_env):
-    env = sqlite_env
+def test_a_placement_notice_is_in_the_hosts_inbox_until_acknowledged(env):
     n1 = env.append("GM0166", "placement_notice", N1, client="PSN-inbox-1")
     today = local_date(env.store.clock())
     due = acknowledgement_due(today, 5)
@@ -58,8 +57,7 @@ def test_a_placement_notice_is_in_the_hosts_inbox_until_acknowledged(sqlite_env)
     assert exc.value.code == ACKNOWLEDGEMENT_INVALID
 
 
-def test_determinations_answers_handover_and_filters(sqlite_env):
-    env = sqlite_env
+def test_determinations_answers_handover_and_filters(env):
     det = env.append("GM0166", "determination", determination(addressee="GM0193", copy_to=["GM0200"]),
                      client="PSN-inbox-2")
     n5 = env.append("GM0166", "handover_request", N5, client="PSN-inbox-2")
@@ -82,8 +80,7 @@ def test_determinations_answers_handover_and_filters(sqlite_env):
     assert len(seqs(inbox.mailbox(env.store, "GM0200", date_to=later))) == 2
 
 
-def test_an_outflow_and_a_redetermination(sqlite_env):
-    env = sqlite_env
+def test_an_outflow_and_a_redetermination(env):
     env.append("GM0166", "placement_notice", N1, client="PSN-inbox-3")
     n2 = env.append("GM0166", "outflow_notice", {"sender": "GM0166", "host_municipality": "GM0193",
                                                  "host_region": "RG:ijssel-vecht", "end_date": "2026-06-30",
