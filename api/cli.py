@@ -32,6 +32,8 @@ from api.cli_audit import audit_app  # noqa: E402
 app.add_typer(audit_app, name="audit")
 from api.cli_clients import clients_app  # noqa: E402
 app.add_typer(clients_app, name="clients")
+from api.cli_notices import notices_app  # noqa: E402
+app.add_typer(notices_app)  # berichten
 
 
 def _casebook_files(paths: list[Path]) -> list[Path]:

@@ -79,12 +79,26 @@ def list_(party: str | None = typer.Option(None, "--party")) -> None:
 
 @accounts_app.command("disable")
 def disable(username: str) -> None:
-    """Schakel een account uit; zijn sessies eindigen meteen."""
+    """Schakel een account uit; zijn sessies eindigen meteen en zijn in de browser gemaakte sleutels worden
+    ingetrokken (wat hij eerder ondertekende blijft geldig)."""
+    from api.compose_notices import revoke_account_keys
+    from ledger.errors import LedgerError
+
     try:
         a = _access().disable_account(username)
     except AccessError as exc:
         _fail(exc)
     typer.echo(f"account {a.username} uitgeschakeld op {_when(a.disabled_at)}")
+    store, keys = _store_and_keys()
+    try:
+        revoked = revoke_account_keys(store, keys, a.username)
+    except LedgerError as exc:
+        typer.echo(f"geweigerd: {exc.code}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.dispose()
+    if revoked:
+        typer.echo(f"{len(revoked)} sleutel(s) ingetrokken: grootboekregel {', '.join(map(str, revoked))}")
 
 
 @accounts_app.command("assign")
@@ -129,3 +143,47 @@ def token_revoke(token_id: str) -> None:
     except AccessError as exc:
         _fail(exc)
     typer.echo(f"token {t.id} ingetrokken op {_when(t.revoked_at)}")
+
+
+def _store_and_keys():
+    from api.access.account_keys import AccountKeys
+
+    store = bootstrap.init_store(load_settings())
+    return store, AccountKeys(store.engine, store.clock)
+
+
+@accounts_app.command("keys")
+def keys_list(party: str | None = typer.Option(None, "--party"),
+              waiting: bool = typer.Option(False, "--wachtend", help="alleen de aanvragen die nog niet geregistreerd zijn")
+              ) -> None:
+    """De sleutels die browsers van accounts maakten (sleutel-id, account, partij, geregistreerd of niet)."""
+    store, keys = _store_and_keys()
+    try:
+        rows = keys.waiting(party) if waiting else keys.all(party)
+    finally:
+        store.dispose()
+    for k in rows:
+        state = f"geregistreerd {_when(k.registered_at)} (regel {k.registration_seq})" if k.registered else "wacht op registratie"
+        typer.echo(f"{k.key_id}\t{k.username}\t{k.party}\taangevraagd {_when(k.requested_at)}\t{state}")
+    typer.echo(f"{len(rows)} sleutel(s)")
+
+
+@accounts_app.command("register-key")
+def register_key(key_id: str = typer.Argument(..., help="het sleutel-id dat de pagina Sleutel van het account toont")
+                 ) -> None:
+    """Registreer de in de browser gemaakte sleutel van een account als sleutel van zijn partij (ondertekend met
+    de operatorsleutel van deze machine); het account staat naast het sleutel-id, niet in het grootboek."""
+    from api.compose_notices import register_account_key
+    from ledger.errors import LedgerError
+
+    store, keys = _store_and_keys()
+    try:
+        k = register_account_key(store, keys, key_id.strip().lower())
+    except AccessError as exc:
+        _fail(exc)
+    except LedgerError as exc:
+        typer.echo(f"geweigerd: {exc.code}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.dispose()
+    typer.echo(f"sleutel {k.key_id} van {k.username} ({k.party}) geregistreerd: grootboekregel {k.registration_seq}")

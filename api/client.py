@@ -25,6 +25,7 @@ __all__ = ["Accepted", "Draft", "DraftStatement", "LedgerClient", "Refused", "Se
            "key_path"]
 
 SUBMIT_PATH = "/api/ledger/entries"
+NOTICES_PATH = "/v1/berichten"
 DRAFT_PATH = "/api/cases/drafts"
 SETTLEMENT_DRAFT_PATH = "/api/settlement/drafts"
 KEYS_PATH = "/api/keys"
@@ -93,6 +94,12 @@ class LedgerClient:
         """A case as the server shows it (GET /api/cases/{case_id}): status, events, decision."""
         return self._answer(self._get(f"/api/cases/{quote(case_id, safe='')}"),
                             lambda doc: doc if isinstance(doc.get("events"), list) else None)
+
+    def notices(self, **params: Any) -> dict[str, Any]:
+        """The caller's inbox or outbox (GET NOTICES_PATH): map, soort, van, tot, tegenpartij, partij."""
+        query = {k: v for k, v in params.items() if v is not None}
+        return self._answer(self._request("GET", NOTICES_PATH, params=query),
+                            lambda doc: doc if isinstance(doc.get("items"), list) else None)
 
     def _answer(self, response: httpx.Response, accept) -> Any:
         """`accept(body)` of a 200/201 answer (None when it is not of the expected form), else Refused."""

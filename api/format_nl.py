@@ -37,3 +37,14 @@ def euro(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(int(cents)), 100)
     return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def date_table_nl(value: date | str | None) -> str:
+    """A date in a table: `02-12-2026` (a timestamp: its Dutch calendar date)."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZONE).date()
+    return value.strftime("%d-%m-%Y")

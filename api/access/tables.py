@@ -1,4 +1,5 @@
-"""The access tables (migration ledger/migrations/versions/0004_access.py), for SQLAlchemy Core."""
+"""The access tables (migrations ledger/migrations/versions/0004_access.py and 0008_account_keys_notice_reads.py),
+for SQLAlchemy Core."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -61,4 +62,22 @@ case_assignments = sa.Table(
     sa.Column("username", sa.String(120), primary_key=True),
     sa.Column("assigned_by", sa.String(120), nullable=False),
     sa.Column("assigned_at", UTCDateTime, nullable=False),
+)
+
+account_keys = sa.Table(
+    "access_account_keys", metadata,
+    sa.Column("key_id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(200), nullable=False),
+    sa.Column("party", sa.String(80), nullable=False),
+    sa.Column("public_key", sa.String(64), nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("registered_at", UTCDateTime),
+    sa.Column("registration_seq", sa.BigInteger),
+)
+
+notice_reads = sa.Table(
+    "access_notice_reads", metadata,
+    sa.Column("username", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("read_at", UTCDateTime, nullable=False),
 )

@@ -21,7 +21,7 @@ from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
-                      routes_oidc, routes_settlement)
+                      routes_notices, routes_oidc, routes_settlement)
 from api.http.auditing import audit_middleware
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.pools import Pools
@@ -37,10 +37,11 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 log = logging.getLogger("bwledger.http")
 
-#: sent with every response: pages use only their own CSS, no scripts, no external sources.
+#: sent with every response: pages use only their own CSS and their own scripts (/static/sign.js: signing in
+#: the browser, which fetches only this origin), no inline script, no external sources.
 SECURITY_HEADERS = {
-    "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "content-security-policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
                         routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
-                        *routes_clients.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
+                        *routes_clients.ROUTES, *routes_notices.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False),

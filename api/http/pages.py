@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from api import compose
 from api.access.identity import roles_nl
-from api.format_nl import datetime_nl, euro
+from api.format_nl import date_nl, date_table_nl, datetime_nl, euro
 from api.http.guards import Caller
 from api.http.routes_api import assess, in_thread, verification
 from ledger.errors import LedgerError
@@ -114,8 +114,15 @@ def _csrf_field(request) -> Markup:
     return Markup(f'<input type="hidden" name="csrf" value="{escape(token)}">')
 
 
+def _party_name(code: str | None) -> str:
+    from api.compose_notices import party_name
+
+    return party_name(code)
+
+
 def template_globals() -> dict[str, Any]:
-    return {"csrf_field": _csrf_field, "gemeente": compose.municipality_name, "tijd": lambda value: datetime_nl(value, seconds=True),
+    return {"csrf_field": _csrf_field, "datum": date_nl, "datum_tabel": date_table_nl,
+            "partijnaam": _party_name, "gemeente": compose.municipality_name, "tijd": lambda value: datetime_nl(value, seconds=True),
             "rollen": roles_nl,
             "soort": lambda k: KIND_NL.get(k, k), "signaleringssoort": lambda k: FLAG_KIND_NL.get(k, k),
             "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": euro,
@@ -129,9 +136,15 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
 
 
 @get("/", name="start", include_in_schema=False, operation_id="start")
-async def start(store: NamedDependency[Store], state: State) -> Template:
+async def start(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller]) -> Template:
+    from api.access.notice_reads import NoticeReads
+    from api.compose_notices import actions_today
+    from api.http.routes_notices import person_of
+
+    reads = NoticeReads(state.access.engine, state.access.clock)
     return _page("start.html", actief="start", overzicht=await in_thread(compose.overview, store),
-                 verificatie=getattr(state, "last_verification", None), timer=state.timer.status())
+                 verificatie=getattr(state, "last_verification", None), timer=state.timer.status(),
+                 vandaag=await in_thread(actions_today, store, reads, caller.party, person_of(caller)))
 
 
 @post("/verificatie", include_in_schema=False, operation_id="runVerification")

@@ -76,7 +76,7 @@ def problem(request: Request, status: int, code: str, detail: str, title: str | 
 
 
 def _wants_html(request: Request) -> bool:
-    if request.url.path.startswith("/api"):
+    if request.url.path.startswith(("/api", "/v1")):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept

@@ -70,6 +70,12 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
         "makePseudonym": ("POST", "/api/clients/pseudonym", {"json": {"bsn": "12345678"}}),
         "sealPlace": ("POST", "/api/clients/places", {"json": {"client": "PSN-seed-1", "place": "voorziening"}}),
         "getPlace": ("GET", "/api/ledger/entries/1/place", {}),
+        "listNotices": ("GET", "/v1/berichten", {"params": {"map": "inbox"}}),
+        "markNoticeRead": ("POST", "/v1/berichten/1/gelezen", {}),
+        "noticesPage": ("GET", "/berichten", {}), "noticePage": ("GET", "/berichten/1", {}),
+        "acknowledgeNoticeForm": ("GET", "/berichten/1/bevestigen", {}),
+        "keyPage": ("GET", "/sleutel", {}),
+        "requestKey": ("POST", "/sleutel", {"data": {"publieke_sleutel": "not a key"}}),
     }
 
 
