@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from api import bootstrap, cli_signing
+from api import bootstrap, cli_keys, cli_signing
 from api.cli_signing import Signing
 from api.settings import load_settings
 from ledger.costline_basis import accepted_tariff_key
@@ -218,6 +218,97 @@ def book_accepted_tariff_cmd(acceptance: int = typer.Argument(..., help="regelnu
     if None in booked:
         cli_signing.wrong("de server meldt de boeking niet als klaar")
     typer.echo(f"tegenboeking regel {booked[0][0]}, definitieve kostenregel regel {booked[1][0]}")
+
+
+class _Counter:
+    """The progress of a long command on stderr: `\r<what> 3/12`, one line, ended by `done()`."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.shown = what, False
+
+    def __call__(self, done: int, total: int) -> None:
+        typer.echo(f"\r{self.what} {done}/{total}", err=True, nl=False)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            typer.echo("", err=True)
+            self.shown = False
+
+
+def _booked_nl(booked: int, already: int, reversed_: int) -> str:
+    """`12 kostenregels geboekt, 0 al geboekt` (and the reversals, when there are)."""
+    text = f"{booked} {'kostenregel' if booked == 1 else 'kostenregels'} geboekt, {already} al geboekt"
+    if reversed_:
+        text += f", {reversed_} {'regel' if reversed_ == 1 else 'regels'} tegengeboekt (plaatsing gewijzigd)"
+    return text
+
+
+def _check_month_statement(raw: bytes, signer, party: str, month: str) -> str:
+    """A statement the server prepared to book `month`: a cost line of `party`'s in that month under the
+    month's key, or a reversal of one line without a decision (else exit 2, nothing signed); its kind."""
+    from ledger.settlement.booking import MONTH_KEY_PREFIX, parse_month
+
+    st = cli_signing.prepared(raw, signer, ("cost_line", "reversal"))
+    p = st["payload"]
+    if st["kind"] == "reversal":
+        line = (p.get("reverses") or {}).get("seq")
+        if st.get("idempotency_key") != reversal_key(line) or p.get("decision") is not None:
+            cli_signing.wrong(f"tegenboeking van regel {line} met een andere sleutel of op grond van een uitspraak")
+        return "reversal"
+    start, stop = parse_month(month)
+    try:
+        inside = start <= date.fromisoformat(p["period_from"]) <= date.fromisoformat(p["period_to"]) <= stop
+    except (KeyError, TypeError, ValueError):
+        inside = False
+    if not inside or p.get("fronting_party") != party or p.get("decision") is not None \
+            or not str(st.get("idempotency_key")).startswith(f"{MONTH_KEY_PREFIX}{start:%Y-%m}-"):
+        cli_signing.wrong(f"een kostenregel buiten {month} of niet van {party} als voorliggende gemeente")
+    return "cost_line"
+
+
+@settle_app.command("book")
+def book_cmd(month: str = typer.Option(..., "--month", help="maand, bv. 2026-03"),
+             party: str = typer.Option(..., "--party", help="de voorliggende gemeente, bv. GM0166"),
+             key: Path | None = cli_signing.KEY_OPTION, passphrase_env: str | None = cli_signing.PASSPHRASE_OPTION,
+             sign_command: str | None = cli_signing.COMMAND_OPTION,
+             public_key: Path | None = cli_signing.PUBLIC_OPTION, server: str | None = cli_signing.SERVER_OPTION,
+             token: str | None = cli_signing.TOKEN_OPTION) -> None:
+    """Book a month's cost lines from the placements the fronting party recorded x the contract tariffs
+    (a partial month pro rata); idempotent: a second run books nothing twice. Signed with the party's own
+    key; with --server the server prepares the statements (POST /v1/boekingen) and they are checked and
+    signed here."""
+    from ledger.settlement.booking import parse_month
+
+    party = party.strip().upper()
+    try:
+        parse_month(month)
+    except LedgerError as exc:
+        _fail(exc)
+    how = Signing(party, key, passphrase_env, sign_command, public_key, server, token)
+    counter = _Counter("plaatsingen")
+    if server is None:
+        try:
+            r = _local_write(how, lambda store, signer: settlement.book_month(store, month, signer, today=date.today(),
+                                                                             progress=counter))
+        finally:
+            counter.done()
+        typer.echo(_booked_nl(r.booked, r.already, r.reversed))
+        return
+    signer = cli_signing.party_signer(how)
+    with cli_signing.server_session(how) as client:
+        draft = client.month_booking(month=month, party=party, key_id=signer.key_id)
+        kinds = [_check_month_statement(st.statement, signer, party, month) for st in draft.statements]
+        counter.what = "ondertekend"
+        signed = []
+        for i, st in enumerate(draft.statements, 1):
+            signed.append((st.statement, cli_keys._sign(lambda raw=st.statement: signer.sign(raw))))
+            counter(i, len(draft.statements))
+        counter.done()
+        results = client.submit_batch(signed) if signed else []
+    fresh = [k for k, r in zip(kinds, results) if not r.duplicate]
+    again = sum(1 for k, r in zip(kinds, results) if r.duplicate and k == "cost_line")
+    typer.echo(_booked_nl(fresh.count("cost_line"), draft.already + again, fresh.count("reversal")))
 
 
 @settle_app.command("seal")

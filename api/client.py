@@ -28,6 +28,7 @@ SUBMIT_PATH = "/api/ledger/entries"
 DRAFT_PATH = "/api/cases/drafts"
 SETTLEMENT_DRAFT_PATH = "/api/settlement/drafts"
 KEYS_PATH = "/api/keys"
+BOOKING_PATH = "/v1/boekingen"
 
 
 class Unreachable(Exception):
@@ -168,6 +169,22 @@ class LedgerClient:
 
         return self._answer(self._post(SETTLEMENT_DRAFT_PATH, body), accept)
 
+    def month_booking(self, *, month: str, party: str, key_id: str) -> MonthBookingDraft:
+        """The statements that book `month` for the fronting party `party` (POST /v1/boekingen), to be signed
+        here and submitted as one batch; none when the month stands as its placements say."""
+        def accept(doc: dict) -> MonthBookingDraft | None:
+            try:
+                items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True))
+                              for s in doc["statements"])
+                placements, already = doc["placements"], doc["alreadyBooked"]
+                if not isinstance(placements, int) or not isinstance(already, int):
+                    return None
+                return MonthBookingDraft(str(doc["month"]), placements, already, items)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+
+        return self._answer(self._post(BOOKING_PATH, {"month": month, "party": party, "keyId": key_id}), accept)
+
     def upload_document(self, case_id: str, *, filename: str, data: bytes, title: str, author: str,
                         document_date: str | None = None, supersedes: int | None = None) -> dict[str, Any]:
         """Upload a case exhibit (POST /api/cases/{case_id}/documents, the file as the raw body, the rest
@@ -199,6 +216,17 @@ class SettlementDraft:
     line_seq: int
     statements: tuple[DraftStatement, ...]
     admitted: dict[str, tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class MonthBookingDraft:
+    """What a server prepared to book a month: the month, how many placements run in it, how many of its
+    lines stand already, and the statements to sign (reversals first)."""
+
+    month: str
+    placements: int
+    already: int
+    statements: tuple[DraftStatement, ...]
 
 
 @dataclass(frozen=True)

@@ -549,6 +549,39 @@ def settlement_draft(store: Store, body: Any) -> dict[str, Any]:
             "admitted": admitted}
 
 
+# ------------------------------------------------------------------------------------ booking a month
+def month_booking_draft(store: Store, body: Any) -> dict[str, Any]:
+    """The statements that book a month for a fronting party (ledger.settlement.booking.draft_month: its
+    cost lines from the placements it recorded x the contract tariffs, and the reversals of lines its
+    changed placements no longer give), prepared for the party's `keyId`, to sign on its own machine and
+    submit as one batch to POST /api/ledger/entries (POST /v1/boekingen, `bwledger book --server`).
+
+    Body (camelCase): {month: "2026-03", party: "GM0166", keyId}. Answer: {month, party, keyId, authoredAt,
+    placements, alreadyBooked, statements: [{kind, idempotencyKey, statement (base64)}]}: reversals first;
+    none when the month stands as the placements say. Nothing is written here."""
+    from ledger.admission import local_date
+    from ledger.settlement import service as settlement
+
+    if not isinstance(body, dict):
+        raise RequestInvalid("body", "verwacht een object {month, party, keyId}")
+    unknown = sorted(set(body) - {"month", "party", "keyId"})
+    if unknown:
+        raise RequestInvalid(unknown[0], "geen veld van een boekingsverzoek (month, party, keyId)")
+    if not isinstance(body.get("month"), str):
+        raise RequestInvalid("month", "de maand, bijvoorbeeld 2026-03")
+    try:
+        party, key_id = _draft_signer({"party": body.get("party"), "key_id": body.get("keyId")})
+    except RequestInvalid as exc:  # the field as this request names it
+        raise RequestInvalid({"key_id": "keyId"}.get(exc.field, exc.field), exc.message) from None
+    d = settlement.draft_month(store, body["month"], party, today=local_date(store.clock()))
+    authored_at = store.clock()
+    return {"month": d.month, "party": party, "keyId": key_id, "authoredAt": iso(authored_at),
+            "placements": d.placements, "alreadyBooked": d.already,
+            "statements": [{"kind": x.kind, "idempotencyKey": x.idempotency_key,
+                            "statement": base64.b64encode(x.statement(party, key_id, authored_at)).decode("ascii")}
+                           for x in d.drafts]}
+
+
 # ------------------------------------------------------------------------------------ key actions
 def key_action(store: Store, kind: str, key_id: str | None, item: Any) -> tuple[dict[str, Any], bool]:
     """A signed key statement submitted to its own endpoint (ledger.service.submit_key_action):
