@@ -96,7 +96,7 @@ def test_a_changed_placement_reverses_its_line_and_books_the_new_days(sqlite_env
     """The fronting party records the end of a placement after March was booked: booking March again
     reverses the whole month's line and books its 15 days; a third run books nothing."""
     env = sqlite_env
-    first, det = record(env, "PSN-bm-0020", date(2026, 2, 1))
+    _first, det = record(env, "PSN-bm-0020", date(2026, 2, 1))
     assert settlement.book_month(env.store, "2026-03", env.signers[ZWOLLE]).booked == 1
     settlement.record_placement(env.store, env.signers[ZWOLLE], "PSN-bm-0020", placement_id="pl-PSN-bm-0020",
                                 cost_bearer=KAMPEN, provider="Zorgaanbieder De Brug", product="15B02",
