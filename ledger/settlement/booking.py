@@ -8,8 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
-
 from rules import day_range
 
 from ..confidential_locations import location_to_sign
@@ -279,15 +277,7 @@ class MonthBooking:
 
 def _own_lines(store: Store, party: str, clients: Sequence[str]) -> set[int]:
     """The seqs of cost lines of these clients that book_month booked for `party` (by their key)."""
-    out: set[int] = set()
-    wanted = sorted(set(clients))
-    with store.engine.connect() as c:
-        for i in range(0, len(wanted), 500):
-            q = sa.select(entries.c.seq).where(entries.c.kind == "cost_line", entries.c.author == party,
-                                               entries.c.client.in_(wanted[i:i + 500]),
-                                               entries.c.idempotency_key.startswith(MONTH_KEY_PREFIX))
-            out.update(r[0] for r in c.execute(q))
-    return out
+    return sstore.keyed_entries(store, "cost_line", party, clients, MONTH_KEY_PREFIX)
 
 
 def _month_drafts_of(store: Store, rec: RecordedPlacement, start: date, stop: date, rows: Sequence[sstore.Line],

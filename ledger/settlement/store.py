@@ -356,6 +356,20 @@ def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None 
     return out
 
 
+def keyed_entries(store: Store, kind: str, author: str, clients: Sequence[str], key_prefix: str) -> set[int]:
+    """The seqs of `author`'s entries of `kind` about these clients whose idempotency key starts with
+    `key_prefix` (what a booking finds as its own: ledger/settlement/booking.py)."""
+    out: set[int] = set()
+    wanted = sorted(set(clients))
+    with store.engine.connect() as c:
+        for i in range(0, len(wanted), 500):
+            q = sa.select(entries.c.seq).where(entries.c.kind == kind, entries.c.author == author,
+                                               entries.c.client.in_(wanted[i:i + 500]),
+                                               entries.c.idempotency_key.startswith(key_prefix, autoescape=True))
+            out.update(r[0] for r in c.execute(q))
+    return out
+
+
 def entry_kinds(store: Store, seqs: Sequence[int]) -> dict[int, tuple[str, bytes]]:
     """seq -> (kind, entry hash) for these entries."""
     out: dict[int, tuple[str, bytes]] = {}
