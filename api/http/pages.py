@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from api import compose
 from api.access.identity import roles_nl
-from api.format_nl import datetime_nl, euro
+from api.format_nl import date_nl, datetime_nl, euro
 from api.http.guards import Caller
 from api.http.routes_api import assess, in_thread, verification
 from ledger.errors import LedgerError
@@ -91,6 +91,10 @@ def _summary(kind: str, p: dict[str, Any]) -> str:
     if kind == "cost_line" and isinstance(p.get("amount_cents"), int):
         return (f"{euro(p['amount_cents'])} {name(p.get('fronting_party'))} → {name(p.get('cost_bearer'))}, "
                 f"{p.get('period_from')} t/m {p.get('period_to')}")
+    if kind == "placement" and isinstance(p.get("start_date"), str):
+        end = f" t/m {date_nl(p['end_date'])}" if p.get("end_date") else ", lopend"
+        return (f"{p.get('product')} bij {p.get('provider')}, vanaf {date_nl(p['start_date'])}{end}; "
+                f"{name(p.get('fronting_party'))} voor {name(p.get('cost_bearer'))}")
     if kind in ("acceptance", "objection", "reversal") and isinstance(p.get("reason"), str):
         return p["reason"][:80]
     return KIND_NL.get(kind, kind)
