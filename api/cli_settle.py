@@ -244,27 +244,49 @@ def _booked_nl(booked: int, already: int, reversed_: int) -> str:
     return text
 
 
-def _check_month_statement(raw: bytes, signer, party: str, month: str) -> str:
-    """A statement the server prepared to book `month`: a cost line of `party`'s in that month under the
-    month's key, or a reversal of one line without a decision (else exit 2, nothing signed); its kind."""
+def _month_line(st: dict, party: str, month: str) -> bool:
+    """Whether `st` (a statement, parsed) is a cost line of `party` as fronting party for days of `month`,
+    under that month's key (ledger/settlement/booking.py), resting on no decision."""
     from ledger.settlement.booking import MONTH_KEY_PREFIX, parse_month
 
-    st = cli_signing.prepared(raw, signer, ("cost_line", "reversal"))
-    p = st["payload"]
-    if st["kind"] == "reversal":
-        line = (p.get("reverses") or {}).get("seq")
-        if st.get("idempotency_key") != reversal_key(line) or p.get("decision") is not None:
-            cli_signing.wrong(f"tegenboeking van regel {line} met een andere sleutel of op grond van een uitspraak")
-        return "reversal"
+    p = st.get("payload") if isinstance(st.get("payload"), dict) else {}
     start, stop = parse_month(month)
     try:
         inside = start <= date.fromisoformat(p["period_from"]) <= date.fromisoformat(p["period_to"]) <= stop
     except (KeyError, TypeError, ValueError):
-        inside = False
-    if not inside or p.get("fronting_party") != party or p.get("decision") is not None \
-            or not str(st.get("idempotency_key")).startswith(f"{MONTH_KEY_PREFIX}{start:%Y-%m}-"):
-        cli_signing.wrong(f"een kostenregel buiten {month} of niet van {party} als voorliggende gemeente")
-    return "cost_line"
+        return False
+    return (inside and st.get("kind") == "cost_line" and p.get("fronting_party") == party and st.get("author") == party
+            and p.get("decision") is None
+            and str(st.get("idempotency_key")).startswith(f"{MONTH_KEY_PREFIX}{start:%Y-%m}-"))
+
+
+def _check_month_statement(raw: bytes, reverses, signer, party: str, month: str) -> str:
+    """A statement the server prepared to book `month`: a cost line of `party`'s in that month under the
+    month's key, or the reversal of such a line that book_month booked, which the server sends as stored
+    (`reverses`: its entry hash is recomputed here and must be the one the reversal names); else exit 2,
+    nothing signed. Its kind."""
+    import json
+
+    from ledger.entries import entry_hash
+
+    st = cli_signing.prepared(raw, signer, ("cost_line", "reversal"))
+    p = st["payload"]
+    if st["kind"] == "cost_line":
+        if not _month_line(st, party, month):
+            cli_signing.wrong(f"een kostenregel buiten {month} of niet van {party} als voorliggende gemeente")
+        return "cost_line"
+    ref = p.get("reverses") or {}
+    if st.get("idempotency_key") != reversal_key(ref.get("seq")) or p.get("decision") is not None or reverses is None:
+        cli_signing.wrong(f"tegenboeking van regel {ref.get('seq')} met een andere sleutel, op grond van een "
+                          "uitspraak of zonder de regel die zij tegenboekt")
+    stored = entry_hash(reverses.seq, reverses.received_at, reverses.prev_hash, reverses.signature, reverses.statement)
+    try:
+        line = json.loads(reverses.statement)
+    except ValueError:
+        line = {}
+    if (reverses.seq, stored.hex()) != (ref.get("seq"), ref.get("entry_hash")) or not _month_line(line, party, month):
+        cli_signing.wrong(f"tegenboeking van regel {ref.get('seq')}: niet een kostenregel van {party} in {month}")
+    return "reversal"
 
 
 @settle_app.command("book")
@@ -298,7 +320,9 @@ def book_cmd(month: str = typer.Option(..., "--month", help="maand, bv. 2026-03"
     signer = cli_signing.party_signer(how)
     with cli_signing.server_session(how) as client:
         draft = client.month_booking(month=month, party=party, key_id=signer.key_id)
-        kinds = [_check_month_statement(st.statement, signer, party, month) for st in draft.statements]
+        reverses = draft.reverses or (None,) * len(draft.statements)
+        kinds = [_check_month_statement(st.statement, rev, signer, party, month)
+                 for st, rev in zip(draft.statements, reverses, strict=True)]
         counter.what = "ondertekend"
         signed = []
         for i, st in enumerate(draft.statements, 1):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -176,10 +177,12 @@ class LedgerClient:
             try:
                 items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True))
                               for s in doc["statements"])
+                reversed_ = tuple(_stored_entry(s["reverses"]) if s.get("reverses") is not None else None
+                                  for s in doc["statements"])
                 placements, already = doc["placements"], doc["alreadyBooked"]
                 if not isinstance(placements, int) or not isinstance(already, int):
                     return None
-                return MonthBookingDraft(str(doc["month"]), placements, already, items)
+                return MonthBookingDraft(str(doc["month"]), placements, already, items, reversed_)
             except (KeyError, TypeError, ValueError, AttributeError):
                 return None
 
@@ -227,6 +230,24 @@ class MonthBookingDraft:
     placements: int
     already: int
     statements: tuple[DraftStatement, ...]
+    reverses: tuple[StoredEntry | None, ...] = ()  # per statement: the stored line a reversal reverses
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as the ledger stores it: enough to recompute its entry hash (ledger.entries.entry_hash)."""
+
+    seq: int
+    received_at: datetime
+    prev_hash: bytes
+    signature: bytes
+    statement: bytes
+
+
+def _stored_entry(d: dict) -> StoredEntry:
+    return StoredEntry(int(d["seq"]), datetime.fromisoformat(str(d["receivedAt"]).replace("Z", "+00:00")),
+                       bytes.fromhex(d["prevHash"]), base64.b64decode(d["signature"], validate=True),
+                       base64.b64decode(d["statement"], validate=True))
 
 
 @dataclass(frozen=True)

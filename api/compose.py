@@ -557,8 +557,10 @@ def month_booking_draft(store: Store, body: Any) -> dict[str, Any]:
     submit as one batch to POST /api/ledger/entries (POST /v1/boekingen, `bwledger book --server`).
 
     Body (camelCase): {month: "2026-03", party: "GM0166", keyId}. Answer: {month, party, keyId, authoredAt,
-    placements, alreadyBooked, statements: [{kind, idempotencyKey, statement (base64)}]}: reversals first;
-    none when the month stands as the placements say. Nothing is written here."""
+    placements, alreadyBooked, statements: [{kind, idempotencyKey, statement (base64), reverses}]}: reversals
+    first, each with the line it reverses as stored ({seq, receivedAt, prevHash, signature, statement}), so the
+    party checks what it reverses against the entry hash it signs; none when the month stands as the
+    placements say. Nothing is written here."""
     from ledger.admission import local_date
     from ledger.settlement import service as settlement
 
@@ -575,11 +577,20 @@ def month_booking_draft(store: Store, body: Any) -> dict[str, Any]:
         raise RequestInvalid({"key_id": "keyId"}.get(exc.field, exc.field), exc.message) from None
     d = settlement.draft_month(store, body["month"], party, today=local_date(store.clock()))
     authored_at = store.clock()
+    reversed_rows = store.get_rows([x.payload["reverses"]["seq"] for x in d.drafts if x.kind == "reversal"])
+
+    def item(x) -> dict[str, Any]:
+        out = {"kind": x.kind, "idempotencyKey": x.idempotency_key,
+               "statement": base64.b64encode(x.statement(party, key_id, authored_at)).decode("ascii")}
+        if x.kind == "reversal":  # the line it reverses, as stored: its entry hash can be recomputed from it
+            row = reversed_rows[x.payload["reverses"]["seq"]]
+            out["reverses"] = {"seq": row.seq, "receivedAt": iso(row.received_at), "prevHash": row.prev_hash.hex(),
+                               "signature": base64.b64encode(row.signature).decode("ascii"),
+                               "statement": base64.b64encode(row.statement).decode("ascii")}
+        return out
+
     return {"month": d.month, "party": party, "keyId": key_id, "authoredAt": iso(authored_at),
-            "placements": d.placements, "alreadyBooked": d.already,
-            "statements": [{"kind": x.kind, "idempotencyKey": x.idempotency_key,
-                            "statement": base64.b64encode(x.statement(party, key_id, authored_at)).decode("ascii")}
-                           for x in d.drafts]}
+            "placements": d.placements, "alreadyBooked": d.already, "statements": [item(x) for x in d.drafts]}
 
 
 # ------------------------------------------------------------------------------------ key actions

@@ -96,7 +96,7 @@ def live(tmp_path, backend):
     store = service.open_ledger(url, schema=schema)
     placements(store, read_key_file(key, None, party=ZWOLLE))
     store.dispose()
-    yield {"url": server.url, "token": token, "key": key}
+    yield {"url": server.url, "token": token, "key": key, "db": url, "schema": schema}
     server.stop_and_verify(url, schema)
 
 
@@ -116,6 +116,20 @@ def test_book_over_http_the_server_prepares_and_the_party_signs(live):
     again = cli(*args)
     assert again.exit_code == 0 and again.stdout.strip().splitlines()[-1] == "0 kostenregels geboekt, 2 al geboekt"
     assert _size(live) == before + 2
+    # Zwolle records that placement pl-a ended on 25 March: its March line is reversed (the CLI checks the
+    # reversed line against the entry hash it signs) and 16 days are booked
+    store = service.open_ledger(live["db"], schema=live["schema"])
+    zwolle = read_key_file(live["key"], None, party=ZWOLLE)
+    [rec] = [r for r in settlement.recorded_placements(store, ZWOLLE) if r.payload["placement_id"] == "pl-a"]
+    settlement.record_placement(store, zwolle, "PSN-BOOK-1", placement_id="pl-a", cost_bearer=KAMPEN,
+                                provider="Zorgaanbieder De Brug", product="15B02", start=date(2026, 3, 10),
+                                end=date(2026, 3, 25), determination=rec.payload["determination"])
+    store.dispose()
+    changed = cli(*args)
+    assert changed.exit_code == 0, changed.output
+    assert changed.stdout.strip().splitlines()[-1] == ("1 kostenregel geboekt, 1 al geboekt, "
+                                                       "1 regel tegengeboekt (plaatsing gewijzigd)")
+    assert _size(live) == before + 2 + 1 + 2
     # an unknown municipality: the server refuses (its code printed, exit 1), with the key of no party it names
     refused = httpx.post(f"{live['url']}/v1/boekingen", json={"month": "2026-03", "party": "GM9999",
                                                              "keyId": "0" * 64},
@@ -178,3 +192,66 @@ def test_the_button_on_the_settlement_page(tmp_path):
         other = client.post("/verrekening/boeken", data={"maand": "2026-03", "partij": KAMPEN, "csrf": csrf},
                             headers={"accept": "text/html"})
         assert other.status_code == 403
+
+
+def test_the_cli_signs_only_a_booking_of_the_month_asked_for(tmp_path):
+    """A server that prepares a line of another month, of another fronting party, under another key, a line
+    resting on a decision, or another kind gets no signature and no submission (exit 2)."""
+    from datetime import UTC, datetime
+
+    from api_helpers import scripted_server
+
+    from ledger.entries import make_statement
+
+    path = tmp_path / "zwolle.pem"
+    assert cli("keys", "new", "--party", ZWOLLE, "--out", path).exit_code == 0
+    zwolle = read_key_file(path, None, party=ZWOLLE)
+    line = {"fronting_party": ZWOLLE, "cost_bearer": KAMPEN, "period_from": "2026-03-10", "period_to": "2026-03-31",
+            "product": "15B02", "units": 22, "tariff_cents": 100, "amount_cents": 2200, "status": "definitive",
+            "determination": {"seq": 3, "entry_hash": "ab" * 32}}
+
+    def statement(kind, payload, key, author=ZWOLLE):
+        raw = make_statement(kind=kind, author=author, key_id=zwolle.key_id, payload=payload, idempotency_key=key,
+                             authored_at=datetime.now(UTC), client="PSN-BOOK-1")
+        return {"kind": kind, "idempotencyKey": key, "statement": base64.b64encode(raw).decode()}
+
+    bad = [
+        statement("cost_line", {**line, "period_from": "2026-04-01", "period_to": "2026-04-30", "units": 30,
+                                "amount_cents": 3000}, "bm-2026-04-x"),  # another month
+        statement("cost_line", line, "bm-2026-02-x"),  # another month's key
+        statement("cost_line", {**line, "fronting_party": KAMPEN}, "bm-2026-03-x"),  # another fronting party
+        statement("cost_line", line, "bm-2026-03-x", author=KAMPEN),  # another signer
+        statement("cost_line", {**line, "decision": {"seq": 4, "entry_hash": "cd" * 32}}, "bm-2026-03-x"),
+        statement("reversal", {"reverses": {"seq": 5, "entry_hash": "ef" * 32}, "reason": "x"}, "rev-6"),
+        statement("dispute_event", {"dispute_id": "x"}, "bm-2026-03-x"),  # another kind
+    ]
+    # reversals: of a line of another month, and one whose stored line is not the one it names
+    from ledger.entries import entry_hash
+
+    def stored(seq, payload, key):
+        raw = base64.b64decode(statement("cost_line", payload, key)["statement"])
+        at = datetime(2026, 4, 1, tzinfo=UTC)
+        h = entry_hash(seq, at, b"\x01" * 32, b"\x02" * 64, raw).hex()
+        return h, {"seq": seq, "receivedAt": "2026-04-01T00:00:00.000000Z", "prevHash": "01" * 32,
+                   "signature": base64.b64encode(b"\x02" * 64).decode(), "statement": base64.b64encode(raw).decode()}
+
+    april = {**line, "period_from": "2026-04-01", "period_to": "2026-04-30", "units": 30, "amount_cents": 3000}
+    h, row = stored(5, april, "bm-2026-04-x")
+    bad.append({**statement("reversal", {"reverses": {"seq": 5, "entry_hash": h}, "reason": "x"}, "rev-5"),
+                "reverses": row})
+    h, row = stored(5, line, "bm-2026-03-x")
+    bad.append({**statement("reversal", {"reverses": {"seq": 5, "entry_hash": "00" * 32}, "reason": "x"}, "rev-5"),
+                "reverses": row})
+    bad.append(statement("reversal", {"reverses": {"seq": 5, "entry_hash": h}, "reason": "x"}, "rev-5"))  # no line
+
+    def answer(p: str, n: int):
+        doc = {"month": "2026-03", "party": ZWOLLE, "keyId": zwolle.key_id, "placements": 1, "alreadyBooked": 0,
+               "statements": [bad[n - 1]]}
+        return 200, "application/json", json.dumps(doc).encode() if p == "/v1/boekingen" else b"{}"
+
+    with scripted_server(answer) as (url, seen):
+        for _ in bad:
+            r = cli("book", "--month", "2026-03", "--party", ZWOLLE, "--server", url, "--key", path)
+            assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output
+    assert [s["path"] for s in seen] == ["/v1/boekingen"] * len(bad)  # nothing was submitted
+    assert json.loads(seen[0]["body"]) == {"month": "2026-03", "party": ZWOLLE, "keyId": zwolle.key_id}
