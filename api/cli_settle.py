@@ -335,6 +335,77 @@ def book_cmd(month: str = typer.Option(..., "--month", help="maand, bv. 2026-03"
     typer.echo(_booked_nl(fresh.count("cost_line"), draft.already + again, fresh.count("reversal")))
 
 
+def _check_placement(raw: bytes, signer, client: str, asked: dict) -> None:
+    """The placement record the server prepared is the one asked for (its client, its fields, the
+    determination and N1 named), by this signer; its `previous` is the ledger's to judge. Else exit 2."""
+    st = cli_signing.prepared(raw, signer, ("placement",))
+    p = st["payload"]
+    if st.get("client") != client:
+        cli_signing.wrong(f"een plaatsing van cliënt {st.get('client')}")
+    for field, want in asked.items():
+        got = p.get(field)
+        if field in ("determination", "notice"):
+            got = (got or {}).get("seq") if isinstance(got, dict) else got
+        if field == "location" and want is not None and got == "vertrouwelijk":
+            continue  # spec 8.7: a SAFETY_CONFIDENTIAL client's place is never signed
+        if got != want:
+            cli_signing.wrong(f"{field} {got!r}, gevraagd {want!r}")
+
+
+@settle_app.command("placement")
+def placement_cmd(party: str = typer.Option(..., "--party", help="de voorliggende gemeente, bv. GM0193"),
+                  client: str = typer.Option(..., "--client", help="pseudoniem van de cliënt (PSN-...)"),
+                  placement_id: str = typer.Option(..., "--id", help="eigen kenmerk van de plaatsing"),
+                  cost_bearer: str = typer.Option(..., "--cost-bearer", help="de kostendrager van de beoordeling"),
+                  provider: str = typer.Option(..., "--provider", help="de zorgaanbieder"),
+                  product: str = typer.Option(..., "--product", help="productcode, bv. 15B02"),
+                  start: str = typer.Option(..., "--start", help="eerste dag, JJJJ-MM-DD"),
+                  end: str | None = typer.Option(None, "--end", help="laatste dag, JJJJ-MM-DD (leeg: lopend)"),
+                  contract: str | None = typer.Option(None, "--contract", help="contract (standaard: dat van de "
+                                                                              "gemeente of haar regio)"),
+                  location: str | None = typer.Option(None, "--location", help="locatie"),
+                  determination: int = typer.Option(..., "--determination", help="volgnummer van de beoordeling"),
+                  notice: int | None = typer.Option(None, "--notice", help="volgnummer van de N1, als die er is"),
+                  key: Path | None = cli_signing.KEY_OPTION, passphrase_env: str | None = cli_signing.PASSPHRASE_OPTION,
+                  sign_command: str | None = cli_signing.COMMAND_OPTION,
+                  public_key: Path | None = cli_signing.PUBLIC_OPTION, server: str | None = cli_signing.SERVER_OPTION,
+                  token: str | None = cli_signing.TOKEN_OPTION) -> None:
+    """Record a placement the party fronts (or a change of it: the newest record is replaced), the record
+    `bwledger book` books the months from; signed with the party's own key (with --server prepared by the
+    server, POST /v1/plaatsingen, and checked and signed here)."""
+    from api.compose import RequestInvalid, placement_request
+
+    party = party.strip().upper()
+    body = {"party": party, "keyId": "0" * 64, "client": client, "placementId": placement_id,
+            "costBearer": cost_bearer, "provider": provider, "product": product, "startDate": start,
+            "endDate": end, "contract": contract, "location": location, "determinationSeq": determination,
+            "noticeSeq": notice}
+    try:  # the same checks as the endpoint's, before anything is signed or sent
+        _party, _key, fields = placement_request({k: v for k, v in body.items() if v is not None})
+    except RequestInvalid as exc:
+        _fail(LedgerError("REQUEST_INVALID", f"{exc.field}: {exc.message}"))
+    how = Signing(party, key, passphrase_env, sign_command, public_key, server, token)
+    fields.pop("client")
+    if server is None:
+        def write(store, signer):
+            d = settlement.draft_placement_by_seq(store, party, client, **fields)
+            return store.append(*d.signed(signer, store.clock()).as_item())
+
+        r = _local_write(how, write)
+    else:
+        asked = {"placement_id": placement_id, "fronting_party": party, "cost_bearer": fields["cost_bearer"],
+                 "provider": provider, "product": product, "start_date": fields["start"].isoformat(),
+                 "end_date": fields["end"].isoformat() if "end" in fields else None, "contract": contract,
+                 "location": location, "determination": determination, "notice": notice}
+        signer = cli_signing.party_signer(how)
+        with cli_signing.server_session(how) as http:
+            draft = http.placement_draft({**{k: v for k, v in body.items() if v is not None},
+                                          "keyId": signer.key_id})
+            _check_placement(draft.statement, signer, client, asked)
+            [r] = cli_signing.sign_and_submit(http, signer, [draft.statement])
+    typer.echo(f"plaatsing {placement_id}: {cli_signing.recorded(r)}")
+
+
 @settle_app.command("seal")
 def seal_cmd(quarter: str = typer.Option(..., "--quarter")) -> None:
     """Close a quarter: the operator signs its totals and the checkpoint (a sealed quarter never changes)."""

@@ -30,6 +30,7 @@ DRAFT_PATH = "/api/cases/drafts"
 SETTLEMENT_DRAFT_PATH = "/api/settlement/drafts"
 KEYS_PATH = "/api/keys"
 BOOKING_PATH = "/v1/boekingen"
+PLACEMENT_PATH = "/v1/plaatsingen"
 
 
 class Unreachable(Exception):
@@ -187,6 +188,17 @@ class LedgerClient:
                 return None
 
         return self._answer(self._post(BOOKING_PATH, {"month": month, "party": party, "keyId": key_id}), accept)
+
+    def placement_draft(self, body: dict[str, Any]) -> DraftStatement:
+        """The record of a placement, prepared by the server (POST /v1/plaatsingen), to be signed here."""
+        def accept(doc: dict) -> DraftStatement | None:
+            try:
+                [s] = doc["statements"]
+                return DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+
+        return self._answer(self._post(PLACEMENT_PATH, body), accept)
 
     def upload_document(self, case_id: str, *, filename: str, data: bytes, title: str, author: str,
                         document_date: str | None = None, supersedes: int | None = None) -> dict[str, Any]:

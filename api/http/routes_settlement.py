@@ -64,6 +64,19 @@ async def draft_month_booking(store: NamedDependency[Store], caller: NamedDepend
     return await state.pools.run("settlement", compose.month_booking_draft, store, data)
 
 
+@post("/v1/plaatsingen", status_code=HTTP_200_OK, operation_id="draftPlacement")
+async def draft_placement(store: NamedDependency[Store], caller: NamedDependency[Caller],
+                          data: JSONBody[dict[str, Any]]) -> dict:
+    """The record of a placement the fronting party books its cost lines from (entry kind `placement`):
+    {party, keyId, client, placementId, costBearer, provider, product, startDate, endDate?, contract?,
+    location?, determinationSeq, noticeSeq?} -> {party, keyId, authoredAt, statements: [{kind, idempotencyKey,
+    statement (base64)}]}; a change of a recorded placement replaces its newest record. Sign it on the party's
+    own machine and submit it to POST /api/ledger/entries (`bwledger placement --server`). Nothing is written."""
+    if compose.is_party(data.get("party")):
+        caller.require_party(data["party"], "deze plaatsing")
+    return await in_thread(compose.placement_draft, store, data)
+
+
 @dataclass
 class MonthForm:
     maand: str = ""
@@ -133,4 +146,4 @@ def _previous_month(today: date) -> str:
     return f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
 
 
-ROUTES = [draft, draft_month_booking, month_booking_submit, settlement, statement, settlement_page]
+ROUTES = [draft, draft_month_booking, draft_placement, month_booking_submit, settlement, statement, settlement_page]

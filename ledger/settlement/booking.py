@@ -14,7 +14,7 @@ from ..confidential_locations import location_to_sign
 from ..crypto import Signer
 from ..drafts import Draft
 from ..entries import party_class
-from ..errors import PARTY_UNKNOWN, LedgerError
+from ..errors import PARTY_UNKNOWN, REFERENCE_INVALID, LedgerError
 from ..parties import exists_on
 from ..service import SignedStatement, sign_statement
 from ..store import AppendResult, Store, entries
@@ -408,6 +408,24 @@ def draft_placement(store: Store, party: str, client: str, *, placement_id: str,
         payload["previous"] = {"seq": head.seq, "entry_hash": head.leaf_hash.hex()}
     n = sum(1 for r in rows if json.loads(r.statement)["payload"]["placement_id"] == placement_id)
     return Draft("placement", payload, f"pl-{_key(party, placement_id)}-{n}", client)
+
+
+def entry_ref(store: Store, seq: int, kinds: Sequence[str], client: str, what: str) -> dict:
+    """{seq, entry_hash} of entry `seq`, an entry of one of `kinds` about `client`; else
+    LedgerError(REFERENCE_INVALID) in Dutch (`what`: how a person calls it)."""
+    row = store.get_rows([seq]).get(seq)
+    if row is None or row.kind not in kinds or row.client != client:
+        raise LedgerError(REFERENCE_INVALID, f"regel {seq} is geen {what} van cliënt {client}")
+    return {"seq": row.seq, "entry_hash": row.leaf_hash.hex()}
+
+
+def draft_placement_by_seq(store: Store, party: str, client: str, *, determination_seq: int,
+                           notice_seq: int | None = None, **fields) -> Draft:
+    """draft_placement, naming the determination (N3/N8) and the N1 by their seqs (what a person knows)."""
+    det = entry_ref(store, determination_seq, ("determination", "redetermination"), client, "beoordeling (N3/N8)")
+    notice = None if notice_seq is None else entry_ref(store, notice_seq, ("placement_notice",), client,
+                                                       "plaatsingsmelding (N1)")
+    return draft_placement(store, party, client, determination=det, notice=notice, **fields)
 
 
 def record_placement(store: Store, signer: Signer, client: str, **fields) -> AppendResult:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..store import AppendResult, Store
 from .booking import (MonthBooking, MonthDrafts, SignerFor, book_month, book_placement, draft_month,
-                      draft_placement, record_placement, recorded_placements, sealed_quarters)
+                      draft_placement, draft_placement_by_seq, record_placement, recorded_placements,
+                      sealed_quarters)
 from .corrections import Period, rebook
 from .tariff_acceptance import accept_tariff, book_accepted_tariff
 from .costlines import Placement
@@ -30,6 +31,7 @@ __all__ = [
     "book_placements",
     "draft_month",
     "draft_placement",
+    "draft_placement_by_seq",
     "record_placement",
     "recorded_placements",
     "budget_projection",

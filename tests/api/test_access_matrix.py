@@ -58,6 +58,7 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
         "getStatement": ("GET", f"/api/settlement/2026K1/statements/{OWN}/json", {}),
         "draftSettlementStatements": ("POST", "/api/settlement/drafts", {"json": {"party": OWN, "action": "x"}}),
         "draftMonthBooking": ("POST", "/v1/boekingen", {"json": {"month": "2026-03", "party": OWN, "keyId": key_id}}),
+        "draftPlacement": ("POST", "/v1/plaatsingen", {"json": {"party": OWN, "keyId": key_id}}),
         "monthBookingSubmit": ("POST", "/verrekening/boeken", {"data": {"maand": "2026-03", "partij": OWN}}),
         "listCases": ("GET", "/api/cases", {}), "worklistPage": ("GET", "/geschillen", {}),
         "draftCaseStatements": ("POST", "/api/cases/drafts", {"json": {"party": OWN, "action": "x"}}),

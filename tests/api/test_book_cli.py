@@ -34,7 +34,7 @@ def cli(*args, env=None):
     return result
 
 
-def placements(store, signer) -> None:
+def placements(store, signer) -> int:
     """Zwolle's determination naming Kampen, and two placements on it: from 10 March, and one that ended on
     20 March; one more that starts in April."""
     det = service.record(store, signer, "determination", {
@@ -49,6 +49,14 @@ def placements(store, signer) -> None:
         settlement.record_placement(store, signer, "PSN-BOOK-1", placement_id=pid, cost_bearer=KAMPEN,
                                     provider="Zorgaanbieder De Brug", product="15B02", start=start, end=end,
                                     determination=ref)
+    return det.seq
+
+
+def placement_args(det: int, pid: str = "pl-d", start: str = "2026-03-25") -> list:
+    """`bwledger placement ...` of one more placement of PSN-BOOK-1 by Zwolle on determination `det`."""
+    return ["placement", "--party", ZWOLLE, "--client", "PSN-BOOK-1", "--id", pid, "--cost-bearer", KAMPEN,
+            "--provider", "Stichting Beschermd Thuis", "--product", "15B02", "--start", start,
+            "--determination", det]
 
 
 def test_book_on_the_local_ledger_with_the_party_key(tmp_path, monkeypatch):
@@ -61,20 +69,29 @@ def test_book_on_the_local_ledger_with_the_party_key(tmp_path, monkeypatch):
     assert cli("keys", "new", "--party", ZWOLLE, "--out", key).exit_code == 0
     assert cli("keys", "register", "--party", ZWOLLE, "--public-key", f"{key}.pub").exit_code == 0
     store = service.open_ledger(url)
-    placements(store, read_key_file(key, None, party=ZWOLLE))
+    det = placements(store, read_key_file(key, None, party=ZWOLLE))
+    # one more placement, recorded with the CLI; recording it again stores nothing
+    r = cli(*placement_args(det), "--key", key)
+    assert r.exit_code == 0 and "plaatsing pl-d: opgenomen als volgnummer" in r.output, r.output
+    r = cli(*placement_args(det), "--key", key)
+    assert r.exit_code == 0 and "al opgenomen" in r.output, r.output
+    bad = cli(*placement_args(det, start="2026-02-30"), "--key", key)
+    assert bad.exit_code == 2 and "startDate" in bad.output
+    refused = cli(*placement_args(det, pid="pl-e", start="2025-12-01"), "--key", key)  # before the determination
+    assert refused.exit_code == 2 and "BASIS_MISMATCH" in refused.output, refused.output
     size = store.size()
     r = cli("book", "--month", "2026-03", "--party", ZWOLLE, "--key", key)
     assert r.exit_code == 0, r.output
-    assert r.stdout.strip().splitlines()[-1] == "2 kostenregels geboekt, 0 al geboekt"
-    assert "\rplaatsingen 2/2" in r.stderr  # the progress counter, on stderr
-    assert store.size() == size + 2
+    assert r.stdout.strip().splitlines()[-1] == "3 kostenregels geboekt, 0 al geboekt"
+    assert "\rplaatsingen 3/3" in r.stderr  # the progress counter, on stderr
+    assert store.size() == size + 3
     again = cli("book", "--month", "2026-03", "--party", ZWOLLE, "--key", key)
-    assert again.exit_code == 0 and again.stdout.strip().splitlines()[-1] == "0 kostenregels geboekt, 2 al geboekt"
-    assert store.size() == size + 2  # nothing booked twice
+    assert again.exit_code == 0 and again.stdout.strip().splitlines()[-1] == "0 kostenregels geboekt, 3 al geboekt"
+    assert store.size() == size + 3  # nothing booked twice
     bad = cli("book", "--month", "maart", "--party", ZWOLLE, "--key", key)
     assert bad.exit_code == 2 and "MONTH_INVALID" in bad.stderr and "geen maand" in bad.stderr
     other = cli("book", "--month", "2026-03", "--party", KAMPEN, "--key", key)  # Zwolle's key, Kampen's booking
-    assert other.exit_code == 2 and store.size() == size + 2
+    assert other.exit_code == 2 and store.size() == size + 3
     assert service.verify_ledger(store, workers=1).ok
     store.dispose()
 
@@ -94,9 +111,9 @@ def live(tmp_path, backend):
             f"{key}.pub", "--token", token_in_database(url, OPERATOR, schema=schema))
     assert r.exit_code == 0, r.output
     store = service.open_ledger(url, schema=schema)
-    placements(store, read_key_file(key, None, party=ZWOLLE))
+    det = placements(store, read_key_file(key, None, party=ZWOLLE))
     store.dispose()
-    yield {"url": server.url, "token": token, "key": key, "db": url, "schema": schema}
+    yield {"url": server.url, "token": token, "key": key, "db": url, "schema": schema, "det": det}
     server.stop_and_verify(url, schema)
 
 
@@ -107,15 +124,21 @@ def _size(live) -> int:
 def test_book_over_http_the_server_prepares_and_the_party_signs(live):
     args = ["book", "--month", "2026-03", "--party", ZWOLLE, "--server", live["url"], "--key", live["key"],
             "--token", live["token"]]
+    # one more placement, prepared by the server (POST /v1/plaatsingen) and signed here
+    r = cli(*placement_args(live["det"]), "--server", live["url"], "--key", live["key"], "--token", live["token"])
+    assert r.exit_code == 0 and "plaatsing pl-d: opgenomen als volgnummer" in r.output, r.output
+    r = cli(*placement_args(live["det"], pid="pl-e", start="2025-12-01"), "--server", live["url"], "--key",
+            live["key"], "--token", live["token"])
+    assert r.exit_code == 1 and "BASIS_MISMATCH" in r.output, r.output  # the ledger refuses it
     before = _size(live)
     r = cli(*args)
     assert r.exit_code == 0, r.output
-    assert r.stdout.strip().splitlines()[-1] == "2 kostenregels geboekt, 0 al geboekt"
-    assert "\rondertekend 2/2" in r.stderr
-    assert _size(live) == before + 2
+    assert r.stdout.strip().splitlines()[-1] == "3 kostenregels geboekt, 0 al geboekt"
+    assert "\rondertekend 3/3" in r.stderr
+    assert _size(live) == before + 3
     again = cli(*args)
-    assert again.exit_code == 0 and again.stdout.strip().splitlines()[-1] == "0 kostenregels geboekt, 2 al geboekt"
-    assert _size(live) == before + 2
+    assert again.exit_code == 0 and again.stdout.strip().splitlines()[-1] == "0 kostenregels geboekt, 3 al geboekt"
+    assert _size(live) == before + 3
     # Zwolle records that placement pl-a ended on 25 March: its March line is reversed (the CLI checks the
     # reversed line against the entry hash it signs) and 16 days are booked
     store = service.open_ledger(live["db"], schema=live["schema"])
@@ -127,9 +150,9 @@ def test_book_over_http_the_server_prepares_and_the_party_signs(live):
     store.dispose()
     changed = cli(*args)
     assert changed.exit_code == 0, changed.output
-    assert changed.stdout.strip().splitlines()[-1] == ("1 kostenregel geboekt, 1 al geboekt, "
+    assert changed.stdout.strip().splitlines()[-1] == ("1 kostenregel geboekt, 2 al geboekt, "
                                                        "1 regel tegengeboekt (plaatsing gewijzigd)")
-    assert _size(live) == before + 2 + 1 + 2
+    assert _size(live) == before + 3 + 1 + 2
     # an unknown municipality: the server refuses (its code printed, exit 1), with the key of no party it names
     refused = httpx.post(f"{live['url']}/v1/boekingen", json={"month": "2026-03", "party": "GM9999",
                                                              "keyId": "0" * 64},
@@ -255,3 +278,31 @@ def test_the_cli_signs_only_a_booking_of_the_month_asked_for(tmp_path):
             assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output
     assert [s["path"] for s in seen] == ["/v1/boekingen"] * len(bad)  # nothing was submitted
     assert json.loads(seen[0]["body"]) == {"month": "2026-03", "party": ZWOLLE, "keyId": zwolle.key_id}
+
+
+def test_the_placement_endpoint_prepares_a_record_and_refuses_clearly(tmp_path):
+    with TestClient(create_app(sqlite_settings(tmp_path))) as client:
+        logged_in(client)
+        store = client.app.state.store
+        zwolle = service.party_signer(store, client.app.state.settings.keys_dir, ZWOLLE)
+        det = placements(store, zwolle)
+        auth = {"Authorization": f"Bearer {client.auth.token(ZWOLLE)}"}
+        body = {"party": ZWOLLE, "keyId": zwolle.key_id, "client": "PSN-BOOK-1", "placementId": "pl-a",
+                "costBearer": KAMPEN, "provider": "Zorgaanbieder De Brug", "product": "15B02",
+                "startDate": "2026-03-10", "endDate": "2026-03-25", "determinationSeq": det}
+        size = store.size()
+        r = client.post("/v1/plaatsingen", json=body, headers=auth)
+        assert r.status_code == 200, r.text
+        [item] = r.json()["statements"]
+        st = json.loads(base64.b64decode(item["statement"]))
+        [rec] = [x for x in settlement.recorded_placements(store, ZWOLLE) if x.payload["placement_id"] == "pl-a"]
+        assert st["kind"] == "placement" and st["payload"]["end_date"] == "2026-03-25"
+        assert st["payload"]["previous"] == rec.ref  # a change replaces the newest record
+        assert store.size() == size  # nothing written
+        for wrong, status, code in (({**body, "determinationSeq": 0}, 422, "REFERENCE_INVALID"),  # the genesis key
+                                    ({**body, "startDate": "10-03-2026"}, 400, "REQUEST_INVALID"),
+                                    ({k: v for k, v in body.items() if k != "provider"}, 400, "REQUEST_INVALID"),
+                                    ({**body, "client": "123456782"}, 400, "REQUEST_INVALID"),
+                                    ({**body, "party": KAMPEN}, 403, "PARTY_NOT_OWN")):
+            r = client.post("/v1/plaatsingen", json=wrong, headers=auth)
+            assert (r.status_code, r.json()["code"]) == (status, code), r.text
