@@ -605,8 +605,9 @@ PLACEMENT_FIELDS: dict[str, tuple[str, str, bool]] = {
 def placement_request(body: Any) -> tuple[str, str, dict[str, Any]]:
     """(party, keyId, the keywords of ledger.settlement.booking.draft_placement_by_seq) of a placement request;
     RequestInvalid naming the field otherwise."""
-    from ledger.entries import Pseudonym
     from pydantic import TypeAdapter, ValidationError
+
+    from ledger.entries import Pseudonym
 
     if not isinstance(body, dict):
         raise RequestInvalid("body", "verwacht een object {party, keyId, client, placementId, ...}")
