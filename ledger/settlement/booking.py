@@ -248,7 +248,7 @@ class MonthDrafts:
 
     month: str
     party: str
-    placements: int  # the placements running in the month
+    placements: int  # the placements running in the month, or with lines of it booked before
     drafts: tuple[Draft, ...]
     already: int  # lines of the month already booked as their placement says
 
@@ -277,7 +277,7 @@ class MonthBooking:
 
 def _own_lines(store: Store, party: str, clients: Sequence[str]) -> set[int]:
     """The seqs of cost lines of these clients that book_month booked for `party` (by their key)."""
-    return sstore.keyed_entries(store, "cost_line", party, clients, MONTH_KEY_PREFIX)
+    return set(sstore.keyed_entries(store, "cost_line", party, clients, MONTH_KEY_PREFIX))
 
 
 def _month_drafts_of(store: Store, rec: RecordedPlacement, start: date, stop: date, rows: Sequence[sstore.Line],
@@ -348,7 +348,12 @@ def draft_month(store: Store, month: str, party: str, *, today: date | None = No
     if party_class(party) != "municipality" or not exists_on(party, start):
         raise LedgerError(PARTY_UNKNOWN, f"{party} is geen gemeente in {start.strftime('%Y-%m')}: alleen een "
                                          "gemeente boekt als voorliggende partij")
-    recs = recorded_placements(store, party, start, stop)
+    # the placements running in the month, and those whose lines of the month book_month booked before
+    # (a placement that ended earlier since: its lines of the month are to be reversed)
+    booked_for = set(sstore.keyed_entries(store, "cost_line", party, None,
+                                          f"{MONTH_KEY_PREFIX}{start:%Y-%m}-").values())
+    running = {r.seq for r in recorded_placements(store, party, start, stop)}
+    recs = [r for r in recorded_placements(store, party) if r.seq in running or r.client in booked_for]
     sstore.sync_index(store)
     cat = load_catalogue()
     sealed = sealed_quarters(store)

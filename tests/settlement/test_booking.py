@@ -173,3 +173,29 @@ def test_recording_a_placement_again_stores_it_once_and_a_change_replaces_the_ne
     [rec] = settlement.recorded_placements(env.store, ZWOLLE)
     assert rec.seq == changed.seq and rec.payload["previous"]["seq"] == first.seq
     assert rec.placement() == replace(rec.placement(), product="15B03", stop=None)
+
+
+def test_a_redetermination_ends_the_placement_and_a_new_record_rests_on_it(sqlite_env):
+    """An N8 names Dalfsen from 1 March: Zwolle ends the record on 28 February and records the placement
+    from 1 March on the N8; booking March reverses the line for Kampen and books the month for Dalfsen,
+    February stays as it was."""
+    env = sqlite_env
+    _r, det = record(env, "PSN-bm-0060", date(2026, 1, 10))
+    for month in ("2026-02", "2026-03"):
+        settlement.book_month(env.store, month, env.signers[ZWOLLE])
+    redet = env.redetermine(det, ZWOLLE, "PSN-bm-0060", DALFSEN, date(2026, 3, 1))
+    common = {"provider": "Zorgaanbieder De Brug", "product": "15B02"}
+    settlement.record_placement(env.store, env.signers[ZWOLLE], "PSN-bm-0060", placement_id="pl-PSN-bm-0060",
+                                cost_bearer=KAMPEN, start=date(2026, 1, 10), end=date(2026, 2, 28),
+                                determination=det, **common)
+    settlement.record_placement(env.store, env.signers[ZWOLLE], "PSN-bm-0060", placement_id="pl-PSN-bm-0060-n8",
+                                cost_bearer=DALFSEN, start=date(2026, 3, 1), determination=redet, **common)
+    assert settlement.book_month(env.store, "2026-02", env.signers[ZWOLLE]).results == ()  # February stands
+    r = settlement.book_month(env.store, "2026-03", env.signers[ZWOLLE])
+    assert (r.booked, r.reversed) == (1, 1)
+    rows = sstore.client_lines(env.store, "PSN-bm-0060")
+    gone = {x.reverses_seq for x in rows if x.kind == "reversal"}
+    live = sorted((x.period_from, x.period_to, x.bearer) for x in rows if x.kind == "cost_line" and x.seq not in gone)
+    assert live == [(date(2026, 2, 1), date(2026, 2, 15), KAMPEN), (date(2026, 2, 16), date(2026, 2, 28), KAMPEN),
+                    (date(2026, 3, 1), date(2026, 3, 31), DALFSEN)]  # February cut where the tariff changes
+    assert verify_store(env.store).ok
