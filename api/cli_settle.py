@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from api import bootstrap, cli_signing
+from api import bootstrap, cli_keys, cli_signing
 from api.cli_signing import Signing
 from api.settings import load_settings
 from ledger.costline_basis import accepted_tariff_key
@@ -218,6 +218,192 @@ def book_accepted_tariff_cmd(acceptance: int = typer.Argument(..., help="regelnu
     if None in booked:
         cli_signing.wrong("de server meldt de boeking niet als klaar")
     typer.echo(f"tegenboeking regel {booked[0][0]}, definitieve kostenregel regel {booked[1][0]}")
+
+
+class _Counter:
+    """The progress of a long command on stderr: `\r<what> 3/12`, one line, ended by `done()`."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.shown = what, False
+
+    def __call__(self, done: int, total: int) -> None:
+        typer.echo(f"\r{self.what} {done}/{total}", err=True, nl=False)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            typer.echo("", err=True)
+            self.shown = False
+
+
+def _booked_nl(booked: int, already: int, reversed_: int) -> str:
+    """`12 kostenregels geboekt, 0 al geboekt` (and the reversals, when there are)."""
+    text = f"{booked} {'kostenregel' if booked == 1 else 'kostenregels'} geboekt, {already} al geboekt"
+    if reversed_:
+        text += f", {reversed_} {'regel' if reversed_ == 1 else 'regels'} tegengeboekt (plaatsing gewijzigd)"
+    return text
+
+
+def _month_line(st: dict, party: str, month: str) -> bool:
+    """Whether `st` (a statement, parsed) is a cost line of `party` as fronting party for days of `month`,
+    under that month's key (ledger/settlement/booking.py), resting on no decision."""
+    from ledger.settlement.booking import MONTH_KEY_PREFIX, parse_month
+
+    p = st.get("payload") if isinstance(st.get("payload"), dict) else {}
+    start, stop = parse_month(month)
+    try:
+        inside = start <= date.fromisoformat(p["period_from"]) <= date.fromisoformat(p["period_to"]) <= stop
+    except (KeyError, TypeError, ValueError):
+        return False
+    return (inside and st.get("kind") == "cost_line" and p.get("fronting_party") == party and st.get("author") == party
+            and p.get("decision") is None
+            and str(st.get("idempotency_key")).startswith(f"{MONTH_KEY_PREFIX}{start:%Y-%m}-"))
+
+
+def _check_month_statement(raw: bytes, reverses, signer, party: str, month: str) -> str:
+    """A statement the server prepared to book `month`: a cost line of `party`'s in that month under the
+    month's key, or the reversal of such a line that book_month booked, which the server sends as stored
+    (`reverses`: its entry hash is recomputed here and must be the one the reversal names); else exit 2,
+    nothing signed. Its kind."""
+    import json
+
+    from ledger.entries import entry_hash
+
+    st = cli_signing.prepared(raw, signer, ("cost_line", "reversal"))
+    p = st["payload"]
+    if st["kind"] == "cost_line":
+        if not _month_line(st, party, month):
+            cli_signing.wrong(f"een kostenregel buiten {month} of niet van {party} als voorliggende gemeente")
+        return "cost_line"
+    ref = p.get("reverses") or {}
+    if st.get("idempotency_key") != reversal_key(ref.get("seq")) or p.get("decision") is not None or reverses is None:
+        cli_signing.wrong(f"tegenboeking van regel {ref.get('seq')} met een andere sleutel, op grond van een "
+                          "uitspraak of zonder de regel die zij tegenboekt")
+    stored = entry_hash(reverses.seq, reverses.received_at, reverses.prev_hash, reverses.signature, reverses.statement)
+    try:
+        line = json.loads(reverses.statement)
+    except ValueError:
+        line = {}
+    if (reverses.seq, stored.hex()) != (ref.get("seq"), ref.get("entry_hash")) or not _month_line(line, party, month):
+        cli_signing.wrong(f"tegenboeking van regel {ref.get('seq')}: niet een kostenregel van {party} in {month}")
+    return "reversal"
+
+
+@settle_app.command("book")
+def book_cmd(month: str = typer.Option(..., "--month", help="maand, bv. 2026-03"),
+             party: str = typer.Option(..., "--party", help="de voorliggende gemeente, bv. GM0166"),
+             key: Path | None = cli_signing.KEY_OPTION, passphrase_env: str | None = cli_signing.PASSPHRASE_OPTION,
+             sign_command: str | None = cli_signing.COMMAND_OPTION,
+             public_key: Path | None = cli_signing.PUBLIC_OPTION, server: str | None = cli_signing.SERVER_OPTION,
+             token: str | None = cli_signing.TOKEN_OPTION) -> None:
+    """Book a month's cost lines from the placements the fronting party recorded x the contract tariffs
+    (a partial month pro rata); idempotent: a second run books nothing twice. Signed with the party's own
+    key; with --server the server prepares the statements (POST /v1/boekingen) and they are checked and
+    signed here."""
+    from ledger.settlement.booking import parse_month
+
+    party = party.strip().upper()
+    try:
+        parse_month(month)
+    except LedgerError as exc:
+        _fail(exc)
+    how = Signing(party, key, passphrase_env, sign_command, public_key, server, token)
+    counter = _Counter("plaatsingen")
+    if server is None:
+        try:
+            r = _local_write(how, lambda store, signer: settlement.book_month(store, month, signer, today=date.today(),
+                                                                             progress=counter))
+        finally:
+            counter.done()
+        typer.echo(_booked_nl(r.booked, r.already, r.reversed))
+        return
+    signer = cli_signing.party_signer(how)
+    with cli_signing.server_session(how) as client:
+        draft = client.month_booking(month=month, party=party, key_id=signer.key_id)
+        reverses = draft.reverses or (None,) * len(draft.statements)
+        kinds = [_check_month_statement(st.statement, rev, signer, party, month)
+                 for st, rev in zip(draft.statements, reverses, strict=True)]
+        counter.what = "ondertekend"
+        signed = []
+        for i, st in enumerate(draft.statements, 1):
+            signed.append((st.statement, cli_keys._sign(lambda raw=st.statement: signer.sign(raw))))
+            counter(i, len(draft.statements))
+        counter.done()
+        results = client.submit_batch(signed) if signed else []
+    fresh = [k for k, r in zip(kinds, results) if not r.duplicate]
+    again = sum(1 for k, r in zip(kinds, results) if r.duplicate and k == "cost_line")
+    typer.echo(_booked_nl(fresh.count("cost_line"), draft.already + again, fresh.count("reversal")))
+
+
+def _check_placement(raw: bytes, signer, client: str, asked: dict) -> None:
+    """The placement record the server prepared is the one asked for (its client, its fields, the
+    determination and N1 named), by this signer; its `previous` is the ledger's to judge. Else exit 2."""
+    st = cli_signing.prepared(raw, signer, ("placement",))
+    p = st["payload"]
+    if st.get("client") != client:
+        cli_signing.wrong(f"een plaatsing van cliënt {st.get('client')}")
+    for field, want in asked.items():
+        got = p.get(field)
+        if field in ("determination", "notice"):
+            got = (got or {}).get("seq") if isinstance(got, dict) else got
+        if field == "location" and want is not None and got == "vertrouwelijk":
+            continue  # spec 8.7: a SAFETY_CONFIDENTIAL client's place is never signed
+        if got != want:
+            cli_signing.wrong(f"{field} {got!r}, gevraagd {want!r}")
+
+
+@settle_app.command("placement")
+def placement_cmd(party: str = typer.Option(..., "--party", help="de voorliggende gemeente, bv. GM0193"),
+                  client: str = typer.Option(..., "--client", help="pseudoniem van de cliënt (PSN-...)"),
+                  placement_id: str = typer.Option(..., "--id", help="eigen kenmerk van de plaatsing"),
+                  cost_bearer: str = typer.Option(..., "--cost-bearer", help="de kostendrager van de beoordeling"),
+                  provider: str = typer.Option(..., "--provider", help="de zorgaanbieder"),
+                  product: str = typer.Option(..., "--product", help="productcode, bv. 15B02"),
+                  start: str = typer.Option(..., "--start", help="eerste dag, JJJJ-MM-DD"),
+                  end: str | None = typer.Option(None, "--end", help="laatste dag, JJJJ-MM-DD (leeg: lopend)"),
+                  contract: str | None = typer.Option(None, "--contract", help="contract (standaard: dat van de "
+                                                                              "gemeente of haar regio)"),
+                  location: str | None = typer.Option(None, "--location", help="locatie"),
+                  determination: int = typer.Option(..., "--determination", help="volgnummer van de beoordeling"),
+                  notice: int | None = typer.Option(None, "--notice", help="volgnummer van de N1, als die er is"),
+                  key: Path | None = cli_signing.KEY_OPTION, passphrase_env: str | None = cli_signing.PASSPHRASE_OPTION,
+                  sign_command: str | None = cli_signing.COMMAND_OPTION,
+                  public_key: Path | None = cli_signing.PUBLIC_OPTION, server: str | None = cli_signing.SERVER_OPTION,
+                  token: str | None = cli_signing.TOKEN_OPTION) -> None:
+    """Record a placement the party fronts (or a change of it: the newest record is replaced), the record
+    `bwledger book` books the months from; signed with the party's own key (with --server prepared by the
+    server, POST /v1/plaatsingen, and checked and signed here)."""
+    from api.compose import RequestInvalid, placement_request
+
+    party = party.strip().upper()
+    body = {"party": party, "keyId": "0" * 64, "client": client, "placementId": placement_id,
+            "costBearer": cost_bearer, "provider": provider, "product": product, "startDate": start,
+            "endDate": end, "contract": contract, "location": location, "determinationSeq": determination,
+            "noticeSeq": notice}
+    try:  # the same checks as the endpoint's, before anything is signed or sent
+        _party, _key, fields = placement_request({k: v for k, v in body.items() if v is not None})
+    except RequestInvalid as exc:
+        _fail(LedgerError("REQUEST_INVALID", f"{exc.field}: {exc.message}"))
+    how = Signing(party, key, passphrase_env, sign_command, public_key, server, token)
+    fields.pop("client")
+    if server is None:
+        def write(store, signer):
+            d = settlement.draft_placement_by_seq(store, party, client, **fields)
+            return store.append(*d.signed(signer, store.clock()).as_item())
+
+        r = _local_write(how, write)
+    else:
+        asked = {"placement_id": placement_id, "fronting_party": party, "cost_bearer": fields["cost_bearer"],
+                 "provider": provider, "product": product, "start_date": fields["start"].isoformat(),
+                 "end_date": fields["end"].isoformat() if "end" in fields else None, "contract": contract,
+                 "location": location, "determination": determination, "notice": notice}
+        signer = cli_signing.party_signer(how)
+        with cli_signing.server_session(how) as http:
+            draft = http.placement_draft({**{k: v for k, v in body.items() if v is not None},
+                                          "keyId": signer.key_id})
+            _check_placement(draft.statement, signer, client, asked)
+            [r] = cli_signing.sign_and_submit(http, signer, [draft.statement])
+    typer.echo(f"plaatsing {placement_id}: {cli_signing.recorded(r)}")
 
 
 @settle_app.command("seal")

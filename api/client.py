@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +30,8 @@ NOTICES_PATH = "/v1/berichten"
 DRAFT_PATH = "/api/cases/drafts"
 SETTLEMENT_DRAFT_PATH = "/api/settlement/drafts"
 KEYS_PATH = "/api/keys"
+BOOKING_PATH = "/v1/boekingen"
+PLACEMENT_PATH = "/v1/plaatsingen"
 
 
 class Unreachable(Exception):
@@ -175,6 +178,35 @@ class LedgerClient:
 
         return self._answer(self._post(SETTLEMENT_DRAFT_PATH, body), accept)
 
+    def month_booking(self, *, month: str, party: str, key_id: str) -> MonthBookingDraft:
+        """The statements that book `month` for the fronting party `party` (POST /v1/boekingen), to be signed
+        here and submitted as one batch; none when the month stands as its placements say."""
+        def accept(doc: dict) -> MonthBookingDraft | None:
+            try:
+                items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True))
+                              for s in doc["statements"])
+                reversed_ = tuple(_stored_entry(s["reverses"]) if s.get("reverses") is not None else None
+                                  for s in doc["statements"])
+                placements, already = doc["placements"], doc["alreadyBooked"]
+                if not isinstance(placements, int) or not isinstance(already, int):
+                    return None
+                return MonthBookingDraft(str(doc["month"]), placements, already, items, reversed_)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+
+        return self._answer(self._post(BOOKING_PATH, {"month": month, "party": party, "keyId": key_id}), accept)
+
+    def placement_draft(self, body: dict[str, Any]) -> DraftStatement:
+        """The record of a placement, prepared by the server (POST /v1/plaatsingen), to be signed here."""
+        def accept(doc: dict) -> DraftStatement | None:
+            try:
+                [s] = doc["statements"]
+                return DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None
+
+        return self._answer(self._post(PLACEMENT_PATH, body), accept)
+
     def upload_document(self, case_id: str, *, filename: str, data: bytes, title: str, author: str,
                         document_date: str | None = None, supersedes: int | None = None) -> dict[str, Any]:
         """Upload a case exhibit (POST /api/cases/{case_id}/documents, the file as the raw body, the rest
@@ -206,6 +238,35 @@ class SettlementDraft:
     line_seq: int
     statements: tuple[DraftStatement, ...]
     admitted: dict[str, tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class MonthBookingDraft:
+    """What a server prepared to book a month: the month, how many placements run in it, how many of its
+    lines stand already, and the statements to sign (reversals first)."""
+
+    month: str
+    placements: int
+    already: int
+    statements: tuple[DraftStatement, ...]
+    reverses: tuple[StoredEntry | None, ...] = ()  # per statement: the stored line a reversal reverses
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as the ledger stores it: enough to recompute its entry hash (ledger.entries.entry_hash)."""
+
+    seq: int
+    received_at: datetime
+    prev_hash: bytes
+    signature: bytes
+    statement: bytes
+
+
+def _stored_entry(d: dict) -> StoredEntry:
+    return StoredEntry(int(d["seq"]), datetime.fromisoformat(str(d["receivedAt"]).replace("Z", "+00:00")),
+                       bytes.fromhex(d["prevHash"]), base64.b64decode(d["signature"], validate=True),
+                       base64.b64decode(d["statement"], validate=True))
 
 
 @dataclass(frozen=True)

@@ -576,6 +576,117 @@ def settlement_draft(store: Store, body: Any) -> dict[str, Any]:
             "admitted": admitted}
 
 
+# ------------------------------------------------------------------------------------ booking a month
+def month_booking_draft(store: Store, body: Any) -> dict[str, Any]:
+    """The statements that book a month for a fronting party (ledger.settlement.booking.draft_month: its
+    cost lines from the placements it recorded x the contract tariffs, and the reversals of lines its
+    changed placements no longer give), prepared for the party's `keyId`, to sign on its own machine and
+    submit as one batch to POST /api/ledger/entries (POST /v1/boekingen, `bwledger book --server`).
+
+    Body (camelCase): {month: "2026-03", party: "GM0166", keyId}. Answer: {month, party, keyId, authoredAt,
+    placements, alreadyBooked, statements: [{kind, idempotencyKey, statement (base64), reverses}]}: reversals
+    first, each with the line it reverses as stored ({seq, receivedAt, prevHash, signature, statement}), so the
+    party checks what it reverses against the entry hash it signs; none when the month stands as the
+    placements say. Nothing is written here."""
+    from ledger.admission import local_date
+    from ledger.settlement import service as settlement
+
+    if not isinstance(body, dict):
+        raise RequestInvalid("body", "verwacht een object {month, party, keyId}")
+    unknown = sorted(set(body) - {"month", "party", "keyId"})
+    if unknown:
+        raise RequestInvalid(unknown[0], "geen veld van een boekingsverzoek (month, party, keyId)")
+    if not isinstance(body.get("month"), str):
+        raise RequestInvalid("month", "de maand, bijvoorbeeld 2026-03")
+    try:
+        party, key_id = _draft_signer({"party": body.get("party"), "key_id": body.get("keyId")})
+    except RequestInvalid as exc:  # the field as this request names it
+        raise RequestInvalid({"key_id": "keyId"}.get(exc.field, exc.field), exc.message) from None
+    d = settlement.draft_month(store, body["month"], party, today=local_date(store.clock()))
+    authored_at = store.clock()
+    reversed_rows = store.get_rows([x.payload["reverses"]["seq"] for x in d.drafts if x.kind == "reversal"])
+
+    def item(x) -> dict[str, Any]:
+        out = {"kind": x.kind, "idempotencyKey": x.idempotency_key,
+               "statement": base64.b64encode(x.statement(party, key_id, authored_at)).decode("ascii")}
+        if x.kind == "reversal":  # the line it reverses, as stored: its entry hash can be recomputed from it
+            row = reversed_rows[x.payload["reverses"]["seq"]]
+            out["reverses"] = {"seq": row.seq, "receivedAt": iso(row.received_at), "prevHash": row.prev_hash.hex(),
+                               "signature": base64.b64encode(row.signature).decode("ascii"),
+                               "statement": base64.b64encode(row.statement).decode("ascii")}
+        return out
+
+    return {"month": d.month, "party": party, "keyId": key_id, "authoredAt": iso(authored_at),
+            "placements": d.placements, "alreadyBooked": d.already, "statements": [item(x) for x in d.drafts]}
+
+
+#: the fields of a placement request (POST /v1/plaatsingen): camelCase name -> (keyword, form, required)
+PLACEMENT_FIELDS: dict[str, tuple[str, str, bool]] = {
+    "client": ("client", "pseudonym", True), "placementId": ("placement_id", "text", True),
+    "costBearer": ("cost_bearer", "party", True), "provider": ("provider", "text", True),
+    "product": ("product", "text", True), "startDate": ("start", "date", True), "endDate": ("end", "date", False),
+    "contract": ("contract", "text", False), "location": ("location", "text", False),
+    "determinationSeq": ("determination_seq", "seq", True), "noticeSeq": ("notice_seq", "seq", False)}
+
+
+def placement_request(body: Any) -> tuple[str, str, dict[str, Any]]:
+    """(party, keyId, the keywords of ledger.settlement.booking.draft_placement_by_seq) of a placement request;
+    RequestInvalid naming the field otherwise."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from ledger.entries import Pseudonym
+
+    if not isinstance(body, dict):
+        raise RequestInvalid("body", "verwacht een object {party, keyId, client, placementId, ...}")
+    unknown = sorted(set(body) - set(PLACEMENT_FIELDS) - {"party", "keyId"})
+    if unknown:
+        raise RequestInvalid(unknown[0], "geen veld van een plaatsing")
+    try:
+        party, key_id = _draft_signer({"party": body.get("party"), "key_id": body.get("keyId")})
+    except RequestInvalid as exc:
+        raise RequestInvalid({"key_id": "keyId"}.get(exc.field, exc.field), exc.message) from None
+    out: dict[str, Any] = {}
+    for name, (keyword, form, required) in PLACEMENT_FIELDS.items():
+        value = body.get(name)
+        if value is None:
+            if required:
+                raise RequestInvalid(name, "verplicht")
+            continue
+        if form == "seq":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**53:
+                raise RequestInvalid(name, "een volgnummer in het grootboek")
+        elif not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise RequestInvalid(name, "tekst van 1 tot 200 tekens")
+        elif form == "date":
+            value = parse_day(value, name)
+        elif form == "party":
+            value = check_party(value)
+        elif form == "pseudonym":
+            try:
+                value = TypeAdapter(Pseudonym).validate_python(value, strict=True)
+            except ValidationError:
+                raise RequestInvalid(name, "het pseudoniem van de cliënt") from None
+        out[keyword] = value
+    return party, key_id, out
+
+
+def placement_draft(store: Store, body: Any) -> dict[str, Any]:
+    """The record of a placement the fronting party books from (ledger.settlement.booking.draft_placement_by_seq:
+    its determination and N1 named by seq; a change replaces the newest record of the placement), prepared for
+    the party's `keyId` to sign on its own machine and submit to POST /api/ledger/entries (POST /v1/plaatsingen,
+    `bwledger placement --server`). Answer: {party, keyId, authoredAt, statements: [{kind, idempotencyKey,
+    statement}]}. Nothing is written; the ledger's admission judges it (ledger/placements.py)."""
+    from ledger.settlement import service as settlement
+
+    party, key_id, fields = placement_request(body)
+    client = fields.pop("client")
+    d = settlement.draft_placement_by_seq(store, party, client, **fields)
+    authored_at = store.clock()
+    return {"party": party, "keyId": key_id, "authoredAt": iso(authored_at),
+            "statements": [{"kind": d.kind, "idempotencyKey": d.idempotency_key,
+                            "statement": base64.b64encode(d.statement(party, key_id, authored_at)).decode("ascii")}]}
+
+
 # ------------------------------------------------------------------------------------ key actions
 def key_action(store: Store, kind: str, key_id: str | None, item: Any) -> tuple[dict[str, Any], bool]:
     """A signed key statement submitted to its own endpoint (ledger.service.submit_key_action):

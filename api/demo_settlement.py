@@ -1,4 +1,5 @@
-"""Demo step for settlement (issue 4): book placements, settle and seal two quarters, write statements,
+"""Demo step for settlement (issue 4): record placements and book them month by month (ledger/settlement/booking.py
+book_month, as `bwledger book --month` does), settle and seal two quarters, write statements,
 charts, a what-if, the monitoring report and budget projections, and reconcile one deliberately
 different file. Called from api/demo.py run_demo(); outputs under BWLEDGER_HOME/outputs/verrekening.
 """
@@ -26,6 +27,7 @@ FRONTING = ["GM0193", "GM0193", "GM0193", "GM0505", "GM0228", "GM0718"]
 BEARERS = ["GM0166", "GM0148", "GM0160", "GM1708", "GM0193", "GM0505", "GM0228", "GM0718", "GM0345", "GM0642"]
 PRODUCTS = ["15A01", "15A02", "15B01", "15B02", "15B03", "15C01", "15C02", "15D01", "15D02"]
 CORRECTED_CLIENT = "PSN-demo-0003"
+PROVIDERS = ["Zorgaanbieder De Brug", "Stichting Beschermd Thuis", "RIBW Regio", "Woonzorg Het Anker"]
 
 
 def _placements() -> list[tuple[Placement, str]]:
@@ -105,14 +107,24 @@ def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
         return signers[party]
 
     booked = 0
-    if QUARTERS[0] not in settlement.sealed(store):  # first run: book, seal, correct
+    if QUARTERS[0] not in settlement.sealed(store):  # first run: record placements, book, seal, correct
         placements = []
-        for p, klass in _placements():
+        for i, (p, klass) in enumerate(_placements()):
             det = service.record(store, signer_for(p.fronting_party), "determination", _determination(p, klass),
                                  idempotency_key=f"demo-det-{p.placement_id}", client=p.client)
-            placements.append(Placement(**{**p.__dict__, "determination": {"seq": det.seq,
-                                                                          "entry_hash": det.entry_hash.hex()}}))
-        booked += len(settlement.book_placements(store, signer_for, placements, until=UNTIL, today=UNTIL))
+            ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
+            placements.append(Placement(**{**p.__dict__, "determination": ref}))
+            # the fronting party records the placement (ledger/placements.py); the months are booked from it
+            settlement.record_placement(store, signer_for(p.fronting_party), p.client, placement_id=p.placement_id,
+                                        cost_bearer=p.cost_bearer, provider=PROVIDERS[i % len(PROVIDERS)],
+                                        product=p.product, start=p.start, end=p.stop, location=p.location,
+                                        determination=ref)
+        # each fronting party books month by month, as `bwledger book --month` does
+        month = date(min(p.start for p in placements).year, min(p.start for p in placements).month, 1)
+        while month <= UNTIL:
+            for party in sorted({p.fronting_party for p in placements}):
+                booked += settlement.book_month(store, f"{month:%Y-%m}", signer_for(party), today=UNTIL).booked
+            month = (month + timedelta(days=31)).replace(day=1)
         disputed = next(p for p in placements[5:] if p.fronting_party != p.cost_bearer and not p.historical_budget)
         # the cost bearer objects through the dispute workflow, so its lines count as disputed
         case = cases.open_case(store, signer_for(disputed.fronting_party), disputed.determination["seq"],

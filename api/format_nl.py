@@ -20,6 +20,12 @@ def date_nl(value: date | str | None) -> str:
     return dutch_date(value)
 
 
+def month_nl(value: str | date) -> str:
+    """'2026-03' (or a day in it) -> 'maart 2026'."""
+    day = value if isinstance(value, date) else date.fromisoformat(f"{value[:7]}-01")
+    return dutch_date(day.replace(day=1)).split(" ", 1)[1]
+
+
 def datetime_nl(value: datetime | str | None, seconds: bool = False) -> str:
     """A UTC-aware timestamp as Dutch local time: `2 december 2026 15:53` (CET/CEST as on that day)."""
     if value is None or value == "":

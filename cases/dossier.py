@@ -36,7 +36,7 @@ ROLE_NL = {"claiming": "verzoeker (claimende partij)", "responding": "verweerder
            "committee": "geschillencommissie", "operator": "beheerder van het grootboek"}
 KIND_NL = {"determination": "beoordeling (N3)", "redetermination": "herbeoordeling (N8)", "acceptance": "aanvaarding (N4)",
            "objection": "bezwaar (N4)", "cost_line": "kostenregel", "reversal": "tegenboeking", "tariff_acceptance": "aanvaarding tarief",
-           "dispute_event": "geschilgebeurtenis (N7)", "settlement_seal": "afsluiting periode"}
+           "dispute_event": "geschilgebeurtenis (N7)", "settlement_seal": "afsluiting periode", "placement": "plaatsing"}
 NATURE_NL = {"advice": "advies", "binding_advice": "bindend advies", "court_ruling": "uitspraak van de rechter"}
 ATTEMPT_NL = {"contactpersonen": "overleg contactpersonen landelijke toegankelijkheid", "regioadviseur": "regioadviseur"}
 SECTIONS = ("Inventarislijst", "Chronologie", "Vraag en standpunten", "Beoordeling", "BRP-gegevens",
@@ -317,6 +317,10 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
         if kind == "placement_notice":
             chron.append((date.fromisoformat(pl["start_date"]), 1, f"plaatsing in {names(pl['host_municipality'])} "
                           f"(N1, gemeld {_d(day)})", who))
+        elif kind == "placement":  # the fronting party's record its cost lines are booked from
+            chron.append((date.fromisoformat(pl["start_date"]), 1, f"plaatsing bij {pl['provider']} ({pl['product']}"
+                          + (f", tot en met {_d(date.fromisoformat(pl['end_date']))}" if pl.get("end_date") else "")
+                          + f"), vastgelegd {_d(day)}", who))
         elif kind == "outflow_notice":
             chron.append((date.fromisoformat(pl["end_date"]), 1, "einde BW, uitstroom (N2)", who))
         elif kind == "handover_request":

@@ -18,7 +18,8 @@ The rules, in order (the first that fails gives the stable code, ledger/errors.p
      (ledger/disputes.py), the basis, product and tariff of a cost line (ledger/costline_basis.py),
      notices and acknowledgements (ledger/notices.py), the parties (ledger/parties.py), keys
      (ledger/registry.py), seals (ledger/seals.py), no personal data in any field (ledger/privacy.py), no
-     clear location of a SAFETY_CONFIDENTIAL client (ledger/confidential_locations.py)
+     clear location of a SAFETY_CONFIDENTIAL client (ledger/confidential_locations.py), placement records
+     and the cost lines booked from them (ledger/placements.py)
 
 Rule sets are dated data (ledger/data/admission.toml): `ruleset_at(received_at)`.
 Pure: no I/O and no clock; the ledger state an entry is judged against is passed in (`LedgerState`:
@@ -55,6 +56,7 @@ from .notices import (NOTICES, acknowledgement_problem, legal_basis_problem, not
                       outflow_episode_problem, referred_client_problem)
 from .parties import paying_party_problem, unknown_party_problem
 from .confidential_locations import DETERMINATION_KINDS, FLAG, location_problem
+from .placements import cost_line_placement_problem, placement_problem
 from .privacy import personal_data_problem
 from .registry import KeyRegistry
 from .seals import line_quarter, seal_problem, seal_quarter
@@ -63,7 +65,7 @@ Lookup = Callable[[int], RefInfo | None]
 ZONE = ZoneInfo("Europe/Amsterdam")
 #: kinds whose entries change the LedgerState (the store reads them again when another process appended)
 STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal", "tariff_acceptance",
-                           "placement_notice", "determination", "redetermination"}
+                           "placement_notice", "determination", "redetermination", "placement"}
 
 
 def local_date(ts: datetime) -> date:
@@ -146,6 +148,8 @@ class LedgerState:
     tariff_accepted: set[int] = field(default_factory=set)  # seqs of lines whose deviating tariff was accepted
     episode_start: dict[str, date] = field(default_factory=dict)  # client -> earliest N1 start_date
     confidential: set[str] = field(default_factory=set)  # clients of a SAFETY_CONFIDENTIAL determination
+    # (fronting party, placement id) -> seq of the newest record of that placement (ledger/placements.py)
+    placement_heads: dict[tuple[str, str], int] = field(default_factory=dict)
     next_seq: int = 0  # entries below this seq are applied
 
     def copy(self) -> LedgerState:
@@ -153,7 +157,8 @@ class LedgerState:
         return LedgerState(self.registry.copy(), dict(self.cases), dict(self.sealed),
                            None if self.booked_quarters is None else set(self.booked_quarters),
                            set(self.acknowledged), set(self.reversed), set(self.tariff_accepted),
-                           dict(self.episode_start), set(self.confidential), self.next_seq)
+                           dict(self.episode_start), set(self.confidential), dict(self.placement_heads),
+                           self.next_seq)
 
     def apply(self, seq: int, received_at: datetime, st: Statement) -> None:
         """Take an admitted entry into the state."""
@@ -185,6 +190,8 @@ class LedgerState:
                 self.episode_start[st.client] = p.start_date
         elif kind in DETERMINATION_KINDS and st.client is not None and FLAG in p.flags:
             self.confidential.add(st.client)
+        elif kind == "placement":
+            self.placement_heads[(st.author, p.placement_id)] = seq
         if kind in ("cost_line", "reversal") and self.booked_quarters is not None:
             q = line_quarter({"booking_quarter": p.booking_quarter,
                               "period_from": getattr(p, "period_from", None)})
@@ -337,6 +344,16 @@ def reversal_rule(c: Candidate) -> LedgerError | None:
     return reversal_problem(c.st.author, c.st.client, c.refs, c.state.cases)
 
 
+def placement_rule(c: Candidate) -> LedgerError | None:
+    """What a placement record rests on, and its chain per placement (ledger/placements.py)."""
+    return placement_problem(c.st.author, c.st.payload, c.st.client, c.refs, c.state.placement_heads)
+
+
+def cost_line_placement_rule(c: Candidate) -> LedgerError | None:
+    """A cost line agrees with the placement record it names (ledger/placements.py)."""
+    return cost_line_placement_problem(c.st.payload, c.st.client, c.refs.get("placement"))
+
+
 def notice_rule(c: Candidate) -> LedgerError | None:
     """N1, N2, N5 (ledger/notices.py)."""
     return notice_problem(c.st.kind, c.st.payload, c.received_on, c.ruleset)
@@ -407,7 +424,9 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], .
     "acknowledgements": {"acknowledgement": (acknowledgement_rule,)},
     "seals": {"settlement_seal": (seal_rule,)},
     "confidential_locations": {"placement_notice": (confidential_location_rule,),
-                               "cost_line": (confidential_location_rule,)},
+                               "cost_line": (confidential_location_rule,),
+                               "placement": (confidential_location_rule,)},
+    "placements": {"placement": (placement_rule,), "cost_line": (cost_line_placement_rule,)},
 }
 
 

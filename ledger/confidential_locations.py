@@ -51,6 +51,7 @@ LOCATION_FIELDS: dict[str, tuple[str, ...]] = {
     "placement_notice": ("location", "host_municipality", "host_region"),
     "outflow_notice": ("host_municipality", "host_region", "new_municipality"),
     "cost_line": ("location",),
+    "placement": ("location",),
 }
 #: the kinds withheld from a party that may not see the location (their parties are the location)
 NOTICE_KINDS = ("placement_notice", "outflow_notice")
@@ -73,11 +74,13 @@ def needing_parties(kind: str, payload: dict[str, Any]) -> set[str]:
 
 
 def location_problem(kind: str, payload: Any, confidential: bool) -> LedgerError | None:
-    """The admission rule: an N1 or cost line of a confidential client carries no clear location."""
+    """The admission rule: an N1, cost line or placement record of a confidential client carries no clear
+    location."""
     if not confidential:
         return None
     location = getattr(payload, "location", None)
-    if kind == "placement_notice" and location != MASK or kind == "cost_line" and location not in (None, MASK):
+    if kind == "placement_notice" and location != MASK or kind in ("cost_line", "placement") and location not in (
+            None, MASK):
         return LedgerError(LOCATION_CONFIDENTIAL,
                            f"de cliënt heeft een beoordeling met {FLAG}: de locatie staat niet in de melding, "
                            f"alleen '{MASK}' (de plaatsende partij bewaart haar zelf)")

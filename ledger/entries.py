@@ -207,6 +207,41 @@ class HandoverRequest(Payload):
     legal_basis: LegalBasis | None = None  # required from the admission rules of 2026-12 on
 
 
+class PlacementRecord(Payload):
+    """A placement as its fronting party contracted it: the record `book_month` books the monthly cost
+    lines from (ledger/settlement/booking.py; the rules: ledger/placements.py).
+
+    An N1 (`placement_notice`) is the notice to the host region of a placement outside the placing
+    region; it names no product, provider, end or determination, and an intra-regional placement has
+    none at all. So every placement that is to be booked has this record, by its fronting party,
+    resting on the determination (N3/N8) that names its cost bearer, and naming its N1 when there is
+    one (`notice`). A change (the end date, another product or determination) is a new record of the
+    same `placement_id` that replaces the one before it (`previous`); the newest one is in force.
+    """
+
+    party_fields = ("fronting_party", "cost_bearer")
+    ref_fields = ("determination", "notice", "previous")
+    placement_id: Name  # the fronting party's own id of the placement
+    fronting_party: Party  # the party whose contract pays the provider (the author)
+    cost_bearer: Party  # the cost bearer the determination names
+    provider: Name  # the zorgaanbieder (its AGB code or name)
+    product: Name  # a product of the catalogue (ledger/data/products.toml)
+    start_date: date
+    end_date: date | None = None  # None: running
+    contract: Name | None = None  # the tariff reference: a contract of ledger/data/tariffs.toml the fronting
+    # party uses; None: its own, else its region's
+    location: Name | None = None  # "vertrouwelijk" for a client of a SAFETY_CONFIDENTIAL determination
+    determination: EntryRef  # the N3/N8 naming the cost bearer, from a reference date on or before the start
+    notice: EntryRef | None = None  # the N1 of an inter-regional placement
+    previous: EntryRef | None = None  # the record of this placement it replaces
+
+    @model_validator(mode="after")
+    def _period(self) -> PlacementRecord:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date before start_date")
+        return self
+
+
 class Acknowledgement(Payload):
     """The addressee of a notice (N1, N2, N5) confirms its receipt (ledger/notices.py: who, by when)."""
 
@@ -219,7 +254,7 @@ class CostLine(Payload):
     """A cost line: a receivable of the fronting party and a payable of the cost bearer (R14)."""
 
     party_fields = ("fronting_party", "cost_bearer")
-    ref_fields = ("determination", "decision", "tariff_acceptance", "replaces")
+    ref_fields = ("determination", "decision", "tariff_acceptance", "replaces", "placement")
     fronting_party: Party
     cost_bearer: Party
     period_from: date
@@ -244,6 +279,8 @@ class CostLine(Payload):
     # replaces, and the reversal of that line just before it (ledger/costline_basis.py)
     tariff_acceptance: EntryRef | None = None
     replaces: EntryRef | None = None
+    # the placement record the line is booked from (ledger/placements.py: it must agree with it)
+    placement: EntryRef | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CostLine:
@@ -462,6 +499,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "outflow_notice": OutflowNotice,
     "handover_request": HandoverRequest,
     "acknowledgement": Acknowledgement,
+    "placement": PlacementRecord,
     "redetermination": Redetermination,
     "cost_line": CostLine,
     "tariff_acceptance": TariffAcceptance,

@@ -41,6 +41,8 @@ SEAL_ORDER = "SEAL_ORDER"  # a quarter sealed twice, or before an earlier quarte
 ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line
 TARIFF_ACCEPTANCE_INVALID = "TARIFF_ACCEPTANCE_INVALID"  # not a provisional deviating line of this bearer, or
 # accepted before; or a definitive deviating line whose acceptance does not match it or is used up
+PLACEMENT_INVALID = "PLACEMENT_INVALID"  # a placement record that forks or skips its chain, names another's N1, or a
+# cost line that disagrees with the placement it names (ledger/placements.py)
 LOCATION_CONFIDENTIAL = "LOCATION_CONFIDENTIAL"  # a clear location of a SAFETY_CONFIDENTIAL client (ledger/confidential_locations.py)
 PERSONAL_DATA = "PERSONAL_DATA"  # a BSN, an e-mail address or a postcode with house number (ledger/privacy.py)
 BSN_INVALID = "BSN_INVALID"  # given to the pseudonymisation service: not nine digits passing the 11-proef (ledger/pseudonyms.py)

@@ -33,7 +33,7 @@ from rules.flags import FLAG_KIND_NL
 KIND_NL = {
     "determination": "Beoordeling (N3)", "acceptance": "Aanvaarding (N4)", "objection": "Bezwaar (N4)",
     "placement_notice": "Plaatsingsmelding (N1)", "outflow_notice": "Uitstroommelding (N2)",
-    "handover_request": "Overdrachtsverzoek (N5)", "redetermination": "Herbeoordeling (N8)",
+    "handover_request": "Overdrachtsverzoek (N5)", "redetermination": "Herbeoordeling (N8)", "placement": "Plaatsing",
     "cost_line": "Kostenregel", "reversal": "Tegenboeking", "tariff_acceptance": "Aanvaarding tarief", "settlement_seal": "Verrekeningszegel",
     "dispute_event": "Geschilgebeurtenis", "key_registration": "Sleutelregistratie",
     "key_rotation": "Sleutelwissel", "key_revocation": "Sleutelintrekking", "audit_anchor": "Anker auditlogboek",
@@ -92,6 +92,10 @@ def _summary(kind: str, p: dict[str, Any]) -> str:
     if kind == "cost_line" and isinstance(p.get("amount_cents"), int):
         return (f"{euro(p['amount_cents'])} {name(p.get('fronting_party'))} → {name(p.get('cost_bearer'))}, "
                 f"{p.get('period_from')} t/m {p.get('period_to')}")
+    if kind == "placement" and isinstance(p.get("start_date"), str):
+        end = f" t/m {date_nl(p['end_date'])}" if p.get("end_date") else ", lopend"
+        return (f"{p.get('product')} bij {p.get('provider')}, vanaf {date_nl(p['start_date'])}{end}; "
+                f"{name(p.get('fronting_party'))} voor {name(p.get('cost_bearer'))}")
     if kind in ("acceptance", "objection", "reversal") and isinstance(p.get("reason"), str):
         return p["reason"][:80]
     return KIND_NL.get(kind, kind)

@@ -2,18 +2,26 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+
+from rules import day_range
 
 from ..confidential_locations import location_to_sign
 from ..crypto import Signer
 from ..drafts import Draft
+from ..entries import party_class
+from ..errors import PARTY_UNKNOWN, REFERENCE_INVALID, LedgerError
+from ..parties import exists_on
 from ..service import SignedStatement, sign_statement
-from ..store import AppendResult, Store
+from ..store import AppendResult, Store, entries
 from . import store as sstore
 from .catalogue import Catalogue, load_catalogue
-from .costlines import LineSpec, Placement, line_specs
-from .quarters import Quarter, correction_label
+from .costlines import LineSpec, Placement, line_specs, split_days
+from .quarters import Quarter, correction_label, days, month_end
 
 SignerFor = Callable[[str], Signer]
 
@@ -157,3 +165,275 @@ def reversal_statement(store: Store, signer_for: SignerFor, line: sstore.Line, r
                        label: str | None, decision: dict | None = None) -> SignedStatement:
     """A signed reversal of `line`, booked in `q` (public for corrections)."""
     return _reversal(store, signer_for, line, reason, q, label, decision)
+
+
+# ---------------------------------------------------------------------------------------------
+# A month's cost lines from the recorded placements (issue 14): `bwledger book --month 2026-03`
+# ---------------------------------------------------------------------------------------------
+MONTH_INVALID = "MONTH_INVALID"
+#: the idempotency keys of the lines book_month books start with this (what it finds as its own)
+MONTH_KEY_PREFIX = "bm-"
+_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    """'2026-03' -> (1 March 2026, 31 March 2026); anything else: LedgerError(MONTH_INVALID)."""
+    m = _MONTH_RE.match(str(text))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise LedgerError(MONTH_INVALID, f"geen maand (verwacht bijvoorbeeld 2026-03): {str(text)[:40]!r}")
+    year = int(m.group(1))
+    if not day_range.year_in_range(year):
+        raise LedgerError(MONTH_INVALID, f"de maand {m.group(0).strip()} ligt buiten de jaren "
+                                         f"{day_range.FIRST_DAY.year} tot en met {day_range.LAST_DAY.year}")
+    start = date(year, int(m.group(2)), 1)
+    return start, month_end(start)
+
+
+@dataclass(frozen=True)
+class RecordedPlacement:
+    """The newest record of a placement (a `placement` entry, ledger/placements.py) and what booking reads
+    of the determination it rests on."""
+
+    seq: int
+    entry_hash: bytes
+    client: str
+    payload: dict
+    provisional: bool  # the determination's: its lines are provisional
+    historical: bool  # the determination's budget is the centrumgemeente's historical budget
+
+    @property
+    def ref(self) -> dict:
+        return {"seq": self.seq, "entry_hash": self.entry_hash.hex()}
+
+    def placement(self) -> Placement:
+        """As settlement books it (costlines.Placement)."""
+        p = self.payload
+        end = p.get("end_date")
+        return Placement(p["placement_id"], self.client, p["fronting_party"], p["cost_bearer"], p["product"],
+                         date.fromisoformat(p["start_date"]), date.fromisoformat(end) if end else None,
+                         location=p.get("location") or "", historical_budget=self.historical,
+                         status="provisional" if self.provisional else "definitive",
+                         determination=dict(p["determination"]), contract=p.get("contract"))
+
+
+def recorded_placements(store: Store, party: str, start: date | None = None, stop: date | None = None
+                        ) -> list[RecordedPlacement]:
+    """The placements `party` records as fronting party (the newest record of each), in the order first
+    recorded; with `start`/`stop`, only those running on some day of start..stop."""
+    rows = store.rows_where(entries.c.kind == "placement", entries.c.author == party)
+    newest: dict[str, tuple] = {}
+    for r in rows:  # in seq order: a later record of a placement replaces the one before it
+        p = json.loads(r.statement)["payload"]
+        first = newest.get(p["placement_id"], (r.seq,))[0]
+        newest[p["placement_id"]] = (first, r, p)
+    chosen = []
+    for first, r, p in sorted(newest.values(), key=lambda t: t[0]):
+        begins, end = date.fromisoformat(p["start_date"]), p.get("end_date")
+        if stop is not None and begins > stop or start is not None and end and date.fromisoformat(end) < start:
+            continue
+        chosen.append((r, p))
+    dets = store.get_rows([p["determination"]["seq"] for _r, p in chosen])
+    out = []
+    for r, p in chosen:
+        det = json.loads(dets[p["determination"]["seq"]].statement)["payload"]
+        out.append(RecordedPlacement(r.seq, r.leaf_hash, r.client, p, bool(det.get("provisional")),
+                                     (det.get("outcome") or {}).get("budget") == "historical"))
+    return out
+
+
+@dataclass(frozen=True)
+class MonthDrafts:
+    """What booking `month` for `party` takes: the unsigned reversals and new lines (reversals first), and
+    how many of the month's lines already stand as the placements say."""
+
+    month: str
+    party: str
+    placements: int  # the placements running in the month, or with lines of it booked before
+    drafts: tuple[Draft, ...]
+    already: int  # lines of the month already booked as their placement says
+
+    @property
+    def lines(self) -> int:
+        return sum(1 for d in self.drafts if d.kind == "cost_line")
+
+    @property
+    def reversals(self) -> int:
+        return sum(1 for d in self.drafts if d.kind == "reversal")
+
+
+@dataclass(frozen=True)
+class MonthBooking:
+    """What book_month did: `booked` new lines and `reversed` lines (both 0 on a second run), `already` the
+    lines that stood already, `results` the appended entries."""
+
+    month: str
+    party: str
+    placements: int
+    booked: int
+    reversed: int
+    already: int
+    results: tuple[AppendResult, ...]
+
+
+def _own_lines(store: Store, party: str, clients: Sequence[str]) -> set[int]:
+    """The seqs of cost lines of these clients that book_month booked for `party` (by their key)."""
+    return set(sstore.keyed_entries(store, "cost_line", party, clients, MONTH_KEY_PREFIX))
+
+
+def _month_drafts_of(store: Store, rec: RecordedPlacement, start: date, stop: date, rows: Sequence[sstore.Line],
+                     own: set[int], sealed, today: date | None, cat: Catalogue) -> tuple[list[Draft], int]:
+    """The drafts that bring one placement's lines of start..stop in line with its record, and how many stand.
+
+    The placement's lines of the month that book_month did not book (a correction after a re-determination
+    or a decision, a definitive line on an accepted tariff) are left as they are, and their days are not
+    booked again: they are their own basis's to change."""
+    p = rec.placement()
+    mine = [r for r in rows if r.placement_id == p.placement_id and r.fronting == p.fronting_party
+            and r.period_from <= stop and r.period_to >= start]
+    reversed_ = {r.reverses_seq for r in rows if r.kind == "reversal"}
+    live = [r for r in mine if r.kind == "cost_line" and r.seq not in reversed_]
+    others = [(r.period_from, r.period_to, r.seq) for r in live if r.seq not in own]
+    specs = []
+    for s in line_specs(p, cat, stop):
+        if s.period_from < start:
+            continue
+        for a, b, taken in split_days(s.period_from, s.period_to, others):
+            if taken is None:
+                specs.append(LineSpec(a, b, s.product, days(a, b), s.tariff_cents, s.contract))
+    want = {(p.fronting_party, p.cost_bearer, s.period_from, s.period_to, s.product, s.tariff_cents, p.status,
+             p.historical_budget): s for s in specs}
+    standing = [r for r in live if r.seq in own]
+    keep = {_content(r) for r in standing if _content(r) in want}
+    bearer_changed = any(r.bearer != p.cost_bearer or r.historical != p.historical_budget for r in standing)
+    out: list[Draft] = []
+    for r in standing:
+        if _content(r) in keep:
+            continue
+        q = booking_quarter(sealed, r.period_from, today, correction=True)
+        label = correction_label(r.period_from, r.period_to) if q != Quarter.of(r.period_from) else None
+        out.append(reversal_draft(store, r, "plaatsing gewijzigd", q, label))
+    location = location_to_sign(store, p.client, p.location)  # spec 8.7: "vertrouwelijk"
+    month = start.strftime("%Y-%m")
+    for content, spec in want.items():
+        if content in keep:
+            continue
+        q = booking_quarter(sealed, spec.period_from, today, correction=bearer_changed)
+        label = correction_label(spec.period_from, spec.period_to) if q != Quarter.of(spec.period_from) else None
+        payload = cost_line_payload(fronting=p.fronting_party, bearer=p.cost_bearer, spec=spec, status=p.status,
+                                    historical=p.historical_budget, determination=p.determination,
+                                    agreement_version=None, placement_id=p.placement_id, location=location,
+                                    quarter=q, corrects=label)
+        payload["placement"] = rec.ref
+        gen = sum(1 for r in mine if r.kind == "cost_line" and r.seq in own and _content(r) == content)
+        out.append(Draft("cost_line", payload,
+                         f"{MONTH_KEY_PREFIX}{month}-{_key(p.fronting_party, p.placement_id, *content, gen)}",
+                         p.client))
+    return out, len(keep)
+
+
+Progress = Callable[[int, int], None]
+
+
+def draft_month(store: Store, month: str, party: str, *, today: date | None = None,
+                progress: Progress | None = None) -> MonthDrafts:
+    """The cost lines of `month` ('2026-03') from the placements `party` records as fronting party x the
+    contract tariffs (ledger/data/tariffs.toml), unsigned: one line per placement and tariff for its days
+    in the month (both ends inclusive; a partial month pro rata by its days), and the reversal of a line it
+    booked before that its placement no longer gives (a record with another end, product or determination).
+    Lines that stand as their placement says are not drafted again, so booking twice books nothing twice;
+    each line's idempotency key is its placement's and month's (`bm-2026-03-...`), so two runs at once
+    book it once. A line of a sealed quarter goes into the next open one; after a change of cost bearer
+    into the open quarter of `today` (booking_quarter). `progress(done, total)` after each placement."""
+    start, stop = parse_month(month)
+    if party_class(party) != "municipality" or not exists_on(party, start):
+        raise LedgerError(PARTY_UNKNOWN, f"{party} is geen gemeente in {start.strftime('%Y-%m')}: alleen een "
+                                         "gemeente boekt als voorliggende partij")
+    # the placements running in the month, and those whose lines of the month book_month booked before
+    # (a placement that ended earlier since: its lines of the month are to be reversed)
+    booked_for = set(sstore.keyed_entries(store, "cost_line", party, None,
+                                          f"{MONTH_KEY_PREFIX}{start:%Y-%m}-").values())
+    running = {r.seq for r in recorded_placements(store, party, start, stop)}
+    recs = [r for r in recorded_placements(store, party) if r.seq in running or r.client in booked_for]
+    sstore.sync_index(store)
+    cat = load_catalogue()
+    sealed = sealed_quarters(store)
+    clients = sorted({r.client for r in recs})
+    own = _own_lines(store, party, clients)
+    rows_of: dict[str, list[sstore.Line]] = {c: sstore.client_lines(store, c) for c in clients}
+    drafts: list[Draft] = []
+    reversals: list[Draft] = []
+    already = 0
+    for i, rec in enumerate(recs, 1):
+        made, kept = _month_drafts_of(store, rec, start, stop, rows_of[rec.client], own, sealed, today, cat)
+        reversals.extend(d for d in made if d.kind == "reversal")
+        drafts.extend(d for d in made if d.kind != "reversal")
+        already += kept
+        if progress is not None:
+            progress(i, len(recs))
+    return MonthDrafts(start.strftime("%Y-%m"), party, len(recs), tuple(reversals + drafts), already)
+
+
+def book_month(store: Store, month: str, signer: Signer, *, today: date | None = None,
+               progress: Progress | None = None) -> MonthBooking:
+    """Book `month` for the fronting party `signer` (draft_month, signed here, appended as one batch)."""
+    d = draft_month(store, month, signer.party, today=today, progress=progress)
+    results: list[AppendResult] = []
+    if d.drafts:
+        now = store.clock()
+        results = store.append_batch([x.signed(signer, now).as_item() for x in d.drafts])
+        sstore.sync_index(store)
+    def count(kind: str, duplicate: bool) -> int:
+        return sum(1 for r, x in zip(results, d.drafts) if x.kind == kind and r.duplicate == duplicate)
+
+    # a line another run booked meanwhile answers as a replay: it stood already
+    return MonthBooking(d.month, d.party, d.placements, count("cost_line", False), count("reversal", False),
+                        d.already + count("cost_line", True), tuple(results))
+
+
+def draft_placement(store: Store, party: str, client: str, *, placement_id: str, cost_bearer: str, provider: str,
+                    product: str, start: date, determination: dict, end: date | None = None,
+                    contract: str | None = None, location: str | None = None, notice: dict | None = None) -> Draft:
+    """The record of a placement `party` fronts (a `placement` entry, ledger/placements.py), unsigned: the
+    first record of `placement_id`, or one that replaces the newest record of it (`previous`, found here).
+    The same record asked again is the same draft, so recording it twice stores it once."""
+    rows = store.rows_where(entries.c.kind == "placement", entries.c.author == party)
+    head = None
+    for r in rows:
+        if json.loads(r.statement)["payload"]["placement_id"] == placement_id:
+            head = r
+    payload = {"placement_id": placement_id, "fronting_party": party, "cost_bearer": cost_bearer,
+               "provider": provider, "product": product, "start_date": start.isoformat(),
+               "end_date": end.isoformat() if end else None, "contract": contract,
+               "location": location_to_sign(store, client, location) or None, "determination": dict(determination),
+               "notice": dict(notice) if notice else None}
+    if head is not None:
+        before = json.loads(head.statement)["payload"]
+        if {k: before.get(k) for k in payload} == payload:  # nothing changed: the newest record again
+            return Draft("placement", before, head.idempotency_key, head.client)
+        payload["previous"] = {"seq": head.seq, "entry_hash": head.leaf_hash.hex()}
+    n = sum(1 for r in rows if json.loads(r.statement)["payload"]["placement_id"] == placement_id)
+    return Draft("placement", payload, f"pl-{_key(party, placement_id)}-{n}", client)
+
+
+def entry_ref(store: Store, seq: int, kinds: Sequence[str], client: str, what: str) -> dict:
+    """{seq, entry_hash} of entry `seq`, an entry of one of `kinds` about `client`; else
+    LedgerError(REFERENCE_INVALID) in Dutch (`what`: how a person calls it)."""
+    row = store.get_rows([seq]).get(seq)
+    if row is None or row.kind not in kinds or row.client != client:
+        raise LedgerError(REFERENCE_INVALID, f"regel {seq} is geen {what} van cliënt {client}")
+    return {"seq": row.seq, "entry_hash": row.leaf_hash.hex()}
+
+
+def draft_placement_by_seq(store: Store, party: str, client: str, *, determination_seq: int,
+                           notice_seq: int | None = None, **fields) -> Draft:
+    """draft_placement, naming the determination (N3/N8) and the N1 by their seqs (what a person knows)."""
+    det = entry_ref(store, determination_seq, ("determination", "redetermination"), client, "beoordeling (N3/N8)")
+    notice = None if notice_seq is None else entry_ref(store, notice_seq, ("placement_notice",), client,
+                                                       "plaatsingsmelding (N1)")
+    return draft_placement(store, party, client, determination=det, notice=notice, **fields)
+
+
+def record_placement(store: Store, signer: Signer, client: str, **fields) -> AppendResult:
+    """Record (or change) a placement the signer's party fronts (draft_placement, signed here)."""
+    d = draft_placement(store, signer.party, client, **fields)
+    return store.append(*d.signed(signer, store.clock()).as_item())

@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..errors import LedgerError
+from ..errors import PLACEMENT_INVALID, LedgerError
 from .catalogue import Catalogue
 from .quarters import days, months
-
-PLACEMENT_INVALID = "PLACEMENT_INVALID"
 
 
 @dataclass(frozen=True)

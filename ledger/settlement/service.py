@@ -10,7 +10,9 @@ from datetime import date
 from pathlib import Path
 
 from ..store import AppendResult, Store
-from .booking import SignerFor, book_placement, sealed_quarters
+from .booking import (MonthBooking, MonthDrafts, SignerFor, book_month, book_placement, draft_month,
+                      draft_placement, draft_placement_by_seq, record_placement, recorded_placements,
+                      sealed_quarters)
 from .corrections import Period, rebook
 from .tariff_acceptance import accept_tariff, book_accepted_tariff
 from .costlines import Placement
@@ -23,7 +25,15 @@ __all__ = [
     "book_accepted_tariff",
     "Period",
     "Placement",
+    "MonthBooking",
+    "MonthDrafts",
+    "book_month",
     "book_placements",
+    "draft_month",
+    "draft_placement",
+    "draft_placement_by_seq",
+    "record_placement",
+    "recorded_placements",
     "budget_projection",
     "monitoring",
     "rebook",

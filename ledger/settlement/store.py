@@ -356,6 +356,21 @@ def entries_of_kind(store: Store, kinds: Sequence[str], through_seq: int | None 
     return out
 
 
+def keyed_entries(store: Store, kind: str, author: str, clients: Sequence[str] | None, key_prefix: str
+                  ) -> dict[int, str | None]:
+    """seq -> client of `author`'s entries of `kind` (about these clients; None: any) whose idempotency key
+    starts with `key_prefix` (what a booking finds as its own: ledger/settlement/booking.py)."""
+    out: dict[int, str | None] = {}
+    cond = [entries.c.kind == kind, entries.c.author == author,
+            entries.c.idempotency_key.startswith(key_prefix, autoescape=True)]
+    wanted = None if clients is None else sorted(set(clients))
+    with store.engine.connect() as c:
+        for i in range(0, 1 if wanted is None else len(wanted), 500):
+            where = cond if wanted is None else [*cond, entries.c.client.in_(wanted[i:i + 500])]
+            out.update((r[0], r[1]) for r in c.execute(sa.select(entries.c.seq, entries.c.client).where(*where)))
+    return out
+
+
 def entry_kinds(store: Store, seqs: Sequence[int]) -> dict[int, tuple[str, bytes]]:
     """seq -> (kind, entry hash) for these entries."""
     out: dict[int, tuple[str, bytes]] = {}

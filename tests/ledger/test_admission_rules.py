@@ -94,6 +94,14 @@ def acceptance(line_ref, **kw) -> dict:
     return d
 
 
+def placement(det, **kw) -> dict:
+    """Kampen's record of a placement of its client, on the determination naming Zwolle."""
+    d = {"placement_id": "adv-pl", "fronting_party": "GM0166", "cost_bearer": "GM0193",
+         "provider": "Zorgaanbieder De Brug", "product": "15A01", "start_date": "2026-01-05", "determination": det}
+    d.update(kw)
+    return d
+
+
 def _event(s: Scenario, status, previous, **kw) -> dict:
     d = {"dispute_id": "GS-adv", "determination": s.refs["det"], "status": status, "previous_status": previous,
          "participants": ["GM0166", "GM0193", COMMITTEE], "claiming": "GM0166", "responding": "GM0193"}
@@ -129,7 +137,12 @@ def build(client: TestClient) -> Scenario:
     # a client in a vrouwenopvang (spec 8.7, E40): its N1 and lines carry "vertrouwelijk", never the place
     s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-conf",
                                                    flags=["SAFETY_CONFIDENTIAL"]), client=C3, name="det_conf")
-    s.add("GM0166", "placement_notice", {**n1, "location": "vertrouwelijk"}, client=C3)
+    s.add("GM0166", "placement_notice", {**n1, "location": "vertrouwelijk"}, client=C3, name="n1_conf")
+    # Kampen's placement record (ledger/placements.py), recorded and then replaced by one with an end date
+    pl = placement(s.refs["det"], notice=s.refs["n1"])
+    s.refs["pl_payload"] = pl
+    s.add("GM0166", "placement", pl, name="pl")
+    s.add("GM0166", "placement", {**pl, "end_date": "2026-01-20", "previous": s.refs["pl"]}, name="pl2")
     # the case, step by step as the workflow table allows, up to the hearing
     s.add("GM0166", "dispute_event", _event(s, "DETERMINED", None))
     for author, status, prev, kw in (
@@ -247,6 +260,33 @@ def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
         ("a line reversed twice", s.sign("GM0166", "reversal", {"reverses": {"seq": r["reversal"]["seq"] - 1,
                                                                               "entry_hash": _hash(s, r["reversal"]["seq"] - 1)},
                                                                  "reason": "nog eens"}), "ALREADY_REVERSED"),
+        # placement records and the lines booked from them (rule set 2026-12-04, ledger/placements.py)
+        ("a placement on another client's determination", s.sign("GM0166", "placement", placement(
+            r["det"], placement_id="adv-pl-c2"), client=C2), "BASIS_MISMATCH"),
+        ("a placement naming a cost bearer its determination does not", s.sign("GM0166", "placement", placement(
+            r["det"], placement_id="adv-pl-b", cost_bearer="GM0200")), "BASIS_MISMATCH"),
+        ("a placement before the determination's reference date", s.sign("GM0166", "placement", placement(
+            r["det"], placement_id="adv-pl-d", start_date="2025-12-01")), "BASIS_MISMATCH"),
+        ("a placement with the committee as cost bearer", s.sign("GM0166", "placement", placement(
+            r["det"], placement_id="adv-pl-c", cost_bearer=COMMITTEE)), "PARTY_ROLE_INVALID"),
+        ("a placement of a product outside the catalogue", s.sign("GM0166", "placement", placement(
+            r["det"], placement_id="adv-pl-p", product="XX99")), "PRODUCT_UNKNOWN"),
+        ("a placement on another region's contract", s.sign("GM0166", "placement", placement(
+            r["det"], placement_id="adv-pl-t", contract="dza-bw-2024")), "TARIFF_INVALID"),
+        ("a placement naming the N1 of another client", s.sign("GM0166", "placement", placement(
+            r["det"], placement_id="adv-pl-n", notice=r["n1_conf"])), "PLACEMENT_INVALID"),
+        ("a second chain of a recorded placement", s.sign("GM0166", "placement", placement(
+            r["det"], product="15A02")), "PLACEMENT_INVALID"),
+        ("a placement record replacing one that was replaced", s.sign("GM0166", "placement", placement(
+            r["det"], end_date="2026-01-31", previous=r["pl"])), "PLACEMENT_INVALID"),
+        ("a cost line for days outside its placement", s.sign("GM0166", "cost_line", line(
+            determination=r["det"], placement=r["pl2"], placement_id="adv-pl")), "PLACEMENT_INVALID"),
+        ("a cost line of another product than its placement", s.sign("GM0166", "cost_line", line(
+            determination=r["det"], placement=r["pl"], placement_id="adv-pl", product="15A02",
+            period_from="2026-01-05", units=27, tariff_cents=23_800)), "PLACEMENT_INVALID"),
+        ("the clear location in the placement record of a client in a vrouwenopvang", s.sign(
+            "GM0166", "placement", placement(r["det_conf"], placement_id="adv-pl-conf", location="Goes-02"),
+            client=C3), "LOCATION_CONFIDENTIAL"),
         # notices (ledger/notices.py)
         ("an N1 to an unknown region starting in 1990", s.sign("GM0166", "placement_notice", {
             **n1, "host_region": "RG:nergens", "start_date": "1990-01-01"}), "DATE_IMPLAUSIBLE"),
@@ -502,8 +542,8 @@ AUTHORS = ("GM0166", "GM0193", "GM0200", COMMITTEE, OPERATOR, "revoked", "rotate
 #: or the subject of a closed case (only a determination can be: a case is about one)
 NEEDS = {"redetermination": "previous", "acceptance": "determination", "objection": "determination",
          "acknowledgement": "notice", "cost_line": "determination", "tariff_acceptance": "cost_line",
-         "reversal": "reverses", "dispute_event": "determination"}
-CLOSED_CASE = ("redetermination", "acceptance", "objection", "cost_line", "dispute_event")
+         "reversal": "reverses", "dispute_event": "determination", "placement": "determination"}
+CLOSED_CASE = ("redetermination", "acceptance", "objection", "cost_line", "dispute_event", "placement")
 #: what the business rules answer an entitled author with a valid key, per (kind, variant), where it is
 #: not admission: a code, or {author: code} for the authors the answer differs for
 REFUSED = {
@@ -515,6 +555,7 @@ REFUSED = {
     ("cost_line", "other_client"): {"GM0166": "BASIS_MISMATCH", OPERATOR: "NOT_ENTITLED"},
     ("cost_line", "closed_case"): {OPERATOR: "NOT_ENTITLED"},
     ("tariff_acceptance", "other_client"): "TARIFF_ACCEPTANCE_INVALID",
+    ("placement", "other_client"): "BASIS_MISMATCH",
     ("reversal", "present"): {OPERATOR: "NOT_ENTITLED"},  # the operator reverses only for a decision
     ("reversal", "other_client"): "BASIS_MISMATCH",
     ("dispute_event", "other_client"): "CASE_MISMATCH",
@@ -548,6 +589,8 @@ def valid_statement(s: Scenario, kind: str, variant: str) -> tuple[dict, str | N
         return {"determination": pick(r["det"], r["det_other"], r["det_closed"]), "reasons": "onjuist"}, C1
     if kind == "placement_notice":
         return r["n1_payload"], C1
+    if kind == "placement":
+        return placement(pick(r["det"], r["det_other"], r["det_closed"]), placement_id=f"adv-pl-m{i}"), C1
     if kind == "outflow_notice":
         return {"sender": "GM0166", "host_municipality": "GM0193", "host_region": "RG:ijssel-vecht",
                 "end_date": "2026-06-30", "legal_basis": "pseudoniem"}, C1

@@ -16,7 +16,7 @@ OLD = Path(__file__).resolve().parents[1] / "data" / "ledger_before_2026_12.db"
 
 def test_rule_sets_are_dated_and_ordered():
     sets = rulesets()
-    assert [r.version for r in sets] == ["1", "2026-12", "2026-12-02", "2026-12-03"]
+    assert [r.version for r in sets] == ["1", "2026-12", "2026-12-02", "2026-12-03", "2026-12-04"]
     assert ruleset_at(datetime(2026, 6, 1, tzinfo=timezone.utc)).rules == frozenset()
     new = ruleset_at(datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert {"disputes", "cost_lines", "notices", "keys", "seals"} <= new.rules and "episodes" not in new.rules
@@ -28,6 +28,10 @@ def test_rule_sets_are_dated_and_ordered():
     # issue 12 (spec 8.7): no clear location of a SAFETY_CONFIDENTIAL client from 3 December 2026 on
     latest = ruleset_at(datetime(2026, 12, 3, tzinfo=timezone.utc))
     assert latest.version == "2026-12-03" and latest.rules == later.rules | {"confidential_locations"}
+    # issue 14: placement records, and the cost lines booked from them, from 4 December 2026 on
+    placements = ruleset_at(datetime(2026, 12, 4, tzinfo=timezone.utc))
+    assert placements.version == "2026-12-04" and placements.rules == latest.rules | {"placements"}
+    assert "placements" not in ruleset_at(datetime(2026, 12, 3, 23, 59, tzinfo=timezone.utc)).rules
 
 
 def test_a_ledger_written_before_the_rules_verifies_clean(tmp_path):

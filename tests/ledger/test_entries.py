@@ -193,6 +193,7 @@ def _kind_cases(e):
     n5 = {"meldgemeente": "GM0200", "to_party": "GM0166", "reasons": "kans van slagen", "proposed_date": "2026-03-01",
           "legal_basis": "pseudoniem"}
     notice = e.append("GM0166", "placement_notice", n1)
+    size = e.store.size()  # a fresh placement id each call (a second record of one replaces the first)
     seal = {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 3,
             "balances": [{"party": "GM0166", "net_cents": 5}, {"party": "GM0193", "net_cents": -5}]}
     ev = {"dispute_id": "D-9", "determination": ref(det), "status": "DETERMINED",
@@ -209,6 +210,9 @@ def _kind_cases(e):
         "acceptance": ({"determination": ref(det)}, "GM0193", "GM0166", "PSN-client-1"),
         "objection": ({"determination": ref(det), "reasons": "onjuist"}, "GM0193", "GM0200", "PSN-client-1"),
         "placement_notice": (n1, "GM0166", "GM0193", "PSN-client-1"),
+        "placement": ({"placement_id": f"pl-{size}", "fronting_party": "GM0166", "cost_bearer": "GM0193",
+                       "provider": "Zorgaanbieder De Brug", "product": "15A01", "start_date": "2026-01-05",
+                       "determination": ref(det), "notice": ref(notice)}, "GM0166", "GM0193", "PSN-client-1"),
         "outflow_notice": (n2, "GM0166", "GM0193", "PSN-client-1"),
         "handover_request": (n5, "GM0200", "GM0166", "PSN-client-1"),
         "redetermination": (redet, "GM0166", "GM0193", "PSN-client-1"),
