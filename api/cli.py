@@ -65,7 +65,7 @@ def rules_check(paths: list[Path] = typer.Argument(..., help="casebook files or 
 def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case id"),
                  as_json: bool = typer.Option(False, "--json", help="machine form")) -> None:
     """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json)."""
-    from api.compose import assess  # the function POST /api/rules/determine and the page call
+    from api.compose import assess  # the function POST /v1/beoordelingen and the page call
 
     try:
         result = assess(file.read_text(encoding="utf-8"), "json" if file.suffix == ".json" else "toml", case)

@@ -503,7 +503,7 @@ def _admitted(result) -> dict[str, Any] | None:
 def settlement_draft(store: Store, body: Any) -> dict[str, Any]:
     """The next statement of a settlement write, prepared for `party` and its `key_id`
     (ledger.settlement.tariff_acceptance's draft functions), for the party to sign on its own machine
-    and submit to POST /api/ledger/entries.
+    and submit to POST /v1/grootboek/regels.
 
     Body: {action: accept_tariff | book_accepted_tariff, party, key_id, line_seq (accept_tariff) |
     acceptance_seq (book_accepted_tariff), arguments: {note}}. Answer: {action, party, key_id,
@@ -561,7 +561,7 @@ def key_action(store: Store, kind: str, key_id: str | None, item: Any) -> tuple[
 # ---------------------------------------------------------------------------------------- clients
 def client_pseudonym(secret: bytes, bsn: Any) -> dict[str, str]:
     """The pseudonym of a client for its BSN (ledger.pseudonyms.pseudonym: 11-proef, keyed HMAC-SHA256), as
-    `bwledger clients pseudonym` prints it and POST /api/clients/pseudonym answers it. The BSN is never
+    `bwledger clients pseudonym` prints it and POST /v1/clienten/pseudoniemen answers it. The BSN is never
     repeated, stored or logged; BSN_INVALID (Dutch) when it is not one."""
     from ledger.pseudonyms import pseudonym
 
