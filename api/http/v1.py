@@ -19,6 +19,7 @@ from litestar import Request, Response, route
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.types import Message, Scope
 
@@ -107,7 +108,7 @@ def legacy_target(rest: str, query: str = "") -> str | None:
 
 @route("/api/{rest:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"], operation_id="legacyRedirect",
        include_in_schema=False)
-async def legacy_redirect(request: Request, rest: str) -> Response:
+async def legacy_redirect(request: Request, rest: FromPath[str]) -> Response:
     """The old /api paths: 308 to their /v1 equivalent (a client keeps the method and the body)."""
     target = legacy_target(rest, request.url.query or "")
     if target is None:
