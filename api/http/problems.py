@@ -5,6 +5,7 @@ A browser asking for a page (not under /v1, nor the old /api) gets the same prob
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -130,11 +131,19 @@ def on_request_invalid(request: Request, exc: RequestInvalid) -> Response:
                    invalidParams=invalid_params((exc.field, exc.message, None)))
 
 
+#: Litestar's message for a required parameter that is not there
+_MISSING = re.compile(r"Missing required (query|path|header|cookie) parameter '([^']+)'")
+
+
 def on_validation(request: Request, exc: ValidationException) -> Response:
     """Litestar's own check of the parameters and body (a missing required query parameter, ...)."""
     extra = exc.extra if isinstance(exc.extra, list) else []
-    params = invalid_params(*((str(e.get("key") or "body"), str(e.get("message") or exc.detail),
-                               str(e["source"]) if e.get("source") else None) for e in extra if isinstance(e, dict)))
+    params = invalid_params(*(("body" if e.get("source") == "body" and e.get("key") == "data" else str(e.get("key")),
+                               str(e.get("message") or exc.detail), str(e["source"]) if e.get("source") else None)
+                              for e in extra if isinstance(e, dict) and e.get("key")))
+    missing = _MISSING.match(str(exc.detail))
+    if missing and not params:
+        params = invalid_params((missing.group(2), "ontbreekt (verplicht)", missing.group(1)))
     return problem(request, 400, "REQUEST_INVALID", str(exc.detail), errors=exc.extra or None,
                    invalidParams=params or invalid_params(("request", str(exc.detail), None)))
 
