@@ -62,6 +62,10 @@ ERRORS = {
     "503": ("ServiceUnavailable", "De database of het auditlogboek is even niet bereikbaar, of de server is "
                                   "bezig met het maximale aantal verzoeken van deze soort."),
 }
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 JSON_OBJECT = {"schema": {"type": "object"}}
 SIGNED = {"schema": {"type": "object", "properties": {
@@ -96,17 +100,45 @@ RESPONSE_CONTENT: dict[str, dict] = {
     "getStatement": {"application/json": JSON_OBJECT, "text/csv": {"schema": {"type": "string"}}, XLSX: BINARY},
     "listAudit": {"application/json": JSON_OBJECT, "text/csv": {"schema": {"type": "string"}}, XLSX: BINARY},
 }
+DAY_OR_NULL = {"type": ["string", "null"], "format": "date"}
+GEMEENTE = {"type": "object", "required": ["code", "naam", "geldigVanaf", "geldigTot", "opvolgers"], "properties": {
+    "code": {"type": "string", "pattern": "^GM[0-9]{4}$", "description": "de CBS-code (statcode)"},
+    "naam": {"type": "string"}, "geldigVanaf": DAY_OR_NULL, "geldigTot": DAY_OR_NULL,
+    "opvolgers": {"type": "array", "items": {"type": "string"}, "description": "de codes na een herindeling"}}}
+REGIO = {"type": "object", "required": ["id", "naam", "centrumgemeente", "gemeenten"], "properties": {
+    "id": {"type": "string"}, "naam": {"type": "string"}, "centrumgemeente": {"type": "string"},
+    "gemeenten": {"type": "array", "items": {"type": "object", "required": ["code", "naam"], "properties": {
+        "code": {"type": "string"}, "naam": {"type": "string"}}}},
+    "t0": DAY_OR_NULL, "geldigVanaf": DAY_OR_NULL, "geldigTot": DAY_OR_NULL}}
+ACCEPTED = {"type": "object", "required": ["seq", "entry_hash", "received_at", "duplicate"], "properties": {
+    "seq": {"type": "integer"}, "entry_hash": {"type": "string"}, "received_at": {"type": "string", "format": "date-time"},
+    "duplicate": {"type": "boolean", "description": "true: een herhaling van een bestaande regel"}}}
+
+
+def _page_of(member: str, item: dict) -> dict:
+    return {"application/json": {"schema": {"type": "object", "required": ["count", "total", member], "properties": {
+        "count": {"type": "integer", "description": "het aantal op deze pagina"},
+        "total": {"type": "integer", "description": "het aantal van alle pagina's"},
+        member: {"type": "array", "items": item}}}}}
+
+
+RESPONSE_CONTENT.update({
+    "listMunicipalities": _page_of("gemeenten", _ref("schemas", "Gemeente")),
+    "getMunicipality": {"application/json": {"schema": _ref("schemas", "Gemeente")}},
+    "listRegions": _page_of("regios", _ref("schemas", "Regio")),
+    "getRegion": {"application/json": {"schema": _ref("schemas", "Regio")}},
+    "submitEntries": {"application/json": {"schema": {"oneOf": [
+        ACCEPTED, {"type": "object", "required": ["results"],
+                   "properties": {"results": {"type": "array", "items": ACCEPTED}}}]}}},
+})
 #: the list endpoints (api/http/pagination.py): their answers carry Link and X-Total-Count
 PAGINATED = frozenset({"listEntries", "listAudit", "listMunicipalities", "listRegions"})
 
 
-def _ref(kind: str, name: str) -> dict:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
 def _components(doc: dict) -> None:
     comp = doc.setdefault("components", {})
-    comp.setdefault("schemas", {}).update({"Problem": PROBLEM, "InvalidParam": INVALID_PARAM})
+    comp.setdefault("schemas", {}).update({"Problem": PROBLEM, "InvalidParam": INVALID_PARAM, "Gemeente": GEMEENTE,
+                                          "Regio": REGIO})
     comp["headers"] = {
         "API-Version": {"description": "De volledige versie van de API (semver).", "required": True,
                         "schema": {"type": "string", "example": API_VERSION}},
@@ -129,6 +161,8 @@ def _operation(op: dict, has_path_params: bool) -> None:
     op_id = op.get("operationId", "")
     rule = policy.rule(op_id)
     public = rule is not None and rule.public
+    if rule is not None and rule.what:  # the summary in Dutch (ADR /core/doc-language): the access table's words
+        op["summary"] = rule.what[:1].upper() + rule.what[1:]
     if op_id in REQUEST_BODIES and "content" not in op.get("requestBody", {}):
         op["requestBody"] = copy.deepcopy(REQUEST_BODIES[op_id])
     responses = op.setdefault("responses", {})

@@ -154,6 +154,9 @@ def test_the_reference_data_is_public(client):
     iv = next(r for r in regios if r["id"] == "ijssel-vecht")
     assert iv["centrumgemeente"] == "GM0193" and {"code": "GM0166", "naam": "Kampen"} in iv["gemeenten"]
     assert client.get("/v1/regios/ijssel-vecht").json() == iv
+    schemas = client.get("/v1/openapi.json").json()["components"]["schemas"]  # the document says what they hold
+    assert set(schemas["Gemeente"]["required"]) == set(kampen.json()) == set(schemas["Gemeente"]["properties"])
+    assert set(schemas["Regio"]["required"]) <= set(iv) == set(schemas["Regio"]["properties"])
     assert_problem(client.get("/v1/gemeenten/GM9999"), 404, "NOT_FOUND")
     assert_problem(client.get("/v1/regios/nergens"), 404, "NOT_FOUND")
     assert_problem(client.get("/v1/gemeenten", params={"peildatum": "gisteren"}), 400, "REQUEST_INVALID")
