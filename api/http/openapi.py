@@ -59,8 +59,8 @@ ERRORS = {
     "422": ("UnprocessableContent", "De inhoud is goed gevormd maar de regels of het grootboek weigeren haar."),
     "429": ("TooManyRequests", "Te veel verzoeken; Retry-After zegt wanneer weer."),
     "500": ("InternalError", "Een fout aan de kant van de server; zij is vastgelegd."),
-    "503": ("ServiceUnavailable", "De database of het auditlogboek is even niet bereikbaar, of de server is "
-                                  "bezig met het maximale aantal verzoeken van deze soort."),
+    "503": ("ServiceUnavailable", ("De database of het auditlogboek is even niet bereikbaar, of de server is "
+                                   "bezig met het maximale aantal verzoeken van deze soort.")),
 }
 def _ref(kind: str, name: str) -> dict:
     return {"$ref": f"#/components/{kind}/{name}"}

@@ -19,8 +19,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
 from api.http.downloads import download
-from api.http.pagination import PageNumber, PageSize, page_of
 from api.http.guards import Caller
+from api.http.pagination import PageNumber, PageSize, page_of
 from ledger.store import Store
 
 JSON_TYPES = ("application/json", "application/problem+json")

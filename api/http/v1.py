@@ -23,7 +23,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.types import Message, Scope
 
-
 API_VERSION = "1.0.0"
 PREFIX = "/v1"
 #: the answers of these paths may be read by a page of any origin: public documentation and reference data
