@@ -49,7 +49,8 @@ def add_headers(message: Message, scope: Scope) -> None:
     present = {k.lower() for k, _ in headers}
     headers += [(k, v) for k, v in ADR_HEADERS if k not in present]
     if _open(path) and b"access-control-allow-origin" not in present:
-        headers.append((b"access-control-allow-origin", b"*"))
+        headers += [(b"access-control-allow-origin", b"*"),  # and a page of another origin may read these:
+                    (b"access-control-expose-headers", b"API-Version, Link, X-Total-Count")]
     message["headers"] = headers
 
 

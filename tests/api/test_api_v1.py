@@ -150,6 +150,8 @@ def test_the_reference_data_is_public(client):
     assert kampen.status_code == 200 and kampen.json() == {"code": "GM0166", "naam": "Kampen", "geldigVanaf": None,
                                                            "geldigTot": None, "opvolgers": []}
     assert kampen.headers["access-control-allow-origin"] == "*"
+    assert "Link" in client.get("/v1/regios").headers["access-control-expose-headers"]
+    assert "access-control-allow-origin" not in client.get("/v1/gezondheid").headers  # only the open data
     regios = client.get("/v1/regios", headers={"authorization": ""}).json()["regios"]
     iv = next(r for r in regios if r["id"] == "ijssel-vecht")
     assert iv["centrumgemeente"] == "GM0193" and {"code": "GM0166", "naam": "Kampen"} in iv["gemeenten"]
