@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 export BWLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test install postgres browser oidc bench clean
+.PHONY: demo test install postgres browser oidc spectral bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,7 +37,16 @@ $(OIDC_DIR)/node_modules/.installed: $(OIDC_DIR)/package.json $(OIDC_DIR)/packag
 
 oidc: $(OIDC_DIR)/node_modules/.installed
 
-test: install postgres browser oidc
+# Spectral, to lint /v1/openapi.json with the team's NL API Design Rules ruleset api/spectral/adr.yaml
+# (npm `@stoplight/spectral-cli`, pinned by package-lock.json; local, never global).
+SPECTRAL_DIR := api/spectral
+$(SPECTRAL_DIR)/node_modules/.installed: $(SPECTRAL_DIR)/package.json $(SPECTRAL_DIR)/package-lock.json
+	cd $(SPECTRAL_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+spectral: $(SPECTRAL_DIR)/node_modules/.installed
+
+test: install postgres browser oidc spectral
 	CI=$${CI:-} $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 bench: install
@@ -47,4 +56,4 @@ bench: install
 	$(BIN)/python bench/flood_bench.py
 
 clean:
-	rm -rf $(VENV) var build *.egg-info $(OIDC_DIR)/node_modules
+	rm -rf $(VENV) var build *.egg-info $(OIDC_DIR)/node_modules $(SPECTRAL_DIR)/node_modules

@@ -75,7 +75,7 @@ def rules_decide(file: Path, case: str = typer.Option(..., "--case", help="case 
                                                                               "(repeatable)")) -> None:
     """Print one case's determination and its trail (Dutch), or its JSON form (FILE: .toml or .json).
     With --brp, the address history comes from the BRP response: first what was read from it."""
-    from api.compose import RequestInvalid, assess, institution_marks  # assess: as POST /api/rules/determine
+    from api.compose import RequestInvalid, assess, institution_marks  # the function POST /v1/beoordelingen and the page call
 
     try:
         marks = institution_marks(instelling)

@@ -3,10 +3,10 @@
 A thin shell over cases.service / cases.dossier / cases.bundle / cases.zgw. Every command that writes
 signs as `--as PARTY` with the party's own key (`--key FILE [--passphrase-env VAR]`, or `--sign-command
 CMD --public-key FILE.pub` for an HSM / KMS). With `--server URL` it works over HTTP only: the server
-prepares the exact statements (POST /api/cases/drafts), this machine checks that they are what was
-asked and signs them, and they are submitted as one batch (POST /api/ledger/entries); nothing of the
+prepares the exact statements (POST /v1/geschillen/concepten), this machine checks that they are what was
+asked and signs them, and they are submitted as one batch (POST /v1/grootboek/regels); nothing of the
 server's files is needed (the plumbing is api/cli_signing.py, shared with the settlement writes).
-`case add-document --server URL` uploads the exhibit (POST /api/cases/{case_id}/documents; it is no
+`case add-document --server URL` uploads the exhibit (POST /v1/geschillen/{case_id}/stukken; it is no
 ledger entry, so nothing is signed). `case book` and `case timed` are the operator's: with `--server`
 signed with its own key file or HSM (`case book` in two stages: the corrections the decision orders,
 then IMPLEMENTED). Without `--server` the commands write into the ledger of BWLEDGER_HOME (the
@@ -111,7 +111,7 @@ def _show(v: service.CaseView) -> None:
 def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | None = None,
          determination_seq: int | None = None, cost_line_seq: int | None = None) -> None:
     """A case write. Without --server: `local(store, signer)` on the ledger of BWLEDGER_HOME. With it:
-    the server drafts the statements (POST /api/cases/drafts), they are checked and signed here and
+    the server drafts the statements (POST /v1/geschillen/concepten), they are checked and signed here and
     submitted as one batch; each is printed with its seq. A refusal prints `geweigerd: CODE: detail`
     and exits 1 (as `bwledger submit`); a local problem or a server out of reach exits 2."""
     if how.server is None:
@@ -238,7 +238,7 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
                  supersedes: Optional[int] = typer.Option(None, help="id of the earlier version"),
                  server: str | None = SERVER_OPTION, token: str | None = TOKEN_OPTION) -> None:
     """Store an exhibit (PDF, PNG, JPEG, .docx, .xlsx, .eml); prints its id and SHA-256. With --server
-    it is uploaded (POST /api/cases/{case_id}/documents; a refusal exits 1 with its code)."""
+    it is uploaded (POST /v1/geschillen/{case_id}/stukken; a refusal exits 1 with its code)."""
     day = _day(on)
     try:
         data = file.read_bytes()

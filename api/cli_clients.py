@@ -1,7 +1,7 @@
 """`bwledger clients pseudonym|erase|seal-place|place` (mounted by api/cli.py): the client's pseudonym for
 its BSN, the erasure of a client's personal data, and the sealed place of a client in a vrouwenopvang
-(spec 8.7: cases/confidential_places.py, the functions POST /api/clients/places and
-GET /api/ledger/entries/{seq}/place call; the place is read from standard input, never an argument).
+(spec 8.7: cases/confidential_places.py, the functions POST /v1/clienten/plaatsen and
+GET /v1/grootboek/regels/{seq}/plaats call; the place is read from standard input, never an argument).
 
 `clients pseudonym` is the one place a BSN is accepted: it is read from standard input (one line) or,
 at a terminal, asked for without echo, never taken from the command line (where it would stay in the

@@ -5,7 +5,7 @@ operator registers the public key (`keys register`), the party signs statements 
 or its own HSM / KMS (`--sign-command`) and submits them (`submit`), rotates its key (`keys rotate`,
 signed with the old key), and the party or the operator revokes one (`keys revoke`). With `--server`
 every command talks to the server only through api/client.py, and needs none of the server's files
-(a key action goes to its own endpoint: POST /api/keys, /api/keys/{key_id}/rotation, .../revocation);
+(a key action goes to its own endpoint: POST /v1/sleutels, /v1/sleutels/{key_id}/vervanging, .../revocation);
 only `keys register` without `--server` works on the local ledger of BWLEDGER_HOME (the operator's
 own machine). Passphrases are read from the environment variable named by `--passphrase-env`, never
 from the command line. Exit status: 0 done, 1 the ledger refused (its code and detail are printed),

@@ -4,7 +4,7 @@ settlement (mounted by api/cli.py).
 The two writes of a party, `accept-tariff` (the cost bearer) and `book-accepted-tariff` (the fronting
 party), sign with the party's own key (`--key FILE [--passphrase-env VAR]`, or `--sign-command CMD
 --public-key FILE.pub`). With `--server URL [--token]` they work over HTTP only (api/cli_signing.py):
-the server prepares the next statement (POST /api/settlement/drafts), this machine checks it is what
+the server prepares the next statement (POST /v1/verrekeningen/concepten), this machine checks it is what
 was asked (kind, author, key, the line or acceptance it is about) and signs it, and it is submitted;
 booking loops over its two steps (the reversal, then the definitive line naming it) until the server
 has nothing left to prepare. Exit 1 on a refusal (its code printed), 2 on anything else. Without

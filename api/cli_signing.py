@@ -4,7 +4,7 @@ the signer they name, and the round trip draft -> check -> sign -> submit.
 The server prepares the exact statements (a draft endpoint); the command checks that they are what was
 asked (`wrong` when not: exit 2, nothing signed), signs them on this machine with the party's key file
 (`--key`, `--passphrase-env`) or its HSM / KMS (`--sign-command CMD --public-key FILE.pub`) and submits
-them as one batch (POST /api/ledger/entries). A refusal by the server prints `geweigerd: CODE: detail`
+them as one batch (POST /v1/grootboek/regels). A refusal by the server prints `geweigerd: CODE: detail`
 and exits 1; a server out of reach, a key that cannot be read or a signer that fails exits 2 (as
 `bwledger submit`, api/cli_keys.py). Nothing of the server's files is needed.
 """

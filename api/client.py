@@ -1,10 +1,10 @@
 """The CLI's one HTTP client: every command with `--server URL` talks to a bwledger server through it.
 
-It submits statements signed on this machine to `URL/api/ledger/entries` as
+It submits statements signed on this machine to `URL/v1/grootboek/regels` as
 `{"statement": base64, "signature": base64}` (or `{"entries": [...]}`, one all-or-nothing batch), a
-key action to its own endpoint (`/api/keys`, `/api/keys/{key_id}/rotation|revocation`), and asks
-`/api/cases/drafts` / `/api/settlement/drafts` for the exact statements of a case or settlement
-write, which the caller signs, and uploads a case exhibit (`/api/cases/{case_id}/documents`); it
+key action to its own endpoint (`/v1/sleutels`, `/v1/sleutels/{key_id}/vervanging|intrekking`), and asks
+`/v1/geschillen/concepten` / `/v1/verrekeningen/concepten` for the exact statements of a case or settlement
+write, which the caller signs, and uploads a case exhibit (`/v1/geschillen/{case_id}/stukken`); it
 returns what the server made of them. A refusal
 (any status but 200/201) is `Refused` with the problem's `code` and `detail` (application/problem+json,
 RFC 9457; a response that is not a problem gets the code `HTTP_<status>`); a server that cannot be
@@ -25,11 +25,11 @@ import httpx
 __all__ = ["Accepted", "Draft", "DraftStatement", "LedgerClient", "Refused", "SettlementDraft", "Unreachable",
            "key_path"]
 
-SUBMIT_PATH = "/api/ledger/entries"
+SUBMIT_PATH = "/v1/grootboek/regels"
 NOTICES_PATH = "/v1/berichten"
-DRAFT_PATH = "/api/cases/drafts"
-SETTLEMENT_DRAFT_PATH = "/api/settlement/drafts"
-KEYS_PATH = "/api/keys"
+DRAFT_PATH = "/v1/geschillen/concepten"
+SETTLEMENT_DRAFT_PATH = "/v1/verrekeningen/concepten"
+KEYS_PATH = "/v1/sleutels"
 BOOKING_PATH = "/v1/boekingen"
 PLACEMENT_PATH = "/v1/plaatsingen"
 
@@ -94,8 +94,8 @@ class LedgerClient:
             raise Unreachable(f"de server {self.server} is niet bereikbaar ({why})") from None
 
     def case(self, case_id: str) -> dict[str, Any]:
-        """A case as the server shows it (GET /api/cases/{case_id}): status, events, decision."""
-        return self._answer(self._get(f"/api/cases/{quote(case_id, safe='')}"),
+        """A case as the server shows it (GET /v1/geschillen/{case_id}): status, events, decision."""
+        return self._answer(self._get(f"/v1/geschillen/{quote(case_id, safe='')}"),
                             lambda doc: doc if isinstance(doc.get("events"), list) else None)
 
     def notices(self, **params: Any) -> dict[str, Any]:
@@ -139,7 +139,7 @@ class LedgerClient:
     def draft(self, action: str, *, party: str, key_id: str, arguments: dict[str, Any],
               case_id: str | None = None, determination_seq: int | None = None,
               cost_line_seq: int | None = None) -> Draft:
-        """The statements the server prepares for a case write (POST /api/cases/drafts), to be signed here."""
+        """The statements the server prepares for a case write (POST /v1/geschillen/concepten), to be signed here."""
         body = {"action": action, "party": party, "key_id": key_id, "arguments": arguments,
                 **{k: v for k, v in (("case_id", case_id), ("determination_seq", determination_seq),
                                      ("cost_line_seq", cost_line_seq)) if v is not None}}
@@ -159,7 +159,7 @@ class LedgerClient:
 
     def settlement_draft(self, action: str, *, party: str, key_id: str, subject: str, seq: int,
                          arguments: dict[str, Any]) -> SettlementDraft:
-        """The next statement of a settlement write (POST /api/settlement/drafts; `subject` is its field,
+        """The next statement of a settlement write (POST /v1/verrekeningen/concepten; `subject` is its field,
         line_seq or acceptance_seq), to be signed here; none left means done."""
         body = {"action": action, "party": party, "key_id": key_id, subject: seq, "arguments": arguments}
 
@@ -209,7 +209,7 @@ class LedgerClient:
 
     def upload_document(self, case_id: str, *, filename: str, data: bytes, title: str, author: str,
                         document_date: str | None = None, supersedes: int | None = None) -> dict[str, Any]:
-        """Upload a case exhibit (POST /api/cases/{case_id}/documents, the file as the raw body, the rest
+        """Upload a case exhibit (POST /v1/geschillen/{case_id}/stukken, the file as the raw body, the rest
         in the query); the stored document's {id, number, media_type, size, sha256, ...}."""
         params = {"filename": filename, "title": title, "author": author,
                   **({"date": document_date} if document_date else {}),
@@ -218,7 +218,7 @@ class LedgerClient:
         def accept(doc: dict) -> dict | None:
             return doc if isinstance(doc.get("id"), int) and isinstance(doc.get("sha256"), str) else None
 
-        return self._answer(self._post(f"/api/cases/{quote(case_id, safe='')}/documents", content=data,
+        return self._answer(self._post(f"/v1/geschillen/{quote(case_id, safe='')}/stukken", content=data,
                                        params=params, headers={"Content-Type": "application/octet-stream"}),
                             accept)
 
@@ -294,7 +294,7 @@ def key_path(kind: str, key_id: str | None = None) -> str:
     """The endpoint of a key action: registration, rotation or revocation of `key_id`."""
     if kind == "key_registration":
         return KEYS_PATH
-    return f"{KEYS_PATH}/{key_id}/{'rotation' if kind == 'key_rotation' else 'revocation'}"
+    return f"{KEYS_PATH}/{quote(key_id or '', safe='')}/{'vervanging' if kind == 'key_rotation' else 'intrekking'}"
 
 
 def _json(response: httpx.Response) -> Any:

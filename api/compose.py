@@ -530,7 +530,7 @@ def _admitted(result) -> dict[str, Any] | None:
 def settlement_draft(store: Store, body: Any) -> dict[str, Any]:
     """The next statement of a settlement write, prepared for `party` and its `key_id`
     (ledger.settlement.tariff_acceptance's draft functions), for the party to sign on its own machine
-    and submit to POST /api/ledger/entries.
+    and submit to POST /v1/grootboek/regels.
 
     Body: {action: accept_tariff | book_accepted_tariff, party, key_id, line_seq (accept_tariff) |
     acceptance_seq (book_accepted_tariff), arguments: {note}}. Answer: {action, party, key_id,
@@ -581,7 +581,7 @@ def month_booking_draft(store: Store, body: Any) -> dict[str, Any]:
     """The statements that book a month for a fronting party (ledger.settlement.booking.draft_month: its
     cost lines from the placements it recorded x the contract tariffs, and the reversals of lines its
     changed placements no longer give), prepared for the party's `keyId`, to sign on its own machine and
-    submit as one batch to POST /api/ledger/entries (POST /v1/boekingen, `bwledger book --server`).
+    submit as one batch to POST /v1/grootboek/regels (POST /v1/boekingen, `bwledger book --server`).
 
     Body (camelCase): {month: "2026-03", party: "GM0166", keyId}. Answer: {month, party, keyId, authoredAt,
     placements, alreadyBooked, statements: [{kind, idempotencyKey, statement (base64), reverses}]}: reversals
@@ -673,7 +673,7 @@ def placement_request(body: Any) -> tuple[str, str, dict[str, Any]]:
 def placement_draft(store: Store, body: Any) -> dict[str, Any]:
     """The record of a placement the fronting party books from (ledger.settlement.booking.draft_placement_by_seq:
     its determination and N1 named by seq; a change replaces the newest record of the placement), prepared for
-    the party's `keyId` to sign on its own machine and submit to POST /api/ledger/entries (POST /v1/plaatsingen,
+    the party's `keyId` to sign on its own machine and submit to POST /v1/grootboek/regels (POST /v1/plaatsingen,
     `bwledger placement --server`). Answer: {party, keyId, authoredAt, statements: [{kind, idempotencyKey,
     statement}]}. Nothing is written; the ledger's admission judges it (ledger/placements.py)."""
     from ledger.settlement import service as settlement
@@ -699,7 +699,7 @@ def key_action(store: Store, kind: str, key_id: str | None, item: Any) -> tuple[
 # ---------------------------------------------------------------------------------------- clients
 def client_pseudonym(secret: bytes, bsn: Any) -> dict[str, str]:
     """The pseudonym of a client for its BSN (ledger.pseudonyms.pseudonym: 11-proef, keyed HMAC-SHA256), as
-    `bwledger clients pseudonym` prints it and POST /api/clients/pseudonym answers it. The BSN is never
+    `bwledger clients pseudonym` prints it and POST /v1/clienten/pseudoniemen answers it. The BSN is never
     repeated, stored or logged; BSN_INVALID (Dutch) when it is not one."""
     from ledger.pseudonyms import pseudonym
 

@@ -1,6 +1,6 @@
 """Logs mask BSN-like numbers (issue 12): a logging filter over `ledger.privacy.mask`.
 
-A request path (`GET /api/cases/123456782`), an error message or a traceback can carry a number that
+A request path (`GET /v1/geschillen/123456782`), an error message or a traceback can carry a number that
 passes the 11-proef; the filter replaces each such number by `*********` in the message, its string
 arguments and its formatted traceback before any handler writes the record. `install()` puts it on
 the loggers bwledger, the web framework and uvicorn log to (uvicorn's access log too) and on their

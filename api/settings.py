@@ -49,6 +49,9 @@ class Settings:
     #: worker processes of one verification run by the server (a caller's ?workers= is ignored).
     #: BWLEDGER_VERIFY_WORKERS, at least 1.
     verify_workers: int = 1
+    #: the address of the API's beheer, in the OpenAPI document's info.contact (ADR /core/doc-openapi-contact).
+    #: BWLEDGER_API_CONTACT_EMAIL; set it to the team that answers for this deployment's API.
+    api_contact_email: str = "api-beheer@bwledger.invalid"
     #: login through an OpenID provider (api/access/oidc.py); None when BWLEDGER_OIDC_ISSUER is unset.
     oidc: OidcSettings | None = None
     #: the key of the clients' pseudonyms (ledger/pseudonyms.py), at least 16 characters; None: the file
@@ -205,6 +208,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     pool_lease_seconds=_at_least_one(env, "BWLEDGER_POOL_LEASE_SECONDS", 30),
                     rate_per_minute_caller=_number(env, "BWLEDGER_RATE_PER_MINUTE_CALLER", 1200, int),
                     rate_per_minute_address=_number(env, "BWLEDGER_RATE_PER_MINUTE_ADDRESS", 6000, int),
+                    api_contact_email=env.get("BWLEDGER_API_CONTACT_EMAIL") or "api-beheer@bwledger.invalid",
                     oidc=load_oidc_settings(env),
                     pseudonym_secret=env.get("BWLEDGER_PSEUDONYM_SECRET") or None,
                     data_kek=env.get("BWLEDGER_DATA_KEK") or None)

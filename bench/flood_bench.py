@@ -4,10 +4,10 @@
 
 A real `bwledger serve` (uvicorn, SQLite under a temporary BWLEDGER_HOME, default pool settings of
 api/settings.py) holds a ledger of ENTRIES signed determinations. Measured in the same run:
- (a) unloaded: PROBES sequential `GET /api/health`, their p50 and p99;
- (b) under a verify flood: FLOOD parallel `GET /api/ledger/verify?workers=64` (sent from another
+ (a) unloaded: PROBES sequential `GET /v1/gezondheid`, their p50 and p99;
+ (b) under a verify flood: FLOOD parallel `GET /v1/grootboek/controle?workers=64` (sent from another
      process, so the measuring process stays quiet) while the same PROBES health requests run;
- (c) under a bundle flood: FLOOD parallel `GET /api/ledger/bundle?party=GM0166`, the same way.
+ (c) under a bundle flood: FLOOD parallel `GET /v1/grootboek/bundel?party=GM0166`, the same way.
 The flood requests carry an auditor's token (verify and bundles are theirs; api/access/policy.toml).
  (d) the rate limits' cost (api/access/rate_limit.py): one check (a caller and an address counted, as the
      guard does for every request) on SQLite and on PostgreSQL (BWLEDGER_TEST_PG_URL, a schema of its own,
@@ -134,7 +134,7 @@ def start_server(home: Path, **settings: str):
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(url + "/api/health", timeout=1).status_code == 200:
+            if httpx.get(url + "/v1/gezondheid", timeout=1).status_code == 200:
                 return server, out, url
         except httpx.HTTPError:
             pass
@@ -168,7 +168,7 @@ def probe(url: str, count: int) -> list[float]:
     with httpx.Client(timeout=60) as c:
         for _ in range(count):
             t = time.perf_counter()
-            r = c.get(url + "/api/health")
+            r = c.get(url + "/v1/gezondheid")
             out.append(time.perf_counter() - t)
             assert r.status_code == 200, r.text
     return out
@@ -246,8 +246,8 @@ def main() -> None:
                          "unloaded": {"p50_s": round(statistics.median(unloaded), 4),
                                       "p99_s": round(p(unloaded, 0.99), 4)}}
         log(f"unloaded health p99 {figures['unloaded']['p99_s'] * 1000:.1f} ms")
-        for name, path in (("verify_flood", "/api/ledger/verify?workers=64"),
-                           ("bundle_flood", "/api/ledger/bundle?party=GM0166")):
+        for name, path in (("verify_flood", "/v1/grootboek/controle?workers=64"),
+                           ("bundle_flood", "/v1/grootboek/bundel?party=GM0166")):
             figures[name] = res = flood_run(url, server.pid, path, args.flood, args.probes, token)
             res["p99_vs_unloaded"] = round(res["p99_s"] / figures["unloaded"]["p99_s"], 2)
             log(f"{name}: health p99 {res['p99_s'] * 1000:.1f} ms ({res['p99_vs_unloaded']}x), "

@@ -1,6 +1,6 @@
 """The key statements, signed on the signer's own machine, without a store: registration (by the
 operator), rotation (by the key's party, signed with the key it replaces) and revocation (by the party
-or the operator). A client submits them like any other signed statement (`POST /api/ledger/entries`,
+or the operator). A client submits them like any other signed statement (`POST /v1/grootboek/regels`,
 `bwledger keys ...`); `Store.append` takes them locally.
 
 The idempotency keys are those of `ledger.service.register_key / rotate_key / revoke_key`, so the

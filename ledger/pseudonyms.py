@@ -1,5 +1,5 @@
 """The pseudonymisation of a client: the one place a BSN is accepted (the intake calls it, through
-`bwledger clients pseudonym` or POST /api/clients/pseudonym) and turned into the pseudonym the ledger,
+`bwledger clients pseudonym` or POST /v1/clienten/pseudoniemen) and turned into the pseudonym the ledger,
 the cases and the statements know the client by.
 
 `pseudonym(bsn, secret)`: the BSN checked with the 11-proef (ledger.privacy.elfproef, the one 11-proef),

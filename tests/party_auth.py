@@ -42,12 +42,12 @@ class PartyAuth(httpx.Auth):
         return self.tokens[key]
 
     def _acting(self, request: httpx.Request) -> str | None:
-        if request.method == "POST" and request.url.path == "/api/clients/pseudonym":
+        if request.method == "POST" and request.url.path == "/v1/clienten/pseudoniemen":
             return "RG:ijssel-vecht"  # the intake is the region's
-        if request.method != "POST" or not request.url.path.startswith(("/api/ledger/entries", "/api/keys",
-                                                                          "/api/cases/drafts")):
+        if request.method != "POST" or not request.url.path.startswith(("/v1/grootboek/regels", "/v1/sleutels",
+                                                                          "/v1/geschillen/concepten")):
             return None
-        if request.url.path == "/api/keys":
+        if request.url.path == "/v1/sleutels":
             return "OPERATOR"  # registrations are the operator's
         try:
             body = json.loads(request.content or b"{}")

@@ -13,17 +13,17 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.types import Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 from api import bootstrap, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
-                      routes_notices, routes_oidc, routes_settlement)
+                      routes_notices, routes_oidc, routes_reference, routes_settlement, v1)
 from api.http.auditing import audit_middleware
 from api.http.guards import AccessDenied, access_guard, caller_of
+from api.http.openapi import AdrJsonPlugin
 from api.http.pools import Pools
 from api.http.problems import exception_handlers, on_access_denied
 from api.http.request_body import BoundedRequest
@@ -64,19 +64,24 @@ def _templates() -> TemplateConfig:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
-def _security_headers(app):
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
-                if scope.get("scheme") == "https" and HSTS[0] not in present:
-                    headers.append(HSTS)
-                message["headers"] = headers
-            await send(message)
-        await app(scope, receive, send_with_headers if scope["type"] == "http" else send)
-    return middleware
+def response_headers(message: Message, scope: Scope) -> None:
+    """The headers of every answer, of a page, an endpoint or an address that does not exist (Litestar's
+    `before_send`, which sees them all): the security headers, HSTS over TLS, and for /v1 the API's own
+    (api/http/v1.py: API-Version and the ADR security headers). A header the handler set itself is kept."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", []))
+    present = {k.lower() for k, _ in headers}
+    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+    if scope.get("scheme") == "https" and HSTS[0] not in present:
+        headers.append(HSTS)
+    message["headers"] = headers
+    v1.add_headers(message, scope)
+
+
+def contact(settings: Settings) -> dict[str, str]:
+    """The OpenAPI document's `info.contact` (ADR /core/doc-openapi-contact): the API's own beheer."""
+    return {"name": "Beheer bwledger API (verrekening beschermd wonen)", "email": settings.api_contact_email}
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -108,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             store.dispose()
 
     return Litestar(
-        route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+        route_handlers=[*v1.ROUTES, *routes_reference.ROUTES, *routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
                         routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
                         *routes_clients.ROUTES, *routes_notices.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),
@@ -116,19 +121,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"store": Provide(_store, sync_to_thread=False),
                       "access": Provide(_access, sync_to_thread=False),
                       "caller": Provide(caller_of, sync_to_thread=False)},
-        guards=[access_guard],
+        guards=[v1.no_trailing_slash, access_guard],
         lifespan=[lifespan],
         exception_handlers={**exception_handlers(), AccessDenied: on_access_denied},
         template_config=_templates(),
-        middleware=[_security_headers, audit_middleware],
+        middleware=[audit_middleware],
+        before_send=[response_headers],
         request_max_body_size=settings.max_request_bytes,
         request_class=BoundedRequest,
         state=State({"settings": settings, "pools": Pools(settings.pool_sizes, settings.pool_queue,
                                                           settings.busy_retry_seconds)}),
         debug=False,
-        # the OpenAPI 3.1 document only (no documentation UI: it would load scripts from a CDN)
-        openapi_config=OpenAPIConfig(title="bwledger", version="0.1.0", path="/api/schema",
-                                     render_plugins=[JsonRenderPlugin()]),
+        # the OpenAPI 3.1 document only, at /v1/openapi.json (api/http/openapi.py; no documentation UI: it
+        # would load scripts from a CDN)
+        openapi_config=OpenAPIConfig(title="bwledger API", version=v1.API_VERSION, path="/v1/openapi.json",
+                                     render_plugins=[AdrJsonPlugin(contact(settings))]),
     )
 
 

@@ -103,7 +103,7 @@ def operation_of(handler: BaseRouteHandler, path: str) -> str | None:
         return "options"
     if path.startswith("/static/"):
         return "static"
-    if path == "/api/schema" or path.startswith("/api/schema/"):
+    if path == "/v1/openapi.json" or path.startswith("/v1/openapi.json/"):
         return "openapi"
     return None
 

@@ -268,8 +268,8 @@ def _ledger_page(store: Store, caller: Caller, partij: str | None, van: str | No
     except LedgerError as exc:
         ctx["fout"] = f"Het grootboek weigert ({exc.code}): {exc.message}"
         return _page("grootboek.html", 409, **ctx)
-    ctx["download"] = "/api/ledger/bundle?" + urlencode({"party": party, "from": d_from.isoformat(),
-                                                        "to": d_to.isoformat()})
+    ctx["download"] = "/v1/grootboek/bundel?" + urlencode({"party": party, "from": d_from.isoformat(),
+                                                         "to": d_to.isoformat()})
     ctx["periode"] = (d_from, d_to)
     return _page("grootboek.html", **ctx)
 

@@ -1,10 +1,11 @@
 """Every error as application/problem+json (RFC 9457) with a stable `code`; never a traceback.
 
-A browser asking for a page (not under /api) gets the same problem as a short Dutch HTML page.
+A browser asking for a page (not under /v1, nor the old /api) gets the same problem as a short Dutch HTML page.
 """
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -110,7 +111,14 @@ def on_case_error(request: Request, exc: CaseError) -> Response:
     return problem(request, CASE_STATUS.get(exc.code, 422), exc.code, exc.message, title="The case refused")
 
 
+def invalid_params(*items: tuple[str, str, str | None]) -> list[dict[str, str]]:
+    """The `invalidParams` of a 400 (ADR /core/error-handling/invalid-input): per parameter or field its
+    name, the reason and where it was (query, path, header, body)."""
+    return [{"name": name, "reason": reason, **({"in": where} if where else {})} for name, reason, where in items]
+
+
 def on_facts_error(request: Request, exc: FactsError) -> Response:
+    """Facts that parse but that the rules cannot accept (a date before the melding, ...): 422."""
     return problem(request, 422, exc.code, str(exc), case_id=exc.case_id, field=exc.field)
 
 
@@ -121,15 +129,30 @@ def on_brp_error(request: Request, exc: BrpError) -> Response:
 
 
 def on_malformed(request: Request, exc: Malformed) -> Response:
-    return problem(request, 422, "CASEBOOK_MALFORMED", str(exc))
+    """Casebook input that does not parse or is not of the casebook's form: invalid input, 400."""
+    return problem(request, 400, "CASEBOOK_MALFORMED", str(exc), invalidParams=invalid_params(("body", str(exc), "body")))
 
 
 def on_request_invalid(request: Request, exc: RequestInvalid) -> Response:
-    return problem(request, 400, exc.code, str(exc), field=exc.field)
+    return problem(request, 400, exc.code, str(exc), field=exc.field,
+                   invalidParams=invalid_params((exc.field, exc.message, None)))
+
+
+#: Litestar's message for a required parameter that is not there
+_MISSING = re.compile(r"Missing required (query|path|header|cookie) parameter '([^']+)'")
 
 
 def on_validation(request: Request, exc: ValidationException) -> Response:
-    return problem(request, 400, "REQUEST_INVALID", str(exc.detail), errors=exc.extra or None)
+    """Litestar's own check of the parameters and body (a missing required query parameter, ...)."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    params = invalid_params(*(("body" if e.get("source") == "body" and e.get("key") == "data" else str(e.get("key")),
+                               str(e.get("message") or exc.detail), str(e["source"]) if e.get("source") else None)
+                              for e in extra if isinstance(e, dict) and e.get("key")))
+    missing = _MISSING.match(str(exc.detail))
+    if missing and not params:
+        params = invalid_params((missing.group(2), "ontbreekt (verplicht)", missing.group(1)))
+    return problem(request, 400, "REQUEST_INVALID", str(exc.detail), errors=exc.extra or None,
+                   invalidParams=params or invalid_params(("request", str(exc.detail), None)))
 
 
 def on_http(request: Request, exc: HTTPException) -> Response:

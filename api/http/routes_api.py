@@ -1,8 +1,8 @@
-"""JSON endpoints under /api: thin adapters over api.compose / the service functions.
+"""JSON endpoints under /v1 (api/http/v1.py): thin adapters over api.compose / the service functions.
 
 Handlers are async and run the (blocking) service calls in a worker thread with `in_thread`.
 (Litestar's `sync_to_thread=True` wraps a handler again each time its route is rebuilt, which
-breaks two sync handlers on one path, such as GET and POST /api/ledger/entries.)"""
+breaks two sync handlers on one path, such as GET and POST /v1/grootboek/regels.)"""
 from __future__ import annotations
 
 import os
@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api import compose
 from api.http.downloads import download
 from api.http.guards import Caller
+from api.http.pagination import PageNumber, PageSize, page_of
 from ledger.store import Store
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -41,7 +42,7 @@ def _format(request: Request, fmt: str | None) -> str:
     return "json" if ctype in JSON_TYPES or ctype.endswith("+json") else "toml"
 
 
-@post("/api/rules/determine", status_code=HTTP_200_OK, operation_id="determineRules")
+@post("/v1/beoordelingen", status_code=HTTP_200_OK, operation_id="determineRules")
 async def determine(request: Request, state: State, body: RawBody, case: FromQuery[str | None] = None,
                     format: FromQuery[str | None] = None) -> dict:
     """Facts in the casebook TOML form (or the same structure as JSON) -> the determination. A JSON body may
@@ -72,7 +73,7 @@ async def verification(store: Store, state: State) -> dict:
     return report
 
 
-@get("/api/ledger/verify", operation_id="verifyLedger")
+@get("/v1/grootboek/controle", operation_id="verifyLedger")
 async def verify(store: NamedDependency[Store], state: State) -> dict:
     """The full verification report. It runs in the verify pool with the server's own worker count
     (BWLEDGER_VERIFY_WORKERS); a `?workers=` of the caller is ignored."""
@@ -97,7 +98,7 @@ def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
     return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@post("/api/ledger/entries", operation_id="submitEntries")
+@post("/v1/grootboek/regels", operation_id="submitEntries")
 async def submit(store: NamedDependency[Store], caller: NamedDependency[Caller],
                  data: JSONBody[dict[str, Any]]) -> Response:
     """One signed statement {statement, signature} (base64), or {"entries": [...]} as one batch.
@@ -109,15 +110,20 @@ def _period(party: str, date_from: str | None, date_to: str | None):
     return (compose.check_party(party), *compose.parse_period(date_from, date_to))
 
 
-@get("/api/ledger/entries", operation_id="listEntries")
-async def entries(store: NamedDependency[Store], caller: NamedDependency[Caller], party: FromQuery[str],
-                  from_: Since = None, to: FromQuery[str | None] = None) -> dict:
+@get("/v1/grootboek/regels", operation_id="listEntries")
+async def entries(request: Request, store: NamedDependency[Store], caller: NamedDependency[Caller], party: FromQuery[str],
+                  from_: Since = None, to: FromQuery[str | None] = None, page: PageNumber = None,
+                  page_size: PageSize = None) -> Response:
+    """The entries of a party in a period (`from`, `to`: YYYY-MM-DD), oldest first, a page at a time
+    (api/http/pagination.py: `count` on this page, `total` of all pages, the others in `Link`)."""
     who, d_from, d_to = _period(party, from_, to)
     rows = await in_thread(compose.party_entries, store, who, d_from, d_to, caller.party)
-    return {"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(rows), "entries": rows}
+    got = page_of(request, rows, page, page_size)
+    return Response({"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(got.items),
+                     "total": got.total, "entries": got.items}, headers=got.headers)
 
 
-@get("/api/ledger/checkpoint", operation_id="getCheckpoint")
+@get("/v1/grootboek/controlepunt", operation_id="getCheckpoint")
 async def checkpoint(store: NamedDependency[Store]) -> dict:
     view = compose.checkpoint_view(await in_thread(store.latest_checkpoint))
     if view is None:
@@ -125,7 +131,7 @@ async def checkpoint(store: NamedDependency[Store]) -> dict:
     return view
 
 
-@get("/api/ledger/bundle", operation_id="getBundle")
+@get("/v1/grootboek/bundel", operation_id="getBundle")
 async def bundle(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller], party: FromQuery[str],
                  from_: Since = None, to: FromQuery[str | None] = None) -> Response:
     who, d_from, d_to = _period(party, from_, to)
@@ -134,7 +140,7 @@ async def bundle(store: NamedDependency[Store], state: State, caller: NamedDepen
     return download(raw, name, "application/json")
 
 
-@get("/api/health", operation_id="getHealth")
+@get("/v1/gezondheid", operation_id="getHealth")
 async def health(store: NamedDependency[Store], state: State) -> dict:
     ledger = await in_thread(compose.overview, store)
     return {"status": "attention" if ledger["needs_attention"] else "ok", "ledger": ledger,

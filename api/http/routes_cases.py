@@ -21,35 +21,35 @@ def _worklist(store: Store, caller: Caller):
     return compose.worklist(store, caller.sees_case, caller.sees_party)
 
 
-@get("/api/cases", operation_id="listCases")
+@get("/v1/geschillen", operation_id="listCases")
 async def worklist(store: NamedDependency[Store], caller: NamedDependency[Caller]) -> dict:
     """The work list as far as the caller sees it: open disputes by next deadline, then undisputed
     provisional determinations (the committee's secretary sees all; a party its own)."""
     return compose.worklist_dict(await in_thread(_worklist, store, caller))
 
 
-@post("/api/cases/drafts", status_code=HTTP_200_OK, operation_id="draftCaseStatements")
+@post("/v1/geschillen/concepten", status_code=HTTP_200_OK, operation_id="draftCaseStatements")
 async def draft(store: NamedDependency[Store], caller: NamedDependency[Caller], data: JSONBody[dict[str, Any]]) -> dict:
     """The exact statements a case write consists of, for the acting party to sign on its own machine:
     {action, party, key_id, case_id | determination_seq | cost_line_seq, arguments} -> {case_id,
     authored_at, statements: [{kind, idempotency_key, statement (base64)}]}, in order; submit them signed
-    as one batch to POST /api/ledger/entries. Nothing is written here; a refusal is the service's code."""
+    as one batch to POST /v1/grootboek/regels. Nothing is written here; a refusal is the service's code."""
     if compose.is_party(data.get("party")):  # a malformed one the draft refuses as REQUEST_INVALID
         caller.require_party(data["party"], "deze zaakhandeling")
     return await in_thread(compose.case_draft, store, data)
 
 
-@get("/api/cases/{case_id:str}", operation_id="getCase")
+@get("/v1/geschillen/{case_id:str}", operation_id="getCase")
 async def case(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
     """A case with its signed history, deadlines, positions and decision."""
     return compose.case_dict(await in_thread(compose.case, store, case_id))
 
 
 def upload_route(max_document_bytes: int):
-    """POST /api/cases/{case_id}/documents, whose body may be as large as an exhibit may be
+    """POST /v1/geschillen/{case_id}/stukken, whose body may be as large as an exhibit may be
     (BWLEDGER_MAX_DOCUMENT_BYTES; the other endpoints keep BWLEDGER_MAX_REQUEST_BYTES)."""
 
-    @post("/api/cases/{case_id:str}/documents", status_code=HTTP_201_CREATED,
+    @post("/v1/geschillen/{case_id:str}/stukken", status_code=HTTP_201_CREATED,
           operation_id="uploadCaseDocument", request_max_body_size=max_document_bytes)
     async def upload(request: Request, store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                      case_id: FromPath[str],
@@ -75,20 +75,20 @@ def upload_route(max_document_bytes: int):
     return upload
 
 
-@get("/api/cases/{case_id:str}/dossier", operation_id="getCaseDossier")
+@get("/v1/geschillen/{case_id:str}/dossier", operation_id="getCaseDossier")
 async def dossier(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     """The case file, PDF/A-3b in Dutch, with the verifiable bundle embedded (as `bwledger case dossier`)."""
     raw, name = await state.pools.run("dossier", compose.dossier_pdf, store, state.documents, case_id)
     return download(raw, name, "application/pdf")
 
 
-@get("/api/cases/{case_id:str}/bundle", operation_id="getCaseBundle")
+@get("/v1/geschillen/{case_id:str}/bundel", operation_id="getCaseBundle")
 async def bundle(store: NamedDependency[Store], state: State, case_id: FromPath[str]) -> Response:
     raw, name = await state.pools.run("bundle", compose.case_bundle, store, case_id)
     return download(raw, name, "application/json")
 
 
-@get("/api/cases/{case_id:str}/zgw", operation_id="getCaseZgw")
+@get("/v1/geschillen/{case_id:str}/zgw", operation_id="getCaseZgw")
 async def zgw(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
     """The case as ZGW API resources (zaak, statussen, rollen, zaakinformatieobjecten, besluit)."""
     return await in_thread(compose.case_zgw, store, case_id)

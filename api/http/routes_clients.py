@@ -1,11 +1,11 @@
-"""Clients (issue 12, "Privacy by construction"): POST /api/clients/pseudonym, the one endpoint that accepts
+"""Clients (issue 12, "Privacy by construction"): POST /v1/clienten/pseudoniemen, the one endpoint that accepts
 a BSN (for the intake of the `regio` role), answering the client's pseudonym (api.compose.client_pseudonym,
 the function `bwledger clients pseudonym` calls).
 
 The body is read and parsed here, not by the framework, so that no validation error can echo it; the BSN
 is never logged, stored or repeated in an answer (a refusal says what is wrong, not what was sent).
 
-POST /api/clients/places and GET /api/ledger/entries/{seq}/place keep and give back the place of a client
+POST /v1/clienten/plaatsen and GET /v1/grootboek/regels/{seq}/plaats keep and give back the place of a client
 in a vrouwenopvang (spec 8.7), encrypted with the client's key (cases/confidential_places.py), for the
 parties that need it (ledger/confidential_locations.py)."""
 from __future__ import annotations
@@ -26,7 +26,7 @@ from api.http.guards import Caller
 from ledger.store import Store
 
 
-@post("/api/clients/pseudonym", status_code=HTTP_200_OK, operation_id="makePseudonym")
+@post("/v1/clienten/pseudoniemen", status_code=HTTP_200_OK, operation_id="makePseudonym")
 async def make_pseudonym(request: Request, state: State) -> dict:
     """{"bsn": "123456782"} -> {"pseudonym": "PSN-XXXX-..."}: the BSN checked with the 11-proef (422
     BSN_INVALID otherwise), then keyed with the deployment's pseudonym secret (HMAC-SHA256)."""
@@ -40,7 +40,7 @@ async def make_pseudonym(request: Request, state: State) -> dict:
     return compose.client_pseudonym(state.pseudonym_secret, body["bsn"])
 
 
-@post("/api/clients/places", status_code=HTTP_201_CREATED, operation_id="sealPlace")
+@post("/v1/clienten/plaatsen", status_code=HTTP_201_CREATED, operation_id="sealPlace")
 async def seal_place(request: Request, state: State, caller: NamedDependency[Caller]) -> dict:
     """{"client": "PSN-...", "place": "..."} -> {"client", "location_ref"}: the place of a client in a
     vrouwenopvang (spec 8.7), kept encrypted with the client's key; the placing party signs `location_ref`
@@ -53,7 +53,7 @@ async def seal_place(request: Request, state: State, caller: NamedDependency[Cal
     return await anyio.to_thread.run_sync(partial(compose.seal_place, state.documents, body, by=caller.party))
 
 
-@get("/api/ledger/entries/{seq:str}/place", operation_id="getPlace")
+@get("/v1/grootboek/regels/{seq:str}/plaats", operation_id="getPlace")
 async def get_place(state: State, store: NamedDependency[Store], caller: NamedDependency[Caller],
                     seq: FromPath[str]) -> dict:
     """The place an N1 of a SAFETY_CONFIDENTIAL client refers to: only for the placing party and the host

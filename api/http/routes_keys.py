@@ -29,13 +29,13 @@ def _answer(result: tuple[dict, bool]) -> Response:
     return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@post("/api/keys", operation_id="registerKey")
+@post("/v1/sleutels", operation_id="registerKey")
 async def register(store: NamedDependency[Store], data: JSONBody[dict[str, Any]]) -> Response:
     """A key_registration signed by the operator: {statement, signature} (base64). 201, or 200 for a replay."""
     return _answer(await in_thread(compose.key_action, store, "key_registration", None, data))
 
 
-@post("/api/keys/{key_id:str}/rotation", operation_id="rotateKey")
+@post("/v1/sleutels/{key_id:str}/vervanging", operation_id="rotateKey")
 async def rotate(store: NamedDependency[Store], caller: NamedDependency[Caller], key_id: FromPath[str],
                  data: JSONBody[dict[str, Any]]) -> Response:
     """A key_rotation of key `key_id`, signed by that key (its party's own act)."""
@@ -43,7 +43,7 @@ async def rotate(store: NamedDependency[Store], caller: NamedDependency[Caller],
     return _answer(await in_thread(compose.key_action, store, "key_rotation", key_id, data))
 
 
-@post("/api/keys/{key_id:str}/revocation", operation_id="revokeKey")
+@post("/v1/sleutels/{key_id:str}/intrekking", operation_id="revokeKey")
 async def revoke(store: NamedDependency[Store], caller: NamedDependency[Caller], key_id: FromPath[str],
                  data: JSONBody[dict[str, Any]]) -> Response:
     """A key_revocation of key `key_id`, signed by its party or the operator."""

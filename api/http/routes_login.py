@@ -1,5 +1,5 @@
 """Login and logout on the pages: local accounts (password, then the TOTP code for the roles that need
-it), a session for an OpenID login, and `GET /api/me`. Thin handlers over api/access/accounts.py.
+it), a session for an OpenID login, and `GET /v1/ik`. Thin handlers over api/access/accounts.py.
 
 The session cookie `bwsession` is `Secure; HttpOnly; SameSite=Lax; Path=/`: Lax so that the OpenID
 provider's redirect back lands logged in; the forms that write carry the session's CSRF token besides.
@@ -127,7 +127,7 @@ async def logout(request: Request, access: NamedDependency[AccessService]) -> Re
     return Redirect("/aanmelden", status_code=303, headers=NO_STORE, cookies=[_cookie("", 0)])
 
 
-@get("/api/me", operation_id="whoAmI")
+@get("/v1/ik", operation_id="whoAmI")
 async def who_am_i(caller: NamedDependency[Caller]) -> dict:
     """The caller's identity (party, roles, how it logged in) and, for a session, its CSRF token."""
     return {**caller.identity.to_dict(), "via": caller.via, **({"csrf": caller.csrf} if caller.session else {})}

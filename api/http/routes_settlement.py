@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import MediaType, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -21,7 +21,7 @@ from ledger.errors import LedgerError
 from ledger.store import Store
 
 
-@get("/api/settlement/{quarter:str}", operation_id="getSettlement")
+@get("/v1/verrekeningen/{quarter:str}", operation_id="getSettlement")
 async def settlement(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                      quarter: FromPath[str]) -> dict:
     """Pair totals, net positions (definitive, provisional, disputed apart) and pool shares of a quarter,
@@ -29,22 +29,40 @@ async def settlement(store: NamedDependency[Store], caller: NamedDependency[Call
     return await state.pools.run("settlement", compose.settlement_dict, store, quarter, caller.sees_party)
 
 
-@get("/api/settlement/{quarter:str}/statements/{party:str}/{fmt:str}", operation_id="getStatement")
-async def statement(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
-                    quarter: FromPath[str], party: FromPath[str], fmt: FromPath[str]) -> Response:
-    """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json."""
+#: a statement's format per media type, for `Accept` (the format asked for when there is no `?format=`)
+FORMAT_OF_MEDIA = {media.split(";")[0]: fmt for fmt, media in compose.STATEMENT_MEDIA.items()}
+
+
+def statement_format(fmt: str | None, accept: str) -> str:
+    """`?format=` (xlsx, csv or json: checked by the service), else the first of the `Accept` header's media
+    types that is a statement's, else json."""
+    if fmt:
+        return fmt
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in FORMAT_OF_MEDIA:
+            return FORMAT_OF_MEDIA[media]
+    return "json"
+
+
+@get("/v1/verrekeningen/{quarter:str}/overzichten/{party:str}", operation_id="getStatement")
+async def statement(request: Request, store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+                    quarter: FromPath[str], party: FromPath[str], format: FromQuery[str | None] = None) -> Response:
+    """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json: `?format=`, or the
+    `Accept` header (default json)."""
     who = compose.check_party(party)
+    fmt = statement_format(format, request.headers.get("accept", ""))
     return download(*await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt,
                                            caller.party))
 
 
-@post("/api/settlement/drafts", status_code=HTTP_200_OK, operation_id="draftSettlementStatements")
+@post("/v1/verrekeningen/concepten", status_code=HTTP_200_OK, operation_id="draftSettlementStatements")
 async def draft(store: NamedDependency[Store], caller: NamedDependency[Caller], data: JSONBody[dict[str, Any]]) -> dict:
     """The next statement of a settlement write for the acting party to sign on its own machine:
     {action: accept_tariff | book_accepted_tariff, party, key_id, line_seq | acceptance_seq, arguments}
     -> {action, party, key_id, authored_at, line_seq, acceptance_seq, statements: [{kind,
     idempotency_key, statement (base64)}], admitted: {reversal, definitive}}; submit it signed to
-    POST /api/ledger/entries and ask again (booking is the reversal, then the definitive line) until
+    POST /v1/grootboek/regels and ask again (booking is the reversal, then the definitive line) until
     no statements are left. Nothing is written here; a refusal is the service's code."""
     if compose.is_party(data.get("party")):  # a malformed one the draft refuses as REQUEST_INVALID
         caller.require_party(data["party"], "deze verrekenhandeling")
@@ -57,7 +75,7 @@ async def draft_month_booking(store: NamedDependency[Store], caller: NamedDepend
     """The statements that book a month's cost lines for the fronting party, from the placements it recorded
     x the contract tariffs: {month: "2026-03", party, keyId} -> {month, party, keyId, authoredAt, placements,
     alreadyBooked, statements: [{kind, idempotencyKey, statement (base64)}]} (reversals first); sign them on
-    the party's own machine and submit them as one batch to POST /api/ledger/entries (`bwledger book
+    the party's own machine and submit them as one batch to POST /v1/grootboek/regels (`bwledger book
     --server`). Nothing is written here; none left means the month stands as the placements say."""
     if compose.is_party(data.get("party")):  # a malformed one the draft refuses as REQUEST_INVALID
         caller.require_party(data["party"], "deze boeking")
@@ -71,7 +89,7 @@ async def draft_placement(store: NamedDependency[Store], caller: NamedDependency
     {party, keyId, client, placementId, costBearer, provider, product, startDate, endDate?, contract?,
     location?, determinationSeq, noticeSeq?} -> {party, keyId, authoredAt, statements: [{kind, idempotencyKey,
     statement (base64)}]}; a change of a recorded placement replaces its newest record. Sign it on the party's
-    own machine and submit it to POST /api/ledger/entries (`bwledger placement --server`). Nothing is written."""
+    own machine and submit it to POST /v1/grootboek/regels (`bwledger placement --server`). Nothing is written."""
     if compose.is_party(data.get("party")):
         caller.require_party(data["party"], "deze plaatsing")
     return await in_thread(compose.placement_draft, store, data)

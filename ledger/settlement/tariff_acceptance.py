@@ -9,7 +9,7 @@ already there. The rules (who, which line, once) are the ledger's, at admission.
 
 Each write is a draft first (ledger/drafts.py): `draft_accept_tariff` and `draft_book_accepted_tariff`
 read the ledger and say what to sign; the local functions sign those drafts here, and the HTTP draft
-endpoint (POST /api/settlement/drafts) hands them to the party to sign on its own machine. Booking is
+endpoint (POST /v1/verrekeningen/concepten) hands them to the party to sign on its own machine. Booking is
 two steps, because the definitive line names the reversal's seq and entry hash: the draft answers the
 next statement given what is already admitted (found by the idempotency keys), so it is resumable.
 """

@@ -102,7 +102,7 @@ def wait_until_up(server, seconds: float = 30) -> None:
         if server.proc.poll() is not None:
             raise AssertionError(f"server exited early: {server.output()}")
         try:
-            if httpx.get(server.url + "/api/health", timeout=1).status_code == 200:
+            if httpx.get(server.url + "/v1/gezondheid", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

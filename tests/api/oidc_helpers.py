@@ -127,7 +127,7 @@ class TlsServer(LoggedProcess):
         self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port),
                                       "--tls-cert", str(tls.cert_pem), "--tls-key", str(tls.key_pem)],
                                      cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        _wait(self.proc, self.url + "/api/health", tls, self.output)
+        _wait(self.proc, self.url + "/v1/gezondheid", tls, self.output)
 
 
 def oidc_env(issuer: str, tls: Tls, app_url: str) -> dict[str, str]:

@@ -45,18 +45,18 @@ def _login(c, user, password=PASSWORD, terug="/"):
 
 def test_login_logout_and_the_cookie(site):
     site.app.state.access.add_account("fin@kampen.nl", "GM0166", ["finance"], password=PASSWORD)
-    assert site.get("/api/me").status_code == 401
+    assert site.get("/v1/ik").status_code == 401
     r = _login(site, "fin@kampen.nl", terug="/verrekening")
     assert r.status_code == 303 and r.headers["location"] == "/verrekening"
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("bwsession=") and all(f in cookie for f in ("HttpOnly", "Secure", "SameSite=lax",
                                                                           "Path=/"))
-    me = site.get("/api/me").json()
+    me = site.get("/v1/ik").json()
     assert (me["party"], me["roles"], me["via"]) == ("GM0166", ["finance"], "session")
     # logging out needs the session's CSRF token, and ends the session on the server
     assert site.post("/afmelden", data={}).json()["code"] == "CSRF_FAILED"
     assert site.post("/afmelden", data={"csrf": me["csrf"]}, follow_redirects=False).status_code == 303
-    assert site.get("/api/me").status_code == 401
+    assert site.get("/v1/ik").status_code == 401
 
 
 def test_a_wrong_password_an_unknown_user_and_a_disabled_account_read_the_same(site):
@@ -64,9 +64,9 @@ def test_a_wrong_password_an_unknown_user_and_a_disabled_account_read_the_same(s
     access.add_account("fin@kampen.nl", "GM0166", ["finance"], password=PASSWORD)
     answers = [_login(site, "fin@kampen.nl", "fout wachtwoord"), _login(site, "niemand@kampen.nl")]
     _login(site, "fin@kampen.nl")
-    assert site.get("/api/me").status_code == 200
+    assert site.get("/v1/ik").status_code == 200
     access.disable_account("fin@kampen.nl")
-    assert site.get("/api/me").status_code == 401  # its sessions end at once
+    assert site.get("/v1/ik").status_code == 401  # its sessions end at once
     answers.append(_login(site, "fin@kampen.nl"))
     for r in answers:
         assert r.status_code == 401 and "onbekende gebruiker of onjuist wachtwoord" in r.text and "LOGIN_FAILED" in r.text
@@ -78,14 +78,14 @@ def test_the_second_factor_is_asked_used_once_and_the_session_is_rotated(site):
     r = _login(site, "lid@commissie.nl")
     assert r.status_code == 303 and r.headers["location"] == "/aanmelden/code?terug=/"
     pending = site.cookies["bwsession"]
-    assert site.get("/api/me").status_code == 401  # the password alone is not a login
+    assert site.get("/v1/ik").status_code == 401  # the password alone is not a login
     wrong = site.post("/aanmelden/code", data={"code": "000000" if totp.code_at(made.totp_secret, time.time())
                                                != "000000" else "111111"})
     assert wrong.status_code == 401 and "SECOND_FACTOR_FAILED" in wrong.text
     code = totp.code_at(made.totp_secret, time.time())
     assert site.post("/aanmelden/code", data={"code": code}, follow_redirects=False).status_code == 303
     assert site.cookies["bwsession"] != pending  # a new session id at the login (no session fixation)
-    assert site.get("/api/me").json()["roles"] == ["commissielid"]
+    assert site.get("/v1/ik").json()["roles"] == ["commissielid"]
     # the same code a second time is refused (RFC 6238 5.2), even in a new login
     site.cookies.clear()
     _login(site, "lid@commissie.nl")
@@ -96,21 +96,21 @@ def test_the_second_factor_is_asked_used_once_and_the_session_is_rotated(site):
 def test_a_session_expires(site):
     site.app.state.access.add_account("fin@kampen.nl", "GM0166", ["finance"], password=PASSWORD)
     _login(site, "fin@kampen.nl")
-    assert site.get("/api/me").status_code == 200
+    assert site.get("/v1/ik").status_code == 200
     site.clock.offset = timedelta(hours=8, seconds=1)
-    assert site.get("/api/me").status_code == 401
+    assert site.get("/v1/ik").status_code == 401
 
 
 def test_a_write_by_session_needs_its_csrf_token(site):
     site.app.state.access.add_account("regio@kampen.nl", "GM0166", ["regio"], password=PASSWORD)
     _login(site, "regio@kampen.nl")
-    csrf = site.get("/api/me").json()["csrf"]
+    csrf = site.get("/v1/ik").json()["csrf"]
     body = {"party": "GM0166", "action": "open"}
-    r = site.post("/api/cases/drafts", json=body)
+    r = site.post("/v1/geschillen/concepten", json=body)
     assert r.status_code == 403 and r.json()["code"] == "CSRF_FAILED"
-    r = site.post("/api/cases/drafts", json=body, headers={"x-csrf-token": ("A" if csrf[0] != "A" else "B") + csrf[1:]})
+    r = site.post("/v1/geschillen/concepten", json=body, headers={"x-csrf-token": ("A" if csrf[0] != "A" else "B") + csrf[1:]})
     assert r.json()["code"] == "CSRF_FAILED"
-    r = site.post("/api/cases/drafts", json=body, headers={"x-csrf-token": csrf})
+    r = site.post("/v1/geschillen/concepten", json=body, headers={"x-csrf-token": csrf})
     assert r.json()["code"] != "CSRF_FAILED"  # through the guard: the draft itself answers
 
 
@@ -118,16 +118,16 @@ def test_tokens_expire_and_are_revoked_and_never_act_for_another_party(site):
     access = site.app.state.access
     rec, raw = access.issue_token("GM0166", ["finance"], label="koppeling", created_by="test", days=1)
     auth = {"authorization": f"Bearer {raw}"}
-    assert site.get("/api/ledger/entries", params={"party": "GM0166"}, headers=auth).status_code == 200
-    assert site.get("/api/ledger/entries", params={"party": "GM0193"}, headers=auth).status_code == 404
-    r = site.get("/api/ledger/entries", params={"party": "GM0166"}, headers={"authorization": "Bearer bwt_x_y"})
+    assert site.get("/v1/grootboek/regels", params={"party": "GM0166"}, headers=auth).status_code == 200
+    assert site.get("/v1/grootboek/regels", params={"party": "GM0193"}, headers=auth).status_code == 404
+    r = site.get("/v1/grootboek/regels", params={"party": "GM0166"}, headers={"authorization": "Bearer bwt_x_y"})
     assert r.status_code == 401 and r.json()["code"] == "TOKEN_INVALID" and "Bearer" in r.headers["www-authenticate"]
     site.clock.offset = timedelta(days=1, seconds=1)
-    r = site.get("/api/ledger/entries", params={"party": "GM0166"}, headers=auth)
+    r = site.get("/v1/grootboek/regels", params={"party": "GM0166"}, headers=auth)
     assert r.status_code == 401 and "verlopen" in r.json()["detail"]
     site.clock.offset = timedelta(0)
     access.revoke_token(rec.id)
-    r = site.get("/api/ledger/entries", params={"party": "GM0166"}, headers=auth)
+    r = site.get("/v1/grootboek/regels", params={"party": "GM0166"}, headers=auth)
     assert r.status_code == 401 and "ingetrokken" in r.json()["detail"]
     assert raw not in str([t.__dict__ for t in access.tokens()])  # only the digest is kept
 

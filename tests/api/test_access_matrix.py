@@ -35,44 +35,48 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
         "party": OWN, "key_id": key_id, "reason": "matrix"}, idempotency_key="matrix-revoke"))
     return {
         "start": ("GET", "/", {}), "static": ("GET", "/static/style.css", {}),
-        "openapi": ("GET", "/api/schema/openapi.json", {}), "options": ("OPTIONS", "/api/health", {}),
-        "getHealth": ("GET", "/api/health", {}), "getCheckpoint": ("GET", "/api/ledger/checkpoint", {}),
+        "openapi": ("GET", "/v1/openapi.json", {}), "options": ("OPTIONS", "/v1/gezondheid", {}),
+        "getHealth": ("GET", "/v1/gezondheid", {}), "getCheckpoint": ("GET", "/v1/grootboek/controlepunt", {}),
         "loginForm": ("GET", "/aanmelden", {}),
         "loginSubmit": ("POST", "/aanmelden", {"data": {"gebruiker": "niemand", "wachtwoord": "x"}}),
         "secondFactorForm": ("GET", "/aanmelden/code", {}),
         "secondFactorSubmit": ("POST", "/aanmelden/code", {"data": {"code": "000000"}}),
-        "logout": ("POST", "/afmelden", {"data": {}}), "whoAmI": ("GET", "/api/me", {}),
-        "determineRules": ("POST", "/api/rules/determine", {"content": b"[[case]]"}),
+        "logout": ("POST", "/afmelden", {"data": {}}), "whoAmI": ("GET", "/v1/ik", {}),
+        "determineRules": ("POST", "/v1/beoordelingen", {"content": b"[[case]]"}),
         "assessmentForm": ("GET", "/beoordeling", {}),
         "assessmentSubmit": ("POST", "/beoordeling", {"files": {"feiten": (None, "")}}),
-        "verifyLedger": ("GET", "/api/ledger/verify", {}), "runVerification": ("POST", "/verificatie", {}),
-        "submitEntries": ("POST", "/api/ledger/entries", {"json": entry}),
-        "listEntries": ("GET", "/api/ledger/entries", {"params": {"party": OWN}}),
+        "verifyLedger": ("GET", "/v1/grootboek/controle", {}), "runVerification": ("POST", "/verificatie", {}),
+        "submitEntries": ("POST", "/v1/grootboek/regels", {"json": entry}),
+        "listEntries": ("GET", "/v1/grootboek/regels", {"params": {"party": OWN}}),
         "ledgerPage": ("GET", "/grootboek", {"params": {"partij": OWN}}),
-        "getBundle": ("GET", "/api/ledger/bundle", {"params": {"party": OWN}}),
-        "registerKey": ("POST", "/api/keys", {"json": {}}),
-        "rotateKey": ("POST", f"/api/keys/{key_id}/rotation", {"json": rotation}),
-        "revokeKey": ("POST", f"/api/keys/{key_id}/revocation", {"json": rotation}),
-        "getSettlement": ("GET", "/api/settlement/2026K1", {}),
+        "getBundle": ("GET", "/v1/grootboek/bundel", {"params": {"party": OWN}}),
+        "registerKey": ("POST", "/v1/sleutels", {"json": {}}),
+        "rotateKey": ("POST", f"/v1/sleutels/{key_id}/vervanging", {"json": rotation}),
+        "revokeKey": ("POST", f"/v1/sleutels/{key_id}/intrekking", {"json": rotation}),
+        "getSettlement": ("GET", "/v1/verrekeningen/2026K1", {}),
         "settlementPage": ("GET", "/verrekening", {"params": {"kwartaal": "2026K1"}}),
-        "getStatement": ("GET", f"/api/settlement/2026K1/statements/{OWN}/json", {}),
-        "draftSettlementStatements": ("POST", "/api/settlement/drafts", {"json": {"party": OWN, "action": "x"}}),
+        "getStatement": ("GET", f"/v1/verrekeningen/2026K1/overzichten/{OWN}?format=json", {}),
+        "draftSettlementStatements": ("POST", "/v1/verrekeningen/concepten", {"json": {"party": OWN, "action": "x"}}),
+        "listCases": ("GET", "/v1/geschillen", {}), "worklistPage": ("GET", "/geschillen", {}),
+        "draftCaseStatements": ("POST", "/v1/geschillen/concepten", {"json": {"party": OWN, "action": "x"}}),
+        "getCase": ("GET", f"/v1/geschillen/{case}", {}), "casePage": ("GET", f"/geschillen/{case}", {}),
+        "getCaseZgw": ("GET", f"/v1/geschillen/{case}/zgw", {}),
+        "getCaseBundle": ("GET", f"/v1/geschillen/{case}/bundel", {}),
+        "getCaseDossier": ("GET", f"/v1/geschillen/{case}/dossier", {}),
+        "uploadCaseDocument": ("POST", f"/v1/geschillen/{case}/stukken",
+                               {"params": {"author": OWN, "filename": "a.txt", "title": "t"}, "content": b"x"}),
+        "listAudit": ("GET", "/v1/auditlogboek", {"params": {"party": OWN}}),
+        "verifyAudit": ("GET", "/v1/auditlogboek/controle", {}),
+        "makePseudonym": ("POST", "/v1/clienten/pseudoniemen", {"json": {"bsn": "12345678"}}),
+        "sealPlace": ("POST", "/v1/clienten/plaatsen", {"json": {"client": "PSN-seed-1", "place": "voorziening"}}),
+        "getPlace": ("GET", "/v1/grootboek/regels/1/plaats", {}),
+        "listMunicipalities": ("GET", "/v1/gemeenten", {"params": {"pageSize": "5"}}),
+        "getMunicipality": ("GET", f"/v1/gemeenten/{OWN}", {}),
+        "listRegions": ("GET", "/v1/regios", {}), "getRegion": ("GET", "/v1/regios/ijssel-vecht", {}),
+        "legacyRedirect": ("GET", "/api/health", {}),
         "draftMonthBooking": ("POST", "/v1/boekingen", {"json": {"month": "2026-03", "party": OWN, "keyId": key_id}}),
         "draftPlacement": ("POST", "/v1/plaatsingen", {"json": {"party": OWN, "keyId": key_id}}),
         "monthBookingSubmit": ("POST", "/verrekening/boeken", {"data": {"maand": "2026-03", "partij": OWN}}),
-        "listCases": ("GET", "/api/cases", {}), "worklistPage": ("GET", "/geschillen", {}),
-        "draftCaseStatements": ("POST", "/api/cases/drafts", {"json": {"party": OWN, "action": "x"}}),
-        "getCase": ("GET", f"/api/cases/{case}", {}), "casePage": ("GET", f"/geschillen/{case}", {}),
-        "getCaseZgw": ("GET", f"/api/cases/{case}/zgw", {}),
-        "getCaseBundle": ("GET", f"/api/cases/{case}/bundle", {}),
-        "getCaseDossier": ("GET", f"/api/cases/{case}/dossier", {}),
-        "uploadCaseDocument": ("POST", f"/api/cases/{case}/documents",
-                               {"params": {"author": OWN, "filename": "a.txt", "title": "t"}, "content": b"x"}),
-        "listAudit": ("GET", "/api/audit", {"params": {"party": OWN}}),
-        "verifyAudit": ("GET", "/api/audit/verification", {}),
-        "makePseudonym": ("POST", "/api/clients/pseudonym", {"json": {"bsn": "12345678"}}),
-        "sealPlace": ("POST", "/api/clients/places", {"json": {"client": "PSN-seed-1", "place": "voorziening"}}),
-        "getPlace": ("GET", "/api/ledger/entries/1/place", {}),
         "listNotices": ("GET", "/v1/berichten", {"params": {"map": "inbox"}}),
         "markNoticeRead": ("POST", "/v1/berichten/1/gelezen", {}),
         "noticesPage": ("GET", "/berichten", {}), "noticePage": ("GET", "/berichten/1", {}),
@@ -162,7 +166,7 @@ def test_the_matrix_every_role_own_other_and_no_login(env):
             client.cookies.clear()
         else:
             _log_in(client, name, secret)
-        me = client.get("/api/me")
+        me = client.get("/v1/ik")
         csrf = me.json()["csrf"] if account is not None else ""
         for op, (method, path, kwargs) in examples.items():
             rule = table[op]
@@ -203,5 +207,5 @@ def test_a_refused_page_is_a_dutch_page_and_an_anonymous_page_goes_to_the_login(
     _log_in(client, "finance-other", None)
     r = client.get("/grootboek?partij=GM0166", headers={"accept": "text/html"})
     assert r.status_code == 404 and '<html lang="nl">' in r.text and "Deze pagina bestaat niet." in r.text
-    r = client.get("/api/ledger/verify", headers={"accept": "text/html"})
+    r = client.get("/v1/grootboek/controle", headers={"accept": "text/html"})
     assert r.status_code == 403 and "uw rol (financiën) mag dit niet" in r.text

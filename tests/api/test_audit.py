@@ -357,32 +357,32 @@ def test_endpoints(home):
                         checkpoint_seconds=0)
     with TestClient(create_app(settings)) as api:
         logged_in(api)
-        body = api.get("/api/audit", params={"client": "PSN-a"}).json()
+        body = api.get("/v1/auditlogboek", params={"client": "PSN-a"}).json()
         assert body["count"] == 2 and [r["seq"] for r in body["records"]] == [0, 1]
         assert body["records"][0]["actor"]["subject"] == "alice@kampen"
         assert body["records"][0]["at"] == "2026-12-02T09:30:00.000000Z"
-        body = api.get("/api/audit", params={"party": "GM0166", "since": "2026-12-03"}).json()
+        body = api.get("/v1/auditlogboek", params={"party": "GM0166", "since": "2026-12-03"}).json()
         assert [r["seq"] for r in body["records"]] == [3] and body["since"] == "2026-12-03"
-        r = api.get("/api/audit", params={"party": "GM0193", "format": "csv"})
+        r = api.get("/v1/auditlogboek", params={"party": "GM0193", "format": "csv"})
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
         assert 'filename="auditlogboek-GM0193.csv"' in r.headers["content-disposition"]
         assert r.content.decode("utf-8").count("\r\n") == 3
-        r = api.get("/api/audit", params={"party": "GM0193", "format": "xlsx"})
+        r = api.get("/v1/auditlogboek", params={"party": "GM0193", "format": "xlsx"})
         ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
         # the CSV listing just before was itself an access to GM0193's records: the audit log records its readers
         assert ws.max_row == 4 and ws["L3"].value == "bob@zwolle" and "listAudit" in [c.value for c in ws[4]]
         for bad in ({"format": "pdf"}, {"client": "123456782"}, {"since": "morgen"}, {"party": "Kampen"}):
-            r = api.get("/api/audit", params=bad)
+            r = api.get("/v1/auditlogboek", params=bad)
             assert r.status_code == 400 and r.json()["code"] == "REQUEST_INVALID", (bad, r.text)
         listings = 4 + 4  # the listings above (allowed or refused) are in the log too, each before its answer
-        v = api.get("/api/audit/verification").json()
+        v = api.get("/v1/auditlogboek/controle").json()
         assert v["ok"] is True and v["problems"] == [] and v["head"]["processing_size"] == 5 + listings
         drop_triggers(home)
         sql(home, "DELETE FROM audit_processing WHERE seq = 1")
-        v = api.get("/api/audit/verification").json()
+        v = api.get("/v1/auditlogboek/controle").json()
         assert v["ok"] is False
         assert [(p["seq"], p["code"]) for p in v["problems"]] == [(2, "AUDIT_SEQ_GAP"), (2, "AUDIT_CHAIN_BROKEN")]
-        ops = {op.get("operationId") for p in api.get("/api/schema/openapi.json").json()["paths"].values()
+        ops = {op.get("operationId") for p in api.get("/v1/openapi.json").json()["paths"].values()
                for op in p.values() if isinstance(op, dict)}
         assert {"listAudit", "verifyAudit"} <= ops
 

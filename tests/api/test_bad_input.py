@@ -30,48 +30,48 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 #: (name, method, path, request arguments, expected status, expected code)
 BAD_REQUESTS = [
-    ("deep JSON facts", "POST", "/api/rules/determine", {"content": '{"case": ' + DEEP + "}", "headers": JSON},
-     422, "CASEBOOK_MALFORMED"),
-    ("deep TOML array", "POST", "/api/rules/determine", {"content": "a = " + DEEP + "\n"}, 422, "CASEBOOK_MALFORMED"),
-    ("deep TOML tables", "POST", "/api/rules/determine", {"content": "a = " + "{b = " * 5000 + "1" + "}" * 5000},
-     422, "CASEBOOK_MALFORMED"),
-    ("5,000-digit JSON number", "POST", "/api/rules/determine",
-     {"content": '{"case": {"id": "x", "stays": ' + "9" * 5000 + "}}", "headers": JSON}, 422, "CASEBOOK_MALFORMED"),
-    ("5,000-digit TOML number", "POST", "/api/rules/determine", {"content": "a = " + "9" * 5000},
-     422, "CASEBOOK_MALFORMED"),
-    ("region members not a list", "POST", "/api/rules/determine",
-     {"content": _region('name = "X"\ncentrumgemeente = "GM0193"\nmembers = 5')}, 422, "CASEBOOK_MALFORMED"),
-    ("region member a list", "POST", "/api/rules/determine",
-     {"content": _region('name = "X"\ncentrumgemeente = "GM0193"\nmembers = [["GM0166"]]')}, 422,
+    ("deep JSON facts", "POST", "/v1/beoordelingen", {"content": '{"case": ' + DEEP + "}", "headers": JSON},
+     400, "CASEBOOK_MALFORMED"),
+    ("deep TOML array", "POST", "/v1/beoordelingen", {"content": "a = " + DEEP + "\n"}, 400, "CASEBOOK_MALFORMED"),
+    ("deep TOML tables", "POST", "/v1/beoordelingen", {"content": "a = " + "{b = " * 5000 + "1" + "}" * 5000},
+     400, "CASEBOOK_MALFORMED"),
+    ("5,000-digit JSON number", "POST", "/v1/beoordelingen",
+     {"content": '{"case": {"id": "x", "stays": ' + "9" * 5000 + "}}", "headers": JSON}, 400, "CASEBOOK_MALFORMED"),
+    ("5,000-digit TOML number", "POST", "/v1/beoordelingen", {"content": "a = " + "9" * 5000},
+     400, "CASEBOOK_MALFORMED"),
+    ("region members not a list", "POST", "/v1/beoordelingen",
+     {"content": _region('name = "X"\ncentrumgemeente = "GM0193"\nmembers = 5')}, 400, "CASEBOOK_MALFORMED"),
+    ("region member a list", "POST", "/v1/beoordelingen",
+     {"content": _region('name = "X"\ncentrumgemeente = "GM0193"\nmembers = [["GM0166"]]')}, 400,
      "CASEBOOK_MALFORMED"),
-    ("region settled_flags a number", "POST", "/api/rules/determine",
-     {"content": _region(GOOD_REGION + "\nsettled_flags = 7")}, 422, "CASEBOOK_MALFORMED"),
-    ("region valid_from a text", "POST", "/api/rules/determine",
-     {"content": _region(GOOD_REGION + '\nvalid_from = "x"')}, 422, "CASEBOOK_MALFORMED"),
-    ("region not a table (JSON)", "POST", "/api/rules/determine",
+    ("region settled_flags a number", "POST", "/v1/beoordelingen",
+     {"content": _region(GOOD_REGION + "\nsettled_flags = 7")}, 400, "CASEBOOK_MALFORMED"),
+    ("region valid_from a text", "POST", "/v1/beoordelingen",
+     {"content": _region(GOOD_REGION + '\nvalid_from = "x"')}, 400, "CASEBOOK_MALFORMED"),
+    ("region not a table (JSON)", "POST", "/v1/beoordelingen",
      {"content": '{"context": {"t0": "2026-01-01", "regions": {"x": 5}}, "case": {"id": "x"}}', "headers": JSON},
-     422, "CASEBOOK_MALFORMED"),
-    ("huge window", "POST", "/api/rules/determine", {"content": _region(GOOD_REGION, "window_days = 999999999999")},
-     422, "CASEBOOK_MALFORMED"),
-    ("window past the calendar", "POST", "/api/rules/determine",
-     {"content": _region(GOOD_REGION, "window_days = 3000000")}, 422, "CASEBOOK_MALFORMED"),
-    ("melding in year 1", "POST", "/api/rules/determine", {"content": EXAMPLE.replace("2026-03-02", "0001-01-01")},
-     422, "CASEBOOK_MALFORMED"),
-    ("deep JSON submission", "POST", "/api/ledger/entries", {"content": DEEP, "headers": JSON}, 400,
+     400, "CASEBOOK_MALFORMED"),
+    ("huge window", "POST", "/v1/beoordelingen", {"content": _region(GOOD_REGION, "window_days = 999999999999")},
+     400, "CASEBOOK_MALFORMED"),
+    ("window past the calendar", "POST", "/v1/beoordelingen",
+     {"content": _region(GOOD_REGION, "window_days = 3000000")}, 400, "CASEBOOK_MALFORMED"),
+    ("melding in year 1", "POST", "/v1/beoordelingen", {"content": EXAMPLE.replace("2026-03-02", "0001-01-01")},
+     400, "CASEBOOK_MALFORMED"),
+    ("deep JSON submission", "POST", "/v1/grootboek/regels", {"content": DEEP, "headers": JSON}, 400,
      "REQUEST_INVALID"),
-    ("deep JSON draft", "POST", "/api/cases/drafts", {"content": '{"action": ' + DEEP + "}", "headers": JSON},
+    ("deep JSON draft", "POST", "/v1/geschillen/concepten", {"content": '{"action": ' + DEEP + "}", "headers": JSON},
      400, "REQUEST_INVALID"),
-    ("deep JSON key statement", "POST", "/api/keys", {"content": DEEP, "headers": JSON}, 400, "REQUEST_INVALID"),
-    ("deep signed statement", "POST", "/api/ledger/entries",
+    ("deep JSON key statement", "POST", "/v1/sleutels", {"content": DEEP, "headers": JSON}, 400, "REQUEST_INVALID"),
+    ("deep signed statement", "POST", "/v1/grootboek/regels",
      {"json": {"statement": _b64('{"a": ' + DEEP + "}"), "signature": _b64("x" * 64)}}, 422, "STATEMENT_INVALID"),
-    ("deep key statement", "POST", "/api/keys",
+    ("deep key statement", "POST", "/v1/sleutels",
      {"json": {"statement": _b64('{"a": ' + DEEP + "}"), "signature": _b64("x" * 64)}}, 422, "STATEMENT_INVALID"),
-    ("draft action a list", "POST", "/api/cases/drafts", {"json": {"action": ["open"]}}, 400, "REQUEST_INVALID"),
-    ("entries to=9999-12-31", "GET", "/api/ledger/entries?party=GM0166&to=9999-12-31", {}, 400, "REQUEST_INVALID"),
-    ("bundle to=9999-12-31", "GET", "/api/ledger/bundle?party=GM0166&to=9999-12-31", {}, 400, "REQUEST_INVALID"),
-    ("settlement 0000K1", "GET", "/api/settlement/0000K1", {}, 400, "QUARTER_INVALID"),
-    ("settlement 9999K4", "GET", "/api/settlement/9999K4", {}, 400, "QUARTER_INVALID"),
-    ("statement 0000K1", "GET", "/api/settlement/0000K1/statements/GM0166/json", {}, 400, "QUARTER_INVALID"),
+    ("draft action a list", "POST", "/v1/geschillen/concepten", {"json": {"action": ["open"]}}, 400, "REQUEST_INVALID"),
+    ("entries to=9999-12-31", "GET", "/v1/grootboek/regels?party=GM0166&to=9999-12-31", {}, 400, "REQUEST_INVALID"),
+    ("bundle to=9999-12-31", "GET", "/v1/grootboek/bundel?party=GM0166&to=9999-12-31", {}, 400, "REQUEST_INVALID"),
+    ("settlement 0000K1", "GET", "/v1/verrekeningen/0000K1", {}, 400, "QUARTER_INVALID"),
+    ("settlement 9999K4", "GET", "/v1/verrekeningen/9999K4", {}, 400, "QUARTER_INVALID"),
+    ("statement 0000K1", "GET", "/v1/verrekeningen/0000K1/overzichten/GM0166?format=json", {}, 400, "QUARTER_INVALID"),
 ]
 
 
@@ -102,11 +102,11 @@ def test_pages_answer_bad_input_with_a_dutch_page(client, caplog, path, kwargs, 
 
 
 def test_the_dutch_detail_names_the_range(client):
-    body = assert_problem(client.get("/api/ledger/entries?party=GM0166&to=9999-12-31"), 400, "REQUEST_INVALID")
+    body = assert_problem(client.get("/v1/grootboek/regels?party=GM0166&to=9999-12-31"), 400, "REQUEST_INVALID")
     assert "1 januari 1900 tot en met 31 december 2199" in body["detail"] and body["field"] == "to"
-    body = assert_problem(client.post("/api/rules/determine", content=_region(GOOD_REGION, "window_days = 10")
+    body = assert_problem(client.post("/v1/beoordelingen", content=_region(GOOD_REGION, "window_days = 10")
                                       .replace('members = ["GM0166", "GM0193"]', "members = 5")),
-                          422, "CASEBOOK_MALFORMED")
+                          400, "CASEBOOK_MALFORMED")
     assert "context.regions.x.members" in body["detail"] and "lijst" in body["detail"]
 
 
@@ -117,7 +117,7 @@ def test_a_server_fault_still_logs_its_traceback(client, caplog, monkeypatch):
 
     monkeypatch.setattr(compose, "overview", broken)
     caplog.set_level(logging.INFO)
-    assert_problem(client.get("/api/health"), 500, "INTERNAL_ERROR")
+    assert_problem(client.get("/v1/gezondheid"), 500, "INTERNAL_ERROR")
     assert "Traceback" in caplog.text and "kapot" in caplog.text
 
 
@@ -135,7 +135,7 @@ def test_a_download_name_cannot_break_its_header(name):
 
 
 def test_downloads_carry_both_names(client):
-    r = client.get("/api/ledger/bundle?party=RG:ijssel-vecht")
+    r = client.get("/v1/grootboek/bundel?party=RG:ijssel-vecht")
     assert r.status_code == 200
     assert r.headers["content-disposition"] == (
         "attachment; filename=\"bundle-RG_ijssel-vecht-2000-01-01-2100-12-31.json\"; "

@@ -118,7 +118,7 @@ def live(tmp_path, backend):
 
 
 def _size(live) -> int:
-    return httpx.get(f"{live['url']}/api/health").json()["ledger"]["entries"]
+    return httpx.get(f"{live['url']}/v1/gezondheid").json()["ledger"]["entries"]
 
 
 def test_book_over_http_the_server_prepares_and_the_party_signs(live):
@@ -180,7 +180,7 @@ def test_the_endpoint_prepares_the_month_and_refuses_clearly(tmp_path):
         # signed on the party's machine and submitted as one batch; then nothing is left to prepare
         items = [{"statement": s["statement"], "signature": base64.b64encode(
             zwolle.sign(base64.b64decode(s["statement"]))).decode()} for s in doc["statements"]]
-        assert client.post("/api/ledger/entries", json={"entries": items}).status_code == 201
+        assert client.post("/v1/grootboek/regels", json={"entries": items}).status_code == 201
         done = client.post("/v1/boekingen", json=body, headers=auth).json()
         assert (done["statements"], done["alreadyBooked"]) == ([], 2)
         for wrong, status, code in (({**body, "month": "2026-13"}, 422, "MONTH_INVALID"),
@@ -203,7 +203,7 @@ def test_the_button_on_the_settlement_page(tmp_path):
         assert r.status_code == 303, r.text
         page = client.get("/verrekening")
         assert "Maand boeken" in page.text and 'action="/verrekening/boeken"' in page.text
-        csrf = client.get("/api/me").json()["csrf"]
+        csrf = client.get("/v1/ik").json()["csrf"]
         size = store.size()
         r = client.post("/verrekening/boeken", data={"maand": "2026-03", "partij": ZWOLLE, "csrf": csrf})
         assert r.status_code == 200, r.text

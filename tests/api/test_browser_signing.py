@@ -87,7 +87,7 @@ def accessible(page) -> None:
 
 
 def entry_count(server) -> int:
-    return httpx.get(server.url + "/api/health").json()["ledger"]["entries"]
+    return httpx.get(server.url + "/v1/gezondheid").json()["ledger"]["entries"]
 
 
 def press_on(page, name: str, limit: int = 60) -> None:
@@ -174,14 +174,14 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
         statement = base64.b64decode(body["statement"]).replace(b'"note":""', b'"note":"gewijzigd"')
         route.continue_(post_data=json.dumps({**body, "statement": base64.b64encode(statement).decode()}))
 
-    page.route("**/api/ledger/entries", tamper)
+    page.route("**/v1/grootboek/regels", tamper)
     press_on(page, "Ondertekenen en indienen")
     outcome = page.locator("#onderteken-uitkomst")
     page.wait_for_function("() => document.getElementById('ondertekenen').getAttribute('data-error')")
     assert "onderweg gewijzigd" in outcome.inner_text() and "SIGNATURE_INVALID" in outcome.inner_text()
     page.screenshot(path=str(tmp_path / "geweigerd.png"), full_page=True)
     assert entry_count(server) == before
-    page.unroute("**/api/ledger/entries")
+    page.unroute("**/v1/grootboek/regels")
 
     # signed as shown: admitted, and the page says so
     page.locator("#ondertekenen button").focus()

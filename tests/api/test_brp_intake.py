@@ -1,4 +1,4 @@
-"""The BRP intake at the edges: `bwledger rules decide --brp`, POST /api/rules/determine with a `brp` member and
+"""The BRP intake at the edges: `bwledger rules decide --brp`, POST /v1/beoordelingen with a `brp` member and
 the /beoordeling page with a BRP upload all read the response through the one adapter (rules/brp_historie.py)."""
 import json
 import re
@@ -83,14 +83,14 @@ def _fragment(**extra) -> dict:
 
 
 def test_endpoint_takes_the_response_as_its_brp_member(client, tmp_path):
-    r = client.post("/api/rules/determine", json=_fragment(brp=_response("A03.json")))
+    r = client.post("/v1/beoordelingen", json=_fragment(brp=_response("A03.json")))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["brp_report"][0] == A03_LINE
     assert body["determination"]["cost_bearer"] == "GM0193"
     cli = _cli(tmp_path, "--case", "A03", "--brp", BRP / "A03.json", "--json")
     assert json.loads(cli.output) == body["determination"]  # the same service function
-    plain = client.post("/api/rules/determine", json=_fragment(case={**_fragment()["case"], "addresses": [
+    plain = client.post("/v1/beoordelingen", json=_fragment(case={**_fragment()["case"], "addresses": [
         {"gemeente": "GM0193", "function": "W", "from": "2019-05-01"}]}))
     assert plain.status_code == 200 and "brp_report" not in plain.json()
 
@@ -98,16 +98,16 @@ def test_endpoint_takes_the_response_as_its_brp_member(client, tmp_path):
 def test_endpoint_answers_a_wrong_response_with_a_problem_naming_the_place(client):
     response = _response("A03.json")
     response["verblijfplaatsen"][0]["type"] = "Woonboot"
-    body = assert_problem(client.post("/api/rules/determine", json=_fragment(brp=response)), 422, "BRP_TYPE_UNKNOWN")
+    body = assert_problem(client.post("/v1/beoordelingen", json=_fragment(brp=response)), 422, "BRP_TYPE_UNKNOWN")
     assert body["field"] == "brp.verblijfplaatsen[0].type" and "Woonboot" in body["detail"]
-    assert_problem(client.post("/api/rules/determine", json=_fragment(brp=5)), 422, "BRP_MALFORMED")
-    assert "brp_institutions" in assert_problem(client.post("/api/rules/determine", json=_fragment(
-        brp=_response("A03.json"), brp_institutions="2025-10-01=mo")), 422, "CASEBOOK_MALFORMED")["detail"]
-    assert_problem(client.post("/api/rules/determine", json=_fragment(
+    assert_problem(client.post("/v1/beoordelingen", json=_fragment(brp=5)), 422, "BRP_MALFORMED")
+    assert "brp_institutions" in assert_problem(client.post("/v1/beoordelingen", json=_fragment(
+        brp=_response("A03.json"), brp_institutions="2025-10-01=mo")), 400, "CASEBOOK_MALFORMED")["detail"]
+    assert_problem(client.post("/v1/beoordelingen", json=_fragment(
         brp=_response("A03.json"), brp_institutions={"2010-01-01": [1]})), 422, "BRP_INSTITUTION_INVALID")
     both = _fragment(brp=_response("A03.json"))
     both["case"]["addresses"] = [{"gemeente": "GM0193", "function": "W", "from": "2019-05-01"}]
-    assert "addresses" in assert_problem(client.post("/api/rules/determine", json=both), 422,
+    assert "addresses" in assert_problem(client.post("/v1/beoordelingen", json=both), 400,
                                          "CASEBOOK_MALFORMED")["detail"]
 
 

@@ -113,7 +113,7 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
                                        *as_zwolle, *hsm))
     assert kind == "zaakgebeurtenis" and case_id == f"GS-{det.seq:06d}"
     ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--position", "Kampen was de woonplaats.", *as_zwolle, *hsm))
-    case = httpx.get(f"{live['url']}/api/cases/{case_id}", headers=_bearer(ZWOLLE)).json()
+    case = httpx.get(f"{live['url']}/v1/geschillen/{case_id}", headers=_bearer(ZWOLLE)).json()
     assert [(e["author"], e["action"]) for e in case["events"]] == [(ZWOLLE, "transition"), (ZWOLLE, "submission")]
     assert case["positions"] == {ZWOLLE: ["Kampen was de woonplaats."]}
     # Kampen may not accept its own determination: refused when drafted, exit 1 with the code, nothing stored
@@ -125,7 +125,7 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
     # Zwolle, the cost bearer, disputes the cost line itself (a case on a cost line), with its key file
     [(_, _, line_case)] = ok(cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question",
                                  "Klopt deze kostenregel?", *as_zwolle, "--key", zwolle))
-    case = httpx.get(f"{live['url']}/api/cases/{line_case}", headers=_bearer(ZWOLLE)).json()
+    case = httpx.get(f"{live['url']}/v1/geschillen/{line_case}", headers=_bearer(ZWOLLE)).json()
     assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
     assert (case["parties"]["claiming"], case["parties"]["responding"]) == (KAMPEN, ZWOLLE)
     r = cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question", "Nog eens?", *as_zwolle,
@@ -152,14 +152,14 @@ def test_the_cli_signs_only_what_it_asked_for(tmp_path):
     replies: list[bytes] = [prepared("WITHDRAWN"), prepared("CONSULTATION", author=KAMPEN)]
 
     def answer(path: str, n: int):
-        return 200, "application/json", replies[n - 1] if path == "/api/cases/drafts" else b"{}"
+        return 200, "application/json", replies[n - 1] if path == "/v1/geschillen/concepten" else b"{}"
 
     with scripted_server(answer) as (url, seen):
         for _ in replies:  # another status; another author
             r = cli("case", "transition", "GS-000007", "CONSULTATION", "--as", ZWOLLE, "--server", url, "--key", key)
             assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output
             assert "er is niets ondertekend" in r.output
-    assert [s["path"] for s in seen] == ["/api/cases/drafts", "/api/cases/drafts"]  # nothing was submitted
+    assert [s["path"] for s in seen] == ["/v1/geschillen/concepten", "/v1/geschillen/concepten"]  # nothing was submitted
 
 
 EML = (b"From: contactpersoon@gm0193.example\r\nTo: contactpersoon@gm0166.example\r\n"
@@ -168,7 +168,7 @@ EML = (b"From: contactpersoon@gm0193.example\r\nTo: contactpersoon@gm0166.exampl
 
 
 def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
-    """`case add-document --server`: the file goes to POST /api/cases/{case_id}/documents (the title in the
+    """`case add-document --server`: the file goes to POST /v1/geschillen/{case_id}/stukken (the title in the
     query, UTF-8), is stored on the server's machine and is then submitted by its hash, on SQLite and
     PostgreSQL; the server's refusals exit 1 with their code (not a party, a type that is not what its
     name says, a body over BWLEDGER_MAX_DOCUMENT_BYTES, an unknown case)."""
@@ -213,7 +213,7 @@ def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
         assert stored and EML not in stored and not any(b"Overleg" in b for b in stored)  # encrypted per client
         ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--document", sha, "--position", "Zie de mail.",
                *on_server, "--key", zwolle))
-        case = httpx.get(f"{server.url}/api/cases/{case_id}", headers=_bearer()).json()
+        case = httpx.get(f"{server.url}/v1/geschillen/{case_id}", headers=_bearer()).json()
         assert case["events"][-1]["action"] == "submission" and sha in json.dumps(case["events"][-1])
 
         fake = tmp_path / "zwolle" / "nep.pdf"
@@ -227,7 +227,7 @@ def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
             assert r.exit_code == 1 and r.output.startswith(f"geweigerd: {code}: "), r.output
         r = cli("case", "add-document", "GS-999999", mail, "--as", ZWOLLE, "--title", "x", *on_server)
         assert r.exit_code == 1 and r.output.startswith("geweigerd: NOT_FOUND: "), r.output
-        untitled = httpx.post(f"{server.url}/api/cases/{case_id}/documents", content=EML,
+        untitled = httpx.post(f"{server.url}/v1/geschillen/{case_id}/stukken", content=EML,
                               params={"filename": "a.eml", "author": ZWOLLE}, headers=_bearer(ZWOLLE))
         assert untitled.status_code == 400 and untitled.json()["code"] == "REQUEST_INVALID", untitled.text
         store = service.open_ledger(url, schema=schema)
@@ -309,7 +309,7 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
         booked = ok(cli("case", "book", first, *on_server))
         assert [k for _, k, _ in booked] == ["tegenboeking"] * 3 + ["kostenregel"] * 3 + ["zaakgebeurtenis"]
         assert {c for *_, c in booked} == {first}
-        case = httpx.get(f"{server.url}/api/cases/{first}", headers=_bearer()).json()
+        case = httpx.get(f"{server.url}/v1/geschillen/{first}", headers=_bearer()).json()
         assert case["status"] == "IMPLEMENTED" and case["events"][-1]["author"] == OPERATOR
         assert case["events"][-1]["seq"] == booked[-1][0]
         stored = service.open_ledger(url, schema=schema)
@@ -332,17 +332,17 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
         # the second case stopped after its corrections (drafted, signed and submitted by hand): the
         # command books only the transition, which lists the corrections already in the ledger
         operator = read_key_file(operator_key, None, party=OPERATOR)
-        draft = httpx.post(f"{server.url}/api/cases/drafts", headers=_bearer(OPERATOR), json={
+        draft = httpx.post(f"{server.url}/v1/geschillen/concepten", headers=_bearer(OPERATOR), json={
             "action": "book", "party": OPERATOR, "key_id": operator.key_id, "case_id": second}).json()
         raws = [base64.b64decode(s["statement"]) for s in draft["statements"]]
         assert [s["kind"] for s in draft["statements"]] == ["reversal"] * 3 + ["cost_line"] * 3
-        first_stage = httpx.post(f"{server.url}/api/ledger/entries", headers=_bearer(OPERATOR), json={"entries": [
+        first_stage = httpx.post(f"{server.url}/v1/grootboek/regels", headers=_bearer(OPERATOR), json={"entries": [
             {"statement": base64.b64encode(raw).decode(), "signature": base64.b64encode(operator.sign(raw)).decode()}
             for raw in raws]})
         assert first_stage.status_code == 201, first_stage.text
         [(seq, kind, case_id)] = ok(cli("case", "book", second, *on_server))
         assert (kind, case_id) == ("zaakgebeurtenis", second)
-        event = next(e for e in httpx.get(f"{server.url}/api/cases/{second}", headers=_bearer()).json()["events"] if e["seq"] == seq)
+        event = next(e for e in httpx.get(f"{server.url}/v1/geschillen/{second}", headers=_bearer()).json()["events"] if e["seq"] == seq)
         assert event["status"] == "IMPLEMENTED"
         stored = service.open_ledger(url, schema=schema)
         try:
@@ -383,9 +383,9 @@ def test_the_operator_signs_only_the_booking_of_the_decision_in_force(tmp_path):
     right = drafted(prepared("reversal", {**reversal, "decision": decision}))
     submitted = json.dumps({"results": [{"seq": 30, "entry_hash": "cd" * 32, "received_at": "x"}]}).encode()
     for replies, paths in (
-            ([other_decision, case], ["/api/cases/drafts", "/api/cases/GS-000007"]),
+            ([other_decision, case], ["/v1/geschillen/concepten", "/v1/geschillen/GS-000007"]),
             ([right, case, submitted, drafted(prepared("dispute_event", implemented))],
-             ["/api/cases/drafts", "/api/cases/GS-000007", "/api/ledger/entries", "/api/cases/drafts"])):
+             ["/v1/geschillen/concepten", "/v1/geschillen/GS-000007", "/v1/grootboek/regels", "/v1/geschillen/concepten"])):
         with scripted_server(lambda path, n, replies=replies: (200, "application/json", replies[n - 1])) as (url, seen):
             r = cli("case", "book", "GS-000007", "--server", url, "--key", key)
         assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output

@@ -1,6 +1,6 @@
 """The browser/CLI signing flow over HTTP, on SQLite and PostgreSQL: the server drafts the exact
-statements of a case write (POST /api/cases/drafts), the party's own key signs them, the ledger admits
-them (POST /api/ledger/entries); the key actions' own endpoints (POST /api/keys, .../rotation,
+statements of a case write (POST /v1/geschillen/concepten), the party's own key signs them, the ledger admits
+them (POST /v1/grootboek/regels); the key actions' own endpoints (POST /v1/sleutels, .../rotation,
 .../revocation); and a case opened on a cost line."""
 from __future__ import annotations
 
@@ -43,14 +43,14 @@ def api(backend, tmp_path):
 
 
 def _determination(client) -> int:
-    r = client.post("/api/ledger/entries", json=as_json(signed(party(client, KAMPEN), determination_payload(ZWOLLE))))
+    r = client.post("/v1/grootboek/regels", json=as_json(signed(party(client, KAMPEN), determination_payload(ZWOLLE))))
     assert r.status_code == 201, r.text
     return r.json()["seq"]
 
 
 def _draft(client, action: str, signer, *, party_code: str | None = None, **fields):
     body = {"action": action, "party": party_code or signer.party, "key_id": signer.key_id, **fields}
-    return client.post("/api/cases/drafts", json=body)
+    return client.post("/v1/geschillen/concepten", json=body)
 
 
 def _statements(response) -> list[bytes]:
@@ -60,7 +60,7 @@ def _statements(response) -> list[bytes]:
 
 def _submit(client, statements: list[bytes], signer):
     items = [as_json(SignedStatement(raw, signer.sign(raw))) for raw in statements]
-    return client.post("/api/ledger/entries", json={"entries": items})
+    return client.post("/v1/grootboek/regels", json={"entries": items})
 
 
 def test_a_drafted_write_is_signed_by_the_party_and_admitted(api):
@@ -82,7 +82,7 @@ def test_a_drafted_write_is_signed_by_the_party_and_admitted(api):
     assert _submit(api, [raw], zwolle).status_code == 201
     assert store.size() == before + 1
     case_id = body["case_id"]
-    assert api.get(f"/api/cases/{case_id}").json()["status"] == "DETERMINED"
+    assert api.get(f"/v1/geschillen/{case_id}").json()["status"] == "DETERMINED"
 
     # an objection is two statements, the N4 objection first, submitted as one batch
     r = _draft(api, "transition", zwolle, case_id=case_id,
@@ -92,7 +92,7 @@ def test_a_drafted_write_is_signed_by_the_party_and_admitted(api):
     assert [json.loads(x)["kind"] for x in raws] == ["objection", "dispute_event"]
     res = _submit(api, raws, zwolle)
     assert res.status_code == 201 and [x["seq"] for x in res.json()["results"]] == [before + 1, before + 2]
-    case = api.get(f"/api/cases/{case_id}").json()
+    case = api.get(f"/v1/geschillen/{case_id}").json()
     assert case["status"] == "OBJECTED" and case["events"][-1]["author"] == ZWOLLE
 
 
@@ -112,7 +112,7 @@ def test_a_draft_signed_by_another_key_is_refused_by_the_ledger(api):
     changed = raws[0].replace(b'"question":"Wie?"', b'"question":"Wat?"')
     assert changed != raws[0]
     item = {"statement": base64.b64encode(changed).decode(), "signature": base64.b64encode(kampen.sign(raws[0])).decode()}
-    assert_problem(api.post("/api/ledger/entries", json=item), 422, "SIGNATURE_INVALID")
+    assert_problem(api.post("/v1/grootboek/regels", json=item), 422, "SIGNATURE_INVALID")
     assert store.size() == size
 
 
@@ -173,7 +173,7 @@ def test_a_draft_request_of_the_wrong_form_is_refused(client, change, field):
     det = _determination(client)
     body = {"action": "open", "party": ZWOLLE, "key_id": zwolle.key_id, "determination_seq": det,
             "arguments": {"question": "Wie?"}, **change}
-    problem = assert_problem(client.post("/api/cases/drafts", json=body), 400, "REQUEST_INVALID")
+    problem = assert_problem(client.post("/v1/geschillen/concepten", json=body), 400, "REQUEST_INVALID")
     assert problem["field"] == field, problem
 
 
@@ -189,39 +189,39 @@ def test_the_key_endpoints_take_exactly_their_action(api):
     registration = keystatements.registration(operator, THIRD, newcomer.public_key, authored_at=store.clock())
     revocation = keystatements.revocation(kampen, KAMPEN, kampen.key_id, "verloren", authored_at=store.clock())
     # another kind, or the action on another key than the path names: refused before the ledger, nothing stored
-    for path, st in (("/api/keys", revocation), (f"/api/keys/{kampen.key_id}/rotation", revocation),
-                     (f"/api/keys/{newcomer.key_id}/revocation", registration),
-                     (f"/api/keys/{'0' * 64}/revocation", revocation)):
+    for path, st in (("/v1/sleutels", revocation), (f"/v1/sleutels/{kampen.key_id}/vervanging", revocation),
+                     (f"/v1/sleutels/{newcomer.key_id}/intrekking", registration),
+                     (f"/v1/sleutels/{'0' * 64}/intrekking", revocation)):
         assert_problem(_key_post(api, path, st), 422, "KEY_ACTION_MISMATCH")
     # a registration signed by a party: the ledger's admission refuses it (only the operator registers)
     by_party = keystatements.registration(kampen, THIRD, newcomer.public_key, authored_at=store.clock())
-    assert_problem(_key_post(api, "/api/keys", by_party), 403, "NOT_ENTITLED")
+    assert_problem(_key_post(api, "/v1/sleutels", by_party), 403, "NOT_ENTITLED")
     assert store.size() == size
 
-    r = _key_post(api, "/api/keys", registration)
+    r = _key_post(api, "/v1/sleutels", registration)
     assert r.status_code == 201 and r.json()["seq"] == size, r.text
-    again = _key_post(api, "/api/keys", registration)
+    again = _key_post(api, "/v1/sleutels", registration)
     assert again.status_code == 200 and again.json() == {**r.json(), "duplicate": True}
-    assert api.post("/api/ledger/entries", json=as_json(signed(newcomer, determination_payload(KAMPEN)))
+    assert api.post("/v1/grootboek/regels", json=as_json(signed(newcomer, determination_payload(KAMPEN)))
                     ).status_code == 201  # the registered key signs
 
     # Kampen rotates its key through the endpoint: the old key ends, the new one signs
     fresh = new_signer(KAMPEN)
     rotation = keystatements.rotation(kampen, fresh.public_key, authored_at=store.clock())
-    r = _key_post(api, f"/api/keys/{kampen.key_id}/rotation", rotation)
+    r = _key_post(api, f"/v1/sleutels/{kampen.key_id}/vervanging", rotation)
     assert r.status_code == 201, r.text
     row = store.get_rows([r.json()["seq"]])[r.json()["seq"]]
     assert (row.kind, row.author) == ("key_rotation", KAMPEN)
-    assert_problem(api.post("/api/ledger/entries", json=as_json(signed(kampen))), 403, "KEY_NOT_VALID")
-    assert api.post("/api/ledger/entries", json=as_json(signed(fresh))).status_code == 201
+    assert_problem(api.post("/v1/grootboek/regels", json=as_json(signed(kampen))), 403, "KEY_NOT_VALID")
+    assert api.post("/v1/grootboek/regels", json=as_json(signed(fresh))).status_code == 201
 
     # the operator revokes the newcomer's key through the endpoint
     revoke = keystatements.revocation(operator, THIRD, newcomer.key_id, "account opgeheven",
                                       authored_at=store.clock())
-    assert _key_post(api, f"/api/keys/{newcomer.key_id}/revocation", revoke).status_code == 201
-    assert_problem(api.post("/api/ledger/entries", json=as_json(signed(newcomer, determination_payload(KAMPEN)))),
+    assert _key_post(api, f"/v1/sleutels/{newcomer.key_id}/intrekking", revoke).status_code == 201
+    assert_problem(api.post("/v1/grootboek/regels", json=as_json(signed(newcomer, determination_payload(KAMPEN)))),
                    403, "KEY_NOT_VALID")
-    operations = {op["operationId"] for p in api.get("/api/schema/openapi.json").json()["paths"].values()
+    operations = {op["operationId"] for p in api.get("/v1/openapi.json").json()["paths"].values()
                   for op in p.values() if isinstance(op, dict) and "operationId" in op}
     assert {"draftCaseStatements", "draftSettlementStatements", "uploadCaseDocument", "registerKey", "rotateKey",
             "revokeKey"} <= operations
@@ -260,28 +260,28 @@ def test_a_case_on_a_cost_line(api):
     case_id = r.json()["case_id"]
     assert case_id == cases_service.case_id_for(line.seq)
 
-    case = api.get(f"/api/cases/{case_id}").json()
+    case = api.get(f"/v1/geschillen/{case_id}").json()
     assert (case["status"], case["parties"]["claiming"], case["parties"]["responding"], case["client"]) == (
         "DETERMINED", KAMPEN, "GM0148", line.client)
     assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
     view = cases_service.case_view(store, case_id)
     assert view.subject_kind == "cost_line" and view.subject_ref == {"cost_line": payload["cost_line"]}
     assert case_id in {v.case_id for v in cases_service.list_cases(store)}
-    assert case_id in {d["case_id"] for d in api.get("/api/cases").json()["disputes"]}
+    assert case_id in {d["case_id"] for d in api.get("/v1/geschillen").json()["disputes"]}
     page = api.get(f"/geschillen/{case_id}", headers={"accept": "text/html"})
     assert page.status_code == 200 and "Kostenregel" in page.text, page.text
-    dossier = api.get(f"/api/cases/{case_id}/dossier")
+    dossier = api.get(f"/v1/geschillen/{case_id}/dossier")
     assert dossier.status_code == 200 and dossier.content.startswith(b"%PDF-")
 
     # the bearer objects: a cost line's case has no N4 objection, only the event
     r = _draft(api, "transition", bearer, case_id=case_id, arguments={"target": "OBJECTED", "position": "Niet van ons."})
     assert [s["kind"] for s in r.json()["statements"]] == ["dispute_event"]
     assert _submit(api, _statements(r), bearer).status_code == 201
-    assert api.get(f"/api/cases/{case_id}").json()["status"] == "OBJECTED"
+    assert api.get(f"/v1/geschillen/{case_id}").json()["status"] == "OBJECTED"
     # opening it again is refused with the local code
     assert_problem(_draft(api, "open", bearer, cost_line_seq=line.seq, arguments={"question": "Nog eens?"}),
                    409, "CASE_EXISTS")
-    report = api.get("/api/ledger/verify").json()
+    report = api.get("/v1/grootboek/controle").json()
     assert report["ok"] is True, report["problems"]
 
 

@@ -1,4 +1,4 @@
-"""`bwledger clients pseudonym|erase` and POST /api/clients/pseudonym (issue 12, "Privacy by construction"):
+"""`bwledger clients pseudonym|erase` and POST /v1/clienten/pseudoniemen (issue 12, "Privacy by construction"):
 the one place a BSN is accepted, never from argv, never logged; the deployment secrets outside the
 database (0600 files made on first use, or their settings); the erasure from the command line."""
 from __future__ import annotations
@@ -61,21 +61,21 @@ def test_cli_refuses_an_invalid_bsn_in_dutch_and_never_takes_it_from_argv(tmp_pa
 
 def test_endpoint_answers_the_pseudonym_the_cli_prints_and_never_logs_the_bsn(client, settings, caplog):
     caplog.set_level(logging.DEBUG)
-    r = client.post("/api/clients/pseudonym", json={"bsn": VALID})
+    r = client.post("/v1/clienten/pseudoniemen", json={"bsn": VALID})
     assert r.status_code == 200, r.text
     expected = compose.client_pseudonym(bootstrap.pseudonym_secret(settings), VALID)
     assert r.json() == expected and expected["pseudonym"].startswith("PSN-")
     cli = runner.invoke(app, ["clients", "pseudonym"], input=VALID + "\n", env=_env(settings.home))
     assert cli.stdout.strip() == expected["pseudonym"]  # one deployment, one secret, one pseudonym
-    body = assert_problem(client.post("/api/clients/pseudonym", json={"bsn": INVALID}), 422, "BSN_INVALID")
+    body = assert_problem(client.post("/v1/clienten/pseudoniemen", json={"bsn": INVALID}), 422, "BSN_INVALID")
     assert "elfproef" in body["detail"] and INVALID not in str(body)
     for bad in (b"{", b'"111222333"', b'{"bsn": "111222333", "naam": "x"}', b'{"bsn": 111222333}'):
-        res = client.post("/api/clients/pseudonym", content=bad, headers={"content-type": "application/json"})
+        res = client.post("/v1/clienten/pseudoniemen", content=bad, headers={"content-type": "application/json"})
         problem = assert_problem(res, 400, "REQUEST_INVALID")
         assert "111222333" not in str(problem)
     logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
     assert VALID not in logged and INVALID not in logged
-    operations = {op["operationId"] for p in client.get("/api/schema/openapi.json").json()["paths"].values()
+    operations = {op["operationId"] for p in client.get("/v1/openapi.json").json()["paths"].values()
                   for op in p.values() if isinstance(op, dict) and "operationId" in op}
     assert "makePseudonym" in operations
 
@@ -156,11 +156,11 @@ def test_the_dossier_endpoint_answers_410_gegevens_gewist_after_an_erasure(clien
     Image.new("RGB", (40, 30), (200, 30, 30)).save(png, "PNG")
     cases.add_document(state.store, state.documents, case_id, filename="scan.png", data=png.getvalue(),
                        title="Scan", author_party="GM0166", document_date=date(2026, 11, 2))
-    assert client.get(f"/api/cases/{case_id}/dossier").status_code == 200
-    before = client.get("/api/settlement/2026K1").json()
+    assert client.get(f"/v1/geschillen/{case_id}/dossier").status_code == 200
+    before = client.get("/v1/verrekeningen/2026K1").json()
     done = compose.erase_client(state.store, state.documents, "PSN-seed-1", by="beheer:test", reason="AVG-verzoek")
     assert done["cases"] == [case_id] and done["documents_removed"] == 1
-    body = assert_problem(client.get(f"/api/cases/{case_id}/dossier"), 410, "CLIENT_ERASED")
+    body = assert_problem(client.get(f"/v1/geschillen/{case_id}/dossier"), 410, "CLIENT_ERASED")
     assert "gegevens gewist" in body["detail"]
-    assert client.get("/api/settlement/2026K1").json() == before
-    assert client.get("/api/ledger/verify").json()["ok"] is True
+    assert client.get("/v1/verrekeningen/2026K1").json() == before
+    assert client.get("/v1/grootboek/controle").json()["ok"] is True

@@ -95,15 +95,15 @@ def seed(client) -> dict:
     # the N1 with the clear place is refused, with "vertrouwelijk" admitted (rule set 2026-12-03)
     refused = service.sign_statement(vlissingen, "placement_notice", _n1(PLACE), idempotency_key="e40-n1-clear",
                                      client=CLIENT)
-    problem = assert_problem(client.post("/api/ledger/entries", json=as_json(refused)), 422, "LOCATION_CONFIDENTIAL")
+    problem = assert_problem(client.post("/v1/grootboek/regels", json=as_json(refused)), 422, "LOCATION_CONFIDENTIAL")
     assert PLACE not in json.dumps(problem)
     ok = service.sign_statement(vlissingen, "placement_notice", _n1(MASK), idempotency_key="e40-n1", client=CLIENT)
-    posted = client.post("/api/ledger/entries", json=as_json(ok))
+    posted = client.post("/v1/grootboek/regels", json=as_json(ok))
     assert posted.status_code == 201
     n1 = {"seq": posted.json()["seq"], "entry_hash": posted.json()["entry_hash"]}
     control = service.sign_statement(vlissingen, "placement_notice", _n1(CONTROL_PLACE), idempotency_key="e40-n1-c",
                                      client=CONTROL)
-    assert client.post("/api/ledger/entries", json=as_json(control)).status_code == 201
+    assert client.post("/v1/grootboek/regels", json=as_json(control)).status_code == 201
     # the placing party books its placement with the place it knows: the ledger gets "vertrouwelijk"
     settlement_service.book_placements(store, signer_for, [
         Placement("pl-e40", CLIENT, PLACING, BEARER, "15B02", date(2026, 4, 1), date(2026, 6, 30), location=PLACE,
@@ -119,7 +119,7 @@ def seed(client) -> dict:
 
 
 def _listing(client, party: str, viewer: str, roles=None) -> dict:
-    r = client.get("/api/ledger/entries", params={"party": party, "from": "2026-01-01"}, headers=_as(client, viewer, roles))
+    r = client.get("/v1/grootboek/regels", params={"party": party, "from": "2026-01-01"}, headers=_as(client, viewer, roles))
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -160,14 +160,14 @@ def test_e40_locations_only_for_the_parties_that_need_them(client):
 
     # bundles (signed bytes, verbatim): the cost bearer's and the auditor's carry no N1 of the client
     q = {"from": "2026-01-01"}
-    b = client.get("/api/ledger/bundle", params={"party": BEARER, **q}, headers=_as(client, BEARER))
+    b = client.get("/v1/grootboek/bundel", params={"party": BEARER, **q}, headers=_as(client, BEARER))
     assert b.status_code == 200
     conf_statements = [s for s in _statements(b.json()) if CLIENT in s]
     assert conf_statements and not [x for x in SECRETS for s in conf_statements if x in s]
     assert any(CONTROL_PLACE in s for s in _statements(b.json()))
-    a = client.get("/api/ledger/bundle", params={"party": PLACING, **q}, headers=_as(client, "COMMITTEE", ("auditor",)))
+    a = client.get("/v1/grootboek/bundel", params={"party": PLACING, **q}, headers=_as(client, "COMMITTEE", ("auditor",)))
     assert not [s for s in _statements(a.json()) if CLIENT in s and '"placement_notice"' in s]
-    own = client.get("/api/ledger/bundle", params={"party": PLACING, **q}, headers=_as(client, PLACING))
+    own = client.get("/v1/grootboek/bundel", params={"party": PLACING, **q}, headers=_as(client, PLACING))
     assert [s for s in _statements(own.json()) if CLIENT in s and '"placement_notice"' in s]
     assert service.verify_bundle_file  # the bundles stay verifiable: checked below on the file
 
@@ -178,10 +178,10 @@ def test_e40_locations_only_for_the_parties_that_need_them(client):
 
     # the cost bearer's statement of 2026K2 (JSON and CSV): the confidential lines read "vertrouwelijk"
     for fmt in ("json", "csv"):
-        r = client.get(f"/api/settlement/2026K2/statements/{BEARER}/{fmt}", headers=_as(client, BEARER))
+        r = client.get(f"/v1/verrekeningen/2026K2/overzichten/{BEARER}?format={fmt}", headers=_as(client, BEARER))
         assert r.status_code == 200, r.text
         assert PLACE not in r.text and CONTROL_PLACE in r.text
-    lines = list(csv.reader(io.StringIO(client.get(f"/api/settlement/2026K2/statements/{BEARER}/csv",
+    lines = list(csv.reader(io.StringIO(client.get(f"/v1/verrekeningen/2026K2/overzichten/{BEARER}?format=csv",
                                                    headers=_as(client, BEARER)).text), delimiter=";"))
     assert any(CLIENT in row and MASK in row for row in lines)
 
@@ -193,7 +193,7 @@ def test_e40_bundles_still_verify(client, tmp_path):
     for party, viewer, holds_n1 in ((BEARER, BEARER, False), (PLACING, "COMMITTEE", False), (PLACING, PLACING, True),
                                     (HOST, HOST, True)):
         roles = ("auditor",) if viewer == "COMMITTEE" else None
-        r = client.get("/api/ledger/bundle", params={"party": party, "from": "2026-01-01"},
+        r = client.get("/v1/grootboek/bundel", params={"party": party, "from": "2026-01-01"},
                        headers=_as(client, viewer, roles))
         seqs = {e["seq"] for e in r.json()["entries"]}
         assert (n1 in seqs) is holds_n1, (party, viewer)
@@ -217,7 +217,7 @@ def test_e40_dossier_shows_no_location(client):
                              "from": "2026-04-01"}]
     cases_service.attach_evidence(store, state.documents, v.case_id, determination=seeded["engine"].to_dict(),
                                   facts=facts)
-    r = client.get(f"/api/cases/{v.case_id}/dossier", headers=_as(client, BEARER))
+    r = client.get(f"/v1/geschillen/{v.case_id}/dossier", headers=_as(client, BEARER))
     assert r.status_code == 200, r.text[:300]
     reader = PdfReader(io.BytesIO(r.content))
     text = "\n".join(p.extract_text() for p in reader.pages)
@@ -227,7 +227,7 @@ def test_e40_dossier_shows_no_location(client):
     for name, content in reader.attachments.items():
         blob = content[0].decode()
         assert HOST not in blob and PLACE not in blob, name
-    case_bundle = client.get(f"/api/cases/{v.case_id}/bundle", headers=_as(client, BEARER))
+    case_bundle = client.get(f"/v1/geschillen/{v.case_id}/bundel", headers=_as(client, BEARER))
     assert case_bundle.status_code == 200
     assert not [s for s in _statements(case_bundle.json()) if '"placement_notice"' in s]
 
@@ -280,7 +280,7 @@ def test_a_place_signed_before_the_flag_is_masked_for_whoever_does_not_need_it(c
     assert {e["payload"]["location"] for e in lines(PLACING, "COMMITTEE", ("auditor",))} == {MASK}
 
     def statement(party, viewer, roles=None) -> str:
-        r = client.get(f"/api/settlement/2026K2/statements/{party}/json", headers=_as(client, viewer, roles))
+        r = client.get(f"/v1/verrekeningen/2026K2/overzichten/{party}?format=json", headers=_as(client, viewer, roles))
         assert r.status_code == 200, r.text
         return r.text
 
@@ -291,7 +291,7 @@ def test_a_place_signed_before_the_flag_is_masked_for_whoever_does_not_need_it(c
     assert page.status_code == 200 and PLACE not in page.text
     # what remains (ledger/README.md, "Confidential locations"): the line was signed with its place, and the
     # cost bearer's bundle carries it verbatim; reversing and booking it again gives a line without it
-    b = client.get("/api/ledger/bundle", params={"party": BEARER, "from": "2026-01-01"}, headers=_as(client, BEARER))
+    b = client.get("/v1/grootboek/bundel", params={"party": BEARER, "from": "2026-01-01"}, headers=_as(client, BEARER))
     assert any(PLACE in s for s in _statements(b.json()))
 
 
@@ -301,47 +301,47 @@ def test_the_place_itself_is_sealed_for_the_placing_party_and_the_host_only(clie
     makes it unreadable while the ledger still verifies."""
     seed(client)
     store = client.app.state.store
-    r = client.post("/api/clients/places", json={"client": CLIENT, "place": PLACE}, headers=_as(client, PLACING))
+    r = client.post("/v1/clienten/plaatsen", json={"client": CLIENT, "place": PLACE}, headers=_as(client, PLACING))
     assert r.status_code == 201, r.text
     ref = r.json()["location_ref"]
     assert PLACE not in r.text and len(ref) == 64
-    refused = client.post("/api/clients/places", json={"client": CLIENT, "place": "Dorpsstraat 1, 4461 AB 12"},
+    refused = client.post("/v1/clienten/plaatsen", json={"client": CLIENT, "place": "Dorpsstraat 1, 4461 AB 12"},
                           headers=_as(client, PLACING))
     assert_problem(refused, 422, "PLACE_INVALID")
     n1 = service.sign_statement(service.party_signer(store, client.app.state.settings.keys_dir, PLACING),
                                 "placement_notice", _n1(MASK, location_ref=ref, start_date="2026-04-02"),
                                 idempotency_key="e40-n1-ref", client=CLIENT)
-    posted = client.post("/api/ledger/entries", json=as_json(n1))
+    posted = client.post("/v1/grootboek/regels", json=as_json(n1))
     assert posted.status_code == 201, posted.text
     seq = posted.json()["seq"]
     assert PLACE.encode() not in b"".join(row.statement for row in store.rows_where())
 
     for party in (PLACING, HOST):
-        got = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, party))
+        got = client.get(f"/v1/grootboek/regels/{seq}/plaats", headers=_as(client, party))
         assert got.status_code == 200, (party, got.text)
         assert got.json()["place"] == PLACE and got.json()["host_municipality"] == HOST
-    region = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, REGION, ("regio",)))
+    region = client.get(f"/v1/grootboek/regels/{seq}/plaats", headers=_as(client, REGION, ("regio",)))
     assert region.status_code == 200 and region.json()["place"] == PLACE
     for party in (BEARER, OTHER, MELD):
-        got = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, party))
+        got = client.get(f"/v1/grootboek/regels/{seq}/plaats", headers=_as(client, party))
         assert_problem(got, 404, "PLACE_NOT_FOUND")
         assert PLACE not in got.text
-    auditor = client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, "COMMITTEE", ("auditor",)))
+    auditor = client.get(f"/v1/grootboek/regels/{seq}/plaats", headers=_as(client, "COMMITTEE", ("auditor",)))
     assert auditor.status_code == 403 and PLACE not in auditor.text
     # another entry than an N1 with a sealed place: the same answer
-    assert_problem(client.get(f"/api/ledger/entries/{seq - 1}/place", headers=_as(client, HOST)), 404,
+    assert_problem(client.get(f"/v1/grootboek/regels/{seq - 1}/plaats", headers=_as(client, HOST)), 404,
                    "PLACE_NOT_FOUND")
 
     from api import compose
 
     compose.erase_client(store, client.app.state.documents, CLIENT, by="test", reason="AVG-verzoek")
-    assert_problem(client.get(f"/api/ledger/entries/{seq}/place", headers=_as(client, HOST)), 410, "CLIENT_ERASED")
-    assert client.get("/api/ledger/verify").json()["ok"] is True
+    assert_problem(client.get(f"/v1/grootboek/regels/{seq}/plaats", headers=_as(client, HOST)), 410, "CLIENT_ERASED")
+    assert client.get("/v1/grootboek/controle").json()["ok"] is True
 
 
 def test_the_cli_seals_and_reads_the_place_through_the_same_functions(tmp_path, monkeypatch):
     """`bwledger clients seal-place PSN --as PARTY` (the place on standard input) and `clients place SEQ --as
-    PARTY`: the functions of POST /api/clients/places and GET /api/ledger/entries/{seq}/place."""
+    PARTY`: the functions of POST /v1/clienten/plaatsen and GET /v1/grootboek/regels/{seq}/plaats."""
     from typer.testing import CliRunner
 
     from api import bootstrap

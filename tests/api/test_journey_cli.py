@@ -122,11 +122,11 @@ class Journey:
 
     # ---------------------------------------------------------------------------- the ledger
     def size(self) -> int:
-        return self.http.get("/api/health").json()["ledger"]["entries"]
+        return self.http.get("/v1/gezondheid").json()["ledger"]["entries"]
 
     def entry(self, party: str, seq: int) -> dict:
         """Entry `seq` as the entries endpoint gives it to `party` (it authored it or is named in it)."""
-        r = self.http.get("/api/ledger/entries", params={"party": party})
+        r = self.http.get("/v1/grootboek/regels", params={"party": party})
         assert r.status_code == 200, r.text
         found = [e for e in r.json()["entries"] if e["seq"] == seq]
         assert len(found) == 1, (party, seq, r.json())
@@ -317,7 +317,7 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         decision = {"nature": "binding_advice", "decided_on": today.isoformat(), "summary": summary,
                     "cost_bearers": [{"period_from": JANUARY[0].isoformat(), "period_to": DECIDED_UNTIL.isoformat(),
                                       "cost_bearer": KAMPEN, "historical_budget": False}]}
-        case = j.http.get(f"/api/cases/{CASE}").json()
+        case = j.http.get(f"/v1/geschillen/{CASE}").json()
         assert case["status"] == "DECIDED" and case["decision"] == decision, case
         assert [(e["author"], e["previous_status"], e["status"]) for e in case["events"]] == [
             (ZWOLLE, None, "DETERMINED"), (ZWOLLE, "DETERMINED", "OBJECTED"), (KAMPEN, "OBJECTED", "CONSULTATION"),
@@ -359,8 +359,8 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         assert out.startswith(f"{CASE}: IMPLEMENTED (uitgevoerd (geboekt)) since {today}"), out
         assert f"seq {before + 3} {today} OPERATOR   DECIDED -> IMPLEMENTED" in out, out
         assert len(re.findall(r"^  seq \d+ ", out, re.MULTILINE)) == 10, out
-        assert j.http.get(f"/api/cases/{CASE}").json()["status"] == "IMPLEMENTED"
-        report = j.http.get("/api/ledger/verify").json()
+        assert j.http.get(f"/v1/geschillen/{CASE}").json()["status"] == "IMPLEMENTED"
+        report = j.http.get("/v1/grootboek/controle").json()
         assert report["ok"] is True and report["entries"] == size and report["problems"] == [], report
         out, err = j.finish(verify, 0)
         assert re.fullmatch(rf"{size} entries, \d+ checkpoints, 0 problems \([\d.]+s, \d+ process\(es\)\)\n",

@@ -273,4 +273,4 @@ def test_connection_errors_the_token_and_what_a_server_may_answer(tmp_path):
         refused(cli("submit", st, "--server", url, "--key", key, "--token", "op-de-regel"), "HTTP_502")
         ok(cli("submit", st, "--server", url, "--key", key), "al opgenomen als volgnummer 7 (dezelfde inhoud")
     assert [s["authorization"] for s in seen] == ["Bearer uit-de-omgeving", "Bearer op-de-regel", None]
-    assert seen[0]["path"] == "/api/ledger/entries" and set(json.loads(seen[0]["body"])) == {"statement", "signature"}
+    assert seen[0]["path"] == "/v1/grootboek/regels" and set(json.loads(seen[0]["body"])) == {"statement", "signature"}

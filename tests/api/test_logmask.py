@@ -18,8 +18,8 @@ def test_a_bsn_in_a_path_and_in_an_error_is_masked_in_the_log(client, caplog, mo
 
     monkeypatch.setattr(compose, "case", broken)
     caplog.set_level(logging.INFO)
-    assert_problem(client.get(f"/api/cases/{BSN}"), 500, "INTERNAL_ERROR")
-    assert "unhandled error on GET /api/cases/*********" in caplog.text
+    assert_problem(client.get(f"/v1/geschillen/{BSN}"), 500, "INTERNAL_ERROR")
+    assert "unhandled error on GET /v1/geschillen/*********" in caplog.text
     assert "RuntimeError: dossier van ********* onleesbaar" in caplog.text and "Traceback" in caplog.text
     assert BSN not in caplog.text
 
@@ -52,12 +52,12 @@ def test_installed_once_on_the_loggers_and_their_handlers():
 def test_uvicorns_access_log_of_a_real_server_is_masked(tmp_path):
     server = Server(tmp_path)
     try:
-        r = httpx.get(f"{server.url}/api/cases/{BSN}", timeout=10)
+        r = httpx.get(f"{server.url}/v1/geschillen/{BSN}", timeout=10)
         assert r.status_code == 401  # not logged in: the path is still logged, masked
-        httpx.get(f"{server.url}/api/health", timeout=10)
+        httpx.get(f"{server.url}/v1/gezondheid", timeout=10)
     finally:
         server.stop()
         out = server.output()
         server.close()
-    assert "GET /api/cases/********* HTTP/1.1" in out and "401" in out, out[-3000:]
+    assert "GET /v1/geschillen/********* HTTP/1.1" in out and "401" in out, out[-3000:]
     assert BSN not in out, out[-3000:]

@@ -38,7 +38,7 @@ def log_in(client, username: str) -> str:
     client.cookies.clear()
     r = client.post("/aanmelden", data={"gebruiker": username, "wachtwoord": PASSWORD}, follow_redirects=False)
     assert r.status_code == 303, r.text
-    return client.get("/api/me").json()["csrf"]
+    return client.get("/v1/ik").json()["csrf"]
 
 
 def send_n1(client, client_id: str = "PSN-bericht-1"):
@@ -101,7 +101,7 @@ def test_the_inbox_the_key_and_a_signed_acknowledgement(app_client):
     assert "script-src 'self';" in csp and "connect-src 'self';" in csp and "unsafe" not in csp
     script = c.get("/static/sign.js")
     assert script.status_code == 200 and 'generateKey(ALGORITHM, false, ["sign", "verify"])' in script.text
-    assert 'data-endpoint="/api/ledger/entries"' in form.text
+    assert 'data-endpoint="/v1/grootboek/regels"' in form.text
     raw = base64.b64decode(re.search(r'data-statement="([^"]+)"', form.text).group(1))
     st = json.loads(raw)
     assert (st["kind"], st["author"], st["key_id"], st["client"]) == ("acknowledgement", "GM0193", browser_key.key_id,
@@ -112,13 +112,13 @@ def test_the_inbox_the_key_and_a_signed_acknowledgement(app_client):
     # a statement changed after it was signed: the signature refusal, nothing stored
     size = c.app.state.store.size()
     tampered = raw.replace(b'"note":""', b'"note":"x"')
-    r = c.post("/api/ledger/entries", json={"statement": base64.b64encode(tampered).decode(),
+    r = c.post("/v1/grootboek/regels", json={"statement": base64.b64encode(tampered).decode(),
                                             "signature": base64.b64encode(browser_key.sign(raw)).decode()},
                headers={"x-csrf-token": csrf})
     assert_problem(r, 422, "SIGNATURE_INVALID")
     assert c.app.state.store.size() == size
     # the signed statement as prepared: admitted
-    r = c.post("/api/ledger/entries", json={"statement": base64.b64encode(raw).decode(),
+    r = c.post("/v1/grootboek/regels", json={"statement": base64.b64encode(raw).decode(),
                                             "signature": base64.b64encode(browser_key.sign(raw)).decode()},
                headers={"x-csrf-token": csrf})
     assert r.status_code == 201, r.text
@@ -139,7 +139,7 @@ def test_another_party_sees_nothing_and_the_outbox_waits(app_client):
     assert [i for i in c.get("/v1/berichten").json()["items"] if i["seq"] == n1.seq] == []
     assert_problem(c.get(f"/berichten/{n1.seq}", headers={"accept": "application/json"}), 404, "NOTICE_NOT_FOUND")
     assert c.get(f"/berichten/{n1.seq}/bevestigen").status_code == 404
-    assert c.post(f"/v1/berichten/{n1.seq}/gelezen", headers={"x-csrf-token": c.get("/api/me").json()["csrf"]}
+    assert c.post(f"/v1/berichten/{n1.seq}/gelezen", headers={"x-csrf-token": c.get("/v1/ik").json()["csrf"]}
                   ).status_code == 404
     # another party's mailbox is not asked for by name
     assert c.get("/v1/berichten", params={"partij": "GM0166"}).status_code == 404
@@ -231,7 +231,7 @@ def test_disabling_an_account_revokes_its_browser_key(app_client, tmp_path):
     assert compose_notices.revoke_account_keys(c.app.state.store, keys, "post@zwolle.nl") == []  # once
     draft = inbox.acknowledgement_draft(c.app.state.store, "GM0193", n1.seq)
     signed = draft.signed(browser_key, c.app.state.store.clock())  # what the revoked key signs now: refused
-    problem(logged_in(c).post("/api/ledger/entries", json=as_json(signed)), 403, "KEY_NOT_VALID")
+    problem(logged_in(c).post("/v1/grootboek/regels", json=as_json(signed)), 403, "KEY_NOT_VALID")
 
 
 def test_keys_and_read_marks_belong_to_the_person_of_a_session():

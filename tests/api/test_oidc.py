@@ -60,7 +60,7 @@ def _login(harness, user, password=None):
         back = provider_login(b, start.headers["location"], provider.issuer, user, password)
         assert isinstance(back, str) and back.startswith(server.url + "/login/oidc/callback?"), back
         r = b.get(back)
-        r.me = b.get(server.url + "/api/me") if r.status_code == 303 else None  # the session it made
+        r.me = b.get(server.url + "/v1/ik") if r.status_code == 303 else None  # the session it made
         return start, r
 
 
@@ -236,11 +236,11 @@ def test_a_machine_client_gets_an_identity_from_client_credentials(harness):
     bearer = {"authorization": f"Bearer {r.json()['access_token']}"}
     forged = {"authorization": f"Bearer {_tampered(r.json()['access_token'])}"}
     with httpx.Client(base_url=server.url, verify=tls.context(), timeout=10) as api:
-        assert api.get("/api/ledger/entries", params={"party": "GM0166"}, headers=bearer).status_code == 200
-        assert api.get("/api/ledger/entries", params={"party": "GM0193"}, headers=bearer).status_code == 404
-        assert api.get("/api/ledger/verify", headers=bearer).json()["code"] == "ROLE_NOT_ALLOWED"
-        assert api.get("/api/ledger/entries", params={"party": "GM0166"}).status_code == 401
-        assert api.get("/api/ledger/entries", params={"party": "GM0148"}, headers=forged).status_code == 401
+        assert api.get("/v1/grootboek/regels", params={"party": "GM0166"}, headers=bearer).status_code == 200
+        assert api.get("/v1/grootboek/regels", params={"party": "GM0193"}, headers=bearer).status_code == 404
+        assert api.get("/v1/grootboek/controle", headers=bearer).json()["code"] == "ROLE_NOT_ALLOWED"
+        assert api.get("/v1/grootboek/regels", params={"party": "GM0166"}).status_code == 401
+        assert api.get("/v1/grootboek/regels", params={"party": "GM0148"}, headers=forged).status_code == 401
 
 
 def test_tls_to_the_provider_trusts_only_the_configured_ca(harness):
@@ -304,7 +304,7 @@ def test_the_oidc_settings():
 
 def test_hsts_only_over_tls_and_no_login_routes_without_a_provider(tmp_path):
     with TestClient(create_app(sqlite_settings(tmp_path))) as c:
-        assert "strict-transport-security" not in c.get("/api/health").headers
+        assert "strict-transport-security" not in c.get("/v1/gezondheid").headers
         assert c.get("/login/oidc", follow_redirects=False).status_code == 404
     with TestClient(create_app(sqlite_settings(tmp_path)), base_url="https://testserver.local") as c:
-        assert c.get("/api/health").headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        assert c.get("/v1/gezondheid").headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"

@@ -43,11 +43,11 @@ def test_assessment_errors_are_shown_in_the_form(client):
 
 
 def test_ledger_page_lists_a_partys_entries_with_a_bundle_link(client):
-    client.post("/api/ledger/entries", json=as_json(signed(party(client, "GM0166"))))
+    client.post("/v1/grootboek/regels", json=as_json(signed(party(client, "GM0166"))))
     r = client.get("/grootboek", params={"partij": "GM0193", "van": "2000-01-01", "tot": "2100-01-01"})
     assert r.status_code == 200
     assert "Zwolle: 1 regel(s)" in r.text and "Beoordeling (N3)" in r.text and "Kampen" in r.text
-    link = re.search(r'href="(/api/ledger/bundle\?[^"]+)"', r.text).group(1).replace("&amp;", "&")
+    link = re.search(r'href="(/v1/grootboek/bundel\?[^"]+)"', r.text).group(1).replace("&amp;", "&")
     bundle = client.get(link)
     assert bundle.status_code == 200 and bundle.json()["format"] == "bwledger-bundle/1"
     bad = client.get("/grootboek", params={"partij": "Zwolle"})

@@ -69,8 +69,8 @@ def _occupy(client, kind: str):
 
 
 @pytest.mark.parametrize("kind,path", [
-    ("verify", "/api/ledger/verify"), ("bundle", "/api/ledger/bundle?party=GM0166"),
-    ("settlement", "/api/settlement/2026K1"), ("settlement", "/api/settlement/2026K1/statements/GM0166/csv"),
+    ("verify", "/v1/grootboek/controle"), ("bundle", "/v1/grootboek/bundel?party=GM0166"),
+    ("settlement", "/v1/verrekeningen/2026K1"), ("settlement", "/v1/verrekeningen/2026K1/overzichten/GM0166?format=csv"),
 ])
 def test_beyond_the_queue_a_request_is_503_with_retry_after_and_a_trivial_one_still_answers(tmp_path, kind, path):
     settings = sqlite_settings(tmp_path, pool_verify=1, pool_bundle=1, pool_settlement=1, pool_queue=1,
@@ -82,7 +82,7 @@ def test_beyond_the_queue_a_request_is_503_with_retry_after_and_a_trivial_one_st
             r = client.get(path)
             body = assert_problem(r, 503, "SERVER_BUSY")
             assert r.headers["retry-after"] == "9" and body["kind"] == kind and "opnieuw" in body["detail"]
-            health = client.get("/api/health")
+            health = client.get("/v1/gezondheid")
             assert health.status_code == 200
             assert health.json()["pools"][kind] == {"size": 1, "queue": 1, "running": 1, "waiting": 1,
                                                     "refused": 1}
@@ -117,10 +117,10 @@ def test_a_callers_workers_is_ignored(tmp_path, monkeypatch):
     with TestClient(create_app(sqlite_settings(tmp_path, verify_workers=1))) as client:
         logged_in(client)
         for query in ("?workers=64", "?workers=many", ""):
-            r = client.get("/api/ledger/verify" + query)
+            r = client.get("/v1/grootboek/controle" + query)
             assert r.status_code == 200, r.text
             assert r.json()["ok"] and r.json()["workers"] == 1
-        operation = client.get("/api/schema/openapi.json").json()["paths"]["/api/ledger/verify"]["get"]
+        operation = client.get("/v1/openapi.json").json()["paths"]["/grootboek/controle"]["get"]
         assert "workers" not in [p["name"] for p in operation.get("parameters", [])]
 
 
@@ -142,9 +142,9 @@ def test_a_large_determination_runs_in_the_determine_pool(tmp_path):
         logged_in(client)
         release, futures = _occupy(client, "determine")
         try:
-            assert_problem(client.post("/api/rules/determine", content=EXAMPLE), 503, "SERVER_BUSY")
+            assert_problem(client.post("/v1/beoordelingen", content=EXAMPLE), 503, "SERVER_BUSY")
         finally:
             release.set()
         for f in futures:
             f.result(timeout=10)
-        assert client.post("/api/rules/determine", content=EXAMPLE).status_code == 200
+        assert client.post("/v1/beoordelingen", content=EXAMPLE).status_code == 200

@@ -13,17 +13,17 @@ def test_main_endpoints_on_postgresql(tmp_path, pg_schema):
     settings = Settings(home=tmp_path, database_url=PG_URL, database_schema=pg_schema, checkpoint_seconds=0)
     with TestClient(create_app(settings)) as client:
         logged_in(client)
-        assert client.get("/api/health").json()["ledger"]["entries"] == 1
-        r = client.post("/api/ledger/entries", json={"entries": [as_json(signed(party(client))) for _ in range(3)]})
+        assert client.get("/v1/gezondheid").json()["ledger"]["entries"] == 1
+        r = client.post("/v1/grootboek/regels", json={"entries": [as_json(signed(party(client))) for _ in range(3)]})
         assert r.status_code == 201, r.text
         size = client.app.state.store.size()
         assert size == 5  # genesis, GM0166's key, three determinations
-        assert client.get("/api/ledger/checkpoint").json()["tree_size"] == size
-        rows = client.get("/api/ledger/entries", params={"party": "GM0193"}).json()["entries"]
+        assert client.get("/v1/grootboek/controlepunt").json()["tree_size"] == size
+        rows = client.get("/v1/grootboek/regels", params={"party": "GM0193"}).json()["entries"]
         assert len(rows) == 3 and {e["kind"] for e in rows} == {"determination"}
-        assert client.get("/api/ledger/bundle", params={"party": "GM0193"}).json()["checkpoint"]["tree_size"] == size
-        assert client.get("/api/ledger/verify").json()["ok"] is True
-        det = client.post("/api/rules/determine", content=K01.encode()).json()["determination"]
+        assert client.get("/v1/grootboek/bundel", params={"party": "GM0193"}).json()["checkpoint"]["tree_size"] == size
+        assert client.get("/v1/grootboek/controle").json()["ok"] is True
+        det = client.post("/v1/beoordelingen", content=K01.encode()).json()["determination"]
         assert det["cost_bearer"] == "GM0166"
         assert "Grootboek" in client.get("/grootboek", params={"partij": "GM0193"}).text
     # the schema really holds the ledger (not a default schema or SQLite by mistake)

@@ -55,7 +55,7 @@ def test_after_the_demo_every_file_under_the_home_is_private(tmp_path):
     with TestClient(create_app(sqlite_settings(home)), base_url="https://testserver.local") as c:
         r = c.post("/aanmelden", data={"gebruiker": "financien@kampen.demo", "wachtwoord": DEMO_PASSWORD},
                    follow_redirects=False)
-        assert r.status_code == 303 and c.get("/api/me").json()["party"] == "GM0166"
+        assert r.status_code == 303 and c.get("/v1/ik").json()["party"] == "GM0166"
 
 
 def test_the_server_keeps_its_files_private_whatever_the_umask(tmp_path):

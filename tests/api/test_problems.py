@@ -8,11 +8,11 @@ from api.http import create_app
 
 
 def test_unknown_path_and_method(client):
-    assert_problem(client.get("/api/nothing-here"), 404, "NOT_FOUND")
-    r = client.delete("/api/health")
+    assert_problem(client.get("/v1/nothing-here"), 404, "NOT_FOUND")
+    r = client.delete("/v1/gezondheid")
     assert_problem(r, 405, "METHOD_NOT_ALLOWED")
     assert "GET" in r.headers["allow"]
-    assert_problem(client.get("/api/ledger/entries", params={"party": "GM0166", "from": "many"}), 400,
+    assert_problem(client.get("/v1/grootboek/regels", params={"party": "GM0166", "from": "many"}), 400,
                    "REQUEST_INVALID")
 
 
@@ -21,14 +21,14 @@ def test_an_unexpected_error_is_a_500_problem_without_traceback(client, monkeypa
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(compose, "overview", broken)
-    body = assert_problem(client.get("/api/health"), 500, "INTERNAL_ERROR")
+    body = assert_problem(client.get("/v1/gezondheid"), 500, "INTERNAL_ERROR")
     assert "secret internals" not in body["detail"]
 
 
 def test_a_body_over_the_limit_is_refused(tmp_path):
     with TestClient(create_app(sqlite_settings(tmp_path, max_request_bytes=1000))) as c:
         logged_in(c)
-        assert_problem(c.post("/api/rules/determine", content=b"#" * 5000), 413, "REQUEST_TOO_LARGE")
+        assert_problem(c.post("/v1/beoordelingen", content=b"#" * 5000), 413, "REQUEST_TOO_LARGE")
 
 
 def test_a_browser_gets_the_problem_as_a_dutch_page(client):
@@ -39,7 +39,7 @@ def test_a_browser_gets_the_problem_as_a_dutch_page(client):
     assert_problem(client.get("/bestaat-niet", headers={"accept": "application/json"}), 404, "NOT_FOUND")
 
 
-@pytest.mark.parametrize("path", ["/api/health", "/"])
+@pytest.mark.parametrize("path", ["/v1/gezondheid", "/"])
 def test_security_headers(client, path):
     r = client.get(path)
     assert "default-src 'none'" in r.headers["content-security-policy"]
@@ -47,11 +47,14 @@ def test_security_headers(client, path):
 
 
 def test_openapi_document_lists_the_api_not_the_pages(client):
-    r = client.get("/api/schema/openapi.json")
+    r = client.get("/v1/openapi.json")
     assert r.status_code == 200
-    paths = set(r.json()["paths"])
-    assert {"/api/rules/determine", "/api/ledger/entries", "/api/settlement/{quarter}", "/api/cases"} <= paths
-    assert all(p.startswith(("/api/", "/v1/")) for p in paths), paths  # /v1: the API of issue 14
+    doc = r.json()
+    assert doc["servers"] == [{"url": "/v1", "description": "deze server, versie 1"}]
+    paths = set(doc["paths"])  # relative to the server's /v1
+    assert {"/beoordelingen", "/grootboek/regels", "/verrekeningen/{quarter}", "/geschillen"} <= paths
+    assert not any(p.startswith(("/v1", "/api", "/geschillen/{case_id}/x")) for p in paths), paths
+    assert "/aanmelden" not in paths and "/verrekening" not in paths
 
 
 def test_settings_are_read_in_one_place():
@@ -73,6 +76,6 @@ def test_a_database_that_does_not_answer_is_a_503_problem(client, monkeypatch):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     monkeypatch.setattr(compose, "overview", down)
-    r = client.get("/api/health")
+    r = client.get("/v1/gezondheid")
     body = assert_problem(r, 503, "DATABASE_UNAVAILABLE")
     assert r.headers["retry-after"] == "5" and "connection refused" not in body["detail"]

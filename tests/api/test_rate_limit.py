@@ -84,15 +84,15 @@ def _app(tmp_path, **limits):
 def test_a_caller_beyond_its_limit_is_429_with_retry_after_and_another_caller_is_not(tmp_path):
     client = logged_in(_app(tmp_path, rate_per_minute_caller=3, rate_per_minute_address=0))
     try:
-        assert [client.get("/api/me").status_code for _ in range(3)] == [200] * 3
-        r = client.get("/api/me")
+        assert [client.get("/v1/ik").status_code for _ in range(3)] == [200] * 3
+        r = client.get("/v1/ik")
         body = assert_problem(r, 429, "RATE_LIMITED")
         assert r.headers["retry-after"] == "45"
         assert body["detail"] == "te veel verzoeken in korte tijd; probeer het over 45 seconden opnieuw"
         assert body["title"] == "Te veel verzoeken"
-        assert client.get("/api/health").status_code == 429  # every operation counts, public ones too
+        assert client.get("/v1/gezondheid").status_code == 429  # every operation counts, public ones too
         other = token_for(client.app.state.access, "GM0166")
-        assert client.get("/api/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+        assert client.get("/v1/ik", headers={"Authorization": f"Bearer {other}"}).status_code == 200
     finally:
         client.__exit__(None, None, None)
 
@@ -102,8 +102,8 @@ def test_an_address_beyond_its_limit_is_429_the_static_files_are_not_counted(tmp
     try:
         for _ in range(10):
             assert client.get("/static/style.css").status_code == 200
-        assert [client.get("/api/health").status_code for _ in range(4)] == [200] * 4
-        assert_problem(client.get("/api/health"), 429, "RATE_LIMITED")
+        assert [client.get("/v1/gezondheid").status_code for _ in range(4)] == [200] * 4
+        assert_problem(client.get("/v1/gezondheid"), 429, "RATE_LIMITED")
         assert client.get("/static/style.css").status_code == 200
         page = client.get("/", headers={"accept": "text/html"}, follow_redirects=False)
         assert page.status_code == 429 and page.headers["retry-after"] == "45"
@@ -111,7 +111,7 @@ def test_an_address_beyond_its_limit_is_429_the_static_files_are_not_counted(tmp
         assert "Te veel verzoeken in korte tijd; probeer het over 45 seconden opnieuw." in page.text
         # a logged-in caller from the same address is held back too
         token = token_for(client.app.state.access, "GM0166")
-        assert_problem(client.get("/api/me", headers={"Authorization": f"Bearer {token}"}), 429, "RATE_LIMITED")
+        assert_problem(client.get("/v1/ik", headers={"Authorization": f"Bearer {token}"}), 429, "RATE_LIMITED")
     finally:
         client.__exit__(None, None, None)
 
@@ -120,8 +120,8 @@ def test_a_refused_token_counts_for_its_address(tmp_path):
     client = _app(tmp_path, rate_per_minute_caller=3, rate_per_minute_address=2)
     try:
         bad = {"Authorization": "Bearer bwt_nietsnut_0000"}
-        assert_problem(client.get("/api/me", headers=bad), 401, "TOKEN_INVALID")
-        assert_problem(client.get("/api/me", headers=bad), 401, "TOKEN_INVALID")
-        assert_problem(client.get("/api/me", headers=bad), 429, "RATE_LIMITED")
+        assert_problem(client.get("/v1/ik", headers=bad), 401, "TOKEN_INVALID")
+        assert_problem(client.get("/v1/ik", headers=bad), 401, "TOKEN_INVALID")
+        assert_problem(client.get("/v1/ik", headers=bad), 429, "RATE_LIMITED")
     finally:
         client.__exit__(None, None, None)

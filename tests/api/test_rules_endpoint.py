@@ -1,4 +1,4 @@
-"""POST /api/rules/determine and the same determination through the CLI."""
+"""POST /v1/beoordelingen and the same determination through the CLI."""
 import json
 
 from api_helpers import K01, assert_problem
@@ -24,7 +24,7 @@ K01_JSON = {
 
 
 def _determine(client, text, **params):
-    return client.post("/api/rules/determine", content=text.encode(), params=params,
+    return client.post("/v1/beoordelingen", content=text.encode(), params=params,
                        headers={"content-type": "application/toml"})
 
 
@@ -46,7 +46,7 @@ def test_toml_facts_give_the_cli_determination(client, tmp_path):
 
 def test_json_form_gives_the_same_determination(client):
     toml = _determine(client, K01).json()
-    r = client.post("/api/rules/determine", json=K01_JSON)
+    r = client.post("/v1/beoordelingen", json=K01_JSON)
     assert r.status_code == 200, r.text
     assert r.json()["digest"] == toml["digest"]
 
@@ -60,23 +60,23 @@ def test_without_context_the_verified_regions_apply(client):
 
 
 def test_a_case_is_chosen_by_id(client):
-    assert_problem(_determine(client, TWO_CASES), 422, "CASEBOOK_MALFORMED")
+    assert_problem(_determine(client, TWO_CASES), 400, "CASEBOOK_MALFORMED")
     r = _determine(client, TWO_CASES, case="K02")
     assert r.status_code == 200 and r.json()["determination"]["case_id"] == "K02"
-    body = assert_problem(_determine(client, TWO_CASES, case="K99"), 422, "CASEBOOK_MALFORMED")
+    body = assert_problem(_determine(client, TWO_CASES, case="K99"), 400, "CASEBOOK_MALFORMED")
     assert "K99" in body["detail"]
 
 
 def test_malformed_input_is_a_problem(client):
-    assert "does not parse" in assert_problem(_determine(client, "[[case"), 422, "CASEBOOK_MALFORMED")["detail"]
+    assert "does not parse" in assert_problem(_determine(client, "[[case"), 400, "CASEBOOK_MALFORMED")["detail"]
     bad_date = K01.replace("date = 2026-03-02", 'date = "02-03-2026"')
-    assert "melding.date" in assert_problem(_determine(client, bad_date), 422, "CASEBOOK_MALFORMED")["detail"]
-    r = client.post("/api/rules/determine", content=b"{not json", headers={"content-type": "application/json"})
-    assert_problem(r, 422, "CASEBOOK_MALFORMED")
+    assert "melding.date" in assert_problem(_determine(client, bad_date), 400, "CASEBOOK_MALFORMED")["detail"]
+    r = client.post("/v1/beoordelingen", content=b"{not json", headers={"content-type": "application/json"})
+    assert_problem(r, 400, "CASEBOOK_MALFORMED")
     bad_ctx = {**K01_JSON, "context": {**K01_JSON["context"], "t0": "2026-02-30"}}
-    assert "t0" in assert_problem(client.post("/api/rules/determine", json=bad_ctx), 422,
+    assert "t0" in assert_problem(client.post("/v1/beoordelingen", json=bad_ctx), 400,
                                   "CASEBOOK_MALFORMED")["detail"]
-    assert_problem(client.post("/api/rules/determine", content=b"\xff\xfe", params={"format": "toml"}), 400,
+    assert_problem(client.post("/v1/beoordelingen", content=b"\xff\xfe", params={"format": "toml"}), 400,
                    "REQUEST_INVALID")
     assert_problem(_determine(client, K01, format="yaml"), 400, "REQUEST_INVALID")
 

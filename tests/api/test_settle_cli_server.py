@@ -2,7 +2,7 @@
 tariff and the fronting party books the line definitive, each with its own key (a key file, or an HSM
 through `--sign-command`: tests/sign_with_keyfile.py in a real subprocess) against a real `bwledger
 serve`, on SQLite and PostgreSQL; nothing of the server's files is read. The server prepares each
-statement (POST /api/settlement/drafts); the CLI signs only what it asked for."""
+statement (POST /v1/verrekeningen/concepten); the CLI signs only what it asked for."""
 from __future__ import annotations
 
 import base64
@@ -107,7 +107,7 @@ def _payload(live, seq: int) -> tuple[str, str, dict]:
 
 
 def _size(live) -> int:
-    return httpx.get(f"{live['url']}/api/health").json()["ledger"]["entries"]
+    return httpx.get(f"{live['url']}/v1/gezondheid").json()["ledger"]["entries"]
 
 
 def test_the_parties_accept_and_book_a_deviating_tariff_over_http(live):
@@ -155,10 +155,10 @@ def test_the_parties_accept_and_book_a_deviating_tariff_over_http(live):
     # only); the command then books only the definitive line that names that reversal
     kampen = read_key_file(kampen_key, None, party=KAMPEN)
     ask = {"action": "book_accepted_tariff", "party": KAMPEN, "key_id": kampen.key_id, "acceptance_seq": accepted[1]}
-    draft = httpx.post(f"{live['url']}/api/settlement/drafts", json=ask, headers=KAMPEN_AUTH()).json()
+    draft = httpx.post(f"{live['url']}/v1/verrekeningen/concepten", json=ask, headers=KAMPEN_AUTH()).json()
     assert [s["kind"] for s in draft["statements"]] == ["reversal"] and draft["line_seq"] == february
     raw = base64.b64decode(draft["statements"][0]["statement"])
-    first = httpx.post(f"{live['url']}/api/ledger/entries", headers=KAMPEN_AUTH(), json={
+    first = httpx.post(f"{live['url']}/v1/grootboek/regels", headers=KAMPEN_AUTH(), json={
         "statement": base64.b64encode(raw).decode(), "signature": base64.b64encode(kampen.sign(raw)).decode()})
     assert first.status_code == 201, first.text
     r = cli("book-accepted-tariff", accepted[1], "--as", KAMPEN, *server, "--key", kampen_key)
@@ -170,7 +170,7 @@ def test_the_parties_accept_and_book_a_deviating_tariff_over_http(live):
     kind, _, p = _payload(live, new_feb)
     assert (kind, p["replaces"], p["units"]) == (
         "cost_line", {"seq": first.json()["seq"], "entry_hash": first.json()["entry_hash"]}, 28)
-    done = httpx.post(f"{live['url']}/api/settlement/drafts", json=ask, headers=KAMPEN_AUTH()).json()
+    done = httpx.post(f"{live['url']}/v1/verrekeningen/concepten", json=ask, headers=KAMPEN_AUTH()).json()
     assert done["statements"] == [] and done["admitted"]["definitive"]["seq"] == new_feb
 
 
@@ -191,7 +191,7 @@ def test_a_refusal_by_the_server_exits_1_with_its_code(live):
     assert r.exit_code == 2, r.output
     assert _size(live) == before
     # the draft endpoint's own refusals are problems with a code
-    bad = httpx.post(f"{live['url']}/api/settlement/drafts", json={"action": "pay_everything", "party": KAMPEN},
+    bad = httpx.post(f"{live['url']}/v1/verrekeningen/concepten", json={"action": "pay_everything", "party": KAMPEN},
                      headers=KAMPEN_AUTH())
     assert bad.status_code == 400 and bad.json()["code"] == "REQUEST_INVALID", bad.text
 
@@ -243,14 +243,14 @@ def test_the_cli_signs_only_what_it_asked_for(tmp_path):
     ]
 
     def answer(path: str, n: int):
-        return 200, "application/json", cases[n - 1][1] if path == "/api/settlement/drafts" else b"{}"
+        return 200, "application/json", cases[n - 1][1] if path == "/v1/verrekeningen/concepten" else b"{}"
 
     with scripted_server(answer) as (url, seen):
         for command, _ in cases:
             r = cli(*command, "--server", url)
             assert r.exit_code == 2 and "de server bereidde iets anders voor dan gevraagd" in r.output, r.output
             assert "er is niets ondertekend" in r.output
-    assert [s["path"] for s in seen] == ["/api/settlement/drafts"] * len(cases)  # nothing was submitted
+    assert [s["path"] for s in seen] == ["/v1/verrekeningen/concepten"] * len(cases)  # nothing was submitted
     assert json.loads(seen[0]["body"]) == {"action": "accept_tariff", "party": ZWOLLE, "key_id": zwolle.key_id,
                                            "line_seq": 7, "arguments": {"note": ""}}
 
@@ -273,7 +273,7 @@ def test_a_server_naming_another_reversal_than_the_one_submitted_gets_nothing_mo
     with scripted_server(answer) as (url, seen):
         r = cli("book-accepted-tariff", 8, "--as", KAMPEN, "--key", path, "--server", url)
     assert r.exit_code == 2 and "de server noemt tegenboeking 4, ingediend is regel 9" in r.output, r.output
-    assert [s["path"] for s in seen] == ["/api/settlement/drafts", "/api/ledger/entries", "/api/settlement/drafts"]
+    assert [s["path"] for s in seen] == ["/v1/verrekeningen/concepten", "/v1/grootboek/regels", "/v1/verrekeningen/concepten"]
 
 
 def test_an_unreachable_server_exits_2(tmp_path):

@@ -18,19 +18,19 @@ def seeded(client):
 
 
 def test_settlement_endpoint_is_the_service_settlement(client, seeded):
-    r = client.get("/api/settlement/2026K1")
+    r = client.get("/v1/verrekeningen/2026K1")
     assert r.status_code == 200, r.text
     body = r.json()
     expected = settlement_service.settle_quarter(client.app.state.store, "2026K1")
     assert body["digest"] == expected.digest and body["quarter"] == "2026K1" and body["sealed"] is False
     nets = {p["party"]: p["net_cents"] for p in body["positions"]}
     assert sum(nets.values()) == 0 and set(nets) == {"GM0148", "GM0166", "GM0193"}
-    assert_problem(client.get("/api/settlement/2026Q5"), 400, "QUARTER_INVALID")
+    assert_problem(client.get("/v1/verrekeningen/2026Q5"), 400, "QUARTER_INVALID")
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
 def test_statement_downloads(client, seeded, fmt):
-    r = client.get(f"/api/settlement/2026K1/statements/GM0166/{fmt}")
+    r = client.get(f"/v1/verrekeningen/2026K1/overzichten/GM0166?format={fmt}")
     assert r.status_code == 200, r.text
     assert r.headers["content-disposition"].startswith("attachment; filename=") and "GM0166" in \
         r.headers["content-disposition"]
@@ -45,9 +45,9 @@ def test_statement_downloads(client, seeded, fmt):
 
 
 def test_statement_refusals(client, seeded):
-    assert_problem(client.get("/api/settlement/2026K1/statements/GM0166/pdf"), 400, "REQUEST_INVALID")
-    assert_problem(client.get("/api/settlement/2026K1/statements/COMMITTEE/csv"), 400, "REQUEST_INVALID")
-    assert_problem(client.get("/api/settlement/2026K1/statements/Kampen/csv"), 400, "REQUEST_INVALID")
+    assert_problem(client.get("/v1/verrekeningen/2026K1/overzichten/GM0166?format=pdf"), 400, "REQUEST_INVALID")
+    assert_problem(client.get("/v1/verrekeningen/2026K1/overzichten/COMMITTEE?format=csv"), 400, "REQUEST_INVALID")
+    assert_problem(client.get("/v1/verrekeningen/2026K1/overzichten/Kampen?format=csv"), 400, "REQUEST_INVALID")
 
 
 def test_settlement_page(client, seeded):
@@ -59,32 +59,32 @@ def test_settlement_page(client, seeded):
     assert "Kwartaal 2026K1" in text and "Saldo per gemeente" in text
     whole, cents = divmod(abs(zwolle), 100)
     assert ("-" if zwolle < 0 else "") + f"€ {whole:,}".replace(",", ".") + f",{cents:02d}" in text
-    assert 'href="/api/settlement/2026K1/statements/GM0193/xlsx"' in text
+    assert 'href="/v1/verrekeningen/2026K1/overzichten/GM0193?format=xlsx"' in text
     bad = client.get("/verrekening", params={"kwartaal": "volgend jaar"})
     assert bad.status_code == 400 and "QUARTER_INVALID" in bad.text
 
 
 def test_case_endpoints(client, seeded, tmp_path):
     case_id = seeded["case_id"]
-    w = client.get("/api/cases").json()
+    w = client.get("/v1/geschillen").json()
     assert [d["case_id"] for d in w["disputes"]] == [case_id] and w["disputes"][0]["next_deadline"]["due"]
-    c = client.get(f"/api/cases/{case_id}").json()
+    c = client.get(f"/v1/geschillen/{case_id}").json()
     assert c["status"] == "DETERMINED" and c["parties"]["claiming"] == "GM0166" and len(c["events"]) == 1
     assert c["question"] == "Is Zwolle de kostendrager?"
-    b = client.get(f"/api/cases/{case_id}/bundle")
+    b = client.get(f"/v1/geschillen/{case_id}/bundel")
     assert b.status_code == 200
     (tmp_path / "case.json").write_bytes(b.content)
     report = service.verify_bundle_file(tmp_path / "case.json",
                                         trusted_operator_keys=[client.app.state.store.operator.key_id])
     assert report.ok, report.problems
-    zgw = client.get(f"/api/cases/{case_id}/zgw").json()
+    zgw = client.get(f"/v1/geschillen/{case_id}/zgw").json()
     assert zgw == zgw_case(client.app.state.store, case_id) and zgw  # the same document the CLI writes
-    assert_problem(client.get("/api/cases/GS-999999"), 404, "CASE_NOT_FOUND")
-    assert_problem(client.get("/api/cases/GS-999999/zgw"), 404, "CASE_NOT_FOUND")
+    assert_problem(client.get("/v1/geschillen/GS-999999"), 404, "CASE_NOT_FOUND")
+    assert_problem(client.get("/v1/geschillen/GS-999999/zgw"), 404, "CASE_NOT_FOUND")
 
 
 def test_dossier_download_is_a_pdf_that_carries_its_bundle(client, seeded, tmp_path):
-    r = client.get(f"/api/cases/{seeded['case_id']}/dossier")
+    r = client.get(f"/v1/geschillen/{seeded['case_id']}/dossier")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/pdf")
     assert r.content[:5] == b"%PDF-"
     out = tmp_path / "dossier.pdf"
@@ -101,6 +101,6 @@ def test_case_pages(client, seeded):
     text = re.sub(r"\s+", " ", r.text)
     assert r.status_code == 200 and "Is Zwolle de kostendrager?" in text
     assert "beoordeeld (N3 verzonden)" in text and "Verzoekende gemeente</th><td>Kampen (GM0166)" in text
-    assert f'href="/api/cases/{case_id}/dossier"' in text and "<h2>Termijnen</h2>" in text
+    assert f'href="/v1/geschillen/{case_id}/dossier"' in text and "<h2>Termijnen</h2>" in text
     missing = client.get("/geschillen/GS-999999", headers={"accept": "text/html"})
     assert missing.status_code == 404 and "CASE_NOT_FOUND" in missing.text

@@ -1,7 +1,7 @@
 """`bwledger serve --workers 2` for real (issue 12: "Sessions, rate-limit counters and pool limits are shared
 by every worker process (in the database), so they hold under --workers N").
 
-Which worker answered is told by `GET /api/health` ("worker": its process id); a connection stays with one
+Which worker answered is told by `GET /v1/gezondheid` ("worker": its process id); a connection stays with one
 worker, so a request sent on the same connection right after it was answered by that worker too.
 - a session made through one worker is valid on the other, for many requests;
 - the rate limit per caller counts the requests of both workers: exactly the limit is answered, then 429;
@@ -87,7 +87,7 @@ def _on_one_worker(server, send, tries: int = 60) -> dict[int, list]:
     seen: dict[int, list] = {}
     for _ in range(tries):
         with httpx.Client(base_url=server.url, timeout=30) as c:
-            worker = c.get("/api/health").json()["worker"]
+            worker = c.get("/v1/gezondheid").json()["worker"]
             seen.setdefault(worker, []).append(send(c))
     return seen
 
@@ -104,7 +104,7 @@ def test_both_workers_answer(two_workers):
 def test_a_session_made_through_one_worker_is_valid_on_the_other(two_workers):
     server, _url, _schema = two_workers
     with httpx.Client(base_url=server.url, timeout=30) as c:
-        made_by = c.get("/api/health").json()["worker"]
+        made_by = c.get("/v1/gezondheid").json()["worker"]
         r = c.post("/aanmelden", data={"gebruiker": "fin@kampen.nl", "wachtwoord": PASSWORD, "terug": "/"},
                    follow_redirects=False)
         assert r.status_code == 303, r.text
@@ -112,7 +112,7 @@ def test_a_session_made_through_one_worker_is_valid_on_the_other(two_workers):
     header = {"Cookie": f"bwsession={cookie}"}
 
     def me(c):
-        r = c.get("/api/me", headers=header)
+        r = c.get("/v1/ik", headers=header)
         return r.status_code, r.json().get("subject")
 
     answers = _on_one_worker(server, me, 24)  # within the rate limit of the account (RATE)
@@ -122,9 +122,9 @@ def test_a_session_made_through_one_worker_is_valid_on_the_other(two_workers):
         assert set(outcomes) == {(200, "account:fin@kampen.nl")}, (worker, outcomes)
     # and the logout through either worker ends it for both
     with httpx.Client(base_url=server.url, timeout=30, headers=header) as c:
-        csrf = c.get("/api/me").json()["csrf"]
+        csrf = c.get("/v1/ik").json()["csrf"]
         assert c.post("/afmelden", headers={"X-CSRF-Token": csrf}, follow_redirects=False).status_code == 303
-    after = _on_one_worker(server, lambda c: c.get("/api/me", headers=header).status_code, 20)
+    after = _on_one_worker(server, lambda c: c.get("/v1/ik", headers=header).status_code, 20)
     assert {code for codes in after.values() for code in codes} == {401}, after
 
 
@@ -133,7 +133,7 @@ def test_the_rate_limit_counts_the_requests_of_both_workers(two_workers):
     token = token_in_database(url, "GM0166", ("finance",), schema)
     if 60 - time.time() % 60 < 15:  # the whole run in one window of the counter (a minute)
         time.sleep(60 - time.time() % 60 + 0.5)
-    answers = _on_one_worker(server, lambda c: c.get("/api/me", headers={"Authorization": f"Bearer {token}"}),
+    answers = _on_one_worker(server, lambda c: c.get("/v1/ik", headers={"Authorization": f"Bearer {token}"}),
                              RATE + 6)
     assert len(answers) == 2, answers  # both workers counted
     codes = [r.status_code for rs in answers.values() for r in rs]
@@ -145,7 +145,7 @@ def test_the_rate_limit_counts_the_requests_of_both_workers(two_workers):
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     # another caller is not held back by it
     other = token_in_database(url, "GM0193", ("finance",), schema)
-    assert httpx.get(server.url + "/api/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200
+    assert httpx.get(server.url + "/v1/ik", headers={"Authorization": f"Bearer {other}"}).status_code == 200
 
 
 def _run_places(url: str, schema: str | None) -> int:
@@ -172,8 +172,8 @@ def test_the_verify_pool_holds_across_both_workers(two_workers):
         clients = [httpx.AsyncClient(base_url=server.url, timeout=120,
                                      headers={"Authorization": f"Bearer {token}"}) for _ in range(n)]
         try:
-            workers = [(await c.get("/api/health")).json()["worker"] for c in clients]
-            answers = await asyncio.gather(*(c.get("/api/ledger/verify") for c in clients))
+            workers = [(await c.get("/v1/gezondheid")).json()["worker"] for c in clients]
+            answers = await asyncio.gather(*(c.get("/v1/grootboek/controle") for c in clients))
             return list(zip(workers, answers))
         finally:
             for c in clients:
@@ -208,16 +208,16 @@ def test_a_killed_workers_place_frees_itself(two_workers):
     token = token_in_database(url, "OPERATOR", ("auditor",), schema)
 
     def verify(c):
-        return c.get("/api/ledger/verify", headers={"Authorization": f"Bearer {token}"}).status_code
+        return c.get("/v1/grootboek/controle", headers={"Authorization": f"Bearer {token}"}).status_code
 
     # a verification under way in one worker, which is then killed while it holds the place
     victim = {}
 
     def start():
         with httpx.Client(base_url=server.url, timeout=60) as c:
-            victim["pid"] = c.get("/api/health").json()["worker"]
+            victim["pid"] = c.get("/v1/gezondheid").json()["worker"]
             try:
-                c.get("/api/ledger/verify", headers={"Authorization": f"Bearer {token}"})
+                c.get("/v1/grootboek/controle", headers={"Authorization": f"Bearer {token}"})
             except httpx.HTTPError:
                 pass  # its worker was killed
 

@@ -69,7 +69,7 @@ class Scenario:
                               client=client, authored_at=self.store.clock())
 
     def post(self, st):
-        return self.client.post("/api/ledger/entries", json={"statement": _b64(st.statement),
+        return self.client.post("/v1/grootboek/regels", json={"statement": _b64(st.statement),
                                                              "signature": _b64(st.signature)})
 
     def add(self, author, kind, payload, client=C1, name=None, key=None):

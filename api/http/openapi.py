@@ -1,0 +1,229 @@
+"""The OpenAPI document of API v1, public at GET /v1/openapi.json (ADR /core/publish-openapi).
+
+Litestar describes the routes; `adr_document` makes of that the document the NL API Design Rules ask for:
+`info` with the version (API_VERSION, semver) and `contact`, the server `/v1` with the paths relative to
+it (/core/uri-version), every answer with its `API-Version` header (/core/version-header), every error
+answer as application/problem+json (RFC 9457) with `status`, `title` and `detail` (and `invalidParams`
+for a 400: /core/error-handling/problem-details, /core/error-handling/invalid-input), a request and a
+response schema for every operation (the files and raw bodies the handlers read themselves are described
+here, in REQUEST_BODIES and RESPONSE_CONTENT), and who may call what (bearer token or session; the public
+operations need neither). The Spectral ruleset api/spectral/adr.yaml checks the result (tests/api/test_spectral.py).
+"""
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from litestar import Request
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from api.access import policy
+from api.http.v1 import API_VERSION, PREFIX, is_v1
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+DESCRIPTION = ("De API van bwledger: het grootboek van de verrekening van beschermd wonen tussen gemeenten, "
+               "de beoordeling van het woonplaatsbeginsel, geschillen en hun stukken, de kwartaalverrekening "
+               "en de open referentiegegevens (gemeenten, regio's). Elke schrijfhandeling is een door de eigen "
+               "partij ondertekende verklaring; het grootboek toetst haar bij opname.")
+
+PROBLEM = {
+    "type": "object",
+    "description": "Een fout volgens RFC 9457 (application/problem+json), met een vaste `code`.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:bwledger:problem:CODE"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string", "description": "de vaste foutcode, bijvoorbeeld REQUEST_INVALID"},
+        "invalidParams": {"type": "array", "items": {"$ref": "#/components/schemas/InvalidParam"}},
+    },
+}
+INVALID_PARAM = {
+    "type": "object", "required": ["name", "reason"],
+    "properties": {"name": {"type": "string", "description": "de parameter of het veld"},
+                   "reason": {"type": "string", "description": "wat eraan mankeert"},
+                   "in": {"type": "string", "description": "query, path, header of body"}},
+}
+ERRORS = {
+    "400": ("BadRequest", "Ongeldige invoer: de parameters of de inhoud (zie invalidParams)."),
+    "401": ("Unauthorized", "Niet aangemeld: een bearer token of een sessie is nodig."),
+    "403": ("Forbidden", "Deze rol of partij mag dit niet."),
+    "404": ("NotFound", "Bestaat niet (of is niet zichtbaar voor deze partij)."),
+    "405": ("MethodNotAllowed", "Deze methode kent dit adres niet; de header Allow noemt wat wel kan."),
+    "409": ("Conflict", "Het grootboek of het geschil staat deze handeling nu niet toe."),
+    "413": ("PayloadTooLarge", "De inhoud is te groot."),
+    "415": ("UnsupportedMediaType", "Dit soort bestand of inhoud wordt niet aanvaard."),
+    "422": ("UnprocessableContent", "De inhoud is goed gevormd maar de regels of het grootboek weigeren haar."),
+    "429": ("TooManyRequests", "Te veel verzoeken; Retry-After zegt wanneer weer."),
+    "500": ("InternalError", "Een fout aan de kant van de server; zij is vastgelegd."),
+    "503": ("ServiceUnavailable", ("De database of het auditlogboek is even niet bereikbaar, of de server is "
+                                   "bezig met het maximale aantal verzoeken van deze soort.")),
+}
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+JSON_OBJECT = {"schema": {"type": "object"}}
+SIGNED = {"schema": {"type": "object", "properties": {
+    "statement": {"type": "string", "description": "de verklaring (canonieke JSON), base64"},
+    "signature": {"type": "string", "description": "de Ed25519-handtekening, base64"},
+    "entries": {"type": "array", "description": "of: een reeks {statement, signature}, als één geheel",
+                "items": {"type": "object"}}}}}
+#: operation -> request body, for the handlers that read their body themselves (or whose body is free-form)
+REQUEST_BODIES: dict[str, dict] = {
+    "determineRules": {"required": True, "description": "De feiten: casebook-TOML, of dezelfde structuur als JSON.",
+                       "content": {"application/toml": {"schema": {"type": "string"}}, "application/json": JSON_OBJECT}},
+    "uploadCaseDocument": {"required": True, "description": "Het stuk zelf (PDF, PNG, JPEG, .docx, .xlsx, .eml).",
+                           "content": {"application/octet-stream": BINARY}},
+    "makePseudonym": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["bsn"], "additionalProperties": False,
+        "properties": {"bsn": {"type": "string", "description": "het BSN (11-proef); nooit opgeslagen"}}}}}},
+    "sealPlace": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["client", "place"],
+        "properties": {"client": {"type": "string", "description": "het pseudoniem (PSN-...)"},
+                       "place": {"type": "string", "description": "de plaats (vertrouwelijk)"}}}}}},
+    "submitEntries": {"required": True, "content": {"application/json": SIGNED}},
+    "registerKey": {"required": True, "content": {"application/json": SIGNED}},
+    "rotateKey": {"required": True, "content": {"application/json": SIGNED}},
+    "revokeKey": {"required": True, "content": {"application/json": SIGNED}},
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: operation -> the content of its success answer, where it is a file (or more than one media type)
+RESPONSE_CONTENT: dict[str, dict] = {
+    "getBundle": {"application/json": JSON_OBJECT},
+    "getCaseBundle": {"application/json": JSON_OBJECT},
+    "getCaseDossier": {"application/pdf": BINARY},
+    "getStatement": {"application/json": JSON_OBJECT, "text/csv": {"schema": {"type": "string"}}, XLSX: BINARY},
+    "listAudit": {"application/json": JSON_OBJECT, "text/csv": {"schema": {"type": "string"}}, XLSX: BINARY},
+}
+DAY_OR_NULL = {"type": ["string", "null"], "format": "date"}
+GEMEENTE = {"type": "object", "required": ["code", "naam", "geldigVanaf", "geldigTot", "opvolgers"], "properties": {
+    "code": {"type": "string", "pattern": "^GM[0-9]{4}$", "description": "de CBS-code (statcode)"},
+    "naam": {"type": "string"}, "geldigVanaf": DAY_OR_NULL, "geldigTot": DAY_OR_NULL,
+    "opvolgers": {"type": "array", "items": {"type": "string"}, "description": "de codes na een herindeling"}}}
+REGIO = {"type": "object", "required": ["id", "naam", "centrumgemeente", "gemeenten"], "properties": {
+    "id": {"type": "string"}, "naam": {"type": "string"}, "centrumgemeente": {"type": "string"},
+    "gemeenten": {"type": "array", "items": {"type": "object", "required": ["code", "naam"], "properties": {
+        "code": {"type": "string"}, "naam": {"type": "string"}}}},
+    "t0": DAY_OR_NULL, "geldigVanaf": DAY_OR_NULL, "geldigTot": DAY_OR_NULL}}
+ACCEPTED = {"type": "object", "required": ["seq", "entry_hash", "received_at", "duplicate"], "properties": {
+    "seq": {"type": "integer"}, "entry_hash": {"type": "string"}, "received_at": {"type": "string", "format": "date-time"},
+    "duplicate": {"type": "boolean", "description": "true: een herhaling van een bestaande regel"}}}
+
+
+def _page_of(member: str, item: dict) -> dict:
+    return {"application/json": {"schema": {"type": "object", "required": ["count", "total", member], "properties": {
+        "count": {"type": "integer", "description": "het aantal op deze pagina"},
+        "total": {"type": "integer", "description": "het aantal van alle pagina's"},
+        member: {"type": "array", "items": item}}}}}
+
+
+RESPONSE_CONTENT.update({
+    "listMunicipalities": _page_of("gemeenten", _ref("schemas", "Gemeente")),
+    "getMunicipality": {"application/json": {"schema": _ref("schemas", "Gemeente")}},
+    "listRegions": _page_of("regios", _ref("schemas", "Regio")),
+    "getRegion": {"application/json": {"schema": _ref("schemas", "Regio")}},
+    "submitEntries": {"application/json": {"schema": {"oneOf": [
+        ACCEPTED, {"type": "object", "required": ["results"],
+                   "properties": {"results": {"type": "array", "items": ACCEPTED}}}]}}},
+})
+#: the list endpoints (api/http/pagination.py): their answers carry Link and X-Total-Count
+PAGINATED = frozenset({"listEntries", "listAudit", "listMunicipalities", "listRegions"})
+
+
+def _components(doc: dict) -> None:
+    comp = doc.setdefault("components", {})
+    comp.setdefault("schemas", {}).update({"Problem": PROBLEM, "InvalidParam": INVALID_PARAM, "Gemeente": GEMEENTE,
+                                          "Regio": REGIO})
+    comp["headers"] = {
+        "API-Version": {"description": "De volledige versie van de API (semver).", "required": True,
+                        "schema": {"type": "string", "example": API_VERSION}},
+        "Link": {"description": "De andere pagina's (RFC 8288: first, prev, next, last).",
+                 "schema": {"type": "string"}},
+        "X-Total-Count": {"description": "Het aantal van alle pagina's samen.", "schema": {"type": "integer"}},
+    }
+    comp["responses"] = {name: {"description": text, "headers": {"API-Version": _ref("headers", "API-Version")},
+                                "content": {"application/problem+json": {"schema": _ref("schemas", "Problem")}}}
+                         for _code, (name, text) in ERRORS.items()}
+    comp["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "een API-token (bwt_...) of een access token "
+                                                                      "van de identity provider"},
+        "sessie": {"type": "apiKey", "in": "cookie", "name": "bwsession",
+                   "description": "de sessie van een aangemelde persoon (schrijven: met X-CSRF-Token)"},
+    }
+
+
+def _operation(op: dict, has_path_params: bool) -> None:
+    op_id = op.get("operationId", "")
+    rule = policy.rule(op_id)
+    public = rule is not None and rule.public
+    if rule is not None and rule.what:  # the summary in Dutch (ADR /core/doc-language): the access table's words
+        op["summary"] = rule.what[:1].upper() + rule.what[1:]
+    if op_id in REQUEST_BODIES and "content" not in op.get("requestBody", {}):
+        op["requestBody"] = copy.deepcopy(REQUEST_BODIES[op_id])
+    responses = op.setdefault("responses", {})
+    for code in list(responses):
+        if code[0] in "45":
+            del responses[code]
+        else:
+            answer = responses[code]
+            if op_id in RESPONSE_CONTENT:
+                answer["content"] = copy.deepcopy(RESPONSE_CONTENT[op_id])
+            for media in answer.setdefault("content", {"application/json": JSON_OBJECT}).values():
+                if not media.get("schema"):
+                    media["schema"] = {"type": "object"}
+            headers = answer.setdefault("headers", {})
+            headers["API-Version"] = _ref("headers", "API-Version")
+            if op_id in PAGINATED:
+                headers.update({"Link": _ref("headers", "Link"), "X-Total-Count": _ref("headers", "X-Total-Count")})
+    codes = ["429", "500", "503"]
+    if op.get("parameters") or op.get("requestBody"):
+        codes.append("400")
+    if not public:
+        codes += ["401", "403"]
+    if has_path_params or not public:
+        codes.append("404")
+    if op.get("requestBody"):
+        codes += ["409", "413", "422"]
+    if op_id == "uploadCaseDocument":
+        codes.append("415")
+    for code in sorted(set(codes)):
+        responses[code] = _ref("responses", ERRORS[code][0])
+    op["security"] = [] if public else [{"bearer": []}, {"sessie": []}]
+
+
+def adr_document(schema: dict[str, Any], contact: dict[str, str]) -> dict[str, Any]:
+    """The /v1 document from Litestar's (which is left as it is)."""
+    doc = copy.deepcopy(schema)
+    doc["info"] = {"title": "bwledger API", "version": API_VERSION, "description": DESCRIPTION, "contact": contact}
+    doc["servers"] = [{"url": PREFIX, "description": "deze server, versie 1"}]
+    paths: dict[str, Any] = {}
+    for path, item in sorted(doc.get("paths", {}).items()):
+        if not is_v1(path):
+            continue
+        for method in METHODS:
+            if method in item:
+                _operation(item[method], "{" in path)
+        paths[path[len(PREFIX):] or "/"] = item
+    doc["paths"] = paths
+    _components(doc)
+    return doc
+
+
+class AdrJsonPlugin(JsonRenderPlugin):
+    """Serves `adr_document` of the app's schema (made once per app) as JSON at the OpenAPI router's root."""
+
+    def __init__(self, contact: dict[str, str]) -> None:
+        super().__init__(path="/", media_type="application/json")
+        self.contact = contact
+        self._rendered: bytes | None = None
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        if self._rendered is None:
+            self._rendered = json.dumps(adr_document(openapi_schema, self.contact), ensure_ascii=False,
+                                        indent=1).encode("utf-8")
+        return self._rendered
