@@ -90,6 +90,8 @@ REQUEST_BODIES: dict[str, dict] = {
     "registerKey": {"required": True, "content": {"application/json": SIGNED}},
     "rotateKey": {"required": True, "content": {"application/json": SIGNED}},
     "revokeKey": {"required": True, "content": {"application/json": SIGNED}},
+    "markNoticeRead": {"required": False, "description": "Geen inhoud: het bericht wordt als gelezen gemarkeerd.",
+                       "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}}},
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: operation -> the content of its success answer, where it is a file (or more than one media type)
