@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 export BWLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test install postgres browser oidc spectral bench clean
+.PHONY: demo test install postgres browser oidc spectral wrk bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,11 +49,16 @@ spectral: $(SPECTRAL_DIR)/node_modules/.installed
 test: install postgres browser oidc spectral
 	CI=$${CI:-} $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
-bench: install
+# Debian wrk, the load generator of bench/api_bench.py
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
+
+bench: install postgres wrk
 	$(BIN)/python bench/rules_bench.py
 	$(BIN)/python bench/ledger_bench.py
 	$(BIN)/python bench/settlement_bench.py
 	$(BIN)/python bench/flood_bench.py
+	$(BIN)/python bench/api_bench.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info $(OIDC_DIR)/node_modules $(SPECTRAL_DIR)/node_modules
