@@ -19,9 +19,9 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
-from api import bootstrap, logmask
+from api import bootstrap, links, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
-                      routes_oidc, routes_settlement)
+                      routes_oidc, routes_quarter, routes_settlement)
 from api.http.auditing import audit_middleware
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.pools import Pools
@@ -60,6 +60,7 @@ def _templates() -> TemplateConfig:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(pages.template_globals())
+    env.globals.update(links.template_links())
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             store.dispose()
 
     return Litestar(
-        route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+        route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_quarter.ROUTES, *routes_cases.ROUTES,
                         routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
                         *routes_clients.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),
