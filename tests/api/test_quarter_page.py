@@ -189,3 +189,21 @@ def test_the_entry_page(client, seeded):
     assert client.get(f"/grootboek/{seq}", headers=_finance(client, "GM0200")).status_code == 404
     assert client.get("/grootboek/999999", headers=_finance(client)).status_code == 404
     assert client.get("/grootboek/niets", headers=_finance(client)).status_code == 404
+
+
+def test_the_cli_prints_the_same_classes_and_reasons(client, seeded, settings):
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli_app
+
+    env = {"BWLEDGER_HOME": str(settings.home), "BWLEDGER_DATABASE_URL": settings.database_url}
+    r = CliRunner().invoke(cli_app, ["position", "--quarter", "2026K1", "--party", KAMPEN], env=env)
+    assert r.exit_code == 0, r.output
+    view = settlement_service.quarter_page(client.app.state.store, "2026K1", KAMPEN)
+    assert r.output.startswith("Verrekening 2026-K1: Kampen (GM0166), open")
+    for c in view.classes:
+        assert f"{c.label:<11} {c.count:>5} regels" in r.output
+        for reason in c.reasons:
+            assert reason.text in r.output
+    r = CliRunner().invoke(cli_app, ["position", "--quarter", "2026K1", "--party", "GM9999"], env=env)
+    assert r.exit_code == 2 and "onbekende gemeentecode: 'GM9999'" in r.output
