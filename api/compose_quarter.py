@@ -70,14 +70,16 @@ def quarter(store: Store, quarter_code: str, party: str, *, viewer: str | None, 
         pool, _, key = str(item).partition("=")
         if pool and key:
             chosen_keys[pool] = key
-    out: dict[str, Any] = {"view": view, "whatif": None, "whatif_fout": None, "lezing": reading or "",
-                           "sleutels": chosen_keys, "whatif_rijen": []}
+    out: dict[str, Any] = {"view": view, "whatif": None, "whatif_fout": None, "sleutel_fout": None,
+                           "lezing": reading or "", "sleutels": chosen_keys, "whatif_rijen": []}
     if reading or chosen_keys:
         try:
             out["whatif"] = service.quarter_whatif(store, view, readings=[reading] if reading else [],
                                                    keys=chosen_keys)
         except LedgerError as exc:
-            out["whatif_fout"] = exc.message
+            from ledger.settlement.quarter_view import WHATIF_KEY_UNKNOWN
+
+            out["sleutel_fout" if exc.code == WHATIF_KEY_UNKNOWN else "whatif_fout"] = exc.message
         if out["whatif"] is not None:
             out["whatif_rijen"] = [d for d in out["whatif"].differences
                                    if sees_party(d.party) and (d.party == party or d.difference_cents)]

@@ -40,11 +40,9 @@ def _quarter_nl(code: str) -> str:
     return Quarter.parse(code).label
 
 
-KIND_NL = {"cost_line": "kostenregel", "reversal": "terugboeking", "pool": "solidariteitsbijdrage"}
-
-
 def _context(**extra: Any) -> dict[str, Any]:
     from ledger.reports.reconcile import OUTCOME_NL
+    from ledger.reports.statements import KIND_NL
 
     return {"actief": "verrekening", "datum_tabel": _short, "datum_lang": date_nl, "kw": _quarter_nl,
             "regelsoort": lambda k: KIND_NL.get(k, k), "uitkomst": lambda o: OUTCOME_NL.get(o, o), **extra}

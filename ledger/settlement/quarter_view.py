@@ -17,6 +17,10 @@ from .line_status import CLASS_NL, payloads_of
 from .quarters import Quarter
 from .settle import CLASSES, Position, Settlement, WhatIf, settle, whatif
 
+#: a what-if choice that the quarter does not offer (a typed reading or key is not taken as it is)
+WHATIF_READING_UNKNOWN = "WHATIF_READING_UNKNOWN"
+WHATIF_KEY_UNKNOWN = "WHATIF_KEY_UNKNOWN"
+
 #: the trail of a recorded determination: (seq, payload) -> Determination.to_dict() (with "flags":
 #: [{"name", "alternatives": [{"cost_bearer", ...}]}]) or None when it is not kept
 TrailOf = Callable[[int, dict[str, Any]], "dict[str, Any] | None"]
@@ -217,21 +221,20 @@ def chosen_whatif(store: Store, view: QuarterView, *, readings: list[str], keys:
     only (nothing typed is taken as it is); None when nothing differs from now."""
     from ..errors import LedgerError
 
-    WHATIF_CHOICE_UNKNOWN = "WHATIF_CHOICE_UNKNOWN"
     offered = {r.value: r for r in view.readings}
     chosen: dict[int, str] = {}
     for v in readings:
         if v not in offered:
-            raise LedgerError(WHATIF_CHOICE_UNKNOWN, f"geen lezing van dit kwartaal: {v!r}")
+            raise LedgerError(WHATIF_READING_UNKNOWN, f"geen lezing van dit kwartaal: {v!r}")
         r = offered[v]
         if r.determination in chosen and chosen[r.determination] != r.alternative:
-            raise LedgerError(WHATIF_CHOICE_UNKNOWN, f"beoordeling {r.determination}: kies één andere lezing")
+            raise LedgerError(WHATIF_READING_UNKNOWN, f"beoordeling {r.determination}: kies één andere lezing")
         chosen[r.determination] = r.alternative
     pools = {p.pool: p for p in view.pools}
     use: dict[str, str] = {}
     for pool, key in keys.items():
         if pool not in pools or key not in pools[pool].keys:
-            raise LedgerError(WHATIF_CHOICE_UNKNOWN, f"geen verdeelsleutel {key!r} van pool {pool!r}")
+            raise LedgerError(WHATIF_KEY_UNKNOWN, f"geen verdeelsleutel {key!r} van pool {pool!r}")
         if key != pools[pool].current:
             use[pool] = key
     if not chosen and not use:
@@ -239,5 +242,5 @@ def chosen_whatif(store: Store, view: QuarterView, *, readings: list[str], keys:
     return whatif(store, view.quarter, keys=use or None, reading=chosen or None)
 
 
-__all__ = ["ClassTotal", "Counterparty", "counterparties", "FlagWithoutAlternative", "PoolKeys", "QuarterView", "Reading", "Reason", "TrailOf",
+__all__ = ["WHATIF_KEY_UNKNOWN", "WHATIF_READING_UNKNOWN", "ClassTotal", "Counterparty", "counterparties", "FlagWithoutAlternative", "PoolKeys", "QuarterView", "Reading", "Reason", "TrailOf",
            "ViewLine", "chosen_whatif", "flag_readings", "party_name", "pool_keys", "quarter_view"]

@@ -207,3 +207,40 @@ def test_the_cli_prints_the_same_classes_and_reasons(client, seeded, settings):
             assert reason.text in r.output
     r = CliRunner().invoke(cli_app, ["position", "--quarter", "2026K1", "--party", "GM9999"], env=env)
     assert r.exit_code == 2 and "onbekende gemeentecode: 'GM9999'" in r.output
+
+
+def test_whatif_with_another_verdeelsleutel_side_by_side(client, seeded):
+    """Zwolle's historical cohort of 2025-K4 is shared in the IJssel-Vecht pool: Kampen's page offers the
+    pool's verdeelsleutels (no typed override) and shows its position under the chosen one next to now."""
+    from api_helpers import determination_payload
+
+    store, keys = client.app.state.store, client.app.state.settings.keys_dir
+    zwolle = service.party_signer(store, keys, "GM0193")
+    payload = determination_payload("GM0193", "det-hist")
+    payload["outcome"] = {**payload["outcome"], "budget": "historical", "statutory_college": "GM0193"}
+    payload["reference_date"] = "2025-10-01"
+    det = service.record(store, zwolle, "determination", payload, idempotency_key="hist-det", client="PSN-hist-1")
+    settlement_service.book_placements(store, lambda p: service.party_signer(store, keys, p), [
+        Placement("pl-hist", "PSN-hist-1", "GM0193", "GM0193", "15B02", date(2025, 10, 1), date(2025, 12, 31),
+                  historical_budget=True, determination={"seq": det.seq, "entry_hash": det.entry_hash.hex()})],
+        until=date(2025, 12, 31))
+    page = f"/verrekening/2025K4/{KAMPEN}"
+    text = _text(client.get(page, headers=_finance(client)))
+    assert '<label for="sleutel-1">Verdeelsleutel van pool ijv-historisch-2023-2025</label>' in text
+    assert '<option value="ijv-historisch-2023-2025=population" selected>population (nu)</option>' in text
+    assert '<option value="ijv-historisch-2023-2025=fixed">fixed</option>' in text
+    r = client.get(page, params={"sleutel": "ijv-historisch-2023-2025=fixed"}, headers=_finance(client))
+    text = _text(r)
+    w = settlement_service.whatif_quarter(store, "2025K4", keys={"ijv-historisch-2023-2025": "fixed"})
+    mine = next(d for d in w.differences if d.party == KAMPEN)
+    assert mine.difference_cents != 0
+    from api.format_nl import euro
+    table = text.split("Nu en wat als, naast elkaar")[1].split("</table>")[0]
+    assert euro(mine.base_net_cents) in table and euro(mine.alt_net_cents) in table and euro(mine.difference_cents) in table
+    assert '<option value="ijv-historisch-2023-2025=fixed" selected>' in text
+    # a key the pool does not have is refused, not computed
+    r = client.get(page, params={"sleutel": "ijv-historisch-2023-2025=gelijk"}, headers=_finance(client))
+    text = _text(r)
+    assert ('<p class="veldfout" id="sleutel-1-fout">geen verdeelsleutel &#39;gelijk&#39; van pool '
+            '&#39;ijv-historisch-2023-2025&#39;</p>') in text
+    assert 'name="sleutel" aria-invalid="true"' in text and "Nu en wat als, naast elkaar" not in text
