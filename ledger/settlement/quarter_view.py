@@ -75,6 +75,7 @@ class Reading:
     alternative: str
     lines: int
     amount_cents: int
+    note: str = ""  # what the flag says, in Dutch (from the trail)
 
     @property
     def value(self) -> str:
@@ -171,7 +172,9 @@ def flag_readings(store: Store, lines: list[ViewLine], trail_of: TrailOf | None
         current = (p.get("outcome") or {}).get("cost_bearer") or ""
         trail = trail_of(seq, p) if trail_of is not None else None
         alts: dict[str, set[str]] = defaultdict(set)
+        notes: dict[str, str] = {}
         for f in (trail or {}).get("flags", ()):
+            notes[f["name"]] = str(f.get("note") or "")
             for a in f.get("alternatives", ()):
                 if a.get("cost_bearer") and a["cost_bearer"] != current:
                     alts[f["name"]].add(a["cost_bearer"])
@@ -182,7 +185,7 @@ def flag_readings(store: Store, lines: list[ViewLine], trail_of: TrailOf | None
                 continue
             for alt in sorted(alts[flag]):
                 readings[(seq, flag, alt)] = Reading(seq, flag, current, alt, len(mine),
-                                                     sum(ln.amount_cents for ln in mine))
+                                                     sum(ln.amount_cents for ln in mine), notes.get(flag, ""))
     return tuple(readings[k] for k in sorted(readings)), tuple(unknown)
 
 

@@ -151,6 +151,8 @@ def test_whatif_is_chosen_from_the_flags_alternative_readings(client, seeded, mo
     text = _text(r)
     value = f"{seq}=GM0193"
     assert f'<option value="{value}">beoordeling regel {seq}, signalering DESIGNATION_ASSUMED: Zwolle betaalt' in text
+    note = next(f["note"] for f in det.to_dict()["flags"] if f["name"] == "DESIGNATION_ASSUMED")
+    assert f"; {note}</option>" in text
     # the seeded determination is flagged too (BOUNDARY_365) but has no kept trail: said, not offered
     assert f"beoordeling regel {seeded['determination'].seq} (BOUNDARY_365)" in text
     r = client.get(PAGE, params={"lezing": value}, headers=_finance(client))
