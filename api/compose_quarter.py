@@ -136,6 +136,7 @@ def entry(store: Store, seq: str, *, sees_all: bool, viewer: str | None) -> dict
     if conf.withheld(viewer, row.kind, row.client):
         return None
     payload = conf.payload_for(viewer, row.kind, row.client, json.loads(row.statement)["payload"], row.author)
+    trail = determination_trail(store, row.seq, payload) if row.kind in ("determination", "redetermination") else None
     return {"seq": row.seq, "kind": row.kind, "author": row.author, "client": row.client,
             "received_at": row.received_at, "entry_hash": row.leaf_hash.hex(), "payload": payload,
-            "refs": refs, "authored_at": json.loads(row.statement)["authored_at"]}
+            "refs": refs, "authored_at": json.loads(row.statement)["authored_at"], "trail": trail}

@@ -138,7 +138,7 @@ def _entry_page(store: Store, caller: Caller, seq: str) -> Template:
     if e is None:
         return _problem(404, "NOT_FOUND", f"Regel {seq} bestaat niet of u mag hem niet zien.", "niet gevonden",
                         f"/grootboek/{seq}", "grootboek")
-    return Template("regel.html", context={"actief": "grootboek", "e": e, "tijd_nl": datetime_nl},
+    return Template("regel.html", context={"actief": "grootboek", "e": e, "tijd_nl": datetime_nl, "spoor": e["trail"]},
                     media_type=MediaType.HTML)
 
 

@@ -187,7 +187,8 @@ def test_the_entry_page(client, seeded):
     r = client.get(f"/grootboek/{seq}", headers=_finance(client))
     assert r.status_code == 200
     text = _text(r)
-    assert f"Grootboekregel {seq}: Beoordeling (N3)" in text and "Spoor van de regels" in text
+    assert f"Grootboekregel {seq}: Beoordeling (N3)" in text and "Controlegetal van het spoor" in text
+    assert "het spoor van de regels van deze beoordeling is hier niet bewaard" in text.lower()
     assert client.get(f"/grootboek/{seq}", headers=_finance(client, "GM0200")).status_code == 404
     assert client.get("/grootboek/999999", headers=_finance(client)).status_code == 404
     assert client.get("/grootboek/niets", headers=_finance(client)).status_code == 404
@@ -246,3 +247,17 @@ def test_whatif_with_another_verdeelsleutel_side_by_side(client, seeded):
     assert ('<p class="veldfout" id="sleutel-1-fout">geen verdeelsleutel &#39;gelijk&#39; van pool '
             '&#39;ijv-historisch-2023-2025&#39;</p>') in text
     assert 'name="sleutel" aria-invalid="true"' in text and "Nu en wat als, naast elkaar" not in text
+
+
+def test_the_entry_page_of_a_determination_shows_its_kept_trail(client, seeded, monkeypatch):
+    det, seq = seeded["engine"], seeded["engine_seq"]
+    monkeypatch.setattr(compose_quarter, "determination_trail",
+                        lambda store, s, p: det.to_dict() if p.get("determination_digest") == det.digest else None)
+    r = client.get(f"/grootboek/{seq}", headers=_finance(client, det.legal_college))
+    assert r.status_code == 200, r.text
+    text = _text(r)
+    trail = det.to_dict()
+    assert "Spoor van de regels" in text and "Toegepaste regels" in text
+    for step in trail["trail"]:
+        assert f"<strong>{step['rule']}</strong>" in text
+    assert "<code>DESIGNATION_ASSUMED</code>" in text and "Zwolle betaalt" in text
