@@ -106,14 +106,15 @@ def test_another_municipality_and_unknown_codes_are_refused(client, seeded):
     assert bad.status_code == 400 and "geen kwartaal" in bad.text
 
 
-def _own_csv(client) -> tuple[bytes, list[list[str]]]:
-    r = client.get(f"/api/settlement/2026K1/statements/{KAMPEN}/csv", headers=_finance(client))
-    rows = list(csv.reader(io.StringIO(r.content[3:].decode("utf-8")), delimiter=";"))
-    return r.content, rows
+def _own_csv(client, tmp: Path) -> tuple[bytes, list[list[str]]]:
+    """Kampen's own CSV statement, the file `bwledger settle` writes (and the statement endpoint serves)."""
+    res = settlement_service.write_statements(client.app.state.store, "2026K1", tmp, parties=[KAMPEN])
+    raw = res.files[0].csv.read_bytes()
+    return raw, list(csv.reader(io.StringIO(raw[3:].decode("utf-8")), delimiter=";"))
 
 
-def test_reconciliation_upload_shows_the_mismatch_table(client, seeded):
-    _raw, rows = _own_csv(client)
+def test_reconciliation_upload_shows_the_mismatch_table(client, seeded, tmp_path):
+    _raw, rows = _own_csv(client, tmp_path / "own")
     header, body = rows[0], rows[1:]
     amount = header.index("Bedrag (€)")
     body[0][amount] = "1,00"  # one amount differs
