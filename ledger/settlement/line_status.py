@@ -201,5 +201,18 @@ def payloads_of(store: Store, seqs: Sequence[int], conn=None) -> dict[int, dict[
     return out
 
 
-__all__ = ["BINDING", "CLASS_NL", "DisputeFacts", "NATURE_NL", "OPEN_DISPUTE", "OpenCase", "Settled",
-           "deviating_lines", "dispute_facts", "settle_groups", "line_class", "line_reason", "payloads_of"]
+__all__ = [
+    "BINDING",
+    "CLASS_NL",
+    "NATURE_NL",
+    "OPEN_DISPUTE",
+    "DisputeFacts",
+    "OpenCase",
+    "Settled",
+    "deviating_lines",
+    "dispute_facts",
+    "line_class",
+    "line_reason",
+    "payloads_of",
+    "settle_groups",
+]

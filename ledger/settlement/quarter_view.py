@@ -245,5 +245,22 @@ def chosen_whatif(store: Store, view: QuarterView, *, readings: list[str], keys:
     return whatif(store, view.quarter, keys=use or None, reading=chosen or None)
 
 
-__all__ = ["WHATIF_KEY_UNKNOWN", "WHATIF_READING_UNKNOWN", "ClassTotal", "Counterparty", "counterparties", "FlagWithoutAlternative", "PoolKeys", "QuarterView", "Reading", "Reason", "TrailOf",
-           "ViewLine", "chosen_whatif", "flag_readings", "party_name", "pool_keys", "quarter_view"]
+__all__ = [
+    "WHATIF_KEY_UNKNOWN",
+    "WHATIF_READING_UNKNOWN",
+    "ClassTotal",
+    "Counterparty",
+    "FlagWithoutAlternative",
+    "PoolKeys",
+    "QuarterView",
+    "Reading",
+    "Reason",
+    "TrailOf",
+    "ViewLine",
+    "chosen_whatif",
+    "counterparties",
+    "flag_readings",
+    "party_name",
+    "pool_keys",
+    "quarter_view",
+]

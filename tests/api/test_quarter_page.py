@@ -20,7 +20,7 @@ from ledger.settlement import service as settlement_service
 from ledger.settlement.costlines import Placement
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "cases"))
-from case_helpers import engine_determination  # noqa: E402
+from case_helpers import engine_determination
 
 KAMPEN = "GM0166"
 PAGE = f"/verrekening/2026K1/{KAMPEN}"
@@ -45,7 +45,7 @@ def seeded(client):
 
     cases_service.transition(store, signer_for("GM0193"), seed["case_id"], "OBJECTED", position="niet Zwolle")
 
-    det, facts = engine_determination()
+    det, _facts = engine_determination()
     payload = service.determination_payload(det, date(2026, 1, 5))
     r = service.record(store, signer_for(det.legal_college), "determination", payload,
                        idempotency_key="quarter-page-det", client="PSN-seed-3")

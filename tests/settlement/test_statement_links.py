@@ -14,14 +14,14 @@ import openpyxl
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "cases"))
-from case_helpers import CLAIMING, RESPONDING, CaseEnv, attempt_docs  # noqa: E402
+from case_helpers import CLAIMING, RESPONDING, CaseEnv, attempt_docs
 
-from cases import service as cases  # noqa: E402
-from ledger.entries import COMMITTEE  # noqa: E402
-from ledger.reports.statements import DETAIL_HEADER  # noqa: E402
-from ledger.service import party_signer  # noqa: E402
-from ledger.settlement import service  # noqa: E402
-from ledger.settlement.costlines import Placement  # noqa: E402
+from cases import service as cases
+from ledger.entries import COMMITTEE
+from ledger.reports.statements import DETAIL_HEADER
+from ledger.service import party_signer
+from ledger.settlement import service
+from ledger.settlement.costlines import Placement
 
 CLIENT = "PSN-client-0001"
 
@@ -53,7 +53,7 @@ def _hearing(env: CaseEnv, det_seq: int) -> str:
 def _booked(env: CaseEnv):
     """A flagged (provisional) determination Kampen -> Zwolle, its placement booked January-June 2026."""
     det = env.determination(client=CLIENT)
-    signer_for = lambda p: party_signer(env.store, env.home / "keys", p)  # noqa: E731
+    signer_for = lambda p: party_signer(env.store, env.home / "keys", p)
     service.book_placements(env.store, signer_for, [Placement(
         "pl-1", CLIENT, CLAIMING, RESPONDING, "15A01", date(2026, 1, 1), date(2026, 6, 30), status="provisional",
         determination={"seq": det.seq, "entry_hash": det.entry_hash.hex()})], until=date(2026, 6, 30),
@@ -75,7 +75,7 @@ def _statement(env: CaseEnv, quarter: str, party: str, tmp: Path):
     doc = json.loads(f.json.read_text(encoding="utf-8"))
     rows = list(csv.DictReader(io.StringIO(f.csv.read_bytes()[3:].decode("utf-8")), delimiter=";"))
     wb = openpyxl.load_workbook(f.xlsx)
-    sheet = [n for n in wb.sheetnames if n.startswith(RESPONDING) or n.startswith(CLAIMING) or n.startswith("GM0200")]
+    sheet = [n for n in wb.sheetnames if n.startswith((RESPONDING, CLAIMING, "GM0200"))]
     xrows = []
     for name in sheet:
         values = list(wb[name].iter_rows(values_only=True))
@@ -152,7 +152,7 @@ def test_settlement_totals_follow_the_line_classes(cenv, tmp_path):
     cid = _decide(env, det, signer_for, "binding_advice")
     cases.book_decision(env.store, env.store.operator, signer_for, cid)
     for q in ("2026K1", "2026K2", "2026K4"):
-        res, doc, _rows, _x = _statement(env, q, CLAIMING, tmp_path / q)
+        _res, doc, _rows, _x = _statement(env, q, CLAIMING, tmp_path / q)
         pos = service.settle_quarter(env.store, q).position(CLAIMING)
         for klass in ("definitive", "provisional", "disputed"):
             lines = sum(ln["amount_cents"] for ln in doc["lines"] if ln["status"] == klass and ln["kind"] != "pool")
