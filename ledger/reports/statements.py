@@ -19,7 +19,7 @@ from typing import Any
 from ..confidential_locations import MASK, confidentiality
 from ..settlement import store as sstore
 from ..settlement.catalogue import load_catalogue, party_name
-from ..settlement.line_status import deviating_lines, dispute_facts, line_reason, payloads_of
+from ..settlement.line_status import CLASS_ADJ_NL, deviating_lines, dispute_facts, line_reason, payloads_of
 from ..settlement.quarters import Quarter
 from ..settlement.settle import CLASSES, Settlement, settle
 from ..store import Store
@@ -137,7 +137,7 @@ def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str,
         ids = tuple(sorted(hist_ids.get((sh.holder, sh.klass), ())))
         label = f"{sh.pool}; sleutel {sh.key}; gewicht {sh.weight}"
         for p, cp, cents in ((sh.holder, sh.member, sh.share_cents), (sh.member, sh.holder, -sh.share_cents)):
-            why = f"{STATUS_NL[sh.klass]}: aandeel in de solidariteitspool van de {STATUS_NL[sh.klass]}e kosten"
+            why = f"{STATUS_NL[sh.klass]}: aandeel in de solidariteitspool van de {CLASS_ADJ_NL[sh.klass]} kosten"
             st(p).lines[cp].append((ids[0] if ids else 0, "pool", "", cp, q.start, q.end, "", 0, 0, cents,
                                     sh.klass, True, label, None, None, "", ids, why, "", None))
     for p in {f.creditor for f in s.flows} | {f.debtor for f in s.flows}:

@@ -30,6 +30,8 @@ OPEN_DISPUTE = frozenset({"OBJECTED", "NO_RESPONSE", "CONSULTATION", "ESCALATED"
 BINDING = frozenset({"binding_advice", "court_ruling"})
 NATURE_NL = {"advice": "advies", "binding_advice": "bindend advies", "court_ruling": "uitspraak van de rechter"}
 CLASS_NL = {"definitive": "definitief", "provisional": "voorlopig", "disputed": "betwist"}
+#: the inflected form before a noun: "definitieve regels", "voorlopige kosten"
+CLASS_ADJ_NL = {"definitive": "definitieve", "provisional": "voorlopige", "disputed": "betwiste"}
 
 
 def _day(v: Any) -> date:
@@ -203,6 +205,7 @@ def payloads_of(store: Store, seqs: Sequence[int], conn=None) -> dict[int, dict[
 
 __all__ = [
     "BINDING",
+    "CLASS_ADJ_NL",
     "CLASS_NL",
     "NATURE_NL",
     "OPEN_DISPUTE",

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..store import Store
 from .catalogue import load_catalogue, party_name
-from .line_status import CLASS_NL, payloads_of
+from .line_status import CLASS_ADJ_NL, CLASS_NL, payloads_of
 from .quarters import Quarter
 from .settle import CLASSES, Position, Settlement, WhatIf, settle, whatif
 
@@ -62,6 +62,7 @@ class ClassTotal:
     count: int
     amount_cents: int
     reasons: tuple[Reason, ...]
+    adjective: str = ""  # "definitieve" (regels)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _classes(lines: list[ViewLine], party: str) -> tuple[ClassTotal, ...]:
             by[ln.reason][0] += 1
             by[ln.reason][1] += ln.amount_cents
         out.append(ClassTotal(klass, CLASS_NL[klass], len(mine), sum(ln.amount_cents for ln in mine),
-                              tuple(Reason(r, v[0], v[1]) for r, v in sorted(by.items()))))
+                              tuple(Reason(r, v[0], v[1]) for r, v in sorted(by.items())), CLASS_ADJ_NL[klass]))
     return tuple(out)
 
 

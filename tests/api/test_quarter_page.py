@@ -66,11 +66,11 @@ def test_the_page_says_what_is_definitive_provisional_and_disputed_and_why(clien
     assert "Verrekening 2026-K1: Kampen" in text
     view = settlement_service.quarter_page(client.app.state.store, "2026K1", KAMPEN)
     pos = view.position
-    for klass, label in (("definitive", "definitief"), ("provisional", "voorlopig"), ("disputed", "betwist")):
+    for klass, label in (("definitive", "definitieve"), ("provisional", "voorlopige"), ("disputed", "betwiste")):
         c = view.klass(klass)
         assert c.count > 0, klass
         assert c.amount_cents == pos.receivable[klass] - pos.payable[klass]
-        assert f'href="#regels-{klass}">{c.count} {label}e regel' in text and f'id="regels-{klass}"' in text
+        assert f'href="#regels-{klass}">{c.count} {label} regel' in text and f'id="regels-{klass}"' in text
         for reason in c.reasons:
             assert reason.text in text
     assert "betwist: geschil " + seeded["case_id"] + " loopt nog" in text
