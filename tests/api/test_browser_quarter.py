@@ -37,6 +37,21 @@ def server(tmp_path_factory):
 
         res = settlement_service.write_statements(store, "2026K1", home / "own", parties=["GM0166"])
         own_csv = res.files[0].csv.read_bytes()
+        # Zwolle's historical cohort in 2025-K4, shared in the IJssel-Vecht pool: a verdeelsleutel to choose
+        from datetime import date
+
+        from api_helpers import determination_payload
+        from ledger.settlement.costlines import Placement
+
+        payload = determination_payload("GM0193", "det-hist")
+        payload["outcome"] = {**payload["outcome"], "budget": "historical", "statutory_college": "GM0193"}
+        payload["reference_date"] = "2025-10-01"
+        det = service.record(store, service.party_signer(store, keys, "GM0193"), "determination", payload,
+                             idempotency_key="hist-det", client="PSN-hist-1")
+        settlement_service.book_placements(store, lambda p: service.party_signer(store, keys, p), [
+            Placement("pl-hist", "PSN-hist-1", "GM0193", "GM0193", "15B02", date(2025, 10, 1), date(2025, 12, 31),
+                      historical_budget=True, determination={"seq": det.seq, "entry_hash": det.entry_hash.hex()})],
+            until=date(2025, 12, 31))
     s = Server(home, checkpoint_seconds=1)
     s.own_csv = own_csv
     yield s
@@ -136,3 +151,41 @@ def test_quarter_page_and_the_reconciliation_upload_by_keyboard(page, server, tm
     assert table.locator("tbody tr td").first.inner_text() == "bedrag wijkt af"
     assert pg.locator("#bestand").get_attribute("aria-invalid") is None
     _shot(pg, tmp_path / "aansluiting-verschillen.png")
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, textarea, select')]
+  .filter(e => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.name)"""
+TABLES_WITHOUT_TH = "() => [...document.querySelectorAll('table')].filter(t => !t.querySelector('th')).length"
+
+
+def test_accessibility_basics_of_the_quarter_and_entry_pages(page, server):
+    for path in [PAGE, "/verrekening/2025K4/GM0166", "/grootboek/2"]:
+        page.goto(server.url + path)
+        assert page.locator("html").get_attribute("lang") == "nl", path
+        assert page.locator("h1").count() == 1, path
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.evaluate(TABLES_WITHOUT_TH) == 0, path
+        assert page.locator("script").count() == 0, path
+
+
+def test_whatif_with_another_verdeelsleutel_by_keyboard(page, server, tmp_path):
+    pg = page
+    pg.goto(server.url + "/verrekening/2025K4/GM0166")
+    pg.locator("body").focus()
+    _tab_to(pg, "sleutel-1")
+    assert pg.locator("#sleutel-1").input_value() == "ijv-historisch-2023-2025=population"
+    pg.keyboard.press("Home")  # the first key: fixed
+    assert pg.locator("#sleutel-1").input_value() == "ijv-historisch-2023-2025=fixed"
+    pg.keyboard.press("Tab")
+    assert pg.evaluate("document.activeElement.textContent.trim()") == "Berekenen"
+    with pg.expect_navigation():
+        pg.keyboard.press("Enter")
+    table = pg.locator("#watals")
+    table.wait_for()
+    assert pg.get_by_role("heading", name="Nu en wat als, naast elkaar").is_visible()
+    row = table.locator("tbody tr.eigen")
+    assert row.locator("th").inner_text() == "Kampen"
+    cells = row.locator("td").all_inner_texts()
+    assert cells[0] != cells[1] and cells[2].startswith(("€", "-€"))  # now, what-if, the difference
+    assert pg.locator("#sleutel-1").input_value() == "ijv-historisch-2023-2025=fixed"  # the choice kept
+    _shot(pg, tmp_path / "wat-als.png")
