@@ -41,6 +41,7 @@ def server(tmp_path_factory):
         from datetime import date
 
         from api_helpers import determination_payload
+
         from ledger.settlement.costlines import Placement
 
         payload = determination_payload("GM0193", "det-hist")
