@@ -77,6 +77,39 @@ def settle_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, bv.
     typer.echo(f"Uitvoer: {res.directory}" + (f" ({len(figs.all())} grafiekbestanden)" if figs else ""))
 
 
+@settle_app.command("position")
+def position_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, bv. 2026K1"),
+                 party: str = typer.Option(..., "--party", help="de gemeente, bv. GM0166")) -> None:
+    """One municipality's quarter as its page shows it: definitive, provisional and disputed, and why."""
+    from api import compose_quarter
+    from api.compose import RequestInvalid
+
+    try:
+        q, who = compose_quarter.check_quarter(quarter), compose_quarter.check_municipality(party)
+    except RequestInvalid as exc:
+        typer.echo(f"geweigerd: {exc.field}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    _s, store = _store()
+    try:
+        view = settlement.quarter_page(store, q, who, trail_of=lambda seq, p: compose_quarter.determination_trail(
+            store, seq, p))
+    except LedgerError as exc:
+        _fail(exc)
+    from ledger.settlement.catalogue import party_name
+    from ledger.settlement.quarters import Quarter
+
+    typer.echo(f"Verrekening {Quarter.parse(q).label}: {party_name(who)} ({who}), "
+               f"{'verzegeld' if view.settlement.sealed else 'open'}")
+    typer.echo(f"  saldo (zonder betwist) {_eur(view.position.net_payable_cents, 14)}")
+    for c in view.classes:
+        typer.echo(f"  {c.label:<11} {c.count:>5} regels {_eur(c.amount_cents, 14)}")
+        for r in c.reasons:
+            typer.echo(f"      {r.count:>5} {_eur(r.amount_cents, 14)}  {r.text}")
+    for r in view.readings:
+        typer.echo(f"  wat-als: --reading {r.value}  (signalering {r.flag} op beoordeling {r.determination}: "
+                   f"{party_name(r.alternative)} in plaats van {party_name(r.current)})")
+
+
 @settle_app.command("reconcile")
 def reconcile_cmd(theirs: Path = typer.Argument(..., help="eigen administratie van de gemeente (.xlsx of .csv)"),
                   quarter: str = typer.Option(..., "--quarter"), party: str = typer.Option(..., "--party"),

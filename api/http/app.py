@@ -18,9 +18,9 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
-from api import bootstrap, logmask
+from api import bootstrap, links, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
-                      routes_notices, routes_oidc, routes_reference, routes_settlement, v1)
+                      routes_notices, routes_oidc, routes_quarter, routes_reference, routes_settlement, v1)
 from api.http.auditing import audit_middleware
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.openapi import AdrJsonPlugin
@@ -61,6 +61,7 @@ def _templates() -> TemplateConfig:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(pages.template_globals())
+    env.globals.update(links.template_links())
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             store.dispose()
 
     return Litestar(
-        route_handlers=[*v1.ROUTES, *routes_reference.ROUTES, *routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+        route_handlers=[*v1.ROUTES, *routes_reference.ROUTES, *routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_quarter.ROUTES, *routes_cases.ROUTES,
                         routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
                         *routes_clients.ROUTES, *routes_notices.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),

@@ -98,3 +98,38 @@ def cost_trend(settlements: Sequence[Settlement], out_dir: Path, name: str = "ko
         ax.grid(True, linewidth=0.3)
         fig.tight_layout()
         return _save(fig, Path(out_dir) / name)
+
+
+def party_positions_svg(s: Settlement, party: str) -> bytes:
+    """SVG bytes: the party's position towards each counterparty in the quarter, definitive, provisional
+    and disputed side by side (+ to receive, - to pay). The same look as the files above; drawn on a
+    Figure of its own (no pyplot state), so a server thread can call it."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from ..settlement.quarter_view import counterparties
+    from ..settlement.settle import CLASSES
+
+    per = {c.party: (c.definitive_cents, c.provisional_cents, c.disputed_cents) for c in counterparties(s, party)}
+    cps = sorted(per)
+    with plt.rc_context(_RC):
+        fig = Figure(figsize=(8, 4.5))
+        ax = fig.subplots()
+        width = 0.27
+        colours = {"definitive": "#2e7d32", "provisional": "#f9a825", "disputed": "#c62828"}
+        labels = {"definitive": "definitief", "provisional": "voorlopig", "disputed": "betwist"}
+        for i, klass in enumerate(CLASSES):
+            ax.bar([x + (i - 1) * width for x in range(len(cps))], [per[c][i] / 100 for c in cps], width,
+                   color=colours[klass], label=labels[klass])
+        ax.set_xticks(range(len(cps)), [party_name(c) for c in cps], rotation=45, ha="right")
+        ax.axhline(0, color="black", linewidth=0.8)
+        _eur_axis(ax)
+        ax.set_title(f"Positie van {party_name(party)} per tegenpartij, {Quarter.parse(s.quarter).label}")
+        ax.set_ylabel("te ontvangen (+) / te betalen (−)")
+        if cps:
+            ax.legend()
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        return buf.getvalue()

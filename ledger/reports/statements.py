@@ -19,6 +19,7 @@ from typing import Any
 from ..confidential_locations import MASK, confidentiality
 from ..settlement import store as sstore
 from ..settlement.catalogue import load_catalogue, party_name
+from ..settlement.line_status import CLASS_ADJ_NL, deviating_lines, dispute_facts, line_reason, payloads_of
 from ..settlement.quarters import Quarter
 from ..settlement.settle import CLASSES, Settlement, settle
 from ..store import Store
@@ -28,8 +29,9 @@ STATUS_NL = {"definitive": "definitief", "provisional": "voorlopig", "disputed":
 KIND_NL = {"cost_line": "kostenregel", "reversal": "terugboeking", "pool": "solidariteitsbijdrage"}
 DETAIL_HEADER = ["Regel-id", "Soort", "Richting", "Cliënt", "Periode van", "Periode tot", "Product", "Dagen",
                  "Tarief (€)", "Bedrag (€)", "Status", "Historisch budget", "Correctie", "Terugboeking van",
-                 "Beschikking", "Locatie"]
-DETAIL_WIDTHS = [10, 22, 14, 22, 12, 12, 9, 7, 11, 14, 11, 10, 24, 10, 11, 24]
+                 "Beschikking", "Locatie", "Waarom deze status", "Reden terugboeking", "Uitspraak (geschil)",
+                 "Uitspraak (regel)"]
+DETAIL_WIDTHS = [10, 22, 14, 22, 12, 12, 9, 7, 11, 14, 11, 10, 24, 10, 11, 24, 44, 30, 18, 10]
 SUMMARY_HEADER = ["Tegenpartij", "Naam", "Te ontvangen definitief", "Te ontvangen voorlopig",
                   "Te ontvangen betwist", "Te betalen definitief", "Te betalen voorlopig", "Te betalen betwist",
                   "Saldo (excl. betwist)", "Saldo (incl. betwist)", "Aantal regels", "Regel-ids"]
@@ -56,7 +58,8 @@ def _d(v: Any) -> date:
 
 # a detail line from one party's view:
 # (seq, kind, client, counterparty, from, to, product, units, tariff, signed cents, class, historical,
-#  corrects, reverses_seq, determination_seq, location, ids)
+#  corrects, reverses_seq, determination_seq, location, ids, why (Dutch), reversal reason,
+#  decision (case id, decision entry seq) or None)
 @dataclass
 class PartyStatement:
     party: str
@@ -88,10 +91,17 @@ def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str,
     reader, e.g. an auditor) is given, only if the viewer needs it too (ledger/confidential_locations.py)."""
     q = Quarter.parse(s.quarter)
     rows = sstore.raw_quarter_rows(store, q.code, s.through_seq, s.carried)
-    dets, clients = set(s.disputed_determinations), set(s.disputed_clients)
     out: dict[str, PartyStatement] = {}
     hist_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
     conf = confidentiality(store, {r[2] for r in rows if r[18]})  # only lines that name a location
+    facts = s.facts if s.facts is not None else dispute_facts(store, s.through_seq)
+    # the few lines whose class needs their statement: a provisional line a decision may settle (a
+    # deviating tariff stays provisional), and every reversal (its reason and the decision behind it)
+    candidates = [(r[0], r[1], r[16]) for r in rows if r[11] == "provisional" and (
+        (r[15] is not None and r[15] in facts.settled_determinations)
+        or (r[15] is None and r[2] in facts.settled_clients))]
+    deviating = deviating_lines(store, candidates)
+    reversals = payloads_of(store, [r[0] for r in rows if r[1] == "reversal"])
 
     def st(p: str) -> PartyStatement:
         ps = out.get(p)
@@ -102,8 +112,10 @@ def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str,
     for r in sorted(rows, key=lambda r: (r[2], str(r[5]), r[0])):
         seq, kind, client, fronting, bearer = r[0], r[1], r[2], r[3], r[4]
         det = r[15]
-        klass = "disputed" if (det in dets or (det is None and client in clients)) else \
-            ("provisional" if r[11] == "provisional" else "definitive")
+        klass, why = line_reason(r[11], det, client, r[5], r[6], facts, deviating=seq in deviating)
+        rev = reversals.get(seq) or {}
+        dec = rev.get("decision")
+        decision = (facts.decisions.get(dec["seq"], ""), dec["seq"]) if dec else None
         hist = bool(r[12])
         if hist and klass != "disputed":
             hist_ids[(bearer, klass)].append(seq)
@@ -111,7 +123,8 @@ def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str,
         tail = (_d(r[5]), _d(r[6]), r[7], r[8], r[9])
         # the location only in the statement of a party that needs it (spec 8.7; the fronting party signed it)
         rest = {p: (klass, hist, r[14], r[16], det,
-                    r[18] if not r[18] or conf.shows(p, client, author=fronting, viewer=viewer) else MASK, (seq,))
+                    r[18] if not r[18] or conf.shows(p, client, author=fronting, viewer=viewer) else MASK, (seq,),
+                    why, rev.get("reason") or "", decision)
                 for p in (fronting, bearer)}
         if fronting == bearer:
             st(fronting).own.append(base + (fronting,) + tail + (r[10],) + rest[fronting])
@@ -124,8 +137,9 @@ def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str,
         ids = tuple(sorted(hist_ids.get((sh.holder, sh.klass), ())))
         label = f"{sh.pool}; sleutel {sh.key}; gewicht {sh.weight}"
         for p, cp, cents in ((sh.holder, sh.member, sh.share_cents), (sh.member, sh.holder, -sh.share_cents)):
+            why = f"{STATUS_NL[sh.klass]}: aandeel in de solidariteitspool van de {CLASS_ADJ_NL[sh.klass]} kosten"
             st(p).lines[cp].append((ids[0] if ids else 0, "pool", "", cp, q.start, q.end, "", 0, 0, cents,
-                                    sh.klass, True, label, None, None, "", ids))
+                                    sh.klass, True, label, None, None, "", ids, why, "", None))
     for p in {f.creditor for f in s.flows} | {f.debtor for f in s.flows}:
         st(p)
     return out
@@ -258,7 +272,8 @@ def _direction(ln: tuple) -> str:
 def _xlsx_line(ln: tuple) -> list[Any]:
     return [ln[0] if ln[1] != "pool" else id_ranges(ln[16]), KIND_NL[ln[1]], _direction(ln), ln[2], ln[4], ln[5],
             ln[6], ln[7] or None, Money(ln[8]) if ln[8] else None, Money(ln[9]), STATUS_NL[ln[10]],
-            "ja" if ln[11] else "nee", ln[12], ln[13], ln[14], ln[15]]
+            "ja" if ln[11] else "nee", ln[12], ln[13], ln[14], ln[15], ln[17], ln[18] or None,
+            ln[19][0] if ln[19] else None, ln[19][1] if ln[19] else None]
 
 
 def _comma(cents: int) -> str:
@@ -271,14 +286,17 @@ def _text_line(ln: tuple) -> list[Any]:
     return [ln[0] if ln[1] != "pool" else id_ranges(ln[16]), KIND_NL[ln[1]], _direction(ln), ln[2],
             ln[4].isoformat(), ln[5].isoformat(), ln[6], ln[7] or "", _comma(ln[8]) if ln[8] else "", _comma(ln[9]),
             STATUS_NL[ln[10]], "ja" if ln[11] else "nee", ln[12] or "", ln[13] if ln[13] is not None else "",
-            ln[14] if ln[14] is not None else "", ln[15] or ""]
+            ln[14] if ln[14] is not None else "", ln[15] or "", ln[17], ln[18] or "",
+            ln[19][0] if ln[19] else "", ln[19][1] if ln[19] else ""]
 
 
 def _json_line(cp: str, ln: tuple) -> dict[str, Any]:
     return {"entry_ids": list(ln[16]), "kind": ln[1], "client": ln[2] or None, "counterparty": cp,
             "period_from": ln[4].isoformat(), "period_to": ln[5].isoformat(), "product": ln[6] or None,
             "units": ln[7], "tariff_cents": ln[8], "amount_cents": ln[9], "status": ln[10], "historical_budget": ln[11],
-            "corrects_period": ln[12], "reverses": ln[13], "determination": ln[14], "location": ln[15] or None}
+            "corrects_period": ln[12], "reverses": ln[13], "determination": ln[14], "location": ln[15] or None,
+            "status_reason": ln[17], "reversal_reason": ln[18] or None,
+            "decision": {"case_id": ln[19][0], "seq": ln[19][1]} if ln[19] else None}
 
 
 def write_statements(store: Store, quarter: str | Quarter, out_dir: Path, *, parties: Sequence[str] | None = None,

@@ -35,6 +35,9 @@ __all__ = [
     "record_placement",
     "recorded_placements",
     "budget_projection",
+    "position_chart_svg",
+    "quarter_page",
+    "quarter_whatif",
     "monitoring",
     "rebook",
     "reconcile_file",
@@ -145,3 +148,24 @@ def budget_projection(region: str, *, historical_budget_cents: int, objective_bu
     if out_dir is not None:
         write_projection(p, Path(out_dir))
     return p
+
+
+def quarter_page(store: Store, quarter: str, party: str, *, viewer: str | None = None, trail_of=None):
+    """One municipality's quarter for its page (ledger.settlement.quarter_view.QuarterView)."""
+    from .quarter_view import quarter_view
+
+    return quarter_view(store, quarter, party, viewer=viewer, trail_of=trail_of)
+
+
+def quarter_whatif(store: Store, view, *, readings: Sequence[str], keys: Mapping[str, str]):
+    """The what-if of readings and verdeelsleutels chosen from the view's options (None: nothing chosen)."""
+    from .quarter_view import chosen_whatif
+
+    return chosen_whatif(store, view, readings=list(readings), keys=keys)
+
+
+def position_chart_svg(store: Store, quarter: str, party: str) -> bytes:
+    """The party's position per counterparty and class, as SVG (reports.charts.party_positions_svg)."""
+    from ..reports.charts import party_positions_svg
+
+    return party_positions_svg(settle(store, quarter), party)

@@ -22,10 +22,9 @@ from ..store import Store
 from . import store as sstore
 from .booking import sealed_quarters
 from .catalogue import Catalogue, load_catalogue
+from .line_status import OPEN_DISPUTE, DisputeFacts, dispute_facts, line_class, settle_groups  # noqa: F401
 from .quarters import Quarter
 
-OPEN_DISPUTE = frozenset({"OBJECTED", "NO_RESPONSE", "CONSULTATION", "ESCALATED", "FILED", "ADMISSIBILITY",
-                          "EXCHANGE", "HEARING", "DECIDED", "COURT_REVIEW", "ANNULLED"})
 QUARTER_OPEN = "QUARTER_NOT_ENDED"
 CLASSES = ("definitive", "provisional", "disputed")
 
@@ -98,6 +97,8 @@ class Settlement:
     disputed_clients: tuple[str, ...]
     carried: tuple[tuple[str, int], ...]  # (sealed quarter, its through_seq) whose late rows come here
     keys: dict[str, str] = field(default_factory=dict)  # pool id -> verdeelsleutel used
+    #: the dispute facts the lines were classed by (line_status.py; not part of the digest)
+    facts: DisputeFacts | None = field(default=None, compare=False, repr=False)
 
     def position(self, party: str) -> Position:
         for p in self.positions:
@@ -157,13 +158,9 @@ def allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
 # disputes and the rows of a quarter
 # ---------------------------------------------------------------------------------------------
 def open_disputes(store: Store, through_seq: int | None = None, conn=None) -> tuple[set[int], set[str]]:
-    """(determination seqs, clients) with an open dispute: latest status per dispute_id in OPEN_DISPUTE."""
-    latest: dict[str, tuple[str, int, str | None]] = {}
-    for _seq, _a, client, p, _at in sstore.entries_of_kind(store, ["dispute_event"], through_seq, conn=conn):
-        latest[p["dispute_id"]] = (p["status"], p["determination"]["seq"], client)
-    dets = {d for st, d, _c in latest.values() if st in OPEN_DISPUTE}
-    clients = {c for st, _d, c in latest.values() if st in OPEN_DISPUTE and c}
-    return dets, clients
+    """(determination seqs, clients) with an open dispute (line_status.dispute_facts)."""
+    f = dispute_facts(store, through_seq, conn)
+    return set(f.open_determinations), set(f.open_clients)
 
 
 def quarter_scope(store: Store, quarter: str | Quarter, conn=None
@@ -220,28 +217,38 @@ def settle(store: Store, quarter: str | Quarter, *, keys: Mapping[str, str] | No
             conn.rollback()  # end this read before the index is brought up to date
             sstore.sync_index(store)
         q, through, seal_seq, carried = quarter_scope(store, q, conn)
-        dets, clients = open_disputes(store, through, conn)
+        facts = dispute_facts(store, through, conn)
+        dets, clients = set(facts.open_determinations), set(facts.open_clients)
         cond = _condition(q, through, carried)
+        in_scope = _scope(q, through, carried)
         groups = sstore.group_totals(store, sstore.quarter_sql(store.dialect, q.code, through, carried),
-                                     sorted(dets), sorted(clients), _scope(q, through, carried), conn)
+                                     sorted(dets), sorted(clients), in_scope, conn)
+        groups = settle_groups(store, groups, facts, in_scope, conn)
     if reading:
-        groups = _apply_reading(store, cond, groups, reading, dets, clients)
-    return compute(q, groups, catalogue or load_catalogue(), keys=keys, sealed=through is not None,
-                   through_seq=through, seal_seq=seal_seq, dets=dets, clients=clients, carried=carried)
+        groups = _apply_reading(store, cond, groups, reading, facts)
+    s = compute(q, groups, catalogue or load_catalogue(), keys=keys, sealed=through is not None,
+                through_seq=through, seal_seq=seal_seq, dets=dets, clients=clients, carried=carried)
+    return replace(s, facts=facts)
 
 
-def _apply_reading(store: Store, cond, groups: list[Group], reading: Mapping[int, str], dets: set[int],
-                   clients: set[str]) -> list[Group]:
+def _apply_reading(store: Store, cond, groups: list[Group], reading: Mapping[int, str],
+                   facts: DisputeFacts) -> list[Group]:
     """Move the amounts of the lines of re-read determinations to their alternative cost bearer."""
+    from .line_status import deviating_lines
+
     affected = sstore.lines_where(store, cond, sstore.lines.c.determination_seq.in_(sorted(reading)))
+    deviating = deviating_lines(store, [(ln.seq, ln.kind, ln.reverses_seq) for ln in affected])
     acc: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for g in groups:
         acc[g[:5]][0] += g[5]
         acc[g[:5]][1] += g[6]
     for ln in affected:
-        disputed = (ln.determination_seq in dets) or (ln.determination_seq is None and ln.client in clients)
-        old = (ln.fronting, ln.bearer, ln.status, ln.historical, disputed)
-        new = (ln.fronting, reading[ln.determination_seq], ln.status, ln.historical, disputed)
+        klass = line_class(ln.status, ln.determination_seq, ln.client, ln.period_from, ln.period_to, facts,
+                           deviating=ln.seq in deviating)
+        disputed = klass == "disputed"
+        status = ln.status if disputed else ("provisional" if klass == "provisional" else "definitive")
+        old = (ln.fronting, ln.bearer, status, ln.historical, disputed)
+        new = (ln.fronting, reading[ln.determination_seq], status, ln.historical, disputed)
         acc[old][0] -= ln.amount_cents
         acc[old][1] -= 1
         acc[new][0] += ln.amount_cents
@@ -339,9 +346,12 @@ def close_quarter(store: Store, quarter: str | Quarter, *, today: date, operator
     through = cp.tree_size - 1
     # settle as of the checkpoint: rows after it are not in the seal
     _q, _t, _s, carried = quarter_scope(store, q)
-    dets, clients = open_disputes(store, through)
+    facts = dispute_facts(store, through)
+    dets, clients = set(facts.open_determinations), set(facts.open_clients)
     cond = _condition(q, through, carried)
-    groups = sstore.group_totals(store, cond, sorted(dets), sorted(clients), _scope(q, through, carried))
+    in_scope = _scope(q, through, carried)
+    groups = sstore.group_totals(store, cond, sorted(dets), sorted(clients), in_scope)
+    groups = settle_groups(store, groups, facts, in_scope)
     s = compute(q, groups, load_catalogue(), sealed=True, through_seq=through, dets=dets, clients=clients,
                 carried=carried)
     balances = [{"party": p.party, "net_cents": p.net_payable_cents} for p in s.positions]

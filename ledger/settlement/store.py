@@ -381,3 +381,31 @@ def entry_kinds(store: Store, seqs: Sequence[int]) -> dict[int, tuple[str, bytes
                                .where(entries.c.seq.in_(seqs[i:i + 500]))):
                 out[r[0]] = (r[1], bytes(r[2]))
     return out
+
+
+def lines_of(store: Store, determinations: Sequence[int], clients: Sequence[str],
+             conn: sa.Connection | None = None) -> list[tuple]:
+    """The rows of these determinations, and of these clients' lines without a determination, through
+    their indexes: (fronting, bearer, status, historical, amount_cents, booking_quarter, seq,
+    determination_seq, client, period_from, period_to, kind, reverses_seq)."""
+    sqlite = store.dialect == "sqlite"
+    ph = "?" if sqlite else "%s"
+    cols = ("fronting, bearer, status, historical, amount_cents, booking_quarter, seq, determination_seq, client, "
+            "period_from, period_to, kind, reverses_seq")
+    out: dict[int, tuple] = {}
+    picks: list[tuple[str, str, list[Any], bool]] = []
+    dets = sorted(set(determinations))
+    for i in range(0, len(dets), 500):
+        picks.append(("settlement_lines_determination", "determination_seq", dets[i:i + 500], False))
+    cl = sorted(set(clients))
+    for i in range(0, len(cl), 500):
+        picks.append(("settlement_lines_client", "client", cl[i:i + 500], True))
+    with _conn(store, conn) as c:
+        for index, column, values, by_client in picks:
+            hint = f" INDEXED BY {index}" if sqlite else ""
+            sql = f"SELECT {cols} FROM settlement_lines{hint} WHERE {column} IN ({', '.join([ph] * len(values))})"
+            for r in c.exec_driver_sql(sql, tuple(values)):
+                if by_client and r[7] is not None:
+                    continue
+                out[r[6]] = tuple(r)
+    return [out[k] for k in sorted(out)]
