@@ -8,11 +8,14 @@ from __future__ import annotations
 import base64
 import json
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from api.format_nl import ZONE
 from ledger import service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
@@ -269,10 +272,27 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
         raise RequestInvalid("format", f"xlsx, csv or json, not {fmt!r}")
     if not party.startswith("GM"):
         raise RequestInvalid("party", f"a statement is per municipality (GMxxxx): {party!r}")
+    # a cache at the boundary: the same ledger (its size), the same day and the same reader give the same file
+    key = (id(store), quarter, party, fmt, viewer, store.size(), datetime.now(ZONE).date())
+    with _STATEMENTS_LOCK:
+        if key in _STATEMENTS:
+            _STATEMENTS.move_to_end(key)
+            return _STATEMENTS[key]
     with tempfile.TemporaryDirectory(prefix="bwledger-statement-") as tmp:
         res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party], viewer=viewer)
         path = getattr(res.files[0], fmt)
-        return path.read_bytes(), path.name, STATEMENT_MEDIA[fmt]
+        made = path.read_bytes(), path.name, STATEMENT_MEDIA[fmt]
+    with _STATEMENTS_LOCK:
+        _STATEMENTS[key] = made
+        while len(_STATEMENTS) > _STATEMENTS_KEPT:
+            _STATEMENTS.popitem(last=False)
+    return made
+
+
+#: statement files made in this process, by (store, quarter, party, format, reader, ledger size, day)
+_STATEMENTS: OrderedDict[tuple, tuple[bytes, str, str]] = OrderedDict()
+_STATEMENTS_KEPT = 64
+_STATEMENTS_LOCK = threading.Lock()
 
 
 # ------------------------------------------------------------------------------------------ cases
