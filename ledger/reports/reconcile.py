@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from rules import glossary
+
 from ..errors import LedgerError
 from ..settlement.quarters import Quarter
 from ..settlement.settle import settle
@@ -28,9 +30,9 @@ from .statements import collect
 from .xlsx import Bold, Money, Workbook
 
 FILE_UNREADABLE = "RECONCILE_FILE_UNREADABLE"
-OUTCOME_NL = {"matched": "akkoord", "amount_differs": "bedrag wijkt af", "only_ledger": "alleen in ledger",
-              "only_theirs": "alleen in uw bestand", "unreadable": "onleesbaar", "duplicate": "dubbel in uw bestand",
-              "total_row": "totaalregel (niet meegeteld)"}
+#: how a line compares; each in Dutch from the glossary (rules/data/glossary.toml [reconcile_outcome])
+OUTCOMES = ("matched", "amount_differs", "only_ledger", "only_theirs", "unreadable", "duplicate", "total_row")
+OUTCOME_NL = {k: glossary.label("reconcile_outcome", k) for k in OUTCOMES}
 
 _ALIASES = {
     "id": ("regel-id", "regelid", "regel id", "regel", "entry", "entry id", "entry_id", "entry_ids", "id", "seq",

@@ -1,0 +1,110 @@
+"""Every code a person can meet has a Dutch label in the one glossary (rules/data/glossary.toml).
+
+The codes are enumerated from where they are defined (the flag table, the payload schemas, the workflow,
+the error modules), not copied: a new flag, status, entry kind or error code without a label fails here.
+"""
+from __future__ import annotations
+
+import re
+import typing
+
+import pytest
+
+from rules import glossary
+from rules.flags import FLAG_KIND_NL, FLAG_NAMES
+
+
+def _literal(model, field: str) -> set[str]:
+    """The values a payload field's Literal (or Optional Literal) allows."""
+    ann = model.model_fields[field].annotation
+    out: set[str] = set()
+    stack = [ann]
+    while stack:
+        t = stack.pop()
+        if typing.get_origin(t) is typing.Literal:
+            out |= {a for a in typing.get_args(t) if isinstance(a, str)}
+        else:
+            stack.extend(typing.get_args(t))
+    assert out, f"{model.__name__}.{field} has no Literal values"
+    return out
+
+
+def _error_codes() -> set[str]:
+    """Every module-level error code constant (NAME = "CODE") of the modules that define error codes."""
+    import importlib
+
+    modules = ["ledger.errors", "cases.errors", "cases.service", "ledger.verify", "ledger.pdfbundle",
+               "ledger.settlement.settle", "ledger.settlement.costlines", "ledger.settlement.quarters",
+               "ledger.settlement.corrections", "ledger.settlement.catalogue", "ledger.reports.reconcile",
+               "api.access.accounts", "api.access.errors", "api.access.policy", "api.access.audit",
+               "api.access.rate_limit", "api.http.guards"]
+    codes = set()
+    for name in modules:
+        mod = importlib.import_module(name)
+        for attr, value in vars(mod).items():
+            if (attr.isupper() and isinstance(value, str) and re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+", value)
+                    and attr not in ("FLAG", "OPERATOR", "COMMITTEE", "ROUND_HALF_UP")):
+                codes.add(value)
+    from api.http import problems
+    from rules.engine import FactsError
+
+    codes |= set(problems._HTTP_CODES.values()) | {FactsError.code, "CASEBOOK_MALFORMED", "HTTP_ERROR",
+                                                  "DATABASE_UNAVAILABLE", "AUDIT_UNAVAILABLE"}
+    return codes
+
+
+def _expected() -> dict[str, set[str]]:
+    from api.access.identity import ROLES as ACCOUNT_ROLES
+    from cases.workflow import load_workflow
+    from ledger import entries as E
+    from ledger.reports import reconcile
+
+    wf = load_workflow()
+    statuses = set(E.DISPUTE_STATUSES) | {s for edge in wf.edges.values() for s in (edge.source, edge.target)}
+    roles = {r for edge in wf.edges.values() for r in edge.by} | {"provider"}
+    return {
+        "flag": set(FLAG_NAMES),
+        "flag_kind": set(FLAG_KIND_NL),
+        "class": _literal(E.Outcome, "client_class"),
+        "budget": _literal(E.Outcome, "budget"),
+        "booking": _literal(E.Outcome, "entry_kind"),
+        "entry_kind": set(E.PAYLOADS),
+        "notice": {f"N{i}" for i in range(1, 9)},
+        "dispute_status": statuses,
+        "case_role": roles,
+        "account_role": set(ACCOUNT_ROLES),
+        "decision_nature": _literal(E.DisputeDecision, "nature"),
+        "attempt": _literal(E.SettlementAttempt, "kind"),
+        "line_status": _literal(E.CostLine, "status") | {"disputed"},
+        "line_kind": {"cost_line", "reversal", "pool"},
+        "flow_kind": {"kosten", "solidariteit"},
+        "reconcile_outcome": set(reconcile.OUTCOMES),
+        "regime": {"A", "B"},
+        "error": _error_codes(),
+    }
+
+
+@pytest.mark.parametrize("section", sorted(_expected()))
+def test_every_code_has_a_dutch_label(section):
+    labels = glossary.section(section)
+    missing = sorted(_expected()[section] - set(labels))
+    assert not missing, f"glossary section [{section}] has no label for {missing}"
+    for code, text in labels.items():
+        assert isinstance(text, str) and text.strip(), f"[{section}] {code}: empty label"
+        if code.isupper() and len(code) > 2:  # an English code; a Dutch one (regio, kosten) may be its own label
+            assert text != code, f"[{section}] {code}: the label is the code itself"
+
+
+def test_no_section_without_its_codes():
+    """A section of the glossary that nothing enumerates would escape the check above."""
+    assert set(glossary.sections()) == set(_expected())
+
+
+def test_labels_and_error_text():
+    assert glossary.label("flag", "NO_WOONADRES") == "geen woonadres op de meldingsdatum"
+    assert glossary.label("class", None) == "-"
+    assert glossary.label("class", None, "nog niet bepaald") == "nog niet bepaald"
+    assert glossary.label("dispute_status", "DECIDED") == "uitspraak gedaan"
+    assert glossary.label("flag_kind", "O") == FLAG_KIND_NL["O"]
+    assert glossary.error_text("PARTY_UNKNOWN", "GM9999 bestaat niet") == \
+        "onbekende gemeente of regio: GM9999 bestaat niet (PARTY_UNKNOWN)"
