@@ -23,7 +23,8 @@ import typer
 
 from api import settings as app_settings
 from ledger.crypto import key_id_of
-from ledger.entries import OPERATOR, PARTY_RE
+from ledger.entries import OPERATOR
+from ledger.parties import party_code_problem
 
 keys_app = typer.Typer(help="Sleutels van een partij: maken, laten registreren, roteren en intrekken.",
                        no_args_is_help=True)
@@ -71,8 +72,10 @@ def _passphrase(var: str | None) -> str | None:
 
 
 def _party(value: str | None, option: str = "--party") -> str | None:
-    if value is not None and not PARTY_RE.match(value):
-        _fail(f"{option}: geen geldige partij: {value!r} (GMxxxx, RG:<regio>, OPERATOR of COMMITTEE)")
+    """A party option through the one party check (ledger.parties.party_code_problem)."""
+    err = party_code_problem(value) if value is not None else None
+    if err:
+        _fail(f"{option}: {err.message} ({err.code})")
     return value
 
 

@@ -20,18 +20,21 @@ import typer
 
 from api import bootstrap, cli_signing
 from api.cli_signing import Signing
+from api.compose import municipality_name
+from api.format_nl import quarter_nl
 from api.settings import load_settings
 from ledger.costline_basis import accepted_tariff_key
 from ledger.errors import LedgerError
 from ledger.settlement import service as settlement
 from ledger.settlement.booking import reversal_key
 from ledger.settlement.tariff_acceptance import BOOKING_STEPS, acceptance_key
+from rules.glossary import error_text
 
 settle_app = typer.Typer(help="Verrekening per kwartaal: overzichten, aansluiting, verzegelen, wat-als.")
 
 
 def _fail(exc: LedgerError) -> None:
-    typer.echo(f"fout {exc.code}: {exc.message}", err=True)
+    typer.echo(f"fout: {error_text(exc.code, exc.message)}", err=True)
     raise typer.Exit(2)
 
 
@@ -69,10 +72,10 @@ def settle_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, bv.
     except LedgerError as exc:
         _fail(exc)
     st = res.settlement
-    typer.echo(f"Kwartaal {st.quarter} ({'verzegeld' if st.sealed else 'open'}): {len(res.files)} gemeenten, "
-               f"{res.lines} regels, controlegetal {st.digest[:16]}")
+    typer.echo(f"Kwartaal {quarter_nl(st.quarter)} ({'verzegeld' if st.sealed else 'open'}): {len(res.files)} "
+               f"gemeenten, {res.lines} regels, controlegetal {st.digest[:16]}")
     for p in st.positions:
-        typer.echo(f"  {p.party}  saldo {_eur(p.net_payable_cents, 14)}  (betwist apart: "
+        typer.echo(f"  {p.party} {municipality_name(p.party):<24} saldo {_eur(p.net_payable_cents, 14)}  (betwist apart: "
                    f"{_eur(p.receivable['disputed'] - p.payable['disputed'])})")
     typer.echo(f"Uitvoer: {res.directory}" + (f" ({len(figs.all())} grafiekbestanden)" if figs else ""))
 
@@ -228,7 +231,7 @@ def seal_cmd(quarter: str = typer.Option(..., "--quarter")) -> None:
         r = settlement.seal_quarter(store, quarter, today=date.today())
     except LedgerError as exc:
         _fail(exc)
-    typer.echo(f"{'al verzegeld' if r.duplicate else 'verzegeld'}: {r.quarter}, zegel regel {r.seal_seq}, "
+    typer.echo(f"{'al verzegeld' if r.duplicate else 'verzegeld'}: {quarter_nl(r.quarter)}, zegel regel {r.seal_seq}, "
                f"t/m regel {r.through_seq}, controlegetal {r.digest[:16]}")
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ledger import service
+from ledger import parties, service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
 from rules import day_range, loader
@@ -31,13 +31,16 @@ def iso(ts: datetime) -> str:
 
 
 class RequestInvalid(ValueError):
-    """Input at an edge (a query parameter, a body field) that is not of the form asked for."""
+    """Input at an edge (a query parameter, a body field) that is not of the form asked for (or, with
+    its own `code`, names something that does not exist: PARTY_UNKNOWN)."""
 
     code = "REQUEST_INVALID"
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, code: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
+        if code is not None:
+            self.code = code
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -76,9 +79,12 @@ def municipality_name(code: str | None) -> str:
 
 # ----------------------------------------------------------------------------------------- ledger
 def check_party(party: str) -> str:
+    """A party code from an edge, through the one check (ledger.parties.party_code_problem): a code of the
+    wrong form is REQUEST_INVALID, one the registers do not know PARTY_UNKNOWN (both with a Dutch message)."""
     party = (party or "").strip()
-    if not PARTY_RE.match(party):
-        raise RequestInvalid("party", f"not a party (GMxxxx, RG:<region>, OPERATOR or COMMITTEE): {party!r}")
+    err = parties.party_code_problem(party)
+    if err:
+        raise RequestInvalid("party", err.message, err.code if PARTY_RE.match(party) else None)
     return party
 
 
@@ -89,12 +95,12 @@ def is_party(value: Any) -> bool:
 def parse_day(value: str | None, field: str, default: date | None = None) -> date:
     if value is None or value == "":
         if default is None:
-            raise RequestInvalid(field, "required (YYYY-MM-DD)")
+            raise RequestInvalid(field, "verplicht (JJJJ-MM-DD)")
         return default
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise RequestInvalid(field, f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise RequestInvalid(field, f"geen datum (JJJJ-MM-DD): {value!r}") from None
     reason = day_range.out_of_range(day)
     if reason:
         raise RequestInvalid(field, reason)
@@ -105,7 +111,7 @@ def parse_period(date_from: str | None, date_to: str | None) -> tuple[date, date
     d_from = parse_day(date_from, "from", date(2000, 1, 1))
     d_to = parse_day(date_to, "to", date(2100, 12, 31))
     if d_to < d_from:
-        raise RequestInvalid("to", f"{d_to} is before from ({d_from})")
+        raise RequestInvalid("to", f"{d_to.isoformat()} ligt vóór de begindatum {d_from.isoformat()}")
     return d_from, d_to
 
 
@@ -239,9 +245,9 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
     from ledger.settlement import service as settlement_service
 
     if fmt not in STATEMENT_MEDIA:
-        raise RequestInvalid("format", f"xlsx, csv or json, not {fmt!r}")
+        raise RequestInvalid("format", f"xlsx, csv of json, niet {fmt!r}")
     if not party.startswith("GM"):
-        raise RequestInvalid("party", f"a statement is per municipality (GMxxxx): {party!r}")
+        raise RequestInvalid("party", f"een overzicht is er alleen per gemeente (GM en vier cijfers): {party!r}")
     with tempfile.TemporaryDirectory(prefix="bwledger-statement-") as tmp:
         res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party], viewer=viewer)
         path = getattr(res.files[0], fmt)

@@ -60,6 +60,7 @@ def _templates() -> TemplateConfig:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(pages.template_globals())
+    env.filters.update(pages.template_filters())
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 
