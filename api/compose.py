@@ -16,7 +16,7 @@ from typing import Any
 from ledger import parties, service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
-from rules import day_range, loader
+from rules import day_range, glossary, loader
 from rules.casebook import parse_case
 from rules.context import Context
 from rules.engine import Determination, determine
@@ -72,9 +72,15 @@ def assess(text: str, fmt: str = "toml", case_id: str | None = None) -> Assessme
 
 
 def municipality_name(code: str | None) -> str:
+    """A party as a person reads it: a municipality's name, `regio IJssel-Vecht`, `geschillencommissie`."""
     if not code:
         return "-"
-    return loader.municipality_register().name(code) if code.startswith("GM") else code
+    if code.startswith("GM"):
+        return loader.municipality_register().name(code)
+    if code.startswith("RG:"):
+        regions = {r.id: r.name for r in loader.verified_regions()}
+        return f"regio {regions[code[3:]]}" if code[3:] in regions else code
+    return glossary.label("party", code)
 
 
 # ----------------------------------------------------------------------------------------- ledger

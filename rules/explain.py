@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .citations import RULES
 from .engine import Determination
-from .glossary import label
+from .glossary import in_words, label
 from .loader import citation_register
 from .municipalities import MunicipalityRegister
 
@@ -29,14 +29,14 @@ def explain_nl(det: Determination, reg: MunicipalityRegister) -> str:
     if det.flags:
         lines.append("Signaleringen:")
         for f in det.flags:
-            lines.append(f"  - {label('flag', f.name)} ({label('flag_kind', f.kind)}): {f.note}")
+            lines.append(f"  - {label('flag', f.name)} ({label('flag_kind', f.kind)}): {in_words(f.note)}")
             for a in f.alternatives:
                 lines.append(f"      alternatief: kostendrager {g(a.cost_bearer)}, {label('budget', a.budget)}, "
                              f"klasse {label('class', a.klass)}, college {g(a.legal_college)}")
     lines.append("Toegepaste regels:")
     for s in det.trail:
         refs = "; ".join(cites[c].reference.split(":")[0] if c in cites else c for c in RULES[s.rule].citations)
-        lines.append(f"  [{s.rule}] {s.finding}")
+        lines.append(f"  [{s.rule}] {in_words(s.finding)}")
         lines.append(f"        bron: {refs}")
     lines.append(f"Regelset {det.ruleset_version}; context {det.context_digest[:12]}; invoer {det.input_digest[:12]}")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ tests/rules_engine/test_glossary.py checks that every code that can occur has a 
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping
@@ -51,3 +52,27 @@ def error_text(code: str, message: str | None = None) -> str:
     parts = [p for p in (head, message) if p]
     text = ": ".join(parts) if parts else code
     return f"{text} ({code})"
+
+
+_ISO_DAY = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+#: the sections whose codes occur inside the engine's own texts (trail findings, flag notes)
+_IN_TEXT = ("flag", "class", "budget", "booking")
+
+
+@lru_cache(maxsize=1)
+def _text_codes() -> tuple[re.Pattern, dict[str, str]]:
+    codes = {code: text for name in _IN_TEXT for code, text in section(name).items()
+             if code != text and code not in ("woonplaats", "none")}
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, codes), key=len, reverse=True)) + r")(?![\w-])")
+    return pattern, codes
+
+
+def in_words(text: str) -> str:
+    """An engine text (a trail finding, a flag's note) as a person reads it: its codes as their labels and its
+    ISO dates as `02-12-2026`. The engine's texts themselves are part of a determination's digest (the
+    signed trail), so they keep their form; this is how an edge shows them."""
+    if not text:
+        return text
+    pattern, codes = _text_codes()
+    text = pattern.sub(lambda m: codes[m.group(1)], text)
+    return _ISO_DAY.sub(lambda m: f"{m.group(3)}-{m.group(2)}-{m.group(1)}", text)

@@ -28,7 +28,7 @@ from ledger.store import Store
 from rules import loader
 from rules.casebook import Malformed
 from rules.engine import FactsError
-from rules.glossary import label
+from rules.glossary import in_words, label
 
 
 EXAMPLE = """[context]
@@ -107,7 +107,7 @@ def template_filters() -> dict[str, Any]:
     times in Europe/Amsterdam, quarters as `2026-K1`, amounts (api/format_nl.py)."""
     return {"nl": _nl, "datum": format_nl.date_nl, "datum_kort": format_nl.date_short_nl,
             "tijd": lambda value: datetime_nl(value, seconds=True), "tijd_kort": datetime_nl,
-            "kwartaal": format_nl.quarter_nl, "euro": euro, "hoofdletter": _capital}
+            "kwartaal": format_nl.quarter_nl, "euro": euro, "hoofdletter": _capital, "in_woorden": in_words}
 
 
 def _csrf_field(request) -> Markup:

@@ -58,6 +58,7 @@ def _expected() -> dict[str, set[str]]:
     from cases.workflow import load_workflow
     from ledger import entries as E
     from ledger.reports import reconcile
+    from rules import facts as F
 
     wf = load_workflow()
     statuses = set(E.DISPUTE_STATUSES) | {s for edge in wf.edges.values() for s in (edge.source, edge.target)}
@@ -80,6 +81,13 @@ def _expected() -> dict[str, set[str]]:
         "flow_kind": {"kosten", "solidariteit"},
         "reconcile_outcome": set(reconcile.OUTCOMES),
         "regime": {"A", "B"},
+        "party": {E.OPERATOR, E.COMMITTEE},
+        "institution_type": {v.value for v in F.InstitutionType},
+        "address_status": {v.value for v in F.AddressStatus},
+        "address_function": {v.value for v in F.AddressFunction},
+        "product": {v.value for v in F.Product},
+        "application_kind": {v.value for v in F.ApplicationKind},
+        "application_outcome": {v.value for v in F.Outcome},
         "error": _error_codes(),
     }
 
