@@ -49,7 +49,8 @@ def _error_codes() -> set[str]:
     from rules.engine import FactsError
 
     codes |= set(problems._HTTP_CODES.values()) | {FactsError.code, "CASEBOOK_MALFORMED", "HTTP_ERROR",
-                                                  "DATABASE_UNAVAILABLE", "AUDIT_UNAVAILABLE"}
+                                                  "DATABASE_UNAVAILABLE", "AUDIT_UNAVAILABLE",
+                                                  "INPUT_INVALID", "KEY_REQUIRED", "RESPONSE_INVALID"}  # the CLI's
     return codes
 
 

@@ -73,9 +73,26 @@ def test_every_section_and_exhibit_hash(dossier):
     for d in docs:
         assert d.sha256 in flat, d.title
     for piece in ("Toegepaste regels en bronnen", "Signaleringen en alternatieve uitkomsten", "Adreshistorie",
-                  "handtekening geldig; inclusiebewijs geldig", "R8: er was geen woonadres", "DESIGNATION_ASSUMED"):
+                  "handtekening geldig; inclusiebewijs geldig", "R8: er was geen woonadres",
+                  "aanwijzing van de voorziening aangenomen, niet nagegaan"):  # DESIGNATION_ASSUMED, in words
         assert re.sub(r"\s+", "", piece) in flat, piece
     assert "FOUTEN" not in text
+
+
+def test_the_dossier_reads_dutch(dossier):
+    """Its own pages (not the exhibits) hold no raw code, English word, ISO date or URL-form quarter (issue 14)."""
+    from dutch_text import problems
+
+    env, case_id, out, summary, docs = dossier
+    reader = PdfReader(str(out))
+    body = " ".join(reader.pages[i].extract_text() for i in range(summary.body_pages))
+    # what is meant to be a code: the command line, the embedded bundle's name and the rule set's version
+    body = body.replace("bwledger ledger verify-bundle", "").replace("bwledger-bundle", "")
+    body = re.sub(r"bwledger-rules/\S+ \(woonplaatsbeginsel\.md \S+", "", body)
+    found = problems(re.sub(r"\s+", " ", body))
+    assert not found, found
+    flat = re.sub(r"\s+", " ", body)
+    assert "status: bezwaar gemaakt" in flat and "verzoeker" in flat and "verweerder" in flat
 
 
 def test_no_bsn_anywhere(dossier):
