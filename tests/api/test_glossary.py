@@ -54,6 +54,17 @@ def _error_codes() -> set[str]:
     return codes
 
 
+def _verdeelsleutels() -> set[str]:
+    import tomllib
+    from importlib import resources
+
+    raw = tomllib.loads((resources.files("ledger") / "data" / "arrangements.toml").read_text(encoding="utf-8"))
+    pools = raw["solidarity_pool"]
+    keys = {k for pool in (pools if isinstance(pools, list) else [pools]) for k in pool.get("keys", {})}
+    assert keys
+    return keys
+
+
 def _expected() -> dict[str, set[str]]:
     from api.access.identity import ROLES as ACCOUNT_ROLES
     from cases.workflow import load_workflow
@@ -83,6 +94,7 @@ def _expected() -> dict[str, set[str]]:
         "reconcile_outcome": set(reconcile.OUTCOMES),
         "regime": {"A", "B"},
         "party": {E.OPERATOR, E.COMMITTEE},
+        "verdeelsleutel": _verdeelsleutels(),
         "institution_type": {v.value for v in F.InstitutionType},
         "address_status": {v.value for v in F.AddressStatus},
         "address_function": {v.value for v in F.AddressFunction},
