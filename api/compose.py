@@ -18,6 +18,7 @@ from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
 from rules import day_range, glossary, loader
 from rules.casebook import parse_case
+from rules.dates import dutch_date
 from rules.context import Context
 from rules.engine import Determination, determine
 from rules.explain import explain_nl
@@ -117,7 +118,7 @@ def parse_period(date_from: str | None, date_to: str | None) -> tuple[date, date
     d_from = parse_day(date_from, "from", date(2000, 1, 1))
     d_to = parse_day(date_to, "to", date(2100, 12, 31))
     if d_to < d_from:
-        raise RequestInvalid("to", f"{d_to.isoformat()} ligt vóór de begindatum {d_from.isoformat()}")
+        raise RequestInvalid("to", f"{dutch_date(d_to)} ligt vóór de begindatum {dutch_date(d_from)}")
     return d_from, d_to
 
 

@@ -28,7 +28,7 @@ from ledger.store import Store
 from rules import loader
 from rules.casebook import Malformed
 from rules.engine import FactsError
-from rules.glossary import in_words, label
+from rules.glossary import error_text, in_words, label
 
 
 EXAMPLE = """[context]
@@ -226,7 +226,7 @@ def _ledger_page(store: Store, caller: Caller, partij: str | None, van: str | No
         ctx["fout"] = f"{veld}: {exc.message}"
         return _page("grootboek.html", 400, **ctx)
     except LedgerError as exc:
-        ctx["fout"] = f"Het grootboek weigert ({exc.code}): {exc.message}"
+        ctx["fout"] = f"Het grootboek weigert: {error_text(exc.code, exc.message)}"
         return _page("grootboek.html", 409, **ctx)
     ctx["download"] = "/api/ledger/bundle?" + urlencode({"party": party, "from": d_from.isoformat(),
                                                         "to": d_to.isoformat()})

@@ -123,3 +123,16 @@ def test_unknown_municipality_is_refused_on_pages_and_api(client):
     r = client.get("/api/settlement/2026K1/statements/GM9999/csv")
     assert r.status_code == 400 and r.json()["code"] == "PARTY_UNKNOWN", r.text
     assert date.today()  # the pages above rendered on the server's own day
+
+
+def test_refusals_on_pages_read_dutch(client):
+    """A wrong input on a page: a Dutch message (and the stable code), never the English detail."""
+    cases = [("/verrekening", {"kwartaal": "volgend jaar"}, "geen geldig kwartaal"),
+             ("/grootboek", {"partij": "GM0166", "van": "gisteren"}, "van: geen datum"),
+             ("/grootboek", {"partij": "GM0166", "van": "2026-02-01", "tot": "2026-01-01"}, "1 januari 2026 ligt vóór de begindatum 1 februari 2026"),
+             ("/grootboek", {"partij": "Kampen"}, "geen partij")]
+    for path, params, words in cases:
+        html = _page(client, path, 400, **params)
+        text = visible_text(html)
+        assert words in text, (path, params, text[-1500:])
+        assert not problems(text), (path, params, problems(text))
