@@ -365,7 +365,7 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         report = j.http.get("/api/ledger/verify").json()
         assert report["ok"] is True and report["entries"] == size and report["problems"] == [], report
         out, err = j.finish(verify, 0)
-        assert re.fullmatch(rf"{size} entries, \d+ checkpoints, 0 problems \([\d.]+s, \d+ process\(es\)\)\n",
+        assert re.fullmatch(rf"{size} regels, \d+ controlepunten, 0 problemen \([\d.]+ s, \d+ proces\(sen\)\)\n",
                             out), (out, err)
     finally:
         rc = j.stop()

@@ -61,7 +61,7 @@ def test_case_commands(home, tmp_path):
     res = run(app, ["case", "dossier", case_id, str(tmp_path / "d.pdf")])
     assert res.exit_code == 0 and "pagina's" in res.output, res.output
     res = run(app, ["ledger", "verify-bundle", str(tmp_path / "d.pdf")])
-    assert res.exit_code == 0 and "0 problems" in res.output
+    assert res.exit_code == 0 and "0 problemen" in res.output
     res = run(app, ["case", "bundle", case_id, str(tmp_path / "b.json")])
     assert res.exit_code == 0 and run(app, ["ledger", "verify-bundle", str(tmp_path / "b.json")]).exit_code == 0
     res = run(app, ["case", "export-zgw", case_id, str(tmp_path / "z.json")])

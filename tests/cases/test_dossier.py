@@ -159,7 +159,7 @@ def test_verify_bundle_straight_from_the_pdf(dossier, tmp_path):
 
     from api.cli import app
     res = CliRunner().invoke(app, ["ledger", "verify-bundle", str(out)], env={"BWLEDGER_HOME": str(tmp_path)})
-    assert res.exit_code == 0 and "0 problems" in res.output
+    assert res.exit_code == 0 and "0 problemen" in res.output
     # a PDF without a bundle is refused with a stable code
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(pdf_bytes())
