@@ -113,7 +113,10 @@ def seal_quarter(store: Store, quarter: str, *, today: date) -> SealResult:
 
 def whatif_quarter(store: Store, quarter: str, *, keys: Mapping[str, str] | None = None,
                    reading: Mapping[int, str] | None = None) -> WhatIf:
-    """Recompute under other verdeelsleutels / another reading, without booking; differences per party."""
+    """Recompute under other verdeelsleutels / another reading, without booking; differences per party.
+    A reading names its cost bearer: a known municipality (the one party check)."""
+    if reading:
+        reading = {seq: statement_party(bearer) for seq, bearer in reading.items()}
     return whatif(store, quarter, keys=keys, reading=reading)
 
 

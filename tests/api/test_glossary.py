@@ -54,12 +54,15 @@ def _error_codes() -> set[str]:
     return codes
 
 
-def _verdeelsleutels() -> set[str]:
+def _arrangements() -> dict:
     import tomllib
     from importlib import resources
 
-    raw = tomllib.loads((resources.files("ledger") / "data" / "arrangements.toml").read_text(encoding="utf-8"))
-    pools = raw["solidarity_pool"]
+    return tomllib.loads((resources.files("ledger") / "data" / "arrangements.toml").read_text(encoding="utf-8"))
+
+
+def _verdeelsleutels() -> set[str]:
+    pools = _arrangements()["solidarity_pool"]
     keys = {k for pool in (pools if isinstance(pools, list) else [pools]) for k in pool.get("keys", {})}
     assert keys
     return keys
@@ -95,6 +98,7 @@ def _expected() -> dict[str, set[str]]:
         "regime": {"A", "B"},
         "party": {E.OPERATOR, E.COMMITTEE},
         "verdeelsleutel": _verdeelsleutels(),
+        "ingroeipad_status": {g["status"] for g in _arrangements()["ingroeipad"]},
         "institution_type": {v.value for v in F.InstitutionType},
         "address_status": {v.value for v in F.AddressStatus},
         "address_function": {v.value for v in F.AddressFunction},

@@ -162,6 +162,8 @@ def test_cli_settle_refuses_an_unknown_municipality(statement, tmp_path, monkeyp
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").rglob("*GM9999*"))
     r = runner.invoke(settle_app, ["reconcile", "--quarter", "2026K1", "--party", "GM9999", __file__])
     assert r.exit_code == 2 and "PARTY_UNKNOWN" in r.output
+    r = runner.invoke(settle_app, ["whatif", "--quarter", "2026K1", "--reading", "2=GM9999", "--out", str(tmp_path / "w")])
+    assert r.exit_code == 2 and "onbekende gemeentecode GM9999" in r.output, r.output
     r = runner.invoke(settle_app, ["settle", "--quarter", "2026K1", "--party", "GM0166", "--out", str(tmp_path / "o")])
     assert r.exit_code == 0 and "Kampen" in r.output and "Kwartaal 2026-K1" in r.output, r.output
 
