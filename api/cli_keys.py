@@ -22,6 +22,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from api import settings as app_settings
+from api.format_nl import datetime_nl
 from ledger.crypto import key_id_of
 from ledger.entries import OPERATOR
 from ledger.parties import party_code_problem
@@ -236,8 +237,8 @@ def register(party: Annotated[str, _opt("--party", "PARTIJ", "de partij van de s
         result = _append_locally(store, signed)
     typer.echo(f"Sleutel van {party} geregistreerd: {_recorded(result)}")
     typer.echo(f"Sleutel-id: {key_id_of(raw_key)}")
-    typer.echo(f"Geldig vanaf: {start.astimezone(timezone.utc).isoformat()}"
-               + (f" tot {end.astimezone(timezone.utc).isoformat()}" if end else ""))
+    typer.echo(f"Geldig vanaf: {datetime_nl(start, seconds=True)}"
+               + (f" tot {datetime_nl(end, seconds=True)}" if end else "") + " (Nederlandse tijd)")
 
 
 def _local_store():

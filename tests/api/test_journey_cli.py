@@ -232,7 +232,7 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         for p, proc in zip(PARTICIPANTS, registering):
             out, _ = j.finish(proc, 0)
             m = re.match(rf"Sleutel van {p} geregistreerd: opgenomen als volgnummer (\d+)\n"
-                         rf"Sleutel-id: {key_ids[p]}\nGeldig vanaf: \d{{4}}-\d\d-\d\dT[\d:.]+\+00:00\n$", out)
+                         rf"Sleutel-id: {key_ids[p]}\nGeldig vanaf: \d{{1,2}} [a-z]+ \d{{4}} \d\d:\d\d:\d\d \(Nederlandse tijd\)\n$", out)
             assert m, out
             seq = int(m.group(1))
             registered.add(seq)
