@@ -15,7 +15,7 @@ from rules import glossary
 
 #: sections whose codes are English identifiers (the others are Dutch words, letters or shown as codes:
 #: error codes stand next to "Foutcode")
-CODE_SECTIONS = ("flag", "class", "budget", "booking", "entry_kind", "dispute_status", "case_role", "decision_nature",
+CODE_SECTIONS = ("flag", "party", "class", "budget", "booking", "entry_kind", "dispute_status", "case_role", "decision_nature",
                  "line_status", "line_kind", "reconcile_outcome", "institution_type", "address_status",
                  "application_outcome", "product")
 #: English words that turned up in pages, the CLI and the dossier before (whole words, case-insensitive)
