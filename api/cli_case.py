@@ -22,7 +22,7 @@ import typer
 
 from api import cli_signing
 from api.compose import municipality_name as _name
-from api.format_nl import date_nl, date_short_nl
+from api.format_nl import date_nl, date_table_nl
 from api.cli_signing import Signing
 from api.settings import load_settings
 from cases import service
@@ -414,7 +414,7 @@ def show(case_id: str) -> None:
     _show(v)
     for e in v.events:
         step = (f"{_status(e.previous_status)} → {_status(e.status)}" if e.previous_status else _status(e.status))
-        typer.echo(f"  regel {e.seq}  {date_short_nl(e.effective_date)}  {_name(e.author):<24} {step}"
+        typer.echo(f"  regel {e.seq}  {date_table_nl(e.effective_date)}  {_name(e.author):<24} {step}"
                    f"{' (indiening)' if e.action == 'submission' else ''}{'  ' + e.note if e.note else ''}")
     for d in v.deadlines:
         atw = f" (verlengd, Algemene termijnenwet {', '.join(d.term.articles)})" if d.term.extended else ""
@@ -438,7 +438,7 @@ def worklist() -> None:
     for d in w.disputes:
         nd = d.next_deadline
         typer.echo(f"  {d.case_id}  {_status(d.status):<28} volgende termijn: "
-                   f"{(date_short_nl(nd.due) + ' ' + nd.text) if nd else '-'}{'  OVER TIJD' if d.overdue else ''}")
+                   f"{(date_table_nl(nd.due) + ' ' + nd.text) if nd else '-'}{'  OVER TIJD' if d.overdue else ''}")
     typer.echo(f"Voorlopige beoordelingen zonder geschil ({len(w.provisional)}), oudste eerst:")
     for p in w.provisional:
         flags = "; ".join(label("flag", f) for f in p.flags) or "-"

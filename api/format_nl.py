@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from rules.dates import dutch_date, dutch_date_short
+from rules.dates import dutch_date
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 
@@ -33,13 +33,6 @@ def date_nl(value: date | str | None) -> str:
     if value is None or value == "":
         return "-"
     return dutch_date(_day(value))
-
-
-def date_short_nl(value: date | str | None) -> str:
-    """`02-12-2026`, for table cells."""
-    if value is None or value == "":
-        return "-"
-    return dutch_date_short(_day(value))
 
 
 def quarter_nl(value: object) -> str:
@@ -68,3 +61,14 @@ def euro(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(int(cents)), 100)
     return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+def date_table_nl(value: date | str | None) -> str:
+    """A date in a table: `02-12-2026` (a timestamp: its Dutch calendar date)."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZONE).date()
+    return value.strftime("%d-%m-%Y")

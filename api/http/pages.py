@@ -105,7 +105,7 @@ def _nl(code: Any, section: str, default: str | None = None) -> str:
 def template_filters() -> dict[str, Any]:
     """Filters for what a person reads: glossary labels, dates (`2 december 2026`; `02-12-2026` in tables),
     times in Europe/Amsterdam, quarters as `2026-K1`, amounts (api/format_nl.py)."""
-    return {"nl": _nl, "datum": format_nl.date_nl, "datum_kort": format_nl.date_short_nl,
+    return {"nl": _nl, "datum": format_nl.date_nl, "datum_kort": format_nl.date_table_nl,
             "tijd": lambda value: datetime_nl(value, seconds=True), "tijd_kort": datetime_nl,
             "kwartaal": format_nl.quarter_nl, "euro": euro, "hoofdletter": _capital, "in_woorden": in_words}
 

@@ -31,7 +31,7 @@ import pytest
 from api_helpers import PG_URL, ROOT, free_port, stop_process, wait_until_up
 from party_auth import token_in_database
 
-from api.format_nl import date_nl, date_short_nl
+from api.format_nl import date_nl, date_table_nl
 from ledger import service
 from ledger.crypto import find_signers
 from ledger.entries import OPERATOR
@@ -358,7 +358,7 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         show, verify = j.start("case", "show", CASE), j.start("ledger", "verify")
         out, _ = j.finish(show, 0)
         assert out.startswith(f"{CASE}: uitgevoerd (geboekt) sinds {date_nl(today)}"), out
-        assert (f"regel {before + 3}  {date_short_nl(today)}  {'beheerder van het grootboek':<24} "
+        assert (f"regel {before + 3}  {date_table_nl(today)}  {'beheerder van het grootboek':<24} "
                 "uitspraak gedaan → uitgevoerd (geboekt)") in out, out
         assert len(re.findall(r"^  regel \d+ ", out, re.MULTILINE)) == 10, out
         assert j.http.get(f"/api/cases/{CASE}").json()["status"] == "IMPLEMENTED"
