@@ -21,7 +21,8 @@ CODE_SECTIONS = ("flag", "party", "class", "budget", "booking", "entry_kind", "d
 #: English words that turned up in pages, the CLI and the dossier before (whole words, case-insensitive)
 ENGLISH = ("the", "provisional", "definitive", "disputed", "determination", "redetermination", "objection",
            "acceptance", "outcome", "required", "expected", "before", "not", "none", "null", "true", "false",
-           "party", "quarter", "statement", "entry", "entries", "ledger", "seq", "digest", "budget budget")
+           "party", "quarter", "statement", "entry", "entries", "ledger", "seq", "digest", "budget budget",
+           "failed", "validation", "found", "invalid", "missing", "unknown", "error")
 ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
 QUARTER_CODE = re.compile(r"(?<![\w-])\d{4}K[1-4](?!\w)")
 

@@ -139,3 +139,12 @@ def test_refusals_on_pages_read_dutch(client):
         text = visible_text(html)
         assert words in text, (path, params, text[-1500:])
         assert not problems(text, allowed=codes), (path, params, problems(text, allowed=codes))
+
+
+def test_an_error_page_names_the_refusal_in_words(client):
+    """A refusal as a page (here: a query parameter of the wrong type): the glossary's words and the code."""
+    r = client.get("/beoordeling", params={"voorbeeld": "misschien"}, headers={"Accept": "text/html"})
+    assert r.status_code == 400, r.text[:300]
+    text = visible_text(r.text)
+    assert "400 · De invoer klopt niet" in text and "REQUEST_INVALID" in r.text, text
+    assert not problems(text), problems(text)  # the framework's English detail is shown as code only
