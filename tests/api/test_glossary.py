@@ -136,3 +136,22 @@ def test_labels_and_error_text():
     assert glossary.label("flag_kind", "O") == FLAG_KIND_NL["O"]
     assert glossary.error_text("PARTY_UNKNOWN", "GM9999 bestaat niet") == \
         "onbekende gemeente of regio: GM9999 bestaat niet (PARTY_UNKNOWN)"
+
+
+def test_in_words_and_the_dutch_forms():
+    from datetime import UTC, date, datetime
+
+    from api import format_nl
+
+    assert glossary.in_words("klasse NOT_NEW; kostendrager GM0193 (historical)") == \
+        "klasse geen nieuwe cliënt (historisch contact); kostendrager GM0193 (historisch budget)"
+    assert glossary.in_words("venster 2025-03-02..2026-03-02; signaleringen: BOUNDARY_365") == \
+        "venster 02-03-2025..02-03-2026; signaleringen: grens van het venster van 365 dagen"
+    assert glossary.in_words("GM0166 en RG:ijssel-vecht blijven") == "GM0166 en RG:ijssel-vecht blijven"
+    assert format_nl.date_nl(date(2026, 12, 2)) == "2 december 2026"
+    assert format_nl.date_table_nl("2026-12-02") == "02-12-2026"
+    # a timestamp is its day and time in Amsterdam: 23:30 UTC on 31 December is 1 January there
+    assert format_nl.date_nl("2026-12-31T23:30:00Z") == "1 januari 2027"
+    assert format_nl.datetime_nl(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "1 juli 2026 12:00"
+    assert format_nl.quarter_nl("2026K1") == "2026-K1" and format_nl.quarter_nl("2026-k4") == "2026-K4"
+    assert format_nl.quarter_nl("volgend jaar") == "volgend jaar"  # not a quarter: shown as given
