@@ -21,9 +21,9 @@ from typing import Optional
 import typer
 
 from api import cli_signing
+from api.cli_signing import Signing
 from api.compose import municipality_name as _name
 from api.format_nl import date_nl, date_table_nl
-from api.cli_signing import Signing
 from api.settings import load_settings
 from cases import service
 from cases.documents import DEFAULT_MAX_BYTES

@@ -24,7 +24,7 @@ def _day(value: date | str) -> date:
 
 def _moment(value: datetime | str) -> datetime:
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 

@@ -8,7 +8,6 @@ from .loader import citation_register
 from .municipalities import MunicipalityRegister
 
 
-
 def explain_nl(det: Determination, reg: MunicipalityRegister) -> str:
     def g(code):
         return f"{reg.name(code)} ({code})" if code else "nog geen"

@@ -16,9 +16,9 @@ tests/rules_engine/test_glossary.py checks that every code that can occur has a 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping
 
 from . import loader
 from .flags import FLAG_KIND_NL

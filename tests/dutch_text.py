@@ -55,7 +55,7 @@ def problems(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
 
 
 class _Visible(HTMLParser):
-    SKIP = {"code", "pre", "textarea", "script", "style"}
+    SKIP = frozenset({"code", "pre", "textarea", "script", "style"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -17,9 +17,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from markupsafe import Markup, escape
 
-from api import compose
+from api import compose, format_nl
 from api.access.identity import roles_nl
-from api import format_nl
 from api.format_nl import datetime_nl, euro
 from api.http.guards import Caller
 from api.http.routes_api import assess, in_thread, verification
@@ -29,7 +28,6 @@ from rules import loader
 from rules.casebook import Malformed
 from rules.engine import FactsError
 from rules.glossary import error_text, in_words, label
-
 
 EXAMPLE = """[context]
 t0 = 2026-01-01

@@ -7,7 +7,6 @@ import re
 from datetime import date
 
 import pytest
-
 from api_helpers import K01, seed_settlement_and_case
 from dutch_text import problems, visible_text
 

@@ -83,7 +83,7 @@ def test_the_dossier_reads_dutch(dossier):
     """Its own pages (not the exhibits) hold no raw code, English word, ISO date or URL-form quarter (issue 14)."""
     from dutch_text import problems
 
-    env, case_id, out, summary, docs = dossier
+    _env, _case_id, out, summary, _docs = dossier
     reader = PdfReader(str(out))
     body = " ".join(reader.pages[i].extract_text() for i in range(summary.body_pages))
     # what is meant to be a code: the command line, the embedded bundle's name and the rule set's version
