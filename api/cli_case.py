@@ -419,6 +419,14 @@ def show(case_id: str) -> None:
     for d in v.deadlines:
         atw = f" (verlengd, Algemene termijnenwet {', '.join(d.term.articles)})" if d.term.extended else ""
         typer.echo(f"  termijn {d.text}: uiterlijk {date_nl(d.due)}{atw}")
+    dec = v.decision
+    if dec:
+        typer.echo(f"  uitspraak: {label('decision_nature', dec['nature'])} van {date_nl(dec['decided_on'])}; "
+                   "kostendrager per periode:")
+        for p in dec["cost_bearers"]:
+            budget = label("budget", "historical" if p.get("historical_budget") else "woonplaats")
+            typer.echo(f"    {date_table_nl(p['period_from'])} t/m {date_table_nl(p['period_to'])}  "
+                       f"{_name(p['cost_bearer'])} ({p['cost_bearer']}), {budget}")
 
 
 @case_app.command("list")

@@ -92,3 +92,47 @@ def test_case_commands_sign_with_the_partys_own_key(home, tmp_path):
                     "--key", str(tmp_path / "zwolle" / "gm0193.pem")])
     assert res.exit_code == 0, res.output
     assert not list((home / "keys").glob("GM0193.*"))
+
+
+def test_case_show_gives_the_decision_in_dutch(home, tmp_path):
+    """`case show` of a decided case: its status, history and the decision (nature, cost bearer per period) in
+    words and Dutch dates, not the decision's JSON keys (issue 14)."""
+    from datetime import date
+
+    from api.cli import app
+    from case_helpers import CaseEnv, attempt_docs
+    from cases import service
+    from ledger.entries import COMMITTEE
+
+    run = CliRunner().invoke
+    assert run(app, ["ledger", "init"]).exit_code == 0
+    env = CaseEnv.create(f"sqlite:///{home / 'bwledger.db'}", None, home)
+    try:
+        r = env.determination()
+        v = service.open_case(env.store, env.signer(CLAIMING), r.seq, question="Wie betaalt?")
+        service.transition(env.store, env.signer(RESPONDING), v.case_id, "OBJECTED", position="R7")
+        service.transition(env.store, env.signer(CLAIMING), v.case_id, "CONSULTATION")
+        a, b = attempt_docs(env, v.case_id)
+        service.record_attempt(env.store, env.signer(CLAIMING), v.case_id, kind="contactpersonen",
+                               held_on=date(2026, 11, 2), summary="overleg", evidence=[a.sha256])
+        service.transition(env.store, env.signer(CLAIMING), v.case_id, "ESCALATED")
+        service.record_attempt(env.store, env.signer(RESPONDING), v.case_id, kind="regioadviseur",
+                               held_on=date(2026, 11, 20), summary="advies", evidence=[b.sha256])
+        service.transition(env.store, env.signer(CLAIMING), v.case_id, "FILED")
+        service.transition(env.store, env.signer(COMMITTEE), v.case_id, "ADMISSIBILITY")
+        service.transition(env.store, env.signer(COMMITTEE), v.case_id, "EXCHANGE")
+        service.decide(env.store, env.signer(COMMITTEE), v.case_id, nature="binding_advice", cost_bearers=[
+            {"period_from": "2026-01-01", "period_to": "2026-03-31", "cost_bearer": RESPONDING},
+            {"period_from": "2026-04-01", "period_to": "2026-06-30", "cost_bearer": CLAIMING, "historical_budget": True}])
+    finally:
+        env.store.dispose()
+    res = run(app, ["case", "show", v.case_id])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert f"{v.case_id}: uitspraak gedaan sinds " in out and "uitwisseling stukken → uitspraak gedaan" in out
+    assert "  uitspraak: bindend advies van " in out and "kostendrager per periode:" in out
+    assert re.search(r"01-01-2026 t/m 31-03-2026  \S.* \(GM\d{4}\), woonplaatsbudget", out), out
+    assert re.search(r"01-04-2026 t/m 30-06-2026  \S.* \(GM\d{4}\), historisch budget", out), out
+    assert not re.search(r"\d{4}-\d\d-\d\d|binding_advice|cost_bearer|DECIDED", out), out
+    res = run(app, ["case", "worklist"])
+    assert res.exit_code == 0 and "uitspraak gedaan" in res.output and "DECIDED" not in res.output, res.output
