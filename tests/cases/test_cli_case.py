@@ -3,9 +3,8 @@ import json
 import re
 
 import pytest
-from typer.testing import CliRunner
-
 from case_helpers import CLAIMING, RESPONDING, eml_bytes, pdf_bytes
+from typer.testing import CliRunner
 
 
 @pytest.fixture
@@ -16,8 +15,9 @@ def home(tmp_path, monkeypatch):
 
 
 def test_case_commands(home, tmp_path):
-    from api.cli import app
     from case_helpers import CaseEnv
+
+    from api.cli import app
 
     run = CliRunner().invoke
     assert run(app, ["ledger", "init"]).exit_code == 0
@@ -72,8 +72,9 @@ def test_case_commands(home, tmp_path):
 
 def test_case_commands_sign_with_the_partys_own_key(home, tmp_path):
     """No party key is made on the server: a party without a key here signs with its own key file."""
-    from api.cli import app
     from case_helpers import CaseEnv
+
+    from api.cli import app
     from ledger.keyfile import new_key_file
     from ledger.service import register_key
 
@@ -99,8 +100,9 @@ def test_case_show_gives_the_decision_in_dutch(home, tmp_path):
     words and Dutch dates, not the decision's JSON keys (issue 14)."""
     from datetime import date
 
-    from api.cli import app
     from case_helpers import CaseEnv, attempt_docs
+
+    from api.cli import app
     from cases import service
     from ledger.entries import COMMITTEE
 
