@@ -95,6 +95,7 @@ def _expected() -> dict[str, set[str]]:
         "decision_nature": _literal(E.DisputeDecision, "nature"),
         "attempt": _literal(E.SettlementAttempt, "kind"),
         "line_status": _literal(E.CostLine, "status") | {"disputed"},
+        "line_status_adjective": _literal(E.CostLine, "status") | {"disputed"},
         "line_kind": {"cost_line", "reversal", "pool"},
         "flow_kind": {"kosten", "solidariteit"},
         "reconcile_outcome": set(reconcile.OUTCOMES),
