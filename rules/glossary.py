@@ -3,15 +3,18 @@ person reads").
 
 The labels are package data (rules/data/glossary.toml, read by rules/loader.py), one section per kind
 of code: ``flag`` (the flag table of rules/flags.py), ``class``, ``budget``, ``booking``, ``regime``,
-``entry_kind`` (ledger/entries.py), ``notice`` (N1-N8), ``dispute_status`` and ``case_role``
-(the workflow of ledger/data/workflow.toml), ``account_role``, ``decision_nature``, ``attempt``,
-``line_status``, ``line_kind``, ``flow_kind``, ``reconcile_outcome`` and ``error``. The kind of a flag
-(O / I) in words is the flag table's own (rules/flags.py FLAG_KIND_NL), offered here as section
-``flag_kind``.
+the facts' enums (``institution_type``, ``address_status``, ``address_function``, ``product``,
+``application_kind``, ``application_outcome``), ``entry_kind`` (ledger/entries.py), ``notice`` (N1-N8),
+``party`` (the operator, the committee), ``dispute_status`` and ``case_role`` (the workflow of
+ledger/data/workflow.toml), ``account_role``, ``decision_nature``, ``attempt``, ``line_status`` (and its
+inflected ``line_status_adjective``), ``line_kind``, ``flow_kind``, ``verdeelsleutel``,
+``ingroeipad_status``, ``reconcile_outcome`` and ``error``. The kind of a flag (O / I) in words is the
+flag table's own (rules/flags.py FLAG_KIND_NL), offered here as section ``flag_kind``.
 
-Pages (the Jinja filter ``nl``), the CLI, the XLSX/CSV statements and the dossier call ``label``; the
-codes themselves stay in JSON, in the ledger and in the files a program reads.
-tests/rules_engine/test_glossary.py checks that every code that can occur has a label.
+Pages (the Jinja filter ``nl``), the CLI, the XLSX/CSV statements, the reports and the dossier call
+``label``; the codes themselves stay in JSON, in the ledger and in the files a program reads.
+tests/api/test_glossary.py checks that every code that can occur has a label (it enumerates them from
+where they are defined).
 """
 from __future__ import annotations
 
