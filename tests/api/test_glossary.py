@@ -72,6 +72,7 @@ def _verdeelsleutels() -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def _expected() -> dict[str, set[str]]:
+    from api.access import audit
     from api.access.identity import ROLES as ACCOUNT_ROLES
     from cases.workflow import load_workflow
     from ledger import entries as E
@@ -101,6 +102,8 @@ def _expected() -> dict[str, set[str]]:
         "reconcile_outcome": set(reconcile.OUTCOMES),
         "regime": {"A", "B"},
         "party": {E.OPERATOR, E.COMMITTEE},
+        "audit_log": set(audit._LOG_ORDER),
+        "audit_result": set(audit.RESULTS),
         "verdeelsleutel": _verdeelsleutels(),
         "ingroeipad_status": {g["status"] for g in _arrangements()["ingroeipad"]},
         "institution_type": {v.value for v in F.InstitutionType},
