@@ -22,12 +22,15 @@ import typer
 
 from api import cli_signing
 from api.cli_signing import Signing
+from api.compose import municipality_name as _name
+from api.format_nl import date_nl, date_table_nl
 from api.settings import load_settings
 from cases import service
 from cases.documents import DEFAULT_MAX_BYTES
 from cases.errors import CaseError
 from ledger import service as ledger_service
 from ledger.errors import LedgerError
+from rules.glossary import error_text, label
 
 case_app = typer.Typer(help="Disputes for the geschillencommissie: workflow, exhibits, decisions, case files.",
                        no_args_is_help=True)
@@ -52,9 +55,13 @@ KEY_OPTION, PASSPHRASE_OPTION, SERVER_OPTION, TOKEN_OPTION = (cli_signing.KEY_OP
                                                          cli_signing.SERVER_OPTION, cli_signing.TOKEN_OPTION)
 COMMAND_OPTION, PUBLIC_OPTION = cli_signing.COMMAND_OPTION, cli_signing.PUBLIC_OPTION
 
-#: what a person reads about each kind the case commands sign
-KIND_NL = {"dispute_event": "zaakgebeurtenis", "objection": "bezwaar (N4)", "acceptance": "aanvaarding (N4)",
-           "reversal": "tegenboeking", "cost_line": "kostenregel"}
+def _kind(kind: str) -> str:
+    """What a person reads about each kind the case commands sign (the glossary)."""
+    return label("entry_kind", kind)
+
+
+def _status(status: str | None) -> str:
+    return label("dispute_status", status)
 
 
 def _signer(s, store, party: str, key: Path | None = None, passphrase_env: str | None = None,
@@ -88,24 +95,24 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
+        raise typer.BadParameter(f"geen datum (JJJJ-MM-DD): {value}") from None
 
 
 def _run(fn):
     try:
         return fn()
     except (CaseError, LedgerError) as exc:
-        typer.echo(f"error {exc.code}: {exc.message}", err=True)
+        typer.echo(f"fout: {error_text(exc.code, exc.message)}", err=True)
         raise typer.Exit(2)
     except ValueError as exc:
-        typer.echo(f"error INPUT_INVALID: {exc}", err=True)
+        typer.echo(f"fout: {error_text('INPUT_INVALID', str(exc))}", err=True)
         raise typer.Exit(2)
 
 
 def _show(v: service.CaseView) -> None:
     nd = v.next_deadline
-    typer.echo(f"{v.case_id}: {v.status} ({v.status_nl}) since {v.since}; {v.parties.claiming} vs "
-               f"{v.parties.responding}; next deadline: " + (f"{nd.name} {nd.due}" if nd else "-"))
+    typer.echo(f"{v.case_id}: {v.status_nl} sinds {date_nl(v.since)}; {_name(v.parties.claiming)} tegen "
+               f"{_name(v.parties.responding)}; volgende termijn: " + (f"{nd.text}, uiterlijk {date_nl(nd.due)}" if nd else "-"))
 
 
 def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | None = None,
@@ -127,7 +134,7 @@ def _act(how: Signing, local, action: str, arguments: dict, *, case_id: str | No
                         determination_seq if cost_line_seq is None else cost_line_seq)
         results = cli_signing.sign_and_submit(client, signer, [d.statement for d in draft.statements])
     for d, result in zip(draft.statements, results):
-        typer.echo(f"{cli_signing.recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {d.case_id})")
+        typer.echo(f"{cli_signing.recorded(result)} ({_kind(d.kind)}, zaak {d.case_id})")
     if not results:
         typer.echo("niets te doen: geen termijn verstreken")
 
@@ -243,13 +250,13 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
     try:
         data = file.read_bytes()
     except OSError as exc:
-        typer.echo(f"error DOCUMENT_NOT_FOUND: cannot read {file}: {exc.strerror}", err=True)
+        typer.echo(f"fout: {error_text('DOCUMENT_NOT_FOUND', f'{file} is niet te lezen: {exc.strerror}')}", err=True)
         raise typer.Exit(2)
     if server is not None:
         with cli_signing.server_session(Signing(as_party, server=server, token=token)) as client:
             d = client.upload_document(case_id, filename=file.name, data=data, title=title, author=as_party,
                                        document_date=day.isoformat() if day else None, supersedes=supersedes)
-        typer.echo(f"document {d['id']}: bijlage {d['number']}, {d['media_type']}, {d['size']} bytes, "
+        typer.echo(f"stuk {d['id']}: bijlage {d['number']}, {d['media_type']}, {d['size']} bytes, "
                    f"sha256 {d['sha256']}")
         return
     s, store = _env()
@@ -257,7 +264,7 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
     d = _run(lambda: service.add_document(store, client_documents(s, store), case_id, filename=file.name, data=data,
                                           title=title, author_party=as_party, document_date=day or service.today(store),
                                           supersedes=supersedes, max_bytes=limit))
-    typer.echo(f"document {d.id}: bijlage {d.number}, {d.media_type}, {d.size} bytes, sha256 {d.sha256}")
+    typer.echo(f"stuk {d.id}: bijlage {d.number}, {d.media_type}, {d.size} bytes, sha256 {d.sha256}")
 
 
 @case_app.command("submit")
@@ -329,7 +336,7 @@ def book(case_id: str, key: Path | None = KEY_OPTION, passphrase_env: str | None
         s, store = _env()
         r = _run(lambda: service.book_decision(store, _signer(s, store, "OPERATOR", key, passphrase_env, sign_command,
                                                               public_key), None, case_id))
-        typer.echo(f"{len(r.booked)} entries booked")
+        typer.echo(f"{len(r.booked)} regels geboekt")
         _show(r.case)
         return
     how = _signing("OPERATOR", key, passphrase_env, sign_command, public_key, server, token)
@@ -343,7 +350,7 @@ def book(case_id: str, key: Path | None = KEY_OPTION, passphrase_env: str | None
             final = _check_booking(draft, signer, case_id, decision, submitted)
             results = cli_signing.sign_and_submit(client, signer, [d.statement for d in draft.statements])
             for d, result in zip(draft.statements, results):
-                typer.echo(f"{cli_signing.recorded(result)} ({KIND_NL.get(d.kind, d.kind)}, zaak {case_id})")
+                typer.echo(f"{cli_signing.recorded(result)} ({_kind(d.kind)}, zaak {case_id})")
             if final:
                 break
             submitted = [{"seq": r.seq, "entry_hash": r.entry_hash} for r in results]
@@ -379,7 +386,7 @@ def _check_booking(draft, signer, case_id: str, decision: dict, submitted: list[
     for d in draft.statements:
         st = cli_signing.prepared(d.statement, signer, ("reversal", "cost_line"))
         if st["kind"] != d.kind or st["payload"].get("decision") != decision:
-            wrong(f"een {KIND_NL.get(st['kind'], st['kind'])} die niet op de uitspraak van zaak {case_id} berust")
+            wrong(f"een {_kind(st['kind'])} die niet op de uitspraak van zaak {case_id} berust")
     return False
 
 
@@ -406,10 +413,20 @@ def show(case_id: str) -> None:
     v = _run(lambda: service.case_view(store, case_id))
     _show(v)
     for e in v.events:
-        typer.echo(f"  seq {e.seq} {e.effective_date} {e.author:10} {e.previous_status or '-'} -> {e.status}"
-                   f"{' (submission)' if e.action == 'submission' else ''} {e.note}")
+        step = (f"{_status(e.previous_status)} → {_status(e.status)}" if e.previous_status else _status(e.status))
+        typer.echo(f"  regel {e.seq}  {date_table_nl(e.effective_date)}  {_name(e.author):<24} {step}"
+                   f"{' (indiening)' if e.action == 'submission' else ''}{'  ' + e.note if e.note else ''}")
     for d in v.deadlines:
-        typer.echo(f"  deadline {d.name}: {d.due} ({d.text}){' [Atw ' + ', '.join(d.term.articles) + ']' if d.term.extended else ''}")
+        atw = f" (verlengd, Algemene termijnenwet {', '.join(d.term.articles)})" if d.term.extended else ""
+        typer.echo(f"  termijn {d.text}: uiterlijk {date_nl(d.due)}{atw}")
+    dec = v.decision
+    if dec:
+        typer.echo(f"  uitspraak: {label('decision_nature', dec['nature'])} van {date_nl(dec['decided_on'])}; "
+                   "kostendrager per periode:")
+        for p in dec["cost_bearers"]:
+            budget = label("budget", "historical" if p.get("historical_budget") else "woonplaats")
+            typer.echo(f"    {date_table_nl(p['period_from'])} t/m {date_table_nl(p['period_to'])}  "
+                       f"{_name(p['cost_bearer'])} ({p['cost_bearer']}), {budget}")
 
 
 @case_app.command("list")
@@ -425,15 +442,16 @@ def worklist() -> None:
     """The committee's work list: open disputes by next deadline; undisputed provisional determinations."""
     _s, store = _env()
     w = _run(lambda: service.worklist(store))
-    typer.echo(f"Open disputes ({len(w.disputes)}):")
+    typer.echo(f"Open geschillen ({len(w.disputes)}):")
     for d in w.disputes:
         nd = d.next_deadline
-        typer.echo(f"  {d.case_id} {d.status:13} next: {(nd.name + ' ' + str(nd.due)) if nd else '-'}"
-                   f"{'  OVERDUE' if d.overdue else ''}")
-    typer.echo(f"Provisional determinations nobody disputed yet ({len(w.provisional)}), oldest first:")
+        typer.echo(f"  {d.case_id}  {_status(d.status):<28} volgende termijn: "
+                   f"{(date_table_nl(nd.due) + ' ' + nd.text) if nd else '-'}{'  OVER TIJD' if d.overdue else ''}")
+    typer.echo(f"Voorlopige beoordelingen zonder geschil ({len(w.provisional)}), oudste eerst:")
     for p in w.provisional:
-        typer.echo(f"  seq {p.seq} {p.determination_id} {p.author} -> {p.addressee} flags {','.join(p.flags)} "
-                   f"(objection term ends {p.objection_deadline})")
+        flags = "; ".join(label("flag", f) for f in p.flags) or "-"
+        typer.echo(f"  regel {p.seq}  {p.determination_id}  {_name(p.author)} → {_name(p.addressee)}  "
+                   f"signaleringen: {flags} (bezwaar mogelijk tot {date_nl(p.objection_deadline)})")
 
 
 @case_app.command("overdue")
@@ -442,8 +460,9 @@ def overdue() -> None:
     _s, store = _env()
     items = _run(lambda: service.overdue(store))
     for i in items:
-        typer.echo(f"  {i.case_id} {i.status} {i.deadline.name} due {i.deadline.due} ({i.days_overdue} days overdue)")
-    typer.echo(f"{len(items)} overdue deadlines")
+        typer.echo(f"  {i.case_id}  {_status(i.status)}: {i.deadline.text}, uiterlijk {date_nl(i.deadline.due)} "
+                   f"({i.days_overdue} dagen over tijd)")
+    typer.echo(f"{len(items)} termijn(en) over tijd")
 
 
 @case_app.command("dossier")
@@ -453,8 +472,8 @@ def dossier(case_id: str, out: Path) -> None:
 
     s, store = _env()
     r = _run(lambda: render_dossier(store, client_documents(s, store), case_id, out))
-    typer.echo(f"{r.path}: {r.pages} pages ({r.body_pages} dossier, {r.exhibit_pages} exhibit pages), "
-               f"{len(r.attachments)} embedded files, bundle of {r.bundle_entries} entries")
+    typer.echo(f"{r.path}: {r.pages} pagina's ({r.body_pages} dossier, {r.exhibit_pages} bijlagen), "
+               f"{len(r.attachments)} ingesloten bestanden, bundel van {r.bundle_entries} grootboekregels")
 
 
 @case_app.command("bundle")
@@ -464,8 +483,8 @@ def bundle(case_id: str, out: Path) -> None:
 
     _s, store = _env()
     b = _run(lambda: export_case_bundle(store, case_id, out))
-    typer.echo(f"{out}: {b.entries} entries of case {case_id}, {len(b.doc['documents'])} document hashes, "
-               f"proved against tree size {b.tree_size}")
+    typer.echo(f"{out}: {b.entries} grootboekregels van geschil {case_id}, {len(b.doc['documents'])} hashes van "
+               f"stukken, bewezen tegen boomgrootte {b.tree_size}")
 
 
 @case_app.command("export-zgw")

@@ -22,8 +22,10 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from api import settings as app_settings
+from api.format_nl import datetime_nl
 from ledger.crypto import key_id_of
-from ledger.entries import OPERATOR, PARTY_RE
+from ledger.entries import OPERATOR
+from ledger.parties import party_code_problem
 
 keys_app = typer.Typer(help="Sleutels van een partij: maken, laten registreren, roteren en intrekken.",
                        no_args_is_help=True)
@@ -71,8 +73,10 @@ def _passphrase(var: str | None) -> str | None:
 
 
 def _party(value: str | None, option: str = "--party") -> str | None:
-    if value is not None and not PARTY_RE.match(value):
-        _fail(f"{option}: geen geldige partij: {value!r} (GMxxxx, RG:<regio>, OPERATOR of COMMITTEE)")
+    """A party option through the one party check (ledger.parties.party_code_problem)."""
+    err = party_code_problem(value) if value is not None else None
+    if err:
+        _fail(f"{option}: {err.message} ({err.code})")
     return value
 
 
@@ -233,8 +237,8 @@ def register(party: Annotated[str, _opt("--party", "PARTIJ", "de partij van de s
         result = _append_locally(store, signed)
     typer.echo(f"Sleutel van {party} geregistreerd: {_recorded(result)}")
     typer.echo(f"Sleutel-id: {key_id_of(raw_key)}")
-    typer.echo(f"Geldig vanaf: {start.astimezone(timezone.utc).isoformat()}"
-               + (f" tot {end.astimezone(timezone.utc).isoformat()}" if end else ""))
+    typer.echo(f"Geldig vanaf: {datetime_nl(start, seconds=True)}"
+               + (f" tot {datetime_nl(end, seconds=True)}" if end else "") + " (Nederlandse tijd)")
 
 
 def _local_store():

@@ -12,6 +12,8 @@ from api import bootstrap
 from api.settings import load_settings
 from ledger import service
 from ledger.errors import LedgerError
+from ledger.parties import check_party_code
+from rules.glossary import error_text
 
 ledger_app = typer.Typer(help="The signed, hash-chained ledger: init, verify, export and verify-bundle.",
                          no_args_is_help=True)
@@ -21,12 +23,20 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
+        raise typer.BadParameter(f"geen datum (JJJJ-MM-DD): {value}") from None
 
 
 def _fail(exc: LedgerError) -> None:
-    typer.echo(f"error {exc.code}: {exc.message}", err=True)
+    typer.echo(f"fout: {error_text(exc.code, exc.message)}", err=True)
     raise typer.Exit(2)
+
+
+def _problem(p) -> str:
+    """A verification problem as a person reads it: where, what (the glossary), the detail and the code."""
+    where = f"regel {p.seq}" if p.seq is not None else "grootboek"
+    if p.checkpoint_id is not None:
+        where += f" (controlepunt {p.checkpoint_id})"
+    return f"{where}: {error_text(p.code, p.message)}"
 
 
 @ledger_app.command()
@@ -37,7 +47,8 @@ def init() -> None:
         store = bootstrap.init_store(s)
     except LedgerError as exc:
         _fail(exc)
-    typer.echo(f"ledger ready at {s.database_url}: {store.size()} entries, operator key {store.operator.key_id}")
+    typer.echo(f"grootboek klaar op {s.database_url}: {store.size()} regels, sleutel van de beheerder "
+               f"{store.operator.key_id}")
 
 
 @ledger_app.command()
@@ -53,7 +64,7 @@ def checkpoint() -> None:
         cp = service.checkpoint(store)
     except LedgerError as exc:
         _fail(exc)
-    typer.echo(f"checkpoint at tree size {cp.tree_size}: {cp.root_hash.hex()}" if cp else "nothing new")
+    typer.echo(f"controlepunt bij boomgrootte {cp.tree_size}: {cp.root_hash.hex()}" if cp else "niets nieuws")
 
 
 @ledger_app.command()
@@ -80,9 +91,9 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
                                "problems": [p.to_dict() for p in report.problems]}, indent=1))
     else:
         for p in report.problems:
-            typer.echo(str(p))
-        typer.echo(f"{report.entries} entries, {report.checkpoints} checkpoints, {len(report.problems)} problems "
-                   f"({report.seconds:.2f}s, {report.workers} process(es))")
+            typer.echo(_problem(p))
+        typer.echo(f"{report.entries} regels, {report.checkpoints} controlepunten, {len(report.problems)} problemen "
+                   f"({report.seconds:.2f} s, {report.workers} proces(sen))")
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -93,13 +104,14 @@ def export(out: Path = typer.Argument(..., help="bundle file to write (JSON)"),
            date_to: str = typer.Option(..., "--to", help="last received date, YYYY-MM-DD")) -> None:
     """Write a self-contained bundle of every entry PARTY authored or is named in."""
     s = load_settings()
-    store = bootstrap.open_store(s)
     try:
+        party = check_party_code(party)  # the one party check: GM9999 gets no (empty) bundle
+        store = bootstrap.open_store(s)
         summary = service.export_bundle(store, party, _day(date_from), _day(date_to), out)
     except LedgerError as exc:
         _fail(exc)
-    typer.echo(f"{summary.path}: {summary.entries} entries of {party}, {summary.references} referenced, "
-               f"{summary.key_entries} key entries, proved against tree size {summary.tree_size}")
+    typer.echo(f"{summary.path}: {summary.entries} regels van {party}, {summary.references} waarnaar verwezen, "
+               f"{summary.key_entries} sleutelregels, bewezen tegen boomgrootte {summary.tree_size}")
 
 
 @ledger_app.command("verify-bundle")
@@ -108,10 +120,11 @@ def verify_bundle(path: Path,
     """Verify a bundle offline (no database, no network); exit 1 on any problem."""
     report = service.verify_bundle_file(path, trusted_operator_keys=operator_key)
     for p in report.problems:
-        typer.echo(str(p))
-    trust = "trusted" if report.trusted_operator else "NOT checked against a trusted key (use --operator-key)"
-    typer.echo(f"{report.entries} entries of {report.party} against tree size {report.tree_size}; operator key "
-               f"{report.operator_key_id[:16]} {trust}; {len(report.problems)} problems")
+        typer.echo(_problem(p))
+    trust = ("vertrouwd" if report.trusted_operator else
+             "NIET gecontroleerd tegen een vertrouwde sleutel (gebruik --operator-key)")
+    typer.echo(f"{report.entries} regels van {report.party} tegen boomgrootte {report.tree_size}; sleutel van de "
+               f"beheerder {report.operator_key_id[:16]} {trust}; {len(report.problems)} problemen")
     raise typer.Exit(0 if report.ok else 1)
 
 

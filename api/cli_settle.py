@@ -20,18 +20,21 @@ import typer
 
 from api import bootstrap, cli_keys, cli_signing
 from api.cli_signing import Signing
+from api.compose import municipality_name
+from api.format_nl import quarter_nl
 from api.settings import load_settings
 from ledger.costline_basis import accepted_tariff_key
 from ledger.errors import LedgerError
 from ledger.settlement import service as settlement
 from ledger.settlement.booking import reversal_key
 from ledger.settlement.tariff_acceptance import BOOKING_STEPS, acceptance_key
+from rules.glossary import error_text, label
 
 settle_app = typer.Typer(help="Verrekening per kwartaal: overzichten, aansluiting, verzegelen, wat-als.")
 
 
 def _fail(exc: LedgerError) -> None:
-    typer.echo(f"fout {exc.code}: {exc.message}", err=True)
+    typer.echo(f"fout: {error_text(exc.code, exc.message)}", err=True)
     raise typer.Exit(2)
 
 
@@ -51,7 +54,7 @@ def _keys(values: list[str]) -> dict[str, str]:
     for v in values:
         pool, sep, key = v.partition("=")
         if not sep or not pool or not key:
-            raise typer.BadParameter(f"expected POOL=KEY, e.g. ijv-historisch-2023-2025=fixed: {v!r}")
+            raise typer.BadParameter(f"POOL=VERDEELSLEUTEL verwacht, bv. ijv-historisch-2023-2025=fixed: {v!r}")
         out[pool] = key
     return out
 
@@ -69,10 +72,10 @@ def settle_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, bv.
     except LedgerError as exc:
         _fail(exc)
     st = res.settlement
-    typer.echo(f"Kwartaal {st.quarter} ({'verzegeld' if st.sealed else 'open'}): {len(res.files)} gemeenten, "
-               f"{res.lines} regels, controlegetal {st.digest[:16]}")
+    typer.echo(f"Kwartaal {quarter_nl(st.quarter)} ({'verzegeld' if st.sealed else 'open'}): {len(res.files)} "
+               f"gemeenten, {res.lines} regels, controlegetal {st.digest[:16]}")
     for p in st.positions:
-        typer.echo(f"  {p.party}  saldo {_eur(p.net_payable_cents, 14)}  (betwist apart: "
+        typer.echo(f"  {p.party} {municipality_name(p.party):<24} saldo {_eur(p.net_payable_cents, 14)}  (betwist apart: "
                    f"{_eur(p.receivable['disputed'] - p.payable['disputed'])})")
     typer.echo(f"Uitvoer: {res.directory}" + (f" ({len(figs.all())} grafiekbestanden)" if figs else ""))
 
@@ -127,7 +130,7 @@ def reconcile_cmd(theirs: Path = typer.Argument(..., help="eigen administratie v
 
     c, t = rec.counts(), rec.totals()
     typer.echo(", ".join(f"{OUTCOME_NL[k]}: {v}" for k, v in c.items() if v))
-    typer.echo(f"totaal ledger {_eur(t['ledger_cents'])}, uw bestand {_eur(t['theirs_cents'])}, "
+    typer.echo(f"totaal grootboek {_eur(t['ledger_cents'])}, uw bestand {_eur(t['theirs_cents'])}, "
                f"verschil {_eur(t['difference_cents'])}")
     typer.echo(f"Uitvoer: {xl}\n        {js}")
     raise typer.Exit(0 if c["matched"] == len(rec.outcomes) else 1)
@@ -447,7 +450,7 @@ def seal_cmd(quarter: str = typer.Option(..., "--quarter")) -> None:
         r = settlement.seal_quarter(store, quarter, today=date.today())
     except LedgerError as exc:
         _fail(exc)
-    typer.echo(f"{'al verzegeld' if r.duplicate else 'verzegeld'}: {r.quarter}, zegel regel {r.seal_seq}, "
+    typer.echo(f"{'al verzegeld' if r.duplicate else 'verzegeld'}: {quarter_nl(r.quarter)}, zegel regel {r.seal_seq}, "
                f"t/m regel {r.through_seq}, controlegetal {r.digest[:16]}")
 
 
@@ -463,7 +466,7 @@ def whatif_cmd(quarter: str = typer.Option(..., "--quarter"),
     for r in reading:
         a, sep, b = r.partition("=")
         if not sep or not a.isdigit():
-            raise typer.BadParameter(f"expected SEQ=GMxxxx: {r!r}")
+            raise typer.BadParameter(f"REGEL=GMxxxx verwacht: {r!r}")
         alt[int(a)] = b
     try:
         w = settlement.whatif_quarter(store, quarter, keys=_keys(key), reading=alt)
@@ -472,7 +475,8 @@ def whatif_cmd(quarter: str = typer.Option(..., "--quarter"),
         _fail(exc)
     for d in w.differences:
         if d.difference_cents:
-            typer.echo(f"  {d.party}  {_eur(d.base_net_cents, 14)} -> {_eur(d.alt_net_cents, 14)}")
+            typer.echo(f"  {d.party} {municipality_name(d.party):<24} {_eur(d.base_net_cents, 14)} → "
+                       f"{_eur(d.alt_net_cents, 14)}")
     typer.echo(f"Uitvoer: {xl}")
 
 
@@ -500,6 +504,6 @@ def project_cmd(region: str = typer.Option(..., "--region"),
                                          out_dir=out or s.outputs_dir)
     except LedgerError as exc:
         _fail(exc)
-    typer.echo(f"Ingroeipad {p.ingroeipad.years} jaar vanaf {p.ingroeipad.start_year} ({p.ingroeipad.status})")
+    typer.echo(f"Ingroeipad {p.ingroeipad.years} jaar vanaf {p.ingroeipad.start_year} ({label('ingroeipad_status', p.ingroeipad.status)})")
     for y in p.years:
         typer.echo(f"  {y.year}  historisch {_eur(y.historical_cents, 16)}  objectief {_eur(y.objective_cents, 16)}")

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from api.format_nl import ZONE
-from ledger import service
+from ledger import parties, service
 from ledger.entries import PARTY_RE, checkpoint_body
 from ledger.store import CheckpointRow, Store
-from rules import brp_historie, day_range, loader
+from rules import brp_historie, day_range, glossary, loader
 from rules.casebook import parse_case, read_case
+from rules.dates import dutch_date
 from rules.context import Context
 from rules.engine import Determination, determine
 from rules.explain import explain_nl
@@ -34,13 +35,16 @@ def iso(ts: datetime) -> str:
 
 
 class RequestInvalid(ValueError):
-    """Input at an edge (a query parameter, a body field) that is not of the form asked for."""
+    """Input at an edge (a query parameter, a body field) that is not of the form asked for (or, with
+    its own `code`, names something that does not exist: PARTY_UNKNOWN)."""
 
     code = "REQUEST_INVALID"
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, code: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
+        if code is not None:
+            self.code = code
 
 
 # ------------------------------------------------------------------------------------------ rules
@@ -99,16 +103,25 @@ def assess(text: str, fmt: str = "toml", case_id: str | None = None, brp: str | 
 
 
 def municipality_name(code: str | None) -> str:
+    """A party as a person reads it: a municipality's name, `regio IJssel-Vecht`, `geschillencommissie`."""
     if not code:
         return "-"
-    return loader.municipality_register().name(code) if code.startswith("GM") else code
+    if code.startswith("GM"):
+        return loader.municipality_register().name(code)
+    if code.startswith("RG:"):
+        regions = {r.id: r.name for r in loader.verified_regions()}
+        return f"regio {regions[code[3:]]}" if code[3:] in regions else code
+    return glossary.label("party", code)
 
 
 # ----------------------------------------------------------------------------------------- ledger
 def check_party(party: str) -> str:
+    """A party code from an edge, through the one check (ledger.parties.party_code_problem): a code of the
+    wrong form is REQUEST_INVALID, one the registers do not know PARTY_UNKNOWN (both with a Dutch message)."""
     party = (party or "").strip()
-    if not PARTY_RE.match(party):
-        raise RequestInvalid("party", f"not a party (GMxxxx, RG:<region>, OPERATOR or COMMITTEE): {party!r}")
+    err = parties.party_code_problem(party)
+    if err:
+        raise RequestInvalid("party", err.message, err.code if PARTY_RE.match(party) else None)
     return party
 
 
@@ -119,12 +132,12 @@ def is_party(value: Any) -> bool:
 def parse_day(value: str | None, field: str, default: date | None = None) -> date:
     if value is None or value == "":
         if default is None:
-            raise RequestInvalid(field, "required (YYYY-MM-DD)")
+            raise RequestInvalid(field, "verplicht (JJJJ-MM-DD)")
         return default
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise RequestInvalid(field, f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise RequestInvalid(field, f"geen datum (JJJJ-MM-DD): {value!r}") from None
     reason = day_range.out_of_range(day)
     if reason:
         raise RequestInvalid(field, reason)
@@ -135,7 +148,7 @@ def parse_period(date_from: str | None, date_to: str | None) -> tuple[date, date
     d_from = parse_day(date_from, "from", date(2000, 1, 1))
     d_to = parse_day(date_to, "to", date(2100, 12, 31))
     if d_to < d_from:
-        raise RequestInvalid("to", f"{d_to} is before from ({d_from})")
+        raise RequestInvalid("to", f"{dutch_date(d_to)} ligt vóór de begindatum {dutch_date(d_from)}")
     return d_from, d_to
 
 
@@ -269,9 +282,9 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
     from ledger.settlement import service as settlement_service
 
     if fmt not in STATEMENT_MEDIA:
-        raise RequestInvalid("format", f"xlsx, csv or json, not {fmt!r}")
+        raise RequestInvalid("format", f"xlsx, csv of json, niet {fmt!r}")
     if not party.startswith("GM"):
-        raise RequestInvalid("party", f"a statement is per municipality (GMxxxx): {party!r}")
+        raise RequestInvalid("party", f"een overzicht is er alleen per gemeente (GM en vier cijfers): {party!r}")
     # a cache at the boundary: the same ledger (its size), the same day and the same reader give the same file
     key = (id(store), quarter, party, fmt, viewer, store.size(), datetime.now(ZONE).date())
     with _STATEMENTS_LOCK:

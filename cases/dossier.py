@@ -2,7 +2,7 @@
 
 Sections: voorblad; inventarislijst; chronologie; vraag en standpunten; beoordeling (spoor, bronnen,
 signaleringen en alternatieven); BRP-gegevens (geminimaliseerd, gepseudonimiseerd); betwiste
-ledgerregels met handtekening- en bewijsstatus; financieel overzicht per periode; bijlagen.
+grootboekregels met handtekening- en bewijsstatus; financieel overzicht per periode; bijlagen.
 
 PDF and image exhibits are appended as pages (a PDF's pages are rendered as images by pdfium; the
 original file is embedded as well), each page stamped "Bijlage n, p. x/y", each exhibit a PDF
@@ -25,22 +25,17 @@ from pathlib import Path
 from ledger.bundle import verify_bundle
 from ledger.confidential_locations import is_confidential, mask_facts, mask_trail
 from ledger.store import Store
-from rules.flags import FLAG_KIND_NL
+from rules.dates import dutch_date
+from rules.glossary import in_words, label
 
 from .bundle import BUNDLE_NAME, build_case_bundle
 from .documents import PAGED, ContentStore
 from .service import case_view, data_owner, evidence, list_documents, local_date
 from .workflow import STATUS_NL
 
-ROLE_NL = {"claiming": "verzoeker (claimende partij)", "responding": "verweerder (beoogd kostendrager)",
-           "committee": "geschillencommissie", "operator": "beheerder van het grootboek"}
-KIND_NL = {"determination": "beoordeling (N3)", "redetermination": "herbeoordeling (N8)", "acceptance": "aanvaarding (N4)",
-           "objection": "bezwaar (N4)", "cost_line": "kostenregel", "reversal": "tegenboeking", "tariff_acceptance": "aanvaarding tarief",
-           "dispute_event": "geschilgebeurtenis (N7)", "settlement_seal": "afsluiting periode", "placement": "plaatsing"}
-NATURE_NL = {"advice": "advies", "binding_advice": "bindend advies", "court_ruling": "uitspraak van de rechter"}
-ATTEMPT_NL = {"contactpersonen": "overleg contactpersonen landelijke toegankelijkheid", "regioadviseur": "regioadviseur"}
+# every code in words comes from the one glossary (rules/glossary.py: label(section, code))
 SECTIONS = ("Inventarislijst", "Chronologie", "Vraag en standpunten", "Beoordeling", "BRP-gegevens",
-            "Betwiste ledgerregels", "Financieel overzicht", "Bijlagen")
+            "Betwiste grootboekregels", "Financieel overzicht", "Bijlagen")
 
 CSS = """
 @page { size: A4; margin: 18mm 16mm 18mm 16mm;
@@ -87,6 +82,13 @@ def spaced_hash(h: str) -> str:
     return " ".join(h[i:i + 8] for i in range(0, len(h), 8))
 
 
+def _long(x) -> str:
+    """A date in running text: `2 december 2026` (`_d` is the table form, `02-12-2026`)."""
+    if x is None or x == "":
+        return "-"
+    return dutch_date(x if isinstance(x, date) else date.fromisoformat(str(x)[:10]))
+
+
 def _d(x) -> str:
     if x is None or x == "":
         return "-"
@@ -103,9 +105,9 @@ def _subject_row(view) -> list[str]:
     """The cover's line about what the case is about: its determination, or its cost line."""
     if view.subject_kind == "cost_line":
         p = view.determination
-        return ["kostenregel", (f"seq {view.determination_seq}, {_eur(p['amount_cents'])}, "
+        return ["kostenregel", (f"regel {view.determination_seq}, {_eur(p['amount_cents'])}, "
                                 f"{_d(p['period_from'])} t/m {_d(p['period_to'])}")]
-    return ["beoordeling", f"seq {view.determination_seq}, {view.determination['determination_id']}"]
+    return ["beoordeling", f"regel {view.determination_seq}, {view.determination['determination_id']}"]
 
 
 class _Names:
@@ -157,11 +159,12 @@ def _uri(data: bytes, media: str) -> str:
     return f"data:{media};base64,{base64.b64encode(data).decode()}"
 
 
-def _table(head: list[str], rows: list[list[str]], raw: bool = False) -> str:
+def _table(head: list[str], rows: list[list[str]], raw: bool = False, caption: str = "") -> str:
     h = "".join(f"<th>{_e(c)}</th>" for c in head)
     body = "".join("<tr>" + "".join(f"<td>{c if raw else _e(c)}</td>" for c in r) + "</tr>" for r in rows)
     thead = f"<thead><tr>{h}</tr></thead>" if any(head) else ""
-    return f"<table>{thead}<tbody>{body}</tbody></table>"
+    cap = f"<caption>{_e(caption)}</caption>" if caption else ""
+    return f"<table>{cap}{thead}<tbody>{body}</tbody></table>"
 
 
 def _payload(raw_b64: str) -> dict:
@@ -223,7 +226,7 @@ def render_dossier(store: Store, documents: ContentStore, case_id: str, out: Pat
                           f'{_e(d.media_type)}, {d.size} bytes</span>', _e(names(d.author_party)),
                           str(pages) if pages else "-", where,
                           f'<span class="hash">{spaced_hash(d.sha256)}</span><br><span class="small">'
-                          + (f"ondertekend in gebeurtenis seq {signed[d.sha256]}" if d.sha256 in signed
+                          + (f"ondertekend in gebeurtenis regel {signed[d.sha256]}" if d.sha256 in signed
                              else "niet in een ondertekende gebeurtenis genoemd") + "</span>"])
         for i, img in enumerate(imgs, 1):
             media = "image/jpeg" if d.media_type == "application/pdf" else d.media_type
@@ -243,15 +246,16 @@ def render_dossier(store: Store, documents: ContentStore, case_id: str, out: Pat
 <p class="small">Geschillencommissie Sociaal Domein - subcommissie Woonplaatsbeginsel en Toegang</p>
 <h1 class="cover">Dossier geschil <span class="caseid">{_e(case_id)}</span></h1>
 <p><b>Vraag:</b> {_e(view.question)}</p>
-{_table(["rol", "partij"], [[ROLE_NL["claiming"], names(p.claiming)], [ROLE_NL["responding"], names(p.responding)],
-        [ROLE_NL["committee"], names(p.committee)]] + ([["aanbieder", p.provider]] if p.provider else []))}
-{_table(["", ""], [["status", f"{view.status} - {STATUS_NL[view.status]} (sinds {_d(view.since)})"],
+{_table(["rol", "partij"], [[label("case_role", "claiming"), names(p.claiming)],
+        [label("case_role", "responding"), names(p.responding)], [label("case_role", "committee"), names(p.committee)]]
+        + ([[label("case_role", "provider"), p.provider]] if p.provider else []))}
+{_table(["", ""], [["status", f"{STATUS_NL[view.status]} (sinds {_long(view.since)})"],
         ["volgende termijn", f"{view.next_deadline.text}: {_d(view.next_deadline.due)}" if view.next_deadline else "-"],
         ["cliënt (pseudoniem)", view.client], _subject_row(view),
-        ["uitspraak", f"{NATURE_NL[dec['nature']]} van {_d(dec['decided_on'])}" if dec else "nog geen"],
+        ["uitspraak", f"{label('decision_nature', dec['nature'])} van {_long(dec['decided_on'])}" if dec else "nog geen"],
         ["bewijs", f"{bundle.entries} grootboekregels met inclusiebewijs tegen boomgrootte {bundle.tree_size}; "
          f"ingesloten als {BUNDLE_NAME}; verificatie: {'geldig' if report.ok else 'FOUTEN'}"],
-        ["opgemaakt op", _d(generated_on)]])}
+        ["opgemaakt op", _long(generated_on)]])}
 <p class="small">Dit dossier bevat geen BSN: de cliënt is alleen met een pseudoniem aangeduid. Controle van het
 bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</code>.</p>""")
     # -- inventarislijst
@@ -276,34 +280,38 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
         ev = {**ev, "trail": mask_trail(ev["trail"], facts)} if ev.get("trail") else ev
         facts = mask_facts(facts)
     for a in facts.get("addresses", ()):
-        what = f"BRP: {'woonadres' if a.get('function') == 'W' else 'briefadres' if a.get('function') == 'B' else a.get('status') or 'adres'}" \
-               f" {names(a.get('gemeente'))}" + (f" ({a['institution']})" if a.get("institution") else "")
+        kind = (label("address_function", a["function"]) if a.get("function")
+                else label("address_status", a.get("status"), "adres"))
+        what = f"BRP: {kind} {names(a.get('gemeente'))}" + (f" ({label('institution_type', a['institution'])})"
+                                                           if a.get("institution") else "")
         chron.append((date.fromisoformat(a["from"]), 2, what + " begint",
                       (f"mutatie geregistreerd {_d(a['recorded'])}" if a.get("recorded") else "")
                       + (" - in onderzoek" if a.get("in_onderzoek") else "")))
         if a.get("to"):
             chron.append((date.fromisoformat(a["to"]), 2, what + " eindigt", ""))
     for s in facts.get("stays", ()):
-        chron.append((date.fromisoformat(s["from"]), 3, f"verblijf {s['type']} in {names(s['gemeente'])} begint", ""))
+        kind = label("institution_type", s["type"])
+        chron.append((date.fromisoformat(s["from"]), 3, f"verblijf {kind} in {names(s['gemeente'])} begint", ""))
         if s.get("to"):
-            chron.append((date.fromisoformat(s["to"]), 3, f"verblijf {s['type']} eindigt", ""))
+            chron.append((date.fromisoformat(s["to"]), 3, f"verblijf {kind} eindigt", ""))
     for e in facts.get("bw_episodes", ()):
         chron.append((date.fromisoformat(e["from"]), 4, f"BW-episode begint (college {names(e['legal_college'])}, "
-                      f"kostendrager {names(e['cost_bearer'])})", e.get("budget", "")))
+                      f"kostendrager {names(e['cost_bearer'])})", label("budget", e.get("budget"), "")))
         if e.get("to"):
             chron.append((date.fromisoformat(e["to"]), 4, "BW-episode eindigt", ""))
     for a in facts.get("applications", ()):
-        chron.append((date.fromisoformat(a["date"]), 5, f"{a['kind']} bij {names(a['gemeente'])}", a.get("outcome", "")))
+        chron.append((date.fromisoformat(a["date"]), 5, f"{label('application_kind', a['kind'])} bij {names(a['gemeente'])}",
+                      label("application_outcome", a.get("outcome"), "")))
     for e in view.events:
         if e.action == "submission":
             what = "indiening: " + ", ".join(filter(None, ["standpunt" if e.position else "",
                                                             f"{len(e.documents)} stuk(ken)" if e.documents else "",
                                                             "poging tot schikking" if e.attempts else ""]))
         else:
-            what = f"status {e.status} - {STATUS_NL[e.status]}"
-        chron.append((e.effective_date, 6, what, f"door {names(e.author)} (seq {e.seq})" + (f"; {e.note}" if e.note else "")))
+            what = f"status: {STATUS_NL[e.status]}"
+        chron.append((e.effective_date, 6, what, f"door {names(e.author)} (regel {e.seq})" + (f"; {e.note}" if e.note else "")))
         for a in e.attempts:
-            chron.append((date.fromisoformat(a["held_on"]), 6, ATTEMPT_NL[a["kind"]], a["summary"]))
+            chron.append((date.fromisoformat(a["held_on"]), 6, label("attempt", a["kind"]), a["summary"]))
     for d in docs:
         chron.append((d.document_date, 7, f"stuk: {d.title}", f"bijlage {d.number}, {names(d.author_party)}"))
     # the other notices about the client in the ledger (N1, N2, N4, N5, N8) and the bookings per day
@@ -313,7 +321,7 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
             continue
         st = _payload(ent["statement"])
         kind, pl, day = st["kind"], st["payload"], local_date(datetime.fromisoformat(ent["received_at"]))
-        who = f"door {names(st['author'])} (seq {ent['seq']})"
+        who = f"door {names(st['author'])} (regel {ent['seq']})"
         if kind == "placement_notice":
             chron.append((date.fromisoformat(pl["start_date"]), 1, f"plaatsing in {names(pl['host_municipality'])} "
                           f"(N1, gemeld {_d(day)})", who))
@@ -328,14 +336,14 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
         elif kind == "redetermination":
             chron.append((day, 1, f"herbeoordeling (N8): {pl.get('trigger', '')}", who))
         elif kind in ("acceptance", "objection"):
-            chron.append((day, 6, KIND_NL[kind], who))
+            chron.append((day, 6, label("entry_kind", kind), who))
         elif kind in ("cost_line", "reversal"):
             booked_per_day[day].append(ent["seq"])
     for day, seqs in booked_per_day.items():
         chron.append((day, 8, f"{len(seqs)} kostenregel(s) en tegenboeking(en) geboekt",
-                      f"seq {min(seqs)} t/m {max(seqs)}"))
+                      f"regel {min(seqs)} t/m {max(seqs)}"))
     def _seq(c) -> int:  # events of one day in ledger order
-        m = re.search(r"\(seq (\d+)\)", c[3])
+        m = re.search(r"\(regel (\d+)\)", c[3])
         return int(m.group(1)) if m else 10**12
 
     chron.sort(key=lambda c: (c[0], c[1] if c[1] < 6 else 6, _seq(c), c[1]))
@@ -345,34 +353,35 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
     parts.append(f"<h1>Vraag en standpunten</h1><p><b>Vraag aan de commissie:</b> {_e(view.question)}</p>")
     for role, party in (("claiming", p.claiming), ("responding", p.responding)):
         pos = view.positions.get(party, [])
-        parts.append(f"<h2>{_e(ROLE_NL[role])}: {_e(names(party))}</h2>"
+        parts.append(f"<h2>{_e(label('case_role', role)).capitalize()}: {_e(names(party))}</h2>"
                      + ("".join(f"<p>{_e(x)}</p>" for x in pos) if pos else "<p>Geen standpunt ingediend.</p>"))
     if dec:
         rows = [[_d(c["period_from"]), _d(c["period_to"]), names(c["cost_bearer"]),
-                 "historisch budget" if c.get("historical_budget") else "woonplaats"] for c in dec["cost_bearers"]]
-        parts.append(f"<h2>Uitspraak ({_e(NATURE_NL[dec['nature']])}, {_d(dec['decided_on'])})</h2>"
-                     f"<p>{_e(dec.get('summary', ''))}</p>" + _table(["van", "tot en met", "kostendrager", "budget"], rows))
+                 label("budget", "historical" if c.get("historical_budget") else "woonplaats")] for c in dec["cost_bearers"]]
+        parts.append(f"<h2>Uitspraak: {_e(label('decision_nature', dec['nature']))} van {_long(dec['decided_on'])}</h2>"
+                     f"<p>{_e(dec.get('summary', ''))}</p>"
+                     + _table(["van", "tot en met", "kostendrager", "budget"], rows, caption="Kostendrager per periode"))
     # -- beoordeling (a cost line's case: the signed cost line instead)
     if view.subject_kind == "cost_line":
         parts.append("<h1>Kostenregel</h1>" + _table(["", ""], [
             ["voorfinancier", names(det.get("fronting_party"))], ["kostendrager", names(det.get("cost_bearer"))],
             ["periode", f"{_d(det.get('period_from'))} t/m {_d(det.get('period_to'))}"],
             ["product", det.get("product") or "-"], ["bedrag", _eur(det.get("amount_cents", 0))],
-            ["status", det.get("status") or "-"]]))
+            ["status", label("line_status", det.get("status"))]]))
     else:
         outcome = det["outcome"]
         parts.append("<h1>Beoordeling</h1>" + _table(["", ""], [
-            ["kostendrager", names(outcome.get("cost_bearer"))], ["budget", outcome.get("budget") or "-"],
-            ["klasse", outcome.get("client_class") or "-"],
+            ["kostendrager", names(outcome.get("cost_bearer"))], ["budget", label("budget", outcome.get("budget"))],
+            ["klasse", label("class", outcome.get("client_class"))],
             ["wettelijk college", names(outcome.get("statutory_college"))],
             ["voorlopig", "ja" if det.get("provisional") else "nee"],
-            ["signaleringen", ", ".join(det.get("flags", ())) or "-"],
+            ["signaleringen", ", ".join(label("flag", f) for f in det.get("flags", ())) or "-"],
             ["regelset", det["ruleset_version"]], ["context", det["context_version"]],
-            ["digest beoordeling", spaced_hash(det["determination_digest"])],
-            ["digest invoer", spaced_hash(det["input_digest"])]]))
+            ["controlegetal beoordeling", spaced_hash(det["determination_digest"])],
+            ["controlegetal invoer", spaced_hash(det["input_digest"])]]))
     trail = ev.get("trail")
     if trail:
-        parts.append('<p class="ok">Het spoor hieronder heeft de digest die in de ondertekende beoordeling staat.</p>')
+        parts.append('<p class="ok">Het spoor hieronder heeft het controlegetal dat in de ondertekende beoordeling staat.</p>')
         try:
             from rules.loader import citation_register
 
@@ -382,15 +391,15 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
         rows = []
         for s in trail.get("trail", ()):
             refs = "; ".join((cites[c].reference if cites is not None and c in cites else c) for c in s.get("citations", ()))
-            rows.append([s["rule"], s.get("title", ""), s["finding"], refs])
+            rows.append([s["rule"], s.get("title", ""), in_words(s["finding"]), refs])
         parts.append("<h2>Toegepaste regels en bronnen</h2>" + _table(["regel", "titel", "bevinding", "bron"], rows))
         if trail.get("flags"):
             rows = []
             for f in trail["flags"]:
-                alts = "; ".join(f"kostendrager {names(a.get('cost_bearer'))}, budget {a.get('budget') or '-'}, klasse "
-                                 f"{a.get('class') or '-'}, college {names(a.get('legal_college'))}"
+                alts = "; ".join(f"kostendrager {names(a.get('cost_bearer'))}, {label('budget', a.get('budget'))}, klasse "
+                                 f"{label('class', a.get('class'))}, college {names(a.get('legal_college'))}"
                                  for a in f.get("alternatives", ())) or "niet uit de feiten te berekenen"
-                rows.append([f["name"], FLAG_KIND_NL.get(f["kind"], f["kind"]), f["note"], alts])
+                rows.append([label("flag", f["name"]), label("flag_kind", f["kind"]), in_words(f["note"]), alts])
             parts.append("<h2>Signaleringen en alternatieve uitkomsten</h2>"
                          + _table(["signalering", "soort", "toelichting", "alternatief"], rows))
     else:
@@ -400,21 +409,24 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
                  "adresperioden, verblijven, episodes en meldingen/aanvragen die de beoordeling gebruikt; geen BSN, "
                  "geen namen, geen straatadressen, geen geboortedatum.</p>")
     if facts:
-        rows = [[names(a.get("gemeente")), a.get("function") or a.get("status") or "-", a.get("institution") or "-",
+        rows = [[names(a.get("gemeente")), label("address_function", a.get("function")) if a.get("function")
+                 else label("address_status", a.get("status")), label("institution_type", a.get("institution")),
                  _d(a.get("from")), _d(a.get("to")), _d(a.get("recorded")), "ja" if a.get("in_onderzoek") else "nee"]
                 for a in facts.get("addresses", ())]
-        parts.append("<h2>Adreshistorie</h2>" + _table(["gemeente", "functie (W/B)", "instelling", "van", "tot en met",
+        parts.append("<h2>Adreshistorie</h2>" + _table(["gemeente", "functie", "instelling", "van", "tot en met",
                                                         "mutatiedatum", "in onderzoek"], rows))
         if facts.get("stays"):
             parts.append("<h2>Verblijven</h2>" + _table(["type", "gemeente", "van", "tot en met"], [
-                [s["type"], names(s["gemeente"]), _d(s["from"]), _d(s.get("to"))] for s in facts["stays"]]))
+                [label("institution_type", s["type"]), names(s["gemeente"]), _d(s["from"]), _d(s.get("to"))]
+                for s in facts["stays"]]))
         if facts.get("bw_episodes"):
             parts.append("<h2>BW-historie</h2>" + _table(["college", "kostendrager", "locatie", "budget", "van", "tot en met"], [
-                [names(e["legal_college"]), names(e["cost_bearer"]), names(e["location"]), e["budget"], _d(e["from"]),
+                [names(e["legal_college"]), names(e["cost_bearer"]), names(e["location"]), label("budget", e["budget"]), _d(e["from"]),
                  _d(e.get("to"))] for e in facts["bw_episodes"]]))
         if facts.get("applications"):
             parts.append("<h2>Meldingen en aanvragen</h2>" + _table(["soort", "gemeente", "datum", "uitkomst"], [
-                [a["kind"], names(a["gemeente"]), _d(a["date"]), a["outcome"]] for a in facts["applications"]]))
+                [label("application_kind", a["kind"]), names(a["gemeente"]), _d(a["date"]),
+                 label("application_outcome", a["outcome"])] for a in facts["applications"]]))
     else:
         parts.append("<p>Geen BRP-gegevens bij het dossier gevoegd.</p>")
     # -- ledger entries
@@ -427,26 +439,27 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
         st = _payload(ent["statement"])
         probs = problems_by_seq.get(ent["seq"], [])
         status = ('<span class="ok">handtekening geldig; inclusiebewijs geldig</span>' if not probs else
-                  '<span class="bad">' + _e("; ".join(f"{x.code}: {x.message}" for x in probs)) + "</span>")
-        rows.append([str(ent["seq"]), _e(KIND_NL.get(st["kind"], st["kind"])), _e(names(st["author"])),
-                     _d(ent["received_at"]), f'<span class="hash">{spaced_hash(ent["entry_hash"])}</span>'
+                  '<span class="bad">' + _e("; ".join(f"{label('error', x.code)} ({x.code}): {x.message}" for x in probs))
+                  + "</span>")
+        rows.append([str(ent["seq"]), _e(label("entry_kind", st["kind"])), _e(names(st["author"])),
+                     _d(local_date(datetime.fromisoformat(ent["received_at"]))), f'<span class="hash">{spaced_hash(ent["entry_hash"])}</span>'
                      f'<br><span class="small">sleutel {_e(st["key_id"][:16])}</span>', status])
         if st["kind"] == "cost_line":
             lines[ent["seq"]] = st["payload"]
         elif st["kind"] == "reversal":
             reversed_by[st["payload"]["reverses"]["seq"]] = ent["seq"]
-    parts.append("<h1>Betwiste ledgerregels</h1><p class='small'>Alle grootboekregels over deze cliënt; elke regel is "
+    parts.append("<h1>Betwiste grootboekregels</h1><p class='small'>Alle grootboekregels over deze cliënt; elke regel is "
                  f"ondertekend door de auteur en bewezen opgenomen in het grootboek (boomgrootte {bundle.tree_size}, "
                  f"wortel {spaced_hash(bundle.doc['checkpoint']['root_hash'])}).</p>"
-                 + _table(["seq", "soort", "auteur", "ontvangen", "entry-hash", "status"], rows, raw=True))
+                 + _table(["nr", "soort", "auteur", "ontvangen", "regelhash", "status"], rows, raw=True))
     # -- financial summary
     per: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     frows = []
     for seq, c in sorted(lines.items()):
         live = seq not in reversed_by
         frows.append([str(seq), f"{_d(c['period_from'])} - {_d(c['period_to'])}", names(c["fronting_party"]),
-                      names(c["cost_bearer"]), c["product"], _eur(c["amount_cents"]), c["status"],
-                      "actief" if live else f"tegengeboekt (seq {reversed_by[seq]})", c.get("corrects_period") or ""])
+                      names(c["cost_bearer"]), c["product"], _eur(c["amount_cents"]), label("line_status", c["status"]),
+                      "actief" if live else f"tegengeboekt (regel {reversed_by[seq]})", c.get("corrects_period") or ""])
         if live:
             q = f"{c['period_from'][:4]}-K{(int(c['period_from'][5:7]) - 1) // 3 + 1}"
             per[(q, c["cost_bearer"])][c["status"]] += c["amount_cents"]
@@ -456,7 +469,7 @@ bewijs zonder andere middelen: <code>bwledger ledger verify-bundle dossier.pdf</
             ["periode", "kostendrager", "voorlopig", "definitief", "totaal"],
             [[q, names(b), _eur(v.get("provisional", 0)), _eur(v.get("definitive", 0)), _eur(sum(v.values()))]
              for (q, b), v in sorted(per.items())]))
-        parts.append("<h2>Kostenregels</h2>" + _table(["seq", "periode", "voorfinancier", "kostendrager", "product",
+        parts.append("<h2>Kostenregels</h2>" + _table(["nr", "periode", "voorfinancier", "kostendrager", "product",
                                                        "bedrag", "status", "stand", "correctie"], frows))
     else:
         parts.append("<p>Geen kostenregels voor deze cliënt in het grootboek.</p>")

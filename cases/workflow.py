@@ -1,6 +1,7 @@
 """The dispute workflow for cases/: the table, the fold and the edge check live in ledger/disputes.py
-(the ledger refuses a dispute_event that breaks them, whatever path it comes by); this module adds the
-Dutch status names and raises the ledger's refusal as a CaseError with the same code and message.
+(the ledger refuses a dispute_event that breaks them, whatever path it comes by); this module offers the
+Dutch status names (from the glossary, rules/glossary.py) and raises the ledger's refusal as a CaseError
+with the same code and message.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from ledger.disputes import (OPEN_EXCLUDED, ROLES, STATUSES, TERMINAL, CaseState, Deadline, DeadlineRule, Edge,
                              Parties, Workflow, apply_event, deadlines_for, load_workflow, opening_problem,
                              subject_parties, transition_problem)
+from rules import glossary
 
 from .errors import CaseError
 
@@ -16,15 +18,8 @@ __all__ = ["STATUS_NL", "STATUSES", "TERMINAL", "OPEN_EXCLUDED", "ROLES", "CaseS
            "Edge", "Parties", "Workflow", "apply_event", "check_opening", "check_transition", "deadlines_for",
            "load_workflow", "subject_parties"]
 
-STATUS_NL = {
-    "DETERMINED": "beoordeeld (N3 verzonden)", "ACCEPTED": "aanvaard", "OBJECTED": "bezwaar gemaakt",
-    "NO_RESPONSE": "geen reactie binnen termijn", "CONSULTATION": "overleg contactpersonen",
-    "ESCALATED": "regioadviseur betrokken", "FILED": "ingediend bij de commissie",
-    "ADMISSIBILITY": "toets bevoegdheid", "EXCHANGE": "uitwisseling stukken", "HEARING": "hoorzitting",
-    "DECIDED": "uitspraak gedaan", "COURT_REVIEW": "voorgelegd aan de rechter", "UPHELD": "uitspraak blijft staan",
-    "ANNULLED": "uitspraak vernietigd", "SETTLED": "geschikt", "WITHDRAWN": "ingetrokken",
-    "INADMISSIBLE": "niet-ontvankelijk", "IMPLEMENTED": "uitgevoerd (geboekt)", "CLOSED": "gesloten",
-}
+#: each status as a person reads it: the glossary's section dispute_status (rules/data/glossary.toml)
+STATUS_NL = glossary.section("dispute_status")
 
 
 def check_transition(state: CaseState | None, target: str, actor: str, on: date, *, parties: Parties,

@@ -120,8 +120,11 @@ def write_public_key_file(path: Path, public_key: bytes) -> Path:
 
 def new_key_file(path: Path, party: str, passphrase: str | bytes | None = None) -> Signer:
     """Make a new key pair for `party`: the private key at `path` (0600) and its public key at FILE.pub."""
-    if not PARTY_RE.match(party or ""):
-        raise KeyFileError(f"geen geldige partij: {party!r} (GMxxxx, RG:<regio>, OPERATOR of COMMITTEE)")
+    from .parties import party_code_problem  # the one party check
+
+    err = party_code_problem(party or "")
+    if err:
+        raise KeyFileError(err.message)
     path = Path(path)
     pub = public_key_path(path)
     for target in (path, pub):

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rules import loader
 
-from .entries import COMMITTEE, OPERATOR, party_class
+from .entries import COMMITTEE, OPERATOR, PARTY_RE, party_class
 from .errors import PARTY_ROLE_INVALID, PARTY_UNKNOWN, LedgerError
 
 
@@ -33,6 +33,44 @@ def exists_on(party: str, on: date) -> bool:
         r = _regions().get(party[3:])
         return r is not None and r.valid_on(on)
     return True
+
+
+#: the forms of a party code, as a person reads them in a refusal
+PARTY_FORMS = "GM en vier cijfers, RG:<regio>, OPERATOR of COMMITTEE"
+
+
+def is_known(party: str) -> bool:
+    """Whether a well-formed party code names a party the registers know, on any day (history stays
+    readable): a statcode of the CBS register, a region of the regions table, the operator, the committee."""
+    cls = party_class(party)
+    if cls == "municipality":
+        return loader.municipality_register().get(party) is not None
+    if cls == "region":
+        return party[3:] in _regions()
+    return party in (OPERATOR, COMMITTEE)
+
+
+def party_code_problem(party: object) -> LedgerError | None:
+    """The one check of a party code that a person or a program names (a CLI option, a query or path
+    parameter, an account, the parties of a statement run): None, or PARTY_UNKNOWN with a Dutch message
+    (an edge may keep REQUEST_INVALID for a code of the wrong form: PARTY_RE)."""
+    text = party.strip() if isinstance(party, str) else party
+    if not isinstance(text, str) or not PARTY_RE.match(text):
+        return LedgerError(PARTY_UNKNOWN, f"geen partij: {party!r} ({PARTY_FORMS})")
+    if not is_known(text):
+        if party_class(text) == "municipality":
+            return LedgerError(PARTY_UNKNOWN, f"onbekende gemeentecode {text}: die staat niet in het CBS-register "
+                                              "van gemeenten")
+        return LedgerError(PARTY_UNKNOWN, f"onbekende regio {text}: die staat niet in de regio-indeling")
+    return None
+
+
+def check_party_code(party: object) -> str:
+    """`party` stripped when it is a known party; else the LedgerError of party_code_problem."""
+    err = party_code_problem(party)
+    if err:
+        raise err
+    return party.strip()  # type: ignore[union-attr]
 
 
 def unknown_party_problem(field: str, party: str | None, on: date) -> LedgerError | None:

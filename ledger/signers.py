@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from .crypto import key_id_of, verify_signature
-from .entries import PARTY_RE
 
 __all__ = ["StatementSigner", "CommandSigner", "SignerError", "parse_signature_output"]
 
@@ -97,8 +96,11 @@ class CommandSigner:
     timeout: float = 30.0
 
     def __post_init__(self) -> None:
-        if not PARTY_RE.match(self.party or ""):
-            raise SignerError(f"geen geldige partij: {self.party!r}")
+        from .parties import party_code_problem  # the one party check
+
+        err = party_code_problem(self.party or "")
+        if err:
+            raise SignerError(err.message)
         if len(self.public_key) != 32:
             raise SignerError("een Ed25519 publieke sleutel is 32 bytes")
         if not self.command:

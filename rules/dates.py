@@ -61,3 +61,8 @@ MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "au
 def dutch_date(d: date) -> str:
     """A date as a person reads it in Dutch: `2 december 2026`."""
     return f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}"
+
+
+def dutch_date_short(d: date) -> str:
+    """A date as a person reads it in a table: `02-12-2026`."""
+    return f"{d.day:02d}-{d.month:02d}-{d.year}"

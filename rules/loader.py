@@ -96,3 +96,9 @@ def default_context(extra_regions: tuple[RegionVersion, ...] = (), overrides: di
     """The production context: dated parameters plus the verified region table (plus any extra)."""
     return Context.build(parameter_table(), verified_regions() + extra_regions, municipality_register(),
                          overrides=overrides, label=label)
+
+
+@lru_cache(maxsize=1)
+def glossary_table() -> dict[str, dict[str, str]]:
+    """rules/data/glossary.toml: per section (flag, class, dispute_status, ...) code -> Dutch label."""
+    return tomllib.loads(_text("glossary.toml"))

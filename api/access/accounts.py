@@ -31,6 +31,7 @@ from api.access import passwords, rate_limit, totp
 from api.access.identity import ROLES, Identity
 from api.access.tables import accounts, case_assignments, sessions, tokens
 from ledger.entries import PARTY_RE
+from ledger.parties import party_code_problem
 from ledger.store import utcnow
 
 #: roles whose login needs a second factor (issue 12: they read case files or manage)
@@ -91,9 +92,11 @@ def check_roles(party: str, roles) -> frozenset[str]:
 
 
 def check_party(party: str) -> str:
+    """The party of an account or token: the one party check (ledger.parties.party_code_problem)."""
     party = (party or "").strip()
-    if not PARTY_RE.match(party):
-        raise AccessError(ACCOUNT_INVALID, f"geen partij (GMxxxx, RG:<regio>, OPERATOR of COMMITTEE): {party!r}")
+    err = party_code_problem(party)
+    if err:
+        raise AccessError(ACCOUNT_INVALID if not PARTY_RE.match(party) else err.code, err.message)
     return party
 
 

@@ -45,6 +45,7 @@ from api.access.identity import Identity
 from ledger.canonical import canonical_json
 from ledger.privacy import mask
 from ledger.store import Store, UTCDateTime
+from rules import glossary
 
 __all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "Head", "anchor", "export", "head",
            "latest_anchor", "list_records", "record", "verify"]
@@ -56,7 +57,7 @@ DOMAIN_ACCESS = b"bwledger-audit-access-v1\x00"
 DOMAIN_PROCESSING = b"bwledger-audit-processing-v1\x00"
 ZERO_HASH = bytes(32)
 #: the logs by their Dutch names (what `verify` reports), and their order in a report
-LOG_NL = {"access": "toegangslogboek", "processing": "verwerkingslogboek", "head": "kop"}
+LOG_NL = glossary.section("audit_log")
 _LOG_ORDER = {"access": 0, "processing": 1, "head": 2}
 
 # --- stable codes ------------------------------------------------------------------------------------
@@ -602,7 +603,7 @@ def anchor(store: Store, *, min_seconds: float = ANCHOR_SECONDS, now: datetime |
 COLUMNS = ("Volgnummer", "Tijdstip (UTC)", "Handeling", "Soort gegeven", "Kenmerken", "Partijen",
            "Cliënt (pseudoniem)", "Doel", "Resultaat", "Status", "Toegangs-id", "Gebruiker", "Partij gebruiker",
            "Rollen", "Aanbieder", "Adres")
-RESULT_NL = {"allowed": "toegestaan", "refused": "geweigerd"}
+RESULT_NL = glossary.section("audit_result")
 
 
 def _cells(r: AuditRecord) -> list[Any]:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rules import glossary
+
 #: the roles of issue 12; an identity never carries another.
 ROLES = frozenset({"finance", "regio", "commissielid", "secretaris", "auditor", "beheer"})
-#: each role as a person reads it (pages, refusals)
-ROLE_NL = {"finance": "financiën", "regio": "regio", "commissielid": "commissielid", "secretaris": "secretaris",
-           "auditor": "auditor", "beheer": "beheer"}
+#: each role as a person reads it (pages, refusals): the glossary's section account_role
+ROLE_NL = glossary.section("account_role")
 
 
 def roles_nl(roles) -> str:

@@ -62,6 +62,7 @@ def _templates() -> TemplateConfig:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(pages.template_globals())
     env.globals.update(links.template_links())
+    env.filters.update(pages.template_filters())
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
 
 

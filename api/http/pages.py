@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from markupsafe import Markup, escape
 
-from api import compose
+from api import compose, format_nl
 from api.access.identity import roles_nl
 from api.format_nl import date_nl, date_table_nl, datetime_nl, euro
 from api.http.guards import Caller
@@ -28,21 +28,7 @@ from rules import loader
 from rules.brp_historie import BrpError
 from rules.casebook import Malformed
 from rules.engine import FactsError
-from rules.flags import FLAG_KIND_NL
-
-KIND_NL = {
-    "determination": "Beoordeling (N3)", "acceptance": "Aanvaarding (N4)", "objection": "Bezwaar (N4)",
-    "placement_notice": "Plaatsingsmelding (N1)", "outflow_notice": "Uitstroommelding (N2)",
-    "handover_request": "Overdrachtsverzoek (N5)", "redetermination": "Herbeoordeling (N8)", "placement": "Plaatsing",
-    "cost_line": "Kostenregel", "reversal": "Tegenboeking", "tariff_acceptance": "Aanvaarding tarief", "settlement_seal": "Verrekeningszegel",
-    "dispute_event": "Geschilgebeurtenis", "key_registration": "Sleutelregistratie",
-    "key_rotation": "Sleutelwissel", "key_revocation": "Sleutelintrekking", "audit_anchor": "Anker auditlogboek",
-}
-KLASSE_NL = {"NEW": "nieuwe cliënt", "RE_ENTRY": "terugkerende cliënt (na T0)",
-             "NOT_NEW": "geen nieuwe cliënt (historisch contact)",
-             "EXISTING_HISTORICAL": "bestaande cliënt (historisch budget)"}
-BUDGET_NL = {"woonplaats": "woonplaatsbudget", "historical": "historisch budget"}
-BOEKING_NL = {"intra_regional": "binnen de regio", "inter_regional": "tussen regio's", "none": "geen"}
+from rules.glossary import error_text, in_words, label
 
 EXAMPLE = """[context]
 t0 = 2026-01-01
@@ -87,28 +73,44 @@ def _summary(kind: str, p: dict[str, Any]) -> str:
     name = compose.municipality_name
     if kind in ("determination", "redetermination") and isinstance(p.get("outcome"), dict):
         o = p["outcome"]
-        status = "voorlopig" if p.get("provisional") else "definitief"
+        status = label("line_status", "provisional" if p.get("provisional") else "definitive")
         return f"kostendrager {name(o.get('cost_bearer'))}, {status}"
     if kind == "cost_line" and isinstance(p.get("amount_cents"), int):
         return (f"{euro(p['amount_cents'])} {name(p.get('fronting_party'))} → {name(p.get('cost_bearer'))}, "
-                f"{p.get('period_from')} t/m {p.get('period_to')}")
+                f"{_day(p.get('period_from'))} t/m {_day(p.get('period_to'))}")
     if kind == "placement" and isinstance(p.get("start_date"), str):
         end = f" t/m {date_nl(p['end_date'])}" if p.get("end_date") else ", lopend"
         return (f"{p.get('product')} bij {p.get('provider')}, vanaf {date_nl(p['start_date'])}{end}; "
                 f"{name(p.get('fronting_party'))} voor {name(p.get('cost_bearer'))}")
     if kind in ("acceptance", "objection", "reversal") and isinstance(p.get("reason"), str):
         return p["reason"][:80]
-    return KIND_NL.get(kind, kind)
+    return _capital(label("entry_kind", kind))
 
 
-ROLE_NL = {"claiming": "verzoeker", "responding": "verweerder", "committee": "commissie", "operator": "beheerder",
-           "provider": "aanbieder"}
+def _day(value: Any) -> str:
+    """A payload's date as a person reads it; a value that is no date is shown as it is."""
+    try:
+        return format_nl.date_nl(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
-def _status_nl(status: str) -> str:
-    from cases.workflow import STATUS_NL
+def _capital(text: str) -> str:
+    """A label at the start of a table cell: its first letter upper case (`Beoordeling (N3)`)."""
+    return text[:1].upper() + text[1:]
 
-    return STATUS_NL.get(status, status)
+
+def _nl(code: Any, section: str, default: str | None = None) -> str:
+    """The Jinja filter `nl`: `{{ f.name|nl('flag') }}`, `{{ status|nl('dispute_status') }}` (rules/glossary.py)."""
+    return label(section, code if code is None or isinstance(code, str) else str(code), default)
+
+
+def template_filters() -> dict[str, Any]:
+    """Filters for what a person reads: glossary labels, dates (`2 december 2026`; `02-12-2026` in tables),
+    times in Europe/Amsterdam, quarters as `2026-K1`, amounts (api/format_nl.py)."""
+    return {"nl": _nl, "datum": format_nl.date_nl, "datum_kort": format_nl.date_table_nl,
+            "tijd": lambda value: datetime_nl(value, seconds=True), "tijd_kort": datetime_nl,
+            "kwartaal": format_nl.quarter_nl, "euro": euro, "hoofdletter": _capital, "in_woorden": in_words}
 
 
 def _csrf_field(request) -> Markup:
@@ -128,11 +130,11 @@ def template_globals() -> dict[str, Any]:
     return {"csrf_field": _csrf_field, "datum": date_nl, "datum_tabel": date_table_nl,
             "partijnaam": _party_name, "gemeente": compose.municipality_name, "tijd": lambda value: datetime_nl(value, seconds=True),
             "rollen": roles_nl,
-            "soort": lambda k: KIND_NL.get(k, k), "signaleringssoort": lambda k: FLAG_KIND_NL.get(k, k),
-            "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": euro,
-            "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),
-            "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
-            "budget": lambda b: BUDGET_NL.get(b, b or "-"), "boeking": lambda e: BOEKING_NL.get(e, e or "-")}
+            "soort": lambda k: _capital(label("entry_kind", k)), "signaleringssoort": lambda k: label("flag_kind", k),
+            "bronnen": _sources, "waarde": _value, "json_tekst": lambda v: json.dumps(v, ensure_ascii=False, indent=1), "samenvatting": _summary, "euro": euro,
+            "status_nl": lambda s: label("dispute_status", s), "rol": lambda r: label("case_role", r),
+            "klasse": lambda k: label("class", k, "nog niet bepaald"),
+            "budget": lambda b: label("budget", b), "boeking": lambda e: label("booking", e)}
 
 
 def _page(name: str, status: int = 200, **context: Any) -> Template:
@@ -266,7 +268,7 @@ def _ledger_page(store: Store, caller: Caller, partij: str | None, van: str | No
         ctx["fout"] = f"{veld}: {exc.message}"
         return _page("grootboek.html", 400, **ctx)
     except LedgerError as exc:
-        ctx["fout"] = f"Het grootboek weigert ({exc.code}): {exc.message}"
+        ctx["fout"] = f"Het grootboek weigert: {error_text(exc.code, exc.message)}"
         return _page("grootboek.html", 409, **ctx)
     ctx["download"] = "/v1/grootboek/bundel?" + urlencode({"party": party, "from": d_from.isoformat(),
                                                          "to": d_to.isoformat()})

@@ -19,6 +19,7 @@ from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.store import Store
+from rules.glossary import error_text
 
 
 @get("/v1/verrekeningen/{quarter:str}", operation_id="getSettlement")
@@ -147,7 +148,7 @@ def _settlement_page(store: Store, caller: Caller, kwartaal: str | None) -> Temp
             ctx["s"], _digest = compose.settlement_for(store, kwartaal, caller.sees_party)
             ctx["kwartaal"] = ctx["s"].quarter
         except LedgerError as exc:
-            ctx["fout"] = f"{exc.message} ({exc.code})"
+            ctx["fout"] = error_text(exc.code, exc.message)
             return Template("verrekening.html", context=ctx, status_code=400, media_type=MediaType.HTML)
     return Template("verrekening.html", context=ctx, media_type=MediaType.HTML)
 

@@ -24,6 +24,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from rules import glossary
+
 from ..settlement import store as sstore
 from ..settlement.catalogue import load_catalogue, party_name
 from ..store import Store
@@ -167,7 +169,7 @@ def write_monitoring(store: Store, year: int, out_dir: Path) -> MonitoringResult
         ws.row([Bold(h) for h in ("Regio", "Cliëntklasse bij instroom", "Aantal")])
         for r in regs:
             for k, n in sorted(r.returning.items()):
-                ws.row([cat.region_names.get(r.region, r.region), k, n])
+                ws.row([cat.region_names.get(r.region, r.region), glossary.label("class", k), n])
         ws = wb.sheet("Herkomst en uitstroom", [26, 24, 24, 10])
         ws.row([Bold(h) for h in ("Regio", "Gemeente van herkomst", "Gemeente van uitstroom", "Aantal")])
         for r in regs:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from rules import glossary
+
 from ..settlement.catalogue import Ingroeipad, load_catalogue
 from . import write_json
 from .xlsx import Bold, Money, Workbook
@@ -76,7 +78,7 @@ def write_projection(p: Projection, out_dir: Path) -> tuple[Path, Path]:
     with Workbook(xl) as wb:
         ws = wb.sheet("Ingroeipad", [10, 14, 18, 18, 18])
         g = p.ingroeipad
-        ws.row([Bold(f"Budgetprojectie {p.region}: ingroeipad {g.years} jaar vanaf {g.start_year} ({g.status})")])
+        ws.row([Bold(f"Budgetprojectie {p.region}: ingroeipad {g.years} jaar vanaf {g.start_year} ({glossary.label('ingroeipad_status', g.status)})")])
         ws.row(["Bron", g.source])
         ws.row([])
         ws.row([Bold(h) for h in ("Jaar", "Aandeel historisch", "Historisch budget", "Objectief budget", "Totaal")])

@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from rules import glossary
+
 from ..errors import LedgerError
 from ..settlement.quarters import Quarter
 from ..settlement.settle import settle
@@ -28,9 +30,9 @@ from .statements import collect
 from .xlsx import Bold, Money, Workbook
 
 FILE_UNREADABLE = "RECONCILE_FILE_UNREADABLE"
-OUTCOME_NL = {"matched": "akkoord", "amount_differs": "bedrag wijkt af", "only_ledger": "alleen in ledger",
-              "only_theirs": "alleen in uw bestand", "unreadable": "onleesbaar", "duplicate": "dubbel in uw bestand",
-              "total_row": "totaalregel (niet meegeteld)"}
+#: how a line compares; each in Dutch from the glossary (rules/data/glossary.toml [reconcile_outcome])
+OUTCOMES = ("matched", "amount_differs", "only_ledger", "only_theirs", "unreadable", "duplicate", "total_row")
+OUTCOME_NL = {k: glossary.label("reconcile_outcome", k) for k in OUTCOMES}
 
 _ALIASES = {
     "id": ("regel-id", "regelid", "regel id", "regel", "entry", "entry id", "entry_id", "entry_ids", "id", "seq",
@@ -424,7 +426,7 @@ def reconcile(store: Store, quarter: str | Quarter, party: str, theirs: Path) ->
                 how = "cliënt en periode"
         if ln is None:
             if r.amount_cents is None:
-                outcomes.append(Outcome("unreadable", f"{note}geen bedrag en geen passende ledgerregel", (), r.row,
+                outcomes.append(Outcome("unreadable", f"{note}geen bedrag en geen passende grootboekregel", (), r.row,
                                         r.client, _iso(r.period_from), _iso(r.period_to), None, None, raw))
             else:
                 why = (f"regel-id {r.id} staat niet in de verrekening van dit kwartaal" if r.id is not None
@@ -485,16 +487,17 @@ def write_reconciliation(rec: Reconciliation, out_dir: Path) -> tuple[Path, Path
         for k, v in rec.counts().items():
             ws.row([OUTCOME_NL[k], v])
         t = rec.totals()
-        ws.row(["Totaal ledger", Money(t["ledger_cents"])])
+        ws.row(["Totaal grootboek", Money(t["ledger_cents"])])
         ws.row(["Totaal uw bestand", Money(t["theirs_cents"])])
         ws.row(["Verschil", Money(t["difference_cents"])])
         for n in rec.notes:
             ws.row(["Opmerking", n])
         ws.row([])
         ws.row([Bold(h) for h in ("Uitkomst", "Reden", "Rij uw bestand", "Cliënt", "Periode van", "Periode tot",
-                                  "Bedrag ledger", "Bedrag uw bestand", "Verschil", "Regel-ids", "Uw waarden")])
+                                  "Bedrag grootboek", "Bedrag uw bestand", "Verschil", "Regel-ids", "Uw waarden")])
         for o in rec.outcomes:
-            ws.row([OUTCOME_NL[o.outcome], o.reason, o.their_row, o.client, o.period_from, o.period_to,
+            ws.row([OUTCOME_NL[o.outcome], o.reason, o.their_row, o.client, parse_date(o.period_from),
+                    parse_date(o.period_to),
                     Money(o.ledger_cents) if o.ledger_cents is not None else None,
                     Money(o.their_cents) if o.their_cents is not None else None,
                     Money(o.difference_cents) if o.difference_cents is not None else None,

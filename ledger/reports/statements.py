@@ -16,6 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rules import glossary
+from rules.dates import dutch_date_short
+
 from ..confidential_locations import MASK, confidentiality
 from ..settlement import store as sstore
 from ..settlement.catalogue import load_catalogue, party_name
@@ -25,8 +28,9 @@ from ..settlement.settle import CLASSES, Settlement, settle
 from ..store import Store
 from .xlsx import Bold, Money, Workbook
 
-STATUS_NL = {"definitive": "definitief", "provisional": "voorlopig", "disputed": "betwist"}
-KIND_NL = {"cost_line": "kostenregel", "reversal": "terugboeking", "pool": "solidariteitsbijdrage"}
+#: a line's status and kind in words: the glossary (rules/data/glossary.toml [line_status], [line_kind])
+STATUS_NL = glossary.section("line_status")
+KIND_NL = glossary.section("line_kind")
 DETAIL_HEADER = ["Regel-id", "Soort", "Richting", "Cliënt", "Periode van", "Periode tot", "Product", "Dagen",
                  "Tarief (€)", "Bedrag (€)", "Status", "Historisch budget", "Correctie", "Terugboeking van",
                  "Beschikking", "Locatie", "Waarom deze status", "Reden terugboeking", "Uitspraak (geschil)",
@@ -135,7 +139,7 @@ def collect(store: Store, s: Settlement, viewer: str | None = None) -> dict[str,
         if sh.member == sh.holder or not sh.share_cents:
             continue
         ids = tuple(sorted(hist_ids.get((sh.holder, sh.klass), ())))
-        label = f"{sh.pool}; sleutel {sh.key}; gewicht {sh.weight}"
+        label = f"{sh.pool}; {glossary.label('verdeelsleutel', sh.key)}; gewicht {sh.weight}"
         for p, cp, cents in ((sh.holder, sh.member, sh.share_cents), (sh.member, sh.holder, -sh.share_cents)):
             why = f"{STATUS_NL[sh.klass]}: aandeel in de solidariteitspool van de {CLASS_ADJ_NL[sh.klass]} kosten"
             st(p).lines[cp].append((ids[0] if ids else 0, "pool", "", cp, q.start, q.end, "", 0, 0, cents,
@@ -246,9 +250,9 @@ def write_party(s: Settlement, ps: PartyStatement, directory: Path) -> Statement
     for cp in sorted(ps.lines):
         cpn = party_name(cp)
         for ln in ps.lines[cp]:
-            w.writerow([q.code, code, cp, cpn] + _text_line(ln))
+            w.writerow([q.label, code, cp, cpn] + _text_line(ln))
     for ln in ps.own:
-        w.writerow([q.code, code, code, name] + _text_line(ln))
+        w.writerow([q.label, code, code, name] + _text_line(ln))
     path_csv.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
     # JSON
     path_json = stem.with_suffix(".json")
@@ -284,7 +288,7 @@ def _comma(cents: int) -> str:
 
 def _text_line(ln: tuple) -> list[Any]:
     return [ln[0] if ln[1] != "pool" else id_ranges(ln[16]), KIND_NL[ln[1]], _direction(ln), ln[2],
-            ln[4].isoformat(), ln[5].isoformat(), ln[6], ln[7] or "", _comma(ln[8]) if ln[8] else "", _comma(ln[9]),
+            dutch_date_short(ln[4]), dutch_date_short(ln[5]), ln[6], ln[7] or "", _comma(ln[8]) if ln[8] else "", _comma(ln[9]),
             STATUS_NL[ln[10]], "ja" if ln[11] else "nee", ln[12] or "", ln[13] if ln[13] is not None else "",
             ln[14] if ln[14] is not None else "", ln[15] or "", ln[17], ln[18] or "",
             ln[19][0] if ln[19] else "", ln[19][1] if ln[19] else ""]

@@ -3,11 +3,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rules import glossary
+
 from ..settlement.catalogue import party_name
 from ..settlement.quarters import Quarter
 from ..settlement.settle import WhatIf
 from . import write_json
 from .xlsx import Bold, Money, Workbook
+
+
+def _keys(keys) -> str:
+    """pool -> verdeelsleutel, in words (the glossary): `ijv-historisch-2023-2025: naar inwonertal`."""
+    return ", ".join(f"{k}: {glossary.label('verdeelsleutel', v)}" for k, v in sorted(keys.items())) or "-"
 
 
 def write_whatif(w: WhatIf, out_dir: Path) -> tuple[Path, Path]:
@@ -19,8 +26,8 @@ def write_whatif(w: WhatIf, out_dir: Path) -> tuple[Path, Path]:
     with Workbook(xl) as wb:
         ws = wb.sheet("Wat als", [14, 22, 18, 18, 18, 18, 18])
         ws.row([Bold(f"Wat-als {Quarter.parse(w.quarter).label}: {w.description} (niets geboekt)")])
-        ws.row(["Verdeelsleutels nu", ", ".join(f"{k}={v}" for k, v in sorted(w.base.keys.items())) or "-"])
-        ws.row(["Verdeelsleutels wat-als", ", ".join(f"{k}={v}" for k, v in sorted(w.alternative.keys.items())) or "-"])
+        ws.row(["Verdeelsleutels nu", _keys(w.base.keys)])
+        ws.row(["Verdeelsleutels wat-als", _keys(w.alternative.keys)])
         ws.row([])
         ws.row([Bold(h) for h in ("Gemeente", "Naam", "Saldo nu", "Saldo wat-als", "Verschil",
                                   "Te betalen nu (excl. betwist)", "Te betalen wat-als")])

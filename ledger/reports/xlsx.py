@@ -4,7 +4,7 @@ Why not openpyxl: its write-only mode embeds the current time (docProps and zip 
 slower; this writer streams each sheet straight into the zip, with every timestamp fixed
 (zip entries 1980-01-01 00:00:00, docProps created 2000-01-01T00:00:00Z), so the same cells always
 give the same bytes. Money cells are numbers with format `#,##0.00` (Excel shows 1.234,56 in a Dutch
-locale); dates are serial numbers with format `yyyy-mm-dd`.
+locale); dates are serial numbers with format `dd-mm-yyyy` (as a person reads a date in a table).
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def euros(cents: int) -> str:
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
-<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>\
+<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/><numFmt numFmtId="165" formatCode="dd-mm-yyyy"/></numFmts>\
 <fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>\
 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\

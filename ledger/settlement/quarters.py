@@ -23,7 +23,7 @@ class Quarter:
         """'2026K1', '2026-K1', '2026Q1' -> Quarter(2026, 1); anything else: LedgerError(QUARTER_INVALID)."""
         m = _RE.match(str(text))
         if not m:
-            raise LedgerError(QUARTER_INVALID, f"not a quarter (expected e.g. 2026K1): {text!r}")
+            raise LedgerError(QUARTER_INVALID, f"geen kwartaal (bijvoorbeeld 2026-K1): {text!r}")
         year = int(m.group(1))
         if not day_range.year_in_range(year):
             raise LedgerError(QUARTER_INVALID, f"het kwartaal {str(text).strip()} ligt buiten de jaren "

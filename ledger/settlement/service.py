@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ..entries import party_class
+from ..errors import PARTY_ROLE_INVALID, LedgerError
+from ..parties import check_party_code
 from ..store import AppendResult, Store
 from .booking import (MonthBooking, MonthDrafts, SignerFor, book_month, book_placement, draft_month,
                       draft_placement, draft_placement_by_seq, record_placement, recorded_placements,
@@ -76,7 +79,18 @@ def write_statements(store: Store, quarter: str, out_dir: Path, *, parties: Sequ
     `viewer`: the reader when it is not the municipality itself (ledger/confidential_locations.py)."""
     from ..reports.statements import write_statements as _write
 
+    if parties is not None:
+        parties = [statement_party(p) for p in parties]
     return _write(store, quarter, Path(out_dir), parties=parties, viewer=viewer)
+
+
+def statement_party(party: str) -> str:
+    """A municipality a statement or a reconciliation is for: a known party code (ledger.parties, the one
+    check), and a municipality (regions, the operator and the committee have no statement)."""
+    party = check_party_code(party)
+    if party_class(party) != "municipality":
+        raise LedgerError(PARTY_ROLE_INVALID, f"een overzicht is er alleen per gemeente; {party} is geen gemeente")
+    return party
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,10 @@ def seal_quarter(store: Store, quarter: str, *, today: date) -> SealResult:
 
 def whatif_quarter(store: Store, quarter: str, *, keys: Mapping[str, str] | None = None,
                    reading: Mapping[int, str] | None = None) -> WhatIf:
-    """Recompute under other verdeelsleutels / another reading, without booking; differences per party."""
+    """Recompute under other verdeelsleutels / another reading, without booking; differences per party.
+    A reading names its cost bearer: a known municipality (the one party check)."""
+    if reading:
+        reading = {seq: statement_party(bearer) for seq, bearer in reading.items()}
     return whatif(store, quarter, keys=keys, reading=reading)
 
 
@@ -126,7 +143,7 @@ def reconcile_file(store: Store, quarter: str, party: str, theirs: Path, out_dir
     """Match a municipality's own file against the ledger; returns (Reconciliation, xlsx path, json path)."""
     from ..reports.reconcile import reconcile, write_reconciliation
 
-    rec = reconcile(store, quarter, party, Path(theirs))
+    rec = reconcile(store, quarter, statement_party(party), Path(theirs))
     xl, js = write_reconciliation(rec, Path(out_dir))
     return rec, xl, js
 

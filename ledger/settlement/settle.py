@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from rules import glossary
+
 from ..canonical import canonical_json
 from ..crypto import Signer
 from ..errors import NOT_INITIALISED, LedgerError
@@ -416,7 +418,7 @@ def whatif(store: Store, quarter: str | Quarter, *, keys: Mapping[str, str] | No
     diffs = tuple(WhatIfDifference(p, base.position(p).net_cents, alt.position(p).net_cents,
                                    base.position(p).net_payable_cents, alt.position(p).net_payable_cents)
                   for p in parties)
-    desc = description or ", ".join([f"verdeelsleutel {k}={v}" for k, v in sorted((keys or {}).items())]
+    desc = description or ", ".join([f"{k}: {glossary.label('verdeelsleutel', v)}" for k, v in sorted((keys or {}).items())]
                                     + [f"{len(reading or {})} beoordeling(en) anders gelezen"] * bool(reading))
     return WhatIf(base.quarter, desc, base, alt, diffs)
 

@@ -111,7 +111,7 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
     # Zwolle opens the case on the determination with its HSM, and submits its position
     [(opened, kind, case_id)] = ok(cli("case", "open", det.seq, "--as", ZWOLLE, "--question", "Wie betaalt?",
                                        *as_zwolle, *hsm))
-    assert kind == "zaakgebeurtenis" and case_id == f"GS-{det.seq:06d}"
+    assert kind == "geschilstap (N7)" and case_id == f"GS-{det.seq:06d}"
     ok(cli("case", "submit", case_id, "--as", ZWOLLE, "--position", "Kampen was de woonplaats.", *as_zwolle, *hsm))
     case = httpx.get(f"{live['url']}/v1/geschillen/{case_id}", headers=_bearer(ZWOLLE)).json()
     assert [(e["author"], e["action"]) for e in case["events"]] == [(ZWOLLE, "transition"), (ZWOLLE, "submission")]
@@ -201,7 +201,7 @@ def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
                 "--date", "2026-11-02", *on_server)
         sha = hashlib.sha256(EML).hexdigest()
         assert r.exit_code == 0, r.output
-        assert r.output == f"document 1: bijlage 1, message/rfc822, {len(EML)} bytes, sha256 {sha}\n", r.output
+        assert r.output == f"stuk 1: bijlage 1, message/rfc822, {len(EML)} bytes, sha256 {sha}\n", r.output
         store = service.open_ledger(url, schema=schema)
         try:
             [doc] = cases_service.list_documents(store, case_id)
@@ -307,7 +307,7 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
 
         # the first case in one command: 3 reversals and 3 new lines (April-June to GM0200), then IMPLEMENTED
         booked = ok(cli("case", "book", first, *on_server))
-        assert [k for _, k, _ in booked] == ["tegenboeking"] * 3 + ["kostenregel"] * 3 + ["zaakgebeurtenis"]
+        assert [k for _, k, _ in booked] == ["tegenboeking"] * 3 + ["kostenregel"] * 3 + ["geschilstap (N7)"]
         assert {c for *_, c in booked} == {first}
         case = httpx.get(f"{server.url}/v1/geschillen/{first}", headers=_bearer()).json()
         assert case["status"] == "IMPLEMENTED" and case["events"][-1]["author"] == OPERATOR
@@ -341,7 +341,7 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
             for raw in raws]})
         assert first_stage.status_code == 201, first_stage.text
         [(seq, kind, case_id)] = ok(cli("case", "book", second, *on_server))
-        assert (kind, case_id) == ("zaakgebeurtenis", second)
+        assert (kind, case_id) == ("geschilstap (N7)", second)
         event = next(e for e in httpx.get(f"{server.url}/v1/geschillen/{second}", headers=_bearer()).json()["events"] if e["seq"] == seq)
         assert event["status"] == "IMPLEMENTED"
         stored = service.open_ledger(url, schema=schema)

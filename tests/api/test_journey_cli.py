@@ -31,6 +31,7 @@ import pytest
 from api_helpers import PG_URL, ROOT, free_port, stop_process, wait_until_up
 from party_auth import token_in_database
 
+from api.format_nl import date_nl, date_table_nl
 from ledger import service
 from ledger.crypto import find_signers
 from ledger.entries import OPERATOR
@@ -43,8 +44,8 @@ TARIFF = 19500  # 15A01 on the IJssel-Vecht contract, 2026-01-01..2026-02-15 (le
 JANUARY = (date(2026, 1, 1), date(2026, 1, 31))
 DECIDED_UNTIL = date(2026, 1, 20)  # the decision names Kampen for 1-20 January; the rest stays Zwolle's
 SEQ = re.compile(r"^(al )?opgenomen als volgnummer (\d+)", re.MULTILINE)
-CASE_LINE = re.compile(r"opgenomen als volgnummer (\d+) \((zaakgebeurtenis|bezwaar \(N4\)), zaak (GS-\d{6})\)")
-KIND_OF = {"zaakgebeurtenis": "dispute_event", "bezwaar (N4)": "objection"}
+CASE_LINE = re.compile(r"opgenomen als volgnummer (\d+) \((geschilstap \(N7\)|bezwaar \(N4\)), zaak (GS-\d{6})\)")
+KIND_OF = {"geschilstap (N7)": "dispute_event", "bezwaar (N4)": "objection"}
 
 
 def _clean_env() -> dict[str, str]:
@@ -231,7 +232,7 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         for p, proc in zip(PARTICIPANTS, registering):
             out, _ = j.finish(proc, 0)
             m = re.match(rf"Sleutel van {p} geregistreerd: opgenomen als volgnummer (\d+)\n"
-                         rf"Sleutel-id: {key_ids[p]}\nGeldig vanaf: \d{{4}}-\d\d-\d\dT[\d:.]+\+00:00\n$", out)
+                         rf"Sleutel-id: {key_ids[p]}\nGeldig vanaf: \d{{1,2}} [a-z]+ \d{{4}} \d\d:\d\d:\d\d \(Nederlandse tijd\)\n$", out)
             assert m, out
             seq = int(m.group(1))
             registered.add(seq)
@@ -328,8 +329,8 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         # 7. the operator books the decision on the server's machine, with the operator key only
         before = j.size()
         out, _ = j.run("case", "book", CASE)
-        assert out.startswith(f"3 entries booked\n{CASE}: IMPLEMENTED (uitgevoerd (geboekt)) since {today}; "
-                              f"{KAMPEN} vs {ZWOLLE}; "), out
+        assert out.startswith(f"3 regels geboekt\n{CASE}: uitgevoerd (geboekt) sinds {date_nl(today)}; "
+                              "Kampen tegen Zwolle; "), out
         assert j.size() == before + 4  # a reversal, two new lines, the IMPLEMENTED event
         for p in PARTICIPANTS:  # no party key was made or used on the server
             assert find_signers(j.home / "keys", p) == [], p
@@ -356,14 +357,15 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
         size = j.size()
         show, verify = j.start("case", "show", CASE), j.start("ledger", "verify")
         out, _ = j.finish(show, 0)
-        assert out.startswith(f"{CASE}: IMPLEMENTED (uitgevoerd (geboekt)) since {today}"), out
-        assert f"seq {before + 3} {today} OPERATOR   DECIDED -> IMPLEMENTED" in out, out
-        assert len(re.findall(r"^  seq \d+ ", out, re.MULTILINE)) == 10, out
+        assert out.startswith(f"{CASE}: uitgevoerd (geboekt) sinds {date_nl(today)}"), out
+        assert (f"regel {before + 3}  {date_table_nl(today)}  {'beheerder van het grootboek':<24} "
+                "uitspraak gedaan → uitgevoerd (geboekt)") in out, out
+        assert len(re.findall(r"^  regel \d+ ", out, re.MULTILINE)) == 10, out
         assert j.http.get(f"/v1/geschillen/{CASE}").json()["status"] == "IMPLEMENTED"
         report = j.http.get("/v1/grootboek/controle").json()
         assert report["ok"] is True and report["entries"] == size and report["problems"] == [], report
         out, err = j.finish(verify, 0)
-        assert re.fullmatch(rf"{size} entries, \d+ checkpoints, 0 problems \([\d.]+s, \d+ process\(es\)\)\n",
+        assert re.fullmatch(rf"{size} regels, \d+ controlepunten, 0 problemen \([\d.]+ s, \d+ proces\(sen\)\)\n",
                             out), (out, err)
     finally:
         rc = j.stop()

@@ -56,7 +56,7 @@ def test_settlement_page(client, seeded):
     text = re.sub(r"\s+", " ", r.text)
     s = settlement_service.settle_quarter(client.app.state.store, "2026K1")
     zwolle = s.position("GM0193").net_payable_cents
-    assert "Kwartaal 2026K1" in text and "Saldo per gemeente" in text
+    assert "Kwartaal 2026-K1" in text and "Saldo per gemeente" in text  # shown as 2026-K1, 2026K1 in URLs
     whole, cents = divmod(abs(zwolle), 100)
     assert ("-" if zwolle < 0 else "") + f"€ {whole:,}".replace(",", ".") + f",{cents:02d}" in text
     assert 'href="/v1/verrekeningen/2026K1/overzichten/GM0193?format=xlsx"' in text

@@ -73,9 +73,26 @@ def test_every_section_and_exhibit_hash(dossier):
     for d in docs:
         assert d.sha256 in flat, d.title
     for piece in ("Toegepaste regels en bronnen", "Signaleringen en alternatieve uitkomsten", "Adreshistorie",
-                  "handtekening geldig; inclusiebewijs geldig", "R8: er was geen woonadres", "DESIGNATION_ASSUMED"):
+                  "handtekening geldig; inclusiebewijs geldig", "R8: er was geen woonadres",
+                  "aanwijzing van de voorziening aangenomen, niet nagegaan"):  # DESIGNATION_ASSUMED, in words
         assert re.sub(r"\s+", "", piece) in flat, piece
     assert "FOUTEN" not in text
+
+
+def test_the_dossier_reads_dutch(dossier):
+    """Its own pages (not the exhibits) hold no raw code, English word, ISO date or URL-form quarter (issue 14)."""
+    from dutch_text import problems
+
+    _env, _case_id, out, summary, _docs = dossier
+    reader = PdfReader(str(out))
+    body = " ".join(reader.pages[i].extract_text() for i in range(summary.body_pages))
+    # what is meant to be a code: the command line, the embedded bundle's name and the rule set's version
+    body = body.replace("bwledger ledger verify-bundle", "").replace("bwledger-bundle", "")
+    body = re.sub(r"bwledger-rules/\S+ \(woonplaatsbeginsel\.md \S+", "", body)
+    found = problems(re.sub(r"\s+", " ", body))
+    assert not found, found
+    flat = re.sub(r"\s+", " ", body)
+    assert "status: bezwaar gemaakt" in flat and "verzoeker" in flat and "verweerder" in flat
 
 
 def test_no_bsn_anywhere(dossier):
@@ -142,7 +159,7 @@ def test_verify_bundle_straight_from_the_pdf(dossier, tmp_path):
 
     from api.cli import app
     res = CliRunner().invoke(app, ["ledger", "verify-bundle", str(out)], env={"BWLEDGER_HOME": str(tmp_path)})
-    assert res.exit_code == 0 and "0 problems" in res.output
+    assert res.exit_code == 0 and "0 problemen" in res.output
     # a PDF without a bundle is refused with a stable code
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(pdf_bytes())

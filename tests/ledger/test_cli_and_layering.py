@@ -36,9 +36,9 @@ def test_cli_init_verify_export_verify_bundle(home, tmp_path):
     assert r.exit_code == 0 and json.loads(r.output)["ok"], r.output
     out = tmp_path / "gm0166.json"
     r = runner.invoke(ledger_app, ["export", "--party", "GM0166", "--from", "2020-01-01", "--to", "2099-12-31", str(out)])
-    assert r.exit_code == 0 and "2 entries of GM0166" in r.output, r.output
+    assert r.exit_code == 0 and "2 regels van GM0166" in r.output, r.output
     r = runner.invoke(ledger_app, ["verify-bundle", str(out), "--operator-key", store.operator.key_id])
-    assert r.exit_code == 0 and "trusted" in r.output, r.output
+    assert r.exit_code == 0 and "vertrouwd" in r.output and "NIET" not in r.output, r.output
     r = runner.invoke(ledger_app, ["verify-bundle", str(out), "--operator-key", "ab" * 32])
     assert r.exit_code == 1 and "KEY_NOT_TRUSTED" in r.output
     # tampering shows up in `verify` with the sequence number and a non-zero exit
@@ -46,9 +46,13 @@ def test_cli_init_verify_export_verify_bundle(home, tmp_path):
         c.exec_driver_sql("DROP TRIGGER ledger_entries_no_update")
         c.exec_driver_sql("UPDATE ledger_entries SET client = 'PSN-cli-002' WHERE idempotency_key = 'c1'")
     r = runner.invoke(ledger_app, ["verify"])
-    assert r.exit_code == 1 and "COLUMN_MISMATCH" in r.output and "seq 3" in r.output, r.output
+    assert r.exit_code == 1 and "COLUMN_MISMATCH" in r.output and "regel 3:" in r.output, r.output
     r = runner.invoke(ledger_app, ["export", "--party", "GM0166", "--from", "2020-13-01", "--to", "x", str(out)])
     assert r.exit_code != 0
+    r = runner.invoke(ledger_app, ["export", "--party", "GM9999", "--from", "2020-01-01", "--to", "2099-12-31",
+                                   str(tmp_path / "none.json")])  # the one party check: no bundle for GM9999
+    assert r.exit_code == 2 and "onbekende gemeentecode GM9999" in r.output and "(PARTY_UNKNOWN)" in r.output
+    assert not (tmp_path / "none.json").exists()
 
 
 def _imports(path: Path) -> set[str]:

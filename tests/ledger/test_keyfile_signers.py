@@ -55,7 +55,7 @@ def test_a_new_key_file_is_0600_names_its_party_and_is_never_overwritten(tmp_pat
     with pytest.raises(FileExistsError):  # KeyFileExists is both
         new_key_file(path, "GM0193")
     assert read_key_file(path).key_id == signer.key_id  # untouched
-    with pytest.raises(KeyFileError, match="geen geldige partij"):
+    with pytest.raises(KeyFileError, match="geen partij"):
         new_key_file(tmp_path / "x.pem", "Kampen")
     assert not (tmp_path / "x.pem").exists()
 
@@ -179,7 +179,7 @@ def test_command_signer_failures(tmp_path):
         CommandSigner.from_files("GM0166", str(tmp_path / "geen-programma"), pub).sign(b"x")
     with pytest.raises(SignerError, match="niet binnen 0.3 s"):
         CommandSigner.from_files("GM0166", ["sleep", "5"], pub, timeout=0.3).sign(b"x")
-    with pytest.raises(SignerError, match="geen geldige partij"):
+    with pytest.raises(SignerError, match="geen partij"):
         CommandSigner.from_files("Kampen", command(path), pub)
 
 

@@ -142,7 +142,30 @@ def test_cli_settle_and_reconcile(statement, tmp_path, monkeypatch):
     r = runner.invoke(settle_app, ["reconcile", "--quarter", "2026K1", "--party", "GM0166", str(tmp_path / "nope.csv")])
     assert r.exit_code == 2 and "niet gevonden" in r.output and r.exception is None or isinstance(r.exception, SystemExit)
     r = runner.invoke(settle_app, ["settle", "--quarter", "2026K9"])
-    assert r.exit_code == 2 and "QUARTER_INVALID" in r.output
+    assert r.exit_code == 2 and "QUARTER_INVALID" in r.output and "geen geldig kwartaal" in r.output
+
+
+def test_cli_settle_refuses_an_unknown_municipality(statement, tmp_path, monkeypatch):
+    """`settle --party GM9999` wrote a statement for a municipality that does not exist (issue 14): the one
+    party check (ledger.parties) refuses it, in Dutch with a stable code, and writes nothing."""
+    from api.cli_settle import settle_app
+
+    e, _lines = statement
+    monkeypatch.setenv("BWLEDGER_DATABASE_URL", e.store.url)
+    monkeypatch.setenv("BWLEDGER_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+    for party, code, words in (("GM9999", "PARTY_UNKNOWN", "onbekende gemeentecode GM9999"),
+                               ("Kampen", "PARTY_UNKNOWN", "geen partij"),
+                               ("RG:ijssel-vecht", "PARTY_ROLE_INVALID", "alleen per gemeente")):
+        r = runner.invoke(settle_app, ["settle", "--quarter", "2026K1", "--party", party, "--out", str(tmp_path / "o")])
+        assert r.exit_code == 2 and code in r.output and words in r.output, r.output
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").rglob("*GM9999*"))
+    r = runner.invoke(settle_app, ["reconcile", "--quarter", "2026K1", "--party", "GM9999", __file__])
+    assert r.exit_code == 2 and "PARTY_UNKNOWN" in r.output
+    r = runner.invoke(settle_app, ["whatif", "--quarter", "2026K1", "--reading", "2=GM9999", "--out", str(tmp_path / "w")])
+    assert r.exit_code == 2 and "onbekende gemeentecode GM9999" in r.output, r.output
+    r = runner.invoke(settle_app, ["settle", "--quarter", "2026K1", "--party", "GM0166", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0 and "Kampen" in r.output and "Kwartaal 2026-K1" in r.output, r.output
 
 
 def test_cli_seal_whatif_monitor_project(statement, tmp_path, monkeypatch):
@@ -153,7 +176,7 @@ def test_cli_seal_whatif_monitor_project(statement, tmp_path, monkeypatch):
     monkeypatch.setenv("BWLEDGER_HOME", str(tmp_path))  # keys in tmp_path/keys (the operator's)
     runner = CliRunner()
     r = runner.invoke(settle_app, ["seal", "--quarter", "2024K1"])
-    assert r.exit_code == 0 and "verzegeld: 2024K1" in r.output, r.output
+    assert r.exit_code == 0 and "verzegeld: 2024-K1" in r.output, r.output  # a quarter as a person reads it
     r = runner.invoke(settle_app, ["seal", "--quarter", "2024K1"])
     assert r.exit_code == 0 and "al verzegeld" in r.output
     r = runner.invoke(settle_app, ["whatif", "--quarter", "2026K1", "--key", "ijv-historisch-2023-2025=fixed",

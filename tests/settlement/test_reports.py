@@ -87,6 +87,34 @@ def test_statement_formats(booked, tmp_path):
     assert sum(p["net_cents"] for p in json.loads(res.summary_json.read_text())["positions"]) == 0
 
 
+def test_statements_read_dutch(booked, tmp_path):
+    """What finance staff read in a statement (issue 14): statuses and kinds in words from the glossary, dates as
+    02-12-2026, the quarter as 2025-K4; the codes stay in the JSON statement."""
+    from dutch_text import problems
+
+    e = booked
+    res = service.write_statements(e.store, "2025K4", tmp_path)
+    for f in res.files:
+        text = f.csv.read_bytes().decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+        body = " ".join(" ".join(r) for r in rows[1:])
+        assert not problems(body), (f.party, problems(body))
+        assert {r[0] for r in rows[1:]} <= {"2025-K4"}
+        wb = openpyxl.load_workbook(f.xlsx)
+        cells = " ".join(str(c) for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for c in r
+                         if isinstance(c, str))
+        assert not problems(cells), (f.party, problems(cells))
+        dated = [c for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.is_date]
+        assert dated and {c.number_format for c in dated} == {"dd-mm-yyyy"}
+    z = next(f for f in res.files if f.party == "GM0193")
+    rows = list(csv.reader(io.StringIO(z.csv.read_bytes().decode("utf-8-sig")), delimiter=";"))
+    status = rows[0].index("Status")
+    assert {r[status] for r in rows[1:]} <= {"definitief", "voorlopig", "betwist"} and len(rows) > 2
+    assert any("naar inwonertal" in r[rows[0].index("Correctie")] for r in rows[1:])  # the pool's verdeelsleutel
+    doc = json.loads(z.json.read_text(encoding="utf-8"))
+    assert {ln["status"] for ln in doc["lines"]} <= {"definitive", "provisional", "disputed"}  # codes in JSON
+
+
 def test_xlsx_writer_edges(tmp_path):
     p = tmp_path / "x.xlsx"
     with Workbook(p) as wb:
