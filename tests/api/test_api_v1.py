@@ -64,7 +64,7 @@ def test_405_names_the_allowed_methods(client):
 def test_invalid_input_is_400_with_invalid_params(client):
     body = assert_problem(client.get("/v1/grootboek/regels", params={"party": "GM0166", "from": "many"}), 400,
                           "REQUEST_INVALID")
-    assert body["invalidParams"] == [{"name": "from", "reason": "not a date (YYYY-MM-DD): 'many'"}]
+    assert body["invalidParams"] == [{"name": "from", "reason": "geen datum (JJJJ-MM-DD): 'many'"}]
     body = assert_problem(client.get("/v1/grootboek/regels"), 400, "REQUEST_INVALID")  # a required one missing
     assert [p["name"] for p in body["invalidParams"]] == ["party"] and body["invalidParams"][0]["in"] == "query"
     body = assert_problem(client.get("/v1/gemeenten", params={"pageSize": "0"}), 400, "REQUEST_INVALID")

@@ -131,7 +131,7 @@ def test_a_brp_response_supplies_the_addresses_and_a_wrong_one_is_named_at_its_f
     page.get_by_role("button", name="Beoordelen").click()
     page.get_by_role("heading", name="Uit het BRP-antwoord").wait_for()
     assert page.get_by_role("listitem").filter(has_text="woonadres GM0166 van 1 januari 2010").is_visible()
-    assert page.get_by_text("DATE_INCOMPLETE", exact=True).is_visible()
+    assert page.get_by_text("onvolledige datum in de BRP").first.is_visible()
     page.get_by_label("BRP-antwoord verblijfplaatshistorie (.json, optioneel)").set_input_files(
         {"name": "historie.json", "mimeType": "application/json", "buffer": b'{"personen": []}'})
     page.get_by_role("button", name="Beoordelen").click()

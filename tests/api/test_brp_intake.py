@@ -46,7 +46,7 @@ def test_cli_prints_the_mapping_then_the_determination(tmp_path):
     assert lines[0] == "Uit het BRP-antwoord (verblijfplaatshistorie):" and lines[1] == "  " + A03_LINE
     assert lines[2].startswith("  RNI (gemeentecode 1999")
     assert out.output.index("Beoordeling A03") > out.output.index(A03_LINE)
-    assert "Kostendrager:      Zwolle (GM0193)" in out.output and "DATE_INCOMPLETE" in out.output
+    assert "Kostendrager:      Zwolle (GM0193)" in out.output and "onvolledige datum in de BRP" in out.output
     machine = _cli(tmp_path, "--case", "A03", "--brp", BRP / "A03.json", "--json")
     det = json.loads(machine.output)
     assert det["cost_bearer"] == "GM0193" and "DATE_INCOMPLETE" in {f["name"] for f in det["flags"]}
@@ -126,7 +126,7 @@ def test_page_takes_a_brp_upload_and_shows_what_it_read(client):
     assert r.status_code == 200, r.text
     text = re.sub(r"\s+", " ", r.text)
     assert "Uit het BRP-antwoord" in text and f"<li>{A03_LINE}</li>" in text
-    assert "<code>DATE_INCOMPLETE</code>" in text and "Uitkomst casus A03" in text
+    assert "onvolledige datum in de BRP" in text and "Uitkomst casus A03" in text
 
 
 def test_page_shows_a_wrong_brp_file_next_to_the_field_and_keeps_the_input(client):
