@@ -91,6 +91,11 @@ class Payload(Model):
     def refs(self) -> dict[str, EntryRef]:
         return {name: getattr(self, name) for name in self.ref_fields if getattr(self, name) is not None}
 
+    def referenced_seqs(self) -> list[int]:
+        """The seqs of every earlier entry this payload refers to: its reference fields (and, for a
+        dispute event, its bookings). What a reader of the entry loads before judging it."""
+        return [ref.seq for ref in self.refs().values()]
+
 
 # ---------------------------------------------------------------------------------------------
 # Payloads per kind (notices N1-N8 of the domain specification, section 4)
@@ -390,6 +395,9 @@ class DisputeEvent(Payload):
     decision: DisputeDecision | None = None
     bookings: tuple[EntryRef, ...] = ()
     cost_line: EntryRef | None = None  # ... or a cost line (disputed like any other, with or without a determination)
+
+    def referenced_seqs(self) -> list[int]:
+        return [*super().referenced_seqs(), *(ref.seq for ref in self.bookings)]
 
     @model_validator(mode="after")
     def _one_subject(self) -> DisputeEvent:

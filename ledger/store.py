@@ -787,10 +787,9 @@ class Store:
         one query per 500."""
         seqs = set()
         for st in parsed:
-            p = st.payload
-            for ref in [*p.refs().values(), *getattr(p, "bookings", ())]:
-                if 0 <= ref.seq < size:
-                    seqs.add(ref.seq)
+            for seq in st.payload.referenced_seqs():
+                if 0 <= seq < size:
+                    seqs.add(seq)
         cache = self._ref_cache
         out = {seq: cache[seq] for seq in seqs if seq in cache}
         for r in self.raw_rows_in(seqs - set(out), conn):

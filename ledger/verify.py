@@ -239,11 +239,6 @@ def _columns_problem(row: Row, st: Statement) -> Problem | None:
     return Problem(row.seq, COLUMN_MISMATCH, f"column(s) {', '.join(names)} differ from the statement")
 
 
-def _referenced(st: Statement) -> list[int]:
-    p = st.payload
-    return [ref.seq for ref in (*p.refs().values(), *getattr(p, "bookings", ()))]
-
-
 def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: list[Problem],
            deep: bool = False, stop: int | None = None) -> LedgerState:
     """Admission replayed over every stored entry in seq order, against the state of the entries
@@ -272,7 +267,7 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
                 problems.append(problem)
             parsed.append((row, st))
         in_chunk = {row.seq: (row, st) for row, st in parsed}  # judged by what this chunk admits before them
-        wanted = {s for _row, st in parsed for s in _referenced(st)} - in_chunk.keys() - referred.keys()
+        wanted = {s for _row, st in parsed for s in st.payload.referenced_seqs()} - in_chunk.keys() - referred.keys()
         stored = _ref_infos(store, wanted)
         admitted: set[int] = set()
 
