@@ -8,7 +8,6 @@ state updated once and a checkpoint signed by the operator key, all in one trans
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from .admission import STATE_KINDS, LedgerState, admit
+from .collector import collector_paused
 from .crypto import Signer, verify_signature
 from .entitlements import RefInfo
 from .entries import (
@@ -625,23 +625,15 @@ class Store:
         A refusal raises LedgerError with the stable code and the item's `index`; nothing is stored.
         An item whose (author, idempotency key) exists with the same content returns the original.
 
-        Python's cyclic garbage collector is paused while the batch is checked and written, and
-        switched back on afterwards if it was on (a process-wide switch; concurrent batches in other
-        threads leave it on at the end): a batch allocates several tracked objects per entry (models,
-        tuples, results), which otherwise trigger collections that traverse the whole heap, costing
-        about 5-10 us per entry.  What a batch allocates is freed by reference counting as before;
-        a cycle (e.g. from a refusal's traceback) waits for the first collection after the batch.
+        Python's cyclic garbage collector is paused while the batch is checked and written
+        (ledger/collector.py): a batch allocates several tracked objects per entry (models, tuples,
+        results), which otherwise trigger collections that traverse the whole heap, costing about
+        5-10 us per entry.
         """
         if not items:
             return []
-        paused = gc.isenabled()
-        if paused:
-            gc.disable()
-        try:
+        with collector_paused():
             return self._append_batch(items)
-        finally:
-            if paused:
-                gc.enable()
 
     def _append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
         """Verify the signatures, then store the batch, first without looking up its idempotency keys.
