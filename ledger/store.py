@@ -764,8 +764,13 @@ class Store:
 
     @contextlib.contextmanager
     def _pg_copy(self, conn: Connection) -> Iterator[Any]:
-        """A binary COPY into ledger_entries (rows in ENTRY_COLUMNS order) on PostgreSQL."""
+        """A binary COPY into ledger_entries (rows in ENTRY_COLUMNS order) on PostgreSQL. The bytea
+        columns are dumped by psycopg's dumper of bytes (C in psycopg[binary]): by type name alone,
+        set_types takes the dumper of psycopg.Binary, in Python, which cost 0.6 us per row."""
+        from psycopg.types.string import BytesBinaryDumper
+
         cur = conn.connection.driver_connection.cursor()
+        cur.adapters.register_dumper(bytes, BytesBinaryDumper)  # this cursor only
         try:
             with cur.copy(f"COPY ledger_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_PG_COPY_TYPES)
