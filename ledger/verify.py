@@ -429,8 +429,9 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
     pool = None
     if total < PARALLEL_THRESHOLD or workers <= 1 or ":memory:" in store.url:
         row_pass = RowPass(keys)
-        for rows in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
-            row_pass.rows(rows)
+        with collector_paused():
+            for rows in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
+                row_pass.rows(rows)
         results: Iterable[ChunkResult] = [row_pass.out]
         report.workers = 1
     else:
@@ -473,7 +474,8 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
     try:
         duplicates = side.submit(store.duplicate_idempotency_keys)
         replay_started = time.perf_counter()
-        registry = replay(store, by_seq, skip, problems, deep, stop=stop).registry
+        with collector_paused():  # the ledger state and the entries referred to are kept to the end
+            registry = replay(store, by_seq, skip, problems, deep, stop=stop).registry
         report.replay_seconds = time.perf_counter() - replay_started
     finally:
         side.shutdown(wait=True)
