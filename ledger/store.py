@@ -674,7 +674,7 @@ class Store:
             results: list[AppendResult] = []
             local: dict[int, tuple[bytes, Statement]] = {}  # this batch's entries, for references
             seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
-            pending_checkpoints: list[tuple[int, bytes]] = []
+            written: list[bytes] = []  # the entry hashes of this batch, for the tree after the loop
             # every stored entry a statement of the batch refers to, read before the rows are written
             # (on PostgreSQL they stream into a COPY while the loop runs, so no query can run then)
             stored_refs = self._stored_refs(conn, parsed, tree.tree_size)
@@ -691,7 +691,6 @@ class Store:
             # (on another core) while the rest of the batch is checked; a refusal aborts the COPY and
             # the transaction.  SQLite: one executemany after the loop.
             pg = self.dialect == "postgresql"
-            written = 0
             with (self._pg_copy(conn) if pg else contextlib.nullcontext()) as copy:
                 add_row = copy.write_row if pg else rows.append
                 for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
@@ -709,19 +708,20 @@ class Store:
                     add_row((seq, stored_at, prev, h, st.kind, st.author, st.key_id, st.idempotency_key, st.client,
                              raw, sig))
                     state.apply(seq, now, st)
-                    written += 1
+                    written.append(h)
                     result = AppendResult(seq, h, now)
                     results.append(result)
                     seen[key] = (st, result)
                     local[seq] = (h, st)
-                    frontier.append(h)
                     prev = h
                     seq += 1
-                    if frontier.size % self.checkpoint_every == 0:
-                        pending_checkpoints.append((frontier.size, frontier.root()))
             if written:
                 if not pg:
                     self._insert_entries(conn, rows)
+                # the tree (merkle.Frontier.extend), with a checkpoint at every multiple of checkpoint_every
+                every = self.checkpoint_every
+                pending_checkpoints = sorted(frontier.extend(
+                    written, range((tree.tree_size // every + 1) * every, seq + 1, every)).items())
                 size = frontier.size
                 if (self.operator is not None and self.checkpoint_on_append
                         and (not pending_checkpoints or pending_checkpoints[-1][0] != size)):
