@@ -49,7 +49,7 @@ _READ_BACK = msgspec.json.Decoder(float_hook=_refuse_float)
 # UTF-8 lead bytes of U+D000..U+10FFFF: keys there may sort differently under RFC 8785 3.2.3.
 _BEYOND_BMP_ORDER = re.compile(rb"[\xed-\xf4]")
 # A JSON number begins at the start of the text or after ":", ",", "[" or whitespace, with an optional
-# "-". Digits become "0", those four and whitespace ":", "-" stays and everything else becomes "x", so
+# "-". Digits become "0", those three and whitespace ":", "-" stays and everything else becomes "x", so
 # plain substring searches find where a number may begin with 16 digits.
 _NUMBER_MAP = bytes(0x30 if 0x30 <= i <= 0x39 else 0x3A if i in b":,[ \t\n\r" else 0x2D if i == 0x2D else 0x78
                     for i in range(256))
