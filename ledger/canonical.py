@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from rules.canonical import CanonicalError, canonical_json, sorted_compact_json
+from rules.canonical import CanonicalError, canonical_json, has_long_number, sorted_compact_json
 
 __all__ = ["CanonicalError", "canonical_json", "parse_canonical"]
 
@@ -33,17 +33,6 @@ def _safe_int(text: str) -> int:
 
 # UTF-8 lead bytes of U+D000..U+10FFFF: keys there sort differently under RFC 8785 3.2.3.
 _NEEDS_FULL = re.compile(rb"[\xed-\xf4]")
-# A number of 16 or more digits may exceed the I-JSON safe range: bytes with any run of 16 digits
-# (in a number or in a string) take the slow path.  Digits become '0' and everything else ' ', so a
-# plain substring search finds such a run quickly.
-_DIGIT_MAP = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
-_SIXTEEN_DIGITS = b"0" * 16
-
-
-def _has_long_number(data: bytes) -> bool:
-    return _SIXTEEN_DIGITS in data.translate(_DIGIT_MAP)
-
-
 def _msgspec_float(text: str) -> Any:
     raise ValueError(f"number {text} is not an integer: statements carry integers only (money in cents)")
 
@@ -83,7 +72,7 @@ def parse_canonical(data: bytes) -> dict[str, Any]:
     re-serialised form of the parsed object would then differ from the bytes.
     """
     if (type(data) is bytes and b"\\" not in data and (data.isascii() or _NEEDS_FULL.search(data) is None)
-            and not _has_long_number(data)):
+            and not has_long_number(data)):
         return _parse_fast(data)
     return parse_canonical_slow(data)
 

@@ -7,6 +7,7 @@ of RFC 9162 and returns a bool; nothing here raises on bad input.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,6 +44,14 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
     return frontier.root()
 
 
+def _perfect_root(leaf_hashes: Sequence[bytes]) -> bytes:
+    """MTH of a perfect tree (a power of two of leaves), level by level."""
+    level = list(leaf_hashes)
+    while len(level) > 1:
+        level = [_sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
+    return level[0]
+
+
 class Frontier:
     """The roots of the perfect subtrees of a growing tree ("compact range" from the left edge).
 
@@ -66,6 +75,39 @@ class Frontier:
             hashes[-1] = _sha256(b"\x01" + hashes[-1] + right).digest()
             n >>= 1
         self.size += 1
+
+    def extend(self, leaf_hashes: Sequence[bytes], roots_at: Sequence[int] = ()) -> dict[int, bytes]:
+        """`append` of each leaf hash in turn, batched (the same frontier, property-tested), and the
+        root at each tree size of `roots_at` (sorted) that the tree passes on the way, by size.
+
+        The leaves are taken in the largest perfect subtrees that the tree's size and the next size of
+        `roots_at` allow (its size a multiple of theirs), each hashed level by level (RFC 9162 2.1.1)
+        and then appended as one frontier hash."""
+        roots: dict[int, bytes] = {}
+        start, end = self.size, self.size + len(leaf_hashes)
+        stops = list(roots_at[bisect_right(roots_at, start):bisect_right(roots_at, end)])
+        for stop in [*stops, end]:
+            while self.size < stop:
+                lo = self.size - start
+                width = stop - self.size
+                k = 1 << (width.bit_length() - 1)  # the largest power of two that fits ...
+                if self.size:
+                    k = min(k, self.size & -self.size)  # ... and divides the size
+                self._append_subtree(_perfect_root(leaf_hashes[lo:lo + k]), k)
+            if stop in stops:
+                roots[stop] = self.root()
+        return roots
+
+    def _append_subtree(self, h: bytes, k: int) -> None:
+        """Append the root `h` of a perfect subtree of k leaves (k a power of two dividing the size)."""
+        hashes = self.hashes
+        hashes.append(h)
+        n = self.size // k
+        while n & 1:
+            right = hashes.pop()
+            hashes[-1] = _sha256(b"\x01" + hashes[-1] + right).digest()
+            n >>= 1
+        self.size += k
 
     def root(self) -> bytes:
         if not self.hashes:

@@ -8,7 +8,6 @@ state updated once and a checkpoint signed by the operator key, all in one trans
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from .admission import STATE_KINDS, LedgerState, admit
+from .collector import collector_paused
 from .crypto import Signer, verify_signature
 from .entitlements import RefInfo
 from .entries import (
@@ -625,23 +625,15 @@ class Store:
         A refusal raises LedgerError with the stable code and the item's `index`; nothing is stored.
         An item whose (author, idempotency key) exists with the same content returns the original.
 
-        Python's cyclic garbage collector is paused while the batch is checked and written, and
-        switched back on afterwards if it was on (a process-wide switch; concurrent batches in other
-        threads leave it on at the end): a batch allocates several tracked objects per entry (models,
-        tuples, results), which otherwise trigger collections that traverse the whole heap, costing
-        about 5-10 us per entry.  What a batch allocates is freed by reference counting as before;
-        a cycle (e.g. from a refusal's traceback) waits for the first collection after the batch.
+        Python's cyclic garbage collector is paused while the batch is checked and written
+        (ledger/collector.py): a batch allocates several tracked objects per entry (models, tuples,
+        results), which otherwise trigger collections that traverse the whole heap, costing about
+        5-10 us per entry.
         """
         if not items:
             return []
-        paused = gc.isenabled()
-        if paused:
-            gc.disable()
-        try:
+        with collector_paused():
             return self._append_batch(items)
-        finally:
-            if paused:
-                gc.enable()
 
     def _append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
         """Verify the signatures, then store the batch, first without looking up its idempotency keys.
@@ -682,7 +674,7 @@ class Store:
             results: list[AppendResult] = []
             local: dict[int, tuple[bytes, Statement]] = {}  # this batch's entries, for references
             seen: dict[tuple[str, str], tuple[Statement, AppendResult]] = {}
-            pending_checkpoints: list[tuple[int, bytes]] = []
+            written: list[bytes] = []  # the entry hashes of this batch, for the tree after the loop
             # every stored entry a statement of the batch refers to, read before the rows are written
             # (on PostgreSQL they stream into a COPY while the loop runs, so no query can run then)
             stored_refs = self._stored_refs(conn, parsed, tree.tree_size)
@@ -699,7 +691,6 @@ class Store:
             # (on another core) while the rest of the batch is checked; a refusal aborts the COPY and
             # the transaction.  SQLite: one executemany after the loop.
             pg = self.dialect == "postgresql"
-            written = 0
             with (self._pg_copy(conn) if pg else contextlib.nullcontext()) as copy:
                 add_row = copy.write_row if pg else rows.append
                 for i, (st, (raw, sig)) in enumerate(zip(parsed, items)):
@@ -717,19 +708,20 @@ class Store:
                     add_row((seq, stored_at, prev, h, st.kind, st.author, st.key_id, st.idempotency_key, st.client,
                              raw, sig))
                     state.apply(seq, now, st)
-                    written += 1
+                    written.append(h)
                     result = AppendResult(seq, h, now)
                     results.append(result)
                     seen[key] = (st, result)
                     local[seq] = (h, st)
-                    frontier.append(h)
                     prev = h
                     seq += 1
-                    if frontier.size % self.checkpoint_every == 0:
-                        pending_checkpoints.append((frontier.size, frontier.root()))
             if written:
                 if not pg:
                     self._insert_entries(conn, rows)
+                # the tree (merkle.Frontier.extend), with a checkpoint at every multiple of checkpoint_every
+                every = self.checkpoint_every
+                pending_checkpoints = sorted(frontier.extend(
+                    written, range((tree.tree_size // every + 1) * every, seq + 1, every)).items())
                 size = frontier.size
                 if (self.operator is not None and self.checkpoint_on_append
                         and (not pending_checkpoints or pending_checkpoints[-1][0] != size)):
@@ -772,8 +764,13 @@ class Store:
 
     @contextlib.contextmanager
     def _pg_copy(self, conn: Connection) -> Iterator[Any]:
-        """A binary COPY into ledger_entries (rows in ENTRY_COLUMNS order) on PostgreSQL."""
+        """A binary COPY into ledger_entries (rows in ENTRY_COLUMNS order) on PostgreSQL. The bytea
+        columns are dumped by psycopg's dumper of bytes (C in psycopg[binary]): by type name alone,
+        set_types takes the dumper of psycopg.Binary, in Python, which cost 0.6 us per row."""
+        from psycopg.types.string import BytesBinaryDumper
+
         cur = conn.connection.driver_connection.cursor()
+        cur.adapters.register_dumper(bytes, BytesBinaryDumper)  # this cursor only
         try:
             with cur.copy(f"COPY ledger_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_PG_COPY_TYPES)
@@ -787,10 +784,9 @@ class Store:
         one query per 500."""
         seqs = set()
         for st in parsed:
-            p = st.payload
-            for ref in [*p.refs().values(), *getattr(p, "bookings", ())]:
-                if 0 <= ref.seq < size:
-                    seqs.add(ref.seq)
+            for seq in st.payload.referenced_seqs():
+                if 0 <= seq < size:
+                    seqs.add(seq)
         cache = self._ref_cache
         out = {seq: cache[seq] for seq in seqs if seq in cache}
         for r in self.raw_rows_in(seqs - set(out), conn):

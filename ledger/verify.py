@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .admission import LedgerState, admit
+from .collector import collector_paused
 from .crypto import verify_signature
 from .entitlements import RefInfo
 from .entries import (
@@ -216,9 +217,12 @@ def _init_worker(url: str, schema: str | None, keys: dict[str, bytes]) -> None:
 
 
 def _run_chunk(bounds: tuple[int, int | None]) -> ChunkResult:
+    """The row pass over one stretch, in a worker process (the collector paused, ledger/collector.py:
+    the stretch's rows and results are all kept until it is sent)."""
     p = RowPass(_worker["keys"])
-    for rows in _worker["store"].iter_raw_chunks(bounds[0], bounds[1], chunk=CHUNK):
-        p.rows(rows)
+    with collector_paused():
+        for rows in _worker["store"].iter_raw_chunks(bounds[0], bounds[1], chunk=CHUNK):
+            p.rows(rows)
     return p.out
 
 
@@ -237,11 +241,6 @@ def _columns_problem(row: Row, st: Statement) -> Problem | None:
         return None
     names = [n for n, x, y in zip(_COLUMNS, stored, signed) if x != y]
     return Problem(row.seq, COLUMN_MISMATCH, f"column(s) {', '.join(names)} differ from the statement")
-
-
-def _referenced(st: Statement) -> list[int]:
-    p = st.payload
-    return [ref.seq for ref in (*p.refs().values(), *getattr(p, "bookings", ()))]
 
 
 def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: list[Problem],
@@ -272,7 +271,7 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
                 problems.append(problem)
             parsed.append((row, st))
         in_chunk = {row.seq: (row, st) for row, st in parsed}  # judged by what this chunk admits before them
-        wanted = {s for _row, st in parsed for s in _referenced(st)} - in_chunk.keys() - referred.keys()
+        wanted = {s for _row, st in parsed for s in st.payload.referenced_seqs()} - in_chunk.keys() - referred.keys()
         stored = _ref_infos(store, wanted)
         admitted: set[int] = set()
 
@@ -430,8 +429,9 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
     pool = None
     if total < PARALLEL_THRESHOLD or workers <= 1 or ":memory:" in store.url:
         row_pass = RowPass(keys)
-        for rows in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
-            row_pass.rows(rows)
+        with collector_paused():
+            for rows in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
+                row_pass.rows(rows)
         results: Iterable[ChunkResult] = [row_pass.out]
         report.workers = 1
     else:
@@ -440,14 +440,12 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
         pool = ctx.Pool(workers, _init_worker, (store.url, store.schema, keys))
         results = pool.imap(_run_chunk, bounds)
         report.workers = workers
-    side = ThreadPoolExecutor(1)  # the duplicate-key query runs meanwhile (the drivers release the GIL)
-    duplicates = side.submit(store.duplicate_idempotency_keys)
     hashes: list[bytes] = []
     by_seq: dict[int, bytes] = {}
     skip: set[int] = set()
     frontier, roots = Frontier(), {0: Frontier().root()}
     cps = read_checkpoints(view.raw_checkpoints, problems)
-    sizes = {cp.tree_size for cp in cps}
+    sizes = sorted({cp.tree_size for cp in cps})
     stitch = RowPass(keys)  # the first entry follows seq -1 with the zero hash
     stitch.expected, stitch.prev_hash = 0, ZERO_HASH
     last_received = None
@@ -461,23 +459,27 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
                 check(stitch, res.first, b"")
             stitch.follow(res.last, res.hashes[-1])
             last_received = res.last.received_at
-            for seq, h in zip(res.seqs, res.hashes):
-                hashes.append(h)
-                by_seq[seq] = h
-                frontier.append(h)
-                if frontier.size in sizes:
-                    roots[frontier.size] = frontier.root()
+            hashes.extend(res.hashes)
+            by_seq.update(zip(res.seqs, res.hashes))
+            roots.update(frontier.extend(res.hashes, sizes))
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-        side.shutdown(wait=True)
     problems.extend(stitch.out.problems)
     report.crypto_seconds = time.perf_counter() - started
+    # the duplicate-key query of pass 3 runs during the replay, which leaves the other cores idle (the
+    # drivers release the GIL), not during the cryptographic pass, which keeps every core busy
+    side = ThreadPoolExecutor(1)
+    try:
+        duplicates = side.submit(store.duplicate_idempotency_keys)
+        replay_started = time.perf_counter()
+        with collector_paused():  # the ledger state and the entries referred to are kept to the end
+            registry = replay(store, by_seq, skip, problems, deep, stop=stop).registry
+        report.replay_seconds = time.perf_counter() - replay_started
+    finally:
+        side.shutdown(wait=True)
     check_idempotency_keys(duplicates.result(), problems)
-    replay_started = time.perf_counter()
-    registry = replay(store, by_seq, skip, problems, deep, stop=stop).registry
-    report.replay_seconds = time.perf_counter() - replay_started
     for check in CHECKPOINT_CHECKS:
         check(cps, roots, len(hashes), registry, problems)
     check_tree_state(view.tree_state, hashes, frontier, cps, last_received, problems)

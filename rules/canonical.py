@@ -14,7 +14,8 @@ compact encoding with sorted keys, accepted only when
 - it has no character at or above U+D000 (the UTF-8 lead bytes 0xED-0xF4), so ordering the keys
   by code point is ordering them by UTF-16 code unit (RFC 8785 section 3.2.3: an emoji key sorts
   before U+FB33);
-- it has no run of 16 digits, so no integer beyond the I-JSON safe range (2**53 - 1).
+- no number in it begins with 16 digits, so no integer is beyond the I-JSON safe range (2**53 - 1)
+  (``has_long_number``; runs of digits inside strings, as in hex digests, do not count).
 
 Every other value goes to ``rfc8785``, or is refused with ``CanonicalError``. The escapes of
 msgspec's strings are those of RFC 8785 (section 3.2.2.2). ``tests/rules_engine/test_canonical.py``
@@ -29,7 +30,7 @@ from typing import Any
 import msgspec
 import rfc8785
 
-__all__ = ["CanonicalError", "canonical_json", "sha256_canonical", "sorted_compact_json"]
+__all__ = ["CanonicalError", "canonical_json", "has_long_number", "sha256_canonical", "sorted_compact_json"]
 
 
 class CanonicalError(ValueError):
@@ -47,9 +48,22 @@ def _refuse_float(text: str) -> Any:
 _READ_BACK = msgspec.json.Decoder(float_hook=_refuse_float)
 # UTF-8 lead bytes of U+D000..U+10FFFF: keys there may sort differently under RFC 8785 3.2.3.
 _BEYOND_BMP_ORDER = re.compile(rb"[\xed-\xf4]")
-# Digits become '0' and everything else ' ', so a plain substring search finds a run of 16 digits.
-_DIGIT_MAP = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+# A JSON number begins at the start of the text or after ":", ",", "[" or whitespace, with an optional
+# "-". Digits become "0", those three and whitespace ":", "-" stays and everything else becomes "x", so
+# plain substring searches find where a number may begin with 16 digits.
+_NUMBER_MAP = bytes(0x30 if 0x30 <= i <= 0x39 else 0x3A if i in b":,[ \t\n\r" else 0x2D if i == 0x2D else 0x78
+                    for i in range(256))
 _SIXTEEN_DIGITS = b"0" * 16
+
+
+def has_long_number(data: bytes) -> bool:
+    """Whether a number of 16 digits or more may begin somewhere in the JSON text `data` (so may be
+    an integer beyond the I-JSON safe range, 2**53 - 1). A run of digits inside a string (a hex
+    digest holds one of 16 about once in a hundred) does not count, unless one of those characters
+    is just before it in the string: then True, which only sends the text the slower road."""
+    shape = data.translate(_NUMBER_MAP)
+    return (b":" + _SIXTEEN_DIGITS in shape or b":-" + _SIXTEEN_DIGITS in shape
+            or shape.startswith(_SIXTEEN_DIGITS) or shape.startswith(b"-" + _SIXTEEN_DIGITS))
 
 
 def sorted_compact_json(value: Any) -> bytes:
@@ -70,7 +84,7 @@ def _sorted_compact(value: Any) -> bytes | None:
         return None
     if not out.isascii() and _BEYOND_BMP_ORDER.search(out) is not None:
         return None
-    if _SIXTEEN_DIGITS in out.translate(_DIGIT_MAP):
+    if has_long_number(out):
         return None
     try:
         same = _READ_BACK.decode(out) == value

@@ -98,9 +98,27 @@ def test_parse_canonical_fast_path_edge_cases():
                 b'{"a":"\\u001F"}', b'{"a":"\\/"}', b'{"a":"\x7f"}', b'{"a":"\xe2\x80\xa8"}', b'{"a":1}\n',
                 b' {"a":1}', b'{"a":true,"b":false,"c":null}', b'{"a":tru}', b'{"a":{"c":1,"b":2}}',
                 b'{"a":"x:1234567890123456"}', b'{"\xe2\x82\xac":1}', b'{"a":"\xc0\xaf"}', b'{}', b'[]',
-                b'{"a":"\x01"}', b'{"a":"\xf0\x9f\x98\x80"}']:
+                b'{"a":"\x01"}', b'{"a":"\xf0\x9f\x98\x80"}',
+                # long runs of digits: in a string (a hex digest), and as numbers wherever a number begins
+                b'{"a":"ab12345678901234567cd"}', b'{"a":"12345678901234567"}', b'{"a": 12345678901234567}',
+                b'{"a":[1,12345678901234567]}', b'{"a":-12345678901234567}', b'{"a":1234567890123456}',
+                b'{"a":\n9007199254740993}', b'12345678901234567', b' -12345678901234567',
+                b'{"a":1,"b":99999999999999999999999}']:
         assert _outcome(parse_canonical, raw) == _outcome(parse_canonical_slow, raw), raw
     assert _outcome(parse_canonical, b'{"a":"\\ud800"}')[0] == "refused"  # a lone surrogate, no traceback
+
+
+def test_only_a_number_of_16_digits_sends_bytes_the_slow_way():
+    """A run of 16 digits inside a string (about one hex digest in a hundred, so at times every
+    statement of a key whose id holds one) keeps the fast path; where a number may begin, it does not."""
+    from rules.canonical import has_long_number
+
+    digest = "9e21c0e66f3412415490727281b538" + "a" * 34
+    assert not has_long_number(canonical_json({"key_id": digest, "n": 123456789012345}))
+    for raw in [b'{"a":1234567890123456}', b'{"a":-1234567890123456}', b'[1,1234567890123456]',
+                b'{"a": 1234567890123456}', b'{"a":\t1234567890123456}', b"1234567890123456", b"-1234567890123456",
+                b'{"a":"x:1234567890123456"}']:  # the last inside a string: the slow path, which is always right
+        assert has_long_number(raw), raw
 
 
 def test_parse_canonical_refuses_variants():

@@ -375,3 +375,20 @@ def test_only_the_idempotency_index_makes_a_batch_retry(env):
     assert _idempotency_key_taken(caught["same key"]) is True
     assert _idempotency_key_taken(caught["same seq"]) is False
     assert _idempotency_key_taken(ValueError("ledger_entries.author, ledger_entries.idempotency_key")) is False
+
+
+def test_referenced_seqs_are_the_reference_fields_and_a_dispute_events_bookings():
+    """What the store reads before a batch and verify before a chunk: every entry a payload refers to."""
+    import json
+
+    from ledger.entries import PAYLOADS
+
+    h = "ab" * 32
+    line = PAYLOADS["cost_line"].model_validate_json(json.dumps(
+        {**cost_line(), "determination": {"seq": 3, "entry_hash": h}, "replaces": {"seq": 9, "entry_hash": h}}))
+    assert sorted(line.referenced_seqs()) == [3, 9]
+    event = PAYLOADS["dispute_event"].model_validate_json(json.dumps(
+        {"dispute_id": "GS-1", "determination": {"seq": 3, "entry_hash": h}, "status": "IMPLEMENTED",
+         "previous_status": "DECIDED", "participants": ["GM0166", "GM0193"],
+         "bookings": [{"seq": 11, "entry_hash": h}, {"seq": 12, "entry_hash": h}]}))
+    assert sorted(event.referenced_seqs()) == [3, 11, 12]

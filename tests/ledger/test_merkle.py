@@ -409,3 +409,31 @@ def test_frontier_tracks_root_and_round_trips():
         assert g.root() == f.root() and g.hashes == f.hashes
     with pytest.raises(ValueError):
         Frontier(3, [SOME_HASH])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 70), st.integers(0, 140), st.lists(st.integers(0, 220), max_size=8))
+def test_frontier_extend_is_append_one_by_one(before, n, at):
+    """The batch function (perfect subtrees hashed level by level) against the plain one: the same
+    frontier after it, and at every size of `roots_at` the tree passes, the root append gives there."""
+    data = [i.to_bytes(2, "big") for i in range(before + n)]
+    leaves = [leaf_hash(d) for d in data]
+    plain, batched = Frontier(), Frontier()
+    for x in leaves[:before]:
+        plain.append(x)
+        batched.append(x)
+    sizes = sorted(at)
+    expected = {}
+    for x in leaves[before:]:
+        plain.append(x)
+        if plain.size in sizes:
+            expected[plain.size] = plain.root()
+    assert batched.extend(leaves[before:], sizes) == expected
+    assert (batched.size, batched.hashes) == (plain.size, plain.hashes)
+    assert batched.root() == plain.root() == naive_mth(data)
+
+
+def test_frontier_extend_known_answers():
+    f = Frontier()
+    assert f.extend(HASHES, [0, 3, 5, 8, 9]) == {3: ROOTS[2], 5: ROOTS[4], 8: ROOTS[7]}
+    assert f.root() == ROOTS[7] and f.extend([]) == {}

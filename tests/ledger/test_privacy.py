@@ -177,14 +177,50 @@ def test_committee_texts_are_checked_too(scenario):
 
 
 def test_the_fast_byte_pass_finds_what_the_plain_patterns_find():
-    """The pre-pass over statement bytes (searched only where a match can start) is the plain pattern."""
+    """The pre-pass over statement bytes (a pattern tried only where the shape of the bytes shows what
+    it finds) finds what the plain patterns tried everywhere find: every nine-digit match, and a postcode
+    only in bytes whose shape holds the postcode shape."""
     import random
     import re as _re
 
     rng = random.Random(7)
     plain_nine, plain_postcode = _re.compile(privacy._NINE.encode()), _re.compile(privacy._POSTCODE.encode())
-    for _ in range(5000):
+    found = {"nine": 0, "postcode": 0}
+    for _ in range(20000):
         t = "".join(rng.choice("0123456789 .-aZAB@x") for _ in range(rng.randint(0, 30))).encode()
-        assert [m.span() for m in plain_nine.finditer(t)] == [m.span() for m in privacy._nine_in_runs(t)], t
-        assert [m.span() for m in plain_postcode.finditer(t)] == \
-            [m.span() for m in privacy._POSTCODE_BYTES.finditer(t)], t
+        shape = t.translate(privacy._SHAPE)
+        nine = sorted(m.span() for m in plain_nine.finditer(t))
+        assert nine == sorted(m.span() for m in privacy._nine_digit_matches(t, shape)), t
+        postcodes = [m.span() for m in plain_postcode.finditer(t)]
+        assert postcodes == [m.span() for m in privacy._POSTCODE_BYTES.finditer(t)], t
+        if postcodes:
+            assert b"0000AA" in shape or b"0000.AA" in shape, t
+        found["nine"] += bool(nine)
+        found["postcode"] += bool(postcodes)
+    assert found["nine"] > 50 and found["postcode"] > 20  # the inputs hold both, often enough to tell
+
+
+def test_the_byte_pass_decides_as_the_patterns_tried_everywhere():
+    """_suspect (with the shape's searches) says what the patterns over the whole bytes say, on
+    statement-like bytes: hex digests with runs of digits, amounts, dates, and the written forms."""
+    import random
+
+    rng = random.Random(11)
+    parts = ["a" * 3 + "123456782" + "f" * 30, "1234.56.782", "123 456 782", "8011 AB 12", "8011AB", "2026-12-01",
+             "PSN-000123", "€ 123.456.782", "j@x.nl", "0123456789abcdef", "kamer 3", "111222333", '"', ",", " "]
+
+    def everywhere(raw: bytes) -> bool:
+        if b"@" in raw and privacy._EMAIL_BYTES.search(raw):
+            return True
+        if privacy._POSTCODE_BYTES.search(raw):
+            return True
+        hexes = [x.span() for x in privacy._HEX_BYTES.finditer(raw)]
+        return any(privacy.elfproef(privacy._digits(m.group(0))) and not privacy._in_spans(m.start(), m.end(), hexes)
+                   for m in privacy._NINE_BYTES.finditer(raw))
+
+    outcomes = set()
+    for _ in range(5000):
+        raw = "".join(rng.choice(parts) for _ in range(rng.randint(0, 8))).encode()
+        assert privacy._suspect(raw) == everywhere(raw), raw
+        outcomes.add(everywhere(raw))
+    assert outcomes == {True, False}

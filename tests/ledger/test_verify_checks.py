@@ -105,3 +105,33 @@ def test_checkpoint_order(log):
     sign_checkpoint(store, a["id"], b["tree_size"], tree.root(b["tree_size"]), b["created_at"])
     sign_checkpoint(store, b["id"], a["tree_size"], tree.root(a["tree_size"]), b["created_at"])
     assert found(store) == [(a["tree_size"] - 1, CHECKPOINT_ORDER, b["id"])]
+
+
+def test_worker_processes_report_what_one_process_does(log, monkeypatch):
+    """The cryptographic pass on worker processes, in stretches of 4 rows stitched together (the tree
+    built from each stretch's hashes with merkle.Frontier.extend), reports exactly what one process
+    does: on the clean log, and with a row gone (not rechained) and a signature changed, whose
+    faults (the gap, the chain, the signature, the checkpoint roots past the gap, the tree state) span
+    stretches that no longer start at a multiple of their length."""
+    from ledger import verify
+
+    store = log.store
+    monkeypatch.setattr(verify, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(verify, "SPAN", 4)
+
+    def both():
+        one, many = verify_store(store, workers=1), verify_store(store, workers=2)
+        assert (one.workers, many.workers) == (1, 2)
+        return [(p.seq, p.code, p.checkpoint_id) for p in one.problems], \
+               [(p.seq, p.code, p.checkpoint_id) for p in many.problems]
+
+    assert both() == ([], [])
+    drop = log.batch[2]
+    changed = log.singles[3]
+    execute(store, f"DELETE FROM ledger_entries WHERE seq = {drop}")
+    signature = {r["seq"]: r["signature"] for r in entry_rows(store)}[changed]
+    execute(store, "UPDATE ledger_entries SET signature = :s WHERE seq = :q", s=_flip(signature), q=changed)
+    one, many = both()
+    codes = {code for _seq, code, _cp in one}
+    assert {SEQ_GAP, CHAIN_BROKEN, CHECKPOINT_ROOT_MISMATCH, "SIGNATURE_INVALID"} <= codes, one
+    assert many == one
