@@ -1,6 +1,7 @@
 """Disputes (issue 5): the JSON endpoints and the "Geschillen" pages over cases.service."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from litestar import MediaType, Request, Response, get, post
@@ -11,9 +12,12 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
+from api import compose_cases as cc
+from api.access.account_keys import AccountKeys
 from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
+from api.http.routes_notices import ENTRIES_URL, person_of
 from ledger.store import Store
 
 
@@ -100,14 +104,108 @@ async def worklist_page(store: NamedDependency[Store], caller: NamedDependency[C
     return Template("geschillen.html", context={"actief": "geschillen", "w": w}, media_type=MediaType.HTML)
 
 
-def _case_page(store: Store, case_id: str) -> dict:
-    return {"actief": "geschillen", "v": compose.case(store, case_id),
-            "documenten": compose.case_documents(store, case_id)}
+# ------------------------------------------------------------------------------------------ the case page
+def _keys(state: State) -> AccountKeys:
+    return AccountKeys(state.access.engine, state.access.clock)
+
+
+def _case_page(store: Store, keys: AccountKeys, caller: Caller, case_id: str, **extra: Any) -> dict:
+    from cases import service as cases_service
+    from cases.steps import offered_steps
+
+    view = compose.case(store, case_id)
+    person = person_of(caller)
+    key = keys.signing_key(person) if person else None
+    documents = compose.case_documents(store, case_id)
+    return {"actief": "geschillen", "v": view, "documenten": documents,
+            "stappen": offered_steps(view, caller.party, cases_service.today(store)),
+            "sleutel": key if key is not None and key.party == caller.party else None, "account": person,
+            "partij": caller.party, "rijen": range(1, cc.DECISION_ROWS + 1), "aard_nl": cc.NATURE_NL,
+            "poging_nl": cc.ATTEMPT_NL, "vandaag": cases_service.today(store).isoformat(),
+            "form": {}, "stap": None, "fout": None, "veld": None, "code": None, "gekozen": [], "regel": None,
+            "stuk": None,
+            "max_bytes": extra.pop("max_bytes", None), **extra}
+
+
+def _page(name: str, context: dict, status: int = 200) -> Template:
+    return Template(name, context=context, status_code=status, media_type=MediaType.HTML)
 
 
 @get("/geschillen/{case_id:str}", include_in_schema=False, operation_id="casePage")
-async def case_page(store: NamedDependency[Store], case_id: FromPath[str]) -> Template:
-    return Template("geschil.html", context=await in_thread(_case_page, store, case_id), media_type=MediaType.HTML)
+async def case_page(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+                    case_id: FromPath[str], regel: FromQuery[int | None] = None,
+                    stuk: FromQuery[int | None] = None) -> Template:
+    """The case with the steps the caller's party may take now (cases.steps), each a form whose statements
+    the server prepares and the browser signs; `regel` (after signing) and `stuk` (after an upload) say
+    what was just recorded."""
+    ctx = await in_thread(_case_page, store, _keys(state), caller, case_id, regel=regel,
+                          max_bytes=state.settings.max_document_bytes)
+    if stuk is not None:
+        ctx["stuk"] = next((d for d in ctx["documenten"] if d.id == stuk), None)
+    return _page("geschil.html", ctx)
 
 
-ROUTES = [draft, worklist, case, dossier, bundle, zgw, worklist_page, case_page]
+def _form_of(raw) -> dict[str, list[str]]:
+    return {k: [str(v) for v in raw.getall(k)] for k in raw}
+
+
+@post("/geschillen/{case_id:str}/stap", include_in_schema=False, operation_id="prepareCaseStep", status_code=200)
+async def prepare_step(request: Request, store: NamedDependency[Store], state: State,
+                       caller: NamedDependency[Caller], case_id: FromPath[str]) -> Template:
+    """A step of the case page's forms: the server drafts it for the caller's party (cases.service, as POST
+    /v1/geschillen/concepten) and shows the exact statements in Dutch and JSON to sign in the browser; a
+    wrong input shows the case page again with the Dutch error next to its field and what was typed."""
+    form = _form_of(await request.form())
+    keys = _keys(state)
+    try:
+        batch = await in_thread(cc.prepare_step, store, keys, person_of(caller), caller.party or "", case_id, form)
+    except cc.StepInvalid as exc:
+        ctx = await in_thread(_case_page, store, keys, caller, case_id, max_bytes=state.settings.max_document_bytes)
+        ctx.update(form={k: v[-1] if v else "" for k, v in form.items()}, gekozen=form.get("stukken", []),
+                   stap=(form.get("stap") or [""])[-1], fout=exc.message, veld=exc.field, code=exc.code)
+        return _page("geschil.html", ctx, 400)
+    return _page("geschil-ondertekenen.html", {"actief": "geschillen", "batch": batch, "account": person_of(caller),
+                                               "endpoint": ENTRIES_URL, "terug": f"/geschillen/{case_id}",
+                                               "titel": f"Geschil {case_id}: ondertekenen"})
+
+
+@get("/geschillen/openen", include_in_schema=False, operation_id="openCaseForm")
+async def open_form(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+                    regel: FromQuery[str | None] = None) -> Template:
+    """The opening of a case on a determination or a cost line (`regel`), for a party of it."""
+    return _page("geschil-openen.html", await in_thread(_open_context, store, caller, {"regel": [regel or ""]}))
+
+
+def _open_context(store: Store, caller: Caller, form: dict[str, list[str]]) -> dict:
+    value = (form.get("regel") or [""])[-1]
+    row = cc.opening_subject(store, int(value)) if value.isdigit() else None
+    subject = None
+    payload = json.loads(row.statement)["payload"] if row is not None else {}
+    if row is not None and any(caller.sees_party(p) for p in (row.author, payload.get("addressee"),
+                                                              payload.get("cost_bearer"), payload.get("fronting_party"))
+                               if p):
+        subject = {"seq": row.seq, "kind": row.kind, "author": row.author, "payload": payload,
+                   "mag": cc.may_open(store, caller.party, row.seq)}
+    return {"actief": "geschillen", "onderwerp": subject, "form": {k: v[-1] if v else "" for k, v in form.items()},
+            "fout": None, "veld": None, "partij": caller.party}
+
+
+@post("/geschillen/openen", include_in_schema=False, operation_id="prepareCaseOpening", status_code=200)
+async def prepare_opening(request: Request, store: NamedDependency[Store], state: State,
+                          caller: NamedDependency[Caller]) -> Template:
+    """The opening drafted for the caller's own party (cases.service.draft_open_case) and shown to sign."""
+    caller.require_party(caller.party or "", "een geschil")
+    form = _form_of(await request.form())
+    try:
+        batch = await in_thread(cc.prepare_opening, store, _keys(state), person_of(caller), caller.party, form)
+    except cc.StepInvalid as exc:
+        ctx = await in_thread(_open_context, store, caller, form)
+        ctx.update(fout=exc.message, veld=exc.field, code=exc.code)
+        return _page("geschil-openen.html", ctx, 400)
+    return _page("geschil-ondertekenen.html", {"actief": "geschillen", "batch": batch, "account": person_of(caller),
+                                               "endpoint": ENTRIES_URL, "terug": f"/geschillen/{batch.case_id}",
+                                               "titel": f"Geschil {batch.case_id} openen: ondertekenen"})
+
+
+ROUTES = [draft, worklist, case, dossier, bundle, zgw, worklist_page, open_form, prepare_opening, case_page,
+          prepare_step]

@@ -1,0 +1,222 @@
+"""Every workflow step on the case page (/geschillen/{id}): offered only to the party whose role the workflow
+table allows (cases.steps over ledger.disputes.transition_problem), drafted by the server and signed with
+the account's own key (here Python plays the browser with a key of the same kind, as tests/api/test_notices.py
+does; tests/api/test_browser_cases.py does it in Chromium), a wrong input refused in Dutch next to its field
+with what was typed kept; exhibits uploaded and downloaded on the page; the work list with its filters."""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import time
+
+import pytest
+from api_helpers import sqlite_settings
+from litestar.testing import TestClient
+
+from api import compose_notices
+from api.access import totp
+from api.access.account_keys import AccountKeys
+from api.http import create_app
+from cases import service as cases_service
+from ledger import service
+from ledger.crypto import new_signer
+from ledger.store import entries
+
+PASSWORD = "een lang genoeg wachtwoord"
+KAMPEN, ZWOLLE, APELDOORN = "GM0166", "GM0193", "GM0200"
+ACCOUNTS = {"post@kampen.nl": (KAMPEN, ["regio"]), "post@zwolle.nl": (ZWOLLE, ["regio"]),
+            "post@apeldoorn.nl": (APELDOORN, ["regio"]), "secretaris@commissie.nl": ("COMMITTEE", ["secretaris"])}
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@pytest.fixture
+def app_client(tmp_path):
+    with TestClient(create_app(sqlite_settings(tmp_path)), base_url="https://testserver.local") as c:
+        c.totp = {}
+        for user, (p, roles) in ACCOUNTS.items():
+            made = c.app.state.access.add_account(user, p, roles, password=PASSWORD)
+            c.totp[user] = made.totp_secret
+        c.sessions = {}
+        yield c
+
+
+def log_in(client, username: str) -> str:
+    """The person's session (logged in once per test: a committee account's second factor is a one-time code)."""
+    if username not in client.sessions:
+        client.cookies.clear()
+        r = client.post("/aanmelden", data={"gebruiker": username, "wachtwoord": PASSWORD}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        if r.headers["location"].startswith("/aanmelden/code"):
+            code = totp.code_at(client.totp[username], time.time())
+            assert client.post("/aanmelden/code", data={"code": code}, follow_redirects=False).status_code == 303
+        client.sessions[username] = dict(client.cookies)
+    client.cookies.clear()
+    for k, v in client.sessions[username].items():
+        client.cookies.set(k, v)
+    return client.get("/v1/ik").json()["csrf"]
+
+
+def browser_key(client, username: str):
+    """The account's browser key (what WebCrypto makes), asked for on /sleutel and registered by the operator."""
+    csrf = log_in(client, username)
+    key = new_signer(ACCOUNTS[username][0])
+    asked = client.post("/sleutel", data={"publieke_sleutel": key.public_key.hex(), "csrf": csrf},
+                        follow_redirects=False)
+    assert asked.status_code == 303, asked.text
+    compose_notices.register_account_key(client.app.state.store, AccountKeys(client.app.state.access.engine),
+                                         key.key_id)
+    return key
+
+
+def determination(client, addressee: str = ZWOLLE, client_id: str = "PSN-geschil-1"):
+    store = client.app.state.store
+    kampen = service.party_signer(store, client.app.state.settings.keys_dir, KAMPEN)
+    payload = {"determination_id": f"det-{client_id}", "determination_digest": "a" * 64, "input_digest": "b" * 64,
+               "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
+               "outcome": {"cost_bearer": addressee, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
+                           "statutory_college": KAMPEN, "entry_kind": "inter_regional"},
+               "flags": ["BOUNDARY_365"], "provisional": True, "addressee": addressee}
+    return service.record(store, kampen, "determination", payload, idempotency_key=f"det-{client_id}", client=client_id)
+
+
+def steps_on(page_text: str) -> list[str]:
+    return re.findall(r'<input type="hidden" name="stap" value="([A-Za-z_]+)">', page_text)
+
+
+def sign_and_submit(client, page, key, csrf) -> dict:
+    """What sign.js does: sign every prepared statement and post them as one batch."""
+    assert page.status_code == 200, page.text
+    m = re.search(r'data-statements="([^"]+)"', page.text)
+    assert m, page.text
+    raws = [base64.b64decode(b) for b in json.loads(html.unescape(m.group(1)))]
+    r = client.post("/v1/grootboek/regels", headers={"x-csrf-token": csrf}, json={"entries": [
+        {"statement": base64.b64encode(raw).decode(), "signature": base64.b64encode(key.sign(raw)).decode()}
+        for raw in raws]})
+    assert r.status_code == 201, r.text
+    return {"raws": raws, "results": r.json()["results"]}
+
+
+def test_the_cost_bearer_opens_objects_and_each_role_sees_only_its_steps(app_client):
+    c = app_client
+    det = determination(c)
+    zwolle_key = browser_key(c, "post@zwolle.nl")
+    csrf = log_in(c, "post@zwolle.nl")
+
+    form = c.get("/geschillen/openen", params={"regel": det.seq})
+    assert form.status_code == 200 and 'name="vraag"' in form.text
+    # a wrong input: no question; the Dutch error next to the field, what was typed kept, nothing stored
+    size = c.app.state.store.size()
+    bad = c.post("/geschillen/openen", data={"regel": str(det.seq), "vraag": " ", "standpunt": "Geen woonplaats",
+                                             "csrf": csrf})
+    assert bad.status_code == 400 and "Geef de vraag aan de commissie" in bad.text
+    assert 'id="fout-vraag"' in bad.text and "Geen woonplaats</textarea>" in bad.text
+    assert c.app.state.store.size() == size
+
+    prepared = c.post("/geschillen/openen", data={"regel": str(det.seq), "vraag": "Is Zwolle de kostendrager?",
+                                                  "standpunt": "De cliënt woonde in Kampen", "csrf": csrf})
+    assert "Zwolle opent geschil GS-" in prepared.text and 'data-endpoint="/v1/grootboek/regels"' in prepared.text
+    assert 'src="/static/sign.js"' in prepared.text and "<script>" not in prepared.text
+    done = sign_and_submit(c, prepared, zwolle_key, csrf)
+    [st] = [json.loads(r) for r in done["raws"]]
+    assert (st["kind"], st["author"], st["key_id"]) == ("dispute_event", ZWOLLE, zwolle_key.key_id)
+    case_id = st["payload"]["dispute_id"]
+    assert cases_service.case_view(c.app.state.store, case_id).status == "DETERMINED"
+
+    page = c.get(f"/geschillen/{case_id}", params={"regel": done["results"][-1]["seq"]})
+    assert page.status_code == 200 and "vastgelegd in het grootboek" in page.text
+    assert steps_on(page.text) == ["ACCEPTED", "OBJECTED", "submit"]  # the responding party's edges
+    assert "Geschil intrekken" not in page.text
+
+    # the objection without reasons: refused next to its field, the note kept
+    bad = c.post(f"/geschillen/{case_id}/stap", data={"stap": "OBJECTED", "standpunt": "", "toelichting": "zie brief",
+                                                      "csrf": csrf})
+    assert bad.status_code == 400 and 'id="fout-OBJECTED-standpunt"' in bad.text
+    assert "Geef de redenen van het bezwaar" in bad.text and 'value="zie brief"' in bad.text
+    # a step the table does not give this party: refused, nothing prepared
+    refused = c.post(f"/geschillen/{case_id}/stap", data={"stap": "WITHDRAWN", "csrf": csrf})
+    assert refused.status_code == 400 and "Deze stap is nu niet aan uw partij" in refused.text
+    assert "data-statements" not in refused.text
+
+    prepared = c.post(f"/geschillen/{case_id}/stap", data={"stap": "OBJECTED", "standpunt": "Kampen is de woonplaats",
+                                                           "csrf": csrf})
+    assert "maakt bezwaar (N4)" in prepared.text and "bezwaar gemaakt" in prepared.text
+    done = sign_and_submit(c, prepared, zwolle_key, csrf)
+    assert [json.loads(r)["kind"] for r in done["raws"]] == ["objection", "dispute_event"]
+    assert cases_service.case_view(c.app.state.store, case_id).status == "OBJECTED"
+
+    log_in(c, "post@kampen.nl")  # the claiming party: consultation, settling, withdrawing
+    assert steps_on(c.get(f"/geschillen/{case_id}").text) == ["CONSULTATION", "SETTLED", "WITHDRAWN", "submit"]
+    log_in(c, "secretaris@commissie.nl")  # the committee has no edge from OBJECTED
+    committee_page = c.get(f"/geschillen/{case_id}")
+    assert steps_on(committee_page.text) == ["submit"]
+    log_in(c, "post@apeldoorn.nl")  # not a party: the case does not exist for it
+    assert c.get(f"/geschillen/{case_id}").status_code == 404
+    assert c.post(f"/geschillen/{case_id}/stap", data={"stap": "submit"}).status_code in (403, 404)
+
+
+def _to_exchange(c, case_id: str) -> None:
+    """CONSULTATION, the two attempts with evidence, ESCALATED, FILED, ADMISSIBILITY, EXCHANGE (the parties'
+    and the committee's key files, through the same service functions)."""
+    store, keys = c.app.state.store, c.app.state.settings.keys_dir
+    s = {p: service.party_signer(store, keys, p) for p in (KAMPEN, ZWOLLE, "COMMITTEE")}
+    doc = cases_service.add_document(store, c.app.state.documents, case_id, filename="overleg.pdf", data=PDF,
+                                     title="Verslag overleg", author_party=KAMPEN,
+                                     document_date=cases_service.today(store))
+    today = cases_service.today(store)
+    cases_service.transition(store, s[KAMPEN], case_id, "CONSULTATION")
+    for kind in ("contactpersonen", "regioadviseur"):
+        cases_service.record_attempt(store, s[KAMPEN], case_id, kind=kind, held_on=today, summary="geen akkoord",
+                                     evidence=[doc.sha256])
+    cases_service.transition(store, s[KAMPEN], case_id, "ESCALATED")
+    cases_service.transition(store, s[KAMPEN], case_id, "FILED")
+    cases_service.transition(store, s["COMMITTEE"], case_id, "ADMISSIBILITY")
+    cases_service.transition(store, s["COMMITTEE"], case_id, "EXCHANGE")
+
+
+def test_the_committee_decides_in_a_table_form(app_client):
+    c = app_client
+    det = determination(c, client_id="PSN-geschil-2")
+    committee_key = browser_key(c, "secretaris@commissie.nl")
+    store, keys = c.app.state.store, c.app.state.settings.keys_dir
+    view = cases_service.open_case(store, service.party_signer(store, keys, ZWOLLE), det.seq,
+                                   question="Wie is de kostendrager?")
+    cases_service.transition(store, service.party_signer(store, keys, ZWOLLE), view.case_id, "OBJECTED",
+                             position="Kampen")
+    _to_exchange(c, view.case_id)
+
+    log_in(c, "post@zwolle.nl")
+    assert steps_on(c.get(f"/geschillen/{view.case_id}").text) == ["SETTLED", "submit"]  # no decision for a party
+    csrf = log_in(c, "secretaris@commissie.nl")
+    page = c.get(f"/geschillen/{view.case_id}")
+    assert steps_on(page.text) == ["HEARING", "DECIDED", "submit"]
+    assert 'name="kostendrager_1"' in page.text and "Uitspraak doen" in page.text
+
+    # a wrong cost bearer: the Dutch error next to that row's field, every typed value kept, nothing stored
+    size = store.size()
+    form = {"stap": "DECIDED", "aard": "binding_advice", "van_1": "2026-01-15", "tot_1": "2026-03-31",
+            "kostendrager_1": "Kampen", "samenvatting": "Kampen draagt de kosten", "csrf": csrf}
+    bad = c.post(f"/geschillen/{view.case_id}/stap", data=form)
+    assert bad.status_code == 400 and 'id="fout-DECIDED-kostendrager_1"' in bad.text
+    assert "Geen gemeentecode (GMxxxx): KAMPEN" in bad.text
+    assert 'value="2026-03-31"' in bad.text and "Kampen draagt de kosten</textarea>" in bad.text
+    assert store.size() == size
+    # overlapping periods: the ledger's rule, in Dutch
+    overlap = c.post(f"/geschillen/{view.case_id}/stap", data={**form, "kostendrager_1": KAMPEN, "van_2": "2026-03-01",
+                                                              "tot_2": "2026-04-30", "kostendrager_2": ZWOLLE})
+    assert overlap.status_code == 400 and "mogen elkaar niet overlappen" in overlap.text
+
+    prepared = c.post(f"/geschillen/{view.case_id}/stap", data={**form, "kostendrager_1": KAMPEN})
+    assert "bindend advies" in prepared.text and "15-01-2026" in prepared.text
+    done = sign_and_submit(c, prepared, committee_key, csrf)
+    [st] = [json.loads(r) for r in done["raws"]]
+    assert st["author"] == "COMMITTEE" and st["payload"]["decision"]["cost_bearers"][0]["cost_bearer"] == KAMPEN
+    decided = c.get(f"/geschillen/{view.case_id}")
+    assert "uitspraak gedaan" in decided.text and 'id="uitspraak-perioden"' in decided.text
+    assert "bindend advies" in decided.text and "31-03-2026" in decided.text
+    assert steps_on(decided.text) == ["submit"]
+    log_in(c, "post@zwolle.nl")
+    assert steps_on(c.get(f"/geschillen/{view.case_id}").text) == ["COURT_REVIEW", "submit"]
+    row = store.rows_where(entries.c.seq == done["results"][0]["seq"])[0]
+    assert (row.kind, row.key_id) == ("dispute_event", committee_key.key_id)
