@@ -194,7 +194,6 @@ def _open_context(store: Store, caller: Caller, form: dict[str, list[str]]) -> d
 async def prepare_opening(request: Request, store: NamedDependency[Store], state: State,
                           caller: NamedDependency[Caller]) -> Template:
     """The opening drafted for the caller's own party (cases.service.draft_open_case) and shown to sign."""
-    caller.require_party(caller.party or "", "een geschil")
     form = _form_of(await request.form())
     try:
         batch = await in_thread(cc.prepare_opening, store, _keys(state), person_of(caller), caller.party, form)
