@@ -318,6 +318,38 @@ def prepare_opening(store: Store, keys: AccountKeys, username: str | None, party
         raise refusal(exc, "open") from None
 
 
-__all__ = ["CASE_ERROR_NL", "DECISION_ROWS", "NATURE_NL", "PreparedBatch", "PreparedStatement", "StepInvalid",
+GROUP_NL = {"open": "open", "beslist": "beslist", "gesloten": "gesloten", "alle": "alle"}
+ACTOR_CHOICES = ("", "mij", "COMMITTEE", "OPERATOR")
+
+
+def worklist_filters(status: str | None, partij: str | None, wie: str | None, own: str | None
+                     ) -> tuple[str, str | None, str | None]:
+    """The work list's filters (status group, party, who must act next: `mij` is the caller's own party),
+    StepInvalid in Dutch next to the field."""
+    from cases.service import CASE_GROUPS
+
+    group = (status or "open").strip()
+    if group not in CASE_GROUPS:
+        raise StepInvalid("status", f"Kies open, beslist, gesloten of alle, niet „{group}”.")
+    party = (partij or "").strip().upper() or None
+    if party and not is_party(party):
+        raise StepInvalid("partij", f"Geen partijcode (bv. GM0193): {party}")
+    actor = (wie or "").strip()
+    if actor not in ACTOR_CHOICES:
+        raise StepInvalid("wie", "Kies wie als volgende aan zet is uit de lijst.")
+    if actor == "mij":
+        actor = own or ""
+    return group, party, actor or None
+
+
+def case_rows(store: Store, sees_case, group: str, party: str | None, actor: str | None):
+    """The cases of the work list (cases.service.case_list) that the caller sees."""
+    from cases import service as cases_service
+
+    return [r for r in cases_service.case_list(store, group=group, party=party, actor=actor)
+            if sees_case(r.case_id, r.parties.participants())]
+
+
+__all__ = ["ACTOR_CHOICES", "GROUP_NL", "case_rows", "worklist_filters", "CASE_ERROR_NL", "DECISION_ROWS", "NATURE_NL", "PreparedBatch", "PreparedStatement", "StepInvalid",
            "decision_rows", "may_open", "opening_subject", "prepare_draft", "prepare_opening", "prepare_step",
            "refusal", "statement_nl", "step_arguments"]

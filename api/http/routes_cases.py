@@ -99,9 +99,28 @@ async def zgw(store: NamedDependency[Store], case_id: FromPath[str]) -> dict:
 
 
 @get("/geschillen", name="geschillen", include_in_schema=False, operation_id="worklistPage")
-async def worklist_page(store: NamedDependency[Store], caller: NamedDependency[Caller]) -> Template:
-    w = await in_thread(_worklist, store, caller)
-    return Template("geschillen.html", context={"actief": "geschillen", "w": w}, media_type=MediaType.HTML)
+async def worklist_page(store: NamedDependency[Store], caller: NamedDependency[Caller],
+                        status: FromQuery[str | None] = None, partij: FromQuery[str | None] = None,
+                        wie: FromQuery[str | None] = None) -> Template:
+    """The work list: the cases of a status group (open, beslist, gesloten, alle), of a party and of who must
+    act next, with that party and the deadline; then the provisional determinations nobody disputed yet."""
+    form = {"status": status or "open", "partij": partij or "", "wie": wie or ""}
+    ctx: dict[str, Any] = {"actief": "geschillen", "form": form, "fout": None, "veld": None, "zaken": [],
+                           "partij": caller.party, "groepen": cc.GROUP_NL}
+    code = 200
+    try:
+        group, party, actor = cc.worklist_filters(status, partij, wie, caller.party)
+        ctx["zaken"] = await in_thread(cc.case_rows, store, caller.sees_case, group, party, actor)
+    except cc.StepInvalid as exc:
+        ctx.update(fout=exc.message, veld=exc.field)
+        code = 400
+    ctx["w"] = await in_thread(_worklist, store, caller)
+    ctx["openen"] = await in_thread(_openable, store, caller.party, [u.seq for u in ctx["w"].provisional])
+    return _page("geschillen.html", ctx, code)
+
+
+def _openable(store: Store, party: str | None, seqs: list[int]) -> set[int]:
+    return {s for s in seqs if cc.may_open(store, party, s)}
 
 
 # ------------------------------------------------------------------------------------------ the case page

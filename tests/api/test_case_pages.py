@@ -220,3 +220,49 @@ def test_the_committee_decides_in_a_table_form(app_client):
     assert steps_on(c.get(f"/geschillen/{view.case_id}").text) == ["COURT_REVIEW", "submit"]
     row = store.rows_where(entries.c.seq == done["results"][0]["seq"])[0]
     assert (row.kind, row.key_id) == ("dispute_event", committee_key.key_id)
+
+
+def test_the_work_list_has_decided_and_closed_cases_filters_and_who_acts_next(app_client):
+    c = app_client
+    store, keys = c.app.state.store, c.app.state.settings.keys_dir
+    zwolle = service.party_signer(store, keys, ZWOLLE)
+    open_one = cases_service.open_case(store, zwolle, determination(c, client_id="PSN-wl-1").seq, question="Wie?")
+    withdrawn = cases_service.open_case(store, zwolle, determination(c, client_id="PSN-wl-2").seq, question="Wie?")
+    cases_service.transition(store, service.party_signer(store, keys, KAMPEN), withdrawn.case_id, "WITHDRAWN")
+    decided = cases_service.open_case(store, zwolle, determination(c, client_id="PSN-wl-3").seq, question="Wie?")
+    cases_service.transition(store, zwolle, decided.case_id, "OBJECTED", position="Kampen")
+    _to_exchange(c, decided.case_id)
+    cases_service.decide(store, service.party_signer(store, keys, "COMMITTEE"), decided.case_id,
+                         nature="binding_advice", cost_bearers=[{"period_from": "2026-01-15", "period_to": "2026-03-31",
+                                                                 "cost_bearer": KAMPEN}])
+    untouched = determination(c, addressee=ZWOLLE, client_id="PSN-wl-4")
+
+    log_in(c, "post@zwolle.nl")
+
+    def cases(**params) -> list[str]:
+        r = c.get("/geschillen", params=params)
+        assert r.status_code == 200, r.text
+        return re.findall(r'<td class="nw"><a href="/geschillen/(GS-\d+)">', r.text)
+
+    assert cases() == [open_one.case_id]  # open by default
+    assert cases(status="beslist") == [decided.case_id]
+    assert cases(status="gesloten") == [withdrawn.case_id]
+    assert sorted(cases(status="alle")) == sorted([open_one.case_id, withdrawn.case_id, decided.case_id])
+    assert cases(status="alle", partij=APELDOORN) == []
+    assert cases(wie="mij") == [open_one.case_id]  # DETERMINED: the responding party answers (N4)
+    assert cases(wie="COMMITTEE") == []
+    page = c.get("/geschillen", params={"status": "open"})
+    assert "aanvaarding of bezwaar" in page.text and re.search(r"\d{2}-\d{2}-\d{4}</span>", page.text)
+    assert f'href="/geschillen/openen?regel={untouched.seq}">Geschil openen</a>' in page.text
+    decided_page = c.get("/geschillen", params={"status": "beslist"})
+    assert "bindend advies van" in decided_page.text and "boeken van de uitspraak" in decided_page.text
+    assert "beheerder" in decided_page.text  # the operator books next
+
+    bad = c.get("/geschillen", params={"status": "afgerond", "partij": "GM0193"})
+    assert bad.status_code == 400 and 'id="fout-status"' in bad.text and "Kies open, beslist" in bad.text
+    assert 'value="GM0193"' in bad.text  # what was typed is kept
+    bad = c.get("/geschillen", params={"partij": "Zwolle"})
+    assert bad.status_code == 400 and "Geen partijcode" in bad.text and 'value="Zwolle"' in bad.text
+
+    log_in(c, "post@apeldoorn.nl")  # another party sees none of them
+    assert cases(status="alle") == []
