@@ -318,6 +318,58 @@ def prepare_opening(store: Store, keys: AccountKeys, username: str | None, party
         raise refusal(exc, "open") from None
 
 
+#: an exhibit refused, as a person reads it (cases.documents' codes)
+DOCUMENT_ERROR_NL = {
+    "DOCUMENT_TYPE_REFUSED": ("bestand", "Dit soort bestand wordt niet aangenomen: kies een PDF, PNG, JPEG, Word- "
+                                         "(.docx), Excel- (.xlsx) of e-mailbestand (.eml)."),
+    "DOCUMENT_TOO_LARGE": ("bestand", "Het bestand is te groot."),
+    "DOCUMENT_CONTENT_MISMATCH": ("bestand", "De inhoud van het bestand past niet bij zijn soort (naam)."),
+    "DOCUMENT_EMPTY": ("bestand", "Het bestand is leeg."),
+    "DOCUMENT_INVALID": ("titel", "Geef het stuk een titel en een datum die niet in de toekomst ligt."),
+    "DOCUMENT_NOT_FOUND": ("bestand", "Het stuk dat dit vervangt hoort niet bij dit geschil."),
+    "ACTOR_NOT_ALLOWED": ("bestand", "Uw partij is geen partij in dit geschil."),
+}
+
+
+def upload_exhibit(store: Store, documents, case_id: str, party: str | None, *, filename: str, data: bytes,
+                   title: str, on: str | None, max_bytes: int) -> dict[str, Any]:
+    """An exhibit uploaded on the case page, as the caller's own party (api.compose.upload_document, as POST
+    /v1/geschillen/{id}/stukken); StepInvalid in Dutch next to its field."""
+    from api.compose import upload_document
+
+    if not filename or not data:
+        raise StepInvalid("bestand", "Kies een bestand.")
+    if not title.strip():
+        raise StepInvalid("titel", "Geef het stuk een titel.")
+    if on:
+        _day({"datum": [on]}, "datum")
+    try:
+        return upload_document(store, documents, case_id, data, filename=filename, title=title.strip(), author=party,
+                               on=on or None, max_bytes=max_bytes)
+    except RequestInvalid as exc:
+        raise StepInvalid({"date": "datum", "title": "titel"}.get(exc.field, "bestand"), exc.message) from None
+    except Exception as exc:  # noqa: BLE001 - only the coded refusals
+        if not hasattr(exc, "code"):
+            raise
+        field, text = DOCUMENT_ERROR_NL.get(exc.code, ("bestand", f"Het stuk is geweigerd: {exc.message}"))
+        if exc.code == "DOCUMENT_TOO_LARGE":
+            text = f"Het bestand is te groot: ten hoogste {max_bytes // (1024 * 1024)} MB."
+        raise StepInvalid(field, text, exc.code) from None
+
+
+def exhibit(store: Store, documents, case_id: str, document_id: int) -> tuple[bytes, str, str] | None:
+    """An exhibit's bytes, file name and media type (decrypted with its client's key), or None when the
+    case has no such document."""
+    from cases import service as cases_service
+    from cases.store import CaseStore
+
+    d = CaseStore(store).get(document_id)
+    if d is None or d.case_id != case_id:
+        return None
+    owner = cases_service.data_owner(cases_service.case_view(store, case_id))
+    return documents.get(owner, d.sha256), d.filename, d.media_type
+
+
 GROUP_NL = {"open": "open", "beslist": "beslist", "gesloten": "gesloten", "alle": "alle"}
 ACTOR_CHOICES = ("", "mij", "COMMITTEE", "OPERATOR")
 
@@ -350,6 +402,6 @@ def case_rows(store: Store, sees_case, group: str, party: str | None, actor: str
             if sees_case(r.case_id, r.parties.participants())]
 
 
-__all__ = ["ACTOR_CHOICES", "GROUP_NL", "case_rows", "worklist_filters", "CASE_ERROR_NL", "DECISION_ROWS", "NATURE_NL", "PreparedBatch", "PreparedStatement", "StepInvalid",
+__all__ = ["ACTOR_CHOICES", "DOCUMENT_ERROR_NL", "exhibit", "upload_exhibit", "GROUP_NL", "case_rows", "worklist_filters", "CASE_ERROR_NL", "DECISION_ROWS", "NATURE_NL", "PreparedBatch", "PreparedStatement", "StepInvalid",
            "decision_rows", "may_open", "opening_subject", "prepare_draft", "prepare_opening", "prepare_step",
            "refusal", "statement_nl", "step_arguments"]

@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import MediaType, Request, Response, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Template
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER
 
 from api import compose
 from api import compose_cases as cc
 from api.access.account_keys import AccountKeys
 from api.http.downloads import download
-from api.http.guards import Caller
+from api.http.guards import AccessDenied, Caller
 from api.http.routes_api import in_thread
 from api.http.routes_notices import ENTRIES_URL, person_of
 from ledger.store import Store
@@ -77,6 +78,49 @@ def upload_route(max_document_bytes: int):
                                max_bytes=settings.max_document_bytes)
 
     return upload
+
+
+@get("/v1/geschillen/{case_id:str}/stukken/{document_id:int}", operation_id="getCaseDocument")
+async def document(store: NamedDependency[Store], state: State, case_id: FromPath[str],
+                   document_id: FromPath[int]) -> Response:
+    """One exhibit of a case, as it was uploaded (its SHA-256 is in the case's document list)."""
+    got = await in_thread(cc.exhibit, store, state.documents, case_id, document_id)
+    if got is None:
+        raise AccessDenied(404, "DOCUMENT_NOT_FOUND", f"geschil {case_id} heeft geen stuk {document_id}")
+    raw, name, media = got
+    return download(raw, name, media)
+
+
+@dataclass
+class ExhibitForm:
+    titel: str = ""
+    datum: str = ""
+    bestand: UploadFile | None = None
+
+
+def upload_page_route(max_document_bytes: int):
+    """POST /geschillen/{case_id}/stukken: an exhibit uploaded on the case page (multipart), as the caller's own
+    party, with the limits of POST /v1/geschillen/{id}/stukken; back to the case page with its SHA-256."""
+
+    @post("/geschillen/{case_id:str}/stukken", include_in_schema=False, operation_id="uploadCaseDocumentForm",
+          request_max_body_size=max_document_bytes + 64 * 1024, status_code=200)
+    async def upload_page(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+                          case_id: FromPath[str], data: MultipartBody[ExhibitForm]) -> Any:
+        raw = await data.bestand.read() if data.bestand is not None else b""
+        name = data.bestand.filename if data.bestand is not None else ""
+        try:
+            done = await in_thread(cc.upload_exhibit, store, state.documents, case_id, caller.party, filename=name,
+                                   data=raw, title=data.titel, on=data.datum or None,
+                                   max_bytes=state.settings.max_document_bytes)
+        except cc.StepInvalid as exc:
+            ctx = await in_thread(_case_page, store, _keys(state), caller, case_id,
+                                  max_bytes=state.settings.max_document_bytes)
+            ctx.update(stuk_form={"titel": data.titel, "datum": data.datum}, stuk_fout=exc.message,
+                       stuk_veld=exc.field, stuk_code=exc.code)
+            return _page("geschil.html", ctx, 400)
+        return Redirect(path=f"/geschillen/{case_id}?stuk={done['id']}#stukken", status_code=HTTP_303_SEE_OTHER)
+
+    return upload_page
 
 
 @get("/v1/geschillen/{case_id:str}/dossier", operation_id="getCaseDossier")
@@ -142,7 +186,7 @@ def _case_page(store: Store, keys: AccountKeys, caller: Caller, case_id: str, **
             "partij": caller.party, "rijen": range(1, cc.DECISION_ROWS + 1), "aard_nl": cc.NATURE_NL,
             "poging_nl": cc.ATTEMPT_NL, "vandaag": cases_service.today(store).isoformat(),
             "form": {}, "stap": None, "fout": None, "veld": None, "code": None, "gekozen": [], "regel": None,
-            "stuk": None,
+            "stuk": None, "stuk_form": {}, "stuk_fout": None, "stuk_veld": None, "stuk_code": None,
             "max_bytes": extra.pop("max_bytes", None), **extra}
 
 
@@ -225,5 +269,5 @@ async def prepare_opening(request: Request, store: NamedDependency[Store], state
                                                "titel": f"Geschil {batch.case_id} openen: ondertekenen"})
 
 
-ROUTES = [draft, worklist, case, dossier, bundle, zgw, worklist_page, open_form, prepare_opening, case_page,
+ROUTES = [draft, worklist, case, document, dossier, bundle, zgw, worklist_page, open_form, prepare_opening, case_page,
           prepare_step]

@@ -266,3 +266,46 @@ def test_the_work_list_has_decided_and_closed_cases_filters_and_who_acts_next(ap
 
     log_in(c, "post@apeldoorn.nl")  # another party sees none of them
     assert cases(status="alle") == []
+
+
+def test_exhibits_are_uploaded_on_the_case_page_and_downloaded_by_the_parties_and_the_committee(app_client):
+    import hashlib
+
+    c = app_client
+    store, keys = c.app.state.store, c.app.state.settings.keys_dir
+    view = cases_service.open_case(store, service.party_signer(store, keys, ZWOLLE),
+                                   determination(c, client_id="PSN-stuk-1").seq, question="Wie?")
+    csrf = log_in(c, "post@zwolle.nl")
+    page = c.get(f"/geschillen/{view.case_id}")
+    assert 'enctype="multipart/form-data"' in page.text and "Nog geen stukken" in page.text
+
+    # a file of a refused type: the Dutch error next to the file field, the title kept, nothing stored
+    bad = c.post(f"/geschillen/{view.case_id}/stukken", data={"titel": "Brief aan Kampen", "csrf": csrf},
+                 files={"bestand": ("brief.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert bad.status_code == 400 and 'id="fout-stuk-bestand"' in bad.text
+    assert "Dit soort bestand wordt niet aangenomen" in bad.text and 'value="Brief aan Kampen"' in bad.text
+    assert cases_service.list_documents(store, view.case_id) == []
+    untitled = c.post(f"/geschillen/{view.case_id}/stukken", data={"titel": " ", "csrf": csrf},
+                      files={"bestand": ("brief.pdf", PDF, "application/pdf")})
+    assert untitled.status_code == 400 and 'id="fout-stuk-titel"' in untitled.text
+
+    done = c.post(f"/geschillen/{view.case_id}/stukken", data={"titel": "Brief aan Kampen", "csrf": csrf},
+                  files={"bestand": ("brief.pdf", PDF, "application/pdf")}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    shown = c.get(done.headers["location"])
+    sha = hashlib.sha256(PDF).hexdigest()
+    assert f'<code class="hash">{sha}</code>' in shown.text
+    [doc] = cases_service.list_documents(store, view.case_id)
+    assert (doc.author_party, doc.sha256, doc.media_type) == (ZWOLLE, sha, "application/pdf")
+    link = f"/v1/geschillen/{view.case_id}/stukken/{doc.id}"
+    assert f'href="{link}" download' in shown.text
+    assert c.get(link).content == PDF
+    # the exhibit is offered with the steps (as a document of a submission)
+    assert f'name="stukken" value="{sha}"' in shown.text, (len(shown.text), shown.text[:400])
+
+    log_in(c, "secretaris@commissie.nl")
+    got = c.get(link)
+    assert got.status_code == 200 and got.content == PDF and "brief.pdf" in got.headers["content-disposition"]
+    assert c.get(f"/v1/geschillen/{view.case_id}/stukken/{doc.id + 100}").status_code == 404
+    log_in(c, "post@apeldoorn.nl")
+    assert c.get(link).status_code == 404
