@@ -108,7 +108,8 @@ def decision_rows(form: Mapping[str, Sequence[str]]) -> list[dict]:
     """The filled rows of the decision's table (van_i, tot_i, kostendrager_i, historisch_i)."""
     rows = []
     for i in range(1, DECISION_ROWS + 1):
-        start, end, bearer = _one(form, f"van_{i}"), _one(form, f"tot_{i}"), _one(form, f"kostendrager_{i}").upper()
+        start, end, typed = _one(form, f"van_{i}"), _one(form, f"tot_{i}"), _one(form, f"kostendrager_{i}")
+        bearer = typed.upper()
         if not (start or end or bearer):
             continue
         _day(form, f"van_{i}", required=True)
@@ -116,7 +117,7 @@ def decision_rows(form: Mapping[str, Sequence[str]]) -> list[dict]:
         if end < start:
             raise StepInvalid(f"tot_{i}", f"Het einde ({date_nl(end)}) ligt vóór het begin ({date_nl(start)}).")
         if not is_party(bearer) or not bearer.startswith("GM"):
-            raise StepInvalid(f"kostendrager_{i}", f"Geen gemeentecode (GMxxxx): {bearer or '(leeg)'}")
+            raise StepInvalid(f"kostendrager_{i}", f"Geen gemeentecode (GMxxxx): {typed or '(leeg)'}")
         rows.append({"period_from": start, "period_to": end, "cost_bearer": bearer,
                      "historical_budget": bool(_one(form, f"historisch_{i}"))})
     if not rows:

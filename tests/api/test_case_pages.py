@@ -199,7 +199,7 @@ def test_the_committee_decides_in_a_table_form(app_client):
             "kostendrager_1": "Kampen", "samenvatting": "Kampen draagt de kosten", "csrf": csrf}
     bad = c.post(f"/geschillen/{view.case_id}/stap", data=form)
     assert bad.status_code == 400 and 'id="fout-DECIDED-kostendrager_1"' in bad.text
-    assert "Geen gemeentecode (GMxxxx): KAMPEN" in bad.text
+    assert "Geen gemeentecode (GMxxxx): Kampen" in bad.text
     assert 'value="2026-03-31"' in bad.text and "Kampen draagt de kosten</textarea>" in bad.text
     assert store.size() == size
     # overlapping periods: the ledger's rule, in Dutch
@@ -216,6 +216,9 @@ def test_the_committee_decides_in_a_table_form(app_client):
     assert "uitspraak gedaan" in decided.text and 'id="uitspraak-perioden"' in decided.text
     assert "bindend advies" in decided.text and "31-03-2026" in decided.text
     assert steps_on(decided.text) == ["submit"]
+    history = decided.text[decided.text.index("<h2>Geschiedenis</h2>"):decided.text.index("<h2>Uitspraak</h2>")]
+    assert re.search(r'<td class="nw">\d{2}-\d{2}-\d{4}</td>', history) and not re.search(r"\d{4}-\d{2}-\d{2}<", history)
+    assert "indiening (status blijft overleg contactpersonen)" in history and "geschillencommissie" in history
     log_in(c, "post@zwolle.nl")
     assert steps_on(c.get(f"/geschillen/{view.case_id}").text) == ["COURT_REVIEW", "submit"]
     row = store.rows_where(entries.c.seq == done["results"][0]["seq"])[0]
