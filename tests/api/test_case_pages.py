@@ -219,10 +219,26 @@ def test_the_committee_decides_in_a_table_form(app_client):
     history = decided.text[decided.text.index("<h2>Geschiedenis</h2>"):decided.text.index("<h2>Uitspraak</h2>")]
     assert re.search(r'<td class="nw">\d{2}-\d{2}-\d{4}</td>', history) and not re.search(r"\d{4}-\d{2}-\d{2}<", history)
     assert "indiening (status blijft overleg contactpersonen)" in history and "geschillencommissie" in history
-    log_in(c, "post@zwolle.nl")
-    assert steps_on(c.get(f"/geschillen/{view.case_id}").text) == ["COURT_REVIEW", "submit"]
     row = store.rows_where(entries.c.seq == done["results"][0]["seq"])[0]
     assert (row.kind, row.key_id) == ("dispute_event", committee_key.key_id)
+
+    # a party brings it before the court, and records the court's ruling where the table has it
+    zwolle_key = browser_key(c, "post@zwolle.nl")
+    csrf = log_in(c, "post@zwolle.nl")
+    assert steps_on(c.get(f"/geschillen/{view.case_id}").text) == ["COURT_REVIEW", "submit"]
+    done = sign_and_submit(c, c.post(f"/geschillen/{view.case_id}/stap", data={"stap": "COURT_REVIEW", "csrf": csrf,
+                                                                               "toelichting": "beroep ingesteld"}),
+                           zwolle_key, csrf)
+    assert steps_on(c.get(f"/geschillen/{view.case_id}").text) == ["UPHELD", "ANNULLED", "submit"]
+    ruling = {"stap": "ANNULLED", "van_1": "2026-01-15", "tot_1": "2026-03-31", "kostendrager_1": ZWOLLE,
+              "samenvatting": "De rechter vernietigt het advies", "csrf": csrf}
+    bad = c.post(f"/geschillen/{view.case_id}/stap", data={**ruling, "tot_1": "2026-01-01"})
+    assert bad.status_code == 400 and 'id="fout-ANNULLED-tot_1"' in bad.text and "ligt vóór het begin" in bad.text
+    done = sign_and_submit(c, c.post(f"/geschillen/{view.case_id}/stap", data=ruling), zwolle_key, csrf)
+    after = cases_service.case_view(store, view.case_id)
+    assert after.status == "ANNULLED" and after.decision["nature"] == "court_ruling"
+    assert after.decision["cost_bearers"][0]["cost_bearer"] == ZWOLLE
+    assert "uitspraak van de rechter" in c.get(f"/geschillen/{view.case_id}").text
 
 
 def test_the_work_list_has_decided_and_closed_cases_filters_and_who_acts_next(app_client):
