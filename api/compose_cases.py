@@ -284,15 +284,18 @@ def opening_subject(store: Store, seq: int | None):
     return row
 
 
-def may_open(store: Store, party: str | None, seq: int) -> bool:
-    """Whether `party` may open a case on entry `seq` (ledger.disputes.opening_problem) and none exists yet."""
+def may_open(store: Store, party: str | None, seq: int, existing: set[str] | None = None) -> bool:
+    """Whether `party` may open a case on entry `seq` (ledger.disputes.opening_problem) and none exists yet
+    (`existing`: the ids of the cases there are, when the caller asks for many entries)."""
     from cases import service as cases_service
     from ledger.disputes import opening_problem, subject_parties
 
     row = opening_subject(store, seq)
     if row is None or not party:
         return False
-    if cases_service.case_id_for(seq) in {v.case_id for v in cases_service.list_cases(store)}:
+    if existing is None:
+        existing = {v.case_id for v in cases_service.list_cases(store)}
+    if cases_service.case_id_for(seq) in existing:
         return False
     return opening_problem(subject_parties(row.kind, row.author, json.loads(row.statement)["payload"]), party) is None
 

@@ -164,7 +164,10 @@ async def worklist_page(store: NamedDependency[Store], caller: NamedDependency[C
 
 
 def _openable(store: Store, party: str | None, seqs: list[int]) -> set[int]:
-    return {s for s in seqs if cc.may_open(store, party, s)}
+    from cases import service as cases_service
+
+    existing = {v.case_id for v in cases_service.list_cases(store)}
+    return {s for s in seqs if cc.may_open(store, party, s, existing)}
 
 
 # ------------------------------------------------------------------------------------------ the case page
