@@ -328,3 +328,35 @@ def test_exhibits_are_uploaded_on_the_case_page_and_downloaded_by_the_parties_an
     assert c.get(f"/v1/geschillen/{view.case_id}/stukken/{doc.id + 100}").status_code == 404
     log_in(c, "post@apeldoorn.nl")
     assert c.get(link).status_code == 404
+
+
+def test_the_fronting_party_opens_a_dispute_on_a_cost_line_from_the_ledger_page(app_client):
+    from datetime import date
+
+    from ledger.settlement import service as settlement_service
+    from ledger.settlement.costlines import Placement
+
+    c = app_client
+    store, keys = c.app.state.store, c.app.state.settings.keys_dir
+    det = determination(c, client_id="PSN-kosten-1")
+    settlement_service.book_placements(store, lambda p: service.party_signer(store, keys, p), [
+        Placement("pl-kosten", "PSN-kosten-1", KAMPEN, ZWOLLE, "15B02", date(2026, 1, 15), date(2026, 2, 28),
+                  determination={"seq": det.seq, "entry_hash": det.entry_hash.hex()})], until=date(2026, 2, 28))
+    [line, *_] = store.rows_where(entries.c.kind == "cost_line")
+    kampen_key = browser_key(c, "post@kampen.nl")
+    csrf = log_in(c, "post@kampen.nl")
+    ledger = c.get("/grootboek", params={"partij": KAMPEN, "van": "2026-01-01", "tot": "2026-12-31"})
+    assert f'href="/geschillen/openen?regel={line.seq}">Geschil openen</a>' in ledger.text
+    form = c.get("/geschillen/openen", params={"regel": line.seq})
+    assert "Kostenregel" in form.text or "kostenregel" in form.text
+    bad = c.post("/geschillen/openen", data={"regel": "abc", "vraag": "Klopt het tarief?", "csrf": csrf})
+    assert bad.status_code == 400 and 'id="fout-regel"' in bad.text and 'value="Klopt het tarief?"' in bad.text
+    done = sign_and_submit(c, c.post("/geschillen/openen", data={"regel": str(line.seq), "vraag": "Klopt het tarief?",
+                                                                 "csrf": csrf}), kampen_key, csrf)
+    [st] = [json.loads(r) for r in done["raws"]]
+    assert st["payload"]["cost_line"]["seq"] == line.seq and st["author"] == KAMPEN
+    view = cases_service.case_view(store, st["payload"]["dispute_id"])
+    assert (view.subject_kind, view.parties.claiming, view.parties.responding) == ("cost_line", KAMPEN, ZWOLLE)
+    # once open, the same line cannot be opened again
+    again = c.post("/geschillen/openen", data={"regel": str(line.seq), "vraag": "Nog eens?", "csrf": csrf})
+    assert again.status_code == 400 and "al een geschil geopend" in again.text
