@@ -406,6 +406,17 @@ def case_rows(store: Store, sees_case, group: str, party: str | None, actor: str
             if sees_case(r.case_id, r.parties.participants())]
 
 
-__all__ = ["ACTOR_CHOICES", "DOCUMENT_ERROR_NL", "exhibit", "upload_exhibit", "GROUP_NL", "case_rows", "worklist_filters", "CASE_ERROR_NL", "DECISION_ROWS", "NATURE_NL", "PreparedBatch", "PreparedStatement", "StepInvalid",
+def case_row_dict(r) -> dict[str, Any]:
+    """A work list row (cases.service.CaseRow) as JSON."""
+    d = r.next_deadline
+    return {"case_id": r.case_id, "status": r.status, "group": r.group, "claiming": r.parties.claiming,
+            "responding": r.parties.responding, "next_actors": list(r.next_actors), "overdue": r.overdue,
+            "next_deadline": None if d is None else {"name": d.name, "text": d.text, "due": d.due.isoformat(),
+                                                     "who": list(d.who)},
+            "decision": None if r.decision is None else {"nature": r.decision["nature"],
+                                                         "decided_on": r.decision["decided_on"]}}
+
+
+__all__ = ["case_row_dict", "ACTOR_CHOICES", "DOCUMENT_ERROR_NL", "exhibit", "upload_exhibit", "GROUP_NL", "case_rows", "worklist_filters", "CASE_ERROR_NL", "DECISION_ROWS", "NATURE_NL", "PreparedBatch", "PreparedStatement", "StepInvalid",
            "decision_rows", "may_open", "opening_subject", "prepare_draft", "prepare_opening", "prepare_step",
            "refusal", "statement_nl", "step_arguments"]

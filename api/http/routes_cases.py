@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER
 
 from api import compose
 from api import compose_cases as cc
 from api.access.account_keys import AccountKeys
+from api.compose import RequestInvalid
 from api.http.downloads import download
 from api.http.guards import AccessDenied, Caller
 from api.http.routes_api import in_thread
@@ -27,10 +28,21 @@ def _worklist(store: Store, caller: Caller):
 
 
 @get("/v1/geschillen", operation_id="listCases")
-async def worklist(store: NamedDependency[Store], caller: NamedDependency[Caller]) -> dict:
+async def worklist(store: NamedDependency[Store], caller: NamedDependency[Caller], status: FromQuery[str | None] = None,
+                   partij: FromQuery[str | None] = None,
+                   aan_zet: Annotated[str | None, QueryParameter(name="aanZet")] = None) -> dict:
     """The work list as far as the caller sees it: open disputes by next deadline, then undisputed
-    provisional determinations (the committee's secretary sees all; a party its own)."""
-    return compose.worklist_dict(await in_thread(_worklist, store, caller))
+    provisional determinations (the committee's secretary sees all; a party its own); `cases`: the cases of
+    the status group `status` (open | beslist | gesloten | alle, default open), of the party `partij` and of
+    who must act next `aanZet` (mij | COMMITTEE | OPERATOR), each with who must act next and by when (as the
+    page /geschillen shows them)."""
+    try:
+        group, party, actor = cc.worklist_filters(status, partij, aan_zet, caller.party)
+    except cc.StepInvalid as exc:
+        raise RequestInvalid({"wie": "aanZet"}.get(exc.field, exc.field), exc.message) from None
+    out = compose.worklist_dict(await in_thread(_worklist, store, caller))
+    rows = await in_thread(cc.case_rows, store, caller.sees_case, group, party, actor)
+    return {**out, "cases": [cc.case_row_dict(r) for r in rows]}
 
 
 @post("/v1/geschillen/concepten", status_code=HTTP_200_OK, operation_id="draftCaseStatements")

@@ -360,3 +360,23 @@ def test_the_fronting_party_opens_a_dispute_on_a_cost_line_from_the_ledger_page(
     # once open, the same line cannot be opened again
     again = c.post("/geschillen/openen", data={"regel": str(line.seq), "vraag": "Nog eens?", "csrf": csrf})
     assert again.status_code == 400 and "al een geschil geopend" in again.text
+
+
+def test_the_api_work_list_has_the_same_groups_and_filters(app_client):
+    c = app_client
+    store, keys = c.app.state.store, c.app.state.settings.keys_dir
+    zwolle = service.party_signer(store, keys, ZWOLLE)
+    one = cases_service.open_case(store, zwolle, determination(c, client_id="PSN-api-wl-1").seq, question="Wie?")
+    two = cases_service.open_case(store, zwolle, determination(c, client_id="PSN-api-wl-2").seq, question="Wie?")
+    cases_service.transition(store, service.party_signer(store, keys, KAMPEN), two.case_id, "WITHDRAWN")
+    log_in(c, "post@zwolle.nl")
+    r = c.get("/v1/geschillen")
+    assert r.status_code == 200, r.text
+    [row] = r.json()["cases"]
+    assert (row["case_id"], row["group"], row["next_actors"]) == (one.case_id, "open", [ZWOLLE])
+    assert row["next_deadline"]["name"] == "objection"
+    assert [x["case_id"] for x in c.get("/v1/geschillen", params={"status": "gesloten"}).json()["cases"]] == [two.case_id]
+    assert c.get("/v1/geschillen", params={"aanZet": "COMMITTEE"}).json()["cases"] == []
+    bad = c.get("/v1/geschillen", params={"status": "klaar"}, headers={"accept": "application/json"})
+    assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+    assert bad.json()["invalidParams"][0]["name"] == "status"
