@@ -25,7 +25,11 @@
     CLOCK_SKEW: "De voorbereide verklaring is verlopen. Laad de pagina opnieuw.",
     CSRF_FAILED: "Het formulier is verlopen. Laad de pagina opnieuw.",
     NOT_AUTHENTICATED: "U bent niet meer aangemeld. Meld u opnieuw aan.",
-    PARTY_NOT_OWN: "Deze verklaring is niet van uw eigen partij."
+    PARTY_NOT_OWN: "Deze verklaring is niet van uw eigen partij.",
+    TRANSITION_NOT_ALLOWED: "Het geschil is intussen verder gegaan: deze stap past niet meer. Er is niets vastgelegd; ga terug naar het geschil.",
+    ACTOR_NOT_ALLOWED: "Deze stap is niet aan uw partij. Er is niets vastgelegd.",
+    CASE_EXISTS: "Over deze regel is intussen al een geschil geopend. Er is niets vastgelegd.",
+    EVENT_DATE_INVALID: "De datum van de stap ligt in de toekomst of vóór de vorige stap. Er is niets vastgelegd."
   };
 
   // ------------------------------------------------------------------ bytes

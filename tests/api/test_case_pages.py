@@ -320,7 +320,14 @@ def test_exhibits_are_uploaded_on_the_case_page_and_downloaded_by_the_parties_an
     assert f'href="{link}" download' in shown.text
     assert c.get(link).content == PDF
     # the exhibit is offered with the steps (as a document of a submission)
-    assert f'name="stukken" value="{sha}"' in shown.text, (len(shown.text), shown.text[:400])
+    assert f'name="stukken" value="{sha}"' in shown.text
+    # without a registered browser key nothing is prepared: the page says what to do, in Dutch
+    assert "geen geregistreerde sleutel" in shown.text
+    no_key = c.post(f"/geschillen/{view.case_id}/stap", data={"stap": "submit", "standpunt": "zie brief",
+                                                              "stukken": sha, "csrf": csrf})
+    assert no_key.status_code == 400 and "data-statements" not in no_key.text
+    assert "Uw account heeft nog geen geregistreerde sleutel" in no_key.text
+    assert "zie brief</textarea>" in no_key.text and f'value="{sha}" checked' in no_key.text
 
     log_in(c, "secretaris@commissie.nl")
     got = c.get(link)
