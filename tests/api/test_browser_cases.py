@@ -3,11 +3,13 @@ chromium against a real `bwledger serve`. Zwolle, the cost bearer Kampen's deter
 committee's secretary each make their key on the page Sleutel; the operator registers both (`bwledger
 accounts register-key`). Zwolle opens a dispute on the determination from the work list (keyboard only) and
 objects with its position; the parties' consultation, attempts, filing and the committee's admissibility are
-signed with their key files (the same service functions); the committee records its binding decision with
+signed with their key files (the same service functions); Zwolle uploads an exhibit and filters the work list
+(keyboard only); the committee records its binding decision with
 the cost bearer per period in the table form. Every form gets one wrong input first: the Dutch error next to
 its field, what was typed kept. Screenshots go to the test's tmp dir."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -185,6 +187,36 @@ def test_the_cost_bearer_opens_and_objects_and_the_committee_decides_in_chromium
     assert "maakt bezwaar (N4)" in zwolle.locator("body").inner_text()
     sign(zwolle, server, case_id, str(tmp_path / "bezwaar-ondertekenen.png"))
     assert "bezwaar gemaakt" in zwolle.locator("h1").inner_text().lower()
+
+    # an exhibit: a refused type first (the Dutch error next to the file field, the title kept), then a PDF
+    zwolle.get_by_label("Titel").fill("Brief aan Kampen")
+    zwolle.locator("#stuk-bestand").set_input_files({"name": "brief.exe", "mimeType": "application/octet-stream",
+                                                      "buffer": b"MZ\x90\x00"})
+    zwolle.get_by_role("button", name="Stuk opslaan").click()
+    zwolle.wait_for_selector("#fout-stuk-bestand")
+    assert "Dit soort bestand wordt niet aangenomen" in zwolle.locator("#fout-stuk-bestand").inner_text()
+    assert zwolle.get_by_label("Titel").input_value() == "Brief aan Kampen"
+    zwolle.screenshot(path=str(tmp_path / "stuk-fout.png"), full_page=True)
+    zwolle.locator("#stuk-bestand").set_input_files({"name": "brief.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    zwolle.get_by_role("button", name="Stuk opslaan").click()
+    zwolle.wait_for_selector("#stuk-opgeslagen")
+    assert hashlib.sha256(PDF).hexdigest() in zwolle.locator("#stuk-opgeslagen").inner_text()
+    accessible(zwolle)
+    zwolle.screenshot(path=str(tmp_path / "stuk-opgeslagen.png"), full_page=True)
+
+    # the work list's filter, keyboard only: a wrong party code first, then the decided cases
+    zwolle.goto(server.url + "/geschillen")
+    zwolle.get_by_label("Partij").focus()
+    zwolle.keyboard.type("Zwolle")
+    zwolle.keyboard.press("Enter")
+    zwolle.wait_for_selector("#fout-partij")
+    assert "Geen partijcode" in zwolle.locator("#fout-partij").inner_text()
+    assert zwolle.get_by_label("Partij").input_value() == "Zwolle"
+    zwolle.screenshot(path=str(tmp_path / "werklijst-fout.png"), full_page=True)
+    zwolle.get_by_label("Partij").fill("")
+    zwolle.keyboard.press("Enter")
+    zwolle.wait_for_selector("#zaken")
+    assert case_id in zwolle.locator("#zaken").inner_text()
 
     to_exchange(server, case_id)
 
