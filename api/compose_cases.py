@@ -30,23 +30,23 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 CASE_ERROR_NL: dict[str, tuple[str, str]] = {
     "EVENT_DATE_INVALID": ("datum", "De datum ligt in de toekomst of vóór de vorige stap van het geschil."),
     "DEADLINE_PASSED": ("datum", "De termijn voor deze stap is verstreken."),
-    "ATTEMPT_INVALID": ("samenvatting", "Een poging tot schikken heeft een soort, een samenvatting en ten minste "
-                                        "één stuk als bewijs."),
+    "ATTEMPT_INVALID": ("samenvatting", ("Een poging tot schikken heeft een soort, een samenvatting en ten minste "
+                                         "één stuk als bewijs.")),
     "DOCUMENT_NOT_FOUND": ("stukken", "Een gekozen stuk hoort niet bij dit geschil."),
-    "DECISION_INVALID": ("kostendrager_1", "De uitspraak noemt voor ten minste één periode de kostendrager; de "
-                                           "perioden mogen elkaar niet overlappen."),
+    "DECISION_INVALID": ("kostendrager_1", ("De uitspraak noemt voor ten minste één periode de kostendrager; de "
+                                            "perioden mogen elkaar niet overlappen.")),
     "PARTY_ROLE_INVALID": ("kostendrager_1", "De kostendrager is een gemeente (niet de commissie of de beheerder)."),
     "PARTY_UNKNOWN": ("kostendrager_1", "Deze gemeente is onbekend."),
-    "PRIOR_ATTEMPTS_MISSING": ("stap", "Leg eerst de pogingen tot schikken vast (overleg contactpersonen en "
-                                       "bemiddeling regioadviseur, met bewijsstukken)."),
+    "PRIOR_ATTEMPTS_MISSING": ("stap", ("Leg eerst de pogingen tot schikken vast (overleg contactpersonen en "
+                                        "bemiddeling regioadviseur, met bewijsstukken).")),
     "TRANSITION_NOT_ALLOWED": ("stap", "Deze stap is bij de huidige status van het geschil niet mogelijk."),
     "ACTOR_NOT_ALLOWED": ("stap", "Deze stap is niet aan uw partij."),
     "CASE_EXISTS": ("regel", "Over deze regel is al een geschil geopend."),
     "DETERMINATION_NOT_FOUND": ("regel", "Deze regel is geen beoordeling."),
     "COST_LINE_NOT_FOUND": ("regel", "Deze regel is geen kostenregel."),
     "SUBJECT_INVALID": ("regel", "Een geschil gaat over een beoordeling of een kostenregel."),
-    NO_KEY: ("stap", "Uw account heeft nog geen geregistreerde sleutel. Maak hem op de pagina Sleutel en laat hem "
-                     "door de beheerder registreren."),
+    NO_KEY: ("stap", ("Uw account heeft nog geen geregistreerde sleutel. Maak hem op de pagina Sleutel en laat hem "
+                      "door de beheerder registreren.")),
 }
 
 
@@ -268,7 +268,7 @@ def prepare_step(store: Store, keys: AccountKeys, username: str | None, party: s
         return prepare_draft(store, keys, username, draft)
     except StepInvalid:
         raise
-    except Exception as exc:  # noqa: BLE001 - only the coded refusals; anything else is a bug
+    except Exception as exc:  # only the coded refusals (CaseError, LedgerError); anything else is a bug
         if not hasattr(exc, "code"):
             raise
         raise refusal(exc, step.action) from None
@@ -316,7 +316,7 @@ def prepare_opening(store: Store, keys: AccountKeys, username: str | None, party
         draft = cases_service.draft_open_case(store, party, question=_one(form, "vraag"),
                                               position=_one(form, "standpunt"), documents=(), **subject)
         return prepare_draft(store, keys, username, draft)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # only the coded refusals (CaseError, LedgerError); anything else is a bug
         if not hasattr(exc, "code"):
             raise
         raise refusal(exc, "open") from None
@@ -324,8 +324,8 @@ def prepare_opening(store: Store, keys: AccountKeys, username: str | None, party
 
 #: an exhibit refused, as a person reads it (cases.documents' codes)
 DOCUMENT_ERROR_NL = {
-    "DOCUMENT_TYPE_REFUSED": ("bestand", "Dit soort bestand wordt niet aangenomen: kies een PDF, PNG, JPEG, Word- "
-                                         "(.docx), Excel- (.xlsx) of e-mailbestand (.eml)."),
+    "DOCUMENT_TYPE_REFUSED": ("bestand", ("Dit soort bestand wordt niet aangenomen: kies een PDF, PNG, JPEG, Word- "
+                                          "(.docx), Excel- (.xlsx) of e-mailbestand (.eml).")),
     "DOCUMENT_TOO_LARGE": ("bestand", "Het bestand is te groot."),
     "DOCUMENT_CONTENT_MISMATCH": ("bestand", "De inhoud van het bestand past niet bij zijn soort (naam)."),
     "DOCUMENT_EMPTY": ("bestand", "Het bestand is leeg."),
@@ -352,7 +352,7 @@ def upload_exhibit(store: Store, documents, case_id: str, party: str | None, *, 
                                on=on or None, max_bytes=max_bytes)
     except RequestInvalid as exc:
         raise StepInvalid({"date": "datum", "title": "titel"}.get(exc.field, "bestand"), exc.message) from None
-    except Exception as exc:  # noqa: BLE001 - only the coded refusals
+    except Exception as exc:  # only the coded refusals (CaseError, LedgerError); anything else is a bug
         if not hasattr(exc, "code"):
             raise
         field, text = DOCUMENT_ERROR_NL.get(exc.code, ("bestand", f"Het stuk is geweigerd: {exc.message}"))
@@ -417,6 +417,28 @@ def case_row_dict(r) -> dict[str, Any]:
                                                          "decided_on": r.decision["decided_on"]}}
 
 
-__all__ = ["case_row_dict", "ACTOR_CHOICES", "DOCUMENT_ERROR_NL", "exhibit", "upload_exhibit", "GROUP_NL", "case_rows", "worklist_filters", "CASE_ERROR_NL", "DECISION_ROWS", "NATURE_NL", "PreparedBatch", "PreparedStatement", "StepInvalid",
-           "decision_rows", "may_open", "opening_subject", "prepare_draft", "prepare_opening", "prepare_step",
-           "refusal", "statement_nl", "step_arguments"]
+__all__ = [
+    "ACTOR_CHOICES",
+    "CASE_ERROR_NL",
+    "DECISION_ROWS",
+    "DOCUMENT_ERROR_NL",
+    "GROUP_NL",
+    "NATURE_NL",
+    "PreparedBatch",
+    "PreparedStatement",
+    "StepInvalid",
+    "case_row_dict",
+    "case_rows",
+    "decision_rows",
+    "exhibit",
+    "may_open",
+    "opening_subject",
+    "prepare_draft",
+    "prepare_opening",
+    "prepare_step",
+    "refusal",
+    "statement_nl",
+    "step_arguments",
+    "upload_exhibit",
+    "worklist_filters",
+]

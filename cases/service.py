@@ -784,5 +784,6 @@ __all__ = [
     "draft_decide", "draft_court_ruling", "draft_book_decision", "draft_timed_transitions", "open_case_on_cost_line",
     "open_case", "transition", "submit", "record_attempt", "decide", "court_ruling", "book_decision",
     "run_timed_transitions", "add_document", "list_documents", "attach_evidence", "evidence", "case_view",
-    "list_cases", "overdue", "worklist", "CaseRow", "CASE_GROUPS", "case_list", "case_group", "next_actors", "workflow_table", "today", "case_id_for", "COMMITTEE", "LedgerError",
+    "list_cases", "overdue", "worklist", "CaseRow", "CASE_GROUPS", "case_list", "case_group", "next_actors",
+    "workflow_table", "today", "case_id_for", "COMMITTEE", "LedgerError",
 ]

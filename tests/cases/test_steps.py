@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-
 from case_helpers import CLAIMING, RESPONDING
+
 from cases.steps import offered_steps, step_named
 from cases.workflow import STATUSES, TERMINAL, CaseState, Parties, load_workflow
 from ledger.entries import COMMITTEE, OPERATOR
