@@ -706,6 +706,72 @@ def worklist(store: Store, on: date | None = None) -> WorkList:
     return WorkList(on, disputes, provisional)
 
 
+#: the work list's status groups: decided (a decision in force, before or after the court), closed (no
+#: longer open: accepted, settled, withdrawn, inadmissible, implemented, closed) and open (the rest)
+DECIDED_STATUSES = ("DECIDED", "COURT_REVIEW", "UPHELD", "ANNULLED")
+CASE_GROUPS = ("open", "beslist", "gesloten", "alle")
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case of the work list: its group, who must act next (parties) and by when."""
+
+    case_id: str
+    status: str
+    group: str  # open | beslist | gesloten
+    parties: Parties
+    next_deadline: Deadline | None
+    next_actors: tuple[str, ...]
+    overdue: bool
+    decision: dict | None
+
+
+def case_group(view: CaseView) -> str:
+    if view.status in DECIDED_STATUSES:
+        return "beslist"
+    return "open" if view.is_open else "gesloten"
+
+
+def next_actors(view: CaseView) -> tuple[str, ...]:
+    """Who must act next on a case: the parties of its next deadline, else the parties whose role has an
+    edge from its status in the workflow table (transitions by time aside); none for a terminal case."""
+    roles: tuple[str, ...] = ()
+    if view.next_deadline is not None:
+        roles = view.next_deadline.who
+    elif view.is_open or view.status in DECIDED_STATUSES:
+        wf = load_workflow()
+        seen: list[str] = []
+        for target in wf.targets(view.status):
+            edge = wf.edge(view.status, target)
+            if not edge.after_deadline:
+                seen.extend(r for r in sorted(edge.by) if r not in seen)
+        roles = tuple(seen)
+    p = view.parties
+    of = {"claiming": p.claiming, "responding": p.responding, "committee": p.committee, "operator": OPERATOR}
+    return tuple(dict.fromkeys(of[r] for r in roles))
+
+
+def case_list(store: Store, on: date | None = None, *, group: str = "open", party: str | None = None,
+              actor: str | None = None) -> list[CaseRow]:
+    """Every case of a status group (CASE_GROUPS), optionally of a party and of who must act next, by next
+    deadline (cases without one last)."""
+    on = on or today(store)
+    rows = []
+    for v in list_cases(store):
+        g = case_group(v)
+        if group != "alle" and g != group:
+            continue
+        if party and party not in (v.parties.claiming, v.parties.responding):
+            continue
+        actors = next_actors(v)
+        if actor and actor not in actors:
+            continue
+        rows.append(CaseRow(v.case_id, v.status, g, v.parties, v.next_deadline, actors, bool(v.overdue(on)),
+                            v.decision))
+    rows.sort(key=lambda r: (r.next_deadline.due if r.next_deadline else date.max, r.case_id))
+    return rows
+
+
 def workflow_table() -> list[tuple[str, str, tuple[str, ...]]]:
     """(from, to, roles) of every allowed transition, for documentation and pages."""
     wf = load_workflow()
@@ -718,5 +784,6 @@ __all__ = [
     "draft_decide", "draft_court_ruling", "draft_book_decision", "draft_timed_transitions", "open_case_on_cost_line",
     "open_case", "transition", "submit", "record_attempt", "decide", "court_ruling", "book_decision",
     "run_timed_transitions", "add_document", "list_documents", "attach_evidence", "evidence", "case_view",
-    "list_cases", "overdue", "worklist", "workflow_table", "today", "case_id_for", "COMMITTEE", "LedgerError",
+    "list_cases", "overdue", "worklist", "CaseRow", "CASE_GROUPS", "case_list", "case_group", "next_actors",
+    "workflow_table", "today", "case_id_for", "COMMITTEE", "LedgerError",
 ]

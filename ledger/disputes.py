@@ -329,6 +329,17 @@ def opening_problem(parties: Parties, author: str) -> LedgerError | None:
     return None
 
 
+def submission_problem(state: CaseState, author: str) -> LedgerError | None:
+    """Who may add documents, a position or attempts to a case without changing its status: any party
+    of the case (committee included), while the case is not terminal."""
+    if state.parties.role_of(author) is None:
+        return LedgerError(ACTOR_NOT_ALLOWED, f"{author} is not a party to case {state.case_id}")
+    if state.status in TERMINAL:
+        return LedgerError(TRANSITION_NOT_ALLOWED, f"case {state.case_id} is {state.status}: "
+                                                   "nothing can be submitted")
+    return None
+
+
 def dispute_event_problem(author: str, payload: dict, subject, state: CaseState | None, received_on: date,
                           lookup, client: str | None) -> LedgerError | None:
     """Why this dispute_event may not enter the ledger, or None.
@@ -364,11 +375,9 @@ def dispute_event_problem(author: str, payload: dict, subject, state: CaseState 
     if (state.parties.claiming, state.parties.responding) != (parties.claiming, parties.responding):
         return LedgerError(CASE_MISMATCH, f"the parties are not those of case {state.case_id}")
     if action == "submission":
-        if parties.role_of(author) is None:
-            return LedgerError(ACTOR_NOT_ALLOWED, f"{author} is not a party to case {state.case_id}")
-        if state.status in TERMINAL:
-            return LedgerError(TRANSITION_NOT_ALLOWED, f"case {state.case_id} is {state.status}: "
-                                                       "nothing can be submitted")
+        err = submission_problem(state, author)
+        if err:
+            return err
         if status != state.status or payload.get("previous_status") != state.status:
             return LedgerError(TRANSITION_NOT_ALLOWED, "a submission keeps the case's status "
                                                        f"({state.status})")

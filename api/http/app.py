@@ -116,7 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[*v1.ROUTES, *routes_reference.ROUTES, *routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_quarter.ROUTES, *routes_cases.ROUTES,
-                        routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
+                        routes_cases.upload_route(settings.max_document_bytes),
+                        routes_cases.upload_page_route(settings.max_document_bytes), *routes_audit.ROUTES,
                         *routes_clients.ROUTES, *routes_notices.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],

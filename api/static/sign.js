@@ -5,7 +5,8 @@
  *   public key and its key id (hex SHA-256 of the raw 32 bytes); the operator registers it.
  * - Signing: the server prepared the exact canonical statement and the page shows it; this script signs
  *   exactly those bytes (the form's data-statement, base64) and posts {statement, signature} to the form's
- *   data-endpoint (the one place the entries URL is named: the template fills it from api/client.py).
+ *   data-endpoint, or each of a batch (data-statements, a JSON list of base64) posted as {"entries": [...]}
+ *   (all or nothing) to the same (the one place the entries URL is named: the template fills it from api/client.py).
  *   The ledger checks the signature and every admission rule as for any other client.
  * Same-origin script, no inline script: the CSP (api/http/app.py) allows nothing else.
  */
@@ -24,7 +25,11 @@
     CLOCK_SKEW: "De voorbereide verklaring is verlopen. Laad de pagina opnieuw.",
     CSRF_FAILED: "Het formulier is verlopen. Laad de pagina opnieuw.",
     NOT_AUTHENTICATED: "U bent niet meer aangemeld. Meld u opnieuw aan.",
-    PARTY_NOT_OWN: "Deze verklaring is niet van uw eigen partij."
+    PARTY_NOT_OWN: "Deze verklaring is niet van uw eigen partij.",
+    TRANSITION_NOT_ALLOWED: "Het geschil is intussen verder gegaan: deze stap past niet meer. Er is niets vastgelegd; ga terug naar het geschil.",
+    ACTOR_NOT_ALLOWED: "Deze stap is niet aan uw partij. Er is niets vastgelegd.",
+    CASE_EXISTS: "Over deze regel is intussen al een geschil geopend. Er is niets vastgelegd.",
+    EVENT_DATE_INVALID: "De datum van de stap ligt in de toekomst of vóór de vorige stap. Er is niets vastgelegd."
   };
 
   // ------------------------------------------------------------------ bytes
@@ -145,7 +150,9 @@
       event.preventDefault();
       var account = form.getAttribute("data-account");
       var wantedKey = form.getAttribute("data-key-id");
-      var statementB64 = form.getAttribute("data-statement");
+      // one statement (data-statement), or a batch (data-statements: a JSON list) posted as {"entries": [...]}
+      var batch = form.hasAttribute("data-statements");
+      var statements = batch ? JSON.parse(form.getAttribute("data-statements")) : [form.getAttribute("data-statement")];
       var endpoint = form.getAttribute("data-endpoint");
       var csrf = form.querySelector("input[name=csrf]").value;
       button.disabled = true;
@@ -157,15 +164,17 @@
             throw new Error("De sleutel in deze browser (" + info.keyId.slice(0, 16) + "…) is niet uw geregistreerde sleutel ("
               + wantedKey.slice(0, 16) + "…).");
           }
-          var bytes = fromBase64(statementB64);
-          return crypto.subtle.sign(ALGORITHM, pair.privateKey, bytes);
+          return Promise.all(statements.map(function (b64) {
+            return crypto.subtle.sign(ALGORITHM, pair.privateKey, fromBase64(b64));
+          }));
         });
-      }).then(function (signature) {
+      }).then(function (signatures) {
         say(out, "Indienen…");
+        var items = statements.map(function (b64, i) { return { statement: b64, signature: toBase64(signatures[i]) }; });
         return fetch(endpoint, {
           method: "POST", credentials: "same-origin",
           headers: { "content-type": "application/json", "accept": "application/json", "x-csrf-token": csrf },
-          body: JSON.stringify({ statement: statementB64, signature: toBase64(signature) })
+          body: JSON.stringify(batch ? { entries: items } : items[0])
         });
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
@@ -175,10 +184,11 @@
             err.code = body.code;
             throw err;
           }
-          say(out, "Vastgelegd in het grootboek als regel " + body.seq + ".");
-          form.setAttribute("data-seq", String(body.seq));
+          var seq = batch ? body.results[body.results.length - 1].seq : body.seq;
+          say(out, "Vastgelegd in het grootboek als regel " + seq + ".");
+          form.setAttribute("data-seq", String(seq));
           var after = form.getAttribute("data-after");
-          if (after) { window.location.assign(after + (after.indexOf("?") < 0 ? "?" : "&") + "regel=" + body.seq); }
+          if (after) { window.location.assign(after + (after.indexOf("?") < 0 ? "?" : "&") + "regel=" + seq); }
         });
       }).catch(function (err) {
         button.disabled = false;
@@ -191,6 +201,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.getElementById("sleutel");
     if (root) { keyPage(root); }
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-statement]"), signForm);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-statement], form[data-statements]"), signForm);
   });
 }());
