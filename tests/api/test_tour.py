@@ -26,6 +26,7 @@ from api.demo_accounts import DEMO_PASSWORD
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--lang=nl-NL",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+USERS = ("regio", "financien", "commissie")  # the PNGs' prefixes, one per user
 VIEWPORT = {"width": 1280, "height": 800}
 BRP_FACTS = """[[case]]
 id = "A03"
@@ -44,8 +45,8 @@ def demo(tmp_path_factory):
     env = {**os.environ, "BWLEDGER_HOME": str(home)}
     for name in ("BWLEDGER_DATABASE_URL", "BWLEDGER_DATABASE_SCHEMA"):
         env.pop(name, None)
-    done = subprocess.run([sys.executable, "-m", "api.cli", "demo"], check=False, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run([sys.executable, "-m", "api.cli", "demo"], check=False, cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     decided = re.search(r"Geschil (GS-\d+): uitspraak geboekt", done.stdout)
     assert decided, done.stdout[-3000:]
@@ -78,6 +79,9 @@ def tour_dir(tmp_path_factory) -> Path:
         return tmp_path_factory.mktemp("tour")
     path = Path(wanted) if Path(wanted).is_absolute() else ROOT / wanted
     path.mkdir(parents=True, exist_ok=True)
+    for user in USERS:  # a step renamed or dropped leaves no stale picture behind
+        for old in path.glob(f"{user}-[0-9][0-9]-*.png"):
+            old.unlink()
     return path
 
 
@@ -351,3 +355,16 @@ def first_page_png(pdf: bytes) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def test_the_readme_shows_every_screenshot_of_the_tour():
+    """The README's Rondleiding and docs/tour agree: every picture it names exists, every picture the tour
+    wrote is named (a step renamed or added shows up here after `BWLEDGER_TOUR_DIR=docs/tour`), in order."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = re.findall(r"\]\(docs/tour/([a-z0-9-]+\.png)\)", readme)
+    files = sorted(p.name for p in (ROOT / "docs" / "tour").glob("*.png"))
+    assert named and sorted(named) == files
+    for user in USERS:
+        steps = [n for n in named if n.startswith(user + "-")]
+        assert steps and [int(n.split("-")[1]) for n in steps] == list(range(1, len(steps) + 1)), user
+    assert sum((ROOT / "docs" / "tour" / n).stat().st_size for n in files) < 3_000_000
