@@ -67,7 +67,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+        # Dutch for the browser's own controls too ("Bestand kiezen", dd-mm-jjjj), with Debian chromium-l10n
+        b = p.chromium.launch(executable_path=chromium, args=ARGS, env={**os.environ, "LANGUAGE": "nl"})
         yield b
         b.close()
 
