@@ -239,7 +239,14 @@ def test_tour_financien(demo, context, tour_dir):
     assert "aanvaarden of bezwaar maken" in todo.inner_text()
     tour.step("overzicht")
 
+    # the month's cost lines from Kampen's placements: the button prepares them and says what they book
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Verrekening").click()
+    page.get_by_role("textbox", name="Maand").fill("2026-04")
+    page.get_by_role("button", name="Boeking voorbereiden").click()
+    booking = page.locator("section[aria-labelledby='boeken-kop']")
+    assert re.search(r"april 2026 voor Kampen.*\d+ kostenregels?", booking.inner_text(), re.IGNORECASE | re.DOTALL)
+    tour.step("maand-boeken", top=page.locator("#boeken-kop"))
+
     page.get_by_label("Kwartaal").fill("2026K1")
     page.get_by_role("button", name="Tonen").click()
     kampen = page.locator("tr", has=page.locator("th", has_text="Kampen"))
