@@ -25,9 +25,10 @@ demo: install
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || ($(PG_START) && sleep 2 && pg_isready -h 127.0.0.1 -p 5432)
 
-# Debian chromium (driven by Playwright in tests/api; Playwright never downloads a browser) and pdftoppm.
+# Debian chromium (driven by Playwright in tests/api; Playwright never downloads a browser) and pdftoppm;
+# chromium-l10n gives the browser's own controls in Dutch in the README's tour (tests/api/test_tour.py).
 browser:
-	@(command -v chromium && command -v pdftoppm) >/dev/null || (apt-get update -q && apt-get install -y -q chromium poppler-utils)
+	@(command -v chromium && command -v pdftoppm && test -e /usr/lib/chromium/locales/nl.pak) >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-l10n poppler-utils)
 
 # The OpenID provider the OIDC login tests start (npm `oidc-provider`, pinned by package-lock.json; local, never global).
 OIDC_DIR := tests/oidc/provider
