@@ -19,7 +19,10 @@ from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from api.access import policy
+from api.http.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from api.http.v1 import API_VERSION, PREFIX, is_v1
+from ledger.entries import PARTY_RE
+from ledger.inbox import BOXES, KINDS_OF
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 DESCRIPTION = ("De API van bwledger: het grootboek van de verrekening van beschermd wonen tussen gemeenten, "
@@ -133,6 +136,28 @@ RESPONSE_CONTENT.update({
         ACCEPTED, {"type": "object", "required": ["results"],
                    "properties": {"results": {"type": "array", "items": ACCEPTED}}}]}}},
 })
+PARTY = {"type": "string", "pattern": PARTY_RE.pattern, "description": "een partij: GMxxxx, RG:<regio>, OPERATOR of COMMITTEE"}
+DAY = {"type": "string", "format": "date", "description": "een dag (YYYY-MM-DD)"}
+#: the form of a query or path parameter, by its name (or operation and name), as the handlers check it
+#: (api/compose.py check_party and parse_day, api/http/pagination.py, the quarter of the settlement): the
+#: handlers read them as text, so Litestar describes them as a string, or null when they may be left out
+PARAMETER_FORMS: dict[str, dict] = {
+    "party": PARTY, "partij": PARTY, "tegenpartij": PARTY,
+    "from": DAY, "to": DAY, "van": DAY, "tot": DAY, "peildatum": DAY, "since": DAY, "date": DAY,
+    "quarter": {"type": "string", "pattern": "^[0-9]{4}K[1-4]$", "description": "een kwartaal, bijvoorbeeld 2026K1"},
+    "page": {"type": "integer", "minimum": 1, "description": "het paginanummer, vanaf 1"},
+    "pageSize": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                 "description": f"het aantal per pagina, 1 tot en met {MAX_PAGE_SIZE} (standaard {DEFAULT_PAGE_SIZE})"},
+    "getMunicipality.code": {"type": "string", "pattern": "^GM[0-9]{4}$", "description": "de CBS-code (statcode)"},
+    "getRegion.region_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "description": "de id van de regio"},
+    "map": {"type": "string", "enum": list(BOXES)},
+    "soort": {"type": "array", "items": {"type": "string", "enum": sorted(KINDS_OF)},
+              "description": "de soorten (N1..N8), herhaald of met komma's"},
+    "ongelezen": {"type": "string", "enum": ["true", "false"], "description": "true: alleen de ongelezen berichten"},
+    "determineRules.format": {"type": "string", "enum": ["toml", "json"]},
+    "listAudit.format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+    "getStatement.format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+}
 #: the list endpoints (api/http/pagination.py): their answers carry Link and X-Total-Count
 PAGINATED = frozenset({"listEntries", "listAudit", "listMunicipalities", "listRegions"})
 
@@ -165,6 +190,10 @@ def _operation(op: dict, has_path_params: bool) -> None:
     public = rule is not None and rule.public
     if rule is not None and rule.what:  # the summary in Dutch (ADR /core/doc-language): the access table's words
         op["summary"] = rule.what[:1].upper() + rule.what[1:]
+    for param in op.get("parameters", []):
+        form = PARAMETER_FORMS.get(f"{op_id}.{param['name']}") or PARAMETER_FORMS.get(param["name"])
+        if form is not None:
+            param["schema"] = copy.deepcopy(form)
     if op_id in REQUEST_BODIES and "content" not in op.get("requestBody", {}):
         op["requestBody"] = copy.deepcopy(REQUEST_BODIES[op_id])
     responses = op.setdefault("responses", {})
