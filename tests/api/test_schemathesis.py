@@ -1,0 +1,124 @@
+"""Schemathesis over the served /v1/openapi.json (issue 14, "Tests that must exist and pass"): every
+operation of API v1 called with requests generated from its own schema (valid ones and, in the coverage
+phase, invalid ones), bounded and deterministic, authenticated as a party that may call it. For every
+answer: no 5xx, every 4xx/5xx is application/problem+json with `status` and `title`, and the answer
+conforms to the document (status code, content type, headers, schema).
+
+The app runs in this process (Litestar's TestClient, its lifespan started once for the module) on a real
+SQLite store seeded with a determination, booked cost lines and an opened dispute, so the reads find
+something. Rate limits are off: the test counts answers, not the limiter (tests/api/test_rate_limit.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from schemathesis import GenerationMode
+from api_helpers import seed_settlement_and_case, sqlite_settings, token_for
+from hypothesis import HealthCheck, given, settings
+from litestar.testing import TestClient
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
+                                               response_schema_conformance, status_code_conformance)
+
+from api.access import policy
+from api.http import create_app
+from api.http.openapi import adr_document
+
+BASE = "http://testserver.local/v1"
+#: examples per operation and generation mode (valid and invalid requests)
+EXAMPLES = 15
+#: who calls an operation: of these, the first the access policy gives the widest grant for it
+CALLERS = (("GM0166", ("finance", "regio", "auditor", "beheer")),
+           ("COMMITTEE", ("secretaris", "auditor")),
+           ("OPERATOR", ("beheer", "auditor")),
+           ("RG:ijssel-vecht", ("regio", "auditor")))
+
+
+def problem_json(ctx, response, case) -> None:
+    """Every error answer is RFC 9457 problem+json with its `status` (the answer's) and a `title`."""
+    if response.status_code < 400:
+        return None
+    ctype = response.headers.get("content-type", [""])[0]
+    assert ctype.startswith("application/problem+json"), f"{response.status_code} as {ctype!r}: {response.text[:300]}"
+    body = response.json()
+    assert isinstance(body, dict) and body.get("status") == response.status_code and body.get("title"), body
+    return None
+
+
+CHECKS = [not_a_server_error, problem_json, status_code_conformance, content_type_conformance,
+          response_headers_conformance, response_schema_conformance]
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    home = tmp_path_factory.mktemp("schemathesis")
+    app = create_app(sqlite_settings(home, rate_per_minute_caller=0, rate_per_minute_address=0))
+    with TestClient(app, base_url="http://testserver.local", raise_server_exceptions=False) as client:
+        seed_settlement_and_case(client)
+        access = client.app.state.access
+        tokens = {party: token_for(access, party, roles) for party, roles in CALLERS}
+        yield client, tokens
+
+
+@pytest.fixture(scope="module")
+def api_schema(api):
+    client, _tokens = api
+    doc = client.get("/v1/openapi.json").json()
+    return schemathesis.openapi.from_dict(doc)
+
+
+def caller_for(operation_id: str) -> str:
+    """The party of CALLERS the policy grants the most for this operation (public ones: still logged in)."""
+    rule = policy.rule(operation_id)
+    assert rule is not None, operation_id
+    best, best_rank = CALLERS[0][0], -1
+    for party, roles in CALLERS:
+        found = [g for (p, role), g in rule.grants.items() if role in roles and p in (None, party)]
+        rank = max((policy.GRANTS.index(g) for g in found), default=-1)
+        if rank > best_rank:
+            best, best_rank = party, rank
+    return best
+
+
+def _runs() -> list[tuple[str, GenerationMode]]:
+    """(operation, mode) for every operation of the document, known when the tests are collected (the app
+    is made, not started: the test itself runs over the document the started app serves). Invalid requests
+    only for an operation that takes input (there is nothing to make invalid of a bare GET)."""
+    app = create_app(sqlite_settings(Path("/nonexistent/bwledger-schemathesis")))
+    doc = adr_document(app.openapi_schema.to_schema(), {})
+    ops = sorted((op["operationId"], bool(op.get("parameters") or op.get("requestBody")))
+                 for item in doc["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op)
+    return [(op_id, mode) for op_id, has_input in ops
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if has_input or mode is GenerationMode.POSITIVE]
+
+
+def _send(client, case, token: str):
+    """The case as Schemathesis would send it, through the app's TestClient."""
+    kwargs = case.as_transport_kwargs(base_url=BASE, headers={"Authorization": f"Bearer {token}"})
+    request = {k: kwargs[k] for k in ("method", "url", "headers", "params") if kwargs.get(k) is not None}
+    if kwargs.get("cookies"):
+        client.cookies.clear()
+        request["headers"] = {**request.get("headers", {}),
+                              "cookie": "; ".join(f"{k}={v}" for k, v in kwargs["cookies"].items())}
+    if "json" in kwargs:
+        request["json"] = kwargs["json"]
+    elif kwargs.get("data") is not None:
+        request["content"] = kwargs["data"]
+    return client.request(**request)
+
+
+@pytest.mark.parametrize("operation_id, mode", _runs(), ids=lambda v: getattr(v, "value", v))
+def test_every_operation_answers_per_its_schema(api, api_schema, operation_id, mode):
+    client, tokens = api
+    operation = api_schema.find_operation_by_id(operation_id)
+    token = tokens[caller_for(operation_id)]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=True,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        case.validate_response(_send(client, case, token), checks=CHECKS)
+
+    run()
