@@ -35,6 +35,9 @@ from ledger.entries import PARTY_RE
 BASE = "http://testserver.local/v1"
 #: examples per operation and generation mode (valid and invalid requests)
 EXAMPLES = 20
+#: a third mode for the operations of a case: valid requests about the seeded case (a generated case id is
+#: one that does not exist, so the handler would stop at its 404)
+SEEDED = "seeded"
 #: who calls an operation: of these, the first the access policy gives the widest grant for it
 CALLERS = (("GM0166", ("finance", "regio", "auditor", "beheer")),
            ("COMMITTEE", ("secretaris", "auditor")),
@@ -64,13 +67,13 @@ def api(tmp_path_factory):
     home = tmp_path_factory.mktemp("schemathesis")
     app = create_app(sqlite_settings(home, rate_per_minute_caller=0, rate_per_minute_address=0))
     with TestClient(app, base_url="http://testserver.local", raise_server_exceptions=False) as client:
-        seed_settlement_and_case(client)
-        yield client, Tokens(client.app.state.access)
+        seeded = seed_settlement_and_case(client)
+        yield client, Tokens(client.app.state.access), {"case_id": seeded["case_id"]}
 
 
 @pytest.fixture(scope="module")
 def api_schema(api):
-    client, _tokens = api
+    client = api[0]
     doc = client.get("/v1/openapi.json").json()
     return schemathesis.openapi.from_dict(doc)
 
@@ -119,10 +122,12 @@ def _runs() -> list[tuple[str, GenerationMode]]:
     only for an operation that takes input (there is nothing to make invalid of a bare GET)."""
     app = create_app(sqlite_settings(Path("/nonexistent/bwledger-schemathesis")))
     doc = adr_document(app.openapi_schema.to_schema(), {})
-    ops = sorted((op["operationId"], bool(op.get("parameters") or op.get("requestBody")))
-                 for item in doc["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op)
-    return [(op_id, mode) for op_id, has_input in ops
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE) if has_input or mode is GenerationMode.POSITIVE]
+    ops = sorted((op["operationId"], bool(op.get("parameters") or op.get("requestBody")), "{case_id}" in path)
+                 for path, item in doc["paths"].items() for op in item.values()
+                 if isinstance(op, dict) and "operationId" in op)
+    return [(op_id, mode) for op_id, has_input, of_case in ops
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE, SEEDED)
+            if (has_input or mode is GenerationMode.POSITIVE) and (of_case or mode is not SEEDED)]
 
 
 def _send(client, case, token: str):
@@ -142,11 +147,13 @@ def _send(client, case, token: str):
 
 @pytest.mark.parametrize("operation_id, mode", _runs(), ids=lambda v: getattr(v, "value", v))
 def test_every_operation_answers_per_its_schema(api, api_schema, operation_id, mode):
-    client, tokens = api
+    client, tokens, known = api
     operation = api_schema.find_operation_by_id(operation_id)
     default = caller_for(operation_id)
+    strategy = (operation.as_strategy(GenerationMode.POSITIVE, path_parameters={"case_id": known["case_id"]})
+                if mode == SEEDED else operation.as_strategy(generation_mode=mode))
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=strategy)
     @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, print_blob=True,
               suppress_health_check=list(HealthCheck))
     def run(case):
@@ -160,7 +167,7 @@ def test_the_checks_fail_on_an_answer_that_is_not_per_the_document(api, api_sche
     HTML page where the API's JSON is documented, an error that is not problem+json)."""
     from api import compose
 
-    client, _tokens = api
+    client = api[0]
     health = api_schema.find_operation_by_id("getHealth").Case()
     page = client.get("/aanmelden", headers={"accept": "text/html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
