@@ -125,6 +125,12 @@ def check_party(party: str) -> str:
     return party
 
 
+def is_number_text(value: str, digits: int = 15) -> bool:
+    """A sequence number or id as text from the edge: 1 to `digits` ASCII digits (str.isdigit also takes
+    '²' and other digits int() refuses, and no more than 15 digits keeps it inside a database integer)."""
+    return 0 < len(value) <= digits and value.isascii() and value.isdigit()
+
+
 def is_party(value: Any) -> bool:
     return isinstance(value, str) and PARTY_RE.match(value) is not None
 
@@ -346,7 +352,7 @@ def upload_document(store: Store, documents, case_id: str, data: bytes, *, filen
         if not value:
             raise RequestInvalid(name, "required")
     party = check_party(author)
-    if supersedes is not None and not supersedes.isdigit():
+    if supersedes is not None and not is_number_text(supersedes):
         raise RequestInvalid("supersedes", "the id of the earlier version (an integer)")
     day = parse_day(on, "date", cases_service.today(store))
     d = cases_service.add_document(store, documents, case_id, filename=filename, data=data, title=title,
@@ -764,7 +770,7 @@ def read_place(store: Store, documents, seq: str, *, viewer: str | None) -> dict
     (cases.confidential_places.read_place); PLACE_NOT_FOUND for anyone else."""
     from cases.confidential_places import read_place as read
 
-    if not seq.isdigit() or len(seq) > 15:
+    if not is_number_text(seq):
         raise RequestInvalid("seq", "het volgnummer van de plaatsingsmelding (N1)")
     return read(store, documents, int(seq), viewer=viewer)
 

@@ -49,7 +49,7 @@ def code_at(secret: str, unix_time: float) -> str:
 def verify(secret: str, code: str, unix_time: float, *, after_step: int | None = None) -> int | None:
     """The step `code` belongs to (within DRIFT_STEPS of now, later than `after_step`), or None."""
     code = (code or "").strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not code.isascii() or not code.isdigit():  # isdigit alone takes "²"
         return None
     now = step(unix_time)
     for candidate in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):

@@ -39,10 +39,23 @@ def _ids(scope: Scope, state: dict) -> dict:
     params = {k: v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))}
     params.update({k: str(v) for k, v in (scope.get("path_params") or {}).items()})
     ids = {("since" if k == "from" else k): v for k, v in params.items() if k in ID_PARAMS and v}
+    if "client" in ids and not _is_pseudonym(ids["client"]):
+        # the caller's own text, not a pseudonym (the handler refuses it): recorded (masked and shortened by
+        # audit.record) under its own key, so the refusal is still recorded and the client column holds
+        # pseudonyms only
+        ids["client_invalid"] = ids.pop("client")
     client = state.get("audit_client")
     if client:
         ids["client"] = client
     return ids
+
+
+def _is_pseudonym(value: str) -> bool:
+    try:
+        audit.check_client(value)
+    except audit.AuditError:
+        return False
+    return True
 
 
 def _record(store, scope: Scope, caller, rule: policy.Rule, status: int) -> None:

@@ -18,8 +18,12 @@ from typing import Any
 from litestar import Request
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from api import compose
 from api.access import policy
+from api.http.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from api.http.v1 import API_VERSION, PREFIX, is_v1
+from ledger.entries import PARTY_RE
+from ledger.inbox import BOXES, KINDS_OF
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 DESCRIPTION = ("De API van bwledger: het grootboek van de verrekening van beschermd wonen tussen gemeenten, "
@@ -68,11 +72,29 @@ def _ref(kind: str, name: str) -> dict:
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 JSON_OBJECT = {"schema": {"type": "object"}}
-SIGNED = {"schema": {"type": "object", "properties": {
-    "statement": {"type": "string", "description": "de verklaring (canonieke JSON), base64"},
-    "signature": {"type": "string", "description": "de Ed25519-handtekening, base64"},
-    "entries": {"type": "array", "description": "of: een reeks {statement, signature}, als één geheel",
-                "items": {"type": "object"}}}}}
+BASE64 = {"type": "string", "pattern": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"}
+SIGNED_ONE = {"type": "object", "required": ["statement", "signature"], "properties": {
+    "statement": {**BASE64, "description": "de verklaring (canonieke JSON), base64"},
+    "signature": {**BASE64, "description": "de Ed25519-handtekening, base64"}}}
+SIGNED = {"schema": {"oneOf": [
+    SIGNED_ONE,
+    {"type": "object", "required": ["entries"], "properties": {"entries": {
+        "type": "array", "minItems": 1, "description": "een reeks {statement, signature}, als één geheel",
+        "items": SIGNED_ONE}}}]}}
+PARTY = {"type": "string", "pattern": PARTY_RE.pattern, "description": "een partij: GMxxxx, RG:<regio>, OPERATOR of COMMITTEE"}
+DAY = {"type": "string", "format": "date", "description": "een dag (YYYY-MM-DD)"}
+KEY_ID = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "de id van de sleutel waarmee de partij ondertekent"}
+SEQ = {"type": "integer", "minimum": 0, "description": "een volgnummer in het grootboek"}
+PSEUDONYM = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.:-]{5,63}$",
+             "description": "het pseudoniem van de cliënt (PSN-...)"}
+TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
+
+
+def _draft_body(required: list[str], properties: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": required, "additionalProperties": False, "properties": properties}}}}
+
+
 #: operation -> request body, for the handlers that read their body themselves (or whose body is free-form)
 REQUEST_BODIES: dict[str, dict] = {
     "determineRules": {"required": True, "description": "De feiten: casebook-TOML, of dezelfde structuur als JSON.",
@@ -81,11 +103,28 @@ REQUEST_BODIES: dict[str, dict] = {
                            "content": {"application/octet-stream": BINARY}},
     "makePseudonym": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["bsn"], "additionalProperties": False,
-        "properties": {"bsn": {"type": "string", "description": "het BSN (11-proef); nooit opgeslagen"}}}}}},
+        "properties": {"bsn": {"type": "string", "pattern": "^[0-9]{9}$",
+                               "description": "het BSN (11-proef); nooit opgeslagen"}}}}}},
     "sealPlace": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["client", "place"],
-        "properties": {"client": {"type": "string", "description": "het pseudoniem (PSN-...)"},
+        "type": "object", "required": ["client", "place"], "additionalProperties": False,
+        "properties": {"client": PSEUDONYM,
                        "place": {"type": "string", "description": "de plaats (vertrouwelijk)"}}}}}},
+    "draftCaseStatements": _draft_body(["action", "party", "key_id"], {
+        "action": {"type": "string", "enum": list(compose.DRAFT_ACTIONS)}, "party": PARTY, "key_id": KEY_ID,
+        "case_id": {"type": "string", "description": "het geschil (GS-...), bij elke handeling behalve open en timed"},
+        "determination_seq": SEQ, "cost_line_seq": SEQ,
+        "arguments": {"type": "object", "description": "de argumenten van de handeling (zie api/compose.py DRAFT_ACTIONS)"}}),
+    "draftSettlementStatements": _draft_body(["action", "party", "key_id"], {
+        "action": {"type": "string", "enum": list(compose.SETTLEMENT_DRAFT_ACTIONS)}, "party": PARTY, "key_id": KEY_ID,
+        "line_seq": SEQ, "acceptance_seq": SEQ,
+        "arguments": {"type": "object", "additionalProperties": False, "properties": {"note": {"type": "string"}}}}),
+    "draftMonthBooking": _draft_body(["month", "party", "keyId"], {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "description": "de maand, bijvoorbeeld 2026-03"},
+        "party": PARTY, "keyId": KEY_ID}),
+    "draftPlacement": _draft_body(
+        ["party", "keyId", *(name for name, (_k, _f, required) in compose.PLACEMENT_FIELDS.items() if required)],
+        {"party": PARTY, "keyId": KEY_ID, **{name: {"pseudonym": PSEUDONYM, "party": PARTY, "date": DAY, "seq": SEQ}.get(form, TEXT)
+                                             for name, (_k, form, _r) in compose.PLACEMENT_FIELDS.items()}}),
     "submitEntries": {"required": True, "content": {"application/json": SIGNED}},
     "registerKey": {"required": True, "content": {"application/json": SIGNED}},
     "rotateKey": {"required": True, "content": {"application/json": SIGNED}},
@@ -133,6 +172,34 @@ RESPONSE_CONTENT.update({
         ACCEPTED, {"type": "object", "required": ["results"],
                    "properties": {"results": {"type": "array", "items": ACCEPTED}}}]}}},
 })
+#: the form of a query or path parameter, by its name (or operation and name), as the handlers check it
+#: (api/compose.py check_party and parse_day, api/http/pagination.py, the quarter of the settlement): the
+#: handlers read them as text, so Litestar describes them as a string, or null when they may be left out
+PARAMETER_FORMS: dict[str, dict] = {
+    "party": PARTY, "partij": PARTY, "tegenpartij": PARTY,
+    "from": DAY, "to": DAY, "van": DAY, "tot": DAY, "peildatum": DAY, "since": DAY, "date": DAY,
+    "quarter": {"type": "string", "pattern": "^(19|20|21)[0-9]{2}-?K[1-4]$",
+                "description": "een kwartaal (1900 tot en met 2199), bijvoorbeeld 2026K1 (2026-K1 mag ook)"},
+    "page": {"type": "integer", "minimum": 1, "description": "het paginanummer, vanaf 1"},
+    "pageSize": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                 "description": f"het aantal per pagina, 1 tot en met {MAX_PAGE_SIZE} (standaard {DEFAULT_PAGE_SIZE})"},
+    "getMunicipality.code": {"type": "string", "pattern": "^GM[0-9]{4}$", "description": "de CBS-code (statcode)"},
+    "getPlace.seq": {"type": "string", "pattern": "^[0-9]{1,15}$", "description": "het volgnummer van de N1"},
+    "uploadCaseDocument.filename": {"type": "string", "minLength": 1, "description": "de naam van het bestand (voor het soort)"},
+    "uploadCaseDocument.title": {"type": "string", "minLength": 1},
+    "uploadCaseDocument.author": {**PARTY, "description": "de partij van wie het stuk is (een partij in het geschil)"},
+    "uploadCaseDocument.supersedes": {"type": "string", "pattern": "^[0-9]{1,15}$", "description": "de id van de vorige versie"},
+    "getRegion.region_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "description": "de id van de regio"},
+    "map": {"type": "string", "enum": list(BOXES)},
+    "soort": {"type": "array", "items": {"type": "string", "enum": sorted(KINDS_OF)},
+              "description": "de soorten (N1..N8), herhaald of met komma's"},
+    "ongelezen": {"type": "string", "enum": ["true", "false"], "description": "true: alleen de ongelezen berichten"},
+    "determineRules.format": {"type": "string", "enum": ["toml", "json"]},
+    "listAudit.format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+    "getStatement.format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+}
+#: the parameters a handler needs although Litestar reads them as optional (to refuse their absence itself)
+REQUIRED_PARAMETERS = frozenset({"uploadCaseDocument.filename", "uploadCaseDocument.title", "uploadCaseDocument.author"})
 #: the list endpoints (api/http/pagination.py): their answers carry Link and X-Total-Count
 PAGINATED = frozenset({"listEntries", "listAudit", "listMunicipalities", "listRegions"})
 
@@ -165,7 +232,13 @@ def _operation(op: dict, has_path_params: bool) -> None:
     public = rule is not None and rule.public
     if rule is not None and rule.what:  # the summary in Dutch (ADR /core/doc-language): the access table's words
         op["summary"] = rule.what[:1].upper() + rule.what[1:]
-    if op_id in REQUEST_BODIES and "content" not in op.get("requestBody", {}):
+    for param in op.get("parameters", []):
+        form = PARAMETER_FORMS.get(f"{op_id}.{param['name']}") or PARAMETER_FORMS.get(param["name"])
+        if form is not None:
+            param["schema"] = copy.deepcopy(form)
+        if f"{op_id}.{param['name']}" in REQUIRED_PARAMETERS:
+            param["required"] = True
+    if op_id in REQUEST_BODIES:  # Litestar describes a body read as a dict as any object: what it must be
         op["requestBody"] = copy.deepcopy(REQUEST_BODIES[op_id])
     responses = op.setdefault("responses", {})
     for code in list(responses):

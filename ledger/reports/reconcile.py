@@ -183,7 +183,7 @@ def parse_id(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     s = str(value).strip()
-    return int(s) if s.isdigit() else None
+    return int(s) if s.isascii() and s.isdigit() else None  # isdigit alone takes "²", which int() refuses
 
 
 _CLIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{5,63}$")

@@ -93,6 +93,15 @@ def test_the_second_factor_is_asked_used_once_and_the_session_is_rotated(site):
     assert again.status_code == 401 and "al gebruikt" in again.text
 
 
+def test_a_second_factor_of_other_digits_is_refused_not_a_fault(site):
+    """'²²²²²²' passed str.isdigit and hmac.compare_digest raised TypeError on it (500)."""
+    site.app.state.access.add_account("lid@commissie.nl", "COMMITTEE", ["commissielid"], password=PASSWORD)
+    _login(site, "lid@commissie.nl")
+    for code in ("²²²²²²", "١٢٣٤٥٦"):
+        r = site.post("/aanmelden/code", data={"code": code})
+        assert r.status_code == 401 and "SECOND_FACTOR_FAILED" in r.text, r.text[:300]
+
+
 def test_a_session_expires(site):
     site.app.state.access.add_account("fin@kampen.nl", "GM0166", ["finance"], password=PASSWORD)
     _login(site, "fin@kampen.nl")

@@ -72,6 +72,14 @@ BAD_REQUESTS = [
     ("settlement 0000K1", "GET", "/v1/verrekeningen/0000K1", {}, 400, "QUARTER_INVALID"),
     ("settlement 9999K4", "GET", "/v1/verrekeningen/9999K4", {}, 400, "QUARTER_INVALID"),
     ("statement 0000K1", "GET", "/v1/verrekeningen/0000K1/overzichten/GM0166?format=json", {}, 400, "QUARTER_INVALID"),
+    # found by tests/api/test_schemathesis.py: the audit record of the refusal failed on the long value (503)
+    ("upload supersedes past a database integer", "POST",
+     "/v1/geschillen/GS-000001/stukken?filename=a.pdf&title=t&author=COMMITTEE&supersedes=" + "9" * 23,
+     {"content": b"%PDF-1.4\n%%EOF"}, 400, "REQUEST_INVALID"),
+    ("upload supersedes a superscript digit", "POST",
+     "/v1/geschillen/GS-000001/stukken?filename=a.pdf&title=t&author=COMMITTEE&supersedes=%C2%B2",
+     {"content": b"%PDF-1.4\n%%EOF"}, 400, "REQUEST_INVALID"),
+    ("audit client of 100 characters", "GET", "/v1/auditlogboek?client=PSN-" + "A" * 96, {}, 400, "REQUEST_INVALID"),
 ]
 
 
@@ -98,6 +106,19 @@ def test_pages_answer_bad_input_with_a_dutch_page(client, caplog, path, kwargs, 
     r = client.request("POST" if "files" in kwargs else "GET", path, headers=HTML, **kwargs)
     assert r.status_code == status, r.text[:500]
     assert r.headers["content-type"].startswith("text/html") and '<html lang="nl">' in r.text
+    _no_traceback(caplog)
+
+
+@pytest.mark.parametrize("seq", ["%C2%B2", "9" * 16])
+def test_a_place_asked_for_by_a_seq_that_is_no_number_is_400(client, caplog, seq):
+    """Found by hand next to tests/api/test_schemathesis.py: '²' passed str.isdigit and int() refused it (500)."""
+    from party_auth import token_for
+
+    caplog.set_level(logging.INFO)
+    token = token_for(client.app.state.access, "GM0166")
+    body = assert_problem(client.get(f"/v1/grootboek/regels/{seq}/plaats", headers={"authorization": f"Bearer {token}"}),
+                          400, "REQUEST_INVALID")
+    assert body["field"] == "seq"
     _no_traceback(caplog)
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ledger.errors import LedgerError
-from ledger.reports.reconcile import parse_amount, reconcile
+from ledger.reports.reconcile import parse_amount, parse_id, reconcile
 from ledger.settlement import service
 from ledger.settlement.costlines import Placement
 
@@ -201,3 +201,13 @@ def test_headers_over_the_wrong_columns(statement, tmp_path):
     rec = reconcile(e.store, "2026K1", "GM0166", p)
     assert rec.counts()["matched"] == len(lines), rec.to_dict()["lines"][:2]
     assert all("verwisseld" in o.reason for o in rec.outcomes if o.their_row)
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "12a", "-3", ""])
+def test_an_id_cell_that_is_no_ascii_number_is_no_id(value):
+    """'²' passed str.isdigit and int() refused it: a file with such a cell broke the reconciliation."""
+    assert parse_id(value) is None
+
+
+def test_an_id_cell_of_digits_is_its_number():
+    assert parse_id(" 17 ") == 17 and parse_id(17) == 17 and parse_id(17.0) == 17
