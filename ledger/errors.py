@@ -42,6 +42,9 @@ ALREADY_REVERSED = "ALREADY_REVERSED"  # a second reversal of the same cost line
 TARIFF_ACCEPTANCE_INVALID = "TARIFF_ACCEPTANCE_INVALID"  # not a provisional deviating line of this bearer, or
 # accepted before; or a definitive deviating line whose acceptance does not match it or is used up
 LOCATION_CONFIDENTIAL = "LOCATION_CONFIDENTIAL"  # a clear location of a SAFETY_CONFIDENTIAL client (ledger/confidential_locations.py)
+DETERMINATION_FACTS_MISSING = "DETERMINATION_FACTS_MISSING"  # an N3/N8 without its facts (or trail) deposited (ledger/determination_replay.py)
+DETERMINATION_REPLAY_MISMATCH = "DETERMINATION_REPLAY_MISMATCH"  # the engine replayed on the deposit gives something else
+REDETERMINATION_UNCHANGED = "REDETERMINATION_UNCHANGED"  # an N8 with the outcome of the determination it replaces
 PERSONAL_DATA = "PERSONAL_DATA"  # a BSN, an e-mail address or a postcode with house number (ledger/privacy.py)
 BSN_INVALID = "BSN_INVALID"  # given to the pseudonymisation service: not nine digits passing the 11-proef (ledger/pseudonyms.py)
 # Codes found by verification.

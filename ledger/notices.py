@@ -18,6 +18,13 @@ A notice is admitted when (domain specification section 4 and 8.12; issue 11):
 An acceptance or objection (N4) and a re-determination (N8) are about the client of the
 determination they refer to.
 
+From rule set 2026-12-04 (family `determination_answers`) the addressee answers a determination (N4:
+acceptance or objection; who may is the entitlement table) by its objection deadline: six weeks
+(`objection_weeks`) after the N3 was received, extended by the Algemene termijnenwet (rules/termijnen.py),
+or the later `objection_deadline` the N3 names (an author may give more time, never less). After the
+deadline the determination is NO_RESPONSE (spec section 4 and 8: no deemed acceptance); a party that
+missed it goes to the committee.
+
 An acknowledgement is by an addressee of the notice (the entitlement table), for the same client,
 once per addressee; it is due `acknowledgement_working_days` working days after the notice was
 received (Algemene termijnenwet: rules/termijnen.py). A late acknowledgement is still admitted: the
@@ -27,12 +34,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
-from rules.termijnen import working_days_after
+from rules.termijnen import term, working_days_after
 
 from .errors import (
     ACKNOWLEDGEMENT_INVALID,
     DATE_IMPLAUSIBLE,
+    DEADLINE_PASSED,
     LEGAL_BASIS_INVALID,
     PARTY_ROLE_INVALID,
     REFERENCE_INVALID,
@@ -40,6 +49,9 @@ from .errors import (
 )
 from .entries import party_class
 from .parties import paying_party_problem, unknown_party_problem
+
+
+_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 class NoticeShape(NamedTuple):
@@ -143,4 +155,24 @@ def acknowledgement_problem(author: str, client: str | None, notice, acknowledge
         return LedgerError(ACKNOWLEDGEMENT_INVALID, f"{author} is not an addressee of notice {notice.seq}")
     if (notice.seq, author) in acknowledged:
         return LedgerError(ACKNOWLEDGEMENT_INVALID, f"{author} acknowledged notice {notice.seq} before")
+    return None
+
+
+def objection_deadline(determination_payload: dict[str, Any], received_on: date, weeks: int = 6) -> date:
+    """The last day to accept or object to a determination (JSON payload) received on `received_on`: six
+    weeks after it (Algemene termijnenwet), or the later deadline the N3 names."""
+    statutory = term(received_on, weeks=weeks).end
+    named = determination_payload.get("objection_deadline")
+    return max(statutory, date.fromisoformat(named)) if named else statutory
+
+
+def answer_problem(received_on: date, determination, weeks: int = 6) -> LedgerError | None:
+    """Why an N4 received on `received_on` on `determination` (a RefInfo) may not be admitted, or None:
+    it comes after the objection deadline."""
+    if determination.received_at is None:  # pragma: no cover - every lookup of the store gives it
+        return None
+    deadline = objection_deadline(determination.payload, determination.received_at.astimezone(_ZONE).date(), weeks)
+    if received_on > deadline:
+        return LedgerError(DEADLINE_PASSED, f"the objection deadline of determination {determination.seq} was "
+                                            f"{deadline.isoformat()}")
     return None

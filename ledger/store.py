@@ -298,6 +298,10 @@ class Store:
         self._state: LedgerState | None = None
         # stored entries referred to (determinations above all: every cost line refers to one), by seq
         self._ref_cache = RefCache(100_000)
+        # reads the facts deposited with determinations (ledger/determination_replay.py), set by the
+        # composition root where the clients' key-encryption key is (api.bootstrap.with_deposits); None:
+        # admission does not replay determinations (and verify reports that check as not run)
+        self.replayer = None
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
@@ -710,7 +714,7 @@ class Store:
                     if abs(st.authored_at - now) > self.max_skew:
                         raise LedgerError(CLOCK_SKEW, f"authored_at {st.authored_at.isoformat()} is more than "
                                           f"{self.max_skew} from received_at {now.isoformat()}", index=i)
-                    _refs, err = admit(st, seq, now, state, lookup)
+                    _refs, err = admit(st, seq, now, state, lookup, self.replayer)
                     if err:
                         raise LedgerError(err.code, err.message, index=i)
                     h = entry_hash(seq, now, prev, sig, raw)
