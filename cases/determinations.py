@@ -192,8 +192,14 @@ def draft_redetermine(store: Store, deposits: DeterminationDeposits, previous_se
         raise CaseError(REDETERMINATION_UNCHANGED, "de herbeoordeling geeft dezelfde uitkomst (kostendrager, budget, "
                                                    "klasse, wettelijk college): er wordt niets vastgelegd")
     deposits.deposit(row.client, facts, intake.context, new, intake.context_source)
-    payload = {**_payload(new, facts, author, today(store), legal_basis),
-               "previous": {"seq": row.seq, "entry_hash": row.leaf_hash.hex()}, "trigger": trigger,
+    payload = _payload(new, facts, author, today(store), legal_basis)
+    # the parties of the determination it replaces are told too (the cost bearer it relieves above all)
+    before = json.loads(row.statement)["payload"]
+    told = {before.get("addressee"), (before.get("outcome") or {}).get("cost_bearer"), *before.get("copy_to", ()),
+            *payload.get("copy_to", ())} - {None, payload["addressee"], author}
+    if told:
+        payload["copy_to"] = sorted(p for p in told if party_class(p) in ("municipality", "region"))
+    payload = {**payload, "previous": {"seq": row.seq, "entry_hash": row.leaf_hash.hex()}, "trigger": trigger,
                "changes": [f"{f}: {o} -> {n}" for f, o, n in new.changes][:50]}
     return Recording(new, Draft("redetermination", payload, _key("n8", row.client, new.digest), row.client),
                      intake.brp_report)

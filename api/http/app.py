@@ -21,7 +21,7 @@ from litestar.types import Message, Receive, Scope, Send
 
 from api import bootstrap, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
-                      routes_oidc, routes_settlement)
+                      routes_beoordelingen, routes_oidc, routes_settlement)
 from api.http.auditing import audit_middleware
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.pools import Pools
@@ -110,7 +110,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             store.dispose()
 
     return Litestar(
-        route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_cases.ROUTES,
+        route_handlers=[*routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES, *routes_beoordelingen.ROUTES,
+                        *routes_cases.ROUTES,
                         routes_cases.upload_route(settings.max_document_bytes), *routes_audit.ROUTES,
                         *routes_clients.ROUTES, *pages.ROUTES, *routes_login.ROUTES,
                         *(routes_oidc.routes(routes_login.session_for_identity) if settings.oidc else []),

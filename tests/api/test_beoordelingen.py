@@ -1,0 +1,182 @@
+"""Issue 14 on the API: POST /v1/beoordelingen records a determination as N3 (a draft to sign, then the signed
+statement, which the server's admission replays on the facts deposited with it), answers it (N4) and
+re-determines it (N8); GET /v1/beoordelingen/{digest}/spoor gives the rule trail to the parties and the
+committee. The region enters the client from a Haal Centraal BRP response."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from api_helpers import assert_problem, party, sqlite_settings
+from litestar.testing import TestClient
+
+from api.http import create_app
+from party_auth import logged_in
+
+BRP = Path(__file__).resolve().parents[1] / "data" / "brp"
+KAMPEN, ZWOLLE, APELDOORN = "GM0166", "GM0193", "GM0200"
+CLIENT = "PSN-v1-1"
+#: casebook case A01 (rules/casebook/p_brp_adapter.toml) without its addresses: they come from the BRP
+A01 = """[context]
+t0 = 2026-01-01
+
+[context.regions.ijssel-vecht]
+name = "IJssel-Vecht"
+centrumgemeente = "GM0193"
+members = ["GM0148", "GM0160", "GM0166", "GM0175", "GM0180", "GM1708", "GM1896", "GM0193"]
+
+[[case]]
+id = "A01"
+melding = { date = 2026-03-01, gemeente = "GM0166" }
+"""
+#: the same client after a BRP correction: Kampen was the woonadres all along, so Kampen pays
+A01_CORRECTED = A01 + """addresses = [ { gemeente = "GM0166", function = "W", from = 2015-01-01, recorded = 2026-03-20 } ]
+"""
+
+
+@pytest.fixture
+def api(tmp_path):
+    with TestClient(create_app(sqlite_settings(tmp_path, replay_determinations=True))) as c:
+        yield logged_in(c)
+
+
+def auth(api, who, roles=None):
+    return {"Authorization": f"Bearer {api.auth.token(who, roles)}"}
+
+
+def sign(signer, concept) -> dict:
+    raw = base64.b64decode(concept["verklaring"])
+    return {"verklaring": concept["verklaring"], "handtekening": base64.b64encode(signer.sign(raw)).decode()}
+
+
+def forge(signer, concept, change) -> dict:
+    st = json.loads(base64.b64decode(concept["verklaring"]))
+    change(st["payload"])
+    from ledger.canonical import canonical_json
+
+    raw = canonical_json(st)
+    return {"verklaring": base64.b64encode(raw).decode(), "handtekening": base64.b64encode(signer.sign(raw)).decode()}
+
+
+def draft_n3(api, signer, **extra):
+    body = {"partij": KAMPEN, "sleutelId": signer.key_id, "client": CLIENT, "invoer": A01,
+            "brp": (BRP / "A01.json").read_text("utf-8"), **extra}
+    return api.post("/v1/beoordelingen", json=body, headers=auth(api, KAMPEN))
+
+
+def recorded(api):
+    kampen = party(api, KAMPEN)
+    r = draft_n3(api, kampen)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    done = api.post("/v1/beoordelingen", json=sign(kampen, body["concept"]), headers=auth(api, KAMPEN))
+    assert done.status_code == 201, done.text
+    return body, done.json(), kampen
+
+
+def test_a_region_records_a_determination_from_a_brp_response(api):
+    body, done, _kampen = recorded(api)
+    det = body["beoordeling"]
+    assert det["cost_bearer"] == ZWOLLE and det["legal_college"] == KAMPEN and body["brpVerslag"]
+    st = json.loads(base64.b64decode(body["concept"]["verklaring"]))
+    assert st["kind"] == "determination" and st["author"] == KAMPEN and st["client"] == CLIENT
+    assert st["payload"]["determination_digest"] == body["digest"] and st["payload"]["addressee"] == ZWOLLE
+    assert st["payload"]["objection_deadline"]
+    assert done["volgnummer"] > 0 and not done["alOpgenomen"]
+    # the trail: for the parties to it and the committee; a third municipality gets 404
+    for who in (KAMPEN, ZWOLLE):
+        r = api.get(f"/v1/beoordelingen/{body['digest']}/spoor", headers=auth(api, who))
+        assert r.status_code == 200, r.text
+        assert r.json()["beoordeling"] == det and r.json()["volgnummer"] == done["volgnummer"]
+    committee = api.get(f"/v1/beoordelingen/{body['digest']}/spoor", headers=auth(api, "COMMITTEE", ("commissielid",)))
+    assert committee.status_code == 200
+    assert_problem(api.get(f"/v1/beoordelingen/{body['digest']}/spoor", headers=auth(api, APELDOORN)), 404,
+                   "DETERMINATION_NOT_FOUND")
+    assert_problem(api.get(f"/v1/beoordelingen/{'0' * 64}/spoor", headers=auth(api, KAMPEN)), 404,
+                   "DETERMINATION_NOT_FOUND")
+
+
+def test_a_signed_determination_the_engine_does_not_give_is_refused(api):
+    kampen = party(api, KAMPEN)
+    concept = draft_n3(api, kampen).json()["concept"]
+    size = api.app.state.store.size()
+
+    def other_bearer(p):
+        p["outcome"]["cost_bearer"] = APELDOORN
+        p["addressee"] = APELDOORN
+
+    assert_problem(api.post("/v1/beoordelingen", json=forge(kampen, concept, other_bearer), headers=auth(api, KAMPEN)),
+                   422, "DETERMINATION_REPLAY_MISMATCH")
+
+    def made_up(p):
+        p["input_digest"] = "b" * 64
+
+    assert_problem(api.post("/v1/beoordelingen", json=forge(kampen, concept, made_up), headers=auth(api, KAMPEN)),
+                   422, "DETERMINATION_FACTS_MISSING")
+    # the general entries endpoint is no way around it
+    forged = forge(kampen, concept, other_bearer)
+    assert_problem(api.post("/api/ledger/entries", json={"statement": forged["verklaring"],
+                                                         "signature": forged["handtekening"]}), 422,
+                   "DETERMINATION_REPLAY_MISMATCH")
+    assert api.app.state.store.size() == size
+
+
+def test_draft_requests_of_the_wrong_form(api):
+    kampen = party(api, KAMPEN)
+    assert_problem(draft_n3(api, kampen, formaat="yaml"), 400, "REQUEST_INVALID")
+    assert_problem(draft_n3(api, kampen, bsn="123456782"), 400, "REQUEST_INVALID")
+    assert_problem(draft_n3(api, kampen, client=""), 400, "REQUEST_INVALID")
+    # another party's draft: 403
+    r = api.post("/v1/beoordelingen", json={"partij": ZWOLLE, "sleutelId": kampen.key_id}, headers=auth(api, KAMPEN))
+    assert_problem(r, 403, "PARTY_NOT_OWN")
+    # an answer to an entry that is no determination
+    zwolle = party(api, ZWOLLE)
+    r = api.post("/v1/beoordelingen/1/antwoorden", json={"partij": ZWOLLE, "sleutelId": zwolle.key_id,
+                                                           "akkoord": True}, headers=auth(api, ZWOLLE))
+    assert_problem(r, 404, "DETERMINATION_NOT_FOUND")
+
+
+def test_the_addressee_answers_within_the_window_and_no_one_else(api):
+    body, done, kampen = recorded(api)
+    seq = done["volgnummer"]
+    zwolle, apeldoorn = party(api, ZWOLLE), party(api, APELDOORN)
+    # a third municipality's N4: the ledger refuses it (the addressee only)
+    d = api.post(f"/v1/beoordelingen/{seq}/antwoorden", json={"partij": APELDOORN, "sleutelId": apeldoorn.key_id,
+                                                               "akkoord": True}, headers=auth(api, APELDOORN))
+    assert d.status_code == 200, d.text
+    assert_problem(api.post(f"/v1/beoordelingen/{seq}/antwoorden", json=sign(apeldoorn, d.json()["concept"]),
+                            headers=auth(api, APELDOORN)), 403, "NOT_ENTITLED")
+    assert_problem(api.post(f"/v1/beoordelingen/{seq}/antwoorden",
+                            json={"partij": ZWOLLE, "sleutelId": zwolle.key_id, "akkoord": False},
+                            headers=auth(api, ZWOLLE)), 422, "ANSWER_INVALID")
+    d = api.post(f"/v1/beoordelingen/{seq}/antwoorden", json={"partij": ZWOLLE, "sleutelId": zwolle.key_id,
+                                                               "akkoord": False, "redenen": "niet onze woonplaats"},
+                 headers=auth(api, ZWOLLE))
+    assert d.status_code == 200 and d.json()["termijn"] == json.loads(base64.b64decode(
+        body["concept"]["verklaring"]))["payload"]["objection_deadline"]
+    ok = api.post(f"/v1/beoordelingen/{seq}/antwoorden", json=sign(zwolle, d.json()["concept"]),
+                  headers=auth(api, ZWOLLE))
+    assert ok.status_code == 201, ok.text
+    # a signed N4 about another determination is not taken at this address
+    assert_problem(api.post(f"/v1/beoordelingen/{seq + 100}/antwoorden", json=sign(zwolle, d.json()["concept"]),
+                            headers=auth(api, ZWOLLE)), 400, "REQUEST_INVALID")
+
+
+def test_a_redetermination_only_when_the_outcome_changes(api):
+    body, done, kampen = recorded(api)
+    seq = done["volgnummer"]
+    same = {"partij": KAMPEN, "sleutelId": kampen.key_id, "invoer": A01, "brp": (BRP / "A01.json").read_text("utf-8"),
+            "aanleiding": "brp_correction"}
+    assert_problem(api.post(f"/v1/beoordelingen/{seq}/herbeoordelingen", json=same, headers=auth(api, KAMPEN)),
+                   422, "REDETERMINATION_UNCHANGED")
+    new = {"partij": KAMPEN, "sleutelId": kampen.key_id, "invoer": A01_CORRECTED, "aanleiding": "brp_correction"}
+    r = api.post(f"/v1/beoordelingen/{seq}/herbeoordelingen", json=new, headers=auth(api, KAMPEN))
+    assert r.status_code == 200, r.text
+    assert r.json()["beoordeling"]["cost_bearer"] == KAMPEN and r.json()["beoordeling"]["previous"] == body["digest"]
+    n8 = api.post(f"/v1/beoordelingen/{seq}/herbeoordelingen", json=sign(kampen, r.json()["concept"]),
+                  headers=auth(api, KAMPEN))
+    assert n8.status_code == 201, n8.text
+    trail = api.get(f"/v1/beoordelingen/{r.json()['digest']}/spoor", headers=auth(api, ZWOLLE))
+    assert trail.status_code == 200 and trail.json()["soort"] == "redetermination"
