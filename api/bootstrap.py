@@ -97,6 +97,11 @@ def client_documents(settings: Settings, store: Store):
     return ContentStore(settings.documents_dir, ClientKeys(store, data_kek(settings)))
 
 
+def has_data_kek(settings: Settings) -> bool:
+    """Whether this machine holds the clients' key-encryption key (the setting or its file), without making one."""
+    return settings.data_kek is not None or settings.data_kek_file.exists()
+
+
 def determination_deposits(settings: Settings, store: Store, documents=None, *, replay: bool = True):
     """The deposits of determinations (cases.determination_deposits: facts and trail in the clients'
     encrypted store), attached to `store` so that its admission replays every N3/N8 on them

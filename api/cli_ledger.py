@@ -70,6 +70,9 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     references, the key entries, idempotency keys, every checkpoint and the stored tree state."""
     s = load_settings()
     store = bootstrap.open_store(s, with_operator=False)
+    replay = bootstrap.has_data_kek(s)  # the deposits of determinations can be read (ledger/determination_replay.py)
+    if replay:
+        bootstrap.determination_deposits(s, store)
     try:
         report = service.verify_ledger(store, workers=workers, deep=deep)
     except LedgerError as exc:
@@ -77,12 +80,18 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     if as_json:
         typer.echo(json.dumps({"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
                                "seconds": round(report.seconds, 3),
-                               "problems": [p.to_dict() for p in report.problems]}, indent=1))
+                               "problems": [p.to_dict() for p in report.problems],
+                               "replay_not_run": report.replay_not_run}, indent=1))
     else:
         for p in report.problems:
             typer.echo(str(p))
         typer.echo(f"{report.entries} entries, {report.checkpoints} checkpoints, {len(report.problems)} problems "
                    f"({report.seconds:.2f}s, {report.workers} process(es))")
+        if report.replay_not_run:
+            typer.echo(f"controle niet uitgevoerd (geen sleutel om de gedeponeerde feiten te lezen): de herberekening "
+                       f"van {len(report.replay_not_run)} beoordeling(en) (volgnummers "
+                       f"{', '.join(map(str, report.replay_not_run[:20]))}{' ...' if len(report.replay_not_run) > 20 else ''}"
+                       f"); niet uitgevoerd is niet goedgekeurd")
     raise typer.Exit(0 if report.ok else 1)
 
 
