@@ -3,7 +3,7 @@ re-determine it after new facts (N8). Mounted on the `rules` group by api/cli.py
 
 Each signs with the party's own key (`--key FILE [--passphrase-env VAR]`, or `--sign-command CMD --public-key
 FILE.pub`; api/cli_signing.py). With `--server URL [--token]` the server prepares the statement (POST
-/v1/beoordelingen, .../antwoorden, .../herbeoordelingen), this machine checks it is what was asked (kind,
+/v1/vastgelegde-beoordelingen, .../antwoorden, .../herbeoordelingen), this machine checks it is what was asked (kind,
 author, key, the determination it is about, the outcome the local engine gives for the same facts) and signs
 it, and it is submitted there; without `--server` it is written into the ledger of BWLEDGER_HOME, with the
 facts deposited in its encrypted store (the server's admission replays it either way). A refusal prints
@@ -165,7 +165,7 @@ def record_cmd(file: Path = typer.Argument(..., help="de feiten: casebook-TOML o
     body = {"client": client, "invoer": text, "formaat": fmt, **({"casus": case} if case else {}),
             **({"brp": brp_text} if brp_text else {}), **({"instellingen": instelling} if instelling else {}),
             **({"rechtsgrondslag": legal_basis} if legal_basis else {})}
-    out = _remote(how, "/v1/beoordelingen", body, ("determination",), _same_outcome(det))
+    out = _remote(how, "/v1/vastgelegde-beoordelingen", body, ("determination",), _same_outcome(det))
     _print_recorded(det, out["done"]["volgnummer"], out["done"]["alOpgenomen"], "beoordeling (N3)")
 
 
@@ -194,7 +194,7 @@ def answer_cmd(seq: int = typer.Argument(..., help="het volgnummer van de beoord
             cli_signing.wrong("het antwoord gaat over een andere beoordeling")
 
     body = {"akkoord": accept, **({"redenen": reasons} if reasons else {})}
-    out = _remote(how, f"/v1/beoordelingen/{seq}/antwoorden", body, ("acceptance" if accept else "objection",), check)
+    out = _remote(how, f"/v1/vastgelegde-beoordelingen/{seq}/antwoorden", body, ("acceptance" if accept else "objection",), check)
     print(f"{what} (N4) vastgelegd als volgnummer {out['done']['volgnummer']}"
           f"{' (al vastgelegd)' if out['done']['alOpgenomen'] else ''}; termijn tot {out.get('termijn')}")
 
@@ -229,7 +229,7 @@ def redetermine_cmd(seq: int = typer.Argument(..., help="het volgnummer van de v
 
     body = {"invoer": text, "formaat": fmt, "aanleiding": trigger, **({"casus": case} if case else {}),
             **({"brp": brp_text} if brp_text else {}), **({"instellingen": instelling} if instelling else {})}
-    out = _remote(how, f"/v1/beoordelingen/{seq}/herbeoordelingen", body, ("redetermination",), check)
+    out = _remote(how, f"/v1/vastgelegde-beoordelingen/{seq}/herbeoordelingen", body, ("redetermination",), check)
     print(f"herbeoordeling (N8) vastgelegd als volgnummer {out['done']['volgnummer']}: kostendrager "
           f"{out['beoordeling'].get('cost_bearer')}, digest {str(out.get('digest'))[:16]}")
 

@@ -111,7 +111,7 @@ class LedgerClient:
                       text or response.reason_phrase or "geen toelichting")
 
     def beoordelingen(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST to /v1/beoordelingen or one of its sub-resources (api/http/routes_beoordelingen.py): the answer's
+        """POST to /v1/vastgelegde-beoordelingen or one of its sub-resources (api/http/routes_beoordelingen.py): the answer's
         JSON object (a draft with its `concept`, or the admitted entry), or Refused."""
         return self._answer(self._post(path, body), lambda doc: doc)
 

@@ -1,4 +1,4 @@
-"""The edges of recording a determination (issue 14): what `POST /v1/beoordelingen` (and its answers and
+"""The edges of recording a determination (issue 14): what `POST /v1/vastgelegde-beoordelingen` (and its answers and
 re-determinations), the page's "Vastleggen als N3" and `bwledger rules record|answer|redetermine` share.
 Nothing is decided here: cases/determinations.py drafts, the ledger's admission replays and judges.
 
@@ -106,7 +106,7 @@ def _submit_signed(store: Store, body: dict, kinds: tuple[str, ...], caller, sub
 
 
 def record(store: Store, deposits, body: Any, caller) -> tuple[dict[str, Any], bool]:
-    """POST /v1/beoordelingen: a draft N3 for the facts (200), or the signed N3 admitted (201)."""
+    """POST /v1/vastgelegde-beoordelingen: a draft N3 for the facts (200), or the signed N3 admitted (201)."""
     if not isinstance(body, dict):
         raise RequestInvalid("body", "een object verwacht")
     if is_signed(body):
@@ -138,7 +138,7 @@ def _subject(value: Any) -> int:
 
 
 def answer(store: Store, seq: Any, body: Any, caller) -> tuple[dict[str, Any], bool]:
-    """POST /v1/beoordelingen/{volgnummer}/antwoorden: a draft N4 (accept, or object with reasons), or
+    """POST /v1/vastgelegde-beoordelingen/{volgnummer}/antwoorden: a draft N4 (accept, or object with reasons), or
     the signed N4 admitted (the ledger: by the addressee, within the objection deadline)."""
     subject = _subject(seq)
     if not isinstance(body, dict):
@@ -157,7 +157,7 @@ def answer(store: Store, seq: Any, body: Any, caller) -> tuple[dict[str, Any], b
 
 
 def redetermine(store: Store, deposits, seq: Any, body: Any, caller) -> tuple[dict[str, Any], bool]:
-    """POST /v1/beoordelingen/{volgnummer}/herbeoordelingen: new facts for the client -> a draft N8 when
+    """POST /v1/vastgelegde-beoordelingen/{volgnummer}/herbeoordelingen: new facts for the client -> a draft N8 when
     the outcome changes (REDETERMINATION_UNCHANGED otherwise), or the signed N8 admitted."""
     subject = _subject(seq)
     if not isinstance(body, dict):
@@ -173,7 +173,7 @@ def redetermine(store: Store, deposits, seq: Any, body: Any, caller) -> tuple[di
 
 
 def trail(store: Store, deposits, digest: str, sees_party) -> dict[str, Any]:
-    """GET /v1/beoordelingen/{digest}/spoor: the recorded determination's exact JSON (with its trail), for
+    """GET /v1/vastgelegde-beoordelingen/{digest}/spoor: the recorded determination's exact JSON (with its trail), for
     the parties to it and the committee; anyone else DETERMINATION_NOT_FOUND, as if there were none."""
     from cases.errors import DETERMINATION_NOT_FOUND, CaseError
 

@@ -1,11 +1,11 @@
 """Recording a determination as N3, its answer (N4), and its re-determination (N8): the service functions
-the CLI (`bwledger rules record / answer / redetermine`), the API (`POST /v1/beoordelingen` ...) and the
+the CLI (`bwledger rules record / answer / redetermine`), the API (`POST /v1/vastgelegde-beoordelingen` ...) and the
 page share (issue 14). Nothing here decides who pays or what the ledger admits: the rules engine
 determines, the ledger's admission replays it on the deposit (ledger/determination_replay.py) and checks
 who may answer by when (ledger/notices.py).
 
 Each write has a *draft* function (reads, checks, deposits the facts, returns the unsigned statement: the
-party signs it on its own machine, `POST /v1/beoordelingen` hands it out) and a local one that signs the
+party signs it on its own machine, `POST /v1/vastgelegde-beoordelingen` hands it out) and a local one that signs the
 draft with the Signer it is given and appends it. The facts and the trail are deposited before anything
 is signed: they are content-addressed (the input digest, the determination digest), so depositing twice
 stores nothing twice, and a deposit whose entry is never signed is only an unused encrypted file.
@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from ledger.crypto import Signer
-from ledger.determination_replay import OUTCOME_FIELDS, expected_payload
+from ledger.determination_replay import changed, expected_payload
 from ledger.drafts import Draft
 from ledger.entries import party_class
 from ledger.notices import objection_deadline
@@ -179,18 +179,18 @@ def draft_redetermine(store: Store, deposits: DeterminationDeposits, previous_se
                       trigger: str, author: str, legal_basis: str | None = None) -> Recording:
     """New facts for the client of the determination at `previous_seq` (e.g. a BRP mutation with its
     `recorded` date): rerun (rules/redetermine.py); when the outcome changes, deposit and draft the N8 that
-    refers to the previous one; otherwise REDETERMINATION_UNCHANGED and nothing is deposited."""
+    refers to the previous one; when nothing changes (ledger.determination_replay.changed: outcome, flags,
+    provisional, reference date) REDETERMINATION_UNCHANGED and nothing is deposited."""
     if trigger not in TRIGGERS:
         raise CaseError(TRIGGER_INVALID, f"onbekende aanleiding {trigger!r}; een van: {', '.join(TRIGGERS)}")
     row, previous = _replayed(deposits, store, previous_seq)
     facts = intake.facts.model_copy(update={"id": previous.case_id}) if intake.facts.id != previous.case_id \
         else intake.facts
     new = redetermine(previous, facts, intake.context, trigger)
-    old_p = json.loads(row.statement)["payload"]["outcome"]
-    new_p = expected_payload(new, facts.melding.date)["outcome"]
-    if all(old_p.get(f) == new_p.get(f) for f in OUTCOME_FIELDS):
+    if not changed(json.loads(row.statement)["payload"], expected_payload(new, facts.melding.date)):
         raise CaseError(REDETERMINATION_UNCHANGED, "de herbeoordeling geeft dezelfde uitkomst (kostendrager, budget, "
-                                                   "klasse, wettelijk college): er wordt niets vastgelegd")
+                                                   "klasse, wettelijk college) en dezelfde signaleringen: er wordt "
+                                                   "niets vastgelegd")
     deposits.deposit(row.client, facts, intake.context, new, intake.context_source)
     payload = _payload(new, facts, author, today(store), legal_basis)
     # the parties of the determination it replaces are told too (the cost bearer it relieves above all)

@@ -21,8 +21,8 @@ names is known (the default context, or a deposited one), and `rules.engine.dete
 input digest, outcome (cost bearer, budget, class, new client, legal college, entry kind), flags,
 provisional mark, rule set version, reference date (the melding date) and determination digest (else
 `DETERMINATION_REPLAY_MISMATCH`, naming the first field that differs); the trail is deposited (else
-`DETERMINATION_FACTS_MISSING`). An N8 whose outcome is that of the determination it replaces is refused
-(`REDETERMINATION_UNCHANGED`): a re-determination is recorded when the outcome changes.
+`DETERMINATION_FACTS_MISSING`). An N8 that changes nothing of the determination it replaces (its outcome,
+flags, provisional mark or reference date: `changed`) is refused (`REDETERMINATION_UNCHANGED`).
 
 The facts can only be read where the clients' key-encryption key is (the server). Admission gets them
 through a `Deposits` object the composition root gives the store (`Store.deposits`); a store without one
@@ -159,11 +159,21 @@ class Replayer:
         return None
 
 
+def changed(old: dict, new: dict) -> list[str]:
+    """What a re-determination (JSON payload `new`) changes against the determination it replaces (`old`):
+    the outcome (cost bearer, budget, class, legal college), the flags (a SAFETY_CONFIDENTIAL raised makes the
+    client's places confidential), the provisional mark, the reference date. Empty: nothing to record."""
+    out = [f"outcome.{f}" for f in OUTCOME_FIELDS
+           if (old.get("outcome") or {}).get(f) != (new.get("outcome") or {}).get(f)]
+    if sorted(old.get("flags") or ()) != sorted(new.get("flags") or ()):
+        out.append("flags")
+    out += [f for f in ("provisional", "reference_date") if old.get(f) != new.get(f)]
+    return out
+
+
 def unchanged_problem(payload: dict, previous: RefInfo) -> LedgerError | None:
-    """An N8 whose outcome (cost bearer, budget, class, legal college) is that of the determination it
-    replaces records nothing new."""
-    old, new = previous.payload.get("outcome") or {}, payload.get("outcome") or {}
-    if all(old.get(f) == new.get(f) for f in OUTCOME_FIELDS):
-        return LedgerError(REDETERMINATION_UNCHANGED, f"the re-determination gives the outcome of entry "
-                                                      f"{previous.seq} again")
+    """An N8 that changes nothing of the determination it replaces (`changed`) records nothing new."""
+    if not changed(previous.payload, payload):
+        return LedgerError(REDETERMINATION_UNCHANGED, f"the re-determination gives the outcome, flags and reference "
+                                                      f"date of entry {previous.seq} again")
     return None

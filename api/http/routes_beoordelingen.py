@@ -1,4 +1,5 @@
-"""Determinations recorded as N3, answered (N4) and re-determined (N8) (issue 14): `/v1/beoordelingen`.
+"""Determinations recorded as N3, answered (N4) and re-determined (N8) (issue 14): `/v1/vastgelegde-beoordelingen`
+(`POST /v1/beoordelingen` applies the rules and stores nothing; a recorded one is a ledger entry).
 
 Each write endpoint takes either a draft request (`partij`, `sleutelId` and the facts or the answer: 200,
 the exact statement to sign on the party's own machine or in its browser) or the signed statement
@@ -26,7 +27,7 @@ def _answer(result: tuple[dict[str, Any], bool]) -> Response:
     return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
-@post("/v1/beoordelingen", operation_id="recordDetermination")
+@post("/v1/vastgelegde-beoordelingen", operation_id="recordDetermination")
 async def record(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                  data: JSONBody[dict[str, Any]]) -> Response:
     """Record a determination as N3. Draft: {partij, sleutelId, client, invoer (casebook TOML or JSON),
@@ -37,7 +38,7 @@ async def record(store: NamedDependency[Store], caller: NamedDependency[Caller],
     return _answer(await in_thread(edge.record, store, state.deposits, data, caller))
 
 
-@post("/v1/beoordelingen/{volgnummer:str}/antwoorden", operation_id="answerDetermination")
+@post("/v1/vastgelegde-beoordelingen/{volgnummer:str}/antwoorden", operation_id="answerDetermination")
 async def answer(store: NamedDependency[Store], caller: NamedDependency[Caller], volgnummer: FromPath[str],
                  data: JSONBody[dict[str, Any]]) -> Response:
     """N4 on the determination at `volgnummer`. Draft: {partij, sleutelId, akkoord (true: aanvaarden,
@@ -46,7 +47,7 @@ async def answer(store: NamedDependency[Store], caller: NamedDependency[Caller],
     return _answer(await in_thread(edge.answer, store, volgnummer, data, caller))
 
 
-@post("/v1/beoordelingen/{volgnummer:str}/herbeoordelingen", operation_id="redetermineDetermination")
+@post("/v1/vastgelegde-beoordelingen/{volgnummer:str}/herbeoordelingen", operation_id="redetermineDetermination")
 async def redetermine(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                       volgnummer: FromPath[str], data: JSONBody[dict[str, Any]]) -> Response:
     """N8: new facts for the client of the determination at `volgnummer` (e.g. a BRP mutation with its
@@ -56,7 +57,7 @@ async def redetermine(store: NamedDependency[Store], caller: NamedDependency[Cal
     return _answer(await in_thread(edge.redetermine, store, state.deposits, volgnummer, data, caller))
 
 
-@get("/v1/beoordelingen/{digest:str}/spoor", operation_id="getDeterminationTrail")
+@get("/v1/vastgelegde-beoordelingen/{digest:str}/spoor", operation_id="getDeterminationTrail")
 async def trail(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                 digest: FromPath[str]) -> dict:
     """The rule trail of a recorded determination: its exact JSON (`beoordeling`, whose SHA-256 is the

@@ -70,11 +70,11 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
         "makePseudonym": ("POST", "/api/clients/pseudonym", {"json": {"bsn": "12345678"}}),
         "sealPlace": ("POST", "/api/clients/places", {"json": {"client": "PSN-seed-1", "place": "voorziening"}}),
         "getPlace": ("GET", "/api/ledger/entries/1/place", {}),
-        "recordDetermination": ("POST", "/v1/beoordelingen", {"json": {"partij": OWN, "sleutelId": "x"}}),
-        "answerDetermination": ("POST", "/v1/beoordelingen/1/antwoorden", {"json": {"partij": OWN, "sleutelId": "x"}}),
-        "redetermineDetermination": ("POST", "/v1/beoordelingen/1/herbeoordelingen",
+        "recordDetermination": ("POST", "/v1/vastgelegde-beoordelingen", {"json": {"partij": OWN, "sleutelId": "x"}}),
+        "answerDetermination": ("POST", "/v1/vastgelegde-beoordelingen/1/antwoorden", {"json": {"partij": OWN, "sleutelId": "x"}}),
+        "redetermineDetermination": ("POST", "/v1/vastgelegde-beoordelingen/1/herbeoordelingen",
                                      {"json": {"partij": OWN, "sleutelId": "x"}}),
-        "getDeterminationTrail": ("GET", f"/v1/beoordelingen/{'a' * 64}/spoor", {}),
+        "getDeterminationTrail": ("GET", f"/v1/vastgelegde-beoordelingen/{'a' * 64}/spoor", {}),
     }
 
 

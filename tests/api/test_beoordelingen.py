@@ -1,6 +1,6 @@
-"""Issue 14 on the API: POST /v1/beoordelingen records a determination as N3 (a draft to sign, then the signed
+"""Issue 14 on the API: POST /v1/vastgelegde-beoordelingen records a determination as N3 (a draft to sign, then the signed
 statement, which the server's admission replays on the facts deposited with it), answers it (N4) and
-re-determines it (N8); GET /v1/beoordelingen/{digest}/spoor gives the rule trail to the parties and the
+re-determines it (N8); GET /v1/vastgelegde-beoordelingen/{digest}/spoor gives the rule trail to the parties and the
 committee. The region enters the client from a Haal Centraal BRP response."""
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def forge(signer, concept, change) -> dict:
 def draft_n3(api, signer, **extra):
     body = {"partij": KAMPEN, "sleutelId": signer.key_id, "client": CLIENT, "invoer": A01,
             "brp": (BRP / "A01.json").read_text("utf-8"), **extra}
-    return api.post("/v1/beoordelingen", json=body, headers=auth(api, KAMPEN))
+    return api.post("/v1/vastgelegde-beoordelingen", json=body, headers=auth(api, KAMPEN))
 
 
 def recorded(api):
@@ -71,7 +71,7 @@ def recorded(api):
     r = draft_n3(api, kampen)
     assert r.status_code == 200, r.text
     body = r.json()
-    done = api.post("/v1/beoordelingen", json=sign(kampen, body["concept"]), headers=auth(api, KAMPEN))
+    done = api.post("/v1/vastgelegde-beoordelingen", json=sign(kampen, body["concept"]), headers=auth(api, KAMPEN))
     assert done.status_code == 201, done.text
     return body, done.json(), kampen
 
@@ -87,14 +87,14 @@ def test_a_region_records_a_determination_from_a_brp_response(api):
     assert done["volgnummer"] > 0 and not done["alOpgenomen"]
     # the trail: for the parties to it and the committee; a third municipality gets 404
     for who in (KAMPEN, ZWOLLE):
-        r = api.get(f"/v1/beoordelingen/{body['digest']}/spoor", headers=auth(api, who))
+        r = api.get(f"/v1/vastgelegde-beoordelingen/{body['digest']}/spoor", headers=auth(api, who))
         assert r.status_code == 200, r.text
         assert r.json()["beoordeling"] == det and r.json()["volgnummer"] == done["volgnummer"]
-    committee = api.get(f"/v1/beoordelingen/{body['digest']}/spoor", headers=auth(api, "COMMITTEE", ("commissielid",)))
+    committee = api.get(f"/v1/vastgelegde-beoordelingen/{body['digest']}/spoor", headers=auth(api, "COMMITTEE", ("commissielid",)))
     assert committee.status_code == 200
-    assert_problem(api.get(f"/v1/beoordelingen/{body['digest']}/spoor", headers=auth(api, APELDOORN)), 404,
+    assert_problem(api.get(f"/v1/vastgelegde-beoordelingen/{body['digest']}/spoor", headers=auth(api, APELDOORN)), 404,
                    "DETERMINATION_NOT_FOUND")
-    assert_problem(api.get(f"/v1/beoordelingen/{'0' * 64}/spoor", headers=auth(api, KAMPEN)), 404,
+    assert_problem(api.get(f"/v1/vastgelegde-beoordelingen/{'0' * 64}/spoor", headers=auth(api, KAMPEN)), 404,
                    "DETERMINATION_NOT_FOUND")
 
 
@@ -107,13 +107,13 @@ def test_a_signed_determination_the_engine_does_not_give_is_refused(api):
         p["outcome"]["cost_bearer"] = APELDOORN
         p["addressee"] = APELDOORN
 
-    assert_problem(api.post("/v1/beoordelingen", json=forge(kampen, concept, other_bearer), headers=auth(api, KAMPEN)),
+    assert_problem(api.post("/v1/vastgelegde-beoordelingen", json=forge(kampen, concept, other_bearer), headers=auth(api, KAMPEN)),
                    422, "DETERMINATION_REPLAY_MISMATCH")
 
     def made_up(p):
         p["input_digest"] = "b" * 64
 
-    assert_problem(api.post("/v1/beoordelingen", json=forge(kampen, concept, made_up), headers=auth(api, KAMPEN)),
+    assert_problem(api.post("/v1/vastgelegde-beoordelingen", json=forge(kampen, concept, made_up), headers=auth(api, KAMPEN)),
                    422, "DETERMINATION_FACTS_MISSING")
     # the general entries endpoint is no way around it
     forged = forge(kampen, concept, other_bearer)
@@ -129,11 +129,11 @@ def test_draft_requests_of_the_wrong_form(api):
     assert_problem(draft_n3(api, kampen, bsn="123456782"), 400, "REQUEST_INVALID")
     assert_problem(draft_n3(api, kampen, client=""), 400, "REQUEST_INVALID")
     # another party's draft: 403
-    r = api.post("/v1/beoordelingen", json={"partij": ZWOLLE, "sleutelId": kampen.key_id}, headers=auth(api, KAMPEN))
+    r = api.post("/v1/vastgelegde-beoordelingen", json={"partij": ZWOLLE, "sleutelId": kampen.key_id}, headers=auth(api, KAMPEN))
     assert_problem(r, 403, "PARTY_NOT_OWN")
     # an answer to an entry that is no determination
     zwolle = party(api, ZWOLLE)
-    r = api.post("/v1/beoordelingen/1/antwoorden", json={"partij": ZWOLLE, "sleutelId": zwolle.key_id,
+    r = api.post("/v1/vastgelegde-beoordelingen/1/antwoorden", json={"partij": ZWOLLE, "sleutelId": zwolle.key_id,
                                                            "akkoord": True}, headers=auth(api, ZWOLLE))
     assert_problem(r, 404, "DETERMINATION_NOT_FOUND")
 
@@ -143,24 +143,24 @@ def test_the_addressee_answers_within_the_window_and_no_one_else(api):
     seq = done["volgnummer"]
     zwolle, apeldoorn = party(api, ZWOLLE), party(api, APELDOORN)
     # a third municipality's N4: the ledger refuses it (the addressee only)
-    d = api.post(f"/v1/beoordelingen/{seq}/antwoorden", json={"partij": APELDOORN, "sleutelId": apeldoorn.key_id,
+    d = api.post(f"/v1/vastgelegde-beoordelingen/{seq}/antwoorden", json={"partij": APELDOORN, "sleutelId": apeldoorn.key_id,
                                                                "akkoord": True}, headers=auth(api, APELDOORN))
     assert d.status_code == 200, d.text
-    assert_problem(api.post(f"/v1/beoordelingen/{seq}/antwoorden", json=sign(apeldoorn, d.json()["concept"]),
+    assert_problem(api.post(f"/v1/vastgelegde-beoordelingen/{seq}/antwoorden", json=sign(apeldoorn, d.json()["concept"]),
                             headers=auth(api, APELDOORN)), 403, "NOT_ENTITLED")
-    assert_problem(api.post(f"/v1/beoordelingen/{seq}/antwoorden",
+    assert_problem(api.post(f"/v1/vastgelegde-beoordelingen/{seq}/antwoorden",
                             json={"partij": ZWOLLE, "sleutelId": zwolle.key_id, "akkoord": False},
                             headers=auth(api, ZWOLLE)), 422, "ANSWER_INVALID")
-    d = api.post(f"/v1/beoordelingen/{seq}/antwoorden", json={"partij": ZWOLLE, "sleutelId": zwolle.key_id,
+    d = api.post(f"/v1/vastgelegde-beoordelingen/{seq}/antwoorden", json={"partij": ZWOLLE, "sleutelId": zwolle.key_id,
                                                                "akkoord": False, "redenen": "niet onze woonplaats"},
                  headers=auth(api, ZWOLLE))
     assert d.status_code == 200 and d.json()["termijn"] == json.loads(base64.b64decode(
         body["concept"]["verklaring"]))["payload"]["objection_deadline"]
-    ok = api.post(f"/v1/beoordelingen/{seq}/antwoorden", json=sign(zwolle, d.json()["concept"]),
+    ok = api.post(f"/v1/vastgelegde-beoordelingen/{seq}/antwoorden", json=sign(zwolle, d.json()["concept"]),
                   headers=auth(api, ZWOLLE))
     assert ok.status_code == 201, ok.text
     # a signed N4 about another determination is not taken at this address
-    assert_problem(api.post(f"/v1/beoordelingen/{seq + 100}/antwoorden", json=sign(zwolle, d.json()["concept"]),
+    assert_problem(api.post(f"/v1/vastgelegde-beoordelingen/{seq + 100}/antwoorden", json=sign(zwolle, d.json()["concept"]),
                             headers=auth(api, ZWOLLE)), 400, "REQUEST_INVALID")
 
 
@@ -169,14 +169,14 @@ def test_a_redetermination_only_when_the_outcome_changes(api):
     seq = done["volgnummer"]
     same = {"partij": KAMPEN, "sleutelId": kampen.key_id, "invoer": A01, "brp": (BRP / "A01.json").read_text("utf-8"),
             "aanleiding": "brp_correction"}
-    assert_problem(api.post(f"/v1/beoordelingen/{seq}/herbeoordelingen", json=same, headers=auth(api, KAMPEN)),
+    assert_problem(api.post(f"/v1/vastgelegde-beoordelingen/{seq}/herbeoordelingen", json=same, headers=auth(api, KAMPEN)),
                    422, "REDETERMINATION_UNCHANGED")
     new = {"partij": KAMPEN, "sleutelId": kampen.key_id, "invoer": A01_CORRECTED, "aanleiding": "brp_correction"}
-    r = api.post(f"/v1/beoordelingen/{seq}/herbeoordelingen", json=new, headers=auth(api, KAMPEN))
+    r = api.post(f"/v1/vastgelegde-beoordelingen/{seq}/herbeoordelingen", json=new, headers=auth(api, KAMPEN))
     assert r.status_code == 200, r.text
     assert r.json()["beoordeling"]["cost_bearer"] == KAMPEN and r.json()["beoordeling"]["previous"] == body["digest"]
-    n8 = api.post(f"/v1/beoordelingen/{seq}/herbeoordelingen", json=sign(kampen, r.json()["concept"]),
+    n8 = api.post(f"/v1/vastgelegde-beoordelingen/{seq}/herbeoordelingen", json=sign(kampen, r.json()["concept"]),
                   headers=auth(api, KAMPEN))
     assert n8.status_code == 201, n8.text
-    trail = api.get(f"/v1/beoordelingen/{r.json()['digest']}/spoor", headers=auth(api, ZWOLLE))
+    trail = api.get(f"/v1/vastgelegde-beoordelingen/{r.json()['digest']}/spoor", headers=auth(api, ZWOLLE))
     assert trail.status_code == 200 and trail.json()["soort"] == "redetermination"

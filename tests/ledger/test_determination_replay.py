@@ -221,7 +221,9 @@ def test_a_forged_n8_is_refused(env):
     rec8 = svc.draft_redetermine(env.store, env.deposits, res.seq, corrected_p01(), trigger="brp_correction",
                                  author=ZWOLLE)
     # the outcome of the previous one again: nothing new to record
-    refused(env, ZWOLLE, forged(rec8, outcome__cost_bearer=HARDENBERG, outcome__statutory_college=ZWOLLE),
+    before = json.loads(env.store.get_rows([res.seq])[res.seq].statement)["payload"]
+    refused(env, ZWOLLE, forged(rec8, outcome__cost_bearer=HARDENBERG, outcome__statutory_college=ZWOLLE,
+                                flags=before["flags"], provisional=before["provisional"]),
             "REDETERMINATION_UNCHANGED")
     refused(env, ZWOLLE, forged(rec8, outcome__cost_bearer=KAMPEN), "DETERMINATION_REPLAY_MISMATCH")
     refused(env, ZWOLLE, forged(rec8, trigger="new_stay"), "DETERMINATION_REPLAY_MISMATCH")
