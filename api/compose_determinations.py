@@ -119,6 +119,15 @@ def record(store: Store, deposits, body: Any, caller) -> tuple[dict[str, Any], b
     return _recording(store, rec, party, key_id), False
 
 
+def record_draft(store: Store, deposits, party: str | None, body: dict) -> svc.Recording:
+    """The page's "Vastleggen als N3": the facts (`invoer`, `formaat`, `casus`, `brp`, `instellingen`) of
+    `client` determined, deposited and drafted for `party` (the caller's own), before any key is chosen."""
+    if not party:
+        raise RequestInvalid("partij", "u bent niet aangemeld voor een gemeente of regio")
+    return svc.draft_record(store, deposits, _intake(body), author=check_party(party),
+                            client=_client(body.get("client")))
+
+
 def _recording(store: Store, rec: svc.Recording, party: str, key_id: str) -> dict[str, Any]:
     out = {"beoordeling": rec.determination.to_dict(), "digest": rec.determination.digest,
            "concept": _concept(store, rec.draft, party, key_id)}

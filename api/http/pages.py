@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from api import compose
 from api.access.identity import roles_nl
-from api.format_nl import datetime_nl, euro
+from api.format_nl import date_nl, datetime_nl, euro
 from api.http.guards import Caller
 from api.http.routes_api import assess, in_thread, verification
 from ledger.errors import LedgerError
@@ -121,7 +121,8 @@ def template_globals() -> dict[str, Any]:
             "bronnen": _sources, "waarde": _value, "samenvatting": _summary, "euro": euro,
             "status_nl": _status_nl, "rol": lambda r: ROLE_NL.get(r, r),
             "klasse": lambda k: KLASSE_NL.get(k, "nog niet bepaald") if k else "nog niet bepaald",
-            "budget": lambda b: BUDGET_NL.get(b, b or "-"), "boeking": lambda e: BOEKING_NL.get(e, e or "-")}
+            "budget": lambda b: BUDGET_NL.get(b, b or "-"), "boeking": lambda e: BOEKING_NL.get(e, e or "-"),
+            "datum": date_nl}
 
 
 def _page(name: str, status: int = 200, **context: Any) -> Template:
@@ -201,10 +202,58 @@ async def assessment_submit(state: State, data: MultipartBody[FactsForm]) -> Tem
         return _page("beoordeling.html", 422, fout=f"De feiten worden niet geaccepteerd: {exc}", code=exc.code,
                      **ctx)
     ctx["resultaat"] = result
+    ctx["brp_tekst"] = brp_text or ""  # for "Vastleggen als N3" (the same facts again; it is not stored)
     ctx["d"] = result.determination
     ctx["regels"] = [s.as_dict() for s in result.determination.trail]
     ctx["regio"] = {r.id: r.name for r in result.context.regions}.get(result.determination.meldregio)
     return _page("beoordeling.html", **ctx)
+
+
+@dataclass
+class RecordForm:
+    """The /beoordeling result's "Vastleggen als N3": the same facts again, and the client's pseudonym."""
+
+    feiten: str = ""
+    casus: str = ""
+    formaat: str = "toml"
+    brp_tekst: str = ""
+    instellingen: str = ""
+    client: str = ""
+
+
+@post("/beoordeling/vastleggen", include_in_schema=False, operation_id="recordDeterminationPage")
+async def record_determination_page(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
+                                    data: MultipartBody[RecordForm]) -> Template:
+    """Determine the facts again, deposit them and the trail encrypted for the client, and show the N3 the
+    caller's party signs (cases/determinations.py, as POST /v1/vastgelegde-beoordelingen). Signing in the
+    browser (/static/sign.js) is the integrity issue's; until this page has it, the page shows the statement
+    and the command that signs it with the party's key."""
+    from api.compose_determinations import record_draft
+    from cases.errors import CaseError
+
+    fmt = data.formaat if data.formaat in ("toml", "json") else "toml"
+    ctx: dict[str, Any] = dict(actief="beoordeling", feiten=data.feiten, casus=data.casus, formaat=fmt,
+                               instellingen=data.instellingen, client=data.client, brp_tekst=data.brp_tekst)
+    if not data.client.strip():
+        return _page("vastleggen.html", 400, fout="Vul het pseudoniem van de cliënt in (PSN-...).",
+                     code="REQUEST_INVALID", client_fout="Het pseudoniem is verplicht.", **ctx)
+    marks = [line for line in data.instellingen.splitlines() if line.strip()]
+    body = {"client": data.client.strip(), "invoer": data.feiten, "formaat": fmt,
+            **({"casus": data.casus.strip()} if data.casus.strip() else {}),
+            **({"brp": data.brp_tekst} if data.brp_tekst.strip() else {}), **({"instellingen": marks} if marks else {})}
+    try:
+        rec = await in_thread(record_draft, store, state.deposits, caller.party, body)
+    except compose.RequestInvalid as exc:
+        return _page("vastleggen.html", 400, fout=exc.message, code=exc.code,
+                     client_fout=exc.message if exc.field == "client" else None, **ctx)
+    except (CaseError, LedgerError, BrpError) as exc:
+        return _page("vastleggen.html", 422, fout=str(getattr(exc, "message", exc)), code=exc.code, **ctx)
+    except (Malformed, FactsError) as exc:
+        return _page("vastleggen.html", 422, fout=f"De feiten worden niet geaccepteerd: {exc}",
+                     code=getattr(exc, "code", "CASEBOOK_MALFORMED"), **ctx)
+    ctx.update(d=rec.determination, payload=rec.draft.payload, partij=caller.party,
+               verklaring_json=json.dumps(rec.draft.payload, indent=2, ensure_ascii=False))
+    return _page("vastleggen.html", **ctx)
 
 
 def _brp_refused(ctx: dict[str, Any], code: str, message: str) -> Template:
@@ -257,4 +306,4 @@ def _ledger_page(store: Store, caller: Caller, partij: str | None, van: str | No
     return _page("grootboek.html", **ctx)
 
 
-ROUTES = [start, run_verification, assessment_form, assessment_submit, ledger_page]
+ROUTES = [start, run_verification, assessment_form, assessment_submit, record_determination_page, ledger_page]

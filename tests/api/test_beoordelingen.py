@@ -180,3 +180,26 @@ def test_a_redetermination_only_when_the_outcome_changes(api):
     assert n8.status_code == 201, n8.text
     trail = api.get(f"/v1/vastgelegde-beoordelingen/{r.json()['digest']}/spoor", headers=auth(api, ZWOLLE))
     assert trail.status_code == 200 and trail.json()["soort"] == "redetermination"
+
+
+def test_the_page_records_as_n3_after_the_assessment(api):
+    r = api.post("/beoordeling", files={"feiten": (None, A01), "brp": ("A01.json", (BRP / "A01.json").read_bytes())},
+                 headers=auth(api, KAMPEN))
+    assert r.status_code == 200, r.text
+    assert "Vastleggen als N3" in r.text and 'name="brp_tekst"' in r.text
+    form = {"feiten": (None, A01), "formaat": (None, "toml"), "casus": (None, ""), "instellingen": (None, ""),
+            "brp_tekst": (None, (BRP / "A01.json").read_text("utf-8"))}
+    missing = api.post("/beoordeling/vastleggen", files={**form, "client": (None, " ")}, headers=auth(api, KAMPEN))
+    assert missing.status_code == 400 and "Het pseudoniem is verplicht." in missing.text and 'aria-invalid="true"' in missing.text
+    done = api.post("/beoordeling/vastleggen", files={**form, "client": (None, "PSN-page-1")}, headers=auth(api, KAMPEN))
+    assert done.status_code == 200, done.text
+    assert "beoordeling (N3)" in done.text and "Zwolle (GM0193)" in done.text and "1 maart 2026" in done.text
+    assert "Ondertekenen in de browser volgt" in done.text and "--as GM0166" in done.text
+    # the facts were deposited by the page (before anything is signed), under the input digest
+    from cases.determinations import read_intake
+    from rules.engine import determine
+
+    intake = read_intake(A01, brp=(BRP / "A01.json").read_text("utf-8"))
+    digest = determine(intake.facts, intake.context).input_digest
+    assert api.app.state.deposits.facts_document("PSN-page-1", digest) is not None
+    assert api.app.state.deposits.facts_document("PSN-page-2", digest) is None
