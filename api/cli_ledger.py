@@ -70,7 +70,8 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     references, the key entries, idempotency keys, every checkpoint and the stored tree state."""
     s = load_settings()
     store = bootstrap.open_store(s, with_operator=False)
-    replay = bootstrap.has_data_kek(s)  # the deposits of determinations can be read (ledger/determination_replay.py)
+    # the deposits of determinations can be read here (ledger/determination_replay.py): replay them
+    replay = s.replay_determinations and bootstrap.has_data_kek(s)
     if replay:
         bootstrap.determination_deposits(s, store)
     try:
@@ -88,7 +89,9 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
         typer.echo(f"{report.entries} entries, {report.checkpoints} checkpoints, {len(report.problems)} problems "
                    f"({report.seconds:.2f}s, {report.workers} process(es))")
         if report.replay_not_run:
-            typer.echo(f"controle niet uitgevoerd (geen sleutel om de gedeponeerde feiten te lezen): de herberekening "
+            why = "geen sleutel om de gedeponeerde feiten te lezen" if s.replay_determinations else \
+                "BWLEDGER_REPLAY_DETERMINATIONS=0"
+            typer.echo(f"controle niet uitgevoerd ({why}): de herberekening "
                        f"van {len(report.replay_not_run)} beoordeling(en) (volgnummers "
                        f"{', '.join(map(str, report.replay_not_run[:20]))}{' ...' if len(report.replay_not_run) > 20 else ''}"
                        f"); niet uitgevoerd is niet goedgekeurd")

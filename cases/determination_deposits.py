@@ -12,8 +12,8 @@ already carries:
 A context other than the default one (a casebook's own `[context]`) is kept as its source table (JSON)
 under `<documents>/contexts/<context digest>.json`; it holds no personal data (parameters and regions), and
 it is read back only when rebuilding it gives that digest. Erasing a client destroys its key: the facts and
-the trail are gone with it (CLIENT_ERASED), the ledger still verifies; a determination recorded after that
-cannot be admitted (DETERMINATION_FACTS_MISSING).
+the trail are gone with it (CLIENT_ERASED), the ledger still verifies (the replay of its determinations is
+reported as not run); a determination recorded after that cannot be admitted (DETERMINATION_FACTS_MISSING).
 """
 from __future__ import annotations
 
@@ -99,6 +99,9 @@ class DeterminationDeposits:
             return self._get(client, determination_digest) is not None
         except CaseError:
             return False
+
+    def erased(self, client: str) -> bool:
+        return self.documents.keys.erasure(client) is not None
 
     def trail(self, client: str, determination_digest: str) -> dict:
         """The determination's JSON (its trail included): CLIENT_ERASED after the client's erasure,

@@ -25,9 +25,10 @@ provisional mark, rule set version, reference date (the melding date) and determ
 flags, provisional mark or reference date: `changed`) is refused (`REDETERMINATION_UNCHANGED`).
 
 The facts can only be read where the clients' key-encryption key is (the server). Admission gets them
-through a `Deposits` object the composition root gives the store (`Store.deposits`); a store without one
-(a verify without the KEK) does not run the replay and says so: `ledger verify` reports the check as not
-run, never as passed (`replay_not_run`).
+through a `Replayer` the composition root gives the store (`Store.replayer`); a store without one (a verify
+without the KEK) does not run the replay and says so: `ledger verify` reports the check as not run, never as
+passed (`replay_not_run`). So does a verify for a client whose data key was destroyed (erasure): its facts are
+gone on purpose, and the entries admitted before still verify.
 """
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ class Deposits(Protocol):
     def has_trail(self, client: str, determination_digest: str) -> bool:
         """Whether the determination's JSON (with its trail) is deposited for `client`."""
 
+    def erased(self, client: str) -> bool:
+        """Whether the client's data key was destroyed (its deposits are gone by design)."""
+
 
 def expected_payload(det: Determination, reference_date: date) -> dict[str, Any]:
     """The fields of an N3/N8 payload that follow from the engine's determination (the one mapping;
@@ -90,9 +94,19 @@ def _first_difference(claimed: dict, expected: dict, prefix: str = "") -> str | 
 class Replayer:
     """Replays determinations on their deposits; remembers the replayed ones (an N8 needs the one before)."""
 
-    def __init__(self, deposits: Deposits) -> None:
+    def __init__(self, deposits: Deposits, *, verifying: bool = False) -> None:
         self.deposits = deposits
         self._done: dict[tuple, Determination] = {}
+        # verify: a determination of an erased client cannot be replayed (its facts were destroyed on purpose);
+        # that is "not run", never a problem. On append it is DETERMINATION_FACTS_MISSING like any missing deposit.
+        self.verifying = verifying
+        self.skipped: set[tuple[str, str]] = set()  # (client, determination digest) not replayed in verify
+
+    def for_verify(self) -> Replayer:
+        """The replayer `ledger verify` uses: the same deposits and memory, erased clients not run."""
+        out = Replayer(self.deposits, verifying=True)
+        out._done = self._done
+        return out
 
     def determination(self, client: str, payload: dict, lookup: Callable[[int], RefInfo | None]
                       ) -> tuple[Determination | None, LedgerError | None]:
@@ -142,6 +156,9 @@ class Replayer:
 
     def problem(self, client: str, payload: dict, lookup: Callable[[int], RefInfo | None]) -> LedgerError | None:
         """Why the N3/N8 `payload` (JSON) is not what the engine gives on its deposits, or None."""
+        if self.verifying and self.deposits.erased(client):
+            self.skipped.add((client, payload["determination_digest"]))
+            return None
         det, err = self.determination(client, payload, lookup)
         if err:
             return err

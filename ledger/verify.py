@@ -258,6 +258,7 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
     verify without the clients' key-encryption key)."""
     state = LedgerState()
     referred: dict[int, RefInfo] = {}  # admitted entries of CACHED_KINDS
+    replayer = store.replayer.for_verify() if store.replayer is not None else None
     for chunk in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
         parsed: list[tuple[Row, Statement]] = []
         for r in chunk:
@@ -295,8 +296,10 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
                 info.seq, hashes[seq], info.kind, info.author, info.payload, info.client, info.received_at)
 
         for row, st in parsed:
-            _refs, err = admit(st, row.seq, row.received_at, state, lookup, store.replayer)
-            if not_run is not None and replay_not_run(st, row.received_at, store.replayer):
+            _refs, err = admit(st, row.seq, row.received_at, state, lookup, replayer)
+            if not_run is not None and (replay_not_run(st, row.received_at, replayer) or (
+                    replayer is not None and st.kind in ("determination", "redetermination")
+                    and (st.client, st.payload.determination_digest) in replayer.skipped)):
                 not_run.append(row.seq)
             if err:
                 problems.append(Problem(row.seq, err.code, err.message))
