@@ -53,8 +53,8 @@ from .errors import (
 )
 from .determination_replay import FAMILY as REPLAY_FAMILY
 from .determination_replay import Replayer, unchanged_problem
-from .notices import (NOTICES, acknowledgement_problem, answer_problem, legal_basis_problem, notice_problem,
-                      outflow_episode_problem, referred_client_problem)
+from .notices import (NOTICES, acknowledgement_problem, answer_problem, handover_answer_problem, legal_basis_problem,
+                      notice_problem, outflow_episode_problem, referred_client_problem)
 from .parties import paying_party_problem, unknown_party_problem
 from .confidential_locations import DETERMINATION_KINDS, FLAG, location_problem
 from .privacy import personal_data_problem
@@ -65,7 +65,7 @@ Lookup = Callable[[int], RefInfo | None]
 ZONE = ZoneInfo("Europe/Amsterdam")
 #: kinds whose entries change the LedgerState (the store reads them again when another process appended)
 STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal", "tariff_acceptance",
-                           "placement_notice", "determination", "redetermination"}
+                           "placement_notice", "determination", "redetermination", "handover_answer"}
 
 
 def local_date(ts: datetime) -> date:
@@ -150,6 +150,7 @@ class LedgerState:
     tariff_accepted: set[int] = field(default_factory=set)  # seqs of lines whose deviating tariff was accepted
     episode_start: dict[str, date] = field(default_factory=dict)  # client -> earliest N1 start_date
     confidential: set[str] = field(default_factory=set)  # clients of a SAFETY_CONFIDENTIAL determination
+    handovers_answered: set[int] = field(default_factory=set)  # seqs of N5s answered (handover_answer)
     next_seq: int = 0  # entries below this seq are applied
 
     def copy(self) -> LedgerState:
@@ -157,7 +158,8 @@ class LedgerState:
         return LedgerState(self.registry.copy(), dict(self.cases), dict(self.sealed),
                            None if self.booked_quarters is None else set(self.booked_quarters),
                            set(self.acknowledged), set(self.reversed), set(self.tariff_accepted),
-                           dict(self.episode_start), set(self.confidential), self.next_seq)
+                           dict(self.episode_start), set(self.confidential), set(self.handovers_answered),
+                           self.next_seq)
 
     def apply(self, seq: int, received_at: datetime, st: Statement) -> None:
         """Take an admitted entry into the state."""
@@ -189,6 +191,8 @@ class LedgerState:
                 self.episode_start[st.client] = p.start_date
         elif kind in DETERMINATION_KINDS and st.client is not None and FLAG in p.flags:
             self.confidential.add(st.client)
+        elif kind == "handover_answer":
+            self.handovers_answered.add(p.request.seq)
         if kind in ("cost_line", "reversal") and self.booked_quarters is not None:
             q = line_quarter({"booking_quarter": p.booking_quarter,
                               "period_from": getattr(p, "period_from", None)})
@@ -414,6 +418,11 @@ def answer_rule(c: Candidate) -> LedgerError | None:
     return answer_problem(c.received_on, c.refs["determination"], c.ruleset.objection_weeks)
 
 
+def handover_answer_rule(c: Candidate) -> LedgerError | None:
+    """An N5 answered once, for its client, a yes with its date (ledger/notices.py)."""
+    return handover_answer_problem(c.st.client, c.refs["request"], c.st.payload, c.state.handovers_answered)
+
+
 #: family -> kind -> the rules of that family for that kind, in the order they run
 FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], ...]]] = {
     "privacy": {kind: (privacy_rule,) for kind in PAYLOADS},  # first: a refusal never hides personal data
@@ -434,6 +443,7 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], .
     REPLAY_FAMILY: {"determination": (determination_replay_rule,),
                     "redetermination": (redetermination_changed_rule, determination_replay_rule)},
     "determination_answers": {"acceptance": (answer_rule,), "objection": (answer_rule,)},
+    "handover_answers": {"handover_answer": (handover_answer_rule, legal_basis_rule)},
 }
 
 

@@ -45,6 +45,7 @@ LOCATION_CONFIDENTIAL = "LOCATION_CONFIDENTIAL"  # a clear location of a SAFETY_
 DETERMINATION_FACTS_MISSING = "DETERMINATION_FACTS_MISSING"  # an N3/N8 without its facts (or trail) deposited (ledger/determination_replay.py)
 DETERMINATION_REPLAY_MISMATCH = "DETERMINATION_REPLAY_MISMATCH"  # the engine replayed on the deposit gives something else
 REDETERMINATION_UNCHANGED = "REDETERMINATION_UNCHANGED"  # an N8 with the outcome of the determination it replaces
+HANDOVER_ANSWER_INVALID = "HANDOVER_ANSWER_INVALID"  # an N5 answer about another client, a second one, or a yes without its date
 PERSONAL_DATA = "PERSONAL_DATA"  # a BSN, an e-mail address or a postcode with house number (ledger/privacy.py)
 BSN_INVALID = "BSN_INVALID"  # given to the pseudonymisation service: not nine digits passing the 11-proef (ledger/pseudonyms.py)
 # Codes found by verification.

@@ -25,6 +25,10 @@ or the later `objection_deadline` the N3 names (an author may give more time, ne
 deadline the determination is NO_RESPONSE (spec section 4 and 8: no deemed acceptance); a party that
 missed it goes to the committee.
 
+From rule set 2026-12-04 (family `handover_answers`) the party an N5 asked answers it (`handover_answer`, the
+entitlement table) once, for the request's client; a yes names the day it takes over (spec section 4: the
+answer is due within two weeks; a late one is still admitted, the inbox marks it overdue: `handover_answer_due`).
+
 An acknowledgement is by an addressee of the notice (the entitlement table), for the same client,
 once per addressee; it is due `acknowledgement_working_days` working days after the notice was
 received (Algemene termijnenwet: rules/termijnen.py). A late acknowledgement is still admitted: the
@@ -42,6 +46,7 @@ from .errors import (
     ACKNOWLEDGEMENT_INVALID,
     DATE_IMPLAUSIBLE,
     DEADLINE_PASSED,
+    HANDOVER_ANSWER_INVALID,
     LEGAL_BASIS_INVALID,
     PARTY_ROLE_INVALID,
     REFERENCE_INVALID,
@@ -175,4 +180,20 @@ def answer_problem(received_on: date, determination, weeks: int = 6) -> LedgerEr
     if received_on > deadline:
         return LedgerError(DEADLINE_PASSED, f"the objection deadline of determination {determination.seq} was "
                                             f"{deadline.isoformat()}")
+    return None
+
+
+def handover_answer_due(received_on: date) -> date:
+    """The last day to answer an N5 received on `received_on` (spec section 4: within two weeks)."""
+    return term(received_on, weeks=2).end
+
+
+def handover_answer_problem(client: str | None, request, payload, answered: set[int]) -> LedgerError | None:
+    """Why an answer to the N5 `request` (a RefInfo) may not be admitted, or None."""
+    if request.client != client:
+        return LedgerError(HANDOVER_ANSWER_INVALID, f"handover request {request.seq} is about another client")
+    if request.seq in answered:
+        return LedgerError(HANDOVER_ANSWER_INVALID, f"handover request {request.seq} was answered before")
+    if payload.accepted and payload.take_over_date is None:
+        return LedgerError(HANDOVER_ANSWER_INVALID, "a handover accepted names the day it takes over (take_over_date)")
     return None

@@ -33,7 +33,7 @@ from rules.flags import FLAG_KIND_NL
 KIND_NL = {
     "determination": "Beoordeling (N3)", "acceptance": "Aanvaarding (N4)", "objection": "Bezwaar (N4)",
     "placement_notice": "Plaatsingsmelding (N1)", "outflow_notice": "Uitstroommelding (N2)",
-    "handover_request": "Overdrachtsverzoek (N5)", "redetermination": "Herbeoordeling (N8)",
+    "handover_request": "Overdrachtsverzoek (N5)", "handover_answer": "Antwoord op overdrachtsverzoek (N5)", "redetermination": "Herbeoordeling (N8)",
     "cost_line": "Kostenregel", "reversal": "Tegenboeking", "tariff_acceptance": "Aanvaarding tarief", "settlement_seal": "Verrekeningszegel",
     "dispute_event": "Geschilgebeurtenis", "key_registration": "Sleutelregistratie",
     "key_rotation": "Sleutelwissel", "key_revocation": "Sleutelintrekking", "audit_anchor": "Anker auditlogboek",
