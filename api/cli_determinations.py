@@ -1,5 +1,6 @@
 """`bwledger rules record | answer | redetermine` (issue 14): record a determination as N3, answer it (N4),
-re-determine it after new facts (N8). Mounted on the `rules` group by api/cli.py.
+re-determine it after new facts (N8), mounted on the `rules` group by api/cli.py; and `bwledger handover
+send | answer`: the N5 and its answer.
 
 Each signs with the party's own key (`--key FILE [--passphrase-env VAR]`, or `--sign-command CMD --public-key
 FILE.pub`; api/cli_signing.py). With `--server URL [--token]` the server prepares the statement (POST
@@ -238,3 +239,84 @@ def mount(rules_app: typer.Typer) -> None:
     rules_app.command("record")(record_cmd)
     rules_app.command("answer")(answer_cmd)
     rules_app.command("redetermine")(redetermine_cmd)
+
+
+handover_app = typer.Typer(help="Overdrachtsverzoeken (N5) en hun antwoord.", no_args_is_help=True)
+
+
+def _date(value: str | None, hint: str):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"geen datum (JJJJ-MM-DD): {value!r}", param_hint=hint) from None
+
+
+@handover_app.command("send")
+def handover_send_cmd(as_party: str = typer.Option(..., "--as", help="de meldgemeente"),
+                      to_party: str = typer.Option(..., "--to", help="de gemeente of regio met de meeste kans van slagen"),
+                      client: str = typer.Option(..., "--client", help="het pseudoniem van de cliënt"),
+                      reasons: str = typer.Option(..., "--redenen"),
+                      proposed: str = typer.Option(..., "--datum", help="de voorgestelde overnamedatum (JJJJ-MM-DD)"),
+                      preference: str = typer.Option("", "--voorkeur", help="de voorkeur van de cliënt"),
+                      key: Optional[Path] = _SIGNING["key"], passphrase_env: Optional[str] = _SIGNING["passphrase_env"],
+                      sign_command: Optional[str] = _SIGNING["sign_command"],
+                      public_key: Optional[Path] = _SIGNING["public_key"], server: Optional[str] = _SIGNING["server"],
+                      token: Optional[str] = _SIGNING["token"]) -> None:
+    """Send an N5: ask another party to take the client over."""
+    from cases import handovers
+
+    how = Signing(as_party, key, passphrase_env, sign_command, public_key, server, token)
+    day = _date(proposed, "--datum")
+    if server is None:
+        r = _local(how, lambda store, _d, signer: handovers.send(store, signer, to_party=to_party, client=client,
+                                                                  reasons=reasons, proposed_date=day,
+                                                                  client_preference=preference))
+        print(f"overdrachtsverzoek (N5) vastgelegd als volgnummer {r.seq}{' (al vastgelegd)' if r.duplicate else ''}")
+        return
+
+    def check(st: dict) -> None:
+        if (st["payload"].get("to_party"), st.get("client")) != (to_party, client):
+            cli_signing.wrong("het verzoek is aan een ander of over een andere cliënt")
+
+    body = {"client": client, "aan": to_party, "redenen": reasons, "voorgesteldeDatum": day.isoformat(),
+            **({"voorkeurClient": preference} if preference else {})}
+    out = _remote(how, "/v1/overdrachtsverzoeken", body, ("handover_request",), check)
+    print(f"overdrachtsverzoek (N5) vastgelegd als volgnummer {out['done']['volgnummer']}")
+
+
+@handover_app.command("answer")
+def handover_answer_cmd(seq: int = typer.Argument(..., help="het volgnummer van het overdrachtsverzoek"),
+                        as_party: str = typer.Option(..., "--as", help="de gevraagde partij"),
+                        yes: bool = typer.Option(False, "--overnemen", help="de cliënt overnemen"),
+                        no: Optional[str] = typer.Option(None, "--afwijzen", help="afwijzen, met deze redenen"),
+                        take_over: Optional[str] = typer.Option(None, "--datum", help="met --overnemen: vanaf deze "
+                                                                                     "datum (standaard de voorgestelde)"),
+                        key: Optional[Path] = _SIGNING["key"], passphrase_env: Optional[str] = _SIGNING["passphrase_env"],
+                        sign_command: Optional[str] = _SIGNING["sign_command"],
+                        public_key: Optional[Path] = _SIGNING["public_key"], server: Optional[str] = _SIGNING["server"],
+                        token: Optional[str] = _SIGNING["token"]) -> None:
+    """Answer an N5: take the client over from a date, or decline with reasons."""
+    from cases import handovers
+
+    if yes == (no is not None):
+        raise typer.BadParameter("kies --overnemen of --afwijzen REDENEN", param_hint="--overnemen")
+    how = Signing(as_party, key, passphrase_env, sign_command, public_key, server, token)
+    day = _date(take_over, "--datum")
+    what = "overname" if yes else "afwijzing"
+    if server is None:
+        r = _local(how, lambda store, _d, signer: handovers.answer(store, signer, seq, accepted=yes, reasons=no or "",
+                                                                    take_over_date=day))
+        print(f"{what} (antwoord op N5) vastgelegd als volgnummer {r.seq}{' (al vastgelegd)' if r.duplicate else ''}")
+        return
+
+    def check(st: dict) -> None:
+        if (st["payload"].get("request") or {}).get("seq") != seq or st["payload"].get("accepted") is not yes:
+            cli_signing.wrong("het antwoord is niet wat gevraagd is")
+
+    body = {"akkoord": yes, **({"redenen": no} if no else {}), **({"overnameDatum": day.isoformat()} if day else {})}
+    out = _remote(how, f"/v1/overdrachtsverzoeken/{seq}/antwoorden", body, ("handover_answer",), check)
+    print(f"{what} (antwoord op N5) vastgelegd als volgnummer {out['done']['volgnummer']}")

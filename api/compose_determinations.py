@@ -94,7 +94,7 @@ def _submit_signed(store: Store, body: dict, kinds: tuple[str, ...], caller, sub
         raise RequestInvalid("verklaring", f"een ondertekende verklaring van de soort {' of '.join(kinds)}")
     if subject is not None:
         payload = st.get("payload") if isinstance(st.get("payload"), dict) else {}
-        ref = payload.get("determination" if kind in ANSWER_KINDS else "previous")
+        ref = payload.get({"handover_answer": "request", "redetermination": "previous"}.get(kind, "determination"))
         if not isinstance(ref, dict) or ref.get("seq") != subject:
             raise RequestInvalid("verklaring", f"de verklaring gaat niet over beoordeling {subject}")
     author = statement_author(signed)
@@ -198,4 +198,57 @@ def trail(store: Store, deposits, digest: str, sees_party) -> dict[str, Any]:
     return {"volgnummer": row.seq, "soort": row.kind, "digest": digest, "beoordeling": doc}
 
 
-__all__ = ["answer", "is_signed", "record", "redetermine", "trail"]
+def _day(body: dict, name: str, required: bool = True):
+    from datetime import date
+
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else date.fromisoformat("")
+    except ValueError:
+        raise RequestInvalid(name, "een datum (JJJJ-MM-DD)") from None
+
+
+def handover(store: Store, body: Any, caller) -> tuple[dict[str, Any], bool]:
+    """POST /v1/overdrachtsverzoeken: a draft N5 {partij, sleutelId, client, aan, redenen, voorgesteldeDatum,
+    voorkeurCliënt?, rechtsgrondslag?} (200), or the signed N5 (201)."""
+    from cases import handovers
+
+    if not isinstance(body, dict):
+        raise RequestInvalid("body", "een object verwacht")
+    if is_signed(body):
+        return _submit_signed(store, body, ("handover_request",), caller), True
+    _only(body, {"partij", "sleutelId", "client", "aan", "redenen", "voorgesteldeDatum", "voorkeurClient",
+                 "rechtsgrondslag"})
+    party, key_id = _signer(body, caller, "dit overdrachtsverzoek")
+    draft = handovers.draft_request(meldgemeente=party, to_party=check_party(body.get("aan") or ""),
+                                    client=_client(body.get("client")), reasons=_text(body, "redenen") or "",
+                                    proposed_date=_day(body, "voorgesteldeDatum"),
+                                    client_preference=_text(body, "voorkeurClient", False, 4000) or "",
+                                    legal_basis=_text(body, "rechtsgrondslag", False, 64) or "pseudoniem")
+    return {"concept": _concept(store, draft, party, key_id)}, False
+
+
+def handover_answer(store: Store, seq: Any, body: Any, caller) -> tuple[dict[str, Any], bool]:
+    """POST /v1/overdrachtsverzoeken/{volgnummer}/antwoorden: a draft answer {partij, sleutelId, akkoord,
+    redenen?, overnameDatum?} -> {volgnummer, termijn, concept} (200), or the signed answer (201)."""
+    from cases import handovers
+
+    subject = _subject(seq)
+    if not isinstance(body, dict):
+        raise RequestInvalid("body", "een object verwacht")
+    if is_signed(body):
+        return _submit_signed(store, body, ("handover_answer",), caller, subject), True
+    _only(body, {"partij", "sleutelId", "akkoord", "redenen", "overnameDatum"})
+    party, key_id = _signer(body, caller, "dit antwoord")
+    accept = body.get("akkoord")
+    if not isinstance(accept, bool):
+        raise RequestInvalid("akkoord", "true (overnemen) of false (afwijzen)")
+    draft = handovers.draft_answer(store, subject, accepted=accept, reasons=_text(body, "redenen", False, 4000) or "",
+                                   take_over_date=_day(body, "overnameDatum", required=False))
+    return {"volgnummer": subject, "termijn": handovers.answer_due(store, subject).isoformat(),
+            "concept": _concept(store, draft, party, key_id)}, False
+
+
+__all__ = ["answer", "handover", "handover_answer", "is_signed", "record", "redetermine", "trail"]

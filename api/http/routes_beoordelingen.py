@@ -66,4 +66,20 @@ async def trail(store: NamedDependency[Store], caller: NamedDependency[Caller], 
     return await in_thread(edge.trail, store, state.deposits, digest, caller.sees_party)
 
 
-ROUTES = [record, answer, redetermine, trail]
+@post("/v1/overdrachtsverzoeken", operation_id="requestHandover")
+async def handover(store: NamedDependency[Store], caller: NamedDependency[Caller],
+                   data: JSONBody[dict[str, Any]]) -> Response:
+    """N5: the meldgemeente asks another party to take the client over. Draft: {partij, sleutelId, client, aan,
+    redenen, voorgesteldeDatum, voorkeurClient?, rechtsgrondslag?} -> 200 {concept}; signed -> 201."""
+    return _answer(await in_thread(edge.handover, store, data, caller))
+
+
+@post("/v1/overdrachtsverzoeken/{volgnummer:str}/antwoorden", operation_id="answerHandover")
+async def handover_answer(store: NamedDependency[Store], caller: NamedDependency[Caller], volgnummer: FromPath[str],
+                          data: JSONBody[dict[str, Any]]) -> Response:
+    """The answer to the N5 at `volgnummer`, by the party asked, once: draft {partij, sleutelId, akkoord,
+    redenen? (required for a no), overnameDatum?} -> 200 {volgnummer, termijn, concept}; signed -> 201."""
+    return _answer(await in_thread(edge.handover_answer, store, volgnummer, data, caller))
+
+
+ROUTES = [record, answer, redetermine, trail, handover, handover_answer]

@@ -203,3 +203,39 @@ def test_the_page_records_as_n3_after_the_assessment(api):
     digest = determine(intake.facts, intake.context).input_digest
     assert api.app.state.deposits.facts_document("PSN-page-1", digest) is not None
     assert api.app.state.deposits.facts_document("PSN-page-2", digest) is None
+
+
+def test_n5_and_its_answer(api):
+    kampen, zwolle, apeldoorn = party(api, KAMPEN), party(api, ZWOLLE), party(api, APELDOORN)
+    body = {"partij": KAMPEN, "sleutelId": kampen.key_id, "client": "PSN-n5-1", "aan": ZWOLLE,
+            "redenen": "het netwerk van de cliënt is in Zwolle", "voorgesteldeDatum": "2026-12-14"}
+    assert_problem(api.post("/v1/overdrachtsverzoeken", json={**body, "voorgesteldeDatum": "14-12-2026"},
+                            headers=auth(api, KAMPEN)), 400, "REQUEST_INVALID")
+    d = api.post("/v1/overdrachtsverzoeken", json=body, headers=auth(api, KAMPEN))
+    assert d.status_code == 200, d.text
+    n5 = api.post("/v1/overdrachtsverzoeken", json=sign(kampen, d.json()["concept"]), headers=auth(api, KAMPEN))
+    assert n5.status_code == 201, n5.text
+    seq = n5.json()["volgnummer"]
+    url = f"/v1/overdrachtsverzoeken/{seq}/antwoorden"
+    # a no needs its reasons; a party not asked is refused by the ledger
+    assert_problem(api.post(url, json={"partij": ZWOLLE, "sleutelId": zwolle.key_id, "akkoord": False},
+                            headers=auth(api, ZWOLLE)), 422, "HANDOVER_INVALID")
+    other = api.post(url, json={"partij": APELDOORN, "sleutelId": apeldoorn.key_id, "akkoord": True},
+                     headers=auth(api, APELDOORN))
+    assert_problem(api.post(url, json=sign(apeldoorn, other.json()["concept"]), headers=auth(api, APELDOORN)),
+                   403, "NOT_ENTITLED")
+    yes = api.post(url, json={"partij": ZWOLLE, "sleutelId": zwolle.key_id, "akkoord": True},
+                   headers=auth(api, ZWOLLE))
+    assert yes.status_code == 200 and yes.json()["termijn"]
+    st = json.loads(base64.b64decode(yes.json()["concept"]["verklaring"]))
+    assert st["kind"] == "handover_answer" and st["payload"]["take_over_date"] == "2026-12-14"
+    assert api.post(url, json=sign(zwolle, yes.json()["concept"]), headers=auth(api, ZWOLLE)).status_code == 201
+    # answered once: a second answer (another statement) is refused
+    from ledger.drafts import Draft
+
+    again = Draft("handover_answer", {**st["payload"], "accepted": False, "reasons": "toch niet"}, "n5-again",
+                  st["client"])
+    raw = again.statement(ZWOLLE, zwolle.key_id, api.app.state.store.clock())
+    assert_problem(api.post(url, json={"verklaring": base64.b64encode(raw).decode(),
+                                       "handtekening": base64.b64encode(zwolle.sign(raw)).decode()},
+                            headers=auth(api, ZWOLLE)), 422, "HANDOVER_ANSWER_INVALID")

@@ -88,6 +88,17 @@ def test_local_record_answer_redetermine_and_verify(tmp_path, monkeypatch):
     new = cli("rules", "redetermine", seq, facts(tmp_path, A01_CORRECTED, "nieuw.toml"), "--aanleiding",
               "brp_correction", "--as", KAMPEN, "--key", k[KAMPEN])
     assert new.exit_code == 0 and "herbeoordeling (N8) vastgelegd" in new.output and "Kampen" in new.output, new.output
+    # N5 and its answer
+    n5 = cli("handover", "send", "--as", KAMPEN, "--to", ZWOLLE, "--client", "PSN-cli-1", "--redenen", "netwerk",
+             "--datum", "2026-12-14", "--key", k[KAMPEN])
+    assert n5.exit_code == 0 and "overdrachtsverzoek (N5) vastgelegd" in n5.output, n5.output
+    n5_seq = int(n5.output.split("volgnummer ")[1].split()[0])
+    bad = cli("handover", "answer", n5_seq, "--as", ZWOLLE, "--overnemen", "--datum", "14-12-2026", "--key", k[ZWOLLE])
+    assert bad.exit_code == 2 and "geen datum" in bad.output
+    yes = cli("handover", "answer", n5_seq, "--as", ZWOLLE, "--overnemen", "--key", k[ZWOLLE])
+    assert yes.exit_code == 0 and "overname (antwoord op N5) vastgelegd" in yes.output, yes.output
+    again = cli("handover", "answer", n5_seq, "--as", ZWOLLE, "--afwijzen", "toch niet", "--key", k[ZWOLLE])
+    assert again.exit_code == 1 and "geweigerd: IDEMPOTENCY_CONFLICT" in again.output, again.output  # answered once
     v = cli("ledger", "verify")
     assert v.exit_code == 0 and "niet uitgevoerd" not in v.output, v.output
     # without the key-encryption key the replay cannot run: said so, not passed silently
