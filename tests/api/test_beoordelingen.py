@@ -9,10 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from api_helpers import assert_problem, party, sqlite_settings
+from api_helpers import assert_problem, party
 from litestar.testing import TestClient
 
 from api.http import create_app
+from api.settings import Settings
 from party_auth import logged_in
 
 BRP = Path(__file__).resolve().parents[1] / "data" / "brp"
@@ -37,8 +38,12 @@ A01_CORRECTED = A01 + """addresses = [ { gemeente = "GM0166", function = "W", fr
 
 
 @pytest.fixture
-def api(tmp_path):
-    with TestClient(create_app(sqlite_settings(tmp_path, replay_determinations=True))) as c:
+def api(backend, tmp_path):
+    """The app on each backend, its admission replaying every determination (the default of a deployment)."""
+    url, schema = backend
+    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0)
+    assert settings.replay_determinations
+    with TestClient(create_app(settings)) as c:
         yield logged_in(c)
 
 
