@@ -47,6 +47,7 @@ from .errors import (DETERMINATION_FACTS_MISSING, DETERMINATION_REPLAY_MISMATCH,
                      LedgerError)
 
 FAMILY = "determination_replay"
+MEMORY = 4096  # replayed determinations a Replayer remembers (an N8 needs the one before; a batch warms them)
 #: the outcome fields an N8 must change (the engine's outcome: cost bearer, budget, class, legal college)
 OUTCOME_FIELDS = ("cost_bearer", "budget", "client_class", "statutory_college")
 
@@ -152,7 +153,15 @@ class Replayer:
         except (FactsError, ValueError) as exc:
             return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, f"the engine refuses the deposited facts: {exc}")
         self._done[key] = det
+        while len(self._done) > MEMORY:  # a server replays for years: keep the latest only
+            self._done.pop(next(iter(self._done)), None)
         return det, None
+
+    def warm(self, client: str, payload: dict) -> None:
+        """Replay an N3 ahead of admission (the store calls this before it takes the write lock), so that
+        admission under the lock finds the engine's result made; its answer is admission's to give."""
+        if payload.get("previous") is None:
+            self.determination(client, payload, lambda _seq: None)
 
     def problem(self, client: str, payload: dict, lookup: Callable[[int], RefInfo | None]) -> LedgerError | None:
         """Why the N3/N8 `payload` (JSON) is not what the engine gives on its deposits, or None."""

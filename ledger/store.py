@@ -621,6 +621,10 @@ class Store:
             brought = named_key(p)
             if brought is not None:
                 in_batch[brought[0]] = brought[1]
+        if self.replayer is not None:  # the engine's replay of an N3 runs here, not under the write lock
+            for st in parsed:
+                if st.kind == "determination" and st.client is not None:
+                    self.replayer.warm(st.client, st.payload.model_dump(mode="json"))
         return parsed
 
     def append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
