@@ -13,10 +13,8 @@ facts deposited in its encrypted store (the server's admission replays it either
 from __future__ import annotations
 
 import base64
-import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -29,9 +27,9 @@ from rules.brp_historie import BrpError
 from rules.casebook import Malformed
 from rules.engine import FactsError
 
-_SIGNING = dict(key=cli_signing.KEY_OPTION, passphrase_env=cli_signing.PASSPHRASE_OPTION,
-                sign_command=cli_signing.COMMAND_OPTION, public_key=cli_signing.PUBLIC_OPTION,
-                server=cli_signing.SERVER_OPTION, token=cli_signing.TOKEN_OPTION)
+_SIGNING = {"key": cli_signing.KEY_OPTION, "passphrase_env": cli_signing.PASSPHRASE_OPTION,
+            "sign_command": cli_signing.COMMAND_OPTION, "public_key": cli_signing.PUBLIC_OPTION,
+            "server": cli_signing.SERVER_OPTION, "token": cli_signing.TOKEN_OPTION}
 
 
 def _fail(message: str) -> None:
@@ -136,23 +134,23 @@ def _print_recorded(det, seq: int, duplicate: bool, what: str) -> None:
 
 
 def record_cmd(file: Path = typer.Argument(..., help="de feiten: casebook-TOML of -JSON"),
-               case: Optional[str] = typer.Option(None, "--case", help="de casus (nodig bij meer dan één)"),
+               case: str | None = typer.Option(None, "--case", help="de casus (nodig bij meer dan één)"),
                client: str = typer.Option(..., "--client", help="het pseudoniem van de cliënt (PSN-...)"),
                as_party: str = typer.Option(..., "--as", help="de meldgemeente of regio die vastlegt"),
-               brp: Optional[Path] = typer.Option(None, "--brp", help="een Haal Centraal BRP-antwoord "
+               brp: Path | None = typer.Option(None, "--brp", help="een Haal Centraal BRP-antwoord "
                                                                       "(verblijfplaatshistorie, JSON)"),
                instelling: list[str] = typer.Option([], "--instelling", help="met --brp: BEGINDATUM=SOORT"),
-               legal_basis: Optional[str] = typer.Option(None, "--rechtsgrondslag"),
-               key: Optional[Path] = _SIGNING["key"], passphrase_env: Optional[str] = _SIGNING["passphrase_env"],
-               sign_command: Optional[str] = _SIGNING["sign_command"],
-               public_key: Optional[Path] = _SIGNING["public_key"], server: Optional[str] = _SIGNING["server"],
-               token: Optional[str] = _SIGNING["token"]) -> None:
+               legal_basis: str | None = typer.Option(None, "--rechtsgrondslag"),
+               key: Path | None = _SIGNING["key"], passphrase_env: str | None = _SIGNING["passphrase_env"],
+               sign_command: str | None = _SIGNING["sign_command"],
+               public_key: Path | None = _SIGNING["public_key"], server: str | None = _SIGNING["server"],
+               token: str | None = _SIGNING["token"]) -> None:
     """Record one case's determination as N3 (signed for the meldgemeente or region), its facts and rule
     trail deposited encrypted for the client."""
     from cases import determinations as svc
 
     how = Signing(as_party, key, passphrase_env, sign_command, public_key, server, token)
-    text, fmt, brp_text, marks, intake = _intake(file, case, brp, instelling)
+    text, fmt, brp_text, _marks, intake = _intake(file, case, brp, instelling)
     if server is None:
         rec, r = _local(how, lambda store, deposits, signer: svc.record(store, deposits, signer, intake,
                                                                          client=client, legal_basis=legal_basis))
@@ -173,11 +171,11 @@ def record_cmd(file: Path = typer.Argument(..., help="de feiten: casebook-TOML o
 def answer_cmd(seq: int = typer.Argument(..., help="het volgnummer van de beoordeling (N3 of N8)"),
                as_party: str = typer.Option(..., "--as", help="de geadresseerde (de voorgestelde kostendrager)"),
                accept: bool = typer.Option(False, "--aanvaarden", help="de beoordeling aanvaarden"),
-               reasons: Optional[str] = typer.Option(None, "--bezwaar", help="bezwaar maken, met deze redenen"),
-               key: Optional[Path] = _SIGNING["key"], passphrase_env: Optional[str] = _SIGNING["passphrase_env"],
-               sign_command: Optional[str] = _SIGNING["sign_command"],
-               public_key: Optional[Path] = _SIGNING["public_key"], server: Optional[str] = _SIGNING["server"],
-               token: Optional[str] = _SIGNING["token"]) -> None:
+               reasons: str | None = typer.Option(None, "--bezwaar", help="bezwaar maken, met deze redenen"),
+               key: Path | None = _SIGNING["key"], passphrase_env: str | None = _SIGNING["passphrase_env"],
+               sign_command: str | None = _SIGNING["sign_command"],
+               public_key: Path | None = _SIGNING["public_key"], server: str | None = _SIGNING["server"],
+               token: str | None = _SIGNING["token"]) -> None:
     """Accept a determination or object to it (N4), within its objection deadline."""
     from cases import determinations as svc
 
@@ -204,20 +202,20 @@ def redetermine_cmd(seq: int = typer.Argument(..., help="het volgnummer van de v
                     file: Path = typer.Argument(..., help="de nieuwe feiten: casebook-TOML of -JSON"),
                     trigger: str = typer.Option(..., "--aanleiding", help="brp_correction, new_stay, new_episode, "
                                                                           "new_application, ..."),
-                    case: Optional[str] = typer.Option(None, "--case"),
+                    case: str | None = typer.Option(None, "--case"),
                     as_party: str = typer.Option(..., "--as", help="de partij die de vorige vastlegde"),
-                    brp: Optional[Path] = typer.Option(None, "--brp"),
+                    brp: Path | None = typer.Option(None, "--brp"),
                     instelling: list[str] = typer.Option([], "--instelling"),
-                    key: Optional[Path] = _SIGNING["key"], passphrase_env: Optional[str] = _SIGNING["passphrase_env"],
-                    sign_command: Optional[str] = _SIGNING["sign_command"],
-                    public_key: Optional[Path] = _SIGNING["public_key"], server: Optional[str] = _SIGNING["server"],
-                    token: Optional[str] = _SIGNING["token"]) -> None:
+                    key: Path | None = _SIGNING["key"], passphrase_env: str | None = _SIGNING["passphrase_env"],
+                    sign_command: str | None = _SIGNING["sign_command"],
+                    public_key: Path | None = _SIGNING["public_key"], server: str | None = _SIGNING["server"],
+                    token: str | None = _SIGNING["token"]) -> None:
     """New facts for a client: rerun (R15); when the outcome changes, record the re-determination (N8) and
     tell the parties of the previous one; otherwise say so and record nothing (exit 1)."""
     from cases import determinations as svc
 
     how = Signing(as_party, key, passphrase_env, sign_command, public_key, server, token)
-    text, fmt, brp_text, marks, intake = _intake(file, case, brp, instelling)
+    text, fmt, brp_text, _marks, intake = _intake(file, case, brp, instelling)
     if server is None:
         rec, r = _local(how, lambda store, deposits, signer: svc.redetermine_and_record(
             store, deposits, signer, seq, intake, trigger=trigger))
@@ -262,10 +260,10 @@ def handover_send_cmd(as_party: str = typer.Option(..., "--as", help="de meldgem
                       reasons: str = typer.Option(..., "--redenen"),
                       proposed: str = typer.Option(..., "--datum", help="de voorgestelde overnamedatum (JJJJ-MM-DD)"),
                       preference: str = typer.Option("", "--voorkeur", help="de voorkeur van de cliënt"),
-                      key: Optional[Path] = _SIGNING["key"], passphrase_env: Optional[str] = _SIGNING["passphrase_env"],
-                      sign_command: Optional[str] = _SIGNING["sign_command"],
-                      public_key: Optional[Path] = _SIGNING["public_key"], server: Optional[str] = _SIGNING["server"],
-                      token: Optional[str] = _SIGNING["token"]) -> None:
+                      key: Path | None = _SIGNING["key"], passphrase_env: str | None = _SIGNING["passphrase_env"],
+                      sign_command: str | None = _SIGNING["sign_command"],
+                      public_key: Path | None = _SIGNING["public_key"], server: str | None = _SIGNING["server"],
+                      token: str | None = _SIGNING["token"]) -> None:
     """Send an N5: ask another party to take the client over."""
     from cases import handovers
 
@@ -292,13 +290,13 @@ def handover_send_cmd(as_party: str = typer.Option(..., "--as", help="de meldgem
 def handover_answer_cmd(seq: int = typer.Argument(..., help="het volgnummer van het overdrachtsverzoek"),
                         as_party: str = typer.Option(..., "--as", help="de gevraagde partij"),
                         yes: bool = typer.Option(False, "--overnemen", help="de cliënt overnemen"),
-                        no: Optional[str] = typer.Option(None, "--afwijzen", help="afwijzen, met deze redenen"),
-                        take_over: Optional[str] = typer.Option(None, "--datum", help="met --overnemen: vanaf deze "
+                        no: str | None = typer.Option(None, "--afwijzen", help="afwijzen, met deze redenen"),
+                        take_over: str | None = typer.Option(None, "--datum", help="met --overnemen: vanaf deze "
                                                                                      "datum (standaard de voorgestelde)"),
-                        key: Optional[Path] = _SIGNING["key"], passphrase_env: Optional[str] = _SIGNING["passphrase_env"],
-                        sign_command: Optional[str] = _SIGNING["sign_command"],
-                        public_key: Optional[Path] = _SIGNING["public_key"], server: Optional[str] = _SIGNING["server"],
-                        token: Optional[str] = _SIGNING["token"]) -> None:
+                        key: Path | None = _SIGNING["key"], passphrase_env: str | None = _SIGNING["passphrase_env"],
+                        sign_command: str | None = _SIGNING["sign_command"],
+                        public_key: Path | None = _SIGNING["public_key"], server: str | None = _SIGNING["server"],
+                        token: str | None = _SIGNING["token"]) -> None:
     """Answer an N5: take the client over from a date, or decline with reasons."""
     from cases import handovers
 

@@ -15,7 +15,15 @@ from typing import Any
 from cases import determinations as svc
 from ledger.store import Store
 
-from .compose import RequestInvalid, check_party, decode_submission, institution_marks, iso, statement_author, submit
+from .compose import (
+    RequestInvalid,
+    check_party,
+    decode_submission,
+    institution_marks,
+    iso,
+    statement_author,
+    submit,
+)
 
 #: the kinds each endpoint takes signed
 RECORD_KINDS = ("determination",)
@@ -34,7 +42,7 @@ def _text(body: dict, name: str, required: bool = True, limit: int = 4_000_000) 
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
-        raise RequestInvalid(name, "tekst verwacht" if value is None or isinstance(value, str) else "tekst verwacht")
+        raise RequestInvalid(name, "tekst verwacht" if required else f"tekst van hoogstens {limit} tekens")
     return value
 
 

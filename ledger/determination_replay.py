@@ -43,8 +43,12 @@ from rules.loader import municipality_register
 from rules.redetermine import TRIGGERS, redetermine
 
 from .entitlements import RefInfo
-from .errors import (DETERMINATION_FACTS_MISSING, DETERMINATION_REPLAY_MISMATCH, REDETERMINATION_UNCHANGED,
-                     LedgerError)
+from .errors import (
+    DETERMINATION_FACTS_MISSING,
+    DETERMINATION_REPLAY_MISMATCH,
+    REDETERMINATION_UNCHANGED,
+    LedgerError,
+)
 
 FAMILY = "determination_replay"
 MEMORY = 4096  # replayed determinations a Replayer remembers (an N8 needs the one before; a batch warms them)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from api_helpers import assert_problem, party
 from litestar.testing import TestClient
+from party_auth import logged_in
 
 from api.http import create_app
 from api.settings import Settings
-from party_auth import logged_in
 
 BRP = Path(__file__).resolve().parents[1] / "data" / "brp"
 KAMPEN, ZWOLLE, APELDOORN = "GM0166", "GM0193", "GM0200"
@@ -144,7 +144,7 @@ def test_draft_requests_of_the_wrong_form(api):
 
 
 def test_the_addressee_answers_within_the_window_and_no_one_else(api):
-    body, done, kampen = recorded(api)
+    body, done, _kampen = recorded(api)
     seq = done["volgnummer"]
     zwolle, apeldoorn = party(api, ZWOLLE), party(api, APELDOORN)
     # a third municipality's N4: the ledger refuses it (the addressee only)

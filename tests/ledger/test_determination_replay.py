@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ class Clock:
 
 
 class Env:
-    def __init__(self, url, schema, tmp_path, at=datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)):
+    def __init__(self, url, schema, tmp_path, at=datetime(2026, 12, 7, 9, 0, tzinfo=UTC)):
         self.clock = Clock(at)
         self.store = init_ledger(url, tmp_path / "keys", schema=schema, clock=self.clock)
         self.documents = ContentStore(tmp_path / "documents", ClientKeys(self.store, os.urandom(32)))
@@ -101,8 +101,8 @@ def refused(env, party, draft, code):
 
 
 def test_the_rule_is_dated():
-    assert "determination_replay" not in ruleset_at(datetime(2026, 12, 3, 23, tzinfo=timezone.utc)).rules
-    rs = ruleset_at(datetime(2026, 12, 4, tzinfo=timezone.utc))
+    assert "determination_replay" not in ruleset_at(datetime(2026, 12, 3, 23, tzinfo=UTC)).rules
+    rs = ruleset_at(datetime(2026, 12, 4, tzinfo=UTC))
     assert rs.version == "2026-12-04" and {"determination_replay", "determination_answers"} <= rs.rules
     assert rs.objection_weeks == 6
 
@@ -176,7 +176,7 @@ addresses = [ { gemeente = "GM0166", function = "W", from = 2010-01-01, to = 202
 """
     intake = svc.read_intake(text)
     assert intake.context_source is None
-    rec, res = svc.record(env.store, env.deposits, env.signer(ZWOLLE), intake, client="PSN-replay-3")
+    _rec, res = svc.record(env.store, env.deposits, env.signer(ZWOLLE), intake, client="PSN-replay-3")
     assert res.seq > 0 and not (env.documents.root / "contexts").exists()
 
 
@@ -198,9 +198,9 @@ def test_a_late_n4_is_refused(env):
     deadline = svc.answer_deadline(env.store, res.seq)
     assert deadline.isoformat() == "2027-01-18"
     env.signer(HARDENBERG)  # its key registered before the clock moves on
-    env.clock.at = datetime(2027, 1, 18, 22, 50, tzinfo=timezone.utc)  # still 18 January in Amsterdam
+    env.clock.at = datetime(2027, 1, 18, 22, 50, tzinfo=UTC)  # still 18 January in Amsterdam
     assert env.append(HARDENBERG, svc.draft_answer(env.store, other.seq, accept=True)).seq > res.seq
-    env.clock.at = datetime(2027, 1, 18, 23, 30, tzinfo=timezone.utc)  # 19 January in Amsterdam
+    env.clock.at = datetime(2027, 1, 18, 23, 30, tzinfo=UTC)  # 19 January in Amsterdam
     refused(env, HARDENBERG, svc.draft_answer(env.store, res.seq, accept=True), "DEADLINE_PASSED")
 
 
@@ -267,11 +267,11 @@ def test_a_ledger_written_before_the_rule_verifies_clean(tmp_path):
 
 
 def test_made_up_determinations_before_the_rule_date_still_verify(backend, tmp_path):
-    e = Env(backend[0], backend[1], tmp_path, at=datetime(2026, 12, 3, 12, tzinfo=timezone.utc))
+    e = Env(backend[0], backend[1], tmp_path, at=datetime(2026, 12, 3, 12, tzinfo=UTC))
     try:
         rec = svc.draft_record(e.store, e.deposits, p01(), author=ZWOLLE, client=CLIENT)
         old = e.append(ZWOLLE, forged(rec, determination_digest="ab" * 32))  # 3 December: no replay yet
-        e.clock.at = datetime(2026, 12, 4, 0, 1, tzinfo=timezone.utc)
+        e.clock.at = datetime(2026, 12, 4, 0, 1, tzinfo=UTC)
         refused(e, ZWOLLE, Draft("determination", forged(rec, determination_digest="ab" * 32).payload, "x2",
                                  CLIENT), "DETERMINATION_REPLAY_MISMATCH")
         report = verify_store(e.store)
