@@ -66,6 +66,19 @@ def read_intake(text: str, fmt: str = "toml", case_id: str | None = None, brp: s
                   mapping.report if mapping is not None else None)
 
 
+def intake_json(intake: Intake) -> str:
+    """The intake as casebook JSON: the facts as the engine read them (a BRP response's mapped addresses, never
+    the response), with the case's own context when it has one. What a page carries to "Vastleggen als N3"."""
+    from rules.input_digest import facts_document
+
+    from .determination_deposits import _json_dates
+
+    doc: dict[str, Any] = {"case": [{"id": intake.facts.id, **facts_document(intake.facts)}]}
+    if intake.context_source is not None:
+        doc["context"] = _json_dates(intake.context_source)
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
 @dataclass(frozen=True)
 class Recording:
     """A determination and the draft of its N3 (or N8)."""

@@ -202,7 +202,11 @@ async def assessment_submit(state: State, data: MultipartBody[FactsForm]) -> Tem
         return _page("beoordeling.html", 422, fout=f"De feiten worden niet geaccepteerd: {exc}", code=exc.code,
                      **ctx)
     ctx["resultaat"] = result
-    ctx["brp_tekst"] = brp_text or ""  # for "Vastleggen als N3" (the same facts again; it is not stored)
+    if brp_text is not None:  # "Vastleggen als N3" carries the facts read from the BRP, never the response
+        from cases.determinations import intake_json, read_intake
+
+        ctx["vastleggen_feiten"] = intake_json(read_intake(text, fmt, data.casus.strip() or None, brp_text,
+                                                           marks or None))
     ctx["d"] = result.determination
     ctx["regels"] = [s.as_dict() for s in result.determination.trail]
     ctx["regio"] = {r.id: r.name for r in result.context.regions}.get(result.determination.meldregio)
@@ -216,7 +220,6 @@ class RecordForm:
     feiten: str = ""
     casus: str = ""
     formaat: str = "toml"
-    brp_tekst: str = ""
     instellingen: str = ""
     client: str = ""
 
@@ -233,14 +236,14 @@ async def record_determination_page(store: NamedDependency[Store], caller: Named
 
     fmt = data.formaat if data.formaat in ("toml", "json") else "toml"
     ctx: dict[str, Any] = dict(actief="beoordeling", feiten=data.feiten, casus=data.casus, formaat=fmt,
-                               instellingen=data.instellingen, client=data.client, brp_tekst=data.brp_tekst)
+                               instellingen=data.instellingen, client=data.client)
     if not data.client.strip():
         return _page("vastleggen.html", 400, fout="Vul het pseudoniem van de cliënt in (PSN-...).",
                      code="REQUEST_INVALID", client_fout="Het pseudoniem is verplicht.", **ctx)
     marks = [line for line in data.instellingen.splitlines() if line.strip()]
     body = {"client": data.client.strip(), "invoer": data.feiten, "formaat": fmt,
             **({"casus": data.casus.strip()} if data.casus.strip() else {}),
-            **({"brp": data.brp_tekst} if data.brp_tekst.strip() else {}), **({"instellingen": marks} if marks else {})}
+            **({"instellingen": marks} if marks else {})}
     try:
         rec = await in_thread(record_draft, store, state.deposits, caller.party, body)
     except compose.RequestInvalid as exc:

@@ -191,9 +191,15 @@ def test_the_page_records_as_n3_after_the_assessment(api):
     r = api.post("/beoordeling", files={"feiten": (None, A01), "brp": ("A01.json", (BRP / "A01.json").read_bytes())},
                  headers=auth(api, KAMPEN))
     assert r.status_code == 200, r.text
-    assert "Vastleggen als N3" in r.text and 'name="brp_tekst"' in r.text
-    form = {"feiten": (None, A01), "formaat": (None, "toml"), "casus": (None, ""), "instellingen": (None, ""),
-            "brp_tekst": (None, (BRP / "A01.json").read_text("utf-8"))}
+    assert "Vastleggen als N3" in r.text
+    # the form carries the facts read from the BRP response (its mapped addresses), never the response itself
+    import html
+    import re
+
+    carried = html.unescape(re.search(r'name="feiten" value="([^"]*)"', r.text.split("Vastleggen als N3")[0]
+                                      .split('action="/beoordeling/vastleggen"')[1]).group(1))
+    assert '"addresses"' in carried and "verblijfplaatsen" not in carried and "datumTot" not in carried
+    form = {"feiten": (None, carried), "formaat": (None, "json")}
     missing = api.post("/beoordeling/vastleggen", files={**form, "client": (None, " ")}, headers=auth(api, KAMPEN))
     assert missing.status_code == 400 and "Het pseudoniem is verplicht." in missing.text and 'aria-invalid="true"' in missing.text
     done = api.post("/beoordeling/vastleggen", files={**form, "client": (None, "PSN-page-1")}, headers=auth(api, KAMPEN))
