@@ -124,22 +124,22 @@ class Replayer:
             return self._done[key], None
         doc = self.deposits.facts_document(client, payload["input_digest"])
         if doc is None:
-            return None, LedgerError(DETERMINATION_FACTS_MISSING, f"no facts deposited for client {client} under "
-                                                                  f"input digest {payload['input_digest'][:16]}")
+            return None, LedgerError(DETERMINATION_FACTS_MISSING, f"geen feiten bewaard voor cliënt {client} onder "
+                                                                  f"invoerdigest {payload['input_digest'][:16]}")
         ctx_digest = doc.get("context") if isinstance(doc, dict) else None
         if ctx_digest != payload["context_version"]:
-            return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, "context_version: the deposited facts were "
-                                                                    "determined under another context")
+            return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, "context_version: de bewaarde feiten horen bij "
+                                                                    "een andere context")
         ctx = self.deposits.context(ctx_digest)
         if ctx is None:
-            return None, LedgerError(DETERMINATION_FACTS_MISSING, f"context {ctx_digest[:16]} is not known")
+            return None, LedgerError(DETERMINATION_FACTS_MISSING, f"context {ctx_digest[:16]} is niet bekend")
         facts_json = doc.get("facts")
         if not isinstance(facts_json, dict):
-            return None, LedgerError(DETERMINATION_FACTS_MISSING, "the deposit holds no facts")
+            return None, LedgerError(DETERMINATION_FACTS_MISSING, "de bewaarde gegevens bevatten geen feiten")
         try:
             facts = case_facts({**facts_json, "id": payload["determination_id"]}, municipality_register())
         except (Malformed, FactsError, ValueError) as exc:
-            return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, f"the deposited facts do not read: {exc}")
+            return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, f"de bewaarde feiten zijn niet te lezen: {exc}")
         previous_ref = payload.get("previous")
         try:
             if previous_ref is None:
@@ -147,15 +147,15 @@ class Replayer:
             else:
                 before = lookup(previous_ref["seq"])
                 if before is None:  # resolved by admission's references before this rule runs
-                    return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, "previous: not found")
+                    return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, "previous: niet gevonden")
                 prev, err = self.determination(client, before.payload, lookup)
                 if err:
-                    return None, LedgerError(err.code, f"previous determination {before.seq}: {err.message}")
+                    return None, LedgerError(err.code, f"vorige beoordeling {before.seq}: {err.message}")
                 if payload.get("trigger") not in TRIGGERS:
-                    return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, "trigger: not a trigger of R15")
+                    return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, "trigger: geen aanleiding van R15")
                 det = redetermine(prev, facts, ctx, payload["trigger"])
         except (FactsError, ValueError) as exc:
-            return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, f"the engine refuses the deposited facts: {exc}")
+            return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, f"de regels weigeren de bewaarde feiten: {exc}")
         self._done[key] = det
         while len(self._done) > MEMORY:  # a server replays for years: keep the latest only
             self._done.pop(next(iter(self._done)), None)
@@ -179,13 +179,13 @@ class Replayer:
         facts = self.deposits.facts_document(client, payload["input_digest"]) or {}
         melding = (facts.get("facts") or {}).get("melding") or {}
         if melding.get("date") != payload["reference_date"]:
-            return LedgerError(DETERMINATION_REPLAY_MISMATCH, "reference_date: not the melding date of the facts")
+            return LedgerError(DETERMINATION_REPLAY_MISMATCH, "reference_date: niet de meldingsdatum van de feiten")
         field = _first_difference(payload, expected_payload(det, reference))
         if field:
-            return LedgerError(DETERMINATION_REPLAY_MISMATCH, f"{field}: the rules engine, replayed on the deposited "
-                                                              "facts, gives another value")
+            return LedgerError(DETERMINATION_REPLAY_MISMATCH, f"{field}: de regels, opnieuw toegepast op de bewaarde "
+                                                              "feiten, geven een andere waarde")
         if not self.deposits.has_trail(client, det.digest):
-            return LedgerError(DETERMINATION_FACTS_MISSING, f"the rule trail of {det.digest[:16]} is not deposited")
+            return LedgerError(DETERMINATION_FACTS_MISSING, f"het regelspoor van {det.digest[:16]} is niet bewaard")
         return None
 
 
@@ -204,6 +204,6 @@ def changed(old: dict, new: dict) -> list[str]:
 def unchanged_problem(payload: dict, previous: RefInfo) -> LedgerError | None:
     """An N8 that changes nothing of the determination it replaces (`changed`) records nothing new."""
     if not changed(previous.payload, payload):
-        return LedgerError(REDETERMINATION_UNCHANGED, f"the re-determination gives the outcome, flags and reference "
-                                                      f"date of entry {previous.seq} again")
+        return LedgerError(REDETERMINATION_UNCHANGED, f"de herbeoordeling verandert niets aan grootboekregel "
+                                                      f"{previous.seq} (uitkomst, signaleringen, peildatum)")
     return None

@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from rules.dates import dutch_date
 from rules.termijnen import term, working_days_after
 
 from .errors import (
@@ -178,8 +179,8 @@ def answer_problem(received_on: date, determination, weeks: int = 6) -> LedgerEr
         return None
     deadline = objection_deadline(determination.payload, determination.received_at.astimezone(_ZONE).date(), weeks)
     if received_on > deadline:
-        return LedgerError(DEADLINE_PASSED, f"the objection deadline of determination {determination.seq} was "
-                                            f"{deadline.isoformat()}")
+        return LedgerError(DEADLINE_PASSED, f"de bezwaartermijn van beoordeling {determination.seq} liep tot en "
+                                            f"met {dutch_date(deadline)}")
     return None
 
 
@@ -191,9 +192,9 @@ def handover_answer_due(received_on: date) -> date:
 def handover_answer_problem(client: str | None, request, payload, answered: set[int]) -> LedgerError | None:
     """Why an answer to the N5 `request` (a RefInfo) may not be admitted, or None."""
     if request.client != client:
-        return LedgerError(HANDOVER_ANSWER_INVALID, f"handover request {request.seq} is about another client")
+        return LedgerError(HANDOVER_ANSWER_INVALID, f"overdrachtsverzoek {request.seq} gaat over een andere cliënt")
     if request.seq in answered:
-        return LedgerError(HANDOVER_ANSWER_INVALID, f"handover request {request.seq} was answered before")
+        return LedgerError(HANDOVER_ANSWER_INVALID, f"overdrachtsverzoek {request.seq} is al beantwoord")
     if payload.accepted and payload.take_over_date is None:
-        return LedgerError(HANDOVER_ANSWER_INVALID, "a handover accepted names the day it takes over (take_over_date)")
+        return LedgerError(HANDOVER_ANSWER_INVALID, "wie een overdracht aanvaardt, noemt de dag van overname (take_over_date)")
     return None
