@@ -101,10 +101,27 @@ def test_local_record_answer_redetermine_and_verify(tmp_path, monkeypatch):
     assert again.exit_code == 1 and "geweigerd: IDEMPOTENCY_CONFLICT" in again.output, again.output  # answered once
     v = cli("ledger", "verify")
     assert v.exit_code == 0 and "niet uitgevoerd" not in v.output, v.output
+    # an N3 put into the ledger by other means than the server's admission (a store without the deposits),
+    # naming another cost bearer than the facts give: verify names it
+    import json
+
+    from ledger.keyfile import read_key_file
+
+    store = service.open_ledger(f"sqlite:///{home / 'bwledger.db'}")
+    try:
+        row = store.get_rows([seq])[seq]
+        forged = json.loads(row.statement)["payload"]
+        forged["outcome"]["cost_bearer"] = forged["addressee"] = "GM0200"
+        bad = service.record(store, read_key_file(k[KAMPEN], None, party=KAMPEN), "determination", forged,
+                             idempotency_key="vervalst", client="PSN-cli-1")
+    finally:
+        store.dispose()
+    v = cli("ledger", "verify")
+    assert v.exit_code == 1 and f"{bad.seq}" in v.output and "DETERMINATION_REPLAY_MISMATCH" in v.output, v.output
     # without the key-encryption key the replay cannot run: said so, not passed silently
     (home / "keys" / "client-data.kek").rename(tmp_path / "elders.kek")
     v = cli("ledger", "verify")
-    assert v.exit_code == 0 and "controle niet uitgevoerd" in v.output and "2 beoordeling(en)" in v.output, v.output
+    assert v.exit_code == 0 and "controle niet uitgevoerd" in v.output and "3 beoordeling(en)" in v.output, v.output
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
