@@ -14,7 +14,7 @@ content-addressed so that the ledger entry already carries their addresses:
   its trail included), whose SHA-256 is the `determination_digest` the entry carries. The parties to the
   determination and the committee read it back by that digest, years later, without the facts file.
 
-The rule (family `determination_replay`, from rule set 2026-12-04, ledger/data/admission.toml): the facts of
+The rule (family `determination_replay`, from rule set 2026-12-04b, ledger/data/admission.toml): the facts of
 the entry's input digest are deposited for its client (else `DETERMINATION_FACTS_MISSING`), the context it
 names is known (the default context, or a deposited one), and `rules.engine.determine` on them
 (`rules.redetermine.redetermine` after the replayed previous determination, for an N8) gives the entry's

@@ -18,14 +18,14 @@ A notice is admitted when (domain specification section 4 and 8.12; issue 11):
 An acceptance or objection (N4) and a re-determination (N8) are about the client of the
 determination they refer to.
 
-From rule set 2026-12-04 (family `determination_answers`) the addressee answers a determination (N4:
+From rule set 2026-12-04b (family `determination_answers`) the addressee answers a determination (N4:
 acceptance or objection; who may is the entitlement table) by its objection deadline: six weeks
 (`objection_weeks`) after the N3 was received, extended by the Algemene termijnenwet (rules/termijnen.py),
 or the later `objection_deadline` the N3 names (an author may give more time, never less). After the
 deadline the determination is NO_RESPONSE (spec section 4 and 8: no deemed acceptance); a party that
 missed it goes to the committee.
 
-From rule set 2026-12-04 (family `handover_answers`) the party an N5 asked answers it (`handover_answer`, the
+From rule set 2026-12-04b (family `handover_answers`) the party an N5 asked answers it (`handover_answer`, the
 entitlement table) once, for the request's client; a yes names the day it takes over (spec section 4: the
 answer is due within two weeks; a late one is still admitted, the inbox marks it overdue: `handover_answer_due`).
 

@@ -2,7 +2,7 @@
 the facts deposited with it (encrypted with the client's data key), gives what it claims; the rule trail is
 kept under the determination digest; an N4 is given by the addressee, within the objection deadline;
 an N8 changes the outcome. On SQLite and PostgreSQL (the store is touched); the dated rule: a ledger written
-before 2026-12-04 verifies clean, and verify without the deposits reports the check as not run."""
+before rule set 2026-12-04b (2026-12-04 01:00 UTC) verifies clean, and verify without the deposits reports the check as not run."""
 from __future__ import annotations
 
 import json
@@ -101,9 +101,9 @@ def refused(env, party, draft, code):
 
 
 def test_the_rule_is_dated():
-    assert "determination_replay" not in ruleset_at(datetime(2026, 12, 3, 23, tzinfo=UTC)).rules
-    rs = ruleset_at(datetime(2026, 12, 4, tzinfo=UTC))
-    assert rs.version == "2026-12-04" and {"determination_replay", "determination_answers"} <= rs.rules
+    assert "determination_replay" not in ruleset_at(datetime(2026, 12, 4, 0, 59, tzinfo=UTC)).rules
+    rs = ruleset_at(datetime(2026, 12, 4, 1, tzinfo=UTC))
+    assert rs.version == "2026-12-04b" and {"determination_replay", "determination_answers"} <= rs.rules
     assert rs.objection_weeks == 6
 
 
@@ -271,7 +271,7 @@ def test_made_up_determinations_before_the_rule_date_still_verify(backend, tmp_p
     try:
         rec = svc.draft_record(e.store, e.deposits, p01(), author=ZWOLLE, client=CLIENT)
         old = e.append(ZWOLLE, forged(rec, determination_digest="ab" * 32))  # 3 December: no replay yet
-        e.clock.at = datetime(2026, 12, 4, 0, 1, tzinfo=UTC)
+        e.clock.at = datetime(2026, 12, 4, 1, 1, tzinfo=UTC)
         refused(e, ZWOLLE, Draft("determination", forged(rec, determination_digest="ab" * 32).payload, "x2",
                                  CLIENT), "DETERMINATION_REPLAY_MISMATCH")
         report = verify_store(e.store)
