@@ -303,7 +303,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def home(tmp_path):
-    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'bwledger.db'}", checkpoint_seconds=0, replay_determinations=False)
+    settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'bwledger.db'}", checkpoint_seconds=0)
     s = service.init_ledger(settings.database_url, settings.keys_dir)
     seed(s)
     yield s
