@@ -122,7 +122,7 @@ def test_a_signed_determination_the_engine_does_not_give_is_refused(api):
                    422, "DETERMINATION_FACTS_MISSING")
     # the general entries endpoint is no way around it
     forged = forge(kampen, concept, other_bearer)
-    assert_problem(api.post("/api/ledger/entries", json={"statement": forged["verklaring"],
+    assert_problem(api.post("/v1/grootboek/regels", json={"statement": forged["verklaring"],
                                                          "signature": forged["handtekening"]}), 422,
                    "DETERMINATION_REPLAY_MISMATCH")
     assert api.app.state.store.size() == size
