@@ -97,6 +97,25 @@ def client_documents(settings: Settings, store: Store):
     return ContentStore(settings.documents_dir, ClientKeys(store, data_kek(settings)))
 
 
+def has_data_kek(settings: Settings) -> bool:
+    """Whether this machine holds the clients' key-encryption key (the setting or its file), without making one."""
+    return settings.data_kek is not None or settings.data_kek_file.exists()
+
+
+def determination_deposits(settings: Settings, store: Store, documents=None, *, replay: bool = True):
+    """The deposits of determinations (cases.determination_deposits: facts and trail in the clients'
+    encrypted store), attached to `store` so that its admission replays every N3/N8 on them
+    (ledger/determination_replay.py). Where the KEK is, this is called: the server, the CLI's local writes
+    and `ledger verify` (which reports the replay as not run without it)."""
+    from cases.determination_deposits import DeterminationDeposits
+    from ledger.determination_replay import Replayer
+
+    deposits = DeterminationDeposits(documents if documents is not None else client_documents(settings, store))
+    if replay:
+        store.replayer = Replayer(deposits)
+    return deposits
+
+
 def pseudonym_secret(settings: Settings) -> bytes:
     """The key of the clients' pseudonyms (BWLEDGER_PSEUDONYM_SECRET or its 0600 file, made on first use)."""
     from api.access.secrets import pseudonym_secret as secret

@@ -18,6 +18,11 @@ from rules.engine import FactsError
 app = typer.Typer(help="Verrekening en geschillen beschermd wonen (bwledger).", no_args_is_help=True)
 rules_app = typer.Typer(help="The rules engine: who pays for a beschermd wonen client.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+from api.cli_determinations import handover_app  # noqa: E402
+from api.cli_determinations import mount as _mount_determinations  # noqa: E402  (rules record|answer|redetermine)
+
+_mount_determinations(rules_app)
+app.add_typer(handover_app, name="handover")
 app.add_typer(ledger_app, name="ledger")
 from api.cli_case import case_app  # noqa: E402
 app.add_typer(case_app, name="case")

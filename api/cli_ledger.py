@@ -81,6 +81,10 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     references, the key entries, idempotency keys, every checkpoint and the stored tree state."""
     s = load_settings()
     store = bootstrap.open_store(s, with_operator=False)
+    # the deposits of determinations can be read here (ledger/determination_replay.py): replay them
+    replay = s.replay_determinations and bootstrap.has_data_kek(s)
+    if replay:
+        bootstrap.determination_deposits(s, store)
     try:
         report = service.verify_ledger(store, workers=workers, deep=deep)
     except LedgerError as exc:
@@ -88,12 +92,20 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     if as_json:
         typer.echo(json.dumps({"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
                                "seconds": round(report.seconds, 3),
-                               "problems": [p.to_dict() for p in report.problems]}, indent=1))
+                               "problems": [p.to_dict() for p in report.problems],
+                               "replay_not_run": report.replay_not_run}, indent=1))
     else:
         for p in report.problems:
             typer.echo(_problem(p))
         typer.echo(f"{report.entries} regels, {report.checkpoints} controlepunten, {len(report.problems)} problemen "
                    f"({report.seconds:.2f} s, {report.workers} proces(sen))")
+        if report.replay_not_run:
+            why = "geen sleutel om de gedeponeerde feiten te lezen" if s.replay_determinations else \
+                "BWLEDGER_REPLAY_DETERMINATIONS=0"
+            typer.echo(f"controle niet uitgevoerd ({why}): de herberekening "
+                       f"van {len(report.replay_not_run)} beoordeling(en) (volgnummers "
+                       f"{', '.join(map(str, report.replay_not_run[:20]))}{' ...' if len(report.replay_not_run) > 20 else ''}"
+                       f"); niet uitgevoerd is niet goedgekeurd")
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -120,6 +120,11 @@ class LedgerClient:
         raise Refused(response.status_code, f"HTTP_{response.status_code}",
                       text or response.reason_phrase or "geen toelichting")
 
+    def beoordelingen(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST to /v1/vastgelegde-beoordelingen or one of its sub-resources (api/http/routes_beoordelingen.py): the answer's
+        JSON object (a draft with its `concept`, or the admitted entry), or Refused."""
+        return self._answer(self._post(path, body), lambda doc: doc)
+
     def submit(self, statement: bytes, signature: bytes, *, path: str = SUBMIT_PATH) -> Accepted:
         """POST one signed statement (to the entries endpoint, or a key endpoint's `path`); Accepted, or
         raises Refused / Unreachable."""

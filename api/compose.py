@@ -247,7 +247,9 @@ def verification(store: Store, workers: int | None = None) -> dict[str, Any]:
     report = service.verify_ledger(store, workers=workers)
     return {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
             "seconds": round(report.seconds, 3), "workers": report.workers,
-            "problems": [p.to_dict() for p in report.problems]}
+            "problems": [p.to_dict() for p in report.problems],
+            # determinations whose replay on their deposits did not run (ledger/determination_replay.py)
+            "replay_not_run": report.replay_not_run}
 
 
 # ------------------------------------------------------------------------------------- settlement

@@ -23,7 +23,8 @@ from ledger.store import Store
 CODE_NL = {"N1": "plaatsingsmelding", "N2": "uitstroommelding", "N3": "beoordeling", "N4": "reactie op beoordeling",
            "N5": "overdrachtsverzoek", "N7": "geschilstap", "N8": "herbeoordeling"}
 KIND_NL = {"placement_notice": "Plaatsingsmelding", "outflow_notice": "Uitstroommelding",
-           "handover_request": "Overdrachtsverzoek", "determination": "Beoordeling", "redetermination": "Herbeoordeling",
+           "handover_request": "Overdrachtsverzoek", "handover_answer": "Antwoord op overdrachtsverzoek",
+           "determination": "Beoordeling", "redetermination": "Herbeoordeling",
            "acceptance": "Aanvaarding", "objection": "Bezwaar", "dispute_event": "Geschilstap"}
 ACTION_NL = {inbox.ACKNOWLEDGE: "ontvangst bevestigen", inbox.RESPOND: "aanvaarden of bezwaar maken"}
 BOX_NL = {"inbox": "ontvangen", "outbox": "verzonden"}
@@ -49,6 +50,11 @@ def summary_nl(n: inbox.Notice) -> str:
         return f"einde beschermd wonen in {party_name(p.get('host_municipality'))} op {date_nl(p.get('end_date'))}{new}"
     if n.kind == "handover_request":
         return f"verzoek om over te nemen per {date_nl(p.get('proposed_date'))}: {str(p.get('reasons', ''))[:120]}"
+    if n.kind == "handover_answer":
+        seq = (p.get("request") or {}).get("seq")
+        if p.get("accepted"):
+            return f"neemt over per {date_nl(p.get('take_over_date'))} (overdrachtsverzoek {seq})"
+        return f"wijst overdrachtsverzoek {seq} af: {str(p.get('reasons', ''))[:120]}"
     if n.kind in ("determination", "redetermination"):
         o = p.get("outcome") or {}
         status = "voorlopig" if p.get("provisional") else "definitief"

@@ -1,7 +1,8 @@
 """`bwledger demo`: the main job on the embedded SQLite default.
 
 Runs determinations over the public and the project's casebooks, prints a readable summary,
-records each determination as a signed ledger entry, verifies the ledger and exports one party's
+records each determination as a signed ledger entry (its facts deposited encrypted for the client, so
+the ledger replays the engine on them), verifies the ledger and exports one party's
 bundle. Outputs go under BWLEDGER_HOME/outputs.
 """
 from __future__ import annotations
@@ -18,7 +19,11 @@ from rich.table import Table
 
 from api import bootstrap
 from api.settings import load_settings
+from cases import determinations
+from cases.determinations import Intake
+from cases.errors import CaseError
 from ledger import service
+from ledger.errors import LedgerError
 from ledger.private_files import private_dir
 from rules import loader
 from rules.casebook import case_facts, load_context
@@ -35,21 +40,31 @@ def _casebooks() -> list[Path]:
     return files
 
 
+def recorded_determinations(store) -> set[tuple[str, str]]:
+    """(client, determination digest) of every N3/N8 in the ledger: what an earlier run recorded."""
+    from ledger.store import entries as entries_table
+
+    rows = store.rows_where(entries_table.c.kind.in_(("determination", "redetermination")))
+    return {(r.client, json.loads(r.statement)["payload"]["determination_digest"]) for r in rows}
+
+
 def run_demo() -> int:
     # a log or a pipe gets the full table width instead of rich's 80 columns
     console = Console(width=None if sys.stdout.isatty() else 150)
     s = load_settings()
     private_dir(s.outputs_dir)
     reg, table = loader.municipality_register(), loader.parameter_table()
-    dets, melding_dates = [], {}
+    dets, intakes = [], {}
     for f in _casebooks():
         raw = tomllib.loads(f.read_text(encoding="utf-8"))
         ctx = load_context(raw, table, reg, f.name)
+        source = raw.get("context") if isinstance(raw.get("context"), dict) else None
         for case in raw["case"]:
             facts = case_facts(case, reg)
             det = determine(facts, ctx)
             dets.append(det)
-            melding_dates[det.input_digest] = facts.melding.date
+            # the facts and the casebook's own context, deposited with the N3 (cases/determinations.py)
+            intakes[det.digest] = Intake(facts, ctx, source, None)
     t = Table(title=f"Beoordelingen ({len(dets)} casussen)")
     for col in ("casus", "kostendrager", "budget", "klasse", "college", "boeking", "signaleringen", "status"):
         t.add_column(col)
@@ -65,17 +80,21 @@ def run_demo() -> int:
 
     # record the determinations as signed entries, verify, export one party's bundle
     store = bootstrap.demo_store(s)
+    # the ledger replays every N3/N8 on the facts deposited with it (ledger/determination_replay.py), here as on a server
+    deposits = bootstrap.determination_deposits(s, store)
+    done = recorded_determinations(store)
     recorded = 0
     for d in dets:
         if d.cost_bearer is None or d.cost_bearer == d.legal_college:
             continue
+        client = f"pseudo-{d.input_digest[:16]}"
+        if (client, d.digest) in done:  # a second run records nothing twice
+            continue
         signer = service.party_signer(store, s.keys_dir, d.legal_college)
-        payload = service.determination_payload(d, melding_dates[d.input_digest])
         try:
-            service.record(store, signer, "determination", payload, idempotency_key=f"det:{d.digest}",
-                           client=f"pseudo-{d.input_digest[:16]}")
+            determinations.record(store, deposits, signer, intakes[d.digest], client=client)
             recorded += 1
-        except Exception as exc:  # show, do not hide: the ledger refuses with a stable code
+        except (LedgerError, CaseError, ValueError) as exc:  # show, do not hide: a refusal has a stable code
             console.print(f"[yellow]niet vastgelegd {d.case_id}: {getattr(exc, 'code', type(exc).__name__)}: {exc}")
             break
     console.print(f"Ledger: {recorded} beoordelingen vastgelegd")
@@ -83,7 +102,7 @@ def run_demo() -> int:
     if run_cases_demo(console, s, store) != 0:
         return 1
     from api.demo_settlement import run_settlement_demo  # quarterly settlement (issue 4)
-    if run_settlement_demo(console, s, store) != 0:
+    if run_settlement_demo(console, s, store, deposits) != 0:
         return 1
     # last: verify everything the demo wrote and export one party's bundle over all of it
     service.checkpoint(store)

@@ -5,7 +5,6 @@ different file. Called from api/demo.py run_demo(); outputs under BWLEDGER_HOME/
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from datetime import date, timedelta
@@ -13,13 +12,17 @@ from datetime import date, timedelta
 from rich.console import Console
 
 from api.settings import Settings
+from cases import determinations
 from cases import service as cases
+from cases.determinations import Intake
 from ledger import service
 from ledger.private_files import private_dir
 from ledger.settlement import service as settlement
 from ledger.settlement.costlines import Placement
 from ledger.settlement.quarters import Quarter
 from ledger.store import Store
+from rules import loader
+from rules.casebook import case_facts
 
 QUARTERS = ("2025K4", "2026K1")
 UNTIL = date(2026, 3, 31)
@@ -31,7 +34,8 @@ PROVIDERS = ["Zorgaanbieder De Brug", "Stichting Beschermd Thuis", "RIBW Regio",
 
 
 def _placements() -> list[tuple[Placement, str]]:
-    """Deterministic demo placements (fixed seed), with the client class of their determination."""
+    """Deterministic demo placements (fixed seed), with the class the demo had in mind (the determination
+    recorded for each is the engine's on its facts: `_intake`)."""
     rnd = random.Random(2026)
     out: list[tuple[Placement, str]] = []
     for i in range(30):
@@ -52,16 +56,36 @@ def _placements() -> list[tuple[Placement, str]]:
     return out
 
 
-def _determination(p: Placement, klass: str) -> dict:
-    digest = hashlib.sha256(p.placement_id.encode()).hexdigest()
-    return {"determination_id": f"det-{p.placement_id}", "determination_digest": digest,
-            "input_digest": hashlib.sha256(p.client.encode()).hexdigest(), "ruleset_version": "demo",
-            "context_version": "demo", "reference_date": p.start.isoformat(),
-            "outcome": {"cost_bearer": p.cost_bearer, "budget": "historical" if p.historical_budget else "woonplaats",
-                        "client_class": klass, "new_client": klass == "NEW", "statutory_college": p.cost_bearer,
-                        "entry_kind": "none" if p.fronting_party == p.cost_bearer else "inter_regional"},
-            "flags": ["T0_STRADDLE"] if p.status == "provisional" else [], "provisional": p.status == "provisional",
-            "addressee": p.cost_bearer}
+#: the facts of every demo placement: a woonadres in its cost bearer since 2019, a melding there two weeks
+#: before the placement starts in the fronting party's location (the default context: the verified regions)
+SINCE = date(2019, 5, 1)
+MELDING_BEFORE = timedelta(days=14)
+#: the BW episode of the demo's existing clients began before T0 (IJssel-Vecht's: 1 January 2023)
+EXISTING_SINCE = date(2022, 6, 1)
+#: the corrected client's BRP correction: a woonadres in Dalfsen all along, recorded on 1 November 2025
+CORRECTION = ("GM0148", date(2025, 11, 1))
+
+
+def _intake(p: Placement, woonadres: str | None = None, recorded: date | None = None) -> Intake:
+    """Real facts for the determination of placement `p` (rules/casebook.py case_facts), in the default
+    context; `woonadres`/`recorded`: a BRP correction (another woonadres, recorded on that day)."""
+    address = {"gemeente": woonadres or p.cost_bearer, "function": "W", "from": SINCE}
+    if recorded is not None:
+        address["recorded"] = recorded
+    case = {"id": f"det-{p.placement_id}", "melding": {"date": p.start - MELDING_BEFORE, "gemeente": p.cost_bearer},
+            "addresses": [address], "placement": {"location": p.fronting_party, "fronting": p.fronting_party,
+                                                   "from": p.start}}
+    if p.historical_budget:  # an existing client: in BW on its cost bearer's historical budget since before T0
+        case["bw_episodes"] = [{"legal_college": p.cost_bearer, "cost_bearer": p.cost_bearer,
+                                "location": p.cost_bearer, "from": EXISTING_SINCE, "budget": "historical"}]
+    return Intake(case_facts(case, loader.municipality_register()), loader.default_context(), None, None)
+
+
+def _as_determined(p: Placement, det) -> Placement:
+    """The placement as its determination has it: the cost bearer, the budget and whether it is provisional
+    are the engine's, never the demo's guess."""
+    return Placement(**{**p.__dict__, "cost_bearer": det.cost_bearer, "historical_budget": det.budget == "historical",
+                        "status": "provisional" if det.provisional else "definitive"})
 
 
 def _messy_file(statement_json, path) -> None:
@@ -97,7 +121,7 @@ def _eur(cents: int) -> str:
     return ("-" if cents < 0 else "") + "€ " + f"{abs(cents) / 100:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
+def run_settlement_demo(console: Console, s: Settings, store: Store, deposits) -> int:
     out = private_dir(s.outputs_dir / "verrekening")
     signers: dict = {}
 
@@ -109,9 +133,10 @@ def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
     booked = 0
     if QUARTERS[0] not in settlement.sealed(store):  # first run: record placements, book, seal, correct
         placements = []
-        for i, (p, klass) in enumerate(_placements()):
-            det = service.record(store, signer_for(p.fronting_party), "determination", _determination(p, klass),
-                                 idempotency_key=f"demo-det-{p.placement_id}", client=p.client)
+        for i, (p, _klass) in enumerate(_placements()):
+            # the determination (N3) with its facts deposited for the client: the ledger replays the engine on them
+            rec, det = determinations.record(store, deposits, signer_for(p.fronting_party), _intake(p), client=p.client)
+            p = _as_determined(p, rec.determination)
             ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
             placements.append(Placement(**{**p.__dict__, "determination": ref}))
             # the fronting party records the placement (ledger/placements.py); the months are booked from it
@@ -152,14 +177,11 @@ def run_settlement_demo(console: Console, s: Settings, store: Store) -> int:
         # a retroactive BRP correction: the re-determination (N8) names Dalfsen from November; the
         # lines follow it (reversals and new lines, "correctie op ...")
         corrected = next(p for p in placements if p.client == CORRECTED_CLIENT)
-        redet = service.record(store, signer_for(corrected.fronting_party), "redetermination",
-                               {**_determination(corrected, "NEW"), "determination_id": "redet-demo-pl-003",
-                                "reference_date": "2025-11-01",
-                                "outcome": {**_determination(corrected, "NEW")["outcome"], "cost_bearer": "GM0148",
-                                            "statutory_college": "GM0148"},
-                                "addressee": "GM0148", "previous": corrected.determination, "trigger": "RETRO_BRP",
-                                "changes": ["woonadres met terugwerkende kracht: Dalfsen vanaf 1 november 2025"]},
-                               idempotency_key="demo-redet-003", client=CORRECTED_CLIENT)
+        # (the N8 through the same service: the corrected facts deposited, the engine rerun, RETRO_BRP raised)
+        woonadres, recorded = CORRECTION
+        _rec, redet = determinations.redetermine_and_record(
+            store, deposits, signer_for(corrected.fronting_party), corrected.determination["seq"],
+            _intake(corrected, woonadres, recorded), trigger="brp_correction")
         booked += len(settlement.rebook(store, signer_for, client=CORRECTED_CLIENT,
                                         periods=[(date(2025, 11, 1), date(2026, 1, 31), "GM0148", False)],
                                         reason="herbeoordeling na BRP-correctie: Dalfsen is kostendrager",

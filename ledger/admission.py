@@ -52,8 +52,10 @@ from .errors import (
     STATEMENT_INVALID,
     LedgerError,
 )
-from .notices import (NOTICES, acknowledgement_problem, legal_basis_problem, notice_problem,
-                      outflow_episode_problem, referred_client_problem)
+from .determination_replay import FAMILY as REPLAY_FAMILY
+from .determination_replay import Replayer, unchanged_problem
+from .notices import (NOTICES, acknowledgement_problem, answer_problem, handover_answer_problem, legal_basis_problem,
+                      notice_problem, outflow_episode_problem, referred_client_problem)
 from .parties import paying_party_problem, unknown_party_problem
 from .confidential_locations import DETERMINATION_KINDS, FLAG, location_problem
 from .placements import cost_line_placement_problem, placement_problem
@@ -65,7 +67,7 @@ Lookup = Callable[[int], RefInfo | None]
 ZONE = ZoneInfo("Europe/Amsterdam")
 #: kinds whose entries change the LedgerState (the store reads them again when another process appended)
 STATE_KINDS = KEY_KINDS | {"dispute_event", "settlement_seal", "acknowledgement", "reversal", "tariff_acceptance",
-                           "placement_notice", "determination", "redetermination", "placement"}
+                           "placement_notice", "determination", "redetermination", "placement", "handover_answer"}
 
 
 def local_date(ts: datetime) -> date:
@@ -89,6 +91,7 @@ class RuleSet:
     notice_days_ahead: int = 366
     acknowledgement_working_days: int = 5
     max_backdate: timedelta = timedelta(minutes=5)
+    objection_weeks: int = 6
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +117,8 @@ def rulesets() -> tuple[RuleSet, ...]:
         out.append(RuleSet(rs["version"], rs["effective_from"], frozenset(rs["rules"]), table,
                            frozenset(notices.get("legal_bases", ())), notices.get("years_back", 5),
                            notices.get("days_ahead", 366), notices.get("acknowledgement_working_days", 5),
-                           timedelta(seconds=keys.get("max_backdate_seconds", 300))))
+                           timedelta(seconds=keys.get("max_backdate_seconds", 300)),
+                           rs.get("answers", {}).get("objection_weeks", 6)))
     out.sort(key=lambda r: r.effective_from)
     return tuple(out)
 
@@ -150,6 +154,7 @@ class LedgerState:
     confidential: set[str] = field(default_factory=set)  # clients of a SAFETY_CONFIDENTIAL determination
     # (fronting party, placement id) -> seq of the newest record of that placement (ledger/placements.py)
     placement_heads: dict[tuple[str, str], int] = field(default_factory=dict)
+    handovers_answered: set[int] = field(default_factory=set)  # seqs of N5s answered (handover_answer)
     next_seq: int = 0  # entries below this seq are applied
 
     def copy(self) -> LedgerState:
@@ -158,6 +163,7 @@ class LedgerState:
                            None if self.booked_quarters is None else set(self.booked_quarters),
                            set(self.acknowledged), set(self.reversed), set(self.tariff_accepted),
                            dict(self.episode_start), set(self.confidential), dict(self.placement_heads),
+                           set(self.handovers_answered),
                            self.next_seq)
 
     def apply(self, seq: int, received_at: datetime, st: Statement) -> None:
@@ -192,6 +198,8 @@ class LedgerState:
             self.confidential.add(st.client)
         elif kind == "placement":
             self.placement_heads[(st.author, p.placement_id)] = seq
+        elif kind == "handover_answer":
+            self.handovers_answered.add(p.request.seq)
         if kind in ("cost_line", "reversal") and self.booked_quarters is not None:
             q = line_quarter({"booking_quarter": p.booking_quarter,
                               "period_from": getattr(p, "period_from", None)})
@@ -297,6 +305,7 @@ class Candidate(NamedTuple):
     state: LedgerState
     lookup: Lookup
     ruleset: RuleSet
+    replayer: Replayer | None = None  # None: the deposits cannot be read here (no KEK); the replay is not run
 
 
 def determination_parties(c: Candidate) -> LedgerError | None:
@@ -408,6 +417,29 @@ def confidential_location_rule(c: Candidate) -> LedgerError | None:
     return location_problem(c.st.kind, c.st.payload, c.st.client in c.state.confidential)
 
 
+def determination_replay_rule(c: Candidate) -> LedgerError | None:
+    """N3, N8: the rules engine replayed on the deposited facts gives what the entry claims
+    (ledger/determination_replay.py); not run where the deposits cannot be read (c.replayer None)."""
+    if c.replayer is None:
+        return None
+    return c.replayer.problem(c.st.client, c.st.payload.model_dump(mode="json"), c.lookup)
+
+
+def redetermination_changed_rule(c: Candidate) -> LedgerError | None:
+    """N8: the outcome differs from the determination it replaces (ledger/determination_replay.py)."""
+    return unchanged_problem(c.st.payload.model_dump(mode="json"), c.refs["previous"])
+
+
+def answer_rule(c: Candidate) -> LedgerError | None:
+    """N4: by the determination's objection deadline (ledger/notices.py)."""
+    return answer_problem(c.received_on, c.refs["determination"], c.ruleset.objection_weeks)
+
+
+def handover_answer_rule(c: Candidate) -> LedgerError | None:
+    """An N5 answered once, for its client, a yes with its date (ledger/notices.py)."""
+    return handover_answer_problem(c.st.client, c.refs["request"], c.st.payload, c.state.handovers_answered)
+
+
 #: family -> kind -> the rules of that family for that kind, in the order they run
 FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], ...]]] = {
     "privacy": {kind: (privacy_rule,) for kind in PAYLOADS},  # first: a refusal never hides personal data
@@ -427,10 +459,20 @@ FAMILIES: dict[str, dict[str, tuple[Callable[[Candidate], LedgerError | None], .
                                "cost_line": (confidential_location_rule,),
                                "placement": (confidential_location_rule,)},
     "placements": {"placement": (placement_rule,), "cost_line": (cost_line_placement_rule,)},
+    REPLAY_FAMILY: {"determination": (determination_replay_rule,),
+                    "redetermination": (redetermination_changed_rule, determination_replay_rule)},
+    "determination_answers": {"acceptance": (answer_rule,), "objection": (answer_rule,)},
+    "handover_answers": {"handover_answer": (handover_answer_rule, legal_basis_rule)},
 }
 
 
 @lru_cache(maxsize=16)
+def replay_not_run(st: Statement, received_at: datetime, replayer: Replayer | None) -> bool:
+    """True when the replay of a determination is in force for this entry but cannot be run (no deposits)."""
+    return (replayer is None and st.kind in DETERMINATION_KINDS
+            and REPLAY_FAMILY in ruleset_at(received_at).rules)
+
+
 def business_rules(ruleset: RuleSet) -> dict[str, tuple[Callable[[Candidate], LedgerError | None], ...]]:
     """kind -> the business rules in force under `ruleset`, in the order of FAMILIES."""
     out: dict[str, tuple] = {}
@@ -441,17 +483,18 @@ def business_rules(ruleset: RuleSet) -> dict[str, tuple[Callable[[Candidate], Le
     return out
 
 
-def admit(st: Statement, seq: int, received_at: datetime, state: LedgerState, lookup: Lookup
-          ) -> tuple[dict[str, RefInfo], LedgerError | None]:
+def admit(st: Statement, seq: int, received_at: datetime, state: LedgerState, lookup: Lookup,
+          replayer: Replayer | None = None) -> tuple[dict[str, RefInfo], LedgerError | None]:
     """Rules 2-7 for the entry at `seq` received at `received_at` (its signature is checked apart):
-    the resolved references and None when it is admitted, else the refusal."""
+    the resolved references and None when it is admitted, else the refusal. `replayer` reads the deposits
+    of determinations (ledger/determination_replay.py); without it that rule is not run."""
     rs = ruleset_at(received_at)
     refs, err = entry_problem(st, seq, received_at, state.registry, lookup, rs)
     if err:
         return refs, err
     rules = business_rules(rs).get(st.kind)
     if rules:
-        c = Candidate(st, seq, received_at, local_date(received_at), refs, state, lookup, rs)
+        c = Candidate(st, seq, received_at, local_date(received_at), refs, state, lookup, rs, replayer)
         for rule in rules:
             err = rule(c)
             if err:

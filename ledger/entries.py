@@ -247,6 +247,18 @@ class PlacementRecord(Payload):
         return self
 
 
+class HandoverAnswer(Payload):
+    """The answer to an N5: the party asked takes the client over from `take_over_date`, or declines with
+    its reasons (ledger/notices.py: by the party asked, once, for the request's client)."""
+
+    ref_fields = ("request",)
+    request: EntryRef
+    accepted: bool
+    reasons: Text = ""
+    take_over_date: date | None = None
+    legal_basis: LegalBasis | None = None  # absent: pseudoniem, the default of spec 8.12 (ledger/notices.py)
+
+
 class Acknowledgement(Payload):
     """The addressee of a notice (N1, N2, N5) confirms its receipt (ledger/notices.py: who, by when)."""
 
@@ -506,6 +518,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "placement_notice": PlacementNotice,
     "outflow_notice": OutflowNotice,
     "handover_request": HandoverRequest,
+    "handover_answer": HandoverAnswer,
     "acknowledgement": Acknowledgement,
     "placement": PlacementRecord,
     "redetermination": Redetermination,

@@ -44,6 +44,10 @@ TARIFF_ACCEPTANCE_INVALID = "TARIFF_ACCEPTANCE_INVALID"  # not a provisional dev
 PLACEMENT_INVALID = "PLACEMENT_INVALID"  # a placement record that forks or skips its chain, names another's N1, or a
 # cost line that disagrees with the placement it names (ledger/placements.py)
 LOCATION_CONFIDENTIAL = "LOCATION_CONFIDENTIAL"  # a clear location of a SAFETY_CONFIDENTIAL client (ledger/confidential_locations.py)
+DETERMINATION_FACTS_MISSING = "DETERMINATION_FACTS_MISSING"  # an N3/N8 without its facts (or trail) deposited (ledger/determination_replay.py)
+DETERMINATION_REPLAY_MISMATCH = "DETERMINATION_REPLAY_MISMATCH"  # the engine replayed on the deposit gives something else
+REDETERMINATION_UNCHANGED = "REDETERMINATION_UNCHANGED"  # an N8 with the outcome of the determination it replaces
+HANDOVER_ANSWER_INVALID = "HANDOVER_ANSWER_INVALID"  # an N5 answer about another client, a second one, or a yes without its date
 PERSONAL_DATA = "PERSONAL_DATA"  # a BSN, an e-mail address or a postcode with house number (ledger/privacy.py)
 BSN_INVALID = "BSN_INVALID"  # given to the pseudonymisation service: not nine digits passing the 11-proef (ledger/pseudonyms.py)
 # Codes found by verification.

@@ -9,6 +9,7 @@ A notice is a ledger entry addressed to other parties:
   objects, N4, by the objection deadline: the payload's, else the workflow's term from DETERMINED; not
   once it was replaced by an N8 or a dispute is about it) and to `copy_to`;
 - N4 acceptance and objection: to the author of the determination it answers;
+- the answer to an N5 (`handover_answer`, shown as N5): to the author of the request it answers;
 - N7 dispute event: to the other participants of the case (its deadline, when it names one, is shown).
 
 An item is overdue when its action is not done and its last day has passed (in the Dutch calendar). What
@@ -34,7 +35,8 @@ from .store import EntryRow, Store, entries
 
 #: the notice code of each entry kind shown in a mailbox
 CODES = {"placement_notice": "N1", "outflow_notice": "N2", "determination": "N3", "acceptance": "N4",
-         "objection": "N4", "handover_request": "N5", "dispute_event": "N7", "redetermination": "N8"}
+         "objection": "N4", "handover_request": "N5", "handover_answer": "N5", "dispute_event": "N7",
+         "redetermination": "N8"}
 #: the kinds of each notice code (a filter names codes)
 KINDS_OF = {code: tuple(k for k, c in CODES.items() if c == code) for code in sorted(set(CODES.values()))}
 BOXES = ("inbox", "outbox")
@@ -115,6 +117,9 @@ class _Ledger:
         elif row.kind in ("acceptance", "objection"):
             det = self.by_seq.get((p.get("determination") or {}).get("seq"))
             to = {det.author} if det is not None else set()
+        elif row.kind == "handover_answer":
+            request = self.by_seq.get((p.get("request") or {}).get("seq"))
+            to = {request.author} if request is not None else set()
         else:  # dispute_event
             to = set(p.get("participants") or ())
         return tuple(sorted(x for x in to if isinstance(x, str) and x != row.author))

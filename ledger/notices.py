@@ -18,6 +18,17 @@ A notice is admitted when (domain specification section 4 and 8.12; issue 11):
 An acceptance or objection (N4) and a re-determination (N8) are about the client of the
 determination they refer to.
 
+From rule set 2026-12-04b (family `determination_answers`) the addressee answers a determination (N4:
+acceptance or objection; who may is the entitlement table) by its objection deadline: six weeks
+(`objection_weeks`) after the N3 was received, extended by the Algemene termijnenwet (rules/termijnen.py),
+or the later `objection_deadline` the N3 names (an author may give more time, never less). After the
+deadline the determination is NO_RESPONSE (spec section 4 and 8: no deemed acceptance); a party that
+missed it goes to the committee.
+
+From rule set 2026-12-04b (family `handover_answers`) the party an N5 asked answers it (`handover_answer`, the
+entitlement table) once, for the request's client; a yes names the day it takes over (spec section 4: the
+answer is due within two weeks; a late one is still admitted, the inbox marks it overdue: `handover_answer_due`).
+
 An acknowledgement is by an addressee of the notice (the entitlement table), for the same client,
 once per addressee; it is due `acknowledgement_working_days` working days after the notice was
 received (Algemene termijnenwet: rules/termijnen.py). A late acknowledgement is still admitted: the
@@ -27,12 +38,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
-from rules.termijnen import working_days_after
+from rules.dates import dutch_date
+from rules.termijnen import term, working_days_after
 
 from .errors import (
     ACKNOWLEDGEMENT_INVALID,
     DATE_IMPLAUSIBLE,
+    DEADLINE_PASSED,
+    HANDOVER_ANSWER_INVALID,
     LEGAL_BASIS_INVALID,
     PARTY_ROLE_INVALID,
     REFERENCE_INVALID,
@@ -40,6 +55,9 @@ from .errors import (
 )
 from .entries import party_class
 from .parties import paying_party_problem, unknown_party_problem
+
+
+_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 class NoticeShape(NamedTuple):
@@ -143,4 +161,40 @@ def acknowledgement_problem(author: str, client: str | None, notice, acknowledge
         return LedgerError(ACKNOWLEDGEMENT_INVALID, f"{author} is not an addressee of notice {notice.seq}")
     if (notice.seq, author) in acknowledged:
         return LedgerError(ACKNOWLEDGEMENT_INVALID, f"{author} acknowledged notice {notice.seq} before")
+    return None
+
+
+def objection_deadline(determination_payload: dict[str, Any], received_on: date, weeks: int = 6) -> date:
+    """The last day to accept or object to a determination (JSON payload) received on `received_on`: six
+    weeks after it (Algemene termijnenwet), or the later deadline the N3 names."""
+    statutory = term(received_on, weeks=weeks).end
+    named = determination_payload.get("objection_deadline")
+    return max(statutory, date.fromisoformat(named)) if named else statutory
+
+
+def answer_problem(received_on: date, determination, weeks: int = 6) -> LedgerError | None:
+    """Why an N4 received on `received_on` on `determination` (a RefInfo) may not be admitted, or None:
+    it comes after the objection deadline."""
+    if determination.received_at is None:  # pragma: no cover - every lookup of the store gives it
+        return None
+    deadline = objection_deadline(determination.payload, determination.received_at.astimezone(_ZONE).date(), weeks)
+    if received_on > deadline:
+        return LedgerError(DEADLINE_PASSED, f"de bezwaartermijn van beoordeling {determination.seq} liep tot en "
+                                            f"met {dutch_date(deadline)}")
+    return None
+
+
+def handover_answer_due(received_on: date) -> date:
+    """The last day to answer an N5 received on `received_on` (spec section 4: within two weeks)."""
+    return term(received_on, weeks=2).end
+
+
+def handover_answer_problem(client: str | None, request, payload, answered: set[int]) -> LedgerError | None:
+    """Why an answer to the N5 `request` (a RefInfo) may not be admitted, or None."""
+    if request.client != client:
+        return LedgerError(HANDOVER_ANSWER_INVALID, f"overdrachtsverzoek {request.seq} gaat over een andere cliënt")
+    if request.seq in answered:
+        return LedgerError(HANDOVER_ANSWER_INVALID, f"overdrachtsverzoek {request.seq} is al beantwoord")
+    if payload.accepted and payload.take_over_date is None:
+        return LedgerError(HANDOVER_ANSWER_INVALID, "wie een overdracht aanvaardt, noemt de dag van overname (take_over_date)")
     return None

@@ -298,6 +298,10 @@ class Store:
         self._state: LedgerState | None = None
         # stored entries referred to (determinations above all: every cost line refers to one), by seq
         self._ref_cache = RefCache(100_000)
+        # reads the facts deposited with determinations (ledger/determination_replay.py), set by the
+        # composition root where the clients' key-encryption key is (api.bootstrap.with_deposits); None:
+        # admission does not replay determinations (and verify reports that check as not run)
+        self.replayer = None
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
@@ -617,6 +621,10 @@ class Store:
             brought = named_key(p)
             if brought is not None:
                 in_batch[brought[0]] = brought[1]
+        if self.replayer is not None:  # the engine's replay of an N3 runs here, not under the write lock
+            for st in parsed:
+                if st.kind == "determination" and st.client is not None:
+                    self.replayer.warm(st.client, st.payload.model_dump(mode="json"))
         return parsed
 
     def append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
@@ -701,7 +709,7 @@ class Store:
                     if abs(st.authored_at - now) > self.max_skew:
                         raise LedgerError(CLOCK_SKEW, f"authored_at {st.authored_at.isoformat()} is more than "
                                           f"{self.max_skew} from received_at {now.isoformat()}", index=i)
-                    _refs, err = admit(st, seq, now, state, lookup)
+                    _refs, err = admit(st, seq, now, state, lookup, self.replayer)
                     if err:
                         raise LedgerError(err.code, err.message, index=i)
                     h = entry_hash(seq, now, prev, sig, raw)

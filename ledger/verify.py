@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .admission import LedgerState, admit
+from .admission import LedgerState, admit, replay_not_run
 from .collector import collector_paused
 from .crypto import verify_signature
 from .entitlements import RefInfo
@@ -85,6 +85,9 @@ class VerifyReport:
     workers: int = 1
     crypto_seconds: float = 0.0  # pass 1
     replay_seconds: float = 0.0  # pass 2
+    # seqs of determinations (N3/N8) whose replay on their deposited facts was NOT run: this verify had no
+    # access to the deposits (no key-encryption key); not run is not passed (ledger/determination_replay.py)
+    replay_not_run: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -244,14 +247,17 @@ def _columns_problem(row: Row, st: Statement) -> Problem | None:
 
 
 def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: list[Problem],
-           deep: bool = False, stop: int | None = None) -> LedgerState:
+           deep: bool = False, stop: int | None = None, not_run: list[int] | None = None) -> LedgerState:
     """Admission replayed over every stored entry in seq order, against the state of the entries
     admitted before it (a refused entry is reported and left out of the state, as on append).
     `hashes`: the recomputed entry hash per seq (references are judged against them); `skip`: the
     seqs whose signature failed. Admitted entries of CACHED_KINDS (what later entries refer to) are kept for the references to
-    them; any other referenced entry is read from the store when its chunk needs it."""
+    them; any other referenced entry is read from the store when its chunk needs it. `not_run` collects the
+    seqs of determinations whose replay on their deposits is in force but could not run (no `store.replayer`:
+    verify without the clients' key-encryption key)."""
     state = LedgerState()
     referred: dict[int, RefInfo] = {}  # admitted entries of CACHED_KINDS
+    replayer = store.replayer.for_verify() if store.replayer is not None else None
     for chunk in store.iter_raw_chunks(stop=stop, chunk=CHUNK):
         parsed: list[tuple[Row, Statement]] = []
         for r in chunk:
@@ -289,7 +295,11 @@ def replay(store: Store, hashes: dict[int, bytes], skip: set[int], problems: lis
                 info.seq, hashes[seq], info.kind, info.author, info.payload, info.client, info.received_at)
 
         for row, st in parsed:
-            _refs, err = admit(st, row.seq, row.received_at, state, lookup)
+            _refs, err = admit(st, row.seq, row.received_at, state, lookup, replayer)
+            if not_run is not None and (replay_not_run(st, row.received_at, replayer) or (
+                    replayer is not None and st.kind in ("determination", "redetermination")
+                    and (st.client, st.payload.determination_digest) in replayer.skipped)):
+                not_run.append(row.seq)
             if err:
                 problems.append(Problem(row.seq, err.code, err.message))
                 continue
@@ -475,7 +485,8 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
         duplicates = side.submit(store.duplicate_idempotency_keys)
         replay_started = time.perf_counter()
         with collector_paused():  # the ledger state and the entries referred to are kept to the end
-            registry = replay(store, by_seq, skip, problems, deep, stop=stop).registry
+            registry = replay(store, by_seq, skip, problems, deep, stop=stop,
+                                  not_run=report.replay_not_run).registry
         report.replay_seconds = time.perf_counter() - replay_started
     finally:
         side.shutdown(wait=True)

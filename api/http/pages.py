@@ -220,10 +220,61 @@ async def assessment_submit(state: State, data: MultipartBody[FactsForm]) -> Tem
         return _page("beoordeling.html", 422, fout=f"De feiten worden niet geaccepteerd: {exc}", code=exc.code,
                      **ctx)
     ctx["resultaat"] = result
+    if brp_text is not None:  # "Vastleggen als N3" carries the facts read from the BRP, never the response
+        from cases.determinations import intake_json, read_intake
+
+        ctx["vastleggen_feiten"] = intake_json(read_intake(text, fmt, data.casus.strip() or None, brp_text,
+                                                           marks or None))
     ctx["d"] = result.determination
     ctx["regels"] = [s.as_dict() for s in result.determination.trail]
     ctx["regio"] = {r.id: r.name for r in result.context.regions}.get(result.determination.meldregio)
     return _page("beoordeling.html", **ctx)
+
+
+@dataclass
+class RecordForm:
+    """The /beoordeling result's "Vastleggen als N3": the same facts again, and the client's pseudonym."""
+
+    feiten: str = ""
+    casus: str = ""
+    formaat: str = "toml"
+    instellingen: str = ""
+    client: str = ""
+
+
+@post("/beoordeling/vastleggen", include_in_schema=False, operation_id="recordDeterminationPage")
+async def record_determination_page(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
+                                    data: MultipartBody[RecordForm]) -> Template:
+    """Determine the facts again, deposit them and the trail encrypted for the client, and show the N3 the
+    caller's party signs (cases/determinations.py, as POST /v1/vastgelegde-beoordelingen). Signing in the
+    browser (/static/sign.js) is the integrity issue's; until this page has it, the page shows the statement
+    and the command that signs it with the party's key."""
+    from api.compose_determinations import record_draft
+    from cases.errors import CaseError
+
+    fmt = data.formaat if data.formaat in ("toml", "json") else "toml"
+    ctx: dict[str, Any] = dict(actief="beoordeling", feiten=data.feiten, casus=data.casus, formaat=fmt,
+                               instellingen=data.instellingen, client=data.client)
+    if not data.client.strip():
+        return _page("vastleggen.html", 400, fout="Vul het pseudoniem van de cliënt in (PSN-...).",
+                     code="REQUEST_INVALID", client_fout="Het pseudoniem is verplicht.", **ctx)
+    marks = [line for line in data.instellingen.splitlines() if line.strip()]
+    body = {"client": data.client.strip(), "invoer": data.feiten, "formaat": fmt,
+            **({"casus": data.casus.strip()} if data.casus.strip() else {}),
+            **({"instellingen": marks} if marks else {})}
+    try:
+        rec = await in_thread(record_draft, store, state.deposits, caller.party, body)
+    except compose.RequestInvalid as exc:
+        return _page("vastleggen.html", 400, fout=exc.message, code=exc.code,
+                     client_fout=exc.message if exc.field == "client" else None, **ctx)
+    except (CaseError, LedgerError, BrpError) as exc:
+        return _page("vastleggen.html", 422, fout=str(getattr(exc, "message", exc)), code=exc.code, **ctx)
+    except (Malformed, FactsError) as exc:
+        return _page("vastleggen.html", 422, fout=f"De feiten worden niet geaccepteerd: {exc}",
+                     code=getattr(exc, "code", "CASEBOOK_MALFORMED"), **ctx)
+    ctx.update(d=rec.determination, payload=rec.draft.payload, partij=caller.party,
+               verklaring_json=json.dumps(rec.draft.payload, indent=2, ensure_ascii=False))
+    return _page("vastleggen.html", **ctx)
 
 
 def _brp_refused(ctx: dict[str, Any], code: str, message: str) -> Template:
@@ -276,4 +327,4 @@ def _ledger_page(store: Store, caller: Caller, partij: str | None, van: str | No
     return _page("grootboek.html", **ctx)
 
 
-ROUTES = [start, run_verification, assessment_form, assessment_submit, ledger_page]
+ROUTES = [start, run_verification, assessment_form, assessment_submit, record_determination_page, ledger_page]

@@ -39,7 +39,11 @@ class FixedClock:
 
 
 def sqlite_settings(home: Path, **kw) -> Settings:
-    return Settings(home=home, database_url=f"sqlite:///{home / 'bwledger.db'}", **{"checkpoint_seconds": 0, **kw})
+    """An app's settings on SQLite in `home`. The fixtures written before issue 14 sign made-up determination
+    digests (determination_payload), so the replay of determinations is off unless asked for
+    (`replay_determinations=True`: tests/api/test_beoordelingen.py)."""
+    return Settings(home=home, database_url=f"sqlite:///{home / 'bwledger.db'}",
+                    **{"checkpoint_seconds": 0, "replay_determinations": False, **kw})
 
 
 def determination_payload(addressee: str = "GM0193", det_id: str = "det-1") -> dict:
@@ -144,7 +148,8 @@ class Server(LoggedProcess):
         self.url = f"http://127.0.0.1:{self.port}"
         # the tests count entries one by one: no audit anchors from the timer unless a test asks (test_audit.py)
         env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": str(checkpoint_seconds),
-               "BWLEDGER_AUDIT_ANCHOR_SECONDS": "0", **settings}
+               "BWLEDGER_AUDIT_ANCHOR_SECONDS": "0", "BWLEDGER_REPLAY_DETERMINATIONS": "0",  # made-up digests
+               **settings}
         for name, value in (("BWLEDGER_DATABASE_URL", database_url), ("BWLEDGER_DATABASE_SCHEMA", schema)):
             env.pop(name, None)
             if value is not None:

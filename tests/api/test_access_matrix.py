@@ -94,6 +94,14 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
         "acknowledgeNoticeForm": ("GET", "/berichten/1/bevestigen", {}),
         "keyPage": ("GET", "/sleutel", {}),
         "requestKey": ("POST", "/sleutel", {"data": {"publieke_sleutel": "not a key"}}),
+        "recordDetermination": ("POST", "/v1/vastgelegde-beoordelingen", {"json": {"partij": OWN, "sleutelId": "x"}}),
+        "answerDetermination": ("POST", "/v1/vastgelegde-beoordelingen/1/antwoorden", {"json": {"partij": OWN, "sleutelId": "x"}}),
+        "redetermineDetermination": ("POST", "/v1/vastgelegde-beoordelingen/1/herbeoordelingen",
+                                     {"json": {"partij": OWN, "sleutelId": "x"}}),
+        "requestHandover": ("POST", "/v1/overdrachtsverzoeken", {"json": {"partij": OWN, "sleutelId": "x"}}),
+        "answerHandover": ("POST", "/v1/overdrachtsverzoeken/1/antwoorden", {"json": {"partij": OWN, "sleutelId": "x"}}),
+        "recordDeterminationPage": ("POST", "/beoordeling/vastleggen", {"files": {"client": (None, "")}}),
+        "getDeterminationTrail": ("GET", f"/v1/vastgelegde-beoordelingen/{'a' * 64}/spoor", {}),
     }
 
 

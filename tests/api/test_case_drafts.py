@@ -37,7 +37,7 @@ KAMPEN, ZWOLLE, THIRD = "GM0166", "GM0193", "GM0200"
 def api(backend, tmp_path):
     """An app on a real store of each backend (checkpoint timer off)."""
     url, schema = backend
-    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0)
+    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0, replay_determinations=False)
     with TestClient(create_app(settings)) as c:
         yield logged_in(c)
 

@@ -53,7 +53,7 @@ def _e40():
 @pytest.fixture
 def client(backend, tmp_path):
     url, schema = backend
-    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0)
+    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0, replay_determinations=False)
     with TestClient(create_app(settings)) as c:
         yield logged_in(c)
 
@@ -353,7 +353,7 @@ def test_the_cli_seals_and_reads_the_place_through_the_same_functions(tmp_path, 
            "BWLEDGER_PSEUDONYM_SECRET": "", "BWLEDGER_DATA_KEK": "", "BWLEDGER_DATABASE_SCHEMA": ""}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    settings = Settings(home=tmp_path, database_url=env["BWLEDGER_DATABASE_URL"], checkpoint_seconds=0)
+    settings = Settings(home=tmp_path, database_url=env["BWLEDGER_DATABASE_URL"], checkpoint_seconds=0, replay_determinations=False)
     store = bootstrap.init_store(settings)
     try:
         det = service.record(store, service.party_signer(store, settings.keys_dir, MELD), "determination",

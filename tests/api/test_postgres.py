@@ -10,7 +10,7 @@ pytestmark = pytest.mark.postgres
 
 
 def test_main_endpoints_on_postgresql(tmp_path, pg_schema):
-    settings = Settings(home=tmp_path, database_url=PG_URL, database_schema=pg_schema, checkpoint_seconds=0)
+    settings = Settings(home=tmp_path, database_url=PG_URL, database_schema=pg_schema, checkpoint_seconds=0, replay_determinations=False)
     with TestClient(create_app(settings)) as client:
         logged_in(client)
         assert client.get("/v1/gezondheid").json()["ledger"]["entries"] == 1

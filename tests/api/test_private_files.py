@@ -2,6 +2,7 @@
 mode 0600 in folders of mode 0700 (ledger/private_files.py)."""
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -29,6 +30,13 @@ def not_private(root: Path) -> dict[str, str]:
             if mode != (0o700 if (root / name).is_dir() else 0o600)}
 
 
+def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    run = subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    return run
+
+
 def test_after_the_demo_every_file_under_the_home_is_private(tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "BWLEDGER_HOME": str(home)}
@@ -42,6 +50,15 @@ def test_after_the_demo_every_file_under_the_home_is_private(tmp_path):
     assert any(n.startswith("documents/") and (home / n).is_file() for n in names)
     assert any(n.endswith(".xlsx") for n in names) and any(n.endswith(".pdf") for n in names)
     assert not_private(home) == {}
+    # every determination the demo recorded (casebook cases, placements, the N8) is replayed on its deposited
+    # facts by `ledger verify` on this machine (the KEK is here): nothing missing, nothing not run
+    assert "verificatie OK" in run.stdout, run.stdout[-2000:]
+    report = json.loads(_cli(env, "ledger", "verify", "--json").stdout)
+    assert report["ok"] is True and report["problems"] == [] and report["replay_not_run"] == [], report
+    # a second run books nothing twice
+    again = _cli(env, "demo")
+    assert "Ledger: 0 beoordelingen vastgelegd" in again.stdout and "0 regels geboekt in deze run" in again.stdout
+    assert json.loads(_cli(env, "ledger", "verify", "--json").stdout)["entries"] == report["entries"]
     # the demo prints its accounts, one per role, and they log in on the pages
     from api.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 

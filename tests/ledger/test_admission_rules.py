@@ -134,6 +134,10 @@ def build(client: TestClient) -> Scenario:
     s.refs["n1_payload"] = n1
     s.add("GM0166", "placement_notice", n1, name="n1")
     s.add("GM0193", "acknowledgement", {"notice": s.refs["n1"]})
+    # an N5 to Apeldoorn, answered (issue 14: once, for its client)
+    s.add("GM0166", "handover_request", {"meldgemeente": "GM0166", "to_party": "GM0200", "reasons": "beste kans",
+                                         "proposed_date": "2026-03-01", "legal_basis": "pseudoniem"}, name="n5")
+    s.add("GM0200", "handover_answer", {"request": s.refs["n5"], "accepted": False, "reasons": "geen plek"})
     # a client in a vrouwenopvang (spec 8.7, E40): its N1 and lines carry "vertrouwelijk", never the place
     s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-conf",
                                                    flags=["SAFETY_CONFIDENTIAL"]), client=C3, name="det_conf")
@@ -416,8 +420,15 @@ def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
         ("an objection to another client's determination (notices.py)", s.sign("GM0166", "objection", {
             "determination": r["det_other"], "reasons": "onjuist"}), "REFERENCE_INVALID"),
         ("a re-determination of another client's determination (notices.py)", s.sign("GM0166", "redetermination", {
-            **determination(addressee="GM0193", determination_id="det-re"), "previous": r["det"], "trigger": "R15"},
+            **determination(addressee="GM0200", determination_id="det-re"), "previous": r["det"], "trigger": "R15"},
             client=C2), "REFERENCE_INVALID"),
+        # issue 14 (determination_replay.py): a re-determination records a changed outcome
+        # issue 14 (notices.py): an N5 is answered once
+        ("a second answer to a handover request", s.sign("GM0200", "handover_answer", {
+            "request": r["n5"], "accepted": True, "take_over_date": "2026-03-01"}), "HANDOVER_ANSWER_INVALID"),
+        ("a re-determination giving the outcome of the determination it replaces", s.sign("GM0166", "redetermination", {
+            **determination(addressee="GM0193", determination_id="det-re2"), "previous": r["det"], "trigger": "R15"}),
+         "REDETERMINATION_UNCHANGED"),
         ("a decision naming the committee as cost bearer (disputes.py)", s.sign(COMMITTEE, "dispute_event", _event(
             s, "DECIDED", hearing, decision={**DECISION, "cost_bearers": [{**DECISION["cost_bearers"][0],
                                                                              "cost_bearer": COMMITTEE}]})),
@@ -456,8 +467,10 @@ def _reg(s: Scenario, party: str, back: timedelta = timedelta(0), signer=None) -
 
 def _client(backend, tmp_path) -> TestClient:
     url, schema = backend
+    # the scenario signs made-up determination digests: the replay on deposits (issue 14) is forged in
+    # tests/ledger/test_determination_replay.py
     return TestClient(create_app(Settings(home=tmp_path, database_url=url, database_schema=schema,
-                                          checkpoint_seconds=0)))
+                                          checkpoint_seconds=0, replay_determinations=False)))
 
 
 @pytest.fixture(params=["sqlite", PG_PARAM])
@@ -531,6 +544,9 @@ def test_every_refusal_code_of_an_admission_rule_has_a_forgery(scenario):
     assert {"admission", "disputes", "costline_basis", "notices", "parties", "seals", "privacy"} <= set().union(
         *codes.values())  # the reading of the modules found the rule families
     tried = {code for _what, _st, code in forgeries(scenario)}
+    # the replay of determinations on their deposits needs the deposits this scenario does not make (it signs
+    # made-up digests): its codes are forged in tests/ledger/test_determination_replay.py, on both backends
+    tried |= {"DETERMINATION_FACTS_MISSING", "DETERMINATION_REPLAY_MISMATCH"}
     assert {c: sorted(m) for c, m in codes.items() if c not in tried} == {}
 
 
@@ -542,7 +558,8 @@ AUTHORS = ("GM0166", "GM0193", "GM0200", COMMITTEE, OPERATOR, "revoked", "rotate
 #: or the subject of a closed case (only a determination can be: a case is about one)
 NEEDS = {"redetermination": "previous", "acceptance": "determination", "objection": "determination",
          "acknowledgement": "notice", "cost_line": "determination", "tariff_acceptance": "cost_line",
-         "reversal": "reverses", "dispute_event": "determination", "placement": "determination"}
+         "reversal": "reverses", "dispute_event": "determination", "placement": "determination",
+         "handover_answer": "request"}
 CLOSED_CASE = ("redetermination", "acceptance", "objection", "cost_line", "dispute_event", "placement")
 #: what the business rules answer an entitled author with a valid key, per (kind, variant), where it is
 #: not admission: a code, or {author: code} for the authors the answer differs for
@@ -560,6 +577,7 @@ REFUSED = {
     ("reversal", "other_client"): "BASIS_MISMATCH",
     ("dispute_event", "other_client"): "CASE_MISMATCH",
     ("dispute_event", "closed_case"): "TRANSITION_NOT_ALLOWED",
+    ("handover_answer", "other_client"): "HANDOVER_ANSWER_INVALID",
 }
 MISSING = {"seq": 10**6, "entry_hash": "0" * 64}
 
@@ -580,8 +598,8 @@ def valid_statement(s: Scenario, kind: str, variant: str) -> tuple[dict, str | N
 
     if kind == "determination":
         return determination(addressee="GM0193", determination_id=f"det-m{i}"), C1
-    if kind == "redetermination":
-        return {**determination(addressee="GM0193", determination_id=f"det-m{i}"), "trigger": "R15",
+    if kind == "redetermination":  # a changed outcome (GM0200 instead of GM0193): an unchanged one records nothing
+        return {**determination(addressee="GM0200", determination_id=f"det-m{i}"), "trigger": "R15",
                 "previous": pick(r["det"], r["det_other"], r["det_closed"])}, C1
     if kind == "acceptance":
         return {"determination": pick(r["det"], r["det_other"], r["det_closed"])}, C1
@@ -597,6 +615,11 @@ def valid_statement(s: Scenario, kind: str, variant: str) -> tuple[dict, str | N
     if kind == "handover_request":
         return {"meldgemeente": "GM0166", "to_party": "GM0200", "reasons": "beste kans", "proposed_date": "2026-03-01",
                 "legal_basis": "pseudoniem"}, C1
+    if kind == "handover_answer":  # a fresh N5 each time: one is answered once
+        request = s.add("GM0166", "handover_request", {"meldgemeente": "GM0166", "to_party": "GM0200",
+                                                       "reasons": "beste kans", "proposed_date": "2026-03-01",
+                                                       "legal_basis": "pseudoniem"}, client=C2 if other else C1)
+        return {"request": pick(request, request), "accepted": True, "take_over_date": "2026-03-01"}, C1
     if kind == "acknowledgement":
         notice = s.add("GM0166", "placement_notice", r["n1_payload"], client=C2 if other else C1)
         return {"notice": pick(notice, notice)}, C1

@@ -16,7 +16,7 @@ OLD = Path(__file__).resolve().parents[1] / "data" / "ledger_before_2026_12.db"
 
 def test_rule_sets_are_dated_and_ordered():
     sets = rulesets()
-    assert [r.version for r in sets] == ["1", "2026-12", "2026-12-02", "2026-12-03", "2026-12-04"]
+    assert [r.version for r in sets] == ["1", "2026-12", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-04b"]
     assert ruleset_at(datetime(2026, 6, 1, tzinfo=timezone.utc)).rules == frozenset()
     new = ruleset_at(datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert {"disputes", "cost_lines", "notices", "keys", "seals"} <= new.rules and "episodes" not in new.rules

@@ -41,7 +41,10 @@ def test_determination_and_n4_responses(sqlite_env):
     refused(NOT_ENTITLED, e.append, "GM0193", "redetermination", redet)
     r2 = e.append("GM0166", "redetermination", redet)
     e.append("GM0200", "acceptance", {"determination": ref(r2)})
-    e.append("OPERATOR", "redetermination", dict(redet, previous=ref(r2)))
+    e.append("OPERATOR", "redetermination", dict(redet, previous=ref(r2), outcome={**redet["outcome"],
+                                                                               "cost_bearer": "GM0193"}))
+    # one that changes nothing of the one it replaces records nothing (issue 14)
+    refused("REDETERMINATION_UNCHANGED", e.append, "OPERATOR", "redetermination", dict(redet, previous=ref(r2)))
 
 
 def test_notices_n1_n2_n5(sqlite_env):
@@ -194,6 +197,7 @@ def _kind_cases(e):
           "legal_basis": "pseudoniem"}
     notice = e.append("GM0166", "placement_notice", n1)
     size = e.store.size()  # a fresh placement id each call (a second record of one replaces the first)
+    n5_entry = e.append("GM0200", "handover_request", n5)
     seal = {"period_from": "2026-01-01", "period_to": "2026-03-31", "through_seq": 3,
             "balances": [{"party": "GM0166", "net_cents": 5}, {"party": "GM0193", "net_cents": -5}]}
     ev = {"dispute_id": "D-9", "determination": ref(det), "status": "DETERMINED",
@@ -222,6 +226,8 @@ def _kind_cases(e):
                                "product": "15A01", "units": 31, "tariff_cents": 20_000}, "GM0193", "GM0166",
                               "PSN-client-1"),
         "acknowledgement": ({"notice": ref(notice)}, "GM0193", "GM0200", "PSN-client-1"),
+        "handover_answer": ({"request": ref(n5_entry), "accepted": True, "take_over_date": "2026-03-01"}, "GM0166",
+                            "GM0193", "PSN-client-1"),
         "settlement_seal": (seal, "OPERATOR", "GM0166", None),
         "audit_anchor": ({"access_size": 3, "access_hash": "a" * 64, "processing_size": 3,
                           "processing_hash": "b" * 64}, "OPERATOR", "GM0166", None),

@@ -72,6 +72,13 @@ def test_determinations_answers_handover_and_filters(env):
     assert (answer.code, answer.sender) == ("N4", "GM0193")
 
     assert seqs(inbox.mailbox(env.store, "GM0200", codes=("N5",))) == [n5.seq]
+    # the party asked answers the N5: the answer is in the meldgemeente's inbox (as N5), not in a copy's
+    yes = env.append("GM0200", "handover_answer", {"request": ref(n5), "accepted": True,
+                                                    "take_over_date": "2026-04-01"}, client="PSN-inbox-2")
+    [got] = [n for n in inbox.mailbox(env.store, "GM0166", codes=("N5",)) if n.seq == yes.seq]
+    assert (got.code, got.sender, got.addressees, got.action) == ("N5", "GM0200", ("GM0166",), None)
+    assert yes.seq not in seqs(inbox.mailbox(env.store, "GM0193"))
+    assert seqs(inbox.mailbox(env.store, "GM0200", "outbox", codes=("N5",))) == [yes.seq]
     assert seqs(inbox.mailbox(env.store, "GM0200", codes=("N3",))) == [det.seq]
     assert seqs(inbox.mailbox(env.store, "GM0200", counterparty="GM0193")) == []
     assert set(seqs(inbox.mailbox(env.store, "GM0166", "outbox", counterparty="GM0200"))) == {det.seq, n5.seq}
