@@ -96,7 +96,7 @@ def test_dossier_download_is_a_pdf_that_carries_its_bundle(client, seeded, tmp_p
 def test_case_pages(client, seeded):
     case_id = seeded["case_id"]
     r = client.get("/geschillen")
-    assert r.status_code == 200 and f'href="/geschillen/{case_id}"' in r.text and "Open geschillen (1)" in r.text
+    assert r.status_code == 200 and f'href="/geschillen/{case_id}"' in r.text and "Geschillen: open (1)" in r.text
     r = client.get(f"/geschillen/{case_id}")
     text = re.sub(r"\s+", " ", r.text)
     assert r.status_code == 200 and "Is Zwolle de kostendrager?" in text
