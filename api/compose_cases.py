@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from api.access.account_keys import AccountKeys
-from api.compose import RequestInvalid, is_party
+from api.compose import RequestInvalid, is_number_text, is_party
 from api.compose_notices import NO_KEY, party_name
 from api.format_nl import date_nl
 from ledger.errors import LedgerError
@@ -367,6 +367,8 @@ def exhibit(store: Store, documents, case_id: str, document_id: int) -> tuple[by
     from cases import service as cases_service
     from cases.store import CaseStore
 
+    if not is_number_text(str(document_id)):  # beyond a database integer: no such document
+        return None
     d = CaseStore(store).get(document_id)
     if d is None or d.case_id != case_id:
         return None

@@ -80,6 +80,9 @@ BAD_REQUESTS = [
      "/v1/geschillen/GS-000001/stukken?filename=a.pdf&title=t&author=COMMITTEE&supersedes=%C2%B2",
      {"content": b"%PDF-1.4\n%%EOF"}, 400, "REQUEST_INVALID"),
     ("audit client of 100 characters", "GET", "/v1/auditlogboek?client=PSN-" + "A" * 96, {}, 400, "REQUEST_INVALID"),
+    # found by tests/api/test_schemathesis.py: an exhibit number past a database integer was a 500
+    ("exhibit number past a database integer", "GET", "/v1/geschillen/GS-000001/stukken/" + "9" * 33, {}, 404,
+     "DOCUMENT_NOT_FOUND"),
 ]
 
 

@@ -1,16 +1,13 @@
 """Browser tests: Playwright drives Debian chromium (never a downloaded browser) against a real
 `bwledger serve`. Not skipped: without chromium they fail with a clear message (`make test`
 installs it)."""
-import shutil
 
 import pytest
+from api_helpers import Server, seed_settlement_and_case, sqlite_settings
+from browser_helpers import ARGS, launch_chromium
 from litestar.testing import TestClient
 
 from api.http import create_app
-from api_helpers import Server, seed_settlement_and_case, sqlite_settings
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +27,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install chromium) — "
-                    "the browser tests are never skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield b
-        b.close()
+    yield from launch_chromium(ARGS)
 
 
 FINANCE, AUDITOR, PASSWORD = "financien@kampen.nl", "controle@beheer.nl", "lang genoeg wachtwoord 1"

@@ -18,8 +18,9 @@ import time
 
 import pytest
 from api_helpers import ROOT, Server, sqlite_settings
+from browser_helpers import ARGS, launch_chromium
 from litestar.testing import TestClient
-from test_browser_signing import ARGS, accessible, press_on
+from test_browser_signing import accessible, press_on
 
 from api import bootstrap
 from api.access import totp
@@ -58,18 +59,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    import shutil
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install chromium) — "
-                    "the browser tests are never skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield b
-        b.close()
+    yield from launch_chromium(ARGS)
 
 
 def person(browser, server, username: str, totp_secret: str | None = None):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 
 import pytest
 from api_helpers import Server, seed_settlement_and_case, sqlite_settings
+from browser_helpers import launch_chromium
 from litestar.testing import TestClient
 
 from api.http import create_app
@@ -61,16 +61,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install chromium) — "
-                    "the browser tests are never skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield b
-        b.close()
+    yield from launch_chromium(ARGS)
 
 
 @pytest.fixture

@@ -11,21 +11,19 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import httpx
 import pytest
 from api_helpers import ROOT, Server, sqlite_settings
+from browser_helpers import ARGS, launch_chromium
 from litestar.testing import TestClient
 
 from api.http import create_app
 from ledger import service
 from ledger.store import entries
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 USER, PASSWORD = "meldingen@zwolle.nl", "lang genoeg wachtwoord 2"
 N1 = {"placing_party": "GM0166", "host_region": "RG:ijssel-vecht", "host_municipality": "GM0193",
       "cost_bearer": "GM0166", "location": "Zwolle-01", "start_date": "2026-03-01", "contract_used": "c-7",
@@ -59,16 +57,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install chromium) — "
-                    "the browser tests are never skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield b
-        b.close()
+    yield from launch_chromium(ARGS)
 
 
 UNLABELLED = """() => [...document.querySelectorAll('input, textarea, select')]

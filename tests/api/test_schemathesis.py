@@ -31,6 +31,7 @@ from api.access import policy
 from api.http import create_app
 from api.http.openapi import adr_document
 from ledger.entries import PARTY_RE
+from ledger.parties import party_code_problem
 
 BASE = "http://testserver.local/v1"
 #: examples per operation and generation mode (valid and invalid requests)
@@ -94,11 +95,13 @@ class Tokens:
 
 def acting_party(case) -> str | None:
     """The party a generated request acts for, when it names one (the body's `party`, the query's `party`,
-    `partij` or `author`): the test logs in as that party, so the request gets past "only your own"."""
+    `partij` or `author`) and it is a known party: the test logs in as that party, so the request gets past
+    "only your own"; a generated code that names no party (GM0000, RG:5) gets the operation's broadest caller,
+    and the server must refuse the code itself (PARTY_UNKNOWN)."""
     body = case.body if isinstance(case.body, dict) else {}
     for value in (body.get("party"), *((case.query or {}).get(k) for k in ("party", "partij", "author")),
                   (case.path_parameters or {}).get("party")):
-        if isinstance(value, str) and PARTY_RE.match(value):
+        if isinstance(value, str) and PARTY_RE.match(value) and party_code_problem(value) is None:
             return value
     return None
 

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from api_helpers import ROOT, Server
+from browser_helpers import launch_chromium
 
 from api.access import totp
 from api.demo_accounts import DEMO_PASSWORD
@@ -60,17 +60,8 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian chromium is not installed: run `make browser` (apt-get install chromium) — "
-                    "the browser tests are never skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # Dutch for the browser's own controls too ("Bestand kiezen", dd-mm-jjjj), with Debian chromium-l10n
-        b = p.chromium.launch(executable_path=chromium, args=ARGS, env={**os.environ, "LANGUAGE": "nl"})
-        yield b
-        b.close()
+    # Dutch for the browser's own controls too ("Bestand kiezen", dd-mm-jjjj), with Debian chromium-l10n
+    yield from launch_chromium(ARGS, {**os.environ, "LANGUAGE": "nl"})
 
 
 @pytest.fixture(scope="module")
