@@ -293,27 +293,49 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
         raise RequestInvalid("format", f"xlsx, csv of json, niet {fmt!r}")
     if not party.startswith("GM"):
         raise RequestInvalid("party", f"een overzicht is er alleen per gemeente (GM en vier cijfers): {party!r}")
-    # a cache at the boundary: the same ledger (its size), the same day and the same reader give the same file
-    key = (id(store), quarter, party, fmt, viewer, store.size(), datetime.now(ZONE).date())
-    with _STATEMENTS_LOCK:
-        if key in _STATEMENTS:
-            _STATEMENTS.move_to_end(key)
-            return _STATEMENTS[key]
-    with tempfile.TemporaryDirectory(prefix="bwledger-statement-") as tmp:
-        res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party], viewer=viewer)
-        path = getattr(res.files[0], fmt)
-        made = path.read_bytes(), path.name, STATEMENT_MEDIA[fmt]
-    with _STATEMENTS_LOCK:
-        _STATEMENTS[key] = made
-        while len(_STATEMENTS) > _STATEMENTS_KEPT:
-            _STATEMENTS.popitem(last=False)
+    key = _statement_key(store, quarter, party, fmt, viewer)
+    with _statement_lock(key):  # one thread makes a file; the others asking for it meanwhile wait for it
+        made = _STATEMENTS.get(key)
+        if made is None:
+            with tempfile.TemporaryDirectory(prefix="bwledger-statement-") as tmp:
+                res = settlement_service.write_statements(store, quarter, Path(tmp), parties=[party], viewer=viewer)
+                path = getattr(res.files[0], fmt)
+                made = path.read_bytes(), path.name, STATEMENT_MEDIA[fmt]
+            with _STATEMENTS_LOCK:
+                _STATEMENTS[key] = made
+                while len(_STATEMENTS) > _STATEMENTS_KEPT:
+                    _STATEMENTS.popitem(last=False)
     return made
+
+
+def cached_statement(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None
+                     ) -> tuple[bytes, str, str] | None:
+    """The statement file if this process made it for this ledger state already (no settling, so the
+    endpoint asks here before it takes a place in the settlement pool), else None."""
+    with _STATEMENTS_LOCK:
+        return _STATEMENTS.get(_statement_key(store, quarter, party, fmt, viewer))
+
+
+# a cache at the boundary: the same ledger (its size), the same day and the same reader give the same file
+def _statement_key(store: Store, quarter: str, party: str, fmt: str, viewer: str | None) -> tuple:
+    return (id(store), quarter, party, fmt, viewer, store.size(), datetime.now(ZONE).date())
+
+
+def _statement_lock(key: tuple) -> threading.Lock:
+    with _STATEMENTS_LOCK:
+        lock = _MAKING.get(key)
+        if lock is None:
+            lock = _MAKING[key] = threading.Lock()
+            while len(_MAKING) > _STATEMENTS_KEPT:
+                _MAKING.pop(next(iter(_MAKING)))
+        return lock
 
 
 #: statement files made in this process, by (store, quarter, party, format, reader, ledger size, day)
 _STATEMENTS: OrderedDict[tuple, tuple[bytes, str, str]] = OrderedDict()
 _STATEMENTS_KEPT = 64
 _STATEMENTS_LOCK = threading.Lock()
+_MAKING: dict[tuple, threading.Lock] = {}  # the lock of each file being made (single flight)
 
 
 # ------------------------------------------------------------------------------------------ cases

@@ -53,8 +53,10 @@ async def statement(request: Request, store: NamedDependency[Store], state: Stat
     `Accept` header (default json)."""
     who = compose.check_party(party)
     fmt = statement_format(format, request.headers.get("accept", ""))
-    return download(*await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt,
-                                           caller.party))
+    made = await in_thread(compose.cached_statement, store, quarter, who, fmt, caller.party)  # no pool place
+    if made is None:
+        made = await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt, caller.party)
+    return download(*made)
 
 
 @post("/v1/verrekeningen/concepten", status_code=HTTP_200_OK, operation_id="draftSettlementStatements")

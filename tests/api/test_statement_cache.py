@@ -20,7 +20,9 @@ def test_a_statement_is_made_once_per_ledger_state(tmp_path, monkeypatch):
         write = settlement_service.write_statements
         monkeypatch.setattr(settlement_service, "write_statements",
                             lambda *a, **kw: made.append(1) or write(*a, **kw))
+        assert compose.cached_statement(store, "2026K1", "GM0166", "json", "GM0166") is None
         first = compose.statement_file(store, "2026K1", "GM0166", "json", "GM0166")
+        assert compose.cached_statement(store, "2026K1", "GM0166", "json", "GM0166") == first
         again = compose.statement_file(store, "2026K1", "GM0166", "json", "GM0166")
         assert again == first and len(made) == 1
         other_reader = compose.statement_file(store, "2026K1", "GM0166", "json", None)
@@ -33,3 +35,19 @@ def test_a_statement_is_made_once_per_ledger_state(tmp_path, monkeypatch):
                        idempotency_key="cache-n1", client="PSN-cache-1")
         compose.statement_file(store, "2026K1", "GM0166", "json", "GM0166")
         assert len(made) == 3  # the ledger grew: made anew
+
+
+def test_readers_asking_at_once_wait_for_one_file(tmp_path, monkeypatch):
+    """Single flight: eight threads asking for the same new statement settle the quarter once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with TestClient(create_app(sqlite_settings(tmp_path))) as client:
+        seed_settlement_and_case(client)
+        store = client.app.state.store
+        made = []
+        write = settlement_service.write_statements
+        monkeypatch.setattr(settlement_service, "write_statements",
+                            lambda *a, **kw: made.append(1) or write(*a, **kw))
+        with ThreadPoolExecutor(8) as pool:
+            files = list(pool.map(lambda _: compose.statement_file(store, "2026K1", "GM0193", "csv", None), range(8)))
+        assert len(made) == 1 and all(f == files[0] for f in files)
