@@ -19,10 +19,11 @@ from api.compose_notices import NO_KEY, party_name
 from api.format_nl import date_nl
 from ledger.errors import LedgerError
 from ledger.store import Store
+from rules import glossary
 
 #: rows of the decision's table form (cost bearer per period)
 DECISION_ROWS = 3
-NATURE_NL = {"binding_advice": "bindend advies", "advice": "advies", "court_ruling": "uitspraak van de rechter"}
+NATURE_NL = glossary.section("decision_nature")
 ATTEMPT_NL = {"contactpersonen": "overleg contactpersonen", "regioadviseur": "bemiddeling regioadviseur"}
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 

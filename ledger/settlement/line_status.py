@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from rules import glossary
+
 from ..store import Store
 from . import store as sstore
 
@@ -28,10 +30,11 @@ OPEN_DISPUTE = frozenset({"OBJECTED", "NO_RESPONSE", "CONSULTATION", "ESCALATED"
                           "EXCHANGE", "HEARING", "DECIDED", "COURT_REVIEW", "ANNULLED"})
 #: the natures of a decision that bind the parties (an "advice" does not)
 BINDING = frozenset({"binding_advice", "court_ruling"})
-NATURE_NL = {"advice": "advies", "binding_advice": "bindend advies", "court_ruling": "uitspraak van de rechter"}
-CLASS_NL = {"definitive": "definitief", "provisional": "voorlopig", "disputed": "betwist"}
+#: the Dutch words, from the one glossary (rules/data/glossary.toml)
+NATURE_NL = glossary.section("decision_nature")
+CLASS_NL = glossary.section("line_status")
 #: the inflected form before a noun: "definitieve regels", "voorlopige kosten"
-CLASS_ADJ_NL = {"definitive": "definitieve", "provisional": "voorlopige", "disputed": "betwiste"}
+CLASS_ADJ_NL = glossary.section("line_status_adjective")
 
 
 def _day(v: Any) -> date:
