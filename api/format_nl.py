@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from rules.dates import dutch_date
+from rules.dates import dutch_date, dutch_date_short
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 
@@ -77,4 +77,4 @@ def date_table_nl(value: date | str | None) -> str:
         value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZONE).date()
-    return value.strftime("%d-%m-%Y")
+    return dutch_date_short(value)  # the one rule for a date in a table (rules/dates.py)

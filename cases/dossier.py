@@ -25,7 +25,7 @@ from pathlib import Path
 from ledger.bundle import verify_bundle
 from ledger.confidential_locations import is_confidential, mask_facts, mask_trail
 from ledger.store import Store
-from rules.dates import dutch_date
+from rules.dates import dutch_date, dutch_date_short
 from rules.glossary import in_words, label
 
 from .bundle import BUNDLE_NAME, build_case_bundle
@@ -92,8 +92,7 @@ def _long(x) -> str:
 def _d(x) -> str:
     if x is None or x == "":
         return "-"
-    d = x if isinstance(x, date) else date.fromisoformat(str(x)[:10])
-    return d.strftime("%d-%m-%Y")
+    return dutch_date_short(x if isinstance(x, date) else date.fromisoformat(str(x)[:10]))
 
 
 def _eur(cents: int) -> str:

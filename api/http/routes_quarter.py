@@ -4,7 +4,6 @@ service's result to the template (api/compose_quarter.py, ledger.settlement.serv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from litestar import MediaType, Response, get, post
@@ -16,7 +15,7 @@ from litestar.response import Template
 
 from api import compose_quarter as cq
 from api.compose import RequestInvalid
-from api.format_nl import date_nl, datetime_nl
+from api.format_nl import date_nl, date_table_nl, datetime_nl
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
@@ -26,12 +25,7 @@ from ledger.store import Store
 UPLOAD_REQUEST_BYTES = 2 * cq.RECONCILE_MAX_BYTES
 
 
-def _short(value: date | str | None) -> str:
-    """02-12-2026 (dates in tables)."""
-    if value is None or value == "":
-        return "-"
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return d.strftime("%d-%m-%Y")
+_short = date_table_nl  # 02-12-2026 (dates in tables)
 
 
 def _quarter_nl(code: str) -> str:
