@@ -81,13 +81,13 @@ def _walk(case: PreparedFacts, d: date, reading: WoonplaatsReading) -> Woonplaat
     found = r07_chain.walk_chain(case, d, idx, reading)  # R7 (with R7.5): back through the chain of stays
     if not found.applies:
         return _r8(case, d, reading, Woonplaats(None, "R8", idx, safety=safety), no_woonadres=True)
-    wp = Woonplaats(found.gemeente, found.via, idx, found.decisive, found.passed, chain_end=found.chain_end,
+    wp = Woonplaats(found.gemeente, found.via, idx, found.decisive, found.passed,
                     briefadres_stay=found.briefadres_stay, short_interim=found.short_interim, assumed=found.assumed,
                     youth=found.youth, safety=safety or found.safety)
     if found.chain_end:
         if found.unknown and not reading.unknown_code_as_r8:
-            return _unknown(replace(wp, chain_end=False))
-        return _r8(case, d, reading, wp, no_woonadres=False)
+            return _unknown(wp)
+        return _r8(case, d, reading, replace(wp, chain_end=True), no_woonadres=False)
     return _in_onderzoek(case, d, reading, wp)
 
 
