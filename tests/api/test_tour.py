@@ -239,7 +239,8 @@ def test_tour_financien(demo, context, tour_dir):
     tour.step("maand-boeken", top=page.locator("#boeken-kop"))
 
     page.get_by_label("Kwartaal").fill("2026K1")
-    page.get_by_role("button", name="Tonen").click()
+    with page.expect_navigation():  # the quarter's settlement, loaded before it is read
+        page.get_by_role("button", name="Tonen").click()
     kampen = page.locator("tr", has=page.locator("th", has_text="Kampen"))
     assert kampen.count() == 1 and "€" in kampen.inner_text()
     tour.step("verrekening", top=page.locator("#kw-kop"))
@@ -291,7 +292,8 @@ def test_tour_financien(demo, context, tour_dir):
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Grootboek").click()
     page.get_by_label("Partij").fill("GM0166")
-    page.get_by_role("button", name="Tonen").click()
+    with page.expect_navigation():  # the ledger page of the party, loaded before it is read
+        page.get_by_role("button", name="Tonen").click()
     assert page.get_by_role("link", name=re.compile("Bundel downloaden")).count() == 1
     assert page.locator("tbody tr").count() >= 10
     tour.step("grootboek")
