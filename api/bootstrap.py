@@ -47,6 +47,31 @@ def server_store(settings: Settings) -> Store:
     return init_store(settings, checkpoint_on_append=settings.checkpoint_seconds == 0)
 
 
+def read_store(settings: Settings, primary: Store | None = None) -> Store:
+    """Where reports read (statements, quarter pages, the inbox, verification): the read replica of
+    BWLEDGER_READ_DATABASE_URL (same schema; never migrated, never written: without the operator key), or,
+    without one, `primary` itself (or the primary opened anew when none is given)."""
+    if settings.read_database_url:
+        private_home(settings)
+        return service.open_ledger(settings.read_database_url, None, schema=settings.database_schema)
+    return primary if primary is not None else open_store(settings, with_operator=False)
+
+
+def upgrade_database(settings: Settings):
+    """`bwledger db upgrade`: the schema migrated to the newest revision (ledger.service.upgrade_schema);
+    nothing else (no key, no genesis entry: `bwledger ledger init` or the server's start does those)."""
+    return service.upgrade_schema(settings.database_url, schema=settings.database_schema)
+
+
+def schema_revision(settings: Settings) -> str | None:
+    """The schema revision of the database of `settings` (`bwledger db status`)."""
+    store = Store(settings.database_url, schema=settings.database_schema)
+    try:
+        return store.schema_revision()
+    finally:
+        store.dispose()
+
+
 def access_service(store: Store):
     """Accounts, tokens, sessions and rate-limit counters (api/access/accounts.py) in the ledger's database."""
     from api.access.accounts import AccessService

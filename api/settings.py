@@ -12,6 +12,10 @@ class Settings:
     database_url: str
     #: PostgreSQL schema to use (search_path); None for the default. BWLEDGER_DATABASE_SCHEMA.
     database_schema: str | None = None
+    #: a read replica of the database (PostgreSQL streaming replication, same schema), where the reports read:
+    #: statements, quarter pages, the inbox, verification (api/bootstrap.py `read_store`); the append path and
+    #: every other write stay on `database_url`. None: everything on the primary. BWLEDGER_READ_DATABASE_URL.
+    read_database_url: str | None = None
     #: the server's checkpoint timer: the longest (about) a submitted entry waits for a checkpoint; 0 turns
     #: the timer off, and then every append batch is checkpointed at its end. BWLEDGER_CHECKPOINT_SECONDS.
     checkpoint_seconds: float = 5.0
@@ -196,6 +200,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     url = env.get("BWLEDGER_DATABASE_URL") or f"sqlite:///{home / 'bwledger.db'}"
     return Settings(home=home, database_url=url,
                     database_schema=env.get("BWLEDGER_DATABASE_SCHEMA") or None,
+                    read_database_url=env.get("BWLEDGER_READ_DATABASE_URL") or None,
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
                     replay_determinations=env.get("BWLEDGER_REPLAY_DETERMINATIONS", "1").strip() != "0",
                     audit_anchor_seconds=_number(env, "BWLEDGER_AUDIT_ANCHOR_SECONDS", 60.0),
