@@ -9,6 +9,10 @@ Every answer that read from `reader` states what it reflects, in two headers:
   (-1: empty); the answer reflects at least every entry up to it (a replica only moves forward, so an entry
   replayed meanwhile may be in it too).
 - `Grootboek-Bron`: `replica` or `primair`, the database read.
+
+The settlement index (a derived table, ledger/settlement/store.py) is written on the primary only: with a
+replica configured, the checkpoint timer brings it up to date after every checkpoint, and while the replica's
+copy lags its own entries a report reads the primary instead (and says `primair`).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.types import Message, Scope
 
+from ledger.settlement.store import index_behind as index_is_behind
 from ledger.store import Store
 
 SEQ_HEADER = "Grootboek-Volgnummer"
@@ -24,9 +29,20 @@ SOURCE_HEADER = "Grootboek-Bron"
 _SCOPE_KEY = "bwledger.read"
 
 
+def index_behind(store: Store) -> bool:
+    """Whether the settlement index (ledger/settlement/store.py, a derived table) of `store` lags its entries.
+    The index is brought up to date by the reads on the primary and by the checkpoint timer (api/http/timer.py);
+    a replica cannot do it itself, so while its copy lags, a report reads the primary."""
+    with store.engine.connect() as conn:
+        return index_is_behind(conn)
+
+
 async def reader_of(request: Request, state: State) -> Store:
-    """The dependency `reader`: the store reports read, with what it reflects noted for the answer's headers."""
+    """The dependency `reader`: the store reports read, with what it reflects noted for the answer's headers:
+    the replica, unless its settlement index lags its entries (then the primary, and the answer says so)."""
     reader: Store = state.read_store
+    if reader is not state.store and await anyio.to_thread.run_sync(index_behind, reader):
+        reader = state.store
     size = await anyio.to_thread.run_sync(reader.size)
     request.scope[_SCOPE_KEY] = ("primair" if reader is state.store else "replica", size - 1)  # type: ignore[literal-required]
     return reader
