@@ -53,12 +53,15 @@ def liveness() -> dict:
 
 def _database(name: str, store: Store, what: str) -> tuple[Check, int | None]:
     try:
-        size = store.tree_state().tree_size
-    except LedgerError as exc:  # NOT_INITIALISED: reachable, but no ledger yet
-        return Check(name, False, f"{what} bereikbaar, maar zonder grootboek ({exc.code}): voer `bwledger db upgrade` "
-                                  "en `bwledger ledger init` uit"), None
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
     except sa.exc.SQLAlchemyError as exc:
         return Check(name, False, f"{what} niet bereikbaar ({exc.__class__.__name__})"), None
+    try:
+        size = store.tree_state().tree_size
+    except (LedgerError, sa.exc.SQLAlchemyError):  # reachable, but no ledger tables or no ledger in them yet
+        return Check(name, False, f"{what} bereikbaar, maar zonder grootboek: voer `bwledger db upgrade` en "
+                                  "`bwledger ledger init` uit"), None
     return Check(name, True, f"{what} bereikbaar, {size} {'regel' if size == 1 else 'regels'}"), size
 
 

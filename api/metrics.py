@@ -37,7 +37,9 @@ from ledger.verification_runs import latest as latest_verification
 
 log = logging.getLogger("bwledger.metrics")
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: the exposition format's media type (the server adds `; charset=utf-8`, giving CONTENT_TYPE)
+MEDIA_TYPE = "text/plain; version=0.0.4"
+CONTENT_TYPE = MEDIA_TYPE + "; charset=utf-8"
 APPEND = "bwledger_append_duration_seconds"
 LOGIN_FAILURES = "bwledger_login_failures_total"
 LOGIN_STEPS = ("password", "second_factor")

@@ -170,7 +170,7 @@ async def prometheus_metrics(store: NamedDependency[Store], state: State) -> Res
     """The Prometheus metrics (api/metrics.py), for the operator's monitoring (policy: a token of the
     operator's beheer or an auditor)."""
     text = await in_thread(metrics.exposition, store, state.read_store)
-    return Response(text, media_type=metrics.CONTENT_TYPE, headers={"cache-control": "no-store"})
+    return Response(text, media_type=metrics.MEDIA_TYPE, headers={"cache-control": "no-store"})
 
 
 @get("/v1/gezondheid", operation_id="getHealth")
