@@ -26,19 +26,32 @@ def private_home(settings: Settings) -> None:
         private_dir(folder)
 
 
+def operator_signer(settings: Settings):
+    """The operator key in an HSM or KMS (BWLEDGER_OPERATOR_SIGN_COMMAND with BWLEDGER_OPERATOR_PUBLIC_KEY:
+    ledger.signers.CommandSigner), or None: the key file of `settings.keys_dir`."""
+    if not settings.operator_sign_command or settings.operator_public_key is None:
+        return None
+    from ledger.entries import OPERATOR
+    from ledger.signers import CommandSigner
+
+    return CommandSigner.from_files(OPERATOR, settings.operator_sign_command, settings.operator_public_key)
+
+
 def open_store(settings: Settings | None = None, *, with_operator: bool = True, **store_options: Any) -> Store:
     """The ledger of `settings` (default: from the environment), not migrated."""
     s = settings_or_env(settings)
     private_home(s)
     return service.open_ledger(s.database_url, s.keys_dir if with_operator else None, schema=s.database_schema,
-                               **store_options)
+                               operator=operator_signer(s) if with_operator else None, **store_options)
 
 
 def init_store(settings: Settings | None = None, **store_options: Any) -> Store:
-    """The ledger of `settings`, migrated; on an empty ledger the operator key and its genesis entry."""
+    """The ledger of `settings`, migrated; on an empty ledger the operator key (unless it is in an HSM:
+    `operator_signer`) and its genesis entry."""
     s = settings_or_env(settings)
     private_home(s)
-    return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema, **store_options)
+    return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema, operator=operator_signer(s),
+                               **store_options)
 
 
 def server_store(settings: Settings) -> Store:

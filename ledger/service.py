@@ -60,9 +60,11 @@ def _load_operator(keys_dir: Path) -> Signer | None:
 
 
 def open_ledger(database_url: str, keys_dir: Path | None = None, *, schema: str | None = None,
-                **store_options: Any) -> Store:
-    """A Store; with the operator key from `keys_dir` when there is one (needed for checkpoints)."""
-    operator = _load_operator(keys_dir) if keys_dir is not None else None
+                operator: Signer | None = None, **store_options: Any) -> Store:
+    """A Store; with the operator key `operator` (e.g. ledger.signers.CommandSigner: an HSM), else the one in
+    `keys_dir` when there is one (needed for checkpoints)."""
+    if operator is None and keys_dir is not None:
+        operator = _load_operator(keys_dir)
     return Store(database_url, schema=schema, operator=operator, **store_options)
 
 

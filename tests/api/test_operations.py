@@ -235,3 +235,37 @@ def test_the_verification_status_is_the_last_verify_run(app, tmp_path):
     run = latest(store.engine)
     assert run is not None and not run.ok and run.problems >= 1 and run.source == "primary"
     assert scrape(app)['bwledger_verification_ok{source="primary"}'] == 0
+
+
+# ------------------------------------------------------------------------------------------ operator key in an HSM
+def test_the_operator_key_in_an_hsm_signs_genesis_and_checkpoints(tmp_path):
+    """BWLEDGER_OPERATOR_SIGN_COMMAND + BWLEDGER_OPERATOR_PUBLIC_KEY: the server signs through the command
+    (tests/sign_with_keyfile.py standing in for the HSM); no operator key file is read or made."""
+    import sys
+    from pathlib import Path
+
+    from api.settings import load_settings
+    from ledger.keyfile import new_key_file, public_key_path
+
+    hsm = tmp_path / "hsm" / "operator.pem"
+    key = new_key_file(hsm, "OPERATOR")
+    script = Path(__file__).resolve().parents[1] / "sign_with_keyfile.py"
+    home = tmp_path / "home"
+    settings = load_settings({"BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": "0",
+                              "BWLEDGER_REPLAY_DETERMINATIONS": "0",
+                              "BWLEDGER_OPERATOR_SIGN_COMMAND": f"{sys.executable} {script} {hsm} --format hex",
+                              "BWLEDGER_OPERATOR_PUBLIC_KEY": str(public_key_path(hsm))})
+    with TestClient(create_app(settings), base_url="https://testserver.local") as c:
+        store = logged_in(c).app.state.store
+        assert store.operator.key_id == key.key_id and type(store.operator).__name__ == "CommandSigner"
+        signer = service.party_signer(store, settings.keys_dir, "GM0166")  # registered by the HSM's key
+        r = c.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(det_id="hsm"))))
+        assert r.status_code == 201, r.text
+        cp = store.latest_checkpoint()
+        assert cp.key_id == key.key_id and cp.tree_size == store.size()
+        ready = c.get("/v1/gezondheid/gereed").json()
+        assert ready["status"] == "gereed" and key.key_id[:16] in ready["controles"][1]["toelichting"]
+        assert c.get("/v1/grootboek/controle").json()["ok"] is True
+    assert not list(settings.keys_dir.glob("OPERATOR*"))  # no operator key file was made
+    with pytest.raises(ValueError, match="go together"):
+        load_settings({"BWLEDGER_OPERATOR_SIGN_COMMAND": "x"})
