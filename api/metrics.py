@@ -100,7 +100,7 @@ def counters(engine: Engine) -> dict[str, float]:
         return {r.series: r.value for r in conn.execute(sa.select(metric_counters))}
 
 
-def _num(value: float | int | bool) -> str:
+def _num(value: float) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
@@ -117,7 +117,7 @@ class _Text:
     def family(self, name: str, kind: str, help_text: str) -> None:
         self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
 
-    def sample(self, name: str, value: float | int | bool, labels: str = "") -> None:
+    def sample(self, name: str, value: float, labels: str = "") -> None:
         self.lines.append(f"{name}{labels} {_num(value)}")
 
     def text(self) -> str:

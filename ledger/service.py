@@ -29,9 +29,9 @@ __all__ = [
     "register_key",
     "revoke_key",
     "rotate_key",
-    "upgrade_schema",
     "sign_statement",
     "submit_key_action",
+    "upgrade_schema",
     "verify_bundle_file",
     "verify_ledger",
 ]

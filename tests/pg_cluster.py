@@ -31,7 +31,7 @@ def url(port: int, database: str = DATABASE) -> str:
 
 
 def _as_postgres(*args: str) -> str:
-    done = subprocess.run(["runuser", "-u", "postgres", "--", *args], capture_output=True, text=True, timeout=180)
+    done = subprocess.run(["runuser", "-u", "postgres", "--", *args], check=False, capture_output=True, text=True, timeout=180)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)}: exit {done.returncode}\n{done.stdout}\n{done.stderr}")
     return done.stdout

@@ -26,7 +26,7 @@ LIBPQ = ["-h", SERVER.host or "127.0.0.1", "-p", str(SERVER.port or 5432), "-U",
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([str(a) for a in args], check=False, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{args[0]}: {done.stdout}\n{done.stderr}"
     return done
 
@@ -34,7 +34,7 @@ def run(*args: str | Path) -> subprocess.CompletedProcess:
 def bwledger(home: Path, url: str, schema: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BWLEDGER_HOME": str(home), "BWLEDGER_DATABASE_URL": url,
            "BWLEDGER_DATABASE_SCHEMA": schema, "BWLEDGER_REPLAY_DETERMINATIONS": "0"}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], check=False, capture_output=True, text=True, env=env,
                           timeout=300, cwd=ROOT)
 
 
