@@ -2,7 +2,7 @@
 `replicated_pair()` makes a primary (port 5433) and a streaming replica of it (port 5434) in a temporary
 folder: `initdb` run as the postgres user (`runuser -u postgres`), a physical replication slot on the primary,
 `pg_basebackup -R -S` for the replica, both started with `pg_ctl` on 127.0.0.1 with their sockets in that
-folder. The shared cluster on 5432 is never touched. `wait_replayed` waits until the replica has replayed
+folder; `single_cluster()` one cluster on port 5435 the same way. The shared cluster on 5432 is never touched. `wait_replayed` waits until the replica has replayed
 everything the primary wrote so far (its replay LSN, not a sleep)."""
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 PRIMARY_PORT, REPLICA_PORT = 5433, 5434
+SINGLE_PORT = 5435
 SLOT = "bwledger_replica"
 DATABASE = "bwledger"
 
@@ -80,6 +81,30 @@ class Pair:
 
     def resume_replay(self) -> None:
         sql(REPLICA_PORT, "SELECT pg_wal_replay_resume()")
+
+
+@contextlib.contextmanager
+def single_cluster(port: int = SINGLE_PORT) -> Iterator[str]:
+    """One cluster of the test's own on `port` (roles are cluster-wide: a test that makes roles makes them
+    here, not on the shared cluster); yields the URL of its database `bwledger`."""
+    if not _port_free(port):
+        raise RuntimeError(f"port {port} is in use")
+    pg = pwd.getpwnam("postgres")
+    root = Path(tempfile.mkdtemp(prefix="bwledger-pg-"))
+    os.chown(root, pg.pw_uid, pg.pw_gid)
+    data = root / "single"
+    started = False
+    try:
+        _as_postgres(str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                     "--no-instructions", "--no-sync")
+        _start(data, port, root)
+        started = True
+        yield url(port, "postgres")
+    finally:
+        if started:
+            with contextlib.suppress(RuntimeError):
+                _as_postgres(str(BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager
