@@ -132,3 +132,20 @@ def test_the_inbox_and_the_quarter_page_read_the_replica(pair, app):
     ready = app.get("/v1/gezondheid/gereed")
     assert ready.status_code == 200 and [c["naam"] for c in ready.json()["controles"]] == [
         "database", "sleutel", "leesreplica"]
+
+
+def test_the_cli_verify_reads_the_replica_too(pair, app):
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli_app
+
+    primary = app.app.state.store
+    _caught_up(pair, primary)
+    settings = app.app.state.settings
+    done = CliRunner().invoke(cli_app, ["ledger", "verify"], env={
+        "BWLEDGER_HOME": str(settings.home), "BWLEDGER_DATABASE_URL": pair.primary_url,
+        "BWLEDGER_READ_DATABASE_URL": pair.replica_url, "BWLEDGER_REPLAY_DETERMINATIONS": "0"})
+    assert done.exit_code == 0, done.output
+    assert f"{primary.size()} regels" in done.output and " 0 problemen" in done.output
+    run = latest(primary.engine)
+    assert run.source == "replica" and run.ok
