@@ -241,6 +241,27 @@ def _private_database(path: Path) -> None:
             private_file(extra)
 
 
+#: the version table of the ledger's migrations (ledger/migrations/env.py) and the PostgreSQL advisory lock
+#: key that serialises migrations (an arbitrary constant: "bwledger" in ASCII, as an integer)
+ALEMBIC_VERSION_TABLE = "ledger_alembic_version"
+MIGRATION_LOCK = 0x62776C6564676572
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def schema_revisions() -> list[str]:
+    """Every revision of the ledger's migrations, oldest first (ledger/migrations/versions)."""
+    from alembic.script import ScriptDirectory
+
+    return [r.revision for r in reversed(list(ScriptDirectory.from_config(_alembic_config()).walk_revisions()))]
+
+
 def make_engine(url: str, schema: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
@@ -305,15 +326,25 @@ class Store:
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
-        """Create or upgrade the ledger tables with Alembic (programmatically)."""
+        """Create or upgrade the ledger tables with Alembic (programmatically). On PostgreSQL two processes
+        migrating at once (two `bwledger db upgrade`, or servers starting) wait for each other: an advisory
+        lock for the transaction of the migration."""
         from alembic import command
-        from alembic.config import Config
 
-        cfg = Config()
-        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        cfg = _alembic_config()
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision of this database's ledger tables (None: none yet)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": ALEMBIC_VERSION_TABLE})
+            return ctx.get_current_revision()
 
     def dispose(self) -> None:
         self.engine.dispose()
