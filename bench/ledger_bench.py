@@ -18,7 +18,8 @@ References (all measured in the same run, by `cryptography` on one statement-siz
   the VM's I/O emulation, evicted caches) depresses them, so a ratio against them would excuse part
   of the append's own cost.
   Also for information: the append's entries per CPU second of this process against raw verifies
-  per CPU second (`batched_append_*_cpu_vs_raw_cpu`; on PostgreSQL the server's CPU is not in it),
+  per CPU second (`batched_append_*_cpu_vs_raw_cpu`; on PostgreSQL the server's CPU is not in it: it
+  is `append_postgres_server_cpu_us_per_entry`, read from /proc for the store's backend process),
   which other processes on a shared machine disturb far less than wall time, and the append's cost
   per entry beyond one signature check at the reference (`append_us_per_entry_beyond_one_verify`).
 * full verify: the raw rate with every core verifying at once, just before and after it (mean),
@@ -264,19 +265,43 @@ def bench_batched(store: Store, signers, bases, n: int, batch: int) -> tuple[flo
 ROUNDS = 3
 
 
+def server_backend_pid(store: Store) -> int | None:
+    """The pid of the PostgreSQL backend behind the store's pooled connection (the append reuses it)."""
+    with store.engine.connect() as c:
+        return int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds a local process has run (/proc/PID/schedstat, in nanoseconds: /proc/PID/stat counts
+    10 ms ticks, too coarse for a round), None when it cannot be read (a server on another machine)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def append_rounds(store: Store, signers, bases, n: int, batch: int, label: str, sample_raw, figures: dict
                   ) -> tuple[float, float, float, float]:
     """The batched append in ROUNDS rounds of n/ROUNDS entries, a one-core raw sample at the quiet
     point before each: (the median round's entries/s, its raw bursts between batches, its entries per
     CPU second, raw verifies per CPU second before it).  One slow moment of a shared VM moves one
-    round, not the figure; every round's rate is printed."""
+    round, not the figure; every round's rate is printed.  On PostgreSQL also the CPU the server's
+    backend spent on the rounds, per entry (information: what the COPY into the table and its indexes
+    and the commit cost the server; other processes disturb it far less than wall time)."""
     rounds = []
+    pid = server_backend_pid(store) if store.dialect == "postgresql" else None
+    server0 = process_cpu_seconds(pid) if pid else None
     for k in range(1, ROUNDS + 1):
         sample_raw(f"before_{label}_append_{k}")
         raw_cpu = raw_verify_per_cpu_second()
         rate, between, per_cpu = bench_batched(store, signers, bases, n // ROUNDS, batch)
         rounds.append((rate, between, per_cpu, raw_cpu))
     figures[f"batched_append_{label}_rounds_per_s"] = [round(r[0]) for r in rounds]
+    if server0 is not None and server_backend_pid(store) == pid:  # the same backend served every batch
+        server = process_cpu_seconds(pid)
+        if server is not None:
+            figures[f"append_{label}_server_cpu_us_per_entry"] = round((server - server0) / (n // ROUNDS * ROUNDS)
+                                                                      * 1e6, 1)
     return sorted(rounds)[len(rounds) // 2]
 
 
