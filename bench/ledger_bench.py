@@ -305,6 +305,37 @@ def append_rounds(store: Store, signers, bases, n: int, batch: int, label: str, 
     return sorted(rounds)[len(rounds) // 2]
 
 
+def bare_copy_reference(store: Store, start_seq: int, stop_seq: int, batch: int) -> tuple[float, float | None]:
+    """The database's own floor for the PostgreSQL append (information): the rows the append rounds
+    wrote (start_seq <= seq < stop_seq), read back and written again by a bare COPY (the store's own, Store._pg_copy) into a table
+    of the same shape (columns, primary key and every index, `LIKE ledger_entries INCLUDING ALL`, holding
+    the rows stored before them), `batch` rows to a committed transaction, as the append commits them:
+    (wall us per entry, the server backend's CPU us per entry)."""
+    before = [r for chunk in store.iter_raw_chunks(0, start_seq) for r in chunk]
+    rows = [r for chunk in store.iter_raw_chunks(start_seq, stop_seq) for r in chunk]
+    with store.engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE bench_copy_reference (LIKE ledger_entries INCLUDING ALL)")
+        with store._pg_copy(c, "bench_copy_reference") as copy:
+            for r in before:
+                copy.write_row((r[0], store._stored_received_at(r[1]), *r[2:]))
+    try:
+        with store.engine.connect() as c:
+            pid = int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+            c.commit()
+            cpu0, start = process_cpu_seconds(pid), time.perf_counter()
+            for i in range(0, len(rows), batch):
+                with c.begin(), store._pg_copy(c, "bench_copy_reference") as copy:
+                    for r in rows[i:i + batch]:
+                        copy.write_row((r[0], store._stored_received_at(r[1]), *r[2:]))
+            wall = time.perf_counter() - start
+            cpu1 = process_cpu_seconds(pid)
+    finally:
+        with store.engine.begin() as c:
+            c.exec_driver_sql("DROP TABLE bench_copy_reference")
+    cpu = None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) / len(rows) * 1e6
+    return wall / len(rows) * 1e6, cpu
+
+
 def bench_single(store: Store, signers, bases, n: int) -> float:
     items = signed_items(signers, bases, n, f"single-{uuid.uuid4().hex[:6]}")
     start = time.perf_counter()
@@ -455,6 +486,7 @@ def main() -> None:
         schema = pg_schema()
         try:
             pg, pg_signers, pg_bases = setup(PG_URL, schema, work / "keys-p")
+            first_seq = pg.size()
             rate, ref_pg, per_cpu, raw_cpu = append_rounds(pg, pg_signers, pg_bases, args.append, args.batch,
                                                            "postgres", sample_raw, figures)
             figures["batched_append_postgres_per_s"] = round(rate)
@@ -463,6 +495,12 @@ def main() -> None:
             figures["raw_verify_per_s_between_postgres_batches"] = round(ref_pg)
             log(f"batched append, PostgreSQL: {rate:,.0f} entries/s; raw verify between the batches "
                 f"{ref_pg:,.0f}/s (information only)")
+            copy_us, copy_cpu_us = bare_copy_reference(pg, first_seq, pg.size(), args.batch)
+            figures["postgres_bare_copy_us_per_entry"] = round(copy_us, 1)
+            if copy_cpu_us is not None:
+                figures["postgres_bare_copy_server_cpu_us_per_entry"] = round(copy_cpu_us, 1)
+            log(f"bare COPY of the same rows into the same table shape: {copy_us:.1f} us/entry "
+                f"(the append: {1e6 / rate:.1f} us/entry)")
             ms = bench_single(pg, pg_signers, pg_bases, 200)
             figures["single_durable_append_postgres_ms"] = round(ms, 3)
             log(f"single durable append, PostgreSQL: {ms:.2f} ms")

@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-
 from ledger_helpers import PG_URL
+from sqlalchemy import event
 
 import ledger.store
 from ledger.settlement import store as sstore
