@@ -89,17 +89,22 @@ def run_bench(bench: Bench, small: bool) -> Outcome:
     command = " ".join(["python", bench.script, *args[2:]])
     print(f"== {command}", flush=True)
     start = time.perf_counter()
-    proc = subprocess.run(args, check=False, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    with subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:  # shown as it comes: a bench at its default size runs for minutes
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            lines.append(line)
     seconds = time.perf_counter() - start
-    sys.stdout.write(proc.stdout)
-    obj = last_json_line(proc.stdout)
+    output = "".join(lines)
+    obj = last_json_line(output)
     error = None
     if proc.returncode != 0:
         error = f"exit status {proc.returncode}"
     elif obj is None:
         error = "no JSON line at the end of its output"
     if error:
-        tail = "\n".join(proc.stdout.strip().splitlines()[-8:])
+        tail = "\n".join(output.strip().splitlines()[-8:])
         error += ("; output ended with:\n" + tail) if tail else ""
         obj = None
     return outcome_of(bench.name, command, obj, seconds, error)
