@@ -157,6 +157,19 @@ def load_average() -> str:
         return "unknown"
 
 
+def busy_note() -> str | None:
+    """A warning when other processes kept the machine busy at the start (load above the cores)."""
+    try:
+        load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    except OSError:
+        return None
+    if load <= cores:
+        return None
+    return (f"The machine was busy: load average {load:.1f} on {cores} cores at the start (other processes), "
+            "so wall-time figures and ratios are depressed; the references are measured in the same run, "
+            "but a shared core moves them too.")
+
+
 def machine() -> dict[str, str]:
     """What the figures were measured on."""
     mem = _first_line_of("/proc/meminfo", "MemTotal")
@@ -250,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     when = datetime.now(UTC)
     info = machine()
+    busy = busy_note()
     if args.quick or args.lines:
         source = args.lines or CANNED
         outcomes = outcomes_from_lines(source.read_text().splitlines(), source.name)
@@ -258,10 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         chosen = [b for b in BENCHES if not args.only or b.name in args.only]
         outcomes = [run_bench(b, args.small) for b in chosen]
-        note = None
+        notes = [busy]
         if args.small:
-            note = ("A smoke run at reduced sizes (`bench/results.py --small`), not the benches' default sizes: "
-                    "ratios at these sizes are not the goals' figures. The lead reruns `make bench` for those.")
+            notes.insert(0, "A smoke run at reduced sizes (`bench/results.py --small`), not the benches' default "
+                            "sizes: ratios at these sizes are not the goals' figures. `make bench` runs those.")
+        note = " ".join(n for n in notes if n) or None
     ran = not (args.quick or args.lines)
     text = render(outcomes, info, when=when, note=note, load_at_end=load_average() if ran else None)
     args.out.write_text(text)
