@@ -10,9 +10,10 @@
   pages, which is what BRIN needs; rows_received_between (a party's bundle of a period) reads those
   ranges and checks each row. An append only touches the summary of the last range.
 
-Together they took the server's CPU for the append COPY from about 11 to 7 microseconds per entry on the
-bench's workload (bench/ledger_bench.py, `append_postgres_server_cpu_us_per_entry`); the queries they
-serve keep an index (tests/ledger/test_append_indexes.py reads the plans). SQLite keeps both as B-trees:
+Together they took the server's CPU for a bare COPY and commit of the bench's rows from about 11 to 7
+microseconds per row, and for the append itself from about 11.2 to 10.3 per entry (ledger/README.md,
+"The PostgreSQL append"); the queries they serve keep an index (tests/ledger/test_append_indexes.py
+reads the plans). SQLite keeps both as B-trees:
 it has no BRIN, and its partial index would not serve `INDEXED BY ledger_entries_kind` for
 `kind = ?` (SQLite does not prove `kind = 'x'` implies `kind <> 'cost_line'`).
 
