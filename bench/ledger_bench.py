@@ -22,6 +22,9 @@ References (all measured in the same run, by `cryptography` on one statement-siz
   is `append_postgres_server_cpu_us_per_entry`, read from /proc for the store's backend process),
   which other processes on a shared machine disturb far less than wall time, and the append's cost
   per entry beyond one signature check at the reference (`append_us_per_entry_beyond_one_verify`).
+  And the database's own floor for the PostgreSQL append: the rows its rounds wrote, copied again by
+  the store's COPY into a table of the same shape, 1,000 to a commit (`postgres_bare_copy_us_per_entry`,
+  `postgres_bare_copy_server_cpu_us_per_entry`).
 * full verify: the raw rate with every core verifying at once, just before and after it (mean),
   because that is what "per core" means when every core is used (on shared or throttled vCPUs it is
   lower than the one-core rate); the ratio against the one-core median times the number of cores is
