@@ -23,6 +23,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from api_helpers import PG_URL, Server, determination_payload
+from real_determinations import Recorder
 from party_auth import token_in_database
 
 from api.access.accounts import AccessService
@@ -39,9 +40,11 @@ LEASE_SECONDS = 3
 def _seed(home, url: str, schema: str | None) -> None:
     store = service.init_ledger(url, home / "keys", schema=schema)
     signer = service.party_signer(store, home / "keys", "GM0166")
+    recorder = Recorder.on_home(store, home)  # each client's determination, its facts deposited, recorded 100 times
+    payloads = {c: determination_payload(recorder, client=f"PSN-w-{c}") for c in range(50)}
     for lo in range(0, ENTRIES, 1000):
         service.record_batch(store, [service.sign_statement(
-            signer, "determination", determination_payload(det_id=f"w-{i}"), idempotency_key=f"w-{i}",
+            signer, "determination", payloads[i % 50], idempotency_key=f"w-{i}",
             client=f"PSN-w-{i % 50}") for i in range(lo, lo + 1000)])
     store.dispose()
     engine = make_engine(url, schema)
