@@ -114,6 +114,14 @@ class Recorder:
         """The N3 payload of a real determination addressed to `addressee`, its facts deposited (see `recording`)."""
         return self.recording(det_id, addressee, **kw).draft.payload
 
+    def redetermination(self, previous_seq: int, addressee: str, *, author: str = KAMPEN, melding: date = MELDING,
+                        trigger: str = "brp_correction") -> dict:
+        """The N8 payload of the determination at `previous_seq` after new facts name `addressee` (a BRP
+        correction, by default), as `bwledger rules redetermine` drafts it: its facts deposited."""
+        case = intake("det-1", addressee, author, melding)
+        return determinations.draft_redetermine(self.store, self.deposits, previous_seq, case, trigger=trigger,
+                                                author=author).draft.payload
+
     def record(self, signer: Signer, addressee: str = ZWOLLE, det_id: str = "det-1", *, idempotency_key: str | None = None,
                client: str = CLIENT, **kw) -> AppendResult:
         """A real N3 signed by `signer` (the meldgemeente by default: `author` is the signer's party) and appended."""
