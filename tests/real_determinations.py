@@ -132,8 +132,23 @@ class Recorder:
                     idempotency_key: str | None = None) -> AppendResult:
         """The N3 of case `case_id` of the casebook file `path` (with its own context), as
         `bwledger rules record PATH --case ID --client CLIENT` records it."""
-        case = determinations.read_intake(path.read_text(encoding="utf-8"), "toml", case_id)
+        return self.record_text(signer, path.read_text(encoding="utf-8"), case_id, client=client,
+                                idempotency_key=idempotency_key)
+
+    def record_text(self, signer: Signer, text: str, case_id: str, *, client: str, fmt: str = "toml",
+                    idempotency_key: str | None = None) -> AppendResult:
+        """The N3 of case `case_id` of casebook `text` (TOML or JSON)."""
+        case = determinations.read_intake(text, fmt, case_id)
         rec = determinations.draft_record(self.store, self.deposits, case, author=signer.party, client=client)
+        return self._append(signer, rec, idempotency_key)
+
+    def redetermine_text(self, signer: Signer, previous_seq: int, text: str, case_id: str, *, trigger: str,
+                         fmt: str = "toml", idempotency_key: str | None = None) -> AppendResult:
+        """The N8 of the determination at `previous_seq` on the new facts of case `case_id` of casebook `text`,
+        as `bwledger rules redetermine SEQ FILE --aanleiding TRIGGER` records it."""
+        case = determinations.read_intake(text, fmt, case_id)
+        rec = determinations.draft_redetermine(self.store, self.deposits, previous_seq, case, trigger=trigger,
+                                               author=signer.party)
         return self._append(signer, rec, idempotency_key)
 
     def _append(self, signer: Signer, rec: determinations.Recording, idempotency_key: str | None) -> AppendResult:
