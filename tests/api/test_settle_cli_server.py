@@ -295,7 +295,7 @@ def test_without_server_the_commands_still_sign_with_the_own_key_on_the_local_le
         assert cli("keys", "new", "--party", party, "--out", keys[party]).exit_code == 0
         service.register_key(store, read_key_file(keys[party], None, party=party))
     store.dispose()
-    january, _ = _deviating_lines({"db": url, "schema": None, "keys": keys})
+    january, _ = _deviating_lines({"db": url, "schema": None, "keys": keys, "home": home})
     r = cli("accept-tariff", january, "--as", ZWOLLE, "--key", keys[ZWOLLE])
     assert r.exit_code == 0 and r.output.startswith("tarief aanvaard: regel "), r.output
     acc = int(r.output.split()[3])
