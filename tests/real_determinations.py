@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from cases import determinations
@@ -63,7 +63,7 @@ def fact_set(det_id: str = "det-1", addressee: str = ZWOLLE, author: str = KAMPE
     return json.dumps({"case": [case]}, sort_keys=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def intake(det_id: str = "det-1", addressee: str = ZWOLLE, author: str = KAMPEN, melding: date = MELDING,
            variant: str | None = None) -> determinations.Intake:
     """The fact set read as `bwledger rules record` reads a casebook file (cached: it is the same every time)."""

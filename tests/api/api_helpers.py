@@ -40,8 +40,10 @@ class FixedClock:
 
 
 def sqlite_settings(home: Path, **kw) -> Settings:
-    """An app's settings on SQLite in `home` (its admission replays every determination: real_determinations)."""
-    return Settings(home=home, database_url=f"sqlite:///{home / 'bwledger.db'}", **{"checkpoint_seconds": 0, **kw})
+    """An app's settings on SQLite in `home` (its admission replays every determination: the tests record real
+    ones, real_determinations)."""
+    return Settings(home=home, database_url=f"sqlite:///{home / 'bwledger.db'}",
+                    **{"checkpoint_seconds": 0, **kw})
 
 
 def determination_payload(where, addressee: str = "GM0193", det_id: str = "det-1", **kw) -> dict:
@@ -53,7 +55,8 @@ def determination_payload(where, addressee: str = "GM0193", det_id: str = "det-1
 
 
 def signed(signer, payload: dict, key: str | None = None, kind: str = "determination", client: str = CLIENT):
-    return service.sign_statement(signer, kind, payload, idempotency_key=key or f"api-{next(_keys)}", client=client)
+    return service.sign_statement(signer, kind, payload, idempotency_key=key or f"api-{next(_keys)}",
+                                  client=client)
 
 
 def as_json(st) -> dict:

@@ -194,7 +194,8 @@ def test_the_button_on_the_settlement_page(tmp_path):
     with TestClient(create_app(sqlite_settings(tmp_path)), base_url="https://testserver.local") as client:
         store = client.app.state.store
         access = client.app.state.access
-        placements(Recorder.of_app(client.app), service.party_signer(store, client.app.state.settings.keys_dir, ZWOLLE))
+        placements(Recorder.of_app(client.app),
+                   service.party_signer(store, client.app.state.settings.keys_dir, ZWOLLE))
         access.add_account("financien@zwolle.test", ZWOLLE, ("finance",), password="wachtwoord voor de knop")
         r = client.post("/aanmelden", data={"gebruiker": "financien@zwolle.test", "wachtwoord": "wachtwoord voor de knop"},
                         follow_redirects=False)

@@ -18,9 +18,9 @@ import time
 
 import pytest
 from api_helpers import ROOT, Server, sqlite_settings
-from real_determinations import Recorder
 from browser_helpers import ARGS, launch_chromium
 from litestar.testing import TestClient
+from real_determinations import Recorder
 from test_browser_signing import accessible, press_on
 
 from api import bootstrap

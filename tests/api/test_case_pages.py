@@ -13,8 +13,8 @@ import time
 
 import pytest
 from api_helpers import sqlite_settings
-from real_determinations import Recorder
 from litestar.testing import TestClient
+from real_determinations import Recorder
 
 from api import compose_notices
 from api.access import totp

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 from api_helpers import as_json, assert_problem, logged_in
-from real_determinations import Recorder
 from litestar.testing import TestClient
 from pypdf import PdfReader
+from real_determinations import Recorder
 
 from api.compose import case_from_text
 from api.http import create_app

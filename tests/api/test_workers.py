@@ -23,8 +23,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from api_helpers import PG_URL, Server, determination_payload
-from real_determinations import Recorder
 from party_auth import token_in_database
+from real_determinations import Recorder
 
 from api.access.accounts import AccessService
 from api.http.pool_leases import pool_leases

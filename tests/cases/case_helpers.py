@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from real_determinations import Recorder
+
 from ledger.crypto import Signer
 from ledger.entries import OPERATOR
 from ledger.service import init_ledger, party_signer
 from ledger.store import Store
-from real_determinations import Recorder
 
 CLAIMING, RESPONDING = "GM0166", "GM0193"
 CASEBOOK = Path(__file__).resolve().parents[2] / "rules" / "casebook"
