@@ -5,14 +5,15 @@ a deployment. There is no switch to turn that replay off.
 A determination is made from a small casebook-style fact set: a melding at `author` (the meldgemeente, so the
 legal college under the Wmo 2015) on `melding` (the reference date), a woonadres in `addressee` since 2019 (so
 the cost bearer, whom the N3 is addressed to); a `variant` adds what makes it provisional, historical or
-confidential (`fact_set`). The fact
-set is read as casebook JSON and recorded with the functions `bwledger rules record FILE` uses
-(`cases.determinations.read_intake`, `draft_record`); the engine's result per fact set, author, client and
-day is kept here (a boundary cache: the engine runs once per fact set), and its facts are deposited again in
-each store, since every test has its own.
+confidential (`fact_set`). The fact set is read as casebook JSON and recorded with the functions
+`bwledger rules record FILE` uses (`cases.determinations.read_intake`, `draft_record`); the engine's result per
+fact set, author, client and day is kept here (a boundary cache: the engine runs once per fact set), and its
+facts are deposited again in each store, since every test has its own. A casebook case with its own context
+(`record_case`, `record_text`) and a re-determination (`redetermination`, `redetermine_text`) go the same way.
 """
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -42,7 +43,7 @@ def fact_set(det_id: str = "det-1", addressee: str = ZWOLLE, author: str = KAMPE
     """The casebook JSON of one case: the facts whose determination is addressed to `addressee`. `variant`:
     "BOUNDARY_365" a withdrawn aanvraag at the addressee exactly 365 days before the melding (a provisional
     outcome, as casebook case E03); "historical" an existing client, in BW on the addressee's historical budget
-    since 2022 (before T0); "SAFETY_CONFIDENTIAL" a womens' shelter at the author since two months before the
+    since 2022 (before T0); "SAFETY_CONFIDENTIAL" a women's shelter at the author since two months before the
     melding, the woonadres in the addressee before it (as case E40: provisional, its places confidential)."""
     woonadres = {"gemeente": addressee, "function": "W", "from": WOONADRES_SINCE.isoformat()}
     case = {"id": det_id, "melding": {"date": melding.isoformat(), "gemeente": author}, "addresses": [woonadres]}
@@ -112,7 +113,7 @@ class Recorder:
 
     def payload(self, addressee: str = ZWOLLE, det_id: str = "det-1", **kw) -> dict:
         """The N3 payload of a real determination addressed to `addressee`, its facts deposited (see `recording`)."""
-        return self.recording(det_id, addressee, **kw).draft.payload
+        return copy.deepcopy(self.recording(det_id, addressee, **kw).draft.payload)  # the cached draft stays as made
 
     def redetermination(self, previous_seq: int, addressee: str, *, author: str = KAMPEN, melding: date = MELDING,
                         trigger: str = "brp_correction") -> dict:
@@ -122,8 +123,8 @@ class Recorder:
         return determinations.draft_redetermine(self.store, self.deposits, previous_seq, case, trigger=trigger,
                                                 author=author).draft.payload
 
-    def record(self, signer: Signer, addressee: str = ZWOLLE, det_id: str = "det-1", *, idempotency_key: str | None = None,
-               client: str = CLIENT, **kw) -> AppendResult:
+    def record(self, signer: Signer, addressee: str = ZWOLLE, det_id: str = "det-1", *,
+               idempotency_key: str | None = None, client: str = CLIENT, **kw) -> AppendResult:
         """A real N3 signed by `signer` (the meldgemeente by default: `author` is the signer's party) and appended."""
         rec = self.recording(det_id, addressee, author=kw.pop("author", signer.party), client=client, **kw)
         return self._append(signer, rec, idempotency_key)
