@@ -140,17 +140,17 @@ def has_data_kek(settings: Settings) -> bool:
     return settings.data_kek is not None or settings.data_kek_file.exists()
 
 
-def determination_deposits(settings: Settings, store: Store, documents=None, *, replay: bool = True):
+def determination_deposits(settings: Settings, store: Store, documents=None):
     """The deposits of determinations (cases.determination_deposits: facts and trail in the clients'
     encrypted store), attached to `store` so that its admission replays every N3/N8 on them
     (ledger/determination_replay.py). Where the KEK is, this is called: the server, the CLI's local writes
-    and `ledger verify` (which reports the replay as not run without it)."""
+    and `ledger verify` (which reports the replay as not run without it). There is no way to leave the
+    replayer off: a store given deposits always replays."""
     from cases.determination_deposits import DeterminationDeposits
     from ledger.determination_replay import Replayer
 
     deposits = DeterminationDeposits(documents if documents is not None else client_documents(settings, store))
-    if replay:
-        store.replayer = Replayer(deposits)
+    store.replayer = Replayer(deposits)
     return deposits
 
 

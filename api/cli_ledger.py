@@ -85,8 +85,8 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     # primary either way (ledger/verification_runs.py: the monitoring's verification status)
     store = bootstrap.read_store(s, primary)
     # the deposits of determinations can be read here (ledger/determination_replay.py): replay them
-    replay = s.replay_determinations and bootstrap.has_data_kek(s)
-    if replay:
+    kek = bootstrap.has_data_kek(s)
+    if kek:
         bootstrap.determination_deposits(s, store)
     try:
         report = service.verify_ledger(store, workers=workers, deep=deep, record_on=primary)
@@ -103,8 +103,8 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
         typer.echo(f"{report.entries} regels, {report.checkpoints} controlepunten, {len(report.problems)} problemen "
                    f"({report.seconds:.2f} s, {report.workers} proces(sen))")
         if report.replay_not_run:
-            why = "geen sleutel om de gedeponeerde feiten te lezen" if s.replay_determinations else \
-                "BWLEDGER_REPLAY_DETERMINATIONS=0"
+            why = "de feiten van gewiste cliënten zijn vernietigd" if kek else \
+                "geen sleutel om de gedeponeerde feiten te lezen"
             typer.echo(f"controle niet uitgevoerd ({why}): de herberekening "
                        f"van {len(report.replay_not_run)} beoordeling(en) (volgnummers "
                        f"{', '.join(map(str, report.replay_not_run[:20]))}{' ...' if len(report.replay_not_run) > 20 else ''}"

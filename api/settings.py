@@ -28,10 +28,6 @@ class Settings:
     #: how often (at most) the checkpoint timer anchors the audit log's head in the ledger, in seconds
     #: (api/access/audit.py `anchor`); 0 turns anchoring off. BWLEDGER_AUDIT_ANCHOR_SECONDS, default 60.
     audit_anchor_seconds: float = 60.0
-    #: issue 14: the server's admission replays every determination (N3/N8) on the facts deposited with it
-    #: (ledger/determination_replay.py). Always on in a deployment; BWLEDGER_REPLAY_DETERMINATIONS=0 exists
-    #: only for the test fixtures written before issue 14, which sign made-up determination digests.
-    replay_determinations: bool = True
     #: the largest request body the HTTP server accepts (facts, submissions). BWLEDGER_MAX_REQUEST_BYTES.
     max_request_bytes: int = 2_000_000
     #: the largest case exhibit accepted (cases.documents). BWLEDGER_MAX_DOCUMENT_BYTES, default 25 MB.
@@ -217,7 +213,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     read_database_url=env.get("BWLEDGER_READ_DATABASE_URL") or None,
                     **_operator_command(env),
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
-                    replay_determinations=env.get("BWLEDGER_REPLAY_DETERMINATIONS", "1").strip() != "0",
                     audit_anchor_seconds=_number(env, "BWLEDGER_AUDIT_ANCHOR_SECONDS", 60.0),
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),
                     max_document_bytes=_number(env, "BWLEDGER_MAX_DOCUMENT_BYTES", 26_214_400, int),

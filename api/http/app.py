@@ -110,8 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         leases.start()
         app.state.documents = await anyio.to_thread.run_sync(bootstrap.client_documents, settings, store)
         # every N3/N8 admitted here is replayed on the facts deposited with it (ledger/determination_replay.py)
-        app.state.deposits = bootstrap.determination_deposits(settings, store, app.state.documents,
-                                                              replay=settings.replay_determinations)
+        app.state.deposits = bootstrap.determination_deposits(settings, store, app.state.documents)
         app.state.pseudonym_secret = await anyio.to_thread.run_sync(bootstrap.pseudonym_secret, settings)
         timer.start()
         try:

@@ -19,6 +19,7 @@ from api.http.pages import EXAMPLE
 from party_auth import PartyAuth, logged_in, token_for  # noqa: F401 - re-exported for the HTTP tests
 from api.settings import Settings
 from ledger import service
+from real_determinations import CLIENT, Recorder
 
 PG_URL = os.environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,24 +40,23 @@ class FixedClock:
 
 
 def sqlite_settings(home: Path, **kw) -> Settings:
-    """An app's settings on SQLite in `home`. The fixtures written before issue 14 sign made-up determination
-    digests (determination_payload), so the replay of determinations is off unless asked for
-    (`replay_determinations=True`: tests/api/test_beoordelingen.py)."""
+    """An app's settings on SQLite in `home` (its admission replays every determination: the tests record real
+    ones, real_determinations)."""
     return Settings(home=home, database_url=f"sqlite:///{home / 'bwledger.db'}",
-                    **{"checkpoint_seconds": 0, "replay_determinations": False, **kw})
+                    **{"checkpoint_seconds": 0, **kw})
 
 
-def determination_payload(addressee: str = "GM0193", det_id: str = "det-1") -> dict:
-    return {"determination_id": det_id, "determination_digest": "a" * 64, "input_digest": "b" * 64,
-            "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
-            "outcome": {"cost_bearer": addressee, "budget": "woonplaats", "client_class": "NEW",
-                        "new_client": True, "statutory_college": "GM0166", "entry_kind": "inter_regional"},
-            "flags": [], "provisional": False, "addressee": addressee}
+def determination_payload(where, addressee: str = "GM0193", det_id: str = "det-1", **kw) -> dict:
+    """The N3 payload of a real determination addressed to `addressee`, its facts deposited for the client
+    (`client=`, default real_determinations.CLIENT, the client `signed` names) in `where`: a TestClient's app,
+    or a real_determinations.Recorder (a server's home). `author`, `melding`, `variant`: see fact_set."""
+    recorder = where if isinstance(where, Recorder) else Recorder.of_app(where.app)
+    return recorder.payload(addressee, det_id, **kw)
 
 
-def signed(signer, payload: dict | None = None, key: str | None = None, kind: str = "determination"):
-    return service.sign_statement(signer, kind, payload or determination_payload(),
-                                  idempotency_key=key or f"api-{next(_keys)}", client="PSN-api-test")
+def signed(signer, payload: dict, key: str | None = None, kind: str = "determination", client: str = CLIENT):
+    return service.sign_statement(signer, kind, payload, idempotency_key=key or f"api-{next(_keys)}",
+                                  client=client)
 
 
 def as_json(st) -> dict:
@@ -148,8 +148,7 @@ class Server(LoggedProcess):
         self.url = f"http://127.0.0.1:{self.port}"
         # the tests count entries one by one: no audit anchors from the timer unless a test asks (test_audit.py)
         env = {**os.environ, "BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": str(checkpoint_seconds),
-               "BWLEDGER_AUDIT_ANCHOR_SECONDS": "0", "BWLEDGER_REPLAY_DETERMINATIONS": "0",  # made-up digests
-               **settings}
+               "BWLEDGER_AUDIT_ANCHOR_SECONDS": "0", **settings}
         for name, value in (("BWLEDGER_DATABASE_URL", database_url), ("BWLEDGER_DATABASE_SCHEMA", schema)):
             env.pop(name, None)
             if value is not None:
@@ -187,14 +186,12 @@ def seed_settlement_and_case(client) -> dict:
     def signer_for(p):
         return service.party_signer(store, keys, p)
 
-    det = service.record(store, signer_for("GM0166"), "determination",
-                         {**determination_payload("GM0193"), "provisional": True, "flags": ["BOUNDARY_365"],
-                          "reference_date": "2025-11-20"},
-                         idempotency_key="seed-det", client="PSN-seed-1")
+    recorder = Recorder.of_app(client.app)
+    det = recorder.record(signer_for("GM0166"), "GM0193", variant="BOUNDARY_365", melding=date(2025, 11, 20),
+                          idempotency_key="seed-det", client="PSN-seed-1")  # BOUNDARY_365
     ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
-    det2 = service.record(store, signer_for("GM0166"), "determination",
-                          {**determination_payload("GM0148", "det-2"), "reference_date": "2026-01-10"},
-                          idempotency_key="seed-det-2", client="PSN-seed-2")
+    det2 = recorder.record(signer_for("GM0166"), "GM0148", "det-2", melding=date(2026, 1, 10),
+                           idempotency_key="seed-det-2", client="PSN-seed-2")
     settlement_service.book_placements(store, signer_for, [
         Placement("pl-1", "PSN-seed-1", "GM0166", "GM0193", "15B02", date(2025, 11, 20), None, determination=ref),
         Placement("pl-2", "PSN-seed-2", "GM0166", "GM0148", "15C01", date(2026, 1, 10), date(2026, 3, 5),

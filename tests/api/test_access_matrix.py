@@ -23,14 +23,14 @@ OWN, OTHER = "GM0166", "GM0200"  # Kampen is a party of the seeded case and stat
 PASSWORD = "wachtwoord voor de matrix"
 
 
-def _statement(signer, kind="determination", payload=None):
-    return as_json(signed(signer, payload or determination_payload()))
+def _statement(client, signer):
+    return as_json(signed(signer, determination_payload(client)))
 
 
 def requests_for(env) -> dict[str, tuple[str, str, dict]]:
     """operation -> (method, path, httpx keyword arguments): one request per operation about OWN's data."""
     case, key_id = env["case_id"], env["key_id"]
-    entry = _statement(env["signer"])
+    entry = _statement(env["client"], env["signer"])
     rotation = as_json(service.sign_statement(env["signer"], "key_revocation", {
         "party": OWN, "key_id": key_id, "reason": "matrix"}, idempotency_key="matrix-revoke"))
     return {

@@ -42,7 +42,6 @@ def api(backend, tmp_path):
     """The app on each backend, its admission replaying every determination (the default of a deployment)."""
     url, schema = backend
     settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0)
-    assert settings.replay_determinations
     with TestClient(create_app(settings)) as c:
         yield logged_in(c)
 

@@ -130,7 +130,7 @@ def test_over_the_server_each_party_signs_with_its_own_key(tmp_path, backend):
     home = tmp_path / "server"
     home.mkdir()
     service.init_ledger(url, home / "keys", schema=schema).dispose()
-    server = Server(home, checkpoint_seconds=0.3, database_url=url, schema=schema, BWLEDGER_REPLAY_DETERMINATIONS="1")
+    server = Server(home, checkpoint_seconds=0.3, database_url=url, schema=schema)
     try:
         TOKENS.clear()
         TOKENS.update({p: token_in_database(url, p, schema=schema) for p in (OPERATOR, KAMPEN, ZWOLLE)})

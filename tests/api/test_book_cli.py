@@ -14,6 +14,7 @@ import pytest
 from api_helpers import Server, sqlite_settings
 from litestar.testing import TestClient
 from party_auth import logged_in, token_in_database
+from real_determinations import Recorder
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -34,15 +35,12 @@ def cli(*args, env=None):
     return result
 
 
-def placements(store, signer) -> int:
-    """Zwolle's determination naming Kampen, and two placements on it: from 10 March, and one that ended on
-    20 March; one more that starts in April."""
-    det = service.record(store, signer, "determination", {
-        "determination_id": "det-book", "determination_digest": "a" * 64, "input_digest": "b" * 64,
-        "ruleset_version": "r", "context_version": "c", "reference_date": "2026-01-01",
-        "outcome": {"cost_bearer": KAMPEN, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
-                    "statutory_college": KAMPEN, "entry_kind": "inter_regional"},
-        "flags": [], "provisional": False, "addressee": KAMPEN}, idempotency_key="det-book", client="PSN-BOOK-1")
+def placements(real: Recorder, signer) -> int:
+    """Zwolle's determination naming Kampen (the engine's, its facts deposited), and two placements on it:
+    from 10 March, and one that ended on 20 March; one more that starts in April."""
+    store = real.store
+    det = real.record(signer, KAMPEN, "det-book", melding=date(2026, 1, 1), idempotency_key="det-book",
+                      client="PSN-BOOK-1")
     ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
     for pid, start, end in (("pl-a", date(2026, 3, 10), None), ("pl-b", date(2026, 1, 5), date(2026, 3, 20)),
                             ("pl-c", date(2026, 4, 1), None)):
@@ -69,7 +67,7 @@ def test_book_on_the_local_ledger_with_the_party_key(tmp_path, monkeypatch):
     assert cli("keys", "new", "--party", ZWOLLE, "--out", key).exit_code == 0
     assert cli("keys", "register", "--party", ZWOLLE, "--public-key", f"{key}.pub").exit_code == 0
     store = service.open_ledger(url)
-    det = placements(store, read_key_file(key, None, party=ZWOLLE))
+    det = placements(Recorder.on_home(store, home), read_key_file(key, None, party=ZWOLLE))
     # one more placement, recorded with the CLI; recording it again stores nothing
     r = cli(*placement_args(det), "--key", key)
     assert r.exit_code == 0 and "plaatsing pl-d: opgenomen als volgnummer" in r.output, r.output
@@ -111,7 +109,7 @@ def live(tmp_path, backend):
             f"{key}.pub", "--token", token_in_database(url, OPERATOR, schema=schema))
     assert r.exit_code == 0, r.output
     store = service.open_ledger(url, schema=schema)
-    det = placements(store, read_key_file(key, None, party=ZWOLLE))
+    det = placements(Recorder.on_home(store, home), read_key_file(key, None, party=ZWOLLE))
     store.dispose()
     yield {"url": server.url, "token": token, "key": key, "db": url, "schema": schema, "det": det}
     server.stop_and_verify(url, schema)
@@ -165,7 +163,7 @@ def test_the_endpoint_prepares_the_month_and_refuses_clearly(tmp_path):
         logged_in(client)
         store = client.app.state.store
         zwolle = service.party_signer(store, client.app.state.settings.keys_dir, ZWOLLE)
-        placements(store, zwolle)
+        placements(Recorder.of_app(client.app), zwolle)
         auth = {"Authorization": f"Bearer {client.auth.token(ZWOLLE)}"}
         body = {"month": "2026-03", "party": ZWOLLE, "keyId": zwolle.key_id}
         size = store.size()
@@ -196,7 +194,8 @@ def test_the_button_on_the_settlement_page(tmp_path):
     with TestClient(create_app(sqlite_settings(tmp_path)), base_url="https://testserver.local") as client:
         store = client.app.state.store
         access = client.app.state.access
-        placements(store, service.party_signer(store, client.app.state.settings.keys_dir, ZWOLLE))
+        placements(Recorder.of_app(client.app),
+                   service.party_signer(store, client.app.state.settings.keys_dir, ZWOLLE))
         access.add_account("financien@zwolle.test", ZWOLLE, ("finance",), password="wachtwoord voor de knop")
         r = client.post("/aanmelden", data={"gebruiker": "financien@zwolle.test", "wachtwoord": "wachtwoord voor de knop"},
                         follow_redirects=False)
@@ -285,7 +284,7 @@ def test_the_placement_endpoint_prepares_a_record_and_refuses_clearly(tmp_path):
         logged_in(client)
         store = client.app.state.store
         zwolle = service.party_signer(store, client.app.state.settings.keys_dir, ZWOLLE)
-        det = placements(store, zwolle)
+        det = placements(Recorder.of_app(client.app), zwolle)
         auth = {"Authorization": f"Bearer {client.auth.token(ZWOLLE)}"}
         body = {"party": ZWOLLE, "keyId": zwolle.key_id, "client": "PSN-BOOK-1", "placementId": "pl-a",
                 "costBearer": KAMPEN, "provider": "Zorgaanbieder De Brug", "product": "15B02",

@@ -23,8 +23,8 @@ def booking_server(tmp_path_factory):
     with TestClient(create_app(sqlite_settings(home))) as c:
         store = c.app.state.store
         kampen = service.party_signer(store, c.app.state.settings.keys_dir, "GM0166")
-        det = service.record(store, kampen, "determination", {**determination_payload("GM0193"),
-                                                              "reference_date": "2026-01-01"},
+        det = service.record(store, kampen, "determination",
+                             determination_payload(c, "GM0193", melding=date(2026, 1, 1), client="PSN-browser-1"),
                              idempotency_key="browser-det", client="PSN-browser-1")
         ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
         for pid, start in (("pl-1", date(2026, 3, 10)), ("pl-2", date(2026, 2, 1))):

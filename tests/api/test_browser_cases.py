@@ -20,6 +20,7 @@ import pytest
 from api_helpers import ROOT, Server, sqlite_settings
 from browser_helpers import ARGS, launch_chromium
 from litestar.testing import TestClient
+from real_determinations import Recorder
 from test_browser_signing import accessible, press_on
 
 from api import bootstrap
@@ -44,13 +45,8 @@ def server(tmp_path_factory):
         committee = access.add_account(COMMITTEE_USER, "COMMITTEE", ["secretaris"], password=PASSWORD)
         store, keys = c.app.state.store, c.app.state.settings.keys_dir
         signers = {p: service.party_signer(store, keys, p) for p in (KAMPEN, ZWOLLE, "COMMITTEE")}
-        det = service.record(store, signers[KAMPEN], "determination", {
-            "determination_id": "det-browser", "determination_digest": "a" * 64, "input_digest": "b" * 64,
-            "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
-            "outcome": {"cost_bearer": ZWOLLE, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
-                        "statutory_college": KAMPEN, "entry_kind": "inter_regional"},
-            "flags": ["BOUNDARY_365"], "provisional": True, "addressee": ZWOLLE},
-            idempotency_key="det-browser", client="PSN-browser-geschil")
+        det = Recorder.of_app(c.app).record(signers[KAMPEN], ZWOLLE, "det-browser", variant="BOUNDARY_365",
+                                            idempotency_key="det-browser", client="PSN-browser-geschil")
     s = Server(home, checkpoint_seconds=1)
     s.det, s.committee_totp = det, committee.totp_secret
     yield s

@@ -44,9 +44,8 @@ def server(tmp_path_factory):
 
         from ledger.settlement.costlines import Placement
 
-        payload = determination_payload("GM0193", "det-hist")
-        payload["outcome"] = {**payload["outcome"], "budget": "historical", "statutory_college": "GM0193"}
-        payload["reference_date"] = "2025-10-01"
+        payload = determination_payload(c, "GM0193", "det-hist", author="GM0193", melding=date(2025, 10, 1),
+                                        variant="historical", client="PSN-hist-1")
         det = service.record(store, service.party_signer(store, keys, "GM0193"), "determination", payload,
                              idempotency_key="hist-det", client="PSN-hist-1")
         settlement_service.book_placements(store, lambda p: service.party_signer(store, keys, p), [

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import ROOT, Server, determination_payload, scripted_server
+from api_helpers import ROOT, Server, scripted_server
 from party_auth import token_in_database, with_token
+from real_determinations import Recorder
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -97,9 +98,8 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
         from ledger.settlement.costlines import Placement
 
         signer = read_key_file(kampen, None, party=KAMPEN)
-        det = service.record(store, signer, "determination",
-                             {**determination_payload(ZWOLLE), "reference_date": "2025-11-20"},
-                             idempotency_key="cli-det", client="PSN-cli-1")
+        det = Recorder.on_home(store, live["home"]).record(signer, ZWOLLE, melding=date(2025, 11, 20),
+                                                           idempotency_key="cli-det", client="PSN-cli-1")
         ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
         settlement_service.book_placements(store, lambda _p: signer, [
             Placement("pl-1", "PSN-cli-1", KAMPEN, ZWOLLE, "15B02", date(2025, 11, 20), date(2025, 12, 31),
@@ -187,9 +187,9 @@ def test_an_exhibit_is_uploaded_and_then_submitted_over_http(tmp_path, backend):
         kampen, zwolle = _key(live, tmp_path / "kampen", KAMPEN), _key(live, tmp_path / "zwolle", ZWOLLE)
         store = service.open_ledger(url, schema=schema)
         try:
-            det = service.record(store, read_key_file(kampen, None, party=KAMPEN), "determination",
-                                 {**determination_payload(ZWOLLE), "reference_date": "2026-11-20"},
-                                 idempotency_key="upload-det", client="PSN-upload-1")
+            det = Recorder.on_home(store, home).record(read_key_file(kampen, None, party=KAMPEN), ZWOLLE,
+                                                       melding=date(2026, 11, 20), idempotency_key="upload-det",
+                                                       client="PSN-upload-1")
         finally:
             store.dispose()
         on_server = ["--server", server.url]
@@ -250,9 +250,8 @@ def _decided_case(store, home: Path, signers: dict, client: str) -> str:
     from ledger.settlement import service as settlement_service
     from ledger.settlement.costlines import Placement
 
-    det = service.record(store, signers[KAMPEN], "determination",
-                         {**determination_payload(ZWOLLE, f"det-{client}"), "reference_date": "2026-01-01"},
-                         idempotency_key=f"det-{client}", client=client)
+    det = Recorder.on_home(store, home).record(signers[KAMPEN], ZWOLLE, f"det-{client}", melding=date(2026, 1, 1),
+                                               idempotency_key=f"det-{client}", client=client)
     ref = {"seq": det.seq, "entry_hash": det.entry_hash.hex()}
     settlement_service.book_placements(store, lambda _p: signers[KAMPEN], [
         Placement(f"pl-{client}", client, KAMPEN, ZWOLLE, "15A01", date(2026, 1, 1), date(2026, 6, 30),

@@ -37,13 +37,14 @@ KAMPEN, ZWOLLE, THIRD = "GM0166", "GM0193", "GM0200"
 def api(backend, tmp_path):
     """An app on a real store of each backend (checkpoint timer off)."""
     url, schema = backend
-    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0, replay_determinations=False)
+    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0)
     with TestClient(create_app(settings)) as c:
         yield logged_in(c)
 
 
 def _determination(client) -> int:
-    r = client.post("/v1/grootboek/regels", json=as_json(signed(party(client, KAMPEN), determination_payload(ZWOLLE))))
+    st = signed(party(client, KAMPEN), determination_payload(client, ZWOLLE))
+    r = client.post("/v1/grootboek/regels", json=as_json(st))
     assert r.status_code == 201, r.text
     return r.json()["seq"]
 
@@ -202,7 +203,7 @@ def test_the_key_endpoints_take_exactly_their_action(api):
     assert r.status_code == 201 and r.json()["seq"] == size, r.text
     again = _key_post(api, "/v1/sleutels", registration)
     assert again.status_code == 200 and again.json() == {**r.json(), "duplicate": True}
-    assert api.post("/v1/grootboek/regels", json=as_json(signed(newcomer, determination_payload(KAMPEN)))
+    assert api.post("/v1/grootboek/regels", json=as_json(signed(newcomer, determination_payload(api, KAMPEN)))
                     ).status_code == 201  # the registered key signs
 
     # Kampen rotates its key through the endpoint: the old key ends, the new one signs
@@ -212,15 +213,15 @@ def test_the_key_endpoints_take_exactly_their_action(api):
     assert r.status_code == 201, r.text
     row = store.get_rows([r.json()["seq"]])[r.json()["seq"]]
     assert (row.kind, row.author) == ("key_rotation", KAMPEN)
-    assert_problem(api.post("/v1/grootboek/regels", json=as_json(signed(kampen))), 403, "KEY_NOT_VALID")
-    assert api.post("/v1/grootboek/regels", json=as_json(signed(fresh))).status_code == 201
+    n3 = determination_payload(api, KAMPEN)
+    assert_problem(api.post("/v1/grootboek/regels", json=as_json(signed(kampen, n3))), 403, "KEY_NOT_VALID")
+    assert api.post("/v1/grootboek/regels", json=as_json(signed(fresh, n3))).status_code == 201
 
     # the operator revokes the newcomer's key through the endpoint
     revoke = keystatements.revocation(operator, THIRD, newcomer.key_id, "account opgeheven",
                                       authored_at=store.clock())
     assert _key_post(api, f"/v1/sleutels/{newcomer.key_id}/intrekking", revoke).status_code == 201
-    assert_problem(api.post("/v1/grootboek/regels", json=as_json(signed(newcomer, determination_payload(KAMPEN)))),
-                   403, "KEY_NOT_VALID")
+    assert_problem(api.post("/v1/grootboek/regels", json=as_json(signed(newcomer, n3))), 403, "KEY_NOT_VALID")
     operations = {op["operationId"] for p in api.get("/v1/openapi.json").json()["paths"].values()
                   for op in p.values() if isinstance(op, dict) and "operationId" in op}
     assert {"draftCaseStatements", "draftSettlementStatements", "uploadCaseDocument", "registerKey", "rotateKey",

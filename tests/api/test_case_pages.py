@@ -14,6 +14,7 @@ import time
 import pytest
 from api_helpers import sqlite_settings
 from litestar.testing import TestClient
+from real_determinations import Recorder
 
 from api import compose_notices
 from api.access import totp
@@ -73,12 +74,8 @@ def browser_key(client, username: str):
 def determination(client, addressee: str = ZWOLLE, client_id: str = "PSN-geschil-1"):
     store = client.app.state.store
     kampen = service.party_signer(store, client.app.state.settings.keys_dir, KAMPEN)
-    payload = {"determination_id": f"det-{client_id}", "determination_digest": "a" * 64, "input_digest": "b" * 64,
-               "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
-               "outcome": {"cost_bearer": addressee, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
-                           "statutory_college": KAMPEN, "entry_kind": "inter_regional"},
-               "flags": ["BOUNDARY_365"], "provisional": True, "addressee": addressee}
-    return service.record(store, kampen, "determination", payload, idempotency_key=f"det-{client_id}", client=client_id)
+    return Recorder.of_app(client.app).record(kampen, addressee, f"det-{client_id}", variant="BOUNDARY_365",
+                                              idempotency_key=f"det-{client_id}", client=client_id)
 
 
 def steps_on(page_text: str) -> list[str]:

@@ -112,12 +112,10 @@ def test_cli_erase_then_the_dossier_is_gewist_and_the_ledger_verifies(tmp_path):
     s = load_settings(env)
     store = bootstrap.init_store(s)
     signer = lambda p: service.party_signer(store, s.keys_dir, p)  # noqa: E731
-    det = service.record(store, signer("GM0166"), "determination", {
-        "determination_id": "det-1", "determination_digest": "a" * 64, "input_digest": "b" * 64,
-        "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-15",
-        "outcome": {"cost_bearer": "GM0193", "budget": "woonplaats", "client_class": "NEW", "new_client": True,
-                    "statutory_college": "GM0166", "entry_kind": "inter_regional"},
-        "flags": [], "provisional": False, "addressee": "GM0193"}, idempotency_key="det-erase", client="PSN-cli-erase")
+    from real_determinations import Recorder
+
+    real = Recorder(store, bootstrap.determination_deposits(s, store))  # the facts deposited, as the CLI does
+    det = real.record(signer("GM0166"), "GM0193", idempotency_key="det-erase", client="PSN-cli-erase")
     v = cases.open_case(store, signer("GM0166"), det.seq, question="Wie betaalt?")
     docs = bootstrap.client_documents(s, store)
     cases.add_document(store, docs, v.case_id, filename="brief.pdf", data=pdf_bytes("Brief"), title="Brief",
@@ -159,7 +157,8 @@ def test_the_dossier_endpoint_answers_410_gegevens_gewist_after_an_erasure(clien
     assert client.get(f"/v1/geschillen/{case_id}/dossier").status_code == 200
     before = client.get("/v1/verrekeningen/2026K1").json()
     done = compose.erase_client(state.store, state.documents, "PSN-seed-1", by="beheer:test", reason="AVG-verzoek")
-    assert done["cases"] == [case_id] and done["documents_removed"] == 1
+    # the exhibit, and the facts and the trail of the client's determination deposited with it
+    assert done["cases"] == [case_id] and done["documents_removed"] == 3
     body = assert_problem(client.get(f"/v1/geschillen/{case_id}/dossier"), 410, "CLIENT_ERASED")
     assert "gegevens gewist" in body["detail"]
     assert client.get("/v1/verrekeningen/2026K1").json() == before

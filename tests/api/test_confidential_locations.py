@@ -22,6 +22,7 @@ import pytest
 from api_helpers import as_json, assert_problem, logged_in
 from litestar.testing import TestClient
 from pypdf import PdfReader
+from real_determinations import Recorder
 
 from api.compose import case_from_text
 from api.http import create_app
@@ -50,10 +51,22 @@ def _e40():
     return determine(facts, ctx), facts
 
 
+def _control_text() -> str:
+    """E40 without the vrouwenopvang (casebook JSON, E40's own context): the woonadres stays in Terneuzen, so
+    Terneuzen pays and nothing raises SAFETY_CONFIDENTIAL."""
+    import tomllib
+
+    raw = tomllib.loads(E40.read_text(encoding="utf-8"))
+    [case] = [c for c in raw["case"] if c["id"] == "E40"]
+    case = {k: v for k, v in case.items() if k not in ("stays", "expect", "title")}
+    case["addresses"] = [{k: v for k, v in case["addresses"][0].items() if k != "to"}]
+    return json.dumps({"context": raw["context"], "case": [case]}, default=str)
+
+
 @pytest.fixture
 def client(backend, tmp_path):
     url, schema = backend
-    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0, replay_determinations=False)
+    settings = Settings(home=tmp_path, database_url=url, database_schema=schema, checkpoint_seconds=0)
     with TestClient(create_app(settings)) as c:
         yield logged_in(c)
 
@@ -86,12 +99,12 @@ def seed(client) -> dict:
 
     det, facts = _e40()
     assert "SAFETY_CONFIDENTIAL" in det.flag_names and det.cost_bearer == BEARER and det.legal_college == MELD
-    payload = service.determination_payload(det, facts.melding.date)
-    conf_det = service.record(store, signer_for(MELD), "determination", payload, idempotency_key="e40-det",
-                              client=CLIENT)
-    control_det = service.record(store, signer_for(MELD), "determination",
-                                 {**payload, "determination_id": "E40-controle", "flags": [], "provisional": False},
-                                 idempotency_key="e40-control-det", client=CONTROL)
+    real = Recorder.of_app(client.app)  # recorded as `bwledger rules record` does, the facts deposited
+    conf_det = real.record_case(signer_for(MELD), E40, "E40", idempotency_key="e40-det", client=CLIENT)
+    control_det = real.record_text(signer_for(MELD), _control_text(), "E40", fmt="json",
+                                   idempotency_key="e40-control-det", client=CONTROL)
+    control = json.loads(store.get_rows([control_det.seq])[control_det.seq].statement)["payload"]
+    assert control["flags"] == [] and control["outcome"]["cost_bearer"] == BEARER, control
     vlissingen = signer_for(PLACING)
     # the N1 with the clear place is refused, with "vertrouwelijk" admitted (rule set 2026-12-03)
     refused = service.sign_statement(vlissingen, "placement_notice", _n1(PLACE), idempotency_key="e40-n1-clear",
@@ -257,21 +270,15 @@ def test_a_place_signed_before_the_flag_is_masked_for_whoever_does_not_need_it(c
     def signer_for(p):
         return service.party_signer(store, keys, p)
 
-    det, _facts = _e40()
-    payload = {"determination_id": "E40-eerst", "determination_digest": "a" * 64, "input_digest": "b" * 64,
-               "ruleset_version": det.ruleset_version, "context_version": "ctx", "reference_date": "2026-03-03",
-               "outcome": {"cost_bearer": BEARER, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
-                           "statutory_college": MELD, "entry_kind": "intra_regional"},
-               "flags": [], "provisional": False, "addressee": BEARER}
-    first = service.record(store, signer_for(MELD), "determination", payload, idempotency_key="later-det",
-                           client=legacy)
+    real = Recorder.of_app(client.app)  # first without the vrouwenopvang, then it becomes known (an N8)
+    first = real.record_text(signer_for(MELD), _control_text(), "E40", fmt="json", idempotency_key="later-det",
+                             client=legacy)
     settlement_service.book_placements(store, signer_for, [
         Placement("pl-later", legacy, PLACING, BEARER, "15B02", date(2026, 4, 1), date(2026, 5, 31), location=PLACE,
                   determination=_ref(first))], until=date(2026, 6, 30))
-    service.record(store, signer_for(MELD), "redetermination",
-                   {**payload, "determination_id": "E40-later", "flags": ["SAFETY_CONFIDENTIAL"], "provisional": False,
-                    "previous": _ref(first), "trigger": "vrouwenopvang bekend"},
-                   idempotency_key="later-redet", client=legacy)
+    later = real.redetermine_text(signer_for(MELD), first.seq, E40.read_text(encoding="utf-8"), "E40",
+                                  trigger="new_stay", idempotency_key="later-redet")
+    assert "SAFETY_CONFIDENTIAL" in json.loads(store.get_rows([later.seq])[later.seq].statement)["payload"]["flags"]
 
     def lines(party, viewer, roles=None):
         return [e for e in _listing(client, party, viewer, roles)["entries"]
@@ -353,17 +360,11 @@ def test_the_cli_seals_and_reads_the_place_through_the_same_functions(tmp_path, 
            "BWLEDGER_PSEUDONYM_SECRET": "", "BWLEDGER_DATA_KEK": "", "BWLEDGER_DATABASE_SCHEMA": ""}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    settings = Settings(home=tmp_path, database_url=env["BWLEDGER_DATABASE_URL"], checkpoint_seconds=0, replay_determinations=False)
+    settings = Settings(home=tmp_path, database_url=env["BWLEDGER_DATABASE_URL"], checkpoint_seconds=0)
     store = bootstrap.init_store(settings)
     try:
-        det = service.record(store, service.party_signer(store, settings.keys_dir, MELD), "determination",
-                             {"determination_id": "E40", "determination_digest": "a" * 64, "input_digest": "b" * 64,
-                              "ruleset_version": "r", "context_version": "c", "reference_date": "2026-03-03",
-                              "outcome": {"cost_bearer": BEARER, "budget": "woonplaats", "client_class": "NEW",
-                                          "new_client": True, "statutory_college": MELD,
-                                          "entry_kind": "intra_regional"},
-                              "flags": ["SAFETY_CONFIDENTIAL"], "provisional": True, "addressee": BEARER},
-                             idempotency_key="cli-det", client=CLIENT)
+        det = Recorder.on_home(store, tmp_path).record_case(service.party_signer(store, settings.keys_dir, MELD), E40,
+                                                            "E40", idempotency_key="cli-det", client=CLIENT)
         assert det.seq > 0
         runner = CliRunner()
         sealed = runner.invoke(app, ["clients", "seal-place", CLIENT, "--as", PLACING], input=PLACE + "\n")

@@ -3,13 +3,13 @@ start page say the ledger needs attention, a bundle is still exported and verifi
 readable checkpoint, and `verify` names the row."""
 import sqlalchemy as sa
 
-from api_helpers import as_json, party, signed
+from api_helpers import as_json, determination_payload, party, signed
 
 
 def test_a_damaged_checkpoint_timestamp_is_reported_not_a_500(client, tmp_path):
     store = client.app.state.store
     gm = party(client)
-    assert client.post("/v1/grootboek/regels", json=as_json(signed(gm))).status_code == 201
+    assert client.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload(client)))).status_code == 201
     newest = store.latest_checkpoint()
     with store.engine.begin() as c:
         c.exec_driver_sql("DROP TRIGGER ledger_checkpoints_no_update")

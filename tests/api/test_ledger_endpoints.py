@@ -17,7 +17,7 @@ def test_health_reports_the_ledger(client):
 
 
 def test_a_signed_statement_is_appended_once(client):
-    st = signed(party(client, "GM0166"))
+    st = signed(party(client, "GM0166"), determination_payload(client))
     r = client.post("/v1/grootboek/regels", json=as_json(st))
     assert r.status_code == 201, r.text
     first = r.json()
@@ -32,13 +32,14 @@ def test_a_signed_statement_is_appended_once(client):
 
 def test_a_batch_is_all_or_nothing(client):
     gm = party(client, "GM0166")
-    good = [as_json(signed(gm)) for _ in range(3)]
+    good = [as_json(signed(gm, determination_payload(client))) for _ in range(3)]
     r = client.post("/v1/grootboek/regels", json={"entries": good})
     assert r.status_code == 201 and [x["duplicate"] for x in r.json()["results"]] == [False] * 3
     size = client.app.state.store.size()
-    bad = as_json(signed(gm))
+    bad = as_json(signed(gm, determination_payload(client)))
     bad["signature"] = base64.b64encode(b"\0" * 64).decode()
-    body = assert_problem(client.post("/v1/grootboek/regels", json={"entries": [as_json(signed(gm)), bad]}),
+    good = as_json(signed(gm, determination_payload(client)))
+    body = assert_problem(client.post("/v1/grootboek/regels", json={"entries": [good, bad]}),
                           422, "SIGNATURE_INVALID")
     assert body["index"] == 1
     assert client.app.state.store.size() == size
@@ -46,16 +47,18 @@ def test_a_batch_is_all_or_nothing(client):
 
 def test_every_ledger_refusal_is_a_problem_with_its_code(client):
     gm = party(client, "GM0166")
-    st = signed(gm, key="same-key")
+    st = signed(gm, determination_payload(client), key="same-key")
     assert client.post("/v1/grootboek/regels", json=as_json(st)).status_code == 201
-    other = signed(gm, determination_payload(det_id="det-2"), key="same-key")
+    other = signed(gm, determination_payload(client, det_id="det-2"), key="same-key")
     assert_problem(client.post("/v1/grootboek/regels", json=as_json(other)), 409, "IDEMPOTENCY_CONFLICT")
     # a key the ledger never registered
     from ledger.crypto import new_signer
-    assert_problem(client.post("/v1/grootboek/regels", json=as_json(signed(new_signer("GM0200")))), 403,
+    stranger = signed(new_signer("GM0200"), determination_payload(client))
+    assert_problem(client.post("/v1/grootboek/regels", json=as_json(stranger)), 403,
                    "KEY_NOT_VALID")
     # the committee may not author a determination
-    assert_problem(client.post("/v1/grootboek/regels", json=as_json(signed(party(client, "COMMITTEE")))), 403,
+    committee = signed(party(client, "COMMITTEE"), determination_payload(client))
+    assert_problem(client.post("/v1/grootboek/regels", json=as_json(committee)), 403,
                    "NOT_ENTITLED")
     broken = as_json(st)
     broken["statement"] = base64.b64encode(b"not json").decode()
@@ -74,8 +77,8 @@ def test_malformed_submissions_are_request_problems(client):
 
 def test_entries_of_a_party_and_period(client):
     gm = party(client, "GM0166")
-    client.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload("GM0193"))))
-    client.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload("GM0148"))))
+    client.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload(client, "GM0193"))))
+    client.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload(client, "GM0148"))))
     r = client.get("/v1/grootboek/regels", params={"party": "GM0193"})
     assert r.status_code == 200, r.text
     rows = r.json()["entries"]
@@ -103,7 +106,7 @@ def test_checkpoint_is_signed_by_the_operator(client):
 
 def test_bundle_download_verifies_offline(client, tmp_path):
     gm = party(client, "GM0166")
-    client.post("/v1/grootboek/regels", json=as_json(signed(gm)))
+    client.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload(client))))
     r = client.get("/v1/grootboek/bundel", params={"party": "GM0193", "from": "2000-01-01", "to": "2100-01-01"})
     assert r.status_code == 200, r.text
     assert r.headers["content-disposition"].startswith('attachment; filename="bundle-GM0193-')
@@ -115,7 +118,7 @@ def test_bundle_download_verifies_offline(client, tmp_path):
 
 
 def test_verify_reports_ok(client):
-    client.post("/v1/grootboek/regels", json=as_json(signed(party(client, "GM0166"))))
+    client.post("/v1/grootboek/regels", json=as_json(signed(party(client, "GM0166"), determination_payload(client))))
     r = client.get("/v1/grootboek/controle")
     assert r.status_code == 200
     body = r.json()

@@ -173,8 +173,8 @@ def test_dispute_steps_determinations_and_a_confidential_placement(app_client):
     kampen = service.party_signer(store, keys_dir, "GM0166")
     from api_helpers import determination_payload
 
-    service.record(store, kampen, "determination", {**determination_payload("GM0166", "det-veilig"),
-                                                    "flags": ["SAFETY_CONFIDENTIAL"]},
+    service.record(store, kampen, "determination",
+                   determination_payload(c, "GM0166", "det-veilig", variant="SAFETY_CONFIDENTIAL", client="PSN-veilig-1"),
                    idempotency_key="det-veilig", client="PSN-veilig-1")
     n1 = service.record(store, kampen, "placement_notice", {**N1, "location": MASK}, idempotency_key="n1-veilig",
                         client="PSN-veilig-1")

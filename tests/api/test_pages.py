@@ -1,7 +1,7 @@
 """The Dutch pages through TestClient: they show what the endpoints and the CLI compute."""
 import re
 
-from api_helpers import K01, as_json, party, signed
+from api_helpers import K01, as_json, determination_payload, party, signed
 
 
 def test_start_page_shows_size_checkpoint_and_verification(client):
@@ -43,7 +43,7 @@ def test_assessment_errors_are_shown_in_the_form(client):
 
 
 def test_ledger_page_lists_a_partys_entries_with_a_bundle_link(client):
-    client.post("/v1/grootboek/regels", json=as_json(signed(party(client, "GM0166"))))
+    client.post("/v1/grootboek/regels", json=as_json(signed(party(client, "GM0166"), determination_payload(client))))
     r = client.get("/grootboek", params={"partij": "GM0193", "van": "2000-01-01", "tot": "2100-01-01"})
     assert r.status_code == 200
     assert "Zwolle: 1 regel(s)" in r.text and "Beoordeling (N3)" in r.text and "Kampen" in r.text

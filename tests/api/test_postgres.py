@@ -1,6 +1,6 @@
 """The main endpoints on PostgreSQL (a fresh schema per test; never skipped)."""
 import pytest
-from api_helpers import K01, PG_URL, as_json, logged_in, party, signed
+from api_helpers import K01, PG_URL, as_json, determination_payload, logged_in, party, signed
 from litestar.testing import TestClient
 
 from api.http import create_app
@@ -10,11 +10,12 @@ pytestmark = pytest.mark.postgres
 
 
 def test_main_endpoints_on_postgresql(tmp_path, pg_schema):
-    settings = Settings(home=tmp_path, database_url=PG_URL, database_schema=pg_schema, checkpoint_seconds=0, replay_determinations=False)
+    settings = Settings(home=tmp_path, database_url=PG_URL, database_schema=pg_schema, checkpoint_seconds=0)
     with TestClient(create_app(settings)) as client:
         logged_in(client)
         assert client.get("/v1/gezondheid").json()["ledger"]["entries"] == 1
-        r = client.post("/v1/grootboek/regels", json={"entries": [as_json(signed(party(client))) for _ in range(3)]})
+        entries = [as_json(signed(party(client), determination_payload(client))) for _ in range(3)]
+        r = client.post("/v1/grootboek/regels", json={"entries": entries})
         assert r.status_code == 201, r.text
         size = client.app.state.store.size()
         assert size == 5  # genesis, GM0166's key, three determinations

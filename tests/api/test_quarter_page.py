@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from api_helpers import seed_settlement_and_case
+from api_helpers import ROOT, seed_settlement_and_case
+from real_determinations import Recorder
 
 from api import compose_quarter
 from ledger import service
@@ -24,6 +25,7 @@ from case_helpers import engine_determination
 
 KAMPEN = "GM0166"
 PAGE = f"/verrekening/2026K1/{KAMPEN}"
+CASEBOOK = ROOT / "rules" / "casebook"
 
 
 def _text(r) -> str:
@@ -45,12 +47,11 @@ def seeded(client):
 
     cases_service.transition(store, signer_for("GM0193"), seed["case_id"], "OBJECTED", position="niet Zwolle")
 
-    det, _facts = engine_determination()
-    payload = service.determination_payload(det, date(2026, 1, 5))
-    r = service.record(store, signer_for(det.legal_college), "determination", payload,
-                       idempotency_key="quarter-page-det", client="PSN-seed-3")
+    det, facts = engine_determination()
+    r = Recorder.of_app(client.app).record_case(signer_for(det.legal_college), CASEBOOK / "p_chain.toml", "P01",
+                                                client="PSN-seed-3", idempotency_key="quarter-page-det")
     settlement_service.book_placements(store, signer_for, [
-        Placement("pl-3", "PSN-seed-3", KAMPEN, det.cost_bearer, "15B02", date(2026, 1, 5), None, status="provisional",
+        Placement("pl-3", "PSN-seed-3", KAMPEN, det.cost_bearer, "15B02", facts.melding.date, None, status="provisional",
                   determination={"seq": r.seq, "entry_hash": r.entry_hash.hex()})], until=date(2026, 3, 31))
     return {**seed, "engine": det, "engine_seq": r.seq}
 
@@ -220,9 +221,8 @@ def test_whatif_with_another_verdeelsleutel_side_by_side(client, seeded):
 
     store, keys = client.app.state.store, client.app.state.settings.keys_dir
     zwolle = service.party_signer(store, keys, "GM0193")
-    payload = determination_payload("GM0193", "det-hist")
-    payload["outcome"] = {**payload["outcome"], "budget": "historical", "statutory_college": "GM0193"}
-    payload["reference_date"] = "2025-10-01"
+    payload = determination_payload(client, "GM0193", "det-hist", author="GM0193", melding=date(2025, 10, 1),
+                                    variant="historical", client="PSN-hist-1")
     det = service.record(store, zwolle, "determination", payload, idempotency_key="hist-det", client="PSN-hist-1")
     settlement_service.book_placements(store, lambda p: service.party_signer(store, keys, p), [
         Placement("pl-hist", "PSN-hist-1", "GM0193", "GM0193", "15B02", date(2025, 10, 1), date(2025, 12, 31),

@@ -5,6 +5,7 @@ import time
 
 import httpx
 from party_auth import token_in_database
+from real_determinations import Recorder
 
 from api_helpers import Server, as_json, determination_payload, signed
 from ledger import service
@@ -31,6 +32,7 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
     op_store.dispose()
     server = Server(home, checkpoint_seconds=SECONDS, BWLEDGER_AUDIT_ANCHOR_SECONDS="0")  # counts checkpoints
     store = service.open_ledger(url)  # a reader (and, below, a writer without the operator key)
+    recorder = Recorder.on_home(store, home)  # the determinations' facts deposited where the server reads them
     try:
         api = httpx.Client(base_url=server.url, timeout=10,
                            headers={"Authorization": f"Bearer {token_in_database(url, 'GM0166')}"})
@@ -40,7 +42,7 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
         # three submissions through the API: no checkpoint each; one from the timer covers them
         started = time.monotonic()
         for i in range(3):
-            r = api.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload(det_id=f"a{i}"))))
+            r = api.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload(recorder, det_id=f"a{i}"))))
             assert r.status_code == 201, r.text
         posted_in = time.monotonic() - started
         size = store.size()
@@ -54,7 +56,8 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
 
         # another writer without the operator key (e.g. a batch job): the timer covers its entries too
         for i in range(2):
-            service.record(store, gm, "determination", determination_payload(det_id=f"b{i}"),
+            service.record(store, gm, "determination", determination_payload(recorder, det_id=f"b{i}",
+                                                                             client="PSN-timer"),
                            idempotency_key=f"timer-b{i}", client="PSN-timer")
         size = store.size()
         cp2 = _wait_for(lambda: (c := api.get("/v1/grootboek/controlepunt").json())["tree_size"] == size and c)

@@ -9,12 +9,13 @@ import base64
 import json
 import shlex
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 from api_helpers import ROOT, Server, scripted_server
 from party_auth import token_in_database, with_token
+from real_determinations import Recorder
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -77,12 +78,8 @@ def _deviating_lines(live) -> list[int]:
     store = service.open_ledger(live["db"], schema=live["schema"])
     try:
         kampen = read_key_file(live["keys"][KAMPEN], None, party=KAMPEN)
-        det = service.record(store, kampen, "determination", {
-            "determination_id": "det-tarief", "determination_digest": "a" * 64, "input_digest": "b" * 64,
-            "ruleset_version": "r", "context_version": "c", "reference_date": "2026-01-01",
-            "outcome": {"cost_bearer": ZWOLLE, "budget": "woonplaats", "client_class": "NEW", "new_client": True,
-                        "statutory_college": ZWOLLE, "entry_kind": "inter_regional"},
-            "flags": [], "provisional": False, "addressee": ZWOLLE}, idempotency_key="det-tarief", client=CLIENT)
+        det = Recorder.on_home(store, live["home"]).record(kampen, ZWOLLE, "det-tarief", melding=date(2026, 1, 1),
+                                                          idempotency_key="det-tarief", client=CLIENT)
         seqs = []
         for start, end, days in MONTHS:
             line = {"fronting_party": KAMPEN, "cost_bearer": ZWOLLE, "period_from": start, "period_to": end,
@@ -298,7 +295,7 @@ def test_without_server_the_commands_still_sign_with_the_own_key_on_the_local_le
         assert cli("keys", "new", "--party", party, "--out", keys[party]).exit_code == 0
         service.register_key(store, read_key_file(keys[party], None, party=party))
     store.dispose()
-    january, _ = _deviating_lines({"db": url, "schema": None, "keys": keys})
+    january, _ = _deviating_lines({"db": url, "schema": None, "keys": keys, "home": home})
     r = cli("accept-tariff", january, "--as", ZWOLLE, "--key", keys[ZWOLLE])
     assert r.exit_code == 0 and r.output.startswith("tarief aanvaard: regel "), r.output
     acc = int(r.output.split()[3])

@@ -1,4 +1,6 @@
-"""A ledger with party keys, a movable clock, and a recorded determination to dispute."""
+"""A ledger with party keys, a movable clock, and a recorded determination to dispute: the engine's, its facts
+deposited in the clients' encrypted store, replayed by the store's admission as in a deployment
+(tests/real_determinations.py)."""
 from __future__ import annotations
 
 import io
@@ -7,12 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from real_determinations import Recorder
+
 from ledger.crypto import Signer
 from ledger.entries import OPERATOR
-from ledger.service import determination_payload, init_ledger, party_signer, record
+from ledger.service import init_ledger, party_signer
 from ledger.store import Store
 
 CLAIMING, RESPONDING = "GM0166", "GM0193"
+CASEBOOK = Path(__file__).resolve().parents[2] / "rules" / "casebook"
 #: the key-encryption key of the tests' client data keys (a deployment's is BWLEDGER_DATA_KEK or its 0600 file)
 TEST_KEK = bytes(range(32))
 
@@ -39,6 +44,10 @@ class CaseEnv:
         env = cls(store, home, clock, {OPERATOR: store.operator})
         for p in (CLAIMING, RESPONDING, "GM0200", "COMMITTEE"):
             env.signers[p] = party_signer(store, home / "keys", p)
+        # as api.bootstrap.determination_deposits does: admission replays every N3/N8 on its deposit
+        from ledger.determination_replay import Replayer
+
+        store.replayer = Replayer(env.deposits)
         return env
 
     @property
@@ -53,18 +62,21 @@ class CaseEnv:
 
         return ContentStore(self.docs_dir, ClientKeys(self.store, TEST_KEK))
 
+    @property
+    def deposits(self):
+        """The deposits of determinations over `docs` (cases.determination_deposits)."""
+        from cases.determination_deposits import DeterminationDeposits
+
+        return DeterminationDeposits(self.docs)
+
     def signer(self, party: str) -> Signer:
         return self.signers[party]
 
-    def determination(self, *, provisional=True, flags=("BOUNDARY_365",), client="PSN-client-0001",
-                      digest="a" * 64, det_id="det-1"):
-        payload = {"determination_id": det_id, "determination_digest": digest, "input_digest": "b" * 64,
-                   "ruleset_version": "rules-1", "context_version": "ctx-1", "reference_date": "2026-01-01",
-                   "outcome": {"cost_bearer": RESPONDING, "budget": "woonplaats", "client_class": "NEW",
-                               "new_client": True, "statutory_college": CLAIMING, "entry_kind": "inter_regional"},
-                   "flags": list(flags), "provisional": provisional, "addressee": RESPONDING, "copy_to": []}
-        return record(self.store, self.signers[CLAIMING], "determination", payload,
-                      idempotency_key=f"det-{det_id}", client=client)
+    def determination(self, *, provisional=True, client="PSN-client-0001", det_id="det-1"):
+        """CLAIMING's N3 naming RESPONDING, melding 1 January 2026: provisional (BOUNDARY_365) unless asked."""
+        return Recorder(self.store, self.deposits).record(
+            self.signers[CLAIMING], RESPONDING, det_id, melding=date(2026, 1, 1), client=client,
+            variant="BOUNDARY_365" if provisional else None, idempotency_key=f"det-{det_id}")
 
     def advance(self, days: int) -> None:
         self.clock.offset += timedelta(days=days)
@@ -134,7 +146,7 @@ def engine_determination(book: str = "p_chain.toml", case_id: str = "P01"):
     from rules.engine import determine
 
     reg, table = loader.municipality_register(), loader.parameter_table()
-    path = Path(__file__).resolve().parents[2] / "rules" / "casebook" / book
+    path = CASEBOOK / book
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     ctx = load_context(raw, table, reg, path.name)
     for case in raw["case"]:
@@ -146,10 +158,14 @@ def engine_determination(book: str = "p_chain.toml", case_id: str = "P01"):
     raise LookupError(f"no case {case_id} in {book}")
 
 
-def record_engine_determination(env: CaseEnv, det, facts, client="PSN-client-0002"):
-    payload = determination_payload(det, facts.melding.date)
+def record_engine_determination(env: CaseEnv, det, facts, client="PSN-client-0002", book: str = "p_chain.toml"):
+    """`det` (engine_determination's, of `book`) recorded by its legal college as `bwledger rules record` does."""
     for p in (det.legal_college, det.cost_bearer):
         if p not in env.signers:
             env.signers[p] = party_signer(env.store, env.home / "keys", p)
-    return record(env.store, env.signers[det.legal_college], "determination", payload,
-                  idempotency_key=f"det-{det.digest}", client=client)
+    r = Recorder(env.store, env.deposits).record_case(env.signers[det.legal_college], CASEBOOK / book, det.case_id,
+                                                      client=client, idempotency_key=f"det-{det.digest}")
+    import json
+
+    assert json.loads(env.store.get_rows([r.seq])[r.seq].statement)["payload"]["determination_digest"] == det.digest
+    return r

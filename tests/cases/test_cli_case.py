@@ -9,8 +9,14 @@ from typer.testing import CliRunner
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
+    import base64
+
+    from case_helpers import TEST_KEK
+
     monkeypatch.setenv("BWLEDGER_HOME", str(tmp_path / "var"))
     monkeypatch.delenv("BWLEDGER_DATABASE_URL", raising=False)
+    # the CLI reads the clients' data keys CaseEnv made (its determinations' deposits) with the same KEK
+    monkeypatch.setenv("BWLEDGER_DATA_KEK", base64.b64encode(TEST_KEK).decode())
     return tmp_path / "var"
 
 

@@ -61,7 +61,9 @@ def test_erasure_makes_the_documents_unreadable_and_leaves_ledger_and_totals_as_
     assert dossier.exists()
     key_id = env.docs.keys.key_id_of(CLIENT)
     stored = [p for p in (env.docs_dir / key_id).rglob("*") if p.is_file()]
-    assert len(stored) == 4  # trail, facts and two exhibits, all encrypted
+    # the trail (deposited with the N3 and attached as evidence: one file, the same JSON), the facts as deposited
+    # (the input digest's document) and as attached, and two exhibits, all encrypted
+    assert len(stored) == 5
     before = _statement_totals(env.store, "2026K1", env.home / "before")
     assert any(st for st in before["statements"].values())
     report_before = verify_ledger(env.store, workers=1)
@@ -86,7 +88,7 @@ def test_erasure_makes_the_documents_unreadable_and_leaves_ledger_and_totals_as_
                              author_party=det.cost_bearer, document_date=date(2026, 11, 4))
     assert exc.value.code == "CLIENT_ERASED"
     assert not (env.docs_dir / key_id).exists() and not dossier.exists()
-    assert done.documents_removed == 4 and done.outputs_removed == (dossier,) and done.case_ids == (v.case_id,)
+    assert done.documents_removed == 5 and done.outputs_removed == (dossier,) and done.case_ids == (v.case_id,)
     with env.store.engine.connect() as c:
         row = c.execute(sa.text("SELECT wrapped_key, erased_by, erase_reason FROM client_keys WHERE client = :c"),
                         {"c": CLIENT}).one()

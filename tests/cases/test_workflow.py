@@ -189,7 +189,7 @@ def test_worklist_lists_open_disputes_and_undisputed_provisional_determinations(
     env = senv
     r1 = env.determination(det_id="d1", client="PSN-client-0001")
     r2 = env.determination(det_id="d2", client="PSN-client-0002")
-    r3 = env.determination(det_id="d3", client="PSN-client-0003", provisional=False, flags=())
+    r3 = env.determination(det_id="d3", client="PSN-client-0003", provisional=False)
     r4 = env.determination(det_id="d4", client="PSN-client-0004")
     v = service.open_case(env.store, env.signer(CLAIMING), r2.seq, question="Wie betaalt?")
     w = service.worklist(env.store)

@@ -20,7 +20,7 @@ import base64
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from litestar.testing import TestClient
@@ -34,9 +34,11 @@ from ledger.service import SignedStatement, register_key, revoke_key, rotate_key
 from ledger.verify import verify_store
 from party_auth import logged_in
 from ledger_helpers import PG_PARAM, PG_URL, determination
+from real_determinations import Recorder
 from tamper_helpers import drop_append_only_triggers, insert_by_hand
 
 C1, C2 = "PSN-adv-1", "PSN-adv-2"
+JAN_1 = date(2026, 1, 1)  # the reference date (the melding) of the scenario's determinations
 C3 = "PSN-adv-3"  # a client of a SAFETY_CONFIDENTIAL determination (ledger/confidential_locations.py)
 _n = itertools.count()
 
@@ -122,9 +124,13 @@ def build(client: TestClient) -> Scenario:
         signers[p] = new_signer(p)
         register_key(store, signers[p])
     s = Scenario(client, signers, {})
-    s.add("GM0166", "determination", determination(addressee="GM0193"), name="det")
-    s.add("GM0200", "determination", determination(addressee="GM0166", determination_id="det-200"), client=C2,
-          name="det_other")
+    # the determinations the scenario rests on are real: the engine's, their facts deposited (admission replays)
+    real = Recorder.of_app(client.app)
+    s.refs["det_payload"] = real.payload("GM0193", client=C1, melding=JAN_1)
+    s.add("GM0166", "determination", s.refs["det_payload"], name="det")
+    # Apeldoorn's, on a melding at Kampen (GM0200 is in no verified region: no cost bearer for a melding there)
+    s.add("GM0200", "determination", real.payload("GM0166", "det-200", client=C2, melding=JAN_1),
+          client=C2, name="det_other")
     s.add("GM0166", "cost_line", line(determination=s.refs["det"]), name="line")
     s.add("GM0166", "reversal", {"reverses": s.add("GM0166", "cost_line", line(determination=s.refs["det"])),
                                  "reason": "dubbel geboekt"}, name="reversal")
@@ -139,8 +145,8 @@ def build(client: TestClient) -> Scenario:
                                          "proposed_date": "2026-03-01", "legal_basis": "pseudoniem"}, name="n5")
     s.add("GM0200", "handover_answer", {"request": s.refs["n5"], "accepted": False, "reasons": "geen plek"})
     # a client in a vrouwenopvang (spec 8.7, E40): its N1 and lines carry "vertrouwelijk", never the place
-    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-conf",
-                                                   flags=["SAFETY_CONFIDENTIAL"]), client=C3, name="det_conf")
+    s.add("GM0166", "determination", real.payload("GM0193", "det-conf", client=C3, melding=JAN_1,
+                                                  variant="SAFETY_CONFIDENTIAL"), client=C3, name="det_conf")
     s.add("GM0166", "placement_notice", {**n1, "location": "vertrouwelijk"}, client=C3, name="n1_conf")
     # Kampen's placement record (ledger/placements.py), recorded and then replaced by one with an end date
     pl = placement(s.refs["det"], notice=s.refs["n1"])
@@ -172,13 +178,13 @@ def build(client: TestClient) -> Scenario:
                                            replaces=s.refs["rev_dev1"]),
           key=f"tariff:{s.refs['acc_dev1']['seq']}", name="def1")
     # a case that was closed, and one decided on 1 September 2026 (past the two months for the court)
-    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-closed"),
+    s.add("GM0166", "determination", real.payload("GM0193", "det-closed", client=C1, melding=JAN_1),
           name="det_closed")
     closed = {"dispute_id": "GS-closed", "determination": s.refs["det_closed"]}
     for author, status, prev in (("GM0166", "DETERMINED", None), ("GM0193", "ACCEPTED", "DETERMINED"),
                                  ("GM0166", "CLOSED", "ACCEPTED")):
         s.add(author, "dispute_event", _event(s, status, prev, **closed))
-    s.add("GM0166", "determination", determination(addressee="GM0193", determination_id="det-dec"), name="det_dec")
+    s.add("GM0166", "determination", real.payload("GM0193", "det-dec", client=C1, melding=JAN_1), name="det_dec")
     dec = {"dispute_id": "GS-dec", "determination": s.refs["det_dec"]}
     for author, status, prev, kw in (
             ("GM0166", "DETERMINED", None, {}), ("GM0193", "OBJECTED", "DETERMINED", {}),
@@ -426,8 +432,13 @@ def forgeries(s: Scenario) -> list[tuple[str, object, str]]:
         # issue 14 (notices.py): an N5 is answered once
         ("a second answer to a handover request", s.sign("GM0200", "handover_answer", {
             "request": r["n5"], "accepted": True, "take_over_date": "2026-03-01"}), "HANDOVER_ANSWER_INVALID"),
+        ("a determination with made-up digests: no facts deposited for them", s.sign("GM0166", "determination",
+            determination(addressee="GM0193", determination_id="det-made-up")), "DETERMINATION_FACTS_MISSING"),
+        ("a determination claiming a cost bearer its deposited facts do not give", s.sign("GM0166", "determination", {
+            **r["det_payload"], "addressee": "GM0148", "outcome": {**r["det_payload"]["outcome"], "cost_bearer": "GM0148"}}),
+         "DETERMINATION_REPLAY_MISMATCH"),
         ("a re-determination giving the outcome of the determination it replaces", s.sign("GM0166", "redetermination", {
-            **determination(addressee="GM0193", determination_id="det-re2"), "previous": r["det"], "trigger": "R15"}),
+            **r["det_payload"], "determination_id": "det-re2", "previous": r["det"], "trigger": "R15"}),
          "REDETERMINATION_UNCHANGED"),
         ("a decision naming the committee as cost bearer (disputes.py)", s.sign(COMMITTEE, "dispute_event", _event(
             s, "DECIDED", hearing, decision={**DECISION, "cost_bearers": [{**DECISION["cost_bearers"][0],
@@ -467,10 +478,10 @@ def _reg(s: Scenario, party: str, back: timedelta = timedelta(0), signer=None) -
 
 def _client(backend, tmp_path) -> TestClient:
     url, schema = backend
-    # the scenario signs made-up determination digests: the replay on deposits (issue 14) is forged in
-    # tests/ledger/test_determination_replay.py
+    # the forged determinations below are refused by rules that run before the replay on deposits (issue 14),
+    # which is forged in tests/ledger/test_determination_replay.py
     return TestClient(create_app(Settings(home=tmp_path, database_url=url, database_schema=schema,
-                                          checkpoint_seconds=0, replay_determinations=False)))
+                                          checkpoint_seconds=0)))
 
 
 @pytest.fixture(params=["sqlite", PG_PARAM])
@@ -544,9 +555,6 @@ def test_every_refusal_code_of_an_admission_rule_has_a_forgery(scenario):
     assert {"admission", "disputes", "costline_basis", "notices", "parties", "seals", "privacy"} <= set().union(
         *codes.values())  # the reading of the modules found the rule families
     tried = {code for _what, _st, code in forgeries(scenario)}
-    # the replay of determinations on their deposits needs the deposits this scenario does not make (it signs
-    # made-up digests): its codes are forged in tests/ledger/test_determination_replay.py, on both backends
-    tried |= {"DETERMINATION_FACTS_MISSING", "DETERMINATION_REPLAY_MISMATCH"}
     assert {c: sorted(m) for c, m in codes.items() if c not in tried} == {}
 
 
@@ -596,11 +604,13 @@ def valid_statement(s: Scenario, kind: str, variant: str) -> tuple[dict, str | N
     def pick(present, other_client, closed=None):
         return {"present": present, "missing": MISSING, "other_client": other_client, "closed_case": closed}[variant]
 
-    if kind == "determination":
-        return determination(addressee="GM0193", determination_id=f"det-m{i}"), C1
-    if kind == "redetermination":  # a changed outcome (GM0200 instead of GM0193): an unchanged one records nothing
-        return {**determination(addressee="GM0200", determination_id=f"det-m{i}"), "trigger": "R15",
-                "previous": pick(r["det"], r["det_other"], r["det_closed"])}, C1
+    if kind == "determination":  # the engine's, its facts deposited for the client (admission replays it)
+        return Recorder.of_app(s.client.app).payload("GM0193", f"det-m{i}", client=C1, melding=JAN_1), C1
+    if kind == "redetermination":  # a changed outcome (Dalfsen after a BRP correction): an unchanged one records nothing
+        previous = pick(r["det"], r["det_other"], r["det_closed"])
+        real = Recorder.of_app(s.client.app).redetermination((r["det_closed"] if variant == "closed_case" else r["det"])
+                                                             ["seq"], "GM0148", melding=JAN_1)
+        return {**real, "previous": previous}, C1
     if kind == "acceptance":
         return {"determination": pick(r["det"], r["det_other"], r["det_closed"])}, C1
     if kind == "objection":
