@@ -101,7 +101,9 @@ class Replayer:
 
     def __init__(self, deposits: Deposits, *, verifying: bool = False) -> None:
         self.deposits = deposits
-        self._done: dict[tuple, Determination] = {}
+        # replayed determinations with the melding date of their facts (so the facts are decrypted once)
+        self._done: dict[tuple, tuple[Determination, str | None]] = {}
+        self._trails: set[tuple[str, str]] = set()  # (client, digest) whose trail was found deposited
         # verify: a determination of an erased client cannot be replayed (its facts were destroyed on purpose);
         # that is "not run", never a problem. On append it is DETERMINATION_FACTS_MISSING like any missing deposit.
         self.verifying = verifying
@@ -110,12 +112,18 @@ class Replayer:
     def for_verify(self) -> Replayer:
         """The replayer `ledger verify` uses: the same deposits and memory, erased clients not run."""
         out = Replayer(self.deposits, verifying=True)
-        out._done = self._done
+        out._done, out._trails = self._done, self._trails
         return out
 
     def determination(self, client: str, payload: dict, lookup: Callable[[int], RefInfo | None]
                       ) -> tuple[Determination | None, LedgerError | None]:
         """The engine's determination for an N3/N8 payload (JSON), replayed on its deposits."""
+        done, err = self._replayed(client, payload, lookup)
+        return (done[0] if done else None), err
+
+    def _replayed(self, client: str, payload: dict, lookup: Callable[[int], RefInfo | None]
+                  ) -> tuple[tuple[Determination, str | None] | None, LedgerError | None]:
+        """(the determination, the melding date of its facts), remembered per what the replay depends on."""
         previous = payload.get("previous") or {}
         # what the replay depends on (never what the entry claims to come out of it)
         key = (client, payload["input_digest"], payload["context_version"], payload["determination_id"],
@@ -156,10 +164,11 @@ class Replayer:
                 det = redetermine(prev, facts, ctx, payload["trigger"])
         except (FactsError, ValueError) as exc:
             return None, LedgerError(DETERMINATION_REPLAY_MISMATCH, f"de regels weigeren de bewaarde feiten: {exc}")
-        self._done[key] = det
+        melding = facts_json.get("melding")
+        self._done[key] = done = (det, melding.get("date") if isinstance(melding, dict) else None)
         while len(self._done) > MEMORY:  # a server replays for years: keep the latest only
             self._done.pop(next(iter(self._done)), None)
-        return det, None
+        return done, None
 
     def warm(self, client: str, payload: dict) -> None:
         """Replay an N3 ahead of admission (the store calls this before it takes the write lock), so that
@@ -172,20 +181,23 @@ class Replayer:
         if self.verifying and self.deposits.erased(client):
             self.skipped.add((client, payload["determination_digest"]))
             return None
-        det, err = self.determination(client, payload, lookup)
+        done, err = self._replayed(client, payload, lookup)
         if err:
             return err
+        det, melding_date = done
         reference = date.fromisoformat(payload["reference_date"])
-        facts = self.deposits.facts_document(client, payload["input_digest"]) or {}
-        melding = (facts.get("facts") or {}).get("melding") or {}
-        if melding.get("date") != payload["reference_date"]:
+        if melding_date != payload["reference_date"]:
             return LedgerError(DETERMINATION_REPLAY_MISMATCH, "reference_date: niet de meldingsdatum van de feiten")
         field = _first_difference(payload, expected_payload(det, reference))
         if field:
             return LedgerError(DETERMINATION_REPLAY_MISMATCH, f"{field}: de regels, opnieuw toegepast op de bewaarde "
                                                               "feiten, geven een andere waarde")
-        if not self.deposits.has_trail(client, det.digest):
-            return LedgerError(DETERMINATION_FACTS_MISSING, f"het regelspoor van {det.digest[:16]} is niet bewaard")
+        if (client, det.digest) not in self._trails:
+            if not self.deposits.has_trail(client, det.digest):
+                return LedgerError(DETERMINATION_FACTS_MISSING, f"het regelspoor van {det.digest[:16]} is niet bewaard")
+            self._trails.add((client, det.digest))  # deposits are written once and never change
+            while len(self._trails) > MEMORY:
+                self._trails.pop()
         return None
 
 
