@@ -28,7 +28,7 @@ from rules import loader
 from rules.brp_historie import BrpError
 from rules.casebook import Malformed
 from rules.engine import FactsError
-from rules.glossary import error_text, in_words, label
+from rules.glossary import error_text, in_words, label, party_name
 
 EXAMPLE = """[context]
 t0 = 2026-01-01
@@ -70,7 +70,7 @@ def _value(v: Any) -> str:
 
 def _summary(kind: str, p: dict[str, Any]) -> str:
     """One line in Dutch for the ledger table; the full payload is shown under it."""
-    name = compose.municipality_name
+    name = party_name
     if kind in ("determination", "redetermination") and isinstance(p.get("outcome"), dict):
         o = p["outcome"]
         status = label("line_status", "provisional" if p.get("provisional") else "definitive")
@@ -120,15 +120,9 @@ def _csrf_field(request) -> Markup:
     return Markup(f'<input type="hidden" name="csrf" value="{escape(token)}">')
 
 
-def _party_name(code: str | None) -> str:
-    from api.compose_notices import party_name
-
-    return party_name(code)
-
-
 def template_globals() -> dict[str, Any]:
     return {"csrf_field": _csrf_field, "datum": date_nl, "datum_tabel": date_table_nl,
-            "partijnaam": _party_name, "gemeente": compose.municipality_name, "tijd": lambda value: datetime_nl(value, seconds=True),
+            "partijnaam": party_name, "gemeente": party_name, "tijd": lambda value: datetime_nl(value, seconds=True),
             "rollen": roles_nl,
             "soort": lambda k: _capital(label("entry_kind", k)), "signaleringssoort": lambda k: label("flag_kind", k),
             "bronnen": _sources, "waarde": _value, "json_tekst": lambda v: json.dumps(v, ensure_ascii=False, indent=1), "samenvatting": _summary, "euro": euro,

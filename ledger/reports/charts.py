@@ -14,7 +14,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from ..settlement.catalogue import load_catalogue, party_name
+from rules import glossary
+from rules.glossary import party_name
+
+from ..settlement.catalogue import load_catalogue
 from ..settlement.quarters import Quarter
 from ..settlement.settle import Settlement
 
@@ -118,10 +121,9 @@ def party_positions_svg(s: Settlement, party: str) -> bytes:
         ax = fig.subplots()
         width = 0.27
         colours = {"definitive": "#2e7d32", "provisional": "#f9a825", "disputed": "#c62828"}
-        labels = {"definitive": "definitief", "provisional": "voorlopig", "disputed": "betwist"}
         for i, klass in enumerate(CLASSES):
             ax.bar([x + (i - 1) * width for x in range(len(cps))], [per[c][i] / 100 for c in cps], width,
-                   color=colours[klass], label=labels[klass])
+                   color=colours[klass], label=glossary.label("line_status", klass))
         ax.set_xticks(range(len(cps)), [party_name(c) for c in cps], rotation=45, ha="right")
         ax.axhline(0, color="black", linewidth=0.8)
         _eur_axis(ax)
