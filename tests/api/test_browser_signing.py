@@ -131,7 +131,7 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
     # the inbox: Kampen's N1 waits for Zwolle's acknowledgement
     page.goto(server.url + "/berichten")
     row = page.locator("tr", has=page.locator(f"a[href='/berichten/{server.n1.seq}']"))
-    assert "N1 plaatsingsmelding" in row.inner_text() and "nieuw" in row.inner_text().lower()
+    assert "Plaatsingsmelding (N1)" in row.inner_text() and "nieuw" in row.inner_text().lower()
     accessible(page)
     page.screenshot(path=str(tmp_path / "berichten.png"), full_page=True)
     # a wrong counterparty: the Dutch error next to the field, what was typed kept, keyboard only
@@ -211,4 +211,4 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
                          timeout=120)
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines() if x.startswith(f"{server.n1.seq}\t"))
-    assert "wacht op regio ijssel-vecht" in line
+    assert "wacht op regio IJssel-Vecht" in line

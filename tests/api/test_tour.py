@@ -162,7 +162,7 @@ def test_tour_regio(demo, context, tour_dir):
     log_in(tour, "regio@ijssel-vecht.demo", shot="aanmelden")
 
     todo = page.locator("table", has=page.locator("th", has_text="Te doen"))
-    assert todo.get_by_role("link", name=re.compile("N2 uitstroommelding")).count() >= 1
+    assert todo.get_by_role("link", name=re.compile(r"Uitstroommelding \(N2\)")).count() >= 1
     assert todo.get_by_role("link", name="ontvangst bevestigen").count() >= 1
     tour.step("overzicht")
 
@@ -181,7 +181,7 @@ def test_tour_regio(demo, context, tour_dir):
     tour.step("uitkomst", top=result)
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Berichten").click()
-    n2 = page.locator("tbody tr", has_text="N2 uitstroommelding").first
+    n2 = page.locator("tbody tr", has_text="Uitstroommelding (N2)").first
     assert "Kampen" in n2.inner_text() and "nieuw" in n2.inner_text().lower()
     tour.step("berichten")
     n2.get_by_role("link").first.click()
