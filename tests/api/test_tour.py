@@ -323,6 +323,10 @@ def test_tour_geschillencommissie(demo, context, tour_dir):
     assert page.locator("h1").inner_text().startswith(f"Geschil {demo.decided_case}")
     history = page.locator("table", has=page.locator("th", has_text="Toelichting"))
     assert history.locator("tbody tr").count() >= 5
+    # the demo's question names the parties and the day of the melding as a person reads them
+    question = re.search(r"Wie is de kostendrager[^?]*\?", page.locator("main").inner_text())
+    assert question and re.search(r"melding van \d{1,2} [a-z]+ \d{4}\?", question.group(0)), question
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|GM\d{4}", question.group(0)), question.group(0)
     tour.step("uitspraak-geschiedenis")
     decision = page.get_by_role("heading", name="Uitspraak")
     assert decision.is_visible()
