@@ -124,7 +124,9 @@ def party_positions_svg(s: Settlement, party: str) -> bytes:
         for i, klass in enumerate(CLASSES):
             ax.bar([x + (i - 1) * width for x in range(len(cps))], [per[c][i] / 100 for c in cps], width,
                    color=colours[klass], label=glossary.label("line_status", klass))
-        ax.set_xticks(range(len(cps)), [party_name(c) for c in cps], rotation=45, ha="right")
+        # the end of each rotated name sits under its own tick (rotation_mode "anchor"), not beside it
+        ax.set_xticks(range(len(cps)), [party_name(c) for c in cps], rotation=45, ha="right",
+                      rotation_mode="anchor")
         ax.axhline(0, color="black", linewidth=0.8)
         _eur_axis(ax)
         ax.set_title(f"Positie van {party_name(party)} per tegenpartij, {Quarter.parse(s.quarter).label}")
@@ -133,5 +135,8 @@ def party_positions_svg(s: Settlement, party: str) -> bytes:
             ax.legend()
         fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        # the drawing's own bounds: a long municipality name below the axis is never cut off (tight_layout
+        # alone cannot make room when the names are longer than the figure allows)
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight",
+                    pad_inches=0.1)
         return buf.getvalue()
