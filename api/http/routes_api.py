@@ -17,6 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from api.http.camel import Json
 from api import compose
 from api.http.downloads import download
 from api.http.guards import Caller
@@ -95,7 +96,7 @@ def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
     results = compose.submit(store, signed)
     content: dict = {"results": results} if "entries" in data else results[0]
     created = any(not r["duplicate"] for r in results)
-    return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    return Json(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
 @post("/v1/grootboek/regels", operation_id="submitEntries")
@@ -119,7 +120,7 @@ async def entries(request: Request, store: NamedDependency[Store], caller: Named
     who, d_from, d_to = _period(party, from_, to)
     rows = await in_thread(compose.party_entries, store, who, d_from, d_to, caller.party)
     got = page_of(request, rows, page, page_size)
-    return Response({"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(got.items),
+    return Json({"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(got.items),
                      "total": got.total, "entries": got.items}, headers=got.headers)
 
 
