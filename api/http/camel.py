@@ -5,8 +5,10 @@ What keeps its form:
 - the values: codes (`BOUNDARY_365`, `cost_line`, `GM0166`) stay as the ledger spells them;
 - a member name that is itself a code of the glossary (an entry kind, a reconciliation outcome, ...: a table
   keyed by code, such as counts per outcome), for the same reason;
-- the contents of a signed statement (`payload`) and the exact JSON of a recorded determination
-  (`beoordeling`, addressed by its digest): what was signed or hashed is shown as it was signed or hashed;
+- the contents of a signed statement (`payload`), the exact JSON of a recorded determination (`beoordeling`,
+  addressed by its digest) and the engine's determination itself (a `determination` that carries its `trail`
+  and `input_digest`: its digest is the hash of exactly that JSON): what was signed or hashed is shown as it
+  was signed or hashed;
 - downloads (bytes) and answers that are not JSON.
 
 `Json` is the app's response class (api/http/app.py), so a handler that returns a dict is rendered by it; a
@@ -41,10 +43,16 @@ def camel_name(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def verbatim(name: Any, value: Any) -> bool:
+    """Whether member `name` with `value` is signed or hashed content, passed on as it is."""
+    return name in VERBATIM or (name == "determination" and isinstance(value, dict) and "trail" in value
+                                and "input_digest" in value)
+
+
 def camel(value: Any) -> Any:
     """`value` with the member names of every object in it in camelCase (see the module's text)."""
     if isinstance(value, dict):
-        return {(camel_name(k) if isinstance(k, str) else k): (v if k in VERBATIM else camel(v))
+        return {(camel_name(k) if isinstance(k, str) else k): (v if verbatim(k, v) else camel(v))
                 for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [camel(v) for v in value]
@@ -60,4 +68,4 @@ class Json(Response):
         return super().render(content, media_type, enc_hook)
 
 
-__all__ = ["Json", "VERBATIM", "camel", "camel_name"]
+__all__ = ["Json", "VERBATIM", "camel", "camel_name", "verbatim"]

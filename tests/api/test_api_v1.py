@@ -220,13 +220,13 @@ SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 def _snake_members(value, where: str, codes: frozenset[str], out: set[str]) -> None:
     """The snake_case member names in a JSON value, but inside a signed payload or a recorded determination's
     exact JSON (api/http/camel.py VERBATIM) and names that are glossary codes (a table keyed by code)."""
-    from api.http.camel import VERBATIM
+    from api.http.camel import verbatim
 
     if isinstance(value, dict):
         for k, v in value.items():
             if SNAKE.match(k) and k not in codes:
                 out.add(f"{where}.{k}")
-            if k not in VERBATIM:
+            if not verbatim(k, v):
                 _snake_members(v, f"{where}.{k}", codes, out)
     elif isinstance(value, list):
         for v in value[:5]:
