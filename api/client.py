@@ -215,7 +215,7 @@ class LedgerClient:
     def upload_document(self, case_id: str, *, filename: str, data: bytes, title: str, author: str,
                         document_date: str | None = None, supersedes: int | None = None) -> dict[str, Any]:
         """Upload a case exhibit (POST /v1/geschillen/{case_id}/stukken, the file as the raw body, the rest
-        in the query); the stored document's {id, number, media_type, size, sha256, ...}."""
+        in the query); the stored document's {id, number, mediaType, size, sha256, ...}."""
         params = {"filename": filename, "title": title, "author": author,
                   **({"date": document_date} if document_date else {}),
                   **({"supersedes": str(supersedes)} if supersedes is not None else {})}

@@ -263,7 +263,7 @@ def test_a_case_on_a_cost_line(api):
     case = api.get(f"/v1/geschillen/{case_id}").json()
     assert (case["status"], case["parties"]["claiming"], case["parties"]["responding"], case["client"]) == (
         "DETERMINED", KAMPEN, "GM0148", line.client)
-    assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
+    assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entryHash": line.leaf_hash.hex()}
     view = cases_service.case_view(store, case_id)
     assert view.subject_kind == "cost_line" and view.subject_ref == {"cost_line": payload["cost_line"]}
     assert case_id in {v.case_id for v in cases_service.list_cases(store)}

@@ -136,7 +136,7 @@ class Journey:
         return found[0]
 
     def ref(self, party: str, seq: int) -> dict:
-        return {"seq": seq, "entry_hash": self.entry(party, seq)["entry_hash"]}
+        return {"seq": seq, "entry_hash": self.entry(party, seq)["entryHash"]}
 
     def statement(self, party: str, kind: str, payload: dict) -> Path:
         """A statement file in the party's folder: what it decides; the CLI fills in the rest."""
@@ -192,7 +192,7 @@ class Journey:
                 assert out == f"opgenomen als volgnummer {seq}\n", out
             statement = json.loads(path.read_text())
             e = self.entry(party, seq)
-            assert (e["kind"], e["author"], e["client"], e["idempotency_key"]) == (
+            assert (e["kind"], e["author"], e["client"], e["idempotencyKey"]) == (
                 statement["kind"], party, CLIENT, statement["idempotency_key"]), e
             seqs.append(seq)
         new = sorted(s for (_, _, expected), s in zip(items, seqs) if expected is None)
