@@ -321,8 +321,10 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
                     "cost_bearers": [{"period_from": JANUARY[0].isoformat(), "period_to": DECIDED_UNTIL.isoformat(),
                                       "cost_bearer": KAMPEN, "historical_budget": False}]}
         case = j.http.get(f"/v1/geschillen/{CASE}").json()
-        assert case["status"] == "DECIDED" and case["decision"] == decision, case
-        assert [(e["author"], e["previous_status"], e["status"]) for e in case["events"]] == [
+        from api.http.camel import camel  # the API's answer: the decision's member names in camelCase
+
+        assert case["status"] == "DECIDED" and case["decision"] == camel(decision), case
+        assert [(e["author"], e["previousStatus"], e["status"]) for e in case["events"]] == [
             (ZWOLLE, None, "DETERMINED"), (ZWOLLE, "DETERMINED", "OBJECTED"), (KAMPEN, "OBJECTED", "CONSULTATION"),
             (KAMPEN, "CONSULTATION", "ESCALATED"), (ZWOLLE, "ESCALATED", "FILED"),
             (COMMITTEE, "FILED", "ADMISSIBILITY"), (COMMITTEE, "ADMISSIBILITY", "EXCHANGE"),
