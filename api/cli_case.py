@@ -256,7 +256,7 @@ def add_document(case_id: str, file: Path, as_party: str = typer.Option(..., "--
         with cli_signing.server_session(Signing(as_party, server=server, token=token)) as client:
             d = client.upload_document(case_id, filename=file.name, data=data, title=title, author=as_party,
                                        document_date=day.isoformat() if day else None, supersedes=supersedes)
-        typer.echo(f"stuk {d['id']}: bijlage {d['number']}, {d['media_type']}, {d['size']} bytes, "
+        typer.echo(f"stuk {d['id']}: bijlage {d['number']}, {d['mediaType']}, {d['size']} bytes, "
                    f"sha256 {d['sha256']}")
         return
     s, store = _env()
@@ -362,7 +362,7 @@ def _decision_in_force(case: dict) -> dict:
     """The reference of the event whose decision is booked: the last DECIDED or ANNULLED event with one."""
     for e in reversed(case["events"]):
         if isinstance(e, dict) and e.get("status") in ("DECIDED", "ANNULLED") and e.get("decision"):
-            return {"seq": e.get("seq"), "entry_hash": e.get("entry_hash")}
+            return {"seq": e.get("seq"), "entry_hash": e.get("entryHash")}
     cli_signing.wrong("de zaak heeft geen uitspraak om te boeken")
 
 

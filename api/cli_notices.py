@@ -19,10 +19,10 @@ def _opt(name: str, metavar: str | None, text: str):
 
 
 def _print(doc: dict) -> None:
-    from api.compose_notices import party_name
     from api.format_nl import date_table_nl
+    from rules.glossary import label, party_name
 
-    box = "ontvangen" if doc["box"] == "inbox" else "verzonden"
+    box = label("mailbox", doc["box"])
     typer.echo(f"{party_name(doc['party'])}: {doc['count']} {box} bericht(en)")
     for i in doc["items"]:
         other = party_name(i["sender"]) if doc["box"] == "inbox" else ", ".join(party_name(a) for a in i["addressees"])
@@ -30,7 +30,7 @@ def _print(doc: dict) -> None:
         due = date_table_nl(i["due"]) if i["due"] else "-"
         late = " TE LAAT" if i["overdue"] else ""
         new = " (nieuw)" if i["read"] is False else ""
-        typer.echo(f"{i['seq']}\t{date_table_nl(i['receivedAt'])}\t{i['soort']} {i['kindNl'].lower()}\t{other}\t"
+        typer.echo(f"{i['seq']}\t{date_table_nl(i['receivedAt'])}\t{i['kindNl']}\t{other}\t"
                    f"{i['client'] or '-'}\t{todo}\t{due}{late}{new}\t{i['summary']}")
 
 

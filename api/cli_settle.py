@@ -98,10 +98,9 @@ def position_cmd(quarter: str = typer.Option(..., "--quarter", help="kwartaal, b
             store, seq, p))
     except LedgerError as exc:
         _fail(exc)
-    from ledger.settlement.catalogue import party_name
     from ledger.settlement.quarters import Quarter
 
-    typer.echo(f"Verrekening {Quarter.parse(q).label}: {party_name(who)} ({who}), "
+    typer.echo(f"Verrekening {Quarter.parse(q).label}: {municipality_name(who)} ({who}), "
                f"{'verzegeld' if view.settlement.sealed else 'open'}")
     typer.echo(f"  saldo (zonder betwist) {_eur(view.position.net_payable_cents, 14)}")
     for c in view.classes:
@@ -147,13 +146,12 @@ def _local_write(how: Signing, write):
 
 
 #: what a person reads about each kind these commands sign
-KIND_NL = {"tariff_acceptance": "tariefaanvaarding", "reversal": "tegenboeking", "cost_line": "kostenregel"}
 
 
 def _statement(draft, signer, kind: str) -> dict:
     """The one statement of a step the server prepared, of `kind`, by this signer (else exit 2)."""
     if len(draft.statements) != 1 or draft.statements[0].kind != kind:
-        cli_signing.wrong(f"{len(draft.statements)} verklaringen, gevraagd: één {KIND_NL[kind]}")
+        cli_signing.wrong(f"{len(draft.statements)} verklaringen, gevraagd: één {label('entry_kind', kind)}")
     return cli_signing.prepared(draft.statements[0].statement, signer, (kind,))
 
 

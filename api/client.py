@@ -152,10 +152,10 @@ class LedgerClient:
         def accept(doc: dict) -> Draft | None:
             try:
                 items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True),
-                                             str(s.get("case_id") or doc["case_id"])) for s in doc["statements"])
+                                             str(s.get("caseId") or doc["caseId"])) for s in doc["statements"])
                 if not items and action != "timed":
                     return None
-                return Draft(None if doc["case_id"] is None else str(doc["case_id"]), items)
+                return Draft(None if doc["caseId"] is None else str(doc["caseId"]), items)
             except (KeyError, TypeError, ValueError):
                 return None
 
@@ -172,9 +172,9 @@ class LedgerClient:
             try:
                 items = tuple(DraftStatement(str(s["kind"]), base64.b64decode(s["statement"], validate=True))
                               for s in doc["statements"])
-                admitted = {str(k): (int(v["seq"]), str(v["entry_hash"])) for k, v in doc["admitted"].items()
+                admitted = {str(k): (int(v["seq"]), str(v["entryHash"])) for k, v in doc["admitted"].items()
                             if v is not None}
-                line = doc["line_seq"]
+                line = doc["lineSeq"]
                 if not isinstance(line, int):
                     return None
                 return SettlementDraft(line, items, admitted)
@@ -215,7 +215,7 @@ class LedgerClient:
     def upload_document(self, case_id: str, *, filename: str, data: bytes, title: str, author: str,
                         document_date: str | None = None, supersedes: int | None = None) -> dict[str, Any]:
         """Upload a case exhibit (POST /v1/geschillen/{case_id}/stukken, the file as the raw body, the rest
-        in the query); the stored document's {id, number, media_type, size, sha256, ...}."""
+        in the query); the stored document's {id, number, mediaType, size, sha256, ...}."""
         params = {"filename": filename, "title": title, "author": author,
                   **({"date": document_date} if document_date else {}),
                   **({"supersedes": str(supersedes)} if supersedes is not None else {})}
@@ -291,7 +291,7 @@ def _item(statement: bytes, signature: bytes) -> dict[str, str]:
 def _accepted(body: dict) -> Accepted | None:
     if not isinstance(body.get("seq"), int):
         return None
-    return Accepted(body["seq"], str(body.get("entry_hash", "")), str(body.get("received_at", "")),
+    return Accepted(body["seq"], str(body.get("entryHash", "")), str(body.get("receivedAt", "")),
                     bool(body.get("duplicate", False)))
 
 

@@ -102,16 +102,8 @@ def assess(text: str, fmt: str = "toml", case_id: str | None = None, brp: str | 
                       mapping.report if mapping is not None else None)
 
 
-def municipality_name(code: str | None) -> str:
-    """A party as a person reads it: a municipality's name, `regio IJssel-Vecht`, `geschillencommissie`."""
-    if not code:
-        return "-"
-    if code.startswith("GM"):
-        return loader.municipality_register().name(code)
-    if code.startswith("RG:"):
-        regions = {r.id: r.name for r in loader.verified_regions()}
-        return f"regio {regions[code[3:]]}" if code[3:] in regions else code
-    return glossary.label("party", code)
+#: a party as a person reads it (the one glossary's rules.glossary.party_name)
+municipality_name = glossary.party_name
 
 
 # ----------------------------------------------------------------------------------------- ledger

@@ -15,16 +15,17 @@ from typing import Any
 
 from api.access.account_keys import AccountKeys
 from api.compose import RequestInvalid, is_number_text, is_party
-from api.compose_notices import NO_KEY, party_name
+from api.compose_notices import NO_KEY, REFUSAL_NL
 from api.format_nl import date_nl
 from ledger.errors import LedgerError
 from ledger.store import Store
 from rules import glossary
+from rules.glossary import party_name
 
 #: rows of the decision's table form (cost bearer per period)
 DECISION_ROWS = 3
 NATURE_NL = glossary.section("decision_nature")
-ATTEMPT_NL = {"contactpersonen": "overleg contactpersonen", "regioadviseur": "bemiddeling regioadviseur"}
+ATTEMPT_NL = glossary.section("attempt")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 #: a refusal of the draft (cases.service / ledger), as a person reads it: (form field, Dutch text)
@@ -46,8 +47,7 @@ CASE_ERROR_NL: dict[str, tuple[str, str]] = {
     "DETERMINATION_NOT_FOUND": ("regel", "Deze regel is geen beoordeling."),
     "COST_LINE_NOT_FOUND": ("regel", "Deze regel is geen kostenregel."),
     "SUBJECT_INVALID": ("regel", "Een geschil gaat over een beoordeling of een kostenregel."),
-    NO_KEY: ("stap", ("Uw account heeft nog geen geregistreerde sleutel. Maak hem op de pagina Sleutel en laat hem "
-                      "door de beheerder registreren.")),
+    NO_KEY: ("stap", REFUSAL_NL[NO_KEY]),
 }
 
 
@@ -377,7 +377,7 @@ def exhibit(store: Store, documents, case_id: str, document_id: int) -> tuple[by
     return documents.get(owner, d.sha256), d.filename, d.media_type
 
 
-GROUP_NL = {"open": "open", "beslist": "beslist", "gesloten": "gesloten", "alle": "alle"}
+GROUP_NL = glossary.section("case_group")
 ACTOR_CHOICES = ("", "mij", "COMMITTEE", "OPERATOR")
 
 

@@ -12,31 +12,25 @@ from typing import Any
 from api.access.account_keys import AccountKey, AccountKeys
 from api.access.accounts import AccessError
 from api.access.notice_reads import NoticeReads
-from api.compose import RequestInvalid, is_party, iso, municipality_name
+from api.compose import RequestInvalid, is_party, iso
 from api.format_nl import date_nl
 from ledger import inbox
 from ledger.drafts import Draft
 from ledger.errors import NOT_INITIALISED, LedgerError
 from ledger.store import Store
+from rules.glossary import label, party_name
 
-#: each notice code as a person reads it
-CODE_NL = {"N1": "plaatsingsmelding", "N2": "uitstroommelding", "N3": "beoordeling", "N4": "reactie op beoordeling",
-           "N5": "overdrachtsverzoek", "N7": "geschilstap", "N8": "herbeoordeling"}
-KIND_NL = {"placement_notice": "Plaatsingsmelding", "outflow_notice": "Uitstroommelding",
-           "handover_request": "Overdrachtsverzoek", "handover_answer": "Antwoord op overdrachtsverzoek",
-           "determination": "Beoordeling", "redetermination": "Herbeoordeling",
-           "acceptance": "Aanvaarding", "objection": "Bezwaar", "dispute_event": "Geschilstap"}
-ACTION_NL = {inbox.ACKNOWLEDGE: "ontvangst bevestigen", inbox.RESPOND: "aanvaarden of bezwaar maken"}
-BOX_NL = {"inbox": "ontvangen", "outbox": "verzonden"}
 NO_KEY = "KEY_NOT_REGISTERED"
 
 
-def party_name(code: str | None) -> str:
-    if not code:
-        return "-"
-    if code.startswith("RG:"):
-        return f"regio {code[3:]}"
-    return {"OPERATOR": "beheerder", "COMMITTEE": "geschillencommissie"}.get(code, municipality_name(code))
+def notice_codes() -> dict[str, str]:
+    """The notice codes a mailbox can be filtered on, each with its label from the one glossary."""
+    return {code: label("notice", code) for code in inbox.KINDS_OF}
+
+
+def boxes() -> dict[str, str]:
+    """The two boxes (inbox, outbox), each with its label from the one glossary."""
+    return {box: label("mailbox", box) for box in inbox.BOXES}
 
 
 def summary_nl(n: inbox.Notice) -> str:
@@ -57,16 +51,14 @@ def summary_nl(n: inbox.Notice) -> str:
         return f"wijst overdrachtsverzoek {seq} af: {str(p.get('reasons', ''))[:120]}"
     if n.kind in ("determination", "redetermination"):
         o = p.get("outcome") or {}
-        status = "voorlopig" if p.get("provisional") else "definitief"
+        status = label("line_status", "provisional" if p.get("provisional") else "definitive")
         return f"kostendrager {party_name(o.get('cost_bearer'))} ({status}), peildatum {date_nl(p.get('reference_date'))}"
     if n.kind == "acceptance":
         return f"aanvaardt beoordeling {(p.get('determination') or {}).get('seq')}"
     if n.kind == "objection":
         return f"bezwaar tegen beoordeling {(p.get('determination') or {}).get('seq')}: {str(p.get('reasons', ''))[:120]}"
     if n.kind == "dispute_event":
-        from cases.workflow import STATUS_NL
-
-        return f"geschil {p.get('dispute_id')}: {STATUS_NL.get(p.get('status'), p.get('status'))}"
+        return f"geschil {p.get('dispute_id')}: {label('dispute_status', p.get('status'))}"
     return n.kind
 
 
@@ -132,8 +124,8 @@ def notice_dict(n: inbox.Notice, read: bool | None) -> dict[str, Any]:
             "sender": n.sender, "addressees": list(n.addressees), "client": n.client, "payload": n.payload,
             "action": n.action, "due": n.due.isoformat() if n.due else None, "overdue": n.overdue,
             "done": {p: s for p, s in sorted(n.done.items())}, "waitingFor": list(n.waiting_for), "read": read,
-            "summary": summary_nl(n), "kindNl": KIND_NL.get(n.kind, n.kind),
-            "actionNl": ACTION_NL.get(n.action) if n.action else None}
+            "summary": summary_nl(n), "kindNl": label("entry_kind", n.kind),
+            "actionNl": label("notice_action", n.action) if n.action else None}
 
 
 def mailbox(store: Store, reads: NoticeReads, party: str, q: MailboxQuery, *, username: str | None = None,
@@ -266,13 +258,13 @@ def prepare_acknowledgement(store: Store, keys: AccountKeys, username: str | Non
     """The acknowledgement of notice `seq` by `party`, ready to sign (ledger.inbox.acknowledgement_draft)."""
     draft = inbox.acknowledgement_draft(store, party, seq, note)
     n = inbox.notice(store, party, seq)
-    what = f"de {KIND_NL.get(n.kind, n.kind).lower()} ({n.code}) nr. {seq}" if n else f"bericht {seq}"
+    what = f"de {label('entry_kind', n.kind)} nr. {seq}" if n else f"bericht {seq}"
     sender = f" van {party_name(n.sender)}" if n else ""
     text = (f"{party_name(party)} bevestigt de ontvangst van {what}{sender} over cliënt {draft.client}"
             + (f", ontvangen op {date_nl(n.received_at)}" if n else "") + ".")
     return prepare(store, keys, username, party, draft, text)
 
 
-__all__ = ["ACTION_NL", "BOX_NL", "CODE_NL", "KIND_NL", "MailboxQuery", "Prepared", "actions_today", "mailbox",
+__all__ = ["MailboxQuery", "Prepared", "actions_today", "boxes", "mailbox", "notice_codes",
            "mark_read", "notice_detail", "notice_dict", "parse_query", "prepare", "prepare_acknowledgement",
            "refusal_nl", "register_account_key", "revoke_account_keys", "request_account_key", "summary_nl"]

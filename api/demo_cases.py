@@ -19,6 +19,8 @@ from cases.errors import CaseError
 from cases.zgw import export_zgw
 from ledger import service as ledger_service
 from ledger.store import entries as entries_table
+from rules.dates import dutch_date
+from rules.glossary import label, party_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,18 +143,19 @@ def run_cases_demo(console, settings, store) -> int:
     claiming, responding = r.author, p["addressee"]
     booked_lines = 0 if r.seq in existing else _ensure_cost_lines(store, signer, r, p, today)
     a = open_with_evidence(r, p, f"Wie is de kostendrager van het beschermd wonen van cliënt {r.client} vanaf de "
-                                 f"melding van {p['reference_date']}?",
-                           f"{claiming}: de beoordeling (R5/R7, R11) wijst {responding} aan als kostendrager.")
+                                 f"melding van {dutch_date(date.fromisoformat(p['reference_date']))}?",
+                           f"{party_name(claiming)}: de beoordeling (R5/R7, R11) wijst {party_name(responding)} aan "
+                           "als kostendrager.")
     if a.status == "DETERMINED":
         objection = cases.add_document(store, docs_dir, a.case_id, filename="bezwaarbrief.pdf",
                                        data=_pdf("Bezwaar tegen de beoordeling", [
-                                           f"Gemeente {responding} maakt bezwaar tegen de beoordeling van {claiming}.",
+                                           f"Gemeente {party_name(responding)} maakt bezwaar tegen de beoordeling van {party_name(claiming)}.",
                                            "De keten van verblijven loopt volgens ons door; de signalering in de "
                                            "beoordeling laat zien dat een andere lezing een andere kostendrager geeft."]),
                                        title="Bezwaarbrief", author_party=responding, document_date=today)
         a = cases.transition(store, signer(responding), a.case_id, "OBJECTED", documents=[objection.sha256],
-                             position=f"{responding}: de alternatieve lezing van de signalering "
-                                      f"({', '.join(p.get('flags', ())) or 'geen'}) geldt; wij zijn geen kostendrager.")
+                             position=f"{party_name(responding)}: de alternatieve lezing van de signalering "
+                                      f"({', '.join(label('flag', f) for f in p.get('flags', ())) or 'geen'}) geldt; wij zijn geen kostendrager.")
         a = cases.transition(store, signer(claiming), a.case_id, "CONSULTATION", note="overleg gestart")
         mail = cases.add_document(store, docs_dir, a.case_id, filename="overleg-contactpersonen.eml",
                                   data=_eml(f"contactpersoon@{claiming.lower()}.example",
@@ -181,15 +184,15 @@ def run_cases_demo(console, settings, store) -> int:
                                    data=_xlsx([["periode", "bedrag"], [p["reference_date"], 1234.56]]),
                                    title="Kostenoverzicht", author_party=claiming, document_date=today)
         a = cases.submit(store, signer(claiming), a.case_id, documents=[scan.sha256, sheet.sha256],
-                         position=f"{claiming}: zie de verblijfsverklaring; de kosten staan in het overzicht.")
+                         position=f"{party_name(claiming)}: zie de verblijfsverklaring; de kosten staan in het overzicht.")
         a = cases.submit(store, signer(responding), a.case_id,
-                         position=f"{responding}: wij handhaven ons bezwaar.")
+                         position=f"{party_name(responding)}: wij handhaven ons bezwaar.")
         start = date.fromisoformat(p["reference_date"])
         split = start + timedelta(days=90)
         a = cases.decide(store, signer("COMMITTEE"), a.case_id, nature="binding_advice", cost_bearers=[
             {"period_from": start, "period_to": split - timedelta(days=1), "cost_bearer": responding},
             {"period_from": split, "period_to": today, "cost_bearer": claiming}],
-            summary=f"De eerste negentig dagen draagt {responding} de kosten; daarna {claiming}.")
+            summary=f"De eerste negentig dagen draagt {party_name(responding)} de kosten; daarna {party_name(claiming)}.")
     if a.status == "DECIDED":
         res = cases.book_decision(store, store.operator, signer, a.case_id)
         a = res.case
@@ -199,16 +202,16 @@ def run_cases_demo(console, settings, store) -> int:
     # -- case B: objected, in consultation; case C: accepted and closed
     if len(others) >= 1:
         r, p = others[0]
-        b = open_with_evidence(r, p, f"Is {p['addressee']} de kostendrager voor cliënt {r.client}?",
-                               f"{r.author}: volgens de beoordeling wel.")
+        b = open_with_evidence(r, p, f"Is {party_name(p['addressee'])} de kostendrager voor cliënt {r.client}?",
+                               f"{party_name(r.author)}: volgens de beoordeling wel.")
         if b.status == "DETERMINED":
             b = cases.transition(store, signer(p["addressee"]), b.case_id, "OBJECTED",
-                                 position=f"{p['addressee']}: de woonplaats lag elders.")
+                                 position=f"{party_name(p['addressee'])}: de woonplaats lag elders.")
             cases.transition(store, signer(r.author), b.case_id, "CONSULTATION")
     if len(others) >= 2:
         r, p = others[1]
-        c = open_with_evidence(r, p, f"Is {p['addressee']} de kostendrager voor cliënt {r.client}?",
-                               f"{r.author}: volgens de beoordeling wel.")
+        c = open_with_evidence(r, p, f"Is {party_name(p['addressee'])} de kostendrager voor cliënt {r.client}?",
+                               f"{party_name(r.author)}: volgens de beoordeling wel.")
         if c.status == "DETERMINED":
             cases.transition(store, signer(p["addressee"]), c.case_id, "ACCEPTED", note="akkoord")
             cases.transition(store, store.operator, c.case_id, "CLOSED", note="verwerkt in het grootboek")

@@ -15,21 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger.disputes import load_workflow, submission_problem, transition_problem
+from rules import glossary
 
 from .service import CaseView
 
 #: the Dutch name of each step (the action, or the transition's target)
-STEP_NL = {
-    "ACCEPTED": "Beoordeling aanvaarden (N4)", "OBJECTED": "Bezwaar maken (N4)", "CLOSED": "Zaak sluiten",
-    "CONSULTATION": "Overleg contactpersonen beginnen", "ESCALATED": "Regioadviseur inschakelen",
-    "FILED": "Indienen bij de geschillencommissie", "ADMISSIBILITY": "Bevoegdheid en ontvankelijkheid toetsen",
-    "EXCHANGE": "Ontvankelijk: uitwisseling van stukken", "INADMISSIBLE": "Niet-ontvankelijk verklaren",
-    "HEARING": "Hoorzitting houden", "DECIDED": "Uitspraak doen", "COURT_REVIEW": "Voorleggen aan de rechter",
-    "UPHELD": "Uitspraak van de rechter: de uitspraak blijft staan",
-    "ANNULLED": "Uitspraak van de rechter: de uitspraak is vernietigd", "SETTLED": "Geschikt (schikking vastleggen)",
-    "WITHDRAWN": "Geschil intrekken", "submit": "Standpunt of stukken indienen",
-    "attempt": "Poging tot schikken vastleggen",
-}
+STEP_NL = glossary.section("case_step")
 #: attempts to settle are recorded while the parties still talk (Reglement art. 3.1)
 ATTEMPT_STATUSES = ("CONSULTATION", "ESCALATED")
 

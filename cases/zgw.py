@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from ledger.store import Store
+from rules import glossary
 
 from .service import case_view, list_documents
 from .workflow import STATUS_NL
@@ -46,8 +47,7 @@ def zgw_case(store: Store, case_id: str) -> dict:
         rollen.append({"url": _urn(case_id, "rol", role), "zaak": zaak_url,
                        "betrokkeneType": "organisatorische_eenheid", "roltype": _urn("roltype", role),
                        "omschrijving": role, "omschrijvingGeneriek": OMSCHRIJVING_GENERIEK[role],
-                       "roltoelichting": {"claiming": "verzoeker", "responding": "verweerder",
-                                          "committee": "geschillencommissie"}[role],
+                       "roltoelichting": glossary.label("case_role", role),
                        "betrokkeneIdentificatie": {"identificatie": party, "naam": party}})
     eios, zios = [], []
     for d in list_documents(store, case_id):

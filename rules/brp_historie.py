@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from . import date_incomplete, day_range
+from . import date_incomplete, day_range, glossary
 from .dates import MONTHS_NL, dutch_date
 from .facts import BRP_CODES, InstitutionType
 
@@ -48,7 +48,6 @@ _BSN_LIKE = re.compile(r"\d{9}")
 _TOP_KEYS = {"verblijfplaatsen", "opschortingBijhouding", "geheimhoudingPersoonsgegevens", "burgerservicenummer",
              "type", "_links"}
 _TYPES = {"Adres", "Locatie", "VerblijfplaatsBuitenland", "VerblijfplaatsOnbekend"}
-_FUNCTION_NL = {"W": "woonadres", "B": "briefadres"}
 #: opschortingBijhouding reasons after which the history cannot be used (F: fout, W: wissen)
 _UNUSABLE = {"F": "fout", "W": "gewist"}
 
@@ -221,7 +220,7 @@ def _period(i: int, item: Any, register: MunicipalityRegister | None) -> _Period
                            f"een {kind.lower()} zonder gemeente van inschrijving: niet te bepalen waar de cliënt woonde")
         function = _code(item.get("functieAdres"), where + ".functieAdres")
         if gemeente not in BRP_CODES:
-            if function not in _FUNCTION_NL:
+            if function not in glossary.section("address_function"):
                 raise BrpError("BRP_FUNCTION_UNKNOWN", where + ".functieAdres.code",
                                f"functie adres W (woonadres) of B (briefadres) verwacht, niet {_shown(function)}")
             if register is not None and not register.known("GM" + gemeente):
@@ -248,7 +247,7 @@ def _what(p: _Period, institution: str | None) -> tuple[dict[str, Any], str]:
     if p.kind == "VerblijfplaatsOnbekend":
         return {"status": "vow"}, "vertrokken onbekend waarheen"
     fields: dict[str, Any] = {"gemeente": "GM" + p.gemeente, "function": p.function}
-    name = f"{_FUNCTION_NL[p.function]} GM{p.gemeente}"
+    name = f"{glossary.label('address_function', p.function)} GM{p.gemeente}"
     if p.kind == "Locatie":
         name += " (locatie)"
     if institution is not None:

@@ -48,6 +48,19 @@ def label(name: str, code: str | None, default: str | None = None) -> str:
     return section(name).get(code, code if default is None else default)
 
 
+def party_name(code: str | None) -> str:
+    """A party as a person reads it: a municipality's name (`Kampen`), `regio IJssel-Vecht`,
+    `geschillencommissie`; a code no register knows is shown as itself."""
+    if not code:
+        return "-"
+    if code.startswith("GM"):
+        return loader.municipality_register().name(code)
+    if code.startswith("RG:"):
+        regions = {r.id: r.name for r in loader.verified_regions()}
+        return f"regio {regions[code[3:]]}" if code[3:] in regions else code
+    return label("party", code)
+
+
 def error_text(code: str, message: str | None = None) -> str:
     """An error as a person reads it: its label, then the detail (if any), then the stable code:
     `onbekende gemeente of regio: GM9999 bestaat niet (PARTY_UNKNOWN)`."""

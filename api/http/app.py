@@ -23,6 +23,7 @@ from api.http import (pages, reads, routes_api, routes_audit, routes_cases, rout
                       routes_beoordelingen, routes_notices, routes_oidc, routes_quarter, routes_reference,
                       routes_settlement, v1)
 from api.http.auditing import audit_middleware
+from api.http.camel import Json
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.openapi import AdrJsonPlugin
 from api.http.pools import Pools
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={**exception_handlers(), AccessDenied: on_access_denied},
         template_config=_templates(),
         middleware=[audit_middleware],
+        response_class=Json,  # every JSON answer's member names in camelCase (api/http/camel.py)
         before_send=[response_headers],
         request_max_body_size=settings.max_request_bytes,
         request_class=BoundedRequest,

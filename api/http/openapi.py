@@ -151,8 +151,8 @@ REGIO = {"type": "object", "required": ["id", "naam", "centrumgemeente", "gemeen
     "gemeenten": {"type": "array", "items": {"type": "object", "required": ["code", "naam"], "properties": {
         "code": {"type": "string"}, "naam": {"type": "string"}}}},
     "t0": DAY_OR_NULL, "geldigVanaf": DAY_OR_NULL, "geldigTot": DAY_OR_NULL}}
-ACCEPTED = {"type": "object", "required": ["seq", "entry_hash", "received_at", "duplicate"], "properties": {
-    "seq": {"type": "integer"}, "entry_hash": {"type": "string"}, "received_at": {"type": "string", "format": "date-time"},
+ACCEPTED = {"type": "object", "required": ["seq", "entryHash", "receivedAt", "duplicate"], "properties": {
+    "seq": {"type": "integer"}, "entryHash": {"type": "string"}, "receivedAt": {"type": "string", "format": "date-time"},
     "duplicate": {"type": "boolean", "description": "true: een herhaling van een bestaande regel"}}}
 
 

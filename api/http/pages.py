@@ -28,7 +28,7 @@ from rules import loader
 from rules.brp_historie import BrpError
 from rules.casebook import Malformed
 from rules.engine import FactsError
-from rules.glossary import error_text, in_words, label
+from rules.glossary import error_text, in_words, label, party_name
 
 EXAMPLE = """[context]
 t0 = 2026-01-01
@@ -70,7 +70,7 @@ def _value(v: Any) -> str:
 
 def _summary(kind: str, p: dict[str, Any]) -> str:
     """One line in Dutch for the ledger table; the full payload is shown under it."""
-    name = compose.municipality_name
+    name = party_name
     if kind in ("determination", "redetermination") and isinstance(p.get("outcome"), dict):
         o = p["outcome"]
         status = label("line_status", "provisional" if p.get("provisional") else "definitive")
@@ -120,15 +120,9 @@ def _csrf_field(request) -> Markup:
     return Markup(f'<input type="hidden" name="csrf" value="{escape(token)}">')
 
 
-def _party_name(code: str | None) -> str:
-    from api.compose_notices import party_name
-
-    return party_name(code)
-
-
 def template_globals() -> dict[str, Any]:
     return {"csrf_field": _csrf_field, "datum": date_nl, "datum_tabel": date_table_nl,
-            "partijnaam": _party_name, "gemeente": compose.municipality_name, "tijd": lambda value: datetime_nl(value, seconds=True),
+            "partijnaam": party_name, "gemeente": party_name, "tijd": lambda value: datetime_nl(value, seconds=True),
             "rollen": roles_nl,
             "soort": lambda k: _capital(label("entry_kind", k)), "signaleringssoort": lambda k: label("flag_kind", k),
             "bronnen": _sources, "waarde": _value, "json_tekst": lambda v: json.dumps(v, ensure_ascii=False, indent=1), "samenvatting": _summary, "euro": euro,
@@ -246,10 +240,11 @@ class RecordForm:
 async def record_determination_page(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                                     data: MultipartBody[RecordForm]) -> Template:
     """Determine the facts again, deposit them and the trail encrypted for the client, and show the N3 the
-    caller's party signs (cases/determinations.py, as POST /v1/vastgelegde-beoordelingen). Signing in the
-    browser (/static/sign.js) is the integrity issue's; until this page has it, the page shows the statement
-    and the command that signs it with the party's key."""
+    caller's party signs (cases/determinations.py, as POST /v1/vastgelegde-beoordelingen), prepared with the
+    account's registered key and signed in the browser (/static/sign.js), as the other page writes are."""
+    from api import compose_notices as cn
     from api.compose_determinations import record_draft
+    from api.http.routes_notices import ENTRIES_URL, _keys, person_of
     from cases.errors import CaseError
 
     fmt = data.formaat if data.formaat in ("toml", "json") else "toml"
@@ -272,8 +267,17 @@ async def record_determination_page(store: NamedDependency[Store], caller: Named
     except (Malformed, FactsError) as exc:
         return _page("vastleggen.html", 422, fout=f"De feiten worden niet geaccepteerd: {exc}",
                      code=getattr(exc, "code", "CASEBOOK_MALFORMED"), **ctx)
-    ctx.update(d=rec.determination, payload=rec.draft.payload, partij=caller.party,
+    ctx.update(d=rec.determination, payload=rec.draft.payload, partij=caller.party, account=person_of(caller),
+               endpoint=ENTRIES_URL, voorbereid=None, sleutel_fout=None,
                verklaring_json=json.dumps(rec.draft.payload, indent=2, ensure_ascii=False))
+    text = (f"{party_name(caller.party)} stelt vast dat {party_name(rec.determination.cost_bearer)} de kostendrager is "
+            f"van het beschermd wonen van cliënt {data.client.strip()} (beoordeling, N3).")
+    try:
+        ctx["voorbereid"] = await in_thread(cn.prepare, store, _keys(state), person_of(caller), caller.party,
+                                            rec.draft, text)
+    except LedgerError as exc:
+        ctx["sleutel_fout"] = {"code": exc.code, "tekst": cn.refusal_nl(exc)}
+        return _page("vastleggen.html", 409, **ctx)
     return _page("vastleggen.html", **ctx)
 
 

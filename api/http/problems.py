@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import OperationalError
 
 from api.compose import RequestInvalid
+from api.http.camel import Json
 from api.http.pools import PoolBusy
 from cases.errors import CaseError
 from ledger import errors as E
@@ -73,7 +74,7 @@ def problem(request: Request, status: int, code: str, detail: str, title: str | 
     if _wants_html(request):
         return Template(template_name="fout.html", status_code=status, media_type=MediaType.HTML,
                         headers=headers, context={"problem": body, "uitleg": uitleg or _DUTCH.get(status, detail)})
-    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return Json(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _wants_html(request: Request) -> bool:

@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose, metrics
 from api import health as health_checks
+from api.http.camel import Json
 from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.pagination import PageNumber, PageSize, page_of
@@ -103,7 +104,7 @@ def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
         metrics.observe_append(store.engine, time.perf_counter() - started)
     content: dict = {"results": results} if "entries" in data else results[0]
     created = any(not r["duplicate"] for r in results)
-    return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    return Json(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
 @post("/v1/grootboek/regels", operation_id="submitEntries")
@@ -127,7 +128,7 @@ async def entries(request: Request, store: NamedDependency[Store], caller: Named
     who, d_from, d_to = _period(party, from_, to)
     rows = await in_thread(compose.party_entries, store, who, d_from, d_to, caller.party)
     got = page_of(request, rows, page, page_size)
-    return Response({"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(got.items),
+    return Json({"party": who, "from": d_from.isoformat(), "to": d_to.isoformat(), "count": len(got.items),
                      "total": got.total, "entries": got.items}, headers=got.headers)
 
 

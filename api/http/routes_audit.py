@@ -7,6 +7,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
+from api.http.camel import Json
 from api import compose
 from api.access import audit
 from api.http.downloads import download
@@ -33,7 +34,7 @@ def _listing(request: Request, store: Store, q: dict, fmt: str, page: str | None
     if fmt == "json":  # a page at a time (api/http/pagination.py); a csv or xlsx export holds them all
         since = q["since"].isoformat() if q["since"] else None
         got = page_of(request, records, page, page_size)
-        return Response({"party": q["party"], "client": q["client"], "since": since, "count": len(got.items),
+        return Json({"party": q["party"], "client": q["client"], "since": since, "count": len(got.items),
                          "total": got.total, "records": [r.to_dict() for r in got.items]}, headers=got.headers)
     name = "auditlogboek" + "".join(f"-{v}" for v in (q["party"], q["client"]) if v) + f".{fmt}"
     return download(audit.export(records, fmt), name, MEDIA[fmt])

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from api.http.camel import Json
 from api import compose_determinations as edge
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
@@ -24,7 +25,7 @@ from ledger.store import Store
 
 def _answer(result: tuple[dict[str, Any], bool]) -> Response:
     content, created = result
-    return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    return Json(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
 @post("/v1/vastgelegde-beoordelingen", operation_id="recordDetermination")

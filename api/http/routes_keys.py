@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from api.http.camel import Json
 from api import compose
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
@@ -26,7 +27,7 @@ def _own(caller: Caller, data: dict[str, Any]) -> None:
 
 def _answer(result: tuple[dict, bool]) -> Response:
     body, created = result
-    return Response(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    return Json(body, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
 @post("/v1/sleutels", operation_id="registerKey")

@@ -26,14 +26,17 @@ from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.notices import NOTICES
 from ledger.store import Store
+from rules.glossary import label
 
 NOTICE_NOT_FOUND = "NOTICE_NOT_FOUND"
 #: where the browser posts a signed statement (sign.js reads it from the form's data-endpoint)
 ENTRIES_URL = SUBMIT_PATH
 Box = Annotated[str | None, QueryParameter(name="map")]
-FIELD_NL = {"map": "Map", "soort": "Soort", "van": "Ontvangen vanaf", "tot": "Ontvangen tot en met",
-            "tegenpartij": "Tegenpartij", "partij": "Partij", "publieke_sleutel": "Publieke sleutel",
-            "account": "Account"}
+
+
+def _refused(exc: RequestInvalid) -> str:
+    """A refused form field as a person reads it: the field's label from the one glossary, then why."""
+    return f"{label('form_field', exc.field)}: {exc.message}"
 
 
 def person_of(caller: Caller) -> str | None:
@@ -104,11 +107,11 @@ async def notices_page(reader: NamedDependency[Store], state: State, caller: Nam
     form = {"map": box or "inbox", "soort": soort or "", "van": van or "", "tot": tot or "",
             "tegenpartij": tegenpartij or "", "ongelezen": bool(ongelezen)}
     ctx: dict[str, Any] = dict(actief="berichten", partij=party, form=form, berichten=None, fout=None, veld=None,
-                               codes=cn.CODE_NL, mappen=cn.BOX_NL)
+                               codes=cn.notice_codes(), mappen=cn.boxes())
     try:
         q = cn.parse_query(box, soort, van, tot, tegenpartij, ongelezen)
     except RequestInvalid as exc:
-        ctx.update(fout=f"{FIELD_NL.get(exc.field, exc.field)}: {exc.message}", veld=exc.field)
+        ctx.update(fout=_refused(exc), veld=exc.field)
         return _page("berichten.html", 400, **ctx)
     ctx["berichten"] = await in_thread(cn.mailbox, reader, _reads(state), party, q, username=person_of(caller),
                                        viewer=caller.party)
@@ -171,7 +174,7 @@ async def key_request(state: State, caller: NamedDependency[Caller],
         keys = await in_thread(_keys(state).of_account, person_of(caller)) if person_of(caller) else []
         return _page("sleutel.html", 400, actief="sleutel", account=person_of(caller), sleutels=keys,
                      geregistreerd=next((k for k in keys if k.registered), None), aangevraagd=None,
-                     fout=f"{FIELD_NL.get(exc.field, exc.field)}: {exc.message}")
+                     fout=_refused(exc))
     return Redirect(path=f"/sleutel?aangevraagd={key.key_id}", status_code=HTTP_303_SEE_OTHER)
 
 

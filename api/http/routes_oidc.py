@@ -14,6 +14,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
+from api.http.camel import Json
 from api.access import oidc
 from api.access.errors import LoginRefused
 from api.access.identity import Identity
@@ -42,7 +43,7 @@ def _refused(request: Request, exc: LoginRefused) -> Response:
 
 async def answer_identity(request: Request, identity: Identity) -> Response:
     """The default outcome of a login: the identity itself (the session layer replaces this)."""
-    return Response(content=identity.to_dict(), headers=NO_STORE)
+    return Json(content=identity.to_dict(), headers=NO_STORE)
 
 
 def routes(on_identity: Callable[[Request, Identity], Awaitable[Response]] = answer_identity) -> list:

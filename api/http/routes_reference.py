@@ -8,6 +8,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 
+from api.http.camel import Json
 from api import compose, reference
 from api.http.pagination import PageNumber, PageSize, page_of
 
@@ -24,7 +25,7 @@ async def municipalities(request: Request, peildatum: Peildatum = None, page: Pa
                          page_size: PageSize = None) -> Response:
     """The municipalities of the register (CBS statcode, name, validity, successors after a merger)."""
     got = page_of(request, reference.municipalities(_on(peildatum)), page, page_size)
-    return Response({"count": len(got.items), "total": got.total, "gemeenten": got.items}, headers=got.headers)
+    return Json({"count": len(got.items), "total": got.total, "gemeenten": got.items}, headers=got.headers)
 
 
 @get("/v1/gemeenten/{code:str}", operation_id="getMunicipality")
@@ -40,7 +41,7 @@ async def regions(request: Request, peildatum: Peildatum = None, page: PageNumbe
                   page_size: PageSize = None) -> Response:
     """The verified BW regions with their centrumgemeente, member municipalities and t0."""
     got = page_of(request, reference.regions(_on(peildatum)), page, page_size)
-    return Response({"count": len(got.items), "total": got.total, "regios": got.items}, headers=got.headers)
+    return Json({"count": len(got.items), "total": got.total, "regios": got.items}, headers=got.headers)
 
 
 @get("/v1/regios/{region_id:str}", operation_id="getRegion")

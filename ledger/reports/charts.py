@@ -14,7 +14,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from ..settlement.catalogue import load_catalogue, party_name
+from rules import glossary
+from rules.glossary import party_name
+
+from ..settlement.catalogue import load_catalogue
 from ..settlement.quarters import Quarter
 from ..settlement.settle import Settlement
 
@@ -118,11 +121,12 @@ def party_positions_svg(s: Settlement, party: str) -> bytes:
         ax = fig.subplots()
         width = 0.27
         colours = {"definitive": "#2e7d32", "provisional": "#f9a825", "disputed": "#c62828"}
-        labels = {"definitive": "definitief", "provisional": "voorlopig", "disputed": "betwist"}
         for i, klass in enumerate(CLASSES):
             ax.bar([x + (i - 1) * width for x in range(len(cps))], [per[c][i] / 100 for c in cps], width,
-                   color=colours[klass], label=labels[klass])
-        ax.set_xticks(range(len(cps)), [party_name(c) for c in cps], rotation=45, ha="right")
+                   color=colours[klass], label=glossary.label("line_status", klass))
+        # the end of each rotated name sits under its own tick (rotation_mode "anchor"), not beside it
+        ax.set_xticks(range(len(cps)), [party_name(c) for c in cps], rotation=45, ha="right",
+                      rotation_mode="anchor")
         ax.axhline(0, color="black", linewidth=0.8)
         _eur_axis(ax)
         ax.set_title(f"Positie van {party_name(party)} per tegenpartij, {Quarter.parse(s.quarter).label}")
@@ -131,5 +135,8 @@ def party_positions_svg(s: Settlement, party: str) -> bytes:
             ax.legend()
         fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        # the drawing's own bounds: a long municipality name below the axis is never cut off (tight_layout
+        # alone cannot make room when the names are longer than the figure allows)
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight",
+                    pad_inches=0.1)
         return buf.getvalue()

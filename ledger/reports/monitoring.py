@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from rules import glossary
+from rules.glossary import party_name
 
 from ..settlement import store as sstore
-from ..settlement.catalogue import load_catalogue, party_name
+from ..settlement.catalogue import load_catalogue
 from ..store import Store
 from . import write_json
 from .xlsx import Bold, Money, Workbook

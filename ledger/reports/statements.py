@@ -18,10 +18,11 @@ from typing import Any
 
 from rules import glossary
 from rules.dates import dutch_date_short
+from rules.glossary import party_name
 
 from ..confidential_locations import MASK, confidentiality
 from ..settlement import store as sstore
-from ..settlement.catalogue import load_catalogue, party_name
+from ..settlement.catalogue import load_catalogue
 from ..settlement.line_status import CLASS_ADJ_NL, deviating_lines, dispute_facts, line_reason, payloads_of
 from ..settlement.quarters import Quarter
 from ..settlement.settle import CLASSES, Settlement, settle

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rules import glossary
+from rules.glossary import party_name
 
-from ..settlement.catalogue import party_name
 from ..settlement.quarters import Quarter
 from ..settlement.settle import WhatIf
 from . import write_json

@@ -172,13 +172,3 @@ def load_catalogue() -> Catalogue:
             region_of[m] = r.id
     return Catalogue(products, dict(prod["groups"]), contracts, tariffs, pools, paths, region_of, names, members,
                      centrum)
-
-
-def party_name(party: str) -> str:
-    """'Kampen' for GM0166; regions and others as they are."""
-    if party.startswith("GM"):
-        name = loader.municipality_register().name(party)
-        return name or party
-    if party.startswith("RG:"):
-        return load_catalogue().region_names.get(party[3:], party)
-    return party

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from ..store import Store
-from .catalogue import load_catalogue, party_name
+from .catalogue import load_catalogue
 from .line_status import CLASS_ADJ_NL, CLASS_NL, payloads_of
 from .quarters import Quarter
 from .settle import CLASSES, Position, Settlement, WhatIf, settle, whatif
@@ -261,7 +261,6 @@ __all__ = [
     "chosen_whatif",
     "counterparties",
     "flag_readings",
-    "party_name",
     "pool_keys",
     "quarter_view",
 ]

@@ -212,3 +212,92 @@ def test_every_old_path_has_a_v1_route(client):
         assert url is not None, old
         path = url.split("?")[0]
         assert any(rx.match(path) for rx in pattern.values()), (old, target, path)
+
+
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+def _snake_members(value, where: str, codes: frozenset[str], out: set[str]) -> None:
+    """The snake_case member names in a JSON value, but inside a signed payload or a recorded determination's
+    exact JSON (api/http/camel.py VERBATIM) and names that are glossary codes (a table keyed by code)."""
+    from api.http.camel import verbatim
+
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if SNAKE.match(k) and k not in codes:
+                out.add(f"{where}.{k}")
+            if not verbatim(k, v):
+                _snake_members(v, f"{where}.{k}", codes, out)
+    elif isinstance(value, list):
+        for v in value[:5]:
+            _snake_members(v, f"{where}[]", codes, out)
+
+
+def _response_schema_members(doc: dict) -> set[str]:
+    """The property names of every response schema of the OpenAPI document that are snake_case."""
+    comps = doc.get("components", {}).get("schemas", {})
+    found: set[str] = set()
+
+    def walk(s, where, seen):
+        if not isinstance(s, dict):
+            return
+        ref = s.get("$ref")
+        if ref and ref not in seen:
+            walk(comps.get(ref.rsplit("/", 1)[-1], {}), where, seen | {ref})
+        for k, v in (s.get("properties") or {}).items():
+            if SNAKE.match(k):
+                found.add(f"{where}.{k}")
+            walk(v, f"{where}.{k}", seen)
+        for key in ("items", "additionalProperties"):
+            walk(s.get(key), where, seen)
+        for key in ("allOf", "oneOf", "anyOf"):
+            for x in s.get(key, []):
+                walk(x, where, seen)
+
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            for code, answer in (op.get("responses") or {}).items() if isinstance(op, dict) else ():
+                for media in (answer.get("content") or {}).values():
+                    walk(media.get("schema"), f"{method.upper()} {path} {code}", frozenset())
+    return found
+
+
+def test_every_answer_is_camel_case(client):
+    """NL API Design Rules: member names in camelCase, in the document's response schemas and in the answers
+    themselves (every GET of the document, as three parties that see different things, on seeded data); the
+    codes in the values stay as they are. Downloads (a statement or bundle file, Content-Disposition) are files
+    whose format the ledger defines, not API resources."""
+    from party_auth import token_for
+
+    from api.http.camel import camel_name
+    from rules import glossary
+
+    assert camel_name("entry_hash") == "entryHash" and camel_name("cost_line") == "cost_line"
+    doc = client.get("/v1/openapi.json").json()
+    assert _response_schema_members(doc) == set()
+    seed = seed_settlement_and_case(client)
+    codes = frozenset(c for section in glossary.sections().values() for c in section)
+    values = {"{seq}": str(seed["determination"].seq), "{case_id}": seed["case_id"], "{quarter}": "2026K1",
+              "{kwartaal}": "2026K1", "{party}": "GM0166", "{code}": "GM0166", "{region_id}": "ijssel-vecht"}
+    found: set[str] = set()
+    answered = 0
+    for party, roles in (("GM0166", ("finance", "regio", "auditor", "beheer")), ("COMMITTEE", ("secretaris", "auditor")),
+                         ("OPERATOR", ("beheer", "auditor"))):
+        token = token_for(client.app.state.access, party, roles)
+        for path, item in doc["paths"].items():
+            url = path
+            for name, value in values.items():
+                url = url.replace(name, value)
+            if "get" not in item or "{" in url:
+                continue
+            r = client.get("/v1" + url, params={"party": "GM0166"} if "party" in str(item["get"].get("parameters"))
+                           else None, headers={"Authorization": f"Bearer {token}"})
+            if (r.headers.get("content-type", "").startswith("application/json")
+                    and "attachment" not in r.headers.get("content-disposition", "")):
+                answered += 1
+                _snake_members(r.json(), f"GET {path}", codes, found)
+    assert answered >= 20
+    assert found == set(), sorted(found)
+    # a write's answer too: a statement submitted
+    r = client.post("/v1/grootboek/regels", json={"statement": "", "signature": ""})
+    assert r.status_code == 400 and "invalidParams" in r.json()

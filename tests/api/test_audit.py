@@ -376,7 +376,7 @@ def test_endpoints(home):
             assert r.status_code == 400 and r.json()["code"] == "REQUEST_INVALID", (bad, r.text)
         listings = 4 + 4  # the listings above (allowed or refused) are in the log too, each before its answer
         v = api.get("/v1/auditlogboek/controle").json()
-        assert v["ok"] is True and v["problems"] == [] and v["head"]["processing_size"] == 5 + listings
+        assert v["ok"] is True and v["problems"] == [] and v["head"]["processingSize"] == 5 + listings
         drop_triggers(home)
         sql(home, "DELETE FROM audit_processing WHERE seq = 1")
         v = api.get("/v1/auditlogboek/controle").json()

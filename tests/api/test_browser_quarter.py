@@ -111,6 +111,11 @@ def test_quarter_page_and_the_reconciliation_upload_by_keyboard(page, server, tm
     assert pg.locator("script").count() == 0
     assert pg.get_by_role("link", name="betwiste regel", exact=False).count() >= 1
     _shot(pg, tmp_path / "kwartaal.png")
+    # the whole chart is shown, undistorted: the names under the x-axis inside the drawing (the SVG is cut to
+    # its own bounds) and the image at the SVG's own aspect ratio
+    natural, shown = chart.evaluate("img => [img.naturalWidth / img.naturalHeight, img.clientWidth / img.clientHeight]")
+    assert abs(natural - shown) < 0.01, (natural, shown)
+    chart.screenshot(path=str(tmp_path / "grafiek.png"))
 
     # one wrong file: refused in Dutch next to the field, the chosen name kept, the field marked invalid
     pg.locator("body").focus()

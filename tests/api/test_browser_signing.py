@@ -131,7 +131,7 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
     # the inbox: Kampen's N1 waits for Zwolle's acknowledgement
     page.goto(server.url + "/berichten")
     row = page.locator("tr", has=page.locator(f"a[href='/berichten/{server.n1.seq}']"))
-    assert "N1 plaatsingsmelding" in row.inner_text() and "nieuw" in row.inner_text().lower()
+    assert "Plaatsingsmelding (N1)" in row.inner_text() and "nieuw" in row.inner_text().lower()
     accessible(page)
     page.screenshot(path=str(tmp_path / "berichten.png"), full_page=True)
     # a wrong counterparty: the Dutch error next to the field, what was typed kept, keyboard only
@@ -188,6 +188,28 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
     assert row.get_by_role("link", name="Bevestigen").count() == 0 and "afgehandeld" in row.inner_text()
     # no script error: only the answers the test asked for (the wrong filter's 400, the tampered POST's 422)
     assert [e for e in errors if "status of 400" not in e and "status of 422" not in e] == [], errors
+
+    # "Vastleggen als N3" on the determination page: the N3 is signed in this browser by the account's key too
+    page.goto(server.url + "/beoordeling")
+    page.get_by_role("link", name="Voorbeeld invullen").click()
+    page.get_by_role("button", name="Beoordelen").click()
+    page.get_by_role("heading", name="Uitkomst casus K01").wait_for()
+    page.get_by_label("Pseudoniem van de cliënt").fill("PSN-browser-n3")
+    page.get_by_role("button", name="Vastleggen als N3").click()
+    page.wait_for_url(server.url + "/beoordeling/vastleggen")
+    shown = json.loads(page.locator("#verklaring-json").inner_text())
+    assert shown["outcome"]["cost_bearer"] == "GM0166", shown
+    form = page.locator("form#ondertekenen")
+    assert form.get_attribute("data-key-id") == key_id and form.get_attribute("data-account") == USER
+    signed = json.loads(base64.b64decode(form.get_attribute("data-statement")))
+    assert (signed["kind"], signed["author"], signed["key_id"], signed["payload"]) == ("determination", "GM0193",
+                                                                                       key_id, shown)
+    accessible(page)
+    page.screenshot(path=str(tmp_path / "vastleggen-n3.png"), full_page=True)
+    page.locator("#ondertekenen button").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(server.url + "/grootboek?regel=") + r"\d+"))
+    n3_seq = int(page.url.rsplit("=", 1)[1])
     context.close()
 
     # the ledger holds the acknowledgement signed by the browser's key
@@ -198,6 +220,8 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
         [ack] = store.rows_where(entries.c.seq == seq)
         assert (ack.kind, ack.author, ack.key_id, ack.client) == ("acknowledgement", "GM0193", key_id, "PSN-browser-1")
         assert json.loads(ack.statement)["payload"]["notice"]["seq"] == server.n1.seq
+        [n3] = store.rows_where(entries.c.seq == n3_seq)
+        assert (n3.kind, n3.author, n3.key_id, n3.client) == ("determination", "GM0193", key_id, "PSN-browser-n3")
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key)).verify(ack.signature, ack.statement)
         assert service.verify_ledger(store, workers=1).ok
         # Kampen's machine reads its outbox from the server: Zwolle has acknowledged, the region not yet
@@ -211,4 +235,4 @@ def test_make_the_key_register_it_and_acknowledge_an_n1_in_chromium(server, brow
                          timeout=120)
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines() if x.startswith(f"{server.n1.seq}\t"))
-    assert "wacht op regio ijssel-vecht" in line
+    assert "wacht op regio IJssel-Vecht" in line

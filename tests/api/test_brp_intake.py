@@ -86,7 +86,7 @@ def test_endpoint_takes_the_response_as_its_brp_member(client, tmp_path):
     r = client.post("/v1/beoordelingen", json=_fragment(brp=_response("A03.json")))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["brp_report"][0] == A03_LINE
+    assert body["brpReport"][0] == A03_LINE
     assert body["determination"]["cost_bearer"] == "GM0193"
     cli = _cli(tmp_path, "--case", "A03", "--brp", BRP / "A03.json", "--json")
     assert json.loads(cli.output) == body["determination"]  # the same service function

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api.http.camel import camel
 from api_helpers import ROOT, Server, scripted_server
 from party_auth import token_in_database, with_token
 from real_determinations import Recorder
@@ -126,7 +127,7 @@ def test_a_party_acts_on_its_dispute_with_its_hsm_and_its_key_file(live, tmp_pat
     [(_, _, line_case)] = ok(cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question",
                                  "Klopt deze kostenregel?", *as_zwolle, "--key", zwolle))
     case = httpx.get(f"{live['url']}/v1/geschillen/{line_case}", headers=_bearer(ZWOLLE)).json()
-    assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
+    assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entryHash": line.leaf_hash.hex()}
     assert (case["parties"]["claiming"], case["parties"]["responding"]) == (KAMPEN, ZWOLLE)
     r = cli("case", "open", "--cost-line", line.seq, "--as", ZWOLLE, "--question", "Nog eens?", *as_zwolle,
             "--key", zwolle)
@@ -146,8 +147,8 @@ def test_the_cli_signs_only_what_it_asked_for(tmp_path):
                    "note": "", "position": "", "documents": []}
         raw = make_statement(kind="dispute_event", author=author, key_id=key_id, payload=payload,
                              idempotency_key="x", authored_at=datetime.now(UTC), client="PSN-x")
-        return json.dumps({"case_id": "GS-000007", "statements": [
-            {"kind": "dispute_event", "idempotency_key": "x", "statement": base64.b64encode(raw).decode()}]}).encode()
+        return json.dumps(camel({"case_id": "GS-000007", "statements": [
+            {"kind": "dispute_event", "idempotency_key": "x", "statement": base64.b64encode(raw).decode()}]})).encode()
 
     replies: list[bytes] = [prepared("WITHDRAWN"), prepared("CONSULTATION", author=KAMPEN)]
 
@@ -348,7 +349,7 @@ def test_the_operator_books_a_decision_from_its_own_machine(tmp_path, backend):
             payload = json.loads(stored.get_rows([seq])[seq].statement)["payload"]
         finally:
             stored.dispose()
-        assert payload["bookings"] == [{"seq": r["seq"], "entry_hash": r["entry_hash"]}
+        assert payload["bookings"] == [{"seq": r["seq"], "entry_hash": r["entryHash"]}
                                        for r in first_stage.json()["results"]]
     finally:
         server.stop_and_verify(url, schema)
@@ -361,8 +362,8 @@ def test_the_operator_signs_only_the_booking_of_the_decision_in_force(tmp_path):
     assert cli("keys", "new", "--party", OPERATOR, "--out", key).exit_code == 0
     op = read_key_file(key, None, party=OPERATOR)
     decision = {"seq": 20, "entry_hash": "de" * 32}
-    case = json.dumps({"case_id": "GS-000007", "events": [
-        {"seq": 20, "entry_hash": "de" * 32, "status": "DECIDED", "decision": {"nature": "binding_advice"}}]}).encode()
+    case = json.dumps(camel({"case_id": "GS-000007", "events": [
+        {"seq": 20, "entry_hash": "de" * 32, "status": "DECIDED", "decision": {"nature": "binding_advice"}}]})).encode()
 
     def prepared(kind: str, payload: dict) -> dict:
         raw = make_statement(kind=kind, author=OPERATOR, key_id=op.key_id, payload=payload, idempotency_key=f"k-{kind}",
@@ -376,11 +377,11 @@ def test_the_operator_signs_only_the_booking_of_the_decision_in_force(tmp_path):
                    "bookings": [{"seq": 3, "entry_hash": "00" * 32}]}
 
     def drafted(*items: dict) -> bytes:
-        return json.dumps({"case_id": "GS-000007", "statements": list(items)}).encode()
+        return json.dumps(camel({"case_id": "GS-000007", "statements": list(items)})).encode()
 
     other_decision = drafted(prepared("reversal", {**reversal, "decision": {"seq": 19, "entry_hash": "de" * 32}}))
     right = drafted(prepared("reversal", {**reversal, "decision": decision}))
-    submitted = json.dumps({"results": [{"seq": 30, "entry_hash": "cd" * 32, "received_at": "x"}]}).encode()
+    submitted = json.dumps(camel({"results": [{"seq": 30, "entry_hash": "cd" * 32, "received_at": "x"}]})).encode()
     for replies, paths in (
             ([other_decision, case], ["/v1/geschillen/concepten", "/v1/geschillen/GS-000007"]),
             ([right, case, submitted, drafted(prepared("dispute_event", implemented))],

@@ -70,10 +70,10 @@ def test_a_drafted_write_is_signed_by_the_party_and_admitted(api):
     r = _draft(api, "open", zwolle, determination_seq=det, arguments={"question": "Is Zwolle de kostendrager?"})
     [raw] = _statements(r)
     body = r.json()
-    assert (body["action"], body["case_id"], body["party"], body["key_id"]) == ("open", f"GS-{det:06d}", ZWOLLE,
+    assert (body["action"], body["caseId"], body["party"], body["keyId"]) == ("open", f"GS-{det:06d}", ZWOLLE,
                                                                                 zwolle.key_id)
     # byte for byte what the service's draft gives for that party, key and moment (what the local path signs)
-    at = datetime.fromisoformat(body["authored_at"])
+    at = datetime.fromisoformat(body["authoredAt"])
     local = cases_service.draft_open_case(store, ZWOLLE, det, question="Is Zwolle de kostendrager?")
     assert local.statements(zwolle.key_id, at) == [raw]
     st = json.loads(raw)
@@ -82,7 +82,7 @@ def test_a_drafted_write_is_signed_by_the_party_and_admitted(api):
     before = store.size()
     assert _submit(api, [raw], zwolle).status_code == 201
     assert store.size() == before + 1
-    case_id = body["case_id"]
+    case_id = body["caseId"]
     assert api.get(f"/v1/geschillen/{case_id}").json()["status"] == "DETERMINED"
 
     # an objection is two statements, the N4 objection first, submitted as one batch
@@ -258,17 +258,17 @@ def test_a_case_on_a_cost_line(api):
     assert_problem(_submit(api, [forged], third), 403, "NOT_ENTITLED")  # not a participant
     assert store.size() == size
     assert _submit(api, [raw], bearer).status_code == 201
-    case_id = r.json()["case_id"]
+    case_id = r.json()["caseId"]
     assert case_id == cases_service.case_id_for(line.seq)
 
     case = api.get(f"/v1/geschillen/{case_id}").json()
     assert (case["status"], case["parties"]["claiming"], case["parties"]["responding"], case["client"]) == (
         "DETERMINED", KAMPEN, "GM0148", line.client)
-    assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entry_hash": line.leaf_hash.hex()}
+    assert case["subject"] == {"kind": "cost_line", "seq": line.seq, "entryHash": line.leaf_hash.hex()}
     view = cases_service.case_view(store, case_id)
     assert view.subject_kind == "cost_line" and view.subject_ref == {"cost_line": payload["cost_line"]}
     assert case_id in {v.case_id for v in cases_service.list_cases(store)}
-    assert case_id in {d["case_id"] for d in api.get("/v1/geschillen").json()["disputes"]}
+    assert case_id in {d["caseId"] for d in api.get("/v1/geschillen").json()["disputes"]}
     page = api.get(f"/geschillen/{case_id}", headers={"accept": "text/html"})
     assert page.status_code == 200 and "Kostenregel" in page.text, page.text
     dossier = api.get(f"/v1/geschillen/{case_id}/dossier")
@@ -294,4 +294,4 @@ def test_the_transitions_by_time_are_drafted_for_the_operator_only(api):
     assert_problem(_draft(api, "timed", zwolle), 403, "ACTOR_NOT_ALLOWED")
     assert_problem(_draft(api, "timed", store.operator, case_id="GS-000001"), 400, "REQUEST_INVALID")
     r = _draft(api, "timed", store.operator)  # the objection term has not passed: nothing is due
-    assert r.status_code == 200 and r.json()["case_id"] is None and r.json()["statements"] == [], r.text
+    assert r.status_code == 200 and r.json()["caseId"] is None and r.json()["statements"] == [], r.text

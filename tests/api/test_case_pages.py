@@ -377,9 +377,9 @@ def test_the_api_work_list_has_the_same_groups_and_filters(app_client):
     r = c.get("/v1/geschillen")
     assert r.status_code == 200, r.text
     [row] = r.json()["cases"]
-    assert (row["case_id"], row["group"], row["next_actors"]) == (one.case_id, "open", [ZWOLLE])
-    assert row["next_deadline"]["name"] == "objection"
-    assert [x["case_id"] for x in c.get("/v1/geschillen", params={"status": "gesloten"}).json()["cases"]] == [two.case_id]
+    assert (row["caseId"], row["group"], row["nextActors"]) == (one.case_id, "open", [ZWOLLE])
+    assert row["nextDeadline"]["name"] == "objection"
+    assert [x["caseId"] for x in c.get("/v1/geschillen", params={"status": "gesloten"}).json()["cases"]] == [two.case_id]
     assert c.get("/v1/geschillen", params={"aanZet": "COMMITTEE"}).json()["cases"] == []
     bad = c.get("/v1/geschillen", params={"status": "klaar"}, headers={"accept": "application/json"})
     assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")

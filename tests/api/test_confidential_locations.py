@@ -114,7 +114,7 @@ def seed(client) -> dict:
     ok = service.sign_statement(vlissingen, "placement_notice", _n1(MASK), idempotency_key="e40-n1", client=CLIENT)
     posted = client.post("/v1/grootboek/regels", json=as_json(ok))
     assert posted.status_code == 201
-    n1 = {"seq": posted.json()["seq"], "entry_hash": posted.json()["entry_hash"]}
+    n1 = {"seq": posted.json()["seq"], "entry_hash": posted.json()["entryHash"]}
     control = service.sign_statement(vlissingen, "placement_notice", _n1(CONTROL_PLACE), idempotency_key="e40-n1-c",
                                      client=CONTROL)
     assert client.post("/v1/grootboek/regels", json=as_json(control)).status_code == 201
@@ -312,7 +312,7 @@ def test_the_place_itself_is_sealed_for_the_placing_party_and_the_host_only(clie
     store = client.app.state.store
     r = client.post("/v1/clienten/plaatsen", json={"client": CLIENT, "place": PLACE}, headers=_as(client, PLACING))
     assert r.status_code == 201, r.text
-    ref = r.json()["location_ref"]
+    ref = r.json()["locationRef"]
     assert PLACE not in r.text and len(ref) == 64
     refused = client.post("/v1/clienten/plaatsen", json={"client": CLIENT, "place": "Dorpsstraat 1, 4461 AB 12"},
                           headers=_as(client, PLACING))
@@ -328,7 +328,7 @@ def test_the_place_itself_is_sealed_for_the_placing_party_and_the_host_only(clie
     for party in (PLACING, HOST):
         got = client.get(f"/v1/grootboek/regels/{seq}/plaats", headers=_as(client, party))
         assert got.status_code == 200, (party, got.text)
-        assert got.json()["place"] == PLACE and got.json()["host_municipality"] == HOST
+        assert got.json()["place"] == PLACE and got.json()["hostMunicipality"] == HOST
     region = client.get(f"/v1/grootboek/regels/{seq}/plaats", headers=_as(client, REGION, ("regio",)))
     assert region.status_code == 200 and region.json()["place"] == PLACE
     for party in (BEARER, OTHER, MELD):

@@ -16,7 +16,7 @@ def test_a_damaged_checkpoint_timestamp_is_reported_not_a_500(client, tmp_path):
         c.execute(sa.text("UPDATE ledger_checkpoints SET created_at = 'gisteren' WHERE id = :i"), {"i": newest.id})
     health = client.get("/v1/gezondheid")
     assert health.status_code == 200 and health.json()["status"] == "attention"
-    assert f"id {newest.id}" in health.json()["ledger"]["needs_attention"][0]
+    assert f"id {newest.id}" in health.json()["ledger"]["needsAttention"][0]
     page = client.get("/", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "vraagt aandacht" in page.text
     assert client.get("/v1/grootboek/controlepunt").json()["id"] == newest.id - 1  # the newest readable one

@@ -54,13 +54,12 @@ def test_the_guides_roles_run_the_server(tmp_path):
         for command in (["db", "upgrade"], ["ledger", "init"]):
             done = runner.invoke(cli_app, command, env=env)
             assert done.exit_code == 0, done.output
-        settings = Settings(home=tmp_path, database_url=app_url, database_schema="bwledger", checkpoint_seconds=0,
-                            replay_determinations=False)
+        settings = Settings(home=tmp_path, database_url=app_url, database_schema="bwledger", checkpoint_seconds=0)
         with TestClient(create_app(settings), base_url="https://testserver.local") as c:
             logged_in(c)
             store = c.app.state.store
             signer = service.party_signer(store, settings.keys_dir, "GM0166")
-            r = c.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(det_id="roles"))))
+            r = c.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(c, det_id="roles"))))
             assert r.status_code == 201, r.text
             assert c.post("/aanmelden", data={"gebruiker": "niemand", "wachtwoord": "x"}).status_code == 401
             assert c.get("/v1/gezondheid/gereed").status_code == 200

@@ -70,12 +70,37 @@ def _verdeelsleutels() -> set[str]:
     return keys
 
 
+def _offered_steps(wf) -> set[str]:
+    """The steps a page can offer (cases/steps.py): every edge's target but those left to the operator's
+    tools (by time, booking), and the two actions without a target."""
+    return {e.target for e in wf.edges.values() if not (e.after_deadline or e.requires_booking)} | {"submit", "attempt"}
+
+
+def _mailbox_fields() -> set[str]:
+    """The fields the mailbox and key pages name in a refusal: the field argument of RequestInvalid (first) and
+    of _day (second) in api/compose_notices.py, and the party the pages read."""
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "api" / "compose_notices.py").read_text(encoding="utf-8")
+    fields = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            where = {"RequestInvalid": 0, "_day": 1}.get(node.func.id)
+            if where is not None and len(node.args) > where and isinstance(node.args[where], ast.Constant):
+                fields.add(node.args[where].value)
+    assert {"map", "soort", "van", "tot"} <= fields
+    return fields | {"partij"}
+
+
 @functools.lru_cache(maxsize=1)
 def _expected() -> dict[str, set[str]]:
     from api.access import audit
     from api.access.identity import ROLES as ACCOUNT_ROLES
+    from cases.service import CASE_GROUPS
     from cases.workflow import load_workflow
     from ledger import entries as E
+    from ledger import inbox
     from ledger.reports import reconcile
     from rules import facts as F
 
@@ -113,6 +138,11 @@ def _expected() -> dict[str, set[str]]:
         "application_kind": {v.value for v in F.ApplicationKind},
         "application_outcome": {v.value for v in F.Outcome},
         "error": _error_codes(),
+        "case_step": _offered_steps(wf),
+        "case_group": set(CASE_GROUPS),
+        "mailbox": set(inbox.BOXES),
+        "notice_action": {inbox.ACKNOWLEDGE, inbox.RESPOND},
+        "form_field": _mailbox_fields(),
     }
 
 
@@ -159,3 +189,57 @@ def test_in_words_and_the_dutch_forms():
     assert format_nl.datetime_nl(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "1 juli 2026 12:00"
     assert format_nl.quarter_nl("2026K1") == "2026-K1" and format_nl.quarter_nl("2026-k4") == "2026-K4"
     assert format_nl.quarter_nl("volgend jaar") == "volgend jaar"  # not a quarter: shown as given
+
+
+def _label_tables() -> list[str]:
+    """Dicts of Dutch labels outside the glossary, in rules/, ledger/, cases/ and api/: a name ending in `_NL`
+    bound to a dict literal of texts, or any dict literal of texts whose keys are all codes of one glossary
+    section (a copy of part of it). Tables of sentences (refusals with a field and a hint) are messages, not
+    labels; rules/flags.py FLAG_KIND_NL is the flag table's own, which the glossary reads."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sections = [set(codes) for codes in glossary.sections().values()]
+    labels = {text for codes in glossary.sections().values() for text in codes.values()}
+    found = []
+    for layer in ("rules", "ledger", "cases", "api"):
+        for f in sorted((root / layer).rglob("*.py")):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+                    named = any(isinstance(t, ast.Name) and t.id.endswith("_NL") for t in node.targets)
+                    texts = all(isinstance(v, ast.Constant) and isinstance(v.value, str) and not v.value.endswith(".")
+                                for v in node.value.values)
+                    if named and texts:
+                        found.append(f"{f.relative_to(root)}:{node.lineno}")
+                if isinstance(node, ast.Dict) and len(node.keys) >= 2:
+                    keys = {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+                    texts = all(isinstance(v, ast.Constant) and isinstance(v.value, str)
+                                and (" " in v.value or v.value in labels) for v in node.values)
+                    if texts and len(keys) == len(node.keys) and any(keys <= codes for codes in sections):
+                        found.append(f"{f.relative_to(root)}:{node.lineno}")
+    return sorted({x for x in found if not x.startswith("rules/flags.py")})
+
+
+def test_one_label_table():
+    """Pages, the CLI, the XLSX statements and the dossier read their labels from the glossary: no other
+    module keeps a table of Dutch labels of its own (issue 14, "one glossary table")."""
+    assert _label_tables() == []
+
+
+def test_the_edges_read_the_glossary():
+    """The shared names and labels are the glossary's: a party's name, a notice's kind, a case step."""
+    from api import compose, compose_cases, compose_notices
+    from cases import steps
+    from ledger.reports import statements
+    from ledger.settlement import catalogue
+
+    assert compose.municipality_name is glossary.party_name
+    assert not hasattr(compose_notices, "party_name") or compose_notices.party_name is glossary.party_name
+    assert not hasattr(catalogue, "party_name")
+    assert glossary.party_name("GM0166") == "Kampen" and glossary.party_name("COMMITTEE") == "geschillencommissie"
+    assert glossary.party_name("RG:ijssel-vecht") == "regio IJssel-Vecht"
+    assert dict(steps.STEP_NL) == dict(glossary.section("case_step"))
+    assert dict(compose_cases.ATTEMPT_NL) == dict(glossary.section("attempt"))
+    assert dict(statements.KIND_NL) == dict(glossary.section("line_kind"))
+    assert compose_notices.notice_codes()["N1"] == glossary.label("notice", "N1")

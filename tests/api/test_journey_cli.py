@@ -135,7 +135,7 @@ class Journey:
         return found[0]
 
     def ref(self, party: str, seq: int) -> dict:
-        return {"seq": seq, "entry_hash": self.entry(party, seq)["entry_hash"]}
+        return {"seq": seq, "entry_hash": self.entry(party, seq)["entryHash"]}
 
     def statement(self, party: str, kind: str, payload: dict) -> Path:
         """A statement file in the party's folder: what it decides; the CLI fills in the rest."""
@@ -191,7 +191,7 @@ class Journey:
                 assert out == f"opgenomen als volgnummer {seq}\n", out
             statement = json.loads(path.read_text())
             e = self.entry(party, seq)
-            assert (e["kind"], e["author"], e["client"], e["idempotency_key"]) == (
+            assert (e["kind"], e["author"], e["client"], e["idempotencyKey"]) == (
                 statement["kind"], party, CLIENT, statement["idempotency_key"]), e
             seqs.append(seq)
         new = sorted(s for (_, _, expected), s in zip(items, seqs) if expected is None)
@@ -318,8 +318,10 @@ def test_the_journey_of_every_user_on_the_cli(tmp_path, database):
                     "cost_bearers": [{"period_from": JANUARY[0].isoformat(), "period_to": DECIDED_UNTIL.isoformat(),
                                       "cost_bearer": KAMPEN, "historical_budget": False}]}
         case = j.http.get(f"/v1/geschillen/{CASE}").json()
-        assert case["status"] == "DECIDED" and case["decision"] == decision, case
-        assert [(e["author"], e["previous_status"], e["status"]) for e in case["events"]] == [
+        from api.http.camel import camel  # the API's answer: the decision's member names in camelCase
+
+        assert case["status"] == "DECIDED" and case["decision"] == camel(decision), case
+        assert [(e["author"], e["previousStatus"], e["status"]) for e in case["events"]] == [
             (ZWOLLE, None, "DETERMINED"), (ZWOLLE, "DETERMINED", "OBJECTED"), (KAMPEN, "OBJECTED", "CONSULTATION"),
             (KAMPEN, "CONSULTATION", "ESCALATED"), (ZWOLLE, "ESCALATED", "FILED"),
             (COMMITTEE, "FILED", "ADMISSIBILITY"), (COMMITTEE, "ADMISSIBILITY", "EXCHANGE"),

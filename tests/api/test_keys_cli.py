@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from api.http.camel import camel
 from api_helpers import ROOT, Server, free_port, scripted_server
 from party_auth import token_in_database
 from typer.testing import CliRunner
@@ -263,8 +264,8 @@ def test_connection_errors_the_token_and_what_a_server_may_answer(tmp_path):
                "detail": "onbekend token"}
     replies = [(401, "application/problem+json", json.dumps(problem).encode()),
                (502, "text/html", b"<html>proxy</html>"),
-               (200, "application/json", json.dumps({"seq": 7, "entry_hash": "ab" * 32, "duplicate": True,
-                                                     "received_at": "2026-12-01T10:00:00.000000Z"}).encode())]
+               (200, "application/json", json.dumps(camel({"seq": 7, "entry_hash": "ab" * 32, "duplicate": True,
+                                                     "received_at": "2026-12-01T10:00:00.000000Z"})).encode())]
 
     with scripted_server(lambda _path, n: replies[n - 1]) as (url, seen):
         url += "/"

@@ -13,7 +13,7 @@ def test_health_reports_the_ledger(client):
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok" and body["ledger"]["entries"] == 1  # the operator's genesis key entry
-    assert body["checkpoint_timer"]["running"] is False  # 0 seconds in these tests: the timer is off
+    assert body["checkpointTimer"]["running"] is False  # 0 seconds in these tests: the timer is off
 
 
 def test_a_signed_statement_is_appended_once(client):
@@ -21,13 +21,13 @@ def test_a_signed_statement_is_appended_once(client):
     r = client.post("/v1/grootboek/regels", json=as_json(st))
     assert r.status_code == 201, r.text
     first = r.json()
-    assert first["duplicate"] is False and len(first["entry_hash"]) == 64
+    assert first["duplicate"] is False and len(first["entryHash"]) == 64
     again = client.post("/v1/grootboek/regels", json=as_json(st))
     assert again.status_code == 200 and again.json() == {**first, "duplicate": True}
     store = client.app.state.store
     assert store.size() == first["seq"] + 1
     cp = client.get("/v1/grootboek/controlepunt").json()  # a checkpoint at the end of the append batch
-    assert cp["tree_size"] == store.size()
+    assert cp["treeSize"] == store.size()
 
 
 def test_a_batch_is_all_or_nothing(client):
@@ -97,11 +97,11 @@ def test_entries_of_a_party_and_period(client):
 def test_checkpoint_is_signed_by_the_operator(client):
     cp = client.get("/v1/grootboek/controlepunt").json()
     operator = client.app.state.store.operator
-    assert cp["key_id"] == operator.key_id
-    body = json.loads(cp["signed_body"])
-    assert body["tree_size"] == cp["tree_size"] and body["root_hash"] == cp["root_hash"]
+    assert cp["keyId"] == operator.key_id
+    body = json.loads(cp["signedBody"])
+    assert body["tree_size"] == cp["treeSize"] and body["root_hash"] == cp["rootHash"]
     Ed25519PublicKey.from_public_bytes(operator.public_key).verify(base64.b64decode(cp["signature"]),
-                                                                   cp["signed_body"].encode())
+                                                                   cp["signedBody"].encode())
 
 
 def test_bundle_download_verifies_offline(client, tmp_path):

@@ -200,9 +200,9 @@ def test_the_cli_lists_the_same_inbox(app_client, tmp_path):
     assert r.exit_code == 0, r.output
     assert "Zwolle: 1 ontvangen bericht(en)" in r.output
     line = next(x for x in r.output.splitlines() if x.startswith(f"{n1.seq}\t"))
-    assert "N1 plaatsingsmelding\tKampen\tPSN-bericht-3\tontvangst bevestigen" in line
+    assert "plaatsingsmelding (N1)\tKampen\tPSN-bericht-3\tontvangst bevestigen" in line
     r = runner.invoke(app, ["berichten", "--party", "GM0166", "--map", "outbox"], env=env)
-    assert r.exit_code == 0 and "wacht op Zwolle, regio ijssel-vecht" in r.output
+    assert r.exit_code == 0 and "wacht op Zwolle, regio IJssel-Vecht" in r.output
     r = runner.invoke(app, ["berichten", "--party", "GM0193", "--soort", "N6"], env=env)
     assert r.exit_code == 2 and "--soort: onbekende soort 'N6'" in r.output
 

@@ -177,9 +177,9 @@ def test_append_rate_and_latency(app):
     before = scrape(app)
     signer = service.party_signer(app.app.state.store, app.app.state.settings.keys_dir, "GM0166")
     for n in range(3):
-        r = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(det_id=f"m-{n}"))))
+        r = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(app, det_id=f"m-{n}"))))
         assert r.status_code == 201, r.text
-    replay = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(det_id="m-0"))))
+    replay = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(app, det_id="m-0"))))
     assert replay.status_code in (200, 201)
     after = scrape(app)
     assert after["bwledger_ledger_entries_total"] == app.app.state.store.size()
@@ -229,8 +229,8 @@ def test_the_verification_status_is_the_last_verify_run(app, tmp_path):
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_entries_no_update")  # SQLite: the append-only guard
         conn.execute(sa.text("UPDATE ledger_entries SET kind = 'x' WHERE seq = 0"))
     settings = app.app.state.settings
-    done = cli({"BWLEDGER_HOME": str(settings.home), "BWLEDGER_DATABASE_URL": settings.database_url,
-                "BWLEDGER_REPLAY_DETERMINATIONS": "0"}, "ledger", "verify")
+    done = cli({"BWLEDGER_HOME": str(settings.home), "BWLEDGER_DATABASE_URL": settings.database_url},
+               "ledger", "verify")
     assert done.exit_code == 1, done.output
     run = latest(store.engine)
     assert run is not None and not run.ok and run.problems >= 1 and run.source == "primary"
@@ -252,14 +252,13 @@ def test_the_operator_key_in_an_hsm_signs_genesis_and_checkpoints(tmp_path):
     script = Path(__file__).resolve().parents[1] / "sign_with_keyfile.py"
     home = tmp_path / "home"
     settings = load_settings({"BWLEDGER_HOME": str(home), "BWLEDGER_CHECKPOINT_SECONDS": "0",
-                              "BWLEDGER_REPLAY_DETERMINATIONS": "0",
                               "BWLEDGER_OPERATOR_SIGN_COMMAND": f"{sys.executable} {script} {hsm} --format hex",
                               "BWLEDGER_OPERATOR_PUBLIC_KEY": str(public_key_path(hsm))})
     with TestClient(create_app(settings), base_url="https://testserver.local") as c:
         store = logged_in(c).app.state.store
         assert store.operator.key_id == key.key_id and type(store.operator).__name__ == "CommandSigner"
         signer = service.party_signer(store, settings.keys_dir, "GM0166")  # registered by the HSM's key
-        r = c.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(det_id="hsm"))))
+        r = c.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(c, det_id="hsm"))))
         assert r.status_code == 201, r.text
         cp = store.latest_checkpoint()
         assert cp.key_id == key.key_id and cp.tree_size == store.size()

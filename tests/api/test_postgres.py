@@ -19,7 +19,7 @@ def test_main_endpoints_on_postgresql(tmp_path, pg_schema):
         assert r.status_code == 201, r.text
         size = client.app.state.store.size()
         assert size == 5  # genesis, GM0166's key, three determinations
-        assert client.get("/v1/grootboek/controlepunt").json()["tree_size"] == size
+        assert client.get("/v1/grootboek/controlepunt").json()["treeSize"] == size
         rows = client.get("/v1/grootboek/regels", params={"party": "GM0193"}).json()["entries"]
         assert len(rows) == 3 and {e["kind"] for e in rows} == {"determination"}
         assert client.get("/v1/grootboek/bundel", params={"party": "GM0193"}).json()["checkpoint"]["tree_size"] == size

@@ -36,8 +36,7 @@ def app(pair, tmp_path_factory):
     # the checkpoint timer runs (as in a deployment): after each checkpoint it brings the settlement index up to
     # date on the primary, which the replica then replays
     settings = Settings(home=tmp_path_factory.mktemp("replica"), database_url=pair.primary_url,
-                        read_database_url=pair.replica_url, checkpoint_seconds=0.2, audit_anchor_seconds=0,
-                        replay_determinations=False)
+                        read_database_url=pair.replica_url, checkpoint_seconds=0.2, audit_anchor_seconds=0)
     with TestClient(create_app(settings), base_url="https://testserver.local") as c:
         seed_settlement_and_case(c)
         yield logged_in(c)
@@ -62,7 +61,7 @@ def test_the_replica_is_a_replica_and_writes_go_to_the_primary(pair, app):
     assert reader is not primary and reader.url == pair.replica_url and primary.url == pair.primary_url
     before = primary.size()
     signer = service.party_signer(primary, app.app.state.settings.keys_dir, "GM0166")
-    r = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(det_id="replica-1"))))
+    r = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(app, det_id="replica-1"))))
     assert r.status_code == 201, r.text
     assert primary.size() == before + 1 and r.json()["seq"] == before
     with reader.engine.connect() as conn:  # the replica takes no write at all
@@ -93,7 +92,7 @@ def test_a_lagging_replica_states_the_seq_it_reflects(pair, app):
     signer = service.party_signer(primary, app.app.state.settings.keys_dir, "GM0166")
     pair.pause_replay()
     try:
-        r = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(det_id="replica-2"))))
+        r = app.post("/v1/grootboek/regels", json=as_json(signed(signer, determination_payload(app, det_id="replica-2"))))
         assert r.status_code == 201, r.text
         assert _last_seq(primary) == reflected + 1
         lagging = app.get(STATEMENT, params={"format": "json"})
@@ -144,7 +143,7 @@ def test_the_cli_verify_reads_the_replica_too(pair, app):
     settings = app.app.state.settings
     done = CliRunner().invoke(cli_app, ["ledger", "verify"], env={
         "BWLEDGER_HOME": str(settings.home), "BWLEDGER_DATABASE_URL": pair.primary_url,
-        "BWLEDGER_READ_DATABASE_URL": pair.replica_url, "BWLEDGER_REPLAY_DETERMINATIONS": "0"})
+        "BWLEDGER_READ_DATABASE_URL": pair.replica_url})
     assert done.exit_code == 0, done.output
     assert f"{primary.size()} regels" in done.output and " 0 problemen" in done.output
     run = latest(primary.engine)

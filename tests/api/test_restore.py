@@ -33,7 +33,7 @@ def run(*args: str | Path) -> subprocess.CompletedProcess:
 
 def bwledger(home: Path, url: str, schema: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BWLEDGER_HOME": str(home), "BWLEDGER_DATABASE_URL": url,
-           "BWLEDGER_DATABASE_SCHEMA": schema, "BWLEDGER_REPLAY_DETERMINATIONS": "0"}
+           "BWLEDGER_DATABASE_SCHEMA": schema}
     return subprocess.run([sys.executable, "-m", "api.cli", *args], check=False, capture_output=True, text=True, env=env,
                           timeout=300, cwd=ROOT)
 
@@ -50,8 +50,7 @@ def fresh_database():
 
 def test_a_restored_dump_verifies(pg_schema, fresh_database, tmp_path):
     home = tmp_path / "home"
-    settings = Settings(home=home, database_url=PG_URL, database_schema=pg_schema, checkpoint_seconds=0,
-                        replay_determinations=False)
+    settings = Settings(home=home, database_url=PG_URL, database_schema=pg_schema, checkpoint_seconds=0)
     with TestClient(create_app(settings), base_url="https://testserver.local") as c:
         seed_settlement_and_case(c)
         logged_in(c).get("/v1/verrekeningen/2026K1")  # a read: the audit log has a record to restore too

@@ -36,7 +36,7 @@ def test_toml_facts_give_the_cli_determination(client, tmp_path):
     assert (det["cost_bearer"], det["budget"], det["class"], det["entry"]) == ("GM0166", "woonplaats", "NEW",
                                                                                "intra_regional")
     assert det["provisional"] is False and len(body["digest"]) == 64
-    assert "Kostendrager:      Kampen (GM0166)" in body["explanation_nl"]
+    assert "Kostendrager:      Kampen (GM0166)" in body["explanationNl"]
     f = tmp_path / "k01.toml"
     f.write_text(K01, encoding="utf-8")
     out = CliRunner().invoke(cli_app, ["rules", "decide", str(f), "--case", "K01", "--json"])
@@ -85,7 +85,7 @@ def test_facts_the_rules_refuse_are_a_problem_naming_case_and_field(client):
     text = K01.replace('placement = {', 'bw_episodes = [ { legal_college = "GM0166", cost_bearer = "GM0166", '
                        'location = "GM0166", from = 2025-01-01, budget = "historical" } ]\nplacement = {')
     body = assert_problem(_determine(client, text), 422, "FACTS_INVALID")
-    assert body["case_id"] == "K01" and body["field"] == "bw_episodes.cost_bearer"
+    assert body["caseId"] == "K01" and body["field"] == "bw_episodes.cost_bearer"
 
 
 def test_cli_decide_shares_the_function_json_files_and_bad_toml(tmp_path):

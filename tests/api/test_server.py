@@ -37,7 +37,7 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
         api = httpx.Client(base_url=server.url, timeout=10,
                            headers={"Authorization": f"Bearer {token_in_database(url, 'GM0166')}"})
         before = api.get("/v1/grootboek/controlepunt").json()
-        assert before["tree_size"] == store.size()
+        assert before["treeSize"] == store.size()
 
         # three submissions through the API: no checkpoint each; one from the timer covers them
         started = time.monotonic()
@@ -46,8 +46,8 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
             assert r.status_code == 201, r.text
         posted_in = time.monotonic() - started
         size = store.size()
-        assert size == before["tree_size"] + 3
-        cp = _wait_for(lambda: (c := api.get("/v1/grootboek/controlepunt").json())["tree_size"] == size and c)
+        assert size == before["treeSize"] + 3
+        cp = _wait_for(lambda: (c := api.get("/v1/grootboek/controlepunt").json())["treeSize"] == size and c)
         assert cp, f"no checkpoint at tree size {size}: {server.output()}"
         added = len(store.checkpoints()) - before["id"]
         assert 1 <= added <= 3
@@ -60,16 +60,16 @@ def test_checkpoint_timer_with_a_real_server(tmp_path):
                                                                              client="PSN-timer"),
                            idempotency_key=f"timer-b{i}", client="PSN-timer")
         size = store.size()
-        cp2 = _wait_for(lambda: (c := api.get("/v1/grootboek/controlepunt").json())["tree_size"] == size and c)
+        cp2 = _wait_for(lambda: (c := api.get("/v1/grootboek/controlepunt").json())["treeSize"] == size and c)
         assert cp2 and cp2["id"] > cp["id"], server.output()
 
         # idle: more ticks, no new checkpoint
-        ticks = api.get("/v1/gezondheid").json()["checkpoint_timer"]["ticks"]
-        assert _wait_for(lambda: api.get("/v1/gezondheid").json()["checkpoint_timer"]["ticks"] >= ticks + 4)
+        ticks = api.get("/v1/gezondheid").json()["checkpointTimer"]["ticks"]
+        assert _wait_for(lambda: api.get("/v1/gezondheid").json()["checkpointTimer"]["ticks"] >= ticks + 4)
         health = api.get("/v1/gezondheid").json()
-        assert health["checkpoint_timer"]["running"] is True and health["ledger"]["waiting_for_checkpoint"] == 0
+        assert health["checkpointTimer"]["running"] is True and health["ledger"]["waitingForCheckpoint"] == 0
         assert api.get("/v1/grootboek/controlepunt").json()["id"] == cp2["id"]
-        assert health["checkpoint_timer"]["checkpoints"] == len(store.checkpoints()) - before["id"]
+        assert health["checkpointTimer"]["checkpoints"] == len(store.checkpoints()) - before["id"]
         api.close()
     finally:
         rc = server.stop()

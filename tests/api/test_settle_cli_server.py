@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from api.http.camel import camel
 from api_helpers import ROOT, Server, scripted_server
 from party_auth import token_in_database, with_token
 from real_determinations import Recorder
@@ -153,7 +154,7 @@ def test_the_parties_accept_and_book_a_deviating_tariff_over_http(live):
     kampen = read_key_file(kampen_key, None, party=KAMPEN)
     ask = {"action": "book_accepted_tariff", "party": KAMPEN, "key_id": kampen.key_id, "acceptance_seq": accepted[1]}
     draft = httpx.post(f"{live['url']}/v1/verrekeningen/concepten", json=ask, headers=KAMPEN_AUTH()).json()
-    assert [s["kind"] for s in draft["statements"]] == ["reversal"] and draft["line_seq"] == february
+    assert [s["kind"] for s in draft["statements"]] == ["reversal"] and draft["lineSeq"] == february
     raw = base64.b64decode(draft["statements"][0]["statement"])
     first = httpx.post(f"{live['url']}/v1/grootboek/regels", headers=KAMPEN_AUTH(), json={
         "statement": base64.b64encode(raw).decode(), "signature": base64.b64encode(kampen.sign(raw)).decode()})
@@ -166,7 +167,7 @@ def test_the_parties_accept_and_book_a_deviating_tariff_over_http(live):
     assert lines[1] == f"tegenboeking regel {first.json()['seq']}, definitieve kostenregel regel {new_feb}"
     kind, _, p = _payload(live, new_feb)
     assert (kind, p["replaces"], p["units"]) == (
-        "cost_line", {"seq": first.json()["seq"], "entry_hash": first.json()["entry_hash"]}, 28)
+        "cost_line", {"seq": first.json()["seq"], "entry_hash": first.json()["entryHash"]}, 28)
     done = httpx.post(f"{live['url']}/v1/verrekeningen/concepten", json=ask, headers=KAMPEN_AUTH()).json()
     assert done["statements"] == [] and done["admitted"]["definitive"]["seq"] == new_feb
 
@@ -200,8 +201,8 @@ def _statement(key, kind: str, payload: dict, idempotency_key: str, author: str 
 
 
 def _answer(statements: list[dict], line_seq: int = 7, admitted: dict | None = None) -> bytes:
-    return json.dumps({"action": "x", "line_seq": line_seq, "statements": statements,
-                       "admitted": admitted or {"reversal": None, "definitive": None}}).encode()
+    return json.dumps(camel({"action": "x", "line_seq": line_seq, "statements": statements,
+                       "admitted": admitted or {"reversal": None, "definitive": None}})).encode()
 
 
 def test_the_cli_signs_only_what_it_asked_for(tmp_path):
@@ -261,7 +262,7 @@ def test_a_server_naming_another_reversal_than_the_one_submitted_gets_nothing_mo
     reversal = {"reverses": {"seq": 7, "entry_hash": "ab" * 32}, "reason": "tarief aanvaard door GM0193",
                 "booking_quarter": "2026K4", "corrects_period": "correctie op 2026K1"}
     replies = [_answer([_statement(kampen, "reversal", reversal, "rev-7")]),
-               json.dumps({"results": [{"seq": 9, "entry_hash": "cd" * 32, "received_at": "x"}]}).encode(),
+               json.dumps(camel({"results": [{"seq": 9, "entry_hash": "cd" * 32, "received_at": "x"}]})).encode(),
                _answer([], admitted={"reversal": {"seq": 4, "entry_hash": "00" * 32}, "definitive": None})]
 
     def answer(path: str, n: int):

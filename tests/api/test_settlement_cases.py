@@ -23,7 +23,7 @@ def test_settlement_endpoint_is_the_service_settlement(client, seeded):
     body = r.json()
     expected = settlement_service.settle_quarter(client.app.state.store, "2026K1")
     assert body["digest"] == expected.digest and body["quarter"] == "2026K1" and body["sealed"] is False
-    nets = {p["party"]: p["net_cents"] for p in body["positions"]}
+    nets = {p["party"]: p["netCents"] for p in body["positions"]}
     assert sum(nets.values()) == 0 and set(nets) == {"GM0148", "GM0166", "GM0193"}
     assert_problem(client.get("/v1/verrekeningen/2026Q5"), 400, "QUARTER_INVALID")
 
@@ -67,7 +67,7 @@ def test_settlement_page(client, seeded):
 def test_case_endpoints(client, seeded, tmp_path):
     case_id = seeded["case_id"]
     w = client.get("/v1/geschillen").json()
-    assert [d["case_id"] for d in w["disputes"]] == [case_id] and w["disputes"][0]["next_deadline"]["due"]
+    assert [d["caseId"] for d in w["disputes"]] == [case_id] and w["disputes"][0]["nextDeadline"]["due"]
     c = client.get(f"/v1/geschillen/{case_id}").json()
     assert c["status"] == "DETERMINED" and c["parties"]["claiming"] == "GM0166" and len(c["events"]) == 1
     assert c["question"] == "Is Zwolle de kostendrager?"
@@ -78,7 +78,10 @@ def test_case_endpoints(client, seeded, tmp_path):
                                         trusted_operator_keys=[client.app.state.store.operator.key_id])
     assert report.ok, report.problems
     zgw = client.get(f"/v1/geschillen/{case_id}/zgw").json()
-    assert zgw == zgw_case(client.app.state.store, case_id) and zgw  # the same document the CLI writes
+    # the same document the CLI writes, with the API's camelCase member names (api/http/camel.py)
+    from api.http.camel import camel
+
+    assert zgw == camel(zgw_case(client.app.state.store, case_id)) and zgw
     assert_problem(client.get("/v1/geschillen/GS-999999"), 404, "CASE_NOT_FOUND")
     assert_problem(client.get("/v1/geschillen/GS-999999/zgw"), 404, "CASE_NOT_FOUND")
 

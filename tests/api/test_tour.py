@@ -162,7 +162,7 @@ def test_tour_regio(demo, context, tour_dir):
     log_in(tour, "regio@ijssel-vecht.demo", shot="aanmelden")
 
     todo = page.locator("table", has=page.locator("th", has_text="Te doen"))
-    assert todo.get_by_role("link", name=re.compile("N2 uitstroommelding")).count() >= 1
+    assert todo.get_by_role("link", name=re.compile(r"Uitstroommelding \(N2\)")).count() >= 1
     assert todo.get_by_role("link", name="ontvangst bevestigen").count() >= 1
     tour.step("overzicht")
 
@@ -181,7 +181,7 @@ def test_tour_regio(demo, context, tour_dir):
     tour.step("uitkomst", top=result)
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Berichten").click()
-    n2 = page.locator("tbody tr", has_text="N2 uitstroommelding").first
+    n2 = page.locator("tbody tr", has_text="Uitstroommelding (N2)").first
     assert "Kampen" in n2.inner_text() and "nieuw" in n2.inner_text().lower()
     tour.step("berichten")
     n2.get_by_role("link").first.click()
@@ -323,6 +323,10 @@ def test_tour_geschillencommissie(demo, context, tour_dir):
     assert page.locator("h1").inner_text().startswith(f"Geschil {demo.decided_case}")
     history = page.locator("table", has=page.locator("th", has_text="Toelichting"))
     assert history.locator("tbody tr").count() >= 5
+    # the demo's question names the parties and the day of the melding as a person reads them
+    question = re.search(r"Wie is de kostendrager[^?]*\?", page.locator("main").inner_text())
+    assert question and re.search(r"melding van \d{1,2} [a-z]+ \d{4}\?", question.group(0)), question
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|GM\d{4}", question.group(0)), question.group(0)
     tour.step("uitspraak-geschiedenis")
     decision = page.get_by_role("heading", name="Uitspraak")
     assert decision.is_visible()

@@ -77,7 +77,7 @@ class Scenario:
     def add(self, author, kind, payload, client=C1, name=None, key=None):
         r = self.post(self.sign(author, kind, payload, client, key=key))
         assert r.status_code == 201, r.text
-        ref = {"seq": r.json()["seq"], "entry_hash": r.json()["entry_hash"]}
+        ref = {"seq": r.json()["seq"], "entry_hash": r.json()["entryHash"]}
         if name:
             self.refs[name] = ref
         return ref
