@@ -18,6 +18,7 @@ from typing import Any
 from api.format_nl import ZONE
 from ledger import parties, service
 from ledger.entries import PARTY_RE, checkpoint_body
+from ledger.errors import LedgerError
 from ledger.store import CheckpointRow, Store
 from rules import brp_historie, day_range, glossary, loader
 from rules.casebook import parse_case, read_case
@@ -235,12 +236,22 @@ def statement_author(signed: service.SignedStatement) -> str | None:
     return parsed.get("author") if isinstance(parsed, dict) and isinstance(parsed.get("author"), str) else None
 
 
+def _appended(results: list[service.AppendResult]) -> list[dict[str, Any]]:
+    return [{"seq": r.seq, "entry_hash": r.entry_hash.hex(), "received_at": iso(r.received_at),
+             "duplicate": r.duplicate} for r in results]
+
+
 def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str, Any]]:
     """Append signed statements in one batch (all or nothing). Its checkpoint is signed at its end, or by
     the server's timer within a few seconds when the store was opened with checkpoint_on_append=False."""
-    return [{"seq": r.seq, "entry_hash": r.entry_hash.hex(),
-             "received_at": iso(r.received_at), "duplicate": r.duplicate}
-            for r in service.record_batch(store, items)]
+    return _appended(service.record_batch(store, items))
+
+
+def submit_groups(store: Store, groups: list[list[service.SignedStatement]]
+                  ) -> list[list[dict[str, Any]] | LedgerError]:
+    """Several callers' submissions in one transaction (ledger.service.record_groups, the server's group
+    commit): per submission its results as `submit` gives them, or the LedgerError refusing it alone."""
+    return [r if isinstance(r, LedgerError) else _appended(r) for r in service.record_groups(store, groups)]
 
 
 def verification(store: Store, workers: int | None = None) -> dict[str, Any]:

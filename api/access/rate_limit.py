@@ -15,7 +15,7 @@ lost in a database crash costs nothing). Old windows are deleted when a bucket s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,28 +38,47 @@ def count(engine: Engine, clock: Callable[[], datetime], buckets: Iterable[tuple
           window_seconds: int) -> int | None:
     """Count one request in each (bucket, limit) for the current window of `window_seconds`; None when every
     bucket is within its limit, else the seconds until the window ends (the Retry-After, at least 1)."""
+    return count_many(engine, clock, [buckets], window_seconds)[0]
+
+
+def count_many(engine: Engine, clock: Callable[[], datetime], requests: Sequence[Iterable[tuple[str, int]]],
+               window_seconds: int) -> list[int | None]:
+    """`count` for several requests at once, in one transaction (the server's group commit): one upsert per
+    bucket that adds every request naming it; each request, in order, sees the count it would have seen
+    alone (the bucket's count before the batch plus its place among them) and gets its own answer."""
     now = clock()
     start = int(now.timestamp()) // window_seconds * window_seconds
     expires = datetime.fromtimestamp(start + window_seconds, now.tzinfo)
-    keyed = sorted({f"{bucket}:{start}"[:_BUCKET_MAX]: limit for bucket, limit in buckets}.items())
-    if not keyed:
-        return None
+    keyed = [{f"{bucket}:{start}"[:_BUCKET_MAX]: limit for bucket, limit in buckets} for buckets in requests]
+    added: dict[str, int] = {}
+    for request in keyed:
+        for key in request:
+            added[key] = added.get(key, 0) + 1
+    if not added:
+        return [None] * len(keyed)
     dialect = engine.dialect.name
-    over = new_window = False
+    totals: dict[str, int] = {}
     with engine.begin() as conn:
         if dialect == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-        for key, limit in keyed:  # in key order: two transactions never wait for each other crosswise
-            stmt = _upsert(dialect).values(bucket=key, count=1, expires_at=expires)
-            seen = conn.execute(stmt.on_conflict_do_update(index_elements=[counters.c.bucket],
-                                                           set_={"count": counters.c.count + 1})
-                                .returning(counters.c.count)).scalar_one()
-            over = over or seen > limit
-            new_window = new_window or seen == 1
-    if new_window:
+        for key in sorted(added):  # in key order: two transactions never wait for each other crosswise
+            stmt = _upsert(dialect).values(bucket=key, count=added[key], expires_at=expires)
+            totals[key] = conn.execute(stmt.on_conflict_do_update(index_elements=[counters.c.bucket],
+                                                                  set_={"count": counters.c.count + added[key]})
+                                       .returning(counters.c.count)).scalar_one()
+    if any(totals[key] == n for key, n in added.items()):  # a bucket started a new window
         with engine.begin() as conn:
             conn.execute(counters.delete().where(counters.c.expires_at < now))
-    return max(1, int((expires - now).total_seconds() + 0.999)) if over else None
+    wait = max(1, int((expires - now).total_seconds() + 0.999))
+    seen = {key: totals[key] - added[key] for key in added}  # the count before this batch
+    out: list[int | None] = []
+    for request in keyed:
+        over = False
+        for key, limit in request.items():
+            seen[key] += 1
+            over = over or seen[key] > limit
+        out.append(wait if over else None)
+    return out
 
 
 def _name(value: str) -> str:
@@ -78,12 +97,20 @@ class RequestLimit:
     def check(self, subject: str | None, address: str | None) -> int | None:
         """Count this request of `subject` (an Identity's subject; None before or without identification) from
         `address`; None when within the limits, else the seconds to wait."""
+        return self.check_many([(subject, address)])[0]
+
+    def check_many(self, calls: Sequence[tuple[str | None, str | None]]) -> list[int | None]:
+        """`check` for several requests (subject, address) at once, in one transaction (count_many)."""
+        return count_many(self.engine, self.clock, [self._buckets(subject, address) for subject, address in calls],
+                          WINDOW_SECONDS)
+
+    def _buckets(self, subject: str | None, address: str | None) -> list[tuple[str, int]]:
         buckets = []
         if self.per_caller and subject:
             buckets.append((f"rate:caller:{_name(subject)}", self.per_caller))
         if self.per_address and address:
             buckets.append((f"rate:addr:{_name(address)}", self.per_address))
-        return count(self.engine, self.clock, buckets, WINDOW_SECONDS) if buckets else None
+        return buckets
 
     @staticmethod
     def message(wait: int) -> str:

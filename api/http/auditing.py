@@ -2,7 +2,9 @@
 
 For an operation whose policy entry names an audit purpose (api/access/policy.toml `audit`), the record
 (who, what, why, the outcome) is written before the response starts: no case file leaves the server
-without its record, and a record that cannot be written turns the answer into 503 AUDIT_UNAVAILABLE
+without its record (the records of concurrent requests are written together, one transaction per group,
+by the app's `audit_commits` group commit, api/http/group_commit.py; a response starts only after the
+transaction holding its record has committed), and a record that cannot be written turns the answer into 503 AUDIT_UNAVAILABLE
 (fail closed). The guard (api/http/guards.py) leaves the caller, the operation and what the request was
 about on the connection state; this module only reads them.
 
@@ -14,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 
-import anyio
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access import audit, policy
@@ -58,14 +59,14 @@ def _is_pseudonym(value: str) -> bool:
     return True
 
 
-def _record(store, scope: Scope, caller, rule: policy.Rule, status: int) -> None:
+def _pending(store, scope: Scope, caller, rule: policy.Rule, status: int) -> audit.Pending:
     state = scope.get("state") or {}
     address = scope.get("client")[0] if scope.get("client") else None
-    audit.record(store, caller.identity if caller else None, rule.operation,
-                 rule.operation.removeprefix("get").removeprefix("list")[:40] or "request",
-                 _ids(scope, state), _purpose(scope, rule.audit),
-                 "allowed" if caller is not None and caller.allowed and status not in (401, 403) else "refused",
-                 status, address=address)
+    return audit.prepare(store, caller.identity if caller else None, rule.operation,
+                         rule.operation.removeprefix("get").removeprefix("list")[:40] or "request",
+                         _ids(scope, state), _purpose(scope, rule.audit),
+                         "allowed" if caller is not None and caller.allowed and status not in (401, 403)
+                         else "refused", status, address=address)
 
 
 def audit_middleware(app: ASGIApp) -> ASGIApp:
@@ -81,8 +82,9 @@ def audit_middleware(app: ASGIApp) -> ASGIApp:
                 rule = policy.rule(caller.operation) if caller is not None else None
                 if rule is not None and rule.audit:
                     try:
-                        await anyio.to_thread.run_sync(_record, scope["app"].state.store, scope, caller, rule,
-                                                       message["status"])
+                        app_state = scope["app"].state
+                        await app_state.audit_commits.submit(_pending(app_state.store, scope, caller, rule,
+                                                                      message["status"]))
                     except Exception:
                         log.exception("audit record failed for %s", caller.operation)
                         body = json.dumps({"type": "urn:bwledger:problem:AUDIT_UNAVAILABLE", "status": 503,

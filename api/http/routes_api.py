@@ -80,7 +80,8 @@ async def verify(store: NamedDependency[Store], state: State) -> dict:
     return await verification(store, state)
 
 
-def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
+def _signed(caller: Caller, data: dict[str, Any]) -> list:
+    """The signed statements of a submission, each the caller's own party's."""
     if "entries" in data:
         items = data["entries"]
         if not isinstance(items, list) or not items:
@@ -92,18 +93,22 @@ def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
         author = compose.statement_author(st)  # one without a readable author it refuses as STATEMENT_INVALID)
         if author is not None:
             caller.require_party(author, "deze verklaring")
-    results = compose.submit(store, signed)
-    content: dict = {"results": results} if "entries" in data else results[0]
-    created = any(not r["duplicate"] for r in results)
-    return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    return signed
 
 
 @post("/v1/grootboek/regels", operation_id="submitEntries")
-async def submit(store: NamedDependency[Store], caller: NamedDependency[Caller],
-                 data: JSONBody[dict[str, Any]]) -> Response:
+async def submit(state: State, caller: NamedDependency[Caller], data: JSONBody[dict[str, Any]]) -> Response:
     """One signed statement {statement, signature} (base64), or {"entries": [...]} as one batch.
-    201 when something was appended, 200 when every item was a replay of an existing entry."""
-    return await in_thread(_submit, store, caller, data)
+    201 when something was appended, 200 when every item was a replay of an existing entry.
+
+    The submissions that arrive in this worker while a transaction of them runs are appended together in
+    the next one (group commit, api/http/group_commit.py, over compose.submit_groups): each is still all or
+    nothing, refused alone, and answered after the transaction that holds it has committed."""
+    signed = _signed(caller, data)
+    results = await state.entry_commits.submit(signed)
+    content: dict = {"results": results} if "entries" in data else results[0]
+    created = any(not r["duplicate"] for r in results)
+    return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
 
 def _period(party: str, date_from: str | None, date_to: str | None):
