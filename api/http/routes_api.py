@@ -150,6 +150,8 @@ async def health(store: NamedDependency[Store], state: State) -> dict:
     ledger = await in_thread(compose.overview, store)
     return {"status": "attention" if ledger["needs_attention"] else "ok", "ledger": ledger,
             "checkpoint_timer": state.timer.status(), "pools": state.pools.status(),
+            "group_commits": {c.name: c.status() for c in (state.entry_commits, state.rate_commits,
+                                                            state.audit_commits)},
             "worker": os.getpid()}  # which worker process of `bwledger serve --workers N` answered
 
 
