@@ -19,19 +19,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from api.access.tables import counters
+from ledger.store import UTCDateTime
 
 RATE_LIMITED = "RATE_LIMITED"
 WINDOW_SECONDS = 60
 _BUCKET_MAX = 200  # the column's length
 
 
-def _upsert(dialect: str):
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(counters)
+#: add `count` requests to a bucket and return its new count: one statement, made once (building it per
+#: request cost more than its round trip); the same text on PostgreSQL and SQLite (>= 3.35)
+_UPSERT = sa.text(
+    f"INSERT INTO {counters.name} (bucket, count, expires_at) VALUES (:bucket, :count, :expires_at) "
+    "ON CONFLICT (bucket) DO UPDATE SET count = " + counters.name + ".count + excluded.count RETURNING count"
+).bindparams(sa.bindparam("expires_at", type_=UTCDateTime))
 
 
 def count(engine: Engine, clock: Callable[[], datetime], buckets: Iterable[tuple[str, int]],
@@ -62,10 +66,8 @@ def count_many(engine: Engine, clock: Callable[[], datetime], requests: Sequence
         if dialect == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         for key in sorted(added):  # in key order: two transactions never wait for each other crosswise
-            stmt = _upsert(dialect).values(bucket=key, count=added[key], expires_at=expires)
-            totals[key] = conn.execute(stmt.on_conflict_do_update(index_elements=[counters.c.bucket],
-                                                                  set_={"count": counters.c.count + added[key]})
-                                       .returning(counters.c.count)).scalar_one()
+            totals[key] = conn.execute(_UPSERT, {"bucket": key, "count": added[key],
+                                                 "expires_at": expires}).scalar_one()
     if any(totals[key] == n for key, n in added.items()):  # a bucket started a new window
         with engine.begin() as conn:
             conn.execute(counters.delete().where(counters.c.expires_at < now))
