@@ -277,6 +277,13 @@ def _idempotency_key_taken(exc: BaseException) -> bool:
             and "ledger_entries.author, ledger_entries.idempotency_key" in str(orig))
 
 
+# the tree state's reads, made once (SQLAlchemy works out a statement's cache key once per statement object;
+# every request that keys a cache by the ledger's size, and every append, reads it)
+_TREE_STATE = sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
+                        tree_state.c.last_received_at, tree_state.c.checkpoint_size).where(tree_state.c.id == 1)
+_TREE_STATE_FOR_UPDATE = _TREE_STATE.with_for_update()
+
+
 class Store:
     """One ledger database. `operator` (the operator's signer) is needed to write checkpoints."""
 
@@ -323,9 +330,7 @@ class Store:
         if conn is None:
             with self.engine.connect() as c:
                 return self.tree_state(c)
-        r = conn.execute(sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
-                                   tree_state.c.last_received_at, tree_state.c.checkpoint_size)
-                         .where(tree_state.c.id == 1)).one_or_none()
+        r = conn.execute(_TREE_STATE).one_or_none()
         if r is None:
             raise LedgerError(NOT_INITIALISED, "the ledger tables are not initialised (run `ledger init`)")
         return TreeState(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4])
@@ -574,9 +579,7 @@ class Store:
         SELECT ... FOR UPDATE, which returns the latest committed version once the lock is held)."""
         if self.dialect != "postgresql":
             return self.tree_state(conn)
-        r = conn.execute(sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
-                                   tree_state.c.last_received_at, tree_state.c.checkpoint_size)
-                         .where(tree_state.c.id == 1).with_for_update()).one_or_none()
+        r = conn.execute(_TREE_STATE_FOR_UPDATE).one_or_none()
         if r is None:
             raise LedgerError(NOT_INITIALISED, "the ledger tables are not initialised (run `ledger init`)")
         return TreeState(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4])

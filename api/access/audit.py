@@ -258,12 +258,18 @@ def _write_conn(store: Store) -> Connection:
     return conn
 
 
-def _locked_head(conn: Connection, dialect: str) -> Head:
-    q = sa.select(head_table.c.access_size, head_table.c.access_hash, head_table.c.processing_size,
+# the statements of every write, made once: SQLAlchemy keys its compiled cache by a statement's structure,
+# which it works out once per statement object (building them per record cost more than their round trips)
+_HEAD = sa.select(head_table.c.access_size, head_table.c.access_hash, head_table.c.processing_size,
                   head_table.c.processing_hash).where(head_table.c.id == 1)
-    if dialect == "postgresql":
-        q = q.with_for_update()
-    r = conn.execute(q).one_or_none()
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_INSERT_ACCESS = access_log.insert()
+_INSERT_PROCESSING = processing_log.insert()
+_SET_HEAD = head_table.update().where(head_table.c.id == 1)
+
+
+def _locked_head(conn: Connection, dialect: str) -> Head:
+    r = conn.execute(_HEAD_FOR_UPDATE if dialect == "postgresql" else _HEAD).one_or_none()
     if r is None:
         raise AuditError(NOT_INITIALISED, "het auditlogboek is niet ingericht (voer `bwledger ledger init` uit)")
     return Head(int(r[0]), bytes(r[1]), int(r[2]), bytes(r[3]))
@@ -355,10 +361,10 @@ def write(store: Store, records: list[Pending]) -> list[int]:
                                         result=r.result, status=r.status, access_id=access_id, prev_hash=p_prev,
                                         record_hash=p_hash))
             a_size, a_prev, p_size, p_prev = a_size + 1, a_hash, p_size + 1, p_hash
-        conn.execute(access_log.insert(), access_rows)
-        conn.execute(processing_log.insert(), processing_rows)
-        conn.execute(head_table.update().where(head_table.c.id == 1).values(
-            access_size=a_size, access_hash=a_prev, processing_size=p_size, processing_hash=p_prev))
+        conn.execute(_INSERT_ACCESS, access_rows)
+        conn.execute(_INSERT_PROCESSING, processing_rows)
+        conn.execute(_SET_HEAD, {"access_size": a_size, "access_hash": a_prev, "processing_size": p_size,
+                                 "processing_hash": p_prev})
     return [h.processing_size + n for n in range(len(records))]
 
 
