@@ -247,11 +247,13 @@ def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str,
     return _appended(service.record_batch(store, items))
 
 
-def submit_groups(store: Store, groups: list[list[service.SignedStatement]]
+def submit_groups(store: Store, groups: list[list[service.SignedStatement]], also=None
                   ) -> list[list[dict[str, Any]] | LedgerError]:
     """Several callers' submissions in one transaction (ledger.service.record_groups, the server's group
-    commit): per submission its results as `submit` gives them, or the LedgerError refusing it alone."""
-    return [r if isinstance(r, LedgerError) else _appended(r) for r in service.record_groups(store, groups)]
+    commit): per submission its results as `submit` gives them, or the LedgerError refusing it alone;
+    `also(conn, appended)` writes the caller's own rows in that transaction (record_groups)."""
+    return [r if isinstance(r, LedgerError) else _appended(r)
+            for r in service.record_groups(store, groups, also=also)]
 
 
 def verification(store: Store, workers: int | None = None) -> dict[str, Any]:

@@ -630,8 +630,13 @@ class Store:
                     self.replayer.warm(st.client, st.payload.model_dump(mode="json"))
         return parsed
 
-    def append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
+    def append_batch(self, items: Sequence[tuple[bytes, bytes]],
+                     also: Callable[[Connection, list[AppendResult]], None] | None = None) -> list[AppendResult]:
         """Append signed statements in one transaction; all or nothing.
+
+        `also(conn, results)`: the caller's own writes in the same transaction, after the entries are
+        admitted and written and before the commit (the server writes the audit records of the
+        submissions so: they are durable with the entries, in one commit); raising in it refuses the batch.
 
         A refusal raises LedgerError with the stable code and the item's `index`; nothing is stored.
         An item whose (author, idempotency key) exists with the same content returns the original.
@@ -644,9 +649,10 @@ class Store:
         if not items:
             return []
         with collector_paused():
-            return self._append_batch(items)
+            return self._append_batch(items, also)
 
-    def _append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
+    def _append_batch(self, items: Sequence[tuple[bytes, bytes]],
+                      also: Callable[[Connection, list[AppendResult]], None] | None = None) -> list[AppendResult]:
         """Verify the signatures, then store the batch, first without looking up its idempotency keys.
 
         Nearly every statement is new, so the first attempt leaves the look-up (a query probing the
@@ -658,17 +664,18 @@ class Store:
         PostgreSQL leaves a unique-violation line in the server log)."""
         parsed = self._pre_verify(items)
         try:
-            return self._store_batch(items, parsed, look_up=False)
+            return self._store_batch(items, parsed, look_up=False, also=also)
         except LedgerError:
             pass  # a replay of a stored entry is refused by admission (e.g. its key was revoked since):
             # the look-up below answers the original, or gives the refusal again
         except Exception as exc:  # anything but a taken idempotency key is raised again
             if not _idempotency_key_taken(exc):
                 raise
-        return self._store_batch(items, parsed, look_up=True)
+        return self._store_batch(items, parsed, look_up=True, also=also)
 
     def _store_batch(self, items: Sequence[tuple[bytes, bytes]], parsed: list[Statement],
-                     look_up: bool) -> list[AppendResult]:
+                     look_up: bool, also: Callable[[Connection, list[AppendResult]], None] | None = None
+                     ) -> list[AppendResult]:
         """Admit (ledger/admission.py) and write the batch under the write lock, in one transaction."""
         with self._write() as conn, conn.begin():
             tree = self._lock(conn)
@@ -744,6 +751,8 @@ class Store:
                 conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
                     tree_size=size, head_hash=prev, frontier=frontier.to_bytes(), last_received_at=now,
                     checkpoint_size=cp_size))
+            if also is not None:
+                also(conn, results)
         state.next_seq = max(state.next_seq, seq)  # committed: this batch's entries are applied to state
         self._state = state
         # what later batches will refer to: the stored entries this one did, and its own determinations

@@ -48,7 +48,7 @@ from ledger.store import Store, UTCDateTime
 from rules import glossary
 
 __all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "Head", "Pending", "anchor", "export", "head",
-           "latest_anchor", "list_records", "prepare", "record", "verify", "write"]
+           "latest_anchor", "list_records", "prepare", "record", "verify", "write", "write_in"]
 
 #: why data was processed (the LDV's processing activity), a short Dutch list
 PURPOSES = ("behandeling geschil", "verrekening", "controle", "toezicht", "beheer", "inzageverzoek", "intake melding")
@@ -343,28 +343,36 @@ def write(store: Store, records: list[Pending]) -> list[int]:
     so); all durable when this returns, or none written. Returns their processing seqs."""
     if not records:
         return []
+    with _write_conn(store) as conn, conn.begin():
+        return write_in(conn, store.dialect, records)
+
+
+def write_in(conn: Connection, dialect: str, records: list[Pending]) -> list[int]:
+    """`write` in the caller's transaction on `conn` (the server writes a submission's record in the
+    transaction that appends its entries: durable with them, or neither is written)."""
+    if not records:
+        return []
     access_rows: list[dict] = []
     processing_rows: list[dict] = []
-    with _write_conn(store) as conn, conn.begin():
-        h = _locked_head(conn, store.dialect)
-        a_size, a_prev, p_size, p_prev = h.access_size, h.access_hash, h.processing_size, h.processing_hash
-        for r in records:
-            access_id = os.urandom(16).hex()
-            a_hash = access_hash(a_size, access_id, r.at, r.subject, r.party, r.roles, r.provider, r.address, a_prev)
-            p_hash = processing_hash(p_size, r.at, r.operation, r.resource, r.ids_text, r.parties_text, r.client,
-                                     r.purpose, r.result, r.status, access_id, p_prev)
-            access_rows.append(dict(seq=a_size, access_id=access_id, at=r.at, subject=r.subject, party=r.party,
-                                    roles=r.roles, provider=r.provider, address=r.address, prev_hash=a_prev,
-                                    record_hash=a_hash))
-            processing_rows.append(dict(seq=p_size, at=r.at, operation=r.operation, resource=r.resource,
-                                        ids=r.ids_text, parties=r.parties_text, client=r.client, purpose=r.purpose,
-                                        result=r.result, status=r.status, access_id=access_id, prev_hash=p_prev,
-                                        record_hash=p_hash))
-            a_size, a_prev, p_size, p_prev = a_size + 1, a_hash, p_size + 1, p_hash
-        conn.execute(_INSERT_ACCESS, access_rows)
-        conn.execute(_INSERT_PROCESSING, processing_rows)
-        conn.execute(_SET_HEAD, {"access_size": a_size, "access_hash": a_prev, "processing_size": p_size,
-                                 "processing_hash": p_prev})
+    h = _locked_head(conn, dialect)
+    a_size, a_prev, p_size, p_prev = h.access_size, h.access_hash, h.processing_size, h.processing_hash
+    for r in records:
+        access_id = os.urandom(16).hex()
+        a_hash = access_hash(a_size, access_id, r.at, r.subject, r.party, r.roles, r.provider, r.address, a_prev)
+        p_hash = processing_hash(p_size, r.at, r.operation, r.resource, r.ids_text, r.parties_text, r.client,
+                                 r.purpose, r.result, r.status, access_id, p_prev)
+        access_rows.append(dict(seq=a_size, access_id=access_id, at=r.at, subject=r.subject, party=r.party,
+                                roles=r.roles, provider=r.provider, address=r.address, prev_hash=a_prev,
+                                record_hash=a_hash))
+        processing_rows.append(dict(seq=p_size, at=r.at, operation=r.operation, resource=r.resource,
+                                    ids=r.ids_text, parties=r.parties_text, client=r.client, purpose=r.purpose,
+                                    result=r.result, status=r.status, access_id=access_id, prev_hash=p_prev,
+                                    record_hash=p_hash))
+        a_size, a_prev, p_size, p_prev = a_size + 1, a_hash, p_size + 1, p_hash
+    conn.execute(_INSERT_ACCESS, access_rows)
+    conn.execute(_INSERT_PROCESSING, processing_rows)
+    conn.execute(_SET_HEAD, {"access_size": a_size, "access_hash": a_prev, "processing_size": p_size,
+                             "processing_hash": p_prev})
     return [h.processing_size + n for n in range(len(records))]
 
 

@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
-from api import bootstrap, compose, links, logmask
+from api import bootstrap, links, logmask
 from api.access import audit
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
                       routes_beoordelingen, routes_notices, routes_oidc, routes_quarter, routes_reference,
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # group commit (api/http/group_commit.py): the writes of concurrent requests in this worker, one
         # transaction per group and each caller answered after it commits: the entry submissions (each
         # refused alone), the rate-limit counts and the audit records
-        app.state.entry_commits = GroupCommit("entries", partial(compose.submit_groups, store))
+        app.state.entry_commits = GroupCommit("entries", routes_api.submission_flush(store))
         app.state.rate_commits = GroupCommit("rate-limit", lambda calls: app.state.rate_limit.check_many(calls))
         app.state.audit_commits = GroupCommit("audit", partial(audit.write, store))
         leases = bootstrap.pool_leases(settings, store)

@@ -69,6 +69,22 @@ def _pending(store, scope: Scope, caller, rule: policy.Rule, status: int) -> aud
                          else "refused", status, address=address)
 
 
+def records_for(scope: Scope, caller, statuses: tuple[int, ...]) -> tuple[audit.Pending | None, ...]:
+    """The request's audit record for each of the answers `statuses`, for a handler that writes it in its own
+    transaction (the entry submissions: in the one appending them); None for each when not audited."""
+    rule = policy.rule(caller.operation) if caller is not None else None
+    if rule is None or not rule.audit:
+        return tuple(None for _ in statuses)
+    store = scope["app"].state.store
+    return tuple(_pending(store, scope, caller, rule, status) for status in statuses)
+
+
+def written(scope: Scope, status: int) -> None:
+    """The handler wrote the request's audit record for the answer `status` (durable: committed); the
+    middleware writes none for it, unless the answer is another status after all."""
+    scope["state"]["audit_written"] = status
+
+
 def audit_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,7 +96,7 @@ def audit_middleware(app: ASGIApp) -> ASGIApp:
                 state = scope.get("state") or {}
                 caller = state.get("caller")
                 rule = policy.rule(caller.operation) if caller is not None else None
-                if rule is not None and rule.audit:
+                if rule is not None and rule.audit and state.get("audit_written") != message["status"]:
                     try:
                         app_state = scope["app"].state
                         await app_state.audit_commits.submit(_pending(app_state.store, scope, caller, rule,

@@ -6,6 +6,7 @@ breaks two sync handlers on one path, such as GET and POST /v1/grootboek/regels.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
@@ -18,6 +19,8 @@ from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api import compose
+from api.access import audit
+from api.http import auditing
 from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.pagination import PageNumber, PageSize, page_of
@@ -96,19 +99,52 @@ def _signed(caller: Caller, data: dict[str, Any]) -> list:
     return signed
 
 
+@dataclass(frozen=True)
+class Submission:
+    """One caller's submission for the group commit, with its audit record for either answer (None: the
+    operation is not audited)."""
+    signed: list
+    audit_created: audit.Pending | None = None  # its record when it is answered 201
+    audit_replayed: audit.Pending | None = None  # ... and when 200 (every item a replay)
+
+
+def submission_flush(store: Store):
+    """The group commit's flush of submissions (app.state.entry_commits): compose.submit_groups, with the
+    audit record of every appended submission written in the same transaction as its entries, so that it
+    is durable with them in one commit (a refused submission's record is the audit middleware's, as every
+    refusal's)."""
+    def write_records(conn, appended: dict, items: list[Submission]) -> None:
+        records = []
+        for g, results in appended.items():
+            created = any(not r.duplicate for r in results)
+            record = items[g].audit_created if created else items[g].audit_replayed
+            if record is not None:
+                records.append(record)
+        audit.write_in(conn, store.dialect, records)
+
+    def flush(items: list[Submission]):
+        return compose.submit_groups(store, [i.signed for i in items],
+                                     also=lambda conn, appended: write_records(conn, appended, items))
+    return flush
+
+
 @post("/v1/grootboek/regels", operation_id="submitEntries")
-async def submit(state: State, caller: NamedDependency[Caller], data: JSONBody[dict[str, Any]]) -> Response:
+async def submit(request: Request, state: State, caller: NamedDependency[Caller],
+                 data: JSONBody[dict[str, Any]]) -> Response:
     """One signed statement {statement, signature} (base64), or {"entries": [...]} as one batch.
     201 when something was appended, 200 when every item was a replay of an existing entry.
 
     The submissions that arrive in this worker while a transaction of them runs are appended together in
     the next one (group commit, api/http/group_commit.py, over compose.submit_groups): each is still all or
-    nothing, refused alone, and answered after the transaction that holds it has committed."""
+    nothing, refused alone, and answered after the transaction that holds it has committed; its audit record
+    is written in that transaction (auditing.records_for)."""
     signed = _signed(caller, data)
-    results = await state.entry_commits.submit(signed)
+    created, replayed = auditing.records_for(request.scope, caller, (HTTP_201_CREATED, HTTP_200_OK))
+    results = await state.entry_commits.submit(Submission(signed, created, replayed))
     content: dict = {"results": results} if "entries" in data else results[0]
-    created = any(not r["duplicate"] for r in results)
-    return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    status = HTTP_201_CREATED if any(not r["duplicate"] for r in results) else HTTP_200_OK
+    auditing.written(request.scope, status)
+    return Response(content, status_code=status)
 
 
 def _period(party: str, date_from: str | None, date_to: str | None):

@@ -125,7 +125,7 @@ def test_record_groups_gives_a_refusal_that_names_no_statement_to_every_submissi
     store, keys = ledger
     gm = service.party_signer(store, keys, "GM0166")
 
-    def down(_items):
+    def down(_items, also=None):
         raise LedgerError("NOT_INITIALISED", "no ledger here")
 
     monkeypatch.setattr(store, "append_batch", down)
@@ -169,6 +169,11 @@ def test_concurrent_posts_each_get_their_own_answer(settings):
     assert len(set(seqs)) == 8 and store.size() == max(seqs) + 1  # each its own entry, none lost
     commits = state.entry_commits.status()
     assert commits["items"] == 11 and commits["waiting"] == 0  # every POST went through the group commit
+    # one audit record per request with its own answer: an appended submission's is written in the
+    # transaction of its entries, a refused one's by the audit middleware
+    recorded = sorted(r.status for r in audit.list_records(store) if r.operation == "submitEntries")
+    assert recorded == sorted([201] + statuses)
+    assert audit.verify(store) == []
 
 
 # ----------------------------------------------------------------------------------------- counts and audit
@@ -235,3 +240,25 @@ def test_a_token_revoked_through_the_server_or_expired_is_refused_at_once(engine
     clock.now = other_rec.expires_at + timedelta(seconds=1)
     with pytest.raises(AccessError, match="verlopen"):
         server.token_identity(other)  # from the cache, still refused: its expiry is kept with it
+
+
+def test_a_submission_whose_audit_record_cannot_be_written_is_not_appended(settings):
+    async def main():
+        async with AsyncTestClient(create_app(settings)) as client:
+            state = client.app.state
+            client.auth = PartyAuth(state.access)
+            store = state.store
+            gm = service.party_signer(store, settings.keys_dir, "GM0166")
+            size = store.size()
+            with store.engine.begin() as conn:  # the audit log is gone (a broken database, not a mock)
+                conn.exec_driver_sql("ALTER TABLE audit_head RENAME TO audit_head_away")
+            try:
+                r = await client.post("/v1/grootboek/regels", json=as_json(signed(gm)))
+            finally:
+                with store.engine.begin() as conn:
+                    conn.exec_driver_sql("ALTER TABLE audit_head_away RENAME TO audit_head")
+            return r, size, store.size()
+
+    r, before, after = asyncio.run(main())
+    assert r.status_code == 503 and r.json()["code"] == "AUDIT_UNAVAILABLE"
+    assert after == before  # fail closed: no entry without its audit record
