@@ -361,13 +361,13 @@ def write_in(conn: Connection, dialect: str, records: list[Pending]) -> list[int
         a_hash = access_hash(a_size, access_id, r.at, r.subject, r.party, r.roles, r.provider, r.address, a_prev)
         p_hash = processing_hash(p_size, r.at, r.operation, r.resource, r.ids_text, r.parties_text, r.client,
                                  r.purpose, r.result, r.status, access_id, p_prev)
-        access_rows.append(dict(seq=a_size, access_id=access_id, at=r.at, subject=r.subject, party=r.party,
-                                roles=r.roles, provider=r.provider, address=r.address, prev_hash=a_prev,
-                                record_hash=a_hash))
-        processing_rows.append(dict(seq=p_size, at=r.at, operation=r.operation, resource=r.resource,
-                                    ids=r.ids_text, parties=r.parties_text, client=r.client, purpose=r.purpose,
-                                    result=r.result, status=r.status, access_id=access_id, prev_hash=p_prev,
-                                    record_hash=p_hash))
+        access_rows.append({"seq": a_size, "access_id": access_id, "at": r.at, "subject": r.subject,
+                            "party": r.party, "roles": r.roles, "provider": r.provider, "address": r.address,
+                            "prev_hash": a_prev, "record_hash": a_hash})
+        processing_rows.append({"seq": p_size, "at": r.at, "operation": r.operation, "resource": r.resource,
+                                "ids": r.ids_text, "parties": r.parties_text, "client": r.client,
+                                "purpose": r.purpose, "result": r.result, "status": r.status,
+                                "access_id": access_id, "prev_hash": p_prev, "record_hash": p_hash})
         a_size, a_prev, p_size, p_prev = a_size + 1, a_hash, p_size + 1, p_hash
     conn.execute(_INSERT_ACCESS, access_rows)
     conn.execute(_INSERT_PROCESSING, processing_rows)

@@ -6,7 +6,12 @@ with a clear 429").
 transaction (an upsert per bucket that returns the new count), and says how long to wait when a bucket is
 over its limit. The login counts its attempts with it (api/access/accounts.py `AccessService.hit`), and
 `RequestLimit` counts every request but the static files, once, in the guard (api/http/guards.py): one
-bucket per caller (an account, the person of a session, a token) and one per client address.
+bucket per caller (an account, the person of a session, a token) and one per client address. The server
+counts the concurrent requests of a worker together (`count_many`, `RequestLimit.check_many`, through the
+app's `rate_commits` group commit): one transaction for the group, one upsert per bucket adding all of
+its requests, and each request answered with the count it would have seen alone. The guarantee is the
+same as one at a time: a request is decided only after its count is in the database (committed), so the
+workers share every count exactly.
 
 Cheap by construction: one round trip per bucket, no read before the write; on PostgreSQL the counter's
 commit does not wait for its WAL flush (`synchronous_commit = off` for that transaction only: a counter

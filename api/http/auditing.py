@@ -2,11 +2,13 @@
 
 For an operation whose policy entry names an audit purpose (api/access/policy.toml `audit`), the record
 (who, what, why, the outcome) is written before the response starts: no case file leaves the server
-without its record (the records of concurrent requests are written together, one transaction per group,
-by the app's `audit_commits` group commit, api/http/group_commit.py; a response starts only after the
-transaction holding its record has committed), and a record that cannot be written turns the answer into 503 AUDIT_UNAVAILABLE
-(fail closed). The guard (api/http/guards.py) leaves the caller, the operation and what the request was
-about on the connection state; this module only reads them.
+without its record, and a record that cannot be written turns the answer into 503 AUDIT_UNAVAILABLE
+(fail closed). The guarantee: a response starts only after the transaction holding its record has
+committed. The records of concurrent requests are written together, one transaction per group (the app's
+`audit_commits` group commit, api/http/group_commit.py); an entry submission's record is written by its
+handler in the transaction that appends its entries (`records_for`, `written`), so both are durable in
+one commit, or neither. The guard (api/http/guards.py) leaves the caller, the operation and what the
+request was about on the connection state; this module only reads them.
 
 The purpose is the operation's own from the table; a caller may state another one from the short list
 with the header `X-Doelbinding` (e.g. `inzageverzoek`), and that is what is recorded.

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from api_helpers import FixedClock, as_json, determination_payload, signed
 from litestar.testing import AsyncTestClient
+from party_auth import PartyAuth
 
 from api.access import audit
 from api.access.accounts import AccessError, AccessService
@@ -28,7 +29,6 @@ from api.http.group_commit import GroupCommit
 from api.settings import Settings
 from ledger import service
 from ledger.errors import IDEMPOTENCY_CONFLICT, SIGNATURE_INVALID, LedgerError
-from party_auth import PartyAuth
 
 T = datetime(2026, 12, 2, 10, 0, 15, tzinfo=UTC)  # 45 seconds before its minute's window ends
 
