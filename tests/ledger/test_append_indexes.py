@@ -1,4 +1,4 @@
-"""The indexes of ledger_entries on PostgreSQL (migration 0009): the kind index leaves out cost lines and
+"""The indexes of ledger_entries on PostgreSQL (migration 0010): the kind index leaves out cost lines and
 received_at has a BRIN index, and the queries they serve still use them (the plans are read here on a
 table of 20,000 rows spread over two weeks); an upgrade from 0008 keeps every row."""
 from __future__ import annotations
@@ -105,7 +105,7 @@ def test_the_queries_on_few_kinds_and_on_a_period_still_use_an_index(store):
 def test_an_upgrade_from_0008_keeps_every_row_and_makes_the_new_indexes(pg_schema):
     s = Store(PG_URL, schema=pg_schema)
     try:
-        _migrate(s, "0008_account_keys_notice_reads")
+        _migrate(s, "0009_operations")
         with s.engine.connect() as c:
             old = c.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'ledger_entries_kind' "
                                     "AND schemaname = current_schema()").scalar_one()

@@ -17,12 +17,12 @@ reads the plans). SQLite keeps both as B-trees:
 it has no BRIN, and its partial index would not serve `INDEXED BY ledger_entries_kind` for
 `kind = ?` (SQLite does not prove `kind = 'x'` implies `kind <> 'cost_line'`).
 
-Revision ID: 0009_append_indexes
+Revision ID: 0010_append_indexes
 """
 from alembic import op
 
-revision = "0009_append_indexes"
-down_revision = "0008_account_keys_notice_reads"
+revision = "0010_append_indexes"
+down_revision = "0009_operations"
 branch_labels = None
 depends_on = None
 
