@@ -297,8 +297,8 @@ def settlement_dict(store: Store, quarter: str, sees_party=lambda _p: True) -> d
     return {**s.to_dict(), "digest": digest}
 
 
-def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None
-                   ) -> tuple[bytes, str, str]:
+def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None,
+                   size: int | None = None) -> tuple[bytes, str, str]:
     """One municipality's statement for the quarter as (bytes, file name, media type): the files that
     `bwledger settle` writes (ledger.settlement.service.write_statements), as `viewer` (the caller's
     party) may read it."""
@@ -308,7 +308,7 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
         raise RequestInvalid("format", f"xlsx, csv of json, niet {fmt!r}")
     if not party.startswith("GM"):
         raise RequestInvalid("party", f"een overzicht is er alleen per gemeente (GM en vier cijfers): {party!r}")
-    key = _statement_key(store, quarter, party, fmt, viewer)
+    key = _statement_key(store, quarter, party, fmt, viewer, size)
     with _statement_lock(key):  # one thread makes a file; the others asking for it meanwhile wait for it
         made = _STATEMENTS.get(key)
         if made is None:
@@ -323,17 +323,21 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
     return made
 
 
-def cached_statement(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None
-                     ) -> tuple[bytes, str, str] | None:
+def cached_statement(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None,
+                     size: int | None = None) -> tuple[bytes, str, str] | None:
     """The statement file if this process made it for this ledger state already (no settling, so the
-    endpoint asks here before it takes a place in the settlement pool), else None."""
+    endpoint asks here before it takes a place in the settlement pool), else None. With `size` (the ledger's
+    size the request read already) it reads nothing from the database."""
     with _STATEMENTS_LOCK:
-        return _STATEMENTS.get(_statement_key(store, quarter, party, fmt, viewer))
+        return _STATEMENTS.get(_statement_key(store, quarter, party, fmt, viewer, size))
 
 
 # a cache at the boundary: the same ledger (its size), the same day and the same reader give the same file
-def _statement_key(store: Store, quarter: str, party: str, fmt: str, viewer: str | None) -> tuple:
-    return (id(store), quarter, party, fmt, viewer, store.size(), datetime.now(ZONE).date())
+def _statement_key(store: Store, quarter: str, party: str, fmt: str, viewer: str | None,
+                   size: int | None = None) -> tuple:
+    """`size`: the ledger's size as the request read it already (api/http/reads.py), else read here."""
+    return (id(store), quarter, party, fmt, viewer, store.size() if size is None else size,
+            datetime.now(ZONE).date())
 
 
 def _statement_lock(key: tuple) -> threading.Lock:

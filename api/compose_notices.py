@@ -144,12 +144,13 @@ _MAILBOXES: LedgerCache[list] = LedgerCache(256)
 
 
 def mailbox(store: Store, reads: NoticeReads, party: str, q: MailboxQuery, *, username: str | None = None,
-            viewer: str | None = None) -> list[dict[str, Any]]:
+            viewer: str | None = None, size: int | None = None) -> list[dict[str, Any]]:
     """`party`'s inbox or outbox (ledger.inbox.mailbox) with what `username` has read (None: a machine
     client, which has no read state)."""
     on = local_date(store.clock())
     key = (id(store), party, q.box, q.codes, q.date_from, q.date_to, q.counterparty, viewer or party, on,
-           store.size())  # the ledger's size: a new entry anywhere is a new key
+           store.size() if size is None else size)  # the ledger's size (as the request read it): a new entry
+    # anywhere is a new key
     items = _MAILBOXES.get_or_make(key, lambda: inbox.mailbox(
         store, party, q.box, codes=q.codes, date_from=q.date_from, date_to=q.date_to, counterparty=q.counterparty,
         viewer=viewer or party, on=on))

@@ -16,6 +16,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from api import compose
+from api.http import reads
 from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
@@ -55,15 +56,16 @@ async def statement(request: Request, reader: NamedDependency[Store], state: Sta
     `Accept` header (default json)."""
     who = compose.check_party(party)
     fmt = statement_format(format, request.headers.get("accept", ""))
-    made = await in_thread(compose.cached_statement, reader, quarter, who, fmt, caller.party)  # no pool place
+    size = reads.ledger_size(request)  # read by `reader_of` already: the cache look-up reads nothing more
+    made = compose.cached_statement(reader, quarter, who, fmt, caller.party, size)  # no pool place, no thread
     if made is None:
         # one request of this process makes the file; the others asking for it meanwhile wait for it here,
         # holding no place of the settlement pool (which would refuse them as 503 SERVER_BUSY)
         async with _making(quarter, who, fmt, caller.party):
-            made = await in_thread(compose.cached_statement, reader, quarter, who, fmt, caller.party)
+            made = await in_thread(compose.cached_statement, reader, quarter, who, fmt, caller.party, size)
             if made is None:
                 made = await state.pools.run("settlement", compose.statement_file, reader, quarter, who, fmt,
-                                             caller.party)
+                                             caller.party, size)
     return download(*made)
 
 
