@@ -85,11 +85,13 @@ def schema_revision(settings: Settings) -> str | None:
         store.dispose()
 
 
-def access_service(store: Store):
-    """Accounts, tokens, sessions and rate-limit counters (api/access/accounts.py) in the ledger's database."""
+def access_service(store: Store, settings: Settings | None = None):
+    """Accounts, tokens, sessions and rate-limit counters (api/access/accounts.py) in the ledger's database;
+    with `settings` (the server's) the token identities kept for `settings.token_cache_seconds`."""
     from api.access.accounts import AccessService
 
-    return AccessService(store.engine, store.clock)
+    return AccessService(store.engine, store.clock,
+                         token_cache_seconds=settings.token_cache_seconds if settings is not None else 0)
 
 
 def request_limit(settings: Settings, store: Store):

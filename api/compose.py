@@ -18,6 +18,7 @@ from typing import Any
 from api.format_nl import ZONE
 from ledger import parties, service
 from ledger.entries import PARTY_RE, checkpoint_body
+from ledger.errors import LedgerError
 from ledger.store import CheckpointRow, Store
 from rules import brp_historie, day_range, glossary, loader
 from rules.casebook import parse_case, read_case
@@ -227,12 +228,24 @@ def statement_author(signed: service.SignedStatement) -> str | None:
     return parsed.get("author") if isinstance(parsed, dict) and isinstance(parsed.get("author"), str) else None
 
 
+def _appended(results: list[service.AppendResult]) -> list[dict[str, Any]]:
+    return [{"seq": r.seq, "entry_hash": r.entry_hash.hex(), "received_at": iso(r.received_at),
+             "duplicate": r.duplicate} for r in results]
+
+
 def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str, Any]]:
     """Append signed statements in one batch (all or nothing). Its checkpoint is signed at its end, or by
     the server's timer within a few seconds when the store was opened with checkpoint_on_append=False."""
-    return [{"seq": r.seq, "entry_hash": r.entry_hash.hex(),
-             "received_at": iso(r.received_at), "duplicate": r.duplicate}
-            for r in service.record_batch(store, items)]
+    return _appended(service.record_batch(store, items))
+
+
+def submit_groups(store: Store, groups: list[list[service.SignedStatement]], also=None
+                  ) -> list[list[dict[str, Any]] | LedgerError]:
+    """Several callers' submissions in one transaction (ledger.service.record_groups, the server's group
+    commit): per submission its results as `submit` gives them, or the LedgerError refusing it alone;
+    `also(conn, appended)` writes the caller's own rows in that transaction (record_groups)."""
+    return [r if isinstance(r, LedgerError) else _appended(r)
+            for r in service.record_groups(store, groups, also=also)]
 
 
 def verification(store: Store, workers: int | None = None, record_on: Store | None = None) -> dict[str, Any]:
@@ -276,8 +289,8 @@ def settlement_dict(store: Store, quarter: str, sees_party=lambda _p: True) -> d
     return {**s.to_dict(), "digest": digest}
 
 
-def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None
-                   ) -> tuple[bytes, str, str]:
+def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None,
+                   size: int | None = None) -> tuple[bytes, str, str]:
     """One municipality's statement for the quarter as (bytes, file name, media type): the files that
     `bwledger settle` writes (ledger.settlement.service.write_statements), as `viewer` (the caller's
     party) may read it."""
@@ -287,7 +300,7 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
         raise RequestInvalid("format", f"xlsx, csv of json, niet {fmt!r}")
     if not party.startswith("GM"):
         raise RequestInvalid("party", f"een overzicht is er alleen per gemeente (GM en vier cijfers): {party!r}")
-    key = _statement_key(store, quarter, party, fmt, viewer)
+    key = _statement_key(store, quarter, party, fmt, viewer, size)
     with _statement_lock(key):  # one thread makes a file; the others asking for it meanwhile wait for it
         made = _STATEMENTS.get(key)
         if made is None:
@@ -302,17 +315,21 @@ def statement_file(store: Store, quarter: str, party: str, fmt: str, viewer: str
     return made
 
 
-def cached_statement(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None
-                     ) -> tuple[bytes, str, str] | None:
+def cached_statement(store: Store, quarter: str, party: str, fmt: str, viewer: str | None = None,
+                     size: int | None = None) -> tuple[bytes, str, str] | None:
     """The statement file if this process made it for this ledger state already (no settling, so the
-    endpoint asks here before it takes a place in the settlement pool), else None."""
+    endpoint asks here before it takes a place in the settlement pool), else None. With `size` (the ledger's
+    size the request read already) it reads nothing from the database."""
     with _STATEMENTS_LOCK:
-        return _STATEMENTS.get(_statement_key(store, quarter, party, fmt, viewer))
+        return _STATEMENTS.get(_statement_key(store, quarter, party, fmt, viewer, size))
 
 
 # a cache at the boundary: the same ledger (its size), the same day and the same reader give the same file
-def _statement_key(store: Store, quarter: str, party: str, fmt: str, viewer: str | None) -> tuple:
-    return (id(store), quarter, party, fmt, viewer, store.size(), datetime.now(ZONE).date())
+def _statement_key(store: Store, quarter: str, party: str, fmt: str, viewer: str | None,
+                   size: int | None = None) -> tuple:
+    """`size`: the ledger's size as the request read it already (api/http/reads.py), else read here."""
+    return (id(store), quarter, party, fmt, viewer, store.size() if size is None else size,
+            datetime.now(ZONE).date())
 
 
 def _statement_lock(key: tuple) -> threading.Lock:

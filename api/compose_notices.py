@@ -14,7 +14,9 @@ from api.access.accounts import AccessError
 from api.access.notice_reads import NoticeReads
 from api.compose import RequestInvalid, is_party, iso
 from api.format_nl import date_nl
+from api.ledger_cache import LedgerCache
 from ledger import inbox
+from ledger.admission import local_date
 from ledger.drafts import Draft
 from ledger.errors import NOT_INITIALISED, LedgerError
 from ledger.store import Store
@@ -128,12 +130,22 @@ def notice_dict(n: inbox.Notice, read: bool | None) -> dict[str, Any]:
             "actionNl": label("notice_action", n.action) if n.action else None}
 
 
+#: mailboxes made in this process (a cache at the boundary, api/ledger_cache.py), by query, reader, day and
+#: ledger size: the inbox of a busy party is read on every overview and every poll of its client
+_MAILBOXES: LedgerCache[list] = LedgerCache(256)
+
+
 def mailbox(store: Store, reads: NoticeReads, party: str, q: MailboxQuery, *, username: str | None = None,
-            viewer: str | None = None) -> list[dict[str, Any]]:
+            viewer: str | None = None, size: int | None = None) -> list[dict[str, Any]]:
     """`party`'s inbox or outbox (ledger.inbox.mailbox) with what `username` has read (None: a machine
     client, which has no read state)."""
-    items = inbox.mailbox(store, party, q.box, codes=q.codes, date_from=q.date_from, date_to=q.date_to,
-                          counterparty=q.counterparty, viewer=viewer or party)
+    on = local_date(store.clock())
+    key = (id(store), party, q.box, q.codes, q.date_from, q.date_to, q.counterparty, viewer or party, on,
+           store.size() if size is None else size)  # the ledger's size (as the request read it): a new entry
+    # anywhere is a new key
+    items = _MAILBOXES.get_or_make(key, lambda: inbox.mailbox(
+        store, party, q.box, codes=q.codes, date_from=q.date_from, date_to=q.date_to, counterparty=q.counterparty,
+        viewer=viewer or party, on=on))
     seen = reads.read(username, [n.seq for n in items]) if username else set()
     out = [notice_dict(n, (n.seq in seen) if username else None) for n in items]
     return [d for d in out if not q.unread_only or d["read"] is not True]

@@ -56,6 +56,11 @@ class Settings:
     rate_per_minute_caller: int = 1200
     #: requests per minute from one client address, logged in or not. BWLEDGER_RATE_PER_MINUTE_ADDRESS, 0: off.
     rate_per_minute_address: int = 6000
+    #: how long a server process keeps a bearer token's identity after looking it up (api/access/accounts.py),
+    #: in seconds: a token revoked by another process (the CLI, another worker) is refused at most this long
+    #: after its revocation; one revoked through the same process, and an expired one, at once.
+    #: BWLEDGER_TOKEN_CACHE_SECONDS, 0: every request looks its token up.
+    token_cache_seconds: float = 5.0
     #: worker processes of one verification run by the server (a caller's ?workers= is ignored).
     #: BWLEDGER_VERIFY_WORKERS, at least 1.
     verify_workers: int = 1
@@ -228,6 +233,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     pool_lease_seconds=_at_least_one(env, "BWLEDGER_POOL_LEASE_SECONDS", 30),
                     rate_per_minute_caller=_number(env, "BWLEDGER_RATE_PER_MINUTE_CALLER", 1200, int),
                     rate_per_minute_address=_number(env, "BWLEDGER_RATE_PER_MINUTE_ADDRESS", 6000, int),
+                    token_cache_seconds=_number(env, "BWLEDGER_TOKEN_CACHE_SECONDS", 5.0),
                     api_contact_email=env.get("BWLEDGER_API_CONTACT_EMAIL") or "api-beheer@bwledger.invalid",
                     oidc=load_oidc_settings(env),
                     pseudonym_secret=env.get("BWLEDGER_PSEUDONYM_SECRET") or None,

@@ -2,7 +2,7 @@
 database URL and the keys directory (api.settings provides them)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ __all__ = [
     "party_signer",
     "record",
     "record_batch",
+    "record_groups",
     "register_key",
     "revoke_key",
     "rotate_key",
@@ -210,6 +211,50 @@ def record(store: Store, signer: Signer, kind: str, payload: dict[str, Any] | Pa
 def record_batch(store: Store, items: Sequence[SignedStatement]) -> list[AppendResult]:
     """Append signed statements in one transaction (all or nothing), one checkpoint at the end."""
     return store.append_batch([i.as_item() for i in items])
+
+
+def record_groups(store: Store, groups: Sequence[Sequence[SignedStatement]],
+                  also: Callable[[Any, dict[int, list[AppendResult]]], None] | None = None
+                  ) -> list[list[AppendResult] | LedgerError]:
+    """Append several submissions (each a batch of its own, all or nothing) in one transaction, in order;
+    per submission its results, or the LedgerError that refuses it alone (its `index` within that
+    submission). The outcome is that of appending them one after another: admission stops at the first
+    refused statement, so a submission is refused only where the ones before it were admitted; the
+    refused one is left out and the others are appended again, in one transaction, until none is refused.
+    A refusal that names no statement (`index` None: e.g. the ledger is not initialised) is every one's.
+    `also(conn, appended)`: the caller's writes in the transaction that appends them (Store.append_batch),
+    given the results of each submission in it by its index in `groups`."""
+    out: list[list[AppendResult] | LedgerError | None] = [None] * len(groups)
+    pending = [g for g, items in enumerate(groups) if items]
+    for g, items in enumerate(groups):
+        if not items:
+            out[g] = []
+    while pending:
+        flat: list[tuple[bytes, bytes]] = []
+        starts: list[int] = []
+        for g in pending:
+            starts.append(len(flat))
+            flat += [i.as_item() for i in groups[g]]
+        def by_group(results: list[AppendResult], pending=tuple(pending), starts=tuple(starts)
+                     ) -> dict[int, list[AppendResult]]:
+            return {g: results[starts[k]:starts[k] + len(groups[g])] for k, g in enumerate(pending)}
+
+        hook = None if also is None else (lambda conn, results, by_group=by_group: also(conn, by_group(results)))
+        try:
+            results = store.append_batch(flat, also=hook)
+        except LedgerError as exc:
+            if exc.index is None or not 0 <= exc.index < len(flat):
+                for g in pending:
+                    out[g] = exc
+                break
+            k = max(n for n, start in enumerate(starts) if start <= exc.index)
+            out[pending[k]] = LedgerError(exc.code, exc.message, seq=exc.seq, index=exc.index - starts[k])
+            del pending[k]
+            continue
+        for g, mine in by_group(results).items():
+            out[g] = mine
+        break
+    return out  # type: ignore[return-value]
 
 
 def checkpoint(store: Store) -> CheckpointRow | None:

@@ -316,6 +316,13 @@ def _idempotency_key_taken(exc: BaseException) -> bool:
             and "ledger_entries.author, ledger_entries.idempotency_key" in str(orig))
 
 
+# the tree state's reads, made once (SQLAlchemy works out a statement's cache key once per statement object;
+# every request that keys a cache by the ledger's size, and every append, reads it)
+_TREE_STATE = sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
+                        tree_state.c.last_received_at, tree_state.c.checkpoint_size).where(tree_state.c.id == 1)
+_TREE_STATE_FOR_UPDATE = _TREE_STATE.with_for_update()
+
+
 class Store:
     """One ledger database. `operator` (the operator's signer) is needed to write checkpoints."""
 
@@ -372,9 +379,7 @@ class Store:
         if conn is None:
             with self.engine.connect() as c:
                 return self.tree_state(c)
-        r = conn.execute(sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
-                                   tree_state.c.last_received_at, tree_state.c.checkpoint_size)
-                         .where(tree_state.c.id == 1)).one_or_none()
+        r = conn.execute(_TREE_STATE).one_or_none()
         if r is None:
             raise LedgerError(NOT_INITIALISED, "the ledger tables are not initialised (run `ledger init`)")
         return TreeState(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4])
@@ -623,9 +628,7 @@ class Store:
         SELECT ... FOR UPDATE, which returns the latest committed version once the lock is held)."""
         if self.dialect != "postgresql":
             return self.tree_state(conn)
-        r = conn.execute(sa.select(tree_state.c.tree_size, tree_state.c.head_hash, tree_state.c.frontier,
-                                   tree_state.c.last_received_at, tree_state.c.checkpoint_size)
-                         .where(tree_state.c.id == 1).with_for_update()).one_or_none()
+        r = conn.execute(_TREE_STATE_FOR_UPDATE).one_or_none()
         if r is None:
             raise LedgerError(NOT_INITIALISED, "the ledger tables are not initialised (run `ledger init`)")
         return TreeState(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4])
@@ -676,8 +679,13 @@ class Store:
                     self.replayer.warm(st.client, st.payload.model_dump(mode="json"))
         return parsed
 
-    def append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
+    def append_batch(self, items: Sequence[tuple[bytes, bytes]],
+                     also: Callable[[Connection, list[AppendResult]], None] | None = None) -> list[AppendResult]:
         """Append signed statements in one transaction; all or nothing.
+
+        `also(conn, results)`: the caller's own writes in the same transaction, after the entries are
+        admitted and written and before the commit (the server writes the audit records of the
+        submissions so: they are durable with the entries, in one commit); raising in it refuses the batch.
 
         A refusal raises LedgerError with the stable code and the item's `index`; nothing is stored.
         An item whose (author, idempotency key) exists with the same content returns the original.
@@ -690,9 +698,10 @@ class Store:
         if not items:
             return []
         with collector_paused():
-            return self._append_batch(items)
+            return self._append_batch(items, also)
 
-    def _append_batch(self, items: Sequence[tuple[bytes, bytes]]) -> list[AppendResult]:
+    def _append_batch(self, items: Sequence[tuple[bytes, bytes]],
+                      also: Callable[[Connection, list[AppendResult]], None] | None = None) -> list[AppendResult]:
         """Verify the signatures, then store the batch, first without looking up its idempotency keys.
 
         Nearly every statement is new, so the first attempt leaves the look-up (a query probing the
@@ -704,17 +713,18 @@ class Store:
         PostgreSQL leaves a unique-violation line in the server log)."""
         parsed = self._pre_verify(items)
         try:
-            return self._store_batch(items, parsed, look_up=False)
+            return self._store_batch(items, parsed, look_up=False, also=also)
         except LedgerError:
             pass  # a replay of a stored entry is refused by admission (e.g. its key was revoked since):
             # the look-up below answers the original, or gives the refusal again
         except Exception as exc:  # anything but a taken idempotency key is raised again
             if not _idempotency_key_taken(exc):
                 raise
-        return self._store_batch(items, parsed, look_up=True)
+        return self._store_batch(items, parsed, look_up=True, also=also)
 
     def _store_batch(self, items: Sequence[tuple[bytes, bytes]], parsed: list[Statement],
-                     look_up: bool) -> list[AppendResult]:
+                     look_up: bool, also: Callable[[Connection, list[AppendResult]], None] | None = None
+                     ) -> list[AppendResult]:
         """Admit (ledger/admission.py) and write the batch under the write lock, in one transaction."""
         with self._write() as conn, conn.begin():
             tree = self._lock(conn)
@@ -790,6 +800,8 @@ class Store:
                 conn.execute(tree_state.update().where(tree_state.c.id == 1).values(
                     tree_size=size, head_hash=prev, frontier=frontier.to_bytes(), last_received_at=now,
                     checkpoint_size=cp_size))
+            if also is not None:
+                also(conn, results)
         state.next_seq = max(state.next_seq, seq)  # committed: this batch's entries are applied to state
         self._state = state
         # what later batches will refer to: the stored entries this one did, and its own determinations

@@ -19,6 +19,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +47,8 @@ TOKEN_DAYS_MAX = 366
 LOCAL_PROVIDER = "lokaal"
 TOKEN_PROVIDER = "token"
 TOKEN_PREFIX = "bwt_"
+#: the most token identities a process keeps (AccessService.token_cache_seconds); beyond it the cache starts over
+TOKEN_CACHE_MAX = 10_000
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
 
 # the codes of refusals (problem+json `code`); the HTTP status is in api/http/guards.py
@@ -175,9 +179,17 @@ def _token(r) -> TokenRecord:
 class AccessService:
     """The access service over one database `engine` (the ledger store's)."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, *, token_cache_seconds: float = 0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.engine = engine
         self.clock = clock
+        # the identities of tokens looked up in the last `token_cache_seconds` (0: none kept), by digest: a
+        # cache at the boundary, so a token revoked elsewhere (another worker, the CLI) is refused at most
+        # that long after its revocation; one revoked through this service is refused at once
+        self.token_cache_seconds = token_cache_seconds
+        self._monotonic = monotonic
+        self._token_cache: dict[str, tuple[float, Identity, datetime]] = {}
+        self._token_cache_lock = threading.Lock()
 
     # ------------------------------------------------------------------ accounts
     def add_account(self, username: str, party: str, roles, *, display_name: str = "",
@@ -345,22 +357,52 @@ class AccessService:
         with self.engine.begin() as conn:
             conn.execute(tokens.update().where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
                          .values(revoked_at=self.clock()))
+        with self._token_cache_lock:  # refused at once here; elsewhere within token_cache_seconds
+            self._token_cache = {d: v for d, v in self._token_cache.items() if v[1].subject != f"token:{token_id}"}
         return self.token(token_id)
 
     def token_identity(self, raw: str) -> Identity:
-        """The identity of a presented bearer token; AccessError TOKEN_INVALID when unknown, expired or revoked."""
+        """The identity of a presented bearer token; AccessError TOKEN_INVALID when unknown, expired or revoked
+        (a revocation made elsewhere is seen within `token_cache_seconds`; an expiry at once)."""
+        known = self.cached_token_identity(raw)
+        if known is not None:
+            return known
         if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
             raise AccessError(TOKEN_INVALID, "geen geldig token")
+        digest = _digest(raw)
         with self.engine.connect() as conn:
-            r = conn.execute(tokens.select().where(tokens.c.digest == _digest(raw))).first()
-        if r is None or not hmac.compare_digest(r.digest, _digest(raw)):
+            r = conn.execute(tokens.select().where(tokens.c.digest == digest)).first()
+        if r is None or not hmac.compare_digest(r.digest, digest):
             raise AccessError(TOKEN_INVALID, "geen geldig token")
         if r.revoked_at is not None:
             raise AccessError(TOKEN_INVALID, "dit token is ingetrokken")
         if r.expires_at <= self.clock():
             raise AccessError(TOKEN_INVALID, "dit token is verlopen")
-        return Identity(subject=f"token:{r.id}", party=r.party, roles=frozenset(r.roles.split()),
-                        provider=TOKEN_PROVIDER)
+        identity = Identity(subject=f"token:{r.id}", party=r.party, roles=frozenset(r.roles.split()),
+                            provider=TOKEN_PROVIDER)
+        if self.token_cache_seconds > 0:
+            with self._token_cache_lock:
+                if len(self._token_cache) >= TOKEN_CACHE_MAX:
+                    self._token_cache.clear()
+                self._token_cache[digest] = (self._monotonic(), identity, r.expires_at)
+        return identity
+
+    def cached_token_identity(self, raw: str) -> Identity | None:
+        """The identity of a token looked up less than `token_cache_seconds` ago, without the database; None
+        when it is not in the cache (then `token_identity` looks it up). AccessError when it has expired."""
+        if self.token_cache_seconds <= 0 or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+            return None
+        digest = _digest(raw)
+        with self._token_cache_lock:
+            found = self._token_cache.get(digest)
+            if found is not None and self._monotonic() - found[0] >= self.token_cache_seconds:
+                del self._token_cache[digest]
+                found = None
+        if found is None:
+            return None
+        if found[2] <= self.clock():
+            raise AccessError(TOKEN_INVALID, "dit token is verlopen")
+        return found[1]
 
     # ------------------------------------------------------------------ case assignments
     def assign_case(self, case_id: str, username: str, *, by: str) -> None:

@@ -47,8 +47,8 @@ from ledger.privacy import mask
 from ledger.store import Store, UTCDateTime
 from rules import glossary
 
-__all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "Head", "anchor", "export", "head",
-           "latest_anchor", "list_records", "record", "verify"]
+__all__ = ["PURPOSES", "RESULTS", "AuditError", "AuditProblem", "AuditRecord", "Head", "Pending", "anchor", "export", "head",
+           "latest_anchor", "list_records", "prepare", "record", "verify", "write", "write_in"]
 
 #: why data was processed (the LDV's processing activity), a short Dutch list
 PURPOSES = ("behandeling geschil", "verrekening", "controle", "toezicht", "beheer", "inzageverzoek", "intake melding")
@@ -258,15 +258,40 @@ def _write_conn(store: Store) -> Connection:
     return conn
 
 
-def _locked_head(conn: Connection, dialect: str) -> Head:
-    q = sa.select(head_table.c.access_size, head_table.c.access_hash, head_table.c.processing_size,
+# the statements of every write, made once: SQLAlchemy keys its compiled cache by a statement's structure,
+# which it works out once per statement object (building them per record cost more than their round trips)
+_HEAD = sa.select(head_table.c.access_size, head_table.c.access_hash, head_table.c.processing_size,
                   head_table.c.processing_hash).where(head_table.c.id == 1)
-    if dialect == "postgresql":
-        q = q.with_for_update()
-    r = conn.execute(q).one_or_none()
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_INSERT_ACCESS = access_log.insert()
+_INSERT_PROCESSING = processing_log.insert()
+_SET_HEAD = head_table.update().where(head_table.c.id == 1)
+
+
+def _locked_head(conn: Connection, dialect: str) -> Head:
+    r = conn.execute(_HEAD_FOR_UPDATE if dialect == "postgresql" else _HEAD).one_or_none()
     if r is None:
         raise AuditError(NOT_INITIALISED, "het auditlogboek is niet ingericht (voer `bwledger ledger init` uit)")
     return Head(int(r[0]), bytes(r[1]), int(r[2]), bytes(r[3]))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One audit record checked and masked, not yet written (`prepare`); `write` appends it."""
+    at: datetime
+    operation: str
+    resource: str
+    ids_text: str
+    parties_text: str
+    client: str | None
+    purpose: str
+    result: str
+    status: int
+    subject: str | None
+    party: str | None
+    roles: str
+    provider: str | None
+    address: str | None
 
 
 def record(store: Store, actor: Identity | None, operation: str, resource: str, ids: Mapping[str, Any],
@@ -277,6 +302,14 @@ def record(store: Store, actor: Identity | None, operation: str, resource: str, 
 
     `ids` are the resource's ids (`case_id`, `client` (a pseudonym), `party` or `parties`, `seq`, ...);
     `client` and the parties are also kept in their own columns for listing by pseudonym and party."""
+    return write(store, [prepare(store, actor, operation, resource, ids, purpose, result, status, address=address,
+                                 at=at)])[0]
+
+
+def prepare(store: Store, actor: Identity | None, operation: str, resource: str, ids: Mapping[str, Any],
+            purpose: str, result: str, status: int, *, address: str | None = None,
+            at: datetime | None = None) -> Pending:
+    """The record `record` would append, checked (AuditError) and masked, for `write` (alone or with others)."""
     if purpose not in PURPOSES:
         raise AuditError(INVALID, f"onbekend doel {purpose!r}; kies uit: {', '.join(PURPOSES)}")
     if result not in RESULTS:
@@ -297,28 +330,50 @@ def record(store: Store, actor: Identity | None, operation: str, resource: str, 
     client = clean.get("client") if isinstance(clean.get("client"), str) else None
     if client is not None and len(client) > 64:
         raise AuditError(INVALID, "het pseudoniem van de cliënt is te lang")
-    subject = mask(actor.subject)[:200] if actor else None
-    party = actor.party if actor else None
-    roles = " ".join(sorted(actor.roles)) if actor else ""
-    provider = actor.provider[:200] if actor else None
-    address = address[:64] if address else None
-    access_id = os.urandom(16).hex()
+    return Pending(at=at, operation=operation, resource=resource, ids_text=ids_text, parties_text=parties_text,
+                   client=client, purpose=purpose, result=result, status=status,
+                   subject=mask(actor.subject)[:200] if actor else None, party=actor.party if actor else None,
+                   roles=" ".join(sorted(actor.roles)) if actor else "",
+                   provider=actor.provider[:200] if actor else None, address=address[:64] if address else None)
+
+
+def write(store: Store, records: list[Pending]) -> list[int]:
+    """Append `records` in order, each an access and a processing record linked by a fresh access id, in one
+    transaction under the head lock (the server's group commit writes the records of concurrent requests
+    so); all durable when this returns, or none written. Returns their processing seqs."""
+    if not records:
+        return []
     with _write_conn(store) as conn, conn.begin():
-        h = _locked_head(conn, store.dialect)
-        a_hash = access_hash(h.access_size, access_id, at, subject, party, roles, provider, address, h.access_hash)
-        p_hash = processing_hash(h.processing_size, at, operation, resource, ids_text, parties_text, client,
-                                 purpose, result, status, access_id, h.processing_hash)
-        conn.execute(access_log.insert().values(
-            seq=h.access_size, access_id=access_id, at=at, subject=subject, party=party, roles=roles,
-            provider=provider, address=address, prev_hash=h.access_hash, record_hash=a_hash))
-        conn.execute(processing_log.insert().values(
-            seq=h.processing_size, at=at, operation=operation, resource=resource, ids=ids_text,
-            parties=parties_text, client=client, purpose=purpose, result=result, status=status,
-            access_id=access_id, prev_hash=h.processing_hash, record_hash=p_hash))
-        conn.execute(head_table.update().where(head_table.c.id == 1).values(
-            access_size=h.access_size + 1, access_hash=a_hash,
-            processing_size=h.processing_size + 1, processing_hash=p_hash))
-    return h.processing_size
+        return write_in(conn, store.dialect, records)
+
+
+def write_in(conn: Connection, dialect: str, records: list[Pending]) -> list[int]:
+    """`write` in the caller's transaction on `conn` (the server writes a submission's record in the
+    transaction that appends its entries: durable with them, or neither is written)."""
+    if not records:
+        return []
+    access_rows: list[dict] = []
+    processing_rows: list[dict] = []
+    h = _locked_head(conn, dialect)
+    a_size, a_prev, p_size, p_prev = h.access_size, h.access_hash, h.processing_size, h.processing_hash
+    for r in records:
+        access_id = os.urandom(16).hex()
+        a_hash = access_hash(a_size, access_id, r.at, r.subject, r.party, r.roles, r.provider, r.address, a_prev)
+        p_hash = processing_hash(p_size, r.at, r.operation, r.resource, r.ids_text, r.parties_text, r.client,
+                                 r.purpose, r.result, r.status, access_id, p_prev)
+        access_rows.append({"seq": a_size, "access_id": access_id, "at": r.at, "subject": r.subject,
+                            "party": r.party, "roles": r.roles, "provider": r.provider, "address": r.address,
+                            "prev_hash": a_prev, "record_hash": a_hash})
+        processing_rows.append({"seq": p_size, "at": r.at, "operation": r.operation, "resource": r.resource,
+                                "ids": r.ids_text, "parties": r.parties_text, "client": r.client,
+                                "purpose": r.purpose, "result": r.result, "status": r.status,
+                                "access_id": access_id, "prev_hash": p_prev, "record_hash": p_hash})
+        a_size, a_prev, p_size, p_prev = a_size + 1, a_hash, p_size + 1, p_hash
+    conn.execute(_INSERT_ACCESS, access_rows)
+    conn.execute(_INSERT_PROCESSING, processing_rows)
+    conn.execute(_SET_HEAD, {"access_size": a_size, "access_hash": a_prev, "processing_size": p_size,
+                             "processing_hash": p_prev})
+    return [h.processing_size + n for n in range(len(records))]
 
 
 # --- reading ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -19,11 +20,13 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
 from api import bootstrap, links, logmask
+from api.access import audit
 from api.http import (pages, reads, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
                       routes_beoordelingen, routes_notices, routes_oidc, routes_quarter, routes_reference,
                       routes_settlement, v1)
 from api.http.auditing import audit_middleware
 from api.http.camel import Json
+from api.http.group_commit import GroupCommit
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.openapi import AdrJsonPlugin
 from api.http.pools import Pools
@@ -104,8 +107,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         # where the reports read: the read replica of BWLEDGER_READ_DATABASE_URL, else the primary (api/http/reads.py)
         app.state.read_store = await anyio.to_thread.run_sync(bootstrap.read_store, settings, store)
-        app.state.access = bootstrap.access_service(store)
+        app.state.access = bootstrap.access_service(store, settings)
         app.state.rate_limit = bootstrap.request_limit(settings, store)
+        # group commit (api/http/group_commit.py): the writes of concurrent requests in this worker, one
+        # transaction per group and each caller answered after it commits: the entry submissions (each
+        # refused alone), the rate-limit counts and the audit records
+        app.state.entry_commits = GroupCommit("entries", routes_api.submission_flush(store))
+        app.state.rate_commits = GroupCommit("rate-limit", lambda calls: app.state.rate_limit.check_many(calls))
+        app.state.audit_commits = GroupCommit("audit", partial(audit.write, store))
         leases = bootstrap.pool_leases(settings, store)
         app.state.pools.share(leases)
         leases.start()

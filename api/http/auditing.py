@@ -3,8 +3,12 @@
 For an operation whose policy entry names an audit purpose (api/access/policy.toml `audit`), the record
 (who, what, why, the outcome) is written before the response starts: no case file leaves the server
 without its record, and a record that cannot be written turns the answer into 503 AUDIT_UNAVAILABLE
-(fail closed). The guard (api/http/guards.py) leaves the caller, the operation and what the request was
-about on the connection state; this module only reads them.
+(fail closed). The guarantee: a response starts only after the transaction holding its record has
+committed. The records of concurrent requests are written together, one transaction per group (the app's
+`audit_commits` group commit, api/http/group_commit.py); an entry submission's record is written by its
+handler in the transaction that appends its entries (`records_for`, `written`), so both are durable in
+one commit, or neither. The guard (api/http/guards.py) leaves the caller, the operation and what the
+request was about on the connection state; this module only reads them.
 
 The purpose is the operation's own from the table; a caller may state another one from the short list
 with the header `X-Doelbinding` (e.g. `inzageverzoek`), and that is what is recorded.
@@ -14,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 
-import anyio
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access import audit, policy
@@ -58,14 +61,30 @@ def _is_pseudonym(value: str) -> bool:
     return True
 
 
-def _record(store, scope: Scope, caller, rule: policy.Rule, status: int) -> None:
+def _pending(store, scope: Scope, caller, rule: policy.Rule, status: int) -> audit.Pending:
     state = scope.get("state") or {}
     address = scope.get("client")[0] if scope.get("client") else None
-    audit.record(store, caller.identity if caller else None, rule.operation,
-                 rule.operation.removeprefix("get").removeprefix("list")[:40] or "request",
-                 _ids(scope, state), _purpose(scope, rule.audit),
-                 "allowed" if caller is not None and caller.allowed and status not in (401, 403) else "refused",
-                 status, address=address)
+    return audit.prepare(store, caller.identity if caller else None, rule.operation,
+                         rule.operation.removeprefix("get").removeprefix("list")[:40] or "request",
+                         _ids(scope, state), _purpose(scope, rule.audit),
+                         "allowed" if caller is not None and caller.allowed and status not in (401, 403)
+                         else "refused", status, address=address)
+
+
+def records_for(scope: Scope, caller, statuses: tuple[int, ...]) -> tuple[audit.Pending | None, ...]:
+    """The request's audit record for each of the answers `statuses`, for a handler that writes it in its own
+    transaction (the entry submissions: in the one appending them); None for each when not audited."""
+    rule = policy.rule(caller.operation) if caller is not None else None
+    if rule is None or not rule.audit:
+        return tuple(None for _ in statuses)
+    store = scope["app"].state.store
+    return tuple(_pending(store, scope, caller, rule, status) for status in statuses)
+
+
+def written(scope: Scope, status: int) -> None:
+    """The handler wrote the request's audit record for the answer `status` (durable: committed); the
+    middleware writes none for it, unless the answer is another status after all."""
+    scope["state"]["audit_written"] = status
 
 
 def audit_middleware(app: ASGIApp) -> ASGIApp:
@@ -79,10 +98,11 @@ def audit_middleware(app: ASGIApp) -> ASGIApp:
                 state = scope.get("state") or {}
                 caller = state.get("caller")
                 rule = policy.rule(caller.operation) if caller is not None else None
-                if rule is not None and rule.audit:
+                if rule is not None and rule.audit and state.get("audit_written") != message["status"]:
                     try:
-                        await anyio.to_thread.run_sync(_record, scope["app"].state.store, scope, caller, rule,
-                                                       message["status"])
+                        app_state = scope["app"].state
+                        await app_state.audit_commits.submit(_pending(app_state.store, scope, caller, rule,
+                                                                      message["status"]))
                     except Exception:
                         log.exception("audit record failed for %s", caller.operation)
                         body = json.dumps({"type": "urn:bwledger:problem:AUDIT_UNAVAILABLE", "status": 503,

@@ -119,6 +119,7 @@ def _bearer(connection: ASGIConnection) -> str | None:
 
 
 def _identify(connection: ASGIConnection) -> tuple[Identity | None, str, Session | None]:
+    """Who the caller is (blocking: it may read the database)."""
     access = _access(connection)
     raw = _bearer(connection)
     if raw is not None:
@@ -139,6 +140,20 @@ def _identify(connection: ASGIConnection) -> tuple[Identity | None, str, Session
     if session is not None:
         return session.identity, "session", session
     return None, "none", None
+
+
+async def _identified(connection: ASGIConnection) -> tuple[Identity | None, str, Session | None]:
+    """`_identify`, on the event loop when the token's identity is in the access service's cache (no
+    database), else in a worker thread."""
+    raw = _bearer(connection)
+    if raw is not None:
+        try:
+            known = _access(connection).cached_token_identity(raw)
+        except AccessError as exc:
+            raise AccessDenied(401, exc.code, exc.message) from None
+        if known is not None:
+            return known, "token", None
+    return await anyio.to_thread.run_sync(_identify, connection)
 
 
 def _case_participants(connection: ASGIConnection, case_id: str) -> frozenset[str]:
@@ -171,29 +186,34 @@ def _about(connection: ASGIConnection, rule: policy.Rule | None, identity: Ident
 NOT_RATE_LIMITED = frozenset({"static"})
 
 
-def _rate_limit(connection: ASGIConnection, operation: str | None, identity: Identity | None) -> None:
+async def _rate_limit(connection: ASGIConnection, operation: str | None, identity: Identity | None) -> None:
     """Count the request once per caller and once per address (a refused identification counts for its
-    address); AccessDenied 429 RATE_LIMITED beyond either limit."""
+    address); AccessDenied 429 RATE_LIMITED beyond either limit. The counts of concurrent requests go to
+    the database together (the app's `rate_commits` group commit over RequestLimit.check_many)."""
     if operation in NOT_RATE_LIMITED:
         return
-    limit: RequestLimit | None = getattr(connection.app.state, "rate_limit", None)
-    if limit is None:
+    commits = getattr(connection.app.state, "rate_commits", None)
+    if commits is None or getattr(connection.app.state, "rate_limit", None) is None:
         return
     address = connection.client.host if connection.client else None
-    wait = limit.check(identity.subject if identity is not None else None, address)
+    wait = await commits.submit((identity.subject if identity is not None else None, address))
     if wait is not None:
         raise AccessDenied(429, RATE_LIMITED, RequestLimit.message(wait), retry_after=wait)
 
 
-def _decide(connection: ASGIConnection, operation: str | None) -> Caller:
-    """The blocking part (database reads), off the event loop."""
-    try:
-        identity, via, session = _identify(connection)
-    except AccessDenied:
-        _rate_limit(connection, operation, None)
-        raise
-    _rate_limit(connection, operation, identity)
-    rule = policy.rule(operation)
+def _reads_database(rule: policy.Rule | None, identity: Identity | None) -> bool:
+    """Whether `_judge` reads the database for this request: a committee member's assigned cases, a case's
+    participants."""
+    if identity is None:
+        return False
+    if "commissielid" in identity.roles and identity.subject.startswith("account:"):
+        return True
+    return rule is not None and rule.resource not in ("none", "self", "list", "party")
+
+
+def _judge(connection: ASGIConnection, operation: str | None, rule: policy.Rule | None, identity: Identity | None,
+           via: str, session: Session | None) -> Caller:
+    """The policy's decision on an identified caller (reads the database when `_reads_database`)."""
     assigned = frozenset()
     if identity is not None and "commissielid" in identity.roles and identity.subject.startswith("account:"):
         assigned = frozenset(_access(connection).assigned_cases(identity.subject.removeprefix("account:")))
@@ -205,9 +225,24 @@ def _decide(connection: ASGIConnection, operation: str | None) -> Caller:
     return caller
 
 
+async def _decide(connection: ASGIConnection, operation: str | None) -> Caller:
+    """Identify, count and judge; the blocking parts off the event loop, and none at all for a cached token
+    on an operation whose decision needs no database."""
+    try:
+        identity, via, session = await _identified(connection)
+    except AccessDenied:
+        await _rate_limit(connection, operation, None)
+        raise
+    await _rate_limit(connection, operation, identity)
+    rule = policy.rule(operation)
+    if _reads_database(rule, identity):
+        return await anyio.to_thread.run_sync(_judge, connection, operation, rule, identity, via, session)
+    return _judge(connection, operation, rule, identity, via, session)
+
+
 async def access_guard(connection: ASGIConnection, route_handler: BaseRouteHandler) -> None:
     path = connection.scope.get("path_template") or connection.scope["path"]
-    caller = await anyio.to_thread.run_sync(_decide, connection, operation_of(route_handler, path))
+    caller = await _decide(connection, operation_of(route_handler, path))
     if caller.via == "session" and connection.scope.get("method", "GET") not in SAFE_METHODS \
             and caller.operation not in CSRF_EXEMPT:
         sent = connection.headers.get(CSRF_HEADER)

@@ -48,6 +48,13 @@ async def reader_of(request: Request, state: State) -> Store:
     return reader
 
 
+def ledger_size(request: Request) -> int | None:
+    """The ledger's size as `reader_of` read it for this request (what `Grootboek-Volgnummer` states), for the
+    caches keyed by it (api/compose.py, api/compose_notices.py): no second read; None without a reader."""
+    read = request.scope.get(_SCOPE_KEY)  # type: ignore[misc]
+    return None if read is None else read[1] + 1
+
+
 def add_headers(message: Message, scope: Scope) -> None:
     """The two headers of an answer that read from `reader` (called from the app's `before_send`)."""
     read = scope.get(_SCOPE_KEY)  # type: ignore[misc]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
@@ -21,6 +22,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from api import compose, metrics
 from api import health as health_checks
 from api.http.camel import Json
+from api.access import audit
+from api.http import auditing
 from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.pagination import PageNumber, PageSize, page_of
@@ -86,7 +89,8 @@ async def verify(reader: NamedDependency[Store], state: State) -> dict:
     return await verification(reader, state)
 
 
-def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
+def _signed(caller: Caller, data: dict[str, Any]) -> list:
+    """The signed statements of a submission, each the caller's own party's."""
     if "entries" in data:
         items = data["entries"]
         if not isinstance(items, list) or not items:
@@ -98,21 +102,62 @@ def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
         author = compose.statement_author(st)  # one without a readable author it refuses as STATEMENT_INVALID)
         if author is not None:
             caller.require_party(author, "deze verklaring")
-    started = time.perf_counter()
-    results = compose.submit(store, signed)
-    if any(not r["duplicate"] for r in results):  # the append latency of the monitoring (api/metrics.py)
-        metrics.observe_append(store.engine, time.perf_counter() - started)
-    content: dict = {"results": results} if "entries" in data else results[0]
-    created = any(not r["duplicate"] for r in results)
-    return Json(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+    return signed
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One caller's submission for the group commit, with its audit record for either answer (None: the
+    operation is not audited)."""
+    signed: list
+    audit_created: audit.Pending | None = None  # its record when it is answered 201
+    audit_replayed: audit.Pending | None = None  # ... and when 200 (every item a replay)
+
+
+def submission_flush(store: Store):
+    """The group commit's flush of submissions (app.state.entry_commits): compose.submit_groups, with the
+    audit record of every appended submission written in the same transaction as its entries, so that it
+    is durable with them in one commit (a refused submission's record is the audit middleware's, as every
+    refusal's)."""
+    def write_records(conn, appended: dict, items: list[Submission]) -> None:
+        records = []
+        for g, results in appended.items():
+            created = any(not r.duplicate for r in results)
+            record = items[g].audit_created if created else items[g].audit_replayed
+            if record is not None:
+                records.append(record)
+        audit.write_in(conn, store.dialect, records)
+
+    def flush(items: list[Submission]):
+        started = time.perf_counter()
+        out = compose.submit_groups(store, [i.signed for i in items],
+                                    also=lambda conn, appended: write_records(conn, appended, items))
+        # the append latency of the monitoring (api/metrics.py): each submission that appended waited for
+        # the whole group's transaction
+        took = time.perf_counter() - started
+        metrics.observe_appends(store.engine, [took for r in out
+                                               if not isinstance(r, Exception) and any(not x["duplicate"] for x in r)])
+        return out
+    return flush
 
 
 @post("/v1/grootboek/regels", operation_id="submitEntries")
-async def submit(store: NamedDependency[Store], caller: NamedDependency[Caller],
+async def submit(request: Request, state: State, caller: NamedDependency[Caller],
                  data: JSONBody[dict[str, Any]]) -> Response:
     """One signed statement {statement, signature} (base64), or {"entries": [...]} as one batch.
-    201 when something was appended, 200 when every item was a replay of an existing entry."""
-    return await in_thread(_submit, store, caller, data)
+    201 when something was appended, 200 when every item was a replay of an existing entry.
+
+    The submissions that arrive in this worker while a transaction of them runs are appended together in
+    the next one (group commit, api/http/group_commit.py, over compose.submit_groups): each is still all or
+    nothing, refused alone, and answered after the transaction that holds it has committed; its audit record
+    is written in that transaction (auditing.records_for)."""
+    signed = _signed(caller, data)
+    created, replayed = auditing.records_for(request.scope, caller, (HTTP_201_CREATED, HTTP_200_OK))
+    results = await state.entry_commits.submit(Submission(signed, created, replayed))
+    content: dict = {"results": results} if "entries" in data else results[0]
+    status = HTTP_201_CREATED if any(not r["duplicate"] for r in results) else HTTP_200_OK
+    auditing.written(request.scope, status)
+    return Json(content, status_code=status)
 
 
 def _period(party: str, date_from: str | None, date_to: str | None):
@@ -161,7 +206,7 @@ async def readiness(request: Request, store: NamedDependency[Store], state: Stat
     valid, and the read replica answers when one is configured; 200, else 503 NOT_READY with the checks."""
     ready = await in_thread(health_checks.readiness, store, state.read_store)
     if ready.ready:
-        return Response(ready.to_dict())
+        return Json(ready.to_dict())
     return problem(request, 503, health_checks.NOT_READY, "; ".join(c.detail for c in ready.checks if not c.ok),
                    title="Niet gereed", headers={"Retry-After": "5"}, controles=ready.to_dict()["controles"])
 
@@ -179,6 +224,8 @@ async def health(store: NamedDependency[Store], state: State) -> dict:
     ledger = await in_thread(compose.overview, store)
     return {"status": "attention" if ledger["needs_attention"] else "ok", "ledger": ledger,
             "checkpoint_timer": state.timer.status(), "pools": state.pools.status(),
+            "group_commits": {c.name: c.status() for c in (state.entry_commits, state.rate_commits,
+                                                            state.audit_commits)},
             "worker": os.getpid()}  # which worker process of `bwledger serve --workers N` answered
 
 

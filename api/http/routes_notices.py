@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import MediaType, get, post
+from litestar import MediaType, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -21,6 +21,7 @@ from api.access.account_keys import AccountKeys
 from api.access.notice_reads import NoticeReads
 from api.client import SUBMIT_PATH
 from api.compose import RequestInvalid
+from api.http import reads
 from api.http.guards import AccessDenied, Caller
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
@@ -75,7 +76,7 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
 
 # ------------------------------------------------------------------------------------------ API
 @get("/v1/berichten", operation_id="listNotices")
-async def list_notices(reader: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+async def list_notices(request: Request, reader: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
                        box: Box = None, soort: FromQuery[list[str] | None] = None, van: FromQuery[str | None] = None,
                        tot: FromQuery[str | None] = None, tegenpartij: FromQuery[str | None] = None,
                        ongelezen: FromQuery[str | None] = None, partij: FromQuery[str | None] = None) -> dict:
@@ -83,7 +84,8 @@ async def list_notices(reader: NamedDependency[Store], state: State, caller: Nam
     `tegenpartij` and `ongelezen`. `read` is per person (null for a machine client)."""
     party = _party(caller, partij)
     q = cn.parse_query(box, soort, van, tot, tegenpartij, ongelezen)
-    items = await in_thread(cn.mailbox, reader, _reads(state), party, q, username=person_of(caller), viewer=caller.party)
+    items = await in_thread(cn.mailbox, reader, _reads(state), party, q, username=person_of(caller), viewer=caller.party,
+                            size=reads.ledger_size(request))  # the size `reader_of` read: no second read
     return {"box": q.box, "party": party, "count": len(items), "items": items}
 
 

@@ -1,6 +1,8 @@
 """Settlement (issue 4): the JSON endpoints and the "Verrekening" page over ledger.settlement.service."""
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -14,6 +16,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 
 from api import compose
+from api.http import reads
 from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.routes_api import in_thread
@@ -53,10 +56,31 @@ async def statement(request: Request, reader: NamedDependency[Store], state: Sta
     `Accept` header (default json)."""
     who = compose.check_party(party)
     fmt = statement_format(format, request.headers.get("accept", ""))
-    made = await in_thread(compose.cached_statement, reader, quarter, who, fmt, caller.party)  # no pool place
+    size = reads.ledger_size(request)  # read by `reader_of` already: the cache look-up reads nothing more
+    made = compose.cached_statement(reader, quarter, who, fmt, caller.party, size)  # no pool place, no thread
     if made is None:
-        made = await state.pools.run("settlement", compose.statement_file, reader, quarter, who, fmt, caller.party)
+        # one request of this process makes the file; the others asking for it meanwhile wait for it here,
+        # holding no place of the settlement pool (which would refuse them as 503 SERVER_BUSY)
+        async with _making(quarter, who, fmt, caller.party):
+            made = await in_thread(compose.cached_statement, reader, quarter, who, fmt, caller.party, size)
+            if made is None:
+                made = await state.pools.run("settlement", compose.statement_file, reader, quarter, who, fmt,
+                                             caller.party, size)
     return download(*made)
+
+
+_MAKING: dict[tuple, asyncio.Lock] = {}
+
+
+@asynccontextmanager
+async def _making(*key):
+    lock = _MAKING.setdefault(key, asyncio.Lock())
+    try:
+        async with lock:
+            yield
+    finally:
+        if not lock.locked() and _MAKING.get(key) is lock:
+            del _MAKING[key]
 
 
 @post("/v1/verrekeningen/concepten", status_code=HTTP_200_OK, operation_id="draftSettlementStatements")
