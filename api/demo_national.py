@@ -471,7 +471,23 @@ def _mb(n: int) -> str:
     return f"{number_nl(round(n / 1_000_000))} MB" if n >= 10_000_000 else f"{n / 1_000_000:.1f} MB".replace(".", ",")
 
 
-def run_national(console: Console, settings: Settings, scale: str, seed: int) -> int:
+@dataclass
+class National:
+    """What a run made: its settings (the data set's folder), store, data set, figures and verification."""
+
+    settings: Settings
+    store: Store
+    data: DataSet
+    figures: Figures | None  # None: the ledger held the data set already, nothing was booked
+    report: object | None
+    cases: dict[str, str]  # case id -> status
+    seconds: float
+    out: Path
+
+
+def make_national(console: Console, settings: Settings, scale: str, seed: int) -> National:
+    """Build the data set of `scale` from `seed` into its own ledger (national_settings), with progress bars
+    on `console`; a ledger that holds it already is left as it is."""
     t0 = time.perf_counter()
     s = national_settings(settings, scale)
     private_dir(s.home)
@@ -480,10 +496,8 @@ def run_national(console: Console, settings: Settings, scale: str, seed: int) ->
     clock = DemoClock(datetime(2024, 12, 31, 8, tzinfo=UTC))
     store = bootstrap.init_store(s, clock=clock)
     if store.size() > 1:
-        console.print(f"De landelijke demo ({scale}) staat al in {s.database_url}: niets opnieuw geboekt. "
-                      f"Verwijder {s.home} om hem opnieuw te maken.")
-        _summary(console, s, store, ds, None, time.perf_counter() - t0, out)
-        return 0
+        return National(s, store, ds, None, None, {v.case_id: v.status for v in cases.list_cases(store)},
+                        time.perf_counter() - t0, out)
     columns = (TextColumn("{task.description:28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         run = NationalRun(s, ds, store, clock, progress)
@@ -502,7 +516,27 @@ def run_national(console: Console, settings: Settings, scale: str, seed: int) ->
         service.checkpoint(store)
         report = service.verify_ledger(store)
         progress.advance(verify_task)
-    fig = run.fig
+    return National(s, store, ds, run.fig, report, {v.case_id: v.status for v in cases.list_cases(store)},
+                    time.perf_counter() - t0, out)
+
+
+def quarter_sums(store: Store) -> dict[str, int]:
+    """Per sealed quarter, the sum of the net positions (zero when every receivable has its payable)."""
+    return {q: sum(p.net_cents for p in settlement.settle_quarter(store, q).positions)
+            for q in sorted(settlement.sealed(store))}
+
+
+def run_national(console: Console, settings: Settings, scale: str, seed: int) -> int:
+    """`bwledger demo --scale ...`: make the data set, write its outputs, print what it made and how to log in."""
+    started = time.perf_counter()
+    n = make_national(console, settings, scale, seed)
+    store, ds, out = n.store, n.data, n.out
+    if n.figures is None:
+        console.print(f"De landelijke demo ({scale}) staat al in {n.settings.database_url}: niets opnieuw geboekt. "
+                      f"Verwijder {n.settings.home} om hem opnieuw te maken.")
+        _summary(console, n.settings, store, ds, n.seconds, out)
+        return 0
+    fig, report = n.figures, n.report
     # the outputs: the data set's regions (illustrative ones marked), the last sealed quarter's statements
     data_file = out / "landelijke-gegevens.json"
     if data_file.exists():
@@ -511,21 +545,17 @@ def run_national(console: Console, settings: Settings, scale: str, seed: int) ->
     last_q = Quarter.of(LAST).prev()
     res = settlement.write_statements(store, last_q.code, private_dir(out / "verrekening"))
     mon = settlement.monitoring(store, 2025, out / "verrekening")
-    sums = {q: sum(p.net_cents for p in settlement.settle_quarter(store, q).positions)
-            for q in settlement.sealed(store)}
+    sums = quarter_sums(store)
     console.print(f"Beoordelingen (N3) {fig.determinations} van {fig.clients} cliënten; N4 {fig.accepted} aanvaard, "
                   f"{fig.objected} bezwaar; N8 {fig.redeterminations} (ongewijzigd {fig.unchanged}); "
                   f"N5 {fig.handovers}; plaatsingen {fig.placements}, N1 {fig.notices_n1} "
                   f"({fig.acknowledgements} bevestigd), N2 {fig.notices_n2}")
     console.print(f"Kostenregels {fig.cost_lines}, tegenboekingen {fig.reversals}; {fig.sealed} kwartalen verzegeld "
-                  f"({', '.join(sorted(sums))}), nettoposities per kwartaal samen "
+                  f"({', '.join(sums)}), nettoposities per kwartaal samen "
                   f"{'nul' if not any(sums.values()) else 'NIET nul'}")
     counted: dict[str, int] = defaultdict(int)
-    for status in run.results.values():
+    for status in n.cases.values():
         counted[status] += 1
-    for v in cases.list_cases(store):
-        if v.case_id not in run.results:
-            counted[v.status] += 1
     console.print(f"Geschillen: {sum(counted.values())} dossiers, statussen: "
                   + ", ".join(f"{k} {v}" for k, v in sorted(counted.items())))
     console.print(f"Regio's: {len(ds.regions)}, waarvan {len(ds.illustrative_regions)} illustratief (niet de "
@@ -535,11 +565,11 @@ def run_national(console: Console, settings: Settings, scale: str, seed: int) ->
                   f"{mon.xlsx}")
     console.print(f"Grootboek: verificatie {'OK' if report.ok else 'FOUT'}"
                   + ("" if report.ok else f" ({len(report.problems)} problemen: {report.problems[:3]})"))
-    _summary(console, s, store, ds, report, time.perf_counter() - t0, out)
+    _summary(console, n.settings, store, ds, time.perf_counter() - started, out)
     return 0 if report.ok and not any(sums.values()) and fig.determinations == fig.clients else 1
 
 
-def _summary(console: Console, s: Settings, store: Store, ds: DataSet, report, seconds: float, out: Path) -> None:
+def _summary(console: Console, s: Settings, store: Store, ds: DataSet, seconds: float, out: Path) -> None:
     from api.demo_accounts import ensure_demo_accounts, print_demo_accounts
 
     console.print(f"Tijd {number_nl(round(seconds))} s; {number_nl(store.size())} regels in het grootboek; "

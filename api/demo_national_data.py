@@ -219,6 +219,40 @@ def _adres(code: str, start: date, end: date | None, function: str = "W") -> dic
     return item
 
 
+def _since(code: str) -> date:
+    """The first day a municipality code exists (date.min: before the register's history)."""
+    m = loader.municipality_register().get(code)
+    return m.valid_from if m is not None and m.valid_from is not None else date.min
+
+
+def _predecessors() -> dict[str, list[str]]:
+    reg = loader.municipality_register()
+    out: dict[str, list[str]] = {}
+    for code in sorted(reg.codes()):
+        for successor in reg.get(code).successors:
+            out.setdefault(successor, []).append(code)
+    return out
+
+
+_PREDECESSORS: dict[str, list[str]] = {}
+
+
+def _as_registered(code: str, start: date, end: date | None) -> list[tuple[str, date, date | None]]:
+    """The address period as the BRP has it: before the code existed, in its (first) predecessor's code
+    (merged municipalities), recursively; a code without a predecessor starts when it begins."""
+    since = _since(code) if code != "GM1999" else date.min
+    if since <= start:
+        return [(code, start, end)]
+    if not _PREDECESSORS:
+        _PREDECESSORS.update(_predecessors())
+    before = _PREDECESSORS.get(code)
+    if not before:
+        return [(code, since, end)] if end is None or since < end else []
+    if end is not None and end <= since:
+        return _as_registered(before[0], start, end)
+    return _as_registered(before[0], start, since) + [(code, since, end)]
+
+
 def _pick(rnd: random.Random, codes: list[str], weights: list[int]) -> str:
     return rnd.choices(codes, weights=weights, k=1)[0]
 
@@ -261,7 +295,7 @@ def _client(i: int, rnd: random.Random, ms: dict[str, Municipality], regions: di
         if end > LAST:
             end = None
     since = melding - timedelta(days=rnd.randrange(500, 9000))
-    brp: list[dict[str, Any]] = []
+    periods: list[tuple[str, date, date | None]] = []  # (code, first day, datumTot) of each address
     stays: list[dict[str, Any]] = []
     institutions: dict[str, str] = {}
     kind = rnd.random()
@@ -270,35 +304,38 @@ def _client(i: int, rnd: random.Random, ms: dict[str, Municipality], regions: di
     if kind < 0.55:  # a plain resident (perhaps an earlier address elsewhere)
         if rnd.random() < 0.4:
             moved = since + timedelta(days=rnd.randrange(30, max(31, (melding - since).days - 30)))
-            brp.append(_adres(rnd.choice(codes), since - timedelta(days=rnd.randrange(400, 4000)), moved))
-            brp.append(_adres(home, moved, None))
+            periods.append((rnd.choice(codes), since - timedelta(days=rnd.randrange(400, 4000)), moved))
+            periods.append((home, moved, None))
         else:
-            brp.append(_adres(home, since, None))
+            periods.append((home, since, None))
     elif kind < 0.75:  # a chain: from home into an institution elsewhere, melding there
         cut = melding - timedelta(days=rnd.randrange(20, 400))
         where = rnd.choice(codes)
         institution = rnd.choice(INSTITUTIONS)
-        brp.append(_adres(home, since - timedelta(days=400), cut))
-        brp.append(_adres(where, cut, None))
+        periods.append((home, since - timedelta(days=400), cut))
+        periods.append((where, cut, None))
         institutions[cut.isoformat()] = institution
         stays.append({"type": institution, "gemeente": where, "from": cut.isoformat()})
         meld = where if rnd.random() < 0.6 else home
     elif kind < 0.9:  # a recent move into home
         moved = melding - timedelta(days=rnd.randrange(30, 700))
-        brp.append(_adres(rnd.choice(codes), since - timedelta(days=2000), moved))
-        brp.append(_adres(home, moved, None))
+        periods.append((rnd.choice(codes), since - timedelta(days=2000), moved))
+        periods.append((home, moved, None))
     else:  # back from abroad (RNI, gemeentecode 1999) to a woonadres
         back = melding - timedelta(days=rnd.randrange(30, 800))
-        brp.append(_adres("GM1999", since - timedelta(days=500), back))
-        brp.append(_adres(home, back, None))
+        periods.append(("GM1999", since - timedelta(days=500), back))
+        periods.append((home, back, None))
     if role == "dispute" and meld == home:  # a case needs two parties: the meldgemeente is not the woonplaats
         meld = host if host != home else next(c for c in host_region.members + region.members if c != home) \
             if len(set(host_region.members + region.members)) > 1 else rnd.choice([c for c in codes if c != home])
-    brp.sort(key=lambda item: item["datumVan"]["datum"], reverse=True)  # the BRP's order: newest first
+    # an address before its municipality's merger lies in the code it had then (rules/data/municipality_codes.csv)
+    registered = [p for code, a, b in sorted(periods, key=lambda p: p[1]) for p in _as_registered(code, a, b)]
+    brp = [_adres(code, a, b) for code, a, b in reversed(registered)]  # the BRP's order: newest first
     case: dict[str, Any] = {"melding": {"date": melding.isoformat(), "gemeente": meld}, "stays": stays,
                             "applications": [], "bw_episodes": []}
     if existing:  # in BW since before 2025, on the centrumgemeente's historical budget
-        began = melding - timedelta(days=rnd.randrange(400, 2500))
+        began = max(melding - timedelta(days=rnd.randrange(400, 2500)),
+                    *(_since(c) + timedelta(days=1) for c in (region.centrumgemeente, host)))
         case["bw_episodes"].append({"legal_college": region.centrumgemeente, "cost_bearer": region.centrumgemeente,
                                     "location": host, "from": began.isoformat(), "budget": "historical",
                                     "product": "intramural" if intramural else "ambulant"})
