@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import bootstrap
-from api.demo_national_data import DISPUTES_ON, FIRST, LAST, PROVIDERS, Client, DataSet, build
+from api.demo_national_data import BOOKED_UNTIL, DISPUTES_ON, FIRST, LAST, PROVIDERS, Client, DataSet, build
 from api.format_nl import number_nl
 from api.settings import Settings
 from cases import determinations, handovers
@@ -116,7 +116,6 @@ class NationalRun:
         self.fig = Figures(clients=len(ds.clients))
         self.n3: dict[str, tuple] = {}  # client -> (Recording, AppendResult)
         self.placement_of: dict[str, dict] = {}  # client -> its placement record fields
-        self.answered: set[str] = set()
         self.results: dict[str, str] = {}  # the disputes' case id -> status
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -147,6 +146,7 @@ class NationalRun:
     def determine_batch(self, clients: list[Client]) -> None:
         """Record the N3s of one day in one batch (draft, deposit, sign; the ledger replays each)."""
         by_author: list[tuple] = []
+        self.deposits.documents.keys.create_keys(c.pseudonym for c in clients)  # one transaction for the day's keys
         for c in clients:
             author = c.case["melding"]["gemeente"]
             rec = determinations.draft_record(self.store, self.deposits, self.intake(c), author=author,
@@ -158,17 +158,19 @@ class NationalRun:
             self.n3[c.pseudonym] = (rec, res)
         self.fig.determinations += len(results)
 
-    def answer(self, c: Client, accept: bool) -> None:
-        rec, res = self.n3[c.pseudonym]
-        addressee = rec.draft.payload["addressee"]
-        if accept:
-            determinations.answer(self.store, self.signer(addressee), res.seq, accept=True)
-            self.fig.accepted += 1
-        else:
-            determinations.answer(self.store, self.signer(addressee), res.seq, accept=False,
-                                  reasons="de woonplaats lag volgens onze BRP-gegevens elders")
-            self.fig.objected += 1
-        self.answered.add(c.pseudonym)
+    def answer_batch(self, answers: list[tuple[Client, bool]]) -> None:
+        """The addressees' N4s of one day (acceptances and objections), appended in one batch."""
+        items = []
+        now = self.clock()
+        for c, accept in answers:
+            rec, res = self.n3[c.pseudonym]
+            draft = determinations.draft_answer(self.store, res.seq, accept=accept,
+                                                reasons="" if accept else "de woonplaats lag volgens onze "
+                                                                          "BRP-gegevens elders")
+            items.append(draft.signed(self.signer(rec.draft.payload["addressee"]), now).as_item())
+            self.fig.accepted += accept
+            self.fig.objected += not accept
+        self.store.append_batch(items)
 
     def place(self, c: Client) -> None:
         """The fronting party records the placement (after its N1 to the host region, when inter-regional)."""
@@ -305,8 +307,8 @@ PATHS: dict[str, tuple[str, ...]] = {
 def run_disputes(run: NationalRun, subjects: list[Client], day: date) -> dict[str, str]:
     """One case per status of PATHS (NO_RESPONSE: by time, `run_timed`), each on its own determination;
     the cases whose decision is booked rest on a placed client's determination. Returns case id -> status."""
-    from api.demo_cases import _eml
     from api.bootstrap import client_documents
+    from api.demo_cases import _eml
 
     store, docs = run.store, client_documents(run.s, run.store)
     out: dict[str, str] = {}
@@ -349,8 +351,8 @@ def _step(run: NationalRun, docs, view, step: str, claiming: str, responding: st
         return cases.transition(store, sig(claiming), view.case_id, "CONSULTATION", note="overleg gestart")
     if step == "ESCALATED":
         mail = cases.add_document(store, docs, view.case_id, filename="overleg.eml",
-                                  data=eml(f"contact@{claiming.lower()}.example", f"contact@{responding.lower()}.example",
-                                           "Overleg", "Geen overeenstemming."),
+                                  data=eml(f"contact@{claiming.lower()}.example",
+                                           f"contact@{responding.lower()}.example", "Overleg", "Geen overeenstemming."),
                                   title="E-mail overleg contactpersonen", author_party=claiming, document_date=today)
         cases.record_attempt(store, sig(claiming), view.case_id, kind="contactpersonen", held_on=today,
                              summary="Overleg zonder minnelijke uitkomst", evidence=[mail.sha256])
@@ -412,16 +414,18 @@ def _story(run: NationalRun) -> tuple[list[Step], list[Client]]:
     subjects = [c for c in ds.clients if c.role == "dispute"]
     no_response = next((c for c in ds.clients if c.role == "no_response"), None)
     reserved = {c.pseudonym for c in ds.clients if c.role}
+    answers: dict[date, list[tuple[Client, bool]]] = defaultdict(list)
     for c in ds.clients:
         if c.pseudonym in reserved:
             continue
         u = rnd.random()
         if u < ACCEPT + OBJECT:
-            add(c.recorded_on + timedelta(days=rnd.randrange(2, 35)), "antwoorden (N4)",
-                lambda c=c, a=u < ACCEPT: run.answer(c, a), hour=10)
+            answers[c.recorded_on + timedelta(days=rnd.randrange(2, 35))].append((c, u < ACCEPT))
         if rnd.random() < HANDOVERS:
             day = c.recorded_on + timedelta(days=rnd.randrange(3, 20))
             add(day, "overdrachtsverzoeken (N5)", lambda c=c, d=day: run.handover(c, d), hour=11)
+    for day, group in sorted(answers.items()):
+        add(day, "antwoorden (N4)", lambda g=group: run.answer_batch(g), hour=10)
     for c in ds.clients:
         if not c.fronting:
             continue
@@ -432,7 +436,7 @@ def _story(run: NationalRun) -> tuple[list[Step], list[Client]]:
             day = c.correction[1] + timedelta(days=45)
             if day <= LAST:
                 add(day, "herbeoordelingen (N8)", lambda c=c, d=day: run.correct(c, d), hour=14)
-    for month in _months(FIRST, LAST):
+    for month in _months(FIRST, BOOKED_UNTIL):
         add(month_end(month) + timedelta(days=3), "maand boeken", lambda m=month: run.book(m), hour=16)
         q = Quarter.of(month)
         if month_end(month) == q.end:
@@ -542,7 +546,7 @@ def run_national(console: Console, settings: Settings, scale: str, seed: int) ->
     if data_file.exists():
         data_file.unlink()
     write_private(data_file, json.dumps(ds.to_json(), indent=1, ensure_ascii=False).encode())
-    last_q = Quarter.of(LAST).prev()
+    last_q = Quarter.of(BOOKED_UNTIL).prev()
     res = settlement.write_statements(store, last_q.code, private_dir(out / "verrekening"))
     mon = settlement.monitoring(store, 2025, out / "verrekening")
     sums = quarter_sums(store)
