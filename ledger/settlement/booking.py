@@ -398,8 +398,9 @@ def draft_placement(store: Store, party: str, client: str, *, placement_id: str,
                     contract: str | None = None, location: str | None = None, notice: dict | None = None) -> Draft:
     """The record of a placement `party` fronts (a `placement` entry, ledger/placements.py), unsigned: the
     first record of `placement_id`, or one that replaces the newest record of it (`previous`, found here).
-    The same record asked again is the same draft, so recording it twice stores it once."""
-    rows = store.rows_where(entries.c.kind == "placement", entries.c.author == party)
+    The same record asked again is the same draft, so recording it twice stores it once. (A placement id is
+    one client's: admission refuses a record of it for another client, so only this client's are read.)"""
+    rows = store.rows_where(entries.c.kind == "placement", entries.c.author == party, entries.c.client == client)
     head = None
     for r in rows:
         if json.loads(r.statement)["payload"]["placement_id"] == placement_id:
