@@ -37,6 +37,7 @@ from api.settings import Settings
 from cases import determinations, handovers
 from cases import service as cases
 from cases.determinations import Intake
+from cases.errors import CaseError
 from ledger import service
 from ledger.private_files import private_dir, write_private
 from ledger.settlement import service as settlement
@@ -87,6 +88,25 @@ class Figures:
     cases: int = 0
 
 
+def data_context(ds: DataSet):
+    """The data set's rules context (its `[context]` table: the verified and the illustrative regions)."""
+    return load_context({"context": ds.context_source}, loader.parameter_table(), loader.municipality_register(),
+                        "landelijke demo (met illustratieve regio's)")
+
+
+def client_intake(c: Client, ctx, context_source: dict, correction: tuple[str, date] | None = None) -> Intake:
+    """The client's facts: its addresses from its BRP response (rules/brp_historie.py), the rest as given;
+    a correction: a woonadres elsewhere from the same start, recorded on that day (a BRP mutation)."""
+    reg = loader.municipality_register()
+    mapping = brp_historie.map_history(c.brp, reg, c.institutions)
+    addresses = [dict(a) for a in mapping.addresses]
+    if correction is not None and len(addresses) == 1:
+        woonadres, recorded = correction
+        addresses = [{**addresses[0], "gemeente": woonadres, "recorded": recorded}]
+    case = {"id": f"nl-{c.pseudonym}", **c.case, "addresses": addresses}
+    return Intake(case_facts(case, reg), ctx, context_source, mapping.report)
+
+
 def national_settings(s: Settings, scale: str) -> Settings:
     """The data set's own folder under BWLEDGER_HOME (its SQLite database there), unless another database
     is configured (BWLEDGER_DATABASE_URL: it is used as it is)."""
@@ -110,9 +130,7 @@ class NationalRun:
     def __init__(self, settings: Settings, ds: DataSet, store: Store, clock: DemoClock, progress: Progress) -> None:
         self.s, self.ds, self.store, self.clock, self.progress = settings, ds, store, clock, progress
         self.deposits = bootstrap.determination_deposits(settings, store)
-        self.reg = loader.municipality_register()
-        self.ctx = load_context({"context": ds.context_source}, loader.parameter_table(), self.reg,
-                                "landelijke demo (met illustratieve regio's)")
+        self.ctx = data_context(ds)
         self.signers: dict = {}
         self.rnd = random.Random(ds.seed + 1)
         self.fig = Figures(clients=len(ds.clients))
@@ -128,16 +146,7 @@ class NationalRun:
         return self.signers[party]
 
     def intake(self, c: Client, correction: tuple[str, date] | None = None) -> Intake:
-        """The client's facts: its addresses from its BRP response (rules/brp_historie.py), the rest as given;
-        a correction: a woonadres elsewhere from the same start, recorded on that day (a BRP mutation)."""
-        mapping = brp_historie.map_history(c.brp, self.reg, c.institutions)
-        addresses = [dict(a) for a in mapping.addresses]
-        if correction is not None:
-            woonadres, recorded = correction
-            addresses = [{**addresses[-1], "gemeente": woonadres, "recorded": recorded}] \
-                if len(addresses) == 1 else addresses
-        case = {"id": f"nl-{c.pseudonym}", **c.case, "addresses": addresses}
-        return Intake(case_facts(case, self.reg), self.ctx, self.ds.context_source, mapping.report)
+        return client_intake(c, self.ctx, self.ds.context_source, correction)
 
     def ref(self, result) -> dict:
         return {"seq": result.seq, "entry_hash": result.entry_hash.hex()}
@@ -259,8 +268,8 @@ class NationalRun:
             new, r8 = determinations.redetermine_and_record(
                 self.store, self.deposits, self.signer(self._author(res)), res.seq,
                 self.intake(c, c.correction), trigger="brp_correction")
-        except Exception as exc:  # the engine's outcome did not change: nothing recorded (REDETERMINATION_UNCHANGED)
-            if getattr(exc, "code", None) != determinations.REDETERMINATION_UNCHANGED:
+        except CaseError as exc:  # the engine's outcome did not change: nothing recorded
+            if exc.code != determinations.REDETERMINATION_UNCHANGED:
                 raise
             self.fig.unchanged += 1
             return

@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from api.demo_national import PATHS, National, make_national, quarter_sums, run_national
+from api.demo_national import (
+    PATHS,
+    National,
+    client_intake,
+    data_context,
+    make_national,
+    quarter_sums,
+    run_national,
+)
 from api.demo_national_data import DEFAULT_SEED, build, clients_for
 from api.settings import load_settings
 from cases.workflow import STATUSES
@@ -108,15 +116,10 @@ def test_the_same_seed_gives_the_same_data_set_and_determinations(small):
     assert again.digest() == small.data.digest()
     assert build("small", DEFAULT_SEED + 1).digest() != small.data.digest()
     # the determinations in the ledger are the engine's on the data set's facts (content, not keys or times)
-    from api.demo_national import NationalRun
-
     recorded = sorted(p["determination_digest"] for _r, p in _payloads(small.store, "determination"))
-    run = NationalRun.__new__(NationalRun)
-    run.ds, run.reg = again, loader.municipality_register()
-    from rules.casebook import load_context
-
-    run.ctx = load_context({"context": again.context_source}, loader.parameter_table(), run.reg, "x")
-    assert sorted(determine(run.intake(c).facts, run.ctx).digest for c in again.clients) == recorded
+    ctx = data_context(again)
+    assert sorted(determine(client_intake(c, ctx, again.context_source).facts, ctx).digest
+                  for c in again.clients) == recorded
 
 
 def test_second_run_books_nothing_and_prints_the_login(small):
