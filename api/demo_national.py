@@ -540,6 +540,16 @@ def make_national(console: Console, settings: Settings, scale: str, seed: int) -
                     time.perf_counter() - t0, out)
 
 
+def entry_kinds(store: Store) -> dict[str, int]:
+    """The number of entries per kind."""
+    import sqlalchemy as sa
+
+    from ledger.store import entries
+
+    with store.engine.connect() as c:
+        return dict(c.execute(sa.select(entries.c.kind, sa.func.count()).group_by(entries.c.kind)).all())
+
+
 def quarter_sums(store: Store) -> dict[str, int]:
     """Per sealed quarter, the sum of the net positions (zero when every receivable has its payable)."""
     return {q: sum(p.net_cents for p in settlement.settle_quarter(store, q).positions)
@@ -570,7 +580,9 @@ def run_national(console: Console, settings: Settings, scale: str, seed: int) ->
                   f"{fig.objected} bezwaar; N8 {fig.redeterminations} (ongewijzigd {fig.unchanged}); "
                   f"N5 {fig.handovers}; plaatsingen {fig.placements}, N1 {fig.notices_n1} "
                   f"({fig.acknowledgements} bevestigd), N2 {fig.notices_n2}")
-    console.print(f"Kostenregels {fig.cost_lines}, tegenboekingen {fig.reversals}; {fig.sealed} kwartalen verzegeld "
+    kinds = entry_kinds(store)
+    console.print(f"Kostenregels {kinds.get('cost_line', 0)}, tegenboekingen {kinds.get('reversal', 0)} (na "
+                  f"herbeoordelingen en uitspraken); {fig.sealed} kwartalen verzegeld "
                   f"({', '.join(sums)}), nettoposities per kwartaal samen "
                   f"{'nul' if not any(sums.values()) else 'NIET nul'}")
     counted: dict[str, int] = defaultdict(int)

@@ -54,7 +54,8 @@ PLACED_OTHER_REGION = 0.12
 #: the number of BW regions in the Netherlands (43 centrumgemeenten): the verified ones plus illustrative ones
 REGIONS = 43
 FIRST = date(2025, 1, 1)
-LAST = date(2026, 11, 30)  # the last day the data set books (the ledger's clock stays before the real today)
+LAST = date(2026, 11, 30)  # the last day of the story (the ledger's clock stays before the real today)
+BOOKED_UNTIL = date(2026, 10, 31)  # the last month booked (on 3 November: before the disputes of 20 November)
 INTRAMURAL = ("15A01", "15A02", "15A03", "15B01", "15B02", "15B03")
 EXTRAMURAL = ("15C01", "15C02", "15C03", "15D01", "15D02", "15D03")
 PROVIDERS = ("Zorgaanbieder De Brug", "Stichting Beschermd Thuis", "RIBW Regio", "Woonzorg Het Anker",
@@ -353,13 +354,14 @@ def _client(i: int, rnd: random.Random, ms: dict[str, Municipality], regions: di
 
 
 def _with_corrections(rnd: random.Random, clients: list[Client], regions: dict[str, Region]) -> list[Client]:
-    """A retroactive BRP correction for about 1% of the placed clients with a plain history (at least two):
+    """A retroactive BRP correction for 1% of the placed clients (at least two), among those with a plain history:
     the woonadres was in another municipality of the region all along, recorded on the first of a month
     (the re-determination follows 45 days later, when that month's lines are booked)."""
     eligible = [i for i, c in enumerate(clients) if c.fronting and not c.existing and not c.role
                 and c.history == "plain" and c.end is None and len(c.brp["verblijfplaatsen"]) == 1
                 and c.start < date(2026, 3, 1) and len(regions[c.region].members) > 1]
-    for i in eligible[:: max(1, len(eligible) // max(2, len(eligible) // 100))][:max(2, len(eligible) // 100)]:
+    wanted = max(2, sum(1 for c in clients if c.fronting) // 100)
+    for i in eligible[::max(1, len(eligible) // wanted)][:wanted]:
         c = clients[i]
         other = rnd.choice([m for m in regions[c.region].members if m != c.woonplaats])
         month = c.start + timedelta(days=rnd.randrange(45, 240))
