@@ -36,7 +36,9 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
     return {
         "start": ("GET", "/", {}), "static": ("GET", "/static/style.css", {}),
         "openapi": ("GET", "/v1/openapi.json", {}), "options": ("OPTIONS", "/v1/gezondheid", {}),
-        "getHealth": ("GET", "/v1/gezondheid", {}), "getCheckpoint": ("GET", "/v1/grootboek/controlepunt", {}),
+        "getHealth": ("GET", "/v1/gezondheid", {}),
+        "getLiveness": ("GET", "/v1/gezondheid/levend", {}), "getReadiness": ("GET", "/v1/gezondheid/gereed", {}),
+        "getMetrics": ("GET", "/metrics", {}), "getCheckpoint": ("GET", "/v1/grootboek/controlepunt", {}),
         "loginForm": ("GET", "/aanmelden", {}),
         "loginSubmit": ("POST", "/aanmelden", {"data": {"gebruiker": "niemand", "wachtwoord": "x"}}),
         "secondFactorForm": ("GET", "/aanmelden/code", {}),
