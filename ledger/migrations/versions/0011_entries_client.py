@@ -4,12 +4,12 @@ booked), its placement records, its trail and dossier. Without it each such read
 the whole log: quadratic at national size (issue 15, `bwledger demo --scale national`). Reads only: no
 entry, hash or rule changes.
 
-Revision ID: 0009_entries_client
+Revision ID: 0011_entries_client
 """
 from alembic import op
 
-revision = "0009_entries_client"
-down_revision = "0008_account_keys_notice_reads"
+revision = "0011_entries_client"
+down_revision = "0010_append_indexes"
 branch_labels = None
 depends_on = None
 
