@@ -151,11 +151,31 @@ def serve(host: str = typer.Option("127.0.0.1", help="address to listen on"),
 
 
 @app.command("demo")
-def demo() -> None:
-    """The main job on the embedded SQLite default: determinations over the casebooks."""
-    from api.demo import run_demo
+def demo(scale: str | None = typer.Option(None, "--scale", help="national | medium | small: the synthetic national "
+                                                                "data set (api/demo_national.py) instead of the "
+                                                                "quick demo, in BWLEDGER_HOME/landelijk-SCALE"),
+         seed: int | None = typer.Option(None, "--seed", help="with --scale: the data set's seed (default fixed)")
+         ) -> None:
+    """The main job on the embedded SQLite default: determinations over the casebooks. With --scale: two
+    years of synthetic national data (all 342 municipalities, illustrative regions marked as such)."""
+    if scale is None:
+        if seed is not None:
+            raise typer.BadParameter("alleen samen met --scale", param_hint="--seed")
+        from api.demo import run_demo
 
-    raise typer.Exit(run_demo())
+        raise typer.Exit(run_demo())
+    import sys as _sys
+
+    from rich.console import Console
+
+    from api.demo_national import run_national
+    from api.demo_national_data import DEFAULT_SEED, SCALES
+    from api.settings import load_settings
+
+    if scale not in SCALES:
+        raise typer.BadParameter(f"een van: {', '.join(SCALES)}", param_hint="--scale")
+    console = Console(width=None if _sys.stdout.isatty() else 150)
+    raise typer.Exit(run_national(console, load_settings(), scale, DEFAULT_SEED if seed is None else seed))
 
 
 def main() -> None:

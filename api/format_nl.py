@@ -69,6 +69,11 @@ def euro(cents: int) -> str:
     return f"{sign}€ {whole:,}".replace(",", ".") + f",{rest:02d}"
 
 
+def number_nl(n: int) -> str:
+    """1234567 -> '1.234.567' (a count in Dutch: a dot between thousands)."""
+    return f"{int(n):,}".replace(",", ".")
+
+
 def date_table_nl(value: date | str | None) -> str:
     """A date in a table: `02-12-2026` (a timestamp: its Dutch calendar date)."""
     if value is None or value == "":

@@ -123,16 +123,36 @@ class ClientKeys:
             return self._unwrap(row)
         if not create:
             raise CaseError(CLIENT_UNKNOWN, f"voor cliënt {client} zijn geen gegevens opgeslagen")
+        row, key = self._new_key(client)
+        try:
+            with self._write_conn() as conn, conn.begin():
+                conn.execute(client_keys.insert().values(**row))
+        except IntegrityError:  # another writer made this client's key first: use that one
+            return self.key_for(client)
+        return ClientKey(row["key_id"], client, key)
+
+    def _new_key(self, client: str) -> tuple[dict, bytes]:
+        """A new data key for `client`: its row (the key wrapped by the KEK) and the key."""
         key_id, key = secrets.token_hex(16), AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(_NONCE)
         wrapped = nonce + self._kek.encrypt(nonce, key, self._aad(key_id, client))
-        try:
+        return {"key_id": key_id, "client": client, "kek_id": self.kek_id, "wrapped_key": wrapped,
+                "created_at": self.store.clock()}, key
+
+    def create_keys(self, clients) -> int:
+        """Make the data keys of those `clients` that have none, in one transaction (a batch of intakes:
+        the national demo); the number made. An erased client keeps its erasure (it has a row)."""
+        wanted = sorted(set(clients))
+        if not wanted:
+            return 0
+        with self.engine.connect() as c:
+            have = {r.client for chunk in (wanted[i:i + 500] for i in range(0, len(wanted), 500))
+                    for r in c.execute(sa.select(client_keys.c.client).where(client_keys.c.client.in_(chunk)))}
+        rows = [self._new_key(client)[0] for client in wanted if client not in have]
+        if rows:
             with self._write_conn() as conn, conn.begin():
-                conn.execute(client_keys.insert().values(key_id=key_id, client=client, kek_id=self.kek_id,
-                                                         wrapped_key=wrapped, created_at=self.store.clock()))
-        except IntegrityError:  # another writer made this client's key first: use that one
-            return self.key_for(client)
-        return ClientKey(key_id, client, key)
+                conn.execute(client_keys.insert(), rows)
+        return len(rows)
 
     def key_id_of(self, client: str) -> str | None:
         """The id of the client's key (also after an erasure); None when it never had one."""

@@ -58,6 +58,7 @@ class DeterminationDeposits:
     def __init__(self, documents: ContentStore) -> None:
         self.documents = documents
         self.contexts_dir = Path(documents.root) / "contexts"
+        self._contexts: dict[str, Context] = {}  # deposited contexts read back, by digest (they never change)
 
     # -- writing ---------------------------------------------------------------------------------
     def deposit(self, client: str, facts: CaseFacts, ctx: Context, det: Determination,
@@ -112,6 +113,8 @@ class DeterminationDeposits:
     def context(self, digest: str) -> Context | None:
         if digest == _default_context().digest:
             return _default_context()
+        if digest in self._contexts:
+            return self._contexts[digest]
         path = self.contexts_dir / f"{digest}.json"
         if not path.is_file() or not all(c in "0123456789abcdef" for c in digest):
             return None
@@ -120,7 +123,10 @@ class DeterminationDeposits:
             ctx = load_context(raw, parameter_table(), municipality_register(), "vastgelegd")
         except (Malformed, ValueError, OSError):
             return None
-        return ctx if ctx.digest == digest else None
+        if ctx.digest != digest:
+            return None
+        self._contexts[digest] = ctx  # content-addressed: the same digest is the same context
+        return ctx
 
 
 def replayer(documents: ContentStore) -> Replayer:

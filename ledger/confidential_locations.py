@@ -160,6 +160,11 @@ class Confidentiality:
     def confidential(self, client: str | None) -> bool:
         return client in self.clients
 
+    def location_to_sign(self, client: str | None, location: str | None) -> str | None:
+        """The location a new N1 or cost line of `client` may carry: MASK for a confidential client (the
+        admission rule), else the location itself."""
+        return MASK if location and self.confidential(client) else location
+
     def sees_locations(self, viewer: str | None, client: str | None) -> bool:
         """May `viewer` (a party, or None for a reader of no party) read where `client` is?"""
         if client not in self.clients:
@@ -208,9 +213,8 @@ def is_confidential(store, client: str | None) -> bool:
 
 
 def location_to_sign(store, client: str | None, location: str | None) -> str | None:
-    """The location a new N1 or cost line of `client` may carry: MASK for a confidential client (the
-    admission rule), else the location itself."""
-    return MASK if location and is_confidential(store, client) else location
+    """The location a new N1 or cost line of `client` may carry (Confidentiality.location_to_sign)."""
+    return Confidentiality(store, [client]).location_to_sign(client, location)
 
 
 __all__ = ["FLAG", "LOCATION_CONFIDENTIAL", "MASK", "Confidentiality", "confidentiality", "is_confidential",

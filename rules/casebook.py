@@ -21,7 +21,8 @@ from .municipalities import MunicipalityRegister
 
 CONTEXT_KEYS = {"t0", "law_in_force_from", "window_days", "gap_tolerance_days", "short_interim_days",
                 "short_registration_days", "short_episode_days", "regions"}
-REGION_KEYS = {"name", "centrumgemeente", "members", "t0", "valid_from", "valid_to", "settled_flags"}
+#: `illustrative`: a region of demo data, not a verified membership (shown as such; not in the context digest)
+REGION_KEYS = {"name", "centrumgemeente", "members", "t0", "valid_from", "valid_to", "settled_flags", "illustrative"}
 CASE_KEYS = {"id", "title", "melding", "person", "addresses", "stays", "bw_episodes", "applications",
              "eligibility_open", "placement", "expect"}
 EXPECT_KEYS = {"cost_bearer", "budget", "class", "new_client", "legal_college", "flags", "not_flags",
@@ -72,6 +73,8 @@ def _check_region_types(rid, r) -> None:
     for k in ("t0", "valid_from", "valid_to"):
         if r.get(k) is not None:
             _check_day(f"{where}.{k}", r[k])
+    if "illustrative" in r and not isinstance(r["illustrative"], bool):
+        raise Malformed(f"{where}.illustrative: true of false verwacht")
 
 
 @dataclass
@@ -117,7 +120,7 @@ def load_context(raw: dict, table: ParameterTable, register: MunicipalityRegiste
         regions.append(RegionVersion(id=rid, name=r["name"], centrumgemeente=r["centrumgemeente"],
                                      members=frozenset(r["members"]), t0=r.get("t0"),
                                      valid_from=r.get("valid_from"), valid_to=r.get("valid_to"),
-                                     settled_flags=frozenset(settled)))
+                                     settled_flags=frozenset(settled), illustrative=r.get("illustrative") is True))
     try:
         return Context.build(table, tuple(regions), register, overrides=overrides, label=name)
     except ValueError as exc:

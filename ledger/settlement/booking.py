@@ -10,7 +10,7 @@ from datetime import date
 
 from rules import day_range
 
-from ..confidential_locations import location_to_sign
+from ..confidential_locations import Confidentiality, location_to_sign
 from ..crypto import Signer
 from ..drafts import Draft
 from ..entries import party_class
@@ -281,7 +281,8 @@ def _own_lines(store: Store, party: str, clients: Sequence[str]) -> set[int]:
 
 
 def _month_drafts_of(store: Store, rec: RecordedPlacement, start: date, stop: date, rows: Sequence[sstore.Line],
-                     own: set[int], sealed, today: date | None, cat: Catalogue) -> tuple[list[Draft], int]:
+                     own: set[int], sealed, today: date | None, cat: Catalogue,
+                     secret: Confidentiality) -> tuple[list[Draft], int]:
     """The drafts that bring one placement's lines of start..stop in line with its record, and how many stand.
 
     The placement's lines of the month that book_month did not book (a correction after a re-determination
@@ -312,7 +313,7 @@ def _month_drafts_of(store: Store, rec: RecordedPlacement, start: date, stop: da
         q = booking_quarter(sealed, r.period_from, today, correction=True)
         label = correction_label(r.period_from, r.period_to) if q != Quarter.of(r.period_from) else None
         out.append(reversal_draft(store, r, "plaatsing gewijzigd", q, label))
-    location = location_to_sign(store, p.client, p.location)  # spec 8.7: "vertrouwelijk"
+    location = secret.location_to_sign(p.client, p.location)  # spec 8.7: "vertrouwelijk"
     month = start.strftime("%Y-%m")
     for content, spec in want.items():
         if content in keep:
@@ -360,11 +361,13 @@ def draft_month(store: Store, month: str, party: str, *, today: date | None = No
     clients = sorted({r.client for r in recs})
     own = _own_lines(store, party, clients)
     rows_of: dict[str, list[sstore.Line]] = {c: sstore.client_lines(store, c) for c in clients}
+    secret = Confidentiality(store, clients)  # read once for the month's clients, not once per placement
     drafts: list[Draft] = []
     reversals: list[Draft] = []
     already = 0
     for i, rec in enumerate(recs, 1):
-        made, kept = _month_drafts_of(store, rec, start, stop, rows_of[rec.client], own, sealed, today, cat)
+        made, kept = _month_drafts_of(store, rec, start, stop, rows_of[rec.client], own, sealed, today, cat,
+                                      secret)
         reversals.extend(d for d in made if d.kind == "reversal")
         drafts.extend(d for d in made if d.kind != "reversal")
         already += kept
@@ -395,8 +398,9 @@ def draft_placement(store: Store, party: str, client: str, *, placement_id: str,
                     contract: str | None = None, location: str | None = None, notice: dict | None = None) -> Draft:
     """The record of a placement `party` fronts (a `placement` entry, ledger/placements.py), unsigned: the
     first record of `placement_id`, or one that replaces the newest record of it (`previous`, found here).
-    The same record asked again is the same draft, so recording it twice stores it once."""
-    rows = store.rows_where(entries.c.kind == "placement", entries.c.author == party)
+    The same record asked again is the same draft, so recording it twice stores it once. (A placement id is
+    one client's: admission refuses a record of it for another client, so only this client's are read.)"""
+    rows = store.rows_where(entries.c.kind == "placement", entries.c.author == party, entries.c.client == client)
     head = None
     for r in rows:
         if json.loads(r.statement)["payload"]["placement_id"] == placement_id:

@@ -363,7 +363,9 @@ def close_quarter(store: Store, quarter: str | Quarter, *, today: date, operator
     payload = {"period_from": q.start.isoformat(), "period_to": q.end.isoformat(), "through_seq": through,
                "balances": balances, "quarter": q.code, "checkpoint_size": cp.tree_size,
                "checkpoint_root": cp.root_hash.hex(), "pairs": pairs, "digest": s.digest}
-    st = sign_statement(operator, "settlement_seal", payload, idempotency_key=f"seal-{q.code}")
+    # signed at the ledger's time, as every other write (a store with its own clock: the national demo)
+    st = sign_statement(operator, "settlement_seal", payload, idempotency_key=f"seal-{q.code}",
+                        authored_at=store.clock())
     res = store.append(*st.as_item())
     return SealResult(q.code, res.seq, through, cp.tree_size, s.digest, res.duplicate,
                       replace(s, seal_seq=res.seq))
