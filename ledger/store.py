@@ -104,6 +104,36 @@ tree_state = sa.Table(
     sa.Column("last_received_at", UTCDateTime),
     sa.Column("checkpoint_size", sa.BigInteger, nullable=False),
 )
+#: one row per full verification (ledger/verification_runs.py; migration 0009_operations)
+verification_runs = sa.Table(
+    "verification_runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("entries", sa.BigInteger, nullable=False),
+    sa.Column("checkpoints", sa.BigInteger, nullable=False),
+    sa.Column("problems", sa.Integer, nullable=False),
+    sa.Column("replay_not_run", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+)
+VERIFICATION_RUN_COLUMNS = ("finished_at", "ok", "entries", "checkpoints", "problems", "replay_not_run", "seconds",
+                            "source")
+
+
+def insert_verification_run(engine: Engine, values: dict[str, Any]) -> None:
+    """Write one row of `verification_runs` (the record ledger/verification_runs.py makes)."""
+    with engine.begin() as conn:
+        conn.execute(verification_runs.insert().values(**values))
+
+
+def latest_verification_run(engine: Engine) -> tuple | None:
+    """The newest row of `verification_runs` (VERIFICATION_RUN_COLUMNS), or None."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(*[verification_runs.c[name] for name in VERIFICATION_RUN_COLUMNS])
+                            .order_by(verification_runs.c.id.desc()).limit(1)).first()
+
+
 #: the unique index on (author, idempotency_key), created by migration 0001
 IDEM_INDEX = "ledger_entries_idem"
 ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
