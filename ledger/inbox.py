@@ -22,6 +22,8 @@ addressee signs (in its browser, or on its own machine); the ledger's admission 
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -86,30 +88,55 @@ def _objection_due(row: EntryRow, payload: dict[str, Any]) -> date:
 
 
 class _Ledger:
-    """The rows a mailbox needs, read once: every notice, acknowledgement and answer."""
+    """The rows a mailbox needs: every notice, acknowledgement and answer, with each party's inbox and outbox
+    as lists of rows. The ledger is append-only and every reference points back, so the view only grows:
+    `catch_up` reads the rows after the last one it holds (a cache at the store's boundary, one per store
+    and process, `_view`), and an answer's addressee is known when the answer is read."""
 
-    def __init__(self, store: Store) -> None:
-        kinds = sorted({*CODES, "acknowledgement"})
-        self.rows = store.rows_where(entries.c.kind.in_(kinds))
-        self.by_seq = {r.seq: r for r in self.rows}
-        self.payloads = {r.seq: _payload(r) for r in self.rows}
+    def __init__(self) -> None:
+        self.last_seq = -1
+        self.rows: list[EntryRow] = []
+        self.by_seq: dict[int, EntryRow] = {}
+        self.payloads: dict[int, dict[str, Any]] = {}
+        self.to: dict[int, tuple[str, ...]] = {}  # seq -> its addressees
+        self.inbox: dict[str, list[EntryRow]] = {}  # party -> the notices addressed to it, oldest first
+        self.outbox: dict[str, list[EntryRow]] = {}  # party -> the notices it sent, oldest first
         self.acknowledged: dict[int, dict[str, int]] = {}  # notice seq -> party -> acknowledgement seq
         self.answered: dict[int, dict[str, int]] = {}  # determination seq -> party -> N4 seq
         self.replaced: set[int] = set()  # determinations replaced by a re-determination
         self.disputed: set[int] = set()  # determinations a dispute is about (the case answers them now)
-        for r in self.rows:
-            p = self.payloads[r.seq]
-            if r.kind == "acknowledgement" and isinstance(p.get("notice"), dict):
-                self.acknowledged.setdefault(p["notice"]["seq"], {}).setdefault(r.author, r.seq)
-            elif r.kind in ("acceptance", "objection") and isinstance(p.get("determination"), dict):
-                self.answered.setdefault(p["determination"]["seq"], {}).setdefault(r.author, r.seq)
-            elif r.kind == "redetermination" and isinstance(p.get("previous"), dict):
-                self.replaced.add(p["previous"]["seq"])
-            elif r.kind == "dispute_event" and isinstance(p.get("determination"), dict):
-                self.disputed.add(p["determination"]["seq"])
+        self.lock = threading.Lock()
+
+    def catch_up(self, store: Store) -> _Ledger:
+        with self.lock:
+            kinds = sorted({*CODES, "acknowledgement"})
+            for r in store.rows_where(entries.c.kind.in_(kinds), entries.c.seq > self.last_seq):
+                self._add(r)
+        return self
+
+    def _add(self, r: EntryRow) -> None:
+        self.last_seq = r.seq
+        self.rows.append(r)
+        self.by_seq[r.seq] = r
+        p = self.payloads[r.seq] = _payload(r)
+        if r.kind == "acknowledgement" and isinstance(p.get("notice"), dict):
+            self.acknowledged.setdefault(p["notice"]["seq"], {}).setdefault(r.author, r.seq)
+        elif r.kind in ("acceptance", "objection") and isinstance(p.get("determination"), dict):
+            self.answered.setdefault(p["determination"]["seq"], {}).setdefault(r.author, r.seq)
+        elif r.kind == "redetermination" and isinstance(p.get("previous"), dict):
+            self.replaced.add(p["previous"]["seq"])
+        elif r.kind == "dispute_event" and isinstance(p.get("determination"), dict):
+            self.disputed.add(p["determination"]["seq"])
+        if r.kind in CODES:
+            to = self.to[r.seq] = self._addressees(r, p)
+            for party in to:
+                self.inbox.setdefault(party, []).append(r)
+            self.outbox.setdefault(r.author, []).append(r)
 
     def addressees(self, row: EntryRow) -> tuple[str, ...]:
-        p = self.payloads[row.seq]
+        return self.to[row.seq]
+
+    def _addressees(self, row: EntryRow, p: dict[str, Any]) -> tuple[str, ...]:
         if row.kind in NOTICES:
             to = notice_addressees(row.kind, p)
         elif row.kind in ("determination", "redetermination"):
@@ -150,6 +177,19 @@ class _Ledger:
                       row.client, payload, action, due, done, overdue)
 
 
+_VIEWS: weakref.WeakKeyDictionary[Store, _Ledger] = weakref.WeakKeyDictionary()
+_VIEWS_LOCK = threading.Lock()
+
+
+def _view(store: Store) -> _Ledger:
+    """This process's mailbox view of `store`, brought up to the ledger's last entry."""
+    with _VIEWS_LOCK:
+        view = _VIEWS.get(store)
+        if view is None:
+            view = _VIEWS[store] = _Ledger()
+    return view.catch_up(store)
+
+
 def mailbox(store: Store, party: str, box: str = "inbox", *, codes: tuple[str, ...] = (),
             date_from: date | None = None, date_to: date | None = None, counterparty: str | None = None,
             viewer: str | None = None, on: date | None = None) -> list[Notice]:
@@ -163,17 +203,15 @@ def mailbox(store: Store, party: str, box: str = "inbox", *, codes: tuple[str, .
     viewer = viewer or party
     on = on or local_date(store.clock())
     kinds = {k for c in codes for k in KINDS_OF[c]} if codes else set(CODES)
-    led = _Ledger(store)
+    led = _view(store)
     picked = []
-    for row in led.rows:
+    for row in (led.inbox if box == "inbox" else led.outbox).get(party, ()):
         if row.kind not in kinds:
             continue
         day = local_date(row.received_at)
         if date_from and day < date_from or date_to and day > date_to:
             continue
         to = led.addressees(row)
-        if box == "inbox" and party not in to or box == "outbox" and row.author != party:
-            continue
         if counterparty and (row.author != counterparty if box == "inbox" else counterparty not in to):
             continue
         picked.append(row)
