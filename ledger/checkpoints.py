@@ -21,10 +21,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 
-from .note import ED25519, Note, NoteError, Verifier, format_note, open_note, parse_vkey, sign_line
+from .errors import CHECKPOINT_FORMAT_INVALID, CHECKPOINT_ORIGIN_MISMATCH
+from .note import (ED25519, Note, NoteError, NoteSignature, Verifier, format_note, key_id, open_note, parse_note,
+                   parse_vkey, sign_line)
 
 __all__ = ["CheckpointText", "checkpoint_text", "parse_checkpoint_text", "note_from", "is_note_time",
-           "default_origin", "log_verifier", "sign_checkpoint_note", "open_checkpoint_note"]
+           "default_origin", "log_verifier", "sign_checkpoint_note", "open_checkpoint_note",
+           "stored_note_problem"]
 
 _SIZE = re.compile(r"0|[1-9][0-9]*")
 _ORIGIN = re.compile(r"[^\s+]+")
@@ -112,6 +115,26 @@ def open_checkpoint_note(data: bytes, log_vkey: Verifier | str, check=None) -> t
     note, _ = open_note(data, [verifier], check)
     cp = parse_checkpoint_text(note.text)
     if cp.origin != verifier.name:
-        raise NoteError("CHECKPOINT_ORIGIN_MISMATCH",
+        raise NoteError(CHECKPOINT_ORIGIN_MISMATCH,
                         f"the checkpoint's origin {cp.origin!r} is not the log's key name {verifier.name!r}")
     return cp, note
+
+
+def stored_note_problem(note: bytes, origin: str | None, tree_size: int, root_hash: bytes,
+                        public_key: bytes | None, signature: bytes) -> tuple[str | None, str]:
+    """(code, why) when a stored checkpoint note is not exactly the checkpoint (origin, tree_size, root_hash)
+    signed with `signature` by the key `public_key` (the operator's), else (None, ""). Whether the
+    signature itself verifies is the caller's other check (ledger/verify.py)."""
+    try:
+        text = parse_checkpoint_text(parse_note(note).text)
+    except NoteError as exc:
+        return CHECKPOINT_FORMAT_INVALID, f"the checkpoint note cannot be read: {exc}"
+    if origin is None or text.origin != origin:
+        return CHECKPOINT_ORIGIN_MISMATCH, f"the checkpoint note names origin {text.origin!r}, the log is {origin!r}"
+    if public_key is None:
+        return CHECKPOINT_FORMAT_INVALID, "the checkpoint note's key is not a registered key"
+    expected = format_note(checkpoint_text(origin, tree_size, root_hash),
+                           [NoteSignature(origin, key_id(origin, ED25519, public_key), signature)])
+    if note != expected:
+        return CHECKPOINT_FORMAT_INVALID, "the checkpoint note is not the checkpoint of its row (size, root or signature)"
+    return None, ""
