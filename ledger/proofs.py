@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from threading import Lock
 
-from .errors import PROOF_RANGE_INVALID, LedgerError
-from .merkle import MerkleTree
+from .checkpoints import SignedCheckpoint, checkpoint_signature_problem
+from .entries import OPERATOR
+from .errors import CHECKPOINT_SIGNATURE_INVALID, CONSISTENCY_PROOF_INVALID, PROOF_RANGE_INVALID, LedgerError
+from .merkle import MerkleTree, verify_consistency
 from .store import Store
 
-__all__ = ["PROOF_RANGE_INVALID", "ConsistencyProof", "InclusionProof", "consistency_proof", "inclusion_proof",
-           "checkpointed_size", "tree_of"]
+__all__ = ["ConsistencyProof", "InclusionProof", "ConsistencyCheck", "consistency_proof", "inclusion_proof",
+           "check_consistency", "checkpointed_size", "tree_of"]
 
 @dataclass(frozen=True)
 class ConsistencyProof:
@@ -88,3 +90,48 @@ def inclusion_proof(store: Store, seq: int, tree_size: int | None = None) -> Inc
     tree = tree_of(store, tree_size)
     return InclusionProof(seq, tree_size, tree.leaf(seq), tree.root(tree_size),
                           tree.inclusion_proof(seq, tree_size))
+
+
+@dataclass(frozen=True)
+class ConsistencyCheck:
+    """The outcome of `check_consistency`: the two trees, the proof between them, and what is wrong (each a
+    (code, detail) pair; none: the newer tree extends the older)."""
+
+    old_size: int
+    new_size: int
+    old_root: bytes
+    new_root: bytes
+    proof: list[bytes]
+    problems: list[tuple[str, str]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_consistency(store: Store, old: int | SignedCheckpoint, new: int | SignedCheckpoint) -> ConsistencyCheck:
+    """Whether the log's tree `new` extends its tree `old` (`bwledger ledger consistency OLD NEW`): each a tree
+    size of this log, or a checkpoint someone kept (a note or a JSON checkpoint, ledger.checkpoints
+    read_checkpoint), which must be signed by one of the log's operator keys and name its origin. The
+    proof is the log's (RFC 9162 2.1.4.1) and is checked against the roots the checkpoints state, so a
+    checkpoint the log did not show (a split view) fails here."""
+    problems: list[tuple[str, str]] = []
+    operator_keys = {kid: rec.public_key for kid, rec in store.registry().records.items() if rec.party == OPERATOR}
+    origin = store.log_origin()
+
+    def tree_size_of(side: int | SignedCheckpoint, label: str) -> int:
+        if isinstance(side, int):
+            return side
+        why = checkpoint_signature_problem(side, operator_keys, origin if side.note is not None else None)
+        if why:
+            problems.append((CHECKPOINT_SIGNATURE_INVALID, f"{label}: {why}"))
+        return side.tree_size
+
+    old_size, new_size = tree_size_of(old, "the old checkpoint"), tree_size_of(new, "the new checkpoint")
+    p = consistency_proof(store, old_size, new_size)
+    old_root = p.old_root if isinstance(old, int) else old.root_hash
+    new_root = p.new_root if isinstance(new, int) else new.root_hash
+    if not verify_consistency(old_size, new_size, p.proof, old_root, new_root):
+        problems.append((CONSISTENCY_PROOF_INVALID, f"the tree of {new_size} entries does not extend the tree of "
+                         f"{old_size} entries with these roots"))
+    return ConsistencyCheck(old_size, new_size, old_root, new_root, p.proof, problems)
