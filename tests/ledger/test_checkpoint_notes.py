@@ -243,3 +243,31 @@ def test_read_checkpoint_refuses_what_is_no_checkpoint():
             read_checkpoint(data)
     key = log_verifier("a.example/log", bytes(32))
     assert key.vkey().startswith("a.example/log+")
+
+
+def test_a_replaced_database_is_not_answered_from_the_kept_tree(backend, tmp_path):
+    """The tree kept for proofs belongs to the log whose newest checkpoint root it has: a ledger made anew at
+    the same address (a restore, another log) gets proofs of its own tree."""
+    first = LedgerEnv.create(backend[0], backend[1], tmp_path / "keys")
+    _lines(first, 3, first.store.clock)
+    n = first.store.latest_checkpoint().tree_size
+    assert consistency_proof(first.store, 1, n).new_root == first.store.latest_checkpoint().root_hash
+    first.store.dispose()
+    if backend[1] is None:
+        (tmp_path / "ledger.db").unlink()
+    else:
+        import sqlalchemy as sa
+        from ledger_helpers import PG_URL
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as c:
+            c.exec_driver_sql(f"DROP SCHEMA {backend[1]} CASCADE")
+            c.exec_driver_sql(f"CREATE SCHEMA {backend[1]}")
+        engine.dispose()
+    second = LedgerEnv.create(backend[0], backend[1], tmp_path / "keys2")
+    try:
+        _lines(second, 2, second.store.clock)
+        cp = second.store.latest_checkpoint()
+        p = consistency_proof(second.store, 1, cp.tree_size)
+        assert p.new_root == cp.root_hash and verify_consistency(1, cp.tree_size, p.proof, p.old_root, p.new_root)
+    finally:
+        second.store.dispose()
