@@ -163,6 +163,16 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     return chosen, references
 
 
+def checkpoint_document(store: Store, cp) -> dict:
+    """The bundle's "checkpoint" object (a party's bundle and a case's, cases/bundle.py): the row's fields and,
+    for a checkpoint note, the note."""
+    doc = {"tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
+           "key_id": cp.key_id, "signature": _b64(cp.signature).decode()}
+    if cp.note is not None:
+        doc["note"] = cp.note.decode()
+    return doc
+
+
 def since_block(store: Store, since: SignedCheckpoint, tree: MerkleTree) -> dict:
     """The `since` part of a bundle: the party's previous checkpoint and the consistency proof from it to
     the bundle's tree. Refused (CONSISTENCY_PROOF_INVALID) when that checkpoint is not one of this log: not
@@ -203,9 +213,7 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
     doc = {
         "format": FORMAT, "party": party, "from": date_from.isoformat(), "to": date_to.isoformat(),
         "exported_at": _iso(store.clock()),
-        "checkpoint": {"tree_size": n, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
-                       "key_id": cp.key_id, "signature": _b64(cp.signature).decode(),
-                       **({} if cp.note is None else {"note": cp.note.decode()})},
+        "checkpoint": checkpoint_document(store, cp),
         **({} if since is None else {"since": since_block(store, since, tree)}),
         "entries": [encode(r, "key") for r in keys] + [encode(r, "reference") for r in references]
                    + [encode(r, "party") for r in chosen],
