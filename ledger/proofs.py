@@ -1,11 +1,12 @@
 """Merkle proofs of the stored log (RFC 9162 2.1.3 inclusion, 2.1.4 consistency), for the HTTP API, the CLI and
 bundles. The math is ledger/merkle.py's; this module reads the stored leaf hashes it needs.
 
-A proof is computed from the stored leaf hashes of the first `tree_size` entries (one query, every leaf of
-that prefix: the proof's subtrees together cover it). The tree of the newest checkpointed size is kept per
-store (`_trees`), so a witness or party asking for proofs against the same checkpoint reads the leaves once;
-a log of millions of entries would keep perfect-subtree hashes (C2SP tlog-tiles) instead, which this log
-does not store yet.
+A proof is computed from the Merkle tree of the stored leaf hashes up to the newest checkpoint. That tree is
+kept per store and process (`_trees`) and grown by the entries after it (tree_of), so proofs against one
+checkpoint read the leaves once and each later checkpoint reads only its new entries; a process's first
+proof reads every leaf hash of the log (about 5 s for a million entries on the development machine). A log of
+many millions of entries would store perfect-subtree hashes (C2SP tlog-tiles) instead, which this log does
+not yet.
 """
 from __future__ import annotations
 
@@ -43,24 +44,28 @@ _trees: dict[tuple[str, str | None], MerkleTree] = {}
 _lock = Lock()
 
 
-def tree_of(store: Store, size: int, checkpoint: tuple[int, bytes] | None = None) -> MerkleTree:
-    """The Merkle tree of the first `size` stored entries. A kept tree of at least that size is used when it
-    has the root of `checkpoint` (size, root; size >= `size`) at that checkpoint's size: the root commits to
-    every leaf before it, so a database replaced meanwhile (a restore) is never answered from the old tree.
-    Proofs take the size, so a larger tree serves a smaller one."""
+def tree_of(store: Store, size: int, checkpoint: tuple[int, bytes]) -> MerkleTree:
+    """The Merkle tree of the log up to `checkpoint` (its size and root; size <= its size), for proofs up to it.
+
+    The tree kept for the store is used when it has the checkpoint's root at the checkpoint's size, and grown
+    by the leaves after it when it is smaller (MerkleTree.extended: one query for the new leaf hashes, the
+    new nodes only), so a witness asking after every checkpoint costs the new entries, not the log. The
+    root commits to every leaf before it: a kept tree that does not lead to it (a database replaced
+    meanwhile, a restore) is dropped and the tree read anew."""
+    top, root = checkpoint
     key = (store.url, store.schema)
     with _lock:
         kept = _trees.get(key)
-    if (kept is not None and checkpoint is not None and size <= checkpoint[0] <= kept.size
-            and kept.root(checkpoint[0]) == checkpoint[1]):
-        return kept
-    tree = MerkleTree(store.leaf_hashes(size))
-    if tree.size != size:
-        raise LedgerError(PROOF_RANGE_INVALID, f"the log has {tree.size} entries, not {size}")
+    if kept is not None and kept.size < top:
+        kept = kept.extended(store.leaf_hashes(top, start=kept.size))
+    if kept is None or kept.size < top or kept.root(top) != root:
+        kept = MerkleTree(store.leaf_hashes(top))
+        if kept.size != top:
+            raise LedgerError(PROOF_RANGE_INVALID, f"the log has {kept.size} entries, not {top}")
     with _lock:
-        if key not in _trees or _trees[key].size < size:
-            _trees[key] = tree
-    return tree
+        if key not in _trees or _trees[key].size <= kept.size:
+            _trees[key] = kept
+    return kept
 
 
 def checkpointed_size(store: Store) -> int:

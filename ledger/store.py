@@ -538,10 +538,13 @@ class Store:
     def rows_received_between(self, start: datetime, end: datetime) -> list[EntryRow]:
         return self.rows_where(entries.c.received_at >= start, entries.c.received_at < end)
 
-    def leaf_hashes(self, stop: int | None = None) -> list[bytes]:
+    def leaf_hashes(self, stop: int | None = None, start: int = 0) -> list[bytes]:
+        """The stored leaf hashes of seq start..stop-1 (to the end without `stop`), in seq order."""
         q = sa.select(entries.c.leaf_hash).order_by(entries.c.seq)
         if stop is not None:
             q = q.where(entries.c.seq < stop)
+        if start:
+            q = q.where(entries.c.seq >= start)
         with self.engine.connect() as c:
             return [bytes(r[0]) for r in c.execute(q)]
 

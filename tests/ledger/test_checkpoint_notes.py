@@ -163,6 +163,13 @@ def test_proofs_verify_and_ranges_are_refused(env):
     with pytest.raises(LedgerError) as e:
         inclusion_proof(store, n)
     assert e.value.code == PROOF_RANGE_INVALID
+    # the log grows: the kept tree grows with it (ledger/proofs.py tree_of), the proofs stay the log's
+    _lines(env, 5, store.clock)
+    cp = store.latest_checkpoint()
+    for old in (1, n - 1, n):
+        p = consistency_proof(store, old)
+        assert p.new_root == cp.root_hash and verify_consistency(old, cp.tree_size, p.proof, p.old_root, p.new_root)
+        assert p.old_root == consistency_proof(store, old, n).old_root and (old < n or p.old_root == root)
 
 
 def _export(store, path, since=None):
