@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .crypto import verify_signature
-from .entries import checkpoint_body
+from .entries import _iso, checkpoint_body  # the timestamp form the JSON checkpoint signs
 from .errors import CHECKPOINT_FORMAT_INVALID, CHECKPOINT_ORIGIN_MISMATCH
 from .note import (ED25519, Note, NoteError, NoteSignature, Verifier, format_note, key_id, open_note, parse_note,
                    parse_vkey, sign_line)
@@ -166,10 +166,6 @@ class SignedCheckpoint:
             return {"note": self.note.decode()}
         return {"tree_size": self.tree_size, "root_hash": self.root_hash.hex(), "timestamp": _iso(self.created_at),
                 "key_id": self.key_id, "signature": base64.b64encode(self.signature).decode()}
-
-
-def _iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def read_checkpoint(data: bytes | Mapping) -> SignedCheckpoint:
