@@ -60,12 +60,10 @@ test: install postgres browser go oidc spectral
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 
+# Every bench (the list is bench/results.py BENCHES) at its default size; writes bench/RESULTS.md
+# (figures, goals, met or not, the machine). BENCH_ARGS=--small for a smoke run at reduced sizes.
 bench: install postgres wrk
-	$(BIN)/python bench/rules_bench.py
-	$(BIN)/python bench/ledger_bench.py
-	$(BIN)/python bench/settlement_bench.py
-	$(BIN)/python bench/flood_bench.py
-	$(BIN)/python bench/api_bench.py
+	$(BIN)/python bench/results.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info $(OIDC_DIR)/node_modules $(SPECTRAL_DIR)/node_modules

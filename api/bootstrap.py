@@ -26,19 +26,32 @@ def private_home(settings: Settings) -> None:
         private_dir(folder)
 
 
+def operator_signer(settings: Settings):
+    """The operator key in an HSM or KMS (BWLEDGER_OPERATOR_SIGN_COMMAND with BWLEDGER_OPERATOR_PUBLIC_KEY:
+    ledger.signers.CommandSigner), or None: the key file of `settings.keys_dir`."""
+    if not settings.operator_sign_command or settings.operator_public_key is None:
+        return None
+    from ledger.entries import OPERATOR
+    from ledger.signers import CommandSigner
+
+    return CommandSigner.from_files(OPERATOR, settings.operator_sign_command, settings.operator_public_key)
+
+
 def open_store(settings: Settings | None = None, *, with_operator: bool = True, **store_options: Any) -> Store:
     """The ledger of `settings` (default: from the environment), not migrated."""
     s = settings_or_env(settings)
     private_home(s)
     return service.open_ledger(s.database_url, s.keys_dir if with_operator else None, schema=s.database_schema,
+                               operator=operator_signer(s) if with_operator else None,
                                **{"origin": s.log_origin, **store_options})
 
 
 def init_store(settings: Settings | None = None, **store_options: Any) -> Store:
-    """The ledger of `settings`, migrated; on an empty ledger the operator key and its genesis entry."""
+    """The ledger of `settings`, migrated; on an empty ledger the operator key (unless it is in an HSM:
+    `operator_signer`) and its genesis entry."""
     s = settings_or_env(settings)
     private_home(s)
-    return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema,
+    return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema, operator=operator_signer(s),
                                **{"origin": s.log_origin, **store_options})
 
 
@@ -46,6 +59,31 @@ def server_store(settings: Settings) -> Store:
     """The store `bwledger serve` holds: initialised, and with the timer on a submission's checkpoint is left
     to the checkpoint timer (api/http/timer.py)."""
     return init_store(settings, checkpoint_on_append=settings.checkpoint_seconds == 0)
+
+
+def read_store(settings: Settings, primary: Store | None = None) -> Store:
+    """Where reports read (statements, quarter pages, the inbox, verification): the read replica of
+    BWLEDGER_READ_DATABASE_URL (same schema; never migrated, never written: without the operator key), or,
+    without one, `primary` itself (or the primary opened anew when none is given)."""
+    if settings.read_database_url:
+        private_home(settings)
+        return service.open_ledger(settings.read_database_url, None, schema=settings.database_schema)
+    return primary if primary is not None else open_store(settings, with_operator=False)
+
+
+def upgrade_database(settings: Settings):
+    """`bwledger db upgrade`: the schema migrated to the newest revision (ledger.service.upgrade_schema);
+    nothing else (no key, no genesis entry: `bwledger ledger init` or the server's start does those)."""
+    return service.upgrade_schema(settings.database_url, schema=settings.database_schema)
+
+
+def schema_revision(settings: Settings) -> str | None:
+    """The schema revision of the database of `settings` (`bwledger db status`)."""
+    store = Store(settings.database_url, schema=settings.database_schema)
+    try:
+        return store.schema_revision()
+    finally:
+        store.dispose()
 
 
 def access_service(store: Store):

@@ -137,13 +137,16 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
     statements, every signature under the key valid at that time, client rules, entitlements and
     references, the key entries, idempotency keys, every checkpoint and the stored tree state."""
     s = load_settings()
-    store = bootstrap.open_store(s, with_operator=False)
+    primary = bootstrap.open_store(s, with_operator=False)
+    # with BWLEDGER_READ_DATABASE_URL the verification reads the replica; its outcome is recorded on the
+    # primary either way (ledger/verification_runs.py: the monitoring's verification status)
+    store = bootstrap.read_store(s, primary)
     # the deposits of determinations can be read here (ledger/determination_replay.py): replay them
     replay = s.replay_determinations and bootstrap.has_data_kek(s)
     if replay:
         bootstrap.determination_deposits(s, store)
     try:
-        report = service.verify_ledger(store, workers=workers, deep=deep)
+        report = service.verify_ledger(store, workers=workers, deep=deep, record_on=primary)
     except LedgerError as exc:
         _fail(exc)
     if as_json:

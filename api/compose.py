@@ -280,8 +280,10 @@ def submit(store: Store, items: list[service.SignedStatement]) -> list[dict[str,
             for r in service.record_batch(store, items)]
 
 
-def verification(store: Store, workers: int | None = None) -> dict[str, Any]:
-    report = service.verify_ledger(store, workers=workers)
+def verification(store: Store, workers: int | None = None, record_on: Store | None = None) -> dict[str, Any]:
+    """The full verification of `store` (the primary or its read replica), recorded on `record_on` (the primary:
+    ledger/verification_runs.py) for the monitoring."""
+    report = service.verify_ledger(store, workers=workers, record_on=record_on)
     return {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
             "seconds": round(report.seconds, 3), "workers": report.workers,
             "problems": [p.to_dict() for p in report.problems],

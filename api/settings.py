@@ -12,6 +12,16 @@ class Settings:
     database_url: str
     #: PostgreSQL schema to use (search_path); None for the default. BWLEDGER_DATABASE_SCHEMA.
     database_schema: str | None = None
+    #: the operator key in an HSM or KMS (ledger/signers.py CommandSigner): the command that signs the bytes on its
+    #: stdin with it (shell-style, not run by a shell), and the FILE.pub of its public key. Both or neither; with
+    #: them the server and the CLI sign checkpoints, seals and the operator's entries through the command and no
+    #: operator key file is read or made. BWLEDGER_OPERATOR_SIGN_COMMAND, BWLEDGER_OPERATOR_PUBLIC_KEY.
+    operator_sign_command: str | None = None
+    operator_public_key: Path | None = None
+    #: a read replica of the database (PostgreSQL streaming replication, same schema), where the reports read:
+    #: statements, quarter pages, the inbox, verification (api/bootstrap.py `read_store`); the append path and
+    #: every other write stay on `database_url`. None: everything on the primary. BWLEDGER_READ_DATABASE_URL.
+    read_database_url: str | None = None
     #: the server's checkpoint timer: the longest (about) a submitted entry waits for a checkpoint; 0 turns
     #: the timer off, and then every append batch is checkpointed at its end. BWLEDGER_CHECKPOINT_SECONDS.
     checkpoint_seconds: float = 5.0
@@ -195,12 +205,22 @@ def _at_least_one(env, name: str, default: int) -> int:
     return value
 
 
+def _operator_command(env) -> dict:
+    command = (env.get("BWLEDGER_OPERATOR_SIGN_COMMAND") or "").strip()
+    public = (env.get("BWLEDGER_OPERATOR_PUBLIC_KEY") or "").strip()
+    if bool(command) != bool(public):
+        raise ValueError("BWLEDGER_OPERATOR_SIGN_COMMAND and BWLEDGER_OPERATOR_PUBLIC_KEY go together")
+    return {"operator_sign_command": command, "operator_public_key": Path(public)} if command else {}
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("BWLEDGER_HOME", "./var")).resolve()
     url = env.get("BWLEDGER_DATABASE_URL") or f"sqlite:///{home / 'bwledger.db'}"
     return Settings(home=home, database_url=url,
                     database_schema=env.get("BWLEDGER_DATABASE_SCHEMA") or None,
+                    read_database_url=env.get("BWLEDGER_READ_DATABASE_URL") or None,
+                    **_operator_command(env),
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
                     log_origin=env.get("BWLEDGER_LOG_ORIGIN", "").strip() or None,
                     replay_determinations=env.get("BWLEDGER_REPLAY_DETERMINATIONS", "1").strip() != "0",

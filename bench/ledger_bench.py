@@ -18,9 +18,13 @@ References (all measured in the same run, by `cryptography` on one statement-siz
   the VM's I/O emulation, evicted caches) depresses them, so a ratio against them would excuse part
   of the append's own cost.
   Also for information: the append's entries per CPU second of this process against raw verifies
-  per CPU second (`batched_append_*_cpu_vs_raw_cpu`; on PostgreSQL the server's CPU is not in it),
+  per CPU second (`batched_append_*_cpu_vs_raw_cpu`; on PostgreSQL the server's CPU is not in it: it
+  is `append_postgres_server_cpu_us_per_entry`, read from /proc for the store's backend process),
   which other processes on a shared machine disturb far less than wall time, and the append's cost
   per entry beyond one signature check at the reference (`append_us_per_entry_beyond_one_verify`).
+  And the database's own floor for the PostgreSQL append: the rows its rounds wrote, copied again by
+  the store's COPY into a table of the same shape, 1,000 to a commit (`postgres_bare_copy_us_per_entry`,
+  `postgres_bare_copy_server_cpu_us_per_entry`).
 * full verify: the raw rate with every core verifying at once, just before and after it (mean),
   because that is what "per core" means when every core is used (on shared or throttled vCPUs it is
   lower than the one-core rate); the ratio against the one-core median times the number of cores is
@@ -265,20 +269,75 @@ def bench_batched(store: Store, signers, bases, n: int, batch: int) -> tuple[flo
 ROUNDS = 3
 
 
+def server_backend_pid(store: Store) -> int | None:
+    """The pid of the PostgreSQL backend behind the store's pooled connection (the append reuses it)."""
+    with store.engine.connect() as c:
+        return int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds a local process has run (/proc/PID/schedstat, in nanoseconds: /proc/PID/stat counts
+    10 ms ticks, too coarse for a round), None when it cannot be read (a server on another machine)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def append_rounds(store: Store, signers, bases, n: int, batch: int, label: str, sample_raw, figures: dict
                   ) -> tuple[float, float, float, float]:
     """The batched append in ROUNDS rounds of n/ROUNDS entries, a one-core raw sample at the quiet
     point before each: (the median round's entries/s, its raw bursts between batches, its entries per
     CPU second, raw verifies per CPU second before it).  One slow moment of a shared VM moves one
-    round, not the figure; every round's rate is printed."""
+    round, not the figure; every round's rate is printed.  On PostgreSQL also the CPU the server's
+    backend spent on the rounds, per entry (information: what the COPY into the table and its indexes
+    and the commit cost the server; other processes disturb it far less than wall time)."""
     rounds = []
+    pid = server_backend_pid(store) if store.dialect == "postgresql" else None
+    server0 = process_cpu_seconds(pid) if pid else None
     for k in range(1, ROUNDS + 1):
         sample_raw(f"before_{label}_append_{k}")
         raw_cpu = raw_verify_per_cpu_second()
         rate, between, per_cpu = bench_batched(store, signers, bases, n // ROUNDS, batch)
         rounds.append((rate, between, per_cpu, raw_cpu))
     figures[f"batched_append_{label}_rounds_per_s"] = [round(r[0]) for r in rounds]
+    if server0 is not None and server_backend_pid(store) == pid:  # the same backend served every batch
+        server = process_cpu_seconds(pid)
+        if server is not None:
+            figures[f"append_{label}_server_cpu_us_per_entry"] = round((server - server0) / (n // ROUNDS * ROUNDS)
+                                                                      * 1e6, 1)
     return sorted(rounds)[len(rounds) // 2]
+
+
+def bare_copy_reference(store: Store, start_seq: int, stop_seq: int, batch: int) -> tuple[float, float | None]:
+    """The database's own floor for the PostgreSQL append (information): the rows the append rounds
+    wrote (start_seq <= seq < stop_seq), read back and written again by a bare COPY (the store's own, Store._pg_copy) into a table
+    of the same shape (columns, primary key and every index, `LIKE ledger_entries INCLUDING ALL`, holding
+    the rows stored before them), `batch` rows to a committed transaction, as the append commits them:
+    (wall us per entry, the server backend's CPU us per entry)."""
+    before = [r for chunk in store.iter_raw_chunks(0, start_seq) for r in chunk]
+    rows = [r for chunk in store.iter_raw_chunks(start_seq, stop_seq) for r in chunk]
+    with store.engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE bench_copy_reference (LIKE ledger_entries INCLUDING ALL)")
+        with store._pg_copy(c, "bench_copy_reference") as copy:
+            for r in before:
+                copy.write_row((r[0], store._stored_received_at(r[1]), *r[2:]))
+    try:
+        with store.engine.connect() as c:
+            pid = int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+            c.commit()
+            cpu0, start = process_cpu_seconds(pid), time.perf_counter()
+            for i in range(0, len(rows), batch):
+                with c.begin(), store._pg_copy(c, "bench_copy_reference") as copy:
+                    for r in rows[i:i + batch]:
+                        copy.write_row((r[0], store._stored_received_at(r[1]), *r[2:]))
+            wall = time.perf_counter() - start
+            cpu1 = process_cpu_seconds(pid)
+    finally:
+        with store.engine.begin() as c:
+            c.exec_driver_sql("DROP TABLE bench_copy_reference")
+    cpu = None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) / len(rows) * 1e6
+    return wall / len(rows) * 1e6, cpu
 
 
 def bench_single(store: Store, signers, bases, n: int) -> float:
@@ -433,6 +492,7 @@ def main() -> None:
         schema = pg_schema()
         try:
             pg, pg_signers, pg_bases = setup(PG_URL, schema, work / "keys-p")
+            first_seq = pg.size()
             rate, ref_pg, per_cpu, raw_cpu = append_rounds(pg, pg_signers, pg_bases, args.append, args.batch,
                                                            "postgres", sample_raw, figures)
             figures["batched_append_postgres_per_s"] = round(rate)
@@ -441,6 +501,12 @@ def main() -> None:
             figures["raw_verify_per_s_between_postgres_batches"] = round(ref_pg)
             log(f"batched append, PostgreSQL: {rate:,.0f} entries/s; raw verify between the batches "
                 f"{ref_pg:,.0f}/s (information only)")
+            copy_us, copy_cpu_us = bare_copy_reference(pg, first_seq, pg.size(), args.batch)
+            figures["postgres_bare_copy_us_per_entry"] = round(copy_us, 1)
+            if copy_cpu_us is not None:
+                figures["postgres_bare_copy_server_cpu_us_per_entry"] = round(copy_cpu_us, 1)
+            log(f"bare COPY of the same rows into the same table shape: {copy_us:.1f} us/entry "
+                f"(the append: {1e6 / rate:.1f} us/entry)")
             ms = bench_single(pg, pg_signers, pg_bases, 200)
             figures["single_durable_append_postgres_ms"] = round(ms, 3)
             log(f"single durable append, PostgreSQL: {ms:.2f} ms")

@@ -33,6 +33,7 @@ __all__ = [
     "rotate_key",
     "sign_statement",
     "submit_key_action",
+    "upgrade_schema",
     "verify_bundle_file",
     "verify_ledger",
 ]
@@ -61,9 +62,11 @@ def _load_operator(keys_dir: Path) -> Signer | None:
 
 
 def open_ledger(database_url: str, keys_dir: Path | None = None, *, schema: str | None = None,
-                **store_options: Any) -> Store:
-    """A Store; with the operator key from `keys_dir` when there is one (needed for checkpoints)."""
-    operator = _load_operator(keys_dir) if keys_dir is not None else None
+                operator: Signer | None = None, **store_options: Any) -> Store:
+    """A Store; with the operator key `operator` (e.g. ledger.signers.CommandSigner: an HSM), else the one in
+    `keys_dir` when there is one (needed for checkpoints)."""
+    if operator is None and keys_dir is not None:
+        operator = _load_operator(keys_dir)
     return Store(database_url, schema=schema, operator=operator, **store_options)
 
 
@@ -94,6 +97,32 @@ def init_ledger(database_url: str, keys_dir: Path, *, schema: str | None = None,
         # a note of its tree now, so a witness has one to read before the next entry (Store.checkpoint)
         store.checkpoint()
     return store
+
+
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """What `upgrade_schema` did: the revision before (None: an empty database) and after, and the
+    migrations it ran, oldest first (none when the database was already at the newest)."""
+    before: str | None
+    after: str | None
+    applied: list[str]
+
+
+def upgrade_schema(database_url: str, *, schema: str | None = None) -> SchemaUpgrade:
+    """Migrate the database's ledger tables to the newest revision (Alembic, ledger/migrations); nothing else:
+    no operator key, no genesis entry (init_ledger does those)."""
+    from .store import schema_revisions
+
+    store = Store(database_url, schema=schema)
+    try:
+        before = store.schema_revision()
+        store.migrate()
+        after = store.schema_revision()
+    finally:
+        store.dispose()
+    order = schema_revisions()
+    start = order.index(before) + 1 if before in order else 0
+    return SchemaUpgrade(before, after, order[start:order.index(after) + 1] if after in order else [])
 
 
 def register_key(store: Store, signer: Signer, *, valid_from: datetime | None = None,
@@ -243,16 +272,26 @@ def checkpoint_if_due(store: Store, *, max_entries: int = 1000, max_seconds: flo
     return store.checkpoint()
 
 
-def verify_ledger(store: Store, *, workers: int | None = None, deep: bool = False):
+def verify_ledger(store: Store, *, workers: int | None = None, deep: bool = False,
+                  record_on: Store | None = None):
     """Verify the whole store; returns a VerifyReport listing every problem.
 
     Always: sequence, leaf hashes, chain, received_at order, columns against statements, every
     signature under the key valid at that time, client rule, entitlements, references, key entries,
     idempotency keys, every checkpoint and the tree state.  deep=True also runs every statement
-    through the admission parser again (payload schema and canonical form; about 5-15% slower)."""
+    through the admission parser again (payload schema and canonical form; about 5-15% slower).
+
+    `record_on`: the primary store, where the outcome is recorded for the monitoring
+    (ledger/verification_runs.py); `store` may be a read replica of it (then the run says so)."""
     from .verify import verify_store
 
-    return verify_store(store, workers=workers, deep=deep)
+    report = verify_store(store, workers=workers, deep=deep)
+    if record_on is not None:
+        from .verification_runs import record
+
+        same = (store.url, store.schema) == (record_on.url, record_on.schema)
+        record(record_on.engine, report, "primary" if same else "replica", record_on.clock())
+    return report
 
 
 def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path, viewer: str | None = None,

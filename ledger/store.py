@@ -100,7 +100,7 @@ checkpoints = sa.Table(
     # the exact checkpoint note (ledger/checkpoints.py) from note_from on; NULL: the RFC 8785 JSON checkpoint
     sa.Column("note", sa.LargeBinary),
 )
-#: the log's origin (one row, written once: migration 0009)
+#: the log's origin (one row, written once: migration 0010)
 log_table = sa.Table(
     "ledger_log", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -117,14 +117,32 @@ tree_state = sa.Table(
 )
 #: the unique index on (author, idempotency_key), created by migration 0001
 IDEM_INDEX = "ledger_entries_idem"
-# ENTRY_COLUMNS as PostgreSQL types for a binary COPY (text is sent as is into the varchar columns)
-_PG_COPY_TYPES = ["int8", "timestamptz", "bytea", "bytea", "text", "text", "text", "text", "text", "bytea", "bytea"]
 ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
                  "idempotency_key", "client", "statement", "signature")
 CHECKPOINT_COLUMNS = ("id", "tree_size", "root_hash", "created_at", "key_id", "signature", "note")
 _CHECKPOINT_SELECT = f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM ledger_checkpoints"
-# a database not yet upgraded to migration 0009 has JSON checkpoints only, and still verifies
+# a database not yet upgraded to migration 0010 has JSON checkpoints only, and still verifies
 _CHECKPOINT_SELECT_BEFORE_0009 = f"SELECT {', '.join(CHECKPOINT_COLUMNS[:-1])} FROM ledger_checkpoints"
+
+
+def pg_bytea_text(raw: bytes) -> str | bytes:
+    """A statement for the text COPY into its bytea column: ASCII without NUL (canonical JSON nearly
+    always is) in bytea's escape format, each backslash doubled (a fraction of the cost of hex, and the
+    statement is most of a row); anything else as bytes, which psycopg sends in hex. ASCII reads the
+    same in every client encoding, and a doubled backslash never starts the hex format's `\\x`."""
+    if raw.isascii() and b"\x00" not in raw:
+        return raw.replace(b"\\", b"\\\\").decode("ascii")
+    return raw
+
+
+class _TextCopyRows:
+    """Rows (ENTRY_COLUMNS order) into a text COPY, the statement column as pg_bytea_text makes it."""
+
+    def __init__(self, copy: Any) -> None:
+        self._write = copy.write_row
+
+    def write_row(self, row: Sequence[Any]) -> None:
+        self._write((*row[:9], pg_bytea_text(row[9]), row[10]))
 
 
 class EntryRow(NamedTuple):
@@ -275,6 +293,27 @@ def _private_database(path: Path) -> None:
             private_file(extra)
 
 
+#: the version table of the ledger's migrations (ledger/migrations/env.py) and the PostgreSQL advisory lock
+#: key that serialises migrations (an arbitrary constant: "bwledger" in ASCII, as an integer)
+ALEMBIC_VERSION_TABLE = "ledger_alembic_version"
+MIGRATION_LOCK = 0x62776C6564676572
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def schema_revisions() -> list[str]:
+    """Every revision of the ledger's migrations, oldest first (ledger/migrations/versions)."""
+    from alembic.script import ScriptDirectory
+
+    return [r.revision for r in reversed(list(ScriptDirectory.from_config(_alembic_config()).walk_revisions()))]
+
+
 def make_engine(url: str, schema: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
@@ -339,20 +378,30 @@ class Store:
         # composition root where the clients' key-encryption key is (api.bootstrap.with_deposits); None:
         # admission does not replay determinations (and verify reports that check as not run)
         self.replayer = None
-        self._notes_schema: bool | None = None  # whether migration 0009 is in (Store._has_notes)
+        self._notes_schema: bool | None = None  # whether migration 0010 is in (Store._has_notes)
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
-        """Create or upgrade the ledger tables with Alembic (programmatically)."""
+        """Create or upgrade the ledger tables with Alembic (programmatically). On PostgreSQL two processes
+        migrating at once (two `bwledger db upgrade`, or servers starting) wait for each other: an advisory
+        lock for the transaction of the migration."""
         from alembic import command
-        from alembic.config import Config
 
-        cfg = Config()
-        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        cfg = _alembic_config()
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         self._notes_schema = None
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision of this database's ledger tables (None: none yet)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": ALEMBIC_VERSION_TABLE})
+            return ctx.get_current_revision()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -484,7 +533,7 @@ class Store:
         return VerificationView(state, checkpoints, -1 if top is None else int(top), count, origin)
 
     def _has_notes(self, conn: Connection) -> bool:
-        """Whether the schema has migration 0009 (checkpoint notes, the origin), asked once per store."""
+        """Whether the schema has migration 0010 (checkpoint notes, the origin), asked once per store."""
         if self._notes_schema is None:
             self._notes_schema = "note" in {c["name"] for c in sa.inspect(conn).get_columns("ledger_checkpoints")}
         return self._notes_schema
@@ -792,9 +841,9 @@ class Store:
                 return stored_refs.get(ref_seq)
 
             stored_at = self._stored_received_at(now)
-            # PostgreSQL: the rows go into a binary COPY as they are admitted, so the server inserts them
-            # (on another core) while the rest of the batch is checked; a refusal aborts the COPY and
-            # the transaction.  SQLite: one executemany after the loop.
+            # PostgreSQL: the rows go into a text COPY as they are admitted, so the server inserts them
+            # (on another core, about every 60 rows: _pg_copy) while the rest of the batch is checked; a
+            # refusal aborts the COPY and the transaction.  SQLite: one executemany after the loop.
             pg = self.dialect == "postgresql"
             with (self._pg_copy(conn) if pg else contextlib.nullcontext()) as copy:
                 add_row = copy.write_row if pg else rows.append
@@ -862,24 +911,29 @@ class Store:
         return AppendResult(result.seq, result.entry_hash, result.received_at, True)
 
     def _stored_received_at(self, ts: datetime) -> Any:
-        """received_at as the driver takes it: SQLAlchemy's SQLite DATETIME text (naive UTC), else aware."""
+        """received_at as the driver takes it: SQLAlchemy's SQLite DATETIME text (naive UTC); on PostgreSQL
+        ISO 8601 text for the text COPY (made once per batch: psycopg's text dumper of a datetime cost
+        1.3 us per row)."""
         if self.dialect == "sqlite":
             return ts.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        return ts
+        return ts.astimezone(UTC).isoformat(timespec="microseconds")
 
     @contextlib.contextmanager
-    def _pg_copy(self, conn: Connection) -> Iterator[Any]:
-        """A binary COPY into ledger_entries (rows in ENTRY_COLUMNS order) on PostgreSQL. The bytea
-        columns are dumped by psycopg's dumper of bytes (C in psycopg[binary]): by type name alone,
-        set_types takes the dumper of psycopg.Binary, in Python, which cost 0.6 us per row."""
-        from psycopg.types.string import BytesBinaryDumper
+    def _pg_copy(self, conn: Connection, table: str = "ledger_entries") -> Iterator[_TextCopyRows]:
+        """A COPY into ledger_entries (rows in ENTRY_COLUMNS order, received_at as from
+        _stored_received_at) on PostgreSQL, in text format (`table`: the bench's reference copies the
+        same rows into a table of the same shape).
 
+        Text, not binary, so that the server inserts the rows while the batch is still being checked:
+        COPY FROM buffers rows for a multi-insert and flushes the buffer at 1,000 rows or 64 kB of text
+        lines, and a binary COPY has no text lines, so a batch of 1,000 waited at its end for the server
+        to insert all of it (about 6 us per entry; a text COPY flushes every 60 rows or so and leaves the
+        last few). Text costs the client the bytea columns in hex, except the statement: see
+        pg_bytea_text."""
         cur = conn.connection.driver_connection.cursor()
-        cur.adapters.register_dumper(bytes, BytesBinaryDumper)  # this cursor only
         try:
-            with cur.copy(f"COPY ledger_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(_PG_COPY_TYPES)
-                yield copy
+            with cur.copy(f"COPY {table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
+                yield _TextCopyRows(copy)
         finally:
             cur.close()
 
@@ -903,7 +957,7 @@ class Store:
         """Insert rows (tuples in ENTRY_COLUMNS order, received_at as from _stored_received_at) with the
         driver directly: COPY on PostgreSQL, executemany on SQLite."""
         cols = ", ".join(ENTRY_COLUMNS)
-        if self.dialect == "postgresql":  # binary COPY: no hex text for the bytea columns
+        if self.dialect == "postgresql":
             with self._pg_copy(conn) as copy:
                 write = copy.write_row
                 for r in rows:

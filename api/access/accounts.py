@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from api import metrics
 from api.access import passwords, rate_limit, totp
 from api.access.identity import ROLES, Identity
 from api.access.tables import accounts, case_assignments, sessions, tokens
@@ -245,6 +246,7 @@ class AccessService:
             r = conn.execute(accounts.select().where(accounts.c.username == name)).first()
         ok = passwords.check_password(r.password_hash if r is not None else None, password or "")
         if r is None or not ok or r.disabled_at is not None:
+            metrics.failed_login(self.engine, "password")  # the monitoring's failed logins (api/metrics.py)
             raise AccessError(LOGIN_FAILED, "onbekende gebruiker of onjuist wachtwoord")
         acc = _account(r)
         if passwords.needs_rehash(r.password_hash):
@@ -265,6 +267,7 @@ class AccessService:
                 raise AccessError(LOGIN_FAILED, "dit account kan niet aanmelden")
             matched = totp.verify(r.totp_secret, code, self.clock().timestamp(), after_step=r.totp_last_step)
             if matched is None:
+                metrics.failed_login(self.engine, "second_factor")
                 raise AccessError(SECOND_FACTOR_FAILED, "de code klopt niet of is al gebruikt")
             conn.execute(accounts.update().where(accounts.c.id == r.id).values(totp_last_step=matched))
             conn.execute(sessions.delete().where(sessions.c.digest == pending.digest))

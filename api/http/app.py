@@ -19,7 +19,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
 from api import bootstrap, links, logmask
-from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
+from api.http import (pages, reads, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
                       routes_beoordelingen, routes_notices, routes_oidc, routes_proofs, routes_quarter,
                       routes_reference, routes_settlement, v1)
 from api.http.auditing import audit_middleware
@@ -80,6 +80,7 @@ def response_headers(message: Message, scope: Scope) -> None:
         headers.append(HSTS)
     message["headers"] = headers
     v1.add_headers(message, scope)
+    reads.add_headers(message, scope)
 
 
 def contact(settings: Settings) -> dict[str, str]:
@@ -97,8 +98,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logmask.install()  # after uvicorn and litestar configured their handlers: mask BSN-like numbers
         # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
-        timer = CheckpointTimer(store, settings.checkpoint_seconds, anchor_seconds=settings.audit_anchor_seconds)
+        timer = CheckpointTimer(store, settings.checkpoint_seconds, anchor_seconds=settings.audit_anchor_seconds,
+                                index_for_replica=settings.read_database_url is not None)
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
+        # where the reports read: the read replica of BWLEDGER_READ_DATABASE_URL, else the primary (api/http/reads.py)
+        app.state.read_store = await anyio.to_thread.run_sync(bootstrap.read_store, settings, store)
         app.state.access = bootstrap.access_service(store)
         app.state.rate_limit = bootstrap.request_limit(settings, store)
         leases = bootstrap.pool_leases(settings, store)
@@ -116,6 +120,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await timer.stop()
             leases.stop()
             app.state.pools.share(None)
+            if app.state.read_store is not store:
+                app.state.read_store.dispose()
             store.dispose()
 
     return Litestar(
@@ -128,7 +134,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         create_static_files_router(path="/static", directories=[STATIC], name="static")],
         dependencies={"store": Provide(_store, sync_to_thread=False),
                       "access": Provide(_access, sync_to_thread=False),
-                      "caller": Provide(caller_of, sync_to_thread=False)},
+                      "caller": Provide(caller_of, sync_to_thread=False),
+                      "reader": Provide(reads.reader_of)},
         guards=[v1.no_trailing_slash, access_guard],
         lifespan=[lifespan],
         exception_handlers={**exception_handlers(), AccessDenied: on_access_denied},

@@ -154,8 +154,8 @@ async def start(store: NamedDependency[Store], state: State, caller: NamedDepend
 
 
 @post("/verificatie", include_in_schema=False, operation_id="runVerification")
-async def run_verification(store: NamedDependency[Store], state: State) -> Redirect:
-    report = await verification(store, state)
+async def run_verification(reader: NamedDependency[Store], state: State) -> Redirect:
+    report = await verification(reader, state)
     report["at"] = datetime.now(UTC).isoformat()
     return Redirect(path="/", status_code=HTTP_303_SEE_OTHER)
 

@@ -6,6 +6,7 @@ breaks two sync handlers on one path, such as GET and POST /v1/grootboek/regels.
 from __future__ import annotations
 
 import os
+import time
 from functools import partial
 from typing import Annotated, Any
 
@@ -17,10 +18,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from api import compose
+from api import compose, metrics
+from api import health as health_checks
 from api.http.downloads import download
 from api.http.guards import Caller
 from api.http.pagination import PageNumber, PageSize, page_of
+from api.http.problems import problem
 from ledger.store import Store
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -66,18 +69,20 @@ async def assess(state: State, text: str, fmt: str, case: str | None, brp: str |
     return await in_thread(compose.assess, text, fmt, case, brp=brp, institutions=institutions)
 
 
-async def verification(store: Store, state: State) -> dict:
-    """The full verification (compose.verification) in the verify pool, with the server's worker count."""
-    report = await state.pools.run("verify", compose.verification, store, workers=state.settings.verify_workers)
+async def verification(reader: Store, state: State) -> dict:
+    """The full verification (compose.verification) of the store reports read (api/http/reads.py) in the verify
+    pool, with the server's worker count; its outcome recorded on the primary for the monitoring."""
+    report = await state.pools.run("verify", compose.verification, reader, workers=state.settings.verify_workers,
+                                   record_on=state.store)
     state.last_verification = report
     return report
 
 
 @get("/v1/grootboek/controle", operation_id="verifyLedger")
-async def verify(store: NamedDependency[Store], state: State) -> dict:
+async def verify(reader: NamedDependency[Store], state: State) -> dict:
     """The full verification report. It runs in the verify pool with the server's own worker count
     (BWLEDGER_VERIFY_WORKERS); a `?workers=` of the caller is ignored."""
-    return await verification(store, state)
+    return await verification(reader, state)
 
 
 def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
@@ -92,7 +97,10 @@ def _submit(store: Store, caller: Caller, data: dict[str, Any]) -> Response:
         author = compose.statement_author(st)  # one without a readable author it refuses as STATEMENT_INVALID)
         if author is not None:
             caller.require_party(author, "deze verklaring")
+    started = time.perf_counter()
     results = compose.submit(store, signed)
+    if any(not r["duplicate"] for r in results):  # the append latency of the monitoring (api/metrics.py)
+        metrics.observe_append(store.engine, time.perf_counter() - started)
     content: dict = {"results": results} if "entries" in data else results[0]
     created = any(not r["duplicate"] for r in results)
     return Response(content, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
@@ -140,6 +148,31 @@ async def bundle(store: NamedDependency[Store], state: State, caller: NamedDepen
     return download(raw, name, "application/json")
 
 
+@get("/v1/gezondheid/levend", operation_id="getLiveness")
+async def liveness() -> dict:
+    """Liveness: the process answers (it reads nothing: a slow database does not get the worker restarted)."""
+    return health_checks.liveness()
+
+
+@get("/v1/gezondheid/gereed", operation_id="getReadiness")
+async def readiness(request: Request, store: NamedDependency[Store], state: State) -> Response:
+    """Readiness (api/health.py): the primary database answers with a ledger, the operator key is here and
+    valid, and the read replica answers when one is configured; 200, else 503 NOT_READY with the checks."""
+    ready = await in_thread(health_checks.readiness, store, state.read_store)
+    if ready.ready:
+        return Response(ready.to_dict())
+    return problem(request, 503, health_checks.NOT_READY, "; ".join(c.detail for c in ready.checks if not c.ok),
+                   title="Niet gereed", headers={"Retry-After": "5"}, controles=ready.to_dict()["controles"])
+
+
+@get("/metrics", operation_id="getMetrics", include_in_schema=False)
+async def prometheus_metrics(store: NamedDependency[Store], state: State) -> Response:
+    """The Prometheus metrics (api/metrics.py), for the operator's monitoring (policy: a token of the
+    operator's beheer or an auditor)."""
+    text = await in_thread(metrics.exposition, store, state.read_store)
+    return Response(text, media_type=metrics.MEDIA_TYPE, headers={"cache-control": "no-store"})
+
+
 @get("/v1/gezondheid", operation_id="getHealth")
 async def health(store: NamedDependency[Store], state: State) -> dict:
     ledger = await in_thread(compose.overview, store)
@@ -148,4 +181,4 @@ async def health(store: NamedDependency[Store], state: State) -> dict:
             "worker": os.getpid()}  # which worker process of `bwledger serve --workers N` answered
 
 
-ROUTES = [determine, verify, submit, entries, checkpoint, bundle, health]
+ROUTES = [determine, verify, submit, entries, checkpoint, bundle, health, liveness, readiness, prometheus_metrics]

@@ -72,7 +72,7 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
 
 # ------------------------------------------------------------------------------------------ API
 @get("/v1/berichten", operation_id="listNotices")
-async def list_notices(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+async def list_notices(reader: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
                        box: Box = None, soort: FromQuery[list[str] | None] = None, van: FromQuery[str | None] = None,
                        tot: FromQuery[str | None] = None, tegenpartij: FromQuery[str | None] = None,
                        ongelezen: FromQuery[str | None] = None, partij: FromQuery[str | None] = None) -> dict:
@@ -80,7 +80,7 @@ async def list_notices(store: NamedDependency[Store], state: State, caller: Name
     `tegenpartij` and `ongelezen`. `read` is per person (null for a machine client)."""
     party = _party(caller, partij)
     q = cn.parse_query(box, soort, van, tot, tegenpartij, ongelezen)
-    items = await in_thread(cn.mailbox, store, _reads(state), party, q, username=person_of(caller), viewer=caller.party)
+    items = await in_thread(cn.mailbox, reader, _reads(state), party, q, username=person_of(caller), viewer=caller.party)
     return {"box": q.box, "party": party, "count": len(items), "items": items}
 
 
@@ -96,7 +96,7 @@ async def mark_notice_read(store: NamedDependency[Store], state: State, caller: 
 
 # ------------------------------------------------------------------------------------------ pages
 @get("/berichten", operation_id="noticesPage", include_in_schema=False)
-async def notices_page(store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+async def notices_page(reader: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
                        box: Box = None, soort: FromQuery[str | None] = None, van: FromQuery[str | None] = None,
                        tot: FromQuery[str | None] = None, tegenpartij: FromQuery[str | None] = None,
                        ongelezen: FromQuery[str | None] = None, partij: FromQuery[str | None] = None) -> Template:
@@ -110,7 +110,7 @@ async def notices_page(store: NamedDependency[Store], state: State, caller: Name
     except RequestInvalid as exc:
         ctx.update(fout=f"{FIELD_NL.get(exc.field, exc.field)}: {exc.message}", veld=exc.field)
         return _page("berichten.html", 400, **ctx)
-    ctx["berichten"] = await in_thread(cn.mailbox, store, _reads(state), party, q, username=person_of(caller),
+    ctx["berichten"] = await in_thread(cn.mailbox, reader, _reads(state), party, q, username=person_of(caller),
                                        viewer=caller.party)
     return _page("berichten.html", **ctx)
 

@@ -69,7 +69,7 @@ def _quarter_page(store: Store, caller: Caller, kwartaal: str, partij: str, lezi
 
 @get("/verrekening/{kwartaal:str}/{partij:str}", name="kwartaal", include_in_schema=False,
      operation_id="quarterPage")
-async def quarter_page(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
+async def quarter_page(reader: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                        kwartaal: FromPath[str], partij: FromPath[str], lezing: FromQuery[str | None] = None,
                        sleutel: FromQuery[list[str] | None] = None) -> Template:
     """The quarter of one municipality: its position per counterparty (chart and table), what is
@@ -79,12 +79,12 @@ async def quarter_page(store: NamedDependency[Store], caller: NamedDependency[Ca
         q, party = _checked(kwartaal, partij)
     except RequestInvalid as exc:
         return _refused(exc)
-    return await state.pools.run("settlement", _quarter_page, store, caller, q, party, lezing, sleutel or [])
+    return await state.pools.run("settlement", _quarter_page, reader, caller, q, party, lezing, sleutel or [])
 
 
 @get("/verrekening/{kwartaal:str}/{partij:str}/positie.svg", include_in_schema=False,
      operation_id="quarterPositionChart")
-async def position_chart(store: NamedDependency[Store], state: State, kwartaal: FromPath[str],
+async def position_chart(reader: NamedDependency[Store], state: State, kwartaal: FromPath[str],
                          partij: FromPath[str]) -> Response:
     """The party's position per counterparty, definitive / provisional / disputed, as SVG."""
     from ledger.settlement import service
@@ -93,7 +93,7 @@ async def position_chart(store: NamedDependency[Store], state: State, kwartaal: 
         q, party = _checked(kwartaal, partij)
     except RequestInvalid as exc:
         raise NotFoundException(f"{exc.field}: {exc.message}") from None
-    svg = await state.pools.run("settlement", service.position_chart_svg, store, q, party)
+    svg = await state.pools.run("settlement", service.position_chart_svg, reader, q, party)
     return Response(svg, media_type="image/svg+xml", headers={"cache-control": "private, no-store"})
 
 

@@ -23,11 +23,11 @@ from rules.glossary import error_text
 
 
 @get("/v1/verrekeningen/{quarter:str}", operation_id="getSettlement")
-async def settlement(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
+async def settlement(reader: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                      quarter: FromPath[str]) -> dict:
     """Pair totals, net positions (definitive, provisional, disputed apart) and pool shares of a quarter,
     of the caller's own party (an auditor: of all); `digest` is the whole settlement's."""
-    return await state.pools.run("settlement", compose.settlement_dict, store, quarter, caller.sees_party)
+    return await state.pools.run("settlement", compose.settlement_dict, reader, quarter, caller.sees_party)
 
 
 #: a statement's format per media type, for `Accept` (the format asked for when there is no `?format=`)
@@ -47,15 +47,15 @@ def statement_format(fmt: str | None, accept: str) -> str:
 
 
 @get("/v1/verrekeningen/{quarter:str}/overzichten/{party:str}", operation_id="getStatement")
-async def statement(request: Request, store: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
+async def statement(request: Request, reader: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
                     quarter: FromPath[str], party: FromPath[str], format: FromQuery[str | None] = None) -> Response:
     """One municipality's statement as xlsx, csv (';', decimal comma, BOM) or json: `?format=`, or the
     `Accept` header (default json)."""
     who = compose.check_party(party)
     fmt = statement_format(format, request.headers.get("accept", ""))
-    made = await in_thread(compose.cached_statement, store, quarter, who, fmt, caller.party)  # no pool place
+    made = await in_thread(compose.cached_statement, reader, quarter, who, fmt, caller.party)  # no pool place
     if made is None:
-        made = await state.pools.run("settlement", compose.statement_file, store, quarter, who, fmt, caller.party)
+        made = await state.pools.run("settlement", compose.statement_file, reader, quarter, who, fmt, caller.party)
     return download(*made)
 
 
@@ -156,11 +156,11 @@ def _settlement_page(store: Store, caller: Caller, kwartaal: str | None) -> Temp
 
 
 @get("/verrekening", name="verrekening", include_in_schema=False, operation_id="settlementPage")
-async def settlement_page(store: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
+async def settlement_page(reader: NamedDependency[Store], caller: NamedDependency[Caller], state: State,
                           kwartaal: FromQuery[str | None] = None) -> Template:
     if not kwartaal:
-        return await in_thread(_settlement_page, store, caller, kwartaal)
-    return await state.pools.run("settlement", _settlement_page, store, caller, kwartaal)
+        return await in_thread(_settlement_page, reader, caller, kwartaal)
+    return await state.pools.run("settlement", _settlement_page, reader, caller, kwartaal)
 
 
 def _previous_month(today: date) -> str:

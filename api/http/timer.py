@@ -36,6 +36,9 @@ class CheckpointTimer:
     anchors: int = 0  # audit anchors recorded (api/access/audit.py)
     last_error: str | None = None
     last_checkpoint_at: datetime | None = None
+    #: with a read replica (BWLEDGER_READ_DATABASE_URL): bring the settlement index up to date after each
+    #: checkpoint, on the primary, so that the replica's copy follows and reports can read it (api/http/reads.py)
+    index_for_replica: bool = False
     _task: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -59,6 +62,10 @@ class CheckpointTimer:
         self.checkpoints += 1
         self.last_checkpoint_at = datetime.now(timezone.utc)
         log.info("checkpoint at tree size %d", cp.tree_size)
+        if self.index_for_replica:
+            from ledger.settlement.store import sync_index
+
+            sync_index(self.store)
         return True
 
     async def _run(self) -> None:

@@ -36,7 +36,9 @@ def requests_for(env) -> dict[str, tuple[str, str, dict]]:
     return {
         "start": ("GET", "/", {}), "static": ("GET", "/static/style.css", {}),
         "openapi": ("GET", "/v1/openapi.json", {}), "options": ("OPTIONS", "/v1/gezondheid", {}),
-        "getHealth": ("GET", "/v1/gezondheid", {}), "getCheckpoint": ("GET", "/v1/grootboek/controlepunt", {}),
+        "getHealth": ("GET", "/v1/gezondheid", {}),
+        "getLiveness": ("GET", "/v1/gezondheid/levend", {}), "getReadiness": ("GET", "/v1/gezondheid/gereed", {}),
+        "getMetrics": ("GET", "/metrics", {}), "getCheckpoint": ("GET", "/v1/grootboek/controlepunt", {}),
         "getCheckpointNote": ("GET", "/v1/checkpoint", {}),
         "getConsistencyProof": ("GET", "/v1/bewijzen/consistentie", {"params": {"van": 1}}),
         "getInclusionProof": ("GET", "/v1/bewijzen/inclusie", {"params": {"volgnummer": 0}}),
