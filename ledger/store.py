@@ -100,7 +100,7 @@ checkpoints = sa.Table(
     # the exact checkpoint note (ledger/checkpoints.py) from note_from on; NULL: the RFC 8785 JSON checkpoint
     sa.Column("note", sa.LargeBinary),
 )
-#: the log's origin (one row, written once: migration 0010)
+#: the log's origin (one row, written once: migration 0009_checkpoint_notes)
 log_table = sa.Table(
     "ledger_log", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -121,7 +121,7 @@ ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author
                  "idempotency_key", "client", "statement", "signature")
 CHECKPOINT_COLUMNS = ("id", "tree_size", "root_hash", "created_at", "key_id", "signature", "note")
 _CHECKPOINT_SELECT = f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM ledger_checkpoints"
-# a database not yet upgraded to migration 0010 has JSON checkpoints only, and still verifies
+# a database not yet upgraded to migration 0009_checkpoint_notes has JSON checkpoints only, and still verifies
 _CHECKPOINT_SELECT_BEFORE_0009 = f"SELECT {', '.join(CHECKPOINT_COLUMNS[:-1])} FROM ledger_checkpoints"
 
 
@@ -378,7 +378,7 @@ class Store:
         # composition root where the clients' key-encryption key is (api.bootstrap.with_deposits); None:
         # admission does not replay determinations (and verify reports that check as not run)
         self.replayer = None
-        self._notes_schema: bool | None = None  # whether migration 0010 is in (Store._has_notes)
+        self._notes_schema: bool | None = None  # whether migration 0009_checkpoint_notes is in (_has_notes)
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
@@ -533,7 +533,7 @@ class Store:
         return VerificationView(state, checkpoints, -1 if top is None else int(top), count, origin)
 
     def _has_notes(self, conn: Connection) -> bool:
-        """Whether the schema has migration 0010 (checkpoint notes, the origin), asked once per store."""
+        """Whether the schema has migration 0009_checkpoint_notes (notes, the origin), asked once per store."""
         if self._notes_schema is None:
             self._notes_schema = "note" in {c["name"] for c in sa.inspect(conn).get_columns("ledger_checkpoints")}
         return self._notes_schema

@@ -8,15 +8,16 @@
 - `ledger_log`: one row, the log's origin (the first line of every checkpoint note and the key name of
   its signature). Written once, at the first checkpoint note; it never changes.
 
-It also joins the two 0009 migrations made side by side (0009_append_indexes, 0009_operations) into one head
-again: Store.migrate upgrades to "head", which needs one.
+It also joins the two other 0009 migrations made side by side (0009_append_indexes, 0009_operations) into one
+head again (Store.migrate upgrades to "head", which needs one); it keeps its id 0009_checkpoint_notes because
+0010_cosignatures (helper-b) follows it.
 
-Revision ID: 0010_checkpoint_notes
+Revision ID: 0009_checkpoint_notes
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_checkpoint_notes"
+revision = "0009_checkpoint_notes"
 down_revision = ("0009_append_indexes", "0009_operations")
 branch_labels = None
 depends_on = None
