@@ -42,7 +42,8 @@ def open_store(settings: Settings | None = None, *, with_operator: bool = True, 
     s = settings_or_env(settings)
     private_home(s)
     return service.open_ledger(s.database_url, s.keys_dir if with_operator else None, schema=s.database_schema,
-                               operator=operator_signer(s) if with_operator else None, **store_options)
+                               operator=operator_signer(s) if with_operator else None,
+                               **{"origin": s.log_origin, **store_options})
 
 
 def init_store(settings: Settings | None = None, **store_options: Any) -> Store:
@@ -51,7 +52,7 @@ def init_store(settings: Settings | None = None, **store_options: Any) -> Store:
     s = settings_or_env(settings)
     private_home(s)
     return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema, operator=operator_signer(s),
-                               **store_options)
+                               **{"origin": s.log_origin, **store_options})
 
 
 def server_store(settings: Settings) -> Store:

@@ -7,7 +7,10 @@ Format: one UTF-8 JSON file, `"format": "bwledger-bundle/1"`:
       "party": "GM0166", "from": "2026-01-01", "to": "2026-03-31",   # received dates, inclusive
       "exported_at": "2026-04-01T09:00:00.000000Z",
       "checkpoint": {"tree_size": N, "root_hash": hex, "timestamp": "...Z", "key_id": hex,
-                     "signature": base64},           # Ed25519 by the operator over checkpoint_body()
+                     "signature": base64,            # Ed25519 by the operator over checkpoint_body() ...
+                     "note": "<origin>\n<N>\n..."},  # ... or, from note_from on, the checkpoint note
+      "since": {"checkpoint": {...},                 # optional: the party's previous checkpoint (either
+                "consistency_proof": [hex, ...]},    # format) and the RFC 9162 2.1.4 proof to this one
       "entries": [
         {"role": "party" | "reference" | "key",
          "seq": int, "received_at": "...Z", "prev_hash": hex, "entry_hash": hex,
@@ -25,8 +28,15 @@ rebuilds the key registry (public keys and validity windows) itself. The N1 and 
 SAFETY_CONFIDENTIAL determination are left out of the bundle of a party that does not need the client's
 location (ledger/confidential_locations.py, spec 8.7).
 
+The checkpoint is in the format of its date (ledger/data/checkpoints.toml): before note_from the
+operator's signature over the RFC 8785 JSON, from then on the C2SP checkpoint note (ledger/checkpoints.py),
+whose signature is the note's (the JSON fields stay, `timestamp` being the row's created_at, which the
+note does not sign). A note may carry witness cosignatures after the operator's line; they are ignored
+here unless asked for (ledger/cosignature.py). `since` (`export --since-checkpoint FILE`) lets a party
+check that the log it sees now extends the one it saw before.
+
 To verify: check the checkpoint signature with the operator key (ideally a key id the auditor got
-out of band: --operator-key); recompute every entry hash from its fields (entries.leaf_bytes) and
+out of band: --operator-key); the previous checkpoint and its consistency proof when there is one; recompute every entry hash from its fields (entries.leaf_bytes) and
 check its inclusion proof against the checkpoint root; replay the key entries; check every
 statement's signature under the key valid at its received_at, its payload and the entitlement table.
 """
@@ -44,15 +54,17 @@ from pathlib import Path
 import msgspec
 
 from .admission import check_signature, entry_problem
+from .checkpoints import SignedCheckpoint, checkpoint_signature_problem, read_checkpoint
 from .collector import collector_paused
 from .confidential_locations import NOTICE_KINDS, confidentiality, without_withheld
-from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
-from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint_body, entry_hash, light_or_full,
+from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, entry_hash, light_or_full,
                       parse_statement)
-from .errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE, INCLUSION_PROOF_INVALID,
-                     KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError, Problem)
-from .merkle import InclusionVerifier, MerkleTree
+from .errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, CONSISTENCY_PROOF_INVALID, ENTRY_OUT_OF_SCOPE,
+                     INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError,
+                     Problem)
+from .merkle import InclusionVerifier, MerkleTree, verify_consistency
+from .note import NoteError, parse_note
 from .registry import KeyRegistry
 from .store import EntryRow, Store
 
@@ -83,6 +95,7 @@ class BundleReport:
     tree_size: int = 0
     operator_key_id: str = ""
     trusted_operator: bool = False
+    since_size: int | None = None  # the size of the previous checkpoint whose consistency was checked
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -150,10 +163,37 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     return chosen, references
 
 
+def checkpoint_document(store: Store, cp) -> dict:
+    """The bundle's "checkpoint" object (a party's bundle and a case's, cases/bundle.py): the row's fields and,
+    for a checkpoint note, the note."""
+    doc = {"tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
+           "key_id": cp.key_id, "signature": _b64(cp.signature).decode()}
+    if cp.note is not None:
+        doc["note"] = cp.note.decode()
+    return doc
+
+
+def since_block(store: Store, since: SignedCheckpoint, tree: MerkleTree) -> dict:
+    """The `since` part of a bundle: the party's previous checkpoint and the consistency proof from it to
+    the bundle's tree. Refused (CONSISTENCY_PROOF_INVALID) when that checkpoint is not one of this log: not
+    signed by its operator, larger than the tree, or with another root at its size."""
+    keys = {kid: rec.public_key for kid, rec in store.registry().records.items() if rec.party == OPERATOR}
+    why = checkpoint_signature_problem(since, keys, store.log_origin() if since.note is not None else None)
+    if why is None and not 0 < since.tree_size <= tree.size:
+        why = f"its size {since.tree_size} is not in 1..{tree.size}"
+    if why is None and tree.root(since.tree_size) != since.root_hash:
+        why = f"its root is not the log's at size {since.tree_size}: this log never showed it"
+    if why:
+        raise LedgerError(CONSISTENCY_PROOF_INVALID, "the previous checkpoint is not one of this log: " + why)
+    return {"checkpoint": since.as_json(),
+            "consistency_proof": [p.hex() for p in tree.consistency_proof(since.tree_size, tree.size)]}
+
+
 def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path,
-                  viewer: str | None = None) -> BundleSummary:
+                  viewer: str | None = None, since: SignedCheckpoint | None = None) -> BundleSummary:
     """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive), as
-    `viewer` may read it (select_party_entries; None: the party itself)."""
+    `viewer` may read it (select_party_entries; None: the party itself); with `since`, the party's
+    previous checkpoint and the consistency proof from it (since_block)."""
     if store.operator is not None:
         store.checkpoint()
     cp = store.latest_checkpoint()
@@ -173,8 +213,8 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
     doc = {
         "format": FORMAT, "party": party, "from": date_from.isoformat(), "to": date_to.isoformat(),
         "exported_at": _iso(store.clock()),
-        "checkpoint": {"tree_size": n, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
-                       "key_id": cp.key_id, "signature": _b64(cp.signature).decode()},
+        "checkpoint": checkpoint_document(store, cp),
+        **({} if since is None else {"since": since_block(store, since, tree)}),
         "entries": [encode(r, "key") for r in keys] + [encode(r, "reference") for r in references]
                    + [encode(r, "party") for r in chosen],
     }
@@ -223,8 +263,11 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
         report.party = doc["party"]
         cp = doc["checkpoint"]
         size, root = int(cp["tree_size"]), bytes.fromhex(cp["root_hash"])
-        cp_time = datetime.fromisoformat(cp["timestamp"])
-        cp_sig = unb64(cp["signature"])
+        signed = read_checkpoint(cp)  # the note, or the JSON checkpoint's fields
+        since = doc.get("since")
+        if since is not None:
+            since_cp = read_checkpoint(since["checkpoint"])
+            since_proof = [bytes.fromhex(h) for h in since["consistency_proof"]]
         window = (_day_start(date.fromisoformat(doc["from"])),
                   _day_start(date.fromisoformat(doc["to"]) + timedelta(days=1)))
         items = []
@@ -241,7 +284,7 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
                 raise ValueError("inclusion_proof is not a list")
             items.append((e["role"], int(e["seq"]), at, bytes.fromhex(e["prev_hash"]), bytes.fromhex(e["entry_hash"]),
                           unb64(e["statement"]), unb64(e["signature"]), proof))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, NoteError) as exc:
         add(Problem(None, BUNDLE_MALFORMED, f"malformed bundle: {exc}"))
         report.seconds = time.perf_counter() - started
         return report
@@ -277,8 +320,23 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
     rec = registry.records.get(cp["key_id"])
     if rec is None or rec.party != OPERATOR:
         add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "checkpoint key is not an operator key"))
-    elif not verify_signature(rec.public_key, cp_sig, checkpoint_body(size, root, cp_time)):
-        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "checkpoint signature does not verify"))
+    elif why := checkpoint_signature_problem(signed, {cp["key_id"]: rec.public_key}):
+        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, why))
+    elif (signed.tree_size, signed.root_hash) != (size, root):  # the note signs another tree than the fields say
+        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "the checkpoint's tree_size and root_hash are not the "
+                    "note's: the operator did not sign them"))
+    elif signed.note is not None and unb64(cp["signature"]) not in {x.signature for x in parse_note(signed.note).signatures}:
+        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "the checkpoint's signature is not the note's"))
+    # 3b. the party's previous checkpoint (either format), signed by an operator key of this log, and the
+    # consistency proof from it to this one (RFC 9162 2.1.4.2)
+    if since is not None:
+        operator_keys = {kid: r.public_key for kid, r in registry.records.items() if r.party == OPERATOR}
+        if why := checkpoint_signature_problem(since_cp, operator_keys, signed.origin if since_cp.note else None):
+            add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "the previous checkpoint: " + why))
+        if not verify_consistency(since_cp.tree_size, size, since_proof, since_cp.root_hash, root):
+            add(Problem(None, CONSISTENCY_PROOF_INVALID, f"the log of the checkpoint ({size} entries) does not "
+                        f"extend the previous checkpoint ({since_cp.tree_size} entries)"))
+        report.since_size = since_cp.tree_size
     if trusted_operator_keys:
         report.trusted_operator = cp["key_id"] in trusted_operator_keys
         if not report.trusted_operator:

@@ -140,6 +140,26 @@ class MerkleTree:
         self._levels = levels
         self.size = len(leaf_hashes)
 
+    def extended(self, leaf_hashes: Sequence[bytes]) -> MerkleTree:
+        """A new tree of these leaves and `leaf_hashes` after them, computing only the nodes the new leaves add
+        (the same levels as MerkleTree(all leaves), property-tested); this tree is left as it is."""
+        tree = MerkleTree.__new__(MerkleTree)
+        levels = [self._levels[0] + list(leaf_hashes)]
+        for k in range(1, len(self._levels)):
+            prev, old = levels[-1], self._levels[k]
+            levels.append(old + [_sha256(b"\x01" + prev[i] + prev[i + 1]).digest()
+                                 for i in range(2 * len(old), len(prev) - 1, 2)])
+        while len(levels[-1]) > 1:
+            prev = levels[-1]
+            levels.append([_sha256(b"\x01" + prev[i] + prev[i + 1]).digest() for i in range(0, len(prev) - 1, 2)])
+        tree._levels = levels
+        tree.size = len(levels[0])
+        return tree
+
+    def leaf(self, index: int) -> bytes:
+        """The leaf hash at `index`."""
+        return self._levels[0][index]
+
     def _subtree(self, lo: int, hi: int) -> bytes:
         n = hi - lo
         if n & (n - 1) == 0 and lo % n == 0:

@@ -18,9 +18,11 @@ __all__ = [
     "SignedStatement",
     "checkpoint",
     "checkpoint_due",
+    "checkpoint_note",
     "checkpoint_if_due",
     "export_bundle",
     "init_ledger",
+    "log_vkey",
     "open_ledger",
     "party_entries",
     "party_signer",
@@ -91,6 +93,10 @@ def init_ledger(database_url: str, keys_dir: Path, *, schema: str | None = None,
                                    authored_at=now).as_item())
     elif store.registry().public_key(operator.key_id) is None:
         raise LedgerError(KEY_NOT_VALID, "the operator key in the keys directory is not registered in this ledger")
+    elif store.latest_checkpoint_note() is None:
+        # from note_from on (ledger/data/checkpoints.toml) a ledger whose newest checkpoint is RFC 8785 JSON gets
+        # a note of its tree now, so a witness has one to read before the next entry (Store.checkpoint)
+        store.checkpoint()
     return store
 
 
@@ -263,6 +269,32 @@ def checkpoint(store: Store) -> CheckpointRow | None:
     return store.checkpoint()
 
 
+def log_vkey(store: Store) -> str:
+    """The operator's note verifier key (C2SP signed-note "Verifier keys": `<origin>+<key ID>+<key>`), what a
+    witness or an auditor pins to check the log's checkpoints: the origin stored in the ledger (or the one
+    its first checkpoint note will name) and the operator's current key (its own signer, else the key of
+    the newest checkpoint)."""
+    from .checkpoints import log_verifier
+
+    public_key = store.operator.public_key if store.operator is not None else None
+    if public_key is None:
+        cp = store.latest_checkpoint()
+        public_key = None if cp is None else store.registry().public_key(cp.key_id)
+    if public_key is None:
+        raise LedgerError(NOT_INITIALISED, "no operator key and no checkpoint: the log has no verifier key yet")
+    return log_verifier(store.log_origin(), public_key).vkey()
+
+
+def checkpoint_note(store: Store) -> bytes:
+    """The newest checkpoint note, exactly as signed (GET /v1/checkpoint). Reads only: a ledger whose newest
+    checkpoint is an RFC 8785 JSON one gets its first note from `init_ledger` (`bwledger ledger init`, the
+    server's start) or its next checkpoint."""
+    note = store.latest_checkpoint_note()
+    if note is None:
+        raise LedgerError(NOT_INITIALISED, "the log has no checkpoint note yet (run `bwledger ledger init`)")
+    return note
+
+
 def checkpoint_due(store: Store, *, max_entries: int = 1000, max_seconds: float = 5.0,
                    now: datetime | None = None) -> bool:
     """True when entries wait for a checkpoint and either `max_entries` of them wait or the first of
@@ -307,12 +339,15 @@ def verify_ledger(store: Store, *, workers: int | None = None, deep: bool = Fals
     return report
 
 
-def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path, viewer: str | None = None):
+def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path, viewer: str | None = None,
+                  since=None):
     """Write the party's bundle for received dates date_from..date_to (inclusive) to `out`, as `viewer` may
-    read it (None: the party itself; ledger/confidential_locations.py)."""
+    read it (None: the party itself; ledger/confidential_locations.py); with `since` (a
+    ledger.checkpoints.SignedCheckpoint: the party's previous checkpoint, either format) the consistency
+    proof from it (refused, CONSISTENCY_PROOF_INVALID, when it is not a checkpoint of this log)."""
     from .bundle import export_bundle as _export
 
-    return _export(store, party, date_from, date_to, Path(out), viewer=viewer)
+    return _export(store, party, date_from, date_to, Path(out), viewer=viewer, since=since)
 
 
 def party_entries(store: Store, party: str, date_from: date, date_to: date,

@@ -317,6 +317,24 @@ def test_against_naive_implementation(leaves, data):
     assert not verify_consistency(0, size, tree.consistency_proof(0, size), EMPTY_ROOT, tree.root(size))
 
 
+@given(st.integers(0, 70), st.lists(st.integers(0, 40), max_size=4))
+def test_extended_is_the_tree_of_all_leaves(first, more):
+    """MerkleTree.extended (what ledger/proofs.py grows its kept tree with) gives every root and proof of the tree
+    built from all the leaves at once, and leaves the tree it extends as it was."""
+    leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(first + sum(more))]
+    tree = MerkleTree(leaves[:first])
+    n = first
+    for k in more:
+        before = tree.root() if n else None
+        grown = tree.extended(leaves[n:n + k])
+        assert tree.size == n and (not n or tree.root() == before)
+        tree, n = grown, n + k
+        whole = MerkleTree(leaves[:n])
+        assert tree.size == n and tree._levels == whole._levels
+        for m in range(1, n + 1):
+            assert tree.root(m) == whole.root(m) and tree.consistency_proof(m) == whole.consistency_proof(m)
+
+
 def _decoded(proof, decode):
     """The proof verify_inclusion gets when InclusionVerifier decodes each element (None: refused)."""
     if decode is None:
