@@ -99,3 +99,9 @@ def test_malformed_checkpoint_texts_are_refused(text):
 
 def test_an_origin_with_a_space_is_refused():
     assert _code(checkpoint_text, "my log", 0, bytes(32)) == "CHECKPOINT_ORIGIN_INVALID"
+
+
+def test_a_vkey_whose_base64_holds_a_plus_parses():
+    for _ in range(64):  # about one key in three holds a '+' in its base64
+        v = note.Verifier("a.example/w", note.COSIGNATURE_V1, new_signer("X").public_key)
+        assert note.parse_vkey(v.vkey()) == v
