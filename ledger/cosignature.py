@@ -26,7 +26,7 @@ from .note import COSIGNATURE_V1, ED25519, Note, NoteError, NoteSignature, Verif
 
 __all__ = ["HEADER", "MAX_TIMESTAMP", "cosigned_message", "cosign", "cosignature_timestamp", "verify_cosignature",
            "witness_verifier", "Cosigner", "CosignedCheckpoint", "verified_cosigners", "require_quorum",
-           "log_verifier", "witness_verifiers"]
+           "log_key", "witness_verifiers"]
 
 HEADER = b"cosignature/v1\n"
 #: "It MUST NOT exceed 2^63 - 1"
@@ -79,7 +79,7 @@ def witness_verifier(name: str, public_key: bytes) -> Verifier:
     return Verifier(name, COSIGNATURE_V1, public_key)
 
 
-def log_verifier(vkey: str | Verifier) -> Verifier:
+def log_key(vkey: str | Verifier) -> Verifier:
     """The log's verifier key (Ed25519, type 0x01; its name is the log's origin); LOG_KEY_INVALID otherwise."""
     v = parse_vkey(vkey) if isinstance(vkey, str) else vkey
     if v.sig_type != ED25519:
@@ -130,7 +130,7 @@ def verified_cosigners(note_bytes: bytes, log_vkey: str | Verifier, witness_vkey
     checkpoint and the trusted witnesses whose cosignatures verified (none is not an error here:
     `require_quorum`). With `not_after` (POSIX seconds), a verified cosignature dated later is refused
     (COSIGNATURE_TIME_IN_FUTURE; "verifiers MAY reject cosignatures with timestamps in the future")."""
-    log = log_verifier(log_vkey)
+    log = log_key(log_vkey)
     witnesses = [w for w in witness_verifiers(witness_vkeys) if (w.name, w.key_id) != (log.name, log.key_id)]
     try:
         note, verified = open_note(note_bytes, [log, *witnesses], check=verify_cosignature)

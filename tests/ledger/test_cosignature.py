@@ -128,7 +128,7 @@ def test_the_origin_must_be_the_log_keys_name():
 
 
 def test_a_log_key_must_be_ed25519_and_a_witness_key_a_cosignature_key():
-    assert _code(cs.log_verifier, V1.vkey()) == "LOG_KEY_INVALID"
+    assert _code(cs.log_key, V1.vkey()) == "LOG_KEY_INVALID"
     assert _code(cs.witness_verifiers, [LOG_V.vkey()]) == "COSIGNER_KEY_INVALID"
 
 
