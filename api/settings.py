@@ -89,6 +89,11 @@ class Settings:
         return self.keys_dir / "pseudonym.secret"
 
     @property
+    def witness_state_file(self) -> Path:
+        """Where `bwledger witness` keeps the latest checkpoint it cosigned per log (mode 0600)."""
+        return self.home / "witness" / "state.json"
+
+    @property
     def data_kek_file(self) -> Path:
         """The clients' key-encryption key when BWLEDGER_DATA_KEK is unset (mode 0600, made on first use)."""
         return self.keys_dir / "client-data.kek"

@@ -44,12 +44,14 @@ from pathlib import Path
 from .checkpoints import CheckpointText, parse_checkpoint_text
 from .cosignature import cosign, log_key, verify_cosignature, witness_verifier, witness_verifiers
 from .merkle import EMPTY_ROOT, verify_consistency
-from .note import Note, NoteError, NoteSignature, Verifier, format_note, open_note, parse_note
+from .keyfile import KeyFileError, new_key_file, public_key_path, read_key_file, read_key_header, read_public_key_file
+from .note import Note, NoteError, NoteSignature, Verifier, format_note, key_id, open_note, parse_note
 from .private_files import private_dir, write_private
 
 __all__ = ["WitnessRefused", "WitnessAnswer", "Witness", "add_checkpoint_body", "parse_add_checkpoint",
            "origin_hash", "Comparison", "compare_cosigned", "WitnessEndpoint", "CollectResult", "collect",
-           "with_cosignatures", "SIZE_CONTENT_TYPE", "MAX_PROOF_LINES"]
+           "with_cosignatures", "SIZE_CONTENT_TYPE", "MAX_PROOF_LINES", "WITNESS_NAME_HEADER", "new_witness_key",
+           "witness_key_vkey", "open_witness"]
 
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
 #: "The client MUST NOT send more than 63 consistency proof lines."
@@ -290,6 +292,42 @@ def _rolled_back(cp: CheckpointText, known_size: int, status: int) -> WitnessRef
     return WitnessRefused(status, "WITNESS_LOG_ROLLED_BACK", f"het grootboek {cp.origin} is teruggegaan: dit "
                           f"controlepunt heeft grootte {cp.tree_size}, deze getuige tekende al grootte {known_size}",
                           known_size=known_size)
+
+
+# --- the witness's key file ---------------------------------------------------------------------------------
+#: the key file header line (ledger/keyfile.py) naming the witness: its cosignatures' key name
+WITNESS_NAME_HEADER = "witness-name"
+
+
+def new_witness_key(path: Path, party: str, name: str, passphrase: str | bytes | None = None) -> Verifier:
+    """Make a witness key for `party`: an ordinary key file (ledger/keyfile.py, 0600, FILE.pub beside it) that
+    also names the witness (`bwledger-witness-name: NAME`, a schema-less URL); its cosignature/v1 verifier."""
+    try:
+        key_id(name, 0x04, bytes(32))  # the key name rules of signed-note
+    except NoteError:
+        raise KeyFileError(f"{name!r} is geen geldige naam voor een getuige (geen spaties, geen '+')") from None
+    signer = new_key_file(path, party, passphrase, header={WITNESS_NAME_HEADER: name})
+    return witness_verifier(name, signer.public_key)
+
+
+def _witness_name(path: Path) -> str:
+    name = read_key_header(path).get(WITNESS_NAME_HEADER)
+    if not name:
+        raise KeyFileError(f"{path} is geen sleutel van een getuige (regel 'bwledger-{WITNESS_NAME_HEADER}: ...' "
+                           "ontbreekt; maak hem met 'bwledger witness key new')")
+    return name
+
+
+def witness_key_vkey(path: Path) -> str:
+    """The vkey of a witness key file, from its header and FILE.pub (no passphrase needed)."""
+    return witness_verifier(_witness_name(path), read_public_key_file(public_key_path(path))).vkey()
+
+
+def open_witness(path: Path, logs: Sequence[str | Verifier], state_path: Path,
+                 passphrase: str | bytes | None = None, *, clock: Callable[[], float] = time.time) -> Witness:
+    """The witness of a key file, trusting the log keys `logs`, keeping its state in `state_path`."""
+    name = _witness_name(path)
+    return Witness(name, read_key_file(path, passphrase), logs, state_path, clock=clock)
 
 
 # --- comparing what two witnesses saw ------------------------------------------------------------------
