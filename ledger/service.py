@@ -18,9 +18,11 @@ __all__ = [
     "SignedStatement",
     "checkpoint",
     "checkpoint_due",
+    "checkpoint_note",
     "checkpoint_if_due",
     "export_bundle",
     "init_ledger",
+    "log_vkey",
     "open_ledger",
     "party_entries",
     "party_signer",
@@ -187,6 +189,34 @@ def checkpoint(store: Store) -> CheckpointRow | None:
     """Sign a checkpoint now if entries were added since the last one (for a timer or a command's end);
     None, and nothing written, when there is nothing new."""
     return store.checkpoint()
+
+
+def log_vkey(store: Store) -> str:
+    """The operator's note verifier key (C2SP signed-note "Verifier keys": `<origin>+<key ID>+<key>`), what a
+    witness or an auditor pins to check the log's checkpoints: the origin stored in the ledger (or the one
+    its first checkpoint note will name) and the operator's current key (its own signer, else the key of
+    the newest checkpoint)."""
+    from .checkpoints import log_verifier
+
+    public_key = store.operator.public_key if store.operator is not None else None
+    if public_key is None:
+        cp = store.latest_checkpoint()
+        public_key = None if cp is None else store.registry().public_key(cp.key_id)
+    if public_key is None:
+        raise LedgerError(NOT_INITIALISED, "no operator key and no checkpoint: the log has no verifier key yet")
+    return log_verifier(store.log_origin(), public_key).vkey()
+
+
+def checkpoint_note(store: Store) -> bytes:
+    """The newest checkpoint note, exactly as signed (GET /v1/checkpoint); when the newest checkpoint is
+    still an RFC 8785 JSON one, or there is none, and the operator key is here, a note is signed first."""
+    note = store.latest_checkpoint_note()
+    if note is None and store.operator is not None:
+        store.checkpoint()
+        note = store.latest_checkpoint_note()
+    if note is None:
+        raise LedgerError(NOT_INITIALISED, "the log has no checkpoint note yet")
+    return note
 
 
 def checkpoint_due(store: Store, *, max_entries: int = 1000, max_seconds: float = 5.0,

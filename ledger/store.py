@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from .admission import STATE_KINDS, LedgerState, admit
+from .checkpoints import checkpoint_text, default_origin, is_note_time, sign_checkpoint_note
 from .collector import collector_paused
 from .crypto import Signer, verify_signature
 from .entitlements import RefInfo
@@ -36,11 +37,13 @@ from .errors import (
     CLOCK_SKEW,
     IDEMPOTENCY_CONFLICT,
     KEY_NOT_VALID,
+    LOG_ORIGIN_MISMATCH,
     NOT_INITIALISED,
     SIGNATURE_INVALID,
     LedgerError,
 )
 from .merkle import Frontier
+from .note import parse_note
 from .private_files import private_dir, private_file
 from .registry import KeyRegistry, named_key
 
@@ -94,6 +97,14 @@ checkpoints = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("key_id", sa.String(64), nullable=False),
     sa.Column("signature", sa.LargeBinary, nullable=False),
+    # the exact checkpoint note (ledger/checkpoints.py) from note_from on; NULL: the RFC 8785 JSON checkpoint
+    sa.Column("note", sa.LargeBinary),
+)
+#: the log's origin (one row, written once: migration 0009)
+log_table = sa.Table(
+    "ledger_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("origin", sa.String(200), nullable=False),
 )
 tree_state = sa.Table(
     "ledger_tree_state", metadata,
@@ -110,6 +121,8 @@ IDEM_INDEX = "ledger_entries_idem"
 _PG_COPY_TYPES = ["int8", "timestamptz", "bytea", "bytea", "text", "text", "text", "text", "text", "bytea", "bytea"]
 ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
                  "idempotency_key", "client", "statement", "signature")
+CHECKPOINT_COLUMNS = ("id", "tree_size", "root_hash", "created_at", "key_id", "signature", "note")
+_CHECKPOINT_SELECT = f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM ledger_checkpoints"
 
 
 class EntryRow(NamedTuple):
@@ -133,8 +146,12 @@ class CheckpointRow(NamedTuple):
     created_at: datetime
     key_id: str
     signature: bytes
+    note: bytes | None = None  # the signed note (C2SP); None: an RFC 8785 JSON checkpoint
 
     def body(self) -> bytes:
+        """What the operator signed: the note's text, or the RFC 8785 JSON of an old checkpoint."""
+        if self.note is not None:
+            return parse_note(self.note).text
         return checkpoint_body(self.tree_size, self.root_hash, self.created_at)
 
 
@@ -209,13 +226,15 @@ def read_entry_row(r: Sequence[Any]) -> EntryRow:
 
 
 def read_checkpoint_row(r: Sequence[Any]) -> CheckpointRow:
-    """A checkpoint row from driver values (id, tree_size, root_hash, created_at, key_id, signature);
-    ValueError or TypeError when damaged."""
+    """A checkpoint row from driver values (CHECKPOINT_COLUMNS: id, tree_size, root_hash, created_at, key_id,
+    signature, note); ValueError or TypeError when damaged."""
     if not isinstance(r[0], int) or not isinstance(r[1], int):
         raise TypeError("id or tree_size is not an integer")
     if not 0 <= r[1] < 2**53:  # what a checkpoint body can carry (RFC 8785 integers)
         raise ValueError(f"tree_size {r[1]} is out of range")
-    return CheckpointRow(r[0], r[1], bytes(r[2]), utc_from_driver(r[3]), str(r[4]), bytes(r[5]))
+    note = r[6] if len(r) > 6 else None
+    return CheckpointRow(r[0], r[1], bytes(r[2]), utc_from_driver(r[3]), str(r[4]), bytes(r[5]),
+                         None if note is None else bytes(note))
 
 
 def _checkpoint_or_none(r: Sequence[Any]) -> CheckpointRow | None:
@@ -282,8 +301,11 @@ class Store:
 
     def __init__(self, url: str, *, schema: str | None = None, operator: Signer | None = None,
                  clock: Callable[[], datetime] = utcnow, max_skew: timedelta = timedelta(minutes=5),
-                 checkpoint_every: int = 1000, checkpoint_on_append: bool = True) -> None:
+                 checkpoint_every: int = 1000, checkpoint_on_append: bool = True,
+                 origin: str | None = None) -> None:
         self.url = url
+        # the origin the deployment chose (BWLEDGER_LOG_ORIGIN); None: derived from the genesis entry
+        self.configured_origin = origin
         self.schema = schema
         self.operator = operator
         self.clock = clock
@@ -444,14 +466,13 @@ class Store:
         return VerificationView(state, checkpoints, -1 if top is None else int(top), count)
 
     def raw_checkpoints(self, conn: Connection | None = None) -> list[tuple]:
-        """Driver tuples (id, tree_size, root_hash, created_at, key_id, signature) in id order, unconverted."""
+        """Driver tuples (CHECKPOINT_COLUMNS) in id order, unconverted."""
         if conn is None:
             with self.engine.connect() as c:
                 return self.raw_checkpoints(c)
         cur = conn.connection.driver_connection.cursor()
         try:
-            cur.execute("SELECT id, tree_size, root_hash, created_at, key_id, signature FROM ledger_checkpoints "
-                        "ORDER BY id")
+            cur.execute(_CHECKPOINT_SELECT + " ORDER BY id")
             return cur.fetchall()
         finally:
             cur.close()
@@ -506,8 +527,7 @@ class Store:
         with self.engine.connect() as c:
             cur = c.connection.driver_connection.cursor()
             try:
-                cur.execute("SELECT id, tree_size, root_hash, created_at, key_id, signature FROM ledger_checkpoints "
-                            "ORDER BY id DESC LIMIT 50")
+                cur.execute(_CHECKPOINT_SELECT + " ORDER BY id DESC LIMIT 50")
                 for r in cur.fetchall():
                     cp = _checkpoint_or_none(r)
                     if cp is not None:
@@ -515,6 +535,51 @@ class Store:
             finally:
                 cur.close()
         return None
+
+    def latest_checkpoint_note(self) -> bytes | None:
+        """The newest checkpoint note, exactly as the operator signed it (None: no checkpoint, or the newest
+        is an RFC 8785 JSON checkpoint of before note_from: `checkpoint()` signs a note after it)."""
+        cp = self.latest_checkpoint()
+        return None if cp is None else cp.note
+
+    def origin(self, conn: Connection | None = None) -> str | None:
+        """The log's origin as stored (None before the first checkpoint note)."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.origin(c)
+        return conn.execute(sa.select(log_table.c.origin).where(log_table.c.id == 1)).scalar_one_or_none()
+
+    def log_origin(self) -> str:
+        """The origin checkpoint notes name: the stored one, else what the first note will store (the
+        configured one, or the one derived from the genesis entry)."""
+        with self.engine.connect() as c:
+            stored = self.origin(c)
+            if stored is not None:
+                return stored
+            if self.configured_origin is not None:
+                return self.configured_origin
+            genesis = c.execute(sa.select(entries.c.leaf_hash).where(entries.c.seq == 0)).scalar_one_or_none()
+        if genesis is None:
+            raise LedgerError(NOT_INITIALISED, "the ledger has no genesis entry: no origin yet")
+        return default_origin(bytes(genesis))
+
+    def _origin_for_note(self, conn: Connection) -> str:
+        """The origin a checkpoint note names: the stored one; otherwise (the first note) the configured
+        one or the one derived from the genesis entry, stored now. A configured origin other than the
+        stored one is refused (LOG_ORIGIN_MISMATCH): an origin never changes."""
+        stored = self.origin(conn)
+        if stored is not None:
+            if self.configured_origin is not None and self.configured_origin != stored:
+                raise LedgerError(LOG_ORIGIN_MISMATCH, f"the ledger's origin is {stored!r}, the setting says "
+                                  f"{self.configured_origin!r}: an origin never changes")
+            return stored
+        origin = self.configured_origin
+        if origin is None:
+            genesis = conn.execute(sa.select(entries.c.leaf_hash).where(entries.c.seq == 0)).scalar_one()
+            origin = default_origin(bytes(genesis))
+        checkpoint_text(origin, 0, bytes(32))  # refuses an origin a checkpoint cannot carry
+        conn.execute(log_table.insert().values(id=1, origin=origin))
+        return origin
 
     def damaged_checkpoints(self) -> list[int]:
         """Ids of checkpoint rows that cannot be read (what the health endpoint reports)."""
@@ -874,14 +939,26 @@ class Store:
                             reg: KeyRegistry) -> None:
         """Sign checkpoints of (tree size, root) in order and insert them with one statement."""
         assert self.operator is not None
+        origin = self._origin_for_note(conn) if is_note_time(now) else None
         rows = []
         for size, root in sized_roots:
             why = reg.key_problem(self.operator.key_id, OPERATOR, size, now)
             if why:
                 raise LedgerError(KEY_NOT_VALID, "the operator key is not valid for a checkpoint: " + why)
-            rows.append({"tree_size": size, "root_hash": root, "created_at": now, "key_id": self.operator.key_id,
-                         "signature": self.operator.sign(checkpoint_body(size, root, now))})
+            row = {"tree_size": size, "root_hash": root, "created_at": now, "key_id": self.operator.key_id}
+            if origin is None:  # before note_from: the RFC 8785 JSON checkpoint
+                row.update(signature=self.operator.sign(checkpoint_body(size, root, now)), note=None)
+            else:
+                note = sign_checkpoint_note(self.operator, origin, size, root)
+                row.update(signature=parse_note(note).signatures[0].signature, note=note)
+            rows.append(row)
         conn.execute(checkpoints.insert(), rows)
+
+    def _newest_is_json(self, conn: Connection) -> bool:
+        """Whether the newest checkpoint is an RFC 8785 JSON one (the first `checkpoint()` from note_from on
+        then signs a note of the same tree, so that a witness has a note to read without waiting for an entry)."""
+        note = conn.execute(sa.select(checkpoints.c.note).order_by(checkpoints.c.id.desc()).limit(1)).one_or_none()
+        return note is not None and note[0] is None
 
     def pending_checkpoint(self) -> tuple[int, datetime | None]:
         """(entries not yet covered by a checkpoint, received_at of the first of them or None)."""
@@ -900,9 +977,11 @@ class Store:
             raise LedgerError(KEY_NOT_VALID, "no operator key: cannot sign a checkpoint")
         with self._write() as conn, conn.begin():
             state = self._lock(conn)
-            if state.tree_size == 0 or state.checkpoint_size == state.tree_size:
-                return None
             now = max(self.clock(), state.last_received_at or self.clock())
+            if state.tree_size == 0:
+                return None
+            if state.checkpoint_size == state.tree_size and not (is_note_time(now) and self._newest_is_json(conn)):
+                return None  # nothing new (and, from note_from on, the newest is a note already)
             ledger = self._refresh_state(conn, (self._state or LedgerState()).copy(), state.tree_size)
             root = Frontier.from_bytes(state.tree_size, state.frontier).root()
             self._insert_checkpoint(conn, state.tree_size, root, now, ledger.registry)
