@@ -205,3 +205,35 @@ def compare(a: Annotated[Path, typer.Argument(help="medeondertekend controlepunt
         raise typer.Exit(1)
     typer.echo(("in orde: " if result.verdict == "CONSISTENT" else "onbeslist: ") + result.message)
     raise typer.Exit(0 if result.verdict == "CONSISTENT" else 2)
+
+
+@witness_app.command("collect")
+def collect() -> None:
+    """(Operator) sign a checkpoint of new entries, send the newest checkpoint to the witnesses of BWLEDGER_WITNESSES (tlog-witness
+    add-checkpoint) and store the cosignatures they give; exit 1 when a witness refused or was unreachable."""
+    from api import bootstrap
+    from ledger import service
+    from ledger.errors import LedgerError
+
+    try:
+        s = app_settings.load_settings()
+    except ValueError as exc:
+        _fail(str(exc))
+    store = bootstrap.open_store(s)
+    try:
+        collector = bootstrap.witness_collector(s, store)
+        if collector is None:
+            _fail("er zijn geen getuigen ingesteld (BWLEDGER_WITNESSES)")
+        service.checkpoint(store)  # the entries not yet covered (a no-op when nothing is new) ...
+        service.checkpoint_note(store)  # ... and a note to send (signed now if the newest is still JSON)
+        result = collector()
+    except LedgerError as exc:
+        _fail(error_text(exc.code, exc.message))
+    finally:
+        store.dispose()
+    for line in result.lines:
+        typer.echo(f"medeondertekend door {line.name}")
+    for name, why in sorted(result.problems.items()):
+        typer.echo(f"getuige {name}: {why}")
+    typer.echo(f"{len(result.lines)} van {len(s.witnesses)} getuigen medeondertekenden het controlepunt")
+    raise typer.Exit(1 if result.problems else 0)

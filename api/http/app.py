@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logmask.install()  # after uvicorn and litestar configured their handlers: mask BSN-like numbers
         # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
-        timer = CheckpointTimer(store, settings.checkpoint_seconds, anchor_seconds=settings.audit_anchor_seconds)
+        timer = CheckpointTimer(store, settings.checkpoint_seconds, anchor_seconds=settings.audit_anchor_seconds,
+                                collector=bootstrap.witness_collector(settings, store))
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         app.state.access = bootstrap.access_service(store)
         app.state.rate_limit = bootstrap.request_limit(settings, store)

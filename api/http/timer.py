@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -36,6 +37,9 @@ class CheckpointTimer:
     anchors: int = 0  # audit anchors recorded (api/access/audit.py)
     last_error: str | None = None
     last_checkpoint_at: datetime | None = None
+    #: after each new checkpoint: ask the witnesses to cosign it (api/bootstrap.py witness_collector); None: none
+    collector: Callable[[], object] | None = None
+    witness_problems: dict = field(default_factory=dict)
     _task: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -59,7 +63,22 @@ class CheckpointTimer:
         self.checkpoints += 1
         self.last_checkpoint_at = datetime.now(timezone.utc)
         log.info("checkpoint at tree size %d", cp.tree_size)
+        if self.collector is not None:
+            self.collect()
         return True
+
+    def collect(self) -> None:
+        """Ask the witnesses for their cosignatures of the newest checkpoint; what went wrong per witness is
+        kept in `witness_problems` and logged (a witness that is down must not stop the checkpoints)."""
+        try:
+            result = self.collector()
+        except Exception as exc:  # noqa: BLE001 - reported, never raised into the timer
+            self.witness_problems = {"*": f"{getattr(exc, 'code', type(exc).__name__)}: {exc}"}
+            log.warning("witness collection: %s", self.witness_problems["*"])
+            return
+        self.witness_problems = dict(getattr(result, "problems", {}) or {})
+        for name, why in self.witness_problems.items():
+            log.warning("witness %s: %s", name, why)
 
     async def _run(self) -> None:
         while True:
@@ -96,5 +115,6 @@ class CheckpointTimer:
     def status(self) -> dict:
         return {"running": self.running, "seconds": self.seconds, "interval": self.interval, "ticks": self.ticks,
                 "checkpoints": self.checkpoints, "audit_anchors": self.anchors, "last_error": self.last_error,
+                "witness_problems": self.witness_problems,
                 "last_checkpoint_at": self.last_checkpoint_at.isoformat().replace("+00:00", "Z")
                 if self.last_checkpoint_at else None}

@@ -39,8 +39,8 @@ def signed(tree, size):
 class WitnessServer(LoggedProcess):
     """`bwledger witness serve` in a subprocess on a free port."""
 
-    def __init__(self, home, key, *logs):
-        self.port = free_port()
+    def __init__(self, home, key, *logs, port=None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.state = home / "state.json"
         self.log = open(home / "witness.log", "w+b")
