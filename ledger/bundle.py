@@ -7,7 +7,9 @@ Format: one UTF-8 JSON file, `"format": "bwledger-bundle/1"`:
       "party": "GM0166", "from": "2026-01-01", "to": "2026-03-31",   # received dates, inclusive
       "exported_at": "2026-04-01T09:00:00.000000Z",
       "checkpoint": {"tree_size": N, "root_hash": hex, "timestamp": "...Z", "key_id": hex,
-                     "signature": base64},           # Ed25519 by the operator over checkpoint_body()
+                     "signature": base64,            # Ed25519 by the operator over checkpoint_body()
+                     "note": text},                  # from note_from on: the C2SP checkpoint note, with the
+                                                     # witnesses' cosignatures the operator collected
       "entries": [
         {"role": "party" | "reference" | "key",
          "seq": int, "received_at": "...Z", "prev_hash": hex, "entry_hash": hex,
@@ -26,7 +28,8 @@ SAFETY_CONFIDENTIAL determination are left out of the bundle of a party that doe
 location (ledger/confidential_locations.py, spec 8.7).
 
 To verify: check the checkpoint signature with the operator key (ideally a key id the auditor got
-out of band: --operator-key); recompute every entry hash from its fields (entries.leaf_bytes) and
+out of band: --operator-key); with witness keys (--witness VKEY --quorum K), that at least K of those
+witnesses cosigned the checkpoint note (ledger/cosignature.py require_quorum); recompute every entry hash from its fields (entries.leaf_bytes) and
 check its inclusion proof against the checkpoint root; replay the key entries; check every
 statement's signature under the key valid at its received_at, its payload and the entitlement table.
 """
@@ -50,8 +53,13 @@ from .crypto import verify_signature
 from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint_body, entry_hash, light_or_full,
                       parse_statement)
-from .errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE, INCLUSION_PROOF_INVALID,
-                     KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError, Problem)
+from .checkpoints import log_verifier
+from .cosignature import require_quorum, verified_cosigners
+from .cosigned import cosigned_note
+from .errors import (BUNDLE_MALFORMED, CHECKPOINT_NOT_COSIGNED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE,
+                     INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError,
+                     Problem)
+from .note import NoteError, parse_note
 from .merkle import InclusionVerifier, MerkleTree
 from .registry import KeyRegistry
 from .store import EntryRow, Store
@@ -83,6 +91,9 @@ class BundleReport:
     tree_size: int = 0
     operator_key_id: str = ""
     trusted_operator: bool = False
+    #: the witnesses (key names) whose cosignatures of the checkpoint verified, when witness keys were given
+    cosigners: list[str] = field(default_factory=list)
+    quorum: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -174,7 +185,8 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
         "format": FORMAT, "party": party, "from": date_from.isoformat(), "to": date_to.isoformat(),
         "exported_at": _iso(store.clock()),
         "checkpoint": {"tree_size": n, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
-                       "key_id": cp.key_id, "signature": _b64(cp.signature).decode()},
+                       "key_id": cp.key_id, "signature": _b64(cp.signature).decode(),
+                       **({"note": cosigned_note(store, cp.note).decode()} if cp.note is not None else {})},
         "entries": [encode(r, "key") for r in keys] + [encode(r, "reference") for r in references]
                    + [encode(r, "party") for r in chosen],
     }
@@ -183,16 +195,18 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
     return BundleSummary(out, party, len(chosen), len(references), len(keys), n)
 
 
-def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ()) -> BundleReport:
+def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = (), witness_vkeys: Sequence[str] = (),
+                       quorum: int | None = None) -> BundleReport:
     """Read and verify a bundle file; the reported time includes reading and parsing it. The cyclic
     garbage collector is paused meanwhile (ledger/collector.py): the parsed document and the
     statements of every entry are kept to the end, and the collections they trigger would traverse
     them all again and again (about 8 us per entry)."""
     with collector_paused():
-        return _verify_file(path, trusted_operator_keys)
+        return _verify_file(path, trusted_operator_keys, witness_vkeys, quorum)
 
 
-def _verify_file(path: Path, trusted_operator_keys: Sequence[str]) -> BundleReport:
+def _verify_file(path: Path, trusted_operator_keys: Sequence[str], witness_vkeys: Sequence[str] = (),
+                 quorum: int | None = None) -> BundleReport:
     started = time.perf_counter()
     try:
         doc = _JSON.decode(Path(path).read_bytes())
@@ -202,17 +216,20 @@ def _verify_file(path: Path, trusted_operator_keys: Sequence[str]) -> BundleRepo
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "cannot read bundle: de JSON is te diep genest")])
     if not isinstance(doc, dict):
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "cannot read bundle: not a JSON object")])
-    return _verify(doc, trusted_operator_keys, started)
+    return _verify(doc, trusted_operator_keys, started, witness_vkeys, quorum)
 
 
-def verify_bundle(doc: dict, *, trusted_operator_keys: Sequence[str] = ()) -> BundleReport:
+def verify_bundle(doc: dict, *, trusted_operator_keys: Sequence[str] = (), witness_vkeys: Sequence[str] = (),
+                  quorum: int | None = None) -> BundleReport:
     """Verify a parsed bundle; every problem is reported with its sequence number (the collector
-    paused, as in verify_bundle_file)."""
+    paused, as in verify_bundle_file). With `witness_vkeys`, the checkpoint must carry a note cosigned by
+    `quorum` of them (default: all)."""
     with collector_paused():
-        return _verify(doc, trusted_operator_keys, time.perf_counter())
+        return _verify(doc, trusted_operator_keys, time.perf_counter(), witness_vkeys, quorum)
 
 
-def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> BundleReport:
+def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, witness_vkeys: Sequence[str] = (),
+            quorum: int | None = None) -> BundleReport:
     report = BundleReport()
     problems = report.problems
     add = problems.append
@@ -275,10 +292,21 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
                 registry.apply(seq, at, st)
     # 3. the checkpoint, signed by an operator key (trusted out of band when given)
     rec = registry.records.get(cp["key_id"])
+    note = cp.get("note")
     if rec is None or rec.party != OPERATOR:
         add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "checkpoint key is not an operator key"))
+    elif note is not None:
+        why = _note_problem(note, size, root, rec.public_key, cp_sig)
+        if why:
+            add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, why))
     elif not verify_signature(rec.public_key, cp_sig, checkpoint_body(size, root, cp_time)):
         add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "checkpoint signature does not verify"))
+    # 3b. the witnesses: a quorum of the trusted ones cosigned the checkpoint note
+    if witness_vkeys:
+        report.quorum = len(witness_vkeys) if quorum is None else quorum
+        for problem in _witness_problems(note, rec.public_key if rec is not None else None, witness_vkeys,
+                                         report.quorum, report.cosigners):
+            add(problem)
     if trusted_operator_keys:
         report.trusted_operator = cp["key_id"] in trusted_operator_keys
         if not report.trusted_operator:
@@ -315,6 +343,40 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
     problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, p.code))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _note_problem(note: object, size: int, root: bytes, public_key: bytes, signature: bytes) -> str | None:
+    """Why the bundle's checkpoint note is not the operator's note of (size, root) with `signature`, or None."""
+    if not isinstance(note, str):
+        return "the checkpoint note is not text"
+    try:
+        parsed = parse_note(note.encode())
+        origin = parsed.text.split(b"\n", 1)[0].decode()
+        opened = verified_cosigners(note.encode(), log_verifier(origin, public_key), ())
+    except NoteError as exc:
+        return f"the checkpoint note does not verify under the operator key ({exc.code})"
+    if (opened.checkpoint.tree_size, opened.checkpoint.root_hash) != (size, root):
+        return "the checkpoint note is not of the bundle's tree size and root"
+    if not any(s.signature == signature for s in parsed.signatures if s.name == origin):
+        return "the checkpoint's signature is not the note's"
+    return None
+
+
+def _witness_problems(note: object, operator_key: bytes | None, witness_vkeys: Sequence[str], k: int,
+                      cosigners: list[str]) -> list[Problem]:
+    """CHECKPOINT_NOT_COSIGNED (no note to count cosignatures on), or the refusal of `require_quorum` (its code:
+    QUORUM_NOT_MET, QUORUM_INVALID, COSIGNER_KEY_INVALID, a note code); the verified cosigners into `cosigners`."""
+    if not isinstance(note, str) or operator_key is None:
+        return [Problem(None, CHECKPOINT_NOT_COSIGNED, "the bundle's checkpoint is no note that witnesses cosigned "
+                                                       "(a checkpoint from before note_from, or no operator key)")]
+    origin = note.split("\n", 1)[0]
+    try:
+        opened = verified_cosigners(note.encode(), log_verifier(origin, operator_key), witness_vkeys)
+        cosigners.extend(c.verifier.name for c in opened.cosigners)
+        require_quorum(note.encode(), log_verifier(origin, operator_key), witness_vkeys, k)
+    except NoteError as exc:
+        return [Problem(None, exc.code, str(exc))]
+    return []
 
 
 def _statement(raw: bytes):

@@ -6,6 +6,7 @@ the operator's command line."""
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 
 from api_helpers import Server
 from test_witness_http import WitnessServer, cli, make_key
@@ -74,6 +75,21 @@ def test_operator_collects_cosignatures_from_two_witnesses(tmp_path):
         assert sizes["w2.test/w"] == size
         op.stop()
         assert "Traceback" not in op.output(), op.output()
+        # ... -> bundle -> verify-bundle --witness --quorum, offline
+        store = service.open_ledger(f"sqlite:///{home / 'bwledger.db'}", home / "keys")
+        bundle = tmp_path / "bundle.json"
+        service.export_bundle(store, "GM0166", date.today() - timedelta(days=1), date.today() + timedelta(days=1),
+                              bundle)
+        operator_key = store.operator.key_id
+        store.dispose()
+        r = cli("ledger", "verify-bundle", bundle, "--operator-key", operator_key, "--witness", v1, "--witness", v2,
+                "--quorum", "2")
+        assert r.exit_code == 0, r.output
+        assert "getuigen: 2 van de vereiste 2 medeondertekenden" in r.output
+        stranger = new_witness_vkey()
+        r = cli("ledger", "verify-bundle", bundle, "--witness", v1, "--witness", stranger, "--quorum", "2")
+        assert r.exit_code == 1 and "te weinig getuigen" in r.output and "QUORUM_NOT_MET" in r.output, r.output
+        assert cli("ledger", "verify-bundle", bundle).exit_code == 0  # without --witness: as before
     finally:
         op.close()
         w1.close()
