@@ -2,7 +2,7 @@
 refuses a checkpoint without K valid cosignatures of the trusted witnesses: met, not met, a forged cosignature,
 a checkpoint that is no note, and without witness keys the bundle verifies as before. The witnesses are real
 ledger.witness.Witness objects reached through the add-checkpoint protocol in-process (the HTTP transport is
-tests/api/test_witness_roundtrip.py)."""
+tests/api/test_witness_roundtrip.py). On SQLite and PostgreSQL (the cosignatures table)."""
 import json
 from datetime import date, timedelta
 
@@ -37,8 +37,8 @@ def _collect(store, witnesses):
 
 
 @pytest.fixture
-def cosigned_bundle(sqlite_env, tmp_path):
-    e = sqlite_env
+def cosigned_bundle(env, tmp_path):
+    e = env
     e.append("GM0193", "determination", determination(addressee="GM0166"))
     service.checkpoint(e.store)
     ws = _witnesses(tmp_path, e.store, 3)
