@@ -427,30 +427,14 @@ def collect(note_bytes: bytes, witnesses: Sequence[WitnessEndpoint], proof_for: 
     cannot be reached is listed in `problems` (the others are still asked)."""
     note = parse_note(note_bytes)
     size = parse_checkpoint_text(note.text).tree_size
-    known_sizes = dict(known_sizes or {})
+    known_sizes = known_sizes or {}
     result = CollectResult()
     for w in witnesses:
         name = w.verifier.name
-        old = known_sizes.get(name, 0)
         try:
-            for _attempt in range(2):
-                proof = proof_for(old, size) if 0 < old < size else []
-                status, ctype, body = post(w.url + "/add-checkpoint", add_checkpoint_body(old, proof, note_bytes))
-                if status == 409 and ctype.split(";")[0].strip() == SIZE_CONTENT_TYPE and _attempt == 0:
-                    try:
-                        old = int(body.decode().strip())
-                    except ValueError:
-                        break
-                    if old > size:
-                        result.problems[name] = (f"de getuige kent al grootte {old}, groter dan dit controlepunt "
-                                                 f"({size})")
-                        break
-                    continue
-                break
-        except OSError as exc:  # the transport's errors (httpx's are wrapped by the caller)
+            status, body = _add_checkpoint(w.url, note_bytes, size, known_sizes.get(name, 0), proof_for, post)
+        except OSError as exc:  # the transport's errors (the caller wraps its HTTP client's)
             result.problems[name] = f"de getuige is niet bereikbaar: {exc}"
-            continue
-        if name in result.problems:
             continue
         if status != 200:
             result.problems[name] = f"de getuige weigerde (HTTP {status}): {body.decode('utf-8', 'replace').strip()}"
@@ -459,9 +443,29 @@ def collect(note_bytes: bytes, witnesses: Sequence[WitnessEndpoint], proof_for: 
         if not good:
             result.problems[name] = "de getuige gaf geen geldige medeondertekening"
             continue
-        result.lines.extend(good[:1])
+        result.lines.append(good[0])
         result.sizes[name] = size
     return result
+
+
+def _add_checkpoint(url: str, note_bytes: bytes, size: int, old: int,
+                    proof_for: Callable[[int, int], Sequence[bytes]], post: Post) -> tuple[int, bytes]:
+    """One add-checkpoint from `old`, and once more from the size a 409 names (when it is not beyond `size`):
+    the last answer's status and body."""
+    def send(old_size: int) -> tuple[int, str, bytes]:
+        proof = proof_for(old_size, size) if 0 < old_size < size else []
+        return post(url + "/add-checkpoint", add_checkpoint_body(old_size, proof, note_bytes))
+
+    status, ctype, body = send(old)
+    if status == 409 and ctype.split(";")[0].strip() == SIZE_CONTENT_TYPE:
+        try:
+            known = int(body.decode().strip())
+        except ValueError:
+            return status, body
+        if known > size:
+            return status, f"de getuige kent al grootte {known}, groter dan dit controlepunt ({size})".encode()
+        status, _, body = send(known)
+    return status, body
 
 
 def _own_cosignatures(note: Note, body: bytes, verifier: Verifier) -> list[NoteSignature]:
