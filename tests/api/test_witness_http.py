@@ -134,3 +134,24 @@ def test_compare_reports_a_split_view_with_both_notes(tmp_path):
     assert "medeondertekend door w1.test/w" in r.output and "medeondertekend door w2.test/w" in r.output
     same = cli("witness", "compare", a, a, "--log", LOG_VKEY)
     assert same.exit_code == 0 and "in orde" in same.output
+
+
+def test_witness_settings_and_key_file_refusals(tmp_path):
+    import pytest
+
+    from api.settings import load_settings
+    from ledger.keyfile import new_key_file
+
+    vkey = cs.witness_verifier("w.test/w", new_signer("X").public_key).vkey()
+    s = load_settings({"BWLEDGER_HOME": str(tmp_path), "BWLEDGER_WITNESSES": f"{vkey} http://a:1,\n{vkey} https://b"})
+    assert s.witnesses == ((vkey, "http://a:1"), (vkey, "https://b"))
+    for bad in (f"{vkey}", f"{vkey} ftp://x", f"{LOG_VKEY} http://x"):  # no URL, not HTTP, a log key
+        with pytest.raises(ValueError, match="BWLEDGER_WITNESSES"):
+            load_settings({"BWLEDGER_HOME": str(tmp_path), "BWLEDGER_WITNESSES": bad})
+    r = cli("witness", "key", "new", "--party", "RG:ijssel-vecht", "--name", "met spatie", "--out", tmp_path / "k.pem")
+    assert r.exit_code == 2 and "geen geldige naam" in r.output and not (tmp_path / "k.pem").exists()
+    new_key_file(tmp_path / "party.pem", "GM0166")  # an ordinary party key is no witness key
+    r = cli("witness", "key", "show", tmp_path / "party.pem")
+    assert r.exit_code == 2 and "geen sleutel van een getuige" in r.output
+    r = cli("witness", "serve", "--key", tmp_path / "party.pem")
+    assert r.exit_code == 2 and "--log" in r.output
