@@ -27,8 +27,14 @@ from api.client import LedgerClient, Refused, Unreachable
 from ledger.checkpoints import parse_checkpoint_text
 from ledger.keyfile import KeyFileError
 from ledger.note import NoteError, parse_note
-from ledger.witness import (WitnessRefused, compare_cosigned, new_witness_key, open_witness, origin_hash,
-                            witness_key_vkey)
+from ledger.witness import (
+    WitnessRefused,
+    compare_cosigned,
+    new_witness_key,
+    open_witness,
+    origin_hash,
+    witness_key_vkey,
+)
 from rules.glossary import error_text
 
 witness_app = typer.Typer(help="Getuige van het grootboek: controlepunten controleren en medeondertekenen "

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ledger.bundle import FORMAT
+from ledger.bundle import FORMAT, checkpoint_document
 from ledger.confidential_locations import confidentiality, without_withheld
 from ledger.entries import COMMITTEE, KEY_KINDS
 from ledger.errors import BUNDLE_MALFORMED, LedgerError
@@ -85,8 +85,7 @@ def build_case_bundle(store: Store, case_id: str) -> CaseBundle:
         "from": min(r.received_at for r in party_rows).astimezone(timezone.utc).date().isoformat(),
         "to": max(r.received_at for r in party_rows).astimezone(timezone.utc).date().isoformat(),
         "exported_at": _iso(store.clock()),
-        "checkpoint": {"tree_size": n, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
-                       "key_id": cp.key_id, "signature": base64.b64encode(cp.signature).decode()},
+        "checkpoint": checkpoint_document(store, cp),
         "entries": [encode(r, "key") for r in keys] + [encode(r, "party" if r.seq in mine else "reference")
                                                        for r in rows],
         "case": {"case_id": case_id, "status": view.status, "claiming": view.parties.claiming,

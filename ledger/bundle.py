@@ -62,7 +62,7 @@ from .errors import (BUNDLE_MALFORMED, CHECKPOINT_NOT_COSIGNED, CHECKPOINT_SIGNA
 from .note import NoteError, parse_note
 from .merkle import InclusionVerifier, MerkleTree
 from .registry import KeyRegistry
-from .store import EntryRow, Store
+from .store import CheckpointRow, EntryRow, Store
 
 FORMAT = "bwledger-bundle/1"
 _JSON = msgspec.json.Decoder()
@@ -161,6 +161,16 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     return chosen, references
 
 
+def checkpoint_document(store: Store, cp: CheckpointRow) -> dict:
+    """The bundle's "checkpoint" object (a party's bundle and a case's, cases/bundle.py): the row's fields and,
+    for a checkpoint note, the note with the witnesses' cosignatures collected for it (ledger/cosigned.py)."""
+    doc = {"tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
+           "key_id": cp.key_id, "signature": _b64(cp.signature).decode()}
+    if cp.note is not None:
+        doc["note"] = cosigned_note(store, cp.note).decode()
+    return doc
+
+
 def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path,
                   viewer: str | None = None) -> BundleSummary:
     """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive), as
@@ -184,9 +194,7 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
     doc = {
         "format": FORMAT, "party": party, "from": date_from.isoformat(), "to": date_to.isoformat(),
         "exported_at": _iso(store.clock()),
-        "checkpoint": {"tree_size": n, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
-                       "key_id": cp.key_id, "signature": _b64(cp.signature).decode(),
-                       **({"note": cosigned_note(store, cp.note).decode()} if cp.note is not None else {})},
+        "checkpoint": checkpoint_document(store, cp),
         "entries": [encode(r, "key") for r in keys] + [encode(r, "reference") for r in references]
                    + [encode(r, "party") for r in chosen],
     }

@@ -22,11 +22,33 @@ from dataclasses import dataclass
 
 from .checkpoints import CheckpointText, parse_checkpoint_text
 from .crypto import verify_signature
-from .note import COSIGNATURE_V1, ED25519, Note, NoteError, NoteSignature, Verifier, key_id, open_note, parse_vkey
+from .note import (
+    COSIGNATURE_V1,
+    ED25519,
+    Note,
+    NoteError,
+    NoteSignature,
+    Verifier,
+    key_id,
+    open_note,
+    parse_vkey,
+)
 
-__all__ = ["HEADER", "MAX_TIMESTAMP", "cosigned_message", "cosign", "cosignature_timestamp", "verify_cosignature",
-           "witness_verifier", "Cosigner", "CosignedCheckpoint", "verified_cosigners", "require_quorum",
-           "log_key", "witness_verifiers"]
+__all__ = [
+    "HEADER",
+    "MAX_TIMESTAMP",
+    "CosignedCheckpoint",
+    "Cosigner",
+    "cosign",
+    "cosignature_timestamp",
+    "cosigned_message",
+    "log_key",
+    "require_quorum",
+    "verified_cosigners",
+    "verify_cosignature",
+    "witness_verifier",
+    "witness_verifiers",
+]
 
 HEADER = b"cosignature/v1\n"
 #: "It MUST NOT exceed 2^63 - 1"

@@ -19,8 +19,14 @@ from .service import checkpoint_note
 from .store import Store
 from .witness import CollectResult, Post, WitnessEndpoint, collect, with_cosignatures
 
-__all__ = ["record_cosignatures", "cosignature_lines", "cosigned_note", "cosigned_checkpoint_note", "known_sizes",
-           "collect_latest"]
+__all__ = [
+    "collect_latest",
+    "cosignature_lines",
+    "cosigned_checkpoint_note",
+    "cosigned_note",
+    "known_sizes",
+    "record_cosignatures",
+]
 
 def record_cosignatures(store: Store, note_bytes: bytes, lines: Sequence[NoteSignature]) -> int:
     """Keep the cosignature lines of a checkpoint note (verified by the caller: `collect` keeps only those);

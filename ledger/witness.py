@@ -43,15 +43,38 @@ from pathlib import Path
 
 from .checkpoints import CheckpointText, parse_checkpoint_text
 from .cosignature import cosign, log_key, verify_cosignature, witness_verifier, witness_verifiers
+from .keyfile import (
+    KeyFileError,
+    new_key_file,
+    public_key_path,
+    read_key_file,
+    read_key_header,
+    read_public_key_file,
+)
 from .merkle import EMPTY_ROOT, verify_consistency
-from .keyfile import KeyFileError, new_key_file, public_key_path, read_key_file, read_key_header, read_public_key_file
 from .note import Note, NoteError, NoteSignature, Verifier, format_note, key_id, open_note, parse_note
 from .private_files import private_dir, write_private
 
-__all__ = ["WitnessRefused", "WitnessAnswer", "Witness", "add_checkpoint_body", "parse_add_checkpoint",
-           "origin_hash", "Comparison", "compare_cosigned", "WitnessEndpoint", "CollectResult", "collect",
-           "with_cosignatures", "SIZE_CONTENT_TYPE", "MAX_PROOF_LINES", "WITNESS_NAME_HEADER", "new_witness_key",
-           "witness_key_vkey", "open_witness"]
+__all__ = [
+    "MAX_PROOF_LINES",
+    "SIZE_CONTENT_TYPE",
+    "WITNESS_NAME_HEADER",
+    "CollectResult",
+    "Comparison",
+    "Witness",
+    "WitnessAnswer",
+    "WitnessEndpoint",
+    "WitnessRefused",
+    "add_checkpoint_body",
+    "collect",
+    "compare_cosigned",
+    "new_witness_key",
+    "open_witness",
+    "origin_hash",
+    "parse_add_checkpoint",
+    "with_cosignatures",
+    "witness_key_vkey",
+]
 
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
 #: "The client MUST NOT send more than 63 consistency proof lines."
@@ -350,7 +373,7 @@ class Comparison:
 
 
 def _cosigner_names(note_bytes: bytes, log: Verifier, witnesses: Sequence[Verifier]) -> tuple[str, ...]:
-    note, verified = open_note(note_bytes, [log, *witnesses], check=verify_cosignature)
+    _, verified = open_note(note_bytes, [log, *witnesses], check=verify_cosignature)
     return tuple(v.name for v in verified if v != log)
 
 

@@ -40,7 +40,7 @@ def create_witness_app(witness: Witness) -> Litestar:
                 note = witness.latest(origin)
                 if note is not None:
                     return Response(note, media_type=_TEXT)
-        return Response("deze getuige heeft voor dit grootboek nog geen controlepunt medeondertekend\n".encode(),
+        return Response(b"deze getuige heeft voor dit grootboek nog geen controlepunt medeondertekend\n",
                         status_code=404, media_type=_TEXT)
 
     @get("/", operation_id="witnessInfo")

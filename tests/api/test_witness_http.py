@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from ledger import cosignature as cs
-from ledger import note, witness as wt
+from ledger import note
+from ledger import witness as wt
 from ledger.checkpoints import checkpoint_text
 from ledger.crypto import new_signer
 from ledger.merkle import MerkleTree, leaf_hash
@@ -43,7 +44,7 @@ class WitnessServer(LoggedProcess):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.state = home / "state.json"
-        self.log = open(home / "witness.log", "w+b")
+        self.log = open(home / "witness.log", "w+b")  # noqa: SIM115 - closed by LoggedProcess.close
         args = [a for v in logs for a in ("--log", v)]
         self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "witness", "serve", "--key", str(key),
                                       "--state", str(self.state), "--port", str(self.port), *args],

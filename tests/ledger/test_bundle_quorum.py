@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from ledger_helpers import determination
 
 from ledger import service
 from ledger.bundle import verify_bundle, verify_bundle_file
@@ -14,7 +15,6 @@ from ledger.cosigned import collect_latest, cosigned_checkpoint_note
 from ledger.crypto import new_signer
 from ledger.errors import CHECKPOINT_NOT_COSIGNED, QUORUM_NOT_MET
 from ledger.witness import Witness, WitnessEndpoint
-from ledger_helpers import determination
 
 TODAY = date.today()
 

@@ -10,7 +10,8 @@ import stat
 import pytest
 
 from ledger import cosignature as cs
-from ledger import note, witness as wt
+from ledger import note
+from ledger import witness as wt
 from ledger.checkpoints import checkpoint_text
 from ledger.crypto import new_signer
 from ledger.merkle import MerkleTree, leaf_hash
