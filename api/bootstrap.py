@@ -31,14 +31,15 @@ def open_store(settings: Settings | None = None, *, with_operator: bool = True, 
     s = settings_or_env(settings)
     private_home(s)
     return service.open_ledger(s.database_url, s.keys_dir if with_operator else None, schema=s.database_schema,
-                               **store_options)
+                               **{"origin": s.log_origin, **store_options})
 
 
 def init_store(settings: Settings | None = None, **store_options: Any) -> Store:
     """The ledger of `settings`, migrated; on an empty ledger the operator key and its genesis entry."""
     s = settings_or_env(settings)
     private_home(s)
-    return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema, **store_options)
+    return service.init_ledger(s.database_url, s.keys_dir, schema=s.database_schema,
+                               **{"origin": s.log_origin, **store_options})
 
 
 def server_store(settings: Settings) -> Store:

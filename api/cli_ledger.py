@@ -68,6 +68,63 @@ def checkpoint() -> None:
 
 
 @ledger_app.command()
+def vkey() -> None:
+    """Print the operator's verifier key of checkpoint notes (C2SP signed-note: <origin>+<key ID>+<key>), the
+    line a witness or an auditor pins; `GET /v1/checkpoint` serves the notes it verifies."""
+    store = bootstrap.open_store(load_settings())
+    try:
+        typer.echo(service.log_vkey(store))
+    except LedgerError as exc:
+        _fail(exc)
+
+
+def _tree_or_checkpoint(value: str):
+    """A tree size (digits) or a checkpoint file (a note, a bundle, or its JSON checkpoint)."""
+    from ledger.checkpoints import read_checkpoint
+    from ledger.note import NoteError
+
+    if value.isdigit():
+        return int(value)
+    try:
+        return read_checkpoint(Path(value).read_bytes())
+    except OSError as exc:
+        raise typer.BadParameter(f"geen boomgrootte en geen leesbaar bestand: {value} ({exc.strerror})") from None
+    except NoteError as exc:
+        raise typer.BadParameter(f"{value}: {error_text(exc.code, str(exc))}") from None
+
+
+def _side(value, label: str) -> str:
+    if isinstance(value, int):
+        return f"{label}: boomgrootte {value} van dit grootboek"
+    kind = "controlepunt (C2SP-notitie)" if value.note is not None else "controlepunt (JSON, van voor de notities)"
+    return f"{label}: {kind} bij boomgrootte {value.tree_size}, root {value.root_hash.hex()[:16]}..."
+
+
+@ledger_app.command()
+def consistency(old: str = typer.Argument(..., help="the older tree: a tree size or a checkpoint file"),
+                new: str = typer.Argument(..., help="the newer tree: a tree size or a checkpoint file")) -> None:
+    """Check that the log's tree NEW extends its tree OLD (RFC 9162 consistency proof); each a tree size or a
+    checkpoint file someone kept (a checkpoint note of GET /v1/checkpoint, a bundle, or a bundle's JSON
+    checkpoint, of before the notes). Exit 1 when it does not."""
+    from ledger.proofs import check_consistency
+
+    a, b = _tree_or_checkpoint(old), _tree_or_checkpoint(new)
+    store = bootstrap.open_store(load_settings(), with_operator=False)
+    try:
+        result = check_consistency(store, a, b)
+    except LedgerError as exc:
+        _fail(exc)
+    typer.echo(_side(a, "oud"))
+    typer.echo(_side(b, "nieuw"))
+    for code, detail in result.problems:
+        typer.echo(f"fout: {error_text(code, detail)}")
+    verdict = "in orde: de nieuwe boom bevat de oude ongewijzigd" if result.ok else "NIET in orde"
+    typer.echo(f"consistentie van boomgrootte {result.old_size} naar {result.new_size}: {verdict} "
+               f"(bewijs van {len(result.proof)} hashes)")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@ledger_app.command()
 def verify(workers: Optional[int] = typer.Option(None, help="processes for signatures (default: every core)"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable report"),
            deep: bool = typer.Option(False, "--deep", help="also re-validate every payload against its kind's schema "
@@ -113,17 +170,26 @@ def verify(workers: Optional[int] = typer.Option(None, help="processes for signa
 def export(out: Path = typer.Argument(..., help="bundle file to write (JSON)"),
            party: str = typer.Option(..., help="GMxxxx, RG:<region>, OPERATOR or COMMITTEE"),
            date_from: str = typer.Option(..., "--from", help="first received date, YYYY-MM-DD"),
-           date_to: str = typer.Option(..., "--to", help="last received date, YYYY-MM-DD")) -> None:
+           date_to: str = typer.Option(..., "--to", help="last received date, YYYY-MM-DD"),
+           since_checkpoint: Optional[str] = typer.Option(
+               None, "--since-checkpoint", help="the party's previous checkpoint (a note, a bundle or its JSON "
+               "checkpoint): the bundle carries the consistency proof from it")) -> None:
     """Write a self-contained bundle of every entry PARTY authored or is named in."""
     s = load_settings()
+    since = None
+    if since_checkpoint is not None:
+        since = _tree_or_checkpoint(since_checkpoint)
+        if isinstance(since, int):
+            raise typer.BadParameter("--since-checkpoint is een bestand met een controlepunt, geen boomgrootte")
     try:
         party = check_party_code(party)  # the one party check: GM9999 gets no (empty) bundle
         store = bootstrap.open_store(s)
-        summary = service.export_bundle(store, party, _day(date_from), _day(date_to), out)
+        summary = service.export_bundle(store, party, _day(date_from), _day(date_to), out, since=since)
     except LedgerError as exc:
         _fail(exc)
     typer.echo(f"{summary.path}: {summary.entries} regels van {party}, {summary.references} waarnaar verwezen, "
-               f"{summary.key_entries} sleutelregels, bewezen tegen boomgrootte {summary.tree_size}")
+               f"{summary.key_entries} sleutelregels, bewezen tegen boomgrootte {summary.tree_size}"
+               + ("" if since is None else f", consistent met het vorige controlepunt (boomgrootte {since.tree_size})"))
 
 
 @ledger_app.command("verify-bundle")
@@ -146,6 +212,9 @@ def verify_bundle(path: Path,
         typer.echo(_problem(p))
     trust = ("vertrouwd" if report.trusted_operator else
              "NIET gecontroleerd tegen een vertrouwde sleutel (gebruik --operator-key)")
+    if report.since_size is not None:
+        typer.echo(f"vorig controlepunt bij boomgrootte {report.since_size}: consistentie met boomgrootte "
+                   f"{report.tree_size} gecontroleerd")
     typer.echo(f"{report.entries} regels van {report.party} tegen boomgrootte {report.tree_size}; sleutel van de "
                f"beheerder {report.operator_key_id[:16]} {trust}; {len(report.problems)} problemen")
     if witness:

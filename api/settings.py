@@ -15,6 +15,11 @@ class Settings:
     #: the server's checkpoint timer: the longest (about) a submitted entry waits for a checkpoint; 0 turns
     #: the timer off, and then every append batch is checkpointed at its end. BWLEDGER_CHECKPOINT_SECONDS.
     checkpoint_seconds: float = 5.0
+    #: the log's origin: the first line of every checkpoint note and the key name of its signature (C2SP
+    #: tlog-checkpoint), unique per deployment, e.g. `grootboek.example.nl/bw`. Unset: derived once from the
+    #: genesis entry (`bwledger.local/<16 hex>`). Stored in the ledger at its first checkpoint note; a later
+    #: other value is refused (LOG_ORIGIN_MISMATCH). BWLEDGER_LOG_ORIGIN.
+    log_origin: str | None = None
     #: how often (at most) the checkpoint timer anchors the audit log's head in the ledger, in seconds
     #: (api/access/audit.py `anchor`); 0 turns anchoring off. BWLEDGER_AUDIT_ANCHOR_SECONDS, default 60.
     audit_anchor_seconds: float = 60.0
@@ -228,6 +233,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return Settings(home=home, database_url=url,
                     database_schema=env.get("BWLEDGER_DATABASE_SCHEMA") or None,
                     checkpoint_seconds=_number(env, "BWLEDGER_CHECKPOINT_SECONDS", 5.0),
+                    log_origin=env.get("BWLEDGER_LOG_ORIGIN", "").strip() or None,
                     replay_determinations=env.get("BWLEDGER_REPLAY_DETERMINATIONS", "1").strip() != "0",
                     audit_anchor_seconds=_number(env, "BWLEDGER_AUDIT_ANCHOR_SECONDS", 60.0),
                     max_request_bytes=_number(env, "BWLEDGER_MAX_REQUEST_BYTES", 2_000_000, int),

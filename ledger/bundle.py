@@ -7,9 +7,11 @@ Format: one UTF-8 JSON file, `"format": "bwledger-bundle/1"`:
       "party": "GM0166", "from": "2026-01-01", "to": "2026-03-31",   # received dates, inclusive
       "exported_at": "2026-04-01T09:00:00.000000Z",
       "checkpoint": {"tree_size": N, "root_hash": hex, "timestamp": "...Z", "key_id": hex,
-                     "signature": base64,            # Ed25519 by the operator over checkpoint_body()
-                     "note": text},                  # from note_from on: the C2SP checkpoint note, with the
-                                                     # witnesses' cosignatures the operator collected
+                     "signature": base64,            # Ed25519 by the operator over checkpoint_body() ...
+                     "note": "<origin>\n<N>\n..."},  # ... or, from note_from on, the checkpoint note (with
+                                                     # the witnesses' cosignatures the operator collected)
+      "since": {"checkpoint": {...},                 # optional: the party's previous checkpoint (either
+                "consistency_proof": [hex, ...]},    # format) and the RFC 9162 2.1.4 proof to this one
       "entries": [
         {"role": "party" | "reference" | "key",
          "seq": int, "received_at": "...Z", "prev_hash": hex, "entry_hash": hex,
@@ -27,9 +29,16 @@ rebuilds the key registry (public keys and validity windows) itself. The N1 and 
 SAFETY_CONFIDENTIAL determination are left out of the bundle of a party that does not need the client's
 location (ledger/confidential_locations.py, spec 8.7).
 
+The checkpoint is in the format of its date (ledger/data/checkpoints.toml): before note_from the
+operator's signature over the RFC 8785 JSON, from then on the C2SP checkpoint note (ledger/checkpoints.py),
+whose signature is the note's (the JSON fields stay, `timestamp` being the row's created_at, which the
+note does not sign). A note may carry witness cosignatures after the operator's line; they are ignored
+here unless asked for (ledger/cosignature.py). `since` (`export --since-checkpoint FILE`) lets a party
+check that the log it sees now extends the one it saw before.
+
 To verify: check the checkpoint signature with the operator key (ideally a key id the auditor got
 out of band: --operator-key); with witness keys (--witness VKEY --quorum K), that at least K of those
-witnesses cosigned the checkpoint note (ledger/cosignature.py require_quorum); recompute every entry hash from its fields (entries.leaf_bytes) and
+witnesses cosigned the checkpoint note (ledger/cosignature.py require_quorum); the previous checkpoint and its consistency proof when there is one; recompute every entry hash from its fields (entries.leaf_bytes) and
 check its inclusion proof against the checkpoint root; replay the key entries; check every
 statement's signature under the key valid at its received_at, its payload and the entitlement table.
 """
@@ -47,20 +56,19 @@ from pathlib import Path
 import msgspec
 
 from .admission import check_signature, entry_problem
+from .checkpoints import SignedCheckpoint, checkpoint_signature_problem, log_verifier, read_checkpoint
 from .collector import collector_paused
 from .confidential_locations import NOTICE_KINDS, confidentiality, without_withheld
-from .crypto import verify_signature
-from .entitlements import RefInfo, load_entitlements
-from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, checkpoint_body, entry_hash, light_or_full,
-                      parse_statement)
-from .checkpoints import log_verifier
 from .cosignature import require_quorum, verified_cosigners
 from .cosigned import cosigned_note
-from .errors import (BUNDLE_MALFORMED, CHECKPOINT_NOT_COSIGNED, CHECKPOINT_SIGNATURE_INVALID, ENTRY_OUT_OF_SCOPE,
-                     INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError,
-                     Problem)
-from .note import NoteError, parse_note
-from .merkle import InclusionVerifier, MerkleTree
+from .entitlements import RefInfo, load_entitlements
+from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, entry_hash, light_or_full,
+                      parse_statement)
+from .errors import (BUNDLE_MALFORMED, CHECKPOINT_NOT_COSIGNED, CHECKPOINT_SIGNATURE_INVALID, CONSISTENCY_PROOF_INVALID,
+                     ENTRY_OUT_OF_SCOPE, INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID,
+                     LedgerError, Problem)
+from .merkle import InclusionVerifier, MerkleTree, verify_consistency
+from .note import NoteError
 from .registry import KeyRegistry
 from .store import CheckpointRow, EntryRow, Store
 
@@ -91,6 +99,7 @@ class BundleReport:
     tree_size: int = 0
     operator_key_id: str = ""
     trusted_operator: bool = False
+    since_size: int | None = None  # the size of the previous checkpoint whose consistency was checked
     #: the witnesses (key names) whose cosignatures of the checkpoint verified, when witness keys were given
     cosigners: list[str] = field(default_factory=list)
     quorum: int = 0
@@ -171,10 +180,27 @@ def checkpoint_document(store: Store, cp: CheckpointRow) -> dict:
     return doc
 
 
+def since_block(store: Store, since: SignedCheckpoint, tree: MerkleTree) -> dict:
+    """The `since` part of a bundle: the party's previous checkpoint and the consistency proof from it to
+    the bundle's tree. Refused (CONSISTENCY_PROOF_INVALID) when that checkpoint is not one of this log: not
+    signed by its operator, larger than the tree, or with another root at its size."""
+    keys = {kid: rec.public_key for kid, rec in store.registry().records.items() if rec.party == OPERATOR}
+    why = checkpoint_signature_problem(since, keys, store.log_origin() if since.note is not None else None)
+    if why is None and not 0 < since.tree_size <= tree.size:
+        why = f"its size {since.tree_size} is not in 1..{tree.size}"
+    if why is None and tree.root(since.tree_size) != since.root_hash:
+        why = f"its root is not the log's at size {since.tree_size}: this log never showed it"
+    if why:
+        raise LedgerError(CONSISTENCY_PROOF_INVALID, "the previous checkpoint is not one of this log: " + why)
+    return {"checkpoint": since.as_json(),
+            "consistency_proof": [p.hex() for p in tree.consistency_proof(since.tree_size, tree.size)]}
+
+
 def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path,
-                  viewer: str | None = None) -> BundleSummary:
+                  viewer: str | None = None, since: SignedCheckpoint | None = None) -> BundleSummary:
     """Write the bundle of `party` for entries received on date_from..date_to (UTC, inclusive), as
-    `viewer` may read it (select_party_entries; None: the party itself)."""
+    `viewer` may read it (select_party_entries; None: the party itself); with `since`, the party's
+    previous checkpoint and the consistency proof from it (since_block)."""
     if store.operator is not None:
         store.checkpoint()
     cp = store.latest_checkpoint()
@@ -195,6 +221,7 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
         "format": FORMAT, "party": party, "from": date_from.isoformat(), "to": date_to.isoformat(),
         "exported_at": _iso(store.clock()),
         "checkpoint": checkpoint_document(store, cp),
+        **({} if since is None else {"since": since_block(store, since, tree)}),
         "entries": [encode(r, "key") for r in keys] + [encode(r, "reference") for r in references]
                    + [encode(r, "party") for r in chosen],
     }
@@ -230,8 +257,7 @@ def _verify_file(path: Path, trusted_operator_keys: Sequence[str], witness_vkeys
 def verify_bundle(doc: dict, *, trusted_operator_keys: Sequence[str] = (), witness_vkeys: Sequence[str] = (),
                   quorum: int | None = None) -> BundleReport:
     """Verify a parsed bundle; every problem is reported with its sequence number (the collector
-    paused, as in verify_bundle_file). With `witness_vkeys`, the checkpoint must carry a note cosigned by
-    `quorum` of them (default: all)."""
+    paused, as in verify_bundle_file)."""
     with collector_paused():
         return _verify(doc, trusted_operator_keys, time.perf_counter(), witness_vkeys, quorum)
 
@@ -248,8 +274,13 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, wit
         report.party = doc["party"]
         cp = doc["checkpoint"]
         size, root = int(cp["tree_size"]), bytes.fromhex(cp["root_hash"])
-        cp_time = datetime.fromisoformat(cp["timestamp"])
-        cp_sig = unb64(cp["signature"])
+        signed = read_checkpoint(cp)  # the note, or the JSON checkpoint's fields
+        if (signed.tree_size, signed.root_hash) != (size, root):
+            raise ValueError("the checkpoint note is of another tree than the checkpoint's tree_size and root_hash")
+        since = doc.get("since")
+        if since is not None:
+            since_cp = read_checkpoint(since["checkpoint"])
+            since_proof = [bytes.fromhex(h) for h in since["consistency_proof"]]
         window = (_day_start(date.fromisoformat(doc["from"])),
                   _day_start(date.fromisoformat(doc["to"]) + timedelta(days=1)))
         items = []
@@ -266,7 +297,7 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, wit
                 raise ValueError("inclusion_proof is not a list")
             items.append((e["role"], int(e["seq"]), at, bytes.fromhex(e["prev_hash"]), bytes.fromhex(e["entry_hash"]),
                           unb64(e["statement"]), unb64(e["signature"]), proof))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, NoteError) as exc:
         add(Problem(None, BUNDLE_MALFORMED, f"malformed bundle: {exc}"))
         report.seconds = time.perf_counter() - started
         return report
@@ -300,21 +331,26 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, wit
                 registry.apply(seq, at, st)
     # 3. the checkpoint, signed by an operator key (trusted out of band when given)
     rec = registry.records.get(cp["key_id"])
-    note = cp.get("note")
     if rec is None or rec.party != OPERATOR:
         add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "checkpoint key is not an operator key"))
-    elif note is not None:
-        why = _note_problem(note, size, root, rec.public_key, cp_sig)
-        if why:
-            add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, why))
-    elif not verify_signature(rec.public_key, cp_sig, checkpoint_body(size, root, cp_time)):
-        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "checkpoint signature does not verify"))
-    # 3b. the witnesses: a quorum of the trusted ones cosigned the checkpoint note
+    elif why := checkpoint_signature_problem(signed, {cp["key_id"]: rec.public_key}):
+        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, why))
+    # 3a. the witnesses: a quorum of the trusted ones cosigned the checkpoint note
     if witness_vkeys:
         report.quorum = len(witness_vkeys) if quorum is None else quorum
-        for problem in _witness_problems(note, rec.public_key if rec is not None else None, witness_vkeys,
+        for problem in _witness_problems(cp.get("note"), rec.public_key if rec is not None else None, witness_vkeys,
                                          report.quorum, report.cosigners):
             add(problem)
+    # 3b. the party's previous checkpoint (either format), signed by an operator key of this log, and the
+    # consistency proof from it to this one (RFC 9162 2.1.4.2)
+    if since is not None:
+        operator_keys = {kid: r.public_key for kid, r in registry.records.items() if r.party == OPERATOR}
+        if why := checkpoint_signature_problem(since_cp, operator_keys, signed.origin if since_cp.note else None):
+            add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "the previous checkpoint: " + why))
+        if not verify_consistency(since_cp.tree_size, size, since_proof, since_cp.root_hash, root):
+            add(Problem(None, CONSISTENCY_PROOF_INVALID, f"the log of the checkpoint ({size} entries) does not "
+                        f"extend the previous checkpoint ({since_cp.tree_size} entries)"))
+        report.since_size = since_cp.tree_size
     if trusted_operator_keys:
         report.trusted_operator = cp["key_id"] in trusted_operator_keys
         if not report.trusted_operator:
@@ -353,23 +389,6 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, wit
     return report
 
 
-def _note_problem(note: object, size: int, root: bytes, public_key: bytes, signature: bytes) -> str | None:
-    """Why the bundle's checkpoint note is not the operator's note of (size, root) with `signature`, or None."""
-    if not isinstance(note, str):
-        return "the checkpoint note is not text"
-    try:
-        parsed = parse_note(note.encode())
-        origin = parsed.text.split(b"\n", 1)[0].decode()
-        opened = verified_cosigners(note.encode(), log_verifier(origin, public_key), ())
-    except NoteError as exc:
-        return f"the checkpoint note does not verify under the operator key ({exc.code})"
-    if (opened.checkpoint.tree_size, opened.checkpoint.root_hash) != (size, root):
-        return "the checkpoint note is not of the bundle's tree size and root"
-    if not any(s.signature == signature for s in parsed.signatures if s.name == origin):
-        return "the checkpoint's signature is not the note's"
-    return None
-
-
 def _witness_problems(note: object, operator_key: bytes | None, witness_vkeys: Sequence[str], k: int,
                       cosigners: list[str]) -> list[Problem]:
     """CHECKPOINT_NOT_COSIGNED (no note to count cosignatures on), or the refusal of `require_quorum` (its code:
@@ -377,11 +396,10 @@ def _witness_problems(note: object, operator_key: bytes | None, witness_vkeys: S
     if not isinstance(note, str) or operator_key is None:
         return [Problem(None, CHECKPOINT_NOT_COSIGNED, "the bundle's checkpoint is no note that witnesses cosigned "
                                                        "(a checkpoint from before note_from, or no operator key)")]
-    origin = note.split("\n", 1)[0]
+    log = log_verifier(note.split("\n", 1)[0], operator_key)
     try:
-        opened = verified_cosigners(note.encode(), log_verifier(origin, operator_key), witness_vkeys)
-        cosigners.extend(c.verifier.name for c in opened.cosigners)
-        require_quorum(note.encode(), log_verifier(origin, operator_key), witness_vkeys, k)
+        cosigners.extend(c.verifier.name for c in verified_cosigners(note.encode(), log, witness_vkeys).cosigners)
+        require_quorum(note.encode(), log, witness_vkeys, k)
     except NoteError as exc:
         return [Problem(None, exc.code, str(exc))]
     return []

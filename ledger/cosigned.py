@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .checkpoints import parse_checkpoint_text
-from .merkle import MerkleTree
 from .note import NoteSignature, parse_note
+from .proofs import consistency_proof
 from .service import checkpoint_note
 from .store import Store
 from .witness import CollectResult, Post, WitnessEndpoint, collect, with_cosignatures
@@ -54,17 +54,13 @@ def known_sizes(store: Store) -> dict[str, int]:
 
 def collect_latest(store: Store, witnesses: Sequence[WitnessEndpoint], post: Post) -> CollectResult | None:
     """Ask every witness to cosign the newest checkpoint note and store what they give; None when the log has
-    no checkpoint note yet. The consistency proofs come from the store's own leaves."""
+    no checkpoint note yet. The consistency proofs are ledger/proofs.py's."""
     note_bytes = store.latest_checkpoint_note()
     if note_bytes is None or not witnesses:
         return None
-    size = parse_checkpoint_text(parse_note(note_bytes).text).tree_size
-    tree: list[MerkleTree] = []
 
     def proof_for(old: int, new: int) -> list[bytes]:
-        if not tree:
-            tree.append(MerkleTree(store.leaf_hashes(size)))
-        return tree[0].consistency_proof(old, new)
+        return consistency_proof(store, old, new).proof
 
     result = collect(note_bytes, witnesses, proof_for, post, known_sizes(store))
     if result.lines:

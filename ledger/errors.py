@@ -65,6 +65,7 @@ TREE_STATE_MISMATCH = "TREE_STATE_MISMATCH"
 CHECKPOINT_FORMAT_INVALID = "CHECKPOINT_FORMAT_INVALID"  # a JSON checkpoint dated from note_from on, or a note before
 CHECKPOINT_ORIGIN_MISMATCH = "CHECKPOINT_ORIGIN_MISMATCH"  # a checkpoint note naming another origin than the log's
 LOG_ORIGIN_MISMATCH = "LOG_ORIGIN_MISMATCH"  # BWLEDGER_LOG_ORIGIN differs from the origin stored in the ledger
+PROOF_RANGE_INVALID = "PROOF_RANGE_INVALID"  # a proof asked for sizes or a seq outside the checkpointed log
 CONSISTENCY_PROOF_INVALID = "CONSISTENCY_PROOF_INVALID"  # a consistency proof between two checkpoints fails
 # Codes found by bundle verification.
 BUNDLE_MALFORMED = "BUNDLE_MALFORMED"

@@ -140,6 +140,10 @@ class MerkleTree:
         self._levels = levels
         self.size = len(leaf_hashes)
 
+    def leaf(self, index: int) -> bytes:
+        """The leaf hash at `index`."""
+        return self._levels[0][index]
+
     def _subtree(self, lo: int, hi: int) -> bytes:
         n = hi - lo
         if n & (n - 1) == 0 and lo % n == 0:

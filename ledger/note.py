@@ -79,7 +79,7 @@ def vkey(name: str, sig_type: int, public_key: bytes) -> str:
 
 def parse_vkey(text: str) -> Verifier:
     """A Verifier from its vkey text; the key ID in it must match the one computed from the rest."""
-    parts = text.strip().split("+", 2)  # the name and the key ID hold no '+'; base64 may
+    parts = text.strip().split("+", 2)  # the base64 key may hold '+' itself (Go: note.NewVerifier chops twice)
     if len(parts) != 3:
         raise NoteError("NOTE_VKEY_MALFORMED", "a verifier key is <name>+<key ID>+<key>")
     name, hex_id, b64 = parts

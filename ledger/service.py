@@ -253,12 +253,15 @@ def verify_ledger(store: Store, *, workers: int | None = None, deep: bool = Fals
     return verify_store(store, workers=workers, deep=deep)
 
 
-def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path, viewer: str | None = None):
+def export_bundle(store: Store, party: str, date_from: date, date_to: date, out: Path, viewer: str | None = None,
+                  since=None):
     """Write the party's bundle for received dates date_from..date_to (inclusive) to `out`, as `viewer` may
-    read it (None: the party itself; ledger/confidential_locations.py)."""
+    read it (None: the party itself; ledger/confidential_locations.py); with `since` (a
+    ledger.checkpoints.SignedCheckpoint: the party's previous checkpoint, either format) the consistency
+    proof from it (refused, CONSISTENCY_PROOF_INVALID, when it is not a checkpoint of this log)."""
     from .bundle import export_bundle as _export
 
-    return _export(store, party, date_from, date_to, Path(out), viewer=viewer)
+    return _export(store, party, date_from, date_to, Path(out), viewer=viewer, since=since)
 
 
 def party_entries(store: Store, party: str, date_from: date, date_to: date,

@@ -133,6 +133,8 @@ ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author
                  "idempotency_key", "client", "statement", "signature")
 CHECKPOINT_COLUMNS = ("id", "tree_size", "root_hash", "created_at", "key_id", "signature", "note")
 _CHECKPOINT_SELECT = f"SELECT {', '.join(CHECKPOINT_COLUMNS)} FROM ledger_checkpoints"
+# a database not yet upgraded to migration 0009 has JSON checkpoints only, and still verifies
+_CHECKPOINT_SELECT_BEFORE_0009 = f"SELECT {', '.join(CHECKPOINT_COLUMNS[:-1])} FROM ledger_checkpoints"
 
 
 class EntryRow(NamedTuple):
@@ -179,6 +181,7 @@ class VerificationView(NamedTuple):
     raw_checkpoints: list
     max_seq: int
     count: int
+    origin: str | None = None  # the log's stored origin (None before its first checkpoint note)
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,18 @@ def read_checkpoint_row(r: Sequence[Any]) -> CheckpointRow:
     note = r[6] if len(r) > 6 else None
     return CheckpointRow(r[0], r[1], bytes(r[2]), utc_from_driver(r[3]), str(r[4]), bytes(r[5]),
                          None if note is None else bytes(note))
+
+
+def signed_checkpoint_columns(operator: Signer, origin: str | None, size: int, root: bytes,
+                              created_at: datetime) -> dict[str, bytes | None]:
+    """The `signature` and `note` columns of a checkpoint row: from note_from on (by created_at) the
+    signed note (`origin` needed) and its signature, before it the signature of the RFC 8785 JSON."""
+    if not is_note_time(created_at):
+        return {"signature": operator.sign(checkpoint_body(size, root, created_at)), "note": None}
+    if origin is None:
+        raise ValueError("a checkpoint note needs the log's origin")
+    note = sign_checkpoint_note(operator, origin, size, root)
+    return {"signature": parse_note(note).signatures[0].signature, "note": note}
 
 
 def _checkpoint_or_none(r: Sequence[Any]) -> CheckpointRow | None:
@@ -334,6 +349,7 @@ class Store:
         # composition root where the clients' key-encryption key is (api.bootstrap.with_deposits); None:
         # admission does not replay determinations (and verify reports that check as not run)
         self.replayer = None
+        self._notes_schema: bool | None = None  # whether migration 0009 is in (Store._has_notes)
 
     # ------------------------------------------------------------------ schema
     def migrate(self) -> None:
@@ -346,6 +362,7 @@ class Store:
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+        self._notes_schema = None
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -473,7 +490,17 @@ class Store:
                 checkpoints = self.raw_checkpoints(c)
                 top = c.execute(sa.select(sa.func.max(entries.c.seq))).scalar_one_or_none()
                 count = c.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one()
-        return VerificationView(state, checkpoints, -1 if top is None else int(top), count)
+                origin = self.origin(c)
+        return VerificationView(state, checkpoints, -1 if top is None else int(top), count, origin)
+
+    def _has_notes(self, conn: Connection) -> bool:
+        """Whether the schema has migration 0009 (checkpoint notes, the origin), asked once per store."""
+        if self._notes_schema is None:
+            self._notes_schema = "note" in {c["name"] for c in sa.inspect(conn).get_columns("ledger_checkpoints")}
+        return self._notes_schema
+
+    def _checkpoint_select(self, conn: Connection) -> str:
+        return _CHECKPOINT_SELECT if self._has_notes(conn) else _CHECKPOINT_SELECT_BEFORE_0009
 
     def raw_checkpoints(self, conn: Connection | None = None) -> list[tuple]:
         """Driver tuples (CHECKPOINT_COLUMNS) in id order, unconverted."""
@@ -482,7 +509,7 @@ class Store:
                 return self.raw_checkpoints(c)
         cur = conn.connection.driver_connection.cursor()
         try:
-            cur.execute(_CHECKPOINT_SELECT + " ORDER BY id")
+            cur.execute(self._checkpoint_select(conn) + " ORDER BY id")
             return cur.fetchall()
         finally:
             cur.close()
@@ -537,7 +564,7 @@ class Store:
         with self.engine.connect() as c:
             cur = c.connection.driver_connection.cursor()
             try:
-                cur.execute(_CHECKPOINT_SELECT + " ORDER BY id DESC LIMIT 50")
+                cur.execute(self._checkpoint_select(c) + " ORDER BY id DESC LIMIT 50")
                 for r in cur.fetchall():
                     cp = _checkpoint_or_none(r)
                     if cp is not None:
@@ -557,6 +584,8 @@ class Store:
         if conn is None:
             with self.engine.connect() as c:
                 return self.origin(c)
+        if not self._has_notes(conn):
+            return None
         return conn.execute(sa.select(log_table.c.origin).where(log_table.c.id == 1)).scalar_one_or_none()
 
     def log_origin(self) -> str:
@@ -987,13 +1016,8 @@ class Store:
             why = reg.key_problem(self.operator.key_id, OPERATOR, size, now)
             if why:
                 raise LedgerError(KEY_NOT_VALID, "the operator key is not valid for a checkpoint: " + why)
-            row = {"tree_size": size, "root_hash": root, "created_at": now, "key_id": self.operator.key_id}
-            if origin is None:  # before note_from: the RFC 8785 JSON checkpoint
-                row.update(signature=self.operator.sign(checkpoint_body(size, root, now)), note=None)
-            else:
-                note = sign_checkpoint_note(self.operator, origin, size, root)
-                row.update(signature=parse_note(note).signatures[0].signature, note=note)
-            rows.append(row)
+            rows.append({"tree_size": size, "root_hash": root, "created_at": now, "key_id": self.operator.key_id,
+                         **signed_checkpoint_columns(self.operator, origin, size, root, now)})
         conn.execute(checkpoints.insert(), rows)
 
     def _newest_is_json(self, conn: Connection) -> bool:

@@ -16,7 +16,8 @@ Three passes, each a list of small named checks (one problem code each, tests/le
    other means than the append is named with the rule it breaks.
 3. The store as a whole (`STORE_CHECKS`): duplicate idempotency keys (DUPLICATE_IDEMPOTENCY_KEY),
    every checkpoint (CHECKPOINT_UNREADABLE, CHECKPOINT_SIGNATURE_INVALID, CHECKPOINT_ORDER,
-   CHECKPOINT_BEYOND_LOG, CHECKPOINT_ROOT_MISMATCH against the tree of the recomputed hashes) and the
+   CHECKPOINT_BEYOND_LOG, CHECKPOINT_ROOT_MISMATCH against the tree of the recomputed hashes; the format of
+   its date, ledger/data/checkpoints.toml: CHECKPOINT_FORMAT_INVALID, CHECKPOINT_ORIGIN_MISMATCH) and the
    stored tree state (TREE_STATE_MISMATCH).
 
 Verify never stops at the first problem and never raises on damaged data: what cannot be read is a
@@ -49,6 +50,7 @@ from .entries import (
 from .errors import (
     CHAIN_BROKEN,
     CHECKPOINT_BEYOND_LOG,
+    CHECKPOINT_FORMAT_INVALID,
     CHECKPOINT_ORDER,
     CHECKPOINT_ROOT_MISMATCH,
     CHECKPOINT_SIGNATURE_INVALID,
@@ -63,7 +65,9 @@ from .errors import (
     LedgerError,
     Problem,
 )
+from .checkpoints import is_note_time, note_from, stored_note_problem
 from .merkle import Frontier
+from .note import NoteError
 from .registry import KeyRegistry, named_key
 from .store import CACHED_KINDS, Store, read_checkpoint_row, read_entry_row
 from .store import CheckpointRow as Checkpoint
@@ -349,6 +353,15 @@ def check_checkpoint_order(cps: list[Checkpoint], _roots: dict[int, bytes], _n: 
                                     "checkpoint goes back in size or time", cp.id))
 
 
+def _signed_body(cp: Checkpoint) -> bytes | None:
+    """What the operator signed for `cp` (its note's text, or the RFC 8785 JSON), None for a note that
+    cannot be read (check_checkpoint_formats names that)."""
+    try:
+        return cp.body()
+    except NoteError:
+        return None
+
+
 def check_checkpoint_signatures(cps: list[Checkpoint], _roots: dict[int, bytes], _n: int, reg: KeyRegistry,
                                 problems: list[Problem]) -> None:
     """CHECKPOINT_SIGNATURE_INVALID: signed by an operator key valid at that time."""
@@ -358,7 +371,9 @@ def check_checkpoint_signatures(cps: list[Checkpoint], _roots: dict[int, bytes],
         why = None
         if rec is None or rec.party != OPERATOR:
             why = "not signed by an operator key"
-        elif not verify_signature(rec.public_key, cp.signature, cp.body()):
+        elif (body := _signed_body(cp)) is None:
+            why = "the checkpoint note cannot be read"
+        elif not verify_signature(rec.public_key, cp.signature, body):
             why = "signature does not verify"
         else:
             why = reg.key_problem(cp.key_id, OPERATOR, cp.tree_size, cp.created_at)
@@ -382,6 +397,31 @@ def check_checkpoint_roots(cps: list[Checkpoint], roots: dict[int, bytes], n: in
         if cp.tree_size <= n and roots.get(cp.tree_size) != cp.root_hash:
             problems.append(Problem(cp.tree_size - 1 if cp.tree_size else None, CHECKPOINT_ROOT_MISMATCH,
                                     f"root of checkpoint {cp.id} differs from the tree of the entries", cp.id))
+
+
+def check_checkpoint_formats(cps: list[Checkpoint], origin: str | None, reg: KeyRegistry,
+                             problems: list[Problem]) -> None:
+    """CHECKPOINT_FORMAT_INVALID, CHECKPOINT_ORIGIN_MISMATCH: each checkpoint in the format of its date
+    (ledger/data/checkpoints.toml: the RFC 8785 JSON before note_from, a signed note from then on), and a
+    note exactly the checkpoint of its row (its text that of the row's size and root under the log's
+    origin, its one signature line the row's signature under the operator key the row names), so that
+    the note served is the one whose signature check_checkpoint_signatures verified."""
+    for cp in cps:
+        last = cp.tree_size - 1 if cp.tree_size > 0 else None
+        if cp.note is None:
+            if is_note_time(cp.created_at):
+                problems.append(Problem(last, CHECKPOINT_FORMAT_INVALID, "an RFC 8785 JSON checkpoint dated from "
+                                        f"{note_from():%Y-%m-%d %H:%M} UTC on, when checkpoints are notes", cp.id))
+            continue
+        if not is_note_time(cp.created_at):
+            problems.append(Problem(last, CHECKPOINT_FORMAT_INVALID, "a checkpoint note dated before "
+                                    f"{note_from():%Y-%m-%d %H:%M} UTC, when checkpoints were RFC 8785 JSON", cp.id))
+            continue
+        rec = reg.records.get(cp.key_id)
+        code, why = stored_note_problem(cp.note, origin, cp.tree_size, cp.root_hash,
+                                        None if rec is None else rec.public_key, cp.signature)
+        if code:
+            problems.append(Problem(last, code, why, cp.id))
 
 
 CHECKPOINT_CHECKS = (check_checkpoint_order, check_checkpoint_signatures, check_checkpoint_extent,
@@ -493,6 +533,7 @@ def verify_store(store: Store, *, workers: int | None = None, deep: bool = False
     check_idempotency_keys(duplicates.result(), problems)
     for check in CHECKPOINT_CHECKS:
         check(cps, roots, len(hashes), registry, problems)
+    check_checkpoint_formats(cps, view.origin, registry, problems)
     check_tree_state(view.tree_state, hashes, frontier, cps, last_received, problems)
     report.checkpoints = len(cps)
     problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, p.code))

@@ -13,9 +13,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ledger.entries import ZERO_HASH, checkpoint_body, entry_hash
+from ledger.entries import ZERO_HASH, entry_hash
 from ledger.merkle import Frontier, MerkleTree
-from ledger.store import UTCDateTime
+from ledger.store import UTCDateTime, signed_checkpoint_columns
 from ledger_helpers import LedgerEnv, cost_line, determination, ref
 
 _TIMES = ("received_at", "created_at", "last_received_at")
@@ -76,10 +76,12 @@ def tree_state(store) -> dict:
 
 
 def sign_checkpoint(store, cp_id: int, tree_size: int, root: bytes, created_at: datetime) -> None:
-    """Set a checkpoint row to (tree_size, root, created_at), signed by the operator key."""
-    execute(store, "UPDATE ledger_checkpoints SET tree_size = :n, root_hash = :r, created_at = :t, signature = :s "
-            "WHERE id = :i", n=tree_size, r=root, t=created_at, i=cp_id,
-            s=store.operator.sign(checkpoint_body(tree_size, root, created_at)))
+    """Set a checkpoint row to (tree_size, root, created_at), signed by the operator key in the format of
+    its date (the RFC 8785 JSON or the checkpoint note, ledger/data/checkpoints.toml)."""
+    cols = signed_checkpoint_columns(store.operator, store.log_origin(), tree_size, root, created_at)
+    execute(store, "UPDATE ledger_checkpoints SET tree_size = :n, root_hash = :r, created_at = :t, signature = :s, "
+            "note = :note WHERE id = :i", n=tree_size, r=root, t=created_at, i=cp_id, s=cols["signature"],
+            note=cols["note"])
 
 
 def set_tree(store, hashes: list[bytes]) -> None:
@@ -138,7 +140,8 @@ def insert_by_hand(store, signed):
                                                 statement=signed.statement, signature=signed.signature))
         c.execute(cp_table.insert().values(tree_size=seq + 1, root_hash=frontier.root(), created_at=at,
                                            key_id=store.operator.key_id,
-                                           signature=store.operator.sign(checkpoint_body(seq + 1, frontier.root(), at))))
+                                           **signed_checkpoint_columns(store.operator, store.log_origin(), seq + 1,
+                                                                       frontier.root(), at)))
         c.execute(ts_table.update().values(tree_size=seq + 1, head_hash=h, frontier=frontier.to_bytes(),
                                            checkpoint_size=seq + 1))
     return seq, state

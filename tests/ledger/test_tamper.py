@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from ledger.checkpoints import note_from
 from ledger.store import UTCDateTime
 from ledger.verify import verify_store
 from ledger_helpers import PG_PARAM, LedgerEnv, cost_line, determination, ref
@@ -20,7 +21,7 @@ N_ENTRIES = 1000
 ENTRY_TEXT = ["kind", "author", "key_id", "idempotency_key", "client"]
 ENTRY_BYTES = ["prev_hash", "leaf_hash", "statement", "signature"]
 CHECKPOINT_COLUMNS = {"tree_size": "int", "root_hash": "bytes", "created_at": "ts", "key_id": "text",
-                      "signature": "bytes"}
+                      "signature": "bytes", "note": "bytes"}
 
 
 def _build(url, schema, keys: Path) -> LedgerEnv:
@@ -151,13 +152,19 @@ def test_checkpoint_column_mutation_is_found(tampered_env, column, data):
     kind = CHECKPOINT_COLUMNS[column]
     if kind == "int":
         new = old + 1
+    elif kind == "ts" and cp.note is not None:
+        # a checkpoint note carries no time (c2sp.org/tlog-checkpoint): its created_at is what the row says
+        # about it, held to the note's format by its date (a JSON checkpoint before note_from)
+        new = note_from() - timedelta(seconds=data.draw(st.integers(1, 10**6), label="before"))
     elif kind == "ts":
         new = old + timedelta(seconds=1)
     elif kind == "text":
         new = _mutate_text(old, data.draw(st.integers(0, 63)), data.draw(st.sampled_from("0123456789abcdef")))
+    elif old is None:  # the note of a JSON checkpoint: a note added to it
+        new = e.store.latest_checkpoint_note()
     else:
         old = bytes(old)
-        new = _mutate_bytes(old, data.draw(st.integers(0, 63)), data.draw(st.integers(1, 255)))
+        new = _mutate_bytes(old, data.draw(st.integers(0, len(old) - 1)), data.draw(st.integers(1, 255)))
     _exec(e, f"UPDATE ledger_checkpoints SET {column} = :v WHERE {where}", v=new)
     try:
         report = verify_store(e.store)

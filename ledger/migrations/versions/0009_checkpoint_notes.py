@@ -26,9 +26,18 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("origin", sa.String(200), nullable=False),
     )
+    # the origin is written once and never changed: the append-only triggers of 0001 on its table too
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE TRIGGER ledger_log_append_only BEFORE UPDATE OR DELETE ON ledger_log "
+                   "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()")
+        op.execute("CREATE TRIGGER ledger_log_no_truncate BEFORE TRUNCATE ON ledger_log "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()")
+    else:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER ledger_log_no_{action.lower()} BEFORE {action} ON ledger_log "
+                       f"BEGIN SELECT RAISE(ABORT, 'bwledger: {action} on ledger_log is refused: "
+                       f"the origin never changes'); END")
 
 
 def downgrade() -> None:
-    op.drop_table("ledger_log")
-    with op.batch_alter_table("ledger_checkpoints") as batch:
-        batch.drop_column("note")
+    raise RuntimeError("the ledger is append-only: its tables are never dropped by a migration")
