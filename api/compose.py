@@ -17,7 +17,7 @@ from typing import Any
 
 from api.format_nl import ZONE
 from ledger import parties, service
-from ledger.entries import PARTY_RE, checkpoint_body
+from ledger.entries import PARTY_RE
 from ledger.store import CheckpointRow, Store
 from rules import brp_historie, day_range, glossary, loader
 from rules.casebook import parse_case, read_case
@@ -164,7 +164,44 @@ def checkpoint_view(cp: CheckpointRow | None) -> dict[str, Any] | None:
     return {"id": cp.id, "tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(),
             "timestamp": iso(cp.created_at), "key_id": cp.key_id,
             "signature": base64.b64encode(cp.signature).decode(),
-            "signed_body": checkpoint_body(cp.tree_size, cp.root_hash, cp.created_at).decode()}
+            "signed_body": cp.body().decode(),  # the note's text, or the RFC 8785 JSON of before note_from
+            **({} if cp.note is None else {"note": cp.note.decode()})}
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode()
+
+
+def consistency_view(store: Store, old_size: int, new_size: int | None) -> dict[str, Any]:
+    """GET /v1/bewijzen/consistentie: the RFC 9162 2.1.4 proof between two tree sizes (hashes in base64, as
+    in the checkpoint note). A range outside the checkpointed log is a 400 on `van`/`tot`."""
+    from ledger.errors import PROOF_RANGE_INVALID, LedgerError
+    from ledger.proofs import consistency_proof
+
+    try:
+        p = consistency_proof(store, old_size, new_size)
+    except LedgerError as exc:
+        if exc.code == PROOF_RANGE_INVALID:
+            raise RequestInvalid("van" if old_size <= 0 else "tot", exc.message, PROOF_RANGE_INVALID) from None
+        raise
+    return {"van": p.old_size, "tot": p.new_size, "rootVan": _b64(p.old_root), "rootTot": _b64(p.new_root),
+            "bewijs": [_b64(h) for h in p.proof]}
+
+
+def inclusion_view(store: Store, seq: int, tree_size: int | None) -> dict[str, Any]:
+    """GET /v1/bewijzen/inclusie: the RFC 9162 2.1.3 audit path of the entry at `seq` in the tree of
+    `tree_size` entries (default: the newest checkpoint's), hashes in base64."""
+    from ledger.errors import PROOF_RANGE_INVALID, LedgerError
+    from ledger.proofs import inclusion_proof
+
+    try:
+        p = inclusion_proof(store, seq, tree_size)
+    except LedgerError as exc:
+        if exc.code == PROOF_RANGE_INVALID:
+            raise RequestInvalid("volgnummer" if seq < 0 else "grootte", exc.message, PROOF_RANGE_INVALID) from None
+        raise
+    return {"volgnummer": p.seq, "grootte": p.tree_size, "leafHash": _b64(p.leaf_hash), "root": _b64(p.root),
+            "bewijs": [_b64(h) for h in p.proof]}
 
 
 def overview(store: Store) -> dict[str, Any]:

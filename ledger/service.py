@@ -89,6 +89,10 @@ def init_ledger(database_url: str, keys_dir: Path, *, schema: str | None = None,
                                    authored_at=now).as_item())
     elif store.registry().public_key(operator.key_id) is None:
         raise LedgerError(KEY_NOT_VALID, "the operator key in the keys directory is not registered in this ledger")
+    elif store.latest_checkpoint_note() is None:
+        # from note_from on (ledger/data/checkpoints.toml) a ledger whose newest checkpoint is RFC 8785 JSON gets
+        # a note of its tree now, so a witness has one to read before the next entry (Store.checkpoint)
+        store.checkpoint()
     return store
 
 
@@ -208,14 +212,12 @@ def log_vkey(store: Store) -> str:
 
 
 def checkpoint_note(store: Store) -> bytes:
-    """The newest checkpoint note, exactly as signed (GET /v1/checkpoint); when the newest checkpoint is
-    still an RFC 8785 JSON one, or there is none, and the operator key is here, a note is signed first."""
+    """The newest checkpoint note, exactly as signed (GET /v1/checkpoint). Reads only: a ledger whose newest
+    checkpoint is an RFC 8785 JSON one gets its first note from `init_ledger` (`bwledger ledger init`, the
+    server's start) or its next checkpoint."""
     note = store.latest_checkpoint_note()
-    if note is None and store.operator is not None:
-        store.checkpoint()
-        note = store.latest_checkpoint_note()
     if note is None:
-        raise LedgerError(NOT_INITIALISED, "the log has no checkpoint note yet")
+        raise LedgerError(NOT_INITIALISED, "the log has no checkpoint note yet (run `bwledger ledger init`)")
     return note
 
 

@@ -20,8 +20,8 @@ from litestar.types import Message, Scope
 
 from api import bootstrap, links, logmask
 from api.http import (pages, routes_api, routes_audit, routes_cases, routes_clients, routes_keys, routes_login,
-                      routes_beoordelingen, routes_notices, routes_oidc, routes_quarter, routes_reference,
-                      routes_settlement, v1)
+                      routes_beoordelingen, routes_notices, routes_oidc, routes_proofs, routes_quarter,
+                      routes_reference, routes_settlement, v1)
 from api.http.auditing import audit_middleware
 from api.http.guards import AccessDenied, access_guard, caller_of
 from api.http.openapi import AdrJsonPlugin
@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             store.dispose()
 
     return Litestar(
-        route_handlers=[*v1.ROUTES, *routes_reference.ROUTES, *routes_api.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES,
+        route_handlers=[*v1.ROUTES, *routes_reference.ROUTES, *routes_api.ROUTES, *routes_proofs.ROUTES, *routes_keys.ROUTES, *routes_settlement.ROUTES,
                         *routes_beoordelingen.ROUTES, *routes_quarter.ROUTES, *routes_cases.ROUTES,
                         routes_cases.upload_route(settings.max_document_bytes),
                         routes_cases.upload_page_route(settings.max_document_bytes), *routes_audit.ROUTES,

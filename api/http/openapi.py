@@ -163,7 +163,23 @@ def _page_of(member: str, item: dict) -> dict:
         member: {"type": "array", "items": item}}}}}
 
 
+HASH_B64 = {**BASE64, "description": "een SHA-256-hash (32 bytes), base64"}
+PROOF_B64 = {"type": "array", "items": HASH_B64, "description": "de hashes van het bewijs, in volgorde (RFC 9162)"}
 RESPONSE_CONTENT.update({
+    "getCheckpointNote": {"text/plain": {"schema": {
+        "type": "string", "description": "C2SP tlog-checkpoint als C2SP signed-note: origin, boomgrootte, root "
+        "(base64), een lege regel en de handtekeningregel van de beheerder (`— <origin> <base64>`). Te controleren "
+        "met de verificatiesleutel van de beheerder (`bwledger ledger vkey`).",
+        "example": "bwledger.local/0123456789abcdef\n42\n<base64 root>\n\n\u2014 bwledger.local/0123456789abcdef "
+                   "<base64>\n"}}},
+    "getConsistencyProof": {"application/json": {"schema": {
+        "type": "object", "required": ["van", "tot", "rootVan", "rootTot", "bewijs"], "properties": {
+            "van": {"type": "integer"}, "tot": {"type": "integer"}, "rootVan": HASH_B64, "rootTot": HASH_B64,
+            "bewijs": PROOF_B64}}}},
+    "getInclusionProof": {"application/json": {"schema": {
+        "type": "object", "required": ["volgnummer", "grootte", "leafHash", "root", "bewijs"], "properties": {
+            "volgnummer": {"type": "integer"}, "grootte": {"type": "integer"}, "leafHash": HASH_B64,
+            "root": HASH_B64, "bewijs": PROOF_B64}}}},
     "listMunicipalities": _page_of("gemeenten", _ref("schemas", "Gemeente")),
     "getMunicipality": {"application/json": {"schema": _ref("schemas", "Gemeente")}},
     "listRegions": _page_of("regios", _ref("schemas", "Regio")),
@@ -197,6 +213,12 @@ PARAMETER_FORMS: dict[str, dict] = {
     "determineRules.format": {"type": "string", "enum": ["toml", "json"]},
     "listAudit.format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
     "getStatement.format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+    "getConsistencyProof.van": {"type": "integer", "minimum": 1, "description": "de oudere boomgrootte"},
+    "getConsistencyProof.tot": {"type": ["integer", "null"], "minimum": 1,
+                                "description": "de nieuwere boomgrootte (standaard: die van het laatste controlepunt)"},
+    "getInclusionProof.volgnummer": {"type": "integer", "minimum": 0, "description": "het volgnummer van de regel"},
+    "getInclusionProof.grootte": {"type": ["integer", "null"], "minimum": 1,
+                                  "description": "de boomgrootte (standaard: die van het laatste controlepunt)"},
 }
 #: the parameters a handler needs although Litestar reads them as optional (to refuse their absence itself)
 REQUIRED_PARAMETERS = frozenset({"uploadCaseDocument.filename", "uploadCaseDocument.title", "uploadCaseDocument.author"})
