@@ -8,11 +8,13 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
+import httpx
 from api_helpers import Server
 from test_witness_http import WitnessServer, cli, make_key
 
 from ledger import cosignature as cs
 from ledger import service
+from ledger import witness as wt
 from ledger.cosigned import cosigned_checkpoint_note, known_sizes
 from ledger.crypto import new_signer
 from ledger.note import parse_note
@@ -61,10 +63,24 @@ def test_operator_collects_cosignatures_from_two_witnesses(tmp_path):
         served, vkey, sizes = _wait_for_quorum(home, [v1, v2], 2, size)
         assert vkey == log_vkey and sizes == {"w1.test/w": size, "w2.test/w": size}
         assert cs.require_quorum(served, log_vkey, [v1, v2], 2).checkpoint.tree_size == size
+        # GET /v1/checkpoint serves the note with both cosignatures
+        r = httpx.get(op.url + "/v1/checkpoint")
+        assert r.status_code == 200 and r.content == served
+        assert cs.require_quorum(r.content, log_vkey, [v1, v2], 2).checkpoint.tree_size == size
+        # a third witness fetches the checkpoint and the proof itself (bwledger witness poll)
+        k3, v3 = make_key(tmp_path, "w3.test/w")
+        poll = ("witness", "poll", "--server", op.url, "--key", k3, "--log", log_vkey, "--state", tmp_path / "w3.json")
+        r = cli(*poll)
+        assert r.exit_code == 0 and f"bij grootte {size}" in r.output, r.output
         # the log grows: each witness gets the consistency proof from the size it cosigned
         size = _append_parties(home, 4, start=3)
         served, _, sizes = _wait_for_quorum(home, [v1, v2], 2, size)
         assert sizes == {"w1.test/w": size, "w2.test/w": size}
+        r = cli(*poll)  # from the size it cosigned, with GET /v1/bewijzen/consistentie
+        assert r.exit_code == 0 and f"bij grootte {size}" in r.output, r.output
+        third = wt.open_witness(k3, [log_vkey], tmp_path / "w3.json").latest(parse_note(served).text.split(b"\n")[0]
+                                                                           .decode())
+        assert cs.require_quorum(third, log_vkey, [v3], 1).checkpoint.tree_size == size
         assert sorted(s.name for s in parse_note(served).signatures[1:]) == ["w1.test/w", "w2.test/w"]
         # a witness that lost its state (a new machine) answers 409 with size 0 and is sent the checkpoint again
         w2.close()
