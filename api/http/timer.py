@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -40,6 +41,9 @@ class CheckpointTimer:
     #: after each new checkpoint: ask the witnesses to cosign it (api/bootstrap.py witness_collector); None: none
     collector: Callable[[], object] | None = None
     witness_problems: dict = field(default_factory=dict)
+    #: a witness that did not cosign the newest checkpoint is asked again after this many seconds
+    witness_retry_seconds: float = 30.0
+    _last_collect: float = field(default=0.0, repr=False)
     _task: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -59,6 +63,8 @@ class CheckpointTimer:
             log.warning("checkpoint timer: %s", self.last_error)
         cp = service.checkpoint_if_due(self.store, max_entries=self.max_entries, max_seconds=self.seconds)
         if cp is None:  # nothing waits, not due yet, or another writer checkpointed in between
+            if self.witness_problems and time.monotonic() - self._last_collect >= self.witness_retry_seconds:
+                self.collect()  # a witness that was down or refused, asked again for the same checkpoint
             return False
         self.checkpoints += 1
         self.last_checkpoint_at = datetime.now(timezone.utc)
@@ -70,6 +76,7 @@ class CheckpointTimer:
     def collect(self) -> None:
         """Ask the witnesses for their cosignatures of the newest checkpoint; what went wrong per witness is
         kept in `witness_problems` and logged (a witness that is down must not stop the checkpoints)."""
+        self._last_collect = time.monotonic()
         try:
             result = self.collector()
         except Exception as exc:  # noqa: BLE001 - reported, never raised into the timer
