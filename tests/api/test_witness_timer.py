@@ -2,13 +2,12 @@
 that was down is listed in `witness_problems` (the health endpoint's checkpoint_timer) and asked again for the same
 checkpoint after `witness_retry_seconds`, without a new checkpoint. The witness is a real ledger.witness.Witness;
 only its reachability is switched."""
+from api.http.timer import CheckpointTimer
 from ledger import service
-from ledger.cosigned import collect_latest, cosigned_checkpoint_note
 from ledger.cosignature import require_quorum
+from ledger.cosigned import collect_latest, cosigned_checkpoint_note
 from ledger.crypto import new_signer
 from ledger.witness import Witness, WitnessEndpoint
-
-from api.http.timer import CheckpointTimer
 
 
 def test_a_witness_that_was_down_is_asked_again(tmp_path):
