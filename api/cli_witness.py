@@ -30,6 +30,7 @@ from ledger.note import NoteError, parse_note
 from ledger.witness import (
     WitnessRefused,
     compare_cosigned,
+    cosigned_checkpoints,
     new_witness_key,
     open_witness,
     origin_hash,
@@ -145,32 +146,27 @@ def poll(key: KeyOpt, server: Annotated[str, typer.Option("--server", metavar="U
 
 
 @witness_app.command("checkpoint")
-def checkpoint(state: StateOpt = None, key: Annotated[Path | None, typer.Option("--key", metavar="FILE",
-               help="sleutelbestand van de getuige (alleen voor de naam)")] = None,
+def checkpoint(state: StateOpt = None,
                origin: Annotated[str | None, typer.Option(help="origin van het grootboek (standaard: het enige)")] = None,
                out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="schrijf het controlepunt "
                                                         "naar dit bestand")] = None) -> None:
     """Print (or write) the latest checkpoint this witness cosigned: the log's signature and its own."""
-    import json
-
     path = _state(state)
     try:
-        logs = json.loads(path.read_text(encoding="utf-8")).get("logs", {})
-    except FileNotFoundError:
-        _fail(f"{path} bestaat niet: deze getuige heeft nog niets medeondertekend")
-    except (OSError, ValueError) as exc:
-        _fail(f"{path} is onleesbaar: {exc}")
+        logs = cosigned_checkpoints(path)
+    except WitnessRefused as exc:
+        _fail(error_text(exc.code, exc.message))
     if origin is None and len(logs) == 1:
         origin = next(iter(logs))
     if origin not in logs:
         _fail(f"geen medeondertekend controlepunt voor {origin or '(geef --origin)'}; bekend: "
               f"{', '.join(sorted(logs)) or 'geen'}")
-    note = logs[origin]["note"]
+    note = logs[origin]
     if out is not None:
-        out.write_text(note, encoding="utf-8")
+        out.write_bytes(note)
         typer.echo(f"{out}: controlepunt van {origin} ({origin_hash(origin)[:16]})")
     else:
-        typer.echo(note, nl=False)
+        typer.echo(note.decode(), nl=False)
 
 
 @witness_app.command("compare")

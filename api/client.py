@@ -104,15 +104,17 @@ class LedgerClient:
         return response.content
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        """The RFC 9162 consistency proof between two tree sizes (GET CONSISTENCY_PATH?van=&tot=), as hashes."""
+        """The RFC 9162 consistency proof between two tree sizes (GET CONSISTENCY_PATH?van=&tot=: `bewijs`, base64
+        hashes), as hashes."""
         def accept(doc: dict) -> list[bytes] | None:
-            proof = doc.get("proof", doc.get("bewijs"))
+            proof = doc.get("bewijs")
             if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
                 return None
             try:
-                return [_hash_text(p) for p in proof]
+                hashes = [base64.b64decode(p, validate=True) for p in proof]
             except ValueError:
                 return None
+            return hashes if all(len(h) == 32 for h in hashes) else None
 
         return self._answer(self._request("GET", CONSISTENCY_PATH, params={"van": old_size, "tot": new_size}),
                             accept)
@@ -324,17 +326,6 @@ def key_path(kind: str, key_id: str | None = None) -> str:
     if kind == "key_registration":
         return KEYS_PATH
     return f"{KEYS_PATH}/{quote(key_id or '', safe='')}/{'vervanging' if kind == 'key_rotation' else 'intrekking'}"
-
-
-def _hash_text(text: str) -> bytes:
-    """A 32-byte hash written as hex or base64 (ValueError otherwise)."""
-    try:
-        raw = bytes.fromhex(text) if len(text) == 64 else base64.b64decode(text, validate=True)
-    except ValueError:
-        raise ValueError(f"geen hash: {text!r}") from None
-    if len(raw) != 32:
-        raise ValueError(f"geen hash van 32 bytes: {text!r}")
-    return raw
 
 
 def _json(response: httpx.Response) -> Any:

@@ -59,7 +59,7 @@ from .admission import check_signature, entry_problem
 from .checkpoints import SignedCheckpoint, checkpoint_signature_problem, log_verifier, read_checkpoint
 from .collector import collector_paused
 from .confidential_locations import NOTICE_KINDS, confidentiality, without_withheld
-from .cosignature import require_quorum, verified_cosigners
+from .cosignature import check_quorum, verified_cosigners
 from .cosigned import cosigned_note
 from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, entry_hash, light_or_full,
@@ -391,15 +391,16 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, wit
 
 def _witness_problems(note: object, operator_key: bytes | None, witness_vkeys: Sequence[str], k: int,
                       cosigners: list[str]) -> list[Problem]:
-    """CHECKPOINT_NOT_COSIGNED (no note to count cosignatures on), or the refusal of `require_quorum` (its code:
+    """CHECKPOINT_NOT_COSIGNED (no note to count cosignatures on), or the refusal of `check_quorum` (its code:
     QUORUM_NOT_MET, QUORUM_INVALID, COSIGNER_KEY_INVALID, a note code); the verified cosigners into `cosigners`."""
     if not isinstance(note, str) or operator_key is None:
         return [Problem(None, CHECKPOINT_NOT_COSIGNED, "the bundle's checkpoint is no note that witnesses cosigned "
                                                        "(a checkpoint from before note_from, or no operator key)")]
     log = log_verifier(note.split("\n", 1)[0], operator_key)
     try:
-        cosigners.extend(c.verifier.name for c in verified_cosigners(note.encode(), log, witness_vkeys).cosigners)
-        require_quorum(note.encode(), log, witness_vkeys, k)
+        opened = verified_cosigners(note.encode(), log, witness_vkeys)
+        cosigners.extend(c.verifier.name for c in opened.cosigners)
+        check_quorum(opened, witness_vkeys, k)
     except NoteError as exc:
         return [Problem(None, exc.code, str(exc))]
     return []

@@ -39,6 +39,7 @@ __all__ = [
     "MAX_TIMESTAMP",
     "CosignedCheckpoint",
     "Cosigner",
+    "check_quorum",
     "cosign",
     "cosignature_timestamp",
     "cosigned_message",
@@ -181,15 +182,20 @@ def verified_cosigners(note_bytes: bytes, log_vkey: str | Verifier, witness_vkey
     return CosignedCheckpoint(checkpoint, note, tuple(cosigners))
 
 
-def require_quorum(note_bytes: bytes, log_vkey: str | Verifier, witness_vkeys: Sequence[str | Verifier], k: int,
-                   *, not_after: int | None = None) -> CosignedCheckpoint:
-    """`verified_cosigners`, refusing a checkpoint that fewer than `k` distinct trusted witnesses cosigned
-    (QUORUM_NOT_MET; a quorum larger than the witnesses given is QUORUM_INVALID)."""
+def check_quorum(opened: CosignedCheckpoint, witness_vkeys: Sequence[str | Verifier], k: int) -> None:
+    """Refuse an opened checkpoint that fewer than `k` distinct trusted witnesses cosigned (QUORUM_NOT_MET); a
+    quorum outside 1 .. the number of distinct witness keys given is QUORUM_INVALID."""
     if k < 1 or k > len({v.public_key for v in witness_verifiers(witness_vkeys)}):
         raise NoteError("QUORUM_INVALID", f"a quorum of {k} out of {len(witness_vkeys)} witness key(s) is not "
                                           "between 1 and the number of distinct witness keys")
-    opened = verified_cosigners(note_bytes, log_vkey, witness_vkeys, not_after=not_after)
     if opened.distinct_witnesses < k:
         raise NoteError("QUORUM_NOT_MET", f"{opened.distinct_witnesses} of the {k} required witnesses cosigned "
                                           f"the checkpoint at tree size {opened.checkpoint.tree_size}")
+
+
+def require_quorum(note_bytes: bytes, log_vkey: str | Verifier, witness_vkeys: Sequence[str | Verifier], k: int,
+                   *, not_after: int | None = None) -> CosignedCheckpoint:
+    """`verified_cosigners`, then `check_quorum`."""
+    opened = verified_cosigners(note_bytes, log_vkey, witness_vkeys, not_after=not_after)
+    check_quorum(opened, witness_vkeys, k)
     return opened

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .checkpoints import parse_checkpoint_text
-from .note import NoteSignature, parse_note
+from .note import NoteSignature, parse_note, parse_signature_lines
 from .proofs import consistency_proof
 from .service import checkpoint_note
 from .store import Store
@@ -37,7 +37,7 @@ def record_cosignatures(store: Store, note_bytes: bytes, lines: Sequence[NoteSig
 
 def cosignature_lines(store: Store, tree_size: int, root_hash: bytes) -> list[NoteSignature]:
     """The stored cosignature lines of the checkpoint (tree_size, root_hash), in the order they arrived."""
-    return [parse_note(b"x\n\n" + line.encode()).signatures[0] for line in store.cosignature_lines(tree_size, root_hash)]
+    return [parse_signature_lines(line.encode())[0] for line in store.cosignature_lines(tree_size, root_hash)]
 
 
 def cosigned_note(store: Store, note_bytes: bytes) -> bytes:

@@ -52,7 +52,17 @@ from .keyfile import (
     read_public_key_file,
 )
 from .merkle import EMPTY_ROOT, verify_consistency
-from .note import Note, NoteError, NoteSignature, Verifier, format_note, key_id, open_note, parse_note
+from .note import (
+    Note,
+    NoteError,
+    NoteSignature,
+    Verifier,
+    format_note,
+    key_id,
+    open_note,
+    parse_note,
+    parse_signature_lines,
+)
 from .private_files import private_dir, write_private
 
 __all__ = [
@@ -68,10 +78,12 @@ __all__ = [
     "add_checkpoint_body",
     "collect",
     "compare_cosigned",
+    "cosigned_checkpoints",
     "new_witness_key",
     "open_witness",
     "origin_hash",
     "parse_add_checkpoint",
+    "read_state",
     "with_cosignatures",
     "witness_key_vkey",
 ]
@@ -149,6 +161,24 @@ def _b64(h: bytes) -> str:
     return base64.b64encode(h).decode()
 
 
+def read_state(path: Path) -> dict:
+    """A witness's state file: {"format", "logs": {origin: {"note": the latest cosigned checkpoint}}, "evidence"}
+    (an empty one when the file does not exist; WITNESS_STATE_UNREADABLE when it cannot be read)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"format": "bwledger-witness/1", "logs": {}, "evidence": []}
+    except (OSError, ValueError) as exc:
+        raise WitnessRefused(500, "WITNESS_STATE_UNREADABLE", f"de toestand van de getuige in {path} is "
+                             f"onleesbaar: {exc}") from None
+
+
+def cosigned_checkpoints(path: Path) -> dict[str, bytes]:
+    """Per origin, the latest checkpoint the witness of this state file cosigned (with the log's signature and
+    its own): what it serves at <prefix>/<origin hash>/checkpoint."""
+    return {origin: entry["note"].encode() for origin, entry in read_state(path).get("logs", {}).items()}
+
+
 class Witness:
     """A witness: its name and key, the log keys it trusts (one or more per origin), its state file."""
 
@@ -167,14 +197,7 @@ class Witness:
 
     # --- state -----------------------------------------------------------------------------------
     def _read_state(self) -> dict:
-        try:
-            doc = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {"format": "bwledger-witness/1", "logs": {}, "evidence": []}
-        except (OSError, ValueError) as exc:
-            raise WitnessRefused(500, "WITNESS_STATE_UNREADABLE", f"de toestand van de getuige in "
-                                 f"{self.state_path} is onleesbaar: {exc}") from None
-        return doc
+        return read_state(self.state_path)
 
     def _write_state(self, doc: dict) -> None:
         private_dir(self.state_path.parent)
@@ -494,10 +517,10 @@ def _add_checkpoint(url: str, note_bytes: bytes, size: int, old: int,
 def _own_cosignatures(note: Note, body: bytes, verifier: Verifier) -> list[NoteSignature]:
     """The lines of an add-checkpoint answer that are cosignatures of this witness's key and verify."""
     try:
-        answer = parse_note(b"x\n\n" + body)  # the answer is signature lines only
+        lines = parse_signature_lines(body)
     except NoteError:
         return []
-    return [s for s in answer.signatures
+    return [s for s in lines
             if (s.name, s.key_id) == (verifier.name, verifier.key_id) and verify_cosignature(verifier, note, s)]
 
 

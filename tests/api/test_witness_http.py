@@ -85,7 +85,7 @@ def test_add_checkpoint_over_http(tmp_path):
         assert httpx.get(monitor).status_code == 404
         r = server.add(0, [], signed(TREE, 7))
         assert r.status_code == 200 and r.text.startswith("\u2014 getuige.test/w1 ")
-        cosigned = wt.with_cosignatures(signed(TREE, 7), note.parse_note(b"x\n\n" + r.content).signatures)
+        cosigned = wt.with_cosignatures(signed(TREE, 7), note.parse_signature_lines(r.content))
         assert cs.require_quorum(cosigned, LOG_VKEY, [vkey], 1).checkpoint.tree_size == 7
         # the monitoring endpoint serves it with the log's signature and the cosignature
         served = httpx.get(monitor)

@@ -165,7 +165,7 @@ def test_an_empty_checkpoint_needs_the_empty_root(tmp_path):
 def test_other_signatures_on_the_submitted_note_are_ignored(tmp_path):
     w1, w2 = make_witness(tmp_path), make_witness(tmp_path, "w2.test/witness")
     first = signed(TREE, 6)
-    line = note.parse_note(b"x\n\n" + w1.add_checkpoint(wt.add_checkpoint_body(0, [], first)).body).signatures
+    line = note.parse_signature_lines(w1.add_checkpoint(wt.add_checkpoint_body(0, [], first)).body)
     cosigned = wt.with_cosignatures(first, line)
     assert answer(w2, 0, [], cosigned)[0] == 200
     assert cs.require_quorum(wt.with_cosignatures(cosigned, note.parse_note(w2.latest(ORIGIN)).signatures),
