@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 export BWLEDGER_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test install postgres browser oidc spectral wrk bench clean
+.PHONY: demo test install postgres browser go oidc spectral wrk bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,12 @@ postgres:
 browser:
 	@(command -v chromium && command -v pdftoppm && test -e /usr/lib/chromium/locales/nl.pak) >/dev/null || (apt-get update -q && apt-get install -y -q chromium chromium-l10n poppler-utils)
 
+# Go and golang.org/x/mod (Debian golang-go, golang-golang-x-mod-dev): tests/ledger/test_go_interop.py builds
+# tests/interop/go/notecheck with GO111MODULE=off GOPATH=/usr/share/gocode and checks the checkpoint notes with
+# sumdb/note and the proofs with sumdb/tlog.
+go:
+	@(command -v go && test -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog) >/dev/null || (apt-get update -q && apt-get install -y -q golang-go golang-golang-x-mod-dev)
+
 # The OpenID provider the OIDC login tests start (npm `oidc-provider`, pinned by package-lock.json; local, never global).
 OIDC_DIR := tests/oidc/provider
 $(OIDC_DIR)/node_modules/.installed: $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
@@ -47,7 +53,7 @@ $(SPECTRAL_DIR)/node_modules/.installed: $(SPECTRAL_DIR)/package.json $(SPECTRAL
 
 spectral: $(SPECTRAL_DIR)/node_modules/.installed
 
-test: install postgres browser oidc spectral
+test: install postgres browser go oidc spectral
 	CI=$${CI:-} $(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 # Debian wrk, the load generator of bench/api_bench.py

@@ -67,10 +67,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from ledger.bundle import export_bundle, verify_bundle_file  # noqa: E402
 from ledger.crypto import Signer, new_signer  # noqa: E402
-from ledger.entries import checkpoint_body, entry_hash  # noqa: E402
+from ledger.checkpoints import is_note_time  # noqa: E402
+from ledger.entries import entry_hash  # noqa: E402
 from ledger.merkle import Frontier  # noqa: E402
 from ledger.service import init_ledger, register_key, sign_statement  # noqa: E402
-from ledger.store import Store, checkpoints, tree_state  # noqa: E402
+from ledger.store import Store, checkpoints, signed_checkpoint_columns, tree_state  # noqa: E402
 from ledger.verify import verify_store  # noqa: E402
 
 PG_URL = os.environ.get("BWLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -336,9 +337,11 @@ def bulk_load(store: Store, signers: dict[str, Signer], bases: dict, n: int) -> 
                 if frontier.size % 1000 == 0 or seq == state.tree_size + n:
                     root = frontier.root()
                     cps.append({"tree_size": frontier.size, "root_hash": root, "created_at": now,
-                                "key_id": store.operator.key_id,
-                                "signature": store.operator.sign(checkpoint_body(frontier.size, root, now))})
+                                "key_id": store.operator.key_id})
             with store.engine.begin() as c:
+                origin = store.origin_for_note(c) if is_note_time(now) else None
+                for cp in cps:  # the note (or, before note_from, the JSON) the store itself would sign
+                    cp.update(signed_checkpoint_columns(store.operator, origin, cp["tree_size"], cp["root_hash"], now))
                 store._insert_entries(c, rows)
                 c.execute(checkpoints.insert(), cps)
                 c.execute(tree_state.update().where(tree_state.c.id == 1).values(

@@ -68,7 +68,7 @@ from .errors import (BUNDLE_MALFORMED, CHECKPOINT_NOT_COSIGNED, CHECKPOINT_SIGNA
                      ENTRY_OUT_OF_SCOPE, INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID,
                      LedgerError, Problem)
 from .merkle import InclusionVerifier, MerkleTree, verify_consistency
-from .note import NoteError
+from .note import NoteError, parse_note
 from .registry import KeyRegistry
 from .store import CheckpointRow, EntryRow, Store
 
@@ -275,8 +275,6 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, wit
         cp = doc["checkpoint"]
         size, root = int(cp["tree_size"]), bytes.fromhex(cp["root_hash"])
         signed = read_checkpoint(cp)  # the note, or the JSON checkpoint's fields
-        if (signed.tree_size, signed.root_hash) != (size, root):
-            raise ValueError("the checkpoint note is of another tree than the checkpoint's tree_size and root_hash")
         since = doc.get("since")
         if since is not None:
             since_cp = read_checkpoint(since["checkpoint"])
@@ -335,6 +333,11 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, wit
         add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "checkpoint key is not an operator key"))
     elif why := checkpoint_signature_problem(signed, {cp["key_id"]: rec.public_key}):
         add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, why))
+    elif (signed.tree_size, signed.root_hash) != (size, root):  # the note signs another tree than the fields say
+        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "the checkpoint's tree_size and root_hash are not the "
+                    "note's: the operator did not sign them"))
+    elif signed.note is not None and unb64(cp["signature"]) not in {x.signature for x in parse_note(signed.note).signatures}:
+        add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "the checkpoint's signature is not the note's"))
     # 3a. the witnesses: a quorum of the trusted ones cosigned the checkpoint note
     if witness_vkeys:
         report.quorum = len(witness_vkeys) if quorum is None else quorum

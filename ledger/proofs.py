@@ -43,13 +43,16 @@ _trees: dict[tuple[str, str | None], MerkleTree] = {}
 _lock = Lock()
 
 
-def tree_of(store: Store, size: int) -> MerkleTree:
-    """The Merkle tree of the first `size` stored entries (a kept tree of at least that size when there is
-    one: a prefix of a tree is the same tree, proofs take the size)."""
+def tree_of(store: Store, size: int, checkpoint: tuple[int, bytes] | None = None) -> MerkleTree:
+    """The Merkle tree of the first `size` stored entries. A kept tree of at least that size is used when it
+    has the root of `checkpoint` (size, root; size >= `size`) at that checkpoint's size: the root commits to
+    every leaf before it, so a database replaced meanwhile (a restore) is never answered from the old tree.
+    Proofs take the size, so a larger tree serves a smaller one."""
     key = (store.url, store.schema)
     with _lock:
         kept = _trees.get(key)
-    if kept is not None and kept.size >= size:
+    if (kept is not None and checkpoint is not None and size <= checkpoint[0] <= kept.size
+            and kept.root(checkpoint[0]) == checkpoint[1]):
         return kept
     tree = MerkleTree(store.leaf_hashes(size))
     if tree.size != size:
@@ -62,19 +65,24 @@ def tree_of(store: Store, size: int) -> MerkleTree:
 
 def checkpointed_size(store: Store) -> int:
     """The size of the newest checkpoint (0 when there is none)."""
+    return _newest(store)[0]
+
+
+def _newest(store: Store) -> tuple[int, bytes]:
     cp = store.latest_checkpoint()
-    return 0 if cp is None else cp.tree_size
+    return (0, b"") if cp is None else (cp.tree_size, cp.root_hash)
 
 
 def consistency_proof(store: Store, old_size: int, new_size: int | None = None) -> ConsistencyProof:
     """PROOF(old_size, D[new_size]) of RFC 9162 2.1.4.1; new_size defaults to the newest checkpoint's size.
     Both sizes must be 0 < old_size <= new_size <= that size (PROOF_RANGE_INVALID otherwise)."""
-    top = checkpointed_size(store)
+    newest = _newest(store)
+    top = newest[0]
     new_size = top if new_size is None else new_size
     if not 0 < old_size <= new_size <= top:
         raise LedgerError(PROOF_RANGE_INVALID, f"a consistency proof needs 0 < van <= tot <= {top} (the newest "
                           f"checkpoint), not van={old_size}, tot={new_size}")
-    tree = tree_of(store, new_size)
+    tree = tree_of(store, new_size, newest)
     return ConsistencyProof(old_size, new_size, tree.root(old_size), tree.root(new_size),
                             tree.consistency_proof(old_size, new_size))
 
@@ -82,12 +90,13 @@ def consistency_proof(store: Store, old_size: int, new_size: int | None = None) 
 def inclusion_proof(store: Store, seq: int, tree_size: int | None = None) -> InclusionProof:
     """PATH(seq, D[tree_size]) of RFC 9162 2.1.3.1 for the entry at `seq`; tree_size defaults to the newest
     checkpoint's size, and must be seq < tree_size <= it (PROOF_RANGE_INVALID otherwise)."""
-    top = checkpointed_size(store)
+    newest = _newest(store)
+    top = newest[0]
     tree_size = top if tree_size is None else tree_size
     if not 0 <= seq < tree_size <= top:
         raise LedgerError(PROOF_RANGE_INVALID, f"an inclusion proof needs 0 <= volgnummer < grootte <= {top} "
                           f"(the newest checkpoint), not volgnummer={seq}, grootte={tree_size}")
-    tree = tree_of(store, tree_size)
+    tree = tree_of(store, tree_size, newest)
     return InclusionProof(seq, tree_size, tree.leaf(seq), tree.root(tree_size),
                           tree.inclusion_proof(seq, tree_size))
 

@@ -602,7 +602,7 @@ class Store:
             raise LedgerError(NOT_INITIALISED, "the ledger has no genesis entry: no origin yet")
         return default_origin(bytes(genesis))
 
-    def _origin_for_note(self, conn: Connection) -> str:
+    def origin_for_note(self, conn: Connection) -> str:
         """The origin a checkpoint note names: the stored one; otherwise (the first note) the configured
         one or the one derived from the genesis entry, stored now. A configured origin other than the
         stored one is refused (LOG_ORIGIN_MISMATCH): an origin never changes."""
@@ -1010,7 +1010,7 @@ class Store:
                             reg: KeyRegistry) -> None:
         """Sign checkpoints of (tree size, root) in order and insert them with one statement."""
         assert self.operator is not None
-        origin = self._origin_for_note(conn) if is_note_time(now) else None
+        origin = self.origin_for_note(conn) if is_note_time(now) else None
         rows = []
         for size, root in sized_roots:
             why = reg.key_problem(self.operator.key_id, OPERATOR, size, now)

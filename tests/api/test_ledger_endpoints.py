@@ -1,6 +1,5 @@
 """The ledger endpoints on a real SQLite store: submissions, entries, checkpoint, bundle, verify."""
 import base64
-import json
 
 from api_helpers import as_json, assert_problem, determination_payload, party, signed
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -95,8 +94,10 @@ def test_checkpoint_is_signed_by_the_operator(client):
     cp = client.get("/v1/grootboek/controlepunt").json()
     operator = client.app.state.store.operator
     assert cp["key_id"] == operator.key_id
-    body = json.loads(cp["signed_body"])
-    assert body["tree_size"] == cp["tree_size"] and body["root_hash"] == cp["root_hash"]
+    # the checkpoint note's text (ledger/data/checkpoints.toml: from note_from on): origin, size, base64 root
+    origin, size, root = cp["signed_body"].splitlines()
+    assert int(size) == cp["tree_size"] and base64.b64decode(root).hex() == cp["root_hash"]
+    assert origin == client.app.state.store.origin()
     Ed25519PublicKey.from_public_bytes(operator.public_key).verify(base64.b64decode(cp["signature"]),
                                                                    cp["signed_body"].encode())
 
