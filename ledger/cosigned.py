@@ -4,8 +4,8 @@ C2SP tlog-witness, and the note served with them.
 `collect_latest(store, witnesses, post)` sends the newest checkpoint note to each witness (ledger/witness.py
 `collect`, with the consistency proof from the size each one last cosigned, as the store remembers it)
 and stores the cosignature lines that verify (table `ledger_cosignatures`, migration 0010, read and
-written by ledger/store.py). `cosigned_note(store)` is the newest note with the lines of
-its tree size appended (`GET /v1/checkpoint`, bundles). The HTTP transport is the caller's
+written by ledger/store.py). `cosigned_note(store, note)` is a note with the lines of its tree size appended,
+`cosigned_checkpoint_note(store)` the newest one so (`GET /v1/checkpoint`, bundles). The HTTP transport is the caller's
 (api/bootstrap.py `witness_collector`); nothing here knows of a network.
 """
 from __future__ import annotations
@@ -24,9 +24,9 @@ __all__ = [
     "cosignature_lines",
     "cosigned_checkpoint_note",
     "cosigned_note",
-    "known_sizes",
     "record_cosignatures",
 ]
+
 
 def record_cosignatures(store: Store, note_bytes: bytes, lines: Sequence[NoteSignature]) -> int:
     """Keep the cosignature lines of a checkpoint note (verified by the caller: `collect` keeps only those);
@@ -47,11 +47,6 @@ def cosigned_note(store: Store, note_bytes: bytes) -> bytes:
     return with_cosignatures(note_bytes, lines) if lines else note_bytes
 
 
-def known_sizes(store: Store) -> dict[str, int]:
-    """Per witness (key name), the largest tree size it cosigned for this operator: the old size to send it."""
-    return store.witness_sizes()
-
-
 def collect_latest(store: Store, witnesses: Sequence[WitnessEndpoint], post: Post) -> CollectResult | None:
     """Ask every witness to cosign the newest checkpoint note and store what they give; None when the log has
     no checkpoint note yet. The consistency proofs are ledger/proofs.py's."""
@@ -62,7 +57,7 @@ def collect_latest(store: Store, witnesses: Sequence[WitnessEndpoint], post: Pos
     def proof_for(old: int, new: int) -> list[bytes]:
         return consistency_proof(store, old, new).proof
 
-    result = collect(note_bytes, witnesses, proof_for, post, known_sizes(store))
+    result = collect(note_bytes, witnesses, proof_for, post, store.witness_sizes())
     if result.lines:
         record_cosignatures(store, note_bytes, result.lines)
     return result

@@ -15,7 +15,7 @@ from test_witness_http import WitnessServer, cli, make_key
 from ledger import cosignature as cs
 from ledger import service
 from ledger import witness as wt
-from ledger.cosigned import cosigned_checkpoint_note, known_sizes
+from ledger.cosigned import cosigned_checkpoint_note
 from ledger.crypto import new_signer
 from ledger.note import parse_note
 
@@ -40,7 +40,7 @@ def _wait_for_quorum(home, vkeys, k, size, seconds=60):
                 served = cosigned_checkpoint_note(store)
                 opened = cs.verified_cosigners(served, service.log_vkey(store), vkeys)
                 if opened.checkpoint.tree_size == size and opened.distinct_witnesses >= k:
-                    return served, service.log_vkey(store), known_sizes(store)
+                    return served, service.log_vkey(store), store.witness_sizes()
             assert time.monotonic() < deadline, "no quorum of cosignatures arrived"
             time.sleep(0.2)
     finally:
