@@ -162,3 +162,30 @@ def pseudonym_secret(settings: Settings) -> bytes:
     from api.access.secrets import pseudonym_secret as secret
 
     return secret(settings)
+
+
+def witness_collector(settings: Settings, store: Store):
+    """The operator's collection of cosignatures (ledger/cosigned.py `collect_latest`) from the witnesses of
+    `settings.witnesses`, over HTTP (httpx, `witness_timeout_seconds` per witness); None when none are set.
+    Called after each new checkpoint by the server's timer and by `bwledger witness collect`."""
+    if not settings.witnesses:
+        return None
+    import httpx
+
+    from ledger.cosigned import collect_latest
+    from ledger.witness import WitnessEndpoint
+
+    endpoints = [WitnessEndpoint.parse(vkey, url) for vkey, url in settings.witnesses]
+
+    def post(url: str, body: bytes) -> tuple[int, str, bytes]:
+        try:
+            r = httpx.post(url, content=body, timeout=settings.witness_timeout_seconds,
+                           headers={"Content-Type": "text/plain; charset=utf-8", "User-Agent": "bwledger-operator"})
+        except httpx.HTTPError as exc:
+            raise OSError(str(exc) or type(exc).__name__) from None
+        return r.status_code, r.headers.get("content-type", ""), r.content
+
+    def run():
+        return collect_latest(store, endpoints, post)
+
+    return run

@@ -41,6 +41,8 @@ from api.cli_notices import notices_app  # noqa: E402
 app.add_typer(notices_app)  # berichten
 from api.cli_db import db_app  # noqa: E402
 app.add_typer(db_app, name="db")
+from api.cli_witness import witness_app  # noqa: E402
+app.add_typer(witness_app, name="witness")
 
 
 def _casebook_files(paths: list[Path]) -> list[Path]:

@@ -197,9 +197,20 @@ def export(out: Path = typer.Argument(..., help="bundle file to write (JSON)"),
 
 @ledger_app.command("verify-bundle")
 def verify_bundle(path: Path,
-                  operator_key: list[str] = typer.Option([], help="trusted operator key id (repeatable)")) -> None:
-    """Verify a bundle offline (no database, no network); exit 1 on any problem."""
-    report = service.verify_bundle_file(path, trusted_operator_keys=operator_key)
+                  operator_key: list[str] = typer.Option([], help="trusted operator key id (repeatable)"),
+                  witness: list[str] = typer.Option([], "--witness", metavar="VKEY",
+                                                    help="verifier key of a trusted witness (repeatable): the "
+                                                         "checkpoint must be cosigned by --quorum of them"),
+                  quorum: Optional[int] = typer.Option(None, "--quorum", metavar="K",
+                                                       help="how many of the --witness keys must have cosigned "
+                                                            "(default: all)")) -> None:
+    """Verify a bundle offline (no database, no network); exit 1 on any problem. With --witness, a checkpoint
+    without --quorum valid cosignatures of those witnesses is refused (QUORUM_NOT_MET)."""
+    if quorum is not None and not witness:
+        typer.echo("fout: --quorum hoort bij --witness", err=True)
+        raise typer.Exit(2)
+    report = service.verify_bundle_file(path, trusted_operator_keys=operator_key, witness_vkeys=witness,
+                                        quorum=quorum)
     for p in report.problems:
         typer.echo(_problem(p))
     trust = ("vertrouwd" if report.trusted_operator else
@@ -209,6 +220,8 @@ def verify_bundle(path: Path,
                    f"{report.tree_size} gecontroleerd")
     typer.echo(f"{report.entries} regels van {report.party} tegen boomgrootte {report.tree_size}; sleutel van de "
                f"beheerder {report.operator_key_id[:16]} {trust}; {len(report.problems)} problemen")
+    if witness:
+        names = ", ".join(report.cosigners) or "geen"
+        typer.echo(f"getuigen: {len(set(report.cosigners))} van de vereiste {report.quorum} medeondertekenden het "
+                   f"controlepunt ({names})")
     raise typer.Exit(0 if report.ok else 1)
-
-

@@ -32,6 +32,8 @@ SETTLEMENT_DRAFT_PATH = "/v1/verrekeningen/concepten"
 KEYS_PATH = "/v1/sleutels"
 BOOKING_PATH = "/v1/boekingen"
 PLACEMENT_PATH = "/v1/plaatsingen"
+CHECKPOINT_PATH = "/v1/checkpoint"
+CONSISTENCY_PATH = "/v1/bewijzen/consistentie"
 
 
 class Unreachable(Exception):
@@ -92,6 +94,30 @@ class LedgerClient:
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             why = str(exc) or type(exc).__name__
             raise Unreachable(f"de server {self.server} is niet bereikbaar ({why})") from None
+
+    def checkpoint_note(self) -> bytes:
+        """The log's newest checkpoint as a C2SP signed note, with the cosignatures the operator collected
+        (GET CHECKPOINT_PATH, text/plain): its exact bytes, or Refused."""
+        response = self._get(CHECKPOINT_PATH)
+        if response.status_code != 200 or not response.headers.get("content-type", "").startswith("text/plain"):
+            self._answer(response, lambda doc: None)
+        return response.content
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """The RFC 9162 consistency proof between two tree sizes (GET CONSISTENCY_PATH?van=&tot=: `bewijs`, base64
+        hashes), as hashes."""
+        def accept(doc: dict) -> list[bytes] | None:
+            proof = doc.get("bewijs")
+            if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
+                return None
+            try:
+                hashes = [base64.b64decode(p, validate=True) for p in proof]
+            except ValueError:
+                return None
+            return hashes if all(len(h) == 32 for h in hashes) else None
+
+        return self._answer(self._request("GET", CONSISTENCY_PATH, params={"van": old_size, "tot": new_size}),
+                            accept)
 
     def case(self, case_id: str) -> dict[str, Any]:
         """A case as the server shows it (GET /v1/geschillen/{case_id}): status, events, decision."""

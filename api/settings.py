@@ -72,6 +72,12 @@ class Settings:
     #: the address of the API's beheer, in the OpenAPI document's info.contact (ADR /core/doc-openapi-contact).
     #: BWLEDGER_API_CONTACT_EMAIL; set it to the team that answers for this deployment's API.
     api_contact_email: str = "api-beheer@bwledger.invalid"
+    #: the witnesses the operator asks to cosign each new checkpoint (C2SP tlog-witness, ledger/cosigned.py):
+    #: (verifier key, submission URL) pairs. BWLEDGER_WITNESSES: entries separated by commas or newlines, each
+    #: `VKEY URL`, e.g. `getuige.ijssel-vecht.nl/w1+1a2b3c4d+BK... https://getuige.ijssel-vecht.nl`.
+    witnesses: tuple[tuple[str, str], ...] = ()
+    #: how long the operator waits for one witness's answer, in seconds. BWLEDGER_WITNESS_TIMEOUT_SECONDS.
+    witness_timeout_seconds: float = 5.0
     #: login through an OpenID provider (api/access/oidc.py); None when BWLEDGER_OIDC_ISSUER is unset.
     oidc: OidcSettings | None = None
     #: the key of the clients' pseudonyms (ledger/pseudonyms.py), at least 16 characters; None: the file
@@ -103,6 +109,11 @@ class Settings:
     def pseudonym_secret_file(self) -> Path:
         """The pseudonym secret when BWLEDGER_PSEUDONYM_SECRET is unset (mode 0600, made on first use)."""
         return self.keys_dir / "pseudonym.secret"
+
+    @property
+    def witness_state_file(self) -> Path:
+        """Where `bwledger witness` keeps the latest checkpoint it cosigned per log (mode 0600)."""
+        return self.home / "witness" / "state.json"
 
     @property
     def data_kek_file(self) -> Path:
@@ -186,6 +197,26 @@ def load_oidc_settings(env) -> OidcSettings | None:
                         api_audience=(env.get("BWLEDGER_OIDC_API_AUDIENCE") or "").strip() or None)
 
 
+def load_witnesses(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """BWLEDGER_WITNESSES: `VKEY URL` entries separated by commas or newlines (ValueError names a bad one)."""
+    from ledger.note import NoteError
+    from ledger.witness import WitnessEndpoint
+
+    out = []
+    for item in (raw or "").replace("\n", ",").split(","):
+        if not item.strip():
+            continue
+        parts = item.split()
+        if len(parts) != 2 or not parts[1].startswith(("http://", "https://")):
+            raise ValueError(f"BWLEDGER_WITNESSES: not 'VKEY URL': {item.strip()!r}")
+        try:
+            WitnessEndpoint.parse(parts[0], parts[1])
+        except NoteError as exc:
+            raise ValueError(f"BWLEDGER_WITNESSES: {parts[0]!r} is not a witness verifier key ({exc.code})") from None
+        out.append((parts[0], parts[1]))
+    return tuple(out)
+
+
 def _number(env, name: str, default: float, cast=float):
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -242,6 +273,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                     token_cache_seconds=_number(env, "BWLEDGER_TOKEN_CACHE_SECONDS", 5.0),
                     api_contact_email=env.get("BWLEDGER_API_CONTACT_EMAIL") or "api-beheer@bwledger.invalid",
                     oidc=load_oidc_settings(env),
+                    witnesses=load_witnesses(env.get("BWLEDGER_WITNESSES")),
+                    witness_timeout_seconds=_number(env, "BWLEDGER_WITNESS_TIMEOUT_SECONDS", 5.0),
                     pseudonym_secret=env.get("BWLEDGER_PSEUDONYM_SECRET") or None,
                     data_kek=env.get("BWLEDGER_DATA_KEK") or None)
 

@@ -8,7 +8,8 @@ Format: one UTF-8 JSON file, `"format": "bwledger-bundle/1"`:
       "exported_at": "2026-04-01T09:00:00.000000Z",
       "checkpoint": {"tree_size": N, "root_hash": hex, "timestamp": "...Z", "key_id": hex,
                      "signature": base64,            # Ed25519 by the operator over checkpoint_body() ...
-                     "note": "<origin>\n<N>\n..."},  # ... or, from note_from on, the checkpoint note
+                     "note": "<origin>\n<N>\n..."},  # ... or, from note_from on, the checkpoint note (with
+                                                     # the witnesses' cosignatures the operator collected)
       "since": {"checkpoint": {...},                 # optional: the party's previous checkpoint (either
                 "consistency_proof": [hex, ...]},    # format) and the RFC 9162 2.1.4 proof to this one
       "entries": [
@@ -36,7 +37,8 @@ here unless asked for (ledger/cosignature.py). `since` (`export --since-checkpoi
 check that the log it sees now extends the one it saw before.
 
 To verify: check the checkpoint signature with the operator key (ideally a key id the auditor got
-out of band: --operator-key); the previous checkpoint and its consistency proof when there is one; recompute every entry hash from its fields (entries.leaf_bytes) and
+out of band: --operator-key); with witness keys (--witness VKEY --quorum K), that at least K of those
+witnesses cosigned the checkpoint note (ledger/cosignature.py require_quorum); the previous checkpoint and its consistency proof when there is one; recompute every entry hash from its fields (entries.leaf_bytes) and
 check its inclusion proof against the checkpoint root; replay the key entries; check every
 statement's signature under the key valid at its received_at, its payload and the entitlement table.
 """
@@ -54,19 +56,21 @@ from pathlib import Path
 import msgspec
 
 from .admission import check_signature, entry_problem
-from .checkpoints import SignedCheckpoint, checkpoint_signature_problem, read_checkpoint
+from .checkpoints import SignedCheckpoint, checkpoint_signature_problem, log_verifier, read_checkpoint
 from .collector import collector_paused
 from .confidential_locations import NOTICE_KINDS, confidentiality, without_withheld
+from .cosignature import check_quorum, verified_cosigners
+from .cosigned import cosigned_note
 from .entitlements import RefInfo, load_entitlements
 from .entries import (KEY_KINDS, OPERATOR, PAYLOADS, _LightStatement, entry_hash, light_or_full,
                       parse_statement)
-from .errors import (BUNDLE_MALFORMED, CHECKPOINT_SIGNATURE_INVALID, CONSISTENCY_PROOF_INVALID, ENTRY_OUT_OF_SCOPE,
-                     INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID, LedgerError,
-                     Problem)
+from .errors import (BUNDLE_MALFORMED, CHECKPOINT_NOT_COSIGNED, CHECKPOINT_SIGNATURE_INVALID, CONSISTENCY_PROOF_INVALID,
+                     ENTRY_OUT_OF_SCOPE, INCLUSION_PROOF_INVALID, KEY_NOT_TRUSTED, LEAF_HASH_MISMATCH, PAYLOAD_INVALID,
+                     LedgerError, Problem)
 from .merkle import InclusionVerifier, MerkleTree, verify_consistency
 from .note import NoteError, parse_note
 from .registry import KeyRegistry
-from .store import EntryRow, Store
+from .store import CheckpointRow, EntryRow, Store
 
 FORMAT = "bwledger-bundle/1"
 _JSON = msgspec.json.Decoder()
@@ -96,6 +100,9 @@ class BundleReport:
     operator_key_id: str = ""
     trusted_operator: bool = False
     since_size: int | None = None  # the size of the previous checkpoint whose consistency was checked
+    #: the witnesses (key names) whose cosignatures of the checkpoint verified, when witness keys were given
+    cosigners: list[str] = field(default_factory=list)
+    quorum: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -163,13 +170,13 @@ def select_party_entries(store: Store, party: str, date_from: date, date_to: dat
     return chosen, references
 
 
-def checkpoint_document(store: Store, cp) -> dict:
+def checkpoint_document(store: Store, cp: CheckpointRow) -> dict:
     """The bundle's "checkpoint" object (a party's bundle and a case's, cases/bundle.py): the row's fields and,
-    for a checkpoint note, the note."""
+    for a checkpoint note, the note with the witnesses' cosignatures collected for it (ledger/cosigned.py)."""
     doc = {"tree_size": cp.tree_size, "root_hash": cp.root_hash.hex(), "timestamp": _iso(cp.created_at),
            "key_id": cp.key_id, "signature": _b64(cp.signature).decode()}
     if cp.note is not None:
-        doc["note"] = cp.note.decode()
+        doc["note"] = cosigned_note(store, cp.note).decode()
     return doc
 
 
@@ -223,16 +230,18 @@ def export_bundle(store: Store, party: str, date_from: date, date_to: date, out:
     return BundleSummary(out, party, len(chosen), len(references), len(keys), n)
 
 
-def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ()) -> BundleReport:
+def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = (), witness_vkeys: Sequence[str] = (),
+                       quorum: int | None = None) -> BundleReport:
     """Read and verify a bundle file; the reported time includes reading and parsing it. The cyclic
     garbage collector is paused meanwhile (ledger/collector.py): the parsed document and the
     statements of every entry are kept to the end, and the collections they trigger would traverse
     them all again and again (about 8 us per entry)."""
     with collector_paused():
-        return _verify_file(path, trusted_operator_keys)
+        return _verify_file(path, trusted_operator_keys, witness_vkeys, quorum)
 
 
-def _verify_file(path: Path, trusted_operator_keys: Sequence[str]) -> BundleReport:
+def _verify_file(path: Path, trusted_operator_keys: Sequence[str], witness_vkeys: Sequence[str] = (),
+                 quorum: int | None = None) -> BundleReport:
     started = time.perf_counter()
     try:
         doc = _JSON.decode(Path(path).read_bytes())
@@ -242,17 +251,19 @@ def _verify_file(path: Path, trusted_operator_keys: Sequence[str]) -> BundleRepo
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "cannot read bundle: de JSON is te diep genest")])
     if not isinstance(doc, dict):
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "cannot read bundle: not a JSON object")])
-    return _verify(doc, trusted_operator_keys, started)
+    return _verify(doc, trusted_operator_keys, started, witness_vkeys, quorum)
 
 
-def verify_bundle(doc: dict, *, trusted_operator_keys: Sequence[str] = ()) -> BundleReport:
+def verify_bundle(doc: dict, *, trusted_operator_keys: Sequence[str] = (), witness_vkeys: Sequence[str] = (),
+                  quorum: int | None = None) -> BundleReport:
     """Verify a parsed bundle; every problem is reported with its sequence number (the collector
     paused, as in verify_bundle_file)."""
     with collector_paused():
-        return _verify(doc, trusted_operator_keys, time.perf_counter())
+        return _verify(doc, trusted_operator_keys, time.perf_counter(), witness_vkeys, quorum)
 
 
-def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> BundleReport:
+def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float, witness_vkeys: Sequence[str] = (),
+            quorum: int | None = None) -> BundleReport:
     report = BundleReport()
     problems = report.problems
     add = problems.append
@@ -327,6 +338,12 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
                     "note's: the operator did not sign them"))
     elif signed.note is not None and unb64(cp["signature"]) not in {x.signature for x in parse_note(signed.note).signatures}:
         add(Problem(None, CHECKPOINT_SIGNATURE_INVALID, "the checkpoint's signature is not the note's"))
+    # 3a. the witnesses: a quorum of the trusted ones cosigned the checkpoint note
+    if witness_vkeys:
+        report.quorum = len(witness_vkeys) if quorum is None else quorum
+        for problem in _witness_problems(cp.get("note"), rec.public_key if rec is not None else None, witness_vkeys,
+                                         report.quorum, report.cosigners):
+            add(problem)
     # 3b. the party's previous checkpoint (either format), signed by an operator key of this log, and the
     # consistency proof from it to this one (RFC 9162 2.1.4.2)
     if since is not None:
@@ -373,6 +390,23 @@ def _verify(doc: dict, trusted_operator_keys: Sequence[str], started: float) -> 
     problems.sort(key=lambda p: (p.seq if p.seq is not None else -1, p.code))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _witness_problems(note: object, operator_key: bytes | None, witness_vkeys: Sequence[str], k: int,
+                      cosigners: list[str]) -> list[Problem]:
+    """CHECKPOINT_NOT_COSIGNED (no note to count cosignatures on), or the refusal of `check_quorum` (its code:
+    QUORUM_NOT_MET, QUORUM_INVALID, COSIGNER_KEY_INVALID, a note code); the verified cosigners into `cosigners`."""
+    if not isinstance(note, str) or operator_key is None:
+        return [Problem(None, CHECKPOINT_NOT_COSIGNED, "the bundle's checkpoint is no note that witnesses cosigned "
+                                                       "(a checkpoint from before note_from, or no operator key)")]
+    log = log_verifier(note.split("\n", 1)[0], operator_key)
+    try:
+        opened = verified_cosigners(note.encode(), log, witness_vkeys)
+        cosigners.extend(c.verifier.name for c in opened.cosigners)
+        check_quorum(opened, witness_vkeys, k)
+    except NoteError as exc:
+        return [Problem(None, exc.code, str(exc))]
+    return []
 
 
 def _statement(raw: bytes):

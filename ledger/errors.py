@@ -72,6 +72,8 @@ BUNDLE_MALFORMED = "BUNDLE_MALFORMED"
 INCLUSION_PROOF_INVALID = "INCLUSION_PROOF_INVALID"
 ENTRY_OUT_OF_SCOPE = "ENTRY_OUT_OF_SCOPE"
 KEY_NOT_TRUSTED = "KEY_NOT_TRUSTED"
+CHECKPOINT_NOT_COSIGNED = "CHECKPOINT_NOT_COSIGNED"  # --witness given, but the checkpoint is no cosigned note
+QUORUM_NOT_MET = "QUORUM_NOT_MET"  # fewer than K trusted witnesses cosigned the checkpoint (ledger/cosignature.py)
 
 
 class LedgerError(Exception):

@@ -90,21 +90,28 @@ def _write_exclusive(path: Path, data: bytes, mode: int) -> None:
     os.chmod(path, mode)  # the mode of os.open is reduced by the umask
 
 
-def key_file_bytes(signer: Signer, passphrase: str | bytes | None = None) -> bytes:
-    """The file's content: the header naming party and key id, then the PKCS#8 PEM."""
+def key_file_bytes(signer: Signer, passphrase: str | bytes | None = None,
+                   header: dict[str, str] | None = None) -> bytes:
+    """The file's content: the header naming party and key id (and any further `bwledger-NAME: VALUE`
+    lines of `header`, e.g. a witness key's `witness-name`), then the PKCS#8 PEM."""
     secret = _encode_passphrase(passphrase)
     encryption = (serialization.BestAvailableEncryption(secret) if secret is not None
                   else serialization.NoEncryption())
     pem = signer.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            encryption)
-    header = f"bwledger-party: {signer.party}\nbwledger-key-id: {signer.key_id}\n".encode("ascii")
-    return header + pem
+    lines = [f"bwledger-party: {signer.party}", f"bwledger-key-id: {signer.key_id}"]
+    for name, value in (header or {}).items():
+        if not re.fullmatch(r"[a-z-]+", name) or name in ("party", "key-id") or not re.fullmatch(r"\S+", value):
+            raise KeyFileError(f"ongeldige kopregel voor een sleutelbestand: {name}: {value}")
+        lines.append(f"bwledger-{name}: {value}")
+    return ("\n".join(lines) + "\n").encode("utf-8") + pem
 
 
-def write_key_file(path: Path, signer: Signer, passphrase: str | bytes | None = None) -> Path:
+def write_key_file(path: Path, signer: Signer, passphrase: str | bytes | None = None,
+                   header: dict[str, str] | None = None) -> Path:
     """Write `signer`'s private key to `path` (exclusively, mode 0600; parent folders 0700 if created)."""
     path = Path(path)
-    data = key_file_bytes(signer, passphrase)
+    data = key_file_bytes(signer, passphrase, header)
     _make_parent(path)
     _write_exclusive(path, data, 0o600)
     return path
@@ -118,8 +125,10 @@ def write_public_key_file(path: Path, public_key: bytes) -> Path:
     return path
 
 
-def new_key_file(path: Path, party: str, passphrase: str | bytes | None = None) -> Signer:
-    """Make a new key pair for `party`: the private key at `path` (0600) and its public key at FILE.pub."""
+def new_key_file(path: Path, party: str, passphrase: str | bytes | None = None,
+                 header: dict[str, str] | None = None) -> Signer:
+    """Make a new key pair for `party`: the private key at `path` (0600) and its public key at FILE.pub;
+    `header` adds `bwledger-NAME: VALUE` lines to the private key file."""
     from .parties import party_code_problem  # the one party check
 
     err = party_code_problem(party or "")
@@ -132,7 +141,8 @@ def new_key_file(path: Path, party: str, passphrase: str | bytes | None = None) 
             raise KeyFileExists(f"{target} bestaat al; een sleutelbestand wordt nooit overschreven")
     _encode_passphrase(passphrase)  # refuse an empty passphrase before anything is written
     signer = Signer(party, Ed25519PrivateKey.generate())
-    write_key_file(path, signer, passphrase)
+    key_file_bytes(signer, None, header)  # refuse a bad header line before anything is written
+    write_key_file(path, signer, passphrase, header)
     write_public_key_file(pub, signer.public_key)
     return signer
 

@@ -25,7 +25,8 @@ from typing import Callable, Iterable, Sequence
 from .crypto import verify_signature
 
 __all__ = ["ED25519", "COSIGNATURE_V1", "NoteError", "NoteSignature", "Note", "Verifier", "key_id",
-           "vkey", "parse_vkey", "parse_note", "format_note", "sign_line", "open_note", "MAX_SIGNATURES"]
+           "vkey", "parse_vkey", "parse_note", "parse_signature_lines", "format_note", "sign_line", "open_note",
+           "MAX_SIGNATURES"]
 
 #: signature type bytes ("Signature types")
 ED25519 = 0x01
@@ -145,6 +146,12 @@ def parse_note(data: bytes) -> Note:
             raise NoteError("NOTE_MALFORMED", "a signature is a key ID and at least one byte")
         sigs.append(NoteSignature(_check_name(name), raw[:4], raw[4:]))
     return Note(text.encode(), tuple(sigs))
+
+
+def parse_signature_lines(data: bytes) -> tuple[NoteSignature, ...]:
+    """Signature lines alone (a tlog-witness add-checkpoint answer, a stored cosignature), parsed as those of a
+    note (NOTE_MALFORMED when they are not)."""
+    return parse_note(b"-\n\n" + data).signatures
 
 
 def format_note(text: bytes, signatures: Iterable[NoteSignature]) -> bytes:

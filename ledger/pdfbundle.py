@@ -28,7 +28,7 @@ def embedded_files(path: Path) -> dict[str, bytes]:
     return {name: contents[0] for name, contents in reader.attachments.items() if contents}
 
 
-def verify_pdf_bundle(path: Path, *, trusted_operator_keys=()):
+def verify_pdf_bundle(path: Path, *, trusted_operator_keys=(), witness_vkeys=(), quorum=None):
     """Verify the bundle embedded in a PDF; a BundleReport (BUNDLE_MALFORMED when there is none)."""
     from .bundle import BundleReport, verify_bundle
 
@@ -46,7 +46,8 @@ def verify_pdf_bundle(path: Path, *, trusted_operator_keys=()):
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, f"embedded bundle is not JSON: {exc}")])
     except RecursionError:
         return BundleReport(problems=[Problem(None, BUNDLE_MALFORMED, "embedded bundle: de JSON is te diep genest")])
-    report = verify_bundle(doc, trusted_operator_keys=trusted_operator_keys)
+    report = verify_bundle(doc, trusted_operator_keys=trusted_operator_keys, witness_vkeys=witness_vkeys,
+                           quorum=quorum)
     report.problems.extend(_embedded_file_problems(doc, {n: b for n, b in files.items() if n != names[0]}))
     return report
 

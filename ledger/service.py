@@ -361,12 +361,16 @@ def party_entries(store: Store, party: str, date_from: date, date_to: date,
     return select_party_entries(store, party, date_from, date_to, viewer=viewer)[0]
 
 
-def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = ()):
+def verify_bundle_file(path: Path, *, trusted_operator_keys: Sequence[str] = (), witness_vkeys: Sequence[str] = (),
+                       quorum: int | None = None):
     """Verify a bundle file offline; returns a BundleReport. A PDF (a case file) is verified by the
-    bundle it embeds (ledger.pdfbundle)."""
+    bundle it embeds (ledger.pdfbundle). With `witness_vkeys`, the checkpoint must be cosigned by `quorum`
+    of those witnesses (default: all of them)."""
     from .bundle import verify_bundle_file as _verify
     from .pdfbundle import is_pdf, verify_pdf_bundle
 
     if is_pdf(Path(path)):
-        return verify_pdf_bundle(Path(path), trusted_operator_keys=trusted_operator_keys)
-    return _verify(Path(path), trusted_operator_keys=trusted_operator_keys)
+        return verify_pdf_bundle(Path(path), trusted_operator_keys=trusted_operator_keys,
+                                 witness_vkeys=witness_vkeys, quorum=quorum)
+    return _verify(Path(path), trusted_operator_keys=trusted_operator_keys, witness_vkeys=witness_vkeys,
+                   quorum=quorum)

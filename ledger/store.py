@@ -145,6 +145,16 @@ def latest_verification_run(engine: Engine) -> tuple | None:
                             .order_by(verification_runs.c.id.desc()).limit(1)).first()
 
 
+#: the witnesses' cosignatures of the checkpoint notes (migration 0013_cosignatures; ledger/cosigned.py)
+cosignatures = sa.Table(
+    "ledger_cosignatures", metadata,
+    sa.Column("tree_size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("witness", sa.String(200), primary_key=True),
+    sa.Column("key_id", sa.String(8), primary_key=True),
+    sa.Column("root_hash", sa.LargeBinary, nullable=False),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+)
 #: the unique index on (author, idempotency_key), created by migration 0001
 IDEM_INDEX = "ledger_entries_idem"
 ENTRY_COLUMNS = ("seq", "received_at", "prev_hash", "leaf_hash", "kind", "author", "key_id",
@@ -696,6 +706,38 @@ class Store:
         checkpoint_text(origin, 0, bytes(32))  # refuses an origin a checkpoint cannot carry
         conn.execute(log_table.insert().values(id=1, origin=origin))
         return origin
+
+    # ------------------------------------------------------------------ witnesses' cosignatures
+    def add_cosignatures(self, tree_size: int, root_hash: bytes, lines: Sequence[tuple[str, str, str]]) -> int:
+        """Keep cosignature lines (witness key name, key ID hex, the whole line) of the checkpoint (tree_size,
+        root_hash); a witness's line for a size it has one for already is skipped. How many were new."""
+        new = 0
+        with self.engine.begin() as conn:
+            have = {(r[0], r[1]) for r in conn.execute(sa.select(cosignatures.c.witness, cosignatures.c.key_id)
+                                                       .where(cosignatures.c.tree_size == tree_size))}
+            for witness, key_id, line in lines:
+                if (witness, key_id) in have:
+                    continue
+                conn.execute(cosignatures.insert().values(tree_size=tree_size, witness=witness, key_id=key_id,
+                                                          root_hash=root_hash, line=line, received_at=self.clock()))
+                have.add((witness, key_id))
+                new += 1
+        return new
+
+    def cosignature_lines(self, tree_size: int, root_hash: bytes) -> list[str]:
+        """The stored cosignature lines of the checkpoint (tree_size, root_hash), in the order they arrived."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(cosignatures.c.line, cosignatures.c.root_hash)
+                                .where(cosignatures.c.tree_size == tree_size)
+                                .order_by(cosignatures.c.received_at, cosignatures.c.witness)).all()
+        return [r[0] for r in rows if bytes(r[1]) == root_hash]
+
+    def witness_sizes(self) -> dict[str, int]:
+        """Per witness key name, the largest tree size it cosigned."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(cosignatures.c.witness, sa.func.max(cosignatures.c.tree_size))
+                                .group_by(cosignatures.c.witness)).all()
+        return {r[0]: int(r[1]) for r in rows}
 
     def damaged_checkpoints(self) -> list[int]:
         """Ids of checkpoint rows that cannot be read (what the health endpoint reports)."""

@@ -103,7 +103,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # with the timer on, a submission's checkpoint is left to the timer (see api/http/timer.py)
         store = await anyio.to_thread.run_sync(bootstrap.server_store, settings)
         timer = CheckpointTimer(store, settings.checkpoint_seconds, anchor_seconds=settings.audit_anchor_seconds,
-                                index_for_replica=settings.read_database_url is not None)
+                                index_for_replica=settings.read_database_url is not None,
+                                collector=bootstrap.witness_collector(settings, store))
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         # where the reports read: the read replica of BWLEDGER_READ_DATABASE_URL, else the primary (api/http/reads.py)
         app.state.read_store = await anyio.to_thread.run_sync(bootstrap.read_store, settings, store)

@@ -14,7 +14,7 @@ from litestar.params import FromQuery
 
 from api import compose
 from api.http.routes_api import in_thread
-from ledger import service
+from ledger.cosigned import cosigned_checkpoint_note
 from ledger.store import Store
 
 NOTE_MEDIA = "text/plain; charset=utf-8"
@@ -24,9 +24,11 @@ NOTE_MEDIA = "text/plain; charset=utf-8"
 async def checkpoint_note(store: NamedDependency[Store]) -> Response:
     """The newest checkpoint as a C2SP signed note (c2sp.org/tlog-checkpoint): the log's origin, the tree
     size, the base64 RFC 6962 root hash, a blank line and the operator's Ed25519 signature line, byte for byte
-    as signed. Verify it with the operator's verifier key (`bwledger ledger vkey`, out of band) and e.g. Go's
-    golang.org/x/mod/sumdb/note.Open."""
-    return Response(await in_thread(service.checkpoint_note, store), media_type=NOTE_MEDIA)
+    as signed, followed by the cosignature lines (C2SP tlog-cosignature) of the witnesses that cosigned it
+    (ledger/cosigned.py). Verify it with the operator's verifier key (`bwledger ledger vkey`, out of band) and
+    e.g. Go's golang.org/x/mod/sumdb/note.Open (which ignores the witnesses' lines), and count the witnesses
+    with their verifier keys (`bwledger ledger verify-bundle --witness`, ledger/cosignature.py)."""
+    return Response(await in_thread(cosigned_checkpoint_note, store), media_type=NOTE_MEDIA)
 
 
 @get("/v1/bewijzen/consistentie", operation_id="getConsistencyProof")

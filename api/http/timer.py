@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -39,6 +41,12 @@ class CheckpointTimer:
     #: with a read replica (BWLEDGER_READ_DATABASE_URL): bring the settlement index up to date after each
     #: checkpoint, on the primary, so that the replica's copy follows and reports can read it (api/http/reads.py)
     index_for_replica: bool = False
+    #: after each new checkpoint: ask the witnesses to cosign it (api/bootstrap.py witness_collector); None: none
+    collector: Callable[[], object] | None = None
+    witness_problems: dict = field(default_factory=dict)
+    #: a witness that did not cosign the newest checkpoint is asked again after this many seconds
+    witness_retry_seconds: float = 30.0
+    _last_collect: float = field(default=0.0, repr=False)
     _task: asyncio.Task | None = field(default=None, repr=False)
 
     @property
@@ -58,6 +66,8 @@ class CheckpointTimer:
             log.warning("checkpoint timer: %s", self.last_error)
         cp = service.checkpoint_if_due(self.store, max_entries=self.max_entries, max_seconds=self.seconds)
         if cp is None:  # nothing waits, not due yet, or another writer checkpointed in between
+            if self.witness_problems and time.monotonic() - self._last_collect >= self.witness_retry_seconds:
+                self.collect()  # a witness that was down or refused, asked again for the same checkpoint
             return False
         self.checkpoints += 1
         self.last_checkpoint_at = datetime.now(timezone.utc)
@@ -66,7 +76,23 @@ class CheckpointTimer:
             from ledger.settlement.store import sync_index
 
             sync_index(self.store)
+        if self.collector is not None:
+            self.collect()
         return True
+
+    def collect(self) -> None:
+        """Ask the witnesses for their cosignatures of the newest checkpoint; what went wrong per witness is
+        kept in `witness_problems` and logged (a witness that is down must not stop the checkpoints)."""
+        self._last_collect = time.monotonic()
+        try:
+            result = self.collector()
+        except Exception as exc:  # noqa: BLE001 - reported, never raised into the timer
+            self.witness_problems = {"*": f"{getattr(exc, 'code', type(exc).__name__)}: {exc}"}
+            log.warning("witness collection: %s", self.witness_problems["*"])
+            return
+        self.witness_problems = dict(getattr(result, "problems", {}) or {})
+        for name, why in self.witness_problems.items():
+            log.warning("witness %s: %s", name, why)
 
     async def _run(self) -> None:
         while True:
@@ -103,5 +129,6 @@ class CheckpointTimer:
     def status(self) -> dict:
         return {"running": self.running, "seconds": self.seconds, "interval": self.interval, "ticks": self.ticks,
                 "checkpoints": self.checkpoints, "audit_anchors": self.anchors, "last_error": self.last_error,
+                "witness_problems": self.witness_problems,
                 "last_checkpoint_at": self.last_checkpoint_at.isoformat().replace("+00:00", "Z")
                 if self.last_checkpoint_at else None}
