@@ -3,7 +3,7 @@ read without logging in (a witness has no account here): the note verifies with 
 key and the proofs with ledger/merkle.py, against that note's root."""
 import base64
 
-from api_helpers import as_json, assert_problem, party, signed
+from api_helpers import as_json, assert_problem, determination_payload, party, signed
 from litestar.testing import TestClient
 
 from api.http.app import create_app
@@ -15,7 +15,7 @@ from ledger.merkle import verify_consistency, verify_inclusion
 def _grow(client, n):
     gm = party(client, "GM0166")
     for _ in range(n):
-        assert client.post("/v1/grootboek/regels", json=as_json(signed(gm))).status_code == 201
+        assert client.post("/v1/grootboek/regels", json=as_json(signed(gm, determination_payload(client)))).status_code == 201
 
 
 def test_the_note_and_the_proofs_verify_without_an_account(client, settings):
@@ -60,4 +60,4 @@ def test_a_proof_outside_the_checkpointed_log_is_a_400_naming_the_parameter(clie
 def test_the_json_checkpoint_carries_the_note_too(client):
     cp = client.get("/v1/grootboek/controlepunt").json()
     assert cp["note"].encode() == client.app.state.store.latest_checkpoint_note()
-    assert cp["note"].startswith(cp["signed_body"]) and cp["signed_body"].count("\n") == 3
+    assert cp["note"].startswith(cp["signedBody"]) and cp["signedBody"].count("\n") == 3
