@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from ledger_helpers import determination
+from real_determinations import Recorder
 from tamper_helpers import drop_append_only_triggers, insert_by_hand
 from test_admission_rules import C1, _event, line, scenario  # noqa: F401 (scenario: the suite's fixture, on each backend)
 
@@ -141,7 +142,8 @@ def test_what_only_looks_like_personal_data_is_admitted(scenario):
             s, note=f"kenmerk {NOT_BSN}, bedrag € 123.456.782, periode 2026-01-01 tot 2026-06-30, zaak 2026K1",
             documents=[BSN + "a" * 55])),  # nine digits failing the 11-proef; a digest holding a passing run
         s.sign("GM0166", "placement_notice", {**s.refs["n1_payload"], "expected_duration_days": int(BSN)}),  # a number
-        s.sign("GM0166", "determination", determination(addressee="GM0193", determination_id="det-p3"),
+        s.sign("GM0166", "determination", Recorder.of_app(s.client.app).payload("GM0193", "det-p3",
+                                                                                client="PSN-000123"),
                client="PSN-000123"),
     ]
     for st in ok:
