@@ -53,7 +53,8 @@ SignerPubOpt = Annotated[Path | None, _opt("--public-key", "FILE.pub", "publieke
 
 
 # ---------------------------------------------------------------------------------------- helpers
-def _fail(message: str, code: int = 2) -> NoReturn:
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Say `message` as an error (fout: ...) and exit with `code`."""
     typer.echo(f"fout: {message}", err=True)
     raise typer.Exit(code)
 
@@ -63,20 +64,21 @@ def _refused(code: str, detail: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _passphrase(var: str | None) -> str | None:
+def passphrase_from_env(var: str | None) -> str | None:
+    """The passphrase in environment variable `var` (None: no passphrase); a missing one is an error."""
     if var is None:
         return None
     try:
         return app_settings.secret_from_env(var)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _party(value: str | None, option: str = "--party") -> str | None:
     """A party option through the one party check (ledger.parties.party_code_problem)."""
     err = party_code_problem(value) if value is not None else None
     if err:
-        _fail(f"{option}: {err.message} ({err.code})")
+        fail(f"{option}: {err.message} ({err.code})")
     return value
 
 
@@ -86,7 +88,7 @@ def _moment(value: str | None, option: str) -> datetime | None:
     try:
         ts = datetime.fromisoformat(value)
     except ValueError:
-        _fail(f"{option}: geen moment (ISO 8601, bv. 2027-01-01T00:00:00Z): {value!r}")
+        fail(f"{option}: geen moment (ISO 8601, bv. 2027-01-01T00:00:00Z): {value!r}")
     return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts
 
 
@@ -98,23 +100,23 @@ def _signer(key: Path | None, passphrase_env: str | None, sign_command: str | No
 
     _party(party)
     if (key is None) == (sign_command is None):
-        _fail("geef een sleutelbestand (--key) of een ondertekenprogramma (--sign-command), "
+        fail("geef een sleutelbestand (--key) of een ondertekenprogramma (--sign-command), "
               "precies één van beide")
     try:
         if key is not None:
             if public_key is not None:
-                _fail(f"{public_option} hoort bij --sign-command; bij --key staat de sleutel in het bestand")
-            return read_key_file(key, _passphrase(passphrase_env), party=party)
+                fail(f"{public_option} hoort bij --sign-command; bij --key staat de sleutel in het bestand")
+            return read_key_file(key, passphrase_from_env(passphrase_env), party=party)
         if public_key is None:
-            _fail(f"bij --sign-command hoort {public_option} FILE.pub (de publieke sleutel van het "
+            fail(f"bij --sign-command hoort {public_option} FILE.pub (de publieke sleutel van het "
                   "programma)")
         if party is None:
-            _fail("bij --sign-command hoort --party (de partij van de sleutel)")
+            fail("bij --sign-command hoort --party (de partij van de sleutel)")
         return CommandSigner.from_files(party, sign_command, public_key)
     except (KeyFileError, SignerError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except ValueError:  # shlex: an unclosed quote in --sign-command
-        _fail(f"--sign-command: de aanhalingstekens zijn niet gesloten: {sign_command}")
+        fail(f"--sign-command: de aanhalingstekens zijn niet gesloten: {sign_command}")
 
 
 def _sign(make):
@@ -124,7 +126,7 @@ def _sign(make):
     try:
         return make()
     except SignerError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _send(server: str, token: str | None, signed, path: str | None = None) -> Any:
@@ -138,7 +140,7 @@ def _send(server: str, token: str | None, signed, path: str | None = None) -> An
     except Refused as exc:
         _refused(exc.code, exc.detail)
     except Unreachable as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _key_path(kind: str, key_id: str | None = None) -> str:
@@ -155,7 +157,7 @@ def _recorded(result: Any) -> str:
 
 def _check_key_id(value: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{64}", value):
-        _fail(f"--key-id: een sleutel-id is 64 hexadecimale tekens (kleine letters): {value!r}")
+        fail(f"--key-id: een sleutel-id is 64 hexadecimale tekens (kleine letters): {value!r}")
     return value
 
 
@@ -170,9 +172,9 @@ def new(party: Annotated[str, _opt("--party", "PARTIJ", "de partij, bv. GM0166")
 
     _party(party)
     try:
-        signer = new_key_file(out, party, _passphrase(passphrase_env))
+        signer = new_key_file(out, party, passphrase_from_env(passphrase_env))
     except KeyFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"Partij: {signer.party}")
     typer.echo(f"Sleutel-id: {signer.key_id}")
     typer.echo(f"Publieke sleutel: {signer.public_key.hex()}")
@@ -208,12 +210,12 @@ def register(party: Annotated[str, _opt("--party", "PARTIJ", "de partij van de s
     try:
         raw_key = read_public_key_file(public_key)
     except KeyFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     authored_at = datetime.now(timezone.utc)
     start = _moment(valid_from, "--valid-from") or authored_at
     end = _moment(valid_until, "--valid-until")
     if end is not None and end <= start:
-        _fail(f"--valid-until ligt niet na het begin van de geldigheid ({start.isoformat()})")
+        fail(f"--valid-until ligt niet na het begin van de geldigheid ({start.isoformat()})")
 
     store = None
     signer = None
@@ -225,10 +227,10 @@ def register(party: Annotated[str, _opt("--party", "PARTIJ", "de partij van de s
         signer = signer or store.operator
         if signer is None:
             store.dispose()
-            _fail("geen operatorsleutel in BWLEDGER_HOME/keys: draai eerst `bwledger ledger init`, of geef "
+            fail("geen operatorsleutel in BWLEDGER_HOME/keys: draai eerst `bwledger ledger init`, of geef "
                   "--server URL --key OPERATORSLEUTEL")
     if signer.party != OPERATOR:
-        _fail(f"alleen de operator registreert sleutels; deze sleutel is van {signer.party}")
+        fail(f"alleen de operator registreert sleutels; deze sleutel is van {signer.party}")
     signed = _sign(lambda: keystatements.registration(signer, party, raw_key, valid_from=start,
                                                       valid_until=end, authored_at=authored_at))
     if store is None:
@@ -248,7 +250,7 @@ def _local_store():
     try:
         return bootstrap.open_store(s)
     except Exception as exc:  # noqa: BLE001 - a database that cannot be opened, in one Dutch line
-        _fail(f"kan het grootboek van {s.home} niet openen: {exc}")
+        fail(f"kan het grootboek van {s.home} niet openen: {exc}")
 
 
 def _append_locally(store, signed):
@@ -279,16 +281,16 @@ def _new_public_key(path: Path, passphrase_env: str | None, party: str) -> bytes
             return read_public_key_file(path)
         header = read_key_header(path)
         if header.get("party", party) != party:
-            _fail(f"--new-key {path} is een sleutel van {header['party']}, niet van {party}")
+            fail(f"--new-key {path} is een sleutel van {header['party']}, niet van {party}")
         pub_file = public_key_path(path)
         if passphrase_env is None and pub_file.exists():
             raw = read_public_key_file(pub_file)
             if "key-id" in header and header["key-id"] != key_id_of(raw):
-                _fail(f"{pub_file} hoort niet bij {path}")
+                fail(f"{pub_file} hoort niet bij {path}")
             return raw
-        return read_key_file(path, _passphrase(passphrase_env), party=party).public_key
+        return read_key_file(path, passphrase_from_env(passphrase_env), party=party).public_key
     except KeyFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @keys_app.command("rotate")
@@ -307,7 +309,7 @@ def rotate(server: ServerOpt,
     old = _signer(key, passphrase_env, sign_command, public_key, party)
     new_raw = _new_public_key(new_key, new_passphrase_env, old.party)
     if key_id_of(new_raw) == old.key_id:
-        _fail("de nieuwe sleutel is dezelfde als de oude")
+        fail("de nieuwe sleutel is dezelfde als de oude")
     until = _moment(valid_until, "--valid-until")
     signed = _sign(lambda: keystatements.rotation(old, new_raw, valid_until=until))
     result = _send(server, token, signed, _key_path("key_rotation", old.key_id))
@@ -332,7 +334,7 @@ def revoke(server: ServerOpt,
     _check_key_id(key_id)
     _party(key_party, "--key-party")
     if not reason.strip():
-        _fail("--reason mag niet leeg zijn")
+        fail("--reason mag niet leeg zijn")
     signer = _signer(key, passphrase_env, sign_command, public_key, party)
     owner = key_party or signer.party
     signed = _sign(lambda: keystatements.revocation(signer, owner, key_id, reason))
@@ -348,24 +350,24 @@ def _statement_file(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        _fail(f"kan {path} niet lezen: {exc.strerror}")
+        fail(f"kan {path} niet lezen: {exc.strerror}")
     except (UnicodeDecodeError, ValueError) as exc:
-        _fail(f"{path} is geen JSON: {exc}")
+        fail(f"{path} is geen JSON: {exc}")
     except RecursionError:
-        _fail(f"{path}: de JSON is te diep genest")
+        fail(f"{path}: de JSON is te diep genest")
     if not isinstance(data, dict):
-        _fail(f"{path}: verwacht een object met {', '.join(STATEMENT_FIELDS)}")
+        fail(f"{path}: verwacht een object met {', '.join(STATEMENT_FIELDS)}")
     unknown = sorted(set(data) - set(STATEMENT_FIELDS))
     if unknown:
         filled = [f for f in unknown if f in ("key_id", "authored_at", "v")]
-        _fail(f"{path}: onbekende velden {', '.join(unknown)}"
+        fail(f"{path}: onbekende velden {', '.join(unknown)}"
               + (" (key_id, authored_at en v vult de CLI zelf in)" if filled else ""))
     for name, kind in (("kind", str), ("payload", dict), ("idempotency_key", str)):
         if not isinstance(data.get(name), kind):
-            _fail(f"{path}: het veld {name} ontbreekt of is geen {'tekst' if kind is str else 'object'}")
+            fail(f"{path}: het veld {name} ontbreekt of is geen {'tekst' if kind is str else 'object'}")
     for name in ("author", "client"):
         if data.get(name) is not None and not isinstance(data[name], str):
-            _fail(f"{path}: het veld {name} is geen tekst")
+            fail(f"{path}: het veld {name} is geen tekst")
     return data
 
 
@@ -387,12 +389,12 @@ def submit(statement: Annotated[Path, typer.Argument(
     signer = _signer(key, passphrase_env, sign_command, public_key,
                      party or (author if sign_command else None))
     if author is not None and author != signer.party:
-        _fail(f"{statement}: de auteur {author} is niet de partij van de sleutel ({signer.party})")
+        fail(f"{statement}: de auteur {author} is niet de partij van de sleutel ({signer.party})")
     try:
         raw = make_statement(kind=data["kind"], author=signer.party, key_id=signer.key_id,
                              payload=data["payload"], idempotency_key=data["idempotency_key"],
                              authored_at=datetime.now(timezone.utc), client=data.get("client"))
     except (CanonicalError, TypeError, ValueError) as exc:
-        _fail(f"{statement}: kan er geen verklaring van maken: {exc}")
+        fail(f"{statement}: kan er geen verklaring van maken: {exc}")
     signed = SignedStatement(raw, _sign(lambda: signer.sign(raw)))
     typer.echo(_recorded(_send(server, token, signed)))

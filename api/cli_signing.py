@@ -66,12 +66,12 @@ def server_session(how: Signing) -> Iterator[Any]:
     except Refused as exc:
         cli_keys._refused(exc.code, exc.detail)
     except Unreachable as exc:
-        cli_keys._fail(str(exc))
+        cli_keys.fail(str(exc))
 
 
 def wrong(why: str) -> NoReturn:
     """The server prepared something else than was asked: exit 2, nothing is signed."""
-    cli_keys._fail(f"de server bereidde iets anders voor dan gevraagd ({why}); er is niets ondertekend")
+    cli_keys.fail(f"de server bereidde iets anders voor dan gevraagd ({why}); er is niets ondertekend")
 
 
 def prepared(raw: bytes, signer, kinds: Sequence[str]) -> dict:

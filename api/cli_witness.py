@@ -22,6 +22,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from api import cli_keys
 from api import settings as app_settings
 from api.client import LedgerClient, Refused, Unreachable
 from ledger.checkpoints import parse_checkpoint_text
@@ -53,18 +54,7 @@ StateOpt = Annotated[Path | None, typer.Option("--state", metavar="FILE",
                                                     "BWLEDGER_HOME/witness/state.json)")]
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"fout: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _passphrase(var: str | None) -> str | None:
-    if var is None:
-        return None
-    try:
-        return app_settings.secret_from_env(var)
-    except ValueError as exc:
-        _fail(str(exc))
+_fail, _passphrase = cli_keys.fail, cli_keys.passphrase_from_env  # the key commands' own (api/cli_keys.py)
 
 
 def _state(path: Path | None) -> Path:
