@@ -136,9 +136,19 @@ _MAILBOXES: LedgerCache[list] = LedgerCache(256)
 
 
 def mailbox(store: Store, reads: NoticeReads, party: str, q: MailboxQuery, *, username: str | None = None,
-            viewer: str | None = None, size: int | None = None) -> list[dict[str, Any]]:
+            viewer: str | None = None, size: int | None = None, window: slice | None = None
+            ) -> list[dict[str, Any]]:
     """`party`'s inbox or outbox (ledger.inbox.mailbox) with what `username` has read (None: a machine
-    client, which has no read state)."""
+    client, which has no read state); `window`: only those items (a page), as `mailbox_page` counts them."""
+    return mailbox_page(store, reads, party, q, username=username, viewer=viewer, size=size, window=window)[1]
+
+
+def mailbox_page(store: Store, reads: NoticeReads, party: str, q: MailboxQuery, *, username: str | None = None,
+                 viewer: str | None = None, size: int | None = None, window: slice | None = None
+                 ) -> tuple[int, list[dict[str, Any]]]:
+    """(how many items the mailbox holds, the items of `window` as dicts): the read state and the dicts are
+    made for the window's items only (an inbox of a centrumgemeente holds thousands), except with
+    `ongelezen`, whose filter needs the read state of every item before the window is cut."""
     on = local_date(store.clock())
     key = (id(store), party, q.box, q.codes, q.date_from, q.date_to, q.counterparty, viewer or party, on,
            store.size() if size is None else size)  # the ledger's size (as the request read it): a new entry
@@ -146,9 +156,14 @@ def mailbox(store: Store, reads: NoticeReads, party: str, q: MailboxQuery, *, us
     items = _MAILBOXES.get_or_make(key, lambda: inbox.mailbox(
         store, party, q.box, codes=q.codes, date_from=q.date_from, date_to=q.date_to, counterparty=q.counterparty,
         viewer=viewer or party, on=on))
+    if q.unread_only and username:
+        seen = reads.read(username, [n.seq for n in items])
+        items = [n for n in items if n.seq not in seen]
+    total = len(items)
+    if window is not None:
+        items = items[window]
     seen = reads.read(username, [n.seq for n in items]) if username else set()
-    out = [notice_dict(n, (n.seq in seen) if username else None) for n in items]
-    return [d for d in out if not q.unread_only or d["read"] is not True]
+    return total, [notice_dict(n, (n.seq in seen) if username else None) for n in items]
 
 
 def notice_detail(store: Store, reads: NoticeReads, party: str, seq: int, *, username: str | None,

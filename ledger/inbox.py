@@ -190,6 +190,12 @@ def _view(store: Store) -> _Ledger:
     return view.catch_up(store)
 
 
+def warm(store: Store) -> None:
+    """Read the mailbox view of `store` now (a server calls this as it starts, so that the first inbox asked
+    for does not pay for reading every notice of the ledger)."""
+    _view(store)
+
+
 def mailbox(store: Store, party: str, box: str = "inbox", *, codes: tuple[str, ...] = (),
             date_from: date | None = None, date_to: date | None = None, counterparty: str | None = None,
             viewer: str | None = None, on: date | None = None) -> list[Notice]:
@@ -254,5 +260,5 @@ def acknowledgement_draft(store: Store, party: str, notice_seq: int, note: str =
     return Draft("acknowledgement", payload, f"ack-{row.seq}", row.client)
 
 
-__all__ = ["ACKNOWLEDGE", "BOXES", "CODES", "KINDS_OF", "RESPOND", "Notice", "acknowledgement_draft", "mailbox",
+__all__ = ["warm", "ACKNOWLEDGE", "BOXES", "CODES", "KINDS_OF", "RESPOND", "Notice", "acknowledgement_draft", "mailbox",
            "notice"]

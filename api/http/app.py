@@ -34,6 +34,7 @@ from api.http.problems import exception_handlers, on_access_denied
 from api.http.request_body import BoundedRequest
 from api.http.timer import CheckpointTimer
 from api.settings import Settings, load_settings
+from ledger import inbox
 from ledger.private_files import restrict_process
 from ledger.store import Store
 
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.store, app.state.timer, app.state.last_verification = store, timer, None
         # where the reports read: the read replica of BWLEDGER_READ_DATABASE_URL, else the primary (api/http/reads.py)
         app.state.read_store = await anyio.to_thread.run_sync(bootstrap.read_store, settings, store)
+        # the mailbox view is a cache at the store's boundary (ledger/inbox.py): read it before the first inbox
+        await anyio.to_thread.run_sync(inbox.warm, app.state.read_store)
         app.state.access = bootstrap.access_service(store, settings)
         app.state.rate_limit = bootstrap.request_limit(settings, store)
         # group commit (api/http/group_commit.py): the writes of concurrent requests in this worker, one

@@ -43,14 +43,26 @@ class Page:
     headers: dict[str, str]
 
 
-def page_of(request: Request, items: Sequence[Any], page: str | None, page_size: str | None) -> Page:
-    """The asked-for page of `items` with its Link and X-Total-Count headers; 400 REQUEST_INVALID for a
-    page or pageSize that is not a whole number in range."""
-    size = _number(page_size, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    number = _number(page, "page", 1)
-    total = len(items)
+@dataclass(frozen=True)
+class Window:
+    """The asked-for page as a slice of the whole list (for a list whose items are dear to make: cut first)."""
+    number: int
+    size: int
+
+    @property
+    def slice(self) -> slice:
+        return slice((self.number - 1) * self.size, self.number * self.size)
+
+
+def window_of(page: str | None, page_size: str | None) -> Window:
+    """The page and page size asked for; 400 REQUEST_INVALID for one that is not a whole number in range."""
+    return Window(_number(page, "page", 1), _number(page_size, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+
+
+def page_headers(request: Request, window: Window, total: int) -> dict[str, str]:
+    """The Link (first, prev, next, last) and X-Total-Count headers of `window` of a list of `total` items."""
+    size, number = window.size, window.number
     last = max(1, -(-total // size))
-    start = (number - 1) * size
     query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "pageSize")]
 
     def url(n: int) -> str:
@@ -62,5 +74,11 @@ def page_of(request: Request, items: Sequence[Any], page: str | None, page_size:
     if number < last:
         links.append((url(number + 1), "next"))
     links.append((url(last), "last"))
-    return Page(list(items[start:start + size]), total,
-                {"Link": ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links), "X-Total-Count": str(total)})
+    return {"Link": ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links), "X-Total-Count": str(total)}
+
+
+def page_of(request: Request, items: Sequence[Any], page: str | None, page_size: str | None) -> Page:
+    """The asked-for page of `items` with its Link and X-Total-Count headers; 400 REQUEST_INVALID for a
+    page or pageSize that is not a whole number in range."""
+    window = window_of(page, page_size)
+    return Page(list(items[window.slice]), len(items), page_headers(request, window, len(items)))

@@ -22,7 +22,9 @@ from api.access.notice_reads import NoticeReads
 from api.client import SUBMIT_PATH
 from api.compose import RequestInvalid
 from api.http import reads
+from api.http.camel import Json
 from api.http.guards import AccessDenied, Caller
+from api.http.pagination import PageNumber, PageSize, page_headers, window_of
 from api.http.routes_api import in_thread
 from ledger.errors import LedgerError
 from ledger.notices import NOTICES
@@ -79,14 +81,19 @@ def _page(name: str, status: int = 200, **context: Any) -> Template:
 async def list_notices(request: Request, reader: NamedDependency[Store], state: State, caller: NamedDependency[Caller],
                        box: Box = None, soort: FromQuery[list[str] | None] = None, van: FromQuery[str | None] = None,
                        tot: FromQuery[str | None] = None, tegenpartij: FromQuery[str | None] = None,
-                       ongelezen: FromQuery[str | None] = None, partij: FromQuery[str | None] = None) -> dict:
+                       ongelezen: FromQuery[str | None] = None, partij: FromQuery[str | None] = None,
+                       page: PageNumber = None, page_size: PageSize = None) -> Json:
     """The caller's inbox or outbox (`map`), filtered by `soort` (N1..N8), period of receipt (`van`, `tot`),
-    `tegenpartij` and `ongelezen`. `read` is per person (null for a machine client)."""
+    `tegenpartij` and `ongelezen`, newest first, a page at a time (api/http/pagination.py: `count` on this
+    page, `total` of all pages, the others in `Link`). `read` is per person (null for a machine client)."""
     party = _party(caller, partij)
     q = cn.parse_query(box, soort, van, tot, tegenpartij, ongelezen)
-    items = await in_thread(cn.mailbox, reader, _reads(state), party, q, username=person_of(caller), viewer=caller.party,
-                            size=reads.ledger_size(request))  # the size `reader_of` read: no second read
-    return {"box": q.box, "party": party, "count": len(items), "items": items}
+    window = window_of(page, page_size)
+    total, items = await in_thread(cn.mailbox_page, reader, _reads(state), party, q, username=person_of(caller),
+                                   viewer=caller.party, size=reads.ledger_size(request),  # as `reader_of` read it
+                                   window=window.slice)
+    return Json({"box": q.box, "party": party, "count": len(items), "total": total, "items": items},
+                headers=page_headers(request, window, total))
 
 
 @post("/v1/berichten/{seq:int}/gelezen", operation_id="markNoticeRead", status_code=200)

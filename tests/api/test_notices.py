@@ -166,6 +166,14 @@ def test_dispute_steps_determinations_and_a_confidential_placement(app_client):
     [n3] = [i for i in items if i["seq"] == seed["determination"].seq]
     assert n3["soort"] == "N3" and n3["action"] is None  # the dispute answers it now
     assert [i["soort"] for i in c.get("/v1/berichten", params={"soort": "N7"}).json()["items"]] == ["N7"]
+    # a page at a time, newest first: the pages together are the whole inbox, the way on in `Link`
+    first = c.get("/v1/berichten", params={"pageSize": 1})
+    body = first.json()
+    assert body["count"] == 1 and body["total"] == len(items) >= 2 and first.headers["x-total-count"] == str(len(items))
+    assert 'rel="next"' in first.headers["link"] and "pageSize=1" in first.headers["link"]
+    pages = [c.get("/v1/berichten", params={"pageSize": 1, "page": n}).json()["items"] for n in range(1, len(items) + 1)]
+    assert [p[0]["seq"] for p in pages] == [i["seq"] for i in items]
+    assert_problem(c.get("/v1/berichten", params={"pageSize": 0}), 400, "REQUEST_INVALID")
 
     # a client of a SAFETY_CONFIDENTIAL determination: its N1 reaches Zwolle (it needs the place), masked
     # for nobody there; an auditor reading Zwolle's inbox does not get it at all
