@@ -229,7 +229,7 @@ def run_cases_demo(console, settings, store) -> int:
     export_zgw(store, a.case_id, out_dir / f"zgw-{a.case_id}.json")
     report = ledger_service.verify_bundle_file(pdf if summary else out_dir / f"bundle-{a.case_id}.json")
     wl = cases.worklist(store)
-    console.print(f"Geschillen: {len(cases.list_cases(store))} dossiers; {a.case_id} is {a.status}; "
+    console.print(f"Geschillen: {len(cases.list_cases(store))} dossiers; {a.case_id} is {label('dispute_status', a.status)}; "
                   f"{booked_lines} kostenregels geboekt voor de cliënt van {a.case_id}")
     console.print(f"Werklijst commissie: {len(wl.disputes)} open geschillen, {len(wl.provisional)} voorlopige "
                   f"beoordelingen zonder geschil")
