@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkpoints import CheckpointText, parse_checkpoint_text
-from .cosignature import cosign, log_key, verify_cosignature, witness_verifier, witness_verifiers
+from .cosignature import (cosign, log_key, verified_cosigners, verify_cosignature, witness_verifier,
+                          witness_verifiers)
 from .keyfile import (
     KeyFileError,
     new_key_file,
@@ -395,11 +396,6 @@ class Comparison:
         return self.verdict == "SPLIT_VIEW"
 
 
-def _cosigner_names(note_bytes: bytes, log: Verifier, witnesses: Sequence[Verifier]) -> tuple[str, ...]:
-    _, verified = open_note(note_bytes, [log, *witnesses], check=verify_cosignature)
-    return tuple(v.name for v in verified if v != log)
-
-
 def compare_cosigned(a: bytes, b: bytes, log_vkey: str | Verifier, witness_vkeys: Sequence[str | Verifier] = (),
                      proof: Sequence[bytes] | None = None) -> Comparison:
     """Compare two checkpoints of one log, e.g. each witness's latest cosigned one. Both must carry the log's
@@ -409,12 +405,10 @@ def compare_cosigned(a: bytes, b: bytes, log_vkey: str | Verifier, witness_vkeys
     UNDECIDED."""
     log = log_key(log_vkey)
     witnesses = witness_verifiers(witness_vkeys)
-    names = (_cosigner_names(a, log, witnesses), _cosigner_names(b, log, witnesses))
-    ca, cb = parse_checkpoint_text(parse_note(a).text), parse_checkpoint_text(parse_note(b).text)
-    for cp in (ca, cb):
-        if cp.origin != log.name:
-            raise NoteError("CHECKPOINT_ORIGIN_MISMATCH", f"the checkpoint's origin {cp.origin} is not the log "
-                                                          f"key's name {log.name}")
+    # each opened as every cosigned checkpoint is (the log's signature, its origin, the witnesses' cosignatures)
+    opened = [verified_cosigners(note, log, witnesses) for note in (a, b)]
+    ca, cb = (o.checkpoint for o in opened)
+    names = tuple(tuple(c.verifier.name for c in o.cosigners) for o in opened)
 
     def result(verdict: str, message: str) -> Comparison:
         return Comparison(verdict, message, ca, cb, (a, b), names)
